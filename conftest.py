@@ -1,0 +1,47 @@
+"""Shared pytest fixtures.
+
+``SAMPLES`` is ``../shared/samples`` beside the project; tests that read it skip with a reason when it is absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+SAMPLES = Path(__import__("os").environ.get("RECOUVRE_SAMPLES_DIR", ROOT.parent / "shared" / "samples"))
+
+
+@pytest.fixture
+def samples_dir() -> Path:
+    if not SAMPLES.is_dir():
+        pytest.skip(f"real sample files not available ({SAMPLES} is absent)")
+    return SAMPLES
+
+
+@pytest.fixture
+def org(db):  # type: ignore[no-untyped-def]
+    from recouvre.testing.factories import OrganizationFactory
+
+    return OrganizationFactory(slug="acme", name="ACME Distribution SAS")
+
+
+@pytest.fixture
+def other_org(db):  # type: ignore[no-untyped-def]
+    from recouvre.testing.factories import OrganizationFactory
+
+    return OrganizationFactory(slug="rival", name="Rival Industries SA")
+
+
+@pytest.fixture
+def user(org):  # type: ignore[no-untyped-def]
+    from recouvre.testing.factories import MembershipFactory
+
+    return MembershipFactory(organization=org, user__username="claire").user
+
+
+@pytest.fixture
+def logged_client(client, user):  # type: ignore[no-untyped-def]
+    client.force_login(user)
+    return client

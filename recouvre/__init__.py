@@ -1,0 +1,3 @@
+"""Recouvre: accounts-receivable collections platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,427 @@
+"""The ``recouvre`` command. Thin: parses arguments, calls services and selectors, formats the result.
+
+Exit codes: 0 success, 1 input refused (nothing written), 2 usage error (bad arguments, unknown organization).
+Every command that reports something has ``--json`` for machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------------------------- setup
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recouvre.settings")
+    import django
+
+    django.setup()
+
+
+def ensure_migrated(verbose: bool = False) -> None:
+    """Apply pending migrations, so a fresh data folder just works."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+
+
+def resolve_org(slug: str | None) -> Any:
+    from recouvre.organizations.models import Organization
+
+    if slug:
+        org = Organization.objects.filter(slug=slug).first()
+        if org is None:
+            raise UsageError(f"no organization with the short name {slug!r} (see `recouvre org list`)")
+        return org
+    orgs = list(Organization.objects.all()[:2])
+    if len(orgs) == 1:
+        return orgs[0]
+    if not orgs:
+        raise UsageError("no organization yet: create one with `recouvre org create SLUG --name NAME`")
+    raise UsageError("several organizations: say which one with --org SLUG")
+
+
+def parse_cli_date(text: str) -> date:
+    from recouvre.core.dates import DateError, parse_date
+
+    try:
+        return parse_date(text)
+    except DateError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def emit_json(payload: Any) -> None:
+    json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+class Progress:
+    """A rich progress bar on stderr for long jobs; silent when stderr is not a terminal or for ``--json``."""
+
+    def __init__(self, enabled: bool, description: str):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.description = description
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Progress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TimeRemainingColumn,
+            )
+            from rich.progress import (
+                Progress as RichProgress,
+            )
+
+            self._progress = RichProgress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(self.description, total=None)
+        return self
+
+    def __call__(self, done: int, total: int | None = None, stage: str | None = None) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, completed=done, total=total, description=stage or self.description)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+# --------------------------------------------------------------------------------------------- commands
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+    return EXIT_OK
+
+
+def cmd_org_create(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from recouvre.organizations.services import create_organization
+
+    try:
+        org = create_organization(args.slug, args.name, siren=args.siren or "")
+    except ValidationError as exc:
+        print("; ".join(exc.messages), file=sys.stderr)
+        return EXIT_REFUSED
+    if args.json:
+        emit_json({"slug": org.slug, "name": org.name, "siren": org.siren})
+    else:
+        print(f"Organization {org.slug} created: {org.name}")
+    return EXIT_OK
+
+
+def cmd_org_list(args: argparse.Namespace) -> int:
+    from recouvre.organizations.models import Organization
+
+    orgs = list(Organization.objects.order_by("slug"))
+    if args.json:
+        emit_json([{"slug": o.slug, "name": o.name, "siren": o.siren} for o in orgs])
+    else:
+        for o in orgs:
+            print(f"{o.slug}\t{o.name}\t{o.siren}")
+    return EXIT_OK
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from recouvre.organizations.services import add_member, create_user
+
+    password = args.password or os.environ.get("RECOUVRE_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            raise UsageError("give --password or RECOUVRE_PASSWORD when not on a terminal")
+        password = getpass.getpass("Password: ")
+    try:
+        user = create_user(args.username, password, email=args.email or "", superuser=args.superuser)
+    except ValidationError as exc:
+        print("; ".join(exc.messages), file=sys.stderr)
+        return EXIT_REFUSED
+    if args.org:
+        add_member(resolve_org(args.org), user, args.role)
+    if args.json:
+        emit_json({"username": user.username, "org": args.org, "role": args.role if args.org else None})
+    else:
+        print(f"User {user.username} created" + (f", {args.role} of {args.org}" if args.org else ""))
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from recouvre.core.importing import ImportRefused
+    from recouvre.imports.services import run_import
+    from recouvre.ledger.actors import CLI
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    org = resolve_org(args.org)
+    with Progress(not args.json, f"Importing {path.name}") as progress:
+        try:
+            result = run_import(
+                org,
+                args.kind,
+                path,
+                actor=CLI,
+                mapping=args.mapping,
+                create_customers=args.create_customers,
+                dry_run=args.dry_run,
+                progress=progress,
+            )
+        except ImportRefused as exc:
+            errors = exc.errors
+            if args.json:
+                emit_json({"created": 0, "updated": 0, "unchanged": 0, "errors": [e.as_dict() for e in errors]})
+            else:
+                print(f"{path.name}: refused, nothing was written ({len(errors)} error(s)):", file=sys.stderr)
+                for e in errors:
+                    print(f"  {path.name}: {e}", file=sys.stderr)
+            return EXIT_REFUSED
+    if args.json:
+        emit_json(result.as_dict())
+    else:
+        verb = "would be" if args.dry_run else "were"
+        print(
+            f"{path.name}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
+            + (" (dry run: nothing written)" if args.dry_run else "")
+        )
+        for entity, counts in result.details.items():
+            print(f"  {entity}: " + ", ".join(f"{n} {verb} {k}" for k, n in counts.items()))
+        for note in result.notes:
+            print(f"  note: {note}")
+    return EXIT_OK
+
+
+def cmd_report_aging(args: argparse.Namespace) -> int:
+    from recouvre.reports import exports
+    from recouvre.reports.selectors import aged_balance
+
+    org = resolve_org(args.org)
+    as_of = args.as_of or date.today()
+    report = aged_balance(org, as_of)
+    if args.json:
+        emit_json(report.as_dict())
+    elif args.csv:
+        writer = csv.writer(sys.stdout)
+        for row in exports.aging_rows(report):
+            writer.writerow(row)
+    elif args.xlsx:
+        Path(args.xlsx).write_bytes(exports.aging_xlsx(report))
+        print(f"Aged balance written to {args.xlsx}")
+    else:
+        exports.print_aging(report)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from recouvre.demo.services import create_demo
+
+    with Progress(not args.json, "Creating demo data") as progress:
+        info = create_demo(
+            slug=args.org,
+            customers=args.customers,
+            invoices=args.invoices,
+            seed=args.seed,
+            as_of=args.as_of or date.today(),
+            reset=args.reset,
+            progress=progress,
+        )
+    if args.json:
+        emit_json(info)
+    else:
+        if info.get("existed"):
+            print(f"Demo organization {info['org']} already exists (use --reset to rebuild it).")
+        else:
+            print(
+                f"Demo organization {info['org']}: {info['customers']} customers, {info['invoices']} invoices, "
+                f"{info['payments']} payments."
+            )
+        print(f"Log in at http://127.0.0.1:8000/ as {info['username']} / {info['password']}")
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("db_worker", *(["--reload"] if args.reload else []))
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from recouvre.serve import serve
+
+    return serve(host=args.host, port=args.port, worker=not args.no_worker, web_workers=args.web_workers)
+
+
+def cmd_mapping_list(args: argparse.Namespace) -> int:
+    from recouvre.imports.services import list_mappings
+
+    org = resolve_org(args.org)
+    mappings = list_mappings(org)
+    if args.json:
+        emit_json(mappings)
+    else:
+        for m in mappings:
+            print(f"{m['name']}\t{m['kind']}\t{'built-in' if m['builtin'] else 'saved'}\t{m['columns']}")
+    return EXIT_OK
+
+
+def cmd_mapping_save(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from recouvre.imports.services import save_mapping
+
+    org = resolve_org(args.org)
+    columns: dict[str, str] = {}
+    for spec in args.column:
+        field, sep, header = spec.partition("=")
+        if not sep or not field or not header:
+            raise UsageError(f"--column expects FIELD=HEADER, got {spec!r}")
+        columns[field.strip()] = header.strip()
+    try:
+        save_mapping(org, args.name, args.kind, columns, options={"dayfirst": not args.month_first})
+    except ValidationError as exc:
+        print("; ".join(exc.messages), file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"Mapping {args.name} saved for {args.kind}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="recouvre", description="Recouvre accounts-receivable collections.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(
+        name: str, fn: Callable[[argparse.Namespace], int], help: str, parent: Any = sub
+    ) -> argparse.ArgumentParser:
+        sp = parent.add_parser(name, help=help, description=help)
+        sp.set_defaults(func=fn)
+        return sp
+
+    def json_flag(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--json", action="store_true", help="machine-readable output")
+
+    add("migrate", cmd_migrate, "apply database migrations")
+
+    sp = add("demo", cmd_demo, "create a demo organization with realistic French data and a login")
+    sp.add_argument("--org", default="demo", help="short name of the demo organization (default: demo)")
+    sp.add_argument("--customers", type=int, default=300)
+    sp.add_argument("--invoices", type=int, default=6000)
+    sp.add_argument("--seed", type=int, default=2026)
+    sp.add_argument("--as-of", type=parse_cli_date, help="the demo's today (default: today)")
+    sp.add_argument("--reset", action="store_true", help="delete and rebuild the demo organization")
+    json_flag(sp)
+
+    sp = add("serve", cmd_serve, "run the web app and the background worker")
+    sp.add_argument("--host", default=os.environ.get("RECOUVRE_HOST", "127.0.0.1"))
+    sp.add_argument("--port", type=int, default=int(os.environ.get("RECOUVRE_PORT", "8000")))
+    sp.add_argument("--web-workers", type=int, default=2, help="web processes (default 2)")
+    sp.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+
+    sp = add("worker", cmd_worker, "run only the background worker")
+    sp.add_argument("--reload", action="store_true")
+
+    imp = sub.add_parser("import", help="import customers, invoices, payments or a FEC")
+    sp = imp
+    sp.add_argument("kind", choices=["customers", "invoices", "payments", "fec"])
+    sp.add_argument("file")
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--mapping", help="a built-in or saved column mapping")
+    sp.add_argument("--create-customers", action="store_true", help="create customers named by invoices/payments")
+    sp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    json_flag(sp)
+    sp.set_defaults(func=cmd_import)
+
+    rep = sub.add_parser("report", help="reports").add_subparsers(dest="report", required=True)
+    sp = add("aging", cmd_report_aging, "aged balance (balance âgée)", rep)
+    sp.add_argument("--as-of", type=parse_cli_date)
+    sp.add_argument("--org")
+    fmt = sp.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true")
+    fmt.add_argument("--xlsx", metavar="FILE", help="write an XLSX workbook to FILE")
+
+    org = sub.add_parser("org", help="organizations").add_subparsers(dest="org_command", required=True)
+    sp = add("create", cmd_org_create, "create an organization", org)
+    sp.add_argument("slug")
+    sp.add_argument("--name", required=True)
+    sp.add_argument("--siren")
+    json_flag(sp)
+    sp = add("list", cmd_org_list, "list organizations", org)
+    json_flag(sp)
+
+    sp = add("createuser", cmd_createuser, "create a user, optionally member of an organization")
+    sp.add_argument("username")
+    sp.add_argument("--password", help="(or RECOUVRE_PASSWORD, or asked on the terminal)")
+    sp.add_argument("--email")
+    sp.add_argument("--org")
+    sp.add_argument("--role", default="admin", choices=["admin", "credit_manager", "collector", "viewer"])
+    sp.add_argument("--superuser", action="store_true")
+    json_flag(sp)
+
+    mp = sub.add_parser("mapping", help="column mappings for imports").add_subparsers(
+        dest="mapping_command", required=True
+    )
+    sp = add("list", cmd_mapping_list, "list built-in and saved mappings", mp)
+    sp.add_argument("--org")
+    json_flag(sp)
+    sp = add("save", cmd_mapping_save, "save a custom mapping: --column FIELD=HEADER ...", mp)
+    sp.add_argument("name")
+    sp.add_argument("--kind", required=True, choices=["customers", "invoices", "payments"])
+    sp.add_argument("--column", action="append", default=[], required=True)
+    sp.add_argument("--month-first", action="store_true", help="dates are M/D/YYYY")
+    sp.add_argument("--org")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_django()
+    try:
+        if args.func is not cmd_migrate:
+            ensure_migrated()
+        return args.func(args)
+    except UsageError as exc:
+        print(f"recouvre: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure-Python decisions and value objects. Nothing in this package imports Django."""

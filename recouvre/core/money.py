@@ -1,0 +1,122 @@
+"""Money: ``Decimal`` amounts with an ISO 4217 currency, and strict parsing of amounts as people write them.
+
+Amounts are never floats. Rounding is half-up to the currency's minor unit, and only where a docstring says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# Minor units of the currencies we expect; anything else defaults to 2 (ISO 4217 most common case).
+MINOR_UNITS: dict[str, int] = {"JPY": 0, "KRW": 0, "XOF": 0, "XAF": 0, "XPF": 0, "CLP": 0, "ISK": 0}
+STORAGE_DECIMALS = 2  # amounts are stored with two decimals (see docs/architecture.md)
+
+ZERO = Decimal("0.00")
+
+
+class AmountError(ValueError):
+    """An amount that cannot be read without guessing."""
+
+
+def minor_unit(currency: str) -> int:
+    return MINOR_UNITS.get(currency.upper(), 2)
+
+
+def quantize(amount: Decimal, currency: str = "EUR") -> Decimal:
+    """Round half-up to the currency's minor unit (e.g. cents for EUR)."""
+    exp = Decimal(1).scaleb(-minor_unit(currency))
+    return amount.quantize(exp, rounding=ROUND_HALF_UP)
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_CURRENCY_MARKS = re.compile(r"(?i)(€|eur|euros?|\$|usd|£|gbp|chf)")
+
+
+def parse_amount(text: str, *, decimals: int = STORAGE_DECIMALS) -> Decimal:
+    """Read an amount written the French or the English way and return an exact ``Decimal``.
+
+    Accepted: ``1234.56``, ``1234,56``, ``1 234,56`` (space, non-breaking or narrow space), ``1.234,56``,
+    ``1,234.56``, ``0000000074,70``, ``-12,5``, ``(12,50)``, a trailing ``€``/``EUR``. Refused (``AmountError``):
+    empty text, letters, several signs, and the ambiguous ``1,234`` / ``1.234`` (one separator followed by
+    exactly three digits), plus more decimals than ``decimals`` (nothing is silently rounded).
+    """
+    raw = text
+    s = _CURRENCY_MARKS.sub("", text.strip())
+    s = _SPACES.sub("", s)
+    if not s:
+        raise AmountError("empty amount")
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1]
+    if s.endswith("-"):
+        negative, s = True, s[:-1]
+    if s[:1] in "+-":
+        negative, s = s[0] == "-" or negative, s[1:]
+    if not s or not re.fullmatch(r"[0-9.,]+", s):
+        raise AmountError(f"not an amount: {raw!r}")
+    has_dot, has_comma = "." in s, "," in s
+    if has_dot and has_comma:
+        # The last separator is the decimal one; the other is a thousands separator.
+        dec = "," if s.rfind(",") > s.rfind(".") else "."
+        thousands = "." if dec == "," else ","
+        int_part, _, frac = s.rpartition(dec)
+        if dec in int_part or not re.fullmatch(r"\d{1,3}(\%s\d{3})*" % thousands, int_part):
+            raise AmountError(f"not an amount: {raw!r}")
+        s = int_part.replace(thousands, "") + "." + frac
+    elif has_dot or has_comma:
+        sep = "." if has_dot else ","
+        if s.count(sep) > 1:
+            parts = s.split(sep)
+            if all(len(p) == 3 for p in parts[1:]) and 1 <= len(parts[0]) <= 3:
+                s = "".join(parts)
+            else:
+                raise AmountError(f"not an amount: {raw!r}")
+        else:
+            int_part, _, frac = s.partition(sep)
+            if len(frac) == 3 and 1 <= len(int_part) <= 3 and not int_part.startswith("0"):
+                raise AmountError(f"ambiguous amount {raw!r}: is {sep!r} a decimal or a thousands separator?")
+            s = int_part + "." + frac
+    try:
+        value = Decimal(s)
+    except InvalidOperation as exc:  # pragma: no cover - guarded by the regex above
+        raise AmountError(f"not an amount: {raw!r}") from exc
+    if value != value.quantize(Decimal(1).scaleb(-decimals)):
+        raise AmountError(f"{raw!r} has more than {decimals} decimals")
+    value = value.quantize(Decimal(1).scaleb(-decimals))
+    return -value if negative else value
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str = "EUR"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal):
+            raise TypeError("Money.amount must be a Decimal")
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+            raise ValueError(f"not an ISO 4217 currency code: {self.currency!r}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot mix {self.currency} and {other.currency}")
+
+
+def parse_currency(text: str) -> str:
+    """An ISO 4217 code, upper-cased; ``€`` is read as EUR. Refuses anything else."""
+    s = text.strip().upper()
+    if s in ("€", "EURO", "EUROS"):
+        return "EUR"
+    if len(s) != 3 or not s.isalpha() or not s.isascii():
+        raise AmountError(f"not an ISO 4217 currency code: {text!r}")
+    return s

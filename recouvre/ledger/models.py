@@ -1,0 +1,303 @@
+"""What is owed: customers, invoices, credit notes, payments, allocations, and each customer's timeline.
+
+Integrity is a database fact:
+- amounts are positive (check constraints);
+- ``allocated_amount`` on invoices, credit notes and payments is maintained by database triggers on
+  ``Allocation`` (see migration 0002), and a check constraint keeps it within the document's total, so an
+  allocation that would exceed the invoice, the payment or the credit note is refused by the database;
+- the same triggers refuse an allocation whose invoice, payment or credit note belong to another organization
+  or are in another currency; allocations cannot be updated, only deleted and created again;
+- ``open_amount`` / ``unallocated_amount`` are generated columns (total minus allocated).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Round
+from django.utils.translation import gettext_lazy as _
+
+from recouvre.organizations.models import Organization
+
+AMOUNT = {"max_digits": 15, "decimal_places": 2}
+
+
+def _remaining(total: str) -> models.GeneratedField:
+    return models.GeneratedField(
+        expression=Round(F(total) - F("allocated_amount"), 2),
+        output_field=models.DecimalField(**AMOUNT),
+        db_persist=True,
+    )
+
+
+class Source(models.TextChoices):
+    MANUAL = "manual", _("Entered by hand")
+    CSV = "csv", _("CSV import")
+    XLSX = "xlsx", _("XLSX import")
+    FEC = "fec", _("FEC import")
+    API = "api", _("API")
+    DEMO = "demo", _("Demo data")
+
+
+class CustomerKind(models.TextChoices):
+    BUSINESS = "business", _("Business")
+    CONSUMER = "consumer", _("Consumer")
+    PUBLIC = "public", _("Public body")
+
+
+class Segment(models.TextChoices):
+    STRATEGIC = "strategic", _("Strategic")
+    STANDARD = "standard", _("Standard")
+    SMALL = "small", _("Small")
+
+
+class Customer(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="customers")
+    ref = models.CharField(_("account"), max_length=40, help_text=_("Account reference, e.g. 411DUPONT"))
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=CustomerKind.choices, default=CustomerKind.BUSINESS)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True, default="")
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, default="")
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True, default="")
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True, default="")
+    address_line2 = models.CharField(_("address (continued)"), max_length=200, blank=True, default="")
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True, default="")
+    city = models.CharField(_("city"), max_length=100, blank=True, default="")
+    country = models.CharField(_("country"), max_length=2, default="FR")
+    language = models.CharField(_("language"), max_length=8, default="fr")
+    segment = models.CharField(_("segment"), max_length=10, choices=Segment.choices, default=Segment.STANDARD)
+    payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), null=True, blank=True)
+    payment_terms_end_of_month = models.BooleanField(_("end of month"), default=False)
+    credit_limit = models.DecimalField(_("credit limit"), null=True, blank=True, **AMOUNT)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "ref"], name="customer_ref_unique_per_org"),
+            models.CheckConstraint(
+                condition=Q(credit_limit__isnull=True) | Q(credit_limit__gte=0),
+                name="customer_credit_limit_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_terms_days__isnull=True) | Q(payment_terms_days__lte=365),
+                name="customer_terms_at_most_a_year",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "name"], name="customer_org_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ref})"
+
+
+class ContactRole(models.TextChoices):
+    BILLING = "billing", _("Accounts payable")
+    MANAGEMENT = "management", _("Management")
+    PURCHASING = "purchasing", _("Purchasing")
+    OTHER = "other", _("Other")
+
+
+class Contact(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200, blank=True, default="")
+    role = models.CharField(_("role"), max_length=20, choices=ContactRole.choices, default=ContactRole.BILLING)
+    email = models.EmailField(_("e-mail"), blank=True, default="")
+    phone = models.CharField(_("phone"), max_length=40, blank=True, default="")
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone
+
+
+class Invoice(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="invoices")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(_("number"), max_length=60)
+    issued_on = models.DateField(_("issue date"))
+    due_on = models.DateField(_("due date"))
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    amount_excl_tax = models.DecimalField(_("amount excl. tax"), null=True, blank=True, **AMOUNT)
+    tax_amount = models.DecimalField(_("tax"), null=True, blank=True, **AMOUNT)
+    total = models.DecimalField(_("total incl. tax"), **AMOUNT)
+    allocated_amount = models.DecimalField(_("settled"), default=Decimal("0.00"), editable=False, **AMOUNT)
+    open_amount = _remaining("total")
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    source_ref = models.CharField(_("source reference"), max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_on", "number"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="invoice_number_unique_per_org"),
+            models.CheckConstraint(condition=Q(total__gt=0), name="invoice_total_positive"),
+            models.CheckConstraint(
+                condition=Q(allocated_amount__gte=0) & Q(allocated_amount__lte=F("total")),
+                name="invoice_allocations_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_excl_tax__isnull=True) | Q(amount_excl_tax__gte=0),
+                name="invoice_excl_tax_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_amount__isnull=True) | Q(tax_amount__gte=0), name="invoice_tax_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_excl_tax__isnull=True)
+                | Q(tax_amount__isnull=True)
+                | Q(total=F("amount_excl_tax") + F("tax_amount")),
+                name="invoice_total_is_excl_plus_tax",
+            ),
+            models.CheckConstraint(condition=Q(due_on__gte=F("issued_on")), name="invoice_due_after_issue"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "customer", "due_on"], name="invoice_org_customer_due"),
+            models.Index(fields=["organization", "due_on"], name="invoice_open_by_due", condition=Q(open_amount__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CreditNote(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="credit_notes")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_notes")
+    number = models.CharField(_("number"), max_length=60)
+    issued_on = models.DateField(_("issue date"))
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    total = models.DecimalField(_("total incl. tax"), **AMOUNT)
+    allocated_amount = models.DecimalField(_("applied"), default=Decimal("0.00"), editable=False, **AMOUNT)
+    unallocated_amount = _remaining("total")
+    invoice = models.ForeignKey(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="credit_notes",
+        verbose_name=_("corrected invoice"),
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    source_ref = models.CharField(_("source reference"), max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["issued_on", "number"]
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="credit_note_number_unique_per_org"),
+            models.CheckConstraint(condition=Q(total__gt=0), name="credit_note_total_positive"),
+            models.CheckConstraint(
+                condition=Q(allocated_amount__gte=0) & Q(allocated_amount__lte=F("total")),
+                name="credit_note_allocations_within_total",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "customer"], name="credit_note_org_customer")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PaymentMethod(models.TextChoices):
+    TRANSFER = "transfer", _("Bank transfer")
+    DIRECT_DEBIT = "direct_debit", _("Direct debit")
+    CHEQUE = "cheque", _("Cheque")
+    CARD = "card", _("Card")
+    CASH = "cash", _("Cash")
+    BILL = "bill", _("Bill of exchange (LCR)")
+    OTHER = "other", _("Other")
+
+
+class Payment(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="payments")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="payments")
+    received_on = models.DateField(_("date"))
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    amount = models.DecimalField(_("amount"), **AMOUNT)
+    allocated_amount = models.DecimalField(_("allocated"), default=Decimal("0.00"), editable=False, **AMOUNT)
+    unallocated_amount = _remaining("amount")
+    method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.TRANSFER)
+    reference = models.CharField(_("reference"), max_length=140, blank=True, default="")
+    payer_name = models.CharField(_("payer name"), max_length=200, blank=True, default="")
+    payer_iban = models.CharField(_("payer IBAN"), max_length=34, blank=True, default="")
+    # The natural key used to make re-imports idempotent (a bank transaction id, a FEC line, a file key).
+    source_key = models.CharField(_("source key"), max_length=200)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "source_key"], name="payment_source_key_unique_per_org"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(allocated_amount__gte=0) & Q(allocated_amount__lte=F("amount")),
+                name="payment_allocations_within_amount",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "customer"], name="payment_org_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.received_on} {self.amount} {self.currency}"
+
+
+class Allocation(models.Model):
+    """A payment or a credit note applied, in whole or in part, to an invoice (*lettrage*)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allocations")
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.CASCADE, related_name="allocations")
+    credit_note = models.ForeignKey(
+        CreditNote, null=True, blank=True, on_delete=models.CASCADE, related_name="allocations"
+    )
+    amount = models.DecimalField(_("amount"), **AMOUNT)
+    allocated_on = models.DateField(_("date"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["allocated_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
+            models.CheckConstraint(
+                condition=(Q(payment__isnull=False) & Q(credit_note__isnull=True))
+                | (Q(payment__isnull=True) & Q(credit_note__isnull=False)),
+                name="allocation_from_payment_or_credit_note",
+            ),
+        ]
+
+
+class Event(models.Model):
+    """One line on a customer's timeline: what happened, when, and who did it.
+
+    ``kind`` is a stable dotted code (``invoice.created``, ``import.invoices``...); ``data`` holds the facts
+    (numbers, amounts as strings, file names) and the text is rendered in the reader's language
+    (``recouvre.ledger.timeline``).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=60)
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=150, blank=True, default="")
+    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["organization", "customer", "-occurred_at"], name="event_timeline")]

@@ -1,0 +1,249 @@
+"""Writes to the ledger. Each function is one transaction and leaves an event on the customer's timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from recouvre.organizations.models import Organization
+
+from .actors import Actor
+from .models import Allocation, Contact, CreditNote, Customer, Event, Invoice, Payment, Source
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal | date):
+        return str(value)
+    return value
+
+
+def record_event(organization: Organization, customer: Customer | None, kind: str, actor: Actor, **data: Any) -> Event:
+    return Event.objects.create(
+        organization=organization,
+        customer=customer,
+        kind=kind,
+        data={k: _jsonable(v) for k, v in data.items()},
+        actor=actor.user,
+        actor_label=actor.label,
+    )
+
+
+def bulk_record_events(
+    organization: Organization, actor: Actor, events: Iterable[tuple[int | None, str, dict[str, Any]]]
+) -> int:
+    """Append many events at once: ``(customer_id, kind, data)`` triples, one insert per 5 000."""
+    now = timezone.now()
+    rows = [
+        Event(
+            organization=organization,
+            customer_id=customer_id,
+            kind=kind,
+            data={k: _jsonable(v) for k, v in data.items()},
+            actor=actor.user,
+            actor_label=actor.label,
+            occurred_at=now,
+        )
+        for customer_id, kind, data in events
+    ]
+    Event.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+@transaction.atomic
+def create_customer(organization: Organization, actor: Actor, *, ref: str, name: str, **fields: Any) -> Customer:
+    customer = Customer(organization=organization, ref=ref, name=name, **fields)
+    customer.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
+    customer.save()
+    record_event(organization, customer, "customer.created", actor, ref=ref, name=name)
+    return customer
+
+
+@transaction.atomic
+def update_customer(customer: Customer, actor: Actor, **changes: Any) -> Customer:
+    changed = {}
+    for field, value in changes.items():
+        old = getattr(customer, field)
+        if old != value:
+            changed[field] = [_jsonable(old), _jsonable(value)]
+            setattr(customer, field, value)
+    if changed:
+        customer.save()
+        record_event(customer.organization, customer, "customer.updated", actor, changes=changed)
+    return customer
+
+
+@transaction.atomic
+def add_contact(customer: Customer, actor: Actor, **fields: Any) -> Contact:
+    contact = Contact.objects.create(organization_id=customer.organization_id, customer=customer, **fields)
+    record_event(
+        customer.organization,
+        customer,
+        "contact.added",
+        actor,
+        name=contact.name,
+        email=contact.email,
+        phone=contact.phone,
+    )
+    return contact
+
+
+@transaction.atomic
+def create_invoice(
+    organization: Organization,
+    actor: Actor,
+    *,
+    customer: Customer,
+    number: str,
+    issued_on: date,
+    due_on: date,
+    total: Decimal,
+    currency: str | None = None,
+    amount_excl_tax: Decimal | None = None,
+    tax_amount: Decimal | None = None,
+    source: str = Source.MANUAL,
+    source_ref: str = "",
+) -> Invoice:
+    invoice = Invoice.objects.create(
+        organization=organization,
+        customer=customer,
+        number=number,
+        issued_on=issued_on,
+        due_on=due_on,
+        total=total,
+        currency=currency or organization.currency,
+        amount_excl_tax=amount_excl_tax,
+        tax_amount=tax_amount,
+        source=source,
+        source_ref=source_ref,
+    )
+    record_event(
+        organization,
+        customer,
+        "invoice.created",
+        actor,
+        number=number,
+        total=total,
+        currency=invoice.currency,
+        due_on=due_on,
+    )
+    return invoice
+
+
+@transaction.atomic
+def create_credit_note(
+    organization: Organization,
+    actor: Actor,
+    *,
+    customer: Customer,
+    number: str,
+    issued_on: date,
+    total: Decimal,
+    currency: str | None = None,
+    invoice: Invoice | None = None,
+    source: str = Source.MANUAL,
+    source_ref: str = "",
+) -> CreditNote:
+    note = CreditNote.objects.create(
+        organization=organization,
+        customer=customer,
+        number=number,
+        issued_on=issued_on,
+        total=total,
+        currency=currency or organization.currency,
+        invoice=invoice,
+        source=source,
+        source_ref=source_ref,
+    )
+    record_event(
+        organization,
+        customer,
+        "credit_note.created",
+        actor,
+        number=number,
+        total=total,
+        currency=note.currency,
+    )
+    return note
+
+
+@transaction.atomic
+def record_payment(
+    organization: Organization,
+    actor: Actor,
+    *,
+    customer: Customer,
+    received_on: date,
+    amount: Decimal,
+    source_key: str,
+    currency: str | None = None,
+    method: str = "transfer",
+    reference: str = "",
+    payer_name: str = "",
+    payer_iban: str = "",
+    source: str = Source.MANUAL,
+) -> Payment:
+    payment = Payment.objects.create(
+        organization=organization,
+        customer=customer,
+        received_on=received_on,
+        amount=amount,
+        currency=currency or organization.currency,
+        method=method,
+        reference=reference,
+        payer_name=payer_name,
+        payer_iban=payer_iban,
+        source_key=source_key,
+        source=source,
+    )
+    record_event(
+        organization,
+        customer,
+        "payment.received",
+        actor,
+        amount=amount,
+        currency=payment.currency,
+        received_on=received_on,
+        reference=reference,
+    )
+    return payment
+
+
+@transaction.atomic
+def allocate(
+    actor: Actor,
+    *,
+    invoice: Invoice,
+    amount: Decimal,
+    payment: Payment | None = None,
+    credit_note: CreditNote | None = None,
+    allocated_on: date | None = None,
+    source: str = Source.MANUAL,
+) -> Allocation:
+    """Apply ``amount`` of a payment or a credit note to an invoice. The database refuses over-allocation
+    and allocations across organizations or currencies (``IntegrityError``)."""
+    allocation = Allocation.objects.create(
+        organization_id=invoice.organization_id,
+        invoice=invoice,
+        payment=payment,
+        credit_note=credit_note,
+        amount=amount,
+        allocated_on=allocated_on or (payment.received_on if payment else credit_note.issued_on),  # type: ignore[union-attr]
+        source=source,
+    )
+    record_event(
+        invoice.organization,
+        invoice.customer,
+        "allocation.created",
+        actor,
+        invoice=invoice.number,
+        amount=amount,
+        currency=invoice.currency,
+        by=("payment" if payment else "credit_note"),
+        credit_note=credit_note.number if credit_note else "",
+    )
+    return allocation

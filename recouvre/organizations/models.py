@@ -1,0 +1,84 @@
+"""The creditor companies (organizations), the people who use Recouvre and their roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person who logs in. Which organizations they see is given by their memberships."""
+
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
+
+
+class Organization(models.Model):
+    """The creditor company (*société*, *dossier* for an accounting firm). Every business row belongs to one."""
+
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    name = models.CharField(_("legal name"), max_length=200)
+    legal_form = models.CharField(_("legal form"), max_length=60, blank=True, default="")
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True, default="")
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, default="")
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True, default="")
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True, default="")
+    address_line2 = models.CharField(_("address (continued)"), max_length=200, blank=True, default="")
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True, default="")
+    city = models.CharField(_("city"), max_length=100, blank=True, default="")
+    country = models.CharField(_("country"), max_length=2, default="FR")
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, default="")
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, default="")
+    currency = models.CharField(_("default currency"), max_length=3, default="EUR")
+    payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
+    payment_terms_end_of_month = models.BooleanField(_("end of month"), default=False)
+    legal_mentions = models.TextField(
+        _("legal mentions"),
+        blank=True,
+        default="",
+        help_text=_("Printed at the foot of every letter: share capital, RCS, registered office..."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        constraints = [
+            models.CheckConstraint(condition=Q(payment_terms_days__lte=365), name="org_terms_at_most_a_year"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    CREDIT_MANAGER = "credit_manager", _("Credit manager")
+    COLLECTOR = "collector", _("Collector")
+    VIEWER = "viewer", _("Viewer")
+
+
+# What each role may do. Views and CLI ask ``can(role, permission)``.
+PERMISSIONS: dict[str, set[str]] = {
+    Role.ADMIN: {"view", "edit", "import", "manage_members", "manage_org"},
+    Role.CREDIT_MANAGER: {"view", "edit", "import"},
+    Role.COLLECTOR: {"view", "edit"},
+    Role.VIEWER: {"view"},
+}
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_user_and_org"),
+        ]
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, set())

@@ -1,0 +1,43 @@
+"""Writes about organizations and memberships."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from recouvre.core.identifiers import IdentifierError, validate_siren
+
+from .models import Membership, Organization, Role, User
+
+
+@transaction.atomic
+def create_organization(slug: str, name: str, *, siren: str = "", **fields: object) -> Organization:
+    slug = slugify(slug)
+    if not slug:
+        raise ValidationError(_("The short name must contain letters or digits."))
+    if Organization.objects.filter(slug=slug).exists():
+        raise ValidationError(_("An organization with the short name %(slug)s already exists.") % {"slug": slug})
+    if siren:
+        try:
+            siren = validate_siren(siren)
+        except IdentifierError as exc:
+            raise ValidationError(str(exc)) from exc
+    return Organization.objects.create(slug=slug, name=name, siren=siren, **fields)
+
+
+@transaction.atomic
+def add_member(organization: Organization, user: User, role: str = Role.VIEWER) -> Membership:
+    membership, _created = Membership.objects.update_or_create(
+        user=user, organization=organization, defaults={"role": role}
+    )
+    return membership
+
+
+def create_user(username: str, password: str, *, email: str = "", superuser: bool = False) -> User:
+    if User.objects.filter(username=username).exists():
+        raise ValidationError(_("The user %(username)s already exists.") % {"username": username})
+    if superuser:
+        return User.objects.create_superuser(username=username, email=email, password=password)
+    return User.objects.create_user(username=username, email=email, password=password)
