@@ -138,36 +138,42 @@ TASKS = {
 }
 
 
-def _email_settings(url: str | None) -> dict[str, object]:
-    """Turn ``RECOUVRE_SMTP_URL`` into Django e-mail settings.
+def _mailers(url: str | None) -> dict[str, dict[str, object]]:
+    """Turn ``RECOUVRE_SMTP_URL`` into Django's ``MAILERS`` setting.
 
     ``smtp://user:password@host:port`` (STARTTLS with ``?starttls=1``), ``smtps://...`` for implicit TLS,
-    ``console://`` to print messages, unset: messages are written to files in the data dir.
+    ``console://`` to print messages; unset: each message is written as a file in ``<data dir>/outbox``.
     """
     if not url:
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(DATA_DIR / "outbox"),
+            "default": {
+                "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "OPTIONS": {"file_path": str(DATA_DIR / "outbox")},
+            }
         }
     parts = urlsplit(url)
     if parts.scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
     if parts.scheme not in ("smtp", "smtps"):
         raise ValueError(f"RECOUVRE_SMTP_URL: unsupported scheme {parts.scheme!r} (use smtp://, smtps://, console://)")
     query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
     return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname or "localhost",
-        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
-        "EMAIL_HOST_USER": unquote(parts.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_SSL": parts.scheme == "smtps",
-        "EMAIL_USE_TLS": env_bool(query.get("starttls"), default=False),
-        "EMAIL_TIMEOUT": 30,
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": parts.hostname or "localhost",
+                "port": parts.port or (465 if parts.scheme == "smtps" else 25),
+                "username": unquote(parts.username or "") or None,
+                "password": unquote(parts.password or "") or None,
+                "use_ssl": parts.scheme == "smtps",
+                "use_tls": env_bool(query.get("starttls"), default=False),
+                "timeout": 30,
+            },
+        }
     }
 
 
-globals().update(_email_settings(os.environ.get("RECOUVRE_SMTP_URL")))
+MAILERS = _mailers(os.environ.get("RECOUVRE_SMTP_URL"))
 DEFAULT_FROM_EMAIL = os.environ.get("RECOUVRE_FROM_EMAIL", "recouvre@localhost")
 
 LOGGING = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, Q, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, Case, DecimalField, F, Q, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Round
 
 from recouvre.core.aging import BUCKETS, ZERO, AgedBalance, AgedLine
 from recouvre.ledger.models import AMOUNT, CreditNote, Customer, Invoice, Payment
@@ -53,17 +53,21 @@ def aged_balance(
         payments = payments.filter(customer_id__in=customer_ids)
         notes = notes.filter(customer_id__in=customer_ids)
 
+    # Sum whole cents as integers: exact on every database (SQLite would otherwise add binary floats).
+    cents = Cast(Round(F("open_amount") * 100, 0), BigIntegerField())
     sums = {
-        key: Coalesce(Sum(Case(When(cond, then="open_amount"), default=Value(ZERO), output_field=_DEC)), ZERO)
+        key: Coalesce(Sum(Case(When(cond, then=cents), default=Value(0), output_field=BigIntegerField())), 0)
         for key, cond in conds.items()
     }
     per_customer: dict[int, dict[str, Decimal]] = {
-        row.pop("customer_id"): row for row in invoices.order_by().values("customer_id").annotate(**sums)
+        row.pop("customer_id"): {k: Decimal(v).scaleb(-2) for k, v in row.items()}
+        for row in invoices.order_by().values("customer_id").annotate(**sums)
     }
     unapplied: dict[int, Decimal] = {}
     for qs, field in ((payments, "unallocated_amount"), (notes, "unallocated_amount")):
-        for row in qs.order_by().values("customer_id").annotate(s=Sum(field)):
-            unapplied[row["customer_id"]] = unapplied.get(row["customer_id"], ZERO) + row["s"]
+        in_cents = Cast(Round(F(field) * 100, 0), BigIntegerField())
+        for row in qs.order_by().values("customer_id").annotate(s=Sum(in_cents)):
+            unapplied[row["customer_id"]] = unapplied.get(row["customer_id"], ZERO) + Decimal(row["s"]).scaleb(-2)
 
     ids = set(per_customer) | set(unapplied)
     names = dict.fromkeys(ids)
