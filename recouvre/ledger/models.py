@@ -158,7 +158,7 @@ class Invoice(models.Model):
             models.CheckConstraint(
                 condition=Q(amount_excl_tax__isnull=True)
                 | Q(tax_amount__isnull=True)
-                | Q(total=F("amount_excl_tax") + F("tax_amount")),
+                | Q(total=Round(F("amount_excl_tax") + F("tax_amount"), 2)),
                 name="invoice_total_is_excl_plus_tax",
             ),
             models.CheckConstraint(condition=Q(due_on__gte=F("issued_on")), name="invoice_due_after_issue"),
