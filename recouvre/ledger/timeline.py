@@ -19,6 +19,10 @@ _MESSAGES: dict[str, Any] = {
     "payment.received": lambda: _("Payment of %(amount)s %(currency)s received on %(received_on)s."),
     "payment.updated": lambda: _("Payment %(reference)s changed: %(fields)s."),
     "allocation.created": lambda: _("%(amount)s %(currency)s applied to invoice %(invoice)s."),
+    "invoice.disputed": lambda: _("Invoice %(invoice)s (%(amount)s %(currency)s) disputed: %(reason)s"),
+    "customer.insolvency": lambda: _(
+        "Insolvency proceedings (%(procedure)s) opened on %(opened_on)s by %(court)s, published on %(published_on)s."
+    ),
     "import.summary": lambda: _(
         "Import of %(file)s (%(import_kind)s): %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
     ),

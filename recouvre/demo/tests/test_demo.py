@@ -1,0 +1,171 @@
+"""``recouvre demo``: the demo organization in the database, its login, and a second run that changes nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from recouvre.cli import main
+from recouvre.demo.generator import DISPUTE_TAG, INSOLVENCY_TAG, generate
+from recouvre.demo.services import create_demo
+from recouvre.ledger.models import Allocation, Contact, CreditNote, Customer, Event, Invoice, Payment
+from recouvre.ledger.timeline import describe
+from recouvre.organizations.models import Membership, Organization, Role, User
+from recouvre.organizations.services import create_user
+from recouvre.reports.selectors import aged_balance
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2026, 3, 16)
+SMALL = {"customers": 30, "invoices": 300, "seed": 7, "as_of": AS_OF}
+
+
+def _counts(org: Organization) -> dict[str, int]:
+    return {
+        model.__name__: model.objects.filter(organization=org).count()
+        for model in (Customer, Contact, Invoice, CreditNote, Payment, Allocation, Event)
+    }
+
+
+def test_demo_organization_is_created_with_its_data():
+    info = create_demo(slug="demo", reset=False, **SMALL)
+    org = Organization.objects.get(slug="demo")
+    data = generate(seed=7, as_of=AS_OF, customers=30, invoices=300)
+    assert info == {
+        "org": "demo",
+        "name": data.organization.name,
+        "customers": 30,
+        "invoices": 300,
+        "payments": len(data.payments),
+        "username": "demo",
+        "password": "demo",
+        "existed": False,
+    }
+    assert org.name == data.organization.name and org.siren == data.organization.siren
+    assert org.iban == data.organization.iban and "RCS" in org.legal_mentions
+    counts = _counts(org)
+    assert counts["Customer"] == counts["Contact"] == 30
+    assert counts["Invoice"] == 300
+    assert counts["CreditNote"] == 3
+    assert counts["Allocation"] == len(data.allocations)
+    assert set(Invoice.objects.filter(organization=org).values_list("source", flat=True)) == {"demo"}
+
+
+def test_triggers_settle_invoices_exactly_as_generated():
+    create_demo(slug="demo", reset=False, **SMALL)
+    org = Organization.objects.get(slug="demo")
+    data = generate(seed=7, as_of=AS_OF, customers=30, invoices=300)
+    expected = data.open_amounts()
+    stored = dict(Invoice.objects.filter(organization=org).values_list("number", "open_amount"))
+    assert {n: Decimal(v).quantize(Decimal("0.01")) for n, v in stored.items()} == expected
+    on_account = {p.key: p.amount for p in data.unallocated_payments()}
+    stored_unallocated = dict(
+        Payment.objects.filter(organization=org, unallocated_amount__gt=0).values_list(
+            "source_key", "unallocated_amount"
+        )
+    )
+    assert {k: Decimal(v).quantize(Decimal("0.01")) for k, v in stored_unallocated.items()} == on_account
+
+
+def test_aged_balance_shows_amounts_in_every_bucket():
+    create_demo(slug="demo", reset=False, **SMALL)
+    report = aged_balance(Organization.objects.get(slug="demo"), AS_OF)
+    assert all(v > 0 for v in report.buckets.values()), report.buckets
+    assert report.unapplied > 0  # payments on account and the credit note waiting to be applied
+    assert 10 <= len(report.lines) <= 30
+
+
+def test_tags_and_timeline_events():
+    create_demo(slug="demo", reset=False, **SMALL)
+    org = Organization.objects.get(slug="demo")
+    customers = list(Customer.objects.filter(organization=org))
+    assert len([c for c in customers if INSOLVENCY_TAG in c.tags]) == 1
+    assert any(DISPUTE_TAG in c.tags for c in customers)
+    events = Event.objects.filter(organization=org)
+    kinds = {k: events.filter(kind=k).count() for k in set(events.values_list("kind", flat=True))}
+    data = generate(seed=7, as_of=AS_OF, customers=30, invoices=300)
+    assert kinds["customer.created"] == 30
+    assert kinds["invoice.created"] == 300
+    assert kinds["payment.received"] == len(data.payments)
+    assert kinds["allocation.created"] == len(data.allocations)
+    assert kinds["invoice.disputed"] == len(data.disputes)
+    assert kinds["customer.insolvency"] == 1
+    assert set(events.values_list("actor_label", flat=True)) == {"demo"}
+    dispute = events.filter(kind="invoice.disputed").first()
+    assert dispute.customer.tags == [DISPUTE_TAG] and len(dispute.data["reason"]) > 20
+    assert dispute.data["reason"] in describe(dispute)
+    insolvency = events.get(kind="customer.insolvency")
+    assert "redressement judiciaire" in describe(insolvency) and insolvency.customer.tags == [INSOLVENCY_TAG]
+
+
+def test_second_run_changes_nothing():
+    first = create_demo(slug="demo", reset=False, **SMALL)
+    org = Organization.objects.get(slug="demo")
+    before = _counts(org)
+    again = create_demo(slug="demo", customers=50, invoices=900, seed=99, as_of=date(2026, 6, 1), reset=False)
+    assert again["existed"] is True
+    assert {k: v for k, v in again.items() if k != "existed"} == {k: v for k, v in first.items() if k != "existed"}
+    assert _counts(org) == before
+    assert Organization.objects.filter(slug="demo").count() == 1
+
+
+def test_reset_rebuilds_the_organization():
+    create_demo(slug="demo", reset=False, **SMALL)
+    info = create_demo(slug="demo", customers=20, invoices=150, seed=8, as_of=AS_OF, reset=True)
+    assert info["existed"] is False and info["customers"] == 20 and info["invoices"] == 150
+    org = Organization.objects.get(slug="demo")
+    assert org.name == generate(seed=8, as_of=AS_OF, customers=20, invoices=150).organization.name
+    assert _counts(org)["Customer"] == Customer.objects.count() == 20
+    assert Invoice.objects.count() == 150
+    assert Membership.objects.get(organization=org, user__username="demo").role == Role.ADMIN
+
+
+def test_reset_leaves_other_organizations_alone(org):
+    from recouvre.testing.factories import CustomerFactory, InvoiceFactory
+
+    other = InvoiceFactory(customer=CustomerFactory(organization=org))
+    create_demo(slug="demo", reset=False, **SMALL)
+    create_demo(slug="demo", reset=True, **SMALL)
+    assert Invoice.objects.filter(organization=org).get() == other
+
+
+def test_login_works(client):
+    create_demo(slug="demo", reset=False, **SMALL)
+    assert client.login(username="demo", password="demo")
+    membership = Membership.objects.get(user__username="demo")
+    assert membership.organization.slug == "demo" and membership.role == Role.ADMIN
+
+
+def test_an_existing_demo_user_keeps_its_password_and_gets_the_membership():
+    create_user("demo", "a much better secret")
+    info = create_demo(slug="demo", reset=False, **SMALL)
+    assert info["password"] != "demo"
+    user = User.objects.get(username="demo")
+    assert user.check_password("a much better secret")
+    assert Membership.objects.get(user=user).organization.slug == "demo"
+
+
+def test_progress_is_reported():
+    calls = []
+    create_demo(slug="demo", reset=False, progress=lambda *a: calls.append(a), **SMALL)
+    assert calls[0][0] == 0 and calls[-1][0] == calls[-1][1]
+    assert [c[0] for c in calls] == list(range(len(calls)))
+
+
+def test_cli_demo_json(capsys):
+    assert main(["demo", "--customers", "30", "--invoices", "300", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["org"] == "demo" and info["existed"] is False
+    assert info["customers"] == 30 and info["invoices"] == 300 and info["payments"] > 100
+    assert (info["username"], info["password"]) == ("demo", "demo")
+    assert main(["demo", "--customers", "30", "--invoices", "300", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["existed"] is True
+
+
+def test_cli_demo_human_output(capsys):
+    assert main(["demo", "--org", "essai", "--customers", "30", "--invoices", "300", "--as-of", "2026-03-16"]) == 0
+    out = capsys.readouterr().out
+    assert "Demo organization essai: 30 customers, 300 invoices" in out
+    assert "as demo / demo" in out
