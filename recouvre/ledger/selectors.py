@@ -3,7 +3,7 @@ another organization's rows."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum, Value
@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 
 from recouvre.organizations.models import Organization
 
-from .models import AMOUNT, CreditNote, Customer, Event, Invoice, Payment
+from .models import AMOUNT, Allocation, CreditNote, Customer, Event, Invoice, Payment
 
 _ZERO = Value(Decimal("0.00"))
 
@@ -96,3 +96,155 @@ def search_customers(organization: Organization, text: str) -> QuerySet[Customer
     if text:
         qs = qs.filter(Q(name__icontains=text) | Q(ref__icontains=text) | Q(siren__startswith=text))
     return qs
+
+
+# --------------------------------------------------------------------------------------------- web app reads
+
+_CENT = Decimal("0.01")
+CUSTOMER_ORDERS = ("overdue", "name")
+INVOICE_STATUSES = ("open", "overdue", "paid", "all")
+
+
+def _cents(value: Decimal | None) -> Decimal:
+    """SQLite sums decimals in binary floating point: bring a sum back to cents (exact for amounts in cents)."""
+    return Decimal("0.00") if value is None else Decimal(value).quantize(_CENT)
+
+
+def customer_list(
+    organization: Organization,
+    as_of: date,
+    *,
+    search: str = "",
+    segment: str = "",
+    overdue_only: bool = False,
+    order: str = "overdue",
+) -> QuerySet[Customer]:
+    """Customers with their balances (``customers_with_balances``), searched by name, account or SIREN,
+    filtered by segment and by "has an invoice overdue on ``as_of``", sorted by amount overdue (largest
+    first) or by name. One query per page whatever the number of customers."""
+    qs = customers_with_balances(organization, as_of)
+    text = search.strip()
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(ref__icontains=text) | Q(siren__startswith=text))
+    if segment:
+        qs = qs.filter(segment=segment)
+    if overdue_only:
+        qs = qs.filter(customer_has_overdue(organization, as_of))
+    if order == "name":
+        return qs.order_by("name", "pk")
+    return qs.order_by("-overdue_total", "name", "pk")
+
+
+def invoice_list(
+    organization: Organization,
+    as_of: date,
+    *,
+    status: str = "open",
+    due_from: date | None = None,
+    due_to: date | None = None,
+    search: str = "",
+) -> QuerySet[Invoice]:
+    """Invoices by status on ``as_of`` (open, overdue, paid or all), due-date range (both ends included) and
+    customer (name, account or SIREN) or invoice number. Sorted by due date."""
+    qs = invoices(organization)
+    if status == "open":
+        qs = qs.filter(open_amount__gt=0)
+    elif status == "overdue":
+        qs = qs.filter(open_amount__gt=0, due_on__lt=as_of)
+    elif status == "paid":
+        qs = qs.filter(open_amount=0)
+    if due_from is not None:
+        qs = qs.filter(due_on__gte=due_from)
+    if due_to is not None:
+        qs = qs.filter(due_on__lte=due_to)
+    text = search.strip()
+    if text:
+        qs = qs.filter(
+            Q(number__icontains=text)
+            | Q(customer__name__icontains=text)
+            | Q(customer__ref__icontains=text)
+            | Q(customer__siren__startswith=text)
+        )
+    return qs.order_by("due_on", "number", "pk")
+
+
+def customer_open_invoices(organization: Organization, customer: Customer) -> QuerySet[Invoice]:
+    return open_invoices(organization).filter(customer=customer).order_by("due_on", "number", "pk")
+
+
+def customer_unapplied_payments(organization: Organization, customer: Customer) -> QuerySet[Payment]:
+    return payments(organization).filter(customer=customer, unallocated_amount__gt=0).order_by("received_on", "pk")
+
+
+def customer_unapplied_credit_notes(organization: Organization, customer: Customer) -> QuerySet[CreditNote]:
+    return credit_notes(organization).filter(customer=customer, unallocated_amount__gt=0).order_by("issued_on", "pk")
+
+
+def invoice_allocations(organization: Organization, invoice: Invoice) -> QuerySet[Allocation]:
+    return (
+        Allocation.objects.filter(organization=organization, invoice=invoice)
+        .select_related("payment", "credit_note")
+        .order_by("allocated_on", "pk")
+    )
+
+
+def receivable_totals(organization: Organization, as_of: date, currency: str) -> dict[str, Decimal | int]:
+    """Totals in one currency on ``as_of``: ``open_total``, ``overdue_total``, ``unapplied`` (payments and credit
+    notes not yet allocated), ``overdue_customers`` (how many customers have something overdue) and the aging
+    buckets of ``recouvre.core.aging`` by key. Four grouped queries, whatever the number of rows."""
+    from django.db.models import Case, Count, DecimalField, When
+
+    from recouvre.core.aging import BUCKETS
+
+    dec = DecimalField(**AMOUNT)
+    zero = Decimal("0.00")
+    conds: dict[str, Q] = {}
+    for b in BUCKETS:
+        if b.min_days is None:
+            conds[b.key] = Q(due_on__gte=as_of)
+        else:
+            q = Q(due_on__lte=as_of - timedelta(days=b.min_days))
+            if b.max_days is not None:
+                q &= Q(due_on__gte=as_of - timedelta(days=b.max_days))
+            conds[b.key] = q
+    open_qs = Invoice.objects.filter(organization=organization, currency=currency, open_amount__gt=0).order_by()
+    sums = open_qs.aggregate(
+        open_total=Sum("open_amount", output_field=dec),
+        **{
+            key: Sum(Case(When(cond, then="open_amount"), default=_ZERO, output_field=dec), output_field=dec)
+            for key, cond in conds.items()
+        },
+    )
+    overdue_customers = open_qs.filter(due_on__lt=as_of).aggregate(n=Count("customer_id", distinct=True))["n"]
+    unapplied = zero
+    for qs in (
+        Payment.objects.filter(organization=organization, currency=currency, unallocated_amount__gt=0),
+        CreditNote.objects.filter(organization=organization, currency=currency, unallocated_amount__gt=0),
+    ):
+        unapplied += _cents(qs.order_by().aggregate(s=Sum("unallocated_amount", output_field=dec))["s"])
+    buckets = {b.key: _cents(sums[b.key]) for b in BUCKETS}
+    return {
+        "open_total": _cents(sums["open_total"]),
+        "overdue_total": sum((v for k, v in buckets.items() if k != "not_due"), zero),
+        "unapplied": unapplied,
+        "overdue_customers": overdue_customers,
+        "buckets": buckets,  # type: ignore[dict-item]
+    }
+
+
+def most_overdue_customers(
+    organization: Organization, as_of: date, currency: str, limit: int = 10
+) -> list[tuple[Customer, Decimal]]:
+    """The ``limit`` customers owing the most overdue on ``as_of`` in ``currency``, largest first: one grouped
+    query over the overdue invoices, then one for the customers."""
+    from django.db.models import DecimalField
+
+    rows = list(
+        Invoice.objects.filter(organization=organization, currency=currency, open_amount__gt=0, due_on__lt=as_of)
+        .order_by()
+        .values("customer_id")
+        .annotate(s=Sum("open_amount", output_field=DecimalField(**AMOUNT)))
+        .order_by("-s", "customer_id")[:limit]
+    )
+    by_id = customers(organization).in_bulk([r["customer_id"] for r in rows])
+    return [(by_id[r["customer_id"]], _cents(r["s"])) for r in rows]

@@ -1,0 +1,105 @@
+"""Filter and upload forms of the staff web app. Filters are GET forms: an invalid value is reported and the
+page falls back to the default for that field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from recouvre.ledger.models import Segment
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+# Dates typed by hand may be ISO (the browser's date picker) or French.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class CustomerFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    segment = forms.ChoiceField(label=_("Segment"), required=False, choices=[("", _("All segments")), *Segment.choices])
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[("overdue", _("Amount overdue")), ("name", _("Name"))],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(placeholder=_("Name, account or SIREN"), type="search")
+
+
+class InvoiceFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("open", pgettext_lazy("invoices", "Open")),
+            ("overdue", pgettext_lazy("invoices", "Overdue")),
+            ("paid", pgettext_lazy("invoices", "Paid")),
+            ("all", pgettext_lazy("invoices", "All")),
+        ],
+    )
+    due_from = forms.DateField(
+        label=_("Due from"), required=False, widget=DateInput(), input_formats=DATE_INPUT_FORMATS
+    )
+    due_to = forms.DateField(label=_("Due to"), required=False, widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
+    q = forms.CharField(label=_("Customer or number"), required=False, max_length=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(placeholder=_("Customer, account or invoice number"), type="search")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("due_from"), data.get("due_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start of the due-date range is after its end."))
+        return data
+
+
+class AgingForm(forms.Form):
+    as_of = forms.DateField(label=_("As of"), required=False, widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
+    currency = forms.ChoiceField(label=_("Currency"), required=False)
+
+    def __init__(self, *args: Any, currencies: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [(c, c) for c in currencies]
+
+
+IMPORT_KINDS = [
+    ("customers", _("Customers")),
+    ("invoices", _("Invoices and credit notes")),
+    ("payments", _("Payments")),
+    ("fec", _("FEC (French accounting export)")),
+]
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file contains"), choices=IMPORT_KINDS)
+    file = forms.FileField(label=_("File"), help_text=_("CSV, XLSX or FEC text file."))
+    mapping = forms.ChoiceField(label=_("Column mapping"), required=False)
+    create_customers = forms.BooleanField(
+        label=_("Create unknown customers"),
+        required=False,
+        help_text=_("Otherwise a line naming an unknown customer is refused."),
+    )
+
+    def __init__(self, *args: Any, mappings: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: list[tuple[str, str]] = [("", _("Automatic (recognise the columns)"))]
+        for m in mappings or []:
+            name = str(m.get("name", ""))
+            if name:
+                kind = m.get("kind")
+                choices.append((name, f"{name} ({kind})" if kind else name))
+        self.fields["mapping"].choices = choices

@@ -1,0 +1,68 @@
+"""Template filters: ``{{ amount|money:currency }}``, ``{{ d|day }}``, ``{{ t|moment }}``,
+``{% if current_membership|can:"import" %}``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from recouvre.web import formatting
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Any, currency: str = "EUR") -> str:
+    return formatting.money(amount, currency or "EUR")
+
+
+@register.filter
+def number(amount: Any) -> str:
+    return formatting.number(amount)
+
+
+@register.filter
+def day(value: Any) -> str:
+    return formatting.day(value)
+
+
+@register.filter
+def moment(value: Any) -> str:
+    return formatting.moment(value)
+
+
+@register.filter
+def can(membership: Any, permission: str) -> bool:
+    return membership is not None and membership.can(permission)
+
+
+@register.filter
+def percent_of(value: Any, maximum: Any) -> str:
+    """Width of a bar in percent of the largest one, as a CSS-safe decimal string."""
+    try:
+        value, maximum = Decimal(value), Decimal(maximum)
+    except (TypeError, ValueError, ArithmeticError):
+        return "0"
+    if maximum <= 0 or value <= 0:
+        return "0"
+    share = min(Decimal(100), max(Decimal("0.5"), value * 100 / maximum))
+    return str(share.quantize(Decimal("0.1")))
+
+
+_ENTITIES = {
+    "customers": _("Customers"),
+    "contacts": _("Contacts"),
+    "invoices": _("Invoices"),
+    "credit_notes": _("Credit notes"),
+    "payments": _("Payments"),
+    "allocations": _("Allocations"),
+}
+
+
+@register.filter
+def entity_label(key: str) -> str:
+    """The translated name of what an import counts (``invoices`` -> "Factures")."""
+    return str(_ENTITIES.get(key, key))

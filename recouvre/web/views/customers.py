@@ -1,0 +1,112 @@
+"""Customer list and customer page."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from recouvre.core.aging import ZERO
+from recouvre.ledger import selectors
+from recouvre.ledger.models import Customer
+from recouvre.ledger.timeline import describe
+from recouvre.reports.selectors import aged_balance
+
+from ..decorators import member_required
+from ..forms import CustomerFilterForm
+from .common import paginate, today
+from .home import bucket_rows
+
+CUSTOMERS_PER_PAGE = 50
+TIMELINE_LENGTH = 100
+
+
+@member_required()
+def customer_list(request: HttpRequest) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    as_of = today()
+    form = CustomerFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.customer_list(
+        org,
+        as_of,
+        search=filters.get("q", ""),
+        segment=filters.get("segment", ""),
+        overdue_only=filters.get("overdue", False),
+        order=filters.get("sort") or "overdue",
+    )
+    return render(
+        request,
+        "web/customer_list.html",
+        {"form": form, "page": paginate(request, qs, CUSTOMERS_PER_PAGE), "as_of": as_of, "currency": org.currency},
+    )
+
+
+def _get_customer(request: HttpRequest, pk: int) -> Customer:
+    try:
+        return selectors.customer(request.organization, pk)  # type: ignore[attr-defined]
+    except Customer.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@member_required()
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    customer = _get_customer(request, pk)
+    as_of = today()
+
+    invoices = list(selectors.customer_open_invoices(org, customer))
+    payments = list(selectors.customer_unapplied_payments(org, customer))
+    notes = list(selectors.customer_unapplied_credit_notes(org, customer))
+    # Figures per currency: a customer billed in two currencies has two balances, never one sum.
+    figures: dict[str, dict[str, Decimal]] = {}
+
+    def fig(currency: str) -> dict[str, Decimal]:
+        return figures.setdefault(currency, {"open": ZERO, "overdue": ZERO, "unapplied": ZERO})
+
+    for inv in invoices:
+        inv.days_overdue = max(0, (as_of - inv.due_on).days)  # type: ignore[attr-defined]
+        fig(inv.currency)["open"] += inv.open_amount
+        if inv.due_on < as_of:
+            fig(inv.currency)["overdue"] += inv.open_amount
+    for item in (*payments, *notes):
+        fig(item.currency)["unapplied"] += item.unallocated_amount
+    if not figures:
+        fig(org.currency)
+    balances = [
+        {"currency": cur, **f, "balance": f["open"] - f["unapplied"]}
+        for cur, f in sorted(figures.items(), key=lambda kv: (kv[0] != org.currency, kv[0]))
+    ]
+
+    aging = aged_balance(org, as_of, customer_ids=[customer.pk])
+    bars, bar_max = bucket_rows(aging.buckets)
+    events = [
+        {"event": e, "text": describe(e), "who": _who(e)} for e in selectors.timeline(org, customer)[:TIMELINE_LENGTH]
+    ]
+    return render(
+        request,
+        "web/customer_detail.html",
+        {
+            "customer": customer,
+            "contacts": list(customer.contacts.all()),
+            "invoices": invoices,
+            "payments": payments,
+            "credit_notes": notes,
+            "balances": balances,
+            "as_of": as_of,
+            "currency": org.currency,
+            "aging": aging,
+            "bars": bars,
+            "bar_max": bar_max,
+            "events": events,
+            "timeline_truncated": len(events) == TIMELINE_LENGTH,
+        },
+    )
+
+
+def _who(event: object) -> str:
+    actor = getattr(event, "actor", None)
+    if actor is not None:
+        return actor.get_full_name() or actor.get_username()
+    return getattr(event, "actor_label", "") or ""

@@ -1,0 +1,171 @@
+"""The import page: upload, preview (a dry run), then confirm (the real run) or cancel.
+
+The uploaded file is kept under ``DATA_DIR / "uploads"`` with a random name between the preview and the
+confirmation; the session remembers it under a random token together with the options and the organization,
+so the confirmation runs exactly what was previewed, in the organization it was previewed for.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from recouvre.core.importing import ImportRefused, ImportResult
+from recouvre.imports import services as import_services
+from recouvre.ledger.actors import Actor
+
+from ..decorators import member_required
+from ..forms import IMPORT_KINDS, ImportForm
+
+SESSION_KEY = "recouvre_pending_imports"
+MAX_PENDING = 5
+
+
+def upload_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _save_upload(uploaded: Any) -> Path:
+    """Write the upload under a random name, keeping a plain extension (the format is read from it)."""
+    suffix = Path(uploaded.name or "").suffix.lower()
+    if not re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
+        suffix = ""
+    path = upload_dir() / f"{secrets.token_hex(16)}{suffix}"
+    with path.open("wb") as out:
+        for chunk in uploaded.chunks():
+            out.write(chunk)
+    return path
+
+
+def _mappings(organization: Any) -> list[dict[str, Any]]:
+    try:
+        return list(import_services.list_mappings(organization))
+    except NotImplementedError:
+        return []
+
+
+def _recent_imports(organization: Any) -> list[Any]:
+    try:
+        from recouvre.imports import selectors as import_selectors
+    except ImportError:
+        return []
+    finder = getattr(import_selectors, "recent_imports", None)
+    if finder is None:
+        return []
+    return list(finder(organization)[:10])
+
+
+def _pending(request: HttpRequest) -> dict[str, dict[str, Any]]:
+    return dict(request.session.get(SESSION_KEY, {}))
+
+
+def _forget(path: str) -> None:
+    Path(path).unlink(missing_ok=True)
+
+
+def _kind_label(kind: str) -> str:
+    return str(dict(IMPORT_KINDS).get(kind, kind))
+
+
+def _run(request: HttpRequest, job: dict[str, Any], *, dry_run: bool) -> tuple[ImportResult | None, list[Any]]:
+    try:
+        result = import_services.run_import(
+            request.organization,  # type: ignore[attr-defined]
+            job["kind"],
+            Path(job["path"]),
+            actor=Actor.of(request.user),
+            mapping=job["mapping"] or None,
+            create_customers=job["create_customers"],
+            dry_run=dry_run,
+            original_name=job["original_name"],
+        )
+    except ImportRefused as exc:
+        return None, list(exc.errors)
+    return result, []
+
+
+@member_required("import")
+def import_start(request: HttpRequest) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    mappings = _mappings(org)
+    if request.method != "POST":
+        form = ImportForm(mappings=mappings)
+        return render(request, "web/import_form.html", {"form": form, "recent": _recent_imports(org)})
+
+    form = ImportForm(request.POST, request.FILES, mappings=mappings)
+    if not form.is_valid():
+        return render(request, "web/import_form.html", {"form": form, "recent": _recent_imports(org)}, status=400)
+    uploaded = form.cleaned_data["file"]
+    job = {
+        "organization": org.pk,
+        "path": str(_save_upload(uploaded)),
+        "kind": form.cleaned_data["kind"],
+        "mapping": form.cleaned_data["mapping"] or "",
+        "create_customers": bool(form.cleaned_data["create_customers"]),
+        "original_name": Path(uploaded.name or "").name,
+    }
+    result, errors = _run(request, job, dry_run=True)
+    context: dict[str, Any] = {"job": job, "kind_label": _kind_label(job["kind"]), "result": result, "errors": errors}
+    if errors:
+        _forget(job["path"])
+        return render(request, "web/import_preview.html", context)
+
+    pending = _pending(request)
+    while len(pending) >= MAX_PENDING:  # oldest first (dicts keep insertion order)
+        _forget(pending.pop(next(iter(pending)))["path"])
+    token = secrets.token_urlsafe(24)
+    pending[token] = job
+    request.session[SESSION_KEY] = pending
+    context["token"] = token
+    return render(request, "web/import_preview.html", context)
+
+
+def _take_job(request: HttpRequest) -> dict[str, Any] | None:
+    """The previewed import named by the POSTed token, removed from the session; None if unknown, already
+    run, or previewed in another organization."""
+    pending = _pending(request)
+    job = pending.pop(request.POST.get("token", ""), None)
+    request.session[SESSION_KEY] = pending
+    if job is None:
+        return None
+    if job["organization"] != request.organization.pk or not Path(job["path"]).is_file():  # type: ignore[attr-defined]
+        _forget(job["path"])
+        return None
+    return job
+
+
+@require_POST
+@member_required("import")
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    job = _take_job(request)
+    if job is None:
+        messages.error(request, _("This import was already run, cancelled or has expired. Upload the file again."))
+        return redirect("import")
+    result, errors = _run(request, job, dry_run=False)
+    _forget(job["path"])
+    return render(
+        request,
+        "web/import_result.html",
+        {"job": job, "kind_label": _kind_label(job["kind"]), "result": result, "errors": errors},
+    )
+
+
+@require_POST
+@member_required("import")
+def import_cancel(request: HttpRequest) -> HttpResponse:
+    job = _take_job(request)
+    if job is not None:
+        _forget(job["path"])
+        messages.info(request, _("Import cancelled: nothing was written."))
+    return redirect("import")
