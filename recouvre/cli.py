@@ -182,7 +182,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from recouvre.core.importing import ImportRefused
-    from recouvre.imports.services import run_import
+    from recouvre.imports.services import UnknownMapping, run_import
     from recouvre.ledger.actors import CLI
 
     path = Path(args.file)
@@ -201,6 +201,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 dry_run=args.dry_run,
                 progress=progress,
             )
+        except UnknownMapping as exc:
+            raise UsageError(str(exc)) from exc
         except ImportRefused as exc:
             errors = exc.errors
             if args.json:

@@ -1,16 +1,49 @@
-"""Imports: one entry point for the CLI and the web page."""
+"""Imports: one entry point for the CLI and the web page.
+
+``run_import`` reads a CSV/XLSX file (``recouvre.core.tabular``), finds its columns (``recouvre.core.mappings``),
+validates every row (``recouvre.core.records``), compares with the ledger and writes the differences
+(``recouvre.imports.tabular``), all in one transaction. Any refused value refuses the whole file: nothing is
+written to the ledger and ``ImportRefused`` names every bad line, field and reason. Each import that is not a
+dry run is recorded as an ``ImportRun`` (refused ones too, with their errors); a dry run writes nothing at all.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from recouvre.core.importing import ImportResult
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from recouvre.core.importing import ImportRefused, ImportResult, RowError
+from recouvre.core.mappings import (
+    KINDS,
+    PRESETS,
+    ColumnMapping,
+    check_columns,
+    parse_options,
+    resolve_columns,
+)
+from recouvre.core.records import validate_rows
+from recouvre.core.tabular import FileFacts, Table, TabularError, sniff_file
 from recouvre.ledger.actors import Actor
+from recouvre.ledger.models import Source
 from recouvre.organizations.models import Organization
 
+from .models import ImportMapping, ImportRun, ImportStatus
+from .tabular import IMPORTERS, Context
+
 ProgressFn = Callable[..., None]
+STORED_ERRORS = 1000
+
+
+class UnknownMapping(LookupError):
+    """``--mapping`` names no built-in or saved mapping for this kind of import (a usage error)."""
 
 
 def run_import(
@@ -28,16 +61,239 @@ def run_import(
     """Import ``path`` as ``kind`` (customers, invoices, payments, fec) into ``organization``.
 
     All-or-nothing: raises ``ImportRefused`` naming every bad line and writes nothing. With ``dry_run`` the
-    result is computed and nothing is written.
+    result is computed and nothing is written. ``original_name`` is the name the person knows the file by
+    (an upload stored under a temporary name); messages and events use it. Raises ``UnknownMapping`` when
+    ``mapping`` names no mapping of this kind, ``ValueError`` for an unknown kind.
     """
-    raise NotImplementedError
+    name = original_name or path.name
+    if kind == "fec":
+        if mapping:
+            raise UnknownMapping(_("Column mappings do not apply to FEC files."))
+        return _run_fec(organization, path, name, actor=actor, dry_run=dry_run, progress=progress)
+    if kind not in KINDS:
+        raise ValueError(f"unknown import kind {kind!r}")
+    column_mapping = find_mapping(organization, kind, mapping) if mapping else None
+    started_at = timezone.now()
+    result = ImportResult(kind=kind, file=name, dry_run=dry_run)
+    facts: FileFacts | None = None
+    rows = 0
+    try:
+        try:
+            facts = sniff_file(path)
+            table_cm = Table(path, facts)
+        except TabularError as exc:
+            raise ImportRefused([RowError(exc.line, "file", str(exc))]) from exc
+        with table_cm as table:
+            columns, errors = resolve_columns(kind, table.header.cells, column_mapping, header_line=table.header.line)
+            if columns is None:
+                raise ImportRefused(errors)
+            result.notes.extend(columns.notes)
+            total = max((facts.line_estimate or 0) - table.header.line, 0) or None
+            if progress is not None:
+                progress(0, total=total, stage=f"Reading {name}")
+            try:
+                validated = validate_rows(
+                    kind,
+                    table.rows(),
+                    columns,
+                    header_width=len(table.header.cells),
+                    mapping=column_mapping,
+                    progress=(lambda n: progress(n, total=total, stage=f"Reading {name}")) if progress else None,
+                )
+            except TabularError as exc:
+                raise ImportRefused([RowError(exc.line, "file", str(exc))]) from exc
+        rows = validated.rows
+        if not validated.records and not validated.errors:
+            result.notes.append("the file has a header but no data lines")
+        _note_previous_import(organization, kind, facts, result)
+        ctx = Context(
+            organization=organization,
+            actor=actor,
+            file_name=name,
+            source=Source.XLSX if facts.format == "xlsx" else Source.CSV,
+            columns=columns,
+            result=result,
+            create_customers=create_customers,
+            progress=progress,
+        )
+        importer = IMPORTERS[kind](ctx)
+        with transaction.atomic() if not dry_run else contextlib.nullcontext():
+            # The plan also runs when some rows were refused, to report what only the ledger can tell
+            # (unknown customers, settled invoices...) in the same list.
+            plan = importer.plan(validated.records)  # type: ignore[arg-type]
+            if validated.errors or plan.errors:
+                raise ImportRefused(sorted(validated.errors + plan.errors, key=lambda e: e.line))
+            if not dry_run:
+                importer.apply(plan)
+                _record_run(
+                    organization,
+                    kind,
+                    name,
+                    facts,
+                    column_mapping,
+                    actor,
+                    started_at,
+                    ImportStatus.SUCCEEDED,
+                    rows,
+                    result,
+                )
+    except ImportRefused as exc:
+        if not dry_run:
+            refused = ImportResult(kind=kind, file=name, errors=exc.errors, notes=result.notes)
+            _record_run(
+                organization, kind, name, facts, column_mapping, actor, started_at, ImportStatus.REFUSED, rows, refused
+            )
+        raise
+    return result
+
+
+def _run_fec(
+    organization: Organization,
+    path: Path,
+    name: str,
+    *,
+    actor: Actor,
+    dry_run: bool,
+    progress: ProgressFn | None,
+) -> ImportResult:
+    from recouvre.imports.fec import import_fec
+
+    started_at = timezone.now()
+    try:
+        facts: FileFacts | None = sniff_file(path)
+    except TabularError:
+        facts = None  # the FEC reader reports what is wrong with the file
+    try:
+        result = import_fec(organization, path, actor=actor, dry_run=dry_run, progress=progress, original_name=name)
+    except ImportRefused as exc:
+        if not dry_run:
+            refused = ImportResult(kind="fec", file=name, errors=exc.errors)
+            _record_run(organization, "fec", name, facts, None, actor, started_at, ImportStatus.REFUSED, 0, refused)
+        raise
+    if not dry_run:
+        _record_run(organization, "fec", name, facts, None, actor, started_at, ImportStatus.SUCCEEDED, 0, result)
+    return result
+
+
+def _note_previous_import(organization: Organization, kind: str, facts: FileFacts, result: ImportResult) -> None:
+    previous = (
+        ImportRun.objects.filter(
+            organization=organization, kind=kind, sha256=facts.sha256, status=ImportStatus.SUCCEEDED
+        )
+        .order_by("-started_at")
+        .first()
+    )
+    if previous is not None:
+        result.notes.append(
+            f"this same file was already imported on {timezone.localtime(previous.started_at):%Y-%m-%d %H:%M} "
+            f"as {previous.file_name}"
+        )
+
+
+def _record_run(
+    organization: Organization,
+    kind: str,
+    name: str,
+    facts: FileFacts | None,
+    mapping: ColumnMapping | None,
+    actor: Actor,
+    started_at: Any,
+    status: str,
+    rows: int,
+    result: ImportResult,
+) -> ImportRun:
+    return ImportRun.objects.create(
+        organization=organization,
+        kind=kind,
+        file_name=name[:255],
+        sha256=facts.sha256 if facts else "",
+        mapping=mapping.name if mapping else "",
+        actor=actor.user,
+        actor_label=actor.label[:150],
+        started_at=started_at,
+        finished_at=timezone.now(),
+        dry_run=False,
+        status=status,
+        rows=rows,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        error_count=len(result.errors),
+        errors=[e.as_dict() for e in result.errors[:STORED_ERRORS]],
+        notes=list(result.notes),
+        details=result.details,
+    )
+
+
+# --------------------------------------------------------------------------------------------- mappings
+
+
+def find_mapping(organization: Organization, kind: str, name: str) -> ColumnMapping:
+    """The organization's saved mapping ``name``, else the built-in preset ``name``; it must be for ``kind``."""
+    saved = ImportMapping.objects.filter(organization=organization, name=name).first()
+    if saved is not None:
+        mapping = ColumnMapping(saved.name, saved.kind, dict(saved.columns), parse_options(saved.options))
+    elif name in PRESETS:
+        mapping = PRESETS[name]
+    else:
+        known = ", ".join(m["name"] for m in list_mappings(organization) if m["kind"] == kind)
+        raise UnknownMapping(
+            _("No mapping named %(name)s for %(kind)s (known: %(known)s).")
+            % {"name": name, "kind": kind, "known": known}
+        )
+    if mapping.kind != kind:
+        raise UnknownMapping(
+            _("The mapping %(name)s is for %(other)s, not %(kind)s.")
+            % {"name": name, "other": mapping.kind, "kind": kind}
+        )
+    return mapping
 
 
 def list_mappings(organization: Organization) -> list[dict[str, Any]]:
-    raise NotImplementedError
+    """Built-in presets, then the organization's saved mappings: ``name``, ``kind``, ``builtin``, ``columns``
+    (field -> header), ``options`` and ``description``."""
+    out = [m.as_dict() for m in PRESETS.values()]
+    for saved in ImportMapping.objects.filter(organization=organization).order_by("kind", "name"):
+        out.append(
+            {
+                "name": saved.name,
+                "kind": saved.kind,
+                "columns": dict(saved.columns),
+                "options": parse_options(saved.options).as_dict(),
+                "builtin": False,
+                "description": "",
+            }
+        )
+    return out
 
 
+@transaction.atomic
 def save_mapping(
     organization: Organization, name: str, kind: str, columns: dict[str, str], options: dict[str, Any]
-) -> Any:
-    raise NotImplementedError
+) -> ImportMapping:
+    """Create or replace the organization's mapping ``name``. Raises ``ValidationError`` for a name that is not
+    a short name or is a built-in preset's, an unknown kind or field, an empty or repeated header, an unknown
+    option."""
+    problems: list[str] = []
+    if not name or slugify(name) != name:
+        problems.append(_("The mapping name must be a short name (lowercase letters, digits and dashes): %s") % name)
+    if name in PRESETS:
+        problems.append(_("%s is the name of a built-in mapping; choose another name.") % name)
+    if kind not in KINDS:
+        problems.append(_("Mappings exist for customers, invoices and payments, not %s.") % kind)
+    else:
+        problems.extend(check_columns(kind, columns))
+    if not columns:
+        problems.append(_("A mapping names at least one column."))
+    try:
+        opts = parse_options(options)
+    except ValueError as exc:
+        problems.append(str(exc))
+    if problems:
+        raise ValidationError(problems)
+    mapping, _created = ImportMapping.objects.update_or_create(
+        organization=organization,
+        name=name,
+        defaults={"kind": kind, "columns": {k: v.strip() for k, v in columns.items()}, "options": opts.as_dict()},
+    )
+    return mapping

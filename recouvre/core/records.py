@@ -1,0 +1,598 @@
+"""Validation of table rows into records: customers, invoices and payments, every refusal collected.
+
+Each row is read against ``ResolvedColumns``. Values are trimmed; an empty cell means "not given" (``None``)
+and never erases a stored value. Amounts are read with ``parse_amount`` (French or English writing), dates with
+``parse_date`` (day first unless the mapping says month first), identifiers with python-stdnum, and the
+usual English and French words for kinds, segments, languages, payment methods and payment terms.
+A natural key seen twice in one file is refused on the second line, naming the first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from .dates import DateError, PaymentTerms, parse_date
+from .identifiers import IdentifierError, validate_iban, validate_siren, validate_siret, validate_vat
+from .importing import RowError
+from .mappings import ColumnMapping, MappingOptions, ResolvedColumns, field_spec, strip_accents
+from .money import AmountError, parse_amount, parse_currency
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal(10) ** 13  # amounts are stored with 15 digits, 2 of them decimals
+
+Progress = Callable[[int], None]
+
+
+# ------------------------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRecord:
+    line: int
+    ref: str
+    name: str
+    kind: str | None = None
+    segment: str | None = None
+    siren: str | None = None
+    siret: str | None = None
+    vat_number: str | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+    language: str | None = None
+    payment_terms: PaymentTerms | None = None
+    credit_limit: Decimal | None = None
+    contact_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.contact_name or self.email or self.phone)
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRecord:
+    line: int
+    number: str
+    customer_ref: str
+    issued_on: date
+    total: Decimal
+    due_on: date | None = None
+    amount_excl_tax: Decimal | None = None
+    tax_amount: Decimal | None = None
+    currency: str | None = None
+    customer_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    """``key`` is the payment's natural key in this organization (``Payment.source_key``): the payment id
+    when the file has one, else a digest of what identifies the payment in the file (see ``payment_key``)."""
+
+    line: int
+    key: str
+    customer_ref: str
+    received_on: date
+    amount: Decimal
+    currency: str | None = None
+    reference: str | None = None
+    method: str | None = None
+    payer_name: str | None = None
+    payer_iban: str | None = None
+    invoice_number: str | None = None
+    customer_name: str | None = None
+
+
+Record = CustomerRecord | InvoiceRecord | PaymentRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Validated:
+    kind: str
+    records: list[Record]
+    errors: list[RowError]
+    rows: int  # data lines read (blank lines excluded)
+
+
+# ------------------------------------------------------------------------------------------- vocabularies
+
+
+def _words(text: str) -> str:
+    return " ".join(strip_accents(text).lower().replace("-", " ").replace("_", " ").split())
+
+
+def _vocab(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {_words(word): value for value, words in table.items() for word in (value, *words)}
+
+
+KIND_WORDS = _vocab(
+    {
+        "business": (
+            "company",
+            "b2b",
+            "professional",
+            "pro",
+            "entreprise",
+            "société",
+            "professionnel",
+            "personne morale",
+        ),
+        "consumer": ("individual", "private", "person", "b2c", "particulier", "consommateur", "personne physique"),
+        "public": (
+            "public body",
+            "public sector",
+            "government",
+            "b2g",
+            "collectivité",
+            "collectivité locale",
+            "administration",
+            "secteur public",
+            "organisme public",
+            "établissement public",
+        ),
+    }
+)
+SEGMENT_WORDS = _vocab(
+    {
+        "strategic": ("key account", "key", "stratégique", "grand compte", "grands comptes", "clé"),
+        "standard": ("normal", "regular", "courant"),
+        "small": ("petit", "petit compte", "petits comptes", "tpe"),
+    }
+)
+LANGUAGE_WORDS = _vocab(
+    {
+        "fr": ("french", "français"),
+        "en": ("english", "anglais"),
+        "de": ("german", "allemand", "deutsch"),
+        "es": ("spanish", "espagnol", "español"),
+        "it": ("italian", "italien", "italiano"),
+        "nl": ("dutch", "néerlandais", "nederlands"),
+        "pt": ("portuguese", "portugais", "português"),
+    }
+)
+METHOD_WORDS = _vocab(
+    {
+        "transfer": ("virement", "vir", "bank transfer", "credit transfer", "wire", "sepa", "virement sepa"),
+        "direct_debit": ("direct debit", "prélèvement", "prlv", "sdd", "prélèvement sepa"),
+        "cheque": ("check", "chèque", "chq"),
+        "card": ("carte", "carte bancaire", "cb", "credit card", "carte de crédit"),
+        "cash": ("espèces", "liquide"),
+        "bill": ("bill of exchange", "lcr", "traite", "effet", "lcr bor", "billet à ordre", "bor"),
+        "other": ("autre",),
+    }
+)
+COUNTRY_WORDS = _vocab(
+    {
+        "FR": ("france",),
+        "BE": ("belgique", "belgium"),
+        "CH": ("suisse", "switzerland"),
+        "LU": ("luxembourg",),
+        "MC": ("monaco",),
+        "DE": ("allemagne", "germany"),
+        "ES": ("espagne", "spain"),
+        "IT": ("italie", "italy"),
+        "NL": ("pays bas", "netherlands"),
+        "PT": ("portugal",),
+        "GB": ("royaume uni", "united kingdom", "uk"),
+        "IE": ("irlande", "ireland"),
+        "US": ("etats unis", "united states", "usa"),
+    }
+)
+
+_EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}")
+_PHONE = re.compile(r"\+?[0-9 ().\-/]{6,40}")
+_TERMS = re.compile(
+    r"^(?:net\s*)?(?P<days>\d{1,3})\s*(?:j|jr|jrs|jour|jours|d|day|days)?\s*(?:net)?\s*"
+    r"(?P<eom>fm|fdm|eom|fin\s*de\s*mois|fin\s*mois|end\s*of\s*month|end\s*of\s*the\s*month)?$"
+)
+_IMMEDIATE = frozenset({"comptant", "a reception", "reception", "upon receipt", "on receipt", "immediate", "cash"})
+
+
+def parse_payment_terms(text: str) -> PaymentTerms:
+    """``30``, ``30 jours``, ``net 30``, ``45 FM``, ``45 jours fin de mois``, ``45 days end of month``,
+    ``comptant`` (0 days). Refuses anything else and terms over 365 days."""
+    s = _words(text).replace(".", "")
+    if s in _IMMEDIATE:
+        return PaymentTerms(0)
+    m = _TERMS.match(s)
+    if not m:
+        raise ValueError(f"cannot read payment terms {text!r} (write e.g. 30, 60 jours, 45 FM, 45 days end of month)")
+    days = int(m["days"])
+    if days > 365:
+        raise ValueError(f"payment terms of {days} days are more than a year")
+    return PaymentTerms(days, end_of_month=bool(m["eom"]))
+
+
+def payment_key(
+    customer_ref: str, received_on: date, amount: Decimal, reference: str, invoice_number: str, occurrence: int
+) -> str:
+    """A stable natural key for a payment row that has no id: what identifies it in the file, plus how many
+    identical rows came before it in the same file (so two identical rows stay two payments, and re-importing
+    the same or an overlapping file finds them again)."""
+    text = "\x1f".join((customer_ref, received_on.isoformat(), str(amount), reference, invoice_number, str(occurrence)))
+    return "file:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
+
+
+def payment_id_key(payment_id: str) -> str:
+    return "file-id:" + payment_id
+
+
+# ------------------------------------------------------------------------------------------- the validator
+
+_PLAIN_AMOUNT = re.compile(r"-?\d{1,13}(?:[.,]\d{1,2})?")
+
+
+class _Bad(Exception):
+    """One refused value; the message is for people."""
+
+
+class RowReader:
+    """Reads the rows of one file of one kind. ``errors`` collects every refusal."""
+
+    def __init__(self, kind: str, columns: ResolvedColumns, options: MappingOptions, header_width: int):
+        self.kind = kind
+        self.columns = columns
+        self.options = options
+        self.width = header_width
+        self.errors: list[RowError] = []
+        self._dates: dict[str, date | str] = {}
+        self._amounts: dict[str, Decimal | str] = {}
+        self._currencies: dict[str, str | None] = {}
+        self._seen: dict[str, int] = {}
+        self._occurrences: dict[tuple[str, ...], int] = {}
+        self._row = {"customers": self._customer, "invoices": self._invoice, "payments": self._payment}[kind]
+        self._cols = [(f, i, columns.headers[f]) for f, i in columns.indexes.items()]
+        self._max_length = {f: field_spec(kind, f).max_length for f in columns.indexes}
+
+    # -- entry point
+    def read(self, rows: Iterable[tuple[int, Sequence[str]]], progress: Progress | None = None) -> Validated:
+        records: list[Record] = []
+        n = 0
+        append = records.append
+        row = self._row
+        errors = self.errors
+        for line, cells in rows:
+            n += 1
+            if progress is not None and not n % 5000:
+                progress(n)
+            if len(cells) > self.width and any(c.strip() for c in cells[self.width :]):
+                errors.append(
+                    RowError(
+                        line,
+                        "columns",
+                        f"this line has {len(cells)} values but the header has {self.width} columns "
+                        "(an unquoted separator inside a value?)",
+                    )
+                )
+                continue
+            nerr = len(errors)
+            record = row(line, self._values(line, cells))
+            if record is not None and len(errors) == nerr:
+                append(record)
+        return Validated(self.kind, records, self.errors, n)
+
+    def _values(self, line: int, cells: Sequence[str]) -> dict[str, str]:
+        values: dict[str, str] = {}
+        width = len(cells)
+        for fname, i, header in self._cols:
+            if i < width:
+                v = cells[i].strip()
+                if v:
+                    limit = self._max_length[fname]
+                    if limit is not None and len(v) > limit:
+                        self.errors.append(RowError(line, header, f"{v[:30]!r}... is longer than {limit} characters"))
+                    values[fname] = v
+        return values
+
+    def _error(self, line: int, fname_or_header: str, message: str) -> None:
+        header = self.columns.headers.get(fname_or_header, fname_or_header)
+        self.errors.append(RowError(line, header, message))
+
+    def _missing(self, line: int, fname: str) -> None:
+        label = field_spec(self.kind, fname).label
+        self._error(line, fname, f"the {label} is missing")
+
+    def _duplicate(self, line: int, fname: str, key: str, what: str) -> bool:
+        first = self._seen.setdefault(key, line)
+        if first != line:
+            self._error(line, fname, f"{what} is also on line {first} of this file")
+            return True
+        return False
+
+    # -- values
+    def _amount(self, line: int, fname: str, text: str, *, allow_negative: bool = False) -> Decimal | None:
+        cached = self._amounts.get(text)
+        if cached is None:
+            try:
+                if _PLAIN_AMOUNT.fullmatch(text):
+                    value = Decimal(text.replace(",", ".")).quantize(CENT)
+                else:
+                    value = parse_amount(text)
+                if abs(value) >= MAX_AMOUNT:
+                    raise AmountError(f"{text!r} is too large an amount")
+                cached = value
+            except AmountError as exc:
+                cached = str(exc)
+            if len(self._amounts) < 200_000:
+                self._amounts[text] = cached
+        if isinstance(cached, str):
+            self._error(line, fname, cached)
+            return None
+        if cached < 0 and not allow_negative:
+            self._error(line, fname, f"{text!r} is negative")
+            return None
+        return cached
+
+    def _date(self, line: int, fname: str, text: str) -> date | None:
+        cached = self._dates.get(text)
+        if cached is None:
+            try:
+                cached = parse_date(text, dayfirst=self.options.dayfirst)
+            except DateError as exc:
+                cached = str(exc)
+            self._dates[text] = cached
+        if isinstance(cached, str):
+            self._error(line, fname, cached)
+            return None
+        return cached
+
+    def _currency(self, line: int, fname: str, text: str) -> str | None:
+        if text not in self._currencies:
+            try:
+                self._currencies[text] = parse_currency(text)
+            except AmountError:
+                self._currencies[text] = None
+        value = self._currencies[text]
+        if value is None:
+            self._error(line, fname, f"{text!r} is not a currency code (write EUR, USD...)")
+        return value
+
+    def _word(self, line: int, fname: str, text: str, vocab: dict[str, str], accepted: str) -> str | None:
+        value = vocab.get(_words(text))
+        if value is None:
+            self._error(line, fname, f"{text!r} is not understood (accepted: {accepted})")
+        return value
+
+    # -- kinds
+    def _customer(self, line: int, v: dict[str, str]) -> CustomerRecord | None:
+        nerr = len(self.errors)
+        ref, name = v.get("ref"), v.get("name")
+        if ref is None:
+            self._missing(line, "ref")
+        elif self._duplicate(line, "ref", ref, f"the customer account {ref}"):
+            ref = None
+        if name is None:
+            self._missing(line, "name")
+        kind = segment = language = country = None
+        if "kind" in v:
+            kind = self._word(line, "kind", v["kind"], KIND_WORDS, "business/entreprise, consumer/particulier, public")
+        if "segment" in v:
+            segment = self._word(
+                line, "segment", v["segment"], SEGMENT_WORDS, "strategic/stratégique, standard, small/petit"
+            )
+        if "language" in v:
+            language = LANGUAGE_WORDS.get(_words(v["language"]))
+            if language is None:
+                code = v["language"].strip().replace("_", "-").split("-")[0].lower()
+                if len(code) == 2 and code.isascii() and code.isalpha():
+                    language = code
+                else:
+                    self._error(line, "language", f"{v['language']!r} is not a language (write fr, en, français...)")
+        if "country" in v:
+            text = v["country"]
+            country = COUNTRY_WORDS.get(_words(text))
+            if country is None:
+                if len(text) == 2 and text.isascii() and text.isalpha():
+                    country = text.upper()
+                else:
+                    self._error(line, "country", f"{text!r} is not a country (write a code such as FR, BE)")
+        siren = siret = vat = None
+        try:
+            if "siret" in v:
+                siret = validate_siret(v["siret"])
+        except IdentifierError as exc:
+            self._error(line, "siret", str(exc))
+        try:
+            if "siren" in v:
+                siren = validate_siren(v["siren"])
+        except IdentifierError as exc:
+            self._error(line, "siren", str(exc))
+        if siren and siret and siret[:9] != siren:
+            self._error(line, "siret", f"the SIRET {siret} is not an establishment of the SIREN {siren}")
+        elif siret and not siren and "siren" not in v:
+            siren = siret[:9]
+        try:
+            if "vat_number" in v:
+                vat = validate_vat(v["vat_number"].upper())
+        except IdentifierError as exc:
+            self._error(line, "vat_number", str(exc))
+        terms = None
+        if "payment_terms" in v:
+            try:
+                terms = parse_payment_terms(v["payment_terms"])
+            except ValueError as exc:
+                self._error(line, "payment_terms", str(exc))
+        limit = None
+        if "credit_limit" in v:
+            limit = self._amount(line, "credit_limit", v["credit_limit"])
+        email = v.get("email")
+        if email is not None and not _EMAIL.fullmatch(email):
+            self._error(line, "email", f"{email!r} is not an e-mail address")
+        phone = v.get("phone")
+        if phone is not None and (not _PHONE.fullmatch(phone) or sum(c.isdigit() for c in phone) < 6):
+            self._error(line, "phone", f"{phone!r} is not a phone number")
+        if len(self.errors) != nerr or ref is None or name is None:
+            return None
+        return CustomerRecord(
+            line,
+            ref,
+            name,
+            kind=kind,
+            segment=segment,
+            siren=siren,
+            siret=siret,
+            vat_number=vat,
+            address_line1=v.get("address_line1"),
+            address_line2=v.get("address_line2"),
+            postal_code=v.get("postal_code"),
+            city=v.get("city"),
+            country=country,
+            language=language,
+            payment_terms=terms,
+            credit_limit=limit,
+            contact_name=v.get("contact_name"),
+            email=email,
+            phone=phone,
+        )
+
+    def _invoice(self, line: int, v: dict[str, str]) -> InvoiceRecord | None:
+        nerr = len(self.errors)
+        number, ref = v.get("number"), v.get("customer_ref")
+        if number is None:
+            self._missing(line, "number")
+        elif self._duplicate(line, "number", number, f"the invoice {number}"):
+            number = None
+        if ref is None:
+            self._missing(line, "customer_ref")
+        issued_on = due_on = None
+        text = v.get("issued_on")
+        if text is None:
+            self._missing(line, "issued_on")
+        else:
+            issued_on = self._date(line, "issued_on", text)
+        text = v.get("due_on")
+        if text is not None:
+            due_on = self._date(line, "due_on", text)
+            if due_on and issued_on and due_on < issued_on:
+                self._error(line, "due_on", f"the due date {due_on} is before the issue date {issued_on}")
+        total = excl = tax = None
+        before = len(self.errors)
+        if "total" in v:
+            total = self._amount(line, "total", v["total"], allow_negative=True)
+        if "amount_excl_tax" in v:
+            excl = self._amount(line, "amount_excl_tax", v["amount_excl_tax"])
+        if "tax_amount" in v:
+            tax = self._amount(line, "tax_amount", v["tax_amount"])
+        if len(self.errors) == before:
+            if total is None:
+                if excl is not None and tax is not None:
+                    total = excl + tax
+                else:
+                    self._missing(line, "total")
+            elif excl is not None and tax is not None:
+                if excl + tax != total:
+                    self._error(
+                        line, "total", f"{total} is not the amount excl. tax {excl} plus the tax {tax} ({excl + tax})"
+                    )
+            elif excl is not None:
+                tax = total - excl
+                if tax < 0:
+                    self._error(line, "amount_excl_tax", f"{excl} is more than the total {total}")
+            elif tax is not None:
+                excl = total - tax
+                if excl < 0:
+                    self._error(line, "tax_amount", f"{tax} is more than the total {total}")
+            if total is not None and total <= 0 and len(self.errors) == before:
+                self._error(
+                    line, "total", f"{total} is not a positive amount (credit notes are not imported as invoices)"
+                )
+        currency = self._currency(line, "currency", v["currency"]) if "currency" in v else None
+        if len(self.errors) != nerr or number is None or ref is None or issued_on is None or total is None:
+            return None
+        return InvoiceRecord(line, number, ref, issued_on, total, due_on, excl, tax, currency, v.get("customer_name"))
+
+    def _payment(self, line: int, v: dict[str, str]) -> PaymentRecord | None:
+        nerr = len(self.errors)
+        ref = v.get("customer_ref")
+        if ref is None:
+            self._missing(line, "customer_ref")
+        received_on = amount = None
+        text = v.get("received_on")
+        if text is None:
+            self._missing(line, "received_on")
+        else:
+            received_on = self._date(line, "received_on", text)
+        text = v.get("amount")
+        if text is None:
+            self._missing(line, "amount")
+        else:
+            amount = self._amount(line, "amount", text, allow_negative=True)
+            if amount is not None and amount <= 0:
+                self._error(line, "amount", f"{amount} is not a positive amount (refunds are not payments)")
+                amount = None
+        currency = self._currency(line, "currency", v["currency"]) if "currency" in v else None
+        method = None
+        if "method" in v:
+            method = self._word(
+                line,
+                "method",
+                v["method"],
+                METHOD_WORDS,
+                "transfer/virement, direct debit/prélèvement, cheque/chèque, card/carte, cash/espèces, bill/LCR, other",
+            )
+        iban = None
+        if "payer_iban" in v:
+            try:
+                iban = validate_iban(v["payer_iban"])
+            except IdentifierError as exc:
+                self._error(line, "payer_iban", str(exc))
+        reference = v.get("reference")
+        invoice_number = v.get("invoice_number")
+        key = None
+        if "payment_id" in v:
+            key = payment_id_key(v["payment_id"])
+            if self._duplicate(line, "payment_id", key, f"the payment id {v['payment_id']}"):
+                key = None
+        elif self.options.reference_is_unique:
+            if reference is None:
+                self._error(line, "reference", "the reference is missing (the mapping says it identifies the payment)")
+            else:
+                key = payment_id_key(reference)
+                if self._duplicate(line, "reference", key, f"the payment reference {reference}"):
+                    key = None
+        elif self.columns.has("payment_id"):
+            self._missing(line, "payment_id")
+        elif ref is not None and received_on is not None and amount is not None:
+            ident = (ref, received_on.isoformat(), str(amount), reference or "", invoice_number or "")
+            occurrence = self._occurrences.get(ident, 0)
+            self._occurrences[ident] = occurrence + 1
+            key = payment_key(ref, received_on, amount, reference or "", invoice_number or "", occurrence)
+        if len(self.errors) != nerr or key is None or ref is None or received_on is None or amount is None:
+            return None
+        return PaymentRecord(
+            line,
+            key,
+            ref,
+            received_on,
+            amount,
+            currency=currency,
+            reference=reference,
+            method=method,
+            payer_name=v.get("payer_name"),
+            payer_iban=iban,
+            invoice_number=invoice_number,
+            customer_name=v.get("customer_name"),
+        )
+
+
+def validate_rows(
+    kind: str,
+    rows: Iterable[tuple[int, Sequence[str]]],
+    columns: ResolvedColumns,
+    *,
+    header_width: int,
+    mapping: ColumnMapping | None = None,
+    options: MappingOptions | None = None,
+    progress: Progress | None = None,
+) -> Validated:
+    """Read every row; records for the good ones, a ``RowError`` for every refused value."""
+    opts = options or (mapping.options if mapping is not None else MappingOptions())
+    return RowReader(kind, columns, opts, header_width).read(rows, progress)

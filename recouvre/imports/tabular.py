@@ -1,0 +1,902 @@
+"""The write side of CSV/XLSX imports: compare validated records with what the organization already has, then
+write the differences in bulk.
+
+Each importer works in two steps. ``plan(records)`` reads what exists (one query per table, into dicts),
+decides for every record whether it creates, updates or leaves a row unchanged, and collects the refusals that
+need the database (unknown customer, an invoice total below what is already settled...). ``apply(plan)``
+writes: inserts in batches of 5 000 (raw ``executemany`` for invoices, the hot path), updates with
+``executemany``, allocations, and the timeline events. The caller runs both in one transaction and raises
+``ImportRefused`` before ``apply`` when the plan has errors.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from itertools import batched
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+from django.utils import timezone
+
+from recouvre.core.dates import PaymentTerms
+from recouvre.core.importing import ImportResult, RowError
+from recouvre.core.mappings import ResolvedColumns
+from recouvre.core.records import CustomerRecord, InvoiceRecord, PaymentRecord
+from recouvre.ledger.actors import Actor
+from recouvre.ledger.models import Allocation, Contact, ContactRole, Customer, Invoice, Payment
+from recouvre.ledger.services import bulk_record_events
+from recouvre.organizations.models import Organization
+
+BATCH = 5000
+KEY_CHUNK = 2000  # values per IN (...) when reading rows by key
+ZERO = Decimal("0.00")
+
+ProgressFn = Callable[..., None]
+
+
+def _chunks(values: Iterable[Any], size: int = KEY_CHUNK) -> Iterator[tuple[Any, ...]]:
+    return batched(values, size)
+
+
+def _qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def insert_rows(
+    model: type[Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Insert plain value tuples with ``executemany``, ``BATCH`` rows at a time; far cheaper than building model
+    instances. Values must already be what the database takes (``Decimal``, ``date``, ids)."""
+    meta = model._meta
+    columns = ", ".join(_qn(meta.get_field(f).column) for f in fields)
+    sql = f"INSERT INTO {_qn(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    done = 0
+    with connection.cursor() as cursor:
+        for batch in batched(rows, BATCH):
+            cursor.executemany(sql, batch)
+            done += len(batch)
+            if progress is not None:
+                progress(done)
+    return done
+
+
+def update_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """``UPDATE ... SET fields WHERE id`` for ``(value, ..., id)`` tuples, with ``executemany``."""
+    meta = model._meta
+    assignments = ", ".join(f"{_qn(meta.get_field(f).column)} = %s" for f in fields)
+    sql = f"UPDATE {_qn(meta.db_table)} SET {assignments} WHERE {_qn(meta.pk.column)} = %s"
+    done = 0
+    with connection.cursor() as cursor:
+        for batch in batched(rows, BATCH):
+            cursor.executemany(sql, batch)
+            done += len(batch)
+    return done
+
+
+def _now_for_db() -> Any:
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal | date):
+        return str(value)
+    return value
+
+
+def _detail(result: ImportResult, entity: str, outcome: str, n: int = 1) -> None:
+    """Count in ``result.details`` only (not in the file's row totals)."""
+    bucket = result.details.setdefault(entity, {"created": 0, "updated": 0, "unchanged": 0})
+    bucket[outcome] = bucket.get(outcome, 0) + n
+
+
+@dataclass
+class Context:
+    organization: Organization
+    actor: Actor
+    file_name: str
+    source: str  # Source.CSV or Source.XLSX
+    columns: ResolvedColumns
+    result: ImportResult
+    create_customers: bool = False
+    progress: ProgressFn | None = None
+
+    def header(self, field_name: str) -> str:
+        return self.columns.headers.get(field_name, field_name)
+
+    def report(self, done: int, total: int | None, stage: str) -> None:
+        if self.progress is not None:
+            self.progress(done, total=total, stage=stage)
+
+
+@dataclass
+class Plan:
+    errors: list[RowError] = field(default_factory=list)
+    events: list[tuple[int | None, str, dict[str, Any]]] = field(default_factory=list)
+    per_customer: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------- customers known
+
+
+@dataclass(slots=True)
+class KnownCustomer:
+    id: int | None  # None until a customer planned for creation is written
+    ref: str
+    name: str
+    terms: PaymentTerms | None
+
+
+def load_customers(organization: Organization) -> dict[str, KnownCustomer]:
+    rows = Customer.objects.filter(organization=organization).values_list(
+        "id", "ref", "name", "payment_terms_days", "payment_terms_end_of_month"
+    )
+    return {
+        ref: KnownCustomer(pk, ref, name, PaymentTerms(days, eom) if days is not None else None)
+        for pk, ref, name, days, eom in rows.iterator(chunk_size=KEY_CHUNK)
+    }
+
+
+class CustomerResolver:
+    """Finds the customer a row names; with ``create_customers`` plans the creation of unknown ones."""
+
+    def __init__(self, ctx: Context, plan: Plan):
+        self.ctx = ctx
+        self.plan = plan
+        self.known = load_customers(ctx.organization)
+        self.new: dict[str, KnownCustomer] = {}
+        self.new_lines: dict[str, int] = {}
+
+    def get(self, line: int, ref: str, name: str | None) -> KnownCustomer | None:
+        customer = self.known.get(ref)
+        if customer is not None:
+            return customer
+        if not self.ctx.create_customers:
+            self.plan.errors.append(
+                RowError(
+                    line,
+                    self.ctx.header("customer_ref"),
+                    f"unknown customer {ref}; import the customers first or use --create-customers",
+                )
+            )
+            return None
+        customer = KnownCustomer(None, ref, (name or ref)[:200], None)
+        self.known[ref] = self.new[ref] = customer
+        self.new_lines[ref] = line
+        return customer
+
+    def count(self) -> None:
+        if self.new:
+            _detail(self.ctx.result, "customers", "created", len(self.new))
+            self.ctx.result.notes.append(
+                f"{len(self.new)} customer(s) created from the file: " + ", ".join(sorted(self.new)[:20])
+            )
+
+    def write(self) -> None:
+        """Create the planned customers and fill in their ids."""
+        if not self.new:
+            return
+        org = self.ctx.organization
+        objs = [Customer(organization=org, ref=c.ref, name=c.name) for c in self.new.values()]
+        Customer.objects.bulk_create(objs, batch_size=BATCH)
+        ids = dict(Customer.objects.filter(organization=org, ref__in=list(self.new)).values_list("ref", "id"))
+        for ref, customer in self.new.items():
+            customer.id = ids[ref]
+            self.plan.events.append(
+                (
+                    customer.id,
+                    "customer.created",
+                    {"ref": ref, "name": customer.name, "file": self.ctx.file_name, "line": self.new_lines[ref]},
+                )
+            )
+
+
+def summary_events(ctx: Context, plan: Plan, kind: str, ids: dict[str, int | None]) -> None:
+    """One ``import.summary`` event per customer with something created or updated."""
+    for ref, counts in plan.per_customer.items():
+        if counts["created"] or counts["updated"]:
+            plan.events.append(
+                (
+                    ids.get(ref),
+                    "import.summary",
+                    {
+                        "file": ctx.file_name,
+                        "import_kind": kind,
+                        "created": counts["created"],
+                        "updated": counts["updated"],
+                        "unchanged": counts["unchanged"],
+                    },
+                )
+            )
+
+
+def _changes(stored: dict[str, Any], wanted: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [_jsonable(stored[k]), _jsonable(v)] for k, v in wanted.items() if stored[k] != v}
+
+
+# --------------------------------------------------------------------------------------------- customers
+
+
+CUSTOMER_FIELDS = (
+    "name",
+    "kind",
+    "segment",
+    "siren",
+    "siret",
+    "vat_number",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "language",
+    "credit_limit",
+)
+CONTACT_FIELDS = {"contact_name": "name", "email": "email", "phone": "phone"}
+
+
+class CustomerImporter:
+    kind = "customers"
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    @staticmethod
+    def _wanted(rec: CustomerRecord) -> dict[str, Any]:
+        wanted = {f: getattr(rec, f) for f in CUSTOMER_FIELDS if getattr(rec, f) is not None}
+        if rec.payment_terms is not None:
+            wanted["payment_terms_days"] = rec.payment_terms.days
+            wanted["payment_terms_end_of_month"] = rec.payment_terms.end_of_month
+        return wanted
+
+    def plan(self, records: Sequence[Any]) -> Plan:
+        ctx, plan, result = self.ctx, Plan(), self.ctx.result
+        org = ctx.organization
+        existing = {c.ref: c for c in Customer.objects.filter(organization=org).iterator(chunk_size=KEY_CHUNK)}
+        contacts: dict[int, Contact] = {}
+        for contact in Contact.objects.filter(organization=org).order_by("customer_id", "-is_primary", "id"):
+            contacts.setdefault(contact.customer_id, contact)  # the primary contact, else the first one
+        creates: list[CustomerRecord] = []
+        updates: list[tuple[Customer, dict[str, Any]]] = []
+        contact_creates: list[tuple[str, dict[str, str]]] = []
+        contact_updates: list[tuple[Contact, dict[str, Any]]] = []
+        for rec in records:
+            assert isinstance(rec, CustomerRecord)
+            wanted = self._wanted(rec)
+            contact_wanted = {m: getattr(rec, f) for f, m in CONTACT_FIELDS.items() if getattr(rec, f) is not None}
+            customer = existing.get(rec.ref)
+            if customer is None:
+                creates.append(rec)
+                if contact_wanted:
+                    contact_creates.append((rec.ref, contact_wanted))
+                result.count("customers", "created")
+                plan.per_customer[rec.ref]["created"] += 1
+                continue
+            stored = {k: getattr(customer, k) for k in wanted}
+            changes = _changes(stored, wanted)
+            contact = contacts.get(customer.pk)
+            if contact_wanted:
+                if contact is None:
+                    contact_creates.append((rec.ref, contact_wanted))
+                    changes.update({f"contact.{k}": ["", v] for k, v in contact_wanted.items()})
+                else:
+                    contact_changes = _changes({k: getattr(contact, k) for k in contact_wanted}, contact_wanted)
+                    if contact_changes:
+                        contact_updates.append((contact, contact_wanted))
+                        changes.update({f"contact.{k}": v for k, v in contact_changes.items()})
+            if changes:
+                updates.append((customer, wanted))
+                result.count("customers", "updated")
+                plan.per_customer[rec.ref]["updated"] += 1
+                plan.events.append(
+                    (
+                        customer.pk,
+                        "customer.updated",
+                        {"ref": rec.ref, "changes": changes, "file": ctx.file_name, "line": rec.line},
+                    )
+                )
+            else:
+                result.count("customers", "unchanged")
+                plan.per_customer[rec.ref]["unchanged"] += 1
+        if contact_creates or contact_updates:
+            _detail(result, "contacts", "created", len(contact_creates))
+            _detail(result, "contacts", "updated", len(contact_updates))
+        plan.data.update(
+            creates=creates,
+            updates=updates,
+            contact_creates=contact_creates,
+            contact_updates=contact_updates,
+            existing_ids={ref: c.pk for ref, c in existing.items()},
+        )
+        return plan
+
+    def apply(self, plan: Plan) -> None:
+        ctx = self.ctx
+        org = ctx.organization
+        creates: list[CustomerRecord] = plan.data["creates"]
+        objs = []
+        for rec in creates:
+            obj = Customer(organization=org, ref=rec.ref, name=rec.name)
+            for k, v in self._wanted(rec).items():
+                setattr(obj, k, v)
+            objs.append(obj)
+        Customer.objects.bulk_create(objs, batch_size=1000)
+        ids: dict[str, int | None] = dict(plan.data["existing_ids"])
+        new_ids = {}
+        for chunk in _chunks([r.ref for r in creates]):
+            new_ids.update(Customer.objects.filter(organization=org, ref__in=chunk).values_list("ref", "id"))
+        ids.update(new_ids)
+        for rec in creates:
+            plan.events.append(
+                (new_ids[rec.ref], "customer.created", {"ref": rec.ref, "name": rec.name, "file": ctx.file_name})
+            )
+
+        updates: list[tuple[Customer, dict[str, Any]]] = plan.data["updates"]
+        by_fields: dict[tuple[str, ...], list[Customer]] = defaultdict(list)
+        for customer, wanted in updates:
+            for k, v in wanted.items():
+                setattr(customer, k, v)
+            by_fields[tuple(sorted(wanted))].append(customer)
+        now = timezone.now()
+        for fields, customers in by_fields.items():
+            for c in customers:
+                c.updated_at = now
+            Customer.objects.bulk_update(customers, [*fields, "updated_at"], batch_size=1000)
+
+        Contact.objects.bulk_create(
+            [
+                Contact(
+                    organization=org,
+                    customer_id=ids[ref],
+                    role=ContactRole.BILLING,
+                    is_primary=True,
+                    **wanted,
+                )
+                for ref, wanted in plan.data["contact_creates"]
+            ],
+            batch_size=1000,
+        )
+        contact_fields: dict[tuple[str, ...], list[Contact]] = defaultdict(list)
+        for contact, wanted in plan.data["contact_updates"]:
+            for k, v in wanted.items():
+                setattr(contact, k, v)
+            contact_fields[tuple(sorted(wanted))].append(contact)
+        for fields, contacts in contact_fields.items():
+            Contact.objects.bulk_update(contacts, list(fields), batch_size=1000)
+        summary_events(ctx, plan, self.kind, ids)
+        bulk_record_events(org, ctx.actor, plan.events)
+
+
+# --------------------------------------------------------------------------------------------- invoices
+
+INVOICE_COMPARED = ("customer_id", "issued_on", "due_on", "currency", "total", "amount_excl_tax", "tax_amount")
+
+
+@dataclass(slots=True)
+class StoredInvoice:
+    id: int
+    customer_id: int
+    issued_on: date
+    due_on: date
+    currency: str
+    total: Decimal
+    amount_excl_tax: Decimal | None
+    tax_amount: Decimal | None
+    allocated: Decimal
+
+    def values(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in INVOICE_COMPARED}
+
+
+def load_invoices(organization: Organization, numbers: Iterable[str] | None = None) -> dict[str, StoredInvoice]:
+    """The organization's invoices by number (all of them, or those with the given numbers)."""
+    qs = Invoice.objects.filter(organization=organization)
+    fields = ("number", "id", "customer_id", *INVOICE_COMPARED[1:], "allocated_amount")
+    out: dict[str, StoredInvoice] = {}
+    if numbers is None:
+        for row in qs.values_list(*fields).iterator(chunk_size=KEY_CHUNK):
+            out[row[0]] = StoredInvoice(*row[1:])
+        return out
+    for chunk in _chunks(numbers):
+        for row in qs.filter(number__in=chunk).values_list(*fields):
+            out[row[0]] = StoredInvoice(*row[1:])
+    return out
+
+
+class InvoiceImporter:
+    kind = "invoices"
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def plan(self, records: Sequence[Any]) -> Plan:
+        ctx, plan, result = self.ctx, Plan(), self.ctx.result
+        org = ctx.organization
+        total_rows = len(records)
+        ctx.report(0, total_rows, "Comparing with the ledger")
+        resolver = CustomerResolver(ctx, plan)
+        existing = load_invoices(org) if Invoice.objects.filter(organization=org).exists() else {}
+        org_terms = PaymentTerms(org.payment_terms_days, org.payment_terms_end_of_month)
+        default_currency = org.currency
+        computed_by: Counter[str] = Counter()
+        creates: list[tuple[InvoiceRecord, KnownCustomer, date, str]] = []
+        updates: list[tuple[StoredInvoice, dict[str, Any]]] = []
+        per_customer = plan.per_customer
+        errors = plan.errors
+        h_total, h_ref, h_currency, h_due = (ctx.header(f) for f in ("total", "customer_ref", "currency", "due_on"))
+        for n, rec in enumerate(records, 1):
+            if not n % 20000:
+                ctx.report(n, total_rows, "Comparing with the ledger")
+            customer = resolver.get(rec.line, rec.customer_ref, rec.customer_name)
+            if customer is None:
+                continue
+            currency = rec.currency or default_currency
+            stored = existing.get(rec.number)
+            if stored is None:
+                due_on = rec.due_on
+                if due_on is None:
+                    terms = customer.terms
+                    if terms is None:
+                        terms = org_terms
+                        computed_by["organization"] += 1
+                    else:
+                        computed_by["customer"] += 1
+                    due_on = terms.due_on(rec.issued_on)
+                creates.append((rec, customer, due_on, currency))
+                per_customer[rec.customer_ref]["created"] += 1
+                continue
+            wanted: dict[str, Any] = {
+                "customer_id": customer.id,
+                "issued_on": rec.issued_on,
+                "due_on": rec.due_on if rec.due_on is not None else stored.due_on,
+                "currency": currency,
+                "total": rec.total,
+                "amount_excl_tax": rec.amount_excl_tax,
+                "tax_amount": rec.tax_amount,
+            }
+            if rec.amount_excl_tax is None:  # not in the file: keep what is stored while it still adds up
+                keep = stored.amount_excl_tax is not None and stored.tax_amount is not None
+                if keep and stored.amount_excl_tax + stored.tax_amount == rec.total:  # type: ignore[operator]
+                    wanted["amount_excl_tax"], wanted["tax_amount"] = stored.amount_excl_tax, stored.tax_amount
+                elif not keep:
+                    wanted["amount_excl_tax"], wanted["tax_amount"] = stored.amount_excl_tax, stored.tax_amount
+            old = stored.values()
+            if wanted == old:
+                per_customer[rec.customer_ref]["unchanged"] += 1
+                continue
+            bad = False
+            if stored.allocated > 0:
+                if wanted["total"] < stored.allocated:
+                    errors.append(
+                        RowError(
+                            rec.line,
+                            h_total,
+                            f"invoice {rec.number}: the new total {rec.total} is less than the "
+                            f"{stored.allocated} already settled",
+                        )
+                    )
+                    bad = True
+                if wanted["customer_id"] != stored.customer_id:
+                    errors.append(
+                        RowError(
+                            rec.line,
+                            h_ref,
+                            f"invoice {rec.number} already has payments or credit notes applied: "
+                            "its customer cannot change",
+                        )
+                    )
+                    bad = True
+                if currency != stored.currency:
+                    errors.append(
+                        RowError(
+                            rec.line,
+                            h_currency,
+                            f"invoice {rec.number} already has payments or credit notes applied: its currency "
+                            f"cannot change from {stored.currency} to {currency}",
+                        )
+                    )
+                    bad = True
+            if wanted["due_on"] < wanted["issued_on"]:
+                errors.append(
+                    RowError(
+                        rec.line,
+                        h_due,
+                        f"invoice {rec.number}: the stored due date {stored.due_on} would be before the new issue "
+                        f"date {rec.issued_on}; give the due date in the file",
+                    )
+                )
+                bad = True
+            if bad:
+                continue
+            changes = {k: [_jsonable(old[k]), _jsonable(v)] for k, v in wanted.items() if old[k] != v}
+            if "customer_id" in changes:
+                changes["customer"] = [self._ref_of(resolver, stored.customer_id), rec.customer_ref]
+                del changes["customer_id"]
+            updates.append((stored, wanted))
+            per_customer[rec.customer_ref]["updated"] += 1
+            plan.events.append(
+                (
+                    customer.id,  # may be None for a customer created by this import; filled in apply
+                    "invoice.updated",
+                    {"number": rec.number, "changes": changes, "file": ctx.file_name, "line": rec.line},
+                )
+            )
+        if creates:
+            result.count("invoices", "created", len(creates))
+        if updates:
+            result.count("invoices", "updated", len(updates))
+        unchanged = total_rows - len(creates) - len(updates)
+        if unchanged and not errors:
+            result.count("invoices", "unchanged", unchanged)
+        resolver.count()
+        if computed_by:
+            parts = []
+            if computed_by["customer"]:
+                parts.append(f"{computed_by['customer']} from the customer's payment terms")
+            if computed_by["organization"]:
+                parts.append(f"{computed_by['organization']} from the organization's terms ({org_terms.label()})")
+            result.notes.append(
+                f"due date not in the file for {sum(computed_by.values())} new invoice(s): computed, "
+                + " and ".join(parts)
+            )
+        plan.data.update(creates=creates, updates=updates, resolver=resolver)
+        return plan
+
+    @staticmethod
+    def _ref_of(resolver: CustomerResolver, customer_id: int) -> str:
+        for ref, c in resolver.known.items():
+            if c.id == customer_id:
+                return ref
+        return str(customer_id)
+
+    def apply(self, plan: Plan) -> None:
+        ctx = self.ctx
+        org = ctx.organization
+        resolver: CustomerResolver = plan.data["resolver"]
+        resolver.write()
+        creates: list[tuple[InvoiceRecord, KnownCustomer, date, str]] = plan.data["creates"]
+        now = _now_for_db()
+        org_id, source, file_name = org.pk, ctx.source, ctx.file_name
+        total = len(creates)
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for rec, customer, due_on, currency in creates:
+                yield (
+                    org_id,
+                    customer.id,
+                    rec.number,
+                    rec.issued_on,
+                    due_on,
+                    currency,
+                    rec.amount_excl_tax,
+                    rec.tax_amount,
+                    rec.total,
+                    ZERO,
+                    source,
+                    f"{file_name}:{rec.line}"[:200],
+                    now,
+                    now,
+                )
+
+        insert_rows(
+            Invoice,
+            (
+                "organization",
+                "customer",
+                "number",
+                "issued_on",
+                "due_on",
+                "currency",
+                "amount_excl_tax",
+                "tax_amount",
+                "total",
+                "allocated_amount",
+                "source",
+                "source_ref",
+                "created_at",
+                "updated_at",
+            ),
+            rows(),
+            progress=lambda done: ctx.report(done, total, "Writing invoices"),
+        )
+        updates: list[tuple[StoredInvoice, dict[str, Any]]] = plan.data["updates"]
+        update_rows(
+            Invoice,
+            (*INVOICE_COMPARED, "updated_at"),
+            ((*(w[k] for k in INVOICE_COMPARED), now, s.id) for s, w in updates),
+        )
+        ids = {ref: c.id for ref, c in resolver.known.items()}
+        plan.events = [
+            (cid if cid is not None else ids.get(_ref_in(data, resolver)), kind, data)
+            for cid, kind, data in plan.events
+        ]
+        summary_events(ctx, plan, self.kind, ids)
+        bulk_record_events(org, ctx.actor, plan.events)
+
+
+def _ref_in(data: dict[str, Any], resolver: CustomerResolver) -> str:
+    changes = data.get("changes", {})
+    customer = changes.get("customer")
+    return customer[1] if customer else data.get("ref", "")
+
+
+# --------------------------------------------------------------------------------------------- payments
+
+PAYMENT_COMPARED = (
+    "customer_id",
+    "received_on",
+    "currency",
+    "amount",
+    "method",
+    "reference",
+    "payer_name",
+    "payer_iban",
+)
+
+
+@dataclass(slots=True)
+class StoredPayment:
+    id: int
+    customer_id: int
+    received_on: date
+    currency: str
+    amount: Decimal
+    method: str
+    reference: str
+    payer_name: str
+    payer_iban: str
+    allocated: Decimal
+
+    def values(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in PAYMENT_COMPARED}
+
+
+@dataclass(slots=True)
+class OpenInvoice:
+    id: int
+    number: str
+    customer_id: int
+    currency: str
+    open: Decimal
+
+
+class PaymentImporter:
+    kind = "payments"
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def plan(self, records: Sequence[Any]) -> Plan:
+        ctx, plan, result = self.ctx, Plan(), self.ctx.result
+        org = ctx.organization
+        resolver = CustomerResolver(ctx, plan)
+        keys = [r.key for r in records]
+        existing: dict[str, StoredPayment] = {}
+        fields = ("source_key", "id", *PAYMENT_COMPARED, "allocated_amount")
+        qs = Payment.objects.filter(organization=org)
+        for chunk in _chunks(keys):
+            for row in qs.filter(source_key__in=chunk).values_list(*fields):
+                existing[row[0]] = StoredPayment(*row[1:])
+        numbers = {r.invoice_number for r in records if r.invoice_number}
+        invoices: dict[str, OpenInvoice] = {}
+        for chunk in _chunks(numbers):
+            for pk, number, cid, cur, open_amount in (
+                Invoice.objects.filter(organization=org, number__in=chunk)
+                .values_list("id", "number", "customer_id", "currency", "open_amount")
+                .iterator()
+            ):
+                invoices[number] = OpenInvoice(pk, number, cid, cur, open_amount)
+        allocated_pairs: set[tuple[int, int]] = set()
+        for chunk in _chunks([p.id for p in existing.values()]):
+            allocated_pairs.update(
+                Allocation.objects.filter(organization=org, payment_id__in=chunk).values_list(
+                    "payment_id", "invoice_id"
+                )
+            )
+        h_inv = ctx.header("invoice_number")
+        creates: list[tuple[PaymentRecord, KnownCustomer, str]] = []
+        updates: list[tuple[StoredPayment, dict[str, Any]]] = []
+        allocations: list[tuple[str, OpenInvoice, Decimal, date]] = []  # payment key, invoice, amount, date
+        settled_notes: list[str] = []
+        for rec in records:
+            assert isinstance(rec, PaymentRecord)
+            customer = resolver.get(rec.line, rec.customer_ref, rec.customer_name)
+            if customer is None:
+                continue
+            currency = rec.currency or org.currency
+            stored = existing.get(rec.key)
+            invoice = None
+            if rec.invoice_number:
+                invoice = invoices.get(rec.invoice_number)
+                if invoice is None:
+                    plan.errors.append(RowError(rec.line, h_inv, f"unknown invoice {rec.invoice_number}"))
+                    continue
+                if invoice.customer_id != customer.id:
+                    plan.errors.append(
+                        RowError(
+                            rec.line,
+                            h_inv,
+                            f"the invoice {rec.invoice_number} is not an invoice of the customer {rec.customer_ref}",
+                        )
+                    )
+                    continue
+                if invoice.currency != currency:
+                    plan.errors.append(
+                        RowError(
+                            rec.line,
+                            h_inv,
+                            f"the invoice {rec.invoice_number} is in {invoice.currency}, the payment in {currency}",
+                        )
+                    )
+                    continue
+            if stored is None:
+                creates.append((rec, customer, currency))
+                plan.per_customer[rec.customer_ref]["created"] += 1
+                available = rec.amount
+            else:
+                wanted = {
+                    "customer_id": customer.id,
+                    "received_on": rec.received_on,
+                    "currency": currency,
+                    "amount": rec.amount,
+                    "method": rec.method if rec.method is not None else stored.method,
+                    "reference": rec.reference if rec.reference is not None else stored.reference,
+                    "payer_name": rec.payer_name if rec.payer_name is not None else stored.payer_name,
+                    "payer_iban": rec.payer_iban if rec.payer_iban is not None else stored.payer_iban,
+                }
+                old = stored.values()
+                if wanted != old:
+                    if stored.allocated > 0 and (
+                        wanted["customer_id"] != stored.customer_id or currency != stored.currency
+                    ):
+                        plan.errors.append(
+                            RowError(
+                                rec.line,
+                                ctx.header(
+                                    "customer_ref" if wanted["customer_id"] != stored.customer_id else "currency"
+                                ),
+                                "this payment is already applied to invoices: its customer and currency cannot change",
+                            )
+                        )
+                        continue
+                    if rec.amount < stored.allocated:
+                        plan.errors.append(
+                            RowError(
+                                rec.line,
+                                ctx.header("amount"),
+                                f"the new amount {rec.amount} is less than the {stored.allocated} already applied",
+                            )
+                        )
+                        continue
+                    changes = {k: [_jsonable(old[k]), _jsonable(v)] for k, v in wanted.items() if old[k] != v}
+                    if "customer_id" in changes:
+                        del changes["customer_id"]
+                        changes["customer"] = ["", rec.customer_ref]
+                    updates.append((stored, wanted))
+                    plan.per_customer[rec.customer_ref]["updated"] += 1
+                    plan.events.append(
+                        (
+                            customer.id,
+                            "payment.updated",
+                            {
+                                "reference": rec.reference or stored.reference,
+                                "changes": changes,
+                                "file": ctx.file_name,
+                                "line": rec.line,
+                            },
+                        )
+                    )
+                else:
+                    plan.per_customer[rec.customer_ref]["unchanged"] += 1
+                available = rec.amount - stored.allocated
+                if invoice is not None and (stored.id, invoice.id) in allocated_pairs:
+                    invoice = None  # already applied by an earlier import: never twice
+            if invoice is not None:
+                amount = min(available, invoice.open)
+                if amount > 0:
+                    invoice.open -= amount
+                    allocations.append((rec.key, invoice, amount, rec.received_on))
+                elif invoice.open <= 0:
+                    settled_notes.append(rec.invoice_number or "")
+        n_created = len(creates)
+        n_updated = len(updates)
+        if n_created:
+            result.count("payments", "created", n_created)
+        if n_updated:
+            result.count("payments", "updated", n_updated)
+        unchanged = sum(c["unchanged"] for c in plan.per_customer.values())
+        if unchanged:
+            result.count("payments", "unchanged", unchanged)
+        if allocations:
+            _detail(result, "allocations", "created", len(allocations))
+        if settled_notes:
+            result.notes.append(
+                "invoice(s) already settled, payment left unallocated on the customer's account: "
+                + ", ".join(sorted(set(settled_notes))[:20])
+            )
+        resolver.count()
+        plan.data.update(
+            creates=creates, updates=updates, allocations=allocations, resolver=resolver, existing=existing
+        )
+        return plan
+
+    def apply(self, plan: Plan) -> None:
+        ctx = self.ctx
+        org = ctx.organization
+        resolver: CustomerResolver = plan.data["resolver"]
+        resolver.write()
+        creates: list[tuple[PaymentRecord, KnownCustomer, str]] = plan.data["creates"]
+        payments = [
+            Payment(
+                organization=org,
+                customer_id=customer.id,
+                received_on=rec.received_on,
+                currency=currency,
+                amount=rec.amount,
+                method=rec.method or "transfer",
+                reference=rec.reference or "",
+                payer_name=rec.payer_name or "",
+                payer_iban=rec.payer_iban or "",
+                source_key=rec.key,
+                source=ctx.source,
+            )
+            for rec, customer, currency in creates
+        ]
+        Payment.objects.bulk_create(payments, batch_size=1000)
+        ids = {key: s.id for key, s in plan.data["existing"].items()}
+        for chunk in _chunks([p.source_key for p in payments]):
+            ids.update(Payment.objects.filter(organization=org, source_key__in=chunk).values_list("source_key", "id"))
+        updates: list[tuple[StoredPayment, dict[str, Any]]] = plan.data["updates"]
+        update_rows(Payment, PAYMENT_COMPARED, ((*(w[k] for k in PAYMENT_COMPARED), s.id) for s, w in updates))
+        allocations: list[tuple[str, OpenInvoice, Decimal, date]] = plan.data["allocations"]
+        Allocation.objects.bulk_create(
+            [
+                Allocation(
+                    organization=org,
+                    invoice_id=invoice.id,
+                    payment_id=ids[key],
+                    amount=amount,
+                    allocated_on=on,
+                    source=ctx.source,
+                )
+                for key, invoice, amount, on in allocations
+            ],
+            batch_size=1000,
+        )
+        for _key, invoice, amount, _on in allocations:
+            plan.events.append(
+                (
+                    invoice.customer_id,
+                    "allocation.created",
+                    {
+                        "invoice": invoice.number,
+                        "amount": str(amount),
+                        "currency": invoice.currency,
+                        "by": "payment",
+                        "file": ctx.file_name,
+                    },
+                )
+            )
+        customer_ids = {ref: c.id for ref, c in resolver.known.items()}
+        plan.events = [
+            (cid if cid is not None else customer_ids.get(_ref_in(data, resolver)), kind, data)
+            for cid, kind, data in plan.events
+        ]
+        summary_events(ctx, plan, self.kind, customer_ids)
+        bulk_record_events(org, ctx.actor, plan.events)
+
+
+IMPORTERS: dict[str, type[CustomerImporter] | type[InvoiceImporter] | type[PaymentImporter]] = {
+    "customers": CustomerImporter,
+    "invoices": InvoiceImporter,
+    "payments": PaymentImporter,
+}
