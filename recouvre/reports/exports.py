@@ -94,9 +94,12 @@ def print_aging(report: AgedBalance) -> None:
     )
     rows = list(aging_rows(report))
     for i, h in enumerate(rows[0]):
-        table.add_column(h, justify="right" if i >= 2 else "left")
+        table.add_column(h, justify="right" if i >= 2 else "left", no_wrap=True)
     for row in rows[1:-1]:
         table.add_row(*row)
     table.add_section()
     table.add_row(*rows[-1], style="bold")
-    Console().print(table)
+    import sys
+
+    # A pipe or a file gets the whole table, not one cut to 80 columns.
+    Console(width=None if sys.stdout.isatty() else 240).print(table)
