@@ -19,11 +19,11 @@ triggers keep ``allocated_amount`` right), never a query per line.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -34,6 +34,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from recouvre.core.dates import PaymentTerms
@@ -109,7 +110,7 @@ def import_fec(
         return _import(organization, Path(path), actor, dry_run, progress, original_name)
 
 
-@contextmanager
+@contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while hundreds of thousands of small, acyclic objects are built: it
     would otherwise walk them again and again (a third of the run time on large files)."""
@@ -145,23 +146,28 @@ def _import(
     if not book.customer_lines:
         result.notes.append(_("The file has no lines on customer accounts (411): nothing to import."))
 
-    work = _Work()
-    stored = _load_stored(organization)
-    _match_customers(organization, plan, work, result)
-    due_notes = _match_documents(organization, plan, stored, work, result)
-    skipped_groups, removed, errors = _match_allocations(organization, plan, stored, work, result)
-    if errors:
-        raise ImportRefused(sorted(errors, key=lambda e: e.line))
-    _fold_tally(work, result)
-    _write_notes(organization, plan, result, due_notes, skipped_groups, removed)
-
-    if not dry_run:
-        with transaction.atomic():
+    # Compare and write in one transaction, so what was compared is what gets written.
+    with contextlib.nullcontext() if dry_run else transaction.atomic():
+        work = _Work()
+        stored = _load_stored(organization)
+        _match_customers(organization, plan, work, result)
+        due_notes = _match_documents(organization, plan, stored, work, result)
+        skipped_groups, removed, errors = _match_allocations(organization, plan, stored, work, result)
+        if errors:
+            raise ImportRefused(sorted(errors, key=lambda e: e.line))
+        _fold_tally(work, result)
+        _write_notes(organization, plan, result, due_notes, skipped_groups, removed)
+        if not dry_run:
             _write(organization, actor, name, work, report)
     return result
 
 
 # --------------------------------------------------------------------------------------------- matching
+
+
+def _amount(value: Decimal) -> str:
+    """An amount as the reader writes it (``1 234,56`` in French, ``1,234.56`` in English)."""
+    return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
 def _terms_label(terms: PaymentTerms) -> str:
@@ -459,9 +465,9 @@ def _write_notes(
             % {
                 "letter": group.letter,
                 "customer": group.customer_ref,
-                "debit": group.debit,
-                "credit": group.credit,
-                "difference": group.difference,
+                "debit": _amount(group.debit),
+                "credit": _amount(group.credit),
+                "difference": _amount(group.difference),
                 "lines": ", ".join(str(n) for n in group.lines[:10]) + (", ..." if len(group.lines) > 10 else ""),
             }
         )
@@ -469,7 +475,7 @@ def _write_notes(
         more = plan.unbalanced[MAX_UNBALANCED_NOTES:]
         notes.append(
             _("%(count)s more lettering groups do not balance (difference %(difference)s in all); left open.")
-            % {"count": len(more), "difference": sum((g.difference for g in more), Decimal("0.00"))}
+            % {"count": len(more), "difference": _amount(sum((g.difference for g in more), Decimal("0.00")))}
         )
     for ref, letter in skipped[:MAX_UNBALANCED_NOTES]:
         notes.append(

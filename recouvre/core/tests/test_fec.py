@@ -232,6 +232,16 @@ def test_encoding_detection() -> None:
     assert detect_encoding(b"Soci\xe9t\xe9 \x81") == "latin-1"  # 0x81 is not a Windows-1252 character
 
 
+def test_utf16_with_bom() -> None:
+    data = fec(row("VE", "1", "20250110", "411000", "C1", "10,00", "0,00", aux_label="Société Générale"), end="\r\n")
+    book = read_fec(data.decode("utf-8").encode("utf-16"))
+
+    assert book.errors == ()
+    assert book.format is not None and book.format.encoding == "utf-16"
+    (line,) = book.customer_lines
+    assert (line.line, line.aux_label, line.debit) == (2, "Société Générale", Decimal("10.00"))
+
+
 def test_old_mac_line_ends_and_blank_lines() -> None:
     data = fec(row("VE", "1", "20250110", "411000", "C1", "10,00", "0,00"), [], end="\r")
     book = read_fec(data)

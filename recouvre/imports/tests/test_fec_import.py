@@ -3,6 +3,7 @@ the books (each customer's net balance equals its 411 balance in the file)."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -12,6 +13,7 @@ import pytest
 from django.db.models import Sum
 from django.utils import translation
 
+from recouvre.cli import main
 from recouvre.core.importing import ImportRefused, RowError
 from recouvre.imports.fec import import_fec
 from recouvre.ledger.actors import Actor
@@ -425,3 +427,33 @@ def test_every_sample_fec_agrees_with_its_books(samples_dir) -> None:  # type: i
         again = import_fec(org, path, actor=ACTOR)
         assert (again.created, again.updated) == (0, 0), path.name
         assert again.unchanged == result.created, path.name
+
+
+def test_command_line_import_dry_run_and_refusal(org, capsys) -> None:  # type: ignore[no-untyped-def]
+    code = main(["import", "fec", str(BOOK), "--org", "acme", "--dry-run", "--json"])
+    payload = json.loads(capsys.readouterr().out)
+
+    assert code == 0
+    assert (payload["created"], payload["dry_run"]) == (18, True)
+    assert Invoice.objects.filter(organization=org).count() == 0
+
+    code = main(["import", "fec", str(FIXTURES / "bad_lines.txt"), "--org", "acme", "--json"])
+    payload = json.loads(capsys.readouterr().out)
+
+    assert code == 1
+    assert [(e["line"], e["field"]) for e in payload["errors"]] == [
+        (3, "EcritureDate"),
+        (3, "PieceDate"),
+        (4, "Debit"),
+        (4, "Credit"),
+        (5, "line"),
+        (6, "CompteNum"),
+        (7, "DateLet"),
+    ]
+
+    code = main(["import", "fec", str(BOOK), "--org", "acme"])
+    out = capsys.readouterr().out
+
+    assert code == 0
+    assert out.splitlines()[0] == "book_tab_bom.txt: 18 created, 0 updated, 0 unchanged"
+    assert net_balances(org) == books_411_balances(BOOK)
