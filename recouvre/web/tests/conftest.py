@@ -12,6 +12,12 @@ import time_machine
 from .helpers import AS_OF, build_ledger
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """Test users get a cheap password hash: the real one is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def frozen_today():  # type: ignore[no-untyped-def]
     """Freeze the clock on 31 March 2026, 10:00 in Paris: "today" in the views is ``AS_OF``."""

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from recouvre.core.importing import ImportRefused, ImportResult
+from recouvre.core.importing import ImportRefused, ImportResult, RowError
 from recouvre.imports import services as import_services
 from recouvre.ledger.actors import Actor
 
@@ -56,14 +56,9 @@ def _mappings(organization: Any) -> list[dict[str, Any]]:
 
 
 def _recent_imports(organization: Any) -> list[Any]:
-    try:
-        from recouvre.imports import selectors as import_selectors
-    except ImportError:
-        return []
-    finder = getattr(import_selectors, "recent_imports", None)
-    if finder is None:
-        return []
-    return list(finder(organization)[:10])
+    from recouvre.imports.selectors import recent_runs
+
+    return recent_runs(organization, limit=10)
 
 
 def _pending(request: HttpRequest) -> dict[str, dict[str, Any]]:
@@ -92,7 +87,13 @@ def _run(request: HttpRequest, job: dict[str, Any], *, dry_run: bool) -> tuple[I
         )
     except ImportRefused as exc:
         return None, list(exc.errors)
+    except LookupError as exc:  # a mapping that does not exist or is for another kind of file
+        return None, [RowError(0, "mapping", _message(exc))]
     return result, []
+
+
+def _message(exc: Exception) -> str:
+    return str(exc.args[0]) if exc.args else str(exc)
 
 
 @member_required("import")

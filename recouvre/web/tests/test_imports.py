@@ -1,0 +1,158 @@
+"""The import page: upload, preview (nothing written), then confirm or cancel; errors named by line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from recouvre.ledger.models import Customer
+from recouvre.web.views.imports import SESSION_KEY
+
+from .helpers import text
+
+pytestmark = pytest.mark.django_db
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
+def uploads(data_dir: Path) -> list[Path]:
+    folder = data_dir / "uploads"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def upload(client, name: str, kind: str, **extra: str):  # type: ignore[no-untyped-def]
+    payload = SimpleUploadedFile(name, (FIXTURES / name).read_bytes(), content_type="text/csv")
+    return client.post(reverse("import"), {"kind": kind, "file": payload, **extra})
+
+
+def test_preview_writes_nothing_then_confirm_imports(logged_client, org, data_dir):
+    page = logged_client.get(reverse("import"))
+    assert page.status_code == 200
+    assert "Correspondance des colonnes" in text(page)
+
+    preview = upload(logged_client, "customers.csv", "customers")
+    assert preview.status_code == 200
+    body = text(preview)
+    assert "Rien n’a encore été enregistré." in body
+    assert "Clients 2 0 0" in body  # entity, created, updated, unchanged
+    assert Customer.objects.filter(organization=org).count() == 0
+    saved = uploads(data_dir)
+    assert len(saved) == 1 and saved[0].suffix == ".csv" and saved[0].name != "customers.csv"
+    token = preview.context["token"]
+    assert logged_client.session[SESSION_KEY][token]["original_name"] == "customers.csv"
+
+    result = logged_client.post(reverse("import_confirm"), {"token": token})
+    assert result.status_code == 200
+    assert "L’import est terminé." in text(result)
+    assert sorted(Customer.objects.filter(organization=org).values_list("ref", "name", "city")) == [
+        ("411AUTRE", "Autre Client SAS", "Nîmes"),
+        ("411NOUV", "Nouvelle Épicerie SARL", "Sète"),
+    ]
+    assert uploads(data_dir) == []  # the uploaded copy is removed once imported
+
+    # The same token cannot run twice.
+    again = logged_client.post(reverse("import_confirm"), {"token": token}, follow=True)
+    assert "Cet import a déjà été exécuté, annulé ou a expiré." in text(again)
+    assert Customer.objects.filter(organization=org).count() == 2
+
+    # The run is listed among the recent imports.
+    history = text(logged_client.get(reverse("import")))
+    assert "Imports récents" in history and "customers.csv" in history and "Importé" in history
+
+
+def test_a_bad_file_shows_every_error_and_writes_nothing(logged_client, org, ledger, data_dir):
+    preview = upload(logged_client, "invoices_bad.csv", "invoices")
+    body = text(preview)
+    assert "invoices_bad.csv est refusé : 2 erreurs. Rien n’a été enregistré." in body
+    errors = [(e.line, e.field) for e in preview.context["errors"]]
+    assert errors == [(2, "issue_date"), (3, "amount_incl_tax")]
+    assert "Confirmer l’import" not in body
+    assert uploads(data_dir) == []
+    assert SESSION_KEY not in logged_client.session
+
+
+def test_cancel_removes_the_file(logged_client, org, data_dir):
+    preview = upload(logged_client, "customers.csv", "customers")
+    response = logged_client.post(reverse("import_cancel"), {"token": preview.context["token"]}, follow=True)
+    assert "Import annulé : rien n’a été enregistré." in text(response)
+    assert uploads(data_dir) == []
+    assert Customer.objects.filter(organization=org).count() == 0
+
+
+def test_a_mapping_is_offered_and_applied(logged_client, org, data_dir):
+    page = logged_client.get(reverse("import"))
+    assert '<option value="generic-customers">generic-customers (customers)</option>' in page.content.decode()
+    preview = upload(logged_client, "customers.csv", "customers", mapping="generic-customers")
+    assert preview.context["errors"] == []
+    assert preview.context["result"].created == 2
+
+
+def test_a_mapping_for_another_kind_of_file_is_reported(logged_client, org, data_dir):
+    preview = upload(logged_client, "customers.csv", "customers", mapping="generic-invoices")
+    assert "La correspondance generic-invoices concerne invoices, pas customers." in text(preview)
+    assert "Confirmer l’import" not in text(preview)
+    assert uploads(data_dir) == []
+
+
+def test_a_name_that_is_not_offered_is_refused_by_the_form(logged_client, org, data_dir):
+    response = upload(logged_client, "customers.csv", "customers", mapping="no-such-mapping")
+    assert response.status_code == 400
+    assert "Correspondance des colonnes :" in text(response)
+    assert uploads(data_dir) == []
+    assert Customer.objects.filter(organization=org).count() == 0
+
+
+def test_a_preview_cannot_be_confirmed_in_another_organization(client, org, other_org, data_dir):
+    from recouvre.organizations.middleware import SESSION_KEY as ORG_KEY
+    from recouvre.testing.factories import MembershipFactory
+
+    membership = MembershipFactory(organization=org, role="admin")
+    MembershipFactory(organization=other_org, user=membership.user, role="admin")
+    client.force_login(membership.user)
+    session = client.session
+    session[ORG_KEY] = org.pk
+    session.save()
+    preview = upload(client, "customers.csv", "customers")
+    client.post(reverse("switch_organization"), {"organization": other_org.pk})
+
+    response = client.post(reverse("import_confirm"), {"token": preview.context["token"]}, follow=True)
+    assert "Cet import a déjà été exécuté, annulé ou a expiré." in text(response)
+    assert Customer.objects.filter(organization__in=[org, other_org]).count() == 0
+    assert uploads(data_dir) == []
+
+
+def test_viewers_cannot_import(member_of, data_dir):
+    viewer = member_of("viewer")
+    assert viewer.get(reverse("import")).status_code == 403
+    assert upload(viewer, "customers.csv", "customers").status_code == 403
+    assert viewer.post(reverse("import_confirm"), {"token": "x"}).status_code == 403
+    assert viewer.post(reverse("import_cancel"), {"token": "x"}).status_code == 403
+    assert uploads(data_dir) == []
+    # The menu does not offer it; reading is allowed.
+    home = viewer.get(reverse("home"))
+    assert home.status_code == 200 and reverse("import") not in home.content.decode()
+    assert viewer.get(reverse("aging")).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["admin", "credit_manager"])
+def test_roles_with_the_import_permission_see_the_page(member_of, role):
+    client = member_of(role)
+    assert client.get(reverse("import")).status_code == 200
+    assert reverse("import") in client.get(reverse("home")).content.decode()
+
+
+def test_collectors_cannot_import(member_of):
+    assert member_of("collector").get(reverse("import")).status_code == 403
+
+
+def test_confirm_and_cancel_only_accept_post(logged_client):
+    assert logged_client.get(reverse("import_confirm")).status_code == 405
+    assert logged_client.get(reverse("import_cancel")).status_code == 405
