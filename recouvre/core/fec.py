@@ -32,7 +32,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from .dates import DateError, parse_date
 from .importing import RowError
@@ -341,7 +341,8 @@ _SENS_CREDIT = {"C", "CREDIT", "CRÉDIT", "-1", "-"}
 class _LineParser:
     """Parses the stripped fields of one data line; ``errors`` collects the bad values of that line."""
 
-    def __init__(self, fmt: FecFormat):
+    def __init__(self, fmt: FecFormat, customer_prefix: str = CUSTOMER_ACCOUNT_PREFIX):
+        self.customer_prefix = customer_prefix
         pos = {name: i for i, name in enumerate(fmt.columns) if name}
 
         def col(name: str) -> int:
@@ -404,14 +405,26 @@ class _LineParser:
         else, and every line with a bad value, goes through ``parse_carefully``, which names each bad value."""
         if not self.signed:
             try:
-                line = self._parse_fast(lineno, f)
+                return self._parse_fast(lineno, f)
             except (_Unusual, DateError, AmountError, ValueError, IndexError):
-                line = None
-            if line is not None:
-                return line
+                pass
         return self.parse_carefully(lineno, f)
 
-    def _parse_fast(self, lineno: int, f: list[str]) -> FecLine | None:
+    def check(self, lineno: int, f: list[str]) -> tuple[str, str, date] | None:
+        """Check the values of a line that is not kept (not a customer line): its entry key, or ``None`` when
+        it has bad values (then in ``errors``). Same checks as ``parse``, without building the line."""
+        if not self.signed:
+            try:
+                values = self._values_fast(f)
+                return (values[0], values[1], values[3])
+            except (_Unusual, DateError, AmountError, ValueError, IndexError):
+                pass
+        line = self.parse_carefully(lineno, f)
+        return None if line is None else (line.journal_code, line.entry_num, line.entry_date)
+
+    def _values_fast(self, f: list[str]) -> tuple[Any, ...]:
+        """journal code, entry number, account, then the dates and the amounts of a plain line; raises for
+        anything else."""
         self.errors = []
         dates = self.dates
         journal_code, entry_num, account, text = f[self.i_jc], f[self.i_en], f[self.i_cn], f[self.i_ed]
@@ -434,13 +447,41 @@ class _LineParser:
         credit = ZERO if i < 0 or (text := f[i]) in _ZERO_TEXTS else _plain_amount(text)
         if (self.i_md >= 0 and f[self.i_md]) or (self.i_id >= 0 and f[self.i_id]):
             raise _Unusual
+        return (
+            journal_code,
+            entry_num,
+            account,
+            entry_date,
+            piece_date,
+            letter_date,
+            valid_date,
+            due_date,
+            payment_date,
+            debit,
+            credit,
+        )
+
+    def _parse_fast(self, lineno: int, f: list[str]) -> FecLine:
+        (
+            journal_code,
+            entry_num,
+            account,
+            entry_date,
+            piece_date,
+            letter_date,
+            valid_date,
+            due_date,
+            payment_date,
+            debit,
+            credit,
+        ) = self._values_fast(f)
         i = self.i_an
         aux_account = f[i] if i >= 0 else ""
         i = self.i_cl
         account_label = f[i] if i >= 0 else ""
         i = self.i_al
         aux_label = f[i] if i >= 0 else ""
-        if account.startswith(CUSTOMER_ACCOUNT_PREFIX):
+        if account.startswith(self.customer_prefix):
             if (
                 len(aux_account or account) > MAX_REF
                 or len(aux_label if aux_account else account_label) > MAX_NAME
@@ -448,8 +489,7 @@ class _LineParser:
             ):
                 raise _Unusual
             intern = sys.intern
-            account, account_label = intern(account), intern(account_label)
-            aux_account, aux_label, journal_code = intern(aux_account), intern(aux_label), intern(journal_code)
+            account, aux_account, journal_code = intern(account), intern(aux_account), intern(journal_code)
         i = self.i_jl
         journal_label = f[i] if i >= 0 else ""
         i = self.i_pr
@@ -522,7 +562,7 @@ class _LineParser:
             except AmountError as exc:
                 self.errors.append(RowError(lineno, "Idevise", str(exc)))
         aux_account = self.get(self.i_an)
-        if account.startswith(CUSTOMER_ACCOUNT_PREFIX):
+        if account.startswith(self.customer_prefix):
             self._check_customer(account, aux_account, entry_date, piece_date, due_date)
         if self.errors or entry_date is None:
             return None
@@ -568,11 +608,11 @@ class _LineParser:
             )
 
 
-def iter_fec_lines(
-    data: bytes, fmt: FecFormat, errors: list[RowError], *, progress: ProgressFn | None = None, every: int = 5000
-) -> Iterator[FecLine]:
-    """Every data line of ``data`` as a ``FecLine``; lines with bad values are left out and each bad value is
-    appended to ``errors``. Blank lines are skipped. ``progress(lines_read)`` is called every ``every`` lines."""
+def _fields(
+    data: bytes, fmt: FecFormat, errors: list[RowError], progress: ProgressFn | None, every: int
+) -> Iterator[tuple[int, list[str]]]:
+    """The line number and the stripped fields of each data line; blank lines skipped, lines that cannot be split
+    into the header's columns reported in ``errors``."""
     if fmt.encoding == "utf-16":
         data = data.decode("utf-16").encode("utf-8")
         encoding = "utf-8-sig"
@@ -581,8 +621,8 @@ def iter_fec_lines(
     sep = fmt.separator
     sep_name = "tab" if sep == "\t" else "pipe"
     blank = sep + " \t"
+    padded = (" " + sep, sep + " ")
     ncols = len(fmt.columns)
-    parser = _LineParser(fmt)
     lines = _raw_lines(data, fmt.line_ending)
     next(lines, None)  # the header
     lineno = 1
@@ -607,8 +647,18 @@ def iter_fec_lines(
                     RowError(lineno, "line", f"{n} fields separated by {sep_name} where the header has {ncols}")
                 )
                 continue
-        if (" " + sep in text) or (sep + " " in text) or text[:1] == " " or text[-1:] == " ":
+        if padded[0] in text or padded[1] in text or text[:1] == " " or text[-1:] == " ":
             fields = [x.strip() for x in fields]
+        yield lineno, fields
+
+
+def iter_fec_lines(
+    data: bytes, fmt: FecFormat, errors: list[RowError], *, progress: ProgressFn | None = None, every: int = 5000
+) -> Iterator[FecLine]:
+    """Every data line of ``data`` as a ``FecLine``; lines with bad values are left out and each bad value is
+    appended to ``errors``. Blank lines are skipped. ``progress(lines_read)`` is called every ``every`` lines."""
+    parser = _LineParser(fmt)
+    for lineno, fields in _fields(data, fmt, errors, progress, every):
         line = parser.parse(lineno, fields)
         if line is None:
             errors.extend(parser.errors)
@@ -641,17 +691,27 @@ def read_fec(
     errors: list[RowError] = []
     customer_lines: list[FecLine] = []
     cash_entries: set[tuple[str, str, date]] = set()
+    parser = _LineParser(fmt, customer_prefix)
+    account_at = fmt.columns.index("CompteNum")
     count = 0
-    for line in iter_fec_lines(data, fmt, errors, progress=progress):
+    for lineno, fields in _fields(data, fmt, errors, progress, 5000):
         count += 1
-        account = line.account
+        account = fields[account_at]
         if account.startswith(customer_prefix):
-            customer_lines.append(line)
-        elif account.startswith("5"):
-            cash_entries.add(line.entry_key)
-    return FecBook(
-        fmt, count + len({e.line for e in errors}), tuple(customer_lines), frozenset(cash_entries), tuple(errors)
-    )
+            line = parser.parse(lineno, fields)
+            if line is not None:
+                customer_lines.append(line)
+                continue
+        else:
+            # other lines are checked as thoroughly, but only their entry is kept, for the bank lines
+            entry = parser.check(lineno, fields)
+            if entry is not None:
+                if account.startswith("5"):
+                    cash_entries.add(entry)
+                continue
+        errors.extend(parser.errors)
+    count += len({e.line for e in errors if e.field == "line"})
+    return FecBook(fmt, count, tuple(customer_lines), frozenset(cash_entries), tuple(errors))
 
 
 def customer_balances(lines: Iterable[FecLine], customer_prefix: str = CUSTOMER_ACCOUNT_PREFIX) -> dict[str, Decimal]:
