@@ -3,8 +3,9 @@ another organization's rows."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -188,63 +189,85 @@ def invoice_allocations(organization: Organization, invoice: Invoice) -> QuerySe
     )
 
 
-def receivable_totals(organization: Organization, as_of: date, currency: str) -> dict[str, Decimal | int]:
+def receivable_totals(organization: Organization, as_of: date, currency: str) -> dict[str, Any]:
     """Totals in one currency on ``as_of``: ``open_total``, ``overdue_total``, ``unapplied`` (payments and credit
-    notes not yet allocated), ``overdue_customers`` (how many customers have something overdue) and the aging
-    buckets of ``recouvre.core.aging`` by key. Four grouped queries, whatever the number of rows."""
-    from django.db.models import Case, Count, DecimalField, When
+    notes not yet allocated) and ``buckets``, the aging buckets of ``recouvre.core.aging`` by key. Open amounts
+    are summed per due date in the database (a few hundred rows whatever the number of invoices) and each date
+    is put in its bucket here."""
+    from django.db.models import DecimalField
 
-    from recouvre.core.aging import BUCKETS
+    from recouvre.core.aging import bucket_for, empty_buckets
 
     dec = DecimalField(**AMOUNT)
     zero = Decimal("0.00")
-    conds: dict[str, Q] = {}
-    for b in BUCKETS:
-        if b.min_days is None:
-            conds[b.key] = Q(due_on__gte=as_of)
-        else:
-            q = Q(due_on__lte=as_of - timedelta(days=b.min_days))
-            if b.max_days is not None:
-                q &= Q(due_on__gte=as_of - timedelta(days=b.max_days))
-            conds[b.key] = q
     open_qs = Invoice.objects.filter(organization=organization, currency=currency, open_amount__gt=0).order_by()
-    sums = open_qs.aggregate(
-        open_total=Sum("open_amount", output_field=dec),
-        **{
-            key: Sum(Case(When(cond, then="open_amount"), default=_ZERO, output_field=dec), output_field=dec)
-            for key, cond in conds.items()
-        },
-    )
-    overdue_customers = open_qs.filter(due_on__lt=as_of).aggregate(n=Count("customer_id", distinct=True))["n"]
+    buckets = empty_buckets()
+    for row in open_qs.values("due_on").annotate(s=Sum("open_amount", output_field=dec)):
+        buckets[bucket_for(row["due_on"], as_of)] += _cents(row["s"])
     unapplied = zero
     for qs in (
         Payment.objects.filter(organization=organization, currency=currency, unallocated_amount__gt=0),
         CreditNote.objects.filter(organization=organization, currency=currency, unallocated_amount__gt=0),
     ):
         unapplied += _cents(qs.order_by().aggregate(s=Sum("unallocated_amount", output_field=dec))["s"])
-    buckets = {b.key: _cents(sums[b.key]) for b in BUCKETS}
     return {
-        "open_total": _cents(sums["open_total"]),
+        "open_total": sum(buckets.values(), zero),
         "overdue_total": sum((v for k, v in buckets.items() if k != "not_due"), zero),
         "unapplied": unapplied,
-        "overdue_customers": overdue_customers,
-        "buckets": buckets,  # type: ignore[dict-item]
+        "buckets": buckets,
     }
 
 
 def most_overdue_customers(
     organization: Organization, as_of: date, currency: str, limit: int = 10
-) -> list[tuple[Customer, Decimal]]:
-    """The ``limit`` customers owing the most overdue on ``as_of`` in ``currency``, largest first: one grouped
-    query over the overdue invoices, then one for the customers."""
+) -> tuple[int, list[tuple[Customer, Decimal]]]:
+    """How many customers have something overdue on ``as_of`` in ``currency``, and the ``limit`` who owe the most
+    overdue, largest first. One grouped query over the overdue invoices (one row per late customer), then one
+    for the ``limit`` customers."""
+    import heapq
+
     from django.db.models import DecimalField
 
-    rows = list(
+    rows = (
         Invoice.objects.filter(organization=organization, currency=currency, open_amount__gt=0, due_on__lt=as_of)
         .order_by()
-        .values("customer_id")
+        .values_list("customer_id")
         .annotate(s=Sum("open_amount", output_field=DecimalField(**AMOUNT)))
-        .order_by("-s", "customer_id")[:limit]
     )
-    by_id = customers(organization).in_bulk([r["customer_id"] for r in rows])
-    return [(by_id[r["customer_id"]], _cents(r["s"])) for r in rows]
+    late = [(_cents(s), customer_id) for customer_id, s in rows.iterator(chunk_size=10000)]
+    top = heapq.nsmallest(limit, late, key=lambda r: (-r[0], r[1]))
+    by_id = customers(organization).in_bulk([customer_id for _s, customer_id in top])
+    return len(late), [(by_id[customer_id], s) for s, customer_id in top]
+
+
+def customer_balances(organization: Organization, customer: Customer, as_of: date) -> dict[str, dict[str, Decimal]]:
+    """What one customer owes on ``as_of``, per currency: ``open``, ``overdue`` (due before ``as_of``) and
+    ``unapplied`` (payments and credit notes not yet allocated). Three grouped queries."""
+    from django.db.models import Case, DecimalField, When
+
+    dec = DecimalField(**AMOUNT)
+    zero = Decimal("0.00")
+    out: dict[str, dict[str, Decimal]] = {}
+
+    def row(currency: str) -> dict[str, Decimal]:
+        return out.setdefault(currency, {"open": zero, "overdue": zero, "unapplied": zero})
+
+    for r in (
+        open_invoices(organization)
+        .filter(customer=customer)
+        .order_by()
+        .values("currency")
+        .annotate(
+            open=Sum("open_amount", output_field=dec),
+            overdue=Sum(Case(When(due_on__lt=as_of, then="open_amount"), default=_ZERO, output_field=dec)),
+        )
+    ):
+        row(r["currency"])["open"] += _cents(r["open"])
+        row(r["currency"])["overdue"] += _cents(r["overdue"])
+    for qs in (
+        customer_unapplied_payments(organization, customer),
+        customer_unapplied_credit_notes(organization, customer),
+    ):
+        for r in qs.order_by().values("currency").annotate(s=Sum("unallocated_amount", output_field=dec)):
+            row(r["currency"])["unapplied"] += _cents(r["s"])
+    return out

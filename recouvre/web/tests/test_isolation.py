@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -29,6 +30,7 @@ def test_ids_of_another_organization_give_404(logged_client, ledger):
 def test_404_page_does_not_leak_the_other_customer(logged_client, ledger):
     response = logged_client.get(reverse("customer_detail", args=[ledger.secret.pk]))
     assert SECRET not in response.content.decode()
+    assert "Cette page n’existe pas, ou elle appartient à une autre société." in text(response)
 
 
 def test_lists_searches_and_reports_never_show_another_organization(logged_client, ledger):
@@ -101,5 +103,6 @@ def test_selectors_are_scoped_to_the_organization(org, other_org, ledger):
     assert list(selectors.invoice_allocations(org, ledger.invoices["R-001"])) == []
     assert selectors.receivable_totals(other_org, AS_OF, "EUR")["open_total"] == 900
     assert selectors.receivable_totals(org, AS_OF, "EUR")["open_total"] == 3650
-    assert [c.name for c, _ in selectors.most_overdue_customers(other_org, AS_OF, "EUR")] == [SECRET]
-    assert SECRET not in [c.name for c, _ in selectors.most_overdue_customers(org, AS_OF, "EUR")]
+    assert selectors.most_overdue_customers(other_org, AS_OF, "EUR") == (1, [(ledger.secret, Decimal("900.00"))])
+    count, top = selectors.most_overdue_customers(org, AS_OF, "EUR")
+    assert count == 2 and SECRET not in [c.name for c, _ in top]

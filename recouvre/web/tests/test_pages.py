@@ -210,3 +210,27 @@ def test_switcher_lists_only_my_organizations(logged_client, org, other_org):
     html = logged_client.get(reverse("home")).content.decode()
     assert f'value="{org.pk}"' in html
     assert other_org.name not in html
+
+
+def test_a_customer_with_nothing_open(logged_client, ledger):
+    page = text(logged_client.get(reverse("customer_detail", args=[ledger.moreau.pk])))
+    assert "Encours 0,00 € En retard 0,00 € Règlements et avoirs non lettrés 0,00 € Solde 0,00 €" in page
+    assert "Aucun encours à cette date." in page
+    assert "Aucune facture non soldée." in page
+
+
+def test_pages_load_nothing_from_other_sites(logged_client, ledger):
+    for url in page_urls(ledger)[:6]:
+        html = logged_client.get(url).content.decode()
+        assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert assets, url
+        assert [a for a in assets if a.startswith(("http:", "https:", "//"))] == [], url
+    home = logged_client.get(reverse("home")).content.decode()
+    assert '<link rel="stylesheet" href="/static/web/app.css">' in home
+    assert '<script src="/static/web/app.js" defer></script>' in home
+
+
+def test_static_files_are_served_by_the_app(logged_client):
+    response = logged_client.get("/static/web/app.css")
+    assert response.status_code == 200
+    assert b".overdue" in b"".join(response.streaming_content)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -20,6 +18,8 @@ from .home import bucket_rows
 
 CUSTOMERS_PER_PAGE = 50
 TIMELINE_LENGTH = 100
+OPEN_ITEMS_SHOWN = 200
+FIGURES = ("open", "overdue", "unapplied")
 
 
 @member_required()
@@ -56,24 +56,15 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _get_customer(request, pk)
     as_of = today()
 
-    invoices = list(selectors.customer_open_invoices(org, customer))
-    payments = list(selectors.customer_unapplied_payments(org, customer))
-    notes = list(selectors.customer_unapplied_credit_notes(org, customer))
-    # Figures per currency: a customer billed in two currencies has two balances, never one sum.
-    figures: dict[str, dict[str, Decimal]] = {}
-
-    def fig(currency: str) -> dict[str, Decimal]:
-        return figures.setdefault(currency, {"open": ZERO, "overdue": ZERO, "unapplied": ZERO})
-
+    invoices = list(selectors.customer_open_invoices(org, customer)[: OPEN_ITEMS_SHOWN + 1])
+    invoices_truncated = len(invoices) > OPEN_ITEMS_SHOWN
+    invoices = invoices[:OPEN_ITEMS_SHOWN]
     for inv in invoices:
         inv.days_overdue = max(0, (as_of - inv.due_on).days)  # type: ignore[attr-defined]
-        fig(inv.currency)["open"] += inv.open_amount
-        if inv.due_on < as_of:
-            fig(inv.currency)["overdue"] += inv.open_amount
-    for item in (*payments, *notes):
-        fig(item.currency)["unapplied"] += item.unallocated_amount
-    if not figures:
-        fig(org.currency)
+    payments = list(selectors.customer_unapplied_payments(org, customer)[:OPEN_ITEMS_SHOWN])
+    notes = list(selectors.customer_unapplied_credit_notes(org, customer)[:OPEN_ITEMS_SHOWN])
+    # Figures per currency: a customer billed in two currencies has two balances, never one sum.
+    figures = selectors.customer_balances(org, customer, as_of) or {org.currency: dict.fromkeys(FIGURES, ZERO)}
     balances = [
         {"currency": cur, **f, "balance": f["open"] - f["unapplied"]}
         for cur, f in sorted(figures.items(), key=lambda kv: (kv[0] != org.currency, kv[0]))
@@ -91,6 +82,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "customer": customer,
             "contacts": list(customer.contacts.all()),
             "invoices": invoices,
+            "invoices_truncated": invoices_truncated,
             "payments": payments,
             "credit_notes": notes,
             "balances": balances,

@@ -26,7 +26,8 @@ def home(request: HttpRequest) -> HttpResponse:
     as_of = today()
     currency = org.currency
     totals = selectors.receivable_totals(org, as_of, currency)
-    bars, bar_max = bucket_rows(totals["buckets"])  # type: ignore[arg-type]
+    overdue_customers, top_overdue = selectors.most_overdue_customers(org, as_of, currency, 10)
+    bars, bar_max = bucket_rows(totals["buckets"])
     return render(
         request,
         "web/home.html",
@@ -34,9 +35,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "as_of": as_of,
             "currency": currency,
             "totals": totals,
-            "balance": totals["open_total"] - totals["unapplied"],  # type: ignore[operator]
+            "overdue_customers": overdue_customers,
             "bars": bars,
             "bar_max": bar_max,
-            "top_overdue": selectors.most_overdue_customers(org, as_of, currency, 10),
+            "top_overdue": top_overdue,
         },
     )
