@@ -227,7 +227,7 @@ def payment_id_key(payment_id: str) -> str:
 
 # ------------------------------------------------------------------------------------------- the validator
 
-_PLAIN_AMOUNT = re.compile(r"-?\d{1,13}(?:[.,]\d{1,2})?")
+_PLAIN_AMOUNT = re.compile(r"-?\d{1,13}(?:[.,]\d{1,2})?")  # fewer than MAX_AMOUNT, at most 2 decimals
 
 
 class _Bad(Exception):
@@ -244,7 +244,6 @@ class RowReader:
         self.width = header_width
         self.errors: list[RowError] = []
         self._dates: dict[str, date | str] = {}
-        self._amounts: dict[str, Decimal | str] = {}
         self._currencies: dict[str, str | None] = {}
         self._seen: dict[str, int] = {}
         self._occurrences: dict[tuple[str, ...], int] = {}
@@ -259,6 +258,7 @@ class RowReader:
         append = records.append
         row = self._row
         errors = self.errors
+        fast = self._fast_invoice_reader() if self.kind == "invoices" else None
         for line, cells in rows:
             n += 1
             if progress is not None and not n % 5000:
@@ -273,11 +273,97 @@ class RowReader:
                     )
                 )
                 continue
+            if fast is not None:
+                quick = fast(line, cells)
+                if quick is not None:
+                    append(quick)
+                    continue
             nerr = len(errors)
             record = row(line, self._values(line, cells))
             if record is not None and len(errors) == nerr:
                 append(record)
         return Validated(self.kind, records, self.errors, n)
+
+    def _fast_invoice_reader(self) -> Callable[[int, Sequence[str]], InvoiceRecord | None]:
+        """The common invoice line, read with as little work as possible: plain amounts, dates already seen,
+        nothing missing, nothing too long. Anything else returns ``None`` and the line is read again by
+        ``_invoice``, which knows every rule and says what is wrong."""
+        idx = self.columns.indexes
+        i_num, i_ref, i_iss = idx["number"], idx["customer_ref"], idx["issued_on"]
+        i_due, i_tot = idx.get("due_on"), idx.get("total")
+        i_excl, i_tax = idx.get("amount_excl_tax"), idx.get("tax_amount")
+        i_cur, i_name = idx.get("currency"), idx.get("customer_name")
+        if i_tot is None or i_name is not None:
+            return lambda line, cells: None
+        dates, currencies, seen = self._dates, self._currencies, self._seen
+        plain, cent, dec = _PLAIN_AMOUNT.fullmatch, CENT, Decimal
+        max_num, max_ref = (
+            field_spec("invoices", "number").max_length,
+            field_spec("invoices", "customer_ref").max_length,
+        )
+
+        def amount(text: str) -> Decimal | None:
+            if not plain(text) or text[0] == "-":
+                return None
+            text = text.replace(",", ".")
+            value = dec(text)
+            return value if text[-3:-2] == "." else value.quantize(cent)
+
+        def read(line: int, cells: Sequence[str]) -> InvoiceRecord | None:
+            try:
+                number, ref = cells[i_num].strip(), cells[i_ref].strip()
+                issued_on = dates.get(cells[i_iss].strip())
+                due_text = cells[i_due].strip() if i_due is not None else ""
+                total = amount(cells[i_tot].strip())
+                excl_text = cells[i_excl].strip() if i_excl is not None else ""
+                tax_text = cells[i_tax].strip() if i_tax is not None else ""
+                currency_text = cells[i_cur].strip() if i_cur is not None else ""
+            except IndexError:
+                return None
+            if (
+                not number
+                or not ref
+                or len(number) > max_num  # type: ignore[operator]
+                or len(ref) > max_ref  # type: ignore[operator]
+                or number in seen
+                or total is None
+                or not total
+                or not isinstance(issued_on, date)
+            ):
+                return None
+            due_on: date | None = None
+            if due_text:
+                due = dates.get(due_text)
+                if not isinstance(due, date) or due < issued_on:
+                    return None
+                due_on = due
+            excl = tax = None
+            if excl_text:
+                excl = amount(excl_text)
+                if excl is None:
+                    return None
+            if tax_text:
+                tax = amount(tax_text)
+                if tax is None:
+                    return None
+            if excl is not None:
+                if tax is None:
+                    tax = total - excl
+                elif excl + tax != total:
+                    return None
+            elif tax is not None:
+                excl = total - tax
+            if (excl is not None and excl < 0) or (tax is not None and tax < 0):
+                return None
+            currency = None
+            if currency_text:
+                currency = currencies.get(currency_text)
+                if currency is None:
+                    return None
+            seen[number] = line
+            return InvoiceRecord(line, number, ref, issued_on, total, due_on, excl, tax, currency)
+
+        return read
 
     def _values(self, line: int, cells: Sequence[str]) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -309,27 +395,24 @@ class RowReader:
 
     # -- values
     def _amount(self, line: int, fname: str, text: str, *, allow_negative: bool = False) -> Decimal | None:
-        cached = self._amounts.get(text)
-        if cached is None:
+        if _PLAIN_AMOUNT.fullmatch(text):  # the common case, read without parse_amount's general rules
+            plain = text.replace(",", ".")
+            value = Decimal(plain)
+            if plain[-3:-2] != ".":
+                value = value.quantize(CENT)
+        else:
             try:
-                if _PLAIN_AMOUNT.fullmatch(text):
-                    value = Decimal(text.replace(",", ".")).quantize(CENT)
-                else:
-                    value = parse_amount(text)
-                if abs(value) >= MAX_AMOUNT:
-                    raise AmountError(f"{text!r} is too large an amount")
-                cached = value
+                value = parse_amount(text)
             except AmountError as exc:
-                cached = str(exc)
-            if len(self._amounts) < 200_000:
-                self._amounts[text] = cached
-        if isinstance(cached, str):
-            self._error(line, fname, cached)
-            return None
-        if cached < 0 and not allow_negative:
+                self._error(line, fname, str(exc))
+                return None
+            if abs(value) >= MAX_AMOUNT:
+                self._error(line, fname, f"{text!r} is too large an amount")
+                return None
+        if value < 0 and not allow_negative:
             self._error(line, fname, f"{text!r} is negative")
             return None
-        return cached
+        return value
 
     def _date(self, line: int, fname: str, text: str) -> date | None:
         cached = self._dates.get(text)

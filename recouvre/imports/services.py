@@ -10,6 +10,7 @@ dry run is recorded as an ``ImportRun`` (refused ones too, with their errors); a
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from recouvre.ledger.models import Source
 from recouvre.organizations.models import Organization
 
 from .models import ImportMapping, ImportRun, ImportStatus
-from .tabular import IMPORTERS, Context
+from .tabular import IMPORTERS, Context, large_write_cache
 
 ProgressFn = Callable[..., None]
 STORED_ERRORS = 1000
@@ -77,6 +78,8 @@ def run_import(
     result = ImportResult(kind=kind, file=name, dry_run=dry_run)
     facts: FileFacts | None = None
     rows = 0
+    collecting = gc.isenabled()
+    gc.disable()  # a million records are millions of objects: the cyclic collector would walk them again and again
     try:
         try:
             facts = sniff_file(path)
@@ -124,7 +127,8 @@ def run_import(
             if validated.errors or plan.errors:
                 raise ImportRefused(sorted(validated.errors + plan.errors, key=lambda e: e.line))
             if not dry_run:
-                importer.apply(plan)
+                with large_write_cache(len(validated.records)):
+                    importer.apply(plan)
                 _record_run(
                     organization,
                     kind,
@@ -144,6 +148,9 @@ def run_import(
                 organization, kind, name, facts, column_mapping, actor, started_at, ImportStatus.REFUSED, rows, refused
             )
         raise
+    finally:
+        if collecting:
+            gc.enable()
     return result
 
 

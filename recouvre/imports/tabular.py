@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -28,7 +29,7 @@ from recouvre.core.importing import ImportResult, RowError
 from recouvre.core.mappings import ResolvedColumns
 from recouvre.core.records import CustomerRecord, InvoiceRecord, PaymentRecord
 from recouvre.ledger.actors import Actor
-from recouvre.ledger.models import Allocation, Contact, ContactRole, Customer, Invoice, Payment
+from recouvre.ledger.models import Allocation, Contact, ContactRole, Customer, Event, Invoice, Payment
 from recouvre.ledger.services import bulk_record_events
 from recouvre.organizations.models import Organization
 
@@ -80,6 +81,91 @@ def update_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequen
             cursor.executemany(sql, batch)
             done += len(batch)
     return done
+
+
+SQLITE_IMPORT_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def large_write_cache(rows: int) -> Iterator[None]:
+    """On SQLite, let the page cache grow to 256 MiB while a large import writes (the default 2 MiB makes every
+    index insert of a million-row table read pages back, roughly doubling the write time); restored after."""
+    if connection.vendor != "sqlite" or rows < 20_000:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+def column_defaults(model: type[Model], given: Sequence[str]) -> dict[str, Any]:
+    """Database-ready values for the model's other columns: its defaults, ``now`` for ``auto_now(_add)``
+    fields, NULL where allowed. The primary key and generated columns are left to the database."""
+    now = timezone.now()
+    out: dict[str, Any] = {}
+    for f in model._meta.concrete_fields:
+        if f.primary_key or getattr(f, "generated", False) or f.name in given or f.attname in given:
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value: Any = now
+        elif f.has_default():
+            value = f.get_default()
+        elif f.null:
+            value = None
+        else:
+            raise ValueError(f"{model.__name__}.{f.name} has no default: give it")
+        out[f.name] = f.get_db_prep_save(value, connection)
+    return out
+
+
+def insert_with_defaults(
+    model: type[Model],
+    given: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """``insert_rows`` for the ``given`` fields, the model's defaults filling in every other column."""
+    defaults = column_defaults(model, given)
+    extra = tuple(defaults.values())
+    return insert_rows(model, [*given, *defaults], (tuple(r) + extra for r in rows), progress=progress)
+
+
+EVENTS_IN_BULK = 2000  # above this many events, write them with executemany
+
+
+def record_events(
+    organization: Organization, actor: Actor, events: list[tuple[int | None, str, dict[str, Any]]]
+) -> int:
+    """The timeline events of an import: ``bulk_record_events``, or for many events the same rows written with
+    ``executemany`` (an import of a million invoices touches a hundred thousand customers)."""
+    if len(events) <= EVENTS_IN_BULK:
+        return bulk_record_events(organization, actor, events)
+    data_field = Event._meta.get_field("data")
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    org_id, user_id, label = organization.pk, getattr(actor.user, "pk", None), actor.label
+    return insert_with_defaults(
+        Event,
+        ("organization", "customer", "kind", "data", "actor", "actor_label", "occurred_at"),
+        (
+            (
+                org_id,
+                customer_id,
+                kind,
+                data_field.get_db_prep_save({k: _jsonable(v) for k, v in data.items()}, connection),
+                user_id,
+                label,
+                now,
+            )
+            for customer_id, kind, data in events
+        ),
+    )
 
 
 def _now_for_db() -> Any:
@@ -146,6 +232,15 @@ def load_customers(organization: Organization) -> dict[str, KnownCustomer]:
     }
 
 
+def customer_ids(organization: Organization, refs: Sequence[str]) -> dict[str, int]:
+    """Ids of the customers ``refs``: all the organization's in one query when there are many."""
+    qs = Customer.objects.filter(organization=organization)
+    if len(refs) > KEY_CHUNK:
+        wanted = set(refs)
+        return {ref: pk for ref, pk in qs.values_list("ref", "id").iterator(chunk_size=KEY_CHUNK) if ref in wanted}
+    return dict(qs.filter(ref__in=refs).values_list("ref", "id"))
+
+
 class CustomerResolver:
     """Finds the customer a row names; with ``create_customers`` plans the creation of unknown ones."""
 
@@ -186,9 +281,10 @@ class CustomerResolver:
         if not self.new:
             return
         org = self.ctx.organization
-        objs = [Customer(organization=org, ref=c.ref, name=c.name) for c in self.new.values()]
-        Customer.objects.bulk_create(objs, batch_size=BATCH)
-        ids = dict(Customer.objects.filter(organization=org, ref__in=list(self.new)).values_list("ref", "id"))
+        insert_with_defaults(
+            Customer, ("organization", "ref", "name"), ((org.pk, c.ref, c.name) for c in self.new.values())
+        )
+        ids = customer_ids(org, list(self.new))
         for ref, customer in self.new.items():
             customer.id = ids[ref]
             self.plan.events.append(
@@ -261,45 +357,54 @@ class CustomerImporter:
     def plan(self, records: Sequence[Any]) -> Plan:
         ctx, plan, result = self.ctx, Plan(), self.ctx.result
         org = ctx.organization
-        existing = {c.ref: c for c in Customer.objects.filter(organization=org).iterator(chunk_size=KEY_CHUNK)}
-        contacts: dict[int, Contact] = {}
-        for contact in Contact.objects.filter(organization=org).order_by("customer_id", "-is_primary", "id"):
-            contacts.setdefault(contact.customer_id, contact)  # the primary contact, else the first one
+        stored_fields = ("id", "ref", *CUSTOMER_FIELDS, "payment_terms_days", "payment_terms_end_of_month")
+        existing = {
+            row["ref"]: row
+            for row in Customer.objects.filter(organization=org).values(*stored_fields).iterator(chunk_size=KEY_CHUNK)
+        }
+        contacts: dict[int, dict[str, Any]] = {}
+        for contact in (
+            Contact.objects.filter(organization=org)
+            .order_by("customer_id", "-is_primary", "id")
+            .values("id", "customer_id", "name", "email", "phone")
+            .iterator(chunk_size=KEY_CHUNK)
+        ):
+            contacts.setdefault(contact["customer_id"], contact)  # the primary contact, else the first one
         creates: list[CustomerRecord] = []
-        updates: list[tuple[Customer, dict[str, Any]]] = []
+        updates: list[tuple[int, dict[str, Any]]] = []
         contact_creates: list[tuple[str, dict[str, str]]] = []
-        contact_updates: list[tuple[Contact, dict[str, Any]]] = []
+        contact_updates: list[tuple[int, dict[str, Any]]] = []
         for rec in records:
             assert isinstance(rec, CustomerRecord)
             wanted = self._wanted(rec)
             contact_wanted = {m: getattr(rec, f) for f, m in CONTACT_FIELDS.items() if getattr(rec, f) is not None}
-            customer = existing.get(rec.ref)
-            if customer is None:
+            stored = existing.get(rec.ref)
+            if stored is None:
                 creates.append(rec)
                 if contact_wanted:
                     contact_creates.append((rec.ref, contact_wanted))
                 result.count("customers", "created")
                 plan.per_customer[rec.ref]["created"] += 1
                 continue
-            stored = {k: getattr(customer, k) for k in wanted}
             changes = _changes(stored, wanted)
-            contact = contacts.get(customer.pk)
+            contact = contacts.get(stored["id"])
             if contact_wanted:
                 if contact is None:
                     contact_creates.append((rec.ref, contact_wanted))
                     changes.update({f"contact.{k}": ["", v] for k, v in contact_wanted.items()})
                 else:
-                    contact_changes = _changes({k: getattr(contact, k) for k in contact_wanted}, contact_wanted)
+                    contact_changes = _changes(contact, contact_wanted)
                     if contact_changes:
-                        contact_updates.append((contact, contact_wanted))
+                        contact_updates.append((contact["id"], contact_wanted))
                         changes.update({f"contact.{k}": v for k, v in contact_changes.items()})
             if changes:
-                updates.append((customer, wanted))
+                if any(not k.startswith("contact.") for k in changes):
+                    updates.append((stored["id"], {k: v for k, v in wanted.items() if k in changes}))
                 result.count("customers", "updated")
                 plan.per_customer[rec.ref]["updated"] += 1
                 plan.events.append(
                     (
-                        customer.pk,
+                        stored["id"],
                         "customer.updated",
                         {"ref": rec.ref, "changes": changes, "file": ctx.file_name, "line": rec.line},
                     )
@@ -315,7 +420,7 @@ class CustomerImporter:
             updates=updates,
             contact_creates=contact_creates,
             contact_updates=contact_updates,
-            existing_ids={ref: c.pk for ref, c in existing.items()},
+            existing_ids={ref: row["id"] for ref, row in existing.items()},
         )
         return plan
 
@@ -323,57 +428,48 @@ class CustomerImporter:
         ctx = self.ctx
         org = ctx.organization
         creates: list[CustomerRecord] = plan.data["creates"]
-        objs = []
-        for rec in creates:
-            obj = Customer(organization=org, ref=rec.ref, name=rec.name)
-            for k, v in self._wanted(rec).items():
-                setattr(obj, k, v)
-            objs.append(obj)
-        Customer.objects.bulk_create(objs, batch_size=1000)
+        fields = ("ref", *CUSTOMER_FIELDS, "payment_terms_days", "payment_terms_end_of_month")
+        model_defaults = {f: Customer._meta.get_field(f).get_default() for f in fields}
+        insert_with_defaults(
+            Customer,
+            ("organization", *fields),
+            (
+                (org.pk, *(wanted.get(f, model_defaults[f]) for f in fields))
+                for wanted in ({"ref": rec.ref, **self._wanted(rec)} for rec in creates)
+            ),
+        )
         ids: dict[str, int | None] = dict(plan.data["existing_ids"])
-        new_ids = {}
-        for chunk in _chunks([r.ref for r in creates]):
-            new_ids.update(Customer.objects.filter(organization=org, ref__in=chunk).values_list("ref", "id"))
+        new_ids = customer_ids(org, [r.ref for r in creates])
         ids.update(new_ids)
         for rec in creates:
             plan.events.append(
                 (new_ids[rec.ref], "customer.created", {"ref": rec.ref, "name": rec.name, "file": ctx.file_name})
             )
 
-        updates: list[tuple[Customer, dict[str, Any]]] = plan.data["updates"]
-        by_fields: dict[tuple[str, ...], list[Customer]] = defaultdict(list)
-        for customer, wanted in updates:
-            for k, v in wanted.items():
-                setattr(customer, k, v)
-            by_fields[tuple(sorted(wanted))].append(customer)
-        now = timezone.now()
-        for fields, customers in by_fields.items():
-            for c in customers:
-                c.updated_at = now
-            Customer.objects.bulk_update(customers, [*fields, "updated_at"], batch_size=1000)
+        now = _now_for_db()
+        by_fields: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
+        for pk, wanted in plan.data["updates"]:
+            names = tuple(sorted(wanted))
+            by_fields[names].append((*(wanted[n] for n in names), now, pk))
+        for names, rows in by_fields.items():
+            update_rows(Customer, (*names, "updated_at"), rows)
 
-        Contact.objects.bulk_create(
-            [
-                Contact(
-                    organization=org,
-                    customer_id=ids[ref],
-                    role=ContactRole.BILLING,
-                    is_primary=True,
-                    **wanted,
-                )
-                for ref, wanted in plan.data["contact_creates"]
-            ],
-            batch_size=1000,
+        insert_with_defaults(
+            Contact,
+            ("organization", "customer", "role", "is_primary", "name", "email", "phone"),
+            (
+                (org.pk, ids[ref], ContactRole.BILLING, True, w.get("name", ""), w.get("email", ""), w.get("phone", ""))
+                for ref, w in plan.data["contact_creates"]
+            ),
         )
-        contact_fields: dict[tuple[str, ...], list[Contact]] = defaultdict(list)
-        for contact, wanted in plan.data["contact_updates"]:
-            for k, v in wanted.items():
-                setattr(contact, k, v)
-            contact_fields[tuple(sorted(wanted))].append(contact)
-        for fields, contacts in contact_fields.items():
-            Contact.objects.bulk_update(contacts, list(fields), batch_size=1000)
+        contact_rows: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
+        for pk, wanted in plan.data["contact_updates"]:
+            names = tuple(sorted(wanted))
+            contact_rows[names].append((*(wanted[n] for n in names), pk))
+        for names, rows in contact_rows.items():
+            update_rows(Contact, names, rows)
         summary_events(ctx, plan, self.kind, ids)
-        bulk_record_events(org, ctx.actor, plan.events)
+        record_events(org, ctx.actor, plan.events)
 
 
 # --------------------------------------------------------------------------------------------- invoices
@@ -620,7 +716,7 @@ class InvoiceImporter:
             for cid, kind, data in plan.events
         ]
         summary_events(ctx, plan, self.kind, ids)
-        bulk_record_events(org, ctx.actor, plan.events)
+        record_events(org, ctx.actor, plan.events)
 
 
 def _ref_in(data: dict[str, Any], resolver: CustomerResolver) -> str:
@@ -892,7 +988,7 @@ class PaymentImporter:
             for cid, kind, data in plan.events
         ]
         summary_events(ctx, plan, self.kind, customer_ids)
-        bulk_record_events(org, ctx.actor, plan.events)
+        record_events(org, ctx.actor, plan.events)
 
 
 IMPORTERS: dict[str, type[CustomerImporter] | type[InvoiceImporter] | type[PaymentImporter]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -622,3 +623,20 @@ def test_a_header_without_lines_imports_nothing(org, tmp_path) -> None:  # type:
     result = run(org, "customers", write(tmp_path, "h.csv", "customer_id,name\n"))
     assert counts(result) == (0, 0, 0)
     assert result.notes == ["the file has a header but no data lines"]
+
+
+def test_many_events_are_written_with_the_same_content(org, other_org, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def timeline(organization):  # type: ignore[no-untyped-def]
+        return sorted(
+            (e.customer.ref, e.kind, json.dumps(e.data, sort_keys=True), e.actor_label, e.actor_id)
+            for e in Event.objects.filter(organization=organization)
+        )
+
+    for kind, name in (("customers", "customers_en.csv"), ("invoices", "invoices_en.csv")):
+        run(org, kind, name)
+    monkeypatch.setattr("recouvre.imports.tabular.EVENTS_IN_BULK", 0)
+    for kind, name in (("customers", "customers_en.csv"), ("invoices", "invoices_en.csv")):
+        run(other_org, kind, name)
+
+    assert len(timeline(org)) == 9
+    assert timeline(other_org) == timeline(org)
