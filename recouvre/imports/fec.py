@@ -511,8 +511,8 @@ def _write_notes(
 
 
 def _insert(model: type[Model], fields: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert value tuples with ``executemany``, ``BATCH`` at a time. ``fields`` are attribute names; every
-    other concrete column gets its model default."""
+    """Insert value tuples, many rows per ``INSERT`` statement (as many as the database takes parameters, at most
+    500). ``fields`` are attribute names; every other concrete column gets its model default."""
     if not rows:
         return
     meta = model._meta
@@ -522,13 +522,15 @@ def _insert(model: type[Model], fields: Sequence[str], rows: Sequence[tuple[Any,
     defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
     columns = [by_attname[name].column for name in fields] + [f.column for f in others]
     qn = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
+    head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES "
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    per_statement = max(1, min(500, (connection.features.max_query_params or 999) // len(columns)))
+    full_sql = head + ", ".join([one] * per_statement)
     with connection.cursor() as cursor:
-        for batch in batched(rows, BATCH):
-            cursor.executemany(sql, [row + defaults for row in batch] if defaults else batch)
+        for batch in batched(rows, per_statement):
+            params = [value for row in batch for value in (row + defaults if defaults else row)]
+            sql = full_sql if len(batch) == per_statement else head + ", ".join([one] * len(batch))
+            cursor.execute(sql, params)
 
 
 def _ids(model: type[Model], organization: Organization, key_field: str, prefix: str = "") -> dict[str, int]:
