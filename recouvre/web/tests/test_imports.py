@@ -129,6 +129,21 @@ def test_a_preview_cannot_be_confirmed_in_another_organization(client, org, othe
     assert uploads(data_dir) == []
 
 
+def test_a_preview_left_for_more_than_a_day_expires(logged_client, org, data_dir):
+    import os
+    import time
+
+    first = upload(logged_client, "customers.csv", "customers")
+    [old_file] = uploads(data_dir)
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old_file, (two_days_ago, two_days_ago))
+    upload(logged_client, "customers.csv", "customers")  # the next upload sweeps expired files
+    assert old_file not in uploads(data_dir) and len(uploads(data_dir)) == 1
+    response = logged_client.post(reverse("import_confirm"), {"token": first.context["token"]}, follow=True)
+    assert "Cet import a déjà été exécuté, annulé ou a expiré." in text(response)
+    assert Customer.objects.filter(organization=org).count() == 0
+
+
 def test_viewers_cannot_import(member_of, data_dir):
     viewer = member_of("viewer")
     assert viewer.get(reverse("import")).status_code == 403

@@ -7,8 +7,10 @@ so the confirmation runs exactly what was previewed, in the organization it was 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,8 @@ from ..forms import IMPORT_KINDS, ImportForm
 
 SESSION_KEY = "recouvre_pending_imports"
 MAX_PENDING = 5
+# A preview not confirmed within a day has expired: its file is removed at the next upload.
+PENDING_LIFETIME_SECONDS = 24 * 3600
 
 
 def upload_dir() -> Path:
@@ -36,8 +40,17 @@ def upload_dir() -> Path:
     return path
 
 
+def _sweep_expired_uploads() -> None:
+    cutoff = time.time() - PENDING_LIFETIME_SECONDS
+    for path in upload_dir().iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+
+
 def _save_upload(uploaded: Any) -> Path:
     """Write the upload under a random name, keeping a plain extension (the format is read from it)."""
+    _sweep_expired_uploads()
     suffix = Path(uploaded.name or "").suffix.lower()
     if not re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
         suffix = ""
@@ -140,7 +153,10 @@ def _take_job(request: HttpRequest) -> dict[str, Any] | None:
     request.session[SESSION_KEY] = pending
     if job is None:
         return None
-    if job["organization"] != request.organization.pk or not Path(job["path"]).is_file():  # type: ignore[attr-defined]
+    path = Path(job["path"])
+    if path.parent != upload_dir():
+        return None
+    if job["organization"] != request.organization.pk or not path.is_file():  # type: ignore[attr-defined]
         _forget(job["path"])
         return None
     return job
