@@ -13,8 +13,8 @@ ledger already holds and writes the differences in one transaction:
 - due dates, when the file has none, come from the customer's payment terms, else the organization's;
 - one ``import.summary`` event per customer that something happened to.
 
-Hot path: bulk reads into dicts, inserts with ``executemany`` in batches (allocations too, so the ledger's
-triggers keep ``allocated_amount`` right), never a query per line.
+Hot path: bulk reads into dicts, inserts of hundreds of rows per statement (allocations too: the ledger's
+triggers keep ``allocated_amount`` right for each row), never a query per line.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ from recouvre.ledger.services import bulk_record_events
 from recouvre.organizations.models import Organization
 
 ProgressFn = Callable[..., None]
-BATCH = 5000
 MAX_UNBALANCED_NOTES = 20
 PAYMENT_KEY_PREFIX = "fec:"
 
@@ -597,7 +596,7 @@ def _write(organization: Organization, actor: Actor, file_name: str, work: _Work
             "source",
             "source_ref",
             "created_at",
-        ],  # fmt: skip
+        ],
         [
             (org_id, ids[d.customer_ref], number, d.dated_on, currency, d.amount, fec, d.key, now)
             for d, number in work.notes_new
@@ -617,7 +616,7 @@ def _write(organization: Organization, actor: Actor, file_name: str, work: _Work
             "source_key",
             "source",
             "created_at",
-        ],  # fmt: skip
+        ],
         [
             (
                 org_id,
@@ -657,7 +656,7 @@ def _write(organization: Organization, actor: Actor, file_name: str, work: _Work
                 "allocated_on",
                 "source",
                 "created_at",
-            ],  # fmt: skip
+            ],
             rows,
         )
 

@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.utils import translation
 
 from recouvre.cli import main
+from recouvre.core.fec import FEC_COLUMNS
 from recouvre.core.importing import ImportRefused, RowError
 from recouvre.imports.fec import import_fec
 from recouvre.ledger.actors import Actor
@@ -457,3 +458,37 @@ def test_command_line_import_dry_run_and_refusal(org, capsys) -> None:  # type: 
     assert code == 0
     assert out.splitlines()[0] == "book_tab_bom.txt: 18 created, 0 updated, 0 unchanged"
     assert net_balances(org) == books_411_balances(BOOK)
+
+
+def test_many_unbalanced_groups_are_summarised_and_foreign_amounts_noted(org, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    header = "\t".join(FEC_COLUMNS)
+    lines = [header]
+    for n in range(25):  # 25 receipts, each lettered alone: 25 groups that do not balance
+        day = f"202503{n + 1:02d}"
+        lines.append(f"BQ\tBanque\t{n}\t{day}\t512000\tBanque\t\t\tR{n}\t{day}\tVIR\t10,00\t0,00\t\t\t\t\t")
+        lines.append(
+            f"BQ\tBanque\t{n}\t{day}\t411000\tClients\tC1\tClient 1\tR{n}\t{day}\tVIR\t0,00\t10,00\tL{n}\t\t\t\t"
+        )
+    lines.append(
+        "VE\tVentes\t99\t20250301\t411000\tClients\tC1\tClient 1\tF1\t20250301\tFacture\t120,00\t0,00\t\t\t\t"
+        "130,00\tUSD"
+    )
+    lines.append("VE\tVentes\t99\t20250301\t706000\tVentes\t\t\tF1\t20250301\tFacture\t0,00\t120,00\t\t\t\t\t")
+    path = tmp_path / "FEC-many.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = import_fec(org, path, actor=ACTOR)
+
+    unbalanced = [note for note in result.notes if note.startswith("Lettering ")]
+    assert len(unbalanced) == 20
+    assert unbalanced[0] == (
+        "Lettering L0 of customer C1 does not balance (debits 0.00, credits 10.00, difference -10.00): its lines (3) "
+        "are left open."
+    )
+    assert "5 more lettering groups do not balance (difference -50.00 in all); left open." in result.notes
+    assert (
+        "1 customer lines also carry an amount in another currency (Montantdevise, Idevise); the amounts in the "
+        "accounting currency (EUR) were imported." in result.notes
+    )
+    assert result.details["payments"] == created(25)
+    assert net_balances(org) == {"C1": Decimal("-130.00")}
