@@ -293,13 +293,12 @@ class RowReader:
         i_due, i_tot = idx.get("due_on"), idx.get("total")
         i_excl, i_tax = idx.get("amount_excl_tax"), idx.get("tax_amount")
         i_cur, i_name = idx.get("currency"), idx.get("customer_name")
-        if i_tot is None or i_name is not None:
+        if i_tot is None:
             return lambda line, cells: None
         dates, currencies, seen = self._dates, self._currencies, self._seen
         plain, cent, dec = _PLAIN_AMOUNT.fullmatch, CENT, Decimal
-        max_num, max_ref = (
-            field_spec("invoices", "number").max_length,
-            field_spec("invoices", "customer_ref").max_length,
+        max_num, max_ref, max_name = (
+            field_spec("invoices", f).max_length or 0 for f in ("number", "customer_ref", "customer_name")
         )
 
         def amount(text: str) -> Decimal | None:
@@ -318,13 +317,15 @@ class RowReader:
                 excl_text = cells[i_excl].strip() if i_excl is not None else ""
                 tax_text = cells[i_tax].strip() if i_tax is not None else ""
                 currency_text = cells[i_cur].strip() if i_cur is not None else ""
+                name = cells[i_name].strip() if i_name is not None else ""
             except IndexError:
                 return None
             if (
                 not number
                 or not ref
-                or len(number) > max_num  # type: ignore[operator]
-                or len(ref) > max_ref  # type: ignore[operator]
+                or len(number) > max_num
+                or len(ref) > max_ref
+                or len(name) > max_name
                 or number in seen
                 or total is None
                 or not total
@@ -361,7 +362,7 @@ class RowReader:
                 if currency is None:
                     return None
             seen[number] = line
-            return InvoiceRecord(line, number, ref, issued_on, total, due_on, excl, tax, currency)
+            return InvoiceRecord(line, number, ref, issued_on, total, due_on, excl, tax, currency, name or None)
 
         return read
 

@@ -59,8 +59,19 @@ def insert_rows(
     instances. Values must already be what the database takes (``Decimal``, ``date``, ids)."""
     meta = model._meta
     columns = ", ".join(_qn(meta.get_field(f).column) for f in fields)
-    sql = f"INSERT INTO {_qn(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
     done = 0
+    if connection.vendor == "postgresql":
+        # COPY is several times faster than INSERT for many rows; psycopg adapts each Python value.
+        with connection.cursor() as cursor:
+            for batch in batched(rows, BATCH):
+                with cursor.cursor.copy(f"COPY {_qn(meta.db_table)} ({columns}) FROM STDIN") as copy:
+                    for row in batch:
+                        copy.write_row(row)
+                done += len(batch)
+                if progress is not None:
+                    progress(done)
+        return done
+    sql = f"INSERT INTO {_qn(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
     with connection.cursor() as cursor:
         for batch in batched(rows, BATCH):
             cursor.executemany(sql, batch)
@@ -469,6 +480,7 @@ class CustomerImporter:
         for names, rows in contact_rows.items():
             update_rows(Contact, names, rows)
         summary_events(ctx, plan, self.kind, ids)
+        ctx.report(0, len(plan.events), "Writing the timeline")
         record_events(org, ctx.actor, plan.events)
 
 
@@ -658,6 +670,8 @@ class InvoiceImporter:
         ctx = self.ctx
         org = ctx.organization
         resolver: CustomerResolver = plan.data["resolver"]
+        if resolver.new:
+            ctx.report(0, len(resolver.new), "Creating customers")
         resolver.write()
         creates: list[tuple[InvoiceRecord, KnownCustomer, date, str]] = plan.data["creates"]
         now = _now_for_db()
@@ -716,6 +730,7 @@ class InvoiceImporter:
             for cid, kind, data in plan.events
         ]
         summary_events(ctx, plan, self.kind, ids)
+        ctx.report(0, len(plan.events), "Writing the timeline")
         record_events(org, ctx.actor, plan.events)
 
 
@@ -929,6 +944,8 @@ class PaymentImporter:
         ctx = self.ctx
         org = ctx.organization
         resolver: CustomerResolver = plan.data["resolver"]
+        if resolver.new:
+            ctx.report(0, len(resolver.new), "Creating customers")
         resolver.write()
         creates: list[tuple[PaymentRecord, KnownCustomer, str]] = plan.data["creates"]
         payments = [
@@ -988,6 +1005,7 @@ class PaymentImporter:
             for cid, kind, data in plan.events
         ]
         summary_events(ctx, plan, self.kind, customer_ids)
+        ctx.report(0, len(plan.events), "Writing the timeline")
         record_events(org, ctx.actor, plan.events)
 
 

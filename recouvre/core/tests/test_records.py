@@ -372,12 +372,14 @@ def test_payment_refusals() -> None:
         ["411A", "12/03/2025", "", "", "", "1 234,56", "XXX1"],
         ["", "12/03/2025", "", "", "", "1", ""],
         ["R" * 41, "12/03/2025", "", "", "", "1", ""],
+        ["411A", "12/03/2025", "", "", "", "1", "", "Dupont SA"],
+        ["411A", "12/03/2025", "", "", "", "1", "", "N" * 201],
     ],
 )
 def test_the_quick_reading_of_common_lines_agrees_with_the_full_rules(row: list[str]) -> None:
     # The first line meets its dates and currency for the first time and is read by the full rules; the second,
     # identical but for its number, is read by the quick path when it can be.
-    result = validate("invoices", INVOICE_HEADER, ["N1", *row], ["N2", *row])
+    result = validate("invoices", [*INVOICE_HEADER, "Nom client"], ["N1", *row], ["N2", *row])
     by_line: dict[int, list[tuple[str, str]]] = {2: [], 3: []}
     for line, field, message in errors_of(result):
         by_line[line].append((field, message))
