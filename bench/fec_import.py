@@ -1,6 +1,6 @@
 """Benchmark the FEC import: generate a FEC, import it into a fresh organization, import it again, print figures.
 
-    RECOUVRE_DATA_DIR=$(mktemp -d) .venv/bin/python bench/fec_import.py --lines 200000
+    .venv/bin/python bench/fec_import.py --lines 200000
 
 The generated book: sales entries (customer debit, revenue and VAT credits: 3 lines) and bank receipts (bank
 debit, customer credit: 2 lines); about 70 % of the invoices are paid and lettered, a few receipts pay two
@@ -131,11 +131,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--customers", type=int, default=0, help="default: one per 100 lines")
-    parser.add_argument("--keep", help="also write the generated FEC here")
+    parser.add_argument("--keep", help="write the generated FEC here and keep it (default: a temporary file)")
     parser.add_argument("--sales-only", action="store_true", help="no purchases: twice as many customer lines")
     args = parser.parse_args()
+    customers = args.customers or max(1, args.lines // 100)
+    with tempfile.TemporaryDirectory(prefix="recouvre-fec-") as folder:
+        # without RECOUVRE_DATA_DIR (nor RECOUVRE_DATABASE_URL), the SQLite database goes in the temporary folder
+        os.environ.setdefault("RECOUVRE_DATA_DIR", folder)
+        path = Path(args.keep) if args.keep else Path(folder) / "bench-FEC.txt"
+        return _run(path, args.lines, customers, purchases=not args.sales_only)
 
-    os.environ.setdefault("RECOUVRE_DATA_DIR", tempfile.mkdtemp(prefix="recouvre-bench-"))
+
+def _run(path: Path, lines: int, customers: int, *, purchases: bool) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from recouvre.cli import ensure_migrated, setup_django
 
@@ -147,14 +154,11 @@ def main() -> int:
     from recouvre.ledger.actors import Actor
     from recouvre.organizations.models import Organization
 
-    customers = args.customers or max(1, args.lines // 100)
-    folder = Path(tempfile.mkdtemp(prefix="recouvre-fec-"))
-    path = Path(args.keep) if args.keep else folder / "bench-FEC.txt"
     t0 = time.perf_counter()
-    generate_fec(path, args.lines, customers, purchases=not args.sales_only)
+    generate_fec(path, lines, customers, purchases=purchases)
     n_lines = sum(1 for _ in path.open("rb")) - 1
     print(f"generated {n_lines} lines, {customers} customers, {path.stat().st_size / 1e6:.1f} MB, "
-          f"{'sales only' if args.sales_only else 'sales and purchases'}, "
+          f"{'sales and purchases' if purchases else 'sales only'}, "
           f"in {time.perf_counter() - t0:.1f}s ({connection.vendor})")  # fmt: skip
 
     org = Organization.objects.create(slug=f"bench-{int(time.time() * 1000)}", name="Bench SAS")
