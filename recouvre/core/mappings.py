@@ -652,13 +652,12 @@ PRESETS: dict[str, ColumnMapping] = {
 @dataclass(frozen=True, slots=True)
 class ResolvedColumns:
     """Where each field is in the file: ``indexes[field]`` is the 0-based column, ``headers[field]`` its header
-    as written. ``ignored`` lists headers no field uses; ``notes`` say what a person may want to know."""
+    as written. ``ignored`` lists headers no field uses."""
 
     kind: str
     indexes: Mapping[str, int]
     headers: Mapping[str, str]
     ignored: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
 
     def has(self, field_name: str) -> bool:
         return field_name in self.indexes
@@ -674,7 +673,6 @@ def resolve_columns(
     normalized = [normalize_header(h) for h in header]
     found = ", ".join(repr(h.strip()) for h in header if h.strip()) or "none"
     errors: list[RowError] = []
-    notes: list[str] = []
     indexes: dict[str, int] = {}
     used: set[int] = set()
     reported: set[str] = set()  # fields already named in an error
@@ -746,9 +744,4 @@ def resolve_columns(
     if errors:
         return None, errors
     ignored = tuple(header[i].strip() for i in range(len(header)) if i not in indexes.values() and header[i].strip())
-    if ignored:
-        notes.append("columns not imported: " + ", ".join(ignored))
-    return (
-        ResolvedColumns(kind, indexes, {f: header[i].strip() for f, i in indexes.items()}, ignored, tuple(notes)),
-        [],
-    )
+    return ResolvedColumns(kind, indexes, {f: header[i].strip() for f, i in indexes.items()}, ignored), []

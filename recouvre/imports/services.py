@@ -90,10 +90,12 @@ def run_import(
             columns, errors = resolve_columns(kind, table.header.cells, column_mapping, header_line=table.header.line)
             if columns is None:
                 raise ImportRefused(errors)
-            result.notes.extend(columns.notes)
+            if columns.ignored:
+                result.notes.append(_("columns not imported: %(columns)s") % {"columns": ", ".join(columns.ignored)})
             total = max((facts.line_estimate or 0) - table.header.line, 0) or None
+            reading = _("Reading %(file)s") % {"file": name}
             if progress is not None:
-                progress(0, total=total, stage=f"Reading {name}")
+                progress(0, total=total, stage=reading)
             try:
                 validated = validate_rows(
                     kind,
@@ -101,13 +103,13 @@ def run_import(
                     columns,
                     header_width=len(table.header.cells),
                     mapping=column_mapping,
-                    progress=(lambda n: progress(n, total=total, stage=f"Reading {name}")) if progress else None,
+                    progress=(lambda n: progress(n, total=total, stage=reading)) if progress else None,
                 )
             except TabularError as exc:
                 raise ImportRefused([RowError(exc.line, "file", str(exc))]) from exc
         rows = validated.rows
         if not validated.records and not validated.errors:
-            result.notes.append("the file has a header but no data lines")
+            result.notes.append(_("the file has a header but no data lines"))
         _note_previous_import(organization, kind, facts, result)
         ctx = Context(
             organization=organization,
@@ -192,8 +194,8 @@ def _note_previous_import(organization: Organization, kind: str, facts: FileFact
     )
     if previous is not None:
         result.notes.append(
-            f"this same file was already imported on {timezone.localtime(previous.started_at):%Y-%m-%d %H:%M} "
-            f"as {previous.file_name}"
+            _("this same file was already imported on %(when)s as %(file)s")
+            % {"when": f"{timezone.localtime(previous.started_at):%Y-%m-%d %H:%M}", "file": previous.file_name}
         )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from recouvre.core.dates import PaymentTerms
 from recouvre.core.importing import ImportResult, RowError
@@ -189,6 +190,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def terms_label(terms: PaymentTerms) -> str:
+    if terms.end_of_month:
+        return _("%(days)s days end of month") % {"days": terms.days}
+    return _("%(days)s days") % {"days": terms.days}
+
+
 def _detail(result: ImportResult, entity: str, outcome: str, n: int = 1) -> None:
     """Count in ``result.details`` only (not in the file's row totals)."""
     bucket = result.details.setdefault(entity, {"created": 0, "updated": 0, "unchanged": 0})
@@ -271,7 +278,7 @@ class CustomerResolver:
                 RowError(
                     line,
                     self.ctx.header("customer_ref"),
-                    f"unknown customer {ref}; import the customers first or use --create-customers",
+                    _("unknown customer %(ref)s; import the customers first or use --create-customers") % {"ref": ref},
                 )
             )
             return None
@@ -284,7 +291,8 @@ class CustomerResolver:
         if self.new:
             _detail(self.ctx.result, "customers", "created", len(self.new))
             self.ctx.result.notes.append(
-                f"{len(self.new)} customer(s) created from the file: " + ", ".join(sorted(self.new)[:20])
+                _("%(count)s customer(s) created from the file: %(refs)s")
+                % {"count": len(self.new), "refs": ", ".join(sorted(self.new)[:20])}
             )
 
     def write(self) -> None:
@@ -480,7 +488,7 @@ class CustomerImporter:
         for names, rows in contact_rows.items():
             update_rows(Contact, names, rows)
         summary_events(ctx, plan, self.kind, ids)
-        ctx.report(0, len(plan.events), "Writing the timeline")
+        ctx.report(0, len(plan.events), _("Writing the timeline"))
         record_events(org, ctx.actor, plan.events)
 
 
@@ -530,7 +538,7 @@ class InvoiceImporter:
         ctx, plan, result = self.ctx, Plan(), self.ctx.result
         org = ctx.organization
         total_rows = len(records)
-        ctx.report(0, total_rows, "Comparing with the ledger")
+        ctx.report(0, total_rows, _("Comparing with the ledger"))
         resolver = CustomerResolver(ctx, plan)
         existing = load_invoices(org) if Invoice.objects.filter(organization=org).exists() else {}
         org_terms = PaymentTerms(org.payment_terms_days, org.payment_terms_end_of_month)
@@ -543,7 +551,7 @@ class InvoiceImporter:
         h_total, h_ref, h_currency, h_due = (ctx.header(f) for f in ("total", "customer_ref", "currency", "due_on"))
         for n, rec in enumerate(records, 1):
             if not n % 20000:
-                ctx.report(n, total_rows, "Comparing with the ledger")
+                ctx.report(n, total_rows, _("Comparing with the ledger"))
             customer = resolver.get(rec.line, rec.customer_ref, rec.customer_name)
             if customer is None:
                 continue
@@ -588,8 +596,11 @@ class InvoiceImporter:
                         RowError(
                             rec.line,
                             h_total,
-                            f"invoice {rec.number}: the new total {rec.total} is less than the "
-                            f"{stored.allocated} already settled",
+                            _(
+                                "invoice %(number)s: the new total %(total)s is less than the %(settled)s "
+                                "already settled"
+                            )
+                            % {"number": rec.number, "total": rec.total, "settled": stored.allocated},
                         )
                     )
                     bad = True
@@ -598,8 +609,11 @@ class InvoiceImporter:
                         RowError(
                             rec.line,
                             h_ref,
-                            f"invoice {rec.number} already has payments or credit notes applied: "
-                            "its customer cannot change",
+                            _(
+                                "invoice %(number)s already has payments or credit notes applied: "
+                                "its customer cannot change"
+                            )
+                            % {"number": rec.number},
                         )
                     )
                     bad = True
@@ -608,8 +622,11 @@ class InvoiceImporter:
                         RowError(
                             rec.line,
                             h_currency,
-                            f"invoice {rec.number} already has payments or credit notes applied: its currency "
-                            f"cannot change from {stored.currency} to {currency}",
+                            _(
+                                "invoice %(number)s already has payments or credit notes applied: its currency cannot "
+                                "change from %(old)s to %(new)s"
+                            )
+                            % {"number": rec.number, "old": stored.currency, "new": currency},
                         )
                     )
                     bad = True
@@ -618,8 +635,11 @@ class InvoiceImporter:
                     RowError(
                         rec.line,
                         h_due,
-                        f"invoice {rec.number}: the stored due date {stored.due_on} would be before the new issue "
-                        f"date {rec.issued_on}; give the due date in the file",
+                        _(
+                            "invoice %(number)s: the stored due date %(due)s would be before the new issue date "
+                            "%(issued)s; give the due date in the file"
+                        )
+                        % {"number": rec.number, "due": stored.due_on, "issued": rec.issued_on},
                     )
                 )
                 bad = True
@@ -649,12 +669,15 @@ class InvoiceImporter:
         if computed_by:
             parts = []
             if computed_by["customer"]:
-                parts.append(f"{computed_by['customer']} from the customer's payment terms")
+                parts.append(_("%(count)s from the customer's payment terms") % {"count": computed_by["customer"]})
             if computed_by["organization"]:
-                parts.append(f"{computed_by['organization']} from the organization's terms ({org_terms.label()})")
+                parts.append(
+                    _("%(count)s from the organization's terms (%(terms)s)")
+                    % {"count": computed_by["organization"], "terms": terms_label(org_terms)}
+                )
             result.notes.append(
-                f"due date not in the file for {sum(computed_by.values())} new invoice(s): computed, "
-                + " and ".join(parts)
+                _("due date not in the file for %(count)s new invoice(s): computed, %(how)s")
+                % {"count": sum(computed_by.values()), "how": _(" and ").join(parts)}
             )
         plan.data.update(creates=creates, updates=updates, resolver=resolver)
         return plan
@@ -671,7 +694,7 @@ class InvoiceImporter:
         org = ctx.organization
         resolver: CustomerResolver = plan.data["resolver"]
         if resolver.new:
-            ctx.report(0, len(resolver.new), "Creating customers")
+            ctx.report(0, len(resolver.new), _("Creating customers"))
         resolver.write()
         creates: list[tuple[InvoiceRecord, KnownCustomer, date, str]] = plan.data["creates"]
         now = _now_for_db()
@@ -716,7 +739,7 @@ class InvoiceImporter:
                 "updated_at",
             ),
             rows(),
-            progress=lambda done: ctx.report(done, total, "Writing invoices"),
+            progress=lambda done: ctx.report(done, total, _("Writing invoices")),
         )
         updates: list[tuple[StoredInvoice, dict[str, Any]]] = plan.data["updates"]
         update_rows(
@@ -730,7 +753,7 @@ class InvoiceImporter:
             for cid, kind, data in plan.events
         ]
         summary_events(ctx, plan, self.kind, ids)
-        ctx.report(0, len(plan.events), "Writing the timeline")
+        ctx.report(0, len(plan.events), _("Writing the timeline"))
         record_events(org, ctx.actor, plan.events)
 
 
@@ -829,14 +852,17 @@ class PaymentImporter:
             if rec.invoice_number:
                 invoice = invoices.get(rec.invoice_number)
                 if invoice is None:
-                    plan.errors.append(RowError(rec.line, h_inv, f"unknown invoice {rec.invoice_number}"))
+                    plan.errors.append(
+                        RowError(rec.line, h_inv, _("unknown invoice %(number)s") % {"number": rec.invoice_number})
+                    )
                     continue
                 if invoice.customer_id != customer.id:
                     plan.errors.append(
                         RowError(
                             rec.line,
                             h_inv,
-                            f"the invoice {rec.invoice_number} is not an invoice of the customer {rec.customer_ref}",
+                            _("the invoice %(number)s is not an invoice of the customer %(ref)s")
+                            % {"number": rec.invoice_number, "ref": rec.customer_ref},
                         )
                     )
                     continue
@@ -845,7 +871,12 @@ class PaymentImporter:
                         RowError(
                             rec.line,
                             h_inv,
-                            f"the invoice {rec.invoice_number} is in {invoice.currency}, the payment in {currency}",
+                            _("the invoice %(number)s is in %(invoice_currency)s, the payment in %(currency)s")
+                            % {
+                                "number": rec.invoice_number,
+                                "invoice_currency": invoice.currency,
+                                "currency": currency,
+                            },
                         )
                     )
                     continue
@@ -875,7 +906,10 @@ class PaymentImporter:
                                 ctx.header(
                                     "customer_ref" if wanted["customer_id"] != stored.customer_id else "currency"
                                 ),
-                                "this payment is already applied to invoices: its customer and currency cannot change",
+                                _(
+                                    "this payment is already applied to invoices: "
+                                    "its customer and currency cannot change"
+                                ),
                             )
                         )
                         continue
@@ -884,7 +918,8 @@ class PaymentImporter:
                             RowError(
                                 rec.line,
                                 ctx.header("amount"),
-                                f"the new amount {rec.amount} is less than the {stored.allocated} already applied",
+                                _("the new amount %(amount)s is less than the %(applied)s already applied")
+                                % {"amount": rec.amount, "applied": stored.allocated},
                             )
                         )
                         continue
@@ -931,8 +966,8 @@ class PaymentImporter:
             _detail(result, "allocations", "created", len(allocations))
         if settled_notes:
             result.notes.append(
-                "invoice(s) already settled, payment left unallocated on the customer's account: "
-                + ", ".join(sorted(set(settled_notes))[:20])
+                _("invoice(s) already settled, payment left unallocated on the customer's account: %(numbers)s")
+                % {"numbers": ", ".join(sorted(set(settled_notes))[:20])}
             )
         resolver.count()
         plan.data.update(
@@ -945,7 +980,7 @@ class PaymentImporter:
         org = ctx.organization
         resolver: CustomerResolver = plan.data["resolver"]
         if resolver.new:
-            ctx.report(0, len(resolver.new), "Creating customers")
+            ctx.report(0, len(resolver.new), _("Creating customers"))
         resolver.write()
         creates: list[tuple[PaymentRecord, KnownCustomer, str]] = plan.data["creates"]
         payments = [
@@ -1005,7 +1040,7 @@ class PaymentImporter:
             for cid, kind, data in plan.events
         ]
         summary_events(ctx, plan, self.kind, customer_ids)
-        ctx.report(0, len(plan.events), "Writing the timeline")
+        ctx.report(0, len(plan.events), _("Writing the timeline"))
         record_events(org, ctx.actor, plan.events)
 
 

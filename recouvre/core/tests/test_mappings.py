@@ -90,7 +90,6 @@ def test_unused_columns_are_reported_in_a_note() -> None:
     columns, _ = resolve_columns("customers", ["customer_id", "name", "Commercial", "Notes"])
     assert columns is not None
     assert columns.ignored == ("Commercial", "Notes")
-    assert columns.notes == ("columns not imported: Commercial, Notes",)
 
 
 def test_missing_required_columns_are_named_with_the_headers_found() -> None:

@@ -17,6 +17,13 @@ FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english():  # type: ignore[no-untyped-def]
+    """Messages are checked in English, the source language (the default language is French)."""
+    with translation.override("en"):
+        yield
+
+
 def cli(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
     code = main([str(a) for a in argv])
     out, err = capsys.readouterr()

@@ -25,6 +25,13 @@ ACTOR = Actor.system("import test")
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english():  # type: ignore[no-untyped-def]
+    """Messages are checked in English, the source language (the default language is French)."""
+    with translation.override("en"):
+        yield
+
+
 def describe(event: Event) -> str:
     with translation.override("en"):
         return describe_in_language(event)
