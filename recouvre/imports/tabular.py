@@ -30,7 +30,16 @@ from recouvre.core.importing import ImportResult, RowError
 from recouvre.core.mappings import ResolvedColumns
 from recouvre.core.records import CustomerRecord, InvoiceRecord, PaymentRecord
 from recouvre.ledger.actors import Actor
-from recouvre.ledger.models import Allocation, Contact, ContactRole, Customer, Event, Invoice, Payment
+from recouvre.ledger.models import (
+    Allocation,
+    Contact,
+    ContactRole,
+    Customer,
+    Event,
+    Invoice,
+    Payment,
+    PaymentMethod,
+)
 from recouvre.ledger.services import bulk_record_events
 from recouvre.organizations.models import Organization
 
@@ -250,13 +259,20 @@ def load_customers(organization: Organization) -> dict[str, KnownCustomer]:
     }
 
 
+def ids_by_key(model: type[Model], organization: Organization, key: str, values: Sequence[str]) -> dict[str, int]:
+    """``{key value: id}`` for the organization's rows whose ``key`` is one of ``values``: one query over all
+    the organization's rows when there are many values, else ``IN`` lists."""
+    qs = model._default_manager.filter(organization=organization)
+    if not values:
+        return {}
+    if len(values) > KEY_CHUNK:
+        wanted = set(values)
+        return {k: pk for k, pk in qs.values_list(key, "id").iterator(chunk_size=KEY_CHUNK) if k in wanted}
+    return dict(qs.filter(**{f"{key}__in": values}).values_list(key, "id"))
+
+
 def customer_ids(organization: Organization, refs: Sequence[str]) -> dict[str, int]:
-    """Ids of the customers ``refs``: all the organization's in one query when there are many."""
-    qs = Customer.objects.filter(organization=organization)
-    if len(refs) > KEY_CHUNK:
-        wanted = set(refs)
-        return {ref: pk for ref, pk in qs.values_list("ref", "id").iterator(chunk_size=KEY_CHUNK) if ref in wanted}
-    return dict(qs.filter(ref__in=refs).values_list("ref", "id"))
+    return ids_by_key(Customer, organization, "ref", refs)
 
 
 class CustomerResolver:
@@ -983,42 +999,48 @@ class PaymentImporter:
             ctx.report(0, len(resolver.new), _("Creating customers"))
         resolver.write()
         creates: list[tuple[PaymentRecord, KnownCustomer, str]] = plan.data["creates"]
-        payments = [
-            Payment(
-                organization=org,
-                customer_id=customer.id,
-                received_on=rec.received_on,
-                currency=currency,
-                amount=rec.amount,
-                method=rec.method or "transfer",
-                reference=rec.reference or "",
-                payer_name=rec.payer_name or "",
-                payer_iban=rec.payer_iban or "",
-                source_key=rec.key,
-                source=ctx.source,
-            )
-            for rec, customer, currency in creates
-        ]
-        Payment.objects.bulk_create(payments, batch_size=1000)
+        org_id, source = org.pk, ctx.source
+        insert_with_defaults(
+            Payment,
+            (
+                "organization",
+                "customer",
+                "received_on",
+                "currency",
+                "amount",
+                "method",
+                "reference",
+                "payer_name",
+                "payer_iban",
+                "source_key",
+                "source",
+            ),
+            (
+                (
+                    org_id,
+                    customer.id,
+                    rec.received_on,
+                    currency,
+                    rec.amount,
+                    rec.method or PaymentMethod.TRANSFER,
+                    rec.reference or "",
+                    rec.payer_name or "",
+                    rec.payer_iban or "",
+                    rec.key,
+                    source,
+                )
+                for rec, customer, currency in creates
+            ),
+        )
         ids = {key: s.id for key, s in plan.data["existing"].items()}
-        for chunk in _chunks([p.source_key for p in payments]):
-            ids.update(Payment.objects.filter(organization=org, source_key__in=chunk).values_list("source_key", "id"))
+        ids.update(ids_by_key(Payment, org, "source_key", [rec.key for rec, _c, _cur in creates]))
         updates: list[tuple[StoredPayment, dict[str, Any]]] = plan.data["updates"]
         update_rows(Payment, PAYMENT_COMPARED, ((*(w[k] for k in PAYMENT_COMPARED), s.id) for s, w in updates))
         allocations: list[tuple[str, OpenInvoice, Decimal, date]] = plan.data["allocations"]
-        Allocation.objects.bulk_create(
-            [
-                Allocation(
-                    organization=org,
-                    invoice_id=invoice.id,
-                    payment_id=ids[key],
-                    amount=amount,
-                    allocated_on=on,
-                    source=ctx.source,
-                )
-                for key, invoice, amount, on in allocations
-            ],
-            batch_size=1000,
+        insert_with_defaults(
+            Allocation,
+            ("organization", "invoice", "payment", "amount", "allocated_on", "source"),
+            ((org_id, invoice.id, ids[key], amount, on, source) for key, invoice, amount, on in allocations),
         )
         for _key, invoice, amount, _on in allocations:
             plan.events.append(
