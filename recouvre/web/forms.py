@@ -97,9 +97,10 @@ class ImportForm(forms.Form):
     def __init__(self, *args: Any, mappings: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices: list[tuple[str, str]] = [("", _("Automatic (recognise the columns)"))]
+        kinds = dict(IMPORT_KINDS)
         for m in mappings or []:
             name = str(m.get("name", ""))
             if name:
                 kind = m.get("kind")
-                choices.append((name, f"{name} ({kind})" if kind else name))
+                choices.append((name, f"{name} ({kinds.get(kind, kind)})" if kind else name))
         self.fields["mapping"].choices = choices

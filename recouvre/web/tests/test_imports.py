@@ -89,7 +89,7 @@ def test_cancel_removes_the_file(logged_client, org, data_dir):
 
 def test_a_mapping_is_offered_and_applied(logged_client, org, data_dir):
     page = logged_client.get(reverse("import"))
-    assert '<option value="generic-customers">generic-customers (customers)</option>' in page.content.decode()
+    assert '<option value="generic-customers">generic-customers (Clients)</option>' in page.content.decode()
     preview = upload(logged_client, "customers.csv", "customers", mapping="generic-customers")
     assert preview.context["errors"] == []
     assert preview.context["result"].created == 2

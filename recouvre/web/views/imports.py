@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from recouvre.core.importing import ImportRefused, ImportResult, RowError
 from recouvre.imports import services as import_services
+from recouvre.imports.selectors import recent_runs
 from recouvre.ledger.actors import Actor
 
 from ..decorators import member_required
@@ -62,15 +63,10 @@ def _save_upload(uploaded: Any) -> Path:
 
 
 def _mappings(organization: Any) -> list[dict[str, Any]]:
-    try:
-        return list(import_services.list_mappings(organization))
-    except NotImplementedError:
-        return []
+    return list(import_services.list_mappings(organization))
 
 
 def _recent_imports(organization: Any) -> list[Any]:
-    from recouvre.imports.selectors import recent_runs
-
     return recent_runs(organization, limit=10)
 
 
