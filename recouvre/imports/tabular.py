@@ -284,6 +284,7 @@ class CustomerResolver:
         self.known = load_customers(ctx.organization)
         self.new: dict[str, KnownCustomer] = {}
         self.new_lines: dict[str, int] = {}
+        self._refs: dict[int, str] | None = None
 
     def get(self, line: int, ref: str, name: str | None) -> KnownCustomer | None:
         customer = self.known.get(ref)
@@ -302,6 +303,11 @@ class CustomerResolver:
         self.known[ref] = self.new[ref] = customer
         self.new_lines[ref] = line
         return customer
+
+    def ref_of(self, customer_id: int) -> str:
+        if self._refs is None:
+            self._refs = {c.id: ref for ref, c in self.known.items() if c.id is not None}
+        return self._refs.get(customer_id, str(customer_id))
 
     def count(self) -> None:
         if self.new:
@@ -556,7 +562,13 @@ class InvoiceImporter:
         total_rows = len(records)
         ctx.report(0, total_rows, _("Comparing with the ledger"))
         resolver = CustomerResolver(ctx, plan)
-        existing = load_invoices(org) if Invoice.objects.filter(organization=org).exists() else {}
+        stored_count = Invoice.objects.filter(organization=org).count()
+        if not stored_count:
+            existing: dict[str, StoredInvoice] = {}
+        elif total_rows * 4 < stored_count:  # a small file into a large ledger: read only its invoices
+            existing = load_invoices(org, [r.number for r in records])
+        else:
+            existing = load_invoices(org)
         org_terms = PaymentTerms(org.payment_terms_days, org.payment_terms_end_of_month)
         default_currency = org.currency
         computed_by: Counter[str] = Counter()
@@ -700,10 +712,7 @@ class InvoiceImporter:
 
     @staticmethod
     def _ref_of(resolver: CustomerResolver, customer_id: int) -> str:
-        for ref, c in resolver.known.items():
-            if c.id == customer_id:
-                return ref
-        return str(customer_id)
+        return resolver.ref_of(customer_id)
 
     def apply(self, plan: Plan) -> None:
         ctx = self.ctx

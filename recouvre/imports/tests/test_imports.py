@@ -647,3 +647,32 @@ def test_many_events_are_written_with_the_same_content(org, other_org, monkeypat
 
     assert len(timeline(org)) == 9
     assert timeline(other_org) == timeline(org)
+
+
+def test_an_invoice_moved_to_another_customer_before_any_payment(org, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run(org, "customers", "customers_en.csv")
+    run(org, "invoices", "invoices_en.csv")
+    for n in range(20):  # a ledger much larger than the file: only the file's invoices are read
+        Invoice.objects.create(
+            organization=org,
+            customer=Customer.objects.get(organization=org, ref="411GAMMA"),
+            number=f"OLD-{n}",
+            issued_on=date(2024, 1, 1),
+            due_on=date(2024, 2, 1),
+            total=Decimal("10.00"),
+        )
+    path = write(
+        tmp_path,
+        "moved.csv",
+        "invoice_number,customer_id,issue_date,due_date,amount_incl_tax\n"
+        "F2025-003,411GAMMA,2025-04-01,2025-05-31,99.90\n"
+        "OLD-1,411GAMMA,2024-01-01,2024-02-01,10.00\n",
+    )
+
+    result = run(org, "invoices", path)
+
+    assert counts(result) == (0, 1, 1)
+    assert Invoice.objects.get(organization=org, number="F2025-003").customer.ref == "411GAMMA"
+    event = Event.objects.get(organization=org, kind="invoice.updated")
+    assert event.customer.ref == "411GAMMA"
+    assert event.data["changes"] == {"customer": ["411BETA", "411GAMMA"]}
