@@ -46,6 +46,7 @@ from recouvre.organizations.models import Organization
 BATCH = 5000
 KEY_CHUNK = 2000  # values per IN (...) when reading rows by key
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 ProgressFn = Callable[..., None]
 
@@ -541,13 +542,47 @@ def load_invoices(organization: Organization, numbers: Iterable[str] | None = No
     fields = ("number", "id", "customer_id", *INVOICE_COMPARED[1:], "allocated_amount")
     out: dict[str, StoredInvoice] = {}
     if numbers is None:
-        for row in qs.values_list(*fields).iterator(chunk_size=KEY_CHUNK):
+        for row in _read_invoices_raw(organization):
             out[row[0]] = StoredInvoice(*row[1:])
         return out
     for chunk in _chunks(numbers):
         for row in qs.filter(number__in=chunk).values_list(*fields):
             out[row[0]] = StoredInvoice(*row[1:])
     return out
+
+
+def _read_invoices_raw(organization: Organization) -> Iterator[tuple[Any, ...]]:
+    """All the organization's invoices as ``(number, id, customer_id, issued_on, due_on, currency, total,
+    amount_excl_tax, tax_amount, allocated_amount)`` in one pass of a cursor: several times faster than the ORM's
+    per-value converters for a million rows. SQLite keeps decimals as numbers: they are read back as their
+    15-digit text, which is exact for amounts in cents below 10^13."""
+    meta = Invoice._meta
+    sqlite = connection.vendor == "sqlite"
+
+    def col(name: str) -> str:
+        column = _qn(meta.get_field(name).column)
+        return f"CAST({column} AS TEXT)" if sqlite and name in _DECIMALS else column
+
+    names = ("number", "id", "customer", *INVOICE_COMPARED[1:], "allocated_amount")
+    sql = (
+        f"SELECT {', '.join(col(n) for n in names)} FROM {_qn(meta.db_table)} "
+        f"WHERE {_qn(meta.get_field('organization').column)} = %s"
+    )
+    to_date = date.fromisoformat
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [organization.pk])
+        while rows := cursor.fetchmany(KEY_CHUNK):
+            for number, pk, cid, issued, due, currency, total, excl, tax, allocated in rows:
+                if sqlite:
+                    if isinstance(issued, str):  # without Django's date converter
+                        issued, due = to_date(issued), to_date(due)
+                    total, allocated = Decimal(total).quantize(CENT), Decimal(allocated).quantize(CENT)
+                    excl = None if excl is None else Decimal(excl).quantize(CENT)
+                    tax = None if tax is None else Decimal(tax).quantize(CENT)
+                yield number, pk, cid, issued, due, currency, total, excl, tax, allocated
+
+
+_DECIMALS = frozenset({"total", "amount_excl_tax", "tax_amount", "allocated_amount"})
 
 
 class InvoiceImporter:
