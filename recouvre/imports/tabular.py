@@ -21,7 +21,7 @@ from itertools import batched
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -406,12 +406,12 @@ class CustomerImporter:
         }
         contacts: dict[int, dict[str, Any]] = {}
         for contact in (
-            Contact.objects.filter(organization=org)
+            Contact.objects.filter(Q(is_primary=True) | Q(role=ContactRole.BILLING), organization=org)
             .order_by("customer_id", "-is_primary", "id")
             .values("id", "customer_id", "name", "email", "phone")
             .iterator(chunk_size=KEY_CHUNK)
         ):
-            contacts.setdefault(contact["customer_id"], contact)  # the primary contact, else the first one
+            contacts.setdefault(contact["customer_id"], contact)  # the primary contact, else the first billing one
         creates: list[CustomerRecord] = []
         updates: list[tuple[int, dict[str, Any]]] = []
         contact_creates: list[tuple[str, dict[str, str]]] = []

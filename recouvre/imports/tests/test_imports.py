@@ -676,3 +676,18 @@ def test_an_invoice_moved_to_another_customer_before_any_payment(org, tmp_path) 
     event = Event.objects.get(organization=org, kind="invoice.updated")
     assert event.customer.ref == "411GAMMA"
     assert event.data["changes"] == {"customer": ["411BETA", "411GAMMA"]}
+
+
+def test_the_file_fills_the_billing_contact_not_another_one(org, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    customer = CustomerFactory(organization=org, ref="411A", name="A")
+    Contact.objects.create(organization=org, customer=customer, name="Patron", role="management", email="pdg@a.example")
+    path = write(tmp_path, "c.csv", "customer_id,name,email\n411A,A,compta@a.example\n")
+
+    result = run(org, "customers", path)
+
+    assert counts(result) == (0, 1, 0)
+    assert sorted(customer.contacts.values_list("role", "email", "is_primary")) == [
+        ("billing", "compta@a.example", True),
+        ("management", "pdg@a.example", False),
+    ]
+    assert counts(run(org, "customers", path)) == (0, 0, 1)
