@@ -1,7 +1,8 @@
 """Read a CSV or XLSX file as a header and rows of text cells, with the line numbers people see.
 
 - CSV: the encoding is UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's "Unicode text"), or else
-  Windows-1252 / Latin-1. The separator is the one among ``;`` ``,`` tab ``|`` found most often in the header.
+  Windows-1252 / Latin-1. The separator is the one among ``;`` ``,`` tab ``|`` found most often in the header,
+  unless a first line ``sep=;`` (written by Excel) names it.
 - XLSX: the first worksheet, read with openpyxl in read-only mode; numbers become their shortest decimal text
   (``1234.5`` stays ``1234.5``, ``411001.0`` becomes ``411001``), dates become ``YYYY-MM-DD``.
 - The header is the first line that is not blank; line numbers are as in the file (the header is usually 1).
@@ -14,6 +15,7 @@ import codecs
 import csv
 import hashlib
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -28,6 +30,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
 
 Row = tuple[int, tuple[str, ...]]
+_SEP_HINT = re.compile(r'"?sep=(.)"?', re.IGNORECASE)
 
 
 class TabularError(ValueError):
@@ -178,14 +181,18 @@ class Table:
         self._fh = self.path.open(encoding=self.facts.encoding, newline="")
         first_line = ""
         skipped = 0
+        declared: str | None = None
         for raw in self._fh:
             if raw.strip():
-                first_line = raw
-                break
+                hint = _SEP_HINT.fullmatch(raw.strip())
+                if hint is None or declared is not None:
+                    first_line = raw
+                    break
+                declared = hint[1]  # Excel's "sep=;" first line names the separator
             skipped += 1
         if not first_line:
             raise TabularError("the file has no header line (it is empty or blank)")
-        delimiter = sniff_delimiter(first_line)
+        delimiter = declared or sniff_delimiter(first_line)
         header_line = skipped + 1
         try:
             header = next(csv.reader([first_line], delimiter=delimiter))

@@ -76,6 +76,14 @@ def test_pipe_separator(tmp_path: Path) -> None:
     assert rows == [(2, ("1", "2", "3"))]
 
 
+def test_excel_separator_line(tmp_path: Path) -> None:
+    header, line, rows, delimiter = read_all(
+        write(tmp_path, "sep.csv", b"sep=;\r\nNom, pr\xc3\xa9nom;Ville\r\nA, B;Lyon\r\n")
+    )
+    assert (delimiter, line, header) == (";", 2, ("Nom, prénom", "Ville"))
+    assert rows == [(3, ("A, B", "Lyon"))]
+
+
 def test_separator_inside_quotes_does_not_count() -> None:
     assert sniff_delimiter('"Nom, prénom, titre";Ville\n') == ";"
     assert sniff_delimiter("a;b,c;d\n") == ";"
