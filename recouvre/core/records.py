@@ -422,6 +422,14 @@ class RowReader:
                 cached = parse_date(text, dayfirst=self.options.dayfirst)
             except DateError as exc:
                 cached = str(exc)
+                try:
+                    parse_date(text, dayfirst=not self.options.dayfirst)
+                    order = "day first (DD/MM/YYYY)" if self.options.dayfirst else "month first (MM/DD/YYYY)"
+                    cached += (
+                        f"; dates are read {order}: if the file writes them the other way, use a mapping saying so"
+                    )
+                except DateError:
+                    pass
             self._dates[text] = cached
         if isinstance(cached, str):
             self._error(line, fname, cached)

@@ -315,7 +315,10 @@ class CustomerResolver:
             _detail(self.ctx.result, "customers", "created", len(self.new))
             self.ctx.result.notes.append(
                 _("%(count)s customer(s) created from the file: %(refs)s")
-                % {"count": len(self.new), "refs": ", ".join(sorted(self.new)[:20])}
+                % {
+                    "count": len(self.new),
+                    "refs": ", ".join(sorted(self.new)[:20]) + (" …" if len(self.new) > 20 else ""),
+                }
             )
 
     def write(self) -> None:

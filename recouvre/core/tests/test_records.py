@@ -387,3 +387,15 @@ def test_the_quick_reading_of_common_lines_agrees_with_the_full_rules(row: list[
     first = [r for r in result.records if isinstance(r, InvoiceRecord) and r.line == 2]
     second = [r for r in result.records if isinstance(r, InvoiceRecord) and r.line == 3]
     assert [replace(r, line=0, number="") for r in first] == [replace(r, line=0, number="") for r in second]
+
+
+def test_a_month_first_date_read_day_first_gets_a_hint() -> None:
+    result = validate("invoices", ["invoice", "customer_id", "date", "total"], ["F1", "A", "1/26/2013", "10"])
+    assert errors_of(result) == [
+        (
+            2,
+            "date",
+            "not a valid date: '1/26/2013'; dates are read day first (DD/MM/YYYY): if the file writes them the "
+            "other way, use a mapping saying so",
+        )
+    ]
