@@ -127,7 +127,7 @@ def _run(statements_by_vendor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledger", "0002_initial")]
+    dependencies = [("ledger", "0001_initial")]
 
     operations = [
         migrations.RunPython(
