@@ -64,9 +64,9 @@ def aged_balance(
         for key, cond in conds.items()
     }
     keys = list(sums)
-    # Grouped on ``customer_id + 0`` rather than on the column: given the column, SQLite walks the
-    # (organization, customer) index to get the rows in group order and reads the table in random order, two to
-    # three times slower than a scan and a sort when most of the rows are read.
+    # Grouped on ``customer_id + 0`` rather than on the column: given the column, SQLite walks an index that starts
+    # with the customer to get the rows in group order and reads the table in random order, two to three times
+    # slower than a scan and a sort when most of the rows are read.
     grouped = (
         invoices.order_by().annotate(cid=F("customer_id") + 0).values("cid").annotate(**sums).values_list("cid", *keys)
     )
