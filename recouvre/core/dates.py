@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from .i18n import _, ngettext
+
 
 class DateError(ValueError):
     """A date that cannot be read without guessing."""
@@ -25,7 +27,7 @@ def parse_date(text: str, *, dayfirst: bool = True) -> date:
     """
     s = text.strip()
     if not s:
-        raise DateError("empty date")
+        raise DateError(_("empty date"))
     try:
         if m := _ISO.match(s):
             y, mo, d = int(m[1]), int(m[2]), int(m[3])
@@ -37,12 +39,12 @@ def parse_date(text: str, *, dayfirst: bool = True) -> date:
             if y < 100:
                 y += 2000
         else:
-            raise DateError(f"not a date: {text!r} (expected DD/MM/YYYY or YYYY-MM-DD)")
+            raise DateError(_("not a date: %(text)r (expected DD/MM/YYYY or YYYY-MM-DD)") % {"text": text})
         return date(y, mo, d)
     except ValueError as exc:
         if isinstance(exc, DateError):
             raise
-        raise DateError(f"not a valid date: {text!r}") from exc
+        raise DateError(_("not a valid date: %(text)r") % {"text": text}) from exc
 
 
 def as_date(value: object, *, dayfirst: bool = True) -> date:
@@ -71,4 +73,8 @@ class PaymentTerms:
         return end_of_month(due) if self.end_of_month else due
 
     def label(self) -> str:
-        return f"{self.days} days end of month" if self.end_of_month else f"{self.days} days"
+        if self.end_of_month:
+            text = ngettext("%(days)s day end of month", "%(days)s days end of month", self.days)
+        else:
+            text = ngettext("%(days)s day", "%(days)s days", self.days)
+        return text % {"days": self.days}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .i18n import _
+
 _TRUE = {"1", "true", "yes", "on", "oui"}
 _FALSE = {"0", "false", "no", "off", "non", ""}
 
@@ -15,4 +17,4 @@ def env_bool(value: str | None, *, default: bool) -> bool:
         return True
     if v in _FALSE:
         return False
-    raise ValueError(f"not a boolean: {value!r} (use 1/0, true/false, yes/no)")
+    raise ValueError(_("not a boolean: %(value)r (use 1/0, true/false, yes/no)") % {"value": value})

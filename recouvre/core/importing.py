@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .i18n import _
+
 
 @dataclass(frozen=True, slots=True)
 class RowError:
@@ -18,7 +20,11 @@ class RowError:
         return {"line": self.line, "field": self.field, "message": self.message}
 
     def __str__(self) -> str:
-        return f"line {self.line}, {self.field}: {self.message}"
+        return _("line %(line)s, %(field)s: %(message)s") % {
+            "line": self.line,
+            "field": self.field,
+            "message": self.message,
+        }
 
 
 class ImportRefused(Exception):

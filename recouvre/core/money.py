@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from .i18n import gettext, ngettext
+
 # Minor units of the currencies we expect; anything else defaults to 2 (ISO 4217 most common case).
 MINOR_UNITS: dict[str, int] = {"JPY": 0, "KRW": 0, "XOF": 0, "XAF": 0, "XPF": 0, "CLP": 0, "ISK": 0}
 STORAGE_DECIMALS = 2  # amounts are stored with two decimals (see docs/architecture.md)
@@ -46,7 +48,7 @@ def parse_amount(text: str, *, decimals: int = STORAGE_DECIMALS) -> Decimal:
     s = _CURRENCY_MARKS.sub("", text.strip())
     s = _SPACES.sub("", s)
     if not s:
-        raise AmountError("empty amount")
+        raise AmountError(gettext("empty amount"))
     negative = False
     if s.startswith("(") and s.endswith(")"):
         negative, s = True, s[1:-1]
@@ -55,7 +57,7 @@ def parse_amount(text: str, *, decimals: int = STORAGE_DECIMALS) -> Decimal:
     if s[:1] in "+-":
         negative, s = s[0] == "-" or negative, s[1:]
     if not s or not re.fullmatch(r"[0-9.,]+", s):
-        raise AmountError(f"not an amount: {raw!r}")
+        raise AmountError(gettext("not an amount: %(text)r") % {"text": raw})
     has_dot, has_comma = "." in s, "," in s
     if has_dot and has_comma:
         # The last separator is the decimal one; the other is a thousands separator.
@@ -63,7 +65,7 @@ def parse_amount(text: str, *, decimals: int = STORAGE_DECIMALS) -> Decimal:
         thousands = "." if dec == "," else ","
         int_part, _, frac = s.rpartition(dec)
         if dec in int_part or not re.fullmatch(r"\d{1,3}(\%s\d{3})*" % thousands, int_part):
-            raise AmountError(f"not an amount: {raw!r}")
+            raise AmountError(gettext("not an amount: %(text)r") % {"text": raw})
         s = int_part.replace(thousands, "") + "." + frac
     elif has_dot or has_comma:
         sep = "." if has_dot else ","
@@ -72,18 +74,24 @@ def parse_amount(text: str, *, decimals: int = STORAGE_DECIMALS) -> Decimal:
             if all(len(p) == 3 for p in parts[1:]) and 1 <= len(parts[0]) <= 3:
                 s = "".join(parts)
             else:
-                raise AmountError(f"not an amount: {raw!r}")
+                raise AmountError(gettext("not an amount: %(text)r") % {"text": raw})
         else:
             int_part, _, frac = s.partition(sep)
             if len(frac) == 3 and 1 <= len(int_part) <= 3 and not int_part.startswith("0"):
-                raise AmountError(f"ambiguous amount {raw!r}: is {sep!r} a decimal or a thousands separator?")
+                raise AmountError(
+                    gettext("ambiguous amount %(text)r: is %(separator)r a decimal or a thousands separator?")
+                    % {"text": raw, "separator": sep}
+                )
             s = int_part + "." + frac
     try:
         value = Decimal(s)
     except InvalidOperation as exc:  # pragma: no cover - guarded by the regex above
-        raise AmountError(f"not an amount: {raw!r}") from exc
+        raise AmountError(gettext("not an amount: %(text)r") % {"text": raw}) from exc
     if value != value.quantize(Decimal(1).scaleb(-decimals)):
-        raise AmountError(f"{raw!r} has more than {decimals} decimals")
+        raise AmountError(
+            ngettext("%(text)r has more than %(n)s decimal", "%(text)r has more than %(n)s decimals", decimals)
+            % {"text": raw, "n": decimals}
+        )
     value = value.quantize(Decimal(1).scaleb(-decimals))
     return -value if negative else value
 
@@ -97,7 +105,7 @@ class Money:
         if not isinstance(self.amount, Decimal):
             raise TypeError("Money.amount must be a Decimal")
         if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
-            raise ValueError(f"not an ISO 4217 currency code: {self.currency!r}")
+            raise ValueError(gettext("not an ISO 4217 currency code: %(text)r") % {"text": self.currency})
 
     def __add__(self, other: Money) -> Money:
         self._same(other)
@@ -109,7 +117,9 @@ class Money:
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
-            raise ValueError(f"cannot mix {self.currency} and {other.currency}")
+            raise ValueError(
+                gettext("cannot mix %(first)s and %(second)s") % {"first": self.currency, "second": other.currency}
+            )
 
 
 def parse_currency(text: str) -> str:
@@ -118,5 +128,5 @@ def parse_currency(text: str) -> str:
     if s in ("€", "EURO", "EUROS"):
         return "EUR"
     if len(s) != 3 or not s.isalpha() or not s.isascii():
-        raise AmountError(f"not an ISO 4217 currency code: {text!r}")
+        raise AmountError(gettext("not an ISO 4217 currency code: %(text)r") % {"text": text})
     return s

@@ -23,6 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .i18n import _
+
 SEPARATORS = (";", ",", "\t", "|")
 SEPARATOR_NAMES = {";": "semicolon", ",": "comma", "\t": "tab", "|": "pipe"}
 _CHUNK = 1 << 20
@@ -67,9 +69,9 @@ def sniff_file(path: Path) -> FileFacts:
     with path.open("rb") as fh:
         head = fh.read(_CHUNK)
         if not head:
-            raise TabularError("the file is empty")
+            raise TabularError(_("the file is empty"))
         if head.startswith(_OLE_MAGIC):
-            raise TabularError("Excel 97-2003 files (.xls) are not supported: save the sheet as XLSX or CSV")
+            raise TabularError(_("Excel 97-2003 files (.xls) are not supported: save the sheet as XLSX or CSV"))
         is_xlsx = head.startswith(_ZIP_MAGIC)
         encoding: str | None = None
         utf8: Any = None
@@ -131,7 +133,7 @@ def sniff_delimiter(header_line: str) -> str:
     best = max(SEPARATORS, key=lambda s: counts[s])  # ties go to the first: ; then , then tab then |
     if counts[best] == 0:
         raise TabularError(
-            "cannot find the column separator in the header line (expected semicolon, comma, tab or pipe)", 1
+            _("cannot find the column separator in the header line (expected semicolon, comma, tab or pipe)"), 1
         )
     return best
 
@@ -191,15 +193,15 @@ class Table:
                 declared = hint[1]  # Excel's "sep=;" first line names the separator
             skipped += 1
         if not first_line:
-            raise TabularError("the file has no header line (it is empty or blank)")
+            raise TabularError(_("the file has no header line (it is empty or blank)"))
         delimiter = declared or sniff_delimiter(first_line)
         header_line = skipped + 1
         try:
             header = next(csv.reader([first_line], delimiter=delimiter))
         except csv.Error as exc:
-            raise TabularError(f"cannot read the header: {exc}", header_line) from exc
+            raise TabularError(_("cannot read the header: %(reason)s") % {"reason": exc}, header_line) from exc
         if not any(c.strip() for c in header):
-            raise TabularError("the header line has no column names", header_line)
+            raise TabularError(_("the header line has no column names"), header_line)
         self._rows = self._csv_rows(delimiter, header_line)
         return TableHeader(header_line, tuple(header), delimiter)
 
@@ -213,7 +215,7 @@ class Table:
                 if cells and any(cells):
                     yield line, tuple(cells)
         except csv.Error as exc:
-            raise TabularError(f"cannot read the line: {exc}", last + 1) from exc
+            raise TabularError(_("cannot read the line: %(reason)s") % {"reason": exc}, last + 1) from exc
 
     def _open_xlsx(self) -> TableHeader:
         import zipfile
@@ -223,10 +225,10 @@ class Table:
         try:
             self._workbook = load_workbook(self.path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise TabularError(f"not a readable XLSX workbook ({exc})") from exc
+            raise TabularError(_("not a readable XLSX workbook (%(reason)s)") % {"reason": exc}) from exc
         sheets = self._workbook.worksheets
         if not sheets:
-            raise TabularError("the workbook has no worksheet")
+            raise TabularError(_("the workbook has no worksheet"))
         rows = enumerate(sheets[0].iter_rows(values_only=True), start=1)
         for line, values in rows:
             cells = tuple(xlsx_text(v) for v in values)
@@ -234,7 +236,7 @@ class Table:
                 header = _trim_trailing(cells)
                 self._rows = self._xlsx_rows(rows, len(header))
                 return TableHeader(line, header, None)
-        raise TabularError("the first worksheet is empty: no header line")
+        raise TabularError(_("the first worksheet is empty: no header line"))
 
     @staticmethod
     def _xlsx_rows(rows: Iterator[tuple[int, tuple[Any, ...]]], width: int) -> Iterator[Row]:
