@@ -9,12 +9,14 @@ small words (*de*, *du*, *of*...) and spacing do not matter.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .i18n import _, gettext_noop, ngettext
 from .importing import RowError
 
 KINDS = ("customers", "invoices", "payments")
@@ -22,8 +24,8 @@ KINDS = ("customers", "invoices", "payments")
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
-    """One field an import can read. ``label`` is English and used in messages; ``synonyms`` are headers
-    recognised without a mapping (as written; they are normalised when compared)."""
+    """One field an import can read. ``label`` is English, marked for the catalogue and translated in messages;
+    ``synonyms`` are headers recognised without a mapping (as written; they are normalised when compared)."""
 
     name: str
     label: str
@@ -92,21 +94,30 @@ _INVOICE_NUMBER = (
 
 FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     "customers": (
-        FieldSpec("ref", "customer account", True, _CUSTOMER_REF + ("ref", "reference", "référence", "code"), 40),
+        FieldSpec(
+            "ref", gettext_noop("customer account"), True, _CUSTOMER_REF + ("ref", "reference", "référence", "code"), 40
+        ),
         FieldSpec(
             "name",
-            "name",
+            gettext_noop("name"),
             True,
             _CUSTOMER_NAME + ("name", "nom", "company", "legal name", "société", "entreprise", "customer", "client"),
             200,
         ),
-        FieldSpec("kind", "kind", False, ("kind", "type", "customer type", "type client", "type de client", "nature")),
-        FieldSpec("segment", "segment", False, ("segment", "customer segment", "segment client", "catégorie")),
-        FieldSpec("siren", "SIREN", False, ("siren", "siren number", "n° siren", "numéro siren")),
-        FieldSpec("siret", "SIRET", False, ("siret", "siret number", "n° siret", "numéro siret")),
+        FieldSpec(
+            "kind",
+            gettext_noop("kind"),
+            False,
+            ("kind", "type", "customer type", "type client", "type de client", "nature"),
+        ),
+        FieldSpec(
+            "segment", gettext_noop("segment"), False, ("segment", "customer segment", "segment client", "catégorie")
+        ),
+        FieldSpec("siren", gettext_noop("SIREN"), False, ("siren", "siren number", "n° siren", "numéro siren")),
+        FieldSpec("siret", gettext_noop("SIRET"), False, ("siret", "siret number", "n° siret", "numéro siret")),
         FieldSpec(
             "vat_number",
-            "VAT number",
+            gettext_noop("VAT number"),
             False,
             (
                 "vat",
@@ -123,27 +134,31 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         ),
         FieldSpec(
             "address_line1",
-            "address",
+            gettext_noop("address"),
             False,
             ("address", "address line 1", "address1", "street", "adresse", "adresse 1", "adresse ligne 1", "rue"),
             200,
         ),
         FieldSpec(
             "address_line2",
-            "address (continued)",
+            gettext_noop("address (continued)"),
             False,
             ("address line 2", "address2", "adresse 2", "adresse ligne 2", "complément d'adresse", "complément"),
             200,
         ),
         FieldSpec(
-            "postal_code", "postal code", False, ("postal code", "postcode", "zip", "zip code", "code postal", "cp"), 20
+            "postal_code",
+            gettext_noop("postal code"),
+            False,
+            ("postal code", "postcode", "zip", "zip code", "code postal", "cp"),
+            20,
         ),
-        FieldSpec("city", "city", False, ("city", "town", "ville", "commune", "localité"), 100),
-        FieldSpec("country", "country", False, ("country", "country code", "pays", "code pays")),
-        FieldSpec("language", "language", False, ("language", "lang", "langue")),
+        FieldSpec("city", gettext_noop("city"), False, ("city", "town", "ville", "commune", "localité"), 100),
+        FieldSpec("country", gettext_noop("country"), False, ("country", "country code", "pays", "code pays")),
+        FieldSpec("language", gettext_noop("language"), False, ("language", "lang", "langue")),
         FieldSpec(
             "payment_terms",
-            "payment terms",
+            gettext_noop("payment terms"),
             False,
             (
                 "payment terms",
@@ -159,37 +174,45 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         ),
         FieldSpec(
             "credit_limit",
-            "credit limit",
+            gettext_noop("credit limit"),
             False,
             ("credit limit", "credit_limit", "encours autorisé", "encours maximum", "plafond", "limite de crédit"),
         ),
         FieldSpec(
-            "contact_name", "contact name", False, ("contact", "contact name", "nom du contact", "interlocuteur"), 200
+            "contact_name",
+            gettext_noop("contact name"),
+            False,
+            ("contact", "contact name", "nom du contact", "interlocuteur"),
+            200,
         ),
         FieldSpec(
             "email",
-            "e-mail",
+            gettext_noop("e-mail"),
             False,
             ("email", "e-mail", "mail", "email address", "courriel", "adresse e-mail", "adresse email", "mél"),
             254,
         ),
         FieldSpec(
-            "phone", "phone", False, ("phone", "phone number", "telephone", "tel", "téléphone", "tél", "mobile"), 40
+            "phone",
+            gettext_noop("phone"),
+            False,
+            ("phone", "phone number", "telephone", "tel", "téléphone", "tél", "mobile"),
+            40,
         ),
     ),
     "invoices": (
         FieldSpec(
             "number",
-            "invoice number",
+            gettext_noop("invoice number"),
             True,
             _INVOICE_NUMBER + ("number", "document number", "n° pièce", "numéro de pièce", "pièce"),
             60,
         ),
-        FieldSpec("customer_ref", "customer account", True, _CUSTOMER_REF, 40),
-        FieldSpec("customer_name", "customer name", False, _CUSTOMER_NAME + ("name", "nom"), 200),
+        FieldSpec("customer_ref", gettext_noop("customer account"), True, _CUSTOMER_REF, 40),
+        FieldSpec("customer_name", gettext_noop("customer name"), False, _CUSTOMER_NAME + ("name", "nom"), 200),
         FieldSpec(
             "issued_on",
-            "issue date",
+            gettext_noop("issue date"),
             True,
             (
                 "issue_date",
@@ -207,13 +230,13 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         ),
         FieldSpec(
             "due_on",
-            "due date",
+            gettext_noop("due date"),
             False,
             ("due_date", "due date", "due on", "due", "payment due date", "échéance", "date d'échéance", "date limite"),
         ),
         FieldSpec(
             "total",
-            "amount incl. tax",
+            gettext_noop("amount incl. tax"),
             True,
             (
                 "amount_incl_tax",
@@ -235,7 +258,7 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         ),
         FieldSpec(
             "amount_excl_tax",
-            "amount excl. tax",
+            gettext_noop("amount excl. tax"),
             False,
             (
                 "amount_excl_tax",
@@ -250,16 +273,16 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         ),
         FieldSpec(
             "tax_amount",
-            "tax",
+            gettext_noop("tax"),
             False,
             ("tax_amount", "tax", "tax amount", "vat", "vat amount", "tva", "montant tva", "total tva"),
         ),
-        FieldSpec("currency", "currency", False, _CURRENCY),
+        FieldSpec("currency", gettext_noop("currency"), False, _CURRENCY),
     ),
     "payments": (
         FieldSpec(
             "payment_id",
-            "payment id",
+            gettext_noop("payment id"),
             False,
             (
                 "payment_id",
@@ -274,11 +297,11 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
             ),
             160,
         ),
-        FieldSpec("customer_ref", "customer account", True, _CUSTOMER_REF, 40),
-        FieldSpec("customer_name", "customer name", False, _CUSTOMER_NAME + ("name", "nom"), 200),
+        FieldSpec("customer_ref", gettext_noop("customer account"), True, _CUSTOMER_REF, 40),
+        FieldSpec("customer_name", gettext_noop("customer name"), False, _CUSTOMER_NAME + ("name", "nom"), 200),
         FieldSpec(
             "received_on",
-            "payment date",
+            gettext_noop("payment date"),
             True,
             (
                 "payment_date",
@@ -297,7 +320,7 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         ),
         FieldSpec(
             "amount",
-            "amount",
+            gettext_noop("amount"),
             True,
             (
                 "amount",
@@ -311,10 +334,10 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
                 "montant encaissé",
             ),
         ),
-        FieldSpec("currency", "currency", False, _CURRENCY),
+        FieldSpec("currency", gettext_noop("currency"), False, _CURRENCY),
         FieldSpec(
             "reference",
-            "reference",
+            gettext_noop("reference"),
             False,
             (
                 "reference",
@@ -334,7 +357,7 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         ),
         FieldSpec(
             "method",
-            "payment method",
+            gettext_noop("payment method"),
             False,
             (
                 "method",
@@ -348,13 +371,15 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         ),
         FieldSpec(
             "payer_name",
-            "payer name",
+            gettext_noop("payer name"),
             False,
             ("payer", "payer name", "payeur", "nom du payeur", "donneur d'ordre"),
             200,
         ),
-        FieldSpec("payer_iban", "payer IBAN", False, ("iban", "payer iban", "iban payeur", "iban du payeur")),
-        FieldSpec("invoice_number", "invoice number", False, _INVOICE_NUMBER + ("facture réglée",), 60),
+        FieldSpec(
+            "payer_iban", gettext_noop("payer IBAN"), False, ("iban", "payer iban", "iban payeur", "iban du payeur")
+        ),
+        FieldSpec("invoice_number", gettext_noop("invoice number"), False, _INVOICE_NUMBER + ("facture réglée",), 60),
     ),
 }
 
@@ -363,14 +388,16 @@ def field_specs(kind: str) -> tuple[FieldSpec, ...]:
     try:
         return FIELDS[kind]
     except KeyError:
-        raise ValueError(f"unknown import kind {kind!r} (expected one of {', '.join(KINDS)})") from None
+        raise ValueError(
+            _("unknown import kind %(kind)r (expected one of %(kinds)s)") % {"kind": kind, "kinds": ", ".join(KINDS)}
+        ) from None
 
 
 def field_spec(kind: str, name: str) -> FieldSpec:
     for spec in field_specs(kind):
         if spec.name == name:
             return spec
-    raise ValueError(f"unknown field {name!r} for {kind}")
+    raise ValueError(_("unknown field %(name)r for %(kind)s") % {"name": name, "kind": kind})
 
 
 # ------------------------------------------------------------------------------------------- normalisation
@@ -446,10 +473,19 @@ def parse_options(options: Mapping[str, Any] | None) -> MappingOptions:
     known = set(MappingOptions.__dataclass_fields__)
     unknown = sorted(set(options) - known)
     if unknown:
-        raise ValueError(f"unknown mapping option(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        raise ValueError(
+            ngettext(
+                "unknown mapping option: %(names)s (known: %(known)s)",
+                "unknown mapping options: %(names)s (known: %(known)s)",
+                len(unknown),
+            )
+            % {"names": ", ".join(unknown), "known": ", ".join(sorted(known))}
+        )
     for key, value in options.items():
         if not isinstance(value, bool):
-            raise ValueError(f"mapping option {key} must be true or false, not {value!r}")
+            raise ValueError(
+                _("mapping option %(name)s must be true or false, not %(value)r") % {"name": key, "value": value}
+            )
     return MappingOptions(**options)
 
 
@@ -480,14 +516,20 @@ def check_columns(kind: str, columns: Mapping[str, str]) -> list[str]:
     seen: dict[str, str] = {}
     for fname, header in columns.items():
         if fname not in names:
-            problems.append(f"{fname!r} is not a field of {kind} (fields: {', '.join(sorted(names))})")
+            problems.append(
+                _("%(field)r is not a field of %(kind)s (fields: %(fields)s)")
+                % {"field": fname, "kind": kind, "fields": ", ".join(sorted(names))}
+            )
             continue
         if not isinstance(header, str) or not normalize_header(header):
-            problems.append(f"the header for {fname} is empty")
+            problems.append(_("the header for %(field)s is empty") % {"field": fname})
             continue
         key = normalize_header(header)
         if key in seen:
-            problems.append(f"the column {header!r} is given for both {seen[key]} and {fname}")
+            problems.append(
+                _("the column %(column)r is given for both %(first)s and %(second)s")
+                % {"column": header, "first": seen[key], "second": fname}
+            )
         seen[key] = fname
     return problems
 
@@ -671,7 +713,7 @@ def resolve_columns(
     recognised twice, and the headers found."""
     specs = field_specs(kind)
     normalized = [normalize_header(h) for h in header]
-    found = ", ".join(repr(h.strip()) for h in header if h.strip()) or "none"
+    found = ", ".join(repr(h.strip()) for h in header if h.strip()) or _("none")
     errors: list[RowError] = []
     indexes: dict[str, int] = {}
     used: set[int] = set()
@@ -680,7 +722,10 @@ def resolve_columns(
 
     if mapping is not None:
         if mapping.kind != kind:
-            raise ValueError(f"the mapping {mapping.name!r} is for {mapping.kind}, not {kind}")
+            raise ValueError(
+                _("the mapping %(name)r is for %(other)s, not %(kind)s")
+                % {"name": mapping.name, "other": mapping.kind, "kind": kind}
+            )
         for fname, wanted in mapping.columns.items():
             spec = field_spec(kind, fname)
             key, loose_key = normalize_header(wanted), _loose(wanted)
@@ -692,14 +737,23 @@ def resolve_columns(
                         RowError(
                             header_line,
                             wanted,
-                            f"the mapping {mapping.name!r} reads the {spec.label} from the column {wanted!r}, "
-                            f"which is not in the file (columns found: {found})",
+                            _(
+                                "the mapping %(name)r reads the %(label)s from the column %(column)r, "
+                                "which is not in the file (columns found: %(found)s)"
+                            )
+                            % {"name": mapping.name, "label": _(spec.label), "column": wanted, "found": found},
                         )
                     )
                 continue
             if len(hits) > 1:
                 reported.add(fname)
-                errors.append(RowError(header_line, wanted, f"the column {wanted!r} appears {len(hits)} times"))
+                errors.append(
+                    RowError(
+                        header_line,
+                        wanted,
+                        _("the column %(column)r appears %(count)s times") % {"column": wanted, "count": len(hits)},
+                    )
+                )
                 continue
             indexes[fname] = hits[0]
             used.add(hits[0])
@@ -715,13 +769,16 @@ def resolve_columns(
     for fname, cols in candidates.items():
         if len(cols) > 1:
             reported.add(fname)
-            names = " and ".join(repr(header[i].strip()) for i in cols)
+            names = functools.reduce(
+                lambda first, second: _("%(first)s and %(second)s") % {"first": first, "second": second},
+                (repr(header[i].strip()) for i in cols),
+            )
             errors.append(
                 RowError(
                     header_line,
                     header[cols[0]].strip(),
-                    f"the columns {names} could both be the {field_spec(kind, fname).label}; "
-                    "choose one with a mapping (--mapping)",
+                    _("the columns %(columns)s could both be the %(label)s; choose one with a mapping (--mapping)")
+                    % {"columns": names, "label": _(field_spec(kind, fname).label)},
                 )
             )
             continue
@@ -738,7 +795,8 @@ def resolve_columns(
                 RowError(
                     header_line,
                     spec.name,
-                    f"no column for the {spec.label} (a header such as {examples}); columns found: {found}",
+                    _("no column for the %(label)s (a header such as %(examples)s); columns found: %(found)s")
+                    % {"label": _(spec.label), "examples": examples, "found": found},
                 )
             )
     if errors:

@@ -67,7 +67,7 @@ def test_builtin_presets_are_listed_first(org) -> None:  # type: ignore[no-untyp
         ("erp", "fec", {"total": "x"}, {}, "not fec"),
         ("erp", "invoices", {"totl": "x"}, {}, "'totl' is not a field of invoices"),
         ("erp", "invoices", {}, {}, "at least one column"),
-        ("erp", "invoices", {"total": "x"}, {"sep": ";"}, "unknown mapping option(s): sep"),
+        ("erp", "invoices", {"total": "x"}, {"sep": ";"}, "unknown mapping option: sep"),
     ],
 )
 def test_mappings_that_cannot_be_saved(org, name, kind, columns, options, message) -> None:  # type: ignore[no-untyped-def]
