@@ -13,6 +13,18 @@ ROOT = Path(__file__).resolve().parent
 SAMPLES = Path(__import__("os").environ.get("RECOUVRE_SAMPLES_DIR", ROOT.parent / "shared" / "samples"))
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch):  # type: ignore[no-untyped-def]
+    """Every test starts in English, so messages are asserted exactly; a test that wants French says so with
+    ``translation.override("fr")`` (or, for the ``recouvre`` command, ``RECOUVRE_LANGUAGE=fr``). Web requests
+    still choose their own language (cookie, session, Accept-Language, else French)."""
+    from django.utils import translation
+
+    monkeypatch.setenv("RECOUVRE_LANGUAGE", "en")
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def samples_dir() -> Path:
     if not SAMPLES.is_dir():

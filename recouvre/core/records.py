@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from .dates import DateError, PaymentTerms, parse_date
+from .i18n import _, gettext_noop
 from .identifiers import IdentifierError, validate_iban, validate_siren, validate_siret, validate_vat
 from .importing import RowError
 from .mappings import ColumnMapping, MappingOptions, ResolvedColumns, field_spec, strip_accents
@@ -204,10 +205,13 @@ def parse_payment_terms(text: str) -> PaymentTerms:
         return PaymentTerms(0)
     m = _TERMS.match(s)
     if not m:
-        raise ValueError(f"cannot read payment terms {text!r} (write e.g. 30, 60 jours, 45 FM, 45 days end of month)")
+        raise ValueError(
+            _("cannot read payment terms %(text)r (write e.g. 30, 60 jours, 45 FM, 45 days end of month)")
+            % {"text": text}
+        )
     days = int(m["days"])
     if days > 365:
-        raise ValueError(f"payment terms of {days} days are more than a year")
+        raise ValueError(_("payment terms of %(days)s days are more than a year") % {"days": days})
     return PaymentTerms(days, end_of_month=bool(m["eom"]))
 
 
@@ -228,6 +232,13 @@ def payment_id_key(payment_id: str) -> str:
 # ------------------------------------------------------------------------------------------- the validator
 
 _PLAIN_AMOUNT = re.compile(r"-?\d{1,13}(?:[.,]\d{1,2})?")  # fewer than MAX_AMOUNT, at most 2 decimals
+
+
+# What a natural key seen twice names (see ``RowReader._duplicate``), translated only when a line is refused.
+_THE_CUSTOMER_ACCOUNT = gettext_noop("the customer account %(value)s")
+_THE_INVOICE = gettext_noop("the invoice %(value)s")
+_THE_PAYMENT_ID = gettext_noop("the payment id %(value)s")
+_THE_PAYMENT_REFERENCE = gettext_noop("the payment reference %(value)s")
 
 
 class _Bad(Exception):
@@ -268,8 +279,11 @@ class RowReader:
                     RowError(
                         line,
                         "columns",
-                        f"this line has {len(cells)} values but the header has {self.width} columns "
-                        "(an unquoted separator inside a value?)",
+                        _(
+                            "this line has %(values)s values but the header has %(columns)s columns "
+                            "(an unquoted separator inside a value?)"
+                        )
+                        % {"values": len(cells), "columns": self.width},
                     )
                 )
                 continue
@@ -375,7 +389,14 @@ class RowReader:
                 if v:
                     limit = self._max_length[fname]
                     if limit is not None and len(v) > limit:
-                        self.errors.append(RowError(line, header, f"{v[:30]!r}... is longer than {limit} characters"))
+                        self.errors.append(
+                            RowError(
+                                line,
+                                header,
+                                _("%(start)r... is longer than %(limit)s characters")
+                                % {"start": v[:30], "limit": limit},
+                            )
+                        )
                     values[fname] = v
         return values
 
@@ -385,12 +406,18 @@ class RowReader:
 
     def _missing(self, line: int, fname: str) -> None:
         label = field_spec(self.kind, fname).label
-        self._error(line, fname, f"the {label} is missing")
+        self._error(line, fname, _("the %(label)s is missing") % {"label": _(label)})
 
-    def _duplicate(self, line: int, fname: str, key: str, what: str) -> bool:
+    def _duplicate(self, line: int, fname: str, key: str, what: str, value: str) -> bool:
+        """``what`` is a marked message naming ``value`` (``_THE_INVOICE``...), translated only when refused."""
         first = self._seen.setdefault(key, line)
         if first != line:
-            self._error(line, fname, f"{what} is also on line {first} of this file")
+            self._error(
+                line,
+                fname,
+                _("%(what)s is also on line %(first)s of this file")
+                % {"what": _(what) % {"value": value}, "first": first},
+            )
             return True
         return False
 
@@ -408,10 +435,10 @@ class RowReader:
                 self._error(line, fname, str(exc))
                 return None
             if abs(value) >= MAX_AMOUNT:
-                self._error(line, fname, f"{text!r} is too large an amount")
+                self._error(line, fname, _("%(text)r is too large an amount") % {"text": text})
                 return None
         if value < 0 and not allow_negative:
-            self._error(line, fname, f"{text!r} is negative")
+            self._error(line, fname, _("%(text)r is negative") % {"text": text})
             return None
         return value
 
@@ -424,10 +451,17 @@ class RowReader:
                 cached = str(exc)
                 try:
                     parse_date(text, dayfirst=not self.options.dayfirst)
-                    order = "day first (DD/MM/YYYY)" if self.options.dayfirst else "month first (MM/DD/YYYY)"
-                    cached += (
-                        f"; dates are read {order}: if the file writes them the other way, use a mapping saying so"
-                    )
+                    if self.options.dayfirst:
+                        hint = _(
+                            "%(error)s; dates are read day first (DD/MM/YYYY): if the file writes them the other way, "
+                            "use a mapping saying so"
+                        )
+                    else:
+                        hint = _(
+                            "%(error)s; dates are read month first (MM/DD/YYYY): if the file writes them the other "
+                            "way, use a mapping saying so"
+                        )
+                    cached = hint % {"error": cached}
                 except DateError:
                     pass
             self._dates[text] = cached
@@ -444,13 +478,17 @@ class RowReader:
                 self._currencies[text] = None
         value = self._currencies[text]
         if value is None:
-            self._error(line, fname, f"{text!r} is not a currency code (write EUR, USD...)")
+            self._error(line, fname, _("%(text)r is not a currency code (write EUR, USD...)") % {"text": text})
         return value
 
     def _word(self, line: int, fname: str, text: str, vocab: dict[str, str], accepted: str) -> str | None:
         value = vocab.get(_words(text))
         if value is None:
-            self._error(line, fname, f"{text!r} is not understood (accepted: {accepted})")
+            self._error(
+                line,
+                fname,
+                _("%(text)r is not understood (accepted: %(accepted)s)") % {"text": text, "accepted": accepted},
+            )
         return value
 
     # -- kinds
@@ -459,7 +497,7 @@ class RowReader:
         ref, name = v.get("ref"), v.get("name")
         if ref is None:
             self._missing(line, "ref")
-        elif self._duplicate(line, "ref", ref, f"the customer account {ref}"):
+        elif self._duplicate(line, "ref", ref, _THE_CUSTOMER_ACCOUNT, ref):
             ref = None
         if name is None:
             self._missing(line, "name")
@@ -477,7 +515,11 @@ class RowReader:
                 if len(code) == 2 and code.isascii() and code.isalpha():
                     language = code
                 else:
-                    self._error(line, "language", f"{v['language']!r} is not a language (write fr, en, français...)")
+                    self._error(
+                        line,
+                        "language",
+                        _("%(text)r is not a language (write fr, en, français...)") % {"text": v["language"]},
+                    )
         if "country" in v:
             text = v["country"]
             country = COUNTRY_WORDS.get(_words(text))
@@ -485,7 +527,9 @@ class RowReader:
                 if len(text) == 2 and text.isascii() and text.isalpha():
                     country = text.upper()
                 else:
-                    self._error(line, "country", f"{text!r} is not a country (write a code such as FR, BE)")
+                    self._error(
+                        line, "country", _("%(text)r is not a country (write a code such as FR, BE)") % {"text": text}
+                    )
         siren = siret = vat = None
         try:
             if "siret" in v:
@@ -498,7 +542,12 @@ class RowReader:
         except IdentifierError as exc:
             self._error(line, "siren", str(exc))
         if siren and siret and siret[:9] != siren:
-            self._error(line, "siret", f"the SIRET {siret} is not an establishment of the SIREN {siren}")
+            self._error(
+                line,
+                "siret",
+                _("the SIRET %(siret)s is not an establishment of the SIREN %(siren)s")
+                % {"siret": siret, "siren": siren},
+            )
         elif siret and not siren and "siren" not in v:
             siren = siret[:9]
         try:
@@ -517,10 +566,10 @@ class RowReader:
             limit = self._amount(line, "credit_limit", v["credit_limit"])
         email = v.get("email")
         if email is not None and not _EMAIL.fullmatch(email):
-            self._error(line, "email", f"{email!r} is not an e-mail address")
+            self._error(line, "email", _("%(text)r is not an e-mail address") % {"text": email})
         phone = v.get("phone")
         if phone is not None and (not _PHONE.fullmatch(phone) or sum(c.isdigit() for c in phone) < 6):
-            self._error(line, "phone", f"{phone!r} is not a phone number")
+            self._error(line, "phone", _("%(text)r is not a phone number") % {"text": phone})
         if len(self.errors) != nerr or ref is None or name is None:
             return None
         return CustomerRecord(
@@ -550,7 +599,7 @@ class RowReader:
         number, ref = v.get("number"), v.get("customer_ref")
         if number is None:
             self._missing(line, "number")
-        elif self._duplicate(line, "number", number, f"the invoice {number}"):
+        elif self._duplicate(line, "number", number, _THE_INVOICE, number):
             number = None
         if ref is None:
             self._missing(line, "customer_ref")
@@ -564,7 +613,12 @@ class RowReader:
         if text is not None:
             due_on = self._date(line, "due_on", text)
             if due_on and issued_on and due_on < issued_on:
-                self._error(line, "due_on", f"the due date {due_on} is before the issue date {issued_on}")
+                self._error(
+                    line,
+                    "due_on",
+                    _("the due date %(due)s is before the issue date %(issued)s")
+                    % {"due": due_on, "issued": issued_on},
+                )
         total = excl = tax = None
         before = len(self.errors)
         if "total" in v:
@@ -582,19 +636,33 @@ class RowReader:
             elif excl is not None and tax is not None:
                 if excl + tax != total:
                     self._error(
-                        line, "total", f"{total} is not the amount excl. tax {excl} plus the tax {tax} ({excl + tax})"
+                        line,
+                        "total",
+                        _("%(total)s is not the amount excl. tax %(excl)s plus the tax %(tax)s (%(sum)s)")
+                        % {"total": total, "excl": excl, "tax": tax, "sum": excl + tax},
                     )
             elif excl is not None:
                 tax = total - excl
                 if tax < 0:
-                    self._error(line, "amount_excl_tax", f"{excl} is more than the total {total}")
+                    self._error(
+                        line,
+                        "amount_excl_tax",
+                        _("%(part)s is more than the total %(total)s") % {"part": excl, "total": total},
+                    )
             elif tax is not None:
                 excl = total - tax
                 if excl < 0:
-                    self._error(line, "tax_amount", f"{tax} is more than the total {total}")
+                    self._error(
+                        line,
+                        "tax_amount",
+                        _("%(part)s is more than the total %(total)s") % {"part": tax, "total": total},
+                    )
             if total is not None and total <= 0 and len(self.errors) == before:
                 self._error(
-                    line, "total", f"{total} is not a positive amount (credit notes are not imported as invoices)"
+                    line,
+                    "total",
+                    _("%(amount)s is not a positive amount (credit notes are not imported as invoices)")
+                    % {"amount": total},
                 )
         currency = self._currency(line, "currency", v["currency"]) if "currency" in v else None
         if len(self.errors) != nerr or number is None or ref is None or issued_on is None or total is None:
@@ -618,7 +686,11 @@ class RowReader:
         else:
             amount = self._amount(line, "amount", text, allow_negative=True)
             if amount is not None and amount <= 0:
-                self._error(line, "amount", f"{amount} is not a positive amount (refunds are not payments)")
+                self._error(
+                    line,
+                    "amount",
+                    _("%(amount)s is not a positive amount (refunds are not payments)") % {"amount": amount},
+                )
                 amount = None
         currency = self._currency(line, "currency", v["currency"]) if "currency" in v else None
         method = None
@@ -641,14 +713,16 @@ class RowReader:
         key = None
         if "payment_id" in v:
             key = payment_id_key(v["payment_id"])
-            if self._duplicate(line, "payment_id", key, f"the payment id {v['payment_id']}"):
+            if self._duplicate(line, "payment_id", key, _THE_PAYMENT_ID, v["payment_id"]):
                 key = None
         elif self.options.reference_is_unique:
             if reference is None:
-                self._error(line, "reference", "the reference is missing (the mapping says it identifies the payment)")
+                self._error(
+                    line, "reference", _("the reference is missing (the mapping says it identifies the payment)")
+                )
             else:
                 key = payment_id_key(reference)
-                if self._duplicate(line, "reference", key, f"the payment reference {reference}"):
+                if self._duplicate(line, "reference", key, _THE_PAYMENT_REFERENCE, reference):
                     key = None
         elif self.columns.has("payment_id"):
             self._missing(line, "payment_id")
