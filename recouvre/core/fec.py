@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from .dates import DateError, parse_date
+from .i18n import _, gettext_noop, ngettext
 from .importing import RowError
 from .money import AmountError, parse_amount, parse_currency
 
@@ -247,7 +248,7 @@ def sniff(data: bytes) -> FecFormat:
     candidates = [sep for sep in ("\t", "|") if sep in header]
     if not candidates:
         raise FecFormatError(
-            [RowError(1, "header", "no tab or pipe separator in the first line: a FEC starts with its column names")]
+            [RowError(1, "header", _("no tab or pipe separator in the first line: a FEC starts with its column names"))]
         )
     # The separator is the one that splits the header into the most known column names.
     separator = max(candidates, key=lambda sep: sum(1 for n in header.split(sep) if _canonical(n)))
@@ -260,20 +261,22 @@ def sniff(data: bytes) -> FecFormat:
     seen: set[str] = set()
     for name, canonical in zip(names, columns, strict=True):
         if canonical and canonical in seen:
-            errors.append(RowError(1, name.strip(), "column appears twice in the header"))
+            errors.append(RowError(1, name.strip(), _("column appears twice in the header")))
         seen.add(canonical)
     missing = [c for c in REQUIRED_COLUMNS if c not in seen]
     if not ({"Debit", "Credit"} <= seen or set(SIGNED_AMOUNT_COLUMNS) <= seen):
-        missing.append("Debit/Credit (or Montant/Sens)")
+        missing.append(_("Debit/Credit (or Montant/Sens)"))
     if missing:
         errors.append(
             RowError(
                 1,
                 "header",
-                "missing column(s): "
-                + ", ".join(missing)
-                + "; a FEC header names the columns "
-                + ", ".join(FEC_COLUMNS),
+                ngettext(
+                    "missing column: %(missing)s; a FEC header names the columns %(columns)s",
+                    "missing columns: %(missing)s; a FEC header names the columns %(columns)s",
+                    len(missing),
+                )
+                % {"missing": ", ".join(missing), "columns": ", ".join(FEC_COLUMNS)},
             )
         )
     if errors:
@@ -309,7 +312,7 @@ def _date(text: str, cache: dict[str, date]) -> date:
         try:
             value = date(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError as exc:
-            raise DateError(f"not a valid date: {text!r} (expected YYYYMMDD)") from exc
+            raise DateError(_("not a valid date: %(text)r (expected YYYYMMDD)") % {"text": text}) from exc
     else:
         value = parse_date(text)
     cache[text] = value
@@ -377,7 +380,7 @@ class _LineParser:
     def need(self, i: int, name: str) -> str:
         value = self.f[i]
         if not value:
-            self.errors.append(RowError(self.lineno, name, "empty; this column is required"))
+            self.errors.append(RowError(self.lineno, name, _("empty; this column is required")))
         return value
 
     def day(self, i: int, name: str) -> date | None:
@@ -545,7 +548,9 @@ class _LineParser:
             elif sens in _SENS_CREDIT:
                 credit = value
             else:
-                self.errors.append(RowError(lineno, "Sens", f"{f[self.i_se]!r} is neither D (debit) nor C (credit)"))
+                self.errors.append(
+                    RowError(lineno, "Sens", _("%(text)r is neither D (debit) nor C (credit)") % {"text": f[self.i_se]})
+                )
         else:
             debit = self.amount(self.i_de, "Debit")
             credit = self.amount(self.i_cr, "Credit")
@@ -597,14 +602,22 @@ class _LineParser:
     ) -> None:
         ref_field, name_field = ("CompAuxNum", "CompAuxLib") if aux_account else ("CompteNum", "CompteLib")
         if len(aux_account or account) > MAX_REF:
-            self.errors.append(RowError(self.lineno, ref_field, f"longer than {MAX_REF} characters"))
+            self.errors.append(
+                RowError(self.lineno, ref_field, _("longer than %(limit)s characters") % {"limit": MAX_REF})
+            )
         name = self.get(self.i_al if aux_account else self.i_cl)
         if len(name) > MAX_NAME:
-            self.errors.append(RowError(self.lineno, name_field, f"longer than {MAX_NAME} characters"))
+            self.errors.append(
+                RowError(self.lineno, name_field, _("longer than %(limit)s characters") % {"limit": MAX_NAME})
+            )
         issued = piece_date or entry_date
         if due_date is not None and issued is not None and due_date < issued:
             self.errors.append(
-                RowError(self.lineno, DUE_DATE_COLUMN, f"due date {due_date} is before the document date {issued}")
+                RowError(
+                    self.lineno,
+                    DUE_DATE_COLUMN,
+                    _("due date %(due)s is before the document date %(issued)s") % {"due": due_date, "issued": issued},
+                )
             )
 
 
@@ -619,7 +632,7 @@ def _fields(
     else:
         encoding = fmt.encoding
     sep = fmt.separator
-    sep_name = "tab" if sep == "\t" else "pipe"
+    sep_name = gettext_noop("tab") if sep == "\t" else gettext_noop("pipe")
     blank = sep + " \t"
     padded = (" " + sep, sep + " ")
     ncols = len(fmt.columns)
@@ -633,7 +646,13 @@ def _fields(
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError as exc:
-            errors.append(RowError(lineno, "line", f"bytes that are not {encoding}: {exc.reason}"))
+            errors.append(
+                RowError(
+                    lineno,
+                    "line",
+                    _("bytes that are not %(encoding)s: %(reason)s") % {"encoding": encoding, "reason": exc.reason},
+                )
+            )
             continue
         fields = text.split(sep)
         n = len(fields)
@@ -644,7 +663,12 @@ def _fields(
                 continue  # a blank line
             else:
                 errors.append(
-                    RowError(lineno, "line", f"{n} fields separated by {sep_name} where the header has {ncols}")
+                    RowError(
+                        lineno,
+                        "line",
+                        _("%(count)s fields separated by %(separator)s where the header has %(columns)s")
+                        % {"count": n, "separator": _(sep_name), "columns": ncols},
+                    )
                 )
                 continue
         if padded[0] in text or padded[1] in text or text[:1] == " " or text[-1:] == " ":

@@ -201,7 +201,7 @@ def test_a_file_without_a_fec_header_is_refused_on_line_1() -> None:
     assert book.format is None
     assert len(book.errors) == 1
     assert (book.errors[0].line, book.errors[0].field) == (1, "header")
-    assert book.errors[0].message.startswith("missing column(s): JournalCode, EcritureNum, EcritureDate, CompteNum,")
+    assert book.errors[0].message.startswith("missing columns: JournalCode, EcritureNum, EcritureDate, CompteNum,")
 
 
 def test_semicolons_are_not_a_fec_separator() -> None:
