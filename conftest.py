@@ -14,7 +14,7 @@ SAMPLES = Path(__import__("os").environ.get("RECOUVRE_SAMPLES_DIR", ROOT.parent 
 
 
 @pytest.fixture(autouse=True)
-def english(monkeypatch):  # type: ignore[no-untyped-def]
+def tests_speak_english(monkeypatch):  # type: ignore[no-untyped-def]
     """Every test starts in English, so messages are asserted exactly; a test that wants French says so with
     ``translation.override("fr")`` (or, for the ``recouvre`` command, ``RECOUVRE_LANGUAGE=fr``). Web requests
     still choose their own language (cookie, session, Accept-Language, else French)."""

@@ -416,13 +416,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_django()
+    from django.conf import settings
+    from django.utils import translation
+
+    from recouvre.core.i18n import language_from_environment
+
     try:
-        if args.func is not cmd_migrate:
-            ensure_migrated()
-        return args.func(args)
-    except UsageError as exc:
+        # RECOUVRE_LANGUAGE, else the locale's language (LC_ALL, LC_MESSAGES, LANG), else LANGUAGE_CODE
+        language = language_from_environment(
+            os.environ, [code for code, name in settings.LANGUAGES], settings.LANGUAGE_CODE
+        )
+    except ValueError as exc:
         print(f"recouvre: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    with translation.override(language):
+        try:
+            if args.func is not cmd_migrate:
+                ensure_migrated()
+            return args.func(args)
+        except UsageError as exc:
+            print(f"recouvre: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

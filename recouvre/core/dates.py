@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .i18n import _, ngettext
+from .i18n import _
 
 
 class DateError(ValueError):
@@ -74,7 +74,5 @@ class PaymentTerms:
 
     def label(self) -> str:
         if self.end_of_month:
-            text = ngettext("%(days)s day end of month", "%(days)s days end of month", self.days)
-        else:
-            text = ngettext("%(days)s day", "%(days)s days", self.days)
-        return text % {"days": self.days}
+            return _("%(days)s days end of month") % {"days": self.days}
+        return _("%(days)s days") % {"days": self.days}
