@@ -358,6 +358,10 @@ def worker(args: argparse.Namespace) -> int:
     from recouvre.reports.selectors import aged_balance
 
     out: dict[str, Any] = {"database": connection.vendor, "imports": []}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sqlite_version()" if connection.vendor == "sqlite" else "SHOW server_version")
+        out["version"] = cursor.fetchone()[0]
+    print(f"  {connection.vendor} {out['version']}", flush=True)
     t0 = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
     print(f"  migrated in {time.perf_counter() - t0:.1f} s", flush=True)
@@ -381,11 +385,9 @@ def worker(args: argparse.Namespace) -> int:
     open_count = Invoice.objects.filter(organization=csv_org, open_amount__gt=0).count()
     if open_count:
         if connection.vendor == "postgresql":
+            # What autovacuum does soon after a large import; SQLite is measured as imported, without ANALYZE.
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
-        elif connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
         times = []
         report = None
         for _ in range(3):
@@ -394,8 +396,9 @@ def worker(args: argparse.Namespace) -> int:
             times.append(time.perf_counter() - t)
         assert report is not None
         best = min(times)
+        load = os.getloadavg()[0]
         print(
-            f"  aged balance over {open_count} open invoices: best {best:.2f} s of "
+            f"  aged balance over {open_count} open invoices (load average {load:.1f}): best {best:.2f} s of "
             f"{', '.join(f'{t:.2f}' for t in times)}; {len(report.lines)} customers, total {report.total} EUR",
             flush=True,
         )
@@ -406,6 +409,7 @@ def worker(args: argparse.Namespace) -> int:
             "buckets": {k: str(v) for k, v in report.buckets.items()},
             "seconds": round(best, 3),
             "all_seconds": [round(t, 3) for t in times],
+            "load_average": round(load, 2),
         }
     else:
         print("  aged balance skipped: no open invoices were imported", flush=True)
@@ -514,6 +518,10 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = args.out.resolve() if args.out else temp
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
+        print(
+            f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         print(f"Generating files in {out_dir} ...", flush=True)
         t = time.perf_counter()
         fec_facts = generate_fec(out_dir / "bench-fec.txt", args.size)
