@@ -17,6 +17,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
@@ -51,14 +54,16 @@ def resolve_org(slug: str | None) -> Any:
     if slug:
         org = Organization.objects.filter(slug=slug).first()
         if org is None:
-            raise UsageError(f"no organization with the short name {slug!r} (see `recouvre org list`)")
+            raise UsageError(
+                _("no organization with the short name %(slug)r (see `recouvre org list`)") % {"slug": slug}
+            )
         return org
     orgs = list(Organization.objects.all()[:2])
     if len(orgs) == 1:
         return orgs[0]
     if not orgs:
-        raise UsageError("no organization yet: create one with `recouvre org create SLUG --name NAME`")
-    raise UsageError("several organizations: say which one with --org SLUG")
+        raise UsageError(_("no organization yet: create one with `recouvre org create SLUG --name NAME`"))
+    raise UsageError(_("several organizations: say which one with --org SLUG"))
 
 
 def parse_cli_date(text: str) -> date:
@@ -140,7 +145,7 @@ def cmd_org_create(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"slug": org.slug, "name": org.name, "siren": org.siren})
     else:
-        print(f"Organization {org.slug} created: {org.name}")
+        print(_("Organization %(slug)s created: %(name)s") % {"slug": org.slug, "name": org.name})
     return EXIT_OK
 
 
@@ -164,7 +169,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     password = args.password or os.environ.get("RECOUVRE_PASSWORD")
     if not password:
         if not sys.stdin.isatty():
-            raise UsageError("give --password or RECOUVRE_PASSWORD when not on a terminal")
+            raise UsageError(_("give --password or RECOUVRE_PASSWORD when not on a terminal"))
         password = getpass.getpass("Password: ")
     try:
         user = create_user(args.username, password, email=args.email or "", superuser=args.superuser)
@@ -176,7 +181,13 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"username": user.username, "org": args.org, "role": args.role if args.org else None})
     else:
-        print(f"User {user.username} created" + (f", {args.role} of {args.org}" if args.org else ""))
+        if args.org:
+            print(
+                _("User %(username)s created, %(role)s of %(org)s")
+                % {"username": user.username, "role": args.role, "org": args.org}
+            )
+        else:
+            print(_("User %(username)s created") % {"username": user.username})
     return EXIT_OK
 
 
@@ -187,9 +198,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        raise UsageError(f"{path}: no such file")
+        raise UsageError(_("%(path)s: no such file") % {"path": path})
     org = resolve_org(args.org)
-    with Progress(not args.json, f"Importing {path.name}") as progress:
+    with Progress(not args.json, _("Importing %(file)s") % {"file": path.name}) as progress:
         try:
             result = run_import(
                 org,
@@ -208,22 +219,42 @@ def cmd_import(args: argparse.Namespace) -> int:
             if args.json:
                 emit_json({"created": 0, "updated": 0, "unchanged": 0, "errors": [e.as_dict() for e in errors]})
             else:
-                print(f"{path.name}: refused, nothing was written ({len(errors)} error(s)):", file=sys.stderr)
+                print(
+                    ngettext(
+                        "%(file)s: refused, nothing was written (%(n)d error):",
+                        "%(file)s: refused, nothing was written (%(n)d errors):",
+                        len(errors),
+                    )
+                    % {"file": path.name, "n": len(errors)},
+                    file=sys.stderr,
+                )
                 for e in errors:
                     print(f"  {path.name}: {e}", file=sys.stderr)
             return EXIT_REFUSED
     if args.json:
         emit_json(result.as_dict())
     else:
-        verb = "would be" if args.dry_run else "were"
-        print(
-            f"{path.name}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
-            + (" (dry run: nothing written)" if args.dry_run else "")
+        from recouvre.imports.labels import entity_label
+
+        counts_line = _("%(file)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged") % {
+            "file": path.name,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        }
+        print(counts_line + (" " + _("(dry run: nothing written)") if args.dry_run else ""))
+        per_entity = (
+            _(
+                "%(entity)s: %(created)d would be created, %(updated)d would be updated, "
+                "%(unchanged)d would be unchanged"
+            )
+            if args.dry_run
+            else _("%(entity)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged")
         )
         for entity, counts in result.details.items():
-            print(f"  {entity}: " + ", ".join(f"{n} {verb} {k}" for k, n in counts.items()))
+            print("  " + per_entity % {"entity": entity_label(entity), **counts})
         for note in result.notes:
-            print(f"  note: {note}")
+            print("  " + _("note: %(note)s") % {"note": note})
     return EXIT_OK
 
 
@@ -242,7 +273,7 @@ def cmd_report_aging(args: argparse.Namespace) -> int:
             writer.writerow(row)
     elif args.xlsx:
         Path(args.xlsx).write_bytes(exports.aging_xlsx(report))
-        print(f"Aged balance written to {args.xlsx}")
+        print(_("Aged balance written to %(file)s") % {"file": args.xlsx})
     else:
         exports.print_aging(report)
     return EXIT_OK
@@ -265,13 +296,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         emit_json(info)
     else:
         if info.get("existed"):
-            print(f"Demo organization {info['org']} already exists (use --reset to rebuild it).")
+            print(_("Demo organization %(org)s already exists (use --reset to rebuild it).") % {"org": info["org"]})
         else:
             print(
-                f"Demo organization {info['org']}: {info['customers']} customers, {info['invoices']} invoices, "
-                f"{info['payments']} payments."
+                _("Demo organization %(org)s: %(customers)d customers, %(invoices)d invoices, %(payments)d payments.")
+                % info
             )
-        print(f"Log in at http://127.0.0.1:8000/ as {info['username']} / {info['password']}")
+        print(
+            _("Log in at http://%(host)s:%(port)s/ as %(username)s / %(password)s")
+            % {
+                "host": os.environ.get("RECOUVRE_HOST", "127.0.0.1"),
+                "port": os.environ.get("RECOUVRE_PORT", "8000"),
+                **info,
+            }
+        )
     return EXIT_OK
 
 
@@ -311,14 +349,14 @@ def cmd_mapping_save(args: argparse.Namespace) -> int:
     for spec in args.column:
         field, sep, header = spec.partition("=")
         if not sep or not field or not header:
-            raise UsageError(f"--column expects FIELD=HEADER, got {spec!r}")
+            raise UsageError(_("--column expects FIELD=HEADER, got %(spec)r") % {"spec": spec})
         columns[field.strip()] = header.strip()
     try:
         save_mapping(org, args.name, args.kind, columns, options={"dayfirst": not args.month_first})
     except ValidationError as exc:
         print("; ".join(exc.messages), file=sys.stderr)
         return EXIT_REFUSED
-    print(f"Mapping {args.name} saved for {args.kind}")
+    print(_("Mapping %(name)s saved for %(kind)s") % {"name": args.name, "kind": args.kind})
     return EXIT_OK
 
 
@@ -427,7 +465,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.environ, [code for code, name in settings.LANGUAGES], settings.LANGUAGE_CODE
         )
     except ValueError as exc:
-        print(f"recouvre: error: {exc}", file=sys.stderr)
+        print(_("recouvre: error: %(error)s") % {"error": exc}, file=sys.stderr)
         return EXIT_USAGE
     with translation.override(language):
         try:
@@ -435,7 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ensure_migrated()
             return args.func(args)
         except UsageError as exc:
-            print(f"recouvre: error: {exc}", file=sys.stderr)
+            print(_("recouvre: error: %(error)s") % {"error": exc}, file=sys.stderr)
             return EXIT_USAGE
 
 

@@ -78,7 +78,7 @@ def test_dry_run_human_output(org, capsys) -> None:  # type: ignore[no-untyped-d
 
     assert code == 0
     assert out.splitlines()[0] == "customers_en.csv: 3 created, 0 updated, 0 unchanged (dry run: nothing written)"
-    assert "  customers: 3 would be created, 0 would be updated, 0 would be unchanged" in out
+    assert "  Customers: 3 would be created, 0 would be updated, 0 would be unchanged" in out
     code, out, _ = cli(capsys, "import", "customers", FIXTURES / "customers_en.csv", "--json")
     assert json.loads(out)["created"] == 3
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils.translation import gettext_lazy as _
 
+from recouvre.imports import labels
 from recouvre.web import formatting
 
 register = template.Library()
@@ -52,17 +52,7 @@ def percent_of(value: Any, maximum: Any) -> str:
     return str(share.quantize(Decimal("0.1")))
 
 
-_ENTITIES = {
-    "customers": _("Customers"),
-    "contacts": _("Contacts"),
-    "invoices": _("Invoices"),
-    "credit_notes": _("Credit notes"),
-    "payments": _("Payments"),
-    "allocations": _("Allocations"),
-}
-
-
 @register.filter
 def entity_label(key: str) -> str:
     """The translated name of what an import counts (``invoices`` -> "Factures")."""
-    return str(_ENTITIES.get(key, key))
+    return labels.entity_label(key)
