@@ -20,10 +20,9 @@ triggers keep ``allocated_amount`` right for each row), never a query per line.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -52,6 +51,8 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Allocation, CreditNote, Customer, Invoice, Payment, PaymentMethod, Source
 from recouvre.ledger.services import bulk_record_events
 from recouvre.organizations.models import Organization
+
+from .bulk import gc_paused, insert_with_defaults
 
 ProgressFn = Callable[..., None]
 MAX_UNBALANCED_NOTES = 20
@@ -105,21 +106,8 @@ def import_fec(
     written. ``progress(done, total=None, stage=None)`` is called every few thousand lines and at each stage.
     ``result.details`` counts customers, invoices, payments, credit_notes and allocations.
     """
-    with _gc_paused():
+    with gc_paused():
         return _import(organization, Path(path), actor, dry_run, progress, original_name)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while hundreds of thousands of small, acyclic objects are built: it
-    would otherwise walk them again and again (a third of the run time on large files)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _import(
@@ -510,26 +498,10 @@ def _write_notes(
 
 
 def _insert(model: type[Model], fields: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert value tuples, many rows per ``INSERT`` statement (as many as the database takes parameters, at most
-    500). ``fields`` are attribute names; every other concrete column gets its model default."""
-    if not rows:
-        return
-    meta = model._meta
-    by_attname = {f.attname: f for f in meta.concrete_fields}
-    given = set(fields)
-    others = [f for f in meta.concrete_fields if not f.primary_key and not f.generated and f.attname not in given]
-    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
-    columns = [by_attname[name].column for name in fields] + [f.column for f in others]
-    qn = connection.ops.quote_name
-    head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES "
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    per_statement = max(1, min(500, (connection.features.max_query_params or 999) // len(columns)))
-    full_sql = head + ", ".join([one] * per_statement)
-    with connection.cursor() as cursor:
-        for batch in batched(rows, per_statement):
-            params = [value for row in batch for value in (row + defaults if defaults else row)]
-            sql = full_sql if len(batch) == per_statement else head + ", ".join([one] * len(batch))
-            cursor.execute(sql, params)
+    """Insert value tuples in bulk (``recouvre.imports.bulk``). ``fields`` are attribute names; every other
+    concrete column gets its model default."""
+    if rows:
+        insert_with_defaults(model, fields, rows)
 
 
 def _ids(model: type[Model], organization: Organization, key_field: str, prefix: str = "") -> dict[str, int]:

@@ -10,7 +10,6 @@ dry run is recorded as an ``ImportRun`` (refused ones too, with their errors); a
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,8 +35,9 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Source
 from recouvre.organizations.models import Organization
 
+from .bulk import gc_paused, large_write_cache
 from .models import ImportMapping, ImportRun, ImportStatus
-from .tabular import IMPORTERS, Context, large_write_cache
+from .tabular import IMPORTERS, Context
 
 ProgressFn = Callable[..., None]
 STORED_ERRORS = 1000
@@ -78,59 +78,78 @@ def run_import(
     result = ImportResult(kind=kind, file=name, dry_run=dry_run)
     facts: FileFacts | None = None
     rows = 0
-    collecting = gc.isenabled()
-    gc.disable()  # a million records are millions of objects: the cyclic collector would walk them again and again
-    try:
+    # a million records are millions of objects: the cyclic collector would walk them again and again
+    with gc_paused():
         try:
-            facts = sniff_file(path)
-            table_cm = Table(path, facts)
-        except TabularError as exc:
-            raise ImportRefused([RowError(exc.line, "file", str(exc))]) from exc
-        with table_cm as table:
-            columns, errors = resolve_columns(kind, table.header.cells, column_mapping, header_line=table.header.line)
-            if columns is None:
-                raise ImportRefused(errors)
-            if columns.ignored:
-                result.notes.append(_("columns not imported: %(columns)s") % {"columns": ", ".join(columns.ignored)})
-            total = max((facts.line_estimate or 0) - table.header.line, 0) or None
-            reading = _("Reading %(file)s") % {"file": name}
-            if progress is not None:
-                progress(0, total=total, stage=reading)
             try:
-                validated = validate_rows(
-                    kind,
-                    table.rows(),
-                    columns,
-                    header_width=len(table.header.cells),
-                    mapping=column_mapping,
-                    progress=(lambda n: progress(n, total=total, stage=reading)) if progress else None,
-                )
+                facts = sniff_file(path)
+                table_cm = Table(path, facts)
             except TabularError as exc:
                 raise ImportRefused([RowError(exc.line, "file", str(exc))]) from exc
-        rows = validated.rows
-        if not validated.records and not validated.errors:
-            result.notes.append(_("the file has a header but no data lines"))
-        _note_previous_import(organization, kind, facts, result)
-        ctx = Context(
-            organization=organization,
-            actor=actor,
-            file_name=name,
-            source=Source.XLSX if facts.format == "xlsx" else Source.CSV,
-            columns=columns,
-            result=result,
-            create_customers=create_customers,
-            progress=progress,
-        )
-        importer = IMPORTERS[kind](ctx)
-        with transaction.atomic() if not dry_run else contextlib.nullcontext():
-            # The plan also runs when some rows were refused, to report what only the ledger can tell
-            # (unknown customers, settled invoices...) in the same list.
-            plan = importer.plan(validated.records)  # type: ignore[arg-type]
-            if validated.errors or plan.errors:
-                raise ImportRefused(sorted(validated.errors + plan.errors, key=lambda e: e.line))
+            with table_cm as table:
+                columns, errors = resolve_columns(
+                    kind, table.header.cells, column_mapping, header_line=table.header.line
+                )
+                if columns is None:
+                    raise ImportRefused(errors)
+                if columns.ignored:
+                    result.notes.append(
+                        _("columns not imported: %(columns)s") % {"columns": ", ".join(columns.ignored)}
+                    )
+                total = max((facts.line_estimate or 0) - table.header.line, 0) or None
+                reading = _("Reading %(file)s") % {"file": name}
+                if progress is not None:
+                    progress(0, total=total, stage=reading)
+                try:
+                    validated = validate_rows(
+                        kind,
+                        table.rows(),
+                        columns,
+                        header_width=len(table.header.cells),
+                        mapping=column_mapping,
+                        progress=(lambda n: progress(n, total=total, stage=reading)) if progress else None,
+                    )
+                except TabularError as exc:
+                    raise ImportRefused([RowError(exc.line, "file", str(exc))]) from exc
+            rows = validated.rows
+            if not validated.records and not validated.errors:
+                result.notes.append(_("the file has a header but no data lines"))
+            _note_previous_import(organization, kind, facts, result)
+            ctx = Context(
+                organization=organization,
+                actor=actor,
+                file_name=name,
+                source=Source.XLSX if facts.format == "xlsx" else Source.CSV,
+                columns=columns,
+                result=result,
+                create_customers=create_customers,
+                progress=progress,
+            )
+            importer = IMPORTERS[kind](ctx)
+            with transaction.atomic() if not dry_run else contextlib.nullcontext():
+                # The plan also runs when some rows were refused, to report what only the ledger can tell
+                # (unknown customers, settled invoices...) in the same list.
+                plan = importer.plan(validated.records)  # type: ignore[arg-type]
+                if validated.errors or plan.errors:
+                    raise ImportRefused(sorted(validated.errors + plan.errors, key=lambda e: e.line))
+                if not dry_run:
+                    with large_write_cache(len(validated.records)):
+                        importer.apply(plan)
+                    _record_run(
+                        organization,
+                        kind,
+                        name,
+                        facts,
+                        column_mapping,
+                        actor,
+                        started_at,
+                        ImportStatus.SUCCEEDED,
+                        rows,
+                        result,
+                    )
+        except ImportRefused as exc:
             if not dry_run:
-                with large_write_cache(len(validated.records)):
-                    importer.apply(plan)
+                refused = ImportResult(kind=kind, file=name, errors=exc.errors, notes=result.notes)
                 _record_run(
                     organization,
                     kind,
@@ -139,20 +158,11 @@ def run_import(
                     column_mapping,
                     actor,
                     started_at,
-                    ImportStatus.SUCCEEDED,
+                    ImportStatus.REFUSED,
                     rows,
-                    result,
+                    refused,
                 )
-    except ImportRefused as exc:
-        if not dry_run:
-            refused = ImportResult(kind=kind, file=name, errors=exc.errors, notes=result.notes)
-            _record_run(
-                organization, kind, name, facts, column_mapping, actor, started_at, ImportStatus.REFUSED, rows, refused
-            )
-        raise
-    finally:
-        if collecting:
-            gc.enable()
+            raise
     return result
 
 

@@ -11,13 +11,14 @@ writes: inserts in batches of 5 000 (raw ``executemany`` for invoices, the hot p
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import batched
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from django.db import connection
@@ -43,6 +44,8 @@ from recouvre.ledger.models import (
 from recouvre.ledger.services import bulk_record_events
 from recouvre.organizations.models import Organization
 
+from .bulk import indexes_rebuilt, insert_rows, insert_with_defaults
+
 BATCH = 5000
 KEY_CHUNK = 2000  # values per IN (...) when reading rows by key
 ZERO = Decimal("0.00")
@@ -59,39 +62,6 @@ def _qn(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def insert_rows(
-    model: type[Model],
-    fields: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    *,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """Insert plain value tuples with ``executemany``, ``BATCH`` rows at a time; far cheaper than building model
-    instances. Values must already be what the database takes (``Decimal``, ``date``, ids)."""
-    meta = model._meta
-    columns = ", ".join(_qn(meta.get_field(f).column) for f in fields)
-    done = 0
-    if connection.vendor == "postgresql":
-        # COPY is several times faster than INSERT for many rows; psycopg adapts each Python value.
-        with connection.cursor() as cursor:
-            for batch in batched(rows, BATCH):
-                with cursor.cursor.copy(f"COPY {_qn(meta.db_table)} ({columns}) FROM STDIN") as copy:
-                    for row in batch:
-                        copy.write_row(row)
-                done += len(batch)
-                if progress is not None:
-                    progress(done)
-        return done
-    sql = f"INSERT INTO {_qn(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-    with connection.cursor() as cursor:
-        for batch in batched(rows, BATCH):
-            cursor.executemany(sql, batch)
-            done += len(batch)
-            if progress is not None:
-                progress(done)
-    return done
-
-
 def update_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """``UPDATE ... SET fields WHERE id`` for ``(value, ..., id)`` tuples, with ``executemany``."""
     meta = model._meta
@@ -105,89 +75,54 @@ def update_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequen
     return done
 
 
-SQLITE_IMPORT_CACHE_KIB = 256 * 1024
-
-
-@contextmanager
-def large_write_cache(rows: int) -> Iterator[None]:
-    """On SQLite, let the page cache grow to 256 MiB while a large import writes (the default 2 MiB makes every
-    index insert of a million-row table read pages back, roughly doubling the write time); restored after."""
-    if connection.vendor != "sqlite" or rows < 20_000:
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        previous = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
-
-
-def column_defaults(model: type[Model], given: Sequence[str]) -> dict[str, Any]:
-    """Database-ready values for the model's other columns: its defaults, ``now`` for ``auto_now(_add)``
-    fields, NULL where allowed. The primary key and generated columns are left to the database."""
-    now = timezone.now()
-    out: dict[str, Any] = {}
-    for f in model._meta.concrete_fields:
-        if f.primary_key or getattr(f, "generated", False) or f.name in given or f.attname in given:
-            continue
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            value: Any = now
-        elif f.has_default():
-            value = f.get_default()
-        elif f.null:
-            value = None
-        else:
-            raise ValueError(f"{model.__name__}.{f.name} has no default: give it")
-        out[f.name] = f.get_db_prep_save(value, connection)
-    return out
-
-
-def insert_with_defaults(
-    model: type[Model],
-    given: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    *,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """``insert_rows`` for the ``given`` fields, the model's defaults filling in every other column."""
-    defaults = column_defaults(model, given)
-    extra = tuple(defaults.values())
-    return insert_rows(model, [*given, *defaults], (tuple(r) + extra for r in rows), progress=progress)
-
-
-EVENTS_IN_BULK = 2000  # above this many events, write them with executemany
+EVENTS_IN_BULK = 2000  # above this many events, write them with multi-row inserts
 
 
 def record_events(
     organization: Organization, actor: Actor, events: list[tuple[int | None, str, dict[str, Any]]]
 ) -> int:
-    """The timeline events of an import: ``bulk_record_events``, or for many events the same rows written with
-    ``executemany`` (an import of a million invoices touches a hundred thousand customers)."""
+    """The timeline events of an import: ``bulk_record_events``, or for many events the same rows written in bulk
+    (an import of a million invoices touches a hundred thousand customers)."""
     if len(events) <= EVENTS_IN_BULK:
         return bulk_record_events(organization, actor, events)
-    data_field = Event._meta.get_field("data")
+    if connection.vendor == "sqlite":
+        data = _json_text  # the JSON text Django would write, without its per-value wrappers
+    else:
+        data_field = Event._meta.get_field("data")
+
+        def data(value: dict[str, Any]) -> Any:
+            return data_field.get_db_prep_save({k: _jsonable(v) for k, v in value.items()}, connection)
+
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     org_id, user_id, label = organization.pk, getattr(actor.user, "pk", None), actor.label
-    return insert_with_defaults(
-        Event,
-        ("organization", "customer", "kind", "data", "actor", "actor_label", "occurred_at"),
-        (
-            (
-                org_id,
-                customer_id,
-                kind,
-                data_field.get_db_prep_save({k: _jsonable(v) for k, v in data.items()}, connection),
-                user_id,
-                label,
-                now,
-            )
-            for customer_id, kind, data in events
-        ),
-    )
+    with indexes_rebuilt(Event, len(events)):
+        return insert_with_defaults(
+            Event,
+            ("organization", "customer", "kind", "data", "actor", "actor_label", "occurred_at"),
+            ((org_id, customer_id, kind, data(values), user_id, label, now) for customer_id, kind, values in events),
+        )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal | date):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_json_text = json.JSONEncoder(default=_json_default).encode  # json.dumps' output; amounts and dates as text
+
+
+class DatesForDb(dict[date, Any]):
+    """``day[d]``: the date as the database takes it, worked out once per distinct date (SQLite stores ISO text,
+    which Django's adapter would otherwise compute again for every value)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._text = connection.vendor == "sqlite"
+
+    def __missing__(self, day: date) -> Any:
+        value = self[day] = day.isoformat() if self._text else day
+        return value
 
 
 def _now_for_db() -> Any:
@@ -326,17 +261,19 @@ class CustomerResolver:
         if not self.new:
             return
         org = self.ctx.organization
-        insert_with_defaults(
-            Customer, ("organization", "ref", "name"), ((org.pk, c.ref, c.name) for c in self.new.values())
-        )
+        with indexes_rebuilt(Customer, len(self.new)):
+            insert_with_defaults(
+                Customer, ("organization", "ref", "name"), ((org.pk, c.ref, c.name) for c in self.new.values())
+            )
         ids = customer_ids(org, list(self.new))
+        file_name, lines, events = self.ctx.file_name, self.new_lines, self.plan.events
         for ref, customer in self.new.items():
             customer.id = ids[ref]
-            self.plan.events.append(
+            events.append(
                 (
                     customer.id,
                     "customer.created",
-                    {"ref": ref, "name": customer.name, "file": self.ctx.file_name, "line": self.new_lines[ref]},
+                    {"ref": ref, "name": customer.name, "file": file_name, "line": lines[ref]},
                 )
             )
 
@@ -613,117 +550,37 @@ class InvoiceImporter:
         creates: list[tuple[InvoiceRecord, KnownCustomer, date, str]] = []
         updates: list[tuple[StoredInvoice, dict[str, Any]]] = []
         per_customer = plan.per_customer
+        for ref in dict.fromkeys(map(attrgetter("customer_ref"), records)):
+            per_customer[ref] = Counter()  # the customers' summaries come in the order the file names them
         errors = plan.errors
-        h_total, h_ref, h_currency, h_due = (ctx.header(f) for f in ("total", "customer_ref", "currency", "due_on"))
-        for n, rec in enumerate(records, 1):
-            if not n % 20000:
-                ctx.report(n, total_rows, _("Comparing with the ledger"))
-            customer = resolver.get(rec.line, rec.customer_ref, rec.customer_name)
-            if customer is None:
-                continue
-            currency = rec.currency or default_currency
-            stored = existing.get(rec.number)
-            if stored is None:
-                due_on = rec.due_on
-                if due_on is None:
-                    terms = customer.terms
-                    if terms is None:
-                        terms = org_terms
-                        computed_by["organization"] += 1
-                    else:
-                        computed_by["customer"] += 1
-                    due_on = terms.due_on(rec.issued_on)
-                creates.append((rec, customer, due_on, currency))
-                per_customer[rec.customer_ref]["created"] += 1
-                continue
-            wanted: dict[str, Any] = {
-                "customer_id": customer.id,
-                "issued_on": rec.issued_on,
-                "due_on": rec.due_on if rec.due_on is not None else stored.due_on,
-                "currency": currency,
-                "total": rec.total,
-                "amount_excl_tax": rec.amount_excl_tax,
-                "tax_amount": rec.tax_amount,
-            }
-            if rec.amount_excl_tax is None:  # not in the file: keep what is stored while it still adds up
-                keep = stored.amount_excl_tax is not None and stored.tax_amount is not None
-                if keep and stored.amount_excl_tax + stored.tax_amount == rec.total:  # type: ignore[operator]
-                    wanted["amount_excl_tax"], wanted["tax_amount"] = stored.amount_excl_tax, stored.tax_amount
-                elif not keep:
-                    wanted["amount_excl_tax"], wanted["tax_amount"] = stored.amount_excl_tax, stored.tax_amount
-            old = stored.values()
-            if wanted == old:
-                per_customer[rec.customer_ref]["unchanged"] += 1
-                continue
-            bad = False
-            if stored.allocated > 0:
-                if wanted["total"] < stored.allocated:
-                    errors.append(
-                        RowError(
-                            rec.line,
-                            h_total,
-                            _(
-                                "invoice %(number)s: the new total %(total)s is less than the %(settled)s "
-                                "already settled"
-                            )
-                            % {"number": rec.number, "total": rec.total, "settled": stored.allocated},
-                        )
-                    )
-                    bad = True
-                if wanted["customer_id"] != stored.customer_id:
-                    errors.append(
-                        RowError(
-                            rec.line,
-                            h_ref,
-                            _(
-                                "invoice %(number)s already has payments or credit notes applied: "
-                                "its customer cannot change"
-                            )
-                            % {"number": rec.number},
-                        )
-                    )
-                    bad = True
-                if currency != stored.currency:
-                    errors.append(
-                        RowError(
-                            rec.line,
-                            h_currency,
-                            _(
-                                "invoice %(number)s already has payments or credit notes applied: its currency cannot "
-                                "change from %(old)s to %(new)s"
-                            )
-                            % {"number": rec.number, "old": stored.currency, "new": currency},
-                        )
-                    )
-                    bad = True
-            if wanted["due_on"] < wanted["issued_on"]:
-                errors.append(
-                    RowError(
-                        rec.line,
-                        h_due,
-                        _(
-                            "invoice %(number)s: the stored due date %(due)s would be before the new issue date "
-                            "%(issued)s; give the due date in the file"
-                        )
-                        % {"number": rec.number, "due": stored.due_on, "issued": rec.issued_on},
-                    )
-                )
-                bad = True
-            if bad:
-                continue
-            changes = {k: [_jsonable(old[k]), _jsonable(v)] for k, v in wanted.items() if old[k] != v}
-            if "customer_id" in changes:
-                changes["customer"] = [self._ref_of(resolver, stored.customer_id), rec.customer_ref]
-                del changes["customer_id"]
-            updates.append((stored, wanted))
-            per_customer[rec.customer_ref]["updated"] += 1
-            plan.events.append(
-                (
-                    customer.id,  # may be None for a customer created by this import; filled in apply
-                    "invoice.updated",
-                    {"number": rec.number, "changes": changes, "file": ctx.file_name, "line": rec.line},
-                )
-            )
+        known, existing_get = resolver.known, existing.get
+        computed: dict[tuple[PaymentTerms, date], date] = {}
+        comparing = _("Comparing with the ledger")
+        for start in range(0, total_rows, 20000):
+            if start:
+                ctx.report(start, total_rows, comparing)
+            for rec in records[start : start + 20000]:
+                customer = known.get(rec.customer_ref) or resolver.get(rec.line, rec.customer_ref, rec.customer_name)
+                if customer is None:
+                    continue
+                stored = existing_get(rec.number)
+                if stored is None:
+                    due_on = rec.due_on
+                    if due_on is None:
+                        terms = customer.terms
+                        if terms is None:
+                            terms = org_terms
+                            computed_by["organization"] += 1
+                        else:
+                            computed_by["customer"] += 1
+                        due_on = computed.get((terms, rec.issued_on))
+                        if due_on is None:
+                            due_on = computed[(terms, rec.issued_on)] = terms.due_on(rec.issued_on)
+                    creates.append((rec, customer, due_on, rec.currency or default_currency))
+                    continue
+                self._compare(rec, customer, stored, rec.currency or default_currency, plan, updates, resolver)
+        for ref, count in Counter(map(attrgetter("ref"), map(itemgetter(1), creates))).items():
+            per_customer[ref]["created"] += count
         if creates:
             result.count("invoices", "created", len(creates))
         if updates:
@@ -748,6 +605,103 @@ class InvoiceImporter:
         plan.data.update(creates=creates, updates=updates, resolver=resolver)
         return plan
 
+    def _compare(
+        self,
+        rec: InvoiceRecord,
+        customer: KnownCustomer,
+        stored: StoredInvoice,
+        currency: str,
+        plan: Plan,
+        updates: list[tuple[StoredInvoice, dict[str, Any]]],
+        resolver: CustomerResolver,
+    ) -> None:
+        """An invoice of the file the ledger already has: unchanged, updated (with an event listing the changes) or
+        refused when the change would contradict what is already settled."""
+        ctx, per_customer, errors = self.ctx, plan.per_customer, plan.errors
+        h_total, h_ref, h_currency, h_due = (ctx.header(f) for f in ("total", "customer_ref", "currency", "due_on"))
+        wanted: dict[str, Any] = {
+            "customer_id": customer.id,
+            "issued_on": rec.issued_on,
+            "due_on": rec.due_on if rec.due_on is not None else stored.due_on,
+            "currency": currency,
+            "total": rec.total,
+            "amount_excl_tax": rec.amount_excl_tax,
+            "tax_amount": rec.tax_amount,
+        }
+        if rec.amount_excl_tax is None:  # not in the file: keep what is stored while it still adds up
+            keep = stored.amount_excl_tax is not None and stored.tax_amount is not None
+            if keep and stored.amount_excl_tax + stored.tax_amount == rec.total:  # type: ignore[operator]
+                wanted["amount_excl_tax"], wanted["tax_amount"] = stored.amount_excl_tax, stored.tax_amount
+            elif not keep:
+                wanted["amount_excl_tax"], wanted["tax_amount"] = stored.amount_excl_tax, stored.tax_amount
+        old = stored.values()
+        if wanted == old:
+            per_customer[rec.customer_ref]["unchanged"] += 1
+            return
+        bad = False
+        if stored.allocated > 0:
+            if wanted["total"] < stored.allocated:
+                errors.append(
+                    RowError(
+                        rec.line,
+                        h_total,
+                        _("invoice %(number)s: the new total %(total)s is less than the %(settled)s already settled")
+                        % {"number": rec.number, "total": rec.total, "settled": stored.allocated},
+                    )
+                )
+                bad = True
+            if wanted["customer_id"] != stored.customer_id:
+                errors.append(
+                    RowError(
+                        rec.line,
+                        h_ref,
+                        _("invoice %(number)s already has payments or credit notes applied: its customer cannot change")
+                        % {"number": rec.number},
+                    )
+                )
+                bad = True
+            if currency != stored.currency:
+                errors.append(
+                    RowError(
+                        rec.line,
+                        h_currency,
+                        _(
+                            "invoice %(number)s already has payments or credit notes applied: its currency cannot "
+                            "change from %(old)s to %(new)s"
+                        )
+                        % {"number": rec.number, "old": stored.currency, "new": currency},
+                    )
+                )
+                bad = True
+        if wanted["due_on"] < wanted["issued_on"]:
+            errors.append(
+                RowError(
+                    rec.line,
+                    h_due,
+                    _(
+                        "invoice %(number)s: the stored due date %(due)s would be before the new issue date "
+                        "%(issued)s; give the due date in the file"
+                    )
+                    % {"number": rec.number, "due": stored.due_on, "issued": rec.issued_on},
+                )
+            )
+            bad = True
+        if bad:
+            return
+        changes = {k: [_jsonable(old[k]), _jsonable(v)] for k, v in wanted.items() if old[k] != v}
+        if "customer_id" in changes:
+            changes["customer"] = [self._ref_of(resolver, stored.customer_id), rec.customer_ref]
+            del changes["customer_id"]
+        updates.append((stored, wanted))
+        per_customer[rec.customer_ref]["updated"] += 1
+        plan.events.append(
+            (
+                customer.id,  # may be None for a customer created by this import; filled in apply
+                "invoice.updated",
+                {"number": rec.number, "changes": changes, "file": ctx.file_name, "line": rec.line},
+            )
+        )
+
     @staticmethod
     def _ref_of(resolver: CustomerResolver, customer_id: int) -> str:
         return resolver.ref_of(customer_id)
@@ -761,8 +715,9 @@ class InvoiceImporter:
         resolver.write()
         creates: list[tuple[InvoiceRecord, KnownCustomer, date, str]] = plan.data["creates"]
         now = _now_for_db()
-        org_id, source, file_name = org.pk, ctx.source, ctx.file_name
+        org_id, source, prefix = org.pk, ctx.source, f"{ctx.file_name}:"
         total = len(creates)
+        day = DatesForDb()
 
         def rows() -> Iterator[tuple[Any, ...]]:
             for rec, customer, due_on, currency in creates:
@@ -770,40 +725,43 @@ class InvoiceImporter:
                     org_id,
                     customer.id,
                     rec.number,
-                    rec.issued_on,
-                    due_on,
+                    day[rec.issued_on],
+                    day[due_on],
                     currency,
                     rec.amount_excl_tax,
                     rec.tax_amount,
                     rec.total,
                     ZERO,
                     source,
-                    f"{file_name}:{rec.line}"[:200],
+                    f"{prefix}{rec.line}"[:200],
                     now,
                     now,
                 )
 
-        insert_rows(
-            Invoice,
-            (
-                "organization",
-                "customer",
-                "number",
-                "issued_on",
-                "due_on",
-                "currency",
-                "amount_excl_tax",
-                "tax_amount",
-                "total",
-                "allocated_amount",
-                "source",
-                "source_ref",
-                "created_at",
-                "updated_at",
-            ),
-            rows(),
-            progress=lambda done: ctx.report(done, total, _("Writing invoices")),
-        )
+        writing = _("Writing invoices")
+        ctx.report(0, total, writing)
+        with indexes_rebuilt(Invoice, total):
+            insert_rows(
+                Invoice,
+                (
+                    "organization",
+                    "customer",
+                    "number",
+                    "issued_on",
+                    "due_on",
+                    "currency",
+                    "amount_excl_tax",
+                    "tax_amount",
+                    "total",
+                    "allocated_amount",
+                    "source",
+                    "source_ref",
+                    "created_at",
+                    "updated_at",
+                ),
+                rows(),
+                progress=lambda done: ctx.report(done, total, writing),
+            )
         updates: list[tuple[StoredInvoice, dict[str, Any]]] = plan.data["updates"]
         update_rows(
             Invoice,
