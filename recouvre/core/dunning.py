@@ -1,0 +1,701 @@
+"""Dunning (*relances*): policies, and the plan of what to send on ``as_of``.
+
+A policy (*scénario de relance*) is an ordered tuple of steps. Planning looks at every open item of every
+customer, decides the one step (at most) each item reaches on ``as_of``, and groups the due steps into one action
+per customer and channel; customers that get nothing are reported with the reason. The rules, with worked examples,
+are in ``docs/collections.md``; in short:
+
+- an item's next step is the first enabled step after its ``level`` (the steps already done); an item first seen
+  when already late (level 0, its due date passed by the send date) starts at the first enabled step with a
+  positive offset, never at a pre-due courtesy step and never further on;
+- that step is due when ``as_of >= due_on + offset_days``, the open amount is at least the step's minimum, at
+  least ``min_gap_days`` (and at least one day) have passed since the item's last step, and, for steps that reach
+  the customer (every channel but internal tasks), since the customer was last contacted;
+- an item on hold, or of a customer on hold, gets no step; an item in a currency whose overdue amount the
+  customer's unallocated payments and credits cover gets no step either;
+- one action per (customer, channel), sent on the first business day on or after ``as_of``, lists every overdue
+  item of the customer with its own stage, and uses the template of the highest step advancing in it.
+
+Everything here is pure: ``as_of`` and the calendar are passed in, nothing reads the clock or a database. Stored
+state (levels, last contact, holds) comes in as plain values; the storage layer puts unique constraints on the
+keys of the plan (``PlannedAction.key``, ``PlannedLine.key``) so that a plan stored twice sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from operator import attrgetter
+from typing import Protocol
+
+from .businessdays import FRANCE
+from .i18n import _, gettext_noop
+
+ZERO = Decimal("0.00")
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    LETTER = "letter"
+    REGISTERED_LETTER = "registered_letter"
+    CALL_TASK = "call_task"
+    INTERNAL_TASK = "internal_task"
+
+    @property
+    def label(self) -> str:
+        return _(_CHANNEL_LABELS[self])
+
+    @property
+    def reaches_customer(self) -> bool:
+        """Whether a step on this channel is a contact with the customer (and so waits for the customer's minimum
+        gap, and counts as the customer's last contact once done). Internal tasks are not."""
+        return self is not Channel.INTERNAL_TASK
+
+
+_CHANNEL_RANK = {channel: rank for rank, channel in enumerate(Channel)}
+_CHANNEL_LABELS = {
+    Channel.EMAIL: gettext_noop("E-mail"),
+    Channel.LETTER: gettext_noop("Letter"),
+    Channel.REGISTERED_LETTER: gettext_noop("Registered letter"),
+    Channel.CALL_TASK: gettext_noop("Phone call"),
+    Channel.INTERNAL_TASK: gettext_noop("Internal task"),
+}
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be planned with (duplicate step keys, offsets out of order...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One rung of the ladder. ``offset_days`` counts from the due date (negative: before it). ``min_open_amount``
+    is compared with each item's open amount. ``min_gap_days`` is the least number of days since the item's
+    previous step and since the customer's last contact. ``deadline_days`` is the payment deadline the message
+    gives (a formal notice's 15 days), counted in calendar days from the send date."""
+
+    key: str
+    offset_days: int
+    channel: Channel
+    template: str
+    min_open_amount: Decimal = ZERO
+    needs_approval: bool = False
+    min_gap_days: int = 0
+    enabled: bool = True
+    deadline_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """An ordered escalation ladder. Levels are positions in ``steps``: level ``n`` means ``steps[n - 1]`` is the
+    last step done (0: none), whether or not other steps are enabled."""
+
+    key: str
+    name: str
+    steps: tuple[Step, ...]
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            raise PolicyError(_("a policy needs a key"))
+        seen: set[str] = set()
+        previous: Step | None = None
+        for step in self.steps:
+            where = {"policy": self.key, "step": step.key}
+            if not step.key:
+                raise PolicyError(_("policy %(policy)s: a step has no key") % where)
+            if step.key in seen:
+                raise PolicyError(_("policy %(policy)s: step %(step)s appears twice") % where)
+            seen.add(step.key)
+            if not step.template:
+                raise PolicyError(_("policy %(policy)s, step %(step)s: no template") % where)
+            if step.min_open_amount < 0:
+                raise PolicyError(_("policy %(policy)s, step %(step)s: the minimum amount is negative") % where)
+            if step.min_gap_days < 0:
+                raise PolicyError(_("policy %(policy)s, step %(step)s: the minimum gap is negative") % where)
+            if step.deadline_days is not None and step.deadline_days < 1:
+                raise PolicyError(_("policy %(policy)s, step %(step)s: the deadline must be at least a day") % where)
+            if step.enabled:
+                if previous is not None and step.offset_days <= previous.offset_days:
+                    raise PolicyError(
+                        _(
+                            "policy %(policy)s, step %(step)s: %(days)s days is not after the previous enabled step "
+                            "%(previous)s (%(previous_days)s days)"
+                        )
+                        % {
+                            **where,
+                            "days": step.offset_days,
+                            "previous": previous.key,
+                            "previous_days": previous.offset_days,
+                        }
+                    )
+                previous = step
+
+    @property
+    def enabled_steps(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.enabled)
+
+    def step(self, key: str) -> Step:
+        for s in self.steps:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+    def level_of(self, key: str) -> int | None:
+        """The level an item is at once step ``key`` is done (its position + 1), None when the policy has no such
+        step (the policy was edited since): for the storage layer, which records step keys."""
+        for i, s in enumerate(self.steps):
+            if s.key == key:
+                return i + 1
+        return None
+
+
+class HoldKind(StrEnum):
+    """Why collection is paused. Listed by precedence: when several holds apply to an item, the first shows."""
+
+    INSOLVENCY = "insolvency"
+    DISPUTE = "dispute"
+    PAYMENT_PLAN = "payment_plan"
+    PROMISE = "promise"
+    ALREADY_PAID = "already_paid"
+    UNMATCHED_PAYMENT = "unmatched_payment"
+    MANUAL = "manual"
+
+    @property
+    def label(self) -> str:
+        return _(_HOLD_LABELS[self])
+
+
+_HOLD_LABELS = {
+    HoldKind.INSOLVENCY: gettext_noop("Insolvency proceedings"),
+    HoldKind.DISPUTE: gettext_noop("Dispute"),
+    HoldKind.PAYMENT_PLAN: gettext_noop("Payment plan"),
+    HoldKind.PROMISE: gettext_noop("Promise to pay"),
+    HoldKind.ALREADY_PAID: gettext_noop("Declared already paid"),
+    HoldKind.UNMATCHED_PAYMENT: gettext_noop("Unmatched payment"),
+    HoldKind.MANUAL: gettext_noop("Paused"),
+}
+_HOLD_RANK = {kind: rank for rank, kind in enumerate(HoldKind)}
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A pause of collection: on one invoice when ``invoice_id`` is given, else on the whole customer.
+
+    Both ends are inclusive: the hold is active on ``starts_on``, and on ``ends_on`` too (its last day); collection
+    resumes the day after ``ends_on``. ``ends_on`` None: until lifted."""
+
+    kind: HoldKind
+    starts_on: date
+    ends_on: date | None = None
+    invoice_id: int | None = None
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.ends_on is not None and self.ends_on < self.starts_on:
+            raise ValueError(
+                _("a hold cannot end (%(ends_on)s) before it starts (%(starts_on)s)")
+                % {"ends_on": self.ends_on.isoformat(), "starts_on": self.starts_on.isoformat()}
+            )
+
+    def active_on(self, d: date) -> bool:
+        return self.starts_on <= d and (self.ends_on is None or d <= self.ends_on)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    """An open invoice as stored: ``level`` is the position + 1 in the customer's policy of the last step done for
+    it (0: none yet), ``last_step_on`` the day that step was done (sent, or planned to be sent)."""
+
+    invoice_id: int
+    customer_id: int
+    number: str
+    due_on: date
+    open_amount: Decimal
+    currency: str = "EUR"
+    level: int = 0
+    last_step_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerInput:
+    """What planning needs to know about a customer. ``unapplied`` is the unallocated payments and credit notes by
+    currency (a credit in euros never covers an invoice in dollars); ``last_contact_on`` is the day of the last
+    step done on a channel that reaches the customer (not internal tasks)."""
+
+    customer_id: int
+    policy: Policy
+    unapplied: Mapping[str, Decimal] = field(default_factory=dict)
+    last_contact_on: date | None = None
+    holds: tuple[Hold, ...] = ()
+
+
+class Reason(StrEnum):
+    """Why an item does not advance, or a customer gets nothing. Listed by precedence: a customer that gets no
+    action is reported with the first reason that applies to one of its items (a hold on the whole customer
+    always comes first)."""
+
+    CREDITS_COVER = "credits_cover"
+    ON_HOLD = "on_hold"
+    GAP_NOT_REACHED = "gap_not_reached"
+    BELOW_MIN_AMOUNT = "below_min_amount"
+    NO_MORE_STEPS = "no_more_steps"
+    NOTHING_DUE = "nothing_due"
+
+    @property
+    def label(self) -> str:
+        return _(_REASON_LABELS[self])
+
+
+_REASON_LABELS = {
+    Reason.ON_HOLD: gettext_noop("On hold"),
+    Reason.CREDITS_COVER: gettext_noop("Unallocated payments and credits cover what is overdue"),
+    Reason.GAP_NOT_REACHED: gettext_noop("Contacted too recently"),
+    Reason.BELOW_MIN_AMOUNT: gettext_noop("Amount below the step's minimum"),
+    Reason.NO_MORE_STEPS: gettext_noop("Every step of the policy is done"),
+    Reason.NOTHING_DUE: gettext_noop("Nothing due yet"),
+}
+_REASON_RANK = {reason: rank for rank, reason in enumerate(Reason)}
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedLine:
+    """One open item as an action lists it. ``step`` is the step this run performs for the item (on this action's
+    channel or another one), ``new_level`` its level once done; both None when the item does not advance, and then
+    ``reason`` says why. ``reached`` is the key of the last step already done (None: none yet).
+    ``days_overdue`` is negative for an item not yet due (a courtesy reminder)."""
+
+    invoice_id: int
+    number: str
+    due_on: date
+    open_amount: Decimal
+    currency: str
+    days_overdue: int
+    level: int
+    reached: str | None
+    step: Step | None
+    new_level: int | None
+    reason: Reason | None
+    hold: HoldKind | None
+
+    @property
+    def stage(self) -> str | None:
+        """The step the item stands at once this run is done."""
+        return self.step.key if self.step is not None else self.reached
+
+    @property
+    def key(self) -> tuple[int, str] | None:
+        """``(invoice_id, step_key)``: unique in storage, so a step is done once per item."""
+        return (self.invoice_id, self.step.key) if self.step is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAction:
+    """One message or task for one customer on one channel. ``lines`` lists every overdue item of the customer
+    (and the not-yet-due items a courtesy step is about), in due-date order; the items this action advances are
+    ``advancing``. ``step`` is the highest of their steps: its template and tone are the action's."""
+
+    customer_id: int
+    policy_key: str
+    channel: Channel
+    send_on: date
+    step: Step
+    needs_approval: bool
+    deadline_on: date | None
+    lines: tuple[PlannedLine, ...]
+    unapplied: Mapping[str, Decimal]
+
+    @property
+    def key(self) -> tuple[int, date, Channel]:
+        """``(customer_id, send_on, channel)``: unique in storage, so a customer gets one action per channel a day."""
+        return (self.customer_id, self.send_on, self.channel)
+
+    @property
+    def template(self) -> str:
+        return self.step.template
+
+    @property
+    def advancing(self) -> tuple[PlannedLine, ...]:
+        return tuple(ln for ln in self.lines if ln.step is not None and ln.step.channel == self.channel)
+
+    @property
+    def line_keys(self) -> tuple[tuple[int, str], ...]:
+        return tuple((ln.invoice_id, ln.step.key) for ln in self.advancing if ln.step is not None)
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        """Open amount of the listed lines by currency (what the message asks for, before unallocated credits)."""
+        out: dict[str, Decimal] = {}
+        for ln in self.lines:
+            out[ln.currency] = out.get(ln.currency, ZERO) + ln.open_amount
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A customer with open items that gets no action, and why. ``detail`` names what the reason is about,
+    comma-separated and never translated: the hold kinds (``on_hold``), the currencies (``credits_cover``) or the
+    step keys (other reasons). ``next_on`` is the earliest day something may become due if nothing else changes
+    (None: not before a person acts, e.g. a hold without an end or an amount below the minimum)."""
+
+    customer_id: int
+    reason: Reason
+    detail: str = ""
+    next_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerPlan:
+    customer_id: int
+    actions: tuple[PlannedAction, ...]
+    skip: Skip | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    as_of: date
+    send_on: date
+    actions: list[PlannedAction]
+    skipped: list[Skip]
+
+    def summary(self) -> dict[str, int]:
+        """Counts for the run's report: actions, actions per channel, actions needing approval, items advancing,
+        customers skipped, and customers skipped per reason (``skipped_on_hold``...)."""
+        out: dict[str, int] = {"actions": len(self.actions)}
+        out.update({channel.value: 0 for channel in Channel})
+        out.update(needs_approval=0, lines=0, skipped=len(self.skipped))
+        out.update({f"skipped_{reason.value}": 0 for reason in Reason})
+        for action in self.actions:
+            out[action.channel.value] += 1
+            out["needs_approval"] += action.needs_approval
+            out["lines"] += len(action.advancing)
+        for skip in self.skipped:
+            out[f"skipped_{skip.reason.value}"] += 1
+        return out
+
+
+class Calendar(Protocol):
+    def next_business_day(self, d: date, /) -> date: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Ladder:
+    """A policy prepared for planning: per level, the index of the next enabled step (-1: none left)."""
+
+    policy: Policy
+    steps: tuple[Step, ...]
+    next_index: tuple[int, ...]  # indexed by level, 0..len(steps)
+    first_late: int  # first enabled step with a positive offset, -1 if none
+    offsets: tuple[int, ...]
+    gaps: tuple[int, ...]  # min_gap_days, at least 1: never two steps for an item, or two contacts, in a day
+    contacts: tuple[bool, ...]
+    minimums: tuple[Decimal, ...]
+
+    @classmethod
+    def of(cls, policy: Policy) -> _Ladder:
+        steps = policy.steps
+        n = len(steps)
+        next_index = [-1] * (n + 1)
+        following = -1
+        for i in range(n - 1, -1, -1):
+            if steps[i].enabled:
+                following = i
+            next_index[i] = following
+        first_late = next((i for i, s in enumerate(steps) if s.enabled and s.offset_days > 0), -1)
+        return cls(
+            policy,
+            steps,
+            tuple(next_index),
+            first_late,
+            tuple(s.offset_days for s in steps),
+            tuple(max(s.min_gap_days, 1) for s in steps),
+            tuple(s.channel.reaches_customer for s in steps),
+            tuple(s.min_open_amount for s in steps),
+        )
+
+
+def plan(
+    as_of: date,
+    customers: Iterable[CustomerInput],
+    items: Iterable[OpenItem],
+    *,
+    calendar: Calendar = FRANCE,
+) -> RunPlan:
+    """The whole run: every action, and every customer with open items that gets none (see ``iter_plan``)."""
+    actions: list[PlannedAction] = []
+    skipped: list[Skip] = []
+    for result in iter_plan(as_of, customers, items, calendar=calendar):
+        actions.extend(result.actions)
+        if result.skip is not None:
+            skipped.append(result.skip)
+    return RunPlan(as_of, calendar.next_business_day(as_of), actions, skipped)
+
+
+def iter_plan(
+    as_of: date,
+    customers: Iterable[CustomerInput],
+    items: Iterable[OpenItem],
+    *,
+    calendar: Calendar = FRANCE,
+) -> Iterator[CustomerPlan]:
+    """One ``CustomerPlan`` per customer that has open items, in the order of ``items``.
+
+    ``items`` must come grouped by customer (all the items of a customer one after the other, e.g. ordered by
+    customer id); only one customer's items are held at a time, so a caller that streams them from a database
+    cursor plans a million items in constant memory. A customer whose items come in two separate runs is refused
+    (``ValueError``), as is an item whose customer is not among ``customers``. Customers without open items yield
+    nothing. Items with nothing open (``open_amount <= 0``) are ignored."""
+    by_id = {c.customer_id: c for c in customers}
+    send_on = calendar.next_business_day(as_of)
+    ladders: dict[int, _Ladder] = {}
+    seen: set[int] = set()
+    for customer_id, group in itertools.groupby(items, key=attrgetter("customer_id")):
+        if customer_id in seen:
+            raise ValueError(
+                _("open items must be grouped by customer: customer %(customer)s comes twice")
+                % {"customer": customer_id}
+            )
+        seen.add(customer_id)
+        customer = by_id.get(customer_id)
+        if customer is None:
+            raise ValueError(
+                _("open items of customer %(customer)s, who is not among the customers to plan")
+                % {"customer": customer_id}
+            )
+        ladder = ladders.get(id(customer.policy))
+        if ladder is None or ladder.policy is not customer.policy:
+            ladder = ladders[id(customer.policy)] = _Ladder.of(customer.policy)
+        yield _plan_customer(as_of, send_on, customer, ladder, group, calendar)
+
+
+def plan_customer(
+    as_of: date, customer: CustomerInput, items: Iterable[OpenItem], *, calendar: Calendar = FRANCE
+) -> CustomerPlan:
+    """The plan for one customer (the run preview of a customer page); ``items`` are that customer's."""
+    items = list(items)
+    for item in items:
+        if item.customer_id != customer.customer_id:
+            raise ValueError(
+                _("invoice %(number)s belongs to customer %(other)s, not %(customer)s")
+                % {"number": item.number, "other": item.customer_id, "customer": customer.customer_id}
+            )
+    return _plan_customer(
+        as_of, calendar.next_business_day(as_of), customer, _Ladder.of(customer.policy), items, calendar
+    )
+
+
+def _plan_customer(
+    as_of: date,
+    send_on: date,
+    customer: CustomerInput,
+    ladder: _Ladder,
+    items: Iterable[OpenItem],
+    calendar: Calendar,
+) -> CustomerPlan:
+    as_ord = as_of.toordinal()
+    send_ord = send_on.toordinal()
+
+    # Holds active on as_of: the whole customer's, and each invoice's (kind shown, and last day when all end).
+    customer_holds: list[Hold] = []
+    invoice_holds: dict[int, tuple[HoldKind, int | None]] = {}
+    for hold in customer.holds:
+        if not hold.active_on(as_of):
+            continue
+        if hold.invoice_id is None:
+            customer_holds.append(hold)
+            continue
+        end = hold.ends_on.toordinal() if hold.ends_on is not None else None
+        known = invoice_holds.get(hold.invoice_id)
+        if known is not None:
+            kind = min(known[0], hold.kind, key=_HOLD_RANK.__getitem__)
+            end = None if end is None or known[1] is None else max(end, known[1])
+            invoice_holds[hold.invoice_id] = (kind, end)
+        else:
+            invoice_holds[hold.invoice_id] = (hold.kind, end)
+
+    contact_ord = customer.last_contact_on.toordinal() if customer.last_contact_on is not None else None
+    next_index = ladder.next_index
+    offsets, gaps, contacts, minimums = ladder.offsets, ladder.gaps, ladder.contacts, ladder.minimums
+    levels = len(next_index)
+
+    # First pass: each item's candidate step and whether it advances; reason and earliest date when not.
+    # Entries: (item, due_ord, step index or -1, reason or None when advancing, next_ord or None)
+    evaluated: list[tuple[OpenItem, int, int, Reason | None, int | None]] = []
+    any_advancing = False
+    for item in items:
+        if item.open_amount <= 0:
+            continue
+        level = item.level
+        due_ord = item.due_on.toordinal()
+        if level == 0 and send_ord > due_ord:
+            index = ladder.first_late
+        elif 0 <= level < levels:
+            index = next_index[level]
+        elif level < 0:
+            raise ValueError(
+                _("invoice %(number)s: level %(level)s is not a level") % {"number": item.number, "level": level}
+            )
+        else:
+            index = -1
+        if index < 0:
+            evaluated.append((item, due_ord, -1, Reason.NO_MORE_STEPS, None))
+            continue
+        earliest = due_ord + offsets[index]
+        reason: Reason | None = None  # None: advances
+        if earliest > as_ord:
+            reason = Reason.NOTHING_DUE
+        if level > 0 and item.last_step_on is not None:
+            gap_end = item.last_step_on.toordinal() + gaps[index]
+            if gap_end > earliest:
+                earliest = gap_end
+                if gap_end > as_ord and reason is None:
+                    reason = Reason.GAP_NOT_REACHED
+        if contact_ord is not None and contacts[index]:
+            gap_end = contact_ord + gaps[index]
+            if gap_end > earliest:
+                earliest = gap_end
+                if gap_end > as_ord and reason is None:
+                    reason = Reason.GAP_NOT_REACHED
+        next_ord: int | None = earliest
+        if invoice_holds:
+            held = invoice_holds.get(item.invoice_id)
+            if held is not None:
+                reason = Reason.ON_HOLD
+                next_ord = None if held[1] is None else max(earliest, held[1] + 1)
+        if item.open_amount < minimums[index]:
+            if reason is None or reason is Reason.GAP_NOT_REACHED or reason is Reason.NOTHING_DUE:
+                reason = Reason.BELOW_MIN_AMOUNT
+            next_ord = None
+        if reason is None:
+            any_advancing = True
+        evaluated.append((item, due_ord, index, reason, next_ord))
+
+    if not evaluated:
+        return CustomerPlan(customer.customer_id, (), None)
+
+    # Unallocated payments and credits that cover what is asked in a currency stop that currency's items.
+    covered: set[str] = set()
+    if customer.unapplied and not customer_holds:
+        asked: dict[str, Decimal] = {}
+        for item, due_ord, _index, reason, _next in evaluated:
+            if reason is not Reason.ON_HOLD and (due_ord < as_ord or reason is None):
+                asked[item.currency] = asked.get(item.currency, ZERO) + item.open_amount
+        covered = {cur for cur, amount in asked.items() if customer.unapplied.get(cur, ZERO) >= amount > 0}
+        if covered:
+            any_advancing = False
+            for i, (item, due_ord, index, reason, _next) in enumerate(evaluated):
+                if item.currency in covered and reason is not Reason.ON_HOLD:
+                    evaluated[i] = (item, due_ord, index, Reason.CREDITS_COVER, None)
+                elif reason is None:
+                    any_advancing = True
+
+    if customer_holds or not any_advancing:
+        skip = _skip(customer.customer_id, customer_holds, invoice_holds, evaluated, ladder, covered)
+        return CustomerPlan(customer.customer_id, (), skip)
+    actions = _actions(as_ord, send_on, customer, ladder, invoice_holds, evaluated, calendar)
+    return CustomerPlan(customer.customer_id, actions, None)
+
+
+def _skip(
+    customer_id: int,
+    customer_holds: Sequence[Hold],
+    invoice_holds: Mapping[int, tuple[HoldKind, int | None]],
+    evaluated: Sequence[tuple[OpenItem, int, int, Reason | None, int | None]],
+    ladder: _Ladder,
+    covered: set[str],
+) -> Skip:
+    """The one reason a customer with open items gets nothing, and the earliest day that may change."""
+    next_dates = [entry[4] for entry in evaluated if entry[4] is not None]
+    next_ord = min(next_dates) if next_dates else None
+    if customer_holds:
+        kinds = sorted({h.kind for h in customer_holds}, key=_HOLD_RANK.__getitem__)
+        if next_ord is not None:
+            for h in customer_holds:
+                if h.ends_on is None:
+                    next_ord = None
+                    break
+                next_ord = max(next_ord, h.ends_on.toordinal() + 1)
+        return Skip(customer_id, Reason.ON_HOLD, ",".join(kind.value for kind in kinds), _from_ordinal(next_ord))
+    reason = min((entry[3] for entry in evaluated if entry[3] is not None), key=_REASON_RANK.__getitem__)
+    if reason is Reason.CREDITS_COVER:
+        detail = ",".join(sorted(covered))
+    elif reason is Reason.ON_HOLD:
+        held = {invoice_holds[e[0].invoice_id][0] for e in evaluated if e[3] is Reason.ON_HOLD}
+        detail = ",".join(kind.value for kind in sorted(held, key=_HOLD_RANK.__getitem__))
+    elif reason is Reason.NO_MORE_STEPS:
+        detail = ""
+    else:
+        keys = {ladder.steps[e[2]].key for e in evaluated if e[3] is reason and e[2] >= 0}
+        detail = ",".join(sorted(keys, key=lambda k: ladder.policy.level_of(k) or 0))
+    return Skip(customer_id, reason, detail, _from_ordinal(next_ord))
+
+
+def _actions(
+    as_ord: int,
+    send_on: date,
+    customer: CustomerInput,
+    ladder: _Ladder,
+    invoice_holds: Mapping[int, tuple[HoldKind, int | None]],
+    evaluated: Sequence[tuple[OpenItem, int, int, Reason | None, int | None]],
+    calendar: Calendar,
+) -> tuple[PlannedAction, ...]:
+    steps = ladder.steps
+    lines: list[PlannedLine] = []
+    top: dict[Channel, int] = {}
+    approval: dict[Channel, bool] = {}
+    for item, due_ord, index, reason, _next in evaluated:
+        advancing = reason is None
+        if not advancing and due_ord >= as_ord:
+            continue  # not overdue and not advancing: not listed
+        level = item.level
+        step = steps[index] if advancing else None
+        if step is not None:
+            channel = step.channel
+            if top.get(channel, -1) < index:
+                top[channel] = index
+            approval[channel] = approval.get(channel, False) or step.needs_approval
+        hold = invoice_holds[item.invoice_id][0] if reason is Reason.ON_HOLD else None
+        lines.append(
+            PlannedLine(
+                item.invoice_id,
+                item.number,
+                item.due_on,
+                item.open_amount,
+                item.currency,
+                as_ord - due_ord,
+                level,
+                steps[level - 1].key if 0 < level <= len(steps) else None,
+                step,
+                index + 1 if advancing else None,
+                reason,
+                hold,
+            )
+        )
+    lines.sort(key=lambda ln: (ln.due_on, ln.number, ln.invoice_id))
+    listed = tuple(lines)
+    actions = []
+    for channel in sorted(top, key=_CHANNEL_RANK.__getitem__) if len(top) > 1 else top:
+        step = steps[top[channel]]
+        deadline_on = None
+        if step.deadline_days is not None:
+            deadline_on = calendar.next_business_day(send_on + timedelta(days=step.deadline_days))
+        actions.append(
+            PlannedAction(
+                customer.customer_id,
+                ladder.policy.key,
+                channel,
+                send_on,
+                step,
+                approval[channel],
+                deadline_on,
+                listed,
+                customer.unapplied,
+            )
+        )
+    return tuple(actions)
+
+
+def _from_ordinal(ordinal: int | None) -> date | None:
+    return date.fromordinal(ordinal) if ordinal is not None else None
