@@ -8,9 +8,11 @@ are in ``docs/collections.md``; in short:
 - an item's next step is the first enabled step after its ``level`` (the steps already done); an item first seen
   when already late (level 0, its due date passed by the send date) starts at the first enabled step with a
   positive offset, never at a pre-due courtesy step and never further on;
-- that step is due when ``as_of >= due_on + offset_days``, the open amount is at least the step's minimum, at
-  least ``min_gap_days`` (and at least one day) have passed since the item's last step, and, for steps that reach
-  the customer (every channel but internal tasks), since the customer was last contacted;
+- that step is due when ``as_of >= due_on + offset_days``, the open amount is at least the step's minimum, and at
+  least ``min_gap_days`` (and at least one day) have passed since the item's last step;
+- a customer is contacted (every channel but internal tasks) only when at least one of its due steps finds
+  ``min_gap_days`` (and at least one day) passed since the customer's last contact; the other due steps then go
+  along in the same contact, whatever their own gap;
 - an item on hold, or of a customer on hold, gets no step; an item in a currency whose overdue amount the
   customer's unallocated payments and credits cover gets no step either;
 - one action per (customer, channel), sent on the first business day on or after ``as_of``, lists every overdue
@@ -258,6 +260,7 @@ _REASON_LABELS = {
     Reason.NOTHING_DUE: gettext_noop("Nothing due yet"),
 }
 _REASON_RANK = {reason: rank for rank, reason in enumerate(Reason)}
+_LINE_ORDER = attrgetter("due_on", "number", "invoice_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,10 +329,20 @@ class PlannedAction:
 
     @property
     def totals(self) -> dict[str, Decimal]:
-        """Open amount of the listed lines by currency (what the message asks for, before unallocated credits)."""
+        """Open amount of every listed line by currency."""
         out: dict[str, Decimal] = {}
         for ln in self.lines:
             out[ln.currency] = out.get(ln.currency, ZERO) + ln.open_amount
+        return out
+
+    @property
+    def asked(self) -> dict[str, Decimal]:
+        """Open amount of the listed lines not on hold, by currency: what the message asks the customer to pay,
+        before the unallocated payments and credits (``unapplied``) are taken off."""
+        out: dict[str, Decimal] = {}
+        for ln in self.lines:
+            if ln.hold is None:
+                out[ln.currency] = out.get(ln.currency, ZERO) + ln.open_amount
         return out
 
 
@@ -523,7 +536,7 @@ def _plan_customer(
     # First pass: each item's candidate step and whether it advances; reason and earliest date when not.
     # Entries: (item, due_ord, step index or -1, reason or None when advancing, next_ord or None)
     evaluated: list[tuple[OpenItem, int, int, Reason | None, int | None]] = []
-    any_advancing = False
+    waiting: list[int] = []  # positions in evaluated of items held back only by the customer's last contact
     for item in items:
         if item.open_amount <= 0:
             continue
@@ -552,12 +565,13 @@ def _plan_customer(
                 earliest = gap_end
                 if gap_end > as_ord and reason is None:
                     reason = Reason.GAP_NOT_REACHED
+        waits_for_contact = False
         if contact_ord is not None and contacts[index]:
             gap_end = contact_ord + gaps[index]
+            if gap_end > as_ord:
+                waits_for_contact = True
             if gap_end > earliest:
                 earliest = gap_end
-                if gap_end > as_ord and reason is None:
-                    reason = Reason.GAP_NOT_REACHED
         next_ord: int | None = earliest
         if invoice_holds:
             held = invoice_holds.get(item.invoice_id)
@@ -568,8 +582,9 @@ def _plan_customer(
             if reason is None or reason is Reason.GAP_NOT_REACHED or reason is Reason.NOTHING_DUE:
                 reason = Reason.BELOW_MIN_AMOUNT
             next_ord = None
-        if reason is None:
-            any_advancing = True
+        if reason is None and waits_for_contact:
+            reason = Reason.GAP_NOT_REACHED
+            waiting.append(len(evaluated))
         evaluated.append((item, due_ord, index, reason, next_ord))
 
     if not evaluated:
@@ -584,12 +599,20 @@ def _plan_customer(
                 asked[item.currency] = asked.get(item.currency, ZERO) + item.open_amount
         covered = {cur for cur, amount in asked.items() if customer.unapplied.get(cur, ZERO) >= amount > 0}
         if covered:
-            any_advancing = False
             for i, (item, due_ord, index, reason, _next) in enumerate(evaluated):
                 if item.currency in covered and reason is not Reason.ON_HOLD:
                     evaluated[i] = (item, due_ord, index, Reason.CREDITS_COVER, None)
-                elif reason is None:
-                    any_advancing = True
+
+    # One contact carries every due step: when a step that reaches the customer is due with the customer's gap
+    # respected, the steps held back only by the customer's gap (their own gap being longer) go along with it.
+    # Without this, a customer reminded every week about new invoices would never get an older invoice's firm
+    # reminder that waits for 10 days without contact.
+    if waiting and any(reason is None and contacts[index] for _i, _d, index, reason, _n in evaluated):
+        for i in waiting:
+            item, due_ord, index, reason, _next = evaluated[i]
+            if reason is Reason.GAP_NOT_REACHED:
+                evaluated[i] = (item, due_ord, index, None, None)
+    any_advancing = any(entry[3] is None for entry in evaluated)
 
     if customer_holds or not any_advancing:
         skip = _skip(customer.customer_id, customer_holds, invoice_holds, evaluated, ladder, covered)
@@ -673,7 +696,7 @@ def _actions(
                 hold,
             )
         )
-    lines.sort(key=lambda ln: (ln.due_on, ln.number, ln.invoice_id))
+    lines.sort(key=_LINE_ORDER)
     listed = tuple(lines)
     actions = []
     for channel in sorted(top, key=_CHANNEL_RANK.__getitem__) if len(top) > 1 else top:

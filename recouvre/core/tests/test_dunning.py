@@ -271,7 +271,7 @@ def test_five_overdue_invoices_at_three_stages_make_one_email_and_one_letter_lis
     ]
     assert email.line_keys == ((12, "second"), (13, "first"))
     assert letter.line_keys == ((11, "third"),)
-    assert email.totals == {"EUR": Decimal("5355.75")}
+    assert email.totals == email.asked == {"EUR": Decimal("5355.75")}
     assert result.skipped == []
     assert result.summary()["actions"] == 2
     assert result.summary()["email"] == 1
@@ -375,6 +375,8 @@ def test_a_dispute_on_one_invoice_holds_that_invoice_only():
         HoldKind.DISPUTE,
     )
     assert disputed.stage is None  # shown as disputed, not advanced
+    assert action.totals == {"EUR": Decimal("1200.00")}
+    assert action.asked == {"EUR": Decimal("300.00")}  # the disputed invoice is not asked for
 
 
 def test_a_customer_hold_blocks_every_invoice():
@@ -453,6 +455,47 @@ def test_never_two_contacts_with_a_customer_the_same_day():
     result = run(day(5), [contacted], items)
     assert result.skipped == [Skip(1, Reason.GAP_NOT_REACHED, "first", day(6))]
     assert steps_planned(run(day(6), [contacted], items)) == [(2, "first")]
+
+
+def test_one_contact_carries_every_due_step_held_back_only_by_the_customer_gap():
+    # Invoice 1 had its reminder 12 days ago; invoice 3's reminder went out 7 days ago (and it was paid since).
+    # On its own, invoice 1's firm reminder waits 10 days after that contact: until +3 days.
+    as_of = date(2026, 3, 25)  # a Wednesday
+    older = invoice(1, as_of - timedelta(days=20), "640.00", level=2, last_step_on=as_of - timedelta(days=12))
+    contacted = customer(policy=FRENCH_DEFAULT, last_contact_on=as_of - timedelta(days=7))
+    alone = run(as_of, [contacted], [older])
+    assert alone.skipped == [Skip(1, Reason.GAP_NOT_REACHED, "firm", date(2026, 3, 28))]
+
+    # Invoice 2 reaches its reminder today (7 days after the last contact is enough for a reminder): the customer
+    # is contacted today, and invoice 1's firm reminder goes in the same e-mail.
+    newer = invoice(2, as_of - timedelta(days=7), "95.00")
+    (action,) = run(as_of, [contacted], [older, newer]).actions
+    assert action.template == "firm"
+    assert action.line_keys == ((1, "firm"), (2, "reminder"))
+
+
+def test_a_customer_reminded_every_week_still_gets_each_invoice_s_next_steps():
+    # A new invoice falls due every Monday; the weekly reminders must not hold back the older invoices' firm
+    # reminders (10 days without contact) forever.
+    due = date(2026, 3, 2)
+    ledger = [invoice(k, due + timedelta(days=7 * (k - 1)), "100.00") for k in range(1, 7)]
+    customers: list[CustomerInput] = [customer(policy=FRENCH_DEFAULT)]
+    items: list[OpenItem] = []
+    sent: list[tuple[date, tuple[tuple[int, str], ...]]] = []
+    for n in range(0, 42):
+        today = due + timedelta(days=n)
+        items += [i for i in ledger if i.due_on == today]
+        result = run(today, customers, items)
+        sent += [(a.send_on, a.line_keys) for a in result.actions]
+        customers, items = record(result, customers, items)
+    assert sent == [
+        (date(2026, 3, 9), ((1, "reminder"),)),
+        (date(2026, 3, 16), ((2, "reminder"),)),
+        (date(2026, 3, 23), ((1, "firm"), (3, "reminder"))),  # +21 for invoice 1, with invoice 3's reminder
+        (date(2026, 3, 30), ((2, "firm"), (4, "reminder"))),
+        (date(2026, 4, 7), ((3, "firm"), (5, "reminder"))),  # Easter Monday: on Tuesday
+        (date(2026, 4, 7), ((1, "formal_notice"),)),  # the registered letter, the same day
+    ]
 
 
 def test_internal_tasks_do_not_wait_for_the_customer_gap():
@@ -631,6 +674,18 @@ def test_levels_go_up_one_step_at_a_time_never_while_on_hold(situation):
         assert as_of >= item.due_on + timedelta(days=line.step.offset_days)  # type: ignore[union-attr]
         assert action.send_on == result.send_on >= as_of
         assert FRANCE.is_business_day(action.send_on)
+    # A customer is contacted only when one of the steps reaching it respects its own gap since the last contact.
+    for action in result.actions:
+        last = by_customer[action.customer_id].last_contact_on
+        if action.channel.reaches_customer and last is not None:
+            assert as_of > last
+            assert any(
+                line.step.channel.reaches_customer and as_of >= last + timedelta(days=line.step.min_gap_days)
+                for a in result.actions
+                if a.customer_id == action.customer_id
+                for line in a.advancing
+                if line.step is not None
+            )
     assert len({a.key for a in result.actions}) == len(result.actions)
     # Every customer with open items is either contacted or skipped, never both.
     contacted = {a.customer_id for a in result.actions}
