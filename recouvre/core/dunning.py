@@ -240,8 +240,8 @@ class Reason(StrEnum):
     always comes first)."""
 
     CREDITS_COVER = "credits_cover"
-    ON_HOLD = "on_hold"
     GAP_NOT_REACHED = "gap_not_reached"
+    ON_HOLD = "on_hold"
     BELOW_MIN_AMOUNT = "below_min_amount"
     NO_MORE_STEPS = "no_more_steps"
     NOTHING_DUE = "nothing_due"

@@ -428,6 +428,13 @@ def test_an_invoice_hold_is_reported_when_the_customer_gets_nothing():
     assert result.skipped == [Skip(1, Reason.ON_HOLD, "promise", day(8))]  # invoice 2 reaches +5 on day 8
 
 
+def test_a_customer_waiting_for_its_gap_is_reported_so_even_with_an_invoice_on_hold():
+    items = [invoice(1), invoice(2)]
+    dispute = Hold(HoldKind.DISPUTE, day(1), None, invoice_id=1)
+    result = run(day(5), [customer(holds=(dispute,), last_contact_on=day(5))], items)
+    assert result.skipped == [Skip(1, Reason.GAP_NOT_REACHED, "first", day(6))]  # invoice 2 goes out tomorrow
+
+
 def test_several_holds_on_one_invoice_show_the_weightiest_and_last_until_the_last_ends():
     holds = (
         Hold(HoldKind.PROMISE, day(1), day(10), invoice_id=1),
