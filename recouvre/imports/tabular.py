@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import batched
-from operator import attrgetter, itemgetter
 from typing import Any
 
 from django.db import connection
@@ -183,6 +182,8 @@ class KnownCustomer:
     ref: str
     name: str
     terms: PaymentTerms | None
+    named: bool = False  # named by a line of the file (the invoices import's summaries follow the file's order)
+    created: int = 0  # invoices the file creates for it
 
 
 def load_customers(organization: Organization) -> dict[str, KnownCustomer]:
@@ -550,8 +551,6 @@ class InvoiceImporter:
         creates: list[tuple[InvoiceRecord, KnownCustomer, date, str]] = []
         updates: list[tuple[StoredInvoice, dict[str, Any]]] = []
         per_customer = plan.per_customer
-        for ref in dict.fromkeys(map(attrgetter("customer_ref"), records)):
-            per_customer[ref] = Counter()  # the customers' summaries come in the order the file names them
         errors = plan.errors
         known, existing_get = resolver.known, existing.get
         computed: dict[tuple[PaymentTerms, date], date] = {}
@@ -563,6 +562,9 @@ class InvoiceImporter:
                 customer = known.get(rec.customer_ref) or resolver.get(rec.line, rec.customer_ref, rec.customer_name)
                 if customer is None:
                     continue
+                if not customer.named:  # the customers' summaries come in the order the file names them
+                    customer.named = True
+                    per_customer[customer.ref] = Counter()
                 stored = existing_get(rec.number)
                 if stored is None:
                     due_on = rec.due_on
@@ -577,10 +579,11 @@ class InvoiceImporter:
                         if due_on is None:
                             due_on = computed[(terms, rec.issued_on)] = terms.due_on(rec.issued_on)
                     creates.append((rec, customer, due_on, rec.currency or default_currency))
+                    customer.created += 1
                     continue
                 self._compare(rec, customer, stored, rec.currency or default_currency, plan, updates, resolver)
-        for ref, count in Counter(map(attrgetter("ref"), map(itemgetter(1), creates))).items():
-            per_customer[ref]["created"] += count
+        for ref, counts in per_customer.items():
+            counts["created"] = known[ref].created
         if creates:
             result.count("invoices", "created", len(creates))
         if updates:
