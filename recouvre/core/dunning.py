@@ -595,7 +595,10 @@ def _plan_customer(
     if customer.unapplied and not customer_holds:
         asked: dict[str, Decimal] = {}
         for item, due_ord, _index, reason, _next in evaluated:
-            if reason is not Reason.ON_HOLD and (due_ord < as_ord or reason is None):
+            # overdue and not on hold, or not yet due with a courtesy step reached
+            if reason is not Reason.ON_HOLD and (
+                due_ord < as_ord or reason is None or reason is Reason.GAP_NOT_REACHED
+            ):
                 asked[item.currency] = asked.get(item.currency, ZERO) + item.open_amount
         covered = {cur for cur, amount in asked.items() if customer.unapplied.get(cur, ZERO) >= amount > 0}
         if covered:
