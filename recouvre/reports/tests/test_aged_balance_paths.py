@@ -94,10 +94,10 @@ def test_selected_customers_and_an_empty_selection(book, org):
 def test_a_small_organization_beside_a_big_one(book, org, other_org, monkeypatch):
     """On SQLite the table is scanned for an organization holding most of it and an index is used for a small
     one; the figures are the same either way and never mix organizations."""
-    assert selectors._scan_invoices(other_org) is False
+    assert selectors._scan_tables(other_org) is False
     (line,) = aged_balance(other_org, AS_OF).lines
     assert (line.ref, line.total) == ("411C00", Decimal("5.00"))
     default = aged_balance(org, AS_OF).as_dict()
-    monkeypatch.setattr(selectors, "_scan_invoices", lambda organization: False)
+    monkeypatch.setattr(selectors, "_scan_tables", lambda organization: False)
     assert aged_balance(org, AS_OF).as_dict() == default
     assert len(default["customers"]) == 13
