@@ -280,7 +280,10 @@ class RowReader:
         self.errors: list[RowError] = []
         self._dates: dict[str, date | str] = {}
         self._currencies: dict[str, str | None] = {}
-        self._seen: dict[str, int] = {}
+        self._seen: dict[str, int] = {}  # natural key -> its line, for the lines read one by one
+        self._batched: set[str] = set()  # invoice numbers of the batches read whole
+        self._batches: list[tuple[Sequence[str], Sequence[int]]] = []  # their numbers and lines
+        self._batched_lines: dict[str, int] | None = None  # number -> line, worked out when a number comes again
         self._occurrences: dict[tuple[str, ...], int] = {}
         self._row = {"customers": self._customer, "invoices": self._invoice, "payments": self._payment}[kind]
         self._cols = [(f, i, columns.headers[f]) for f, i in columns.indexes.items()]
@@ -358,7 +361,7 @@ class RowReader:
         i_cur, i_name = idx.get("currency"), idx.get("customer_name")
         needed = max(idx.values())
         width = self.width
-        dates, currencies, seen = self._dates, self._currencies, self._seen
+        dates, currencies, seen, batched = self._dates, self._currencies, self._seen, self._batched
         max_num, max_ref, max_name = (
             field_spec("invoices", f).max_length or 0 for f in ("number", "customer_ref", "customer_name")
         )
@@ -407,7 +410,10 @@ class RowReader:
             numbers, refs = texts(i_num), texts(i_ref)
             if not all(numbers) or not all(refs) or max(map(len, numbers)) > max_num or max(map(len, refs)) > max_ref:
                 return None
-            if len(set(numbers)) != count or not seen.keys().isdisjoint(numbers):
+            distinct_numbers = set(numbers)
+            if len(distinct_numbers) != count or not (
+                batched.isdisjoint(distinct_numbers) and seen.keys().isdisjoint(distinct_numbers)
+            ):
                 return None
             names: Iterable[str | None] = repeat(None)
             if i_name is not None:
@@ -470,7 +476,10 @@ class RowReader:
                     names,
                 ),
             )
-            seen.update(zip(numbers, lines, strict=True))
+            batched.update(distinct_numbers)
+            self._batches.append((numbers, lines))
+            if self._batched_lines is not None:
+                self._batched_lines.update(zip(numbers, lines, strict=True))
             return records
 
         return read
@@ -486,7 +495,7 @@ class RowReader:
         i_cur, i_name = idx.get("currency"), idx.get("customer_name")
         if i_tot is None:
             return lambda line, cells: None
-        dates, currencies, seen = self._dates, self._currencies, self._seen
+        dates, currencies, seen, batched = self._dates, self._currencies, self._seen, self._batched
         plain, cent, dec = _PLAIN_AMOUNT.fullmatch, CENT, Decimal
         max_num, max_ref, max_name = (
             field_spec("invoices", f).max_length or 0 for f in ("number", "customer_ref", "customer_name")
@@ -518,6 +527,7 @@ class RowReader:
                 or len(ref) > max_ref
                 or len(name) > max_name
                 or number in seen
+                or number in batched
                 or total is None
                 or not total
                 or not isinstance(issued_on, date)
@@ -587,8 +597,12 @@ class RowReader:
 
     def _duplicate(self, line: int, fname: str, key: str, what: str, value: str) -> bool:
         """``what`` is a marked message naming ``value`` (``_THE_INVOICE``...), translated only when refused."""
-        first = self._seen.setdefault(key, line)
-        if first != line:
+        first = self._seen.get(key)
+        if first is None and key in self._batched:
+            first = self._batched_line(key)
+        if first is None:
+            self._seen[key] = line
+        elif first != line:
             self._error(
                 line,
                 fname,
@@ -597,6 +611,14 @@ class RowReader:
             )
             return True
         return False
+
+    def _batched_line(self, number: str) -> int:
+        """The line of an invoice number read in a batch (the lines of all of them, worked out the first time)."""
+        if self._batched_lines is None:
+            self._batched_lines = {}
+            for numbers, lines in self._batches:
+                self._batched_lines.update(zip(numbers, lines, strict=True))
+        return self._batched_lines[number]
 
     # -- values
     def _amount(self, line: int, fname: str, text: str, *, allow_negative: bool = False) -> Decimal | None:

@@ -160,3 +160,16 @@ def test_an_invoice_number_repeated_in_a_later_batch_names_the_first_line(batch:
         (4, "N° facture", "the invoice F1 is also on line 2 of this file"),
         (5, "N° facture", "the invoice F2 is also on line 3 of this file"),
     ]
+
+
+def test_numbers_repeated_right_after_their_batch_name_their_first_lines(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(records_module, "QUICK_BATCH", 1)
+    row = ("411A", "12/03/2025", "", "", "", "120", "", "")
+    rows = [(2, ("F1", *row)), (3, ("F1", *row)), (4, ("F2", *row)), (5, ("F2", *row)), (6, ("F1", *row))]
+    records, errors = _read(rows, quick=True)
+    assert [r.line for r in records] == [2, 4]
+    assert [(e.line, e.message) for e in errors] == [
+        (3, "the invoice F1 is also on line 2 of this file"),
+        (5, "the invoice F2 is also on line 4 of this file"),
+        (6, "the invoice F1 is also on line 2 of this file"),
+    ]
