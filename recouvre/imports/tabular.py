@@ -108,7 +108,23 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-_json_text = json.JSONEncoder(default=_json_default).encode  # json.dumps' output; amounts and dates as text
+_json_encode = json.JSONEncoder(default=_json_default).encode  # json.dumps' output; amounts and dates as text
+_json_string = json.encoder.encode_basestring_ascii  # how json.dumps writes a string (ASCII, escaped)
+
+
+def _json_text(data: dict[str, Any]) -> str:
+    """``json.dumps(data)`` as Django writes it, amounts and dates as text. The flat objects of text and whole
+    numbers most import events carry are written directly, several times faster than the encoder's set-up."""
+    parts = []
+    for key, value in data.items():
+        kind = type(value)
+        if kind is str:
+            parts.append(f"{_json_string(key)}: {_json_string(value)}")
+        elif kind is int:
+            parts.append(f"{_json_string(key)}: {value}")
+        else:
+            return _json_encode(data)
+    return "{" + ", ".join(parts) + "}"
 
 
 class DatesForDb(dict[date, Any]):
@@ -202,9 +218,16 @@ def ids_by_key(model: type[Model], organization: Organization, key: str, values:
     qs = model._default_manager.filter(organization=organization)
     if not values:
         return {}
-    if len(values) > KEY_CHUNK:
+    if len(values) > KEY_CHUNK:  # text and integer columns: read straight from the cursor
         wanted = set(values)
-        return {k: pk for k, pk in qs.values_list(key, "id").iterator(chunk_size=KEY_CHUNK) if k in wanted}
+        meta = model._meta
+        sql = (
+            f"SELECT {_qn(meta.get_field(key).column)}, {_qn(meta.pk.column)} FROM {_qn(meta.db_table)} "
+            f"WHERE {_qn(meta.get_field('organization').column)} = %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [organization.pk])
+            return {k: pk for k, pk in cursor.fetchall() if k in wanted}
     return dict(qs.filter(**{f"{key}__in": values}).values_list(key, "id"))
 
 

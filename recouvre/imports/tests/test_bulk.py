@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from recouvre.imports import bulk
 from recouvre.imports.services import run_import
 from recouvre.ledger.actors import Actor
-from recouvre.ledger.models import Customer, Invoice
+from recouvre.ledger.models import Customer, Event, Invoice
 from recouvre.testing.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +112,24 @@ def test_an_import_with_the_indexes_built_after_writes_the_same_ledger(org, monk
     ]
     if connection.vendor == "sqlite":
         assert index_sql("ledger_invoice") == before
+
+
+def test_customers_created_by_an_import_are_found_again_by_their_accounts(org, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("recouvre.imports.tabular.KEY_CHUNK", 1)  # their ids read in one query over the accounts
+    result = run_import(
+        org, "invoices", FIXTURES / "invoices_en.csv", actor=Actor.system("import test"), create_customers=True
+    )
+
+    assert result.details["customers"]["created"] == 3
+    assert list(Invoice.objects.filter(organization=org).order_by("number").values_list("number", "customer__ref")) == [
+        ("F2025-001", "411ALPHA"),
+        ("F2025-002", "411ALPHA"),
+        ("F2025-003", "411BETA"),
+        ("F2025-004", "411GAMMA"),
+    ]
+    created = Event.objects.filter(organization=org, kind="customer.created")
+    assert sorted((e.customer.ref, e.data["ref"], e.data["line"]) for e in created) == [
+        ("411ALPHA", "411ALPHA", 2),
+        ("411BETA", "411BETA", 4),
+        ("411GAMMA", "411GAMMA", 5),
+    ]
