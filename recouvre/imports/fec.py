@@ -52,7 +52,7 @@ from recouvre.ledger.models import Allocation, CreditNote, Customer, Invoice, Pa
 from recouvre.ledger.services import bulk_record_events
 from recouvre.organizations.models import Organization
 
-from .bulk import gc_paused, insert_with_defaults
+from .bulk import gc_paused, indexes_rebuilt, insert_with_defaults
 
 ProgressFn = Callable[..., None]
 MAX_UNBALANCED_NOTES = 20
@@ -498,10 +498,11 @@ def _write_notes(
 
 
 def _insert(model: type[Model], fields: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert value tuples in bulk (``recouvre.imports.bulk``). ``fields`` are attribute names; every other
-    concrete column gets its model default."""
+    """Insert value tuples in bulk (``recouvre.imports.bulk``), the table's indexes built after when it receives
+    more rows than it holds. ``fields`` are attribute names; every other concrete column gets its model default."""
     if rows:
-        insert_with_defaults(model, fields, rows)
+        with indexes_rebuilt(model, len(rows)):
+            insert_with_defaults(model, fields, rows)
 
 
 def _ids(model: type[Model], organization: Organization, key_field: str, prefix: str = "") -> dict[str, int]:

@@ -183,7 +183,8 @@ def _run_fec(
     except TabularError:
         facts = None  # the FEC reader reports what is wrong with the file
     try:
-        result = import_fec(organization, path, actor=actor, dry_run=dry_run, progress=progress, original_name=name)
+        with large_write_cache(facts.line_estimate or 0 if facts else 0):
+            result = import_fec(organization, path, actor=actor, dry_run=dry_run, progress=progress, original_name=name)
     except ImportRefused as exc:
         if not dry_run:
             refused = ImportResult(kind="fec", file=name, errors=exc.errors)

@@ -133,3 +133,40 @@ def test_customers_created_by_an_import_are_found_again_by_their_accounts(org, m
         ("411BETA", "411BETA", 4),
         ("411GAMMA", "411GAMMA", 5),
     ]
+
+
+def test_a_fec_imported_with_the_indexes_built_after_gives_the_same_ledger(org, other_org, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.imports.fec import import_fec
+    from recouvre.ledger.models import Allocation, Payment
+
+    def ledger(organization):  # type: ignore[no-untyped-def]
+        return (
+            sorted(
+                Invoice.objects.filter(organization=organization).values_list(
+                    "number", "customer__ref", "due_on", "total", "open_amount"
+                )
+            ),
+            sorted(
+                Payment.objects.filter(organization=organization).values_list(
+                    "source_key", "customer__ref", "amount", "unallocated_amount"
+                )
+            ),
+            sorted(
+                Allocation.objects.filter(organization=organization).values_list(
+                    "invoice__number", "payment__source_key", "credit_note__number", "amount"
+                ),
+                key=str,
+            ),
+        )
+
+    book = FIXTURES / "fec" / "book_tab_bom.txt"
+    before = index_sql("ledger_allocation") if connection.vendor == "sqlite" else set()
+    import_fec(org, book, actor=Actor.system("test"))
+    monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 1)
+    import_fec(other_org, book, actor=Actor.system("test"))
+
+    invoices, payments, allocations = ledger(other_org)
+    assert len(invoices) > 3 and len(payments) > 1 and len(allocations) > 1
+    assert (invoices, payments, allocations) == ledger(org)
+    if connection.vendor == "sqlite":
+        assert index_sql("ledger_allocation") == before
