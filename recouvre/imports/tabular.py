@@ -4,7 +4,7 @@ write the differences in bulk.
 Each importer works in two steps. ``plan(records)`` reads what exists (one query per table, into dicts),
 decides for every record whether it creates, updates or leaves a row unchanged, and collects the refusals that
 need the database (unknown customer, an invoice total below what is already settled...). ``apply(plan)``
-writes: inserts in batches of 5 000 (raw ``executemany`` for invoices, the hot path), updates with
+writes: inserts of many rows per statement (``recouvre.imports.bulk``; COPY on PostgreSQL), updates with
 ``executemany``, allocations, and the timeline events. The caller runs both in one transaction and raises
 ``ImportRefused`` before ``apply`` when the plan has errors.
 """
