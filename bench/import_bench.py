@@ -39,6 +39,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from recouvre.core.fec import FEC_COLUMNS
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/recouvre_bench"
 AS_OF = date(2026, 6, 30)  # the aged balance's date; the CSV's invoices are issued over the year before
@@ -46,26 +48,6 @@ IMPORT_GOAL = 50_000  # lines per second into SQLite
 AGING_GOAL = 2.0  # seconds for the aged balance over 1 000 000 open invoices
 CENT = Decimal("0.01")
 
-FEC_HEADER = (
-    "JournalCode",
-    "JournalLib",
-    "EcritureNum",
-    "EcritureDate",
-    "CompteNum",
-    "CompteLib",
-    "CompAuxNum",
-    "CompAuxLib",
-    "PieceRef",
-    "PieceDate",
-    "EcritureLib",
-    "Debit",
-    "Credit",
-    "EcritureLet",
-    "DateLet",
-    "ValidDate",
-    "Montantdevise",
-    "Idevise",
-)
 CSV_HEADER = (
     "N° facture",
     "Code client",
@@ -232,7 +214,7 @@ def generate_fec(path: Path, lines: int, *, seed: int = 1) -> dict[str, int]:
     journals = {"VE": "Ventes", "BQ": "Banque", "AC": "Achats"}
     written = 0
     with path.open("w", encoding="utf-8", newline="") as f:
-        f.write("\t".join(FEC_HEADER) + "\r\n")
+        f.write("\t".join(FEC_COLUMNS) + "\r\n")
         for num, e in enumerate(entries, start=1):
             d = e.day.strftime("%Y%m%d")
             head = f"{e.journal}\t{journals[e.journal]}\t{num}\t{d}\t"
