@@ -279,6 +279,44 @@ def cmd_report_aging(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from recouvre.collections.services import run_collections
+    from recouvre.ledger.actors import CLI
+    from recouvre.organizations.models import Organization
+
+    as_of = args.as_of or date.today()
+    orgs = [resolve_org(args.org)] if args.org else list(Organization.objects.order_by("slug"))
+    if not orgs:
+        raise UsageError(_("no organization yet: create one with `recouvre org create SLUG --name NAME`"))
+    results = [run_collections(org, as_of, actor=CLI, dry_run=args.dry_run) for org in orgs]
+    if args.json:
+        payloads = [r.as_dict(details=args.org is not None) for r in results]
+        emit_json(payloads[0] if args.org else payloads)
+        return EXIT_OK
+    for r in results:
+        print(
+            _(
+                "%(org)s, %(as_of)s: %(actions)d actions for %(send_on)s (%(emails)d e-mails, %(letters)d letters, "
+                "%(tasks)d tasks, %(approval)d awaiting approval); %(skipped)d customers left alone, %(held)d on hold."
+            )
+            % {
+                "org": r.organization,
+                "as_of": r.as_of.isoformat(),
+                "send_on": r.send_on.isoformat(),
+                "actions": r.actions,
+                "emails": r.emails,
+                "letters": r.letters,
+                "tasks": r.tasks,
+                "approval": r.awaiting_approval,
+                "skipped": len(r.skipped),
+                "held": r.skipped_on_hold,
+            }
+        )
+        if r.dry_run:
+            print("  " + _("dry run: nothing was stored"))
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from recouvre.demo.services import create_demo
 
@@ -416,6 +454,12 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
     fmt.add_argument("--xlsx", metavar="FILE", help="write an XLSX workbook to FILE")
+
+    sp = add("run", cmd_run, "plan and store today's collection actions (e-mails and letters are not sent yet)")
+    sp.add_argument("--as-of", type=parse_cli_date, help="the day to plan for (default: today)")
+    sp.add_argument("--org", help="organization short name (default: every organization)")
+    sp.add_argument("--dry-run", action="store_true", help="plan and report, store nothing")
+    json_flag(sp)
 
     org = sub.add_parser("org", help="organizations").add_subparsers(dest="org_command", required=True)
     sp = add("create", cmd_org_create, "create an organization", org)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "recouvre.ledger",
     "recouvre.imports",
     "recouvre.reports",
+    "recouvre.collections",
     "recouvre.web",
 ]
 

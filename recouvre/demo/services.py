@@ -12,6 +12,7 @@ from django.db.models import ProtectedError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from recouvre.collections.services import ensure_default_policies
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import (
     Allocation,
@@ -59,6 +60,7 @@ def create_demo(
             step(_("Deleting the previous demo data"))
             _delete_organization(existing)
         org = _write(data, slug, step)
+        ensure_default_policies(org)
         step(_("Creating the demo login"))
         password = _login(org)
     step(_("Done"))

@@ -23,6 +23,13 @@ _MESSAGES: dict[str, Any] = {
     "customer.insolvency": lambda: _(
         "Insolvency proceedings (%(procedure)s) opened on %(opened_on)s by %(court)s, published on %(published_on)s."
     ),
+    "collections.action_planned": lambda: _(
+        "Collection planned for %(send_on)s by %(channels)s: %(steps)s (%(invoices)s invoices advance)."
+    ),
+    "collections.hold_placed": lambda: _(
+        "Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s to %(ends_on)s: %(reason)s"
+    ),
+    "collections.hold_released": lambda: _("Collection resumed: hold (%(hold_kind)s) %(invoice)s lifted."),
     "import.summary": lambda: _(
         "Import of %(file)s (%(import_kind)s): %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
     ),

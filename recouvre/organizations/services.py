@@ -24,7 +24,11 @@ def create_organization(slug: str, name: str, *, siren: str = "", **fields: obje
             siren = validate_siren(siren)
         except IdentifierError as exc:
             raise ValidationError(str(exc)) from exc
-    return Organization.objects.create(slug=slug, name=name, siren=siren, **fields)
+    organization = Organization.objects.create(slug=slug, name=name, siren=siren, **fields)
+    from recouvre.collections.services import ensure_default_policies
+
+    ensure_default_policies(organization)
+    return organization
 
 
 @transaction.atomic

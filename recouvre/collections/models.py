@@ -1,0 +1,237 @@
+"""Collections storage: policies and their steps, per-customer settings, holds, the outbox of actions and the step
+each invoice has reached.
+
+Exactly-once is a database fact: an action is unique per (organization, customer, send date, channel) and an
+item's step per (invoice, step key), so storing the same plan twice adds nothing. The planning rules are in
+``recouvre.core.dunning`` and ``docs/collections.md``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
+from django.utils.translation import gettext_lazy as _
+
+from recouvre.core import dunning
+from recouvre.ledger.models import AMOUNT, Customer, Invoice
+from recouvre.organizations.models import Organization
+
+
+class Channel(models.TextChoices):
+    EMAIL = dunning.Channel.EMAIL.value, _("E-mail")
+    LETTER = dunning.Channel.LETTER.value, _("Letter")
+    REGISTERED_LETTER = dunning.Channel.REGISTERED_LETTER.value, _("Registered letter")
+    CALL_TASK = dunning.Channel.CALL_TASK.value, _("Phone call")
+    INTERNAL_TASK = dunning.Channel.INTERNAL_TASK.value, _("Internal task")
+
+
+class HoldKind(models.TextChoices):
+    INSOLVENCY = dunning.HoldKind.INSOLVENCY.value, _("Insolvency proceedings")
+    DISPUTE = dunning.HoldKind.DISPUTE.value, _("Dispute")
+    PAYMENT_PLAN = dunning.HoldKind.PAYMENT_PLAN.value, _("Payment plan")
+    PROMISE = dunning.HoldKind.PROMISE.value, _("Promise to pay")
+    ALREADY_PAID = dunning.HoldKind.ALREADY_PAID.value, _("Declared already paid")
+    UNMATCHED_PAYMENT = dunning.HoldKind.UNMATCHED_PAYMENT.value, _("Unmatched payment")
+    MANUAL = dunning.HoldKind.MANUAL.value, _("Paused")
+
+
+class ActionState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Policy(models.Model):
+    """A collections policy (*scénario de relance*) of an organization. ``segment``, when set, makes it the policy
+    of the customers of that segment (one per segment); a customer can be given another one."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    key = models.CharField(_("key"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    segment = models.CharField(_("default for segment"), max_length=10, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization", "key"]
+        verbose_name = _("collections policy")
+        verbose_name_plural = _("collections policies")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="policy_key_unique_per_org"),
+            models.UniqueConstraint(
+                fields=["organization", "segment"], condition=~Q(segment=""), name="policy_one_per_segment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Step(models.Model):
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="steps", db_index=False)
+    position = models.PositiveSmallIntegerField(_("position"))
+    key = models.CharField(_("key"), max_length=40)
+    offset_days = models.IntegerField(_("days from the due date"))
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    template = models.CharField(_("template"), max_length=60)
+    min_open_amount = models.DecimalField(_("minimum open amount"), default=Decimal("0.00"), **AMOUNT)
+    needs_approval = models.BooleanField(_("needs approval"), default=False)
+    min_gap_days = models.PositiveSmallIntegerField(_("minimum gap (days)"), default=0)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    deadline_days = models.PositiveSmallIntegerField(_("payment deadline (days)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["policy", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "key"], name="step_key_unique_per_policy"),
+            models.UniqueConstraint(fields=["policy", "position"], name="step_position_unique_per_policy"),
+            models.CheckConstraint(condition=Q(min_open_amount__gte=0), name="step_min_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(deadline_days__isnull=True) | Q(deadline_days__gte=1), name="step_deadline_a_day_or_more"
+            ),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="step_channel_known"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def to_core(self) -> dunning.Step:
+        return dunning.Step(
+            key=self.key,
+            offset_days=self.offset_days,
+            channel=dunning.Channel(self.channel),
+            template=self.template,
+            min_open_amount=self.min_open_amount,
+            needs_approval=self.needs_approval,
+            min_gap_days=self.min_gap_days,
+            enabled=self.enabled,
+            deadline_days=self.deadline_days,
+        )
+
+
+class CustomerCollection(models.Model):
+    """A customer's collections settings: another policy than its segment's, and the collector in charge."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="collection")
+    policy = models.ForeignKey(Policy, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    collector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
+class Hold(models.Model):
+    """A pause of collection on one invoice, or (no invoice) on the whole customer. Active from ``starts_on`` to
+    ``ends_on`` inclusive (no end: until released)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="holds")
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="holds")
+    kind = models.CharField(_("kind"), max_length=20, choices=HoldKind.choices)
+    reason = models.TextField(_("reason"), blank=True, default="")
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")), name="hold_ends_after_start"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=HoldKind.values), name="hold_kind_known"),
+            models.CheckConstraint(
+                condition=Q(released_by__isnull=True) | Q(released_at__isnull=False),
+                name="hold_released_by_when_released",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "customer"], name="hold_org_customer")]
+
+    def to_core(self) -> dunning.Hold:
+        return dunning.Hold(dunning.HoldKind(self.kind), self.starts_on, self.ends_on, self.invoice_id, self.reason)
+
+
+class Action(models.Model):
+    """The outbox: one message or task for one customer on one channel and day. ``lines`` lists the invoices as
+    the plan listed them; ``content`` and ``content_sha256`` are filled when the message is produced and sent."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="collection_actions")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    send_on = models.DateField(_("send on"))
+    state = models.CharField(_("state"), max_length=20, choices=ActionState.choices, default=ActionState.PLANNED)
+    policy_key = models.CharField(max_length=40, blank=True, default="")
+    step_key = models.CharField(max_length=40, blank=True, default="")
+    template = models.CharField(_("template"), max_length=60)
+    deadline_on = models.DateField(_("pay by"), null=True, blank=True)
+    lines = models.JSONField(default=list)
+    unapplied = models.JSONField(default=dict)
+    needs_approval = models.BooleanField(_("needs approval"), default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    content = models.TextField(blank=True, default="")
+    content_sha256 = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["send_on", "customer", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "customer", "send_on", "channel"], name="action_once_per_customer_day_channel"
+            ),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="action_channel_known"),
+            models.CheckConstraint(condition=Q(state__in=ActionState.values), name="action_state_known"),
+            models.CheckConstraint(
+                condition=Q(state=ActionState.SENT, sent_at__isnull=False)
+                | (~Q(state=ActionState.SENT) & Q(sent_at__isnull=True)),
+                name="action_sent_at_when_sent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=ActionState.AWAITING_APPROVAL) | Q(needs_approval=True),
+                name="action_awaits_approval_only_when_needed",
+            ),
+            models.CheckConstraint(
+                condition=Q(content_sha256="") | Q(Exact(Length("content_sha256"), 64)), name="action_sha256_length"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "state", "send_on"], name="action_org_state_send"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.channel} {self.send_on}"
+
+
+class ItemStep(models.Model):
+    """The step an invoice has reached: recorded when the step is planned (stored in the outbox), so a later run
+    never plans it again. ``level`` is the step's position + 1 in the policy when it was planned."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="collection_steps", db_index=False)
+    step_key = models.CharField(max_length=40)
+    level = models.PositiveSmallIntegerField()
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="item_steps")
+    planned_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "step_key"], name="item_step_once_per_invoice"),
+            models.CheckConstraint(condition=Q(level__gte=1), name="item_step_level_positive"),
+        ]

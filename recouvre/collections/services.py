@@ -1,0 +1,413 @@
+"""Writes for collections, each in one transaction, leaving events on the customers' timelines.
+
+- ``ensure_default_policies``: an organization's seeded policies (``recouvre.core.policies``).
+- ``run_collections``: plan the day with ``recouvre.core.dunning.iter_plan`` and store the actions (the outbox) and
+  the step each invoice reaches, in bulk. Rows are inserted with ``ON CONFLICT DO NOTHING`` on their unique keys
+  (customer, send date, channel) and (invoice, step), so a second run the same day, or two runs at once, store each
+  action once. Dispatch (e-mails, letters) is not done here: actions stay ``planned`` or ``awaiting_approval``.
+- ``place_hold`` / ``release_hold``: pause and resume collection of an invoice or a customer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import batched
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from recouvre.core import dunning
+from recouvre.core.businessdays import FRANCE
+from recouvre.core.policies import DEFAULT_POLICIES, SEGMENT_POLICIES
+from recouvre.ledger.actors import Actor
+from recouvre.ledger.models import Customer, Invoice
+from recouvre.ledger.services import bulk_record_events, record_event
+from recouvre.organizations.models import Organization
+
+from . import selectors
+from .models import Action, ActionState, Hold, HoldKind, ItemStep, Policy, Step
+
+ROWS_PER_INSERT = 500
+_LETTERS = {dunning.Channel.LETTER.value, dunning.Channel.REGISTERED_LETTER.value}
+_TASKS = {dunning.Channel.CALL_TASK.value, dunning.Channel.INTERNAL_TASK.value}
+
+
+# ------------------------------------------------------------------------------------------------ policies
+
+
+@transaction.atomic
+def ensure_default_policies(organization: Organization) -> list[Policy]:
+    """Create the seeded policies the organization does not have yet (by key); each becomes its segment's policy
+    unless the organization already has one for that segment. Returns the policies created."""
+    existing = set(Policy.objects.filter(organization=organization).values_list("key", flat=True))
+    taken = set(Policy.objects.filter(organization=organization).exclude(segment="").values_list("segment", flat=True))
+    segment_of = {policy.key: segment for segment, policy in SEGMENT_POLICIES.items()}
+    created = []
+    for core in DEFAULT_POLICIES:
+        if core.key in existing:
+            continue
+        segment = segment_of.get(core.key, "")
+        if segment in taken:
+            segment = ""
+        policy = Policy.objects.create(organization=organization, key=core.key, name=_(core.name), segment=segment)
+        Step.objects.bulk_create(
+            Step(
+                policy=policy,
+                position=i,
+                key=s.key,
+                offset_days=s.offset_days,
+                channel=s.channel.value,
+                template=s.template,
+                min_open_amount=s.min_open_amount,
+                needs_approval=s.needs_approval,
+                min_gap_days=s.min_gap_days,
+                enabled=s.enabled,
+                deadline_days=s.deadline_days,
+            )
+            for i, s in enumerate(core.steps, start=1)
+        )
+        created.append(policy)
+    return created
+
+
+# ------------------------------------------------------------------------------------------------ the run
+
+
+@dataclass
+class SkippedCustomer:
+    customer_id: int
+    ref: str
+    reason: str
+    detail: str
+    next_on: date | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "customer_id": self.customer_id,
+            "customer": self.ref,
+            "reason": self.reason,
+            "detail": self.detail,
+            "next_on": self.next_on.isoformat() if self.next_on else None,
+        }
+
+
+@dataclass
+class RunResult:
+    """What a run planned and stored. ``actions`` counts the actions stored by this run (planned ones on a dry
+    run); ``emails_sent`` and ``failed`` stay 0 until dispatch exists."""
+
+    organization: str
+    as_of: date
+    send_on: date
+    dry_run: bool = False
+    actions: int = 0
+    emails: int = 0
+    emails_sent: int = 0
+    letters: int = 0
+    tasks: int = 0
+    awaiting_approval: int = 0
+    failed: int = 0
+    skipped_on_hold: int = 0
+    item_steps: int = 0
+    skipped: list[SkippedCustomer] = field(default_factory=list)
+
+    def as_dict(self, *, details: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "organization": self.organization,
+            "as_of": self.as_of.isoformat(),
+            "send_on": self.send_on.isoformat(),
+            "dry_run": self.dry_run,
+            "actions": self.actions,
+            "emails_sent": self.emails_sent,
+            "letters": self.letters,
+            "tasks": self.tasks,
+            "awaiting_approval": self.awaiting_approval,
+            "failed": self.failed,
+            "skipped_on_hold": self.skipped_on_hold,
+            "emails_planned": self.emails,
+            "item_steps": self.item_steps,
+            "skipped": len(self.skipped),
+        }
+        if details:
+            out["skipped_customers"] = [s.as_dict() for s in self.skipped]
+        return out
+
+    def _count(self, channel: str, needs_approval: bool) -> None:
+        self.actions += 1
+        if channel == dunning.Channel.EMAIL.value:
+            self.emails += 1
+        elif channel in _LETTERS:
+            self.letters += 1
+        elif channel in _TASKS:
+            self.tasks += 1
+        if needs_approval:
+            self.awaiting_approval += 1
+
+
+def _line(ln: dunning.PlannedLine) -> dict[str, Any]:
+    return {
+        "invoice_id": ln.invoice_id,
+        "number": ln.number,
+        "due_on": ln.due_on.isoformat(),
+        "open_amount": str(ln.open_amount),
+        "currency": ln.currency,
+        "days_overdue": ln.days_overdue,
+        "stage": ln.stage,
+        "step": ln.step.key if ln.step is not None else None,
+        "reason": ln.reason.value if ln.reason is not None else None,
+        "hold": ln.hold.value if ln.hold is not None else None,
+    }
+
+
+def run_collections(
+    organization: Organization, as_of: date, *, actor: Actor, dry_run: bool = False, calendar: Any = FRANCE
+) -> RunResult:
+    """Plan ``organization``'s collections on ``as_of`` and store the plan in one transaction: one action per
+    customer and channel (the outbox), the step each advancing invoice reaches, and one timeline event per customer
+    contacted. Storing is insert-or-ignore on the unique keys: what is already stored is left as it is and not
+    counted. ``dry_run`` plans and counts, and writes nothing."""
+    send_on = calendar.next_business_day(as_of)
+    result = RunResult(organization.slug, as_of, send_on, dry_run)
+    with transaction.atomic():
+        inputs = selectors.planner_inputs(organization, as_of)
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        org_id = organization.pk
+        action_rows: list[tuple[Any, ...]] = []
+        steps_of: dict[tuple[int, str], list[tuple[str, int, int]]] = {}
+        for customer_plan in dunning.iter_plan(as_of, inputs.customers.values(), inputs.items, calendar=calendar):
+            if customer_plan.skip is not None:
+                skip = customer_plan.skip
+                result.skipped.append(
+                    SkippedCustomer(
+                        skip.customer_id,
+                        inputs.refs.get(skip.customer_id, ""),
+                        skip.reason.value,
+                        skip.detail,
+                        skip.next_on,
+                    )
+                )
+                if skip.reason is dunning.Reason.ON_HOLD:
+                    result.skipped_on_hold += 1
+                continue
+            lines_json: str | None = None
+            for action in customer_plan.actions:
+                channel = action.channel.value
+                if dry_run:
+                    result._count(channel, action.needs_approval)
+                    result.item_steps += len(action.advancing)
+                    continue
+                if lines_json is None:  # every action of a customer lists the same lines
+                    lines_json = json.dumps([_line(ln) for ln in action.lines])
+                action_rows.append(
+                    (
+                        org_id,
+                        action.customer_id,
+                        channel,
+                        action.send_on,
+                        (ActionState.AWAITING_APPROVAL if action.needs_approval else ActionState.PLANNED).value,
+                        action.policy_key,
+                        action.step.key,
+                        action.template,
+                        action.deadline_on,
+                        lines_json,
+                        json.dumps({cur: str(amount) for cur, amount in action.unapplied.items()}),
+                        action.needs_approval,
+                        0,
+                        "",
+                        "",
+                        "",
+                        now,
+                    )
+                )
+                steps_of[(action.customer_id, channel)] = [
+                    (ln.step.key, ln.new_level or 0, ln.invoice_id) for ln in action.advancing if ln.step is not None
+                ]
+        if dry_run:
+            return result
+        inserted = _insert_ignore(
+            Action,
+            (
+                "organization_id",
+                "customer_id",
+                "channel",
+                "send_on",
+                "state",
+                "policy_key",
+                "step_key",
+                "template",
+                "deadline_on",
+                "lines",
+                "unapplied",
+                "needs_approval",
+                "attempts",
+                "last_error",
+                "content",
+                "content_sha256",
+                "created_at",
+            ),
+            action_rows,
+            conflict=("organization_id", "customer_id", "send_on", "channel"),
+            returning=("id", "customer_id", "channel", "needs_approval"),
+            json_fields=("lines", "unapplied"),
+        )
+        del action_rows
+        item_rows = []
+        contacted: dict[int, list[tuple[str, list[str]]]] = {}
+        for action_id, customer_id, channel, needs_approval in inserted:
+            result._count(channel, bool(needs_approval))
+            keys = steps_of.get((customer_id, channel), [])
+            contacted.setdefault(customer_id, []).append((channel, [k for k, _lvl, _inv in keys]))
+            for key, level, invoice_id in keys:
+                item_rows.append((org_id, invoice_id, key, level, action_id, send_on))
+        result.item_steps = len(
+            _insert_ignore(
+                ItemStep,
+                ("organization_id", "invoice_id", "step_key", "level", "action_id", "planned_on"),
+                item_rows,
+                conflict=("invoice_id", "step_key"),
+                returning=("id",),
+            )
+        )
+        bulk_record_events(
+            organization,
+            actor,
+            (
+                (
+                    customer_id,
+                    "collections.action_planned",
+                    {
+                        "send_on": send_on,
+                        "as_of": as_of,
+                        "channels": ", ".join(sorted(c for c, _k in per)),
+                        "steps": ", ".join(k for _c, keys in per for k in keys),
+                        "invoices": len({inv for c, _k in per for _s, _l, inv in steps_of.get((customer_id, c), [])}),
+                    },
+                )
+                for customer_id, per in sorted(contacted.items())
+            ),
+        )
+    return result
+
+
+def _insert_ignore(
+    model: type[Any],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    conflict: Sequence[str],
+    returning: Sequence[str],
+    json_fields: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    """Insert ``rows`` many at a time, leaving out those whose ``conflict`` key is already stored (by an earlier or
+    a concurrent run); returns the ``returning`` columns of the rows inserted."""
+    if not rows:
+        return []
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    columns = ", ".join(qn(model._meta.get_field(f).column) for f in fields)
+    tail = f" ON CONFLICT ({', '.join(qn(model._meta.get_field(f).column) for f in conflict)}) DO NOTHING RETURNING "
+    tail += ", ".join(qn(model._meta.get_field(f).column) for f in returning)
+    postgres = connection.vendor == "postgresql"
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        cursor: Any = connection.connection.cursor()
+        marks = ["?"] * len(fields)
+    else:
+        cursor = connection.cursor()
+        marks = ["%s::jsonb" if postgres and f in json_fields else "%s" for f in fields]
+    one = "(" + ", ".join(marks) + ")"
+    limit = connection.features.max_query_params or 999
+    per = max(1, min(ROWS_PER_INSERT, limit // len(fields)))
+    out: list[tuple[Any, ...]] = []
+    try:
+        for batch in batched(rows, per):
+            sql = f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([one] * len(batch)) + tail
+            cursor.execute(sql, [v for row in batch for v in row])
+            out.extend(tuple(r) for r in cursor.fetchall())
+    finally:
+        cursor.close()
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ holds
+
+
+@transaction.atomic
+def place_hold(
+    organization: Organization,
+    customer: Customer,
+    *,
+    kind: str,
+    starts_on: date,
+    actor: Actor,
+    ends_on: date | None = None,
+    invoice: Invoice | None = None,
+    reason: str = "",
+) -> Hold:
+    """Pause collection of ``invoice`` (or of the whole ``customer`` when no invoice is given) from ``starts_on`` to
+    ``ends_on`` inclusive (no end: until released)."""
+    if customer.organization_id != organization.pk:
+        raise ValidationError(_("This customer belongs to another organization."))
+    if invoice is not None and (invoice.organization_id != organization.pk or invoice.customer_id != customer.pk):
+        raise ValidationError(
+            _("Invoice %(number)s is not an invoice of %(customer)s.")
+            % {"number": invoice.number, "customer": customer}
+        )
+    if kind not in HoldKind.values:
+        raise ValidationError(_("Unknown kind of hold: %(kind)s.") % {"kind": kind})
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError(
+            _("A hold cannot end (%(ends_on)s) before it starts (%(starts_on)s).")
+            % {"ends_on": ends_on.isoformat(), "starts_on": starts_on.isoformat()}
+        )
+    hold = Hold.objects.create(
+        organization=organization,
+        customer=customer,
+        invoice=invoice,
+        kind=kind,
+        reason=reason,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        author=actor.user,
+        author_label=actor.label,
+    )
+    record_event(
+        organization,
+        customer,
+        "collections.hold_placed",
+        actor,
+        hold=hold.pk,
+        hold_kind=kind,
+        invoice=invoice.number if invoice is not None else "",
+        starts_on=starts_on,
+        ends_on=ends_on or "",
+        reason=reason,
+    )
+    return hold
+
+
+@transaction.atomic
+def release_hold(hold: Hold, *, actor: Actor) -> Hold:
+    """Lift a hold now: collection resumes at the next run. Releasing a released hold changes nothing."""
+    hold = Hold.objects.select_for_update().get(pk=hold.pk)
+    if hold.released_at is not None:
+        return hold
+    hold.released_at = timezone.now()
+    hold.released_by = actor.user
+    hold.save(update_fields=["released_at", "released_by"])
+    record_event(
+        hold.organization,
+        hold.customer,
+        "collections.hold_released",
+        actor,
+        hold=hold.pk,
+        hold_kind=hold.kind,
+        invoice=hold.invoice.number if hold.invoice is not None else "",
+    )
+    return hold
