@@ -25,9 +25,10 @@ from django.utils.translation import gettext as _
 from recouvre.core import dunning
 from recouvre.core.businessdays import FRANCE
 from recouvre.core.policies import DEFAULT_POLICIES, SEGMENT_POLICIES
+from recouvre.imports.tabular import record_events
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice
-from recouvre.ledger.services import bulk_record_events, record_event
+from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 
 from . import selectors
@@ -274,10 +275,10 @@ def run_collections(
                 returning=("id",),
             )
         )
-        bulk_record_events(
+        record_events(
             organization,
             actor,
-            (
+            [
                 (
                     customer_id,
                     "collections.action_planned",
@@ -290,7 +291,7 @@ def run_collections(
                     },
                 )
                 for customer_id, per in sorted(contacted.items())
-            ),
+            ],
         )
     return result
 

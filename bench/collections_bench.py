@@ -1,0 +1,103 @@
+"""Collections run benchmark: plan and store one day's actions over an invoice workload, on SQLite.
+
+    .venv/bin/python bench/collections_bench.py --workload invoices.csv --as-of 2026-06-30 --generate 100000
+    .venv/bin/python bench/collections_bench.py --workload invoices.csv --as-of 2026-06-30
+
+The workload is a CSV with the columns ``customer_id,invoice_number,issue_date,due_date,amount_incl_tax,currency``;
+``--generate N`` writes one of N invoices first (about ten invoices per customer, due over the 90 days before
+``--as-of``). The file is loaded with the invoice import (customers created) into a fresh SQLite data folder
+(``--data-dir``, else a temporary one), the standard segment is given a policy of steps at +10, +30 and +45 days,
+then one ``run_collections`` is timed (planning and storing; no dispatch). Prints one JSON line:
+``{"items": n, "actions": n, "seconds": s, "items_per_second": r}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = "customer_id,invoice_number,issue_date,due_date,amount_incl_tax,currency"
+
+
+def generate(path: Path, n: int, as_of: date, seed: int = 2026) -> None:
+    rnd = random.Random(seed)
+    customers = max(1, n // 10)
+    with path.open("w", encoding="utf-8") as f:
+        f.write(HEADER + "\n")
+        for i in range(n):
+            due = as_of - timedelta(days=rnd.randrange(0, 90))
+            issued = due - timedelta(days=30)
+            cents = rnd.randrange(5_000, 500_000)
+            f.write(f"411C{i % customers:07d},F{i:08d},{issued},{due},{cents // 100}.{cents % 100:02d},EUR\n")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--workload", required=True, type=Path)
+    p.add_argument("--as-of", required=True, type=date.fromisoformat)
+    p.add_argument("--generate", type=int, metavar="N", help="write a workload of N invoices first")
+    p.add_argument("--data-dir", type=Path, help="SQLite data folder (default: a fresh temporary one)")
+    args = p.parse_args()
+
+    if args.generate:
+        generate(args.workload, args.generate, args.as_of)
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="collections-bench-"))
+    os.environ["RECOUVRE_DATA_DIR"] = str(data_dir)
+    os.environ.pop("RECOUVRE_DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recouvre.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from recouvre.collections.models import Policy, Step
+    from recouvre.collections.services import run_collections
+    from recouvre.imports.services import run_import
+    from recouvre.ledger.actors import Actor
+    from recouvre.ledger.models import Invoice
+    from recouvre.organizations.services import create_organization
+
+    call_command("migrate", interactive=False, verbosity=0)
+    org = create_organization(f"bench-{int(time.time())}", "Bench SAS")
+    actor = Actor.system("bench")
+    started = time.perf_counter()
+    run_import(org, "invoices", args.workload, actor=actor, create_customers=True)
+    loaded = time.perf_counter() - started
+    Policy.objects.filter(organization=org, segment="standard").update(segment="")
+    policy = Policy.objects.create(organization=org, key="bench", name="Bench", segment="standard")
+    for position, offset in enumerate((10, 30, 45), start=1):
+        Step.objects.create(
+            policy=policy, position=position, key=f"d{offset}", offset_days=offset, channel="email", template="t"
+        )
+    items = Invoice.objects.filter(organization=org, open_amount__gt=0).count()
+    started = time.perf_counter()
+    result = run_collections(org, args.as_of, actor=actor)
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "items": items,
+                "actions": result.actions,
+                "seconds": round(seconds, 3),
+                "items_per_second": round(items / seconds) if seconds else None,
+            }
+        )
+    )
+    print(
+        json.dumps({"load_seconds": round(loaded, 3), "item_steps": result.item_steps, "skipped": len(result.skipped)}),
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
