@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from recouvre.collections.models import Action, ItemStep, Policy
+from recouvre.collections.models import Action, Hold, ItemStep, Policy
 from recouvre.collections.services import ensure_default_policies, place_hold, release_hold, run_collections
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Event
@@ -258,3 +258,42 @@ def test_customer_override_policy_and_seeded_policy_by_segment(org):  # type: ig
     states = dict(Action.objects.values_list("customer_id", "state"))
     assert states == {small.pk: "planned", strategic.pk: "awaiting_approval", moved.pk: "planned"}
     assert set(Action.objects.values_list("policy_key", flat=True)) == {"small", "strategic"}
+
+
+def test_holds_are_refused_when_they_make_no_sense(org, other_org):  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ValidationError
+
+    customer = CustomerFactory(organization=org, name="Dupont SARL", ref="411DUPONT")
+    someone_else = CustomerFactory(organization=org)
+    invoice = InvoiceFactory(customer=someone_else, number="F-9")
+    with pytest.raises(ValidationError, match=r"Invoice F-9 is not an invoice of Dupont SARL \(411DUPONT\)\."):
+        place_hold(org, customer, kind="dispute", starts_on=date(2026, 3, 1), invoice=invoice, actor=ACTOR)
+    with pytest.raises(ValidationError, match=r"A hold cannot end \(2026-02-28\) before it starts \(2026-03-01\)\."):
+        place_hold(org, customer, kind="manual", starts_on=date(2026, 3, 1), ends_on=date(2026, 2, 28), actor=ACTOR)
+    with pytest.raises(ValidationError, match="another organization"):
+        place_hold(other_org, customer, kind="manual", starts_on=date(2026, 3, 1), actor=ACTOR)
+    with pytest.raises(ValidationError, match="Unknown kind of hold: vacation."):
+        place_hold(org, customer, kind="vacation", starts_on=date(2026, 3, 1), actor=ACTOR)
+    assert not Event.objects.exists()
+
+
+def test_a_hold_ends_on_its_last_day_and_is_told_on_the_timeline(org, ladder):  # type: ignore[no-untyped-def]
+    customer = CustomerFactory(organization=org)
+    InvoiceFactory(customer=customer, number="F-7", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 2))
+    place_hold(
+        org,
+        customer,
+        kind="promise",
+        starts_on=date(2026, 3, 5),
+        ends_on=date(2026, 3, 10),
+        reason="pays on the 10th",
+        actor=ACTOR,
+    )
+    result = run(org, date(2026, 3, 10))  # the last day of the promise
+    assert [(s.reason, s.detail, s.next_on) for s in result.skipped] == [("on_hold", "promise", date(2026, 3, 11))]
+    assert run(org, date(2026, 3, 11)).actions == 1
+    placed = Event.objects.get(kind="collections.hold_placed")
+    assert describe(placed) == "Collection paused (promise) from 2026-03-05 to 2026-03-10: pays on the 10th"
+    hold = release_hold(Hold.objects.get(), actor=ACTOR)
+    assert release_hold(hold, actor=ACTOR).released_at == hold.released_at  # a second release changes nothing
+    assert Event.objects.filter(kind="collections.hold_released").count() == 1
