@@ -8,20 +8,20 @@ a million open invoices are planned in constant memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, OuterRef, Q, Subquery, Sum
 
 from recouvre.core import dunning
 from recouvre.core.policies import policy_for_segment
 from recouvre.ledger.models import CreditNote, Customer, Invoice, Payment
 from recouvre.organizations.models import Organization
 
-from .models import Action, Channel, Hold, Policy, Step
+from .models import Action, Channel, Hold, ItemStep, Policy, Step
 
 CHUNK = 5000
 CENT = Decimal("0.01")
@@ -56,10 +56,11 @@ def policies(organization: Organization) -> tuple[dict[int, dunning.Policy], dic
 
 
 _OPEN_ITEMS_SQLITE = """
-SELECT i.id, i.customer_id, i.number, i.due_on, i.open_amount, i.currency, s.level, s.last_on
+SELECT i.id, i.customer_id, i.number, i.due_on, i.open_amount, i.currency, s.level, s.step_key, s.last_on
 FROM ledger_invoice i
 LEFT JOIN (
-    SELECT invoice_id, MAX(level) AS level, MAX(planned_on) AS last_on
+    -- with a single max(), SQLite takes the other columns from the row that has it: the highest step's
+    SELECT invoice_id, MAX(level) AS level, step_key, planned_on AS last_on
     FROM collections_itemstep WHERE organization_id = ? GROUP BY invoice_id
 ) s ON s.invoice_id = i.id
 WHERE i.organization_id = ? AND i.open_amount > 0
@@ -67,10 +68,22 @@ ORDER BY i.customer_id, i.id
 """
 
 
-def open_items(organization: Organization) -> Iterator[dunning.OpenItem]:
-    """The open invoices ordered by customer, each with the highest level recorded for it and the day that step was
-    planned (one grouped query), streamed in chunks."""
+def open_items(
+    organization: Organization, customers: Mapping[int, dunning.CustomerInput] | None = None
+) -> Iterator[dunning.OpenItem]:
+    """The open invoices ordered by customer, each with the level of the highest step recorded for it and the day
+    that step was planned for (one grouped query), streamed in chunks. With ``customers``, the level is the step's
+    position in the customer's current policy (``Policy.level_of``), so a customer moved to another policy goes on
+    from the step it reached; a step the policy no longer has keeps its recorded level."""
     OpenItem = dunning.OpenItem
+
+    def level_of(customer_id: int, key: str, level: int) -> int:
+        customer = customers.get(customer_id) if customers is not None else None
+        if customer is None:
+            return level
+        known = customer.policy.level_of(key)
+        return level if known is None else known
+
     if connection.vendor == "sqlite":
         # The DB-API cursor, values converted here: Django's per-value converters cost more than the query.
         connection.ensure_connection()
@@ -79,7 +92,7 @@ def open_items(organization: Organization) -> Iterator[dunning.OpenItem]:
             cursor.execute(_OPEN_ITEMS_SQLITE, (organization.pk, organization.pk))
             fromiso = date.fromisoformat
             while rows := cursor.fetchmany(CHUNK):
-                for pk, customer_id, number, due_on, amount, currency, level, last_on in rows:
+                for pk, customer_id, number, due_on, amount, currency, level, key, last_on in rows:
                     if type(amount) is not Decimal:
                         amount = Decimal(amount if type(amount) is int else repr(amount)).quantize(CENT)
                     yield OpenItem(
@@ -89,20 +102,34 @@ def open_items(organization: Organization) -> Iterator[dunning.OpenItem]:
                         due_on if type(due_on) is date else fromiso(due_on),
                         amount,
                         currency,
-                        level or 0,
+                        0 if level is None else level_of(customer_id, key, level),
                         None if last_on is None else last_on if type(last_on) is date else fromiso(last_on),
                     )
         finally:
             cursor.close()
         return
+    highest = ItemStep.objects.filter(invoice=OuterRef("pk")).order_by("-level")
     rows = (
         Invoice.objects.filter(organization=organization, open_amount__gt=0)
         .order_by("customer_id", "id")
-        .values_list("id", "customer_id", "number", "due_on", "open_amount", "currency")
-        .annotate(level=Max("collection_steps__level"), last_on=Max("collection_steps__planned_on"))
+        .annotate(
+            level=Subquery(highest.values("level")[:1]),
+            step_key=Subquery(highest.values("step_key")[:1]),
+            last_on=Subquery(highest.values("planned_on")[:1]),
+        )
+        .values_list("id", "customer_id", "number", "due_on", "open_amount", "currency", "level", "step_key", "last_on")
     )
-    for pk, customer_id, number, due_on, open_amount, currency, level, last_on in rows.iterator(chunk_size=CHUNK):
-        yield OpenItem(pk, customer_id, number, due_on, open_amount, currency, level or 0, last_on)
+    for pk, customer_id, number, due_on, open_amount, currency, level, key, last_on in rows.iterator(chunk_size=CHUNK):
+        yield OpenItem(
+            pk,
+            customer_id,
+            number,
+            due_on,
+            open_amount,
+            currency,
+            0 if level is None else level_of(customer_id, key, level),
+            last_on,
+        )
 
 
 def planner_inputs(organization: Organization, as_of: date) -> PlannerInputs:
@@ -146,7 +173,7 @@ def planner_inputs(organization: Organization, as_of: date) -> PlannerInputs:
             pk, policy, unapplied.get(pk, empty), last_contact.get(pk), tuple(holds.get(pk, ()))
         )
         refs[pk] = ref
-    return PlannerInputs(customers, open_items(organization), refs)
+    return PlannerInputs(customers, open_items(organization, customers), refs)
 
 
 def actions(organization: Organization, **filters: object) -> list[Action]:

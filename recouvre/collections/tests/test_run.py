@@ -297,3 +297,24 @@ def test_a_hold_ends_on_its_last_day_and_is_told_on_the_timeline(org, ladder):  
     hold = release_hold(Hold.objects.get(), actor=ACTOR)
     assert release_hold(hold, actor=ACTOR).released_at == hold.released_at  # a second release changes nothing
     assert Event.objects.filter(kind="collections.hold_released").count() == 1
+
+
+def test_a_customer_given_another_policy_goes_on_from_the_step_it_reached(org, ladder):  # type: ignore[no-untyped-def]
+    from recouvre.collections.models import CustomerCollection, Step
+
+    customer = CustomerFactory(organization=org)
+    invoice = InvoiceFactory(customer=customer, issued_on=date(2026, 2, 2), due_on=date(2026, 3, 4))
+    assert run(org, date(2026, 3, 9)).actions == 1  # "first", level 1 of the test policy
+    # The same steps with a call before them: "first" is the second step there.
+    other = Policy.objects.create(organization=org, key="other", name="Other")
+    for position, (key, offset, channel) in enumerate(
+        [("call", 2, "call_task"), ("first", 5, "email"), ("second", 20, "email")], start=1
+    ):
+        Step.objects.create(policy=other, position=position, key=key, offset_days=offset, channel=channel, template=key)
+    CustomerCollection.objects.create(organization=org, customer=customer, policy=other)
+    assert run(org, date(2026, 3, 23)).actions == 0  # nothing planned again
+    assert run(org, date(2026, 3, 24)).actions == 1
+    assert list(ItemStep.objects.filter(invoice=invoice).order_by("planned_on").values_list("step_key", flat=True)) == [
+        "first",
+        "second",
+    ]
