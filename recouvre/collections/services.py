@@ -381,7 +381,7 @@ def place_hold(
     record_event(
         organization,
         customer,
-        "collections.hold_placed",
+        "collections.hold_placed" if ends_on is not None else "collections.hold_placed_open",
         actor,
         hold=hold.pk,
         hold_kind=kind,

@@ -29,6 +29,9 @@ _MESSAGES: dict[str, Any] = {
     "collections.hold_placed": lambda: _(
         "Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s to %(ends_on)s: %(reason)s"
     ),
+    "collections.hold_placed_open": lambda: _(
+        "Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s until released: %(reason)s"
+    ),
     "collections.hold_released": lambda: _("Collection resumed: hold (%(hold_kind)s) %(invoice)s lifted."),
     "import.summary": lambda: _(
         "Import of %(file)s (%(import_kind)s): %(created)s created, %(updated)s updated, %(unchanged)s unchanged."

@@ -150,7 +150,7 @@ def test_a_dispute_holds_one_invoice_until_released(org, ladder):  # type: ignor
     assert ItemStep.objects.get(invoice=disputed).planned_on == date(2026, 3, 10)
     kinds = list(Event.objects.filter(customer=customer).order_by("id").values_list("kind", flat=True))
     assert kinds == [
-        "collections.hold_placed",
+        "collections.hold_placed_open",
         "collections.action_planned",
         "collections.hold_released",
         "collections.action_planned",
@@ -173,6 +173,8 @@ def test_a_customer_on_hold_is_skipped_with_the_reason(org, ladder):  # type: ig
         }
     ]
     assert not Event.objects.filter(kind="collections.action_planned").exists()
+    placed = Event.objects.get(customer=customer)
+    assert describe(placed) == "Collection paused (insolvency) from 2026-03-01 until released:"
 
 
 def test_full_payment_stops_everything_partial_payment_leaves_the_rest(org, ladder):  # type: ignore[no-untyped-def]
@@ -318,3 +320,20 @@ def test_a_customer_given_another_policy_goes_on_from_the_step_it_reached(org, l
         "first",
         "second",
     ]
+
+
+def test_the_data_migration_seeds_organizations_created_before_it(org):  # type: ignore[no-untyped-def]
+    import importlib
+
+    from django.apps import apps
+
+    seed = importlib.import_module("recouvre.collections.migrations.0002_seed_policies").seed
+    Policy.objects.create(organization=org, key="own", name="Own", segment="standard")
+    seed(apps, None)
+    seed(apps, None)  # twice: nothing more
+    assert dict(Policy.objects.filter(organization=org).values_list("key", "segment")) == {
+        "own": "standard",
+        "default": "",
+        "strategic": "strategic",
+        "small": "small",
+    }
