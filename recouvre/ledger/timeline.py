@@ -5,38 +5,52 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import Event
 
-# kind -> message with %(name)s placeholders filled from the event's data.
+# kind -> a function of the event's data giving the message, whose %(name)s placeholders the data fills.
 _MESSAGES: dict[str, Any] = {
-    "customer.created": lambda: _("Customer %(name)s created (account %(ref)s)."),
-    "customer.updated": lambda: _("Customer details changed: %(fields)s."),
-    "contact.added": lambda: _("Contact added: %(name)s %(email)s %(phone)s."),
-    "invoice.created": lambda: _("Invoice %(number)s for %(total)s %(currency)s, due %(due_on)s."),
-    "invoice.updated": lambda: _("Invoice %(number)s changed: %(fields)s."),
-    "credit_note.created": lambda: _("Credit note %(number)s for %(total)s %(currency)s."),
-    "payment.received": lambda: _("Payment of %(amount)s %(currency)s received on %(received_on)s."),
-    "payment.updated": lambda: _("Payment %(reference)s changed: %(fields)s."),
-    "allocation.created": lambda: _("%(amount)s %(currency)s applied to invoice %(invoice)s."),
-    "invoice.disputed": lambda: _("Invoice %(invoice)s (%(amount)s %(currency)s) disputed: %(reason)s"),
-    "customer.insolvency": lambda: _(
+    "customer.created": lambda d: _("Customer %(name)s created (account %(ref)s)."),
+    "customer.updated": lambda d: _("Customer details changed: %(fields)s."),
+    "contact.added": lambda d: _("Contact added: %(name)s %(email)s %(phone)s."),
+    "invoice.created": lambda d: _("Invoice %(number)s for %(total)s %(currency)s, due %(due_on)s."),
+    "invoice.updated": lambda d: _("Invoice %(number)s changed: %(fields)s."),
+    "credit_note.created": lambda d: _("Credit note %(number)s for %(total)s %(currency)s."),
+    "payment.received": lambda d: _("Payment of %(amount)s %(currency)s received on %(received_on)s."),
+    "payment.updated": lambda d: _("Payment %(reference)s changed: %(fields)s."),
+    "allocation.created": lambda d: _("%(amount)s %(currency)s applied to invoice %(invoice)s."),
+    "invoice.disputed": lambda d: _("Invoice %(invoice)s (%(amount)s %(currency)s) disputed: %(reason)s"),
+    "customer.insolvency": lambda d: _(
         "Insolvency proceedings (%(procedure)s) opened on %(opened_on)s by %(court)s, published on %(published_on)s."
     ),
-    "collections.action_planned": lambda: _(
-        "Collection planned for %(send_on)s by %(channels)s: %(steps)s (%(invoices)s invoices advance)."
+    "collections.action_planned": lambda d: ngettext(
+        "Collection planned for %(send_on)s by %(channels)s: %(steps)s (%(invoices)s invoice advances).",
+        "Collection planned for %(send_on)s by %(channels)s: %(steps)s (%(invoices)s invoices advance).",
+        _count(d.get("invoices")),
     ),
-    "collections.hold_placed": lambda: _(
-        "Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s to %(ends_on)s: %(reason)s"
+    "collections.hold_placed": lambda d: (
+        _("Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s to %(ends_on)s: %(reason)s")
+        if d.get("reason")
+        else _("Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s to %(ends_on)s.")
     ),
-    "collections.hold_placed_open": lambda: _(
-        "Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s until released: %(reason)s"
+    "collections.hold_placed_open": lambda d: (
+        _("Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s until released: %(reason)s")
+        if d.get("reason")
+        else _("Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s until released.")
     ),
-    "collections.hold_released": lambda: _("Collection resumed: hold (%(hold_kind)s) %(invoice)s lifted."),
-    "import.summary": lambda: _(
+    "collections.hold_released": lambda d: _("Collection resumed: hold (%(hold_kind)s) %(invoice)s lifted."),
+    "import.summary": lambda d: _(
         "Import of %(file)s (%(import_kind)s): %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
     ),
 }
+
+
+def _count(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 class _Defaulting(dict):  # type: ignore[type-arg]
@@ -51,4 +65,4 @@ def describe(event: Event) -> str:
     factory = _MESSAGES.get(event.kind)
     if factory is None:
         return event.kind
-    return str(factory() % data).replace("  ", " ").strip()
+    return str(factory(data) % data).replace("  ", " ").strip()

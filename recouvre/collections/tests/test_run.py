@@ -84,7 +84,7 @@ def test_steps_at_5_and_20_days_one_per_run_and_nothing_twice(org, ladder):  # t
     ]
     events = list(Event.objects.filter(kind="collections.action_planned"))
     assert len(events) == 1
-    assert describe(events[0]) == "Collection planned for 2026-03-09 by email: first (1 invoices advance)."
+    assert describe(events[0]) == "Collection planned for 2026-03-09 by email: first (1 invoice advances)."
 
     again = run(org, date(2026, 3, 9))
     assert (again.actions, again.item_steps) == (0, 0)
@@ -174,7 +174,7 @@ def test_a_customer_on_hold_is_skipped_with_the_reason(org, ladder):  # type: ig
     ]
     assert not Event.objects.filter(kind="collections.action_planned").exists()
     placed = Event.objects.get(customer=customer)
-    assert describe(placed) == "Collection paused (insolvency) from 2026-03-01 until released:"
+    assert describe(placed) == "Collection paused (insolvency) from 2026-03-01 until released."
 
 
 def test_full_payment_stops_everything_partial_payment_leaves_the_rest(org, ladder):  # type: ignore[no-untyped-def]
