@@ -40,6 +40,11 @@ _MESSAGES: dict[str, Any] = {
         else _("Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s until released.")
     ),
     "collections.hold_released": lambda d: _("Collection resumed: hold (%(hold_kind)s) %(invoice)s lifted."),
+    "collections.email_sent": lambda d: _("E-mail sent to %(to)s: %(subject)s"),
+    "collections.email_failed": lambda d: (
+        _("E-mail to %(to)s not sent: %(error)s") if d.get("to") else _("E-mail not sent: %(error)s")
+    ),
+    "collections.email_cancelled": lambda d: _("E-mail not sent: every invoice it listed has been paid."),
     "import.summary": lambda d: _(
         "Import of %(file)s (%(import_kind)s): %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
     ),

@@ -1,0 +1,335 @@
+"""Sending the e-mails of the outbox.
+
+``dispatch_due`` takes the ``planned`` e-mail actions that are due (``send_on`` on or before today, no retry time
+or a retry time passed) and sends each one:
+
+1. **Claim.** ``UPDATE ... SET state='sending' WHERE id=... AND state='planned'``: only the worker whose update
+   changed the row sends it, so two workers never send the same action. While an action is ``sending``,
+   ``next_attempt_at`` holds the time it was claimed.
+2. **Render and send** through Django's default mailer, to the customer's primary (else billing, else first)
+   contact with an e-mail address, From the organization (``DEFAULT_FROM_EMAIL`` with the organization's name),
+   Reply-To the customer's collector when there is one. The message is built once and the bytes handed to the
+   mailer are the bytes stored on the action (``content``) with their SHA-256 (``content_sha256``).
+3. **Outcome**, each in its own transaction with a timeline event:
+   - accepted: ``sent``, ``sent_at``; event ``collections.email_sent``;
+   - temporary failure (SMTP 4xx, connection refused or lost, timeout): back to ``planned``, ``attempts`` + 1,
+     ``next_attempt_at`` = now + 5 min, 30 min, 2 h, 12 h; after ``MAX_ATTEMPTS`` attempts: ``failed``;
+   - permanent failure (SMTP 5xx, no e-mail address on file, invalid address): ``failed`` with ``last_error``;
+     event ``collections.email_failed`` and the ``email_failed`` signal (the hook for the collector's task);
+   - every invoice of the action paid in the meantime: ``cancelled``, nothing sent.
+
+**A worker that stopped while sending.** An action still ``sending`` 15 minutes after its claim belongs to a
+worker that crashed or was killed. The SMTP server may or may not have accepted the message, and nothing here can
+tell: it is not sent again (a customer reminded twice is worse than a reminder late). It is marked ``failed`` with
+the reason "delivery state unknown", with a timeline event and the ``email_failed`` signal, for a person to check
+and plan it again if it never arrived.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import hashlib
+import smtplib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from email.message import Message
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, make_msgid
+from django.db import transaction
+from django.db.models import Q
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from recouvre.ledger.actors import Actor
+from recouvre.ledger.models import Contact, ContactRole, Customer, Invoice
+from recouvre.ledger.services import record_event
+from recouvre.organizations.models import Organization
+
+from .models import Action, ActionState, Channel, CustomerCollection
+from .rendering import Line, RenderedEmail, render_email
+
+BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=12))
+MAX_ATTEMPTS = len(BACKOFF) + 1
+STALE_AFTER = timedelta(minutes=15)
+
+email_failed = Signal()
+"""Sent with ``action`` and ``reason`` when an e-mail action ends ``failed``: the collector's worklist hooks a task
+here."""
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    unknown: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "emails_sent": self.sent,
+            "retried": self.retried,
+            "failed": self.failed,
+            "cancelled": self.cancelled,
+            "state_unknown": self.unknown,
+        }
+
+
+class _Temporary(Exception):
+    pass
+
+
+class _Permanent(Exception):
+    pass
+
+
+class _FrozenEmail(EmailMultiAlternatives):
+    """Builds its MIME message once, so the bytes the mailer sends are the bytes stored."""
+
+    _built: Message | None = None
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        if self._built is None:
+            self._built = super().message(*args, **kwargs)
+        return self._built
+
+
+def _due(organization: Organization | None, now: datetime) -> Q:
+    q = Q(
+        channel=Channel.EMAIL,
+        state=ActionState.PLANNED,
+        send_on__lte=timezone.localdate(now),
+    ) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    if organization is not None:
+        q &= Q(organization=organization)
+    return q
+
+
+def dispatch_due(organization: Organization | None, *, now: datetime, actor: Actor) -> DispatchResult:
+    """Send every due e-mail action of ``organization`` (all organizations when ``None``) at ``now``; first mark
+    the actions left ``sending`` by a stopped worker (see the module description)."""
+    result = DispatchResult()
+    _settle_stale(organization, now, actor, result)
+    ids = list(Action.objects.filter(_due(organization, now)).order_by("send_on", "id").values_list("id", flat=True))
+    for action_id in ids:
+        claimed = Action.objects.filter(pk=action_id, state=ActionState.PLANNED).update(
+            state=ActionState.SENDING, next_attempt_at=now
+        )
+        if claimed:
+            _send_one(action_id, now, actor, result)
+    return result
+
+
+def _settle_stale(organization: Organization | None, now: datetime, actor: Actor, result: DispatchResult) -> None:
+    stale = Action.objects.filter(state=ActionState.SENDING, next_attempt_at__lt=now - STALE_AFTER)
+    if organization is not None:
+        stale = stale.filter(organization=organization)
+    for action in stale.select_related("organization", "customer"):
+        reason = _(
+            "delivery state unknown: sending started at %(claimed)s and did not finish; check whether the customer "
+            "received it before planning it again"
+        ) % {"claimed": timezone.localtime(action.next_attempt_at).strftime("%Y-%m-%d %H:%M")}
+        with transaction.atomic():
+            if Action.objects.filter(pk=action.pk, state=ActionState.SENDING).update(
+                state=ActionState.FAILED, last_error=reason, next_attempt_at=None
+            ):
+                record_event(action.organization, action.customer, "collections.email_failed", actor, error=reason)
+                result.unknown += 1
+                result.failed += 1
+                result.errors.append((action.pk, reason))
+                action.state, action.last_error = ActionState.FAILED, reason
+                transaction.on_commit(lambda a=action, r=reason: email_failed.send(Action, action=a, reason=r))
+
+
+def recipient(customer: Customer) -> str:
+    """The customer's contact address: the primary contact's, else the first billing contact's, else the first
+    contact's with an address; empty when none has one."""
+    contacts = [c for c in Contact.objects.filter(customer=customer).exclude(email="").order_by("id")]
+    for wanted in (
+        lambda c: c.is_primary,
+        lambda c: c.role == ContactRole.BILLING,
+        lambda c: True,
+    ):
+        for contact in contacts:
+            if wanted(contact):
+                return str(contact.email)
+    return ""
+
+
+def _lines(action: Action, as_of: date) -> list[Line]:
+    ids = [ln["invoice_id"] for ln in action.lines]
+    current = {
+        inv.pk: inv
+        for inv in Invoice.objects.filter(pk__in=ids, organization_id=action.organization_id).only(
+            "id", "number", "due_on", "currency", "open_amount"
+        )
+    }
+    out = []
+    for ln in action.lines:
+        inv = current.get(ln["invoice_id"])
+        if inv is None or inv.open_amount <= 0:
+            continue
+        out.append(Line(inv.number, inv.due_on, (as_of - inv.due_on).days, inv.open_amount, inv.currency))
+    return out
+
+
+def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, RenderedEmail | None, str]:
+    """The message of ``action`` (``None`` when every invoice was paid since planning) and its recipient."""
+    organization, customer = action.organization, action.customer
+    to = recipient(customer)
+    lines = _lines(action, timezone.localdate(now))
+    if not lines:
+        return None, None, to
+    collector = (
+        CustomerCollection.objects.filter(customer=customer).select_related("collector").first()
+        if action.customer_id
+        else None
+    )
+    user = collector.collector if collector is not None else None
+    reply_to = [user.email] if user is not None and user.email else []
+    reply_name = (user.get_full_name() or "") if user is not None else ""
+    rendered = render_email(
+        template=action.template,
+        language=customer.language,
+        organization=organization,
+        customer=customer,
+        lines=lines,
+        unapplied={cur: Decimal(v) for cur, v in (action.unapplied or {}).items()},
+        deadline_on=action.deadline_on,
+        reply_to_name=reply_name,
+    )
+    sender_domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None
+    message = _FrozenEmail(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=_display(organization.name, settings.DEFAULT_FROM_EMAIL),
+        to=[to] if to else [],
+        reply_to=reply_to,
+        headers={
+            "Message-ID": make_msgid(domain=sender_domain),
+            "Date": email.utils.format_datetime(now),
+            "Content-Language": rendered.language,
+        },
+    )
+    message.attach_alternative(rendered.html, "text/html")
+    return message, rendered, to
+
+
+def _display(name: str, address: str) -> str:
+    return email.utils.formataddr((name, address))
+
+
+def _send_one(action_id: int, now: datetime, actor: Actor, result: DispatchResult) -> None:
+    action = Action.objects.select_related("organization", "customer").get(pk=action_id)
+    to = ""
+    try:
+        message, rendered, to = build_email(action, now=now)
+        if message is None or rendered is None:
+            _finish_cancelled(action, actor, result)
+            return
+        if not to:
+            raise _Permanent(_("no e-mail address on file for this customer"))
+        raw = message.message(policy=email.policy.SMTP).as_bytes()
+        _deliver(message)
+    except _Temporary as exc:
+        _finish_temporary(action, now, actor, str(exc), result)
+        return
+    except _Permanent as exc:
+        _finish_failed(action, actor, str(exc), to, result)
+        return
+    except Exception as exc:  # a bug or a broken template must not leave the action "sending"
+        _finish_failed(action, actor, _("could not produce the message: %(error)s") % {"error": exc}, to, result)
+        return
+    with transaction.atomic():
+        Action.objects.filter(pk=action.pk).update(
+            state=ActionState.SENT,
+            sent_at=now,
+            next_attempt_at=None,
+            attempts=action.attempts + 1,
+            last_error="",
+            content=raw.decode("utf-8"),
+            content_sha256=hashlib.sha256(raw).hexdigest(),
+        )
+        record_event(
+            action.organization, action.customer, "collections.email_sent", actor, to=to, subject=rendered.subject
+        )
+    result.sent += 1
+
+
+def _deliver(message: _FrozenEmail) -> None:
+    try:
+        message.send(using="default")
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _msg in exc.recipients.values()]
+        text = "; ".join(f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in exc.recipients.items())
+        if codes and all(400 <= c < 500 for c in codes):
+            raise _Temporary(text) from exc
+        raise _Permanent(text) from exc
+    except smtplib.SMTPResponseException as exc:
+        text = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+        if 500 <= exc.smtp_code < 600 and not isinstance(exc, smtplib.SMTPAuthenticationError):
+            raise _Permanent(text) from exc
+        raise _Temporary(text) from exc
+    except ValueError as exc:  # the address is refused before anything is sent
+        raise _Permanent(_("invalid e-mail address: %(error)s") % {"error": exc}) from exc
+    except (smtplib.SMTPException, OSError) as exc:  # disconnected, refused, timed out
+        raise _Temporary(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _finish_temporary(action: Action, now: datetime, actor: Actor, error: str, result: DispatchResult) -> None:
+    attempts = action.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        reason = _("gave up after %(attempts)d attempts: %(error)s") % {"attempts": attempts, "error": error}
+        _finish_failed(action, actor, reason, "", result, attempts=attempts)
+        return
+    Action.objects.filter(pk=action.pk).update(
+        state=ActionState.PLANNED, attempts=attempts, next_attempt_at=now + BACKOFF[attempts - 1], last_error=error
+    )
+    result.retried += 1
+
+
+def _finish_failed(
+    action: Action,
+    actor: Actor,
+    reason: str,
+    to: str,
+    result: DispatchResult,
+    *,
+    attempts: int | None = None,
+) -> None:
+    with transaction.atomic():
+        Action.objects.filter(pk=action.pk).update(
+            state=ActionState.FAILED,
+            next_attempt_at=None,
+            attempts=attempts if attempts is not None else action.attempts + 1,
+            last_error=reason,
+        )
+        record_event(
+            action.organization,
+            action.customer,
+            "collections.email_failed",
+            actor,
+            to=to,
+            error=reason,
+        )
+        action.state, action.last_error = ActionState.FAILED, reason
+        transaction.on_commit(lambda: email_failed.send(Action, action=action, reason=reason))
+    result.failed += 1
+    result.errors.append((action.pk, reason))
+
+
+def _finish_cancelled(action: Action, actor: Actor, result: DispatchResult) -> None:
+    with transaction.atomic():
+        Action.objects.filter(pk=action.pk).update(state=ActionState.CANCELLED, next_attempt_at=None)
+        record_event(action.organization, action.customer, "collections.email_cancelled", actor)
+    result.cancelled += 1

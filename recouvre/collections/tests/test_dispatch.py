@@ -1,0 +1,338 @@
+"""Stories of e-mail dispatch against a real SMTP server (aiosmtpd on the loopback)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import socket
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.test import override_settings
+
+from recouvre.collections.dispatch import BACKOFF, STALE_AFTER, dispatch_due, email_failed
+from recouvre.collections.models import Action, CustomerCollection, Policy, Step
+from recouvre.collections.rendering import format_amount
+from recouvre.collections.services import run_collections
+from recouvre.ledger.actors import Actor
+from recouvre.ledger.models import Contact, Event
+from recouvre.ledger.timeline import describe
+from recouvre.testing.factories import CustomerFactory, InvoiceFactory, UserFactory
+
+ACTOR = Actor.system("test")
+PARIS = ZoneInfo("Europe/Paris")
+pytestmark = pytest.mark.django_db
+
+
+class Keep:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.messages.append((list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content)))
+        return "250 OK"
+
+
+class Answer:
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        return self.reply
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp():  # type: ignore[no-untyped-def]
+    """Start an SMTP server with a handler: ``smtp(Keep())``; the mailer points at it; stopped at teardown."""
+    started: list[Controller] = []
+    overrides = []
+
+    def start(handler):  # type: ignore[no-untyped-def]
+        port = _free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        started.append(controller)
+        o = override_settings(
+            MAILERS={
+                "default": {
+                    "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                    "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+                }
+            },
+            DEFAULT_FROM_EMAIL="relances@acme.example",
+        )
+        o.enable()
+        overrides.append(o)
+        return handler
+
+    yield start
+    for o in reversed(overrides):
+        o.disable()
+    for controller in started:
+        controller.stop()
+
+
+@pytest.fixture
+def three_emails(org):  # type: ignore[no-untyped-def]
+    """E-mail steps at +5, +20 (firm) and +40 days."""
+    policy = Policy.objects.create(organization=org, key="mail", name="Mail", segment="standard")
+    for i, (key, days) in enumerate((("reminder", 5), ("firm", 20), ("formal_notice", 40)), start=1):
+        Step.objects.create(policy=policy, position=i, key=key, offset_days=days, channel="email", template=key)
+    org.iban, org.bic, org.siren = "FR7630006000011234567890189", "AGRIFRPPXXX", "552100554"
+    org.legal_mentions = "SAS au capital de 10 000 EUR - RCS Paris 552 100 554"
+    org.save()
+    return policy
+
+
+def _customer(org, *, language="fr", email_address="compta@dupont.example", ref="411DUPONT"):  # type: ignore[no-untyped-def]
+    customer = CustomerFactory(organization=org, ref=ref, name="Dupont SARL", language=language)
+    if email_address:
+        Contact.objects.create(
+            organization=org, customer=customer, name="Sales", role="purchasing", email="ventes@x.example"
+        )
+        Contact.objects.create(
+            organization=org, customer=customer, name="Compta", role="billing", email=email_address, is_primary=True
+        )
+    return customer
+
+
+FIVE = [  # number, due date, total: due 2026-03-02 is +25 (firm), 2026-03-20 is +7 (reminder), 2026-01-20 +66
+    ("F-1", date(2026, 3, 20), Decimal("1200.00")),
+    ("F-2", date(2026, 3, 20), Decimal("80.50")),
+    ("F-3", date(2026, 3, 2), Decimal("2345.67")),
+    ("F-4", date(2026, 3, 2), Decimal("10.00")),
+    ("F-5", date(2026, 1, 20), Decimal("999.99")),
+]
+AS_OF = date(2026, 3, 27)  # a Friday
+NOW = datetime(2026, 3, 27, 9, 0, tzinfo=PARIS)
+
+
+def _five(customer):  # type: ignore[no-untyped-def]
+    for number, due_on, total in FIVE:
+        InvoiceFactory(
+            customer=customer, number=number, issued_on=due_on - timedelta(days=30), due_on=due_on, total=total
+        )
+
+
+def _parse(raw: bytes):  # type: ignore[no-untyped-def]
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def _text(msg) -> str:  # type: ignore[no-untyped-def]
+    return str(msg.get_body(("plain",)).get_content())
+
+
+def test_one_message_lists_the_five_invoices_and_nothing_more_the_same_day(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    server = smtp(Keep())
+    customer = _customer(org)
+    _five(customer)
+    collector = UserFactory(email="claire@acme.example", first_name="Claire", last_name="Martin")
+    CustomerCollection.objects.create(organization=org, customer=customer, collector=collector)
+
+    run = run_collections(org, AS_OF, actor=ACTOR)
+    assert run.emails == 1
+    result = dispatch_due(org, now=NOW, actor=ACTOR)
+    assert (result.sent, result.failed, result.retried) == (1, 0, 0)
+
+    assert len(server.messages) == 1
+    rcpt, raw = server.messages[0]
+    assert rcpt == ["compta@dupont.example"]
+    msg = _parse(raw)
+    assert msg["To"] == "compta@dupont.example"
+    assert msg["From"] == "ACME Distribution SAS <relances@acme.example>"
+    assert msg["Reply-To"] == "claire@acme.example"
+    assert msg["Subject"] == "Rappel : factures en attente de règlement – ACME Distribution SAS"
+    text = _text(msg)
+    assert "F-1 | 20/03/2026 | 7 | 1\u202f200,00\u00a0€" in text
+    assert "F-2 | 20/03/2026 | 7 | 80,50\u00a0€" in text
+    assert "F-3 | 02/03/2026 | 25 | 2\u202f345,67\u00a0€" in text
+    assert "F-4 | 02/03/2026 | 25 | 10,00\u00a0€" in text
+    assert "F-5 | 20/01/2026 | 66 | 999,99\u00a0€" in text
+    assert "Total dû : 4\u202f636,16\u00a0€" in text
+    assert "IBAN FR7630006000011234567890189 (BIC AGRIFRPPXXX)" in text
+    assert "la référence 411DUPONT" in text
+    assert "40 euros" not in text  # the reminder step does not announce the indemnity
+    assert "RCS Paris 552 100 554" in text
+    html = str(msg.get_body(("html",)).get_content())
+    assert "<td>F-3</td><td>02/03/2026</td>" in html
+
+    action = Action.objects.get()
+    assert (action.state, action.attempts, action.last_error) == ("sent", 1, "")
+    assert action.sent_at == NOW
+    assert action.content.encode("utf-8") == raw
+    assert action.content_sha256 == hashlib.sha256(raw).hexdigest()
+    events = [describe(e) for e in Event.objects.filter(kind="collections.email_sent")]
+    assert events == [
+        "E-mail sent to compta@dupont.example: Rappel : factures en attente de règlement – ACME Distribution SAS"
+    ]
+
+    again = run_collections(org, AS_OF, actor=ACTOR)
+    assert again.actions == 0
+    later = dispatch_due(org, now=NOW + timedelta(hours=3), actor=ACTOR)
+    assert (later.sent, later.failed) == (0, 0)
+    assert len(server.messages) == 1
+
+
+def test_english_customer_gets_the_english_firm_message(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    server = smtp(Keep())
+    customer = _customer(org, language="en")
+    InvoiceFactory(
+        customer=customer, number="F-9", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 2), total=Decimal("1234.50")
+    )
+    run_collections(org, AS_OF, actor=ACTOR)
+    Action.objects.update(template="firm", deadline_on=date(2026, 4, 10))
+    assert dispatch_due(None, now=NOW, actor=ACTOR).sent == 1
+    msg = _parse(server.messages[0][1])
+    assert msg["Subject"] == "Overdue invoices: second reminder – ACME Distribution SAS"
+    assert msg["Content-Language"] == "en"
+    text = _text(msg)
+    assert "F-9 | 2 Mar 2026 | 25 | €1,234.50" in text
+    assert "Total due: €1,234.50" in text
+    assert "by 10 Apr 2026 at the latest" in text
+    assert "fixed indemnity of 40 euros for recovery costs" in text
+
+
+def test_french_firm_message_announces_interest_and_the_indemnity(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    server = smtp(Keep())
+    customer = _customer(org)
+    InvoiceFactory(
+        customer=customer, number="F-9", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 2), total=Decimal("1234.50")
+    )
+    run_collections(org, AS_OF, actor=ACTOR)
+    Action.objects.update(template="firm", deadline_on=date(2026, 4, 10))
+    assert dispatch_due(org, now=NOW, actor=ACTOR).sent == 1
+    msg = _parse(server.messages[0][1])
+    assert msg["Subject"] == "Relance : factures impayées – ACME Distribution SAS"
+    text = _text(msg)
+    assert "F-9 | 02/03/2026 | 25 | 1\u202f234,50\u00a0€" in text
+    assert "et au plus tard le 10/04/2026" in text
+    assert "des pénalités de retard ainsi qu'une indemnité forfaitaire pour frais de recouvrement de 40 euros" in text
+
+
+def test_421_is_retried_later_and_sent_once(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    smtp(Answer("421 4.3.0 try again later"))
+    customer = _customer(org)
+    _five(customer)
+    run_collections(org, AS_OF, actor=ACTOR)
+    result = dispatch_due(org, now=NOW, actor=ACTOR)
+    assert (result.sent, result.retried, result.failed) == (0, 1, 0)
+    action = Action.objects.get()
+    assert (action.state, action.attempts) == ("planned", 1)
+    assert action.next_attempt_at == NOW + BACKOFF[0]
+    assert "421" in action.last_error
+
+    server = smtp(Keep())
+    assert dispatch_due(org, now=NOW + BACKOFF[0] - timedelta(seconds=1), actor=ACTOR).sent == 0
+    assert server.messages == []
+    assert dispatch_due(org, now=NOW + BACKOFF[0], actor=ACTOR).sent == 1
+    assert dispatch_due(org, now=NOW + timedelta(hours=1), actor=ACTOR).sent == 0
+    assert len(server.messages) == 1
+    action.refresh_from_db()
+    assert (action.state, action.attempts, action.last_error) == ("sent", 2, "")
+
+
+def test_550_fails_for_good_with_the_error(org, three_emails, smtp, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    smtp(Answer("550 5.1.1 mailbox unknown"))
+    customer = _customer(org)
+    _five(customer)
+    run_collections(org, AS_OF, actor=ACTOR)
+    told = []
+    email_failed.connect(
+        lambda sender, action, reason, **kw: told.append((action.pk, reason)), weak=False, dispatch_uid="test"
+    )
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            result = dispatch_due(org, now=NOW, actor=ACTOR)
+    finally:
+        email_failed.disconnect(dispatch_uid="test")
+    assert (result.sent, result.retried, result.failed) == (0, 0, 1)
+    action = Action.objects.get()
+    assert action.state == "failed"
+    assert action.next_attempt_at is None
+    assert action.last_error == "compta@dupont.example: 550 5.1.1 mailbox unknown"
+    assert told == [(action.pk, action.last_error)]
+    event = Event.objects.get(kind="collections.email_failed")
+    assert (
+        describe(event) == "E-mail to compta@dupont.example not sent: compta@dupont.example: 550 5.1.1 mailbox unknown"
+    )
+    assert dispatch_due(org, now=NOW + timedelta(days=1), actor=ACTOR).failed == 0
+
+
+def test_customer_without_email_fails_with_a_clear_reason(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    server = smtp(Keep())
+    customer = _customer(org, email_address="")
+    _five(customer)
+    run_collections(org, AS_OF, actor=ACTOR)
+    assert dispatch_due(org, now=NOW, actor=ACTOR).failed == 1
+    action = Action.objects.get()
+    assert (action.state, action.last_error) == ("failed", "no e-mail address on file for this customer")
+    assert server.messages == []
+
+
+def test_connection_refused_is_temporary(org, three_emails, settings):  # type: ignore[no-untyped-def]
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": _free_port(), "timeout": 5},
+        }
+    }
+    customer = _customer(org)
+    _five(customer)
+    run_collections(org, AS_OF, actor=ACTOR)
+    assert dispatch_due(org, now=NOW, actor=ACTOR).retried == 1
+    action = Action.objects.get()
+    assert (action.state, action.attempts, action.next_attempt_at) == ("planned", 1, NOW + BACKOFF[0])
+
+
+def test_an_action_left_sending_is_not_sent_again_but_failed_as_unknown(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    server = smtp(Keep())
+    customer = _customer(org)
+    _five(customer)
+    run_collections(org, AS_OF, actor=ACTOR)
+    Action.objects.update(state="sending", next_attempt_at=NOW)
+    assert dispatch_due(org, now=NOW + STALE_AFTER, actor=ACTOR).failed == 0  # not yet stale
+    result = dispatch_due(org, now=NOW + STALE_AFTER + timedelta(seconds=1), actor=ACTOR)
+    assert (result.sent, result.failed, result.unknown) == (0, 1, 1)
+    action = Action.objects.get()
+    assert action.state == "failed"
+    assert action.last_error.startswith("delivery state unknown: sending started at 2026-03-27 09:00")
+    assert server.messages == []
+
+
+def test_invoices_paid_since_planning_cancel_the_email(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    from recouvre.ledger.models import Invoice
+
+    server = smtp(Keep())
+    customer = _customer(org)
+    InvoiceFactory(
+        customer=customer, number="F-7", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 20), total=Decimal("50.00")
+    )
+    run_collections(org, AS_OF, actor=ACTOR)
+    from recouvre.ledger.services import allocate, record_payment
+
+    payment = record_payment(
+        org, ACTOR, customer=customer, received_on=date(2026, 3, 27), amount=Decimal("50.00"), source_key="p1"
+    )
+    allocate(ACTOR, invoice=Invoice.objects.get(number="F-7"), amount=Decimal("50.00"), payment=payment)
+    result = dispatch_due(org, now=NOW, actor=ACTOR)
+    assert (result.sent, result.cancelled) == (0, 1)
+    assert Action.objects.get().state == "cancelled"
+    assert server.messages == []
+
+
+def test_amounts_are_written_the_way_each_language_writes_them():  # type: ignore[no-untyped-def]
+    assert format_amount(Decimal("1234567.5"), "EUR", "fr") == "1\u202f234\u202f567,50\u00a0€"
+    assert format_amount(Decimal("1234567.5"), "EUR", "en") == "€1,234,567.50"
+    assert format_amount(Decimal("-3"), "CHF", "en") == "-3.00 CHF"
+    assert format_amount(Decimal("12.3"), "CHF", "fr") == "12,30\u00a0CHF"
