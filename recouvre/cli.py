@@ -289,6 +289,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not orgs:
         raise UsageError(_("no organization yet: create one with `recouvre org create SLUG --name NAME`"))
     results = [run_collections(org, as_of, actor=CLI, dry_run=args.dry_run) for org in orgs]
+    if not args.dry_run:
+        from django.utils import timezone
+
+        from recouvre.collections.dispatch import dispatch_due
+
+        for org, r in zip(orgs, results, strict=True):
+            sent = dispatch_due(org, now=timezone.now(), actor=CLI)
+            r.emails_sent, r.failed = sent.sent, sent.failed
     if args.json:
         payloads = [r.as_dict(details=args.org is not None) for r in results]
         emit_json(payloads[0] if args.org else payloads)
@@ -314,6 +322,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         if r.dry_run:
             print("  " + _("dry run: nothing was stored"))
+        else:
+            print("  " + _("%(sent)d e-mails sent, %(failed)d failed.") % {"sent": r.emails_sent, "failed": r.failed})
+    return EXIT_OK
+
+
+def cmd_dispatch(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+
+    from recouvre.collections.dispatch import dispatch_due
+    from recouvre.ledger.actors import CLI
+
+    org = resolve_org(args.org) if args.org else None
+    result = dispatch_due(org, now=timezone.now(), actor=CLI)
+    if args.json:
+        emit_json(result.as_dict())
+        return EXIT_OK
+    print(
+        _("%(sent)d e-mails sent, %(retried)d to try again later, %(failed)d failed, %(cancelled)d no longer needed.")
+        % {"sent": result.sent, "retried": result.retried, "failed": result.failed, "cancelled": result.cancelled}
+    )
+    for action_id, error in result.errors:
+        print("  " + _("action %(id)d: %(error)s") % {"id": action_id, "error": error})
     return EXIT_OK
 
 
@@ -455,10 +485,14 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--csv", action="store_true")
     fmt.add_argument("--xlsx", metavar="FILE", help="write an XLSX workbook to FILE")
 
-    sp = add("run", cmd_run, "plan and store today's collection actions (e-mails and letters are not sent yet)")
+    sp = add("run", cmd_run, "plan and store today's collection actions, then send the e-mails due (not letters)")
     sp.add_argument("--as-of", type=parse_cli_date, help="the day to plan for (default: today)")
     sp.add_argument("--org", help="organization short name (default: every organization)")
-    sp.add_argument("--dry-run", action="store_true", help="plan and report, store nothing")
+    sp.add_argument("--dry-run", action="store_true", help="plan and report, store and send nothing")
+    json_flag(sp)
+
+    sp = add("dispatch", cmd_dispatch, "send the collection e-mails that are due, without planning")
+    sp.add_argument("--org", help="organization short name (default: every organization)")
     json_flag(sp)
 
     org = sub.add_parser("org", help="organizations").add_subparsers(dest="org_command", required=True)

@@ -4,7 +4,8 @@
 - ``run_collections``: plan the day with ``recouvre.core.dunning.iter_plan`` and store the actions (the outbox) and
   the step each invoice reaches, in bulk. Rows are inserted with ``ON CONFLICT DO NOTHING`` on their unique keys
   (customer, send date, channel) and (invoice, step), so a second run the same day, or two runs at once, store each
-  action once. Dispatch (e-mails, letters) is not done here: actions stay ``planned`` or ``awaiting_approval``.
+  action once. Sending is not done here (``recouvre.collections.dispatch``): actions stay ``planned`` or
+  ``awaiting_approval``.
 - ``place_hold`` / ``release_hold``: pause and resume collection of an invoice or a customer.
 """
 
@@ -101,7 +102,7 @@ class SkippedCustomer:
 @dataclass
 class RunResult:
     """What a run planned and stored. ``actions`` counts the actions stored by this run (planned ones on a dry
-    run); ``emails_sent`` and ``failed`` stay 0 until dispatch exists."""
+    run); ``emails_sent`` and ``failed`` are filled by the dispatch that follows (``recouvre.collections.dispatch``)."""
 
     organization: str
     as_of: date

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+import json
 import socket
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -336,3 +337,26 @@ def test_amounts_are_written_the_way_each_language_writes_them():  # type: ignor
     assert format_amount(Decimal("1234567.5"), "EUR", "en") == "€1,234,567.50"
     assert format_amount(Decimal("-3"), "CHF", "en") == "-3.00 CHF"
     assert format_amount(Decimal("12.3"), "CHF", "fr") == "12,30\u00a0CHF"
+
+
+def test_recouvre_run_sends_at_once_and_recouvre_dispatch_sends_nothing_more(org, three_emails, smtp, capsys):  # type: ignore[no-untyped-def]
+    from recouvre.cli import main
+
+    server = smtp(Keep())
+    customer = _customer(org)
+    _five(customer)
+    assert main(["run", "--org", "acme", "--as-of", AS_OF.isoformat(), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert (payload["actions"], payload["emails_sent"], payload["failed"]) == (1, 1, 0)
+    assert [rcpt for rcpt, _raw in server.messages] == [["compta@dupont.example"]]
+    assert main(["dispatch", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "emails_sent": 0,
+        "retried": 0,
+        "failed": 0,
+        "cancelled": 0,
+        "state_unknown": 0,
+    }
+    assert main(["run", "--org", "acme", "--as-of", AS_OF.isoformat(), "--dry-run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["emails_sent"] == 0
+    assert len(server.messages) == 1
