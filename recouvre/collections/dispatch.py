@@ -3,8 +3,8 @@
 ``dispatch_due`` takes the ``planned`` e-mail actions that are due (``send_on`` on or before today, no retry time
 or a retry time passed) and sends each one:
 
-1. **Claim.** ``UPDATE ... SET state='sending' WHERE id=... AND state='planned'``: only the worker whose update
-   changed the row sends it, so two workers never send the same action. While an action is ``sending``,
+1. **Claim.** ``UPDATE ... SET state='sending' WHERE id=... AND state='planned'`` (and still due): only the worker
+   whose update changed the row sends it, so two workers never send the same action. While an action is ``sending``,
    ``next_attempt_at`` holds the time it was claimed.
 2. **Render and send** through Django's default mailer, to the customer's primary (else billing, else first)
    contact with an e-mail address, From the organization (``DEFAULT_FROM_EMAIL`` with the organization's name),
@@ -118,7 +118,7 @@ def dispatch_due(organization: Organization | None, *, now: datetime, actor: Act
     _settle_stale(organization, now, actor, result)
     ids = list(Action.objects.filter(_due(organization, now)).order_by("send_on", "id").values_list("id", flat=True))
     for action_id in ids:
-        claimed = Action.objects.filter(pk=action_id, state=ActionState.PLANNED).update(
+        claimed = Action.objects.filter(_due(organization, now), pk=action_id).update(
             state=ActionState.SENDING, next_attempt_at=now
         )
         if claimed:

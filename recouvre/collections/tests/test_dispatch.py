@@ -7,12 +7,14 @@ import email.policy
 import hashlib
 import json
 import socket
+import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connection
 from django.test import override_settings
 
 from recouvre.collections.dispatch import BACKOFF, STALE_AFTER, dispatch_due, email_failed
@@ -360,3 +362,55 @@ def test_recouvre_run_sends_at_once_and_recouvre_dispatch_sends_nothing_more(org
     assert main(["run", "--org", "acme", "--as-of", AS_OF.isoformat(), "--dry-run", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["emails_sent"] == 0
     assert len(server.messages) == 1
+
+
+def test_temporary_failures_give_up_after_five_attempts(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    smtp(Answer("421 4.3.0 try again later"))
+    customer = _customer(org)
+    _five(customer)
+    run_collections(org, AS_OF, actor=ACTOR)
+    now = NOW
+    for attempt, wait in enumerate(BACKOFF, start=1):
+        assert dispatch_due(org, now=now, actor=ACTOR).retried == 1
+        action = Action.objects.get()
+        assert (action.state, action.attempts, action.next_attempt_at) == ("planned", attempt, now + wait)
+        now += wait
+    result = dispatch_due(org, now=now, actor=ACTOR)
+    assert (result.retried, result.failed) == (0, 1)
+    action = Action.objects.get()
+    assert (action.state, action.attempts, action.next_attempt_at) == ("failed", 5, None)
+    assert action.last_error.startswith("gave up after 5 attempts: compta@dupont.example: 421")
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite's shared in-memory test database refuses a second writer"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatches_at_once_send_each_message_once(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    server = smtp(Keep())
+    for i in range(12):
+        customer = _customer(org, ref=f"411C{i:02d}", email_address=f"compta{i}@example.com")
+        InvoiceFactory(customer=customer, number=f"F-{i}", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 20))
+    run_collections(org, AS_OF, actor=ACTOR)
+    start = threading.Barrier(2)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            results.append(dispatch_due(org, now=NOW, actor=Actor.system("worker")).sent)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(results) == 12
+    assert sorted(rcpt[0] for rcpt, _raw in server.messages) == sorted(f"compta{i}@example.com" for i in range(12))
+    assert Action.objects.filter(state="sent").count() == 12
