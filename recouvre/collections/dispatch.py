@@ -235,7 +235,10 @@ def _send_one(action_id: int, now: datetime, actor: Actor, result: DispatchResul
             return
         if not to:
             raise _Permanent(_("no e-mail address on file for this customer"))
-        raw = message.message(policy=email.policy.SMTP).as_bytes()
+        try:
+            raw = message.message(policy=email.policy.SMTP).as_bytes()
+        except ValueError as exc:  # an address or header the e-mail library refuses
+            raise _Permanent(_("invalid e-mail address: %(error)s") % {"error": exc}) from exc
         _deliver(message)
     except _Temporary as exc:
         _finish_temporary(action, now, actor, str(exc), result)

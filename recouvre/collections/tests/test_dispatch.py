@@ -213,10 +213,11 @@ def test_french_firm_message_announces_interest_and_the_indemnity(org, three_ema
         customer=customer, number="F-9", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 2), total=Decimal("1234.50")
     )
     run_collections(org, AS_OF, actor=ACTOR)
-    Action.objects.update(template="firm", deadline_on=date(2026, 4, 10))
+    Action.objects.update(template="firm", deadline_on=date(2026, 4, 10), unapplied={"EUR": "150.00"})
     assert dispatch_due(org, now=NOW, actor=ACTOR).sent == 1
     msg = _parse(server.messages[0][1])
     assert msg["Subject"] == "Relance : factures impayées – ACME Distribution SAS"
+    assert "Avoirs et règlements non encore imputés en votre faveur : 150,00\u00a0€" in _text(msg)
     text = _text(msg)
     assert "F-9 | 02/03/2026 | 25 | 1\u202f234,50\u00a0€" in text
     assert "et au plus tard le 10/04/2026" in text
@@ -414,3 +415,15 @@ def test_two_dispatches_at_once_send_each_message_once(org, three_emails, smtp):
     assert sum(results) == 12
     assert sorted(rcpt[0] for rcpt, _raw in server.messages) == sorted(f"compta{i}@example.com" for i in range(12))
     assert Action.objects.filter(state="sent").count() == 12
+
+
+def test_an_invalid_address_fails_for_good(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    server = smtp(Keep())
+    customer = _customer(org, email_address="compta@dupont.example\nBcc: x@y.example")
+    _five(customer)
+    run_collections(org, AS_OF, actor=ACTOR)
+    assert dispatch_due(org, now=NOW, actor=ACTOR).failed == 1
+    action = Action.objects.get()
+    assert action.state == "failed"
+    assert action.last_error.startswith("invalid e-mail address: ")
+    assert server.messages == []
