@@ -6,6 +6,7 @@ import email
 import email.policy
 import hashlib
 import json
+import logging
 import socket
 import threading
 from datetime import date, datetime, timedelta
@@ -25,6 +26,11 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Contact, Event
 from recouvre.ledger.timeline import describe
 from recouvre.testing.factories import CustomerFactory, InvoiceFactory, UserFactory
+
+# The test SMTP servers run in threads that may still log after pytest has closed the captured streams.
+_smtp_log = logging.getLogger("mail.log")
+_smtp_log.propagate = False
+_smtp_log.addHandler(logging.NullHandler())
 
 ACTOR = Actor.system("test")
 PARIS = ZoneInfo("Europe/Paris")
