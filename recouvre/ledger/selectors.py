@@ -26,10 +26,6 @@ def customer(organization: Organization, pk: int) -> Customer:
     return customers(organization).get(pk=pk)
 
 
-def customer_by_ref(organization: Organization, ref: str) -> Customer | None:
-    return customers(organization).filter(ref=ref).first()
-
-
 def invoices(organization: Organization) -> QuerySet[Invoice]:
     return Invoice.objects.filter(organization=organization).select_related("customer")
 
@@ -91,8 +87,8 @@ def timeline(organization: Organization, customer: Customer) -> QuerySet[Event]:
     return Event.objects.filter(organization=organization, customer=customer).select_related("actor")
 
 
-def search_customers(organization: Organization, text: str) -> QuerySet[Customer]:
-    qs = customers(organization)
+def search_customers(qs: QuerySet[Customer], text: str) -> QuerySet[Customer]:
+    """Narrow ``qs`` to customers whose name or account contains ``text``, or whose SIREN starts with it."""
     text = text.strip()
     if text:
         qs = qs.filter(Q(name__icontains=text) | Q(ref__icontains=text) | Q(siren__startswith=text))
@@ -123,10 +119,7 @@ def customer_list(
     """Customers with their balances (``customers_with_balances``), searched by name, account or SIREN,
     filtered by segment and by "has an invoice overdue on ``as_of``", sorted by amount overdue (largest
     first) or by name. One query per page whatever the number of customers."""
-    qs = customers_with_balances(organization, as_of)
-    text = search.strip()
-    if text:
-        qs = qs.filter(Q(name__icontains=text) | Q(ref__icontains=text) | Q(siren__startswith=text))
+    qs = search_customers(customers_with_balances(organization, as_of), search)
     if segment:
         qs = qs.filter(segment=segment)
     if overdue_only:
