@@ -44,6 +44,7 @@ class ActionState(models.TextChoices):
     PLANNED = "planned", _("Planned")
     AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
     SENDING = "sending", _("Sending")
+    READY = "ready", _("Ready to post")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
@@ -188,6 +189,12 @@ class Action(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     content = models.TextField(blank=True, default="")
     content_sha256 = models.CharField(max_length=64, blank=True, default="")
+    message_id = models.CharField(max_length=255, blank=True, default="", db_default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -235,3 +242,60 @@ class ItemStep(models.Model):
             models.UniqueConstraint(fields=["invoice", "step_key"], name="item_step_once_per_invoice"),
             models.CheckConstraint(condition=Q(level__gte=1), name="item_step_level_positive"),
         ]
+
+
+class CollectionSettings(models.Model):
+    """An organization's collections settings: the sender identity of its e-mails, the pause given to a customer
+    who says an invoice is already paid, and the daily run's time and send window (local time)."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="collection_settings")
+    from_name = models.CharField(_("sender name"), max_length=200, blank=True, default="")
+    from_email = models.EmailField(_("sender address"), blank=True, default="")
+    reply_to = models.EmailField(_("reply-to address (when the customer has no collector)"), blank=True, default="")
+    already_paid_pause_days = models.PositiveSmallIntegerField(_("pause after 'already paid' (days)"), default=10)
+    send_window_start = models.TimeField(_("send from"), null=True, blank=True)
+    send_window_end = models.TimeField(_("send until"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(already_paid_pause_days__gte=1, already_paid_pause_days__lte=90),
+                name="settings_already_paid_pause_1_to_90",
+            ),
+        ]
+
+
+class MessageTemplate(models.Model):
+    """An organization's own wording of a template (key as in ``Step.template``) in one language, replacing the
+    built-in one. ``subject`` and ``body`` are Django template text with the merge fields of docs/collections.md."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(_("template"), max_length=60)
+    language = models.CharField(_("language"), max_length=8)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"))
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organization", "key", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key", "language"], name="template_once_per_language"),
+        ]
+
+
+class ScheduledRun(models.Model):
+    """One daily run of one organization, recorded when the scheduler starts it: the scheduler runs a day once,
+    and catches up a day it missed."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    as_of = models.DateField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-as_of"]
+        constraints = [models.UniqueConstraint(fields=["organization", "as_of"], name="scheduled_run_once_a_day")]
