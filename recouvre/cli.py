@@ -292,11 +292,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.dry_run:
         from django.utils import timezone
 
-        from recouvre.collections.dispatch import dispatch_due
+        from recouvre.collections.outbox import process_due
 
         for org, r in zip(orgs, results, strict=True):
-            sent = dispatch_due(org, now=timezone.now(), actor=CLI)
-            r.emails_sent, r.failed = sent.sent, sent.failed
+            done = process_due(org, now=timezone.now(), actor=CLI)
+            r.emails_sent, r.failed = done.emails.sent, done.emails.failed
     if args.json:
         payloads = [r.as_dict(details=args.org is not None) for r in results]
         emit_json(payloads[0] if args.org else payloads)
@@ -330,13 +330,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_dispatch(args: argparse.Namespace) -> int:
     from django.utils import timezone
 
-    from recouvre.collections.dispatch import dispatch_due
+    from recouvre.collections.outbox import process_due
     from recouvre.ledger.actors import CLI
 
     org = resolve_org(args.org) if args.org else None
-    result = dispatch_due(org, now=timezone.now(), actor=CLI)
+    done = process_due(org, now=timezone.now(), actor=CLI)
+    result = done.emails
     if args.json:
-        emit_json(result.as_dict())
+        emit_json(done.as_dict())
         return EXIT_OK
     print(
         _("%(sent)d e-mails sent, %(retried)d to try again later, %(failed)d failed, %(cancelled)d no longer needed.")
