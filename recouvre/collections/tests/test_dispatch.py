@@ -365,6 +365,8 @@ def test_recouvre_run_sends_at_once_and_recouvre_dispatch_sends_nothing_more(org
         "failed": 0,
         "cancelled": 0,
         "state_unknown": 0,
+        "letters_ready": 0,
+        "tasks_opened": 0,
     }
     assert main(["run", "--org", "acme", "--as-of", AS_OF.isoformat(), "--dry-run", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["emails_sent"] == 0
