@@ -190,6 +190,7 @@ class Action(models.Model):
     content = models.TextField(blank=True, default="")
     content_sha256 = models.CharField(max_length=64, blank=True, default="")
     message_id = models.CharField(max_length=255, blank=True, default="", db_default="")
+    claimed_by = models.CharField(max_length=120, blank=True, default="", db_default="")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
