@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "recouvre.imports",
     "recouvre.reports",
     "recouvre.collections",
+    "recouvre.tasks",
     "recouvre.web",
 ]
 

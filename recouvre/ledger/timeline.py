@@ -45,6 +45,15 @@ _MESSAGES: dict[str, Any] = {
         _("E-mail to %(to)s not sent: %(error)s") if d.get("to") else _("E-mail not sent: %(error)s")
     ),
     "collections.email_cancelled": lambda d: _("E-mail not sent: every invoice it listed has been paid."),
+    "task.opened": lambda d: (
+        (
+            _("Task for %(assignee)s, due %(due_on)s: %(title)s")
+            if d.get("due_on")
+            else _("Task for %(assignee)s: %(title)s")
+        )
+        if d.get("assignee")
+        else (_("Task, due %(due_on)s: %(title)s") if d.get("due_on") else _("Task: %(title)s"))
+    ),
     "import.summary": lambda d: _(
         "Import of %(file)s (%(import_kind)s): %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
     ),
