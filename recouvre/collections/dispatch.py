@@ -18,19 +18,32 @@ or a retry time passed) and sends each one:
      event ``collections.email_failed`` and the ``email_failed`` signal (the hook for the collector's task);
    - every invoice of the action paid in the meantime: ``cancelled``, nothing sent.
 
-**A worker that stopped while sending.** An action still ``sending`` 15 minutes after its claim belongs to a
-worker that crashed or was killed. The SMTP server may or may not have accepted the message, and nothing here can
-tell: it is not sent again (a customer reminded twice is worse than a reminder late). It is marked ``failed`` with
-the reason "delivery state unknown", with a timeline event and the ``email_failed`` signal, for a person to check
-and plan it again if it never arrived.
+**A worker that stopped while sending.** The message is built once, before the first attempt, and its bytes (with
+their ``Message-ID``) are stored on the action before anything is handed to the SMTP server; every later attempt,
+retries included, sends those same bytes. A worker records itself on the action it claims (``claimed_by``: host,
+process id and process start time). An action still ``sending`` whose worker is gone (a process of this host that
+no longer exists, e.g. killed with ``kill -9``), or claimed more than 15 minutes ago (a worker on another host),
+is taken back:
+
+- nothing stored yet: the worker stopped before building the message, so nothing can have left: it is planned
+  again as if never claimed;
+- message stored: the SMTP server may or may not have accepted it, and nothing here can tell. The same bytes are
+  sent again, same ``Message-ID``: mail systems and clients recognise a message they already hold by its
+  ``Message-ID``, so the customer sees one message. The timeline says it was sent again after an interruption.
+
+The window in which a message can reach the SMTP server twice is the time between the server's acceptance and
+the database commit that follows it: milliseconds.
 """
 
 from __future__ import annotations
 
+import email
 import email.policy
 import email.utils
 import hashlib
+import os
 import smtplib
+import socket
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -38,7 +51,7 @@ from email.message import Message
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, make_msgid
+from django.core.mail import EmailMessage, EmailMultiAlternatives, make_msgid
 from django.db import transaction
 from django.db.models import Q
 from django.dispatch import Signal
@@ -68,7 +81,7 @@ class DispatchResult:
     retried: int = 0
     failed: int = 0
     cancelled: int = 0
-    unknown: int = 0
+    resumed: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -77,7 +90,7 @@ class DispatchResult:
             "retried": self.retried,
             "failed": self.failed,
             "cancelled": self.cancelled,
-            "state_unknown": self.unknown,
+            "resumed": self.resumed,
         }
 
 
@@ -87,6 +100,58 @@ class _Temporary(Exception):
 
 class _Permanent(Exception):
     pass
+
+
+class _StoredEmail(EmailMessage):
+    """A message already produced: the mailer sends exactly ``raw``, to the envelope recipients given."""
+
+    def __init__(self, raw: bytes, from_email: str, to: list[str]) -> None:
+        super().__init__(from_email=from_email, to=to)
+        self.raw = raw
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        return _RawBytes(self.raw)
+
+
+class _RawBytes:
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+    def as_bytes(self, *args: Any, **kwargs: Any) -> bytes:
+        return self.raw
+
+
+def _process_start(pid: int) -> str:
+    """The start time of process ``pid`` in clock ticks since boot ('' where /proc cannot tell), so that a process
+    id reused by a new process is not taken for the worker that claimed an action."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return ""
+    return stat.rsplit(b")", 1)[1].split()[19].decode()
+
+
+def worker_identity() -> str:
+    """``host:pid:start``: who claims an action."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_process_start(pid)}"
+
+
+def _gone(claimed_by: str) -> bool:
+    """True when ``claimed_by`` names a process of this host that no longer runs."""
+    host, _sep, rest = claimed_by.partition(":")
+    pid_text, _sep, start = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return bool(start) and _process_start(pid) not in ("", start)
 
 
 class _FrozenEmail(EmailMultiAlternatives):
@@ -117,9 +182,10 @@ def dispatch_due(organization: Organization | None, *, now: datetime, actor: Act
     result = DispatchResult()
     _settle_stale(organization, now, actor, result)
     ids = list(Action.objects.filter(_due(organization, now)).order_by("send_on", "id").values_list("id", flat=True))
+    me = worker_identity()
     for action_id in ids:
         claimed = Action.objects.filter(_due(organization, now), pk=action_id).update(
-            state=ActionState.SENDING, next_attempt_at=now
+            state=ActionState.SENDING, next_attempt_at=now, claimed_by=me
         )
         if claimed:
             _send_one(action_id, now, actor, result)
@@ -127,24 +193,31 @@ def dispatch_due(organization: Organization | None, *, now: datetime, actor: Act
 
 
 def _settle_stale(organization: Organization | None, now: datetime, actor: Actor, result: DispatchResult) -> None:
-    stale = Action.objects.filter(state=ActionState.SENDING, next_attempt_at__lt=now - STALE_AFTER)
+    """Take back the actions left ``sending`` by a worker that stopped (see the module description): planned again,
+    to be claimed by this dispatch; a stored message keeps its bytes and is sent again as it is."""
+    sending = Action.objects.filter(state=ActionState.SENDING)
     if organization is not None:
-        stale = stale.filter(organization=organization)
-    for action in stale.select_related("organization", "customer"):
-        reason = _(
-            "delivery state unknown: sending started at %(claimed)s and did not finish; check whether the customer "
-            "received it before planning it again"
-        ) % {"claimed": timezone.localtime(action.next_attempt_at).strftime("%Y-%m-%d %H:%M")}
+        sending = sending.filter(organization=organization)
+    for action in sending.select_related("organization", "customer"):
+        claimed_at = action.next_attempt_at
+        expired = claimed_at is None or claimed_at < now - STALE_AFTER
+        if not expired and not (action.claimed_by and _gone(action.claimed_by)):
+            continue  # its worker may still be sending it
         with transaction.atomic():
-            if Action.objects.filter(pk=action.pk, state=ActionState.SENDING).update(
-                state=ActionState.FAILED, last_error=reason, next_attempt_at=None
-            ):
-                record_event(action.organization, action.customer, "collections.email_failed", actor, error=reason)
-                result.unknown += 1
-                result.failed += 1
-                result.errors.append((action.pk, reason))
-                action.state, action.last_error = ActionState.FAILED, reason
-                transaction.on_commit(lambda a=action, r=reason: email_failed.send(Action, action=a, reason=r))
+            if not Action.objects.filter(
+                pk=action.pk, state=ActionState.SENDING, claimed_by=action.claimed_by, next_attempt_at=claimed_at
+            ).update(state=ActionState.PLANNED, next_attempt_at=None, claimed_by=""):
+                continue  # another dispatch took it back first
+            if action.content:
+                record_event(
+                    action.organization,
+                    action.customer,
+                    "collections.email_resumed",
+                    actor,
+                    message_id=action.message_id,
+                    claimed=timezone.localtime(claimed_at).strftime("%Y-%m-%d %H:%M") if claimed_at else "",
+                )
+                result.resumed += 1
 
 
 def recipient(customer: Customer) -> str:
@@ -229,16 +302,35 @@ def _send_one(action_id: int, now: datetime, actor: Actor, result: DispatchResul
     action = Action.objects.select_related("organization", "customer").get(pk=action_id)
     to = ""
     try:
-        message, rendered, to = build_email(action, now=now)
-        if message is None or rendered is None:
+        if not _lines(action, timezone.localdate(now)):
             _finish_cancelled(action, actor, result)
             return
-        if not to:
-            raise _Permanent(_("no e-mail address on file for this customer"))
-        try:
-            raw = message.message(policy=email.policy.SMTP).as_bytes()
-        except ValueError as exc:  # an address or header the e-mail library refuses
-            raise _Permanent(_("invalid e-mail address: %(error)s") % {"error": exc}) from exc
+        if action.content:  # produced by an earlier attempt: the same bytes again
+            raw = action.content.encode("utf-8")
+            stored = email.message_from_bytes(raw, policy=email.policy.SMTP)
+            to = ", ".join(addr for _name, addr in email.utils.getaddresses(stored.get_all("To", [])))
+            subject = str(stored.get("Subject", ""))
+            envelope_from = email.utils.parseaddr(str(stored.get("From", "")))[1]
+            message: EmailMessage = _StoredEmail(raw, envelope_from, [a.strip() for a in to.split(",") if a.strip()])
+        else:
+            built, rendered, to = build_email(action, now=now)
+            if built is None or rendered is None:
+                _finish_cancelled(action, actor, result)
+                return
+            if not to:
+                raise _Permanent(_("no e-mail address on file for this customer"))
+            try:
+                raw = built.message(policy=email.policy.SMTP).as_bytes()
+            except ValueError as exc:  # an address or header the e-mail library refuses
+                raise _Permanent(_("invalid e-mail address: %(error)s") % {"error": exc}) from exc
+            subject = rendered.subject
+            # Stored before the first attempt: whatever happens next, this is the one message of this action.
+            Action.objects.filter(pk=action.pk, state=ActionState.SENDING).update(
+                content=raw.decode("utf-8"),
+                content_sha256=hashlib.sha256(raw).hexdigest(),
+                message_id=str(built.extra_headers.get("Message-ID", "")),
+            )
+            message = built
         _deliver(message)
     except _Temporary as exc:
         _finish_temporary(action, now, actor, str(exc), result)
@@ -256,16 +348,13 @@ def _send_one(action_id: int, now: datetime, actor: Actor, result: DispatchResul
             next_attempt_at=None,
             attempts=action.attempts + 1,
             last_error="",
-            content=raw.decode("utf-8"),
-            content_sha256=hashlib.sha256(raw).hexdigest(),
+            claimed_by="",
         )
-        record_event(
-            action.organization, action.customer, "collections.email_sent", actor, to=to, subject=rendered.subject
-        )
+        record_event(action.organization, action.customer, "collections.email_sent", actor, to=to, subject=subject)
     result.sent += 1
 
 
-def _deliver(message: _FrozenEmail) -> None:
+def _deliver(message: EmailMessage) -> None:
     try:
         message.send(using="default")
     except smtplib.SMTPRecipientsRefused as exc:
@@ -296,7 +385,11 @@ def _finish_temporary(action: Action, now: datetime, actor: Actor, error: str, r
         _finish_failed(action, actor, reason, "", result, attempts=attempts)
         return
     Action.objects.filter(pk=action.pk).update(
-        state=ActionState.PLANNED, attempts=attempts, next_attempt_at=now + BACKOFF[attempts - 1], last_error=error
+        state=ActionState.PLANNED,
+        attempts=attempts,
+        next_attempt_at=now + BACKOFF[attempts - 1],
+        last_error=error,
+        claimed_by="",
     )
     result.retried += 1
 
@@ -316,6 +409,7 @@ def _finish_failed(
             next_attempt_at=None,
             attempts=attempts if attempts is not None else action.attempts + 1,
             last_error=reason,
+            claimed_by="",
         )
         record_event(
             action.organization,
@@ -333,6 +427,6 @@ def _finish_failed(
 
 def _finish_cancelled(action: Action, actor: Actor, result: DispatchResult) -> None:
     with transaction.atomic():
-        Action.objects.filter(pk=action.pk).update(state=ActionState.CANCELLED, next_attempt_at=None)
+        Action.objects.filter(pk=action.pk).update(state=ActionState.CANCELLED, next_attempt_at=None, claimed_by="")
         record_event(action.organization, action.customer, "collections.email_cancelled", actor)
     result.cancelled += 1

@@ -41,6 +41,9 @@ _MESSAGES: dict[str, Any] = {
     ),
     "collections.hold_released": lambda d: _("Collection resumed: hold (%(hold_kind)s) %(invoice)s lifted."),
     "collections.email_sent": lambda d: _("E-mail sent to %(to)s: %(subject)s"),
+    "collections.email_resumed": lambda d: _(
+        "E-mail sent again, as the same message (%(message_id)s), after an interruption while sending on %(claimed)s."
+    ),
     "collections.email_failed": lambda d: (
         _("E-mail to %(to)s not sent: %(error)s") if d.get("to") else _("E-mail not sent: %(error)s")
     ),

@@ -8,6 +8,8 @@ import hashlib
 import json
 import logging
 import socket
+import subprocess
+import sys
 import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -18,7 +20,7 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 from django.test import override_settings
 
-from recouvre.collections.dispatch import BACKOFF, STALE_AFTER, dispatch_due, email_failed
+from recouvre.collections.dispatch import BACKOFF, STALE_AFTER, dispatch_due, email_failed, worker_identity
 from recouvre.collections.models import Action, CustomerCollection, Policy, Step
 from recouvre.collections.rendering import format_amount
 from recouvre.collections.services import run_collections
@@ -305,19 +307,45 @@ def test_connection_refused_is_temporary(org, three_emails, settings):  # type: 
     assert (action.state, action.attempts, action.next_attempt_at) == ("planned", 1, NOW + BACKOFF[0])
 
 
-def test_an_action_left_sending_is_not_sent_again_but_failed_as_unknown(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+def test_an_action_claimed_by_a_live_worker_waits_then_is_sent_once(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    """Claimed by a worker that still runs (this process) and not yet built: left alone until the claim is 15
+    minutes old, then planned again and sent, once."""
     server = smtp(Keep())
     customer = _customer(org)
     _five(customer)
     run_collections(org, AS_OF, actor=ACTOR)
-    Action.objects.update(state="sending", next_attempt_at=NOW)
-    assert dispatch_due(org, now=NOW + STALE_AFTER, actor=ACTOR).failed == 0  # not yet stale
-    result = dispatch_due(org, now=NOW + STALE_AFTER + timedelta(seconds=1), actor=ACTOR)
-    assert (result.sent, result.failed, result.unknown) == (0, 1, 1)
-    action = Action.objects.get()
-    assert action.state == "failed"
-    assert action.last_error.startswith("delivery state unknown: sending started at 2026-03-27 09:00")
+    Action.objects.update(state="sending", next_attempt_at=NOW, claimed_by=worker_identity())
+    assert dispatch_due(org, now=NOW + STALE_AFTER, actor=ACTOR).as_dict()["emails_sent"] == 0
     assert server.messages == []
+    result = dispatch_due(org, now=NOW + STALE_AFTER + timedelta(seconds=1), actor=ACTOR)
+    assert (result.sent, result.failed, result.resumed) == (1, 0, 0)
+    assert len(server.messages) == 1
+    assert Action.objects.get().state == "sent"
+    assert not Event.objects.filter(kind="collections.email_resumed").exists()
+
+
+def test_a_message_stored_by_a_killed_worker_is_sent_again_as_the_same_bytes(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    """The worker built and stored the message, then died (its process is gone) before recording the outcome: the
+    next dispatch sends the very same bytes, same Message-ID, at once, and says so on the timeline."""
+    server = smtp(Keep())
+    customer = _customer(org)
+    _five(customer)
+    run_collections(org, AS_OF, actor=ACTOR)
+    dispatch_due(org, now=NOW, actor=ACTOR)
+    first = Action.objects.get()
+    assert first.state == "sent" and len(server.messages) == 1
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    host = worker_identity().split(":")[0]
+    Action.objects.update(state="sending", sent_at=None, next_attempt_at=NOW, claimed_by=f"{host}:{dead.pid}:1")
+    result = dispatch_due(org, now=NOW + timedelta(minutes=1), actor=ACTOR)
+    assert (result.sent, result.resumed) == (1, 1)
+    assert len(server.messages) == 2
+    assert server.messages[1][1] == server.messages[0][1]  # byte for byte, Message-ID included
+    action = Action.objects.get()
+    assert action.content_sha256 == hashlib.sha256(server.messages[1][1]).hexdigest()
+    assert action.message_id and action.message_id in action.content
+    assert Event.objects.filter(kind="collections.email_resumed").count() == 1
 
 
 def test_invoices_paid_since_planning_cancel_the_email(org, three_emails, smtp):  # type: ignore[no-untyped-def]
@@ -364,7 +392,7 @@ def test_recouvre_run_sends_at_once_and_recouvre_dispatch_sends_nothing_more(org
         "retried": 0,
         "failed": 0,
         "cancelled": 0,
-        "state_unknown": 0,
+        "resumed": 0,
         "letters_ready": 0,
         "tasks_opened": 0,
     }
