@@ -15,6 +15,8 @@ are in ``docs/collections.md``; in short:
   along in the same contact, whatever their own gap;
 - an item on hold, or of a customer on hold, gets no step; an item in a currency whose overdue amount the
   customer's unallocated payments and credits cover gets no step either;
+- an item of a broken commitment (``Expedite``, a promise to pay not kept) takes its next step at once, without
+  waiting for its offset or the gaps (still never twice the same day);
 - one action per (customer, channel), sent on the first business day on or after ``as_of``, lists every overdue
   item of the customer with its own stage, and uses the template of the highest step advancing in it.
 
@@ -206,6 +208,51 @@ class Hold:
         return self.starts_on <= d and (self.ends_on is None or d <= self.ends_on)
 
 
+class DisputeReason(StrEnum):
+    """Why a customer disputes an invoice (*motif de contestation*)."""
+
+    PRICE = "price"
+    QUANTITY = "quantity"
+    QUALITY = "quality"
+    NOT_DELIVERED = "not_delivered"
+    NOT_ORDERED = "not_ordered"
+    ALREADY_PAID = "already_paid"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _(_DISPUTE_LABELS[self])
+
+
+_DISPUTE_LABELS = {
+    DisputeReason.PRICE: gettext_noop("wrong price"),
+    DisputeReason.QUANTITY: gettext_noop("wrong quantity"),
+    DisputeReason.QUALITY: gettext_noop("quality of the goods or service"),
+    DisputeReason.NOT_DELIVERED: gettext_noop("not delivered"),
+    DisputeReason.NOT_ORDERED: gettext_noop("not ordered"),
+    DisputeReason.ALREADY_PAID: gettext_noop("already paid"),
+    DisputeReason.OTHER: gettext_noop("other reason"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Expedite:
+    """A broken commitment (a promise to pay not kept): from ``since``, the next step of the items it covers (one
+    invoice when ``invoice_id`` is given, else every item of the customer) is due at once, without waiting for its
+    offset or for the minimum gaps (still never two steps of an item, or two contacts, the same day). It applies
+    to an item until the item takes a step on or after ``since``: the next step only, not the whole ladder."""
+
+    since: date
+    invoice_id: int | None = None
+
+    def covers(self, item: OpenItem, as_of: date) -> bool:
+        return (
+            self.since <= as_of
+            and (self.invoice_id is None or self.invoice_id == item.invoice_id)
+            and (item.last_step_on is None or item.last_step_on < self.since)
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class OpenItem:
     """An open invoice as stored: ``level`` is the position + 1 in the customer's policy of the last step done for
@@ -225,13 +272,15 @@ class OpenItem:
 class CustomerInput:
     """What planning needs to know about a customer. ``unapplied`` is the unallocated payments and credit notes by
     currency (a credit in euros never covers an invoice in dollars); ``last_contact_on`` is the day of the last
-    step done on a channel that reaches the customer (not internal tasks)."""
+    step done on a channel that reaches the customer (not internal tasks); ``expedite`` the broken commitments
+    whose items take their next step at once (``Expedite``)."""
 
     customer_id: int
     policy: Policy
     unapplied: Mapping[str, Decimal] = field(default_factory=dict)
     last_contact_on: date | None = None
     holds: tuple[Hold, ...] = ()
+    expedite: tuple[Expedite, ...] = ()
 
 
 class Reason(StrEnum):
@@ -556,18 +605,23 @@ def _plan_customer(
             evaluated.append((item, due_ord, -1, Reason.NO_MORE_STEPS, None))
             continue
         earliest = due_ord + offsets[index]
+        gap = gaps[index]
+        if customer.expedite and any(e.covers(item, as_of) for e in customer.expedite):
+            # A broken commitment: the next step is due now, whatever its offset and gaps (a day apart at least).
+            earliest = min(earliest, as_ord)
+            gap = 1
         reason: Reason | None = None  # None: advances
         if earliest > as_ord:
             reason = Reason.NOTHING_DUE
         if level > 0 and item.last_step_on is not None:
-            gap_end = item.last_step_on.toordinal() + gaps[index]
+            gap_end = item.last_step_on.toordinal() + gap
             if gap_end > earliest:
                 earliest = gap_end
                 if gap_end > as_ord and reason is None:
                     reason = Reason.GAP_NOT_REACHED
         waits_for_contact = False
         if contact_ord is not None and contacts[index]:
-            gap_end = contact_ord + gaps[index]
+            gap_end = contact_ord + gap
             if gap_end > as_ord:
                 waits_for_contact = True
             if gap_end > earliest:
