@@ -15,7 +15,8 @@ or a retry time passed) and sends each one:
    - temporary failure (SMTP 4xx, connection refused or lost, timeout): back to ``planned``, ``attempts`` + 1,
      ``next_attempt_at`` = now + 5 min, 30 min, 2 h, 12 h; after ``MAX_ATTEMPTS`` attempts: ``failed``;
    - permanent failure (SMTP 5xx, no e-mail address on file, invalid address): ``failed`` with ``last_error``;
-     event ``collections.email_failed`` and the ``email_failed`` signal (the hook for the collector's task);
+     event ``collections.email_failed`` and an ``email_failed`` task for the customer's collector
+     (``recouvre.tasks.services.open_email_failed_task``);
    - every invoice of the action paid in the meantime: ``cancelled``, nothing sent.
 
 **A worker that stopped while sending.** The message is built once, before the first attempt, and its bytes (with
@@ -54,7 +55,6 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, make_msgid
 from django.db import transaction
 from django.db.models import Q
-from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,6 +62,7 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Contact, ContactRole, Customer, Invoice
 from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
+from recouvre.tasks.services import open_email_failed_task
 
 from .models import Action, ActionState, Channel, CustomerCollection
 from .rendering import Line, RenderedEmail, render_email
@@ -69,10 +70,6 @@ from .rendering import Line, RenderedEmail, render_email
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=12))
 MAX_ATTEMPTS = len(BACKOFF) + 1
 STALE_AFTER = timedelta(minutes=15)
-
-email_failed = Signal()
-"""Sent with ``action`` and ``reason`` when an e-mail action ends ``failed``: the collector's worklist hooks a task
-here."""
 
 
 @dataclass
@@ -420,7 +417,7 @@ def _finish_failed(
             error=reason,
         )
         action.state, action.last_error = ActionState.FAILED, reason
-        transaction.on_commit(lambda: email_failed.send(Action, action=action, reason=reason))
+        open_email_failed_task(action, reason=reason, to=to, actor=actor)
     result.failed += 1
     result.errors.append((action.pk, reason))
 

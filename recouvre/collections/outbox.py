@@ -11,6 +11,7 @@ from typing import Any
 
 from recouvre.ledger.actors import Actor
 from recouvre.organizations.models import Organization
+from recouvre.tasks.services import open_due_tasks
 
 from .dispatch import DispatchResult, dispatch_due
 
@@ -29,4 +30,5 @@ def process_due(organization: Organization | None, *, now: datetime, actor: Acto
     """Handle every due action of ``organization`` (all organizations when ``None``) at ``now``."""
     result = OutboxResult()
     result.emails = dispatch_due(organization, now=now, actor=actor)
+    result.tasks_opened = open_due_tasks(organization, now=now, actor=actor)
     return result

@@ -20,13 +20,14 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 from django.test import override_settings
 
-from recouvre.collections.dispatch import BACKOFF, STALE_AFTER, dispatch_due, email_failed, worker_identity
+from recouvre.collections.dispatch import BACKOFF, STALE_AFTER, dispatch_due, worker_identity
 from recouvre.collections.models import Action, CustomerCollection, Policy, Step
 from recouvre.collections.rendering import format_amount
 from recouvre.collections.services import run_collections
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Contact, Event
 from recouvre.ledger.timeline import describe
+from recouvre.tasks.models import Task
 from recouvre.testing.factories import CustomerFactory, InvoiceFactory, UserFactory
 
 # The test SMTP servers run in threads that may still log after pytest has closed the captured streams.
@@ -254,31 +255,33 @@ def test_421_is_retried_later_and_sent_once(org, three_emails, smtp):  # type: i
     assert (action.state, action.attempts, action.last_error) == ("sent", 2, "")
 
 
-def test_550_fails_for_good_with_the_error(org, three_emails, smtp, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_550_fails_for_good_and_gives_the_collector_a_task(org, three_emails, smtp):  # type: ignore[no-untyped-def]
     smtp(Answer("550 5.1.1 mailbox unknown"))
     customer = _customer(org)
+    marc = UserFactory(username="marc")
+    CustomerCollection.objects.create(organization=org, customer=customer, collector=marc)
     _five(customer)
     run_collections(org, AS_OF, actor=ACTOR)
-    told = []
-    email_failed.connect(
-        lambda sender, action, reason, **kw: told.append((action.pk, reason)), weak=False, dispatch_uid="test"
-    )
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            result = dispatch_due(org, now=NOW, actor=ACTOR)
-    finally:
-        email_failed.disconnect(dispatch_uid="test")
+    result = dispatch_due(org, now=NOW, actor=ACTOR)
     assert (result.sent, result.retried, result.failed) == (0, 0, 1)
     action = Action.objects.get()
     assert action.state == "failed"
     assert action.next_attempt_at is None
     assert action.last_error == "compta@dupont.example: 550 5.1.1 mailbox unknown"
-    assert told == [(action.pk, action.last_error)]
     event = Event.objects.get(kind="collections.email_failed")
     assert (
         describe(event) == "E-mail to compta@dupont.example not sent: compta@dupont.example: 550 5.1.1 mailbox unknown"
     )
+    task = Task.objects.get()
+    assert (task.kind, task.state, task.assignee, task.action) == ("email_failed", "open", marc, action)
+    assert task.title == "Reach Dupont SARL another way: the e-mail was not delivered"
+    assert task.details.splitlines()[0] == (
+        "E-mail to compta@dupont.example not sent: compta@dupont.example: 550 5.1.1 mailbox unknown"
+    )
+    assert "F-5 due 2026-01-20: €999.99, 66 days overdue" in task.details
+    assert task.details.splitlines()[-1] == "Total overdue: €4,636.16"
     assert dispatch_due(org, now=NOW + timedelta(days=1), actor=ACTOR).failed == 0
+    assert Task.objects.count() == 1
 
 
 def test_customer_without_email_fails_with_a_clear_reason(org, three_emails, smtp):  # type: ignore[no-untyped-def]
