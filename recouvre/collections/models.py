@@ -8,6 +8,7 @@ item's step per (invoice, step key), so storing the same plan twice adds nothing
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -38,6 +39,28 @@ class HoldKind(models.TextChoices):
     ALREADY_PAID = dunning.HoldKind.ALREADY_PAID.value, _("Declared already paid")
     UNMATCHED_PAYMENT = dunning.HoldKind.UNMATCHED_PAYMENT.value, _("Unmatched payment")
     MANUAL = dunning.HoldKind.MANUAL.value, _("Paused")
+
+
+class DisputeReason(models.TextChoices):
+    PRICE = dunning.DisputeReason.PRICE.value, _("Wrong price")
+    QUANTITY = dunning.DisputeReason.QUANTITY.value, _("Wrong quantity")
+    QUALITY = dunning.DisputeReason.QUALITY.value, _("Quality of the goods or service")
+    NOT_DELIVERED = dunning.DisputeReason.NOT_DELIVERED.value, _("Not delivered")
+    NOT_ORDERED = dunning.DisputeReason.NOT_ORDERED.value, _("Not ordered")
+    ALREADY_PAID = dunning.DisputeReason.ALREADY_PAID.value, _("Already paid")
+    OTHER = dunning.DisputeReason.OTHER.value, _("Other")
+
+
+class HoldOutcome(models.TextChoices):
+    """How a hold ended, when a person or the review of commitments ended it (empty: still running, or ended on
+    its last day)."""
+
+    RELEASED = "released", _("Lifted")
+    RESOLVED = "resolved", _("Resolved, collection resumed")
+    CREDITED = "credited", _("Resolved by a credit note")
+    KEPT = "kept", _("Kept")
+    BROKEN = "broken", _("Broken")
+    COMPLETED = "completed", _("Completed")
 
 
 class ActionState(models.TextChoices):
@@ -148,6 +171,29 @@ class Hold(models.Model):
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Several invoices (a promise or a plan about some invoices): one core hold per invoice. ``invoice`` is for a
+    # hold on exactly one invoice (a dispute); a hold with neither is on the whole customer.
+    invoices = models.ManyToManyField(Invoice, blank=True, related_name="+", verbose_name=_("invoices"))
+    reason_code = models.CharField(
+        _("dispute reason"), max_length=20, choices=DisputeReason.choices, blank=True, default=""
+    )
+    amount = models.DecimalField(_("amount"), null=True, blank=True, **AMOUNT)
+    currency = models.CharField(_("currency"), max_length=3, blank=True, default="")
+    promised_on = models.DateField(_("promised payment date"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=HoldOutcome.choices, blank=True, default="")
+    outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True, default="")
+    credit_note = models.ForeignKey(
+        "ledger.CreditNote", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["starts_on", "id"]
@@ -160,11 +206,125 @@ class Hold(models.Model):
                 condition=Q(released_by__isnull=True) | Q(released_at__isnull=False),
                 name="hold_released_by_when_released",
             ),
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gt=0), name="hold_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(reason_code="") | Q(reason_code__in=DisputeReason.values), name="hold_reason_code_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=HoldKind.DISPUTE) | ~Q(reason_code=""), name="hold_dispute_has_a_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=HoldKind.PROMISE) | Q(amount__isnull=False, promised_on__isnull=False),
+                name="hold_promise_has_amount_and_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(outcome__in=HoldOutcome.values), name="hold_outcome_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="", outcome_on__isnull=True)
+                | (~Q(outcome="") & Q(outcome_on__isnull=False, released_at__isnull=False)),
+                name="hold_outcome_dated_and_released",
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_note__isnull=True) | Q(outcome=HoldOutcome.CREDITED),
+                name="hold_credit_note_only_when_credited",
+            ),
         ]
         indexes = [models.Index(fields=["organization", "customer"], name="hold_org_customer")]
 
-    def to_core(self) -> dunning.Hold:
-        return dunning.Hold(dunning.HoldKind(self.kind), self.starts_on, self.ends_on, self.invoice_id, self.reason)
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.starts_on}"
+
+    def to_core(self, invoice_id: int | None = None) -> dunning.Hold:
+        """The planner's hold; ``invoice_id`` for one of the invoices of a hold on several invoices."""
+        return dunning.Hold(
+            dunning.HoldKind(self.kind),
+            self.starts_on,
+            self.ends_on,
+            invoice_id if invoice_id is not None else self.invoice_id,
+            self.reason,
+        )
+
+    def active_on(self, day: date) -> bool:
+        return self.released_at is None and self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+    def status(self, day: date) -> str:
+        """``active``, ``scheduled`` (starts later), ``ended`` (its last day passed), or the outcome."""
+        if self.outcome:
+            return self.outcome
+        if self.released_at is not None:
+            return HoldOutcome.RELEASED.value
+        if self.starts_on > day:
+            return "scheduled"
+        if self.ends_on is not None and self.ends_on < day:
+            return "ended"
+        return "active"
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    BROKEN = "broken", _("Broken")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PaymentPlan(models.Model):
+    """A payment plan (*échéancier*) agreed with a customer for some of its invoices: the instalments add up to
+    ``total``. While it is active its hold keeps the covered invoices out of reminders."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="payment_plans")
+    invoices = models.ManyToManyField(Invoice, related_name="payment_plans", verbose_name=_("invoices"))
+    hold = models.OneToOneField(Hold, on_delete=models.PROTECT, related_name="payment_plan")
+    status = models.CharField(_("status"), max_length=20, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
+    signed_on = models.DateField(_("agreed on"))
+    total = models.DecimalField(_("total"), **AMOUNT)
+    currency = models.CharField(_("currency"), max_length=3)
+    note = models.TextField(_("note"), blank=True, default="")
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-signed_on", "-id"]
+        verbose_name = _("payment plan")
+        verbose_name_plural = _("payment plans")
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="plan_total_positive"),
+            models.CheckConstraint(condition=Q(status__in=PlanStatus.values), name="plan_status_known"),
+            models.CheckConstraint(
+                condition=Q(status=PlanStatus.ACTIVE, ended_on__isnull=True)
+                | (~Q(status=PlanStatus.ACTIVE) & Q(ended_on__isnull=False)),
+                name="plan_ended_on_when_ended",
+            ),
+        ]
+
+
+class Instalment(models.Model):
+    """One instalment (*échéance*) of a payment plan. ``honoured_on`` is the day the review of commitments found
+    the customer's payments since the plan reaching the amount due up to this instalment."""
+
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="instalments")
+    position = models.PositiveSmallIntegerField()
+    due_on = models.DateField(_("due date"))
+    amount = models.DecimalField(_("amount"), **AMOUNT)
+    honoured_on = models.DateField(_("honoured on"), null=True, blank=True)
+    missed_on = models.DateField(_("missed on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="instalment_position_unique_per_plan"),
+            models.UniqueConstraint(fields=["plan", "due_on"], name="instalment_date_unique_per_plan"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="instalment_position_from_one"),
+            models.CheckConstraint(
+                condition=Q(honoured_on__isnull=True) | Q(missed_on__isnull=True),
+                name="instalment_honoured_or_missed",
+            ),
+        ]
 
 
 class Action(models.Model):

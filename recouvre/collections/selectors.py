@@ -21,7 +21,7 @@ from recouvre.core.policies import policy_for_segment
 from recouvre.ledger.models import CreditNote, Customer, Invoice, Payment
 from recouvre.organizations.models import Organization
 
-from .models import Action, Channel, Hold, ItemStep, Policy, Step
+from .models import Action, Channel, Hold, HoldKind, HoldOutcome, ItemStep, Policy, Step
 
 CHUNK = 5000
 CENT = Decimal("0.01")
@@ -132,6 +132,40 @@ def open_items(
         )
 
 
+def planner_holds(
+    organization: Organization, as_of: date
+) -> tuple[dict[int, list[dunning.Hold]], dict[int, list[dunning.Expedite]]]:
+    """By customer, the holds not ended by ``as_of`` as the planner's holds (a hold on several invoices gives one
+    per invoice), and the broken promises whose invoices take their next step at once: two queries."""
+    wanted = Q(organization=organization) & (
+        (Q(released_at__isnull=True) & (Q(ends_on__isnull=True) | Q(ends_on__gte=as_of)))
+        | Q(kind=HoldKind.PROMISE, outcome=HoldOutcome.BROKEN, outcome_on__lte=as_of)
+    )
+    rows = list(
+        Hold.objects.filter(wanted).values_list(
+            "id", "customer_id", "invoice_id", "kind", "starts_on", "ends_on", "reason", "outcome", "outcome_on"
+        )
+    )
+    several: dict[int, list[int]] = {}
+    if rows:
+        for hold_id, invoice_id in (
+            Hold.invoices.through.objects.filter(hold__in=Hold.objects.filter(wanted))
+            .values_list("hold_id", "invoice_id")
+            .order_by("hold_id", "invoice_id")
+        ):
+            several.setdefault(hold_id, []).append(invoice_id)
+    holds: dict[int, list[dunning.Hold]] = {}
+    expedite: dict[int, list[dunning.Expedite]] = {}
+    for pk, customer_id, invoice_id, kind, starts_on, ends_on, reason, outcome, outcome_on in rows:
+        invoice_ids: list[int | None] = [invoice_id] if invoice_id is not None else [*several.get(pk, ())] or [None]
+        if outcome == HoldOutcome.BROKEN:
+            expedite.setdefault(customer_id, []).extend(dunning.Expedite(outcome_on, i) for i in invoice_ids)
+            continue
+        held = dunning.HoldKind(kind)
+        holds.setdefault(customer_id, []).extend(dunning.Hold(held, starts_on, ends_on, i, reason) for i in invoice_ids)
+    return holds, expedite
+
+
 def planner_inputs(organization: Organization, as_of: date) -> PlannerInputs:
     """Everything ``recouvre.core.dunning.iter_plan`` needs for ``organization`` on ``as_of``, with a constant
     number of queries whatever the number of customers and invoices."""
@@ -154,11 +188,7 @@ def planner_inputs(organization: Organization, as_of: date) -> PlannerInputs:
         .annotate(last=Max("send_on"))
         .order_by()
     )
-    holds: dict[int, list[dunning.Hold]] = {}
-    for hold in Hold.objects.filter(organization=organization, released_at__isnull=True).filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=as_of)
-    ):
-        holds.setdefault(hold.customer_id, []).append(hold.to_core())
+    holds, expedite = planner_holds(organization, as_of)
     customers: dict[int, dunning.CustomerInput] = {}
     refs: dict[int, str] = {}
     empty: dict[str, Decimal] = {}
@@ -170,7 +200,12 @@ def planner_inputs(organization: Organization, as_of: date) -> PlannerInputs:
     ):
         policy = by_id[policy_id] if policy_id is not None else by_segment.get(segment) or by_segment["standard"]
         customers[pk] = dunning.CustomerInput(
-            pk, policy, unapplied.get(pk, empty), last_contact.get(pk), tuple(holds.get(pk, ()))
+            pk,
+            policy,
+            unapplied.get(pk, empty),
+            last_contact.get(pk),
+            tuple(holds.get(pk, ())),
+            tuple(expedite.get(pk, ())),
         )
         refs[pk] = ref
     return PlannerInputs(customers, open_items(organization, customers), refs)

@@ -6,7 +6,8 @@
   (customer, send date, channel) and (invoice, step), so a second run the same day, or two runs at once, store each
   action once. Sending is not done here (``recouvre.collections.dispatch``): actions stay ``planned`` or
   ``awaiting_approval``.
-- ``place_hold`` / ``release_hold``: pause and resume collection of an invoice or a customer.
+- ``place_hold`` / ``release_hold``: pause and resume collection of an invoice or a customer (they live in
+  ``recouvre.collections.holds`` with the disputes, promises and payment plans, and are re-exported here).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from datetime import date
 from itertools import batched
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,12 +28,11 @@ from recouvre.core.businessdays import FRANCE
 from recouvre.core.policies import DEFAULT_POLICIES, SEGMENT_POLICIES
 from recouvre.imports.tabular import record_events
 from recouvre.ledger.actors import Actor
-from recouvre.ledger.models import Customer, Invoice
-from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 
 from . import selectors
-from .models import Action, ActionState, Hold, HoldKind, ItemStep, Policy, Step
+from .holds import place_hold, release_hold, review_commitments
+from .models import Action, ActionState, ItemStep, Policy, Step
 
 ROWS_PER_INSERT = 500
 _LETTERS = {dunning.Channel.LETTER.value, dunning.Channel.REGISTERED_LETTER.value}
@@ -173,9 +172,13 @@ def run_collections(
     """Plan ``organization``'s collections on ``as_of`` and store the plan in one transaction: one action per
     customer and channel (the outbox), the step each advancing invoice reaches, and one timeline event per customer
     contacted. Storing is insert-or-ignore on the unique keys: what is already stored is left as it is and not
-    counted. ``dry_run`` plans and counts, and writes nothing."""
+    counted. ``dry_run`` plans and counts, and writes nothing (not even the review of commitments that a real run
+    starts with, ``holds.review_commitments``)."""
     send_on = calendar.next_business_day(as_of)
     result = RunResult(organization.slug, as_of, send_on, dry_run)
+    if not dry_run:
+        # Promises kept or broken, instalments honoured or missed: the holds they end are not planned with.
+        review_commitments(organization, as_of, actor=actor)
     with transaction.atomic():
         inputs = selectors.planner_inputs(organization, as_of)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -337,79 +340,4 @@ def _insert_ignore(
     return out
 
 
-# ------------------------------------------------------------------------------------------------ holds
-
-
-@transaction.atomic
-def place_hold(
-    organization: Organization,
-    customer: Customer,
-    *,
-    kind: str,
-    starts_on: date,
-    actor: Actor,
-    ends_on: date | None = None,
-    invoice: Invoice | None = None,
-    reason: str = "",
-) -> Hold:
-    """Pause collection of ``invoice`` (or of the whole ``customer`` when no invoice is given) from ``starts_on`` to
-    ``ends_on`` inclusive (no end: until released)."""
-    if customer.organization_id != organization.pk:
-        raise ValidationError(_("This customer belongs to another organization."))
-    if invoice is not None and (invoice.organization_id != organization.pk or invoice.customer_id != customer.pk):
-        raise ValidationError(
-            _("Invoice %(number)s is not an invoice of %(customer)s.")
-            % {"number": invoice.number, "customer": customer}
-        )
-    if kind not in HoldKind.values:
-        raise ValidationError(_("Unknown kind of hold: %(kind)s.") % {"kind": kind})
-    if ends_on is not None and ends_on < starts_on:
-        raise ValidationError(
-            _("A hold cannot end (%(ends_on)s) before it starts (%(starts_on)s).")
-            % {"ends_on": ends_on.isoformat(), "starts_on": starts_on.isoformat()}
-        )
-    hold = Hold.objects.create(
-        organization=organization,
-        customer=customer,
-        invoice=invoice,
-        kind=kind,
-        reason=reason,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        author=actor.user,
-        author_label=actor.label,
-    )
-    record_event(
-        organization,
-        customer,
-        "collections.hold_placed" if ends_on is not None else "collections.hold_placed_open",
-        actor,
-        hold=hold.pk,
-        hold_kind=kind,
-        invoice=invoice.number if invoice is not None else "",
-        starts_on=starts_on,
-        ends_on=ends_on or "",
-        reason=reason,
-    )
-    return hold
-
-
-@transaction.atomic
-def release_hold(hold: Hold, *, actor: Actor) -> Hold:
-    """Lift a hold now: collection resumes at the next run. Releasing a released hold changes nothing."""
-    hold = Hold.objects.select_for_update().get(pk=hold.pk)
-    if hold.released_at is not None:
-        return hold
-    hold.released_at = timezone.now()
-    hold.released_by = actor.user
-    hold.save(update_fields=["released_at", "released_by"])
-    record_event(
-        hold.organization,
-        hold.customer,
-        "collections.hold_released",
-        actor,
-        hold=hold.pk,
-        hold_kind=hold.kind,
-        invoice=hold.invoice.number if hold.invoice is not None else "",
-    )
-    return hold
+__all__ = ["RunResult", "SkippedCustomer", "ensure_default_policies", "place_hold", "release_hold", "run_collections"]

@@ -285,17 +285,17 @@ def test_a_hold_ends_on_its_last_day_and_is_told_on_the_timeline(org, ladder):  
     place_hold(
         org,
         customer,
-        kind="promise",
+        kind="manual",
         starts_on=date(2026, 3, 5),
         ends_on=date(2026, 3, 10),
-        reason="pays on the 10th",
+        reason="director back on the 10th",
         actor=ACTOR,
     )
-    result = run(org, date(2026, 3, 10))  # the last day of the promise
-    assert [(s.reason, s.detail, s.next_on) for s in result.skipped] == [("on_hold", "promise", date(2026, 3, 11))]
+    result = run(org, date(2026, 3, 10))  # the last day of the pause
+    assert [(s.reason, s.detail, s.next_on) for s in result.skipped] == [("on_hold", "manual", date(2026, 3, 11))]
     assert run(org, date(2026, 3, 11)).actions == 1
     placed = Event.objects.get(kind="collections.hold_placed")
-    assert describe(placed) == "Collection paused (promise) from 2026-03-05 to 2026-03-10: pays on the 10th"
+    assert describe(placed) == "Collection paused (manual) from 2026-03-05 to 2026-03-10: director back on the 10th"
     hold = release_hold(Hold.objects.get(), actor=ACTOR)
     assert release_hold(hold, actor=ACTOR).released_at == hold.released_at  # a second release changes nothing
     assert Event.objects.filter(kind="collections.hold_released").count() == 1
