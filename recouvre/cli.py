@@ -392,7 +392,48 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from recouvre.serve import serve
 
-    return serve(host=args.host, port=args.port, worker=not args.no_worker, web_workers=args.web_workers)
+    return serve(
+        host=args.host,
+        port=args.port,
+        worker=not args.no_worker,
+        scheduler=not args.no_scheduler,
+        web_workers=args.web_workers,
+    )
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    import time as clock
+
+    from recouvre.collections import scheduler
+
+    try:
+        run_at, window = scheduler.configured()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not args.once:
+        print(
+            _("Collections run daily at %(run_at)s; messages sent on business days from %(start)s to %(end)s.")
+            % {
+                "run_at": run_at.strftime("%H:%M"),
+                "start": window[0].strftime("%H:%M"),
+                "end": window[1].strftime("%H:%M"),
+            },
+            flush=True,
+        )
+    while True:
+        result = scheduler.tick(run_at=run_at, window=window)
+        if args.json:
+            emit_json(result.as_dict())
+        else:
+            for run in result.runs:
+                print(
+                    _("%(org)s: daily run of %(as_of)s done, %(actions)s actions.")
+                    % {"org": run["organization"], "as_of": run["as_of"], "actions": run.get("actions", 0)},
+                    flush=True,
+                )
+        if args.once:
+            return EXIT_OK
+        clock.sleep(max(1, args.interval))
 
 
 def cmd_mapping_list(args: argparse.Namespace) -> int:
@@ -462,7 +503,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", type=int, default=int(os.environ.get("RECOUVRE_PORT", "8000")))
     sp.add_argument("--web-workers", type=int, default=2, help="web processes (default 2)")
     sp.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+    sp.add_argument("--no-scheduler", action="store_true", help="do not start the daily collections scheduler")
 
+    sp = add(
+        "scheduler",
+        cmd_scheduler,
+        "run each organization's collections once a day at RECOUVRE_RUN_AT and send within the send window",
+    )
+    sp.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
+    sp.add_argument("--interval", type=int, default=60, help="seconds between passes (default 60)")
+    json_flag(sp)
     sp = add("worker", cmd_worker, "run only the background worker")
     sp.add_argument("--reload", action="store_true")
 

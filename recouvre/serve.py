@@ -1,4 +1,5 @@
-"""``recouvre serve``: the web app (gunicorn) and the background worker, together, stopped together."""
+"""``recouvre serve``: the web app (gunicorn), the background worker and the daily collections scheduler, together,
+stopped together."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import sys
 from typing import Any
 
 
-def serve(*, host: str, port: int, worker: bool = True, web_workers: int = 2) -> int:
+def serve(*, host: str, port: int, worker: bool = True, scheduler: bool = True, web_workers: int = 2) -> int:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="recouvre.settings")
     children: list[subprocess.Popen[Any]] = []
     if worker:
         children.append(subprocess.Popen([sys.executable, "-m", "recouvre.cli", "worker"], env=env))
+    if scheduler:
+        children.append(subprocess.Popen([sys.executable, "-m", "recouvre.cli", "scheduler"], env=env))
     web = subprocess.Popen(
         [
             sys.executable,

@@ -177,6 +177,9 @@ def _mailers(url: str | None) -> dict[str, dict[str, object]]:
 
 
 MAILERS = _mailers(os.environ.get("RECOUVRE_SMTP_URL"))
+# The daily collections run (local time) and the hours e-mails may leave (an organization can set its own window).
+RECOUVRE_RUN_AT = os.environ.get("RECOUVRE_RUN_AT", "07:00")
+RECOUVRE_SEND_WINDOW = os.environ.get("RECOUVRE_SEND_WINDOW", "08:00-19:00")
 DEFAULT_FROM_EMAIL = os.environ.get("RECOUVRE_FROM_EMAIL", "recouvre@localhost")
 
 LOGGING = {

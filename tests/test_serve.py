@@ -1,4 +1,4 @@
-"""`recouvre serve` starts the web app and the worker on a fresh data folder, and stops both."""
+"""`recouvre serve` starts the web app, the worker and the scheduler on a fresh data folder, and stops them all."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ def test_serve_runs_web_and_worker_then_stops(tmp_path: Path) -> None:
             for c in _children(proc.pid)
         ]
         assert any("worker" in c for c in worker_cmds), worker_cmds
+        assert any("scheduler" in c for c in worker_cmds), worker_cmds
     finally:
         proc.terminate()
         try:

@@ -57,10 +57,60 @@ _MESSAGES: dict[str, Any] = {
         if d.get("assignee")
         else (_("Task, due %(due_on)s: %(title)s") if d.get("due_on") else _("Task: %(title)s"))
     ),
+    "document.attached": lambda d: _document_sentence(
+        d,
+        _("Document added to invoice %(invoice)s: %(file_name)s (%(kind_label)s)."),
+        _("Document added: %(file_name)s (%(kind_label)s)."),
+    ),
+    "document.withdrawn": lambda d: _document_sentence(
+        d,
+        _("Document withdrawn from invoice %(invoice)s: %(file_name)s (%(kind_label)s). Reason: %(reason)s")
+        if d.get("reason")
+        else _("Document withdrawn from invoice %(invoice)s: %(file_name)s (%(kind_label)s)."),
+        _("Document withdrawn: %(file_name)s (%(kind_label)s). Reason: %(reason)s")
+        if d.get("reason")
+        else _("Document withdrawn: %(file_name)s (%(kind_label)s)."),
+    ),
+    "letters.produced": lambda d: (
+        _("Registered letter ready to post: %(subject)s.")
+        if d.get("registered")
+        else _("Letter ready to post: %(subject)s.")
+    ),
+    "letters.posted": lambda d: (
+        _("Registered letter posted on %(posted_on)s, tracking number %(tracking_number)s.")
+        if d.get("registered")
+        else _("Letter posted on %(posted_on)s.")
+    ),
+    "letters.acknowledged": lambda d: _(
+        "Registered letter (tracking number %(tracking_number)s) received by the customer on %(acknowledged_on)s."
+    ),
+    "letters.cancelled": lambda d: _("Letter not produced: every invoice it listed has been paid."),
+    "letters.failed": lambda d: _("Letter not produced: %(error)s"),
     "import.summary": lambda d: _(
         "Import of %(file)s (%(import_kind)s): %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
     ),
 }
+
+
+def _document_sentence(d: Any, on_invoice: str, on_customer: str) -> str:
+    """The sentence of a document event, its kind written in the reader's language (``kind_label``)."""
+    from recouvre.documents.models import DocumentKind
+
+    kind = d.get("document_kind", "")
+    d["kind_label"] = str(DocumentKind(kind).label) if kind in DocumentKind.values else kind
+    return on_invoice if d.get("invoice") else on_customer
+
+
+def _dispute_sentence(d: Any, sentence: str) -> str:
+    """A dispute's sentence, its reason written in the reader's language (``reason_label``)."""
+    from recouvre.core.dunning import DisputeReason
+
+    code = d.get("reason_code", "")
+    try:
+        d["reason_label"] = DisputeReason(code).label
+    except ValueError:
+        d["reason_label"] = code
+    return sentence
 
 
 def _count(value: Any) -> int:

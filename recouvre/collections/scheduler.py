@@ -1,0 +1,131 @@
+"""The daily schedule: each organization's run once a day at the configured time, and its messages sent within its
+send window on business days.
+
+``tick(now)`` is what the scheduler does every minute (``recouvre scheduler``, started by ``recouvre serve``; or
+``recouvre scheduler --once`` from cron):
+
+1. **The day's run.** Once the local time reaches ``RECOUVRE_RUN_AT`` (default 07:00), every organization that has
+   no run recorded for today gets one: a ``ScheduledRun`` row is inserted first (unique per organization and day,
+   so two schedulers never run the same day twice), then ``run_collections`` plans and stores the day. A day with
+   no run (the machine was off) needs no replay: the next day's plan takes every step that became due meanwhile,
+   and items that are late start at their first overdue step then catch up, one step per contact.
+2. **Sending.** On business days (French public holidays and weekends excluded), within the organization's send
+   window (``CollectionSettings``, else ``RECOUVRE_SEND_WINDOW``, default 08:00-19:00, local time), the due
+   actions are worked through (``recouvre.collections.outbox.process_due``): e-mails sent, letters produced,
+   tasks opened. Outside the window they wait for the next opening.
+
+``recouvre run`` stays the manual way: it plans and sends at once, whatever the time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from recouvre.core.businessdays import FRANCE
+from recouvre.ledger.actors import Actor
+from recouvre.organizations.models import Organization
+
+from .models import CollectionSettings, ScheduledRun
+from .outbox import process_due
+from .services import run_collections
+
+log = logging.getLogger(__name__)
+SCHEDULER = Actor.system("scheduler")
+
+
+def parse_clock(text: str, *, name: str) -> time:
+    """``HH:MM`` -> time, or a ValueError naming the setting."""
+    try:
+        hours, minutes = text.strip().split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a time of day (HH:MM)") from None
+
+
+def parse_window(text: str, *, name: str) -> tuple[time, time]:
+    """``HH:MM-HH:MM`` -> (start, end), start before end."""
+    start_text, sep, end_text = text.partition("-")
+    if not sep:
+        raise ValueError(f"{name}: {text!r} is not a window (HH:MM-HH:MM)")
+    start, end = parse_clock(start_text, name=name), parse_clock(end_text, name=name)
+    if not start < end:
+        raise ValueError(f"{name}: the window {text!r} ends before it starts")
+    return start, end
+
+
+@dataclass
+class TickResult:
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    sent_for: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"runs": self.runs, "sent_for": self.sent_for, "outside_window": self.waiting}
+
+
+def window_of(organization: Organization, default: tuple[time, time]) -> tuple[time, time]:
+    cs = CollectionSettings.objects.filter(organization=organization).first()
+    if cs is not None and cs.send_window_start is not None and cs.send_window_end is not None:
+        return cs.send_window_start, cs.send_window_end
+    return default
+
+
+def configured() -> tuple[time, tuple[time, time]]:
+    """The run time and the default send window from the settings (``RECOUVRE_RUN_AT``, ``RECOUVRE_SEND_WINDOW``),
+    or a ValueError naming the one that is wrong."""
+    return (
+        parse_clock(settings.RECOUVRE_RUN_AT, name="RECOUVRE_RUN_AT"),
+        parse_window(settings.RECOUVRE_SEND_WINDOW, name="RECOUVRE_SEND_WINDOW"),
+    )
+
+
+def tick(
+    now: datetime | None = None, *, run_at: time | None = None, window: tuple[time, time] | None = None
+) -> TickResult:
+    """One pass of the scheduler at ``now`` (see the module description)."""
+    now = now or timezone.now()
+    if run_at is None or window is None:
+        configured_run_at, configured_window = configured()
+        run_at, window = run_at or configured_run_at, window or configured_window
+    default_window = window
+    local = timezone.localtime(now)
+    today = local.date()
+    result = TickResult()
+    for organization in Organization.objects.order_by("slug"):
+        if local.time() >= run_at:
+            summary = _run_once(organization, today)
+            if summary is not None:
+                result.runs.append(summary)
+        start, end = window_of(organization, default_window)
+        if FRANCE.is_business_day(today) and start <= local.time() < end:
+            process_due(organization, now=now, actor=SCHEDULER)
+            result.sent_for.append(organization.slug)
+        else:
+            result.waiting.append(organization.slug)
+    return result
+
+
+def _run_once(organization: Organization, today: date) -> dict[str, Any] | None:
+    """Today's run of ``organization`` unless one is recorded; None when it was already done (or is being done by
+    another scheduler)."""
+    try:
+        with transaction.atomic():
+            record = ScheduledRun.objects.create(organization=organization, as_of=today)
+    except IntegrityError:
+        return None
+    try:
+        run = run_collections(organization, today, actor=SCHEDULER)
+    except Exception:
+        # The day stays recorded as started, without an end: shown to the operators, not retried in a loop.
+        log.exception("scheduled run of %s on %s failed", organization.slug, today)
+        return {"organization": organization.slug, "as_of": today.isoformat(), "error": True}
+    summary = run.as_dict()
+    ScheduledRun.objects.filter(pk=record.pk).update(finished_at=timezone.now(), summary=summary)
+    return summary

@@ -1,0 +1,120 @@
+# ruff: noqa: F811  (the SMTP server and policy fixtures are imported from the dispatch stories)
+"""The daily schedule: one run a day at the configured time, messages sent only within the send window on business
+days, a missed day caught up the next day."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from recouvre.collections.models import Action, CollectionSettings, ScheduledRun
+from recouvre.collections.scheduler import parse_window, tick
+from recouvre.collections.tests.test_dispatch import Keep, _customer, _five, smtp, three_emails  # noqa: F401
+from recouvre.testing.factories import InvoiceFactory
+
+PARIS = ZoneInfo("Europe/Paris")
+RUN_AT = time(7, 0)
+WINDOW = (time(8, 0), time(19, 0))
+pytestmark = pytest.mark.django_db
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=PARIS)
+
+
+def test_one_run_a_day_at_the_set_time_and_sending_waits_for_the_window(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    server = smtp(Keep())
+    _five(_customer(org))
+    # Friday 27 March 2026, 06:59: too early for the run, outside the window.
+    assert tick(at(27, 6, 59), run_at=RUN_AT, window=WINDOW).runs == []
+    assert not ScheduledRun.objects.exists()
+    # 07:00: the day's run plans the e-mail; the window opens at 08:00, nothing is sent yet.
+    result = tick(at(27, 7, 0), run_at=RUN_AT, window=WINDOW)
+    assert [(r["organization"], r["as_of"], r["actions"]) for r in result.runs] == [(org.slug, "2026-03-27", 1)]
+    assert result.waiting == [org.slug]
+    assert Action.objects.get().state == "planned"
+    assert server.messages == []
+    # 07:01: the day is done, nothing runs again.
+    assert tick(at(27, 7, 1), run_at=RUN_AT, window=WINDOW).runs == []
+    # 08:00: exactly one message.
+    tick(at(27, 8, 0), run_at=RUN_AT, window=WINDOW)
+    assert [rcpt for rcpt, _raw in server.messages] == [["compta@dupont.example"]]
+    tick(at(27, 8, 1), run_at=RUN_AT, window=WINDOW)
+    assert len(server.messages) == 1
+    run = ScheduledRun.objects.get()
+    assert (run.as_of.isoformat(), run.finished_at is not None, run.summary["actions"]) == ("2026-03-27", True, 1)
+
+
+def test_nothing_leaves_on_a_sunday_or_a_public_holiday(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    server = smtp(Keep())
+    customer = _customer(org)
+    InvoiceFactory(customer=customer, number="F-9", issued_on=at(1, 0).date(), due_on=at(25, 0, month=4).date())
+    # Friday 1 May 2026 (Labour Day), +6 days: nothing due yet. Saturday 2 May, +7: the run plans for Monday 4 May.
+    tick(at(1, 10, month=5), run_at=RUN_AT, window=WINDOW)
+    result = tick(at(2, 10, month=5), run_at=RUN_AT, window=WINDOW)
+    assert [r["send_on"] for r in result.runs] == ["2026-05-04"]
+    tick(at(3, 10, month=5), run_at=RUN_AT, window=WINDOW)  # Sunday
+    assert server.messages == []
+    tick(at(4, 8, 30, month=5), run_at=RUN_AT, window=WINDOW)  # Monday, in the window
+    assert len(server.messages) == 1
+
+
+def test_a_day_without_a_run_is_caught_up_the_next_day(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    """Due +5 on Wednesday 25 March; the machine is off that day; Thursday's run plans the reminder."""
+    server = smtp(Keep())
+    customer = _customer(org)
+    InvoiceFactory(customer=customer, number="F-1", issued_on=at(1, 0).date(), due_on=at(20, 0).date())
+    tick(at(24, 9), run_at=RUN_AT, window=WINDOW)  # +4: nothing due
+    assert Action.objects.count() == 0
+    tick(at(26, 9), run_at=RUN_AT, window=WINDOW)  # Thursday: the missed Wednesday is taken
+    assert [(a.send_on.isoformat(), a.step_key) for a in Action.objects.all()] == [("2026-03-26", "reminder")]
+    assert len(server.messages) == 1
+    assert list(ScheduledRun.objects.values_list("as_of", flat=True).order_by("as_of")) == [
+        at(24, 0).date(),
+        at(26, 0).date(),
+    ]
+
+
+def test_an_organization_sends_within_its_own_window(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    server = smtp(Keep())
+    _five(_customer(org))
+    CollectionSettings.objects.create(organization=org, send_window_start=time(14, 0), send_window_end=time(16, 0))
+    tick(at(27, 9), run_at=RUN_AT, window=WINDOW)
+    assert server.messages == []
+    tick(at(27, 14) + timedelta(minutes=1), run_at=RUN_AT, window=WINDOW)
+    assert len(server.messages) == 1
+
+
+def test_a_window_that_makes_no_sense_is_refused_with_the_setting_named():  # type: ignore[no-untyped-def]
+    assert parse_window("08:00-19:30", name="RECOUVRE_SEND_WINDOW") == (time(8, 0), time(19, 30))
+    with pytest.raises(ValueError, match=r"RECOUVRE_SEND_WINDOW: '19:00-08:00' ends before it starts|ends before"):
+        parse_window("19:00-08:00", name="RECOUVRE_SEND_WINDOW")
+    with pytest.raises(ValueError, match="RECOUVRE_SEND_WINDOW: '8h' is not a window"):
+        parse_window("8h", name="RECOUVRE_SEND_WINDOW")
+
+
+def test_scheduler_once_from_cron_runs_the_day_once(org, capsys, settings):  # type: ignore[no-untyped-def]
+    import json
+
+    import time_machine
+
+    from recouvre.cli import main
+
+    settings.RECOUVRE_RUN_AT, settings.RECOUVRE_SEND_WINDOW = "07:00", "08:00-19:00"
+    with time_machine.travel(at(23, 10, month=11), tick=False):
+        assert main(["scheduler", "--once", "--json"]) == 0
+        first = json.loads(capsys.readouterr().out)
+        assert main(["scheduler", "--once", "--json"]) == 0
+        second = json.loads(capsys.readouterr().out)
+    assert [(r["organization"], r["as_of"]) for r in first["runs"]] == [(org.slug, "2026-11-23")]
+    assert (first["sent_for"], second["runs"]) == ([org.slug], [])
+
+
+def test_a_wrong_run_time_is_a_usage_error(settings, capsys):  # type: ignore[no-untyped-def]
+    from recouvre.cli import main
+
+    settings.RECOUVRE_RUN_AT = "7h"
+    assert main(["scheduler", "--once"]) == 2
+    assert "RECOUVRE_RUN_AT: '7h' is not a time of day (HH:MM)" in capsys.readouterr().err
