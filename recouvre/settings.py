@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 import dj_database_url
 
 from recouvre.core.envparse import env_bool
+from recouvre.documents.limits import megabytes_setting
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "recouvre.imports",
     "recouvre.reports",
     "recouvre.collections",
+    "recouvre.documents",
     "recouvre.tasks",
     "recouvre.web",
 ]
@@ -128,6 +130,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
+
+# Documents on file (invoice PDFs, contracts...): the largest file accepted, and the most a reminder e-mail attaches.
+DOCUMENTS_MAX_UPLOAD_BYTES = megabytes_setting("RECOUVRE_MAX_UPLOAD_MB", default=20)
+DOCUMENTS_MAX_ATTACHMENTS_BYTES = megabytes_setting("RECOUVRE_MAX_ATTACHMENTS_MB", default=10)
 
 # Uploaded import files can be large (a year of FEC); keep them on disk, not in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
