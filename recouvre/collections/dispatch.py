@@ -58,6 +58,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recouvre.documents.attachments import invoice_attachments
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Contact, ContactRole, Customer, Invoice
 from recouvre.ledger.services import record_event
@@ -274,6 +275,9 @@ def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, 
         deadline_on=action.deadline_on,
         reply_to_name=reply_name,
     )
+    # The PDFs on file of the invoices listed, within the size cap; the others are said to be available on request.
+    pdfs = invoice_attachments(organization.pk, [ln.number for ln in lines])
+    rendered = pdfs.with_note(rendered)
     sender_domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None
     message = _FrozenEmail(
         subject=rendered.subject,
@@ -288,6 +292,8 @@ def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, 
         },
     )
     message.attach_alternative(rendered.html, "text/html")
+    for pdf in pdfs.files:
+        message.attach(pdf.file_name, pdf.content, pdf.content_type)
     return message, rendered, to
 
 
