@@ -65,7 +65,7 @@ from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 from recouvre.tasks.services import open_email_failed_task
 
-from .models import Action, ActionState, Channel, CustomerCollection
+from .models import Action, ActionState, Channel, CollectionSettings, CustomerCollection
 from .rendering import Line, RenderedEmail, render_email
 
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=12))
@@ -263,7 +263,10 @@ def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, 
         else None
     )
     user = collector.collector if collector is not None else None
+    identity = CollectionSettings.objects.filter(organization=organization).first()
     reply_to = [user.email] if user is not None and user.email else []
+    if not reply_to and identity is not None and identity.reply_to:
+        reply_to = [identity.reply_to]
     reply_name = (user.get_full_name() or "") if user is not None else ""
     rendered = render_email(
         template=action.template,
@@ -282,7 +285,10 @@ def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, 
     message = _FrozenEmail(
         subject=rendered.subject,
         body=rendered.text,
-        from_email=_display(organization.name, settings.DEFAULT_FROM_EMAIL),
+        from_email=_display(
+            (identity.from_name if identity is not None else "") or organization.name,
+            (identity.from_email if identity is not None else "") or settings.DEFAULT_FROM_EMAIL,
+        ),
         to=[to] if to else [],
         reply_to=reply_to,
         headers={

@@ -4,16 +4,33 @@ Templates are ``collections/email/<language>.{subject,txt,html}``; the step's te
 ``reminder``, ``firm``, ...) chooses the wording inside them. Amounts and dates are written the way the language
 writes them. The invoices listed are the action's lines with their open amounts as they are when the message is
 produced (an invoice paid in full since planning is left out).
+
+An organization may write its own wording of a template key in a language (``MessageTemplate``: a subject and a
+body, Django template text with the merge fields of ``MERGE_FIELDS``). When it has one for the action's template
+key (else for the wording the built-in templates would use), that wording is used, for previews and for the
+e-mails sent alike; the plain-text part is the body as written, the HTML part the same text in paragraphs with the
+invoice table as an HTML table. Custom wording is rendered by a restricted template engine (no ``load``,
+``include``, ``debug``...) over plain values, never over database objects. A custom wording that cannot be compiled
+or rendered is never allowed to stop a message: the built-in wording is used instead (and the error logged).
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.template.loader import render_to_string
+from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
+from django.template.base import Lexer, TokenType
+from django.template.loader import get_template, render_to_string
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy, override
+
+log = logging.getLogger(__name__)
 
 LANGUAGES = ("fr", "en")
 TEMPLATE_KEYS = ("courtesy", "reminder", "firm", "formal_notice")
@@ -63,6 +80,19 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
+    custom: bool = False
+
+
+@dataclass(frozen=True)
+class Wording:
+    """An organization's own subject and body for a template key in a language (Django template text)."""
+
+    subject: str
+    body: str
+
+
+BUILT_IN = Wording("", "")
+"""Pass as ``wording`` to render with the built-in templates whatever the organization has written."""
 
 
 def render_email(
@@ -75,11 +105,31 @@ def render_email(
     unapplied: dict[str, Decimal],
     deadline_on: date | None,
     reply_to_name: str = "",
+    wording: Wording | None = None,
 ) -> RenderedEmail:
     """Render the e-mail of one action. ``template`` is the step's template key (unknown keys are written as a
-    reminder); ``unapplied`` the customer's unapplied credits per currency."""
+    reminder); ``unapplied`` the customer's unapplied credits per currency. ``wording``: the organization's own
+    wording when ``None`` and it has one (see the module description), ``BUILT_IN`` for the built-in templates, or
+    the given subject and body (a preview of a wording being edited: errors are raised then, not hidden)."""
     lang = language_of(language)
     key = template if template in TEMPLATE_KEYS else "reminder"
+    explicit = wording is not None and wording is not BUILT_IN
+    if wording is None:
+        wording = organization_wording(organization, template, key, lang)
+    if wording is not None and wording is not BUILT_IN:
+        try:
+            return _render_custom(
+                wording, lang, key, organization, customer, lines, unapplied, deadline_on, reply_to_name
+            )
+        except Exception:
+            if explicit:
+                raise
+            log.exception(
+                "custom wording %s/%s of organization %s failed; built-in used",
+                template,
+                lang,
+                getattr(organization, "pk", None),
+            )
     totals: dict[str, Decimal] = {}
     for ln in lines:
         totals[ln.currency] = totals.get(ln.currency, Decimal("0")) + ln.open_amount
@@ -108,3 +158,319 @@ def render_email(
     return RenderedEmail(
         lang, subject, render_to_string(f"{base}.txt", context), render_to_string(f"{base}.html", context)
     )
+
+
+# ------------------------------------------------------------------------------------------------ custom wording
+
+_BANNED_TAGS = {"load", "include", "extends", "block", "debug", "ssi", "csrf_token", "url", "templatetag", "widthratio"}
+_library = Library()
+_library.tags = {name: tag for name, tag in defaulttags.register.tags.items() if name not in _BANNED_TAGS}
+_library.filters = dict(defaultfilters.register.filters)
+_ENGINE = Engine(debug=True, loaders=[], builtins=[])
+_ENGINE.template_builtins = [_library]
+
+MERGE_FIELDS: tuple[tuple[str, Any], ...] = (
+    ("{{ customer.name }}", gettext_lazy("the customer's name")),
+    ("{{ customer.ref }}", gettext_lazy("the customer's account reference")),
+    ("{{ invoice_table }}", gettext_lazy("the table of invoices: number, due date, days overdue, amount due, total")),
+    ("{{ total }}", gettext_lazy("the total due (per currency)")),
+    ('{{ unapplied|join:", " }}', gettext_lazy("the customer's credits and payments not yet applied")),
+    ("{{ deadline_on }}", gettext_lazy("the payment deadline, when the step gives one")),
+    ("{{ payment_instructions }}", gettext_lazy("how to pay: bank transfer to the IBAN, with the payment reference")),
+    ("{{ reference }}", gettext_lazy("the payment reference (the customer's account)")),
+    ("{{ organization.iban }} {{ organization.bic }}", gettext_lazy("your bank details")),
+    ("{{ penalties }}", gettext_lazy("the late-payment penalties line (empty until penalties are computed)")),
+    ("{{ collector }}", gettext_lazy("the name of the collector in charge of the customer")),
+    ("{{ signature }}", gettext_lazy("the collector's name and your company's name")),
+    ("{{ legal_footer }}", gettext_lazy("your address, SIREN, VAT number and legal mentions")),
+    (
+        "{% for line in lines %}{{ line.number }} {{ line.due_on }} {{ line.days_overdue }} {{ line.open_amount }}"
+        "{% endfor %}",
+        gettext_lazy("the invoices one by one"),
+    ),
+)
+
+_ORG_FIELDS = (
+    "name",
+    "legal_form",
+    "siren",
+    "siret",
+    "vat_number",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "iban",
+    "bic",
+    "legal_mentions",
+)
+_CUSTOMER_FIELDS = (
+    "name",
+    "ref",
+    "siren",
+    "siret",
+    "vat_number",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+)
+_TABLE_LABELS = {
+    "fr": ("Facture", "Échéance", "Jours de retard", "Montant dû", "Total dû"),
+    "en": ("Invoice", "Due date", "Days overdue", "Amount due", "Total due"),
+}
+_PAYMENT = {
+    "fr": (
+        "Règlement par virement",
+        " sur le compte IBAN {iban}",
+        " (BIC {bic})",
+        ", en indiquant la référence {ref}.",
+    ),
+    "en": ("Payment by bank transfer", " to IBAN {iban}", " (BIC {bic})", ", quoting the reference {ref}."),
+}
+_VAT = {"fr": "TVA", "en": "VAT"}
+
+
+class WordingError(ValueError):
+    """A custom wording that cannot be compiled: ``line`` is where the error is (1 = first line), in ``part``
+    (``subject`` or ``body``)."""
+
+    def __init__(self, part: str, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.part, self.line, self.message = part, line, message
+
+
+def check_wording(wording: Wording) -> None:
+    """Raise ``WordingError`` when the subject or the body cannot be compiled (with the line of the error)."""
+    for part, source in (("subject", wording.subject), ("body", wording.body)):
+        try:
+            _ENGINE.from_string(source)
+        except TemplateSyntaxError as exc:
+            debug = getattr(exc, "template_debug", None) or {}
+            raise WordingError(part, debug.get("line"), str(exc)) from exc
+
+
+def organization_wording(organization: Any, template: str, key: str, language: str) -> Wording | None:
+    """The organization's own wording of ``template`` (else of ``key``, the built-in wording it falls back to) in
+    ``language``, or None."""
+    from .models import MessageTemplate
+
+    if getattr(organization, "pk", None) is None:
+        return None
+    found = {
+        t.key: t
+        for t in MessageTemplate.objects.filter(
+            organization_id=organization.pk, language=language, key__in={template, key}
+        )
+    }
+    chosen = found.get(template) or found.get(key)
+    return Wording(chosen.subject, chosen.body) if chosen is not None else None
+
+
+def _plain(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {f: getattr(obj, f, "") or "" for f in fields}
+
+
+def _render_custom(
+    wording: Wording,
+    lang: str,
+    key: str,
+    organization: Any,
+    customer: Any,
+    lines: list[Line],
+    unapplied: dict[str, Decimal],
+    deadline_on: date | None,
+    reply_to_name: str,
+) -> RenderedEmail:
+    org = _plain(organization, _ORG_FIELDS)
+    labels = _TABLE_LABELS[lang]
+    totals: dict[str, Decimal] = {}
+    for ln in lines:
+        totals[ln.currency] = totals.get(ln.currency, Decimal("0")) + ln.open_amount
+    rows = [
+        {
+            "number": ln.number,
+            "due_on": format_date(ln.due_on, lang),
+            "days_overdue": ln.days_overdue,
+            "overdue": ln.days_overdue > 0,
+            "open_amount": format_amount(ln.open_amount, ln.currency, lang),
+        }
+        for ln in lines
+    ]
+    separator = " ; " if lang == "fr" else "; "
+    total = separator.join(format_amount(a, c, lang) for c, a in sorted(totals.items()))
+    ref = getattr(customer, "ref", "")
+    intro, to_iban, with_bic, quoting = _PAYMENT[lang]
+    payment = intro
+    if org["iban"]:
+        payment += to_iban.format(iban=org["iban"]) + (with_bic.format(bic=org["bic"]) if org["bic"] else "")
+    payment += quoting.format(ref=ref)
+    signature_lines = [reply_to_name] if reply_to_name else []
+    signature_lines.append(org["name"] + (f" ({org['legal_form']})" if org["legal_form"] else ""))
+    footer_lines = []
+    if org["address_line1"]:
+        footer_lines.append(
+            ", ".join(x for x in (org["address_line1"], org["address_line2"]) if x)
+            + f", {org['postal_code']} {org['city']}"
+        )
+    ids = " – ".join(
+        x
+        for x in (
+            f"SIREN {org['siren']}" if org["siren"] else "",
+            f"{_VAT[lang]} {org['vat_number']}" if org["vat_number"] else "",
+        )
+        if x
+    )
+    if ids:
+        footer_lines.append(ids)
+    if org["legal_mentions"]:
+        footer_lines.append(org["legal_mentions"])
+    base = {
+        "key": key,
+        "language": lang,
+        "organization": org,
+        "customer": _plain(customer, _CUSTOMER_FIELDS),
+        "lines": rows,
+        "totals": [format_amount(a, c, lang) for c, a in sorted(totals.items())],
+        "total": total,
+        "unapplied": [format_amount(a, c, lang) for c, a in sorted(unapplied.items()) if a > 0],
+        "deadline_on": format_date(deadline_on, lang) if deadline_on else "",
+        "reference": ref,
+        "reply_to_name": reply_to_name,
+        "collector": reply_to_name,
+        "penalties": "",
+    }
+    text_table = " | ".join(labels[:4]) + "\n"
+    text_table += "".join(f"{r['number']} | {r['due_on']} | {r['days_overdue']} | {r['open_amount']}\n" for r in rows)
+    text_table += f"{labels[4]}{' : ' if lang == 'fr' else ': '}{total}"
+    text_context = {
+        **base,
+        "invoice_table": text_table,
+        "payment_instructions": payment,
+        "signature": "\n".join(signature_lines),
+        "legal_footer": "\n".join(footer_lines),
+    }
+    cell = 'style="padding: 4px 8px; border-bottom: 1px solid #ddd;"'
+    html_table = (
+        '<table style="border-collapse: collapse;"><thead><tr>'
+        + "".join(
+            f'<th align="{"left" if i < 2 else "right"}" {cell}>{escape(label)}</th>'
+            for i, label in enumerate(labels[:4])
+        )
+        + "</tr></thead><tbody>"
+        + "".join(
+            f"<tr><td {cell}>{escape(r['number'])}</td><td {cell}>{escape(r['due_on'])}</td>"
+            f'<td align="right" {cell}>{r["days_overdue"]}</td>'
+            f'<td align="right" {cell}>{escape(r["open_amount"])}</td></tr>'
+            for r in rows
+        )
+        + f'</tbody><tfoot><tr><th align="left" colspan="3" {cell}>{escape(labels[4])}</th>'
+        f'<th align="right" {cell}>{escape(total)}</th></tr></tfoot></table>'
+    )
+    html_context = {
+        **base,
+        "invoice_table": mark_safe(html_table),  # noqa: S308 - built here from escaped values
+        "payment_instructions": payment,
+        "signature": mark_safe("<br>".join(escape(x) for x in signature_lines)),  # noqa: S308
+        "legal_footer": mark_safe("<br>".join(escape(x) for x in footer_lines)),  # noqa: S308
+    }
+    subject_t = _ENGINE.from_string(wording.subject)
+    body_t = _ENGINE.from_string(wording.body)
+    with override(lang):
+        subject = " ".join(subject_t.render(Context(text_context, autoescape=False)).split())
+        text = body_t.render(Context(text_context, autoescape=False))
+        html_body = body_t.render(Context(html_context, autoescape=True))
+    return RenderedEmail(lang, subject, text, _html_document(lang, org["name"], html_body), custom=True)
+
+
+_TABLE = re.compile(r"(<table\b.*?</table>)", re.S)
+
+
+def _html_document(lang: str, title: str, body: str) -> str:
+    """The body (already escaped, tables from merge fields) in paragraphs: blank lines part paragraphs, single
+    line breaks become ``<br>``."""
+    parts = []
+    for piece in _TABLE.split(body):
+        if piece.startswith("<table"):
+            parts.append(piece)
+            continue
+        for paragraph in re.split(r"\n\s*\n", piece):
+            if paragraph.strip():
+                parts.append("<p>" + "<br>\n".join(x.strip() for x in paragraph.strip().splitlines()) + "</p>")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8"><title>{escape(title)}</title></head>\n'
+        '<body style="font-family: Arial, sans-serif; font-size: 14px; color: #222;">\n'
+        + "\n".join(parts)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def built_in_wording(key: str, language: str) -> Wording:
+    """The built-in subject and body of ``key`` in ``language`` as custom wording: the starting point of the
+    template editor (the branch of the built-in templates for that key, the invoice table as ``invoice_table``)."""
+    lang = language_of(language)
+    key = key if key in TEMPLATE_KEYS else "reminder"
+    subject = _resolve_key(_source(f"collections/email/{lang}.subject"), key).strip()
+    body = _resolve_key(_source(f"collections/email/{lang}.txt"), key)
+    body = re.sub(
+        r"[^\n]*\n\{% for line in lines %\}.*?\{% endfor %\}\n[^\n]*", "{{ invoice_table }}", body, count=1, flags=re.S
+    )
+    body = re.sub(
+        r"\n[^\n{]+\{% if organization.iban %\}.*?\{\{ reference \}\}\.",
+        "\n{{ payment_instructions }}",
+        body,
+        count=1,
+        flags=re.S,
+    )
+    body = re.sub(r"\{% if reply_to_name %\}.*\Z", "{{ signature }}\n{{ legal_footer }}", body, count=1, flags=re.S)
+    return Wording(subject, body.strip() + "\n")
+
+
+def _source(name: str) -> str:
+    template = get_template(name)
+    return str(template.template.source)
+
+
+def _resolve_key(source: str, key: str) -> str:
+    """``source`` with its ``{% if key == ... %}`` chain replaced by the branch taken for ``key`` and without the
+    ``autoescape`` wrapper."""
+    out: list[str] = []
+    stack: list[tuple[bool, bool]] = []  # per open key-if: (taking the current branch, a branch was taken)
+    depth_in_other = 0  # nested ifs inside a key-if branch are copied as they are
+    for token in Lexer(source).tokenize():
+        contents = token.contents
+        if token.token_type == TokenType.BLOCK:
+            word = contents.split()[0] if contents else ""
+            if word in ("autoescape", "endautoescape"):
+                continue
+            if word == "if" and "key ==" in contents and depth_in_other == 0:
+                taken = _key_test(contents, key)
+                stack.append((taken, taken))
+                continue
+            if stack and depth_in_other == 0 and word in ("elif", "else", "endif"):
+                current, done = stack.pop()
+                if word == "endif":
+                    continue
+                taking = not done and (word == "else" or _key_test(contents, key))
+                stack.append((taking, done or taking))
+                continue
+            if stack and word == "if":
+                depth_in_other += 1
+            elif stack and word == "endif":
+                depth_in_other -= 1
+        if stack and not all(taking for taking, _done in stack):
+            continue
+        if token.token_type == TokenType.TEXT:
+            out.append(contents)
+        elif token.token_type == TokenType.VAR:
+            out.append("{{ " + contents + " }}")
+        elif token.token_type == TokenType.BLOCK:
+            out.append("{% " + contents + " %}")
+    return "".join(out)
+
+
+def _key_test(contents: str, key: str) -> bool:
+    m = re.search(r'key == "(\w+)"', contents)
+    return bool(m and m.group(1) == key)

@@ -48,6 +48,22 @@ _MESSAGES: dict[str, Any] = {
         _("E-mail to %(to)s not sent: %(error)s") if d.get("to") else _("E-mail not sent: %(error)s")
     ),
     "collections.email_cancelled": lambda d: _("E-mail not sent: every invoice it listed has been paid."),
+    "collections.action_approved": lambda d: (
+        _("Reminder of %(send_on)s (step %(step)s) approved: %(note)s")
+        if d.get("note")
+        else _("Reminder of %(send_on)s (step %(step)s) approved.")
+    ),
+    "collections.action_rejected": lambda d: _("Reminder of %(send_on)s (step %(step)s) rejected: %(note)s"),
+    "collections.policy_changed": lambda d: _("Collections policy %(policy)s changed: %(what)s"),
+    "collections.policy_created": lambda d: _("Collections policy %(policy)s created from %(source)s."),
+    "collections.customer_settings": lambda d: _(
+        "Collections settings changed: policy %(policy)s, collector %(collector)s."
+    ),
+    "collections.template_saved": lambda d: _("Wording of template %(template)s (%(language)s) saved."),
+    "collections.template_reset": lambda d: _(
+        "Wording of template %(template)s (%(language)s) reset to the built-in one."
+    ),
+    "collections.settings_changed": lambda d: _("Collections settings changed: %(fields)s."),
     "task.opened": lambda d: (
         (
             _("Task for %(assignee)s, due %(due_on)s: %(title)s")

@@ -62,8 +62,8 @@ class Role(models.TextChoices):
 
 # What each role may do. Views and CLI ask ``can(role, permission)``.
 PERMISSIONS: dict[str, set[str]] = {
-    Role.ADMIN: {"view", "edit", "import", "manage_members", "manage_org"},
-    Role.CREDIT_MANAGER: {"view", "edit", "import"},
+    Role.ADMIN: {"view", "edit", "import", "manage_members", "manage_org", "approve", "manage_collections"},
+    Role.CREDIT_MANAGER: {"view", "edit", "import", "approve", "manage_collections"},
     Role.COLLECTOR: {"view", "edit"},
     Role.VIEWER: {"view"},
 }

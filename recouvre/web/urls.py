@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import aging, customers, home, imports, invoices, organizations
+from .views import (
+    aging,
+    approvals,
+    collections_config,
+    collections_run,
+    customers,
+    home,
+    imports,
+    invoices,
+    organizations,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -15,4 +25,21 @@ urlpatterns = [
     path("imports/confirm/", imports.import_confirm, name="import_confirm"),
     path("imports/cancel/", imports.import_cancel, name="import_cancel"),
     path("organization/", organizations.switch_organization, name="switch_organization"),
+    path("collections/run/", collections_run.run_preview_view, name="run_preview"),
+    path("collections/run/now/", collections_run.run_now, name="run_now"),
+    path("collections/approvals/", approvals.approval_list, name="approvals"),
+    path("collections/approvals/decide/", approvals.approval_decide, name="approval_decide"),
+    path("collections/approvals/<int:pk>/", approvals.approval_detail, name="approval_detail"),
+    path("collections/policies/", collections_config.policy_list, name="policies"),
+    path("collections/policies/<int:pk>/", collections_config.policy_edit, name="policy_edit"),
+    path("collections/policies/<int:pk>/copy/", collections_config.policy_copy, name="policy_copy"),
+    path("collections/templates/", collections_config.template_list, name="templates"),
+    path("collections/templates/<slug:key>/<str:language>/", collections_config.template_edit, name="template_edit"),
+    path(
+        "collections/templates/<slug:key>/<str:language>/preview/",
+        collections_config.template_preview,
+        name="template_preview",
+    ),
+    path("collections/settings/", collections_config.collection_settings, name="collection_settings"),
+    path("customers/<int:pk>/collection/", collections_config.customer_collection, name="customer_collection"),
 ]

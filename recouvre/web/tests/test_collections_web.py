@@ -1,0 +1,555 @@
+"""Collections pages, as a credit manager uses them: the approval queue (with a real SMTP server receiving what is
+approved), the policy editor, the template editor and its live preview, the run preview, the settings."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from recouvre.collections import approvals
+from recouvre.collections.dispatch import dispatch_due
+from recouvre.collections.models import Action, CollectionSettings, MessageTemplate, Policy, Step
+from recouvre.collections.services import run_collections
+from recouvre.collections.tests.test_dispatch import Keep, smtp  # noqa: F401  (the real SMTP server fixture)
+from recouvre.ledger.actors import Actor
+from recouvre.ledger.models import Contact, Event
+from recouvre.ledger.timeline import describe
+from recouvre.testing.factories import CustomerFactory, InvoiceFactory, MembershipFactory
+
+from .helpers import text
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+TODAY = date(2026, 3, 25)  # a Wednesday
+ROBOT = Actor.system("test")
+
+
+@pytest.fixture(autouse=True)
+def wednesday():  # type: ignore[no-untyped-def]
+    with time_machine.travel(datetime(2026, 3, 25, 10, 0, tzinfo=PARIS), tick=False):
+        yield
+
+
+@pytest.fixture
+def english(logged_client):  # type: ignore[no-untyped-def]
+    logged_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return logged_client
+
+
+@pytest.fixture
+def policy(org):  # type: ignore[no-untyped-def]
+    """The standard segment's policy: a reminder at +7 days that needs approval, a firm e-mail at +20."""
+    policy = Policy.objects.create(organization=org, key="checked", name="Checked", segment="standard")
+    Step.objects.create(
+        policy=policy,
+        position=1,
+        key="reminder",
+        offset_days=7,
+        channel="email",
+        template="reminder",
+        needs_approval=True,
+        min_gap_days=7,
+    )
+    Step.objects.create(
+        policy=policy, position=2, key="firm", offset_days=20, channel="email", template="firm", min_gap_days=10
+    )
+    org.iban = "FR7630006000011234567890189"
+    org.save()
+    return policy
+
+
+def _customer(org, name, ref, address, *, language="en"):  # type: ignore[no-untyped-def]
+    customer = CustomerFactory(organization=org, ref=ref, name=name, language=language)
+    Contact.objects.create(organization=org, customer=customer, name="Accounts", email=address, is_primary=True)
+    return customer
+
+
+@pytest.fixture
+def dupont(org, policy):  # type: ignore[no-untyped-def]
+    """Dupont SARL owes F-101, 1 200.00 EUR due 10 March (15 days late): its reminder is due today."""
+    customer = _customer(org, "Dupont SARL", "411DUP", "compta@dupont.example")
+    InvoiceFactory(
+        customer=customer, number="F-101", issued_on=date(2026, 2, 8), due_on=date(2026, 3, 10), total=Decimal("1200")
+    )
+    return customer
+
+
+@pytest.fixture
+def martin(org, policy):  # type: ignore[no-untyped-def]
+    """Martin & Fils owe F-201, 480.50 EUR due 20 March (5 days late): nothing due before 27 March."""
+    customer = _customer(org, "Martin & Fils", "411MAR", "factures@martin.example")
+    InvoiceFactory(
+        customer=customer,
+        number="F-201",
+        issued_on=date(2026, 2, 18),
+        due_on=date(2026, 3, 20),
+        total=Decimal("480.50"),
+    )
+    return customer
+
+
+def _waiting(org):  # type: ignore[no-untyped-def]
+    run_collections(org, TODAY, actor=ROBOT)
+    return list(Action.objects.filter(organization=org, state="awaiting_approval").order_by("id"))
+
+
+def _messages(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def _parse(raw: bytes):  # type: ignore[no-untyped-def]
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+# ------------------------------------------------------------------------------------------------ approvals
+
+
+def test_approving_a_reminder_with_send_now_sends_exactly_one_email(org, user, english, dupont, smtp):  # noqa: F811
+    server = smtp(Keep())
+    [action] = _waiting(org)
+    assert server.messages == []  # waiting for a person: not sent by the run's dispatch
+    assert dispatch_due(org, now=timezone.now(), actor=ROBOT).sent == 0
+
+    queue = english.get(reverse("approvals"))
+    row = text(queue)
+    assert "1 reminder awaiting approval" in row
+    assert "Dupont SARL" in row and "F-101" in row and "€1,200.00" in row and "25 Mar 2026" in row
+
+    preview = english.get(reverse("approval_detail", args=[action.pk]))
+    page = preview.content.decode()
+    assert 'sandbox=""' in page and "srcdoc=" in page
+    assert "<table" not in page.split("srcdoc=")[1].split(">")[0]  # the HTML is inside the attribute, escaped
+    assert "compta@dupont.example" in text(preview)
+    assert "Reminder: invoices awaiting payment – ACME Distribution SAS" in text(preview)
+
+    response = english.post(
+        reverse("approval_decide"),
+        {
+            "ids": [action.pk],
+            "decision": "approve",
+            "send_now": "on",
+            "next": reverse("approval_detail", args=[action.pk]),
+        },
+        follow=True,
+    )
+    assert "1 reminder approved." in _messages(response)
+    assert "1 e-mail sent." in _messages(response)
+    assert len(server.messages) == 1
+    recipients, raw = server.messages[0]
+    assert recipients == ["compta@dupont.example"]
+    message = _parse(raw)
+    assert message["Subject"] == "Reminder: invoices awaiting payment – ACME Distribution SAS"
+    assert "F-101" in message.get_body(("plain",)).get_content()
+
+    action.refresh_from_db()
+    assert action.state == "sent" and action.decided_by == user and action.decided_at == timezone.now()
+    approved = Event.objects.get(customer=dupont, kind="collections.action_approved")
+    assert describe(approved) == "Reminder of 2026-03-25 (step reminder) approved."
+    assert approved.actor == user
+    # Nothing goes out twice: a later dispatch finds nothing to send.
+    assert dispatch_due(org, now=timezone.now(), actor=ROBOT).sent == 0
+    assert len(server.messages) == 1
+    assert "Nothing is waiting for approval." in text(english.get(reverse("approvals")))
+
+
+def test_approving_without_send_now_leaves_the_email_to_the_next_dispatch(org, english, dupont, smtp):  # noqa: F811
+    server = smtp(Keep())
+    [action] = _waiting(org)
+    english.post(reverse("approval_decide"), {"ids": [action.pk], "decision": "approve"})
+    action.refresh_from_db()
+    assert action.state == "planned" and server.messages == []
+    assert dispatch_due(org, now=timezone.now(), actor=ROBOT).sent == 1
+    assert [to for to, _raw in server.messages] == [["compta@dupont.example"]]
+
+
+def test_rejecting_needs_a_note_and_sends_nothing(org, user, english, dupont, smtp):  # noqa: F811
+    server = smtp(Keep())
+    [action] = _waiting(org)
+
+    refused = english.post(reverse("approval_decide"), {"ids": [action.pk], "decision": "reject"}, follow=True)
+    assert "Say why the reminder is rejected: the note is required." in _messages(refused)
+    action.refresh_from_db()
+    assert action.state == "awaiting_approval"
+
+    english.post(
+        reverse("approval_decide"),
+        {"ids": [action.pk], "decision": "reject", "note": "Paid by cheque on 20 March, in the post"},
+    )
+    action.refresh_from_db()
+    assert action.state == "cancelled" and action.decided_by == user
+    assert action.decision_note == "Paid by cheque on 20 March, in the post"
+    event = Event.objects.get(customer=dupont, kind="collections.action_rejected")
+    assert describe(event) == "Reminder of 2026-03-25 (step reminder) rejected: Paid by cheque on 20 March, in the post"
+    assert dispatch_due(org, now=timezone.now(), actor=ROBOT).sent == 0
+    assert server.messages == []
+    # The customer's page tells the story.
+    assert "rejected: Paid by cheque on 20 March" in text(english.get(reverse("customer_detail", args=[dupont.pk])))
+
+
+def test_bulk_approval_skips_a_reminder_someone_else_decided_meanwhile(org, user, english, dupont, martin):
+    InvoiceFactory(
+        customer=martin, number="F-200", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 3), total=Decimal("90.00")
+    )
+    first, second = _waiting(org)
+    colleague = MembershipFactory(organization=org, role="credit_manager").user
+    # A colleague rejects Martin's reminder while the queue is open on our screen.
+    approvals.reject(org, [second.pk], actor=Actor.of(colleague), now=timezone.now(), note="Strategic customer")
+
+    response = english.post(
+        reverse("approval_decide"), {"ids": [first.pk, second.pk], "decision": "approve"}, follow=True
+    )
+    assert "1 reminder approved." in _messages(response)
+    assert "1 reminder was skipped: someone else decided it in the meantime." in _messages(response)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, first.decided_by) == ("planned", user)
+    assert (second.state, second.decided_by, second.decision_note) == ("cancelled", colleague, "Strategic customer")
+    assert Event.objects.filter(kind="collections.action_approved").count() == 1
+    assert Event.objects.filter(kind="collections.action_rejected").count() == 1
+
+
+def test_only_credit_managers_and_admins_decide(org, dupont, member_of):
+    [action] = _waiting(org)
+    for role in ("collector", "viewer"):
+        client = member_of(role)
+        assert client.get(reverse("approvals")).status_code == 200
+        assert client.post(reverse("approval_decide"), {"ids": [action.pk], "decision": "approve"}).status_code == 403
+    action.refresh_from_db()
+    assert action.state == "awaiting_approval"
+    manager = member_of("credit_manager")
+    assert manager.post(reverse("approval_decide"), {"ids": [action.pk], "decision": "approve"}).status_code == 302
+    action.refresh_from_db()
+    assert action.state == "planned"
+
+
+def test_another_organizations_reminders_are_404(org, other_org, english, dupont):
+    rival_policy = Policy.objects.create(organization=other_org, key="rival", name="Rival", segment="standard")
+    Step.objects.create(
+        policy=rival_policy,
+        position=1,
+        key="reminder",
+        offset_days=7,
+        channel="email",
+        template="reminder",
+        needs_approval=True,
+    )
+    secret = _customer(other_org, "Rival Secret Client", "411SEC", "secret@rival.example")
+    InvoiceFactory(customer=secret, number="R-001", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 1), total=900)
+    [theirs] = _waiting(other_org)
+    assert english.get(reverse("approval_detail", args=[theirs.pk])).status_code == 404
+    assert english.post(reverse("approval_decide"), {"ids": [theirs.pk], "decision": "approve"}).status_code == 404
+    assert "Rival Secret Client" not in text(english.get(reverse("approvals")))
+    theirs.refresh_from_db()
+    assert theirs.state == "awaiting_approval"
+    rival_template = reverse("template_preview", args=["reminder", "en"])
+    assert english.post(rival_template, {"customer": secret.pk}).status_code == 404
+    assert english.get(reverse("policy_edit", args=[rival_policy.pk])).status_code == 404
+    assert english.post(reverse("policy_copy", args=[rival_policy.pk])).status_code == 404
+    assert english.post(reverse("customer_collection", args=[secret.pk]), {}).status_code == 404
+
+
+# ------------------------------------------------------------------------------------------------ templates
+
+
+def test_the_organizations_wording_is_used_in_the_email_actually_sent(org, english, dupont, smtp):  # noqa: F811
+    server = smtp(Keep())
+    edit = reverse("template_edit", args=["reminder", "en"])
+    page = english.get(edit)
+    assert "{{ invoice_table }}" in page.context["form"]["body"].value()  # the built-in wording to start from
+
+    broken = english.post(edit, {"subject": "Hello", "body": "Dear {{ customer.name }},\n\n{% if total %}\nno end"})
+    assert "Error in the body, line 3" in text(broken)
+    assert not MessageTemplate.objects.exists()
+
+    english.post(
+        edit,
+        {
+            "subject": "{{ customer.name }}: {{ total }} to pay",
+            "body": "Hello {{ customer.name }},\n\n{{ invoice_table }}\n\n{{ payment_instructions }}\n",
+        },
+    )
+    assert MessageTemplate.objects.get(organization=org, key="reminder", language="en").subject.startswith("{{")
+    [action] = _waiting(org)
+    english.post(reverse("approval_decide"), {"ids": [action.pk], "decision": "approve", "send_now": "on"})
+    [(recipients, raw)] = server.messages
+    message = _parse(raw)
+    assert message["Subject"] == "Dupont SARL: €1,200.00 to pay"
+    body = message.get_body(("plain",)).get_content()
+    assert body.startswith("Hello Dupont SARL,")
+    assert "F-101 | 10 Mar 2026 | 15 | €1,200.00" in body
+    assert "Payment by bank transfer to IBAN FR7630006000011234567890189, quoting the reference 411DUP." in body
+    html = message.get_body(("html",)).get_content()
+    assert "<p>Hello Dupont SARL,</p>" in html and "<td" in html
+
+    # Reset: the built-in wording again.
+    english.post(edit, {"reset": "1"})
+    assert not MessageTemplate.objects.exists()
+    assert [e.kind for e in Event.objects.filter(customer=None).order_by("id")][-2:] == [
+        "collections.template_saved",
+        "collections.template_reset",
+    ]
+
+
+def test_a_stored_wording_that_breaks_never_stops_sending(org, english, dupont, smtp):  # noqa: F811
+    server = smtp(Keep())
+    MessageTemplate.objects.create(organization=org, key="reminder", language="en", subject="{% if %}", body="x")
+    [action] = _waiting(org)
+    english.post(reverse("approval_decide"), {"ids": [action.pk], "decision": "approve", "send_now": "on"})
+    [(_to, raw)] = server.messages
+    assert _parse(raw)["Subject"] == "Reminder: invoices awaiting payment – ACME Distribution SAS"
+
+
+def test_live_preview_renders_the_text_being_typed_for_a_real_customer(org, english, dupont):
+    url = reverse("template_preview", args=["firm", "en"])
+    answer = english.post(
+        url, {"customer": dupont.pk, "subject": "Pay {{ total }}", "body": "{{ customer.name }}\n\n{{ invoice_table }}"}
+    ).json()
+    assert answer["subject"] == "Pay €1,200.00"
+    assert answer["to"] == "compta@dupont.example"
+    assert answer["text"].startswith(
+        "Dupont SARL\n\nInvoice | Due date | Days overdue | Amount due\nF-101 | 10 Mar 2026"
+    )
+    assert "<p>Dupont SARL</p>" in answer["html"]
+
+    error = english.post(url, {"customer": dupont.pk, "subject": "ok", "body": "a\nb\n{% for x in %}"}).json()
+    assert error["line"] == 3 and "error" in error
+    # Merge fields see plain values only: no way from a template to the database.
+    leak = english.post(url, {"customer": dupont.pk, "subject": "{{ organization.memberships }}", "body": "x"}).json()
+    assert leak["subject"] == ""
+    assert "error" in english.post(url, {"customer": dupont.pk, "subject": "{% debug %}", "body": "x"}).json()
+    # Without text, the stored (here built-in) wording.
+    builtin = english.post(url, {"customer": dupont.pk}).json()
+    assert builtin["subject"] == "Overdue invoices: second reminder – ACME Distribution SAS"
+
+
+# ------------------------------------------------------------------------------------------------ policies
+
+
+def _policy_post(policy, steps, **changes):  # type: ignore[no-untyped-def]
+    data = {
+        "name": changes.get("name", policy.name),
+        "segment": changes.get("segment", policy.segment),
+        "steps-TOTAL_FORMS": str(len(steps)),
+        "steps-INITIAL_FORMS": str(len(steps)),
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "1000",
+    }
+    for i, step in enumerate(steps):
+        for key, value in step.items():
+            if value is True:
+                value = "on"
+            if value is False or value is None:
+                continue
+            data[f"steps-{i}-{key}"] = value
+        data[f"steps-{i}-ORDER"] = str(i + 1)
+    return data
+
+
+def _steps(policy):  # type: ignore[no-untyped-def]
+    return [
+        {
+            "key": s.key,
+            "offset_days": s.offset_days,
+            "channel": s.channel,
+            "template": s.template,
+            "min_open_amount": str(s.min_open_amount),
+            "needs_approval": s.needs_approval,
+            "min_gap_days": s.min_gap_days,
+            "enabled": s.enabled,
+            "deadline_days": s.deadline_days,
+        }
+        for s in policy.steps.order_by("position")
+    ]
+
+
+def test_an_invalid_policy_is_refused_with_the_planners_message(org, user, english, policy):
+    steps = _steps(policy)
+    steps[1]["offset_days"] = 5  # the firm e-mail before the reminder
+    response = english.post(reverse("policy_edit", args=[policy.pk]), _policy_post(policy, steps))
+    assert response.status_code == 200
+    assert "policy checked, step firm: 5 days is not after the previous enabled step reminder (7 days)" in text(
+        response
+    )
+    assert list(policy.steps.values_list("offset_days", flat=True)) == [7, 20]
+
+
+def test_saved_steps_are_used_by_the_next_run(org, user, english, policy, dupont):
+    steps = _steps(policy)
+    steps[0]["needs_approval"] = False  # the reminder goes out on its own now
+    steps[0]["offset_days"] = 3
+    steps.append(
+        {
+            "key": "formal_notice",
+            "offset_days": 35,
+            "channel": "registered_letter",
+            "template": "formal_notice",
+            "min_open_amount": "500.00",
+            "needs_approval": True,
+            "min_gap_days": 10,
+            "enabled": True,
+            "deadline_days": 15,
+        }
+    )
+    data = _policy_post(policy, steps, name="Checked then trusted")
+    data["steps-TOTAL_FORMS"] = "3"
+    response = english.post(reverse("policy_edit", args=[policy.pk]), data)
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert policy.name == "Checked then trusted"
+    assert list(policy.steps.values_list("key", "offset_days", "needs_approval")) == [
+        ("reminder", 3, False),
+        ("firm", 20, False),
+        ("formal_notice", 35, True),
+    ]
+    event = Event.objects.get(kind="collections.policy_changed")
+    assert event.customer is None and event.actor == user
+    assert "step reminder: offset_days 7 → 3, needs_approval True → False" in describe(event)
+    assert "step formal_notice added" in describe(event)
+
+    run_collections(org, TODAY, actor=ROBOT)
+    [action] = Action.objects.filter(customer=dupont)
+    assert (action.step_key, action.state, action.needs_approval) == ("reminder", "planned", False)
+
+
+def test_removing_reordering_and_copying_a_policy(org, english, policy):
+    steps = _steps(policy)
+    data = _policy_post(policy, steps)
+    data["steps-1-DELETE"] = "on"
+    assert english.post(reverse("policy_edit", args=[policy.pk]), data).status_code == 302
+    assert list(policy.steps.values_list("key", flat=True)) == ["reminder"]
+
+    response = english.post(reverse("policy_copy", args=[policy.pk]), {"name": "Key accounts"})
+    copy = Policy.objects.get(organization=org, name="Key accounts")
+    assert response["Location"] == reverse("policy_edit", args=[copy.pk])
+    assert copy.segment == "" and list(copy.steps.values_list("key", "offset_days")) == [("reminder", 7)]
+    assert "Key accounts" in text(english.get(reverse("policies")))
+
+
+def test_policy_editing_needs_a_managing_role(org, policy, member_of):
+    client = member_of("collector")
+    assert client.get(reverse("policy_edit", args=[policy.pk])).status_code == 200
+    assert (
+        client.post(reverse("policy_edit", args=[policy.pk]), _policy_post(policy, _steps(policy))).status_code == 403
+    )
+    assert client.post(reverse("policy_copy", args=[policy.pk])).status_code == 403
+    assert client.post(reverse("collection_settings"), {"already_paid_pause_days": 5}).status_code == 403
+
+
+def test_customer_policy_and_collector_from_the_customer_page(org, user, english, policy, dupont, smtp):  # noqa: F811
+    server = smtp(Keep())
+    small = Policy.objects.create(organization=org, key="fast", name="Fast", segment="")
+    Step.objects.create(policy=small, position=1, key="reminder", offset_days=7, channel="email", template="reminder")
+    user.first_name, user.last_name, user.email = "Claire", "Petit", "claire@acme.example"
+    user.save()
+    page = english.get(reverse("customer_detail", args=[dupont.pk]))
+    assert 'action="%s"' % reverse("customer_collection", args=[dupont.pk]) in page.content.decode()
+    membership = user.memberships.get(organization=org)
+    english.post(reverse("customer_collection", args=[dupont.pk]), {"policy": small.pk, "collector": membership.pk})
+    assert describe(Event.objects.get(customer=dupont, kind="collections.customer_settings")) == (
+        "Collections settings changed: policy Fast, collector Claire Petit."
+    )
+    run_collections(org, TODAY, actor=ROBOT)
+    dispatch_due(org, now=timezone.now(), actor=ROBOT)  # the Fast policy needs no approval
+    [(_to, raw)] = server.messages
+    message = _parse(raw)
+    assert message["Reply-To"] == "claire@acme.example"
+    assert "Claire Petit" in message.get_body(("plain",)).get_content()
+
+
+# ------------------------------------------------------------------------------------------------ settings
+
+
+def test_sender_identity_from_the_settings(org, english, dupont, smtp):  # noqa: F811
+    server = smtp(Keep())
+    response = english.post(
+        reverse("collection_settings"),
+        {
+            "from_name": "ACME Credit Department",
+            "from_email": "credit@acme.example",
+            "reply_to": "ar@acme.example",
+            "already_paid_pause_days": "12",
+            "send_window_start": "09:00",
+            "send_window_end": "17:30",
+        },
+    )
+    assert response.status_code == 302
+    stored = CollectionSettings.objects.get(organization=org)
+    assert (stored.from_email, stored.already_paid_pause_days) == ("credit@acme.example", 12)
+    refused = english.post(
+        reverse("collection_settings"),
+        {"already_paid_pause_days": "12", "send_window_start": "18:00", "send_window_end": "09:00"},
+    )
+    assert "The send window must end after it starts." in text(refused)
+
+    [action] = _waiting(org)
+    english.post(reverse("approval_decide"), {"ids": [action.pk], "decision": "approve", "send_now": "on"})
+    [(_to, raw)] = server.messages
+    message = _parse(raw)
+    assert message["From"] == "ACME Credit Department <credit@acme.example>"
+    assert message["Reply-To"] == "ar@acme.example"
+
+
+# ------------------------------------------------------------------------------------------------ run preview
+
+
+def test_run_preview_explains_who_is_contacted_and_who_is_left_alone(org, english, dupont, martin):
+    response = english.get(reverse("run_preview"))
+    page = text(response)
+    counts = response.context["counts"]
+    assert (counts["contacted"], counts["skipped"], counts["emails"], counts["awaiting_approval"]) == (1, 1, 1, 1)
+    [contacted] = [c for c in response.context["customers"] if c.outcome == "contacted"]
+    [skipped] = [c for c in response.context["customers"] if c.outcome == "skipped"]
+    assert contacted.name == "Dupont SARL" and contacted.actions[0].step.key == "reminder"
+    assert (skipped.name, skipped.reason_label, skipped.skip.next_on) == (
+        "Martin & Fils",
+        "Nothing due yet",
+        date(2026, 3, 27),
+    )
+    assert "Nothing due yet (reminder) Next possible on 27 Mar 2026" in page
+    assert "E-mail: reminder · needs approval" in page
+    assert "F-101 10 Mar 2026 → reminder €1,200.00" in page
+    assert not Action.objects.exists()  # a preview writes nothing
+
+    only_skipped = english.get(reverse("run_preview"), {"outcome": "skipped"})
+    assert [c.name for c in only_skipped.context["customers"]] == ["Martin & Fils"]
+    later = english.get(reverse("run_preview"), {"as_of": "2026-03-27"})
+    assert later.context["counts"]["contacted"] == 2
+
+
+def test_run_now_plans_and_sends(org, english, dupont, martin, member_of, smtp):  # noqa: F811
+    server = smtp(Keep())
+    Step.objects.filter(key="reminder").update(needs_approval=False)
+    assert member_of("collector").post(reverse("run_now")).status_code == 403
+    response = english.post(reverse("run_now"), follow=True)
+    assert (
+        "Run done: 1 actions planned (1 e-mails, 0 letters, 0 tasks), 0 awaiting approval; 1 e-mails sent, 0 failed."
+        in _messages(response)
+    )
+    assert [to for to, _raw in server.messages] == [["compta@dupont.example"]]
+
+
+def test_collections_menu_and_pages_render(org, english, policy, dupont):
+    home = text(english.get(reverse("home")))
+    for label in ("Run preview", "Approvals", "Policies", "Message templates", "Collections settings"):
+        assert label in home
+    for url in (
+        reverse("run_preview"),
+        reverse("approvals"),
+        reverse("policies"),
+        reverse("policy_edit", args=[policy.pk]),
+        reverse("templates"),
+        reverse("template_edit", args=["formal_notice", "fr"]),
+        reverse("collection_settings"),
+    ):
+        assert english.get(url).status_code == 200, url
+    assert english.get(reverse("template_edit", args=["nope", "en"])).status_code == 404
+    assert english.get(reverse("template_edit", args=["reminder", "de"])).status_code == 404

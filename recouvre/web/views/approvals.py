@@ -1,0 +1,192 @@
+"""The approval queue: reminders waiting for a person, their exact preview, approve or reject one by one or in
+bulk (``recouvre.collections.approvals``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+
+from recouvre.collections import approvals
+from recouvre.collections.dispatch import build_email
+from recouvre.collections.models import Action, ActionState, Channel
+from recouvre.collections.outbox import process_due
+from recouvre.ledger.actors import Actor
+
+from ..decorators import member_required
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject"))])
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000, widget=forms.Textarea)
+    send_now = forms.BooleanField(label=gettext_lazy("Send approved e-mails now"), required=False)
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=True, choices=())
+
+    def __init__(self, *args: Any, ids: list[int] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].choices = [(i, i) for i in ids or []]
+        self.fields["ids"].error_messages["required"] = _("Tick at least one reminder.")
+        self.fields["ids"].error_messages["invalid_choice"] = _("That reminder is not in the queue any more.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            self.add_error("note", _("Say why the reminder is rejected: the note is required."))
+        return data
+
+
+def _rows(actions: list[Action]) -> list[dict[str, Any]]:
+    return [
+        {
+            "action": a,
+            "invoices": [ln["number"] for ln in a.lines or []],
+            "totals": sorted(approvals.totals(a).items()),
+        }
+        for a in actions
+    ]
+
+
+@member_required()
+def approval_list(request: HttpRequest) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    queue = list(approvals.awaiting(org))
+    return render(
+        request,
+        "web/approvals.html",
+        {"rows": _rows(queue), "can_decide": request.membership.can("approve")},  # type: ignore[attr-defined]
+    )
+
+
+def _letter_preview_url(action: Action) -> str:
+    try:
+        return reverse("letter_preview", args=[action.pk])
+    except NoReverseMatch:
+        return ""
+
+
+@member_required()
+def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    try:
+        action = approvals.action(org, pk)
+    except Action.DoesNotExist as exc:
+        raise Http404 from exc
+    preview: dict[str, Any] = {}
+    if action.channel == Channel.EMAIL:
+        try:
+            message, rendered, to = build_email(action, now=timezone.now())
+        except Exception as exc:  # the page still shows the action and lets a person reject it
+            preview["error"] = str(exc)
+        else:
+            if message is None or rendered is None:
+                preview["error"] = _("Every invoice this reminder lists has been paid: nothing would be sent.")
+            else:
+                preview.update(
+                    subject=rendered.subject,
+                    from_email=message.from_email,
+                    to=to,
+                    reply_to=", ".join(message.reply_to),
+                    text=rendered.text,
+                    html=rendered.html,
+                )
+    return render(
+        request,
+        "web/approval_detail.html",
+        {
+            "action": action,
+            "row": _rows([action])[0],
+            "preview": preview,
+            "letter_url": _letter_preview_url(action) if action.channel != Channel.EMAIL else "",
+            "awaiting": action.state == ActionState.AWAITING_APPROVAL,
+            "can_decide": request.membership.can("approve"),  # type: ignore[attr-defined]
+        },
+    )
+
+
+@require_POST
+@member_required("approve")
+def approval_decide(request: HttpRequest) -> HttpResponse:
+    """Approve or reject the ticked reminders (one or many), in one transaction."""
+    org = request.organization  # type: ignore[attr-defined]
+    own = set(Action.objects.filter(organization=org).values_list("id", flat=True).order_by())
+    posted = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    if posted and not set(posted) <= own:
+        raise Http404
+    form = DecisionForm(request.POST, ids=sorted(own & set(posted)))
+    back = request.POST.get("next") or reverse("approvals")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("approvals")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    actor = Actor.of(request.user)
+    now = timezone.now()
+    data = form.cleaned_data
+    try:
+        if data["decision"] == "approve":
+            decision = approvals.approve(org, data["ids"], actor=actor, now=now, note=data["note"] or "")
+        else:
+            decision = approvals.reject(org, data["ids"], actor=actor, now=now, note=data["note"] or "")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    count = len(decision.decided)
+    if data["decision"] == "approve":
+        if count:
+            messages.success(
+                request,
+                ngettext("%(count)d reminder approved.", "%(count)d reminders approved.", count) % {"count": count},
+            )
+    elif count:
+        messages.success(
+            request, ngettext("%(count)d reminder rejected.", "%(count)d reminders rejected.", count) % {"count": count}
+        )
+    if decision.skipped:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d reminder was skipped: someone else decided it in the meantime.",
+                "%(count)d reminders were skipped: someone else decided them in the meantime.",
+                len(decision.skipped),
+            )
+            % {"count": len(decision.skipped)},
+        )
+    if data["decision"] == "approve" and data["send_now"] and count:
+        process_due(org, now=timezone.now(), actor=actor)
+        decided = {a.pk for a in decision.decided if a.channel == Channel.EMAIL}
+        states = dict(Action.objects.filter(pk__in=decided).values_list("id", "state"))
+        sent = sum(1 for s in states.values() if s == ActionState.SENT)
+        failed = [
+            (a.customer.name, a.last_error)
+            for a in Action.objects.filter(pk__in=decided, state=ActionState.FAILED).select_related("customer")
+        ]
+        messages.success(request, ngettext("%(count)d e-mail sent.", "%(count)d e-mails sent.", sent) % {"count": sent})
+        for name, error in failed:
+            messages.error(
+                request, _("E-mail to %(customer)s not sent: %(error)s") % {"customer": name, "error": error}
+            )
+        waiting = len(decided) - sent - len(failed)
+        if waiting:
+            messages.info(
+                request,
+                ngettext(
+                    "%(count)d e-mail will go out with a later dispatch (its send date has not come, or it is "
+                    "retried).",
+                    "%(count)d e-mails will go out with a later dispatch (their send date has not come, or they are "
+                    "retried).",
+                    waiting,
+                )
+                % {"count": waiting},
+            )
+    return redirect(back)
