@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "recouvre.collections",
     "recouvre.documents",
     "recouvre.tasks",
+    "recouvre.letters",
     "recouvre.web",
 ]
 

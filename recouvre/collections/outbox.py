@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from recouvre.ledger.actors import Actor
+from recouvre.letters.services import produce_due_letters
 from recouvre.organizations.models import Organization
 from recouvre.tasks.services import open_due_tasks
 
@@ -30,5 +31,6 @@ def process_due(organization: Organization | None, *, now: datetime, actor: Acto
     """Handle every due action of ``organization`` (all organizations when ``None``) at ``now``."""
     result = OutboxResult()
     result.emails = dispatch_due(organization, now=now, actor=actor)
+    result.letters_ready = produce_due_letters(organization, now=now, actor=actor)
     result.tasks_opened = open_due_tasks(organization, now=now, actor=actor)
     return result

@@ -1,0 +1,247 @@
+"""The PDF of a letter action: one A4 letter per customer, drawn by WeasyPrint from ``letters/<language>.html``.
+
+What the letter holds, top to bottom: the organization's letterhead (name, legal form, address, SIREN, SIRET, VAT
+number); the customer's postal address in the envelope window; place and date; "Lettre recommandée avec accusé de
+réception" on registered letters; the object line (per template key: ``courtesy``, ``reminder``, ``firm``,
+``formal_notice``; unknown keys are written as a reminder, as the e-mails do); the body in the customer's language
+(French, else English); the table of the action's invoices still open (number, date, due date, days overdue, open
+amount as it is when the letter is produced: an invoice paid since planning is left out); the total per currency;
+the customer's unapplied payments and credits; the deadline (``Action.deadline_on``); the payment instructions (IBAN,
+BIC, the customer's account as reference); the signature; and at the foot of every page the organization's address,
+identifiers and legal mentions. A letter of more than one page has its pages numbered ("Page 1 / 2").
+
+**The address window.** The address block is drawn in a box 85 mm wide and 35 mm high whose top-left corner is
+110 mm from the left edge and 45 mm from the top edge of the page (``WINDOW_MM``). Folded in three, the letter fits a
+French DL envelope (110 × 220 mm) whose window (about 100 × 45 mm) is on the right, 20 mm from the right edge.
+
+Amounts and dates are written by ``recouvre.collections.rendering`` (``format_amount``, ``format_date``), as in the
+e-mails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from recouvre.collections.models import Action, Channel, CustomerCollection
+from recouvre.collections.rendering import TEMPLATE_KEYS, format_amount, format_date, language_of
+from recouvre.ledger.models import Contact, ContactRole, Customer, Invoice
+
+# WeasyPrint's font subsetting (fontTools) logs every glyph at INFO level.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+# (left, top, width, height) of the address block, in millimetres from the page's top-left corner.
+WINDOW_MM = (110, 45, 85, 35)
+# The page margins (top, right, bottom, left) in millimetres: the window above is placed from the top-left corner
+# of the page area these margins leave (see ``letters/_style.css``).
+MARGINS_MM = (15, 15, 28, 20)
+
+_COUNTRIES = {
+    "fr": {"BE": "BELGIQUE", "CH": "SUISSE", "DE": "ALLEMAGNE", "ES": "ESPAGNE", "GB": "ROYAUME-UNI", "IT": "ITALIE"},
+    "en": {
+        "BE": "BELGIUM",
+        "CH": "SWITZERLAND",
+        "DE": "GERMANY",
+        "ES": "SPAIN",
+        "FR": "FRANCE",
+        "GB": "UNITED KINGDOM",
+    },
+}
+
+
+class LetterRefused(Exception):
+    """The letter cannot be produced; the message says why, for a person."""
+
+
+class NothingToClaim(LetterRefused):
+    pass
+
+
+class NoPostalAddress(LetterRefused):
+    pass
+
+
+@dataclass(frozen=True)
+class LetterLine:
+    number: str
+    issued_on: date
+    due_on: date
+    days_overdue: int
+    open_amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    pdf: bytes
+    sha256: str
+    pages: int
+    language: str
+    subject: str
+
+
+def is_letter(action: Action) -> bool:
+    return action.channel in (Channel.LETTER, Channel.REGISTERED_LETTER)
+
+
+def letter_lines(action: Action, today: date) -> list[LetterLine]:
+    """The action's invoices that are still open, in the order the plan listed them, with their open amounts now."""
+    ids = [ln["invoice_id"] for ln in action.lines]
+    current = {
+        inv.pk: inv
+        for inv in Invoice.objects.filter(pk__in=ids, organization_id=action.organization_id).only(
+            "id", "number", "issued_on", "due_on", "currency", "open_amount"
+        )
+    }
+    out = []
+    for ln in action.lines:
+        inv = current.get(ln["invoice_id"])
+        if inv is None or inv.open_amount <= 0:
+            continue
+        out.append(
+            LetterLine(
+                inv.number, inv.issued_on, inv.due_on, max(0, (today - inv.due_on).days), inv.open_amount, inv.currency
+            )
+        )
+    return out
+
+
+def postal_address(customer: Customer, language: str) -> list[str]:
+    """The lines written in the window: the customer's name, the billing contact to whose attention it is sent (the
+    first billing contact with a name, else the primary contact's), the street lines, the postal code and the city
+    (in capitals, as La Poste asks), and the country when it is not France. Empty when no street or city is on
+    file."""
+    if not (customer.address_line1 or customer.address_line2) or not customer.city:
+        return []
+    contacts = [c for c in Contact.objects.filter(customer=customer).exclude(name="").order_by("id")]
+    attention = next((c for c in contacts if c.role == ContactRole.BILLING), None) or next(
+        (c for c in contacts if c.is_primary), None
+    )
+    lines = [customer.name]
+    if attention is not None:
+        lines.append(("À l'attention de " if language == "fr" else "For the attention of ") + attention.name)
+    lines += [line for line in (customer.address_line1, customer.address_line2) if line]
+    lines.append(f"{customer.postal_code} {customer.city.upper()}".strip())
+    country = (customer.country or "FR").upper()
+    if country != "FR":
+        lines.append(_COUNTRIES[language].get(country, country))
+    return lines
+
+
+def _signatory(customer: Customer) -> str:
+    collection = CustomerCollection.objects.filter(customer=customer).select_related("collector").first()
+    user = collection.collector if collection is not None else None
+    return (user.get_full_name() or "") if user is not None else ""
+
+
+def letter_context(action: Action, *, today: date) -> dict[str, Any]:
+    """What the letter template is given; raises ``NothingToClaim`` when every listed invoice has been paid and
+    ``NoPostalAddress`` when the customer has no address to post to."""
+    organization, customer = action.organization, action.customer
+    lang = language_of(customer.language)
+    lines = letter_lines(action, today)
+    if not lines:
+        raise NothingToClaim(_("every invoice the letter listed has been paid"))
+    address = postal_address(customer, lang)
+    if not address:
+        raise NoPostalAddress(_("no postal address on file for this customer"))
+    totals: dict[str, Decimal] = {}
+    for ln in lines:
+        totals[ln.currency] = totals.get(ln.currency, Decimal("0")) + ln.open_amount
+    unapplied = {cur: Decimal(v) for cur, v in (action.unapplied or {}).items()}
+    org_address = [line for line in (organization.address_line1, organization.address_line2) if line]
+    if organization.postal_code or organization.city:
+        org_address.append(f"{organization.postal_code} {organization.city}".strip())
+    return {
+        "key": action.template if action.template in TEMPLATE_KEYS else "reminder",
+        "registered": action.channel == Channel.REGISTERED_LETTER,
+        "organization": organization,
+        "org_address": org_address,
+        "customer": customer,
+        "address": address,
+        "place": organization.city,
+        "date": format_date(today, lang),
+        "lines": [
+            {
+                "number": ln.number,
+                "issued_on": format_date(ln.issued_on, lang),
+                "due_on": format_date(ln.due_on, lang),
+                "days_overdue": ln.days_overdue,
+                "open_amount": format_amount(ln.open_amount, ln.currency, lang),
+            }
+            for ln in lines
+        ],
+        "totals": [format_amount(amount, cur, lang) for cur, amount in sorted(totals.items())],
+        "unapplied": [format_amount(amount, cur, lang) for cur, amount in sorted(unapplied.items()) if amount > 0],
+        "deadline_on": format_date(action.deadline_on, lang) if action.deadline_on else "",
+        "reference": customer.ref,
+        "signatory": _signatory(customer),
+        "window": dict(zip(("left", "top", "width", "height"), WINDOW_MM, strict=True)),
+        "window_in_page_area": {
+            "left": WINDOW_MM[0] - MARGINS_MM[3],
+            "top": WINDOW_MM[1] - MARGINS_MM[0],
+            "bottom": WINDOW_MM[1] + WINDOW_MM[3] - MARGINS_MM[0],
+        },
+        "margins": dict(zip(("top", "right", "bottom", "left"), MARGINS_MM, strict=True)),
+        "language": lang,
+    }
+
+
+SUBJECTS = {
+    "fr": {
+        "courtesy": "Prochaine échéance de vos factures",
+        "reminder": "Relance – factures en attente de règlement",
+        "firm": "Seconde relance – factures impayées",
+        "formal_notice": "Mise en demeure de payer",
+    },
+    "en": {
+        "courtesy": "Invoices falling due soon",
+        "reminder": "Reminder – invoices awaiting payment",
+        "firm": "Second reminder – unpaid invoices",
+        "formal_notice": "Formal notice to pay",
+    },
+}
+
+
+def render_letter(action: Action, *, today: date) -> RenderedLetter:
+    """Draw the letter of ``action`` as it would be produced on ``today``. Pure rendering: nothing is written."""
+    import weasyprint
+
+    context = letter_context(action, today=today)
+    context["subject"] = SUBJECTS[context["language"]][context["key"]]
+    template = f"letters/{context['language']}.html"
+    document = weasyprint.HTML(string=render_to_string(template, {**context, "numbered": False})).render()
+    if len(document.pages) > 1:  # numbered pages only when the letter spans more than one
+        document = weasyprint.HTML(string=render_to_string(template, {**context, "numbered": True})).render()
+    buffer = io.BytesIO()
+    document.write_pdf(buffer)
+    pdf = buffer.getvalue()
+    return RenderedLetter(
+        pdf, hashlib.sha256(pdf).hexdigest(), len(document.pages), context["language"], context["subject"]
+    )
+
+
+def render_letter_pdf(action: Action, *, today: date) -> bytes:
+    """The PDF of ``action``'s letter on ``today`` (also used for previews). Raises ``LetterRefused``
+    (``NothingToClaim``, ``NoPostalAddress``) with a message for a person when there is no letter to write."""
+    return render_letter(action, today=today).pdf
+
+
+def merge_pdfs(documents: list[bytes]) -> bytes:
+    """One PDF made of ``documents`` one after the other (to print every letter at once)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for pdf in documents:
+        writer.append(io.BytesIO(pdf))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,0 +1,209 @@
+"""Writes of the letters app: producing the due letters of the outbox, and recording their posting and, for
+registered letters, the acknowledgment of receipt. Each change is one transaction with a timeline event.
+
+``produce_due_letters`` takes the ``planned`` letter and registered-letter actions that are due (``send_on`` on or
+before today) and, for each one, in one transaction: claims it (``UPDATE ... SET state='ready' WHERE id=... AND
+state='planned'``: only the worker whose update changed the row goes on, and on PostgreSQL the row stays locked
+until the letter is stored), draws the PDF, stores it (``Letter``, the bytes exactly as produced and their
+SHA-256) and tells the timeline. A worker stopped half-way leaves nothing behind (the transaction is rolled back, the
+action is still ``planned``), so the next run produces the letter; two runs at once produce it once.
+An action whose invoices have all been paid since planning is ``cancelled``; one for a customer without a postal
+address, or whose PDF cannot be drawn, is ``failed`` with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from recouvre.collections.models import Action, ActionState, Channel
+from recouvre.ledger.actors import Actor
+from recouvre.ledger.services import record_event
+from recouvre.organizations.models import Organization
+
+from .models import Letter
+from .rendering import NothingToClaim, render_letter
+
+LETTER_CHANNELS = (Channel.LETTER, Channel.REGISTERED_LETTER)
+_TRACKING = re.compile(r"[A-Z0-9]{8,30}")
+
+
+def _due(organization: Organization | None, now: datetime) -> Q:
+    q = Q(channel__in=LETTER_CHANNELS, state=ActionState.PLANNED, send_on__lte=timezone.localdate(now))
+    if organization is not None:
+        q &= Q(organization=organization)
+    return q
+
+
+def produce_due_letters(organization: Organization | None, *, now: datetime, actor: Actor) -> int:
+    """Produce the PDF of every due letter action of ``organization`` (every organization when ``None``) at
+    ``now``; return how many letters are now ready to post. See the module description."""
+    today = timezone.localdate(now)
+    ids = list(Action.objects.filter(_due(organization, now)).order_by("send_on", "id").values_list("id", flat=True))
+    produced = 0
+    for action_id in ids:
+        try:
+            with transaction.atomic():
+                if not Action.objects.filter(_due(organization, now), pk=action_id).update(state=ActionState.READY):
+                    continue  # another worker has it, or it is no longer due
+                action = Action.objects.select_related("organization", "customer").get(pk=action_id)
+                rendered = render_letter(action, today=today)
+                registered = action.channel == Channel.REGISTERED_LETTER
+                Letter.objects.create(
+                    organization=action.organization,
+                    customer=action.customer,
+                    action=action,
+                    registered=registered,
+                    language=rendered.language,
+                    subject=rendered.subject,
+                    pdf=rendered.pdf,
+                    pdf_sha256=rendered.sha256,
+                    pages=rendered.pages,
+                    produced_at=now,
+                    produced_by=actor.user,
+                    produced_by_label=actor.label,
+                )
+                Action.objects.filter(pk=action_id).update(
+                    content_sha256=rendered.sha256, attempts=action.attempts + 1, last_error=""
+                )
+                record_event(
+                    action.organization,
+                    action.customer,
+                    "letters.produced",
+                    actor,
+                    action_id=action_id,
+                    registered=registered,
+                    subject=rendered.subject,
+                    pages=rendered.pages,
+                    sha256=rendered.sha256,
+                )
+            produced += 1
+        except NothingToClaim:
+            _finish(action_id, ActionState.CANCELLED, "letters.cancelled", actor, "")
+        except Exception as exc:  # no address, a broken template: the action must not stay planned forever
+            reason = str(exc) or type(exc).__name__
+            _finish(action_id, ActionState.FAILED, "letters.failed", actor, reason)
+    return produced
+
+
+def _finish(action_id: int, state: str, kind: str, actor: Actor, reason: str) -> None:
+    with transaction.atomic():
+        changed = Action.objects.filter(pk=action_id, state=ActionState.PLANNED).update(state=state, last_error=reason)
+        if changed:
+            action = Action.objects.select_related("organization", "customer").get(pk=action_id)
+            data = {"action_id": action_id, "registered": action.channel == Channel.REGISTERED_LETTER}
+            if reason:
+                data["error"] = reason
+            record_event(action.organization, action.customer, kind, actor, **data)
+
+
+def normalize_tracking_number(value: str) -> str:
+    """``1a 123 456 7890 1`` -> ``1A12345678901``: capitals and digits, spaces and dashes removed."""
+    return re.sub(r"[\s\-.]", "", value or "").upper()
+
+
+def record_posting(
+    letter: Letter, *, posted_on: date, actor: Actor, tracking_number: str = "", today: date | None = None
+) -> Letter:
+    """Record that ``letter`` was put in the post on ``posted_on``: the action becomes ``sent``. A registered letter
+    needs its tracking number (the number on the *preuve de dépôt*). Raises ``ValidationError`` with a message for
+    a person: a date in the future or before the letter was produced, a letter already posted, cancelled or not
+    produced, a missing or malformed tracking number."""
+    today = today or timezone.localdate()
+    tracking = normalize_tracking_number(tracking_number)
+    with transaction.atomic():
+        letter = (
+            Letter.objects.select_for_update().select_related("action", "organization", "customer").get(pk=letter.pk)
+        )
+        if letter.posted_on is not None:
+            raise ValidationError(
+                _("this letter was already recorded as posted on %(day)s") % {"day": letter.posted_on.isoformat()}
+            )
+        if letter.action.state != ActionState.READY:
+            raise ValidationError(_("this letter is not ready to post (%(state)s)") % {"state": letter.action.state})
+        if posted_on > today:
+            raise ValidationError(_("the posting date %(day)s is in the future") % {"day": posted_on.isoformat()})
+        produced_on = timezone.localdate(letter.produced_at)
+        if posted_on < produced_on:
+            raise ValidationError(
+                _("the posting date %(day)s is before the letter was produced (%(produced)s)")
+                % {"day": posted_on.isoformat(), "produced": produced_on.isoformat()}
+            )
+        if letter.registered and not tracking:
+            raise ValidationError(_("a registered letter needs its tracking number (on the proof of posting)"))
+        if tracking and not _TRACKING.fullmatch(tracking):
+            raise ValidationError(
+                _("%(number)r is not a tracking number: 8 to 30 letters and digits") % {"number": tracking_number}
+            )
+        now = timezone.now()
+        letter.posted_on, letter.tracking_number, letter.posted_recorded_at = posted_on, tracking, now
+        letter.posted_by, letter.posted_by_label = actor.user, actor.label
+        letter.save(
+            update_fields=["posted_on", "tracking_number", "posted_recorded_at", "posted_by", "posted_by_label"]
+        )
+        Action.objects.filter(pk=letter.action_id, state=ActionState.READY).update(state=ActionState.SENT, sent_at=now)
+        record_event(
+            letter.organization,
+            letter.customer,
+            "letters.posted",
+            actor,
+            action_id=letter.action_id,
+            registered=letter.registered,
+            posted_on=posted_on,
+            tracking_number=tracking,
+        )
+    return letter
+
+
+def record_acknowledgment(letter: Letter, *, acknowledged_on: date, actor: Actor, today: date | None = None) -> Letter:
+    """Record the day the customer signed the acknowledgment of receipt (*avis de réception*) of a registered
+    letter. Raises ``ValidationError`` with a message for a person: not a registered letter, not posted yet,
+    already acknowledged, a date in the future or before the posting."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().select_related("organization", "customer").get(pk=letter.pk)
+        if not letter.registered:
+            raise ValidationError(_("only a registered letter has an acknowledgment of receipt"))
+        if letter.posted_on is None:
+            raise ValidationError(_("record the posting of this letter before its acknowledgment of receipt"))
+        if letter.acknowledged_on is not None:
+            raise ValidationError(
+                _("the acknowledgment of receipt was already recorded (%(day)s)")
+                % {"day": letter.acknowledged_on.isoformat()}
+            )
+        if acknowledged_on > today:
+            raise ValidationError(
+                _("the acknowledgment date %(day)s is in the future") % {"day": acknowledged_on.isoformat()}
+            )
+        if acknowledged_on < letter.posted_on:
+            raise ValidationError(
+                _("the acknowledgment date %(day)s is before the letter was posted (%(posted)s)")
+                % {"day": acknowledged_on.isoformat(), "posted": letter.posted_on.isoformat()}
+            )
+        letter.acknowledged_on, letter.acknowledged_recorded_at = acknowledged_on, timezone.now()
+        letter.acknowledged_by, letter.acknowledged_by_label = actor.user, actor.label
+        letter.save(
+            update_fields=[
+                "acknowledged_on",
+                "acknowledged_recorded_at",
+                "acknowledged_by",
+                "acknowledged_by_label",
+            ]
+        )
+        record_event(
+            letter.organization,
+            letter.customer,
+            "letters.acknowledged",
+            actor,
+            action_id=letter.action_id,
+            acknowledged_on=acknowledged_on,
+            posted_on=letter.posted_on,
+            tracking_number=letter.tracking_number,
+        )
+    return letter
