@@ -576,6 +576,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--column", action="append", default=[], required=True)
     sp.add_argument("--month-first", action="store_true", help="dates are M/D/YYYY")
     sp.add_argument("--org")
+
+    from recouvre.documents.cli import add_commands as add_document_commands
+
+    add_document_commands(sub, add, json_flag)
     return p
 
 

@@ -1,0 +1,226 @@
+"""Putting a folder of invoice PDFs on file: ``recouvre documents import DIR``.
+
+Each file of the folder (not its sub-folders; hidden files aside) is the PDF of the invoice its name gives:
+
+1. the name without its extension is an invoice number of the organization (``FA-2025-001.pdf``); or, when no
+   invoice has that number, in capitals (``fa-2025-001.pdf``);
+2. else the name ends with an invoice number after a prefix without digits that ends with a space, ``_``, ``-``,
+   ``.`` or another sign (``Facture FA-2025-001.pdf``, ``facture_FA-2025-001.pdf``, ``FA-2025-001.pdf`` for the
+   number ``2025-001``); the longest number that fits wins.
+
+All or nothing: when any file matches no invoice, is not a PDF (by its content, not its name), is empty or too
+large, or is a second, different file for an invoice already matched by another file, nothing is written and
+every such file is reported with its reason. A file already on file for its invoice (same content) is counted
+``unchanged``: importing the same folder again adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from recouvre.ledger.actors import Actor
+from recouvre.ledger.models import Invoice
+from recouvre.organizations.models import Organization
+
+from .models import PDF, Document, DocumentKind
+from .services import attach_document
+from .storage import CHUNK, HEAD, DocumentRefused, format_megabytes, sniff
+
+
+@dataclass(frozen=True)
+class FileError:
+    file: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"file": self.file, "reason": self.reason}
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.reason}"
+
+
+class FilesRefused(Exception):
+    def __init__(self, errors: list[FileError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    file: str
+    invoice: str
+    status: str  # "attached" (or would be, in a dry run) or "unchanged"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"file": self.file, "invoice": self.invoice, "status": self.status}
+
+
+@dataclass
+class PdfImportResult:
+    dry_run: bool
+    files: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def attached(self) -> int:
+        return sum(1 for f in self.files if f.status == "attached")
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for f in self.files if f.status == "unchanged")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "attached": self.attached,
+            "unchanged": self.unchanged,
+            "files": [f.as_dict() for f in self.files],
+            "errors": [],
+        }
+
+
+def _is_separator(ch: str) -> bool:
+    return not ch.isalnum()
+
+
+def candidates(stem: str) -> list[str]:
+    """The invoice numbers a file name (without extension) may stand for, best first (see the module)."""
+    stem = stem.strip()
+    out = [stem, stem.upper()]
+    for i in range(1, len(stem)):
+        prefix = stem[:i]
+        if any(ch.isdigit() for ch in prefix):
+            break
+        if _is_separator(stem[i - 1]) and not _is_separator(stem[i]):
+            out += [stem[i:], stem[i:].upper()]
+    return [c for c in dict.fromkeys(out) if c]
+
+
+def match_invoices(organization: Organization, stems: dict[str, str]) -> dict[str, Invoice]:
+    """For each file (name -> name without extension), the invoice it is the PDF of; files that match none are
+    left out. One query per 500 files."""
+    wanted = {name: candidates(stem) for name, stem in stems.items()}
+    found: dict[str, Invoice] = {}
+    names = list(wanted)
+    for start in range(0, len(names), 500):
+        batch = names[start : start + 500]
+        numbers = {c for name in batch for c in wanted[name]}
+        by_number = {
+            inv.number: inv
+            for inv in Invoice.objects.filter(organization=organization, number__in=numbers).select_related("customer")
+        }
+        for name in batch:
+            for candidate in wanted[name]:
+                if candidate in by_number:
+                    found[name] = by_number[candidate]
+                    break
+    return found
+
+
+@dataclass
+class _Checked:
+    path: Path
+    sha256: str
+
+
+def _check_file(path: Path, limit: int) -> _Checked:
+    size = path.stat().st_size
+    if size == 0:
+        raise DocumentRefused(_("the file is empty"))
+    if size > limit:
+        raise DocumentRefused(
+            _("the file is larger than the %(limit)s MB allowed") % {"limit": format_megabytes(limit)}
+        )
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        head = f.read(HEAD)
+        digest.update(head)
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    if sniff(head) != PDF:
+        raise DocumentRefused(_("not a PDF file (its content says otherwise, whatever its name)"))
+    return _Checked(path, digest.hexdigest())
+
+
+def import_invoice_pdfs(
+    organization: Organization, directory: Path, *, actor: Actor, dry_run: bool = False
+) -> PdfImportResult:
+    """Attach the invoice PDFs of ``directory`` to their invoices (see the module), or raise ``FilesRefused``
+    listing every file refused, having written nothing."""
+    limit = settings.DOCUMENTS_MAX_UPLOAD_BYTES
+    paths = sorted(p for p in directory.iterdir() if not p.name.startswith(".") and p.is_file())
+    errors: list[FileError] = []
+    checked: dict[str, _Checked] = {}
+    for path in paths:
+        try:
+            checked[path.name] = _check_file(path, limit)
+        except DocumentRefused as exc:
+            errors.append(FileError(path.name, str(exc)))
+        except OSError as exc:
+            errors.append(FileError(path.name, _("cannot be read: %(error)s") % {"error": exc.strerror or exc}))
+    invoices = match_invoices(organization, {p.name: p.stem for p in paths})
+    first_for: dict[int, str] = {}
+    for path in paths:
+        invoice = invoices.get(path.name)
+        if invoice is None:
+            errors.append(
+                FileError(
+                    path.name,
+                    _("no invoice of %(org)s has the number %(number)s, nor does the name end with one")
+                    % {"org": organization.name, "number": path.stem},
+                )
+            )
+            continue
+        if path.name not in checked:
+            continue
+        other = first_for.setdefault(invoice.pk, path.name)
+        if other != path.name and checked[other].sha256 != checked[path.name].sha256:
+            errors.append(
+                FileError(
+                    path.name,
+                    _("%(other)s is already the PDF of invoice %(number)s in this folder: keep one file per invoice")
+                    % {"other": other, "number": invoice.number},
+                )
+            )
+    if errors:
+        errors.sort(key=lambda e: e.file)
+        raise FilesRefused(errors)
+
+    result = PdfImportResult(dry_run=dry_run)
+    on_file = set(
+        Document.objects.filter(
+            organization=organization,
+            kind=DocumentKind.INVOICE_PDF,
+            withdrawn_at__isnull=True,
+            invoice_id__in={inv.pk for inv in invoices.values()},
+        ).values_list("invoice_id", "sha256")
+    )
+    seen: set[tuple[int, str]] = set()
+    with transaction.atomic():
+        for path in paths:
+            invoice, sha = invoices[path.name], checked[path.name].sha256
+            if (invoice.pk, sha) in on_file or (invoice.pk, sha) in seen:
+                result.files.append(FileOutcome(path.name, invoice.number, "unchanged"))
+                continue
+            seen.add((invoice.pk, sha))
+            if not dry_run:
+                try:
+                    with path.open("rb") as f:
+                        attach_document(
+                            organization,
+                            actor,
+                            kind=DocumentKind.INVOICE_PDF,
+                            file_name=path.name,
+                            content=f,
+                            invoice=invoice,
+                        )
+                except (DocumentRefused, OSError) as exc:  # the file changed since it was checked
+                    raise FilesRefused([FileError(path.name, str(exc))]) from exc
+            result.files.append(FileOutcome(path.name, invoice.number, "attached"))
+    return result
