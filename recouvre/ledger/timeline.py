@@ -73,6 +73,21 @@ _MESSAGES: dict[str, Any] = {
         if d.get("assignee")
         else (_("Task, due %(due_on)s: %(title)s") if d.get("due_on") else _("Task: %(title)s"))
     ),
+    "task.done": lambda d: _task_outcome(
+        d,
+        _("Task done (%(outcome_label)s): %(title)s. %(note)s")
+        if d.get("note")
+        else _("Task done (%(outcome_label)s): %(title)s."),
+    ),
+    "task.cancelled": lambda d: (
+        _("Task cancelled: %(title)s (%(reason)s).") if d.get("reason") else _("Task cancelled: %(title)s.")
+    ),
+    "task.reassigned": lambda d: (
+        _("Task given to %(assignee)s: %(title)s.") if d.get("assignee") else _("Task given to nobody: %(title)s.")
+    ),
+    "task.wrong_number": lambda d: (
+        _("Wrong phone number on file: %(note)s") if d.get("note") else _("Wrong phone number on file.")
+    ),
     "document.attached": lambda d: _document_sentence(
         d,
         _("Document added to invoice %(invoice)s: %(file_name)s (%(kind_label)s)."),
@@ -126,6 +141,20 @@ def _dispute_sentence(d: Any, sentence: str) -> str:
         d["reason_label"] = DisputeReason(code).label
     except ValueError:
         d["reason_label"] = code
+    return sentence
+
+
+def _task_outcome(d: Any, sentence: str) -> str:
+    """A task's outcome written in the reader's language (``outcome_label``)."""
+    labels = {
+        "promise": _("promise to pay"),
+        "dispute": _("dispute"),
+        "no_answer": _("no answer"),
+        "wrong_number": _("wrong number"),
+        "already_paid": _("says already paid"),
+        "done": _("done"),
+    }
+    d["outcome_label"] = labels.get(d.get("outcome", ""), d.get("outcome", ""))
     return sentence
 
 

@@ -236,7 +236,11 @@ def open_email_failed_task(action: Any, *, reason: str, to: str, actor: Actor) -
 
 
 def _locked_open(task: Task) -> Task:
-    task = Task.objects.select_for_update().select_related("organization", "customer", "invoice").get(pk=task.pk)
+    task = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("organization", "customer", "invoice")
+        .get(pk=task.pk)
+    )
     if task.state != TaskState.OPEN:
         raise ValidationError(_("This task is already closed."))
     return task
@@ -288,9 +292,9 @@ def complete_task(task: Task, *, outcome: str, actor: Actor, note: str = "", **d
         organization, customer = task.organization, task.customer
         created: dict[str, Any] = {}
         if outcome == Outcome.PROMISE:
-            created["hold"] = _promise(task, actor, note, details).pk
+            created["hold"] = _promise(task, actor, note, details, today).pk
         elif outcome == Outcome.DISPUTE:
-            created["hold"] = _dispute(task, actor, note, details).pk
+            created["hold"] = _dispute(task, actor, note, details, today).pk
         elif outcome == Outcome.ALREADY_PAID:
             created["hold"] = _already_paid(task, actor, note, details, today).pk
         elif outcome == Outcome.NO_ANSWER:
@@ -351,7 +355,7 @@ def _required(details: dict[str, Any], name: str, label: str) -> Any:
     return value
 
 
-def _promise(task: Task, actor: Actor, note: str, details: dict[str, Any]) -> Any:
+def _promise(task: Task, actor: Actor, note: str, details: dict[str, Any], today: date) -> Any:
     from recouvre.collections import holds
 
     amount = Decimal(str(_required(details, "amount", _("The promised amount"))))
@@ -366,10 +370,11 @@ def _promise(task: Task, actor: Actor, note: str, details: dict[str, Any]) -> An
         actor=actor,
         invoices=tuple(_invoices_of(task, details.get("invoices"))),
         note=note,
+        today=today,
     )
 
 
-def _dispute(task: Task, actor: Actor, note: str, details: dict[str, Any]) -> Any:
+def _dispute(task: Task, actor: Actor, note: str, details: dict[str, Any], today: date) -> Any:
     from recouvre.collections import holds
 
     invoice = details.get("invoice") or task.invoice
@@ -385,6 +390,7 @@ def _dispute(task: Task, actor: Actor, note: str, details: dict[str, Any]) -> An
         amount=Decimal(str(amount)) if amount not in (None, "") else None,
         owner=details.get("owner"),
         note=note,
+        today=today,
     )
 
 

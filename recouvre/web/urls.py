@@ -12,6 +12,7 @@ from .views import (
     invoices,
     organizations,
 )
+from .views import worklist as worklist_views
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -30,6 +31,10 @@ urlpatterns = [
     path("imports/confirm/", imports.import_confirm, name="import_confirm"),
     path("imports/cancel/", imports.import_cancel, name="import_cancel"),
     path("organization/", organizations.switch_organization, name="switch_organization"),
+    path("worklist/", worklist_views.worklist, name="worklist"),
+    path("worklist/<int:pk>/complete/", worklist_views.complete, name="task_complete"),
+    path("worklist/<int:pk>/reassign/", worklist_views.reassign, name="task_reassign"),
+    path("worklist/<int:pk>/cancel/", worklist_views.cancel, name="task_cancel"),
     path("collections/run/", collections_run.run_preview_view, name="run_preview"),
     path("collections/run/now/", collections_run.run_now, name="run_now"),
     path("collections/approvals/", approvals.approval_list, name="approvals"),

@@ -1,0 +1,192 @@
+"""The collectors' worklist: open tasks in priority order, with filters; complete a task with an outcome,
+reassign it, cancel it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from recouvre.ledger.actors import Actor
+from recouvre.ledger.models import Invoice
+from recouvre.organizations.models import Role, User
+from recouvre.tasks import selectors, services
+from recouvre.tasks.forms import CancelForm, CompleteTaskForm, ReassignForm, WorklistFilterForm
+from recouvre.tasks.models import Outcome, Task
+
+from ..decorators import member_required
+from .common import paginate, today
+
+TASKS_PER_PAGE = 50
+
+
+def _members(organization: Any) -> list[Any]:
+    return list(User.objects.filter(memberships__organization=organization).order_by("first_name", "username"))
+
+
+@member_required()
+def worklist(request: HttpRequest) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    membership = request.membership  # type: ignore[attr-defined]
+    as_of = today()
+    members = _members(org)
+    params = request.GET.copy()
+    if not params.get("who"):
+        # A collector sees their own tasks first; the others see everyone's.
+        params["who"] = "mine" if membership.role == Role.COLLECTOR else "all"
+    form = WorklistFilterForm(params, members=members)
+    filters = form.cleaned_data if form.is_valid() else {"who": params["who"] if params["who"] == "mine" else "all"}
+    who = filters.get("who") or "all"
+    assignee: Any = None
+    if who == "mine":
+        assignee = request.user
+    elif who not in ("all", "none"):
+        assignee = next((u for u in members if str(u.pk) == who), None)
+    qs = selectors.worklist(
+        org,
+        as_of,
+        kind=filters.get("kind", ""),
+        assignee=assignee,
+        unassigned=who == "none",
+        due=filters.get("due", ""),
+    )
+    page = paginate(request, qs, TASKS_PER_PAGE)
+    can_edit = membership.can("edit")
+    rows = []
+    for t in page.object_list:
+        rows.append(
+            {
+                "task": t,
+                "amount": selectors.amount_overdue(t),
+                "days": selectors.days_overdue(t, as_of),
+                "late": t.due_on is not None and t.due_on < as_of,
+                "complete": CompleteTaskForm(auto_id=f"t{t.pk}_%s", initial={"outcome": _default_outcome(t)})
+                if can_edit
+                else None,
+                "reassign": ReassignForm(
+                    auto_id=f"t{t.pk}_%s", members=members, initial={"assignee": t.assignee_id or ""}
+                )
+                if can_edit
+                else None,
+            }
+        )
+    return render(
+        request,
+        "web/worklist.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "as_of": as_of,
+            "currency": org.currency,
+            "can_edit": can_edit,
+            "back": request.get_full_path(),
+        },
+    )
+
+
+def _default_outcome(t: Task) -> str:
+    return Outcome.PROMISE if t.kind == "call" else Outcome.DONE
+
+
+def _task(request: HttpRequest, pk: int) -> Task:
+    try:
+        return selectors.task(request.organization, pk)  # type: ignore[attr-defined]
+    except Task.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("worklist")
+
+
+def _errors(request: HttpRequest, form: Any) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+@member_required("edit")
+@require_POST
+def complete(request: HttpRequest, pk: int) -> HttpResponse:
+    t = _task(request, pk)
+    form = CompleteTaskForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+        return _back(request)
+    data = form.cleaned_data
+    outcome = data["outcome"]
+    details: dict[str, Any] = {}
+    if outcome == Outcome.PROMISE:
+        details = {"amount": data["promise_amount"], "promised_on": data["promised_on"]}
+    elif outcome == Outcome.DISPUTE:
+        details = {"reason_code": data["dispute_reason"], "amount": data["dispute_amount"]}
+        if data["invoice"]:
+            invoice = Invoice.objects.filter(
+                organization=t.organization, customer=t.customer, number=data["invoice"].strip()
+            ).first()
+            if invoice is None:
+                messages.error(
+                    request,
+                    _("%(customer)s has no invoice %(number)s.")
+                    % {"customer": t.customer.name, "number": data["invoice"]},
+                )
+                return _back(request)
+            details["invoice"] = invoice
+    try:
+        services.complete_task(t, outcome=outcome, actor=Actor.of(request.user), note=data["note"], **details)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return _back(request)
+    messages.success(
+        request,
+        _("Task done (%(outcome)s): %(title)s") % {"outcome": Outcome(outcome).label, "title": t.title},
+    )
+    return _back(request)
+
+
+@member_required("edit")
+@require_POST
+def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    t = _task(request, pk)
+    members = _members(request.organization)  # type: ignore[attr-defined]
+    form = ReassignForm(request.POST, members=members)
+    if not form.is_valid():
+        _errors(request, form)
+        return _back(request)
+    chosen = form.cleaned_data["assignee"]
+    assignee = next((u for u in members if str(u.pk) == chosen), None) if chosen else None
+    try:
+        services.reassign_task(t, assignee=assignee, actor=Actor.of(request.user))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return _back(request)
+    return _back(request)
+
+
+@member_required("edit")
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    t = _task(request, pk)
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.cancel_task(t, actor=Actor.of(request.user), reason=reason)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return _back(request)
+    messages.success(request, _("Task cancelled: %(title)s") % {"title": t.title})
+    return _back(request)
