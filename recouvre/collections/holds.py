@@ -153,7 +153,7 @@ def _end(hold: Hold, *, outcome: str, on: date, actor: Actor, resolution: str = 
 
 def _locked_live(hold: Hold, kind: str | None = None) -> Hold:
     """``hold`` locked for update; refused when it was ended already (by a person or by the review)."""
-    hold = Hold.objects.select_for_update().select_related("organization", "customer", "invoice").get(pk=hold.pk)
+    hold = Hold.objects.select_for_update(of=("self",)).select_related("organization", "customer", "invoice").get(pk=hold.pk)
     if kind is not None and hold.kind != kind:
         raise ValidationError(_("This hold is not a %(kind)s.") % {"kind": HoldKind(kind).label})
     if hold.released_at is not None:
@@ -228,12 +228,12 @@ def place_hold(
 def release_hold(hold: Hold, *, actor: Actor, today: date | None = None, note: str = "") -> Hold:
     """Lift a hold now: collection resumes at the next run. Releasing a released hold changes nothing. Lifting the
     hold of a payment plan cancels the plan."""
-    hold = Hold.objects.select_for_update().select_related("organization", "customer", "invoice").get(pk=hold.pk)
+    hold = Hold.objects.select_for_update(of=("self",)).select_related("organization", "customer", "invoice").get(pk=hold.pk)
     if hold.released_at is not None:
         return hold
     on = _today(today)
     _end(hold, outcome=HoldOutcome.RELEASED, on=on, actor=actor, resolution=note)
-    plan = PaymentPlan.objects.select_for_update().filter(hold=hold, status=PlanStatus.ACTIVE).first()
+    plan = PaymentPlan.objects.select_for_update(of=("self",)).filter(hold=hold, status=PlanStatus.ACTIVE).first()
     if plan is not None:
         plan.status = PlanStatus.CANCELLED
         plan.ended_on = on
@@ -346,7 +346,7 @@ def resolve_dispute(
     invoice, and collection resumes for what is left open, if anything."""
     hold = _locked_live(hold, HoldKind.DISPUTE)
     on = _today(today)
-    invoice = Invoice.objects.select_for_update().get(pk=hold.invoice_id)
+    invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=hold.invoice_id)
     if resolution == RESUME:
         if credit_amount is not None:
             raise ValidationError(_("A credit amount goes with a resolution by credit note only."))
@@ -722,7 +722,7 @@ def review_commitments(organization: Organization, as_of: date, *, actor: Actor)
         ("promises_kept", "promises_broken", "instalments_honoured", "plans_completed", "plans_broken"), 0
     )
     promises = list(
-        Hold.objects.select_for_update()
+        Hold.objects.select_for_update(of=("self",))
         .filter(
             organization=organization,
             kind=HoldKind.PROMISE,
@@ -733,7 +733,7 @@ def review_commitments(organization: Organization, as_of: date, *, actor: Actor)
         .order_by("id")
     )
     plans = list(
-        PaymentPlan.objects.select_for_update()
+        PaymentPlan.objects.select_for_update(of=("self",))
         .filter(organization=organization, status=PlanStatus.ACTIVE, signed_on__lte=as_of)
         .select_related("customer", "hold")
         .order_by("id")

@@ -40,6 +40,57 @@ _MESSAGES: dict[str, Any] = {
         else _("Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s until released.")
     ),
     "collections.hold_released": lambda d: _("Collection resumed: hold (%(hold_kind)s) %(invoice)s lifted."),
+    "collections.dispute_opened": lambda d: _dispute_sentence(
+        d,
+        _("Invoice %(invoice)s disputed for %(amount)s %(currency)s (%(reason_label)s): %(note)s")
+        if d.get("note")
+        else _("Invoice %(invoice)s disputed for %(amount)s %(currency)s (%(reason_label)s)."),
+    ),
+    "collections.dispute_resolved": lambda d: (
+        _("Dispute on invoice %(invoice)s resolved, collection resumes: %(note)s")
+        if d.get("note")
+        else _("Dispute on invoice %(invoice)s resolved, collection resumes.")
+    ),
+    "collections.dispute_credited": lambda d: _(
+        "Dispute on invoice %(invoice)s resolved by credit note %(credit_note)s for %(amount)s %(currency)s."
+    ),
+    "collections.promise_recorded": lambda d: (
+        _("Promise to pay %(amount)s %(currency)s by %(promised_on)s for invoices %(invoices)s.")
+        if d.get("invoices")
+        else _("Promise to pay %(amount)s %(currency)s by %(promised_on)s.")
+    ),
+    "collections.promise_kept": lambda d: _(
+        "Promise to pay %(amount)s %(currency)s by %(promised_on)s kept (%(paid)s %(currency)s received)."
+    ),
+    "collections.promise_broken": lambda d: _(
+        "Promise to pay %(amount)s %(currency)s by %(promised_on)s broken (%(paid)s %(currency)s received): "
+        "the next reminder is due at once."
+    ),
+    "collections.plan_created": lambda d: ngettext(
+        "Payment plan agreed for invoices %(invoices)s: %(count)s instalment of %(total)s %(currency)s on "
+        "%(first_on)s.",
+        "Payment plan agreed for invoices %(invoices)s: %(count)s instalments, %(total)s %(currency)s in all, from "
+        "%(first_on)s to %(last_on)s.",
+        _count(d.get("count")),
+    ),
+    "collections.instalment_honoured": lambda d: _(
+        "Instalment %(position)s of %(count)s of the payment plan (%(amount)s %(currency)s due %(due_on)s) honoured."
+    ),
+    "collections.plan_broken": lambda d: _(
+        "Payment plan broken: the instalment of %(due_on)s (%(amount)s %(currency)s) is not paid, %(missing)s "
+        "%(currency)s missing. Collection resumes."
+    ),
+    "collections.plan_completed": lambda d: _("Payment plan completed: %(total)s %(currency)s paid."),
+    "collections.already_paid_declared": lambda d: (
+        _("Declared already paid (%(invoices)s): collection paused until %(ends_on)s while the payment is looked for.")
+        if d.get("invoices")
+        else _("Declared already paid: collection paused until %(ends_on)s while the payment is looked for.")
+    ),
+    "collections.insolvency_recorded": lambda d: (
+        _("Insolvency proceedings (%(procedure)s) opened on %(opened_on)s: collection stopped until released.")
+        if d.get("procedure")
+        else _("Insolvency proceedings opened on %(opened_on)s: collection stopped until released.")
+    ),
     "collections.email_sent": lambda d: _("E-mail sent to %(to)s: %(subject)s"),
     "collections.email_resumed": lambda d: _(
         "E-mail sent again, as the same message (%(message_id)s), after an interruption while sending on %(claimed)s."
@@ -130,6 +181,32 @@ def _document_sentence(d: Any, on_invoice: str, on_customer: str) -> str:
     kind = d.get("document_kind", "")
     d["kind_label"] = str(DocumentKind(kind).label) if kind in DocumentKind.values else kind
     return on_invoice if d.get("invoice") else on_customer
+
+
+def _dispute_sentence(d: Any, sentence: str) -> str:
+    """A dispute's sentence, its reason written in the reader's language (``reason_label``)."""
+    from recouvre.core.dunning import DisputeReason
+
+    code = d.get("reason_code", "")
+    try:
+        d["reason_label"] = DisputeReason(code).label
+    except ValueError:
+        d["reason_label"] = code
+    return sentence
+
+
+def _task_outcome(d: Any, sentence: str) -> str:
+    """A task's outcome written in the reader's language (``outcome_label``)."""
+    labels = {
+        "promise": _("promise to pay"),
+        "dispute": _("dispute"),
+        "no_answer": _("no answer"),
+        "wrong_number": _("wrong number"),
+        "already_paid": _("says already paid"),
+        "done": _("done"),
+    }
+    d["outcome_label"] = labels.get(d.get("outcome", ""), d.get("outcome", ""))
+    return sentence
 
 
 def _dispute_sentence(d: Any, sentence: str) -> str:
