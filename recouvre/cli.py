@@ -546,6 +546,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--org", help="organization short name (default: every organization)")
     json_flag(sp)
 
+    from recouvre.letters.cli import add_commands as add_letters_commands
+
+    add_letters_commands(sub, add)
+
     org = sub.add_parser("org", help="organizations").add_subparsers(dest="org_command", required=True)
     sp = add("create", cmd_org_create, "create an organization", org)
     sp.add_argument("slug")

@@ -14,14 +14,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Max, Q, Sum
 
 from recouvre.core import dunning
 from recouvre.core.policies import policy_for_segment
-from recouvre.ledger.models import CreditNote, Customer, Invoice, Payment
+from recouvre.ledger.models import CreditNote, Customer, Payment
 from recouvre.organizations.models import Organization
 
-from .models import Action, Channel, Hold, HoldKind, HoldOutcome, ItemStep, Policy, Step
+from .models import Action, Channel, Hold, HoldKind, HoldOutcome, Policy, Step
 
 CHUNK = 5000
 CENT = Decimal("0.01")
@@ -68,6 +68,19 @@ ORDER BY i.customer_id, i.id
 """
 
 
+_OPEN_ITEMS_POSTGRES = """
+SELECT i.id, i.customer_id, i.number, i.due_on, i.open_amount, i.currency, s.level, s.step_key, s.planned_on
+FROM ledger_invoice i
+LEFT JOIN (
+    SELECT DISTINCT ON (invoice_id) invoice_id, level, step_key, planned_on
+    FROM collections_itemstep WHERE organization_id = %s
+    ORDER BY invoice_id, level DESC
+) s ON s.invoice_id = i.id
+WHERE i.organization_id = %s AND i.open_amount > 0
+ORDER BY i.customer_id, i.id
+"""
+
+
 def open_items(
     organization: Organization, customers: Mapping[int, dunning.CustomerInput] | None = None
 ) -> Iterator[dunning.OpenItem]:
@@ -108,28 +121,24 @@ def open_items(
         finally:
             cursor.close()
         return
-    highest = ItemStep.objects.filter(invoice=OuterRef("pk")).order_by("-level")
-    rows = (
-        Invoice.objects.filter(organization=organization, open_amount__gt=0)
-        .order_by("customer_id", "id")
-        .annotate(
-            level=Subquery(highest.values("level")[:1]),
-            step_key=Subquery(highest.values("step_key")[:1]),
-            last_on=Subquery(highest.values("planned_on")[:1]),
-        )
-        .values_list("id", "customer_id", "number", "due_on", "open_amount", "currency", "level", "step_key", "last_on")
-    )
-    for pk, customer_id, number, due_on, open_amount, currency, level, key, last_on in rows.iterator(chunk_size=CHUNK):
-        yield OpenItem(
-            pk,
-            customer_id,
-            number,
-            due_on,
-            open_amount,
-            currency,
-            0 if level is None else level_of(customer_id, key, level),
-            last_on,
-        )
+    # PostgreSQL: the highest step of each invoice by DISTINCT ON, streamed through a server-side cursor.
+    cursor = connection.chunked_cursor()
+    try:
+        cursor.execute(_OPEN_ITEMS_POSTGRES, (organization.pk, organization.pk))
+        while rows := cursor.fetchmany(CHUNK):
+            for pk, customer_id, number, due_on, open_amount, currency, level, key, last_on in rows:
+                yield OpenItem(
+                    pk,
+                    customer_id,
+                    number,
+                    due_on,
+                    open_amount,
+                    currency,
+                    0 if level is None else level_of(customer_id, key, level),
+                    last_on,
+                )
+    finally:
+        cursor.close()
 
 
 def planner_holds(

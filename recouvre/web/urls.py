@@ -12,6 +12,7 @@ from .views import (
     invoices,
     organizations,
 )
+from .views import letters as letter_views
 from .views import worklist as worklist_views
 
 urlpatterns = [
@@ -52,4 +53,10 @@ urlpatterns = [
     ),
     path("collections/settings/", collections_config.collection_settings, name="collection_settings"),
     path("customers/<int:pk>/collection/", collections_config.customer_collection, name="customer_collection"),
+    path("letters/", letter_views.letter_list, name="letter_list"),
+    path("letters/print.pdf", letter_views.letter_print, name="letter_print"),
+    path("letters/posted/", letter_views.letter_post, name="letter_post"),
+    path("letters/<int:action_id>.pdf", letter_views.letter_pdf, name="letter_pdf"),
+    path("letters/<int:action_id>/acknowledged/", letter_views.letter_acknowledge, name="letter_acknowledge"),
+    path("letters/preview/<int:action_id>.pdf", letter_views.preview_letter_pdf, name="letter_preview"),
 ]

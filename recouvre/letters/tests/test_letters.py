@@ -264,7 +264,7 @@ def test_a_long_letter_has_numbered_pages(org, notice_policy):  # type: ignore[n
 
 
 def test_the_preview_draws_an_action_awaiting_approval_without_changing_it(org, letterhead):  # type: ignore[no-untyped-def]
-    # The seeded default policy sends the formal notice by registered letter after approval, 35 days after the due date.
+    # A formal notice waiting in the approval queue (as the default policy plans it).
     customer = make_customer(org)
     InvoiceFactory(customer=customer, number="F-8", issued_on=date(2026, 1, 1), due_on=date(2026, 2, 2))
     action = Action.objects.create(

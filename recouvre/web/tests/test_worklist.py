@@ -256,3 +256,17 @@ def test_the_worklist_costs_the_same_queries_for_3_or_40_tasks(logged_client, or
     small = count()
     add(37)
     assert count() == small
+
+
+def test_the_dashboard_counts_the_open_tasks(logged_client, org, user, frozen_today):
+    dupont = _customer(org, "Dupont", "100.00", date(2026, 3, 1))
+    _call(org, dupont, "Mine, late", due_on=date(2026, 3, 30), assignee=user)
+    _call(org, dupont, "Mine, later", due_on=date(2026, 4, 2), assignee=user)
+    _call(org, dupont, "Not mine, today", due_on=date(2026, 3, 31))
+    done = _call(org, dupont, "Done")
+    logged_client.post(reverse("task_complete", args=[done.pk]), {"outcome": "done"})
+
+    response = logged_client.get(reverse("home"))
+
+    assert response.context["tasks"] == {"open": 3, "due": 2, "mine": 2, "mine_due": 1}
+    assert "2 due today or late, 1 of them mine" in text(response)

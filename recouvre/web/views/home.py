@@ -8,6 +8,7 @@ from django.shortcuts import render
 from recouvre.core.aging import BUCKET_KEYS
 from recouvre.ledger import selectors
 from recouvre.reports.exports import bucket_labels
+from recouvre.tasks.selectors import open_counts
 
 from ..decorators import member_required
 from .common import today
@@ -39,5 +40,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "bars": bars,
             "bar_max": bar_max,
             "top_overdue": top_overdue,
+            "tasks": open_counts(org, as_of, request.user),
         },
     )

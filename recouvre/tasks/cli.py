@@ -1,0 +1,82 @@
+"""``recouvre tasks [--org SLUG] [--mine USER] [--json]``: the open tasks in worklist order."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from recouvre.cli import EXIT_OK, UsageError, emit_json, resolve_org
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+
+    from recouvre.organizations.models import Membership
+
+    from . import selectors
+
+    org = resolve_org(args.org)
+    assignee = None
+    if args.mine:
+        membership = (
+            Membership.objects.filter(organization=org, user__username=args.mine).select_related("user").first()
+        )
+        if membership is None:
+            raise UsageError(_("%(user)r is not a member of %(org)s") % {"user": args.mine, "org": org.slug})
+        assignee = membership.user
+    today = timezone.localdate()
+    qs = selectors.worklist(org, today, assignee=assignee)
+    rows = []
+    for t in qs.iterator(chunk_size=500):
+        rows.append(
+            {
+                "id": t.pk,
+                "kind": t.kind,
+                "title": t.title,
+                "customer": t.customer.name,
+                "customer_ref": t.customer.ref,
+                "invoice": t.invoice.number if t.invoice is not None else None,
+                "amount_overdue": str(selectors.amount_overdue(t)),
+                "days_overdue": selectors.days_overdue(t, today),
+                "step_reached": t.step_reached,
+                "due_on": t.due_on.isoformat() if t.due_on else None,
+                "assignee": (t.assignee.get_username() if t.assignee is not None else None),
+            }
+        )
+    if args.json:
+        emit_json(rows)
+        return EXIT_OK
+    if not rows:
+        print(_("No open task."))
+        return EXIT_OK
+    header = (_("due"), _("customer"), _("overdue"), _("days"), _("step"), _("assigned to"), _("task"))
+    table = [
+        (
+            r["due_on"] or "-",
+            f"{r['customer_ref']} {r['customer']}",
+            f"{r['amount_overdue']} {org.currency}",
+            str(r["days_overdue"]),
+            r["step_reached"] or "-",
+            r["assignee"] or "-",
+            f"#{r['id']} {r['title']}",
+        )
+        for r in rows
+    ]
+    widths = [max(len(str(row[i])) for row in (header, *table)) for i in range(len(header) - 1)]
+    for row in (header, *table):
+        cells = [
+            str(c).rjust(w) if i in (2, 3) else str(c).ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=False))
+        ]
+        print("  ".join([*cells, str(row[-1])]))
+    return EXIT_OK
+
+
+def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
+    sp = add("tasks", cmd_tasks, "list the open tasks of the worklist, most urgent first")
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--mine", metavar="USER", help="only the tasks assigned to this user")
+    json_flag(sp)
