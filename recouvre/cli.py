@@ -361,6 +361,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
             reset=args.reset,
             progress=progress,
         )
+    if not info.get("existed") and args.invoice_pdfs > 0:
+        from recouvre.documents.demo import attach_demo_invoice_pdfs
+        from recouvre.organizations.models import Organization
+
+        demo_org = Organization.objects.get(slug=info["org"])
+        info["invoice_pdfs"] = attach_demo_invoice_pdfs(
+            demo_org, as_of=args.as_of or date.today(), count=args.invoice_pdfs
+        )
     if args.json:
         emit_json(info)
     else:
@@ -496,6 +504,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=2026)
     sp.add_argument("--as-of", type=parse_cli_date, help="the demo's today (default: today)")
     sp.add_argument("--reset", action="store_true", help="delete and rebuild the demo organization")
+    sp.add_argument(
+        "--invoice-pdfs", type=int, default=8, help="overdue invoices given a PDF on file (default 8; 0 for none)"
+    )
     json_flag(sp)
 
     sp = add("serve", cmd_serve, "run the web app and the background worker")

@@ -1,0 +1,62 @@
+"""Invoice PDFs for the demo organization: a few overdue invoices get a PDF drawn by WeasyPrint, so the documents
+card, the folder import and the PDFs attached to reminders can be seen at work."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Sum
+from django.template.loader import render_to_string
+
+from recouvre.ledger.actors import Actor
+from recouvre.ledger.models import Invoice
+from recouvre.organizations.models import Organization
+
+from .models import DocumentKind
+from .services import attach_document
+
+DEMO_ACTOR = Actor.system("demo")
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """A one-page PDF of ``invoice`` on its organization's letterhead (WeasyPrint)."""
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "documents/demo_invoice.html",
+        {"invoice": invoice, "organization": invoice.organization, "customer": invoice.customer},
+    )
+    return bytes(HTML(string=html).write_pdf())
+
+
+def attach_demo_invoice_pdfs(organization: Organization, *, as_of: date, count: int = 8) -> int:
+    """Draw and attach the PDFs of up to ``count`` overdue invoices, those of the customers owing the most first.
+    Returns how many were attached."""
+    if count <= 0:
+        return 0
+    overdue = Invoice.objects.filter(organization=organization, open_amount__gt=0, due_on__lt=as_of)
+    customers = [
+        row["customer_id"]
+        for row in overdue.values("customer_id")
+        .annotate(owed=Sum("open_amount"))
+        .order_by("-owed", "customer_id")[:count]
+    ]
+    chosen: list[Invoice] = []
+    for customer_id in customers:
+        chosen += list(
+            overdue.filter(customer_id=customer_id).select_related("customer", "organization")[: count - len(chosen)]
+        )
+        if len(chosen) >= count:
+            break
+    attached = 0
+    for invoice in chosen:
+        result = attach_document(
+            organization,
+            DEMO_ACTOR,
+            kind=DocumentKind.INVOICE_PDF,
+            file_name=f"{invoice.number}.pdf",
+            content=invoice_pdf(invoice),
+            invoice=invoice,
+        )
+        attached += result.created
+    return attached
