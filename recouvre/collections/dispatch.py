@@ -213,6 +213,7 @@ def _settle_stale(organization: Organization | None, now: datetime, actor: Actor
                     "collections.email_resumed",
                     actor,
                     message_id=action.message_id,
+                    action_id=action.pk,
                     claimed=timezone.localtime(claimed_at).strftime("%Y-%m-%d %H:%M") if claimed_at else "",
                 )
                 result.resumed += 1
@@ -359,7 +360,16 @@ def _send_one(action_id: int, now: datetime, actor: Actor, result: DispatchResul
             last_error="",
             claimed_by="",
         )
-        record_event(action.organization, action.customer, "collections.email_sent", actor, to=to, subject=subject)
+        record_event(
+            action.organization,
+            action.customer,
+            "collections.email_sent",
+            actor,
+            to=to,
+            subject=subject,
+            action_id=action.pk,
+            sha256=action.content_sha256 or hashlib.sha256(raw).hexdigest(),
+        )
     result.sent += 1
 
 

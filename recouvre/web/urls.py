@@ -10,6 +10,7 @@ from .views import (
     home,
     imports,
     invoices,
+    messages,
     organizations,
 )
 from .views import letters as letter_views
@@ -32,6 +33,9 @@ urlpatterns = [
     path("imports/confirm/", imports.import_confirm, name="import_confirm"),
     path("imports/cancel/", imports.import_cancel, name="import_cancel"),
     path("organization/", organizations.switch_organization, name="switch_organization"),
+    path("messages/<int:pk>/", messages.message_detail, name="message_detail"),
+    path("messages/<int:pk>/message.eml", messages.message_eml, name="message_eml"),
+    path("messages/<int:pk>/attachments/<int:index>/", messages.message_attachment, name="message_attachment"),
     path("worklist/", worklist_views.worklist, name="worklist"),
     path("worklist/<int:pk>/complete/", worklist_views.complete, name="task_complete"),
     path("worklist/<int:pk>/reassign/", worklist_views.reassign, name="task_reassign"),
