@@ -345,6 +345,15 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
     )
     for action_id, error in result.errors:
         print("  " + _("action %(id)d: %(error)s") % {"id": action_id, "error": error})
+    if done.letters_ready:
+        print(
+            ngettext(
+                "%(count)d letter ready to post (recouvre letters).",
+                "%(count)d letters ready to post (recouvre letters).",
+                done.letters_ready,
+            )
+            % {"count": done.letters_ready}
+        )
     return EXIT_OK
 
 

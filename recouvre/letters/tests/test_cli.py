@@ -76,3 +76,15 @@ def test_another_organizations_letter_is_not_found_with_its_slug(ready, other_or
     assert main(["letters", "--org", "rival", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
     assert Letter.objects.get().posted_on is None
+
+
+def test_recouvre_run_produces_the_letters_due_and_dispatch_says_how_many(org, notice_policy, capsys):  # type: ignore[no-untyped-def]
+    five_invoices(make_customer(org))
+    assert main(["run", "--org", "acme", "--as-of", AS_OF.isoformat(), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["letters"] == 1
+    assert Action.objects.get().state == "ready"
+    assert main(["letters", "--json"]) == 0
+    assert [x["customer"] for x in json.loads(capsys.readouterr().out)] == ["411DUPONT"]
+    assert main(["dispatch", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["letters_ready"] == 0  # produced once, by the run
+    assert Letter.objects.count() == 1
