@@ -209,32 +209,6 @@ def _task_outcome(d: Any, sentence: str) -> str:
     return sentence
 
 
-def _dispute_sentence(d: Any, sentence: str) -> str:
-    """A dispute's sentence, its reason written in the reader's language (``reason_label``)."""
-    from recouvre.core.dunning import DisputeReason
-
-    code = d.get("reason_code", "")
-    try:
-        d["reason_label"] = DisputeReason(code).label
-    except ValueError:
-        d["reason_label"] = code
-    return sentence
-
-
-def _task_outcome(d: Any, sentence: str) -> str:
-    """A task's outcome written in the reader's language (``outcome_label``)."""
-    labels = {
-        "promise": _("promise to pay"),
-        "dispute": _("dispute"),
-        "no_answer": _("no answer"),
-        "wrong_number": _("wrong number"),
-        "already_paid": _("says already paid"),
-        "done": _("done"),
-    }
-    d["outcome_label"] = labels.get(d.get("outcome", ""), d.get("outcome", ""))
-    return sentence
-
-
 def _count(value: Any) -> int:
     try:
         return int(value)
