@@ -117,11 +117,11 @@ def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def approval_decide(request: HttpRequest) -> HttpResponse:
     """Approve or reject the ticked reminders (one or many), in one transaction."""
     org = request.organization  # type: ignore[attr-defined]
-    own = set(Action.objects.filter(organization=org).values_list("id", flat=True).order_by())
-    posted = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
-    if posted and not set(posted) <= own:
+    posted = {int(i) for i in request.POST.getlist("ids") if i.isdigit()}
+    own = set(Action.objects.filter(organization=org, pk__in=posted).values_list("id", flat=True).order_by())
+    if posted != own:  # another organization's reminder, or none at all
         raise Http404
-    form = DecisionForm(request.POST, ids=sorted(own & set(posted)))
+    form = DecisionForm(request.POST, ids=sorted(own))
     back = request.POST.get("next") or reverse("approvals")
     if not back.startswith("/") or back.startswith("//"):
         back = reverse("approvals")
