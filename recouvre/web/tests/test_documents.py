@@ -124,6 +124,13 @@ def test_withdrawing_keeps_the_document_visible_and_downloadable(client_en, ledg
         invoice=invoice,
     ).document
 
+    too_long = client_en.post(reverse("document_withdraw", args=[doc.pk]), {"reason": "x" * 501}, follow=True)
+    assert "Document not withdrawn: Reason: Ensure this value has at most 500 characters (it has 501)." in text(
+        too_long
+    )
+    doc.refresh_from_db()
+    assert doc.withdrawn_at is None
+
     page = client_en.post(reverse("document_withdraw", args=[doc.pk]), {"reason": "wrong amount"}, follow=True)
 
     assert page.redirect_chain == [(reverse("invoice_detail", args=[invoice.pk]) + "#documents", 302)]
@@ -131,6 +138,8 @@ def test_withdrawing_keeps_the_document_visible_and_downloadable(client_en, ledg
     assert "F-002.pdf withdrawn: it stays on file, and is no longer sent." in shown
     assert "F-002.pdf Withdrawn on 31 Mar 2026, 10:00 by claire: wrong amount Invoice (PDF)" in shown
     assert client_en.get(reverse("document_download", args=[doc.pk])).status_code == 200
+    again = client_en.post(reverse("document_withdraw", args=[doc.pk]), {"reason": "twice"}, follow=True)
+    assert "F-002.pdf was already withdrawn." in text(again)
     events = [describe(e) for e in Event.objects.filter(kind="document.withdrawn")]
     assert events == ["Document withdrawn from invoice F-002: F-002.pdf (Invoice (PDF)). Reason: wrong amount"]
 

@@ -131,8 +131,10 @@ def document_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         else reverse("customer_detail", args=[doc.customer_id])
     )
     form = WithdrawForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    if withdraw_document(doc, Actor.of(request.user), reason=reason):
+    if not form.is_valid():
+        messages.error(request, _("Document not withdrawn: %(errors)s") % {"errors": _form_errors(form)})
+        return _back(request, back)
+    if withdraw_document(doc, Actor.of(request.user), reason=form.cleaned_data["reason"]):
         messages.success(
             request, _("%(file)s withdrawn: it stays on file, and is no longer sent.") % {"file": doc.file_name}
         )
