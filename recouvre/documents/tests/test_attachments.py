@@ -196,3 +196,23 @@ def test_a_file_gone_from_disk_is_not_attached_but_named(org, customer, server, 
     assert "The PDF of invoice FA-2025-001 is not attached to this message: it is available on request." in str(
         msg.get_body(("plain",)).get_content()
     )
+
+
+def test_a_pdf_uploaded_in_the_web_app_reaches_the_customer_unchanged(org, customer, server, pdf, client):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from recouvre.testing.factories import MembershipFactory
+
+    client.force_login(MembershipFactory(organization=org, role="collector").user)
+    uploaded = pdf("Facture FA-2025-002 du 1er février 2026")
+    invoice = _invoice(org, "FA-2025-002")
+    response = client.post(
+        reverse("invoice_document_upload", args=[invoice.pk]),
+        {"file": SimpleUploadedFile("scan 0042.pdf", uploaded, content_type="application/pdf"), "kind": "invoice_pdf"},
+    )
+    assert response.status_code == 302
+
+    msg = _send(org, server)
+
+    assert _pdfs(msg) == {"FA-2025-002.pdf": uploaded}
