@@ -14,11 +14,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Max, Q, Sum
+from django.db.models import F, Max, Q, Sum
 
 from recouvre.core import dunning
 from recouvre.core.policies import policy_for_segment
-from recouvre.ledger.models import CreditNote, Customer, Payment
+from recouvre.ledger.models import CreditNote, Customer, Invoice, Payment
 from recouvre.organizations.models import Organization
 
 from .models import Action, Channel, Hold, HoldKind, HoldOutcome, Policy, Step
@@ -223,4 +223,29 @@ def planner_inputs(organization: Organization, as_of: date) -> PlannerInputs:
 def actions(organization: Organization, **filters: object) -> list[Action]:
     return list(
         Action.objects.filter(organization=organization, **filters).order_by("send_on", "customer_id", "channel")
+    )
+
+
+def customer_holds(organization: Organization, customer: Customer) -> list[Hold]:
+    """The customer's holds, newest first, with their invoices, people, payment plan and instalments (a few queries
+    whatever their number)."""
+    return list(
+        Hold.objects.filter(organization=organization, customer=customer)
+        .select_related("invoice", "author", "owner", "released_by", "credit_note", "payment_plan")
+        .prefetch_related("invoices", "payment_plan__instalments")
+        .order_by("-starts_on", "-id")
+    )
+
+
+def hold(organization: Organization, pk: int) -> Hold:
+    """The hold ``pk`` of this organization; ``Hold.DoesNotExist`` otherwise (a 404 for views)."""
+    return Hold.objects.select_related("customer", "invoice").get(organization=organization, pk=pk)
+
+
+def invoice_disputes(organization: Organization, invoice: Invoice) -> list[Hold]:
+    """The disputes of ``invoice``, the live one first."""
+    return list(
+        Hold.objects.filter(organization=organization, invoice=invoice, kind=HoldKind.DISPUTE)
+        .select_related("author", "owner")
+        .order_by(F("released_at").desc(nulls_first=True), "-id")
     )

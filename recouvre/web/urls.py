@@ -13,6 +13,7 @@ from .views import (
     messages,
     organizations,
 )
+from .views import holds as hold_views
 from .views import letters as letter_views
 from .views import worklist as worklist_views
 
@@ -57,6 +58,14 @@ urlpatterns = [
     ),
     path("collections/settings/", collections_config.collection_settings, name="collection_settings"),
     path("customers/<int:pk>/collection/", collections_config.customer_collection, name="customer_collection"),
+    path("customers/<int:pk>/holds/dispute/", hold_views.open_dispute, name="hold_dispute"),
+    path("customers/<int:pk>/holds/promise/", hold_views.record_promise, name="hold_promise"),
+    path("customers/<int:pk>/holds/plan/", hold_views.create_plan, name="hold_plan"),
+    path("customers/<int:pk>/holds/already-paid/", hold_views.declare_already_paid, name="hold_already_paid"),
+    path("customers/<int:pk>/holds/pause/", hold_views.pause, name="hold_pause"),
+    path("customers/<int:pk>/holds/insolvency/", hold_views.record_insolvency, name="hold_insolvency"),
+    path("holds/<int:pk>/resolve/", hold_views.resolve_dispute, name="hold_resolve"),
+    path("holds/<int:pk>/release/", hold_views.release, name="hold_release"),
     path("letters/", letter_views.letter_list, name="letter_list"),
     path("letters/print.pdf", letter_views.letter_print, name="letter_print"),
     path("letters/posted/", letter_views.letter_post, name="letter_post"),
