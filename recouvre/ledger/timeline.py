@@ -136,6 +136,7 @@ _MESSAGES: dict[str, Any] = {
     "task.reassigned": lambda d: (
         _("Task given to %(assignee)s: %(title)s.") if d.get("assignee") else _("Task given to nobody: %(title)s.")
     ),
+    "task.not_needed": lambda d: _("No task opened for step %(step)s: every invoice it listed has been paid."),
     "task.wrong_number": lambda d: (
         _("Wrong phone number on file: %(note)s") if d.get("note") else _("Wrong phone number on file.")
     ),

@@ -173,11 +173,33 @@ def _action_task(action: Any) -> tuple[str, str, str]:
     return kind, title, details + "\n" + _lines_text(list(action.lines or []))
 
 
+def _still_open(action: Any, as_of: date) -> list[dict[str, Any]]:
+    """The action's lines whose invoice is still open, with its open amount and days overdue as they are on
+    ``as_of`` (an invoice paid since planning is left out), as the e-mails do."""
+    ids = [ln.get("invoice_id") for ln in action.lines or []]
+    current = {
+        pk: (open_amount, due_on)
+        for pk, open_amount, due_on in Invoice.objects.filter(
+            pk__in=ids, organization_id=action.organization_id, open_amount__gt=0
+        ).values_list("pk", "open_amount", "due_on")
+    }
+    return [
+        {
+            **ln,
+            "open_amount": str(current[ln["invoice_id"]][0]),
+            "days_overdue": (as_of - current[ln["invoice_id"]][1]).days,
+        }
+        for ln in action.lines or []
+        if ln.get("invoice_id") in current
+    ]
+
+
 def open_due_tasks(organization: Organization | None, *, now: datetime, actor: Actor) -> int:
     """Open a task for every due phone-call and internal-task action of ``organization`` (all when ``None``): state
     ``planned``, ``send_on`` today or earlier. Each action is claimed by ``UPDATE ... SET state='sent' WHERE
     state='planned'`` in the transaction that opens its task, so two runs at once open each task once. Returns how
-    many tasks this call opened."""
+    many tasks this call opened. An action whose invoices have all been paid since planning opens no task: it is
+    cancelled, and the timeline says so."""
     from recouvre.collections.models import Action, ActionState, Channel
 
     due = Q(
@@ -194,6 +216,12 @@ def open_due_tasks(organization: Organization | None, *, now: datetime, actor: A
             if not Action.objects.filter(due, pk=action_id).update(state=ActionState.SENT, sent_at=now):
                 continue  # another run took it first
             action = Action.objects.select_related("organization", "customer").get(pk=action_id)
+            lines = _still_open(action, timezone.localdate(now))
+            if action.lines and not lines:
+                Action.objects.filter(pk=action_id).update(state=ActionState.CANCELLED, sent_at=None)
+                record_event(action.organization, action.customer, "task.not_needed", actor, step=action.step_key)
+                continue
+            action.lines = lines
             kind, title, details = _action_task(action)
             create_task(
                 action.organization,

@@ -90,6 +90,7 @@ def test_a_call_planned_for_monday_waits_until_monday(org, calls):  # type: igno
 
 def test_the_legal_step_becomes_an_internal_task(org, calls):  # type: ignore[no-untyped-def]
     customer = _dupont(org)
+    f1001 = customer.invoices.get(number="F-1001")
     Action.objects.create(
         organization=org,
         customer=customer,
@@ -100,7 +101,7 @@ def test_the_legal_step_becomes_an_internal_task(org, calls):  # type: ignore[no
         policy_key="calls",
         lines=[
             {
-                "invoice_id": 1,
+                "invoice_id": f1001.pk,
                 "number": "F-1001",
                 "due_on": "2026-03-04",
                 "open_amount": "1200.00",
@@ -187,3 +188,41 @@ def test_two_runs_at_once_open_each_task_once(org, calls):  # type: ignore[no-un
     assert Task.objects.count() == 15
     assert Event.objects.filter(kind="task.opened").count() == 15
     assert Action.objects.filter(state="sent").count() == 15
+
+
+def test_a_call_about_invoices_paid_since_planning_is_not_needed(org, calls):  # type: ignore[no-untyped-def]
+    from recouvre.ledger.services import allocate, record_payment
+
+    customer = _dupont(org)
+    run_collections(org, date(2026, 3, 14), actor=ROBOT)  # Saturday: the call is planned for Monday
+    payment = record_payment(
+        org, ROBOT, customer=customer, amount=Decimal("1545.67"), received_on=date(2026, 3, 15), source_key="pay-1"
+    )
+    for invoice in customer.invoices.all():
+        allocate(ROBOT, payment=payment, invoice=invoice, amount=invoice.total)
+
+    assert open_due_tasks(org, now=datetime(2026, 3, 16, 9, 0, tzinfo=PARIS), actor=ROBOT) == 0
+
+    assert not Task.objects.exists()
+    assert Action.objects.get(channel="call_task").state == "cancelled"
+    event = Event.objects.get(customer=customer, kind="task.not_needed")
+    assert describe(event) == "No task opened for step call: every invoice it listed has been paid."
+
+
+def test_a_call_lists_only_what_is_still_owed(org, calls):  # type: ignore[no-untyped-def]
+    from recouvre.ledger.services import allocate, record_payment
+
+    customer = _dupont(org)
+    run_collections(org, date(2026, 3, 14), actor=ROBOT)
+    payment = record_payment(
+        org, ROBOT, customer=customer, amount=Decimal("545.67"), received_on=date(2026, 3, 15), source_key="pay-1"
+    )
+    allocate(ROBOT, payment=payment, invoice=customer.invoices.get(number="F-1002"), amount=Decimal("345.67"))
+    allocate(ROBOT, payment=payment, invoice=customer.invoices.get(number="F-1001"), amount=Decimal("200.00"))
+
+    assert open_due_tasks(org, now=datetime(2026, 3, 16, 9, 0, tzinfo=PARIS), actor=ROBOT) == 1
+
+    assert Task.objects.get().details.splitlines()[1:] == [
+        "F-1001 due 2026-03-04: €1,000.00, 12 days overdue, stage call",
+        "Total overdue: €1,000.00",
+    ]
