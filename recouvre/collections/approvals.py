@@ -71,7 +71,8 @@ def _decide(
 ) -> Decision:
     result = Decision()
     with transaction.atomic():
-        for pk in dict.fromkeys(int(i) for i in ids):
+        # In id order: two bulk decisions over the same reminders lock rows in the same order, never a deadlock.
+        for pk in sorted({int(i) for i in ids}):
             changed = Action.objects.filter(
                 organization=organization, pk=pk, state=ActionState.AWAITING_APPROVAL
             ).update(state=state, decided_by=actor.user, decided_at=now, decision_note=note)

@@ -510,6 +510,7 @@ def test_run_preview_explains_who_is_contacted_and_who_is_left_alone(org, englis
     assert (counts["contacted"], counts["skipped"], counts["emails"], counts["awaiting_approval"]) == (1, 1, 1, 1)
     [contacted] = [c for c in response.context["customers"] if c.outcome == "contacted"]
     [skipped] = [c for c in response.context["customers"] if c.outcome == "skipped"]
+    assert response.context["customers"].paginator.count == 2
     assert contacted.name == "Dupont SARL" and contacted.actions[0].step.key == "reminder"
     assert (skipped.name, skipped.reason_label, skipped.skip.next_on) == (
         "Martin & Fils",
@@ -555,3 +556,22 @@ def test_collections_menu_and_pages_render(org, english, policy, dupont):
         assert english.get(url).status_code == 200, url
     assert english.get(reverse("template_edit", args=["nope", "en"])).status_code == 404
     assert english.get(reverse("template_edit", args=["reminder", "de"])).status_code == 404
+
+
+def test_a_letter_awaiting_approval_links_to_its_pdf(org, english, policy, dupont):
+    Step.objects.filter(policy=policy, key="reminder").update(channel="registered_letter", deadline_days=15)
+    [action] = _waiting(org)
+    page = english.get(reverse("approval_detail", args=[action.pk]))
+    assert f'href="{reverse("letter_preview", args=[action.pk])}"' in page.content.decode()
+    assert "srcdoc" not in page.content.decode()
+
+
+def test_wording_is_changed_only_by_managing_roles(org, dupont, member_of):
+    edit = reverse("template_edit", args=["reminder", "en"])
+    collector = member_of("collector")
+    assert collector.get(edit).status_code == 200
+    assert collector.post(edit, {"subject": "x", "body": "y"}).status_code == 403
+    assert collector.post(edit, {"reset": "1"}).status_code == 403
+    assert not MessageTemplate.objects.exists()
+    assert member_of("credit_manager").post(edit, {"subject": "x", "body": "y"}).status_code == 302
+    assert MessageTemplate.objects.get().subject == "x"

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -140,7 +140,7 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     policy_error = ""
     if request.method == "POST":
         if not can_manage:
-            return HttpResponse(status=403)
+            raise PermissionDenied
         form = PolicyForm(request.POST)
         formset = StepFormSet(request.POST, prefix="steps", form_kwargs={"template_choices": choices})
         if form.is_valid() and formset.is_valid():
@@ -322,7 +322,7 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
     error_line: int | None = None
     if request.method == "POST":
         if not can_manage:
-            return HttpResponse(status=403)
+            raise PermissionDenied
         if request.POST.get("reset"):
             configuration.reset_template(org, key, language, actor=Actor.of(request.user))
             messages.success(request, _("The built-in wording is used again."))
@@ -464,7 +464,7 @@ def collection_settings(request: HttpRequest) -> HttpResponse:
     can_manage = request.membership.can("manage_collections")  # type: ignore[attr-defined]
     if request.method == "POST":
         if not can_manage:
-            return HttpResponse(status=403)
+            raise PermissionDenied
         form = SettingsForm(request.POST, instance=CollectionSettings(organization=org))
         if form.is_valid():
             configuration.save_settings(

@@ -21,7 +21,9 @@ from recouvre.ledger.actors import Actor
 
 from ..decorators import member_required
 from ..forms import DATE_INPUT_FORMATS, DateInput
-from .common import today
+from .common import paginate, today
+
+CUSTOMERS_PER_PAGE = 100
 
 
 class RunPreviewForm(forms.Form):
@@ -55,7 +57,7 @@ def run_preview_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "preview": preview,
             "counts": preview.counts,
-            "customers": customers,
+            "customers": paginate(request, customers, CUSTOMERS_PER_PAGE),
             "is_today": as_of == today(),
             "can_run": request.membership.can("approve"),  # type: ignore[attr-defined]
         },
