@@ -4,6 +4,7 @@ Today is Tuesday 31 March 2026 (``frozen_today``)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -270,3 +271,28 @@ def test_the_dashboard_counts_the_open_tasks(logged_client, org, user, frozen_to
 
     assert response.context["tasks"] == {"open": 3, "due": 2, "mine": 2, "mine_due": 1}
     assert "2 due today or late, 1 of them mine" in text(response)
+
+
+def test_the_customer_page_lists_its_open_tasks(logged_client, org, frozen_today):
+    dupont = _customer(org, "Dupont", "100.00", date(2026, 3, 1))
+    other = _customer(org, "Autre", "100.00", date(2026, 3, 1))
+    _call(org, dupont, "Call Dupont about F-DUPONT", due_on=date(2026, 4, 2))
+    done = _call(org, dupont, "Already called")
+    logged_client.post(reverse("task_complete", args=[done.pk]), {"outcome": "done"})
+    _call(org, other, "Call Autre")
+
+    def card(customer) -> str | None:  # type: ignore[no-untyped-def]
+        body = logged_client.get(reverse("customer_detail", args=[customer.pk])).content.decode()
+        found = re.search(r'<section class="card flush" id="customer-tasks">(.*?)</section>', body, re.S)
+        return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split()) if found else None
+
+    tasks = card(dupont)
+    assert tasks is not None
+    assert "Call Dupont about F-DUPONT" in tasks
+    assert "02/04/2026" in tasks
+    assert "Already called" not in tasks
+    assert "Call Autre" not in tasks
+    complete_all = Task.objects.filter(customer=other)
+    for t in complete_all:
+        logged_client.post(reverse("task_cancel", args=[t.pk]))
+    assert card(other) is None  # no open task: no card
