@@ -14,6 +14,7 @@ from recouvre.core.money import AmountError, parse_amount
 from recouvre.ledger.models import Customer, Invoice
 from recouvre.organizations.models import Organization, User
 
+from . import formatting
 from .forms import DATE_INPUT_FORMATS, DateInput
 
 INSTALMENT_ROWS = 6
@@ -39,14 +40,14 @@ class AmountField(forms.Field):
 
 class InvoiceChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Invoice) -> str:
-        return f"{obj.number} · {obj.open_amount} {obj.currency}"
+        return f"{obj.number} · {formatting.money(obj.open_amount, obj.currency)}"
 
 
 class InvoicesChoice(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj: Invoice) -> str:
-        return f"{obj.number} · {obj.open_amount} {obj.currency}"
+        return f"{obj.number} · {formatting.money(obj.open_amount, obj.currency)}"
 
 
 def _open_invoices(organization: Organization, customer: Customer) -> Any:
