@@ -131,6 +131,7 @@ def test_approving_a_reminder_with_send_now_sends_exactly_one_email(org, user, e
     assert 'srcdoc="&lt;!DOCTYPE html&gt;\n&lt;html lang=&quot;en&quot;&gt;' in page
     assert '<table style="border-collapse' not in page
     assert "compta@dupont.example" in text(preview)
+    assert "F-101 10 Mar 2026 reminder €1,200.00" in text(preview)
     assert "Reminder: invoices awaiting payment – ACME Distribution SAS" in text(preview)
 
     response = english.post(
@@ -491,6 +492,9 @@ def test_sender_identity_from_the_settings(org, english, dupont, smtp):  # noqa:
         {"already_paid_pause_days": "12", "send_window_start": "18:00", "send_window_end": "09:00"},
     )
     assert "The send window must end after it starts." in text(refused)
+    too_long = english.post(reverse("collection_settings"), {"already_paid_pause_days": "200"})
+    assert too_long.status_code == 200 and too_long.context["form"].errors
+    assert CollectionSettings.objects.get(organization=org).already_paid_pause_days == 12
 
     [action] = _waiting(org)
     english.post(reverse("approval_decide"), {"ids": [action.pk], "decision": "approve", "send_now": "on"})

@@ -3,6 +3,7 @@ bulk (``recouvre.collections.approvals``)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -49,6 +50,7 @@ def _rows(actions: list[Action]) -> list[dict[str, Any]]:
         {
             "action": a,
             "invoices": [ln["number"] for ln in a.lines or []],
+            "lines": [{**ln, "due_on": date.fromisoformat(ln["due_on"])} for ln in a.lines or []],
             "totals": sorted(approvals.totals(a).items()),
         }
         for a in actions
