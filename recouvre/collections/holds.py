@@ -153,7 +153,11 @@ def _end(hold: Hold, *, outcome: str, on: date, actor: Actor, resolution: str = 
 
 def _locked_live(hold: Hold, kind: str | None = None) -> Hold:
     """``hold`` locked for update; refused when it was ended already (by a person or by the review)."""
-    hold = Hold.objects.select_for_update(of=("self",)).select_related("organization", "customer", "invoice").get(pk=hold.pk)
+    hold = (
+        Hold.objects.select_for_update(of=("self",))
+        .select_related("organization", "customer", "invoice")
+        .get(pk=hold.pk)
+    )
     if kind is not None and hold.kind != kind:
         raise ValidationError(_("This hold is not a %(kind)s.") % {"kind": HoldKind(kind).label})
     if hold.released_at is not None:
@@ -228,7 +232,11 @@ def place_hold(
 def release_hold(hold: Hold, *, actor: Actor, today: date | None = None, note: str = "") -> Hold:
     """Lift a hold now: collection resumes at the next run. Releasing a released hold changes nothing. Lifting the
     hold of a payment plan cancels the plan."""
-    hold = Hold.objects.select_for_update(of=("self",)).select_related("organization", "customer", "invoice").get(pk=hold.pk)
+    hold = (
+        Hold.objects.select_for_update(of=("self",))
+        .select_related("organization", "customer", "invoice")
+        .get(pk=hold.pk)
+    )
     if hold.released_at is not None:
         return hold
     on = _today(today)
@@ -518,6 +526,7 @@ def create_payment_plan(
         organization=organization,
         customer=customer,
         hold=hold,
+        status=PlanStatus.DRAFT,
         signed_on=signed_on,
         total=total,
         currency=currency,
@@ -529,6 +538,9 @@ def create_payment_plan(
         Instalment(plan=plan, position=i, due_on=due_on, amount=amount)
         for i, (due_on, amount) in enumerate(instalments, start=1)
     )
+    # The database checks here that the instalments add up to the total (plan_instalments_add_up_to_total).
+    PaymentPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.ACTIVE)
+    plan.refresh_from_db()
     record_event(
         organization,
         customer,

@@ -262,6 +262,7 @@ class Hold(models.Model):
 
 
 class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Being entered")
     ACTIVE = "active", _("Active")
     COMPLETED = "completed", _("Completed")
     BROKEN = "broken", _("Broken")
@@ -270,7 +271,12 @@ class PlanStatus(models.TextChoices):
 
 class PaymentPlan(models.Model):
     """A payment plan (*échéancier*) agreed with a customer for some of its invoices: the instalments add up to
-    ``total``. While it is active its hold keeps the covered invoices out of reminders."""
+    ``total``. While it is active its hold keeps the covered invoices out of reminders.
+
+    The database keeps the sum: ``scheduled`` is the sum of the instalments, kept by triggers (migration 0006),
+    which also refuse adding or changing an instalment once the plan has left ``draft``; a check constraint refuses
+    a plan out of ``draft`` whose instalments do not add up to its total. A plan is created in ``draft``, given its
+    instalments, then made ``active``."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="payment_plans")
@@ -279,6 +285,7 @@ class PaymentPlan(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
     signed_on = models.DateField(_("agreed on"))
     total = models.DecimalField(_("total"), **AMOUNT)
+    scheduled = models.DecimalField(default=Decimal("0.00"), editable=False, **AMOUNT)
     currency = models.CharField(_("currency"), max_length=3)
     note = models.TextField(_("note"), blank=True, default="")
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
@@ -295,9 +302,13 @@ class PaymentPlan(models.Model):
             models.CheckConstraint(condition=Q(total__gt=0), name="plan_total_positive"),
             models.CheckConstraint(condition=Q(status__in=PlanStatus.values), name="plan_status_known"),
             models.CheckConstraint(
-                condition=Q(status=PlanStatus.ACTIVE, ended_on__isnull=True)
-                | (~Q(status=PlanStatus.ACTIVE) & Q(ended_on__isnull=False)),
+                condition=Q(status__in=[PlanStatus.DRAFT, PlanStatus.ACTIVE], ended_on__isnull=True)
+                | (~Q(status__in=[PlanStatus.DRAFT, PlanStatus.ACTIVE]) & Q(ended_on__isnull=False)),
                 name="plan_ended_on_when_ended",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=PlanStatus.DRAFT) | Q(scheduled=models.F("total")),
+                name="plan_instalments_add_up_to_total",
             ),
         ]
 

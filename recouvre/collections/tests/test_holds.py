@@ -466,10 +466,41 @@ def test_the_database_keeps_amounts_positive(org, dupont, claire_actor):
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         Instalment.objects.create(plan=plan, position=2, due_on=date(2026, 5, 1), amount=EUR("0.00"))
+    # Once agreed, the instalments stay as they were agreed, and add up to the total.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Instalment.objects.create(plan=plan, position=2, due_on=date(2026, 5, 1), amount=EUR("10.00"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Instalment.objects.filter(plan=plan).update(amount=EUR("1100.00"))
+    Instalment.objects.filter(plan=plan).update(honoured_on=date(2026, 4, 1))  # what the review writes is allowed
+    plan.refresh_from_db()
+    assert (plan.total, plan.scheduled) == (EUR("1200.00"), EUR("1200.00"))
     with pytest.raises(IntegrityError), transaction.atomic():
         Hold.objects.filter(pk=plan.hold_id).update(amount=EUR("-1.00"))
     with pytest.raises(IntegrityError), transaction.atomic():
         Hold.objects.filter(pk=plan.hold_id).update(outcome="kept")  # an outcome needs its date and the release
+
+
+def test_a_plan_whose_instalments_do_not_add_up_cannot_be_made_active(org, dupont, claire_actor):
+    inv = invoice(dupont, "F-1")
+    hold = holds.place_hold(org, dupont, kind="payment_plan", starts_on=date(2026, 3, 5), actor=claire_actor)
+    plan = PaymentPlan.objects.create(
+        organization=org,
+        customer=dupont,
+        hold=hold,
+        status="draft",
+        signed_on=date(2026, 3, 5),
+        total=EUR("1200.00"),
+        currency="EUR",
+    )
+    plan.invoices.set([inv])
+    Instalment.objects.create(plan=plan, position=1, due_on=date(2026, 4, 1), amount=EUR("600.10"))
+    Instalment.objects.create(plan=plan, position=2, due_on=date(2026, 5, 1), amount=EUR("599.80"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentPlan.objects.filter(pk=plan.pk).update(status="active")
+    Instalment.objects.filter(plan=plan, position=2).update(amount=EUR("599.90"))
+    PaymentPlan.objects.filter(pk=plan.pk).update(status="active")
+    plan.refresh_from_db()
+    assert (plan.status, plan.scheduled) == ("active", EUR("1200.00"))
 
 
 # ------------------------------------------------------------------------------------------------ other pauses
