@@ -344,7 +344,7 @@ def _render_custom(
     }
     text_table = " | ".join(labels[:4]) + "\n"
     text_table += "".join(f"{r['number']} | {r['due_on']} | {r['days_overdue']} | {r['open_amount']}\n" for r in rows)
-    text_table += f"{labels[4]}{' : ' if lang == 'fr' else ': '}{total}"
+    text_table += f"\n{labels[4]}{' : ' if lang == 'fr' else ': '}{total}"
     text_context = {
         **base,
         "invoice_table": text_table,
