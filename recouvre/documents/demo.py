@@ -3,6 +3,7 @@ card, the folder import and the PDFs attached to reminders can be seen at work."
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from django.db.models import Sum
@@ -20,6 +21,7 @@ DEMO_ACTOR = Actor.system("demo")
 
 def invoice_pdf(invoice: Invoice) -> bytes:
     """A one-page PDF of ``invoice`` on its organization's letterhead (WeasyPrint)."""
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # no "Step 1 - ..." lines on the terminal
     from weasyprint import HTML
 
     html = render_to_string(
@@ -29,9 +31,9 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     return bytes(HTML(string=html).write_pdf())
 
 
-def attach_demo_invoice_pdfs(organization: Organization, *, as_of: date, count: int = 8) -> int:
-    """Draw and attach the PDFs of up to ``count`` overdue invoices, those of the customers owing the most first.
-    Returns how many were attached."""
+def attach_demo_invoice_pdfs(organization: Organization, *, as_of: date, count: int = 8, per_customer: int = 2) -> int:
+    """Draw and attach the PDFs of up to ``count`` overdue invoices: the oldest ``per_customer`` overdue invoices of
+    each customer, the customers owing the most first. Returns how many were attached."""
     if count <= 0:
         return 0
     overdue = Invoice.objects.filter(organization=organization, open_amount__gt=0, due_on__lt=as_of)
@@ -43,9 +45,8 @@ def attach_demo_invoice_pdfs(organization: Organization, *, as_of: date, count: 
     ]
     chosen: list[Invoice] = []
     for customer_id in customers:
-        chosen += list(
-            overdue.filter(customer_id=customer_id).select_related("customer", "organization")[: count - len(chosen)]
-        )
+        mine = overdue.filter(customer_id=customer_id).order_by("due_on", "number").select_related("customer")
+        chosen += list(mine[: min(per_customer, count - len(chosen))])
         if len(chosen) >= count:
             break
     attached = 0
