@@ -17,7 +17,7 @@ class LetterFilterForm(forms.Form):
         required=False,
         choices=[
             ("ready", _("Ready to post")),
-            ("posted", _("Posted, awaiting acknowledgment")),
+            ("posted", _("Posted")),
             ("acknowledged", _("Acknowledged")),
             ("all", pgettext_lazy("letters", "All")),
         ],

@@ -126,18 +126,18 @@ def letter_post(request: HttpRequest) -> HttpResponse:
         return redirect("letter_list")
     posted_on = form.cleaned_data["posted_on"]
     actor = Actor.of(request.user)
+    try:
+        letters = [selectors.letter_of_action(org, action_id) for action_id in ids]
+    except Letter.DoesNotExist as exc:
+        raise Http404 from exc
     done = 0
-    for action_id in ids:
-        try:
-            letter = selectors.letter_of_action(org, action_id)
-        except Letter.DoesNotExist as exc:
-            raise Http404 from exc
+    for letter in letters:
         try:
             services.record_posting(
                 letter,
                 posted_on=posted_on,
                 actor=actor,
-                tracking_number=request.POST.get(f"tracking_{action_id}", ""),
+                tracking_number=request.POST.get(f"tracking_{letter.action_id}", ""),
                 today=today(),
             )
             done += 1
