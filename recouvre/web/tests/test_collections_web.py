@@ -579,3 +579,18 @@ def test_wording_is_changed_only_by_managing_roles(org, dupont, member_of):
     assert not MessageTemplate.objects.exists()
     assert member_of("credit_manager").post(edit, {"subject": "x", "body": "y"}).status_code == 302
     assert MessageTemplate.objects.get().subject == "x"
+
+
+def test_giving_a_policy_a_segment_takes_it_from_the_policy_that_had_it(org, english, policy):
+    small = Policy.objects.create(organization=org, key="small", name="Small accounts", segment="small")
+    Step.objects.create(policy=small, position=1, key="reminder", offset_days=7, channel="email", template="reminder")
+    english.post(reverse("policy_edit", args=[policy.pk]), _policy_post(policy, _steps(policy), segment="small"))
+    policy.refresh_from_db()
+    small.refresh_from_db()
+    assert (policy.segment, small.segment) == ("small", "")
+    assert "segment taken from Small accounts" in describe(Event.objects.get(kind="collections.policy_changed"))
+    listing = english.get(reverse("policies"))
+    assert [(r["policy"].name, r["segment"]) for r in listing.context["rows"]] == [
+        ("Checked", "Small"),
+        ("Small accounts", ""),
+    ]
