@@ -604,6 +604,10 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.documents.cli import add_commands as add_document_commands
 
     add_document_commands(sub, add, json_flag)
+
+    from recouvre.legal.cli import add_commands as add_legal_commands
+
+    add_legal_commands(sub, add, json_flag)
     return p
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "recouvre.documents",
     "recouvre.tasks",
     "recouvre.letters",
+    "recouvre.legal",
     "recouvre.web",
 ]
 
