@@ -197,3 +197,25 @@ def test_a_viewer_sees_and_downloads_letters_but_records_nothing(org, two_letter
     )
     assert response.status_code == 403
     assert Letter.objects.get(action_id=action_id).posted_on is None
+
+
+def test_posting_with_a_letter_of_another_organization_records_none(org, other_org, logged_client, two_letters):  # type: ignore[no-untyped-def]
+    from recouvre.collections.models import Policy, Step
+
+    policy = Policy.objects.create(organization=other_org, key="letters", name="Letters", segment="standard")
+    Step.objects.create(policy=policy, position=1, key="r", offset_days=5, channel="letter", template="reminder")
+    five_invoices(make_customer(other_org, ref="411SEC", name="Rival Secret Client"), prefix="R")
+    run_collections(other_org, AS_OF, actor=ACTOR)
+    assert produce_due_letters(other_org, now=NOW, actor=ACTOR) == 1
+    theirs = Letter.objects.get(organization=other_org)
+    ours = two_letters["411DUPONT"]
+    response = logged_client.post(
+        reverse("letter_post"),
+        {
+            "posted_on": "2026-03-27",
+            "letters": [ours.action_id, theirs.action_id],
+            f"tracking_{ours.action_id}": "1A12345678901",
+        },
+    )
+    assert response.status_code == 404
+    assert Letter.objects.filter(posted_on__isnull=False).count() == 0
