@@ -216,17 +216,18 @@ def compute(
 ) -> InterestResult:
     """Interest, indemnity and principal of ``claim`` for the days up to ``until`` included (the day the funds are
     received, or today for "to date"). With ``since``, only the days after ``since`` bear interest, and the
-    indemnity is counted only when the delay starts after ``since`` (a statement following another one)."""
+    indemnity and extra costs are counted only when the delay starts after ``since`` (a statement following another
+    one), so that they are claimed once."""
     _check(claim)
     first_day = _first_day(claim, options)
     counted_from = first_day if since is None else max(first_day, since + timedelta(days=1))
     principal = claim.amount - sum((r.amount for r in claim.reductions if r.on <= until), ZERO)
     notes: list[Note] = []
     late = until >= first_day and _base_on(claim, first_day) > 0
-    indemnity = FIXED_INDEMNITY if claim.regime.professional_debtor and late else ZERO
-    if indemnity and since is not None and since >= first_day:
-        indemnity = ZERO
-    extra_costs = claim.extra_costs if late else ZERO
+    # the indemnity and the extra costs belong to the window in which the delay starts (counted once)
+    in_window = late and (since is None or since < first_day)
+    indemnity = FIXED_INDEMNITY if claim.regime.professional_debtor and in_window else ZERO
+    extra_costs = claim.extra_costs if in_window else ZERO
     if claim.extra_costs and not late:
         notes.append(Note("not_late", _("the invoice is not late: no recovery costs are claimable")))
     if claim.regime in (Regime.B2B, Regime.PUBLIC) and counted_from <= until and first_day < HALF_YEAR_RULES_SINCE:

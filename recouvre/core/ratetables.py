@@ -18,7 +18,6 @@ problem with its file, line and field.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
@@ -28,6 +27,7 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from .dates import DateError, parse_date
 from .i18n import _
@@ -360,7 +360,7 @@ def shipped_tables() -> RateTables:
 def read_rate_file(path: str, kind: RateKind | None = None) -> RateFile:
     """``parse_rate_file`` of a file on disk, read as UTF-8 (Latin-1 when it is not valid UTF-8); problems name the
     file as ``path`` was written."""
-    raw = io.FileIO(path).readall()
+    raw = Path(path).read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

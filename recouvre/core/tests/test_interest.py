@@ -523,7 +523,8 @@ def claims(draw, regime=None):  # type: ignore[no-untyped-def]
     if chosen is Regime.B2B and draw(st.booleans()):
         contract = Decimal(draw(st.integers(0, 2000))).scaleb(-2)
     creditor = draw(st.sampled_from(list(Creditor))) if chosen is Regime.CIVIL else Creditor.PROFESSIONAL
-    return Claim(amount, due, chosen, tuple(reductions), contract, notice, creditor=creditor)
+    extra = Decimal(draw(st.integers(0, 50000))).scaleb(-2) if chosen.professional_debtor else Decimal("0.00")
+    return Claim(amount, due, chosen, tuple(reductions), contract, notice, creditor=creditor, extra_costs=extra)
 
 
 options = st.builds(
@@ -581,8 +582,10 @@ def test_interest_is_additive_when_the_period_is_split_at_any_date(claim, opts, 
         assert abs(before.exact_interest + after.exact_interest - whole.exact_interest) < Decimal("1e-30")
     # Rounded once per result, half-up to the cent: the two parts differ from the whole by at most one cent.
     assert abs(before.interest + after.interest - whole.interest) <= Decimal("0.01")
-    # The 40 EUR is counted once, in the part where the delay starts.
+    # The 40 EUR and the extra costs are counted once, in the part where the delay starts.
     assert before.indemnity + after.indemnity == whole.indemnity
+    assert before.extra_costs + after.extra_costs == whole.extra_costs
+    assert before.principal == whole.principal + sum(r.amount for r in claim.reductions if split < r.on <= until)
 
 
 @settings(max_examples=300, deadline=None)
