@@ -291,8 +291,11 @@ def open_dispute(
             _("The disputed amount cannot be more than the invoice (%(total)s %(currency)s).")
             % {"total": invoice.total, "currency": invoice.currency}
         )
-    if owner is not None and not Membership.objects.filter(organization=organization, user=owner).exists():
-        raise ValidationError(_("The owner of a dispute must be a member of the organization."))
+    if owner is not None:
+        member = Membership.objects.filter(organization=organization, user=owner).select_related("user").first()
+        if member is None:
+            raise ValidationError(_("The owner of a dispute must be a member of the organization."))
+        owner = member.user  # a user, or a user's id
     if Hold.objects.filter(invoice=invoice, kind=HoldKind.DISPUTE, released_at__isnull=True).exists():
         raise ValidationError(_("Invoice %(number)s is already disputed.") % {"number": invoice.number})
     hold = _new_hold(

@@ -33,7 +33,7 @@ from recouvre.ledger.models import CreditNote, Event
 from recouvre.ledger.services import allocate, record_payment
 from recouvre.ledger.timeline import describe
 from recouvre.tasks.models import Task
-from recouvre.testing.factories import CustomerFactory, InvoiceFactory
+from recouvre.testing.factories import CustomerFactory, InvoiceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 ROBOT = Actor.system("daily run")
@@ -207,7 +207,12 @@ def test_what_a_dispute_refuses(org, other_org, dupont, claire_actor):
         holds.open_dispute(org, inv, reason_code="bored", actor=claire_actor)
     with pytest.raises(ValidationError, match="more than zero"):
         holds.open_dispute(org, inv, reason_code="price", amount=EUR("0.00"), actor=claire_actor)
-    holds.open_dispute(org, inv, reason_code="price", actor=claire_actor)
+    stranger = UserFactory(username="mallory")  # not a member of ACME
+    with pytest.raises(ValidationError, match="must be a member"):
+        holds.open_dispute(org, inv, reason_code="price", owner=stranger.pk, actor=claire_actor)
+    assert holds.open_dispute(org, inv, reason_code="price", owner=claire_actor.user.pk, actor=claire_actor).owner == (
+        claire_actor.user
+    )
     with pytest.raises(ValidationError, match="already disputed"):
         holds.open_dispute(org, inv, reason_code="quality", actor=claire_actor)
     assert Hold.objects.count() == 1

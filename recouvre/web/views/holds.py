@@ -258,6 +258,9 @@ def record_insolvency(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required("edit")
 def release(request: HttpRequest, pk: int) -> HttpResponse:
     hold = _hold(request, pk)
+    if hold.released_at is not None:
+        messages.error(request, _("This hold has already ended."))
+        return _back(request, hold.customer_id)
     form = hold_forms.ReleaseForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     return _do(
