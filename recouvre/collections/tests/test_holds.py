@@ -620,3 +620,56 @@ def test_the_planner_reads_holds_with_the_same_number_of_queries_for_one_custome
     assert count() == one
     customer_inputs = planner_inputs(org, date(2026, 3, 9)).customers.values()
     assert all(len(c.holds) == 3 for c in customer_inputs)  # the promise on A and B, the dispute on A
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite's shared in-memory test database refuses a second writer"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_reviews_at_once_tell_each_outcome_once(org, ladder, user):  # type: ignore[no-untyped-def]
+    import threading
+
+    actor = Actor.of(user)
+    for n in range(10):
+        customer = CustomerFactory(organization=org)
+        inv = invoice(customer, f"P-{n}")
+        holds.record_promise(
+            org,
+            customer,
+            amount=EUR("100.00"),
+            promised_on=date(2026, 3, 10),
+            invoices=[inv],
+            actor=actor,
+            today=date(2026, 3, 5),
+        )
+        holds.create_payment_plan(
+            org,
+            customer,
+            invoices=[invoice(customer, f"Q-{n}")],
+            instalments=[(date(2026, 3, 6), EUR("1200.00"))],
+            actor=actor,
+            today=date(2026, 3, 5),
+        )
+    start = threading.Barrier(2)
+    results: list[dict[str, int]] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            results.append(holds.review_commitments(org, date(2026, 3, 12), actor=ROBOT))
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted((r["promises_broken"], r["plans_broken"]) for r in results) == [(0, 0), (10, 10)]
+    assert Event.objects.filter(kind="collections.promise_broken").count() == 10
+    assert Event.objects.filter(kind="collections.plan_broken").count() == 10
+    assert Task.objects.count() == 20
