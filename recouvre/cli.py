@@ -605,6 +605,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_document_commands(sub, add, json_flag)
 
+    from recouvre.tasks.cli import add_commands as add_task_commands
+
+    add_task_commands(sub, add, json_flag)
+
     from recouvre.legal.cli import add_commands as add_legal_commands
 
     add_legal_commands(sub, add, json_flag)
