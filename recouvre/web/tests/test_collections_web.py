@@ -324,7 +324,10 @@ def test_live_preview_renders_the_text_being_typed_for_a_real_customer(org, engl
     assert "<p>Dupont SARL</p>" in answer["html"]
 
     error = english.post(url, {"customer": dupont.pk, "subject": "ok", "body": "a\nb\n{% for x in %}"}).json()
-    assert error["line"] == 3 and "error" in error
+    assert error["line"] == 3 and error["part"] == "body"
+    assert error["error"].startswith("Error in the body, line 3: ")
+    in_subject = english.post(url, {"customer": dupont.pk, "subject": "{% if %}", "body": "x"}).json()
+    assert (in_subject["part"], in_subject["line"]) == ("subject", 1)
     # Merge fields see plain values only: no way from a template to the database.
     leak = english.post(url, {"customer": dupont.pk, "subject": "{{ organization.memberships }}", "body": "x"}).json()
     assert leak["subject"] == ""

@@ -36,6 +36,7 @@ from recouvre.collections.rendering import (
     Wording,
     WordingError,
     built_in_wording,
+    check_wording,
     render_email,
 )
 from recouvre.core.dunning import PolicyError
@@ -286,6 +287,15 @@ class TemplateForm(forms.Form):
     body = forms.CharField(label=gettext_lazy("Body"), widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true"}))
 
 
+def _wording_error(exc: WordingError) -> str:
+    where = _("subject") if exc.part == "subject" else _("body")
+    return _("Error in the %(part)s, line %(line)s: %(error)s") % {
+        "part": where,
+        "line": exc.line or "?",
+        "error": exc.message,
+    }
+
+
 @member_required()
 def template_list(request: HttpRequest) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
@@ -340,12 +350,7 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
                 )
             except WordingError as exc:
                 error_line = exc.line
-                where = _("subject") if exc.part == "subject" else _("body")
-                form.add_error(
-                    "subject" if exc.part == "subject" else "body",
-                    _("Error in the %(part)s, line %(line)s: %(error)s")
-                    % {"part": where, "line": exc.line or "?", "error": exc.message},
-                )
+                form.add_error("subject" if exc.part == "subject" else "body", _wording_error(exc))
             else:
                 messages.success(request, _("Wording saved: it is used for the next messages."))
                 return redirect("template_edit", key=key, language=language)
@@ -407,6 +412,8 @@ def template_preview(request: HttpRequest, key: str, language: str) -> HttpRespo
         for row in rows:
             unapplied[row.currency] = unapplied.get(row.currency, 0) + row.unallocated_amount
     try:
+        if wording is not BUILT_IN:
+            check_wording(wording)
         rendered = render_email(
             template=key,
             language=language,
@@ -419,10 +426,9 @@ def template_preview(request: HttpRequest, key: str, language: str) -> HttpRespo
             wording=wording,
         )
     except WordingError as exc:
-        return JsonResponse({"error": exc.message, "line": exc.line, "part": exc.part})
-    except Exception as exc:  # a syntax or rendering error in the text being typed
-        debug = getattr(exc, "template_debug", None) or {}
-        return JsonResponse({"error": str(exc), "line": debug.get("line")})
+        return JsonResponse({"error": _wording_error(exc), "line": exc.line, "part": exc.part})
+    except Exception as exc:  # a rendering error in the text being typed
+        return JsonResponse({"error": _("The message cannot be written: %(error)s") % {"error": exc}, "line": None})
     return JsonResponse(
         {"subject": rendered.subject, "text": rendered.text, "html": rendered.html, "to": recipient(customer)}
     )

@@ -33,7 +33,8 @@ document.addEventListener("DOMContentLoaded", function () {
         if (mine !== sequence) return; // an older answer arriving late
         if (result.error) {
           error.hidden = false;
-          error.textContent = result.line ? result.error + " (line " + result.line + ")" : result.error;
+          error.textContent = result.error;
+          error.dataset.line = result.line || "";
           return;
         }
         error.hidden = true;
