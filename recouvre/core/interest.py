@@ -130,6 +130,9 @@ class Options:
     count_start_day: bool = False  # b2c, civil: the day of the notice (or judgment) itself bears interest
 
 
+DEFAULT_OPTIONS = Options()
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     """Days ``start`` to ``end`` (both included) on a constant ``base`` at a constant ``rate`` (percent)."""
@@ -210,7 +213,7 @@ def compute(
     claim: Claim,
     until: date,
     tables: RateTables,
-    options: Options = Options(),
+    options: Options = DEFAULT_OPTIONS,
     *,
     since: date | None = None,
 ) -> InterestResult:

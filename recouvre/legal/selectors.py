@@ -1,15 +1,32 @@
-"""Reads: the rate tables in use (the shipped ones, with the imported rows taking precedence), and their rows for
-``recouvre rates list``. Rates are legal facts shared by every organization: nothing here is tenant-scoped."""
+"""Reads: the rate tables in use (the shipped ones, with the imported rows taking precedence) and their rows for
+``recouvre rates list`` — legal facts shared by every organization —, and the interest to date of an
+organization's invoices (``invoices_interest``, tenant-scoped), the question reminders and statements ask."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from recouvre.core import ratetables as core
-from recouvre.core.interest import rate_text
-from recouvre.core.ratetables import HalfYear, RateKind, RateTables, shipped_tables
+from recouvre.core.interest import (
+    DEFAULT_OPTIONS,
+    Claim,
+    ClaimError,
+    InterestResult,
+    Options,
+    Reduction,
+    ReductionKind,
+    Regime,
+    compute,
+    rate_text,
+)
+from recouvre.core.ratetables import HalfYear, RateError, RateKind, RateTables, shipped_tables
+from recouvre.ledger.models import Allocation, Invoice
+from recouvre.organizations.models import Organization
 
 from . import models
 
@@ -63,3 +80,68 @@ def rate_rows(kind: RateKind) -> list[RateRow]:
         RateRow(kind, h.start, h.end, row.professionals, row.individuals, sources.get(h, SHIPPED))
         for h, row in sorted(tables.legal.items())
     ]
+
+
+# --------------------------------------------------------------------------------------------- invoices
+
+
+REGIME_OF_CUSTOMER = {"business": Regime.B2B, "consumer": Regime.B2C, "public": Regime.PUBLIC}
+
+
+@dataclass(frozen=True, slots=True)
+class InvoicesInterest:
+    """Interest to date of several invoices of one organization: ``results`` by invoice id, and ``refused`` the
+    invoices that cannot be computed without guessing, by id, with the reason (a consumer without a *mise en
+    demeure* date, a half-year missing from the rate tables, an invoice not in euros...)."""
+
+    results: dict[int, InterestResult]
+    refused: dict[int, str]
+
+
+def invoices_interest(
+    organization: Organization,
+    invoice_ids: Iterable[int],
+    as_of: date,
+    *,
+    notices: Mapping[int, date] | None = None,
+    contract_rate: Decimal | None = None,
+    options: Options = DEFAULT_OPTIONS,
+) -> InvoicesInterest:
+    """Interest and indemnity to ``as_of`` of the organization's invoices among ``invoice_ids`` (others are not
+    found), with the payments (from the day after they were received) and credit notes (from their date) applied
+    to them. The regime follows the customer's kind: business -> b2b, consumer -> b2c (from the date in
+    ``notices``, by invoice id), public body -> public. ``contract_rate`` applies to the b2b invoices. Two queries,
+    whatever the number of invoices."""
+    invoices = list(
+        Invoice.objects.filter(organization=organization, id__in=list(invoice_ids)).select_related("customer")
+    )
+    reductions: dict[int, list[Reduction]] = {invoice.id: [] for invoice in invoices}
+    allocations = Allocation.objects.filter(organization=organization, invoice_id__in=list(reductions)).values_list(
+        "invoice_id", "amount", "payment__received_on", "credit_note__issued_on"
+    )
+    for invoice_id, amount, received_on, issued_on in allocations:
+        if received_on is not None:
+            reductions[invoice_id].append(Reduction(received_on, amount, ReductionKind.PAYMENT))
+        else:
+            reductions[invoice_id].append(Reduction(issued_on, amount, ReductionKind.CREDIT_NOTE))
+    tables = rate_tables()
+    results: dict[int, InterestResult] = {}
+    refused: dict[int, str] = {}
+    for invoice in invoices:
+        if invoice.currency != "EUR":
+            refused[invoice.id] = _("interest and the 40 EUR indemnity are computed for invoices in euros only")
+            continue
+        regime = REGIME_OF_CUSTOMER.get(invoice.customer.kind, Regime.B2B)
+        claim = Claim(
+            amount=invoice.total,
+            due_on=invoice.due_on,
+            regime=regime,
+            reductions=tuple(sorted(reductions[invoice.id], key=lambda r: (r.on, r.kind))),
+            contract_rate=contract_rate if regime is Regime.B2B else None,
+            notice_on=(notices or {}).get(invoice.id) if regime is Regime.B2C else None,
+        )
+        try:
+            results[invoice.id] = compute(claim, as_of, tables, options)
+        except (ClaimError, RateError) as exc:
+            refused[invoice.id] = str(exc)
+    return InvoicesInterest(results, refused)
