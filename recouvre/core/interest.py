@@ -244,7 +244,7 @@ def compute(
     periods: list[Period] = []
     if counted_from <= until:
         rate_of = _rate_function(claim, options, tables, first_day, notes)
-        for start, end in _segments(claim, options, first_day, counted_from, until):
+        for start, end in _segments(claim, counted_from, until):
             base = _base_on(claim, start)
             if base <= 0:
                 continue
@@ -389,11 +389,10 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def _segments(
-    claim: Claim, options: Options, first_day: date, counted_from: date, until: date
-) -> list[tuple[date, date]]:
-    """Consecutive day ranges from ``counted_from`` to ``until`` in which nothing changes: cut at each half-year,
-    each change of the base, the judgment uplift, and (actual day count) each 1 January."""
+def _segments(claim: Claim, counted_from: date, until: date) -> list[tuple[date, date]]:
+    """Consecutive day ranges from ``counted_from`` to ``until`` in which nothing changes: cut at each half-year
+    (so at each 1 January too, where the actual day count changes its divisor), each change of the base and the
+    judgment uplift."""
     cuts = {counted_from, until + timedelta(days=1)}
     half = HalfYear.of(counted_from).next()
     while half.start <= until:
