@@ -210,8 +210,10 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
         "late-payment interest and the 40 EUR indemnity of one invoice (French law, see docs/interest.md)",
     )
     sp.add_argument("--amount", type=parse_cli_amount, required=True, help="amount including tax")
-    sp.add_argument("--due", type=parse_cli_date, required=True, help="due date printed on the invoice")
-    sp.add_argument("--until", type=parse_cli_date, help="last day of interest: the day paid (default: today)")
+    sp.add_argument("--due", type=parse_cli_date, required=True, metavar="DATE", help="due date printed on the invoice")
+    sp.add_argument(
+        "--until", type=parse_cli_date, metavar="DATE", help="last day of interest: the day paid (default: today)"
+    )
     sp.add_argument(
         "--payment",
         type=_dated_amount(ReductionKind.PAYMENT),
@@ -229,10 +231,17 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
         help="a credit note (reduces the base from its date); repeat for several",
     )
     sp.add_argument("--regime", choices=[r.value for r in Regime], default=Regime.B2B.value)
-    sp.add_argument("--contract-rate", type=parse_cli_rate, help="b2b: contractual rate in percent, e.g. 12.5")
-    sp.add_argument("--notice-date", type=parse_cli_date, help="b2c, civil: date of the mise en demeure")
     sp.add_argument(
-        "--judgment-date", type=parse_cli_date, help="b2c, civil: day the judgment became enforceable (+5 points)"
+        "--contract-rate", type=parse_cli_rate, metavar="PERCENT", help="b2b: contractual rate in percent, e.g. 12.5"
+    )
+    sp.add_argument(
+        "--notice-date", type=parse_cli_date, metavar="DATE", help="b2c, civil: date of the mise en demeure"
+    )
+    sp.add_argument(
+        "--judgment-date",
+        type=parse_cli_date,
+        metavar="DATE",
+        help="b2c, civil: day the judgment became enforceable (+5 points)",
     )
     sp.add_argument(
         "--creditor",
@@ -241,7 +250,11 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
         help="civil: whose legal rate applies (default professional: 'all other cases')",
     )
     sp.add_argument(
-        "--extra-costs", type=parse_cli_amount, default=Decimal("0.00"), help="documented recovery costs beyond 40 EUR"
+        "--extra-costs",
+        type=parse_cli_amount,
+        default=Decimal("0.00"),
+        metavar="AMOUNT",
+        help="documented recovery costs beyond 40 EUR",
     )
     sp.add_argument("--day-count", choices=[d.value for d in DayCount], default=DayCount.D365.value)
     sp.add_argument(
