@@ -44,14 +44,13 @@ def worklist(
 
     Filters: ``kind``; ``assignee`` (a user) or ``unassigned``; ``due`` = ``today`` (due today), ``overdue`` (due
     before today) or ``due`` (today or before)."""
-    overdue = Invoice.objects.filter(
-        organization=organization, customer=OuterRef("customer_id"), open_amount__gt=0, due_on__lt=today
-    ).order_by()
+    # The customer's invoices by (customer, due date): the tasks are the organization's, so are their customers'
+    # invoices. (Naming the organization here would lead SQLite to the organization's open invoices by due date,
+    # and a scan of them for every task.)
+    overdue = Invoice.objects.filter(customer=OuterRef("customer_id"), open_amount__gt=0, due_on__lt=today).order_by()
     # Whole cents as integers: exact on every database (SQLite would otherwise add binary floats).
     cents = Cast(Round(F("open_amount") * 100, 0), BigIntegerField())
-    steps = ItemStep.objects.filter(
-        organization=organization, invoice__customer=OuterRef("customer_id"), invoice__open_amount__gt=0
-    ).order_by()
+    steps = ItemStep.objects.filter(invoice__customer=OuterRef("customer_id"), invoice__open_amount__gt=0).order_by()
     qs = (
         tasks(organization)
         .filter(state=TaskState.OPEN)
