@@ -378,6 +378,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         info["invoice_pdfs"] = attach_demo_invoice_pdfs(
             demo_org, as_of=args.as_of or date.today(), count=args.invoice_pdfs
         )
+    if not info.get("existed") and args.history_days > 0:
+        from recouvre.demo.history import simulate_collections
+        from recouvre.organizations.models import Organization
+
+        with Progress(not args.json, _("Simulating a month of collections")) as progress:
+            info["collections"] = simulate_collections(
+                Organization.objects.get(slug=info["org"]),
+                as_of=args.as_of or date.today(),
+                days=args.history_days,
+                progress=progress,
+            )
     if args.json:
         emit_json(info)
     else:
@@ -513,6 +524,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=2026)
     sp.add_argument("--as-of", type=parse_cli_date, help="the demo's today (default: today)")
     sp.add_argument("--reset", action="store_true", help="delete and rebuild the demo organization")
+    sp.add_argument(
+        "--history-days",
+        type=int,
+        default=30,
+        help="days of daily collections run before today: reminders, tasks, letters, approvals (default 30; 0: none)",
+    )
     sp.add_argument(
         "--invoice-pdfs", type=int, default=8, help="overdue invoices given a PDF on file (default 8; 0 for none)"
     )

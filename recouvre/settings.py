@@ -195,4 +195,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RECOUVRE_LOG_LEVEL", "INFO")},
+    # WeasyPrint tells each stage of every PDF it draws ("Step 1 - Fetching..."): not worth a log line.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

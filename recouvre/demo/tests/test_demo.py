@@ -169,3 +169,30 @@ def test_cli_demo_human_output(capsys):
     out = capsys.readouterr().out
     assert "Demo organization essai: 30 customers, 300 invoices" in out
     assert "as demo / demo" in out
+
+
+def test_a_month_of_collections_is_simulated_without_sending_any_mail(db, settings):  # type: ignore[no-untyped-def]
+    """The demo's month of daily runs leaves sent reminders, tasks and approvals dated on their mornings, and never
+    reaches a mail server: here the configured one does not exist, yet every reminder is recorded as sent."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from recouvre.collections.models import Action
+    from recouvre.demo.history import simulate_collections
+    from recouvre.ledger.models import Event
+
+    settings.MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {"port": 9, "timeout": 1}}
+    }
+    create_demo(slug="demo", reset=False, **SMALL)
+    org = Organization.objects.get(slug="demo")
+    counts = simulate_collections(org, as_of=AS_OF, days=30)
+    assert counts["runs"] == 21  # the business days from 14 February to 16 March 2026
+    assert counts["emails_sent"] > 0
+    assert counts["emails_sent"] == Action.objects.filter(organization=org, channel="email", state="sent").count()
+    assert not Action.objects.filter(organization=org, state__in=["failed", "sending"]).exists()
+    sent = Event.objects.filter(organization=org, kind="collections.email_sent")
+    mornings = {timezone.localtime(e.occurred_at) for e in sent}
+    assert all(m.time() == time(9, 0) and m.date() <= AS_OF for m in mornings)
+    assert min(mornings) < timezone.make_aware(datetime(2026, 3, 1))
