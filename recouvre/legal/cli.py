@@ -170,7 +170,7 @@ def cmd_rates_import(args: argparse.Namespace) -> int:
             _("%(file)s: %(kind)s rates, %(created)d added, %(updated)d changed, %(unchanged)d already there")
             % {
                 "file": path,
-                "kind": "ECB" if done.kind is RateKind.ECB else _("legal interest"),
+                "kind": _("ECB") if done.kind is RateKind.ECB else _("legal interest"),
                 "created": done.created,
                 "updated": done.updated,
                 "unchanged": done.unchanged,
