@@ -1,0 +1,343 @@
+"""Which legal route to take for an unpaid claim, with the reasons, and the dates of court proceedings.
+
+Pure rules (LEGAL-FR §4, §5, §10): no database, no clock. ``recommend(facts)`` looks at the claim as a person would
+and answers, in order:
+
+1. nothing is owed -> nothing to do;
+2. the claim is time-barred (prescription reached) -> no judicial route;
+3. the invoices are not yet long overdue and no formal notice was sent -> amicable reminders;
+4. no formal notice (*mise en demeure*) sent yet -> send one;
+5. the notice's deadline has not passed -> wait for it;
+6. contested (a dispute is open) -> *assignation en paiement* on the merits, *référé-provision* when the dispute
+   is not serious (CPC 873 al. 2 / 835 al. 2);
+7. uncontested -> *injonction de payer* at the competent court (CPC 1405 ff.; not available when the debtor has no
+   domicile in France), with the small-claims procedure through a *commissaire de justice* (CPCE L125-1) as an
+   alternative up to 5 000 EUR principal and interest (LEGAL-FR §5.3: an option, not a default — the debtor must
+   agree and the creditor bears every cost).
+
+The court (LEGAL-FR §5.1, §5.7): between traders the *tribunal de commerce* of the debtor's seat, or the *tribunal
+des activités économiques* in the twelve towns of the 2025-2028 experiment; otherwise (a non-trader or a consumer
+debtor) the *tribunal judiciaire*. Territorial jurisdiction for an *injonction de payer* is the debtor's domicile
+(CPC 1406).
+
+Dates (LEGAL-FR §5.2, §10): the order must be served within 6 months of its date (3 months for orders under décret
+2026-96, whose application date is uncertain: the caller says which regime applies), the debtor may oppose within
+1 month of service; a deadline in months ends on the same day-number (or the month's last day) and moves to the
+next working day when it falls on a weekend or a public holiday (CPC 641, 642).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from django.utils.translation import gettext as _
+
+from .businessdays import FRANCE, BusinessCalendar
+from .interest import add_months
+
+SMALL_CLAIMS_CEILING = Decimal("5000.00")  # CPCE R125-1, principal + interest, since 1 Jan 2020
+LAWYER_THRESHOLD = Decimal("10000.00")  # CPC 760, 761 (tribunal judiciaire), 853 (tribunal de commerce)
+TAE_CONTRIBUTION_THRESHOLD = Decimal("50000.00")  # décret 2024-1225
+TAE_PERIOD = (date(2025, 1, 1), date(2028, 12, 31))
+# The twelve commercial courts renamed tribunaux des activités économiques (décret 2024-674), by town.
+TAE_TOWNS = frozenset(
+    {
+        "AUXERRE",
+        "AVIGNON",
+        "LE HAVRE",
+        "LE MANS",
+        "LIMOGES",
+        "LYON",
+        "MARSEILLE",
+        "NANCY",
+        "NANTERRE",
+        "PARIS",
+        "SAINT-BRIEUC",
+        "VERSAILLES",
+    }
+)
+SERVICE_MONTHS = 6  # CPC 1411
+SERVICE_MONTHS_DECREE_2026_96 = 3  # décret 2026-96 (application date uncertain, LEGAL-FR §12.3)
+OPPOSITION_MONTHS = 1  # CPC 1416
+# Days overdue after which a formal notice is recommended when none was sent (the default policy's formal-notice
+# step is at +35).
+FORMAL_NOTICE_AFTER_DAYS = 35
+
+
+class DebtorKind(StrEnum):
+    TRADER = "trader"  # a company or a trader: commercial claim
+    NON_TRADER = "non_trader"  # an association, an SCI, a liberal profession, a public body: civil claim
+    CONSUMER = "consumer"  # a natural person not acting professionally
+
+
+class Route(StrEnum):
+    NOTHING = "nothing"
+    TIME_BARRED = "time_barred"
+    AMICABLE = "amicable"
+    FORMAL_NOTICE = "formal_notice"
+    AWAIT_NOTICE = "await_notice"
+    SMALL_CLAIMS = "small_claims"
+    INJONCTION = "injonction"
+    ASSIGNATION = "assignation"
+    REFERE_PROVISION = "refere_provision"
+
+
+JUDICIAL_ROUTES = frozenset({Route.SMALL_CLAIMS, Route.INJONCTION, Route.ASSIGNATION, Route.REFERE_PROVISION})
+
+
+class CourtKind(StrEnum):
+    NONE = ""
+    COMMERCE = "tribunal_de_commerce"
+    TAE = "tribunal_des_activites_economiques"
+    JUDICIAIRE = "tribunal_judiciaire"
+    COMMISSAIRE = "commissaire_de_justice"  # the small-claims procedure is run by a commissaire de justice
+
+
+def route_label(route: Route | str) -> str:
+    return {
+        Route.NOTHING: _("Nothing to claim"),
+        Route.TIME_BARRED: _("Time-barred: no judicial route"),
+        Route.AMICABLE: _("Amicable reminders"),
+        Route.FORMAL_NOTICE: _("Formal notice (mise en demeure)"),
+        Route.AWAIT_NOTICE: _("Wait for the formal notice's deadline"),
+        Route.SMALL_CLAIMS: _("Small-claims procedure through a commissaire de justice"),
+        Route.INJONCTION: _("Injonction de payer (order for payment)"),
+        Route.ASSIGNATION: _("Assignation en paiement (action on the merits)"),
+        Route.REFERE_PROVISION: _("Référé-provision (interim payment)"),
+    }.get(Route(route), str(route))
+
+
+def court_label(kind: CourtKind | str) -> str:
+    return {
+        CourtKind.NONE: "",
+        CourtKind.COMMERCE: _("Tribunal de commerce"),
+        CourtKind.TAE: _("Tribunal des activités économiques"),
+        CourtKind.JUDICIAIRE: _("Tribunal judiciaire"),
+        CourtKind.COMMISSAIRE: _("Commissaire de justice"),
+    }.get(CourtKind(kind), str(kind))
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFacts:
+    """What the recommendation looks at. Amounts in euros; ``interest`` is the interest and indemnity to date."""
+
+    today: date
+    principal: Decimal
+    debtor: DebtorKind
+    interest: Decimal = Decimal("0.00")
+    days_overdue: int = 0
+    contested: bool = False
+    formal_notice_on: date | None = None  # the day the mise en demeure was sent (posted)
+    formal_notice_deadline: date | None = None  # the day it gave to pay
+    prescription_on: date | None = None  # the earliest limitation date of the claim's invoices
+    debtor_in_france: bool = True
+    debtor_town: str = ""
+    creditor_trader: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    route: Route
+    court: CourtKind
+    reasons: tuple[str, ...]
+    alternatives: tuple[Route, ...] = ()
+
+    @property
+    def judicial(self) -> bool:
+        return self.route in JUDICIAL_ROUTES
+
+    @property
+    def label(self) -> str:
+        return route_label(self.route)
+
+    @property
+    def court_label(self) -> str:
+        return court_label(self.court)
+
+
+def competent_court(debtor: DebtorKind, *, creditor_trader: bool = True, town: str = "", on: date) -> CourtKind:
+    """The kind of court for a claim against ``debtor`` (LEGAL-FR §5.1, §5.7): the commercial court (a tribunal des
+    activités économiques in the experiment's towns, 2025-2028) between traders, else the tribunal judiciaire."""
+    if debtor is DebtorKind.TRADER and creditor_trader:
+        if TAE_PERIOD[0] <= on <= TAE_PERIOD[1] and town.strip().upper().replace("ST-", "SAINT-") in TAE_TOWNS:
+            return CourtKind.TAE
+        return CourtKind.COMMERCE
+    return CourtKind.JUDICIAIRE
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}".replace(",", " ") + " EUR"
+
+
+def recommend(facts: ClaimFacts) -> Recommendation:
+    """The route to take now for the claim described by ``facts``, with the reasons a person reads."""
+    total = facts.principal + facts.interest
+    if facts.principal <= 0:
+        return Recommendation(Route.NOTHING, CourtKind.NONE, (_("No principal is owed."),))
+    if facts.prescription_on is not None and facts.prescription_on <= facts.today:
+        return Recommendation(
+            Route.TIME_BARRED,
+            CourtKind.NONE,
+            (
+                _("The claim was time-barred on %(date)s: a court would dismiss it (C. civ. 2219).")
+                % {"date": facts.prescription_on.isoformat()},
+                _("Only a voluntary payment or an acknowledgment of the debt by the customer can still settle it."),
+            ),
+        )
+    court = competent_court(facts.debtor, creditor_trader=facts.creditor_trader, town=facts.debtor_town, on=facts.today)
+    reasons: list[str] = []
+    if facts.prescription_on is not None:
+        reasons.append(
+            _("Prescription is reached on %(date)s: a court claim interrupts it (C. civ. 2241).")
+            % {"date": facts.prescription_on.isoformat()}
+        )
+    if facts.formal_notice_on is None:
+        if facts.days_overdue < FORMAL_NOTICE_AFTER_DAYS:
+            return Recommendation(
+                Route.AMICABLE,
+                CourtKind.NONE,
+                (
+                    _("The oldest invoice is %(days)d days overdue: reminders usually settle it.")
+                    % {"days": facts.days_overdue},
+                    *reasons,
+                ),
+                (Route.FORMAL_NOTICE,),
+            )
+        return Recommendation(
+            Route.FORMAL_NOTICE,
+            CourtKind.NONE,
+            (
+                _("No formal notice has been sent: it is the step before any court (C. civ. 1344)."),
+                _("The oldest invoice is %(days)d days overdue.") % {"days": facts.days_overdue},
+                *reasons,
+            ),
+        )
+    if facts.formal_notice_deadline is not None and facts.formal_notice_deadline >= facts.today:
+        return Recommendation(
+            Route.AWAIT_NOTICE,
+            CourtKind.NONE,
+            (
+                _("The formal notice of %(sent)s gives until %(deadline)s to pay.")
+                % {"sent": facts.formal_notice_on.isoformat(), "deadline": facts.formal_notice_deadline.isoformat()},
+                *reasons,
+            ),
+        )
+    notice = _("The formal notice of %(sent)s was left unpaid.") % {"sent": facts.formal_notice_on.isoformat()}
+    court_reason = (
+        _("Between traders the commercial court of the debtor's seat is competent.")
+        if court in (CourtKind.COMMERCE, CourtKind.TAE)
+        else _("The debtor is not a trader: the tribunal judiciaire is competent.")
+    )
+    if court is CourtKind.TAE:
+        court_reason += " " + _(
+            "The commercial court of %(town)s is a tribunal des activités économiques until 31 December 2028."
+        ) % {"town": facts.debtor_town}
+        if total > TAE_CONTRIBUTION_THRESHOLD:
+            reasons.append(
+                _(
+                    "The claim exceeds 50 000 EUR: a creditor with 250 employees or more owes the contribution pour "
+                    "la justice économique when it files (décret 2024-1225)."
+                )
+            )
+    if facts.contested:
+        lawyer = [_("A lawyer is required above 10 000 EUR.")] if facts.principal > LAWYER_THRESHOLD else []
+        pre_action = (
+            [
+                _(
+                    "Before the tribunal judiciaire, a claim up to 5 000 EUR needs an attempt at amicable "
+                    "settlement first (CPC 750-1)."
+                )
+            ]
+            if court is CourtKind.JUDICIAIRE and facts.principal <= SMALL_CLAIMS_CEILING
+            else []
+        )
+        return Recommendation(
+            Route.ASSIGNATION,
+            court,
+            (
+                notice,
+                _("The claim is contested (a dispute is open): an order for payment would be opposed."),
+                _("Sue on the merits; if the dispute is not serious, a référé-provision gets an interim payment fast."),
+                court_reason,
+                *lawyer,
+                *pre_action,
+                *reasons,
+            ),
+            (Route.REFERE_PROVISION,),
+        )
+    if not facts.debtor_in_france:
+        return Recommendation(
+            Route.ASSIGNATION,
+            court,
+            (
+                notice,
+                _(
+                    "The debtor has no domicile in France: the injonction de payer is not available (CPC 1406); in "
+                    "the EU, a European order for payment is."
+                ),
+                court_reason,
+                *reasons,
+            ),
+        )
+    alternatives: tuple[Route, ...] = ()
+    small = []
+    if total <= SMALL_CLAIMS_CEILING:
+        alternatives = (Route.SMALL_CLAIMS,)
+        small = [
+            _(
+                "At %(total)s (principal and interest), the small-claims procedure through a commissaire de justice "
+                "is possible (up to 5 000 EUR, CPCE L125-1), if the debtor agrees; its costs stay with the creditor."
+            )
+            % {"total": _money(total)}
+        ]
+    return Recommendation(
+        Route.INJONCTION,
+        court,
+        (
+            notice,
+            _("The claim is uncontested and of a determined amount: the injonction de payer fits (CPC 1405)."),
+            court_reason,
+            _("The request is filed at the court of the debtor's domicile (CPC 1406)."),
+            *small,
+            *reasons,
+        ),
+        alternatives,
+    )
+
+
+# ----------------------------------------------------------------------------------------- procedural dates
+
+
+def months_deadline(start: date, months: int, calendar: BusinessCalendar = FRANCE) -> date:
+    """``months`` months after ``start`` (same day-number, or the month's last day), moved to the next working day
+    when it falls on a weekend or a public holiday (CPC 641, 642)."""
+    return calendar.next_business_day(add_months(start, months))
+
+
+def service_deadline(order_on: date, *, short: bool, calendar: BusinessCalendar = FRANCE) -> date:
+    """Last day to serve an injonction de payer order dated ``order_on``: 6 months (CPC 1411), or 3 months for an
+    order under décret 2026-96 (``short``)."""
+    return months_deadline(order_on, SERVICE_MONTHS_DECREE_2026_96 if short else SERVICE_MONTHS, calendar)
+
+
+def opposition_deadline(served_on: date, calendar: BusinessCalendar = FRANCE) -> date:
+    """Last day for the debtor to oppose an order served on ``served_on`` (CPC 1416)."""
+    return months_deadline(served_on, OPPOSITION_MONTHS, calendar)
+
+
+ALERT_DAYS = (30, 15, 7)
+
+
+def alert_step(due_on: date, today: date) -> str:
+    """Which alert a deadline is at on ``today``: "overdue" after it, "7d", "15d", "30d" when that many days or
+    fewer are left, "" before."""
+    left = (due_on - today).days
+    if left < 0:
+        return "overdue"
+    for days in sorted(ALERT_DAYS):
+        if left <= days:
+            return f"{days}d"
+    return ""
