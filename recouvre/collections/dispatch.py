@@ -45,7 +45,7 @@ import hashlib
 import os
 import smtplib
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from email.message import Message
@@ -66,6 +66,7 @@ from recouvre.organizations.models import Organization
 from recouvre.tasks.services import open_email_failed_task
 
 from .models import Action, ActionState, Channel, CollectionSettings, CustomerCollection
+from .penalties import invoice_penalties, shows_penalties
 from .rendering import Line, RenderedEmail, render_email
 
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=12))
@@ -234,7 +235,9 @@ def recipient(customer: Customer) -> str:
     return ""
 
 
-def _lines(action: Action, as_of: date) -> list[Line]:
+def _lines(action: Action, as_of: date, *, penalties: bool = False) -> list[Line]:
+    """The action's invoices still open on ``as_of``; with ``penalties``, each with its late-payment interest and
+    indemnity to ``as_of`` when the action's step shows them (``penalties.shows_penalties``)."""
     ids = [ln["invoice_id"] for ln in action.lines]
     current = {
         inv.pk: inv
@@ -248,6 +251,10 @@ def _lines(action: Action, as_of: date) -> list[Line]:
         if inv is None or inv.open_amount <= 0:
             continue
         out.append(Line(inv.number, inv.due_on, (as_of - inv.due_on).days, inv.open_amount, inv.currency))
+    if penalties and out and shows_penalties(action.organization, action.template, action.policy_key, action.step_key):
+        by_number = {inv.number: pk for pk, inv in current.items()}
+        found = invoice_penalties(action.organization, by_number.values(), as_of)
+        out = [replace(ln, penalty=found.get(by_number[ln.number])) for ln in out]
     return out
 
 
@@ -255,7 +262,7 @@ def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, 
     """The message of ``action`` (``None`` when every invoice was paid since planning) and its recipient."""
     organization, customer = action.organization, action.customer
     to = recipient(customer)
-    lines = _lines(action, timezone.localdate(now))
+    lines = _lines(action, timezone.localdate(now), penalties=True)
     if not lines:
         return None, None, to
     collector = (

@@ -30,6 +30,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, override
 
+from .penalties import Penalty
+
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("fr", "en")
@@ -72,6 +74,7 @@ class Line:
     days_overdue: int
     open_amount: Decimal
     currency: str
+    penalty: Penalty | None = None  # shown from the firm step on (``penalties.shows_penalties``)
 
 
 @dataclass(frozen=True)
@@ -152,12 +155,70 @@ def render_email(
         "deadline_on": format_date(deadline_on, lang) if deadline_on else "",
         "reference": customer.ref,
         "reply_to_name": reply_to_name,
+        "penalties": penalties_text(lines, lang),
     }
     base = f"collections/email/{lang}"
     subject = " ".join(render_to_string(f"{base}.subject", context).split())
     return RenderedEmail(
         lang, subject, render_to_string(f"{base}.txt", context), render_to_string(f"{base}.html", context)
     )
+
+
+_PENALTIES = {
+    "fr": {
+        "title": "Pénalités de retard à ce jour (articles L. 441-10 et D. 441-5 du Code de commerce) :",
+        "line": "{number} : intérêts de retard {interest} au taux annuel de {rates} % du {start} au {end}",
+        "indemnity": " ; indemnité forfaitaire pour frais de recouvrement {indemnity}",
+        "total": "Total des pénalités : intérêts {interest}, indemnités forfaitaires {indemnity}, soit {total}.",
+        "grand": "Total dû, pénalités comprises : {total}.",
+    },
+    "en": {
+        "title": "Late-payment penalties to date (French Commercial Code, articles L441-10 and D441-5):",
+        "line": "{number}: late-payment interest {interest} at the annual rate of {rates}% from {start} to {end}",
+        "indemnity": "; fixed recovery indemnity {indemnity}",
+        "total": "Total penalties: interest {interest}, fixed indemnities {indemnity}, that is {total}.",
+        "grand": "Total due including penalties: {total}.",
+    },
+}
+
+
+def penalties_text(lines: list[Line], language: str) -> str:
+    """The penalties block of a message (plain text, one invoice a line, then the totals), or ``""`` when no line
+    carries a penalty. Penalties are in euros (the engine computes invoices in euros only); the total including
+    penalties is given when every listed invoice is in euros."""
+    words = _PENALTIES[language_of(language)]
+    lang = language_of(language)
+    shown = [ln for ln in lines if ln.penalty is not None and ln.penalty.first_day is not None]
+    if not shown:
+        return ""
+    out = [words["title"]]
+    interest = indemnity = Decimal("0.00")
+    for ln in shown:
+        p = ln.penalty
+        assert p is not None and p.first_day is not None and p.last_day is not None
+        text = words["line"].format(
+            number=ln.number,
+            interest=format_amount(p.interest, "EUR", lang),
+            rates=p.rates.replace(".", ",") if lang == "fr" else p.rates,
+            start=format_date(p.first_day, lang),
+            end=format_date(p.last_day, lang),
+        )
+        if p.indemnity:
+            text += words["indemnity"].format(indemnity=format_amount(p.indemnity, "EUR", lang))
+        out.append(text)
+        interest += p.interest
+        indemnity += p.indemnity
+    out.append(
+        words["total"].format(
+            interest=format_amount(interest, "EUR", lang),
+            indemnity=format_amount(indemnity, "EUR", lang),
+            total=format_amount(interest + indemnity, "EUR", lang),
+        )
+    )
+    if all(ln.currency == "EUR" for ln in lines):
+        due = sum((ln.open_amount for ln in lines), Decimal("0.00"))
+        out.append(words["grand"].format(total=format_amount(due + interest + indemnity, "EUR", lang)))
+    return "\n".join(out)
 
 
 # ------------------------------------------------------------------------------------------------ custom wording
@@ -179,7 +240,13 @@ MERGE_FIELDS: tuple[tuple[str, Any], ...] = (
     ("{{ payment_instructions }}", gettext_lazy("how to pay: bank transfer to the IBAN, with the payment reference")),
     ("{{ reference }}", gettext_lazy("the payment reference (the customer's account)")),
     ("{{ organization.iban }} {{ organization.bic }}", gettext_lazy("your bank details")),
-    ("{{ penalties }}", gettext_lazy("the late-payment penalties line (empty until penalties are computed)")),
+    (
+        "{{ penalties }}",
+        gettext_lazy(
+            "the late-payment penalties: interest to date and the 40 EUR indemnity per invoice, and their totals "
+            "(from the firm step on; empty before it)"
+        ),
+    ),
     ("{{ collector }}", gettext_lazy("the name of the collector in charge of the customer")),
     ("{{ signature }}", gettext_lazy("the collector's name and your company's name")),
     ("{{ legal_footer }}", gettext_lazy("your address, SIREN, VAT number and legal mentions")),
@@ -340,7 +407,7 @@ def _render_custom(
         "reference": ref,
         "reply_to_name": reply_to_name,
         "collector": reply_to_name,
-        "penalties": "",
+        "penalties": penalties_text(lines, lang),
     }
     text_table = " | ".join(labels[:4]) + "\n"
     text_table += "".join(f"{r['number']} | {r['due_on']} | {r['days_overdue']} | {r['open_amount']}\n" for r in rows)

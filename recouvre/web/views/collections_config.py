@@ -27,6 +27,7 @@ from recouvre.collections.models import (
     Policy,
     Step,
 )
+from recouvre.collections.penalties import invoice_penalties, shows_penalties
 from recouvre.collections.rendering import (
     BUILT_IN,
     LANGUAGES,
@@ -388,11 +389,15 @@ def template_preview(request: HttpRequest, key: str, language: str) -> HttpRespo
     except (Customer.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
     as_of = today()
+    invoices = list(
+        Invoice.objects.filter(organization=org, customer=customer, open_amount__gt=0).order_by("due_on", "number")[
+            :100
+        ]
+    )
+    found = invoice_penalties(org, [inv.pk for inv in invoices], as_of) if shows_penalties(org, key) else {}
     lines = [
-        Line(inv.number, inv.due_on, (as_of - inv.due_on).days, inv.open_amount, inv.currency)
-        for inv in Invoice.objects.filter(organization=org, customer=customer, open_amount__gt=0).order_by(
-            "due_on", "number"
-        )[:100]
+        Line(inv.number, inv.due_on, (as_of - inv.due_on).days, inv.open_amount, inv.currency, found.get(inv.pk))
+        for inv in invoices
     ]
     collection = CustomerCollection.objects.filter(customer=customer).select_related("collector").first()
     collector = collection.collector if collection is not None else None
