@@ -1,0 +1,326 @@
+"""The exhibits of a customer's evidence dossier (*pièces*), numbered as on a French *bordereau de pièces*.
+
+``exhibits(organization, customer, as_of=...)`` lists, in this order:
+
+1. the contract(s), then the general terms of sale;
+2. the purchase orders, then the delivery proofs, then the other documents on file for the customer or the
+   claimed invoices;
+3. the claimed invoices (overdue on ``as_of`` and still open), by date: the imported PDF on file, else a copy
+   generated from the accounting data and marked as a copy;
+4. the reminders sent on or before ``as_of`` that listed a claimed invoice, by date: each e-mail as the stored
+   ``.eml`` bytes it was sent as, each letter as its stored PDF (with the posting date and tracking number);
+5. the formal notice(s) (*mise en demeure*), with the posting, tracking and acknowledgment data in the title;
+6. the statement of the claim (*décompte*) on ``as_of``: principal, interest, indemnity, payments, balance.
+
+Everything is read within ``organization`` and for ``customer`` only. Titles are written in the active language;
+file names are fixed (French, as the court reads them) and numbered, so the same data gives the same names and
+the same bytes (generated PDFs are deterministic).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from recouvre.collections.models import Action, ActionState, Channel
+from recouvre.collections.rendering import format_date
+from recouvre.documents.models import Document, DocumentKind
+from recouvre.documents.selectors import current_documents, read_content
+from recouvre.ledger.models import Customer, Invoice
+from recouvre.letters.models import Letter
+from recouvre.organizations.models import Organization
+
+# The order of a bordereau de pièces.
+KIND_ORDER = (
+    "contract",
+    "terms_of_sale",
+    "purchase_order",
+    "delivery_proof",
+    "other",
+    "invoice",
+    "invoice_copy",
+    "reminder_email",
+    "reminder_letter",
+    "formal_notice",
+    "statement",
+)
+
+_DOCUMENT_KINDS = {
+    DocumentKind.CONTRACT: ("contract", "contrat"),
+    DocumentKind.TERMS_OF_SALE: ("terms_of_sale", "cgv"),
+    DocumentKind.PURCHASE_ORDER: ("purchase_order", "bon-de-commande"),
+    DocumentKind.DELIVERY_PROOF: ("delivery_proof", "preuve-de-livraison"),
+    DocumentKind.OTHER: ("other", "piece"),
+}
+_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+FORMAL_NOTICE_STEP = "formal_notice"
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    """One numbered exhibit: ``file_name`` is its name in the dossier ZIP, ``sha256`` the hash of ``content``,
+    ``date`` the date of the piece (document upload, invoice issue, sending, posting, statement date)."""
+
+    number: int
+    title: str
+    kind: str  # one of KIND_ORDER
+    file_name: str
+    sha256: str
+    date: date
+    content: bytes = field(repr=False, compare=False)
+    details: dict[str, str] = field(default_factory=dict, compare=False)  # e.g. sent_at, tracking_number
+
+
+@dataclass
+class _Piece:
+    kind: str
+    title: str
+    slug: str
+    extension: str
+    on: date
+    load: Callable[[], bytes]
+    details: dict[str, str] = field(default_factory=dict)
+    sha256: str = ""
+
+
+def _local_date(instant: datetime) -> date:
+    return instant.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def _date_text(day: date) -> str:
+    return format_date(day, "fr" if (translation.get_language() or "").startswith("fr") else "en")
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "x"
+
+
+def claimed_invoices(organization: Organization, customer: Customer, as_of: date) -> list[Invoice]:
+    """The customer's invoices a dossier on ``as_of`` claims: issued by then, overdue on ``as_of`` and still
+    open, by issue date and number."""
+    return list(
+        Invoice.objects.filter(organization=organization, customer=customer, issued_on__lte=as_of, due_on__lt=as_of)
+        .filter(total__gt=F("allocated_amount"))
+        .select_related("customer")
+        .order_by("issued_on", "number", "id")
+    )
+
+
+def _document_pieces(
+    organization: Organization, customer: Customer, invoice_ids: set[int], as_of: date
+) -> list[_Piece]:
+    pieces = []
+    docs = [
+        d
+        for d in current_documents(organization, customer).order_by("uploaded_at", "id")
+        if d.kind != DocumentKind.INVOICE_PDF
+        and (d.invoice_id is None or d.invoice_id in invoice_ids)
+        and _local_date(d.uploaded_at) <= as_of
+    ]
+    for doc in docs:
+        kind, slug = _DOCUMENT_KINDS[DocumentKind(doc.kind)]
+        label = DocumentKind(doc.kind).label
+        if doc.invoice is not None:
+            title = _("%(kind)s “%(name)s” (invoice %(number)s)") % {
+                "kind": label,
+                "name": doc.file_name,
+                "number": doc.invoice.number,
+            }
+        else:
+            title = _("%(kind)s “%(name)s”") % {"kind": label, "name": doc.file_name}
+        pieces.append(
+            _Piece(
+                kind,
+                str(title),
+                slug,
+                _EXTENSIONS.get(doc.content_type, "bin"),
+                _local_date(doc.uploaded_at),
+                (lambda d=doc: read_content(d)),
+                {"original_file_name": doc.file_name},
+                sha256=doc.sha256,
+            )
+        )
+    return pieces
+
+
+def _invoice_pieces(organization: Organization, invoices: list[Invoice]) -> list[_Piece]:
+    from . import pdfs
+
+    on_file: dict[int, Document] = {}
+    for doc in Document.objects.filter(
+        organization=organization,
+        kind=DocumentKind.INVOICE_PDF,
+        withdrawn_at__isnull=True,
+        invoice_id__in=[i.pk for i in invoices],
+    ).order_by("invoice_id", "-uploaded_at", "-id"):
+        assert doc.invoice_id is not None
+        on_file.setdefault(doc.invoice_id, doc)
+    pieces = []
+    for invoice in invoices:
+        values = {"number": invoice.number, "date": _date_text(invoice.issued_on)}
+        doc = on_file.get(invoice.pk)
+        if doc is not None:
+            pieces.append(
+                _Piece(
+                    "invoice",
+                    _("Invoice %(number)s of %(date)s") % values,
+                    f"facture-{_safe(invoice.number)}",
+                    "pdf",
+                    invoice.issued_on,
+                    (lambda d=doc: read_content(d)),
+                    {"original_file_name": doc.file_name},
+                    sha256=doc.sha256,
+                )
+            )
+        else:
+            pieces.append(
+                _Piece(
+                    "invoice_copy",
+                    _("Invoice %(number)s of %(date)s (copy generated from the accounts)") % values,
+                    f"facture-{_safe(invoice.number)}-copie",
+                    "pdf",
+                    invoice.issued_on,
+                    (lambda i=invoice: pdfs.invoice_copy_pdf(i)),
+                )
+            )
+    return pieces
+
+
+def _reminder_pieces(
+    organization: Organization, customer: Customer, invoice_ids: set[int], as_of: date
+) -> list[_Piece]:
+    actions = (
+        Action.objects.filter(
+            organization=organization,
+            customer=customer,
+            state=ActionState.SENT,
+            channel__in=[Channel.EMAIL, Channel.LETTER, Channel.REGISTERED_LETTER],
+        )
+        .exclude(content="", channel=Channel.EMAIL)
+        .order_by("sent_at", "id")
+    )
+    letters = {
+        letter.action_id: letter for letter in Letter.objects.filter(organization=organization, customer=customer)
+    }
+    reminders: list[_Piece] = []
+    notices: list[_Piece] = []
+    for action in actions:
+        if not any(line.get("invoice_id") in invoice_ids for line in action.lines or []):
+            continue
+        assert action.sent_at is not None
+        if action.channel == Channel.EMAIL:
+            sent_on = _local_date(action.sent_at)
+            if sent_on > as_of:
+                continue
+            raw = action.content.encode("utf-8")
+            details = {
+                "sent_at": action.sent_at.astimezone(ZoneInfo(settings.TIME_ZONE)).isoformat(timespec="seconds"),
+                "sha256": action.content_sha256 or hashlib.sha256(raw).hexdigest(),
+                "message_id": action.message_id,
+            }
+            notice = action.step_key == FORMAL_NOTICE_STEP
+            title = (
+                _("Formal notice sent by e-mail on %(date)s") if notice else _("Reminder e-mail sent on %(date)s")
+            ) % {"date": _date_text(sent_on)}
+            piece = _Piece(
+                "formal_notice" if notice else "reminder_email",
+                str(title),
+                f"{'mise-en-demeure' if notice else 'relance'}-{sent_on.isoformat()}",
+                "eml",
+                sent_on,
+                (lambda r=raw: r),
+                details,
+                sha256=hashlib.sha256(raw).hexdigest(),
+            )
+        else:
+            letter = letters.get(action.pk)
+            if letter is None or letter.posted_on is None or letter.posted_on > as_of:
+                continue
+            notice = action.step_key == FORMAL_NOTICE_STEP or action.template == FORMAL_NOTICE_STEP
+            values = {
+                "date": _date_text(letter.posted_on),
+                "tracking": letter.tracking_number,
+            }
+            if notice:
+                if letter.acknowledged_on is not None and letter.acknowledged_on <= as_of:
+                    title = _(
+                        "Formal notice by registered letter posted on %(date)s (tracking number %(tracking)s), "
+                        "acknowledged on %(ack)s"
+                    ) % {**values, "ack": _date_text(letter.acknowledged_on)}
+                elif letter.tracking_number:
+                    title = (
+                        _("Formal notice by registered letter posted on %(date)s (tracking number %(tracking)s)")
+                        % values
+                    )
+                else:
+                    title = _("Formal notice by letter posted on %(date)s") % values
+            elif letter.tracking_number:
+                title = _("Registered reminder letter posted on %(date)s (tracking number %(tracking)s)") % values
+            else:
+                title = _("Reminder letter posted on %(date)s") % values
+            details = {"posted_on": letter.posted_on.isoformat(), "tracking_number": letter.tracking_number}
+            if letter.acknowledged_on is not None and letter.acknowledged_on <= as_of:
+                details["acknowledged_on"] = letter.acknowledged_on.isoformat()
+            details["sha256"] = letter.pdf_sha256
+            piece = _Piece(
+                "formal_notice" if notice else "reminder_letter",
+                str(title),
+                f"{'mise-en-demeure' if notice else 'courrier'}-{letter.posted_on.isoformat()}",
+                "pdf",
+                letter.posted_on,
+                (lambda lt=letter: bytes(lt.pdf)),
+                details,
+                sha256=letter.pdf_sha256,
+            )
+        (notices if piece.kind == "formal_notice" else reminders).append(piece)
+    reminders.sort(key=lambda p: p.on)
+    notices.sort(key=lambda p: p.on)
+    return reminders + notices
+
+
+def exhibits(organization: Organization, customer: Customer, *, as_of: date) -> list[Exhibit]:
+    """The numbered exhibits of ``customer``'s dossier on ``as_of`` (see the module docstring for the order).
+    Raises ``Customer.DoesNotExist`` when the customer is not ``organization``'s."""
+    from . import pdfs
+
+    if customer.organization_id != organization.pk:
+        raise Customer.DoesNotExist
+    invoices = claimed_invoices(organization, customer, as_of)
+    invoice_ids = {i.pk for i in invoices}
+    documents = _document_pieces(organization, customer, invoice_ids, as_of)
+    documents.sort(key=lambda p: KIND_ORDER.index(p.kind))  # stable: upload order within a kind
+    pieces = (
+        documents
+        + _invoice_pieces(organization, invoices)
+        + _reminder_pieces(organization, customer, invoice_ids, as_of)
+    )
+    pieces.append(
+        _Piece(
+            "statement",
+            _("Statement of the claim on %(date)s") % {"date": _date_text(as_of)},
+            "decompte",
+            "pdf",
+            as_of,
+            lambda: pdfs.statement_pdf(organization, customer, invoices, as_of),
+        )
+    )
+    width = max(2, len(str(len(pieces))))
+    out = []
+    used: set[str] = set()
+    for number, piece in enumerate(pieces, start=1):
+        content = piece.load()
+        sha = hashlib.sha256(content).hexdigest()
+        name = f"{number:0{width}d}-{piece.slug}.{piece.extension}"
+        assert name not in used
+        used.add(name)
+        out.append(Exhibit(number, str(piece.title), piece.kind, name, sha, piece.on, content, dict(piece.details)))
+    return out

@@ -1,0 +1,122 @@
+"""The exhibits of Dupont's dossier, in the order of a bordereau de pièces."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from recouvre.dossier.exhibits import exhibits
+
+from .conftest import AS_OF, TRACKING, make_customer, pdf_text
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_exhibits_come_in_the_order_of_a_bordereau(org, story):  # type: ignore[no-untyped-def]
+    found = exhibits(org, story.customer, as_of=AS_OF)
+
+    assert [(e.number, e.file_name, e.date.isoformat()) for e in found] == [
+        (1, "01-contrat.pdf", "2026-02-01"),
+        (2, "02-cgv.pdf", "2026-02-01"),
+        (3, "03-preuve-de-livraison.pdf", "2026-02-01"),
+        (4, "04-facture-FA-2026-001.pdf", "2026-01-05"),
+        (5, "05-facture-FA-2026-002-copie.pdf", "2026-01-20"),
+        (6, "06-relance-2026-03-02.eml", "2026-03-02"),
+        (7, "07-mise-en-demeure-2026-03-16.pdf", "2026-03-16"),
+        (8, "08-decompte.pdf", "2026-04-15"),
+    ]
+    assert [e.title for e in found] == [
+        "Contract “Contrat cadre.pdf”",
+        "General terms of sale “CGV 2025.pdf”",
+        "Proof of delivery “BL-881.pdf” (invoice FA-2026-001)",
+        "Invoice FA-2026-001 of 5 Jan 2026",
+        "Invoice FA-2026-002 of 20 Jan 2026 (copy generated from the accounts)",
+        "Reminder e-mail sent on 2 Mar 2026",
+        f"Formal notice by registered letter posted on 16 Mar 2026 (tracking number {TRACKING}), "
+        "acknowledged on 19 Mar 2026",
+        "Statement of the claim on 15 Apr 2026",
+    ]
+    assert [e.kind for e in found] == [
+        "contract",
+        "terms_of_sale",
+        "delivery_proof",
+        "invoice",
+        "invoice_copy",
+        "reminder_email",
+        "formal_notice",
+        "statement",
+    ]
+    for e in found:
+        assert e.sha256 == hashlib.sha256(e.content).hexdigest()
+    assert found[0].content == story.files["contract"]
+    assert found[3].content == story.files["invoice_pdf"]
+    assert found[5].content == story.received[0][1]  # the e-mail exactly as the SMTP server received it
+    assert found[6].content == bytes(story.letter.pdf)
+    assert found[6].details == {
+        "posted_on": "2026-03-16",
+        "tracking_number": TRACKING,
+        "acknowledged_on": "2026-03-19",
+        "sha256": story.letter.pdf_sha256,
+    }
+
+
+def test_french_titles_are_dated_the_french_way(org, story):  # type: ignore[no-untyped-def]
+    from django.utils import translation
+
+    with translation.override("fr"):
+        found = exhibits(org, story.customer, as_of=AS_OF)
+    assert "FA-2026-001" in found[3].title and "05/01/2026" in found[3].title
+
+
+def test_the_generated_pdfs_say_what_they_are(org, story):  # type: ignore[no-untyped-def]
+    found = {e.kind: e for e in exhibits(org, story.customer, as_of=AS_OF)}
+
+    copy = pdf_text(found["invoice_copy"].content)
+    assert "COPY – generated from the accounting records; this is not the original invoice." in copy
+    for mention in (
+        "ACME Distribution SAS",
+        "SIREN 552100554",
+        "Dupont SARL",
+        "SIREN 732829320",
+        "FA-2026-002",
+        "20 Jan 2026",
+        "19 Feb 2026",
+        "€480.00",
+    ):
+        assert mention in copy
+
+    statement = pdf_text(found["statement"].content)
+    for mention in (
+        "Statement of the claim on 15 Apr 2026",
+        "ACME Distribution SAS",
+        "Dupont SARL",
+        "FA-2026-001",
+        "FA-2026-002",
+        "€400.00",
+        "€80.00",
+        "article L441-10 of the Code de commerce",
+        "VIR DUPONT 0310",
+    ):
+        assert mention in statement, mention
+    assert "FA-2026-003" not in statement
+
+
+def test_a_dossier_made_before_the_formal_notice_stops_at_the_reminder(org, story):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    found = exhibits(org, story.customer, as_of=date(2026, 3, 5))
+    assert [e.kind for e in found][-2:] == ["reminder_email", "statement"]
+
+
+def test_nothing_of_another_customer(org, story):  # type: ignore[no-untyped-def]
+    other = make_customer(org, ref="411MARTIN", name="Martin SA")
+    found = exhibits(org, other, as_of=AS_OF)
+    assert [e.kind for e in found] == ["statement"]
+
+
+def test_another_organizations_customer_is_refused(other_org, story):  # type: ignore[no-untyped-def]
+    from recouvre.ledger.models import Customer
+
+    with pytest.raises(Customer.DoesNotExist):
+        exhibits(other_org, story.customer, as_of=AS_OF)
