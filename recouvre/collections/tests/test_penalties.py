@@ -13,13 +13,15 @@ from recouvre.collections.dispatch import dispatch_due
 from recouvre.collections.models import MessageTemplate, Policy, Step
 from recouvre.collections.penalties import shows_penalties
 from recouvre.collections.services import run_collections
-from recouvre.collections.tests.test_dispatch import Keep, _customer, _parse, _text, smtp  # noqa: F401
+from recouvre.collections.tests import test_dispatch
+from recouvre.collections.tests.test_dispatch import Keep, _customer, _parse, _text
 from recouvre.ledger.actors import Actor
 from recouvre.testing.factories import InvoiceFactory
 
 ACTOR = Actor.system("test")
 PARIS = ZoneInfo("Europe/Paris")
 pytestmark = pytest.mark.django_db
+smtp_server = test_dispatch.smtp  # a real SMTP server on the loopback: smtp_server(Keep())
 
 
 @pytest.fixture
@@ -41,8 +43,8 @@ def _two_steps(org, customer):  # type: ignore[no-untyped-def]
     dispatch_due(org, now=datetime(2026, 3, 23, 9, 0, tzinfo=PARIS), actor=ACTOR)
 
 
-def test_the_firm_email_gives_interest_and_indemnity_per_invoice_to_the_cent(org, ladder, smtp):  # type: ignore[no-untyped-def]
-    server = smtp(Keep())
+def test_the_firm_email_gives_interest_and_indemnity_per_invoice_to_the_cent(org, ladder, smtp_server):  # type: ignore[no-untyped-def]
+    server = smtp_server(Keep())
     customer = _customer(org)
     for number, total in (("F-3", "2345.67"), ("F-4", "10.00")):
         InvoiceFactory(
@@ -62,15 +64,17 @@ def test_the_firm_email_gives_interest_and_indemnity_per_invoice_to_the_cent(org
         "indemnité forfaitaire pour frais de recouvrement 40,00\u00a0€"
     ) in firm
     assert "F-4 : intérêts de retard 0,07\u00a0€ au taux annuel de 12,15 % du 03/03/2026 au 23/03/2026" in firm
-    assert "Total des pénalités : intérêts 16,47\u00a0€, indemnités forfaitaires 80,00\u00a0€, soit 96,47\u00a0€." in firm
+    assert (
+        "Total des pénalités : intérêts 16,47\u00a0€, indemnités forfaitaires 80,00\u00a0€, soit 96,47\u00a0€."
+    ) in firm
     assert "Total dû : 2\u202f355,67\u00a0€" in firm
     assert "Total dû, pénalités comprises : 2\u202f452,14\u00a0€." in firm
     html = str(_parse(server.messages[1][1]).get_body(("html",)).get_content())
     assert "F-3 : intérêts de retard 16,40\u00a0€" in html
 
 
-def test_an_english_customer_reads_the_penalties_in_english(org, ladder, smtp):  # type: ignore[no-untyped-def]
-    server = smtp(Keep())
+def test_an_english_customer_reads_the_penalties_in_english(org, ladder, smtp_server):  # type: ignore[no-untyped-def]
+    server = smtp_server(Keep())
     customer = _customer(org, language="en")
     InvoiceFactory(
         customer=customer, number="F-3", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 2), total=Decimal("2345.67")
@@ -84,8 +88,8 @@ def test_an_english_customer_reads_the_penalties_in_english(org, ladder, smtp): 
     assert "Total due including penalties: €2,402.07." in firm
 
 
-def test_a_consumer_gets_no_indemnity_and_no_interest_before_a_formal_notice(org, ladder, smtp):  # type: ignore[no-untyped-def]
-    server = smtp(Keep())
+def test_a_consumer_gets_no_indemnity_and_no_interest_before_a_formal_notice(org, ladder, smtp_server):  # type: ignore[no-untyped-def]
+    server = smtp_server(Keep())
     customer = _customer(org)
     customer.kind = "consumer"
     customer.save()
@@ -100,8 +104,8 @@ def test_a_consumer_gets_no_indemnity_and_no_interest_before_a_formal_notice(org
     assert "indemnité forfaitaire pour frais de recouvrement 40" not in firm
 
 
-def test_an_invoice_the_engine_refuses_is_listed_without_penalty_and_left_out_of_the_totals(org, ladder, smtp):  # type: ignore[no-untyped-def]
-    server = smtp(Keep())
+def test_an_invoice_the_engine_refuses_is_listed_without_penalty_and_left_out_of_the_totals(org, ladder, smtp_server):  # type: ignore[no-untyped-def]
+    server = smtp_server(Keep())
     customer = _customer(org)
     InvoiceFactory(
         customer=customer, number="F-3", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 2), total=Decimal("2345.67")
@@ -118,14 +122,16 @@ def test_an_invoice_the_engine_refuses_is_listed_without_penalty_and_left_out_of
     firm = _text(_parse(server.messages[1][1]))
     assert "US-1 | 02/03/2026 | 21 | 500,00\u00a0$" in firm
     assert "US-1 :" not in firm
-    assert "Total des pénalités : intérêts 16,40\u00a0€, indemnités forfaitaires 40,00\u00a0€, soit 56,40\u00a0€." in firm
+    assert (
+        "Total des pénalités : intérêts 16,40\u00a0€, indemnités forfaitaires 40,00\u00a0€, soit 56,40\u00a0€."
+    ) in firm
     assert "pénalités comprises" not in firm  # two currencies: no single total
 
 
-def test_a_half_year_missing_from_the_rate_tables_shows_no_penalty(org, ladder, smtp, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_half_year_missing_from_the_rate_tables_shows_no_penalty(org, ladder, smtp_server, monkeypatch):  # type: ignore[no-untyped-def]
     from recouvre.core import ratetables
 
-    server = smtp(Keep())
+    server = smtp_server(Keep())
     customer = _customer(org)
     InvoiceFactory(
         customer=customer, number="F-3", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 2), total=Decimal("2345.67")
@@ -147,8 +153,8 @@ def test_steps_from_the_firm_step_on_show_penalties(org, ladder):  # type: ignor
     assert shows_penalties(org, "whatever", "", "formal_notice")
 
 
-def test_custom_wording_gets_the_penalties_merge_field(org, ladder, smtp):  # type: ignore[no-untyped-def]
-    server = smtp(Keep())
+def test_custom_wording_gets_the_penalties_merge_field(org, ladder, smtp_server):  # type: ignore[no-untyped-def]
+    server = smtp_server(Keep())
     MessageTemplate.objects.create(
         organization=org, key="firm", language="fr", subject="Impayés", body="{{ invoice_table }}\n\n{{ penalties }}\n"
     )
