@@ -115,6 +115,7 @@ _MESSAGES: dict[str, Any] = {
         "Wording of template %(template)s (%(language)s) reset to the built-in one."
     ),
     "collections.settings_changed": lambda d: _("Collections settings changed: %(fields)s."),
+    "task.joined": lambda d: _("Step %(step)s joined the open task: %(title)s"),
     "task.opened": lambda d: (
         (
             _("Task for %(assignee)s, due %(due_on)s: %(title)s")

@@ -197,9 +197,10 @@ def _still_open(action: Any, as_of: date) -> list[dict[str, Any]]:
 def open_due_tasks(organization: Organization | None, *, now: datetime, actor: Actor) -> int:
     """Open a task for every due phone-call and internal-task action of ``organization`` (all when ``None``): state
     ``planned``, ``send_on`` today or earlier. Each action is claimed by ``UPDATE ... SET state='sent' WHERE
-    state='planned'`` in the transaction that opens its task, so two runs at once open each task once. Returns how
-    many tasks this call opened. An action whose invoices have all been paid since planning opens no task: it is
-    cancelled, and the timeline says so."""
+    state='planned'`` in the transaction that opens its task, so two runs at once open each task once. A customer
+    has at most one open task of each kind from the outbox: while one is open, a new step joins it (its details
+    then list the invoices owed today) and no task is added. Returns how many tasks this call opened. An action
+    whose invoices have all been paid since planning opens no task: it is cancelled, and the timeline says so."""
     from recouvre.collections.models import Action, ActionState, Channel
 
     due = Q(
@@ -223,6 +224,27 @@ def open_due_tasks(organization: Organization | None, *, now: datetime, actor: A
                 continue
             action.lines = lines
             kind, title, details = _action_task(action)
+            pending = (
+                Task.objects.select_for_update()
+                .filter(organization=action.organization, customer=action.customer, kind=kind, state=TaskState.OPEN)
+                .order_by("id")
+                .first()
+            )
+            if pending is not None:
+                # One open call (or internal task) per customer: a step due while one is open joins it, with the
+                # invoices as they are today, rather than piling a second task on the collector's list.
+                pending.details = details
+                pending.save(update_fields=["details"])
+                record_event(
+                    action.organization,
+                    action.customer,
+                    "task.joined",
+                    actor,
+                    task=pending.pk,
+                    step=action.step_key,
+                    title=pending.title,
+                )
+                continue
             create_task(
                 action.organization,
                 action.customer,

@@ -226,3 +226,29 @@ def test_a_call_lists_only_what_is_still_owed(org, calls):  # type: ignore[no-un
         "F-1001 due 2026-03-04: €1,000.00, 12 days overdue, stage call",
         "Total overdue: €1,000.00",
     ]
+
+
+def test_a_call_due_while_the_last_one_is_open_joins_it(org, calls):  # type: ignore[no-untyped-def]
+    """F-1001 reaches its call on Monday 16 March; a new invoice F-1003 reaches its own call a week later while the
+    collector has not called yet: still one open call, now listing the three invoices owed."""
+    customer = _dupont(org)
+    run_collections(org, date(2026, 3, 16), actor=ROBOT)
+    process_due(org, now=datetime(2026, 3, 16, 9, 0, tzinfo=PARIS), actor=ROBOT)
+    InvoiceFactory(
+        customer=customer,
+        number="F-1003",
+        issued_on=date(2026, 2, 12),
+        due_on=date(2026, 3, 13),
+        total=Decimal("50.00"),
+    )
+    run_collections(org, date(2026, 3, 23), actor=ROBOT)
+    assert Action.objects.filter(channel="call_task").count() == 2
+    result = process_due(org, now=datetime(2026, 3, 23, 9, 0, tzinfo=PARIS), actor=ROBOT)
+    assert result.tasks_opened == 0
+    task = Task.objects.get()
+    assert task.state == "open"
+    assert [line.split(" ")[0] for line in task.details.splitlines()[1:-1]] == ["F-1001", "F-1002", "F-1003"]
+    assert task.details.splitlines()[-1] == "Total overdue: €1,595.67"
+    joined = Event.objects.get(customer=customer, kind="task.joined")
+    assert describe(joined) == "Step call joined the open task: Call Dupont SARL (step: phone call)"
+    assert set(Action.objects.filter(channel="call_task").values_list("state", flat=True)) == {"sent"}
