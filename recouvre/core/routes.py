@@ -132,7 +132,7 @@ class ClaimFacts:
     contested: bool = False
     formal_notice_on: date | None = None  # the day the mise en demeure was sent (posted)
     formal_notice_deadline: date | None = None  # the day it gave to pay
-    prescription_on: date | None = None  # the earliest limitation date of the claim's invoices
+    prescription_on: date | None = None  # the last day to act of the claim's earliest-prescribed invoice
     debtor_in_france: bool = True
     debtor_town: str = ""
     creditor_trader: bool = True
@@ -177,12 +177,15 @@ def recommend(facts: ClaimFacts) -> Recommendation:
     total = facts.principal + facts.interest
     if facts.principal <= 0:
         return Recommendation(Route.NOTHING, CourtKind.NONE, (_("No principal is owed."),))
-    if facts.prescription_on is not None and facts.prescription_on <= facts.today:
+    if facts.prescription_on is not None and facts.prescription_on < facts.today:
         return Recommendation(
             Route.TIME_BARRED,
             CourtKind.NONE,
             (
-                _("The claim was time-barred on %(date)s: a court would dismiss it (C. civ. 2219).")
+                _(
+                    "The claim is time-barred: the last day to act was %(date)s; a court would dismiss it "
+                    "(C. civ. 2219)."
+                )
                 % {"date": facts.prescription_on.isoformat()},
                 _("Only a voluntary payment or an acknowledgment of the debt by the customer can still settle it."),
             ),
@@ -191,7 +194,7 @@ def recommend(facts: ClaimFacts) -> Recommendation:
     reasons: list[str] = []
     if facts.prescription_on is not None:
         reasons.append(
-            _("Prescription is reached on %(date)s: a court claim interrupts it (C. civ. 2241).")
+            _("Last day to act before prescription: %(date)s; a court claim interrupts it (C. civ. 2241).")
             % {"date": facts.prescription_on.isoformat()}
         )
     if facts.formal_notice_on is None:

@@ -173,6 +173,24 @@ _MESSAGES: dict[str, Any] = {
     "import.summary": lambda d: _(
         "Import of %(file)s (%(import_kind)s): %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
     ),
+    "proceedings.opened": lambda d: _(
+        "Court proceedings opened: %(route)s before %(court)s; collection stops until they are closed."
+    ),
+    "proceedings.updated": lambda d: (
+        _("Court proceedings (%(route)s): %(fields)s. Serve the order by %(service_deadline)s.")
+        if d.get("service_deadline") and not d.get("opposition_deadline")
+        else _("Court proceedings (%(route)s): %(fields)s. The debtor may oppose until %(opposition_deadline)s.")
+        if d.get("opposition_deadline")
+        else _("Court proceedings (%(route)s): %(fields)s.")
+    ),
+    "proceedings.enforcement": lambda d: _("Enforcement on %(on)s: %(step)s %(note)s"),
+    "proceedings.closed": lambda d: _("Court proceedings (%(route)s) closed on %(closed_on)s: %(outcome)s"),
+    "proceedings.injonction_generated": lambda d: _(
+        "Injonction de payer request drawn up for %(total)s EUR (SHA-256 %(sha256)s)."
+    ),
+    "proceedings.handoff_exported": lambda d: _(
+        "Hand-off package exported (format %(version)s, %(files)s files, SHA-256 %(sha256)s)."
+    ),
 }
 
 

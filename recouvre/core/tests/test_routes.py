@@ -54,7 +54,7 @@ TABLE = [
         Route.TIME_BARRED,
         CourtKind.NONE,
         (),
-        "The claim was time-barred on 2026-11-01",
+        "the last day to act was 2026-11-01",
     ),
     (
         "recently overdue, no notice",
@@ -175,7 +175,13 @@ def test_recommendation(story, given, route, court, alternatives, reason):  # ty
 def test_the_prescription_date_is_a_reason_while_it_is_not_reached():
     result = recommend(facts(prescription_on=date(2027, 3, 1)))
     assert result.route is Route.INJONCTION
-    assert "Prescription is reached on 2027-03-01: a court claim interrupts it (C. civ. 2241)." in result.reasons
+    assert (
+        "Last day to act before prescription: 2027-03-01; a court claim interrupts it (C. civ. 2241)." in result.reasons
+    )
+
+
+def test_the_last_day_before_prescription_is_still_a_day_to_act():
+    assert recommend(facts(prescription_on=TODAY)).route is Route.INJONCTION
 
 
 def test_the_notice_deadline_day_itself_is_still_waited_for():
