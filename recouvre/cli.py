@@ -629,6 +629,10 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.legal.cli import add_commands as add_legal_commands
 
     add_legal_commands(sub, add, json_flag)
+
+    from recouvre.dossier.cli import add_commands as add_dossier_commands
+
+    add_dossier_commands(sub, add, json_flag)
     return p
 
 

@@ -170,6 +170,9 @@ _MESSAGES: dict[str, Any] = {
     ),
     "letters.cancelled": lambda d: _("Letter not produced: every invoice it listed has been paid."),
     "letters.failed": lambda d: _("Letter not produced: %(error)s"),
+    "dossier.exported": lambda d: _(
+        "Evidence dossier on %(as_of)s exported (%(exhibits)s exhibits): %(file_name)s, SHA-256 %(sha256)s."
+    ),
     "import.summary": lambda d: _(
         "Import of %(file)s (%(import_kind)s): %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
     ),

@@ -1,0 +1,221 @@
+"""The evidence dossier as one ZIP file, and its verification.
+
+What the ZIP holds (every name fixed, so the same data gives the same file):
+
+- ``00-bordereau-des-pieces.pdf`` and ``.csv``: the numbered list of exhibits, with each file's SHA-256 (the CSV
+  also has the sending time of each e-mail and the posting date, tracking number and acknowledgment date of each
+  letter);
+- the exhibits themselves, ``01-contrat.pdf``, ``02-cgv.pdf``... (see ``exhibits.py``): the documents on file
+  byte for byte, each e-mail as the ``.eml`` bytes it was sent as, each letter's PDF as produced;
+- ``chronologie.pdf`` and ``chronologie.csv``: the customer's timeline up to the dossier's date;
+- ``README.txt``, in French, saying what the bundle is and how to check it;
+- ``MANIFEST.sha256``: one line ``<sha256>  <path>`` per file above, in the format of ``sha256sum``, so that
+  ``sha256sum -c MANIFEST.sha256`` run in the extracted folder checks every file.
+
+Every entry is dated: an exhibit with its own date, the other files with the dossier's date.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import PurePosixPath
+from typing import IO
+
+from django.utils.translation import gettext as _
+
+from recouvre.ledger.models import Customer
+from recouvre.organizations.models import Organization
+
+from . import pdfs
+from .exhibits import Exhibit, exhibits
+
+MANIFEST = "MANIFEST.sha256"
+README = "README.txt"
+BORDEREAU_PDF = "00-bordereau-des-pieces.pdf"
+BORDEREAU_CSV = "00-bordereau-des-pieces.csv"
+TIMELINE_PDF = "chronologie.pdf"
+TIMELINE_CSV = "chronologie.csv"
+
+README_TEXT = """DOSSIER DE RECOUVREMENT – {creditor} contre {debtor} (compte {ref})
+Constitué le {as_of} avec Recouvre.
+
+Ce dossier rassemble les pièces justificatives de la créance de {creditor}
+sur {debtor} : contrat et conditions générales de vente, bons de commande et
+preuves de livraison, factures, relances telles qu'elles ont été envoyées
+(chaque courriel dans son format d'origine .eml, chaque courrier dans le PDF
+produit à l'envoi, avec sa date de dépôt, son numéro de suivi et la date de
+l'avis de réception), mise en demeure, et décompte de la créance (principal,
+intérêts de retard, indemnité forfaitaire pour frais de recouvrement,
+règlements reçus, solde).
+
+Contenu :
+- {bordereau_pdf} (et .csv) : le bordereau des pièces numérotées ({count} pièces) ;
+- 01-..., 02-... : les pièces, dans l'ordre du bordereau ;
+- {timeline_pdf} (et .csv) : l'historique du compte du débiteur ;
+- {manifest} : l'empreinte SHA-256 de chaque fichier.
+
+Vérifier que rien n'a été modifié :
+  sous Linux ou macOS, dans le dossier extrait :   sha256sum -c {manifest}
+  (macOS sans sha256sum :                          shasum -a 256 -c {manifest})
+  avec Recouvre, sans extraire le fichier ZIP :    recouvre dossier verify FICHIER.zip
+Chaque ligne doit se terminer par « OK ». Un fichier signalé « FAILED » a été
+modifié depuis la constitution du dossier.
+
+Les courriels (.eml) s'ouvrent avec tout logiciel de messagerie ; leur empreinte
+est celle des octets remis au serveur de messagerie lors de l'envoi.
+Les copies de factures marquées « COPIE » ont été établies à partir de la
+comptabilité du créancier, faute de facture originale au dossier.
+"""
+
+
+@dataclass(frozen=True)
+class Bundle:
+    file_name: str
+    content: bytes
+    exhibits: list[Exhibit]
+    files: dict[str, str]  # path -> sha256, every file of the manifest
+    sha256: str = field(default="")
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # with a BOM: spreadsheets open it as UTF-8
+
+
+def bordereau_csv(found: list[Exhibit]) -> bytes:
+    head = [
+        _("No."),
+        _("Exhibit"),
+        _("Kind"),
+        _("Date"),
+        _("File"),
+        "SHA-256",
+        _("Sent at"),
+        _("Posted on"),
+        _("Tracking number"),
+        _("Acknowledged on"),
+    ]
+    rows = [head]
+    for e in found:
+        d = e.details
+        rows.append(
+            [
+                str(e.number),
+                e.title,
+                e.kind,
+                e.date.isoformat(),
+                e.file_name,
+                e.sha256,
+                d.get("sent_at", ""),
+                d.get("posted_on", ""),
+                d.get("tracking_number", ""),
+                d.get("acknowledged_on", ""),
+            ]
+        )
+    return _csv(rows)
+
+
+def zip_name(customer: Customer, as_of: date) -> str:
+    return f"dossier-{PurePosixPath(customer.ref.replace('/', '-')).name}-{as_of.isoformat()}.zip"
+
+
+def build_dossier(organization: Organization, customer: Customer, *, as_of: date) -> Bundle:
+    """The dossier of ``customer`` on ``as_of`` as a ZIP (nothing written). The customer must be
+    ``organization``'s (``Customer.DoesNotExist`` otherwise)."""
+    found = exhibits(organization, customer, as_of=as_of)
+    timeline = pdfs.timeline_rows(organization, customer, as_of)
+    files: list[tuple[str, bytes, date]] = [
+        (BORDEREAU_PDF, pdfs.bordereau_pdf(organization, customer, found, as_of), as_of),
+        (BORDEREAU_CSV, bordereau_csv(found), as_of),
+    ]
+    files += [(e.file_name, e.content, e.date) for e in found]
+    files += [
+        (TIMELINE_PDF, pdfs.timeline_pdf(organization, customer, timeline), as_of),
+        (
+            TIMELINE_CSV,
+            _csv(
+                [[_("Date and time"), _("Event"), _("Kind"), _("By")]]
+                + [[r["at"], r["text"], r["kind"], r["actor"]] for r in timeline]
+            ),
+            as_of,
+        ),
+        (
+            README,
+            README_TEXT.format(
+                creditor=organization.name,
+                debtor=customer.name,
+                ref=customer.ref,
+                as_of=as_of.strftime("%d/%m/%Y"),
+                count=len(found),
+                bordereau_pdf=BORDEREAU_PDF,
+                timeline_pdf=TIMELINE_PDF,
+                manifest=MANIFEST,
+            ).encode("utf-8"),
+            as_of,
+        ),
+    ]
+    hashes = {name: hashlib.sha256(content).hexdigest() for name, content, _on in files}
+    manifest = "".join(f"{sha}  {name}\n" for name, sha in hashes.items()).encode("utf-8")
+    files.append((MANIFEST, manifest, as_of))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content, on in files:
+            info = zipfile.ZipInfo(name, date_time=(max(on.year, 1980), on.month, on.day, 12, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, content)
+    data = buffer.getvalue()
+    return Bundle(zip_name(customer, as_of), data, found, hashes, hashlib.sha256(data).hexdigest())
+
+
+@dataclass(frozen=True)
+class Verification:
+    checked: int
+    problems: list[tuple[str, str]]  # (path, what is wrong)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class NotADossier(Exception):
+    """The file is not a ZIP, or has no manifest; the message says which, for a person."""
+
+
+def verify(source: str | IO[bytes]) -> Verification:
+    """Check every line of the ZIP's ``MANIFEST.sha256`` against the files it holds: a file whose SHA-256 differs,
+    a file listed but missing, a file present but not listed are problems, each with its path."""
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise NotADossier(_("not a ZIP file: %(error)s") % {"error": exc}) from exc
+    with archive:
+        names = [n for n in archive.namelist() if not n.endswith("/")]
+        if MANIFEST not in names:
+            raise NotADossier(_("no %(manifest)s in this ZIP: it is not a dossier") % {"manifest": MANIFEST})
+        problems: list[tuple[str, str]] = []
+        listed: dict[str, str] = {}
+        for number, line in enumerate(archive.read(MANIFEST).decode("utf-8", "replace").splitlines(), start=1):
+            if not line.strip():
+                continue
+            sha, sep, path = line.partition("  ")
+            if not sep or len(sha) != 64:
+                problems.append((MANIFEST, _("line %(line)d is not “<sha256>  <path>”") % {"line": number}))
+                continue
+            listed[path.lstrip("*")] = sha.lower()
+        for path, sha in listed.items():
+            if path not in names:
+                problems.append((path, _("listed in the manifest but missing")))
+            elif hashlib.sha256(archive.read(path)).hexdigest() != sha:
+                problems.append((path, _("its SHA-256 differs from the manifest: the file was changed")))
+        for path in names:
+            if path != MANIFEST and path not in listed:
+                problems.append((path, _("not listed in the manifest")))
+    return Verification(len(listed), problems)
