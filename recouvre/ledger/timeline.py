@@ -91,6 +91,24 @@ _MESSAGES: dict[str, Any] = {
         if d.get("procedure")
         else _("Insolvency proceedings opened on %(opened_on)s: collection stopped until released.")
     ),
+    "legal.insolvency_recorded": lambda d: _(
+        "Insolvency judgment of %(judgment_on)s (%(court)s), published in the BODACC on %(published_on)s: declare "
+        "the claim to %(officer)s by %(declare_by)s."
+    ),
+    "legal.claim_declared": lambda d: _(
+        "Claim declared on %(declared_on)s: %(due)s %(currency)s due and %(to_fall_due)s %(currency)s to fall due."
+    ),
+    "legal.insolvency_closed": lambda d: _(
+        "Insolvency proceedings closed on %(closed_on)s: a new prescription period starts for the declared claim."
+    ),
+    "legal.debt_acknowledged": lambda d: (
+        _("The customer acknowledged the debt of invoice %(invoice)s on %(acknowledged_on)s %(evidence)s.")
+        if d.get("invoice")
+        else _("The customer acknowledged its debt on %(acknowledged_on)s %(evidence)s.")
+    ),
+    "legal.written_off": lambda d: _(
+        "Invoice %(invoice)s written off for %(amount)s %(currency)s (%(reason)s): %(note)s"
+    ),
     "collections.email_sent": lambda d: _("E-mail sent to %(to)s: %(subject)s"),
     "collections.email_resumed": lambda d: _(
         "E-mail sent again, as the same message (%(message_id)s), after an interruption while sending on %(claimed)s."

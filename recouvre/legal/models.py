@@ -2,14 +2,21 @@
 Recouvre (``recouvre/core/data``): same ECB date, same half-year. They are legal facts, the same for every
 organization, so they belong to none.
 
+Prescription settings, acknowledgments of debt, insolvency procedures and write-offs (at the end) are facts of one
+organization each, never deleted.
+
 Database facts: one ECB row per date, one legal-rate row per half-year (1 or 2); rates from 0 to 100 percent.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from recouvre.ledger.models import AMOUNT, CreditNote, Customer, Invoice
+from recouvre.organizations.models import Organization
 
 
 class EcbRate(models.Model):
@@ -55,3 +62,172 @@ class LegalRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} H{self.half} {self.professionals} % / {self.individuals} %"
+
+
+# ------------------------------------------------------------------------------ prescription, insolvency, write-off
+# Facts of one organization: every row belongs to it; nothing here is ever deleted.
+
+
+class PrescriptionStart(models.TextChoices):
+    PERFORMANCE = "performance", _("Performance (the invoice date, minus the margin below)")
+    DUE_DATE = "due_date", _("Due date")
+
+
+class PublicRule(models.TextChoices):
+    QUADRENNIAL = "quadrennial", _("Four-year rule (1 January after the year the claim arose, plus four years)")
+    FIVE_YEARS = "five_years", _("Five years, as between traders")
+
+
+class LegalSettings(models.Model):
+    """The organization's choices on the uncertain points of prescription (LEGAL-FR §4, §12): where the period
+    starts and which rule applies to public bodies. Without a row, the defaults apply (the prudent ones)."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="legal_settings")
+    prescription_start = models.CharField(
+        _("prescription runs from"),
+        max_length=20,
+        choices=PrescriptionStart.choices,
+        default=PrescriptionStart.PERFORMANCE,
+    )
+    performance_margin_days = models.PositiveSmallIntegerField(
+        _("days between performance and invoice"),
+        default=0,
+        help_text=_("How many days before its invoice the work is usually done: the period is counted from then."),
+    )
+    public_rule = models.CharField(
+        _("public bodies"), max_length=20, choices=PublicRule.choices, default=PublicRule.QUADRENNIAL
+    )
+
+    class Meta:
+        verbose_name = _("legal settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(performance_margin_days__lte=366), name="legal_margin_at_most_a_year"),
+        ]
+
+
+class Acknowledgment(models.Model):
+    """The debtor acknowledged the debt (C. civ. 2240): of one invoice, or of every invoice of the customer issued
+    on or before that day. It interrupts prescription."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="debt_acknowledgments")
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="debt_acknowledgments"
+    )
+    acknowledged_on = models.DateField(_("acknowledged on"))
+    evidence = models.CharField(_("evidence"), max_length=200, blank=True, default="")
+    note = models.TextField(_("note"), blank=True, default="")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["acknowledged_on", "id"]
+        verbose_name = _("acknowledgment of debt")
+
+
+class ProcedureKind(models.TextChoices):
+    SAFEGUARD = "safeguard", _("Safeguard (sauvegarde)")
+    RECEIVERSHIP = "receivership", _("Receivership (redressement judiciaire)")
+    LIQUIDATION = "liquidation", _("Liquidation (liquidation judiciaire)")
+
+
+class OfficerRole(models.TextChoices):
+    MANDATAIRE = "mandataire", _("Creditors' representative (mandataire judiciaire)")
+    LIQUIDATEUR = "liquidateur", _("Liquidator (liquidateur)")
+
+
+class InsolvencyProcedure(models.Model):
+    """Insolvency proceedings opened against a customer (*procédure collective*): the claims arising before the
+    judgment are covered; collection stops (``hold``); the claim must be declared to the court officer within 2
+    months of the BODACC publication (4 outside metropolitan France)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="insolvency_procedures")
+    kind = models.CharField(_("procedure"), max_length=20, choices=ProcedureKind.choices)
+    judgment_on = models.DateField(_("opening judgment"))
+    published_on = models.DateField(_("BODACC publication"))
+    court = models.CharField(_("court"), max_length=200)
+    officer_role = models.CharField(_("court officer"), max_length=20, choices=OfficerRole.choices)
+    officer_name = models.CharField(_("officer's name"), max_length=200)
+    officer_address = models.TextField(_("officer's address"))
+    outside_metropolitan = models.BooleanField(
+        _("outside metropolitan France"),
+        default=False,
+        help_text=_("The creditor is outside metropolitan France, or the procedure was opened overseas: 4 months."),
+    )
+    declaration_due_on = models.DateField(_("declare by"))
+    hold = models.OneToOneField(
+        "collections.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="insolvency_procedure"
+    )
+    declared_on = models.DateField(_("declared on"), null=True, blank=True)
+    declared_due = models.DecimalField(_("declared, due"), null=True, blank=True, **AMOUNT)
+    declared_to_fall_due = models.DecimalField(_("declared, to fall due"), null=True, blank=True, **AMOUNT)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    securities = models.TextField(_("privileges and securities"), blank=True, default="")
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True, default="")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-judgment_on", "-id"]
+        verbose_name = _("insolvency procedure")
+        constraints = [
+            models.CheckConstraint(condition=Q(published_on__gte=F("judgment_on")), name="insolvency_published_after"),
+            models.CheckConstraint(
+                condition=Q(declared_on__isnull=True) | (Q(declared_due__gte=0) & Q(declared_to_fall_due__gte=0)),
+                name="insolvency_declared_amounts",
+            ),
+        ]
+
+
+class WriteOffReason(models.TextChoices):
+    INSOLVENCY = "insolvency", _("Insolvency: nothing to expect from the procedure")
+    PRESCRIBED = "prescribed", _("Time-barred (prescribed)")
+    UNECONOMIC = "uneconomic", _("Too small to pursue")
+    DEBTOR_GONE = "debtor_gone", _("Debtor gone or unknown")
+    ENFORCEMENT_FAILED = "enforcement_failed", _("Enforcement failed")
+    COURT = "court", _("Rejected by the court")
+    OTHER = "other", _("Other")
+
+
+class WriteOff(models.Model):
+    """An irrecoverable claim written off: the invoice stays, untouched, and a ledger credit of the written-off
+    amount (``credit_note``, numbered ``PP-<invoice>``) takes it out of every open balance, so the aged balance,
+    collections and the worklist leave it out, and the ledger's rule (allocations never exceed the total) holds."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="write_offs")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="write_offs")
+    credit_note = models.OneToOneField(CreditNote, on_delete=models.PROTECT, related_name="write_off")
+    amount = models.DecimalField(_("amount written off"), **AMOUNT)
+    tax_amount = models.DecimalField(_("of which VAT"), null=True, blank=True, **AMOUNT)
+    currency = models.CharField(_("currency"), max_length=3)
+    reason = models.CharField(_("reason"), max_length=20, choices=WriteOffReason.choices)
+    note = models.TextField(_("explanation"), blank=True, default="")
+    written_off_on = models.DateField(_("written off on"))
+    procedure = models.ForeignKey(
+        InsolvencyProcedure, null=True, blank=True, on_delete=models.PROTECT, related_name="write_offs"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-written_off_on", "-id"]
+        verbose_name = _("write-off")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="write_off_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(tax_amount__isnull=True) | (Q(tax_amount__gte=0) & Q(tax_amount__lte=F("amount"))),
+                name="write_off_tax_within_amount",
+            ),
+        ]

@@ -1,0 +1,107 @@
+"""The dated deadlines of French law an organization must keep, for the worklist's "Deadlines" panel and
+``recouvre deadlines``:
+
+- ``prescription``: an open invoice whose limitation date is 6 months away or less (alerts "6m", "3m", "1m") or has
+  passed ("overdue");
+- ``insolvency_declaration``: the claim not yet declared in insolvency proceedings (alerts "open", "15d", "7d",
+  "overdue"), and once that date has passed, ``insolvency_relief``: the last day to ask for relief from foreclosure.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from recouvre.core import prescription as core
+from recouvre.core.deadlines import Deadline
+from recouvre.organizations.models import Organization
+
+from .models import InsolvencyProcedure
+from .prescription import invoices_prescription, options
+
+
+def prescription_deadlines(organization: Organization, today: date) -> list[Deadline]:
+    opts = options(organization)
+    shortest = min(opts.consumer_years, opts.business_years, 4)
+    # A limit within 6 months needs a period that started at most (shortest period - 6 months) ago; interruptions
+    # only push limits later, so older invoices are the only candidates.
+    issued_until = core.add_years(core.add_months(today, 6), -shortest) + timedelta(days=opts.performance_margin_days)
+    out = []
+    for item in invoices_prescription(organization, issued_until=issued_until):
+        limit = item.result.limit_on
+        alert = item.result.alert(today)
+        if limit is None or not alert:
+            continue
+        when = date_format(limit, "DATE_FORMAT")
+        if alert == "overdue":
+            label = _(
+                "Invoice %(number)s was time-barred on %(date)s: check for an interruption not recorded, or write "
+                "it off."
+            ) % {"number": item.number, "date": when}
+        else:
+            label = _(
+                "Invoice %(number)s becomes time-barred on %(date)s: obtain an acknowledgment or a payment plan, or "
+                "go to court before then."
+            ) % {"number": item.number, "date": when}
+        out.append(
+            Deadline(
+                kind="prescription",
+                due_on=limit,
+                customer_id=item.customer_id,
+                label=label,
+                url=reverse("invoice_detail", args=[item.invoice_id]) + "#legal",
+                invoice_id=item.invoice_id,
+                alert=alert,
+            )
+        )
+    return out
+
+
+def insolvency_deadlines(organization: Organization, today: date) -> list[Deadline]:
+    out = []
+    pending = InsolvencyProcedure.objects.filter(
+        organization=organization, declared_on__isnull=True, closed_on__isnull=True
+    ).order_by("declaration_due_on", "id")
+    for p in pending:
+        url = reverse("customer_detail", args=[p.customer_id]) + "#legal"
+        alert = core.declaration_alert(p.declaration_due_on, today, declared=False)
+        out.append(
+            Deadline(
+                kind="insolvency_declaration",
+                due_on=p.declaration_due_on,
+                customer_id=p.customer_id,
+                label=_("Declare the claim to %(officer)s (%(procedure)s, BODACC of %(published)s).")
+                % {
+                    "officer": p.officer_name,
+                    "procedure": p.get_kind_display(),
+                    "published": date_format(p.published_on, "DATE_FORMAT"),
+                },
+                url=url,
+                alert=alert,
+            )
+        )
+        if alert == "overdue":
+            relief = core.foreclosure_relief_deadline(p.published_on)
+            out.append(
+                Deadline(
+                    kind="insolvency_relief",
+                    due_on=relief,
+                    customer_id=p.customer_id,
+                    label=_(
+                        "The declaration deadline has passed: ask the juge-commissaire for relief from foreclosure "
+                        "(L622-26), then declare."
+                    ),
+                    url=url,
+                    alert="overdue" if today > relief else "open",
+                )
+            )
+    return out
+
+
+def deadlines(organization: Organization, today: date) -> list[Deadline]:
+    """Every prescription and insolvency deadline of ``organization`` to show on ``today``, by date."""
+    found = prescription_deadlines(organization, today) + insolvency_deadlines(organization, today)
+    return sorted(found, key=lambda d: (d.due_on, d.customer_id, d.kind))

@@ -1,0 +1,92 @@
+"""The PDF of a claim declaration (*déclaration de créance*) for the court officer, in French, with the content of
+L622-25 and R622-23 (LEGAL-FR §6.2): the creditor, the debtor, the procedure (court, judgment, BODACC publication,
+officer), the amount of each claim due at the opening judgment and of each claim to fall due with its due date,
+the privileges and securities (or "none"), how interest was counted, the statement that the declaration is
+sincere and true, and the date and signature block. Drawn by WeasyPrint from ``legal/claim_declaration.html``."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from django.template.loader import render_to_string
+
+from recouvre.collections.rendering import format_amount, format_date
+
+from .insolvency import claims
+from .models import InsolvencyProcedure, OfficerRole, ProcedureKind
+
+PROCEDURE_NAMES = {
+    ProcedureKind.SAFEGUARD: "Procédure de sauvegarde",
+    ProcedureKind.RECEIVERSHIP: "Procédure de redressement judiciaire",
+    ProcedureKind.LIQUIDATION: "Procédure de liquidation judiciaire",
+}
+OFFICER_TITLES = {
+    OfficerRole.MANDATAIRE: "Maître, mandataire judiciaire",
+    OfficerRole.LIQUIDATEUR: "Maître, liquidateur judiciaire",
+}
+
+
+def _address(obj: object) -> list[str]:
+    lines = [getattr(obj, "address_line1", ""), getattr(obj, "address_line2", "")]
+    city = f"{getattr(obj, 'postal_code', '')} {getattr(obj, 'city', '')}".strip()
+    return [line for line in [*lines, city] if line]
+
+
+def declaration_context(procedure: InsolvencyProcedure, *, today: date, signatory: str = "") -> dict[str, object]:
+    computed = claims(procedure)
+    cur = computed.currency
+
+    def money(amount: object) -> str:
+        return format_amount(amount, cur, "fr")  # type: ignore[arg-type]
+
+    from recouvre.documents.models import Document
+
+    has_terms = Document.objects.filter(organization=procedure.organization, kind="terms_of_sale").exists()
+    officer_title = OFFICER_TITLES[OfficerRole(procedure.officer_role)]
+    return {
+        "creditor": procedure.organization,
+        "creditor_address": _address(procedure.organization),
+        "debtor": procedure.customer,
+        "debtor_address": _address(procedure.customer),
+        "procedure": procedure,
+        "procedure_name": PROCEDURE_NAMES[ProcedureKind(procedure.kind)],
+        "officer_title": officer_title,
+        "officer_title_cap": "Mandataire judiciaire"
+        if procedure.officer_role == OfficerRole.MANDATAIRE
+        else "Liquidateur judiciaire",
+        "officer_address": [line for line in procedure.officer_address.splitlines() if line.strip()],
+        "judgment_on": format_date(procedure.judgment_on, "fr"),
+        "published_on": format_date(procedure.published_on, "fr"),
+        "date": format_date(today, "fr"),
+        "lines": [
+            {
+                "number": ln.number,
+                "issued_on": format_date(ln.issued_on, "fr"),
+                "due_on": format_date(ln.due_on, "fr"),
+                "falls_due": ln.falls_due,
+                "principal": money(ln.principal),
+                "interest": money(ln.interest),
+                "indemnity": money(ln.indemnity),
+                "total": money(ln.total),
+            }
+            for ln in computed.lines
+        ],
+        "due": money(computed.due),
+        "to_fall_due": money(computed.to_fall_due),
+        "total": money(computed.total),
+        "refused": ", ".join(computed.refused),
+        "has_terms": has_terms,
+        "signatory": signatory,
+    }
+
+
+def render_declaration_pdf(procedure: InsolvencyProcedure, *, today: date, signatory: str = "") -> bytes:
+    import weasyprint
+
+    html = render_to_string(
+        "legal/claim_declaration.html", declaration_context(procedure, today=today, signatory=signatory)
+    )
+    buffer = io.BytesIO()
+    weasyprint.HTML(string=html).write_pdf(buffer)
+    return buffer.getvalue()
