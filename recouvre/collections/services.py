@@ -20,6 +20,7 @@ from itertools import batched
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,6 +118,7 @@ class RunResult:
     failed: int = 0
     skipped_on_hold: int = 0
     item_steps: int = 0
+    superseded: int = 0
     skipped: list[SkippedCustomer] = field(default_factory=list)
 
     def as_dict(self, *, details: bool = False) -> dict[str, Any]:
@@ -134,6 +136,7 @@ class RunResult:
             "skipped_on_hold": self.skipped_on_hold,
             "emails_planned": self.emails,
             "item_steps": self.item_steps,
+            "superseded": self.superseded,
             "skipped": len(self.skipped),
         }
         if details:
@@ -298,7 +301,44 @@ def run_collections(
                 for customer_id, per in sorted(contacted.items())
             ],
         )
+        if contacted:
+            result.superseded = _supersede_waiting(organization, send_on, actor)
     return result
+
+
+def _supersede_waiting(organization: Organization, send_on: date, actor: Actor) -> int:
+    """An action still awaiting approval when a newer one is stored for the same customer and channel is
+    cancelled: the newer lists every overdue invoice as it is now, and approving the older one later would send a
+    stale, second message. One update whatever the number; one timeline event per action cancelled."""
+    newer = Action.objects.filter(
+        organization=organization, customer=OuterRef("customer"), channel=OuterRef("channel"), send_on=send_on
+    ).exclude(state=ActionState.CANCELLED)
+    stale = list(
+        Action.objects.filter(organization=organization, state=ActionState.AWAITING_APPROVAL, send_on__lt=send_on)
+        .filter(Exists(newer))
+        .values_list("id", "customer_id", "channel", "send_on", "step_key")
+    )
+    if not stale:
+        return 0
+    note = _("Superseded by the reminder planned for %(send_on)s, which lists every overdue invoice.") % {
+        "send_on": send_on.isoformat()
+    }
+    Action.objects.filter(pk__in=[row[0] for row in stale], state=ActionState.AWAITING_APPROVAL).update(
+        state=ActionState.CANCELLED, decision_note=note, decided_at=timezone.now()
+    )
+    record_events(
+        organization,
+        actor,
+        [
+            (
+                customer_id,
+                "collections.action_superseded",
+                {"channel": channel, "send_on": old_on, "step": step_key, "by": send_on},
+            )
+            for _id, customer_id, channel, old_on, step_key in stale
+        ],
+    )
+    return len(stale)
 
 
 def _insert_ignore(

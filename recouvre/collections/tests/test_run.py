@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from recouvre.collections.models import Action, Hold, ItemStep, Policy
+from recouvre.collections.models import Action, Hold, ItemStep, Policy, Step
 from recouvre.collections.services import ensure_default_policies, place_hold, release_hold, run_collections
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Event
@@ -337,3 +337,35 @@ def test_the_data_migration_seeds_organizations_created_before_it(org):  # type:
         "strategic": "strategic",
         "small": "small",
     }
+
+
+def test_a_reminder_still_awaiting_approval_is_replaced_by_the_next_one(org):  # type: ignore[no-untyped-def]
+    """Every written step needs approval and nobody approved the reminder of Monday 16 March: when the firm
+    reminder is planned ten days later, the old one is withdrawn, so only one message can ever be approved."""
+    policy = Policy.objects.create(organization=org, key="careful", name="Careful", segment="standard")
+    for position, (key, days) in enumerate((("reminder", 7), ("firm", 20)), start=1):
+        Step.objects.create(
+            policy=policy,
+            position=position,
+            key=key,
+            offset_days=days,
+            channel="email",
+            template=key,
+            needs_approval=True,
+            min_gap_days=7,
+        )
+    customer = CustomerFactory(organization=org, ref="411DUPONT", name="Dupont SARL")
+    InvoiceFactory(customer=customer, number="F-1", issued_on=date(2026, 2, 6), due_on=date(2026, 3, 6))
+    first = run_collections(org, date(2026, 3, 16), actor=ACTOR)
+    assert (first.awaiting_approval, first.superseded) == (1, 0)
+    later = run_collections(org, date(2026, 3, 26), actor=ACTOR)
+    assert (later.awaiting_approval, later.superseded) == (1, 1)
+    assert [(a.send_on.isoformat(), a.step_key, a.state) for a in Action.objects.order_by("send_on")] == [
+        ("2026-03-16", "reminder", "cancelled"),
+        ("2026-03-26", "firm", "awaiting_approval"),
+    ]
+    event = Event.objects.get(kind="collections.action_superseded")
+    assert describe(event) == (
+        "Reminder of 2026-03-16 (step reminder) awaiting approval withdrawn: "
+        "the one planned for 2026-03-26 replaces it."
+    )
