@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "recouvre.tasks",
     "recouvre.letters",
     "recouvre.legal",
+    "recouvre.penalties",
     "recouvre.proceedings",
     "recouvre.dossier",
     "recouvre.web",

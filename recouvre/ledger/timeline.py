@@ -20,6 +20,198 @@ _MESSAGES: dict[str, Any] = {
     "payment.received": lambda d: _("Payment of %(amount)s %(currency)s received on %(received_on)s."),
     "payment.updated": lambda d: _("Payment %(reference)s changed: %(fields)s."),
     "allocation.created": lambda d: _("%(amount)s %(currency)s applied to invoice %(invoice)s."),
+    "penalties.claimed": lambda d: _(
+        "Penalties claimed on invoice %(invoice)s to %(as_of)s: interest %(interest)s, indemnity %(indemnity)s, "
+        "in all %(amount)s %(currency)s (kept apart from the principal)."
+    ),
+    "penalties.paid": lambda d: _(
+        "%(amount)s %(currency)s of the payment received on %(received_on)s applied to the penalties of invoice "
+        "%(invoice)s."
+    ),
+    "penalties.waived": lambda d: _("%(amount)s %(currency)s of penalties on invoice %(invoice)s waived: %(reason)s"),
+    "penalties.settled": lambda d: _("The penalties claimed on invoice %(invoice)s are settled."),
+    "penalties.invoiced": lambda d: _(
+        "Penalty invoice %(number)s issued for %(total)s %(currency)s (invoices %(invoices)s), not subject to VAT."
+    ),
+    "penalties.settings": lambda d: _("Penalty settings changed: %(fields)s."),
+    "penalties.sector": lambda d: _("Payment terms sector of the customer set to %(sector)s."),
+    "invoice.disputed": lambda d: _("Invoice %(invoice)s (%(amount)s %(currency)s) disputed: %(reason)s"),
+    "customer.insolvency": lambda d: _(
+        "Insolvency proceedings (%(procedure)s) opened on %(opened_on)s by %(court)s, published on %(published_on)s."
+    ),
+    "collections.action_planned": lambda d: ngettext(
+        "Collection planned for %(send_on)s by %(channels)s: %(steps)s (%(invoices)s invoice advances).",
+        "Collection planned for %(send_on)s by %(channels)s: %(steps)s (%(invoices)s invoices advance).",
+        _count(d.get("invoices")),
+    ),
+    "collections.hold_placed": lambda d: (
+        _("Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s to %(ends_on)s: %(reason)s")
+        if d.get("reason")
+        else _("Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s to %(ends_on)s.")
+    ),
+    "collections.hold_placed_open": lambda d: (
+        _("Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s until released: %(reason)s")
+        if d.get("reason")
+        else _("Collection paused (%(hold_kind)s) %(invoice)s from %(starts_on)s until released.")
+    ),
+    "collections.hold_released": lambda d: _("Collection resumed: hold (%(hold_kind)s) %(invoice)s lifted."),
+    "collections.dispute_opened": lambda d: _dispute_sentence(
+        d,
+        _("Invoice %(invoice)s disputed for %(amount)s %(currency)s (%(reason_label)s): %(note)s")
+        if d.get("note")
+        else _("Invoice %(invoice)s disputed for %(amount)s %(currency)s (%(reason_label)s)."),
+    ),
+    "collections.dispute_resolved": lambda d: (
+        _("Dispute on invoice %(invoice)s resolved, collection resumes: %(note)s")
+        if d.get("note")
+        else _("Dispute on invoice %(invoice)s resolved, collection resumes.")
+    ),
+    "collections.dispute_credited": lambda d: _(
+        "Dispute on invoice %(invoice)s resolved by credit note %(credit_note)s for %(amount)s %(currency)s."
+    ),
+    "collections.promise_recorded": lambda d: (
+        _("Promise to pay %(amount)s %(currency)s by %(promised_on)s for invoices %(invoices)s.")
+        if d.get("invoices")
+        else _("Promise to pay %(amount)s %(currency)s by %(promised_on)s.")
+    ),
+    "collections.promise_kept": lambda d: _(
+        "Promise to pay %(amount)s %(currency)s by %(promised_on)s kept (%(paid)s %(currency)s received)."
+    ),
+    "collections.promise_broken": lambda d: _(
+        "Promise to pay %(amount)s %(currency)s by %(promised_on)s broken (%(paid)s %(currency)s received): "
+        "the next reminder is due at once."
+    ),
+    "collections.plan_created": lambda d: ngettext(
+        "Payment plan agreed for invoices %(invoices)s: %(count)s instalment of %(total)s %(currency)s on "
+        "%(first_on)s.",
+        "Payment plan agreed for invoices %(invoices)s: %(count)s instalments, %(total)s %(currency)s in all, from "
+        "%(first_on)s to %(last_on)s.",
+        _count(d.get("count")),
+    ),
+    "collections.instalment_honoured": lambda d: _(
+        "Instalment %(position)s of %(count)s of the payment plan (%(amount)s %(currency)s due %(due_on)s) honoured."
+    ),
+    "collections.plan_broken": lambda d: _(
+        "Payment plan broken: the instalment of %(due_on)s (%(amount)s %(currency)s) is not paid, %(missing)s "
+        "%(currency)s missing. Collection resumes."
+    ),
+    "collections.plan_completed": lambda d: _("Payment plan completed: %(total)s %(currency)s paid."),
+    "collections.already_paid_declared": lambda d: (
+        _("Declared already paid (%(invoices)s): collection paused until %(ends_on)s while the payment is looked for.")
+        if d.get("invoices")
+        else _("Declared already paid: collection paused until %(ends_on)s while the payment is looked for.")
+    ),
+    "collections.insolvency_recorded": lambda d: (
+        _("Insolvency proceedings (%(procedure)s) opened on %(opened_on)s: collection stopped until released.")
+        if d.get("procedure")
+        else _("Insolvency proceedings opened on %(opened_on)s: collection stopped until released.")
+    ),
+    "legal.insolvency_recorded": lambda d: _(
+        "Insolvency judgment of %(judgment_on)s (%(court)s), published in the BODACC on %(published_on)s: declare "
+        "the claim to %(officer)s by %(declare_by)s."
+    ),
+    "legal.claim_declared": lambda d: _(
+        "Claim declared on %(declared_on)s: %(due)s %(currency)s due and %(to_fall_due)s %(currency)s to fall due."
+    ),
+    "legal.insolvency_closed": lambda d: _(
+        "Insolvency proceedings closed on %(closed_on)s: a new prescription period starts for the declared claim."
+    ),
+    "legal.debt_acknowledged": lambda d: (
+        _("The customer acknowledged the debt of invoice %(invoice)s on %(acknowledged_on)s %(evidence)s.")
+        if d.get("invoice")
+        else _("The customer acknowledged its debt on %(acknowledged_on)s %(evidence)s.")
+    ),
+    "legal.written_off": lambda d: _(
+        "Invoice %(invoice)s written off for %(amount)s %(currency)s (%(reason)s): %(note)s"
+    ),
+    "collections.email_sent": lambda d: _("E-mail sent to %(to)s: %(subject)s"),
+    "collections.email_resumed": lambda d: _(
+        "E-mail sent again, as the same message (%(message_id)s), after an interruption while sending on %(claimed)s."
+    ),
+    "collections.email_failed": lambda d: (
+        _("E-mail to %(to)s not sent: %(error)s") if d.get("to") else _("E-mail not sent: %(error)s")
+    ),
+    "collections.email_cancelled": lambda d: _("E-mail not sent: every invoice it listed has been paid."),
+    "collections.action_approved": lambda d: (
+        _("Reminder of %(send_on)s (step %(step)s) approved: %(note)s")
+        if d.get("note")
+        else _("Reminder of %(send_on)s (step %(step)s) approved.")
+    ),
+    "collections.action_rejected": lambda d: _("Reminder of %(send_on)s (step %(step)s) rejected: %(note)s"),
+    "collections.policy_changed": lambda d: _("Collections policy %(policy)s changed: %(what)s"),
+    "collections.policy_created": lambda d: _("Collections policy %(policy)s created from %(source)s."),
+    "collections.customer_settings": lambda d: _(
+        "Collections settings changed: policy %(policy)s, collector %(collector)s."
+    ),
+    "collections.template_saved": lambda d: _("Wording of template %(template)s (%(language)s) saved."),
+    "collections.template_reset": lambda d: _(
+        "Wording of template %(template)s (%(language)s) reset to the built-in one."
+    ),
+    "collections.settings_changed": lambda d: _("Collections settings changed: %(fields)s."),
+    "collections.action_superseded": lambda d: _(
+        "Reminder of %(send_on)s (step %(step)s) awaiting approval withdrawn: the one planned for %(by)s replaces it."
+    ),
+    "task.joined": lambda d: _("Step %(step)s joined the open task: %(title)s"),
+    "task.opened": lambda d: (
+        (
+            _("Task for %(assignee)s, due %(due_on)s: %(title)s")
+            if d.get("due_on")
+            else _("Task for %(assignee)s: %(title)s")
+        )
+        if d.get("assignee")
+        else (_("Task, due %(due_on)s: %(title)s") if d.get("due_on") else _("Task: %(title)s"))
+    ),
+    "task.done": lambda d: _task_outcome(
+        d,
+        _("Task done (%(outcome_label)s): %(title)s. %(note)s")
+        if d.get("note")
+        else _("Task done (%(outcome_label)s): %(title)s."),
+    ),
+    "task.cancelled": lambda d: (
+        _("Task cancelled: %(title)s (%(reason)s).") if d.get("reason") else _("Task cancelled: %(title)s.")
+    ),
+    "task.reassigned": lambda d: (
+        _("Task given to %(assignee)s: %(title)s.") if d.get("assignee") else _("Task given to nobody: %(title)s.")
+    ),
+    "task.not_needed": lambda d: _("No task opened for step %(step)s: every invoice it listed has been paid."),
+    "task.wrong_number": lambda d: (
+        _("Wrong phone number on file: %(note)s") if d.get("note") else _("Wrong phone number on file.")
+    ),
+    "document.attached": lambda d: _document_sentence(
+        d,
+        _("Document added to invoice %(invoice)s: %(file_name)s (%(kind_label)s)."),
+        _("Document added: %(file_name)s (%(kind_label)s)."),
+    ),
+    "document.withdrawn": lambda d: _document_sentence(
+        d,
+        _("Document withdrawn from invoice %(invoice)s: %(file_name)s (%(kind_label)s). Reason: %(reason)s")
+        if d.get("reason")
+        else _("Document withdrawn from invoice %(invoice)s: %(file_name)s (%(kind_label)s)."),
+        _("Document withdrawn: %(file_name)s (%(kind_label)s). Reason: %(reason)s")
+        if d.get("reason")
+        else _("Document withdrawn: %(file_name)s (%(kind_label)s)."),
+    ),
+    "letters.produced": lambda d: (
+        _("Registered letter ready to post: %(subject)s.")
+        if d.get("registered")
+        else _("Letter ready to post: %(subject)s.")
+    ),
+    "letters.posted": lambda d: (
+        _("Registered letter posted on %(posted_on)s, tracking number %(tracking_number)s.")
+        if d.get("registered")
+        else _("Letter posted on %(posted_on)s.")
+    ),
+    "letters.acknowledged": lambda d: _(
+        "Registered letter (tracking number %(tracking_number)s) received by the customer on %(acknowledged_on)s."
+    ),
+    "letters.cancelled": lambda d: _("Letter not produced: every invoice it listed has been paid."),
+    "letters.failed": lambda d: _("Letter not produced: %(error)s"),
+    "dossier.exported": lambda d: _(
+        "Evidence dossier on %(as_of)s exported (%(exhibits)s exhibits): %(file_name)s, SHA-256 %(sha256)s."
+    ),
+    "import.summary": lambda d: _(
+        "Import of %(file)s (%(import_kind)s): %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
+    ),
     "invoice.disputed": lambda d: _("Invoice %(invoice)s (%(amount)s %(currency)s) disputed: %(reason)s"),
     "customer.insolvency": lambda d: _(
         "Insolvency proceedings (%(procedure)s) opened on %(opened_on)s by %(court)s, published on %(published_on)s."
