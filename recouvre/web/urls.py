@@ -13,6 +13,7 @@ from .views import (
     messages,
     organizations,
 )
+from .views import dossier as dossier_views
 from .views import holds as hold_views
 from .views import letters as letter_views
 from .views import worklist as worklist_views
@@ -24,6 +25,7 @@ urlpatterns = [
     path("invoices/", invoices.invoice_list, name="invoice_list"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("customers/<int:pk>/documents/", documents.customer_document_upload, name="customer_document_upload"),
+    path("customers/<int:pk>/dossier.zip", dossier_views.customer_dossier, name="customer_dossier"),
     path("invoices/<int:pk>/documents/", documents.invoice_document_upload, name="invoice_document_upload"),
     path("documents/<int:pk>/", documents.document_download, name="document_download"),
     path("documents/<int:pk>/withdraw/", documents.document_withdraw, name="document_withdraw"),

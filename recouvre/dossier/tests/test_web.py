@@ -1,0 +1,51 @@
+"""The customer page's button downloads the same dossier as ``recouvre dossier``; only for the organization's own
+customers."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from recouvre.dossier.bundle import build_dossier, verify
+from recouvre.ledger.models import Event
+
+from .conftest import AS_OF, make_customer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_customer_page_downloads_the_dossier(org, story, logged_client):  # type: ignore[no-untyped-def]
+    page = logged_client.get(reverse("customer_detail", args=[story.customer.pk]))
+    url = reverse("customer_dossier", args=[story.customer.pk])
+    assert f'action="{url}"' in page.content.decode()
+    assert "Download the evidence dossier (ZIP)" in page.content.decode()
+
+    expected = build_dossier(org, story.customer, as_of=AS_OF)
+    response = logged_client.post(url, {"as_of": "2026-04-15"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"] == 'attachment; filename="dossier-411DUPONT-2026-04-15.zip"'
+    assert response.content == expected.content
+    result = verify(io.BytesIO(response.content))
+    assert result.ok and result.checked == 13
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert "07-mise-en-demeure-2026-03-16.pdf" in archive.namelist()
+    (event,) = Event.objects.filter(kind="dossier.exported")
+    assert event.actor.username == "claire" and event.data["exhibits"] == 8
+
+
+def test_another_organizations_customer_is_404(other_org, story, logged_client):  # type: ignore[no-untyped-def]
+    theirs = make_customer(other_org, ref="411THEIRS", name="Theirs SA")
+    assert logged_client.post(reverse("customer_dossier", args=[theirs.pk])).status_code == 404
+    assert logged_client.get(reverse("customer_detail", args=[theirs.pk])).status_code == 404
+    assert not Event.objects.filter(kind="dossier.exported").exists()
+
+
+def test_download_is_a_post_of_a_member(story, client, logged_client):  # type: ignore[no-untyped-def]
+    url = reverse("customer_dossier", args=[story.customer.pk])
+    assert logged_client.get(url).status_code == 405
+    anonymous = client.__class__().post(url)
+    assert anonymous.status_code == 302 and "/login" in anonymous["Location"]
