@@ -106,12 +106,14 @@ def invoices_interest(
     notices: Mapping[int, date] | None = None,
     contract_rate: Decimal | None = None,
     options: Options = DEFAULT_OPTIONS,
+    since: Mapping[int, date] | None = None,
 ) -> InvoicesInterest:
     """Interest and indemnity to ``as_of`` of the organization's invoices among ``invoice_ids`` (others are not
     found), with the payments (from the day after they were received) and credit notes (from their date) applied
     to them. The regime follows the customer's kind: business -> b2b, consumer -> b2c (from the date in
-    ``notices``, by invoice id), public body -> public. ``contract_rate`` applies to the b2b invoices. Two queries,
-    whatever the number of invoices."""
+    ``notices``, by invoice id), public body -> public. ``contract_rate`` applies to the b2b invoices. ``since``,
+    by invoice id, counts only the days after that date and the indemnity only if the delay starts after it (the
+    engine's ``since``: what a later claim adds to an earlier one). Two queries, whatever the number of invoices."""
     invoices = list(
         Invoice.objects.filter(organization=organization, id__in=list(invoice_ids)).select_related("customer")
     )
@@ -141,7 +143,7 @@ def invoices_interest(
             notice_on=(notices or {}).get(invoice.id) if regime is Regime.B2C else None,
         )
         try:
-            results[invoice.id] = compute(claim, as_of, tables, options)
+            results[invoice.id] = compute(claim, as_of, tables, options, since=(since or {}).get(invoice.id))
         except (ClaimError, RateError) as exc:
             refused[invoice.id] = str(exc)
     return InvoicesInterest(results, refused)
