@@ -633,6 +633,10 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.dossier.cli import add_commands as add_dossier_commands
 
     add_dossier_commands(sub, add, json_flag)
+
+    from recouvre.proceedings.cli import add_commands as add_proceedings_commands
+
+    add_proceedings_commands(sub, add, json_flag)
     return p
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,6 +24,10 @@ from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 
 from .models import Proceeding, ProceedingRoute, ProceedingStatus, ServiceRegime
+
+if TYPE_CHECKING:
+    from .handoff import Handoff
+    from .requete import InjonctionRequest
 
 # The fields a person may change after opening, in the order the timeline lists them.
 EDITABLE = (
@@ -211,3 +215,42 @@ def close_proceeding(proceeding: Proceeding, *, actor: Actor, outcome: str, toda
         closed_on=on,
     )
     return proceeding
+
+
+def export_injonction_request(
+    organization: Organization, customer: Customer, *, as_of: date, actor: Actor
+) -> InjonctionRequest:
+    """Draw ``customer``'s injonction de payer request on ``as_of`` (the open proceedings' court and reference when
+    there are some) and say so on the timeline."""
+    from .requete import injonction_request
+    from .selectors import open_proceeding as current
+
+    request = injonction_request(organization, customer, as_of=as_of, proceeding=current(organization, customer))
+    record_event(
+        organization,
+        customer,
+        "proceedings.injonction_generated",
+        actor,
+        as_of=as_of,
+        total=f"{request.total:.2f}",
+        sha256=request.sha256,
+    )
+    return request
+
+
+def export_handoff(organization: Organization, customer: Customer, *, as_of: date, actor: Actor) -> Handoff:
+    """Build ``customer``'s hand-off package on ``as_of`` and say so on the timeline (its data leaves Recouvre)."""
+    from .handoff import HANDOFF_VERSION, build_handoff
+
+    handoff = build_handoff(organization, customer, as_of=as_of)
+    record_event(
+        organization,
+        customer,
+        "proceedings.handoff_exported",
+        actor,
+        as_of=as_of,
+        version=HANDOFF_VERSION,
+        files=handoff.files,
+        sha256=handoff.sha256,
+    )
+    return handoff
