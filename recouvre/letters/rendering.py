@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -32,7 +32,17 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from recouvre.collections.models import Action, Channel, CustomerCollection
-from recouvre.collections.rendering import TEMPLATE_KEYS, format_amount, format_date, language_of
+from recouvre.collections.penalties import Penalty, invoice_penalties, shows_penalties
+from recouvre.collections.rendering import (
+    TEMPLATE_KEYS,
+    Line,
+    format_amount,
+    format_date,
+    language_of,
+    penalties_text,
+)
+from recouvre.core.businessdays import FRANCE
+from recouvre.core.policies import FORMAL_NOTICE_DEADLINE_DAYS
 from recouvre.ledger.models import Contact, ContactRole, Customer, Invoice
 
 # WeasyPrint's font subsetting (fontTools) logs every glyph at INFO level.
@@ -77,6 +87,14 @@ class LetterLine:
     days_overdue: int
     open_amount: Decimal
     currency: str
+    total: Decimal = Decimal("0.00")  # amount including tax
+    invoice_id: int = 0
+    penalty: Penalty | None = None
+
+    @property
+    def paid(self) -> Decimal:
+        """Payments and credit notes applied to the invoice."""
+        return self.total - self.open_amount
 
 
 @dataclass(frozen=True)
@@ -86,6 +104,7 @@ class RenderedLetter:
     pages: int
     language: str
     subject: str
+    deadline_on: date | None = None  # the payment deadline the letter gives
 
 
 def is_letter(action: Action) -> bool:
@@ -98,7 +117,7 @@ def letter_lines(action: Action, today: date) -> list[LetterLine]:
     current = {
         inv.pk: inv
         for inv in Invoice.objects.filter(pk__in=ids, organization_id=action.organization_id).only(
-            "id", "number", "issued_on", "due_on", "currency", "open_amount"
+            "id", "number", "issued_on", "due_on", "currency", "open_amount", "total"
         )
     }
     out = []
@@ -108,10 +127,48 @@ def letter_lines(action: Action, today: date) -> list[LetterLine]:
             continue
         out.append(
             LetterLine(
-                inv.number, inv.issued_on, inv.due_on, max(0, (today - inv.due_on).days), inv.open_amount, inv.currency
+                inv.number,
+                inv.issued_on,
+                inv.due_on,
+                max(0, (today - inv.due_on).days),
+                inv.open_amount,
+                inv.currency,
+                inv.total,
+                inv.pk,
             )
         )
+    if out and shows_penalties(action.organization, action.template, action.policy_key, action.step_key):
+        found = invoice_penalties(action.organization, [ln.invoice_id for ln in out], today)
+        out = [replace(ln, penalty=found.get(ln.invoice_id)) for ln in out]
     return out
+
+
+def notice_deadline(action: Action, today: date) -> date | None:
+    """The payment deadline a letter produced on ``today`` gives: the step's ``deadline_days`` (15 days for the
+    formal notice of the seeded policies) counted from the letter's date, the day of the letter not counted, and
+    moved to the next business day when it falls on a Saturday, a Sunday or a public holiday (CPC 640-642, see
+    ``docs/formal-notice.md``). A letter without a deadline of its own keeps the action's (None: no deadline)."""
+    days = deadline_days(action)
+    if days is None:
+        return action.deadline_on
+    return FRANCE.deadline(today, days)
+
+
+def deadline_days(action: Action) -> int | None:
+    """The number of days to pay the letter of ``action`` gives: its step's ``deadline_days``, else 15 for a formal
+    notice (``FORMAL_NOTICE_DEADLINE_DAYS``), else None."""
+    from recouvre.collections.models import Step
+
+    days = (
+        Step.objects.filter(
+            policy__organization_id=action.organization_id, policy__key=action.policy_key, key=action.step_key
+        )
+        .values_list("deadline_days", flat=True)
+        .first()
+    )
+    if days is None and action.template == "formal_notice":
+        days = FORMAL_NOTICE_DEADLINE_DAYS
+    return days
 
 
 def postal_address(customer: Customer, language: str) -> list[str]:
@@ -160,13 +217,41 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     org_address = [line for line in (organization.address_line1, organization.address_line2) if line]
     if organization.postal_code or organization.city:
         org_address.append(f"{organization.postal_code} {organization.city}".strip())
+    deadline = notice_deadline(action, today)
+    fmt = lambda amount: format_amount(amount, "EUR", lang)  # noqa: E731 - penalties are in euros
+    penalised = [ln for ln in lines if ln.penalty is not None]
+    interest = sum((ln.penalty.interest for ln in penalised if ln.penalty), Decimal("0.00"))
+    indemnity = sum((ln.penalty.indemnity for ln in penalised if ln.penalty), Decimal("0.00"))
+    principal = sum((ln.open_amount for ln in lines), Decimal("0.00"))
+    single_eur = all(ln.currency == "EUR" for ln in lines)
     return {
         "key": action.template if action.template in TEMPLATE_KEYS else "reminder",
+        "with_penalties": bool(penalised),
+        "penalties": penalties_text(
+            [Line(ln.number, ln.due_on, ln.days_overdue, ln.open_amount, ln.currency, ln.penalty) for ln in lines],
+            lang,
+        ),
+        "principal": fmt(principal) if single_eur else "",
+        "interest_total": fmt(interest),
+        "indemnity_total": fmt(indemnity),
+        "indemnity_count": sum(1 for ln in penalised if ln.penalty and ln.penalty.indemnity),
+        "claimed": fmt(principal + interest + indemnity) if single_eur else "",
+        "consumer": getattr(customer, "kind", "") == "consumer",
+        "deadline_days": deadline_days(action) if deadline else None,
         "registered": action.channel == Channel.REGISTERED_LETTER,
         "organization": organization,
         "org_address": org_address,
         "customer": customer,
         "address": address,
+        "debtor_address": ", ".join(
+            x
+            for x in (
+                customer.address_line1,
+                customer.address_line2,
+                f"{customer.postal_code} {customer.city}".strip(),
+            )
+            if x
+        ),
         "place": organization.city,
         "date": format_date(today, lang),
         "lines": [
@@ -176,12 +261,17 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
                 "due_on": format_date(ln.due_on, lang),
                 "days_overdue": ln.days_overdue,
                 "open_amount": format_amount(ln.open_amount, ln.currency, lang),
+                "total": format_amount(ln.total, ln.currency, lang),
+                "paid": format_amount(ln.paid, ln.currency, lang),
+                "interest": fmt(ln.penalty.interest) if ln.penalty else "",
+                "indemnity": fmt(ln.penalty.indemnity) if ln.penalty and ln.penalty.indemnity else "",
             }
             for ln in lines
         ],
         "totals": [format_amount(amount, cur, lang) for cur, amount in sorted(totals.items())],
         "unapplied": [format_amount(amount, cur, lang) for cur, amount in sorted(unapplied.items()) if amount > 0],
-        "deadline_on": format_date(action.deadline_on, lang) if action.deadline_on else "",
+        "deadline_on": format_date(deadline, lang) if deadline else "",
+        "deadline": deadline,
         "reference": customer.ref,
         "signatory": _signatory(customer),
         "window": dict(zip(("left", "top", "width", "height"), WINDOW_MM, strict=True)),
@@ -217,7 +307,10 @@ def render_letter(action: Action, *, today: date) -> RenderedLetter:
 
     context = letter_context(action, today=today)
     context["subject"] = SUBJECTS[context["language"]][context["key"]]
-    template = f"letters/{context['language']}.html"
+    if context["key"] == "formal_notice":
+        template = f"letters/formal_notice_{context['language']}.html"
+    else:
+        template = f"letters/{context['language']}.html"
     document = weasyprint.HTML(string=render_to_string(template, {**context, "numbered": False})).render()
     if len(document.pages) > 1:  # numbered pages only when the letter spans more than one
         document = weasyprint.HTML(string=render_to_string(template, {**context, "numbered": True})).render()
@@ -225,7 +318,12 @@ def render_letter(action: Action, *, today: date) -> RenderedLetter:
     document.write_pdf(buffer)
     pdf = buffer.getvalue()
     return RenderedLetter(
-        pdf, hashlib.sha256(pdf).hexdigest(), len(document.pages), context["language"], context["subject"]
+        pdf,
+        hashlib.sha256(pdf).hexdigest(),
+        len(document.pages),
+        context["language"],
+        context["subject"],
+        context["deadline"],
     )
 
 

@@ -70,7 +70,10 @@ def produce_due_letters(organization: Organization | None, *, now: datetime, act
                     produced_by_label=actor.label,
                 )
                 Action.objects.filter(pk=action_id).update(
-                    content_sha256=rendered.sha256, attempts=action.attempts + 1, last_error=""
+                    content_sha256=rendered.sha256,
+                    attempts=action.attempts + 1,
+                    last_error="",
+                    deadline_on=rendered.deadline_on,
                 )
                 record_event(
                     action.organization,

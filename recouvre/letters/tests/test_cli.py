@@ -38,8 +38,8 @@ def test_list_print_post_and_acknowledge_from_the_command_line(ready, capsys, tm
 
     out = tmp_path / "a-poster.pdf"
     assert main(["letters", "print", "--out", str(out)]) == 0
-    assert "1 letter (1 page) written to" in capsys.readouterr().out
-    assert pdf_pages(out.read_bytes()) == 1
+    assert "1 letter (2 pages) written to" in capsys.readouterr().out  # a formal notice: two pages
+    assert pdf_pages(out.read_bytes()) == 2
     assert "Dupont SARL" in pdf_text(out.read_bytes())
 
     assert main(["letters", "posted", str(ready.action_id), "--on", "2026-03-27"]) == 1

@@ -25,7 +25,7 @@ from recouvre.letters.rendering import WINDOW_MM, render_letter_pdf
 from recouvre.letters.services import produce_due_letters, record_acknowledgment, record_posting
 from recouvre.testing.factories import InvoiceFactory
 
-from .conftest import AS_OF, FIVE, IBAN, NOW, TOTAL, five_invoices, make_customer, pdf_pages, pdf_text, text_positions
+from .conftest import AS_OF, FIVE, IBAN, NOW, five_invoices, make_customer, pdf_pages, pdf_text, text_positions
 
 ACTOR = Actor.system("test")
 pytestmark = pytest.mark.django_db
@@ -52,35 +52,56 @@ def test_a_registered_formal_notice_lists_the_five_invoices_in_one_letter(org, n
     )
     pdf = bytes(letter.pdf)
     assert letter.pdf_sha256 == hashlib.sha256(pdf).hexdigest() == action.content_sha256
-    assert (letter.pages, pdf_pages(pdf), letter.language, letter.subject) == (1, 1, "fr", "Mise en demeure de payer")
-    text = pdf_text(pdf)
+    assert (letter.pages, pdf_pages(pdf), letter.language, letter.subject) == (2, 2, "fr", "Mise en demeure de payer")
+    text = pdf_text(pdf).replace("\n", " ")  # words as read, whatever the line breaks
+    # LEGAL-FR §3.2, one by one: title and date; registered letter
+    assert "MISE EN DEMEURE" in text
+    assert "Paris, le 27/03/2026" in text
     assert "Lettre recommandée avec accusé de réception" in text
     assert "Objet : Mise en demeure de payer" in text
-    assert "Paris, le 27/03/2026" in text
-    for line in (
-        "Dupont SARL",
-        "À l'attention de Sophie Martin",
-        "12 rue des Lilas",
-        "Bâtiment B",
-        "34000 MONTPELLIER",
-    ):
+    # creditor (name, SIREN, address) and debtor identities
+    assert (
+        "La société ACME Distribution SAS (SAS), immatriculée sous le numéro SIREN 552100554, dont le siège est "
+        "situé 8 rue de la Paix, 75002 Paris, est créancière de Dupont SARL, 12 rue des Lilas, Bâtiment B, "
+        "34000 Montpellier"
+    ) in text
+    for line in ("À l'attention de Sophie Martin", "12 rue des Lilas", "Bâtiment B", "34000 MONTPELLIER"):
         assert line in text
+    # each invoice: number, date, due date, amount incl. tax, payments, balance, interest to date, indemnity
+    # (12.15 % a year = ECB 2.15 % + 10 points, days from the day after the due date to 27 March 2026, 365 days)
+    interest = {"F-5": "21,97", "F-3": "19,52", "F-4": "0,08", "F-1": "2,80", "F-2": "0,19"}
     for number, due_on, total in FIVE:
-        days = (AS_OF - due_on).days
+        amount = format_amount(total, "EUR", "fr")
         assert (
-            f"{number} {(due_on - timedelta(days=30)):%d/%m/%Y} {due_on:%d/%m/%Y} {days} "
-            + format_amount(total, "EUR", "fr")
-            in text
-        )
-    assert "Total dû " + format_amount(TOTAL, "EUR", "fr") in text
-    assert "Total dû 4\u202f636,16\u00a0€" in text
-    assert "au plus tard le 13/04/2026" in text
+            f"{number} {(due_on - timedelta(days=30)):%d/%m/%Y} {due_on:%d/%m/%Y} {amount} 0,00\u00a0€ {amount} "
+            f"{interest[number]}\u00a0€ 40,00\u00a0€"
+        ) in text
+    assert "F-5 : intérêts de retard 21,97\u00a0€ au taux annuel de 12,15 % du 21/01/2026 au 27/03/2026" in text
+    # principal, interest, indemnity, total
+    assert "Total dû en principal 4\u202f636,16\u00a0€ 44,56\u00a0€ 200,00\u00a0€" in text
+    assert "Principal 4\u202f636,16\u00a0€" in text
+    assert "Intérêts de retard à ce jour (article L. 441-10 du Code de commerce) 44,56\u00a0€" in text
+    assert "(40 € × 5, article D. 441-5 du Code de commerce) 200,00\u00a0€" in text
+    assert "Total réclamé à la date de la présente 4\u202f880,72\u00a0€" in text
+    # the demand with its deadline: 15 days from Friday 27 March is Saturday 11 April, so Monday 13 April
+    assert (
+        "Par la présente, nous vous mettons en demeure de nous régler la somme de 4\u202f880,72\u00a0€ dans un délai "
+        "de 15 jours à compter de la date de la présente lettre, soit au plus tard le 13/04/2026."
+    ) in text
     assert "Date limite de paiement : 13/04/2026" in text
+    assert action.deadline_on == date(2026, 4, 13)
+    # the consequences
+    assert "injonction de payer" in text and "assignation en paiement" in text
+    assert "Les intérêts de retard continueront de courir" in text and "l'exécution forcée" in text
+    # the legal references
+    assert "articles 1344 à 1344-2 du Code civil" in text
+    assert "articles L. 441-10 et D. 441-5 du Code de commerce" in text
+    # payment instructions, letterhead and footer
     assert f"IBAN {IBAN} (BIC AGRIFRPPXXX)" in text
     assert "la référence 411DUPONT" in text
     assert "ACME Distribution SAS" in text and "SIRET 55210055400013" in text and "TVA FR40552100554" in text
     assert "RCS Paris 552 100 554" in text
-    assert "Page 1" not in text  # one page: not numbered
+    assert "Page 1 / 2" in text and "Page 2 / 2" in text
     assert _events("letters.produced") == ["Registered letter ready to post: Mise en demeure de payer."]
 
 
@@ -231,8 +252,8 @@ def test_a_partly_paid_letter_lists_only_what_is_still_owed(org, notice_policy):
     produce_due_letters(org, now=NOW, actor=ACTOR)
     text = pdf_text(bytes(Letter.objects.get().pdf))
     assert "F-5" not in text
-    assert "F-1 18/02/2026 20/03/2026 7 1\u202f099,99\u00a0€" in text
-    assert "Total dû 3\u202f536,16\u00a0€" in text
+    assert "F-1 18/02/2026 20/03/2026 1\u202f200,00\u00a0€ 100,01\u00a0€ 1\u202f099,99\u00a0€" in text
+    assert "Total dû en principal 3\u202f536,16\u00a0€" in text
 
 
 def test_a_customer_without_postal_address_fails_with_the_reason(org, notice_policy):  # type: ignore[no-untyped-def]
@@ -260,7 +281,7 @@ def test_a_long_letter_has_numbered_pages(org, notice_policy):  # type: ignore[n
     text = pdf_text(pdf)
     assert f"Page 1 / {pages}" in text and f"Page {pages} / {pages}" in text
     assert all(f"L-{i:03d} " in text for i in range(45))
-    assert "Total dû 54\u202f000,00\u00a0€" in text
+    assert "Total dû en principal 54\u202f000,00\u00a0€" in text
 
 
 def test_the_preview_draws_an_action_awaiting_approval_without_changing_it(org, letterhead):  # type: ignore[no-untyped-def]
@@ -279,7 +300,7 @@ def test_the_preview_draws_an_action_awaiting_approval_without_changing_it(org, 
         lines=[{"invoice_id": Invoice.objects.get(number="F-8").pk}],
     )
     text = pdf_text(render_letter_pdf(action, today=AS_OF))
-    assert "Mise en demeure de payer" in text and "F-8 01/01/2026 02/02/2026 53 1\u202f200,00\u00a0€" in text
+    assert "Mise en demeure de payer" in text and "F-8 01/01/2026 02/02/2026 1\u202f200,00\u00a0€ 0,00\u00a0€" in text
     assert produce_due_letters(org, now=NOW, actor=ACTOR) == 0
     action.refresh_from_db()
     assert action.state == "awaiting_approval"
