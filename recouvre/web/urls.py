@@ -16,6 +16,7 @@ from .views import (
 from .views import dossier as dossier_views
 from .views import holds as hold_views
 from .views import letters as letter_views
+from .views import proceedings as proceeding_views
 from .views import worklist as worklist_views
 
 urlpatterns = [
@@ -74,4 +75,10 @@ urlpatterns = [
     path("letters/<int:action_id>.pdf", letter_views.letter_pdf, name="letter_pdf"),
     path("letters/<int:action_id>/acknowledged/", letter_views.letter_acknowledge, name="letter_acknowledge"),
     path("letters/preview/<int:action_id>.pdf", letter_views.preview_letter_pdf, name="letter_preview"),
+    path("customers/<int:pk>/injonction.pdf", proceeding_views.injonction_pdf, name="injonction_pdf"),
+    path("customers/<int:pk>/handoff.zip", proceeding_views.handoff_zip, name="handoff_zip"),
+    path("customers/<int:pk>/proceedings/", proceeding_views.proceeding_open, name="proceeding_open"),
+    path("proceedings/<int:pk>/", proceeding_views.proceeding_update, name="proceeding_update"),
+    path("proceedings/<int:pk>/enforcement/", proceeding_views.proceeding_enforcement, name="proceeding_enforcement"),
+    path("proceedings/<int:pk>/close/", proceeding_views.proceeding_close, name="proceeding_close"),
 ]
