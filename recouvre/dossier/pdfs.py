@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from recouvre.collections.models import Action, ActionState
@@ -49,6 +50,12 @@ def _address(lines: Iterable[str], postal_code: str, city: str) -> list[str]:
     return out
 
 
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string, safe inside a ``<style>`` element."""
+    escaped = text.replace("\\", "\\5C ").replace('"', "\\22 ").replace("<", "\\3C ").replace("\n", " ")
+    return mark_safe(f'"{escaped}"')  # noqa: S308  (every special character is escaped above)
+
+
 def _render(template: str, organization: Organization, customer: Customer, title: str, **context: Any) -> bytes:
     import weasyprint
 
@@ -58,6 +65,7 @@ def _render(template: str, organization: Organization, customer: Customer, title
             "organization": organization,
             "customer": customer,
             "title": title,
+            "footer_css": css_string(f"{organization.name} – {customer.ref} – {title}"),
             "language": language(),
             "org_address": _address(
                 (organization.address_line1, organization.address_line2), organization.postal_code, organization.city

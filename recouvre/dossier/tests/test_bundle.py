@@ -116,6 +116,7 @@ def test_every_generated_pdf_carries_its_mentions(story, dossier):  # type: igno
     assert "Invoice FA-2026-001 for 1200.00 EUR" in flat
     assert f"Registered letter (tracking number {TRACKING}) received by the customer on 2026-03-19." in flat
     assert "COPY – generated from the accounting records; this is not the original invoice." in copy
+    assert "ACME Distribution SAS – 411DUPONT – Invoice FA-2026-002 Page 1 / 1" in copy  # the foot of every page
 
 
 def test_a_changed_file_is_named_by_verify_and_by_sha256sum(dossier, tmp_path, capsys):  # type: ignore[no-untyped-def]
