@@ -45,6 +45,25 @@ class DeadlineRow:
     customer_name: str
     customer_ref: str
 
+    @property
+    def days_late(self) -> int:
+        return max(0, -self.days_left)
+
+    def as_dict(self) -> dict[str, object]:
+        d = self.deadline
+        return {
+            "kind": d.kind,
+            "due_on": d.due_on.isoformat(),
+            "days_left": self.days_left,
+            "alert": d.alert,
+            "customer_id": d.customer_id,
+            "customer_ref": self.customer_ref,
+            "customer_name": self.customer_name,
+            "invoice_id": d.invoice_id,
+            "label": d.label,
+            "url": d.url,
+        }
+
 
 def gather(organization: Organization, today: date, *, within: int | None = None) -> list[DeadlineRow]:
     """The deadlines of every producer, by date (the earliest first, passed ones included), with the days left

@@ -17,6 +17,7 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Invoice
 from recouvre.organizations.models import Role, User
 from recouvre.tasks import selectors, services
+from recouvre.tasks.deadlines import gather as gather_deadlines
 from recouvre.tasks.forms import CancelForm, CompleteTaskForm, ReassignForm, WorklistFilterForm
 from recouvre.tasks.models import Outcome, Task
 
@@ -24,6 +25,7 @@ from ..decorators import member_required
 from .common import paginate, today
 
 TASKS_PER_PAGE = 50
+DEADLINES_SHOWN = 50  # the earliest; ``recouvre deadlines`` lists them all
 
 
 def _members(organization: Any) -> list[Any]:
@@ -57,6 +59,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
         due=filters.get("due", ""),
     )
     page = paginate(request, qs, TASKS_PER_PAGE)
+    # Every dated legal deadline (prescription, insolvency declaration, court proceedings, formal notices), by date.
+    deadlines = gather_deadlines(org, as_of)
     can_edit = membership.can("edit")
     rows = []
     for t in page.object_list:
@@ -87,6 +91,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
             "currency": org.currency,
             "can_edit": can_edit,
             "back": request.get_full_path(),
+            "deadlines": deadlines[:DEADLINES_SHOWN],
+            "deadlines_count": len(deadlines),
         },
     )
 

@@ -1,0 +1,169 @@
+"""Prescription, insolvency and write-off in the web app, and the worklist's Deadlines panel.
+
+On 31 March 2026 (``frozen_today``): Boulangerie Martin owes F-2021 (issued 3 May 2021: time-barred after 3 May 2026)
+and F-2026 (issued 2 February 2026). Claire is an administrator of ACME."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from pypdf import PdfReader
+
+from recouvre.collections.models import Hold, HoldKind
+from recouvre.ledger.models import Invoice
+from recouvre.legal.models import Acknowledgment, InsolvencyProcedure, LegalSettings, WriteOff
+from recouvre.reports.selectors import aged_balance
+from recouvre.testing.factories import CustomerFactory, InvoiceFactory
+
+from .helpers import text
+
+pytestmark = pytest.mark.django_db
+
+PROCEDURE = {
+    "kind": "receivership",
+    "judgment_on": "2026-03-02",
+    "published_on": "2026-03-12",
+    "court": "Tribunal des activités économiques de Lyon",
+    "officer_role": "mandataire",
+    "officer_name": "Maître Anne Durand",
+    "officer_address": "12 quai Saint-Antoine\n69002 Lyon",
+}
+
+
+@pytest.fixture
+def english(logged_client):  # type: ignore[no-untyped-def]
+    logged_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return logged_client
+
+
+@pytest.fixture
+def martin(org, frozen_today):  # type: ignore[no-untyped-def]
+    customer = CustomerFactory(organization=org, name="Boulangerie Martin SARL", ref="411MARTIN", siren="552100554")
+    InvoiceFactory(customer=customer, number="F-2021", issued_on=date(2021, 5, 3), due_on=date(2021, 6, 2))
+    InvoiceFactory(
+        customer=customer,
+        number="F-2026",
+        issued_on=date(2026, 2, 2),
+        due_on=date(2026, 3, 4),
+        amount_excl_tax=Decimal("1000.00"),
+        tax_amount=Decimal("200.00"),
+        total=Decimal("1200.00"),
+    )
+    return customer
+
+
+def flash(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_insolvency_and_prescription_deadlines_on_the_worklist_with_their_dates(english, martin) -> None:  # type: ignore[no-untyped-def]
+    response = english.post(reverse("insolvency_record", args=[martin.pk]), PROCEDURE, follow=True)
+    assert response.redirect_chain == [(reverse("customer_detail", args=[martin.pk]) + "#legal", 302)]
+    assert flash(response) == ["Insolvency proceedings recorded: collection of this customer stopped."]
+    assert Hold.objects.filter(customer=martin, kind=HoldKind.INSOLVENCY, released_at__isnull=True).count() == 1
+
+    page = text(english.get(reverse("worklist")))
+
+    panel = page[page.index("Deadlines") :]
+    assert "2 deadlines to keep, the earliest first." in panel
+    prescription = panel.index("3 May 2026")
+    declaration = panel.index("12 May 2026")
+    assert prescription < declaration  # by date
+    assert "33 Boulangerie Martin SARL 411MARTIN Invoice F-2021 becomes time-barred on May 3, 2026" in panel
+    assert "42 Boulangerie Martin SARL 411MARTIN Declare the claim to Maître Anne Durand" in panel
+
+
+def test_the_customer_page_tracks_the_declaration_and_gives_its_pdf(english, martin) -> None:  # type: ignore[no-untyped-def]
+    english.post(reverse("insolvency_record", args=[martin.pk]), PROCEDURE)
+    procedure = InsolvencyProcedure.objects.get()
+    page = text(english.get(reverse("customer_detail", args=[martin.pk])))
+    assert "Declare the claim by 12 May 2026" in page
+    assert "F-2021" in page and "Time-barred after" in page
+
+    pdf = english.get(reverse("insolvency_declaration_pdf", args=[procedure.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    extracted = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Déclaration de créance" in extracted and "Boulangerie Martin SARL" in extracted
+
+    english.post(reverse("insolvency_declare", args=[procedure.pk]), {"declared_on": "2026-03-31", "securities": ""})
+    procedure.refresh_from_db()
+    assert procedure.declared_on == date(2026, 3, 31)
+    page = text(english.get(reverse("customer_detail", args=[martin.pk])))
+    assert "Claim declared on 31 Mar 2026" in page
+    assert "Declare the claim to" not in text(english.get(reverse("worklist")))
+
+
+def test_an_acknowledgment_recorded_on_the_invoice_page_moves_the_limitation_date(english, martin) -> None:  # type: ignore[no-untyped-def]
+    f2021 = Invoice.objects.get(number="F-2021")
+    assert "Time-barred after 3 May 2026." in text(english.get(reverse("invoice_detail", args=[f2021.pk])))
+    response = english.post(
+        reverse("legal_acknowledge", args=[martin.pk]),
+        {"invoice": f2021.pk, "acknowledged_on": "2026-03-20", "evidence": "signed letter"},
+        follow=True,
+    )
+    assert response.redirect_chain == [(reverse("invoice_detail", args=[f2021.pk]) + "#legal", 302)]
+    assert Acknowledgment.objects.get().invoice == f2021
+    page = text(response)
+    assert "Time-barred after 20 Mar 2031." in page
+    assert "Last interruption: acknowledgment of debt (20 Mar 2026)." in page
+
+
+def test_a_credit_manager_writes_an_invoice_off_and_sees_the_vat_note(english, member_of, org, martin) -> None:  # type: ignore[no-untyped-def]
+    f2026 = Invoice.objects.get(number="F-2026")
+    data = {"reason": "debtor_gone", "written_off_on": "2026-03-31", "note": "Struck off the register"}
+    assert member_of("collector").post(reverse("invoice_write_off", args=[f2026.pk]), data).status_code == 403
+    assert not WriteOff.objects.exists()
+
+    response = english.post(reverse("invoice_write_off", args=[f2026.pk]), data, follow=True)
+
+    assert flash(response) == ["Invoice written off. See below what is needed to recover its VAT."]
+    page = text(response)
+    assert "Written off: €1,200.00 on 31 Mar 2026 (Debtor gone or unknown)." in page
+    assert "Unpaid: €1,000.00 net of tax and €200.00 of VAT." in page
+    assert "Rectify the original invoice" in page
+    assert [ln.total for ln in aged_balance(org, date(2026, 3, 31)).lines] == [Decimal("1200.00")]  # F-2021 only
+
+
+def test_prescription_settings(english, org, member_of) -> None:  # type: ignore[no-untyped-def]
+    assert member_of("collector").get(reverse("legal_settings")).status_code == 403
+    english.post(
+        reverse("legal_settings"),
+        {"prescription_start": "performance", "performance_margin_days": "15", "public_rule": "five_years"},
+    )
+    row = LegalSettings.objects.get(organization=org)
+    assert (row.performance_margin_days, row.public_rule) == (15, "five_years")
+
+
+def test_another_organizations_objects_are_404(english, other_org, frozen_today) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.ledger.actors import Actor
+    from recouvre.legal.insolvency import record_procedure
+
+    rival = CustomerFactory(organization=other_org)
+    invoice = InvoiceFactory(customer=rival)
+    fields = {k: v for k, v in PROCEDURE.items() if k not in ("judgment_on", "published_on")}
+    procedure = record_procedure(
+        other_org,
+        rival,
+        actor=Actor.system("test"),
+        judgment_on=date(2026, 3, 2),
+        published_on=date(2026, 3, 12),
+        **fields,
+    )
+    for name, pk, data in [
+        ("insolvency_record", rival.pk, PROCEDURE),
+        ("legal_acknowledge", rival.pk, {"acknowledged_on": "2026-03-20"}),
+        ("insolvency_declare", procedure.pk, {"declared_on": "2026-03-31"}),
+        ("insolvency_close", procedure.pk, {"closed_on": "2026-03-31"}),
+        ("invoice_write_off", invoice.pk, {"reason": "uneconomic", "written_off_on": "2026-03-31"}),
+    ]:
+        assert english.post(reverse(name, args=[pk]), data).status_code == 404, name
+    assert english.get(reverse("insolvency_declaration_pdf", args=[procedure.pk])).status_code == 404
+    procedure.refresh_from_db()
+    assert procedure.declared_on is None and procedure.closed_on is None
+    assert InsolvencyProcedure.objects.count() == 1 and not WriteOff.objects.exists()
+    assert not Acknowledgment.objects.exists()
