@@ -206,6 +206,19 @@ _MESSAGES: dict[str, Any] = {
     ),
     "letters.cancelled": lambda d: _("Letter not produced: every invoice it listed has been paid."),
     "letters.failed": lambda d: _("Letter not produced: %(error)s"),
+    "collections.formal_notice_requested": lambda d: (
+        ngettext(
+            "Formal notice requested for %(invoices)s overdue invoice; it goes out without waiting for approval.",
+            "Formal notice requested for %(invoices)s overdue invoices; it goes out without waiting for approval.",
+            _count(d.get("invoices")),
+        )
+        if d.get("approved")
+        else ngettext(
+            "Formal notice requested for %(invoices)s overdue invoice; it waits for approval.",
+            "Formal notice requested for %(invoices)s overdue invoices; it waits for approval.",
+            _count(d.get("invoices")),
+        )
+    ),
     "dossier.exported": lambda d: _(
         "Evidence dossier on %(as_of)s exported (%(exhibits)s exhibits): %(file_name)s, SHA-256 %(sha256)s."
     ),

@@ -145,11 +145,13 @@ def payment_available(payment: Payment) -> Decimal:
 
 @dataclass(slots=True)
 class PaymentSplit:
-    """How a payment was applied: to invoices (number -> amount) and to claimed penalties (invoice number ->
-    amount), in the order applied; ``left`` is what remains unapplied."""
+    """How a payment was applied: to invoices (number, amount) and to claimed penalties (invoice number, amount);
+    ``steps`` both in the order applied, as ("principal" or "penalties", invoice number, amount); ``left`` is what
+    remains unapplied."""
 
     principal: list[tuple[str, Decimal]] = field(default_factory=list)
     penalties: list[tuple[str, Decimal]] = field(default_factory=list)
+    steps: list[tuple[str, str, Decimal]] = field(default_factory=list)
     left: Decimal = ZERO
 
 
@@ -203,6 +205,7 @@ def apply_payment(
             amount = min(left, item.open_amount)
             allocate(actor, invoice=item, amount=amount, payment=payment)
             split.principal.append((item.number, amount))
+            split.steps.append(("principal", item.number, amount))
         else:
             amount = min(left, item.open_amount)
             PenaltyPayment.objects.create(
@@ -224,6 +227,7 @@ def apply_payment(
             if item.open_amount == 0:
                 record_event(organization, item.customer, "penalties.settled", actor, invoice=item.invoice.number)
             split.penalties.append((item.invoice.number, amount))
+            split.steps.append(("penalties", item.invoice.number, amount))
         left -= amount
     split.left = left
     return split

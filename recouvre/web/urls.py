@@ -17,6 +17,7 @@ from .views import (
 from .views import dossier as dossier_views
 from .views import holds as hold_views
 from .views import letters as letter_views
+from .views import penalties as penalty_views
 from .views import proceedings as proceeding_views
 from .views import worklist as worklist_views
 
@@ -83,6 +84,13 @@ urlpatterns = [
     path("letters/<int:action_id>.pdf", letter_views.letter_pdf, name="letter_pdf"),
     path("letters/<int:action_id>/acknowledged/", letter_views.letter_acknowledge, name="letter_acknowledge"),
     path("letters/preview/<int:action_id>.pdf", letter_views.preview_letter_pdf, name="letter_preview"),
+    path("customers/<int:pk>/penalties/claim/", penalty_views.claim, name="penalty_claim"),
+    path("customers/<int:pk>/penalties/invoice/", penalty_views.issue_invoice, name="penalty_invoice_issue"),
+    path("customers/<int:pk>/penalties/sector/", penalty_views.customer_sector, name="penalty_customer_sector"),
+    path("penalties/<int:pk>/waive/", penalty_views.waive, name="penalty_waive"),
+    path("penalties/invoices/<int:pk>.pdf", penalty_views.invoice_pdf, name="penalty_invoice_pdf"),
+    path("payments/<int:pk>/apply/", penalty_views.apply_payment, name="penalty_apply_payment"),
+    path("penalties/settings/", penalty_views.settings_page, name="penalty_settings"),
     path("customers/<int:pk>/injonction.pdf", proceeding_views.injonction_pdf, name="injonction_pdf"),
     path("customers/<int:pk>/handoff.zip", proceeding_views.handoff_zip, name="handoff_zip"),
     path("customers/<int:pk>/proceedings/", proceeding_views.proceeding_open, name="proceeding_open"),
