@@ -1,4 +1,7 @@
-"""``recouvre tasks [--org SLUG] [--mine USER] [--json]``: the open tasks in worklist order."""
+"""``recouvre tasks [--org SLUG] [--mine USER] [--json]``: the open tasks in worklist order.
+
+``recouvre deadlines [--org SLUG] [--within DAYS] [--as-of DATE] [--json]``: the dated deadlines to keep
+(prescription, insolvency claim declaration, court proceedings, formal notices), the earliest first."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from recouvre.cli import EXIT_OK, UsageError, emit_json, resolve_org
+from recouvre.cli import EXIT_OK, UsageError, emit_json, parse_cli_date, resolve_org
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
@@ -75,8 +78,51 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_deadlines(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+
+    from .deadlines import gather
+
+    org = resolve_org(args.org)
+    if args.within is not None and args.within < 0:
+        raise UsageError(_("--within takes a number of days, 0 or more"))
+    today = args.as_of or timezone.localdate()
+    rows = gather(org, today, within=args.within)
+    if args.json:
+        emit_json([r.as_dict() for r in rows])
+        return EXIT_OK
+    if not rows:
+        print(_("No deadline ahead."))
+        return EXIT_OK
+    header = (_("date"), _("days left"), _("kind"), _("customer"), _("what to do"))
+    table = [
+        (
+            r.deadline.due_on.isoformat(),
+            str(r.days_left),
+            r.deadline.kind,
+            f"{r.customer_ref} {r.customer_name}",
+            r.deadline.label,
+        )
+        for r in rows
+    ]
+    widths = [max(len(str(row[i])) for row in (header, *table)) for i in range(len(header) - 1)]
+    for row in (header, *table):
+        cells = [
+            str(c).rjust(w) if i == 1 else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=False))
+        ]
+        print("  ".join([*cells, str(row[-1])]))
+    return EXIT_OK
+
+
 def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
     sp = add("tasks", cmd_tasks, "list the open tasks of the worklist, most urgent first")
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
     sp.add_argument("--mine", metavar="USER", help="only the tasks assigned to this user")
+    json_flag(sp)
+    sp = add(
+        "deadlines", cmd_deadlines, "list the dated deadlines to keep (prescription, insolvency, court), earliest first"
+    )
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--within", type=int, metavar="DAYS", help="only those due within DAYS days (and those passed)")
+    sp.add_argument("--as-of", type=parse_cli_date, metavar="DATE", help="count from this day (default: today)")
     json_flag(sp)
