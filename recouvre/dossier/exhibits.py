@@ -27,7 +27,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -63,6 +62,12 @@ _DOCUMENT_KINDS = {
 }
 _EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 FORMAL_NOTICE_STEP = "formal_notice"
+
+
+def is_formal_notice(action: Action) -> bool:
+    """A formal notice (*mise en demeure*): the step or the template of the action is ``formal_notice``, as the
+    default policy names it (``recouvre.letters.deadlines`` reads the same)."""
+    return FORMAL_NOTICE_STEP in (action.step_key, action.template)
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ def claimed_invoices(organization: Organization, customer: Customer, as_of: date
     open, by issue date and number."""
     return list(
         Invoice.objects.filter(organization=organization, customer=customer, issued_on__lte=as_of, due_on__lt=as_of)
-        .filter(total__gt=F("allocated_amount"))
+        .filter(open_amount__gt=0)
         .select_related("customer")
         .order_by("issued_on", "number", "id")
     )
@@ -127,8 +132,8 @@ def _document_pieces(
         and _local_date(d.uploaded_at) <= as_of
     ]
     for doc in docs:
-        kind, slug = _DOCUMENT_KINDS[DocumentKind(doc.kind)]
-        label = DocumentKind(doc.kind).label
+        kind, slug = _DOCUMENT_KINDS.get(doc.kind, ("other", "piece"))
+        label = doc.get_kind_display()
         if doc.invoice is not None:
             title = _("%(kind)s “%(name)s” (invoice %(number)s)") % {
                 "kind": label,
@@ -227,7 +232,7 @@ def _reminder_pieces(
                 "sha256": action.content_sha256 or hashlib.sha256(raw).hexdigest(),
                 "message_id": action.message_id,
             }
-            notice = action.step_key == FORMAL_NOTICE_STEP
+            notice = is_formal_notice(action)
             title = (
                 _("Formal notice sent by e-mail on %(date)s") if notice else _("Reminder e-mail sent on %(date)s")
             ) % {"date": _date_text(sent_on)}
@@ -245,7 +250,7 @@ def _reminder_pieces(
             letter = letters.get(action.pk)
             if letter is None or letter.posted_on is None or letter.posted_on > as_of:
                 continue
-            notice = action.step_key == FORMAL_NOTICE_STEP or action.template == FORMAL_NOTICE_STEP
+            notice = is_formal_notice(action)
             values = {
                 "date": _date_text(letter.posted_on),
                 "tracking": letter.tracking_number,

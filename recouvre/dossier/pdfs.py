@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
@@ -24,6 +25,8 @@ from recouvre.ledger.models import Allocation, Customer, CustomerKind, Event, In
 from recouvre.ledger.timeline import describe
 from recouvre.letters.models import Letter
 from recouvre.organizations.models import Organization
+
+from .exhibits import FORMAL_NOTICE_STEP
 
 if TYPE_CHECKING:
     from .exhibits import Exhibit
@@ -103,7 +106,10 @@ def formal_notice_dates(organization: Organization, customer: Customer, as_of: d
     found: dict[int, date] = {}
     tz = ZoneInfo(settings.TIME_ZONE)
     actions = Action.objects.filter(
-        organization=organization, customer=customer, step_key="formal_notice", state=ActionState.SENT
+        Q(step_key=FORMAL_NOTICE_STEP) | Q(template=FORMAL_NOTICE_STEP),
+        organization=organization,
+        customer=customer,
+        state=ActionState.SENT,
     )
     posted = {
         lt.action_id: lt.posted_on

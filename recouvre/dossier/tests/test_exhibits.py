@@ -120,3 +120,19 @@ def test_another_organizations_customer_is_refused(other_org, story):  # type: i
 
     with pytest.raises(Customer.DoesNotExist):
         exhibits(other_org, story.customer, as_of=AS_OF)
+
+
+def test_a_withdrawn_document_and_a_paid_invoice_are_left_out(org, story):  # type: ignore[no-untyped-def]
+    from recouvre.documents.models import Document
+    from recouvre.documents.services import withdraw_document
+
+    from .conftest import ACTOR
+
+    withdraw_document(Document.objects.get(kind="terms_of_sale"), ACTOR, reason="replaced by the 2026 terms")
+    found = exhibits(org, story.customer, as_of=AS_OF)
+    assert [e.file_name for e in found][:3] == [
+        "01-contrat.pdf",
+        "02-preuve-de-livraison.pdf",
+        "03-facture-FA-2026-001.pdf",
+    ]
+    assert not any("FA-2026-003" in e.title for e in found)  # paid on 01/03/2026
