@@ -56,29 +56,45 @@ def policies(organization: Organization) -> tuple[dict[int, dunning.Policy], dic
 
 
 _OPEN_ITEMS_SQLITE = """
-SELECT i.id, i.customer_id, i.number, i.due_on, i.open_amount, i.currency, s.level, s.step_key, s.last_on
+SELECT i.id, i.customer_id, i.number, i.due_on, i.open_amount, i.currency, s.level, s.step_key, s.last_on,
+    a.deadline_on, a.state
 FROM ledger_invoice i
 LEFT JOIN (
     -- with a single max(), SQLite takes the other columns from the row that has it: the highest step's
-    SELECT invoice_id, MAX(level) AS level, step_key, planned_on AS last_on
+    SELECT invoice_id, MAX(level) AS level, step_key, planned_on AS last_on, action_id
     FROM collections_itemstep WHERE organization_id = ? GROUP BY invoice_id
 ) s ON s.invoice_id = i.id
+LEFT JOIN collections_action a ON a.id = s.action_id AND a.deadline_on IS NOT NULL
 WHERE i.organization_id = ? AND i.open_amount > 0
 ORDER BY i.customer_id, i.id
 """
 
 
 _OPEN_ITEMS_POSTGRES = """
-SELECT i.id, i.customer_id, i.number, i.due_on, i.open_amount, i.currency, s.level, s.step_key, s.planned_on
+SELECT i.id, i.customer_id, i.number, i.due_on, i.open_amount, i.currency, s.level, s.step_key, s.planned_on,
+    a.deadline_on, a.state
 FROM ledger_invoice i
 LEFT JOIN (
-    SELECT DISTINCT ON (invoice_id) invoice_id, level, step_key, planned_on
+    SELECT DISTINCT ON (invoice_id) invoice_id, level, step_key, planned_on, action_id
     FROM collections_itemstep WHERE organization_id = %s
     ORDER BY invoice_id, level DESC
 ) s ON s.invoice_id = i.id
+LEFT JOIN collections_action a ON a.id = s.action_id AND a.deadline_on IS NOT NULL
 WHERE i.organization_id = %s AND i.open_amount > 0
 ORDER BY i.customer_id, i.id
 """
+
+
+_NOT_SENT = {"planned", "awaiting_approval", "sending", "ready"}
+
+
+def _waits_until(deadline_on: date | str, state: str) -> date | None:
+    """What the item whose last step gave a payment deadline waits for (``OpenItem.waits_until``): the deadline once
+    the message went out (a letter is sent when its posting is recorded), ``NOT_SENT_YET`` while it has not, nothing
+    when it never will (failed, cancelled or rejected)."""
+    if state == "sent":
+        return deadline_on if isinstance(deadline_on, date) else date.fromisoformat(deadline_on)
+    return dunning.NOT_SENT_YET if state in _NOT_SENT else None
 
 
 def open_items(
@@ -105,7 +121,7 @@ def open_items(
             cursor.execute(_OPEN_ITEMS_SQLITE, (organization.pk, organization.pk))
             fromiso = date.fromisoformat
             while rows := cursor.fetchmany(CHUNK):
-                for pk, customer_id, number, due_on, amount, currency, level, key, last_on in rows:
+                for pk, customer_id, number, due_on, amount, currency, level, key, last_on, until, state in rows:
                     if type(amount) is not Decimal:
                         amount = Decimal(amount if type(amount) is int else repr(amount)).quantize(CENT)
                     yield OpenItem(
@@ -117,6 +133,9 @@ def open_items(
                         currency,
                         0 if level is None else level_of(customer_id, key, level),
                         None if last_on is None else last_on if type(last_on) is date else fromiso(last_on),
+                        None
+                        if until is None
+                        else _waits_until(until if type(until) is date else fromiso(until), state),
                     )
         finally:
             cursor.close()
@@ -126,7 +145,7 @@ def open_items(
     try:
         cursor.execute(_OPEN_ITEMS_POSTGRES, (organization.pk, organization.pk))
         while rows := cursor.fetchmany(CHUNK):
-            for pk, customer_id, number, due_on, open_amount, currency, level, key, last_on in rows:
+            for pk, customer_id, number, due_on, open_amount, currency, level, key, last_on, until, state in rows:
                 yield OpenItem(
                     pk,
                     customer_id,
@@ -136,6 +155,7 @@ def open_items(
                     currency,
                     0 if level is None else level_of(customer_id, key, level),
                     last_on,
+                    None if until is None else _waits_until(until, state),
                 )
     finally:
         cursor.close()

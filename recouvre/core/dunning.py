@@ -266,6 +266,13 @@ class OpenItem:
     currency: str = "EUR"
     level: int = 0
     last_step_on: date | None = None
+    waits_until: date | None = None
+    """The last day of the payment deadline the item's last step gave (a formal notice): the next step is not
+    due before the day after it. ``NOT_SENT_YET``: that step's message has not gone out yet, so the next step waits
+    for it, with no date."""
+
+
+NOT_SENT_YET = date.max
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +299,7 @@ class Reason(StrEnum):
     GAP_NOT_REACHED = "gap_not_reached"
     ON_HOLD = "on_hold"
     BELOW_MIN_AMOUNT = "below_min_amount"
+    AWAITING_DEADLINE = "awaiting_deadline"
     NO_MORE_STEPS = "no_more_steps"
     NOTHING_DUE = "nothing_due"
 
@@ -307,6 +315,7 @@ _REASON_LABELS = {
     Reason.BELOW_MIN_AMOUNT: gettext_noop("Amount below the step's minimum"),
     Reason.NO_MORE_STEPS: gettext_noop("Every step of the policy is done"),
     Reason.NOTHING_DUE: gettext_noop("Nothing due yet"),
+    Reason.AWAITING_DEADLINE: gettext_noop("The payment deadline of the formal notice has not passed"),
 }
 _REASON_RANK = {reason: rank for rank, reason in enumerate(Reason)}
 _LINE_ORDER = attrgetter("due_on", "number", "invoice_id")
@@ -627,6 +636,18 @@ def _plan_customer(
             if gap_end > earliest:
                 earliest = gap_end
         next_ord: int | None = earliest
+        if item.waits_until is not None:
+            # A formal notice gives the customer until its deadline: the next step waits for the day after it.
+            if item.waits_until == NOT_SENT_YET:
+                next_ord = None
+                if reason is None or reason is Reason.NOTHING_DUE or reason is Reason.GAP_NOT_REACHED:
+                    reason = Reason.AWAITING_DEADLINE
+            else:
+                wait_end = item.waits_until.toordinal() + 1
+                if wait_end > earliest:
+                    earliest = next_ord = wait_end
+                if wait_end > as_ord and (reason is None or reason is Reason.NOTHING_DUE):
+                    reason = Reason.AWAITING_DEADLINE
         if invoice_holds:
             held = invoice_holds.get(item.invoice_id)
             if held is not None:

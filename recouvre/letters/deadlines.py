@@ -1,0 +1,68 @@
+"""The payment deadline of each formal notice (*mise en demeure*) sent, for the worklist's "Deadlines" panel and
+the customer page: kind ``formal_notice``, due on the last day the letter gives to pay.
+
+A formal notice counts once it is recorded as posted (its action is ``sent``) and while one of the invoices it
+lists is still open. Alerts: ``running`` until the deadline, ``expired`` from the day after it (the next step of
+the policy, or legal action, is then due). A notice whose invoices have all been paid is no longer listed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from recouvre.collections.models import Action, ActionState
+from recouvre.core.deadlines import Deadline
+from recouvre.ledger.models import Invoice
+from recouvre.organizations.models import Organization
+
+FORMAL_NOTICE = "formal_notice"
+
+
+def formal_notices(organization: Organization, *, customer_id: int | None = None) -> list[Action]:
+    """The organization's formal notices sent (posted) whose listed invoices are not all paid, oldest deadline
+    first; two queries."""
+    actions = Action.objects.filter(
+        organization=organization, template=FORMAL_NOTICE, state=ActionState.SENT, deadline_on__isnull=False
+    ).order_by("deadline_on", "id")
+    if customer_id is not None:
+        actions = actions.filter(customer_id=customer_id)
+    found = list(actions)
+    ids = {line["invoice_id"] for action in found for line in action.lines or []}
+    still_open = set(
+        Invoice.objects.filter(organization=organization, pk__in=ids, open_amount__gt=0).values_list("pk", flat=True)
+    )
+    return [a for a in found if any(line["invoice_id"] in still_open for line in a.lines or [])]
+
+
+def deadlines(organization: Organization, today: date) -> list[Deadline]:
+    out = []
+    for action in formal_notices(organization):
+        assert action.deadline_on is not None
+        when = date_format(action.deadline_on, "DATE_FORMAT")
+        if action.deadline_on < today:
+            alert = "expired"
+            label = _(
+                "The formal notice's payment deadline expired on %(date)s unpaid: legal action (order for payment "
+                "or summons) can start."
+            ) % {"date": when}
+        else:
+            alert = "running"
+            label = _(
+                "Payment deadline of the formal notice: %(date)s. Legal action can start the day after if it is "
+                "still unpaid."
+            ) % {"date": when}
+        out.append(
+            Deadline(
+                kind=FORMAL_NOTICE,
+                due_on=action.deadline_on,
+                customer_id=action.customer_id,
+                label=label,
+                url=reverse("customer_detail", args=[action.customer_id]) + "#formal-notice",
+                alert=alert,
+            )
+        )
+    return out

@@ -1,0 +1,147 @@
+"""Stories of a formal notice's deadline: counted from the letter's date, moved past weekends and holidays, shown
+as a deadline, and the next step of the policy planned only once it has passed unpaid."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from recouvre.collections.models import Action, ItemStep, Step
+from recouvre.collections.notices import request_formal_notice
+from recouvre.collections.services import run_collections
+from recouvre.ledger.actors import Actor
+from recouvre.ledger.models import Event
+from recouvre.ledger.services import allocate, record_payment
+from recouvre.ledger.timeline import describe
+from recouvre.letters.deadlines import deadlines
+from recouvre.letters.models import Letter
+from recouvre.letters.services import produce_due_letters, record_posting
+from recouvre.testing.factories import InvoiceFactory
+
+from .conftest import AS_OF, NOW, PARIS, five_invoices, make_customer, pdf_text
+
+ACTOR = Actor.system("test")
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def notice_then_legal(notice_policy):  # type: ignore[no-untyped-def]
+    """The formal notice at +5 days (15 days to pay), then a "legal action" task at +10 days."""
+    Step.objects.create(
+        policy=notice_policy,
+        position=2,
+        key="legal",
+        offset_days=10,
+        channel="internal_task",
+        template="legal",
+    )
+    return notice_policy
+
+
+def _legal_actions() -> list[Action]:
+    return list(Action.objects.filter(channel="internal_task"))
+
+
+def test_the_next_step_waits_for_the_posting_and_then_for_the_deadline(org, notice_then_legal):  # type: ignore[no-untyped-def]
+    customer = make_customer(org)
+    five_invoices(customer)  # due 20 January to 20 March 2026
+    run_collections(org, AS_OF, actor=ACTOR)  # Friday 27 March: the formal notice
+    produce_due_letters(org, now=NOW, actor=ACTOR)
+    notice = Action.objects.get(template="formal_notice")
+    # 15 days from Friday 27 March 2026 is Saturday 11 April: the deadline moves to Monday 13 April.
+    assert notice.deadline_on == date(2026, 4, 13)
+
+    # Monday 30 March: the legal step's offset has passed, but the letter is not posted yet.
+    result = run_collections(org, date(2026, 3, 30), actor=ACTOR)
+    assert _legal_actions() == []
+    assert [(s.ref, s.reason) for s in result.skipped] == [("411DUPONT", "awaiting_deadline")]
+
+    record_posting(
+        Letter.objects.get(),
+        posted_on=date(2026, 3, 30),
+        actor=ACTOR,
+        tracking_number="1A12345678901",
+        today=date(2026, 3, 30),
+    )
+    for day in (date(2026, 3, 31), date(2026, 4, 10), date(2026, 4, 13)):  # up to the deadline itself
+        run_collections(org, day, actor=ACTOR)
+        assert _legal_actions() == [], day
+    assert [(d.kind, d.due_on, d.alert) for d in deadlines(org, date(2026, 4, 13))] == [
+        ("formal_notice", date(2026, 4, 13), "running")
+    ]
+
+    # Tuesday 14 April, the day after the deadline, still unpaid: the legal action task is planned.
+    run_collections(org, date(2026, 4, 14), actor=ACTOR)
+    (legal,) = _legal_actions()
+    assert (legal.send_on, legal.step_key) == (date(2026, 4, 14), "legal")
+    assert [(d.kind, d.alert) for d in deadlines(org, date(2026, 4, 14))] == [("formal_notice", "expired")]
+
+
+def test_the_deadline_moves_past_a_public_holiday(org, notice_policy):  # type: ignore[no-untyped-def]
+    customer = make_customer(org)
+    InvoiceFactory(customer=customer, number="F-9", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 2))
+    run_collections(org, date(2026, 4, 16), actor=ACTOR)  # Thursday 16 April
+    produce_due_letters(org, now=datetime(2026, 4, 16, 9, 0, tzinfo=PARIS), actor=ACTOR)
+    text = pdf_text(bytes(Letter.objects.get().pdf)).replace("\n", " ")
+    # 15 days later is Friday 1 May (Labour Day, a public holiday), then the weekend: Monday 4 May.
+    assert (
+        "dans un délai de 15 jours à compter de la date de la présente lettre, soit au plus tard le 04/05/2026"
+    ) in text
+    assert Action.objects.get().deadline_on == date(2026, 5, 4)
+
+
+def test_a_paid_notice_is_no_longer_a_deadline(org, notice_policy):  # type: ignore[no-untyped-def]
+    customer = make_customer(org)
+    invoice = InvoiceFactory(customer=customer, number="F-9", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 2))
+    run_collections(org, AS_OF, actor=ACTOR)
+    produce_due_letters(org, now=NOW, actor=ACTOR)
+    record_posting(Letter.objects.get(), posted_on=AS_OF, actor=ACTOR, tracking_number="1A12345678901", today=AS_OF)
+    assert len(deadlines(org, AS_OF)) == 1
+    payment = record_payment(
+        org, ACTOR, customer=customer, received_on=AS_OF, amount=Decimal("1200.00"), source_key="p1"
+    )
+    allocate(ACTOR, invoice=invoice, amount=Decimal("1200.00"), payment=payment)
+    assert deadlines(org, AS_OF) == []
+
+
+def test_a_formal_notice_asked_for_now_goes_through_approval_or_straight_out(org, notice_then_legal, other_org):  # type: ignore[no-untyped-def]
+    customer = make_customer(org)
+    InvoiceFactory(customer=customer, number="F-1", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 20))
+    InvoiceFactory(customer=customer, number="F-2", issued_on=date(2026, 3, 1), due_on=date(2026, 4, 30))  # not due
+
+    # Wednesday 25 March: F-1 is 5 days overdue; the run would plan nothing before Friday (offset +5 and gap).
+    action = request_formal_notice(org, customer, actor=ACTOR, today=date(2026, 3, 24))
+    assert (action.state, action.send_on, action.template, action.channel) == (
+        "awaiting_approval",
+        date(2026, 3, 24),
+        "formal_notice",
+        "registered_letter",
+    )
+    assert [ln["number"] for ln in action.lines] == ["F-1"]
+    assert list(ItemStep.objects.values_list("invoice__number", "step_key", "level")) == [("F-1", "formal_notice", 1)]
+    assert [describe(e) for e in Event.objects.filter(kind="collections.formal_notice_requested")] == [
+        "Formal notice requested for 1 overdue invoice; it waits for approval."
+    ]
+    with pytest.raises(ValidationError, match="already waiting"):
+        request_formal_notice(org, customer, actor=ACTOR, today=date(2026, 3, 24))
+    # The daily run does not plan the formal notice a second time.
+    assert run_collections(org, date(2026, 3, 27), actor=ACTOR).letters == 0
+
+    other = make_customer(org, ref="411MARTIN", name="Martin et Fils")
+    InvoiceFactory(customer=other, number="M-1", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 2))
+    straight = request_formal_notice(org, other, actor=ACTOR, today=date(2026, 3, 24), approved=True)
+    assert straight.state == "planned" and not straight.needs_approval
+    with time_machine.travel(datetime(2026, 3, 24, 10, 0, tzinfo=PARIS), tick=False):
+        assert produce_due_letters(org, now=datetime(2026, 3, 24, 10, 0, tzinfo=PARIS), actor=ACTOR) == 1
+    assert Letter.objects.get().customer == other
+
+    nothing = make_customer(org, ref="411NEW", name="Nouveau SA")
+    InvoiceFactory(customer=nothing, number="N-1", issued_on=date(2026, 3, 1), due_on=date(2026, 4, 30))
+    with pytest.raises(ValidationError, match="no overdue invoice"):
+        request_formal_notice(org, nothing, actor=ACTOR, today=date(2026, 3, 24))
+    with pytest.raises(ValidationError, match="another organization"):
+        request_formal_notice(other_org, customer, actor=ACTOR, today=date(2026, 3, 24))
