@@ -4,11 +4,13 @@ organization's invoices (``invoices_interest``, tenant-scoped), the question rem
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from recouvre.core import ratetables as core
@@ -17,6 +19,7 @@ from recouvre.core.interest import (
     Claim,
     ClaimError,
     InterestResult,
+    Note,
     Options,
     Reduction,
     ReductionKind,
@@ -114,8 +117,12 @@ def invoices_interest(
     ``notices``, by invoice id), public body -> public. ``contract_rate`` applies to the b2b invoices. ``since``,
     by invoice id, counts only the days after that date and the indemnity only if the delay starts after it (the
     engine's ``since``: what a later claim adds to an earlier one). Two queries, whatever the number of invoices."""
+    # Each invoice with the opening judgment of insolvency proceedings recorded against its customer (the earliest).
+    judgment = models.InsolvencyProcedure.objects.filter(organization=organization, customer_id=OuterRef("customer_id"))
     invoices = list(
-        Invoice.objects.filter(organization=organization, id__in=list(invoice_ids)).select_related("customer")
+        Invoice.objects.filter(organization=organization, id__in=list(invoice_ids))
+        .select_related("customer")
+        .annotate(insolvency_judgment=Subquery(judgment.order_by("judgment_on").values("judgment_on")[:1]))
     )
     reductions: dict[int, list[Reduction]] = {invoice.id: [] for invoice in invoices}
     allocations = Allocation.objects.filter(organization=organization, invoice_id__in=list(reductions)).values_list(
@@ -143,7 +150,39 @@ def invoices_interest(
             notice_on=(notices or {}).get(invoice.id) if regime is Regime.B2C else None,
         )
         try:
-            results[invoice.id] = compute(claim, as_of, tables, options, since=(since or {}).get(invoice.id))
+            start = (since or {}).get(invoice.id)
+            results[invoice.id] = compute(claim, as_of, tables, options, since=start)
+            judgment_on = invoice.insolvency_judgment  # type: ignore[attr-defined]
+            if judgment_on is not None and invoice.issued_on <= judgment_on < as_of:
+                at_judgment = (
+                    compute(claim, judgment_on, tables, options, since=start)
+                    if start is None or start < judgment_on
+                    else None
+                )
+                results[invoice.id] = _stopped_at_judgment(results[invoice.id], at_judgment, judgment_on)
         except (ClaimError, RateError) as exc:
             refused[invoice.id] = str(exc)
     return InvoicesInterest(results, refused)
+
+
+def _stopped_at_judgment(
+    result: InterestResult, at_judgment: InterestResult | None, judgment_on: date
+) -> InterestResult:
+    """An invoice arising before insolvency proceedings (recorded with ``recouvre.legal.insolvency``): interest
+    stops at the opening judgment (C. com. L622-28) and the 40 EUR indemnity cannot be invoked for an invoice
+    falling due after it (L441-10 II, last sentence). The interest and indemnity are those at the judgment
+    (``at_judgment``; None: nothing in the counted period); the principal stays the one to date."""
+    note = Note(
+        "insolvency",
+        _("Interest stopped at the opening judgment of the insolvency proceedings on %(date)s (C. com. L622-28).")
+        % {"date": judgment_on.isoformat()},
+    )
+    zero = Decimal("0.00")
+    return dataclasses.replace(
+        result,
+        exact_interest=at_judgment.exact_interest if at_judgment is not None else zero,
+        interest=at_judgment.interest if at_judgment is not None else zero,
+        indemnity=at_judgment.indemnity if at_judgment is not None else zero,
+        periods=at_judgment.periods if at_judgment is not None else (),
+        notes=(*result.notes, note),
+    )

@@ -211,6 +211,23 @@ def test_the_claims_declared_stop_at_the_judgment(org, debtor) -> None:  # type:
     )
 
 
+def test_interest_and_indemnity_stop_at_the_judgment_everywhere_they_are_computed(org, debtor) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.legal.selectors import invoices_interest
+
+    ids = {inv.number: inv.pk for inv in Invoice.objects.filter(customer=debtor)}
+    before = invoices_interest(org, ids.values(), D(2026, 6, 30))
+    assert before.results[ids["F-LATER"]].indemnity == Decimal("40.00")  # late on 30 June, nothing recorded yet
+    open_procedure(org, debtor)
+
+    after = invoices_interest(org, ids.values(), D(2026, 6, 30)).results
+    due, later, new = after[ids["F-DUE"]], after[ids["F-LATER"]], after[ids["F-AFTER"]]
+    assert (due.principal, due.interest, due.indemnity) == (Decimal("1200.00"), Decimal("24.37"), Decimal("40.00"))
+    assert [n.code for n in due.notes][-1] == "insolvency"
+    assert (later.principal, later.interest, later.indemnity) == (Decimal("600.00"), Decimal("0.00"), Decimal("0.00"))
+    # An invoice arising after the judgment is not covered: its interest runs (from 20 April to 30 June).
+    assert new == before.results[ids["F-AFTER"]] and new.interest > 0
+
+
 def test_declaring_the_claim_is_tracked_ends_the_alert_and_interrupts_prescription(org, debtor) -> None:  # type: ignore[no-untyped-def]
     procedure = open_procedure(org, debtor)
     assert [(d.kind, d.due_on, d.alert) for d in deadlines(org, D(2026, 5, 1))] == [
