@@ -1,8 +1,8 @@
 """The deadlines of open court proceedings, for the worklist's "Deadlines" panel.
 
 ``deadlines(organization, today)`` gives, for each open injonction de payer, the last day to serve the order
-(until it is served) and the last day for the debtor to oppose it (once served, until enforcement starts), from
-30 days before (alerts at 30, 15 and 7 days) and once overdue."""
+(until it is served) and the last day for the debtor to oppose it (once served, until it is opposed or enforcement
+starts), from 30 days before (alerts at 30, 15 and 7 days) and once overdue."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def deadlines(organization: Organization, today: date) -> list[Deadline]:
             label = _("Have the order for payment against %(customer)s served (it lapses after this day)") % {
                 "customer": p.customer.name
             }
-        elif p.status in (ProceedingStatus.SERVED, ProceedingStatus.ORDER_GRANTED):
+        elif p.status not in (ProceedingStatus.OPPOSED, ProceedingStatus.ENFORCEMENT, ProceedingStatus.REJECTED):
             due = p.opposition_deadline
             label = _("End of %(customer)s's time to oppose the order for payment: enforce from the next day") % {
                 "customer": p.customer.name

@@ -148,9 +148,13 @@ def test_deadlines_alert_30_15_and_7_days_before_and_once_overdue(org, noticed, 
     assert deadlines(org, date(2026, 10, 13))[0].alert == "overdue"
     assert deadlines(other_org, date(2026, 10, 5)) == []
 
-    update_proceeding(p, actor=ACTOR, status="served", served_on=date(2026, 7, 15))
+    update_proceeding(p, actor=ACTOR, served_on=date(2026, 7, 15))  # the status left as it was
     [d] = deadlines(org, date(2026, 8, 10))
     assert (d.due_on, d.alert) == (date(2026, 8, 17), "7d")  # 15 August is a Saturday and a holiday
+    assert d.label == "End of Dupont SARL's time to oppose the order for payment: enforce from the next day"
+    update_proceeding(p, actor=ACTOR, status="opposed")
+    assert deadlines(org, date(2026, 8, 10)) == []
+    update_proceeding(p, actor=ACTOR, status="served")
     close_proceeding(p, actor=ACTOR, outcome="Paid", today=date(2026, 8, 11))
     assert deadlines(org, date(2026, 8, 12)) == []
 
