@@ -34,6 +34,7 @@ from recouvre.core.tabular import FileFacts, Table, TabularError, sniff_file
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Source
 from recouvre.organizations.models import Organization
+from recouvre.penalties.selectors import payment_terms_notes
 
 from .bulk import gc_paused, large_write_cache
 from .models import ImportMapping, ImportRun, ImportStatus
@@ -132,6 +133,8 @@ def run_import(
                 plan = importer.plan(validated.records)  # type: ignore[arg-type]
                 if validated.errors or plan.errors:
                     raise ImportRefused(sorted(validated.errors + plan.errors, key=lambda e: e.line))
+                if kind == "invoices":  # terms beyond the legal caps: a warning, never a refusal
+                    result.notes.extend(payment_terms_notes(organization, validated.records))  # type: ignore[arg-type]
                 if not dry_run:
                     with large_write_cache(len(validated.records)):
                         importer.apply(plan)

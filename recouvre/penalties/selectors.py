@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Sum
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from recouvre.core.paymentterms import CapBasis, Mention, Sector, TermsWarning, check_terms, missing_mentions
 from recouvre.ledger.models import Customer, Invoice
@@ -130,6 +133,30 @@ def terms_warnings_for_rows(
         if warning is not None:
             out.append(warning)
     return out
+
+
+NOTES_SHOWN = 20
+
+
+def payment_terms_notes(organization: Organization, records: Iterable[Any]) -> list[str]:
+    """Import notes for invoice records (``recouvre.core.records.InvoiceRecord``) whose due date is beyond the
+    legal cap: one sentence per invoice naming it, its terms and the cap, the first ``NOTES_SHOWN`` of them, then
+    how many more."""
+    warnings = terms_warnings_for_rows(
+        organization, ((r.number, r.customer_ref, r.issued_on, r.due_on) for r in records)
+    )
+    notes = [_("Payment terms beyond the legal cap: %(warning)s") % {"warning": w.message} for w in warnings]
+    if len(notes) > NOTES_SHOWN:
+        more = len(notes) - NOTES_SHOWN
+        notes = notes[:NOTES_SHOWN] + [
+            ngettext(
+                "and %(count)s more invoice with payment terms beyond the legal cap",
+                "and %(count)s more invoices with payment terms beyond the legal cap",
+                more,
+            )
+            % {"count": more}
+        ]
+    return notes
 
 
 def missing_letter_mentions(organization: Organization) -> list[Mention]:
