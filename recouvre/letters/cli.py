@@ -141,8 +141,54 @@ def cmd_letters_acknowledged(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_statement(args: argparse.Namespace) -> int:
+    """Write the statement of account of one customer at a date (today by default) to a PDF file."""
+    from django.utils import timezone
+
+    from recouvre.ledger.models import Customer
+    from recouvre.letters.statement import render_statement
+
+    org = resolve_org(args.org)
+    customer = Customer.objects.filter(organization=org, ref=args.customer_ref).first()
+    if customer is None:
+        print(
+            _("no customer with the reference %(ref)r in %(org)s") % {"ref": args.customer_ref, "org": org.slug},
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
+    as_of = args.as_of or timezone.localdate()
+    statement = render_statement(org, customer, as_of)
+    Path(args.out).write_bytes(statement.pdf)
+    if args.json:
+        emit_json(
+            {
+                "customer": customer.ref,
+                "as_of": as_of.isoformat(),
+                "file": str(args.out),
+                "principal": str(statement.principal),
+                "interest": str(statement.interest),
+                "indemnity": str(statement.indemnity),
+                "unapplied": str(statement.unapplied),
+                "balance": str(statement.balance),
+            }
+        )
+    else:
+        print(
+            _("Statement of account of %(customer)s on %(day)s written to %(file)s.")
+            % {"customer": customer.name, "day": as_of.isoformat(), "file": args.out}
+        )
+    return EXIT_OK
+
+
 def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
-    """``recouvre letters [--org SLUG] [--json]`` and its sub-commands ``print``, ``posted``, ``acknowledged``."""
+    """``recouvre letters [--org SLUG] [--json]`` and its sub-commands ``print``, ``posted``, ``acknowledged``;
+    ``recouvre statement CUSTOMER_REF [--org SLUG] [--as-of DATE] --out FILE.pdf``."""
+    sp = add("statement", cmd_statement, "write a customer's statement of account (relevé de compte) to a PDF")
+    sp.add_argument("customer_ref", metavar="CUSTOMER_REF", help="the customer's account reference")
+    sp.add_argument("--org", help="organization short name")
+    sp.add_argument("--as-of", type=parse_cli_date, metavar="DATE", help="the date of the statement (default: today)")
+    sp.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF file to write")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
     lp = add("letters", cmd_letters, "list the letters ready to post (print, posted, acknowledged: see below)")
     lp.add_argument("--org", help="organization short name (default: every organization)")
     lp.add_argument("--json", action="store_true", help="machine-readable output")

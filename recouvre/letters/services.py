@@ -41,11 +41,17 @@ def _due(organization: Organization | None, now: datetime) -> Q:
     return q
 
 
-def produce_due_letters(organization: Organization | None, *, now: datetime, actor: Actor) -> int:
+def produce_due_letters(
+    organization: Organization | None, *, now: datetime, actor: Actor, only: list[int] | None = None
+) -> int:
     """Produce the PDF of every due letter action of ``organization`` (every organization when ``None``) at
-    ``now``; return how many letters are now ready to post. See the module description."""
+    ``now`` (with ``only``, of those actions only); return how many letters are now ready to post. See the module
+    description."""
     today = timezone.localdate(now)
-    ids = list(Action.objects.filter(_due(organization, now)).order_by("send_on", "id").values_list("id", flat=True))
+    due = Action.objects.filter(_due(organization, now))
+    if only is not None:
+        due = due.filter(pk__in=only)
+    ids = list(due.order_by("send_on", "id").values_list("id", flat=True))
     produced = 0
     for action_id in ids:
         try:

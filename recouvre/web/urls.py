@@ -17,6 +17,7 @@ from .views import (
 from .views import dossier as dossier_views
 from .views import holds as hold_views
 from .views import letters as letter_views
+from .views import notices as notice_views
 from .views import penalties as penalty_views
 from .views import proceedings as proceeding_views
 from .views import worklist as worklist_views
@@ -29,6 +30,8 @@ urlpatterns = [
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("customers/<int:pk>/documents/", documents.customer_document_upload, name="customer_document_upload"),
     path("customers/<int:pk>/dossier.zip", dossier_views.customer_dossier, name="customer_dossier"),
+    path("customers/<int:pk>/formal-notice/", notice_views.customer_formal_notice, name="customer_formal_notice"),
+    path("customers/<int:pk>/statement.pdf", notice_views.customer_statement, name="customer_statement"),
     path("invoices/<int:pk>/documents/", documents.invoice_document_upload, name="invoice_document_upload"),
     path("documents/<int:pk>/", documents.document_download, name="document_download"),
     path("documents/<int:pk>/withdraw/", documents.document_withdraw, name="document_withdraw"),

@@ -156,7 +156,13 @@ def letter_post(request: HttpRequest) -> HttpResponse:
             )
             % {"count": done, "day": day(posted_on)},
         )
-    return redirect("letter_list")
+    return redirect(_back(request, reverse("letter_list")))
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    """Where to go after a form: the page it was sent from (``next``, a path of this site), else ``default``."""
+    back = request.POST.get("next") or ""
+    return back if back.startswith("/") and not back.startswith("//") else default
 
 
 @require_POST
@@ -184,4 +190,4 @@ def letter_acknowledge(request: HttpRequest, action_id: int) -> HttpResponse:
                 request,
                 _("%(customer)s: %(error)s") % {"customer": letter.customer.name, "error": " ".join(exc.messages)},
             )
-    return redirect(reverse("letter_list") + "?status=posted")
+    return redirect(_back(request, reverse("letter_list") + "?status=posted"))

@@ -1,0 +1,253 @@
+"""The statement of account (*relevé de compte*) of a customer at a date, as a PDF on the organization's letterhead
+with the customer's address in the envelope window (``letters/statement.html``), in the customer's language
+(French, else English).
+
+What it lists: every open invoice issued by that date (number, date, due date, amount including tax, payments and
+credits applied by that date, balance, days overdue, late-payment interest to that date and the 40 EUR indemnity
+for professional debtors), the customer's unapplied payments and credit notes, the totals (principal, interest,
+indemnities, unapplied, balance), the rate basis (each half-year used and its rate) and the legal references.
+Interest and indemnities come from ``recouvre.legal.selectors.invoices_interest`` (interest rounded once per
+invoice, half-up to the cent); an invoice the engine refuses is listed with the reason and without penalty.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from recouvre.collections.rendering import format_amount, format_date, language_of
+from recouvre.core.interest import rate_text
+from recouvre.core.ratetables import HalfYear
+from recouvre.ledger.models import CreditNote, Customer, Invoice, Payment
+from recouvre.organizations.models import Organization
+
+from .rendering import MARGINS_MM, WINDOW_MM, postal_address
+
+ZERO = Decimal("0.00")
+LABELS = {
+    "fr": {
+        "title": "RELEVÉ DE COMPTE",
+        "at": "au",
+        "account": "Votre compte client",
+        "cols": (
+            "Facture",
+            "Date",
+            "Échéance",
+            "Montant TTC",
+            "Règlements et avoirs",
+            "Solde",
+            "Jours de retard",
+            "Intérêts",
+            "Indemnité",
+        ),
+        "totals": "Totaux",
+        "unapplied": "Règlements et avoirs non imputés",
+        "principal": "Principal restant dû",
+        "interest": "Intérêts de retard à ce jour",
+        "indemnity": "Indemnités forfaitaires pour frais de recouvrement",
+        "less_unapplied": "Moins les règlements et avoirs non imputés",
+        "balance": "Solde du compte, pénalités comprises",
+        "basis": "Base de calcul",
+        "basis_text": "Intérêts simples sur le montant TTC restant dû, du lendemain de l'échéance au {date}, "
+        "chaque jour au taux de son semestre, année de 365 jours, arrondis au centime par facture.",
+        "half_year": "{half} semestre {year}",
+        "halves": ("1er", "2d"),
+        "rate": "taux annuel {rate} %",
+        "refused": "Intérêts non calculés pour {number} : {reason}",
+        "refs_b2b": "Articles L. 441-10 (pénalités de retard : taux de la BCE majoré de 10 points) et D. 441-5 "
+        "(indemnité forfaitaire de 40 euros par facture) du Code de commerce.",
+        "refs_b2c": "Articles 1231-6 et 1344-1 du Code civil (intérêts au taux légal à compter de la mise en "
+        "demeure) ; article L. 313-2 du Code monétaire et financier.",
+        "refs_public": "Articles L. 2192-13 et R. 2192-31 du Code de la commande publique (intérêts moratoires : "
+        "taux de la BCE majoré de 8 points) ; indemnité forfaitaire de 40 euros.",
+        "none": "Aucune facture ouverte à cette date.",
+        "payment": "Règlement par virement{iban}, en indiquant la référence {ref}.",
+        "iban": " sur le compte IBAN {iban}",
+    },
+    "en": {
+        "title": "STATEMENT OF ACCOUNT",
+        "at": "as of",
+        "account": "Your account",
+        "cols": (
+            "Invoice",
+            "Date",
+            "Due date",
+            "Amount incl. tax",
+            "Payments and credits",
+            "Balance",
+            "Days overdue",
+            "Interest",
+            "Indemnity",
+        ),
+        "totals": "Totals",
+        "unapplied": "Payments and credits not applied",
+        "principal": "Principal still due",
+        "interest": "Late-payment interest to date",
+        "indemnity": "Fixed recovery indemnities",
+        "less_unapplied": "Less payments and credits not applied",
+        "balance": "Balance of the account, penalties included",
+        "basis": "Basis of calculation",
+        "basis_text": "Simple interest on the amount including tax still due, from the day after the due date to "
+        "{date}, each day at its half-year's rate, 365-day year, rounded to the cent per invoice.",
+        "half_year": "{half} half of {year}",
+        "halves": ("First", "Second"),
+        "rate": "annual rate {rate}%",
+        "refused": "Interest not computed for {number}: {reason}",
+        "refs_b2b": "French Commercial Code, articles L441-10 (late-payment interest: ECB rate plus 10 points) and "
+        "D441-5 (fixed indemnity of 40 euros per invoice).",
+        "refs_b2c": "French Civil Code, articles 1231-6 and 1344-1 (interest at the legal rate from the formal "
+        "notice); French Monetary and Financial Code, article L313-2.",
+        "refs_public": "French Public Procurement Code, articles L2192-13 and R2192-31 (interest: ECB rate plus "
+        "8 points); fixed indemnity of 40 euros.",
+        "none": "No open invoice on this date.",
+        "payment": "Payment by bank transfer{iban}, quoting the reference {ref}.",
+        "iban": " to IBAN {iban}",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Statement:
+    pdf: bytes
+    language: str
+    principal: Decimal
+    interest: Decimal
+    indemnity: Decimal
+    unapplied: Decimal
+    balance: Decimal
+
+
+def statement_context(organization: Organization, customer: Customer, as_of: date) -> dict[str, Any]:
+    from recouvre.legal.selectors import invoices_interest
+
+    lang = language_of(customer.language)
+    words = LABELS[lang]
+    invoices = list(
+        Invoice.objects.filter(
+            organization=organization, customer=customer, open_amount__gt=0, issued_on__lte=as_of
+        ).order_by("due_on", "number", "id")
+    )
+    computed = invoices_interest(organization, [inv.pk for inv in invoices], as_of)
+    rows = []
+    refused = []
+    totals: dict[str, dict[str, Decimal]] = {}
+    rates: dict[tuple[int, int], set[str]] = {}
+    for inv in invoices:
+        result = computed.results.get(inv.pk)
+        balance = result.principal if result is not None else inv.open_amount
+        interest = result.interest if result is not None else None
+        indemnity = result.indemnity if result is not None else None
+        if inv.pk in computed.refused:
+            refused.append(words["refused"].format(number=inv.number, reason=computed.refused[inv.pk]))
+        if result is not None:
+            for period in result.periods:
+                half = HalfYear.of(period.start)
+                rates.setdefault((half.year, half.half), set()).add(rate_text(period.rate))
+        t = totals.setdefault(inv.currency, {"total": ZERO, "paid": ZERO, "balance": ZERO, "i": ZERO, "ind": ZERO})
+        t["total"] += inv.total
+        t["paid"] += inv.total - balance
+        t["balance"] += balance
+        t["i"] += interest or ZERO
+        t["ind"] += indemnity or ZERO
+        rows.append(
+            {
+                "number": inv.number,
+                "issued_on": format_date(inv.issued_on, lang),
+                "due_on": format_date(inv.due_on, lang),
+                "total": format_amount(inv.total, inv.currency, lang),
+                "paid": format_amount(inv.total - balance, inv.currency, lang),
+                "balance": format_amount(balance, inv.currency, lang),
+                "days": max(0, (as_of - inv.due_on).days),
+                "interest": format_amount(interest, "EUR", lang) if interest is not None else "—",
+                "indemnity": format_amount(indemnity, "EUR", lang) if indemnity is not None else "—",
+            }
+        )
+    unapplied_rows = []
+    unapplied: dict[str, Decimal] = {}
+    for p in Payment.objects.filter(
+        organization=organization, customer=customer, unallocated_amount__gt=0, received_on__lte=as_of
+    ).order_by("received_on", "pk"):
+        unapplied_rows.append(
+            (format_date(p.received_on, lang), p.reference, format_amount(p.unallocated_amount, p.currency, lang))
+        )
+        unapplied[p.currency] = unapplied.get(p.currency, ZERO) + p.unallocated_amount
+    for c in CreditNote.objects.filter(
+        organization=organization, customer=customer, unallocated_amount__gt=0, issued_on__lte=as_of
+    ).order_by("issued_on", "pk"):
+        unapplied_rows.append(
+            (format_date(c.issued_on, lang), c.number, format_amount(c.unallocated_amount, c.currency, lang))
+        )
+        unapplied[c.currency] = unapplied.get(c.currency, ZERO) + c.unallocated_amount
+    summary = []
+    for cur in sorted(set(totals) | set(unapplied)):
+        t = totals.get(cur, {"total": ZERO, "paid": ZERO, "balance": ZERO, "i": ZERO, "ind": ZERO})
+        u = unapplied.get(cur, ZERO)
+        summary.append(
+            {
+                "currency": cur,
+                "total": format_amount(t["total"], cur, lang),
+                "paid": format_amount(t["paid"], cur, lang),
+                "principal": format_amount(t["balance"], cur, lang),
+                "interest": format_amount(t["i"], cur, lang),
+                "indemnity": format_amount(t["ind"], cur, lang),
+                "unapplied": format_amount(-u, cur, lang),
+                "balance": format_amount(t["balance"] + t["i"] + t["ind"] - u, cur, lang),
+                "raw": (t["balance"], t["i"], t["ind"], u, t["balance"] + t["i"] + t["ind"] - u),
+            }
+        )
+    basis = [
+        words["half_year"].format(half=words["halves"][half - 1], year=year)
+        + " : "
+        + " / ".join(words["rate"].format(rate=r.replace(".", ",") if lang == "fr" else r) for r in sorted(found))
+        for (year, half), found in sorted(rates.items())
+    ]
+    kind = getattr(customer, "kind", "business")
+    org_address = [line for line in (organization.address_line1, organization.address_line2) if line]
+    if organization.postal_code or organization.city:
+        org_address.append(f"{organization.postal_code} {organization.city}".strip())
+    iban = words["iban"].format(iban=organization.iban) if organization.iban else ""
+    return {
+        "w": words,
+        "language": lang,
+        "organization": organization,
+        "org_address": org_address,
+        "customer": customer,
+        "address": postal_address(customer, lang),
+        "date": format_date(as_of, lang),
+        "place": organization.city,
+        "rows": rows,
+        "summary": summary,
+        "unapplied_rows": unapplied_rows,
+        "basis": basis,
+        "basis_text": words["basis_text"].format(date=format_date(as_of, lang)),
+        "refused": refused,
+        "references": words["refs_b2c"] if kind == "consumer" else words["refs_public"] if kind == "public" else "",
+        "refs_b2b": words["refs_b2b"] if kind not in ("consumer", "public") else "",
+        "payment": words["payment"].format(iban=iban, ref=customer.ref),
+        "reference": customer.ref,
+        "window": dict(zip(("left", "top", "width", "height"), WINDOW_MM, strict=True)),
+        "window_in_page_area": {
+            "left": WINDOW_MM[0] - MARGINS_MM[3],
+            "top": WINDOW_MM[1] - MARGINS_MM[0],
+            "bottom": WINDOW_MM[1] + WINDOW_MM[3] - MARGINS_MM[0],
+        },
+        "margins": dict(zip(("top", "right", "bottom", "left"), MARGINS_MM, strict=True)),
+        "numbered": True,
+    }
+
+
+def render_statement(organization: Organization, customer: Customer, as_of: date) -> Statement:
+    """The statement of account of ``customer`` at ``as_of`` (nothing is written)."""
+    import weasyprint
+
+    context = statement_context(organization, customer, as_of)
+    html = render_to_string("letters/statement.html", context)
+    buffer = io.BytesIO()
+    weasyprint.HTML(string=html).write_pdf(buffer)
+    eur = next((s["raw"] for s in context["summary"] if s["currency"] == "EUR"), (ZERO,) * 5)
+    return Statement(buffer.getvalue(), context["language"], *eur)

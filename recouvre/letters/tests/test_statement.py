@@ -1,0 +1,123 @@
+"""The statement of account (relevé de compte): every open invoice with its payments, balance, days overdue,
+interest to date and indemnity, the unapplied payments, the totals, the rate basis and the legal references,
+checked on the text of the real PDF; from the command line too."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from recouvre.cli import main
+from recouvre.ledger.actors import Actor
+from recouvre.ledger.services import allocate, record_payment
+from recouvre.letters.statement import render_statement
+from recouvre.testing.factories import InvoiceFactory
+
+from .conftest import make_customer, pdf_text
+
+ACTOR = Actor.system("test")
+AS_OF = date(2026, 3, 27)
+pytestmark = pytest.mark.django_db
+
+
+def _account(org):  # type: ignore[no-untyped-def]
+    customer = make_customer(org)
+    InvoiceFactory(
+        customer=customer, number="F-5", issued_on=date(2025, 12, 21), due_on=date(2026, 1, 20), total=Decimal("999.99")
+    )
+    InvoiceFactory(
+        customer=customer, number="F-3", issued_on=date(2026, 1, 31), due_on=date(2026, 3, 2), total=Decimal("2345.67")
+    )
+    f1 = InvoiceFactory(
+        customer=customer, number="F-1", issued_on=date(2026, 2, 18), due_on=date(2026, 3, 20), total=Decimal("1200.00")
+    )
+    payment = record_payment(
+        org,
+        ACTOR,
+        customer=customer,
+        received_on=date(2026, 3, 24),
+        amount=Decimal("250.00"),
+        source_key="p1",
+        reference="VIR 0324",
+    )
+    allocate(ACTOR, invoice=f1, amount=Decimal("200.00"), payment=payment)
+    return customer
+
+
+def test_the_statement_lists_each_open_invoice_with_its_penalties_to_the_cent(org, letterhead):  # type: ignore[no-untyped-def]
+    customer = _account(org)
+    statement = render_statement(org, customer, AS_OF)
+    text = pdf_text(statement.pdf).replace("\n", " ")
+    eur = lambda s: s.replace(" ", "\u202f") + "\u00a0€"  # noqa: E731 - "2 345,67" as French writes amounts
+    assert "RELEVÉ DE COMPTE au 27/03/2026" in text
+    assert "Dupont SARL" in text and "Votre compte client : 411DUPONT" in text
+    # 12.15 % a year (ECB 2.15 % on 1 January 2026 + 10 points), from the day after the due date, 365 days:
+    # F-5: 999.99 x 12.15 % x 66 / 365 = 21.97; F-3: 2345.67 x 12.15 % x 25 / 365 = 19.52;
+    # F-1: (1200.00 x 4 days + 1000.00 x 3 days, the payment of 24 March counting from the 25th) x 12.15 % / 365 = 2.60
+    assert (
+        f"F-5 21/12/2025 20/01/2026 {eur('999,99')} {eur('0,00')} {eur('999,99')} 66 {eur('21,97')} {eur('40,00')}"
+        in text
+    )
+    assert (
+        f"F-3 31/01/2026 02/03/2026 {eur('2 345,67')} {eur('0,00')} {eur('2 345,67')} 25 {eur('19,52')} {eur('40,00')}"
+        in text
+    )
+    assert (
+        f"F-1 18/02/2026 20/03/2026 {eur('1 200,00')} {eur('200,00')} {eur('1 000,00')} 7 {eur('2,60')} {eur('40,00')}"
+        in text
+    )
+    assert f"Totaux {eur('4 545,66')} {eur('200,00')} {eur('4 345,66')} {eur('44,09')} {eur('120,00')}" in text
+    assert f"24/03/2026 VIR 0324 {eur('50,00')}" in text  # the part of the payment not applied
+    assert f"Principal restant dû {eur('4 345,66')}" in text
+    assert f"Intérêts de retard à ce jour {eur('44,09')}" in text
+    assert f"Indemnités forfaitaires pour frais de recouvrement {eur('120,00')}" in text
+    assert f"Moins les règlements et avoirs non imputés {eur('-50,00')}" in text
+    assert f"Solde du compte, pénalités comprises {eur('4 459,75')}" in text
+    assert "1er semestre 2026 : taux annuel 12,15 %" in text
+    assert "2d semestre 2025" not in text  # F-5's delay starts on 21 January 2026
+    assert "L. 441-10" in text and "D. 441-5" in text
+    assert (statement.principal, statement.interest, statement.indemnity, statement.unapplied, statement.balance) == (
+        Decimal("4345.66"),
+        Decimal("44.09"),
+        Decimal("120.00"),
+        Decimal("50.00"),
+        Decimal("4459.75"),
+    )
+
+
+def test_a_consumer_statement_has_no_indemnity_and_says_why_interest_is_not_computed(org, letterhead):  # type: ignore[no-untyped-def]
+    customer = make_customer(org, language="en", kind="consumer")
+    InvoiceFactory(
+        customer=customer, number="C-1", issued_on=date(2026, 1, 31), due_on=date(2026, 3, 2), total=Decimal("300.00")
+    )
+    text = pdf_text(render_statement(org, customer, AS_OF).pdf).replace("\n", " ")
+    assert "STATEMENT OF ACCOUNT as of 27 Mar 2026" in text
+    assert "C-1 31 Jan 2026 2 Mar 2026 €300.00 €0.00 €300.00 25 — —" in text
+    assert "Interest not computed for C-1:" in text
+    assert "Balance of the account, penalties included €300.00" in text
+    assert "French Civil Code, articles 1231-6 and 1344-1" in text
+    assert "L441-10" not in text
+
+
+def test_recouvre_statement_writes_the_pdf(org, letterhead, tmp_path, capsys):  # type: ignore[no-untyped-def]
+    _account(org)
+    out = tmp_path / "releve.pdf"
+    assert main(["statement", "411DUPONT", "--org", "acme", "--as-of", "2026-03-27", "--out", str(out), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == {
+        "customer": "411DUPONT",
+        "as_of": "2026-03-27",
+        "file": str(out),
+        "principal": "4345.66",
+        "interest": "44.09",
+        "indemnity": "120.00",
+        "unapplied": "50.00",
+        "balance": "4459.75",
+    }
+    assert "RELEVÉ DE COMPTE au 27/03/2026" in pdf_text(out.read_bytes())
+    assert main(["statement", "411NOBODY", "--org", "acme", "--out", str(tmp_path / "x.pdf")]) == 1
+    assert "no customer with the reference '411NOBODY'" in capsys.readouterr().err
+    assert not (tmp_path / "x.pdf").exists()
