@@ -131,6 +131,22 @@ def create_invoice(
         currency=invoice.currency,
         due_on=due_on,
     )
+    # payment terms beyond the legal caps (C. com. L441-10 I, L441-11): said on the timeline, never refused
+    from recouvre.penalties.selectors import terms_warning
+
+    warning = terms_warning(organization, invoice)
+    if warning is not None:
+        record_event(
+            organization,
+            customer,
+            "invoice.terms_beyond_cap",
+            actor,
+            number=number,
+            issued_on=issued_on,
+            due_on=due_on,
+            days=warning.days,
+            cap=warning.cap.latest_due_on,
+        )
     return invoice
 
 

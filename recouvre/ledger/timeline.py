@@ -20,6 +20,10 @@ _MESSAGES: dict[str, Any] = {
     "payment.received": lambda d: _("Payment of %(amount)s %(currency)s received on %(received_on)s."),
     "payment.updated": lambda d: _("Payment %(reference)s changed: %(fields)s."),
     "allocation.created": lambda d: _("%(amount)s %(currency)s applied to invoice %(invoice)s."),
+    "invoice.terms_beyond_cap": lambda d: _(
+        "Invoice %(number)s dated %(issued_on)s is due on %(due_on)s (%(days)s days): beyond the legal cap of "
+        "%(cap)s for payment terms (C. com. L441-10)."
+    ),
     "penalties.claimed": lambda d: _(
         "Penalties claimed on invoice %(invoice)s to %(as_of)s: interest %(interest)s, indemnity %(indemnity)s, "
         "in all %(amount)s %(currency)s (kept apart from the principal)."

@@ -56,3 +56,37 @@ def test_the_web_preview_shows_the_warning(logged_client, org, customer, tmp_pat
     assert response.status_code == 200
     assert "invoice F-2026-002 dated 2026-01-15 is due on 2026-04-15 (90 days)" in response.content.decode()
     assert not Invoice.objects.exists()
+
+
+def test_creating_an_invoice_beyond_the_cap_says_so_on_the_timeline(org, customer):
+    from datetime import date
+    from decimal import Decimal
+
+    from recouvre.ledger.models import Event
+    from recouvre.ledger.services import create_invoice
+    from recouvre.ledger.timeline import describe
+
+    create_invoice(
+        org,
+        ACTOR,
+        customer=customer,
+        number="F-2026-010",
+        issued_on=date(2026, 1, 15),
+        due_on=date(2026, 3, 31),
+        total=Decimal("100.00"),
+    )
+    assert not Event.objects.filter(kind="invoice.terms_beyond_cap").exists()
+    create_invoice(
+        org,
+        ACTOR,
+        customer=customer,
+        number="F-2026-011",
+        issued_on=date(2026, 1, 15),
+        due_on=date(2026, 4, 15),
+        total=Decimal("100.00"),
+    )
+    [event] = Event.objects.filter(kind="invoice.terms_beyond_cap")
+    assert describe(event) == (
+        "Invoice F-2026-011 dated 2026-01-15 is due on 2026-04-15 (90 days): beyond the legal cap of 2026-03-31 for "
+        "payment terms (C. com. L441-10)."
+    )

@@ -140,3 +140,14 @@ def test_settings_page_and_dashboard_banner_name_the_missing_mentions(logged_cli
     org.save()
     assert 'id="mentions-banner"' not in logged_client.get(reverse("home")).content.decode()
     assert 'id="mentions-ok"' in logged_client.get(reverse("penalty_settings")).content.decode()
+
+
+def test_what_is_left_of_a_payment_is_offered_again(logged_client, org, customer, invoice):
+    claim_penalties(org, [invoice], as_of=date(2025, 6, 30), actor=ACTOR)
+    pay = payment(customer, "12600.00", date(2025, 6, 30))
+    html = page(logged_client.get(reverse("customer_detail", args=[customer.pk])))
+    assert "Apply the payment of 30/06/2025 (12 600,00 € unapplied)" in html
+    html = page(logged_client.post(reverse("penalty_apply_payment", args=[pay.pk]), follow=True))
+    assert "Payment applied: F-2025-031 12000.00, penalties of F-2025-031 502.59." in html
+    assert "Apply the payment of 30/06/2025 (97,41 € unapplied)" in html
+    assert 'data-penalties="paid">502,59 €<' in html

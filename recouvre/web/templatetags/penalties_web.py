@@ -20,9 +20,27 @@ def _can(context: Any, permission: str) -> bool:
     return membership is not None and membership.can(permission)
 
 
+def _available_payments(org: Any, customer: Any) -> list[Any]:
+    """The customer's payments with money applied neither to invoices nor to penalties (``available``)."""
+    from django.db.models import Sum
+
+    from recouvre.ledger import selectors as ledger_selectors
+    from recouvre.penalties.models import PenaltyPayment
+
+    payments = list(ledger_selectors.customer_unapplied_payments(org, customer)[:20])
+    to_penalties = dict(
+        PenaltyPayment.objects.filter(payment__in=payments)
+        .values("payment_id")
+        .annotate(s=Sum("amount"))
+        .values_list("payment_id", "s")
+    )
+    for p in payments:
+        p.available = p.unallocated_amount - to_penalties.get(p.pk, 0)
+    return [p for p in payments if p.available > 0]
+
+
 @register.inclusion_tag("web/_customer_penalties.html", takes_context=True)
 def customer_penalties_box(context: Any, customer: Any) -> dict[str, Any]:
-    from recouvre.ledger import selectors as ledger_selectors
     from recouvre.penalties import selectors
 
     from ..views.penalties import SectorForm, WaiverForm
@@ -33,7 +51,7 @@ def customer_penalties_box(context: Any, customer: Any) -> dict[str, Any]:
         "claims": selectors.claims(org, customer),
         "totals": selectors.totals(org, customer),
         "penalty_invoices": selectors.penalty_invoices(org, customer),
-        "payments": list(ledger_selectors.customer_unapplied_payments(org, customer)[:20]),
+        "payments": _available_payments(org, customer),
         "order": selectors.settings_for(org).get_allocation_order_display(),
         "sector_form": SectorForm(initial={"sector": selectors.customer_sector(org, customer)}),
         "waiver_form": WaiverForm(),
