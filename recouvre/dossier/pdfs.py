@@ -249,7 +249,14 @@ def bordereau_pdf(organization: Organization, customer: Customer, exhibits: Sequ
         _("List of exhibits"),
         as_of=day(as_of),
         exhibits=[
-            {"number": e.number, "title": e.title, "date": day(e.date), "file_name": e.file_name, "sha256": e.sha256}
+            {
+                "number": e.number,
+                "title": e.title,
+                "date": day(e.date),
+                "file_name": e.file_name,
+                "sha256": e.sha256,
+                "sent_at": e.details.get("sent_at", "")[11:19],
+            }
             for e in exhibits
         ],
     )

@@ -110,6 +110,7 @@ def test_every_generated_pdf_carries_its_mentions(story, dossier):  # type: igno
     assert "List of the 8 exhibits produced in support of the claim, on 15 Apr 2026." in flat
     assert "Invoice FA-2026-002 of 20 Jan 2026 (copy generated from the accounts)" in flat
     assert f"(tracking number {TRACKING}), acknowledged on 19 Mar 2026" in flat
+    assert "Reminder e-mail sent on 2 Mar 2026 Sent at 09:00:00 (Paris time)" in flat
     assert "sha256sum -c MANIFEST.sha256" in flat
     flat = " ".join(timeline.split())
     assert "Timeline of the account" in flat
