@@ -132,6 +132,7 @@ class ClaimFacts:
     contested: bool = False
     formal_notice_on: date | None = None  # the day the mise en demeure was sent (posted)
     formal_notice_deadline: date | None = None  # the day it gave to pay
+    formal_notice_pending: bool = False  # a formal notice is planned: awaiting approval, or produced and not posted
     prescription_on: date | None = None  # the last day to act of the claim's earliest-prescribed invoice
     debtor_in_france: bool = True
     debtor_town: str = ""
@@ -214,6 +215,11 @@ def recommend(facts: ClaimFacts) -> Recommendation:
             CourtKind.NONE,
             (
                 _("No formal notice has been sent: it is the step before any court (C. civ. 1344)."),
+                *(
+                    [_("One is waiting to be approved or posted: it counts from the day it is sent or posted.")]
+                    if facts.formal_notice_pending
+                    else []
+                ),
                 _("The oldest invoice is %(days)d days overdue.") % {"days": facts.days_overdue},
                 *reasons,
             ),

@@ -78,6 +78,16 @@ def last_formal_notice(organization: Organization, customer: Customer, as_of: da
     return found
 
 
+def formal_notice_pending(organization: Organization, customer: Customer) -> bool:
+    """A formal notice is planned and not yet sent: awaiting approval, being sent, or a letter to post."""
+    return Action.objects.filter(
+        organization=organization,
+        customer=customer,
+        step_key=FORMAL_NOTICE_STEP,
+        state__in=[ActionState.AWAITING_APPROVAL, ActionState.SENDING, ActionState.READY, ActionState.PLANNED],
+    ).exists()
+
+
 def is_contested(organization: Organization, customer: Customer, as_of: date) -> bool:
     return (
         Hold.objects.filter(
@@ -133,6 +143,7 @@ def legal_route(organization: Organization, customer: Customer, as_of: date) -> 
         contested=is_contested(organization, customer, as_of),
         formal_notice_on=notice.sent_on if notice else None,
         formal_notice_deadline=notice.deadline_on if notice else None,
+        formal_notice_pending=notice is None and formal_notice_pending(organization, customer),
         prescription_on=prescription_on(organization, invoices),
         debtor_in_france=(customer.country or "FR").upper() == "FR",
         debtor_town=customer.city,

@@ -73,6 +73,14 @@ TABLE = [
         "No formal notice has been sent",
     ),
     (
+        "notice waiting to be posted",
+        {"days_overdue": 60, "formal_notice_on": None, "formal_notice_deadline": None, "formal_notice_pending": True},
+        Route.FORMAL_NOTICE,
+        CourtKind.NONE,
+        (),
+        "One is waiting to be approved or posted",
+    ),
+    (
         "notice deadline still running",
         {"formal_notice_deadline": date(2026, 11, 30)},
         Route.AWAIT_NOTICE,

@@ -40,6 +40,22 @@ def test_before_any_formal_notice_a_long_overdue_customer_is_sent_one(org, dupon
     assert "The oldest invoice is 66 days overdue." in route.recommendation.reasons
 
 
+def test_a_formal_notice_produced_but_not_posted_is_not_yet_sent(org, dupont):  # type: ignore[no-untyped-def]
+    from recouvre.collections.services import run_collections
+    from recouvre.letters.services import produce_due_letters
+
+    from .conftest import NOW
+
+    run_collections(org, AS_OF, actor=ACTOR)
+    produce_due_letters(org, now=NOW, actor=ACTOR)
+    recommendation = legal_route(org, dupont, date(2026, 4, 20)).recommendation
+    assert recommendation.route is Route.FORMAL_NOTICE
+    assert (
+        "One is waiting to be approved or posted: it counts from the day it is sent or posted."
+        in recommendation.reasons
+    )
+
+
 def test_while_the_notice_runs_wait_then_the_injonction_de_payer_at_the_commercial_court(org, noticed):  # type: ignore[no-untyped-def]
     waiting = legal_route(org, noticed, date(2026, 4, 13)).recommendation
     assert waiting.route is Route.AWAIT_NOTICE
