@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from recouvre.core.businessdays import is_business_day
 from recouvre.core.prescription import (
     ClaimFacts,
     DebtorKind,
@@ -13,6 +16,7 @@ from recouvre.core.prescription import (
     EventKind,
     Options,
     Start,
+    add_months,
     alert_level,
     compute,
     declaration_alert,
@@ -177,3 +181,40 @@ def test_declaration_alert() -> None:
     assert declaration_alert(deadline, D(2026, 5, 5), declared=False) == "7d"
     assert declaration_alert(deadline, D(2026, 5, 13), declared=False) == "overdue"
     assert declaration_alert(deadline, D(2026, 5, 13), declared=True) == ""
+
+
+# ------------------------------------------------------------------------------------------------ properties
+
+days = st.dates(min_value=D(2015, 1, 1), max_value=D(2035, 12, 31))
+kinds = st.sampled_from(list(EventKind))
+events = st.lists(st.builds(Event, on=days, kind=kinds), max_size=6).map(tuple)
+debtors = st.sampled_from([B2B, B2C, PUBLIC])
+
+
+@given(debtors, days, events)
+def test_an_event_never_brings_the_limit_earlier(debtor: DebtorKind, issued: date, found: tuple[Event, ...]) -> None:
+    plain = compute(ClaimFacts(debtor, issued, issued)).limit_on
+    limit = compute(ClaimFacts(debtor, issued, issued, events=found)).limit_on
+    assert plain is not None
+    assert limit is None or limit >= plain
+
+
+@given(
+    debtors,
+    days,
+    events,
+    st.lists(st.builds(Event, on=days, kind=st.sampled_from([EventKind.REMINDER, EventKind.FORMAL_NOTICE]))),
+)
+def test_reminders_and_formal_notices_never_change_anything(
+    debtor: DebtorKind, issued: date, found: tuple[Event, ...], letters: list[Event]
+) -> None:
+    assert compute(ClaimFacts(debtor, issued, issued, events=found)) == compute(
+        ClaimFacts(debtor, issued, issued, events=found + tuple(letters))
+    )
+
+
+@given(days, st.booleans())
+def test_the_declaration_deadline_is_a_working_day_at_least_two_months_after(published: date, outside: bool) -> None:
+    deadline = declaration_deadline(published, outside_metropolitan=outside)
+    assert is_business_day(deadline)
+    assert add_months(published, 4 if outside else 2) <= deadline
