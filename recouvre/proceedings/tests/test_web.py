@@ -65,6 +65,9 @@ def test_open_follow_and_close_proceedings_from_the_page(logged_client, noticed,
     assert response.status_code == 302 and response["Location"] == url + "#legal-route"
     p = Proceeding.objects.get()
     assert Hold.objects.get(pk=p.hold_id).released_at is None
+    assert (
+        "Court proceedings are open: collection of this customer is stopped" in logged_client.get(url).content.decode()
+    )
 
     response = logged_client.post(
         reverse("proceeding_update", args=[p.pk]),
