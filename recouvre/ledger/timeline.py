@@ -125,8 +125,8 @@ _MESSAGES: dict[str, Any] = {
         if d.get("invoice")
         else _("The customer acknowledged its debt on %(acknowledged_on)s %(evidence)s.")
     ),
-    "legal.written_off": lambda d: _(
-        "Invoice %(invoice)s written off for %(amount)s %(currency)s (%(reason)s): %(note)s"
+    "legal.written_off": lambda d: _write_off_sentence(
+        d, _("Invoice %(invoice)s written off for %(amount)s %(currency)s (%(reason_label)s): %(note)s")
     ),
     "collections.email_sent": lambda d: _("E-mail sent to %(to)s: %(subject)s"),
     "collections.email_resumed": lambda d: _(
@@ -266,6 +266,18 @@ def _dispute_sentence(d: Any, sentence: str) -> str:
     code = d.get("reason_code", "")
     try:
         d["reason_label"] = DisputeReason(code).label
+    except ValueError:
+        d["reason_label"] = code
+    return sentence
+
+
+def _write_off_sentence(d: Any, sentence: str) -> str:
+    """A write-off's sentence, its reason written in the reader's language (``reason_label``)."""
+    from recouvre.legal.models import WriteOffReason
+
+    code = d.get("reason", "")
+    try:
+        d["reason_label"] = WriteOffReason(code).label
     except ValueError:
         d["reason_label"] = code
     return sentence

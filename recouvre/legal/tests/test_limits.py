@@ -17,6 +17,7 @@ from recouvre.collections.selectors import open_items
 from recouvre.ledger import services as ledger
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import CreditNote, Event, Invoice
+from recouvre.ledger.timeline import describe
 from recouvre.legal import insolvency, writeoffs
 from recouvre.legal.deadlines import deadlines
 from recouvre.legal.declaration import render_declaration_pdf
@@ -178,7 +179,11 @@ def test_recording_a_procedure_stops_collection_and_sets_the_declaration_deadlin
     assert procedure.declaration_due_on == D(2026, 5, 12)
     hold = Hold.objects.get(customer=debtor, kind=HoldKind.INSOLVENCY, released_at__isnull=True)
     assert procedure.hold == hold and hold.starts_on == D(2026, 3, 2)
-    assert Event.objects.filter(customer=debtor, kind="legal.insolvency_recorded").count() == 1
+    event = Event.objects.get(customer=debtor, kind="legal.insolvency_recorded")
+    assert describe(event) == (
+        "Insolvency judgment of 2026-03-02 (Tribunal des activités économiques de Lyon), published in the BODACC on "
+        "2026-03-12: declare the claim to Maître Anne Durand by 2026-05-12."
+    )
     with pytest.raises(ValidationError):
         open_procedure(org, debtor)
 
@@ -343,6 +348,7 @@ def test_a_written_off_invoice_leaves_the_aged_balance_and_collections(org) -> N
     assert [item.number for item in open_items(org)] == [kept.number]
     event = Event.objects.get(customer=customer, kind="legal.written_off")
     assert (event.data["invoice"], event.data["amount"], event.data["reason"]) == ("F-GONE", "1080.00", "debtor_gone")
+    assert describe(event) == "Invoice F-GONE written off for 1080.00 EUR (Debtor gone or unknown): Company struck off"
     with pytest.raises(ValidationError):
         writeoffs.write_off(gone, actor=ME, reason=WriteOffReason.DEBTOR_GONE, written_off_on=D(2026, 3, 11))
 
