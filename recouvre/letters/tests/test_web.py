@@ -67,7 +67,9 @@ def test_the_letters_page_lists_the_letters_ready_to_post(logged_client, two_let
     assert reverse("letter_pdf", args=[two_letters["411DUPONT"].action_id]) in response.content.decode()
     assert reverse("letter_print") in response.content.decode()
     # Filters: nothing posted yet; a search narrows to one customer.
-    assert "No letter matches." in _text(logged_client.get(reverse("letter_list"), {"status": "posted"}))
+    assert "No letter matches." in _text(
+        logged_client.get(reverse("letter_list"), {"status": "posted"}, HTTP_ACCEPT_LANGUAGE="en")
+    )
     found = _text(logged_client.get(reverse("letter_list"), {"q": "MARTIN"}))
     assert "Martin et Fils" in found and "Dupont SARL" not in found
 
