@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from recouvre.collections.models import Action
+from recouvre.collections.models import Action, Policy, Step
 from recouvre.collections.outbox import process_due
 from recouvre.collections.rendering import format_amount
 from recouvre.collections.services import run_collections
@@ -387,3 +387,22 @@ def test_the_database_refuses_a_registered_letter_posted_without_tracking_or_ack
             acknowledged_on=date(2026, 3, 20),
             acknowledged_recorded_at=timezone.now(),
         )
+
+
+def test_a_firm_letter_shows_each_invoice_s_interest_and_indemnity(org, letterhead):  # type: ignore[no-untyped-def]
+    policy = Policy.objects.create(organization=org, key="letters", name="Letters", segment="standard")
+    Step.objects.create(policy=policy, position=1, key="firm", offset_days=5, channel="letter", template="firm")
+    customer = make_customer(org, language="en")
+    InvoiceFactory(
+        customer=customer, number="F-3", issued_on=date(2026, 1, 31), due_on=date(2026, 3, 2), total=Decimal("2345.67")
+    )
+    run_collections(org, AS_OF, actor=ACTOR)
+    produce_due_letters(org, now=NOW, actor=ACTOR)
+    text = pdf_text(bytes(Letter.objects.get().pdf)).replace("\n", " ")
+    # 2345.67 x 12.15 % x 25 days (3 to 27 March 2026) / 365 = 19.52
+    assert (
+        "F-3: late-payment interest €19.52 at the annual rate of 12.15% from 3 Mar 2026 to 27 Mar 2026; "
+        "fixed recovery indemnity €40.00"
+    ) in text
+    assert "Total penalties: interest €19.52, fixed indemnities €40.00, that is €59.52." in text
+    assert "Total due including penalties: €2,405.19." in text
