@@ -46,13 +46,13 @@ def cmd_dossier(args: argparse.Namespace) -> int:
                 "sha256": bundle.sha256,
                 "exhibits": [
                     {
+                        **e.details,
                         "number": e.number,
                         "title": e.title,
                         "kind": e.kind,
                         "date": e.date.isoformat(),
                         "file_name": e.file_name,
                         "sha256": e.sha256,
-                        **e.details,
                     }
                     for e in bundle.exhibits
                 ],

@@ -229,7 +229,7 @@ def _reminder_pieces(
             raw = action.content.encode("utf-8")
             details = {
                 "sent_at": action.sent_at.astimezone(ZoneInfo(settings.TIME_ZONE)).isoformat(timespec="seconds"),
-                "sha256": action.content_sha256 or hashlib.sha256(raw).hexdigest(),
+                "recorded_sha256": action.content_sha256,
                 "message_id": action.message_id,
             }
             notice = is_formal_notice(action)
@@ -275,7 +275,7 @@ def _reminder_pieces(
             details = {"posted_on": letter.posted_on.isoformat(), "tracking_number": letter.tracking_number}
             if letter.acknowledged_on is not None and letter.acknowledged_on <= as_of:
                 details["acknowledged_on"] = letter.acknowledged_on.isoformat()
-            details["sha256"] = letter.pdf_sha256
+            details["recorded_sha256"] = letter.pdf_sha256
             piece = _Piece(
                 "formal_notice" if notice else "reminder_letter",
                 str(title),

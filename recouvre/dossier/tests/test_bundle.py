@@ -154,7 +154,7 @@ def test_the_same_data_gives_the_same_zip(story, tmp_path):  # type: ignore[no-u
     assert first.content == second.content
 
 
-def test_nothing_of_another_customer_or_organization(org, other_org, story, tmp_path):  # type: ignore[no-untyped-def]
+def test_nothing_of_another_customer_or_organization(org, other_org, story, tmp_path, capsys):  # type: ignore[no-untyped-def]
     from recouvre.testing.factories import InvoiceFactory
 
     martin = make_customer(org, ref="411MARTIN", name="Martin SA")
@@ -163,6 +163,14 @@ def test_nothing_of_another_customer_or_organization(org, other_org, story, tmp_
     InvoiceFactory(customer=rival, number="FA-RIVAL-1")
     out = tmp_path / "d.zip"
     assert main(["dossier", "411DUPONT", "--org", "acme", "--as-of", "2026-04-15", "--out", str(out), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["file"] == str(out) and printed["customer"] == "411DUPONT" and printed["as_of"] == "2026-04-15"
+    assert [e["file_name"] for e in printed["exhibits"]] == NAMES[2:10]
+    email_exhibit = printed["exhibits"][5]
+    assert email_exhibit["sent_at"] == "2026-03-02T09:00:00+01:00"
+    assert email_exhibit["sha256"] == email_exhibit["recorded_sha256"]  # the bytes are those hashed when sent
+    assert printed["exhibits"][6]["tracking_number"] == TRACKING
+    assert sorted(printed["files"]) == sorted(NAMES[:-1])
     with zipfile.ZipFile(out) as archive:
         texts = [
             pdf_text(archive.read(n)) if n.endswith(".pdf") else archive.read(n).decode("utf-8", "replace")

@@ -57,7 +57,7 @@ def test_the_exhibits_come_in_the_order_of_a_bordereau(org, story):  # type: ign
         "posted_on": "2026-03-16",
         "tracking_number": TRACKING,
         "acknowledged_on": "2026-03-19",
-        "sha256": story.letter.pdf_sha256,
+        "recorded_sha256": story.letter.pdf_sha256,
     }
 
 
