@@ -1,0 +1,32 @@
+"""Penalties are claimed when a formal notice is produced: the letter of a ``formal_notice`` action records, for
+each of its invoices still open, the interest to the day it is produced and the 40 EUR indemnity
+(``claim_penalties(..., source="formal_notice")``). Harmless to repeat: a second claim the same day adds nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from recouvre.ledger.actors import Actor
+
+FORMAL_NOTICE = "formal_notice"
+
+
+def claim_on_formal_notice(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if not created or raw:
+        return
+    action = instance.action
+    if action.template != FORMAL_NOTICE:
+        return
+    from recouvre.ledger.models import Invoice
+
+    from .services import claim_penalties
+
+    ids = [line["invoice_id"] for line in (action.lines or []) if line.get("invoice_id")]
+    invoices = list(Invoice.objects.filter(organization_id=action.organization_id, id__in=ids, open_amount__gt=0))
+    if not invoices:
+        return
+    as_of = timezone.localdate(instance.produced_at)
+    actor = Actor(user=instance.produced_by, label=instance.produced_by_label)
+    claim_penalties(action.organization, invoices, as_of=as_of, actor=actor, source=FORMAL_NOTICE)
