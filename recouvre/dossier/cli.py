@@ -25,6 +25,7 @@ def cmd_dossier(args: argparse.Namespace) -> int:
         raise UsageError(_("one customer account at a time (or `recouvre dossier verify FILE.zip`)"))
     if not args.out:
         raise UsageError(_("say where to write the dossier with --out FILE.zip"))
+    from recouvre.dossier.exhibits import DossierRefused
     from recouvre.dossier.services import export_dossier
     from recouvre.ledger.actors import CLI
     from recouvre.ledger.models import Customer
@@ -34,7 +35,14 @@ def cmd_dossier(args: argparse.Namespace) -> int:
     if customer is None:
         raise UsageError(_("no customer with the account %(ref)r in %(org)s") % {"ref": args.ref, "org": org.slug})
     as_of = args.as_of or timezone.localdate()
-    bundle = export_dossier(org, customer, as_of=as_of, actor=CLI)
+    try:
+        bundle = export_dossier(org, customer, as_of=as_of, actor=CLI)
+    except DossierRefused as exc:
+        if args.json:
+            emit_json({"ok": False, "error": str(exc)})
+        else:
+            print(_("recouvre: error: %(error)s") % {"error": exc}, file=sys.stderr)
+        return EXIT_REFUSED
     out = Path(args.out)
     out.write_bytes(bundle.content)
     if args.json:

@@ -34,6 +34,7 @@ from recouvre.collections.models import Action, ActionState, Channel
 from recouvre.collections.rendering import format_date
 from recouvre.documents.models import Document, DocumentKind
 from recouvre.documents.selectors import current_documents, read_content
+from recouvre.documents.storage import DocumentMissing
 from recouvre.ledger.models import Customer, Invoice
 from recouvre.letters.models import Letter
 from recouvre.organizations.models import Organization
@@ -68,6 +69,23 @@ def is_formal_notice(action: Action) -> bool:
     """A formal notice (*mise en demeure*): the step or the template of the action is ``formal_notice``, as the
     default policy names it (``recouvre.letters.deadlines`` reads the same)."""
     return FORMAL_NOTICE_STEP in (action.step_key, action.template)
+
+
+class DossierRefused(Exception):
+    """The dossier cannot be made as it should; the message says why, for a person."""
+
+
+def _read(doc: Document) -> bytes:
+    try:
+        return read_content(doc)
+    except DocumentMissing as exc:
+        raise DossierRefused(
+            _(
+                "the file of the document “%(name)s” is missing from the server or no longer has the content put "
+                "on file; withdraw the document or put the file on file again"
+            )
+            % {"name": doc.file_name}
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -149,7 +167,7 @@ def _document_pieces(
                 slug,
                 _EXTENSIONS.get(doc.content_type, "bin"),
                 _local_date(doc.uploaded_at),
-                (lambda d=doc: read_content(d)),
+                (lambda d=doc: _read(d)),
                 {"original_file_name": doc.file_name},
                 sha256=doc.sha256,
             )
@@ -181,7 +199,7 @@ def _invoice_pieces(organization: Organization, invoices: list[Invoice]) -> list
                     f"facture-{_safe(invoice.number)}",
                     "pdf",
                     invoice.issued_on,
-                    (lambda d=doc: read_content(d)),
+                    (lambda d=doc: _read(d)),
                     {"original_file_name": doc.file_name},
                     sha256=doc.sha256,
                 )
@@ -294,7 +312,8 @@ def _reminder_pieces(
 
 def exhibits(organization: Organization, customer: Customer, *, as_of: date) -> list[Exhibit]:
     """The numbered exhibits of ``customer``'s dossier on ``as_of`` (see the module docstring for the order).
-    Raises ``Customer.DoesNotExist`` when the customer is not ``organization``'s."""
+    Raises ``Customer.DoesNotExist`` when the customer is not ``organization``'s, ``DossierRefused`` when a
+    document's file is missing or changed on disk."""
     from . import pdfs
 
     if customer.organization_id != organization.pk:

@@ -49,3 +49,22 @@ def test_download_is_a_post_of_a_member(story, client, logged_client):  # type: 
     assert logged_client.get(url).status_code == 405
     anonymous = client.__class__().post(url)
     assert anonymous.status_code == 302 and "/login" in anonymous["Location"]
+
+
+def test_a_document_missing_on_disk_is_said_and_nothing_is_exported(org, story, logged_client, capsys):  # type: ignore[no-untyped-def]
+    from recouvre.cli import main
+    from recouvre.documents.models import Document
+    from recouvre.documents.storage import absolute_path
+
+    absolute_path(Document.objects.get(kind="contract").storage_path).unlink()
+    url = reverse("customer_dossier", args=[story.customer.pk])
+    response = logged_client.post(url, follow=True)
+    assert response.redirect_chain == [(reverse("customer_detail", args=[story.customer.pk]), 302)]
+    assert (
+        "The evidence dossier could not be made: the file of the document “Contrat cadre.pdf” is missing from the "
+        "server or no longer has the content put on file; withdraw the document or put the file on file again."
+    ) in response.content.decode()
+
+    assert main(["dossier", "411DUPONT", "--org", "acme", "--out", "/dev/null"]) == 1
+    assert "“Contrat cadre.pdf” is missing from the server" in capsys.readouterr().err
+    assert not Event.objects.filter(kind="dossier.exported").exists()

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from recouvre.dossier.exhibits import DossierRefused
 from recouvre.dossier.services import export_dossier
 from recouvre.ledger import selectors
 from recouvre.ledger.actors import Actor
@@ -33,7 +37,11 @@ def customer_dossier(request: HttpRequest, pk: int) -> HttpResponse:
             as_of = min(date.fromisoformat(posted), as_of)
         except ValueError:
             pass
-    bundle = export_dossier(org, customer, as_of=as_of, actor=Actor.of(request.user))
+    try:
+        bundle = export_dossier(org, customer, as_of=as_of, actor=Actor.of(request.user))
+    except DossierRefused as exc:
+        messages.error(request, _("The evidence dossier could not be made: %(error)s.") % {"error": exc})
+        return redirect("customer_detail", pk=customer.pk)
     response = HttpResponse(bundle.content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{bundle.file_name}"'
     return response
