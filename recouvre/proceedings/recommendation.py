@@ -28,6 +28,9 @@ from recouvre.organizations.models import Organization
 
 NON_TRADER_TAGS = frozenset({"non-trader", "non-commercant", "civil"})
 FORMAL_NOTICE_STEP = "formal_notice"
+# A formal notice is a step of that key, or any action written with the formal-notice template (one sent from the
+# customer page), as the dossier and the letters' deadlines read it.
+IS_FORMAL_NOTICE = Q(step_key=FORMAL_NOTICE_STEP) | Q(template=FORMAL_NOTICE_STEP)
 ZERO = Decimal("0.00")
 
 
@@ -60,9 +63,11 @@ def last_formal_notice(organization: Organization, customer: Customer, as_of: da
     """The last formal notice sent to ``customer`` by ``as_of``: a registered letter counts from its posting day,
     an e-mail from the day it was sent."""
     tz = ZoneInfo(settings.TIME_ZONE)
-    actions = Action.objects.filter(
-        organization=organization, customer=customer, step_key=FORMAL_NOTICE_STEP, state=ActionState.SENT
-    ).order_by("-send_on", "-id")
+    actions = (
+        Action.objects.filter(organization=organization, customer=customer, state=ActionState.SENT)
+        .filter(IS_FORMAL_NOTICE)
+        .order_by("-send_on", "-id")
+    )
     posted = dict(
         Letter.objects.filter(organization=organization, customer=customer, posted_on__isnull=False).values_list(
             "action_id", "posted_on"
@@ -80,12 +85,15 @@ def last_formal_notice(organization: Organization, customer: Customer, as_of: da
 
 def formal_notice_pending(organization: Organization, customer: Customer) -> bool:
     """A formal notice is planned and not yet sent: awaiting approval, being sent, or a letter to post."""
-    return Action.objects.filter(
-        organization=organization,
-        customer=customer,
-        step_key=FORMAL_NOTICE_STEP,
-        state__in=[ActionState.AWAITING_APPROVAL, ActionState.SENDING, ActionState.READY, ActionState.PLANNED],
-    ).exists()
+    return (
+        Action.objects.filter(
+            organization=organization,
+            customer=customer,
+            state__in=[ActionState.AWAITING_APPROVAL, ActionState.SENDING, ActionState.READY, ActionState.PLANNED],
+        )
+        .filter(IS_FORMAL_NOTICE)
+        .exists()
+    )
 
 
 def is_contested(organization: Organization, customer: Customer, as_of: date) -> bool:
