@@ -237,6 +237,7 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
         "indemnity_count": sum(1 for ln in penalised if ln.penalty and ln.penalty.indemnity),
         "claimed": fmt(principal + interest + indemnity) if single_eur else "",
         "consumer": getattr(customer, "kind", "") == "consumer",
+        "public": getattr(customer, "kind", "") == "public",
         "deadline_days": deadline_days(action) if deadline else None,
         "registered": action.channel == Channel.REGISTERED_LETTER,
         "organization": organization,

@@ -145,3 +145,33 @@ def test_a_formal_notice_asked_for_now_goes_through_approval_or_straight_out(org
         request_formal_notice(org, nothing, actor=ACTOR, today=date(2026, 3, 24))
     with pytest.raises(ValidationError, match="another organization"):
         request_formal_notice(other_org, customer, actor=ACTOR, today=date(2026, 3, 24))
+
+
+def test_a_consumer_s_formal_notice_makes_legal_interest_run_and_claims_no_indemnity(org, notice_policy):  # type: ignore[no-untyped-def]
+    customer = make_customer(org, kind="consumer")
+    InvoiceFactory(
+        customer=customer, number="C-1", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 2), total=Decimal("300.00")
+    )
+    run_collections(org, AS_OF, actor=ACTOR)
+    produce_due_letters(org, now=NOW, actor=ACTOR)
+    text = pdf_text(bytes(Letter.objects.get().pdf)).replace("\n", " ")
+    assert "MISE EN DEMEURE" in text
+    assert "C-1 01/02/2026 02/03/2026 300,00\u00a0€ 0,00\u00a0€ 300,00\u00a0€" in text
+    assert "la présente mise en demeure fait courir les intérêts au taux légal" in text
+    assert "articles 1231-6 et 1344-1 du Code civil" in text
+    assert "nous régler la somme de 300,00\u00a0€ dans un délai de 15 jours" in text
+    assert "40,00" not in text and "indemnité forfaitaire" not in text and "L. 441-10" not in text
+
+
+def test_a_public_buyer_s_formal_notice_cites_the_public_procurement_code(org, notice_policy):  # type: ignore[no-untyped-def]
+    customer = make_customer(org, kind="public", name="Commune de Sète")
+    InvoiceFactory(
+        customer=customer, number="P-1", issued_on=date(2026, 1, 31), due_on=date(2026, 3, 2), total=Decimal("2345.67")
+    )
+    run_collections(org, AS_OF, actor=ACTOR)
+    produce_due_letters(org, now=NOW, actor=ACTOR)
+    text = pdf_text(bytes(Letter.objects.get().pdf)).replace("\n", " ")
+    # ECB rate in force on 1 January 2026 (2.15 %) + 8 points = 10.15 %, 25 days: 2345.67 x 10.15 % x 25 / 365 = 16.31
+    assert "P-1 : intérêts de retard 16,31\u00a0€ au taux annuel de 10,15 %" in text
+    assert "articles L. 2192-13 et R. 2192-31 du Code de la commande publique" in text
+    assert "Total réclamé à la date de la présente 2\u202f401,98\u00a0€" in text
