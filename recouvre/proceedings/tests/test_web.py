@@ -118,3 +118,14 @@ def test_a_viewer_sees_the_route_but_cannot_act(client, org, noticed, travel):  
     assert client.post(reverse("injonction_pdf", args=[noticed.pk])).status_code == 403
     assert client.post(reverse("proceeding_open", args=[noticed.pk]), {"route": "injonction"}).status_code == 403
     assert not Proceeding.objects.exists()
+
+
+def test_the_service_deadline_is_on_the_worklist(logged_client, org, noticed):  # type: ignore[no-untyped-def]
+    from recouvre.proceedings.services import update_proceeding
+
+    p = open_proceeding(org, noticed, route="injonction", actor=ACTOR, today=AFTER_DEADLINE)
+    update_proceeding(p, actor=ACTOR, order_on=date(2026, 4, 10))  # serve by Monday 12 October 2026
+    with time_machine.travel("2026-10-01 09:00:00+02:00", tick=False):
+        page = logged_client.get(reverse("worklist")).content.decode()
+    assert "Have the order for payment against Dupont SARL served (it lapses after this day)" in page
+    assert f"/customers/{noticed.pk}/#legal-route" in page
