@@ -39,6 +39,7 @@ def sent(org, three_emails, smtp):  # type: ignore[no-untyped-def]
 
 def test_the_timeline_links_to_the_message_as_sent_and_its_eml_is_the_bytes_received(logged_client, sent):  # type: ignore[no-untyped-def]
     customer, action, received = sent
+    logged_client.cookies["django_language"] = "en"
     page = logged_client.get(reverse("customer_detail", args=[customer.pk])).content.decode()
     assert reverse("message_detail", args=[action.pk]) in page
     detail = logged_client.get(reverse("message_detail", args=[action.pk])).content.decode()
