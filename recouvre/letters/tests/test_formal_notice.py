@@ -20,6 +20,7 @@ from recouvre.ledger.timeline import describe
 from recouvre.letters.deadlines import deadlines
 from recouvre.letters.models import Letter
 from recouvre.letters.services import produce_due_letters, record_posting
+from recouvre.tasks.deadlines import gather
 from recouvre.testing.factories import InvoiceFactory
 
 from .conftest import AS_OF, NOW, PARIS, five_invoices, make_customer, pdf_text
@@ -73,6 +74,9 @@ def test_the_next_step_waits_for_the_posting_and_then_for_the_deadline(org, noti
     assert [(d.kind, d.due_on, d.alert) for d in deadlines(org, date(2026, 4, 13))] == [
         ("formal_notice", date(2026, 4, 13), "running")
     ]
+    # ... and on the worklist's Deadlines panel, with the customer
+    row = next(r for r in gather(org, date(2026, 4, 10)) if r.deadline.kind == "formal_notice")
+    assert (row.deadline.due_on, row.days_left, row.customer_ref) == (date(2026, 4, 13), 3, "411DUPONT")
 
     # Tuesday 14 April, the day after the deadline, still unpaid: the legal action task is planned.
     run_collections(org, date(2026, 4, 14), actor=ACTOR)
