@@ -37,6 +37,7 @@ class Penalty:
     rates: str
     first_day: date | None
     last_day: date | None
+    public: bool = False  # a public buyer's interest (public procurement code), not a business's
 
     @property
     def total(self) -> Decimal:
@@ -82,8 +83,21 @@ def invoice_penalties(organization: Any, invoice_ids: Iterable[int], as_of: date
     ids = list(invoice_ids)
     if not ids:
         return {}
+    from dataclasses import replace
+
+    from recouvre.ledger.models import Invoice
+
     found = invoices_interest(organization, ids, as_of)
-    return {pk: penalty_of(result) for pk, result in found.results.items() if result.periods or result.indemnity}
+    public = set(
+        Invoice.objects.filter(organization=organization, pk__in=ids, customer__kind="public").values_list(
+            "pk", flat=True
+        )
+    )
+    return {
+        pk: replace(penalty_of(result), public=pk in public)
+        for pk, result in found.results.items()
+        if result.periods or result.indemnity
+    }
 
 
 def penalty_totals(penalties: Mapping[int, Penalty]) -> tuple[Decimal, Decimal]:

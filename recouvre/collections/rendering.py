@@ -167,6 +167,8 @@ def render_email(
 _PENALTIES = {
     "fr": {
         "title": "Pénalités de retard à ce jour (articles L. 441-10 et D. 441-5 du Code de commerce) :",
+        "title_public": "Intérêts moratoires à ce jour (articles L. 2192-13, R. 2192-31 et D. 2192-35 du Code de la "
+        "commande publique) :",
         "line": "{number} : intérêts de retard {interest} au taux annuel de {rates} % du {start} au {end}",
         "indemnity": " ; indemnité forfaitaire pour frais de recouvrement {indemnity}",
         "total": "Total des pénalités : intérêts {interest}, indemnités forfaitaires {indemnity}, soit {total}.",
@@ -174,6 +176,8 @@ _PENALTIES = {
     },
     "en": {
         "title": "Late-payment penalties to date (French Commercial Code, articles L441-10 and D441-5):",
+        "title_public": "Late-payment interest to date (French Public Procurement Code, articles L2192-13, R2192-31 "
+        "and D2192-35):",
         "line": "{number}: late-payment interest {interest} at the annual rate of {rates}% from {start} to {end}",
         "indemnity": "; fixed recovery indemnity {indemnity}",
         "total": "Total penalties: interest {interest}, fixed indemnities {indemnity}, that is {total}.",
@@ -191,7 +195,7 @@ def penalties_text(lines: list[Line], language: str) -> str:
     shown = [ln for ln in lines if ln.penalty is not None and ln.penalty.first_day is not None]
     if not shown:
         return ""
-    out = [words["title"]]
+    out = [words["title_public"] if all(ln.penalty and ln.penalty.public for ln in shown) else words["title"]]
     interest = indemnity = Decimal("0.00")
     for ln in shown:
         p = ln.penalty

@@ -177,5 +177,7 @@ def test_a_public_buyer_s_formal_notice_cites_the_public_procurement_code(org, n
     text = pdf_text(bytes(Letter.objects.get().pdf)).replace("\n", " ")
     # ECB rate in force on 1 January 2026 (2.15 %) + 8 points = 10.15 %, 25 days: 2345.67 x 10.15 % x 25 / 365 = 16.31
     assert "P-1 : intérêts de retard 16,31\u00a0€ au taux annuel de 10,15 %" in text
+    assert "Intérêts moratoires à ce jour (articles L. 2192-13, R. 2192-31 et D. 2192-35 du Code de la" in text
+    assert "L. 441-10" not in text
     assert "articles L. 2192-13 et R. 2192-31 du Code de la commande publique" in text
     assert "Total réclamé à la date de la présente 2\u202f401,98\u00a0€" in text
