@@ -191,6 +191,8 @@ MAILERS = _mailers(os.environ.get("RECOUVRE_SMTP_URL"))
 # The daily collections run (local time) and the hours e-mails may leave (an organization can set its own window).
 RECOUVRE_RUN_AT = os.environ.get("RECOUVRE_RUN_AT", "07:00")
 RECOUVRE_SEND_WINDOW = os.environ.get("RECOUVRE_SEND_WINDOW", "08:00-19:00")
+# Orders for payment dated from this day are served within 3 months (décret 2026-96; date uncertain, LEGAL-FR §12).
+RECOUVRE_DECREE_2026_96_FROM = os.environ.get("RECOUVRE_DECREE_2026_96_FROM", "2026-09-01")
 DEFAULT_FROM_EMAIL = os.environ.get("RECOUVRE_FROM_EMAIL", "recouvre@localhost")
 
 LOGGING = {
