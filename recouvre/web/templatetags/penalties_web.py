@@ -29,7 +29,7 @@ def _available_payments(org: Any, customer: Any) -> list[Any]:
 
     payments = list(ledger_selectors.customer_unapplied_payments(org, customer)[:20])
     to_penalties = dict(
-        PenaltyPayment.objects.filter(payment__in=payments)
+        PenaltyPayment.objects.filter(organization=org, payment__customer=customer)  # one query, whatever the data
         .values("payment_id")
         .annotate(s=Sum("amount"))
         .values_list("payment_id", "s")
