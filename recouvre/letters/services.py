@@ -61,7 +61,7 @@ def produce_due_letters(
                 action = Action.objects.select_related("organization", "customer").get(pk=action_id)
                 rendered = render_letter(action, today=today)
                 registered = action.channel == Channel.REGISTERED_LETTER
-                Letter.objects.create(
+                letter = Letter.objects.create(
                     organization=action.organization,
                     customer=action.customer,
                     action=action,
@@ -75,6 +75,10 @@ def produce_due_letters(
                     produced_by=actor.user,
                     produced_by_label=actor.label,
                 )
+                if action.template == "formal_notice":
+                    from recouvre.penalties.formal_notice import claim_on_formal_notice
+
+                    claim_on_formal_notice(letter)  # the penalties to this day, kept apart from the principal
                 Action.objects.filter(pk=action_id).update(
                     content_sha256=rendered.sha256,
                     attempts=action.attempts + 1,

@@ -13,9 +13,8 @@ from recouvre.ledger.actors import Actor
 FORMAL_NOTICE = "formal_notice"
 
 
-def claim_on_formal_notice(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
-    if not created or raw:
-        return
+def claim_on_formal_notice(instance: Any) -> None:
+    """Called by the letters' production, in the transaction that stores the letter ``instance``."""
     action = instance.action
     if action.template != FORMAL_NOTICE:
         return
