@@ -168,6 +168,7 @@ def test_completing_a_call_with_a_promise_from_the_page(logged_client, org, user
 
 
 def test_a_promise_without_its_amount_is_refused_and_the_task_stays_open(logged_client, org, frozen_today):
+    logged_client.cookies["django_language"] = "en"
     task = _call(org, _customer(org, "Dupont", "100.00", date(2026, 3, 1)))
 
     response = logged_client.post(reverse("task_complete", args=[task.pk]), {"outcome": "promise"}, follow=True)
@@ -260,6 +261,7 @@ def test_the_worklist_costs_the_same_queries_for_3_or_40_tasks(logged_client, or
 
 
 def test_the_dashboard_counts_the_open_tasks(logged_client, org, user, frozen_today):
+    logged_client.cookies["django_language"] = "en"
     dupont = _customer(org, "Dupont", "100.00", date(2026, 3, 1))
     _call(org, dupont, "Mine, late", due_on=date(2026, 3, 30), assignee=user)
     _call(org, dupont, "Mine, later", due_on=date(2026, 4, 2), assignee=user)
