@@ -31,6 +31,8 @@ def test_a_payment_plan_typed_row_by_row_and_a_dispute_from_the_invoice_page(
     with time_machine.travel(date(2026, 3, 31), tick=False):
         ledger = build_ledger(org, other, user)
     page = browser_page
+    # The browser is French; this story reads the pages in English.
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "claire")
     page.fill("#id_password", "correct horse battery")
