@@ -17,6 +17,12 @@ from .conftest import AS_OF, make_customer
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _pages_in_english(client):  # type: ignore[no-untyped-def]
+    """These stories read the pages in English (the web app's default is French)."""
+    client.cookies["django_language"] = "en"
+
+
 def test_the_customer_page_downloads_the_dossier(org, story, logged_client):  # type: ignore[no-untyped-def]
     page = logged_client.get(reverse("customer_detail", args=[story.customer.pk]))
     url = reverse("customer_dossier", args=[story.customer.pk])

@@ -22,6 +22,12 @@ CSV = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _pages_in_english(client):  # type: ignore[no-untyped-def]
+    """These stories read the pages in English (the web app's default is French)."""
+    client.cookies["django_language"] = "en"
+
+
 def _file(tmp_path: Path) -> Path:
     path = tmp_path / "factures.csv"
     path.write_text(CSV, encoding="utf-8")

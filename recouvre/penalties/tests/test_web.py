@@ -19,6 +19,12 @@ from .conftest import ACTOR, payment, pdf_text
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _pages_in_english(client):  # type: ignore[no-untyped-def]
+    """These stories read the pages in English (the web app's default is French)."""
+    client.cookies["django_language"] = "en"
+
+
 def page(response) -> str:  # type: ignore[no-untyped-def]
     return response.content.decode().replace("\u202f", " ").replace("\u00a0", " ")
 
@@ -36,11 +42,11 @@ def test_claim_from_the_customer_page_then_see_the_figures(logged_client, org, c
     assert (claim.amount, claim.source) == (Decimal("502.59"), "web")
     html = page(response)
     assert "Penalties claimed on 1 invoice(s): 502.59, kept apart from the principal." in html
-    assert 'data-penalties="claimed">502,59 €<' in html
-    assert 'data-penalties="open">502,59 €<' in html
+    assert 'data-penalties="claimed">€502.59<' in html
+    assert 'data-penalties="open">€502.59<' in html
     assert "2025-03-16 to 2025-06-30: 107 days × 12000.00 × 13.15 % = 462.59" in html
     # the balance stays principal only
-    assert 'data-figure="open">12 000,00 €<' in html
+    assert 'data-figure="open">€12,000.00<' in html
 
 
 def test_waive_part_with_a_reason_then_see_it(logged_client, org, customer, invoice):
@@ -49,8 +55,8 @@ def test_waive_part_with_a_reason_then_see_it(logged_client, org, customer, invo
         reverse("penalty_waive", args=[claim.pk]), {"amount": "40.00", "reason": "Gesture"}, follow=True
     )
     html = page(response)
-    assert 'data-penalties="waived">40,00 €<' in html
-    assert 'data-penalties="open">462,59 €<' in html
+    assert 'data-penalties="waived">€40.00<' in html
+    assert 'data-penalties="open">€462.59<' in html
     assert "Gesture (claire)" in html
     # without a reason nothing is waived
     logged_client.post(reverse("penalty_waive", args=[claim.pk]), {"reason": ""})
@@ -146,8 +152,8 @@ def test_what_is_left_of_a_payment_is_offered_again(logged_client, org, customer
     claim_penalties(org, [invoice], as_of=date(2025, 6, 30), actor=ACTOR)
     pay = payment(customer, "12600.00", date(2025, 6, 30))
     html = page(logged_client.get(reverse("customer_detail", args=[customer.pk])))
-    assert "Apply the payment of 30/06/2025 (12 600,00 € unapplied)" in html
+    assert "Apply the payment of 30 Jun 2025 (€12,600.00 unapplied)" in html
     html = page(logged_client.post(reverse("penalty_apply_payment", args=[pay.pk]), follow=True))
     assert "Payment applied: F-2025-031 12000.00, penalties of F-2025-031 502.59." in html
-    assert "Apply the payment of 30/06/2025 (97,41 € unapplied)" in html
-    assert 'data-penalties="paid">502,59 €<' in html
+    assert "Apply the payment of 30 Jun 2025 (€97.41 unapplied)" in html
+    assert 'data-penalties="paid">€502.59<' in html

@@ -25,6 +25,12 @@ pytestmark = pytest.mark.django_db
 NOON = "2026-04-20 12:00:00+02:00"
 
 
+@pytest.fixture(autouse=True)
+def _pages_in_english(client):  # type: ignore[no-untyped-def]
+    """These stories read the pages in English (the web app's default is French)."""
+    client.cookies["django_language"] = "en"
+
+
 @pytest.fixture
 def travel():  # type: ignore[no-untyped-def]
     with time_machine.travel(NOON, tick=False):
@@ -85,8 +91,8 @@ def test_open_follow_and_close_proceedings_from_the_page(logged_client, noticed,
     )
     assert response.status_code == 302
     page = logged_client.get(url).content.decode()
-    assert '<dd data-deadline="service">12/10/2026 ' in page  # 10 October 2026 is a Saturday
-    assert '<dd data-deadline="opposition">20/05/2026</dd>' in page
+    assert '<dd data-deadline="service">12 Oct 2026 ' in page  # 10 October 2026 is a Saturday
+    assert '<dd data-deadline="opposition">20 May 2026</dd>' in page
     assert 'name="order_on" value="2026-04-10"' in page  # a date field a browser can read
     p.refresh_from_db()
     assert (p.status, p.opposition_deadline) == ("served", date(2026, 5, 20))
