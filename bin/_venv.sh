@@ -7,7 +7,7 @@ find_python() {
             candidates+=("$(pyenv root)/versions/$v/bin/python")
         done
     fi
-    for v in /root/.pyenv/versions/3.1[2-9]*/bin/python; do candidates+=("$v"); done
+    for v in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python; do candidates+=("$v"); done
     candidates+=(python3)
     for c in "${candidates[@]}"; do
         [ -n "$c" ] || continue
