@@ -166,10 +166,10 @@ def injonction_request(
 
     if customer.organization_id != organization.pk:
         raise Customer.DoesNotExist
-    lines = claim_lines(organization, customer, as_of)
-    if not lines:
-        raise NothingToClaim("no overdue invoice in euros to claim")
-    with translation.override("fr"):
+    with translation.override("fr"):  # a request to a French court: every sentence in French, reasons included
+        lines = claim_lines(organization, customer, as_of)
+        if not lines:
+            raise NothingToClaim("no overdue invoice in euros to claim")
         pieces = tuple(exhibits(organization, customer, as_of=as_of))
     kind, court = court_for(customer, as_of, proceeding)
     principal = sum((ln.principal for ln in lines), ZERO)
