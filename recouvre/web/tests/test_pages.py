@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -234,3 +235,15 @@ def test_static_files_are_served_by_the_app(logged_client):
     response = logged_client.get("/static/web/app.css")
     assert response.status_code == 200
     assert b".overdue" in b"".join(response.streaming_content)
+
+
+def test_the_dashboard_says_when_the_rate_tables_miss_the_current_half_year(logged_client, org):  # type: ignore[no-untyped-def]
+    import time_machine
+
+    logged_client.cookies["django_language"] = "en"
+    with time_machine.travel(date(2026, 3, 31), tick=False):  # 2026 H1: both tables cover it
+        assert 'id="rates-banner"' not in logged_client.get(reverse("home")).content.decode()
+    with time_machine.travel(date(2026, 11, 23), tick=False):  # 2026 H2: shipped tables stop before it
+        page = logged_client.get(reverse("home")).content.decode()
+    assert "Late-payment interest cannot be computed for 2026 H2 yet" in page
+    assert "no ECB main refinancing rate for 2026 H2" in page
