@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from recouvre.core.aging import ZERO
 from recouvre.ledger import selectors
-from recouvre.ledger.models import Customer
 from recouvre.ledger.timeline import describe
 from recouvre.reports.selectors import aged_balance
 
 from ..decorators import member_required
 from ..forms import CustomerFilterForm
-from .common import paginate, today
+from .common import customer_or_404, paginate, today
 from .home import bucket_rows
 
 CUSTOMERS_PER_PAGE = 50
@@ -43,17 +42,10 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _get_customer(request: HttpRequest, pk: int) -> Customer:
-    try:
-        return selectors.customer(request.organization, pk)  # type: ignore[attr-defined]
-    except Customer.DoesNotExist as exc:
-        raise Http404 from exc
-
-
 @member_required()
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    customer = _get_customer(request, pk)
+    customer = customer_or_404(request, pk)
     as_of = today()
 
     invoices = list(selectors.customer_open_invoices(org, customer)[: OPEN_ITEMS_SHOWN + 1])

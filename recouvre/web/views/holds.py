@@ -21,18 +21,10 @@ from recouvre.collections import selectors as collection_selectors
 from recouvre.collections.models import Hold, HoldKind
 from recouvre.ledger import selectors
 from recouvre.ledger.actors import Actor
-from recouvre.ledger.models import Customer
 
 from .. import hold_forms
 from ..decorators import member_required
-from .common import today
-
-
-def _customer(request: HttpRequest, pk: int) -> Customer:
-    try:
-        return selectors.customer(request.organization, pk)  # type: ignore[attr-defined]
-    except Customer.DoesNotExist as exc:
-        raise Http404 from exc
+from .common import customer_or_404, form_errors, today
 
 
 def _hold(request: HttpRequest, pk: int) -> Hold:
@@ -50,14 +42,6 @@ def _back(request: HttpRequest, customer_id: int) -> HttpResponse:
         if selectors.invoices(org).filter(pk=int(invoice_id), customer_id=customer_id).exists():
             return redirect(reverse("invoice_detail", args=[int(invoice_id)]) + "#disputes")
     return redirect(reverse("customer_detail", args=[customer_id]) + "#holds")
-
-
-def _errors(form: Any) -> str:
-    parts = []
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        parts.extend(f"{label}: {e}" if label else str(e) for e in errors)
-    return " ".join(parts)
 
 
 def _do(request: HttpRequest, customer_id: int, write: Callable[[], Any], done: str) -> HttpResponse:
@@ -78,10 +62,10 @@ def _actor(request: HttpRequest) -> Actor:
 @member_required("edit")
 def open_dispute(request: HttpRequest, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     form = hold_forms.DisputeForm(request.POST, organization=org, customer=customer)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors(form))
         return _back(request, customer.pk)
     data = form.cleaned_data
     return _do(
@@ -109,7 +93,7 @@ def resolve_dispute(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = hold_forms.ResolveDisputeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors(form))
         return _back(request, hold.customer_id)
     data = form.cleaned_data
     return _do(
@@ -131,10 +115,10 @@ def resolve_dispute(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required("edit")
 def record_promise(request: HttpRequest, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     form = hold_forms.PromiseForm(request.POST, organization=org, customer=customer)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors(form))
         return _back(request, customer.pk)
     data = form.cleaned_data
     return _do(
@@ -158,13 +142,13 @@ def record_promise(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required("edit")
 def create_plan(request: HttpRequest, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     form = hold_forms.PlanForm(request.POST, organization=org, customer=customer)
     rows = hold_forms.InstalmentFormSet(request.POST, prefix="instalments")
     if not form.is_valid() or not rows.is_valid():
-        problems = [_errors(form)] if form.errors else []
+        problems = [form_errors(form)] if form.errors else []
         problems += [
-            _("Instalment %(row)s: %(errors)s") % {"row": i, "errors": _errors(f)}
+            _("Instalment %(row)s: %(errors)s") % {"row": i, "errors": form_errors(f)}
             for i, f in enumerate(rows.forms, start=1)
             if f.errors
         ]
@@ -192,10 +176,10 @@ def create_plan(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required("edit")
 def declare_already_paid(request: HttpRequest, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     form = hold_forms.AlreadyPaidForm(request.POST, organization=org, customer=customer)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors(form))
         return _back(request, customer.pk)
     data = form.cleaned_data
     return _do(
@@ -212,10 +196,10 @@ def declare_already_paid(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required("edit")
 def pause(request: HttpRequest, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     form = hold_forms.PauseForm(request.POST, organization=org, customer=customer)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors(form))
         return _back(request, customer.pk)
     data = form.cleaned_data
     return _do(
@@ -232,10 +216,10 @@ def pause(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required("edit")
 def record_insolvency(request: HttpRequest, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     form = hold_forms.InsolvencyForm(request.POST, organization=org, customer=customer)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors(form))
         return _back(request, customer.pk)
     data = form.cleaned_data
     return _do(

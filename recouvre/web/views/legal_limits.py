@@ -18,9 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from recouvre.ledger import selectors
 from recouvre.ledger.actors import Actor
-from recouvre.ledger.models import Customer, Invoice
 from recouvre.legal import insolvency, writeoffs
 from recouvre.legal.declaration import render_declaration_pdf
 from recouvre.legal.models import InsolvencyProcedure, LegalSettings
@@ -28,21 +26,7 @@ from recouvre.legal.prescription import record_acknowledgment
 
 from .. import legal_forms
 from ..decorators import member_required
-from .common import today
-
-
-def _customer(request: HttpRequest, pk: int) -> Customer:
-    try:
-        return selectors.customer(request.organization, pk)  # type: ignore[attr-defined]
-    except Customer.DoesNotExist as exc:
-        raise Http404 from exc
-
-
-def _invoice(request: HttpRequest, pk: int) -> Invoice:
-    try:
-        return selectors.invoice(request.organization, pk)  # type: ignore[attr-defined]
-    except Invoice.DoesNotExist as exc:
-        raise Http404 from exc
+from .common import customer_or_404, form_errors, invoice_or_404, today
 
 
 def _procedure(request: HttpRequest, pk: int) -> InsolvencyProcedure:
@@ -52,17 +36,9 @@ def _procedure(request: HttpRequest, pk: int) -> InsolvencyProcedure:
         raise Http404 from exc
 
 
-def _errors(form: Any) -> str:
-    parts = []
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        parts.extend(f"{label}: {e}" if label else str(e) for e in errors)
-    return " ".join(parts)
-
-
 def _do(request: HttpRequest, form: Any, write: Callable[[dict[str, Any]], Any], done: str, back: str) -> HttpResponse:
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors(form))
         return redirect(back)
     try:
         write(form.cleaned_data)
@@ -84,7 +60,7 @@ def _invoice_back(pk: int) -> str:
 @require_POST
 @member_required("edit")
 def record_procedure(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     org = request.organization  # type: ignore[attr-defined]
     return _do(
         request,
@@ -135,12 +111,12 @@ def declaration_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required("edit")
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """An acknowledgment of the customer's whole account, or of one invoice with ``invoice`` in the form."""
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     org = request.organization  # type: ignore[attr-defined]
     invoice = None
     invoice_id = request.POST.get("invoice", "")
     if invoice_id:
-        invoice = _invoice(request, int(invoice_id)) if invoice_id.isdigit() else None
+        invoice = invoice_or_404(request, int(invoice_id)) if invoice_id.isdigit() else None
         if invoice is None or invoice.customer_id != customer.pk:
             raise Http404
     back = _invoice_back(invoice.pk) if invoice is not None else _customer_back(customer.pk)
@@ -156,7 +132,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @member_required("approve")
 def write_off(request: HttpRequest, pk: int) -> HttpResponse:
-    invoice = _invoice(request, pk)
+    invoice = invoice_or_404(request, pk)
     return _do(
         request,
         legal_forms.WriteOffForm(request.POST),

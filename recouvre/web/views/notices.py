@@ -16,18 +16,10 @@ from django.views.decorators.http import require_POST
 
 from recouvre.collections.notices import request_formal_notice
 from recouvre.ledger.actors import Actor
-from recouvre.ledger.models import Customer
 from recouvre.letters.services import produce_due_letters
 
 from ..decorators import member_required
-from .common import today
-
-
-def _customer(request: HttpRequest, pk: int) -> Customer:
-    try:
-        return Customer.objects.get(organization=request.organization, pk=pk)  # type: ignore[attr-defined]
-    except Customer.DoesNotExist as exc:
-        raise Http404 from exc
+from .common import customer_or_404, today
 
 
 @require_POST
@@ -36,7 +28,7 @@ def customer_formal_notice(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for a formal notice to the customer now. A member who may approve and ticks "approve" sends it straight
     to printing (the letter is produced at once); otherwise it waits in the approval queue."""
     org = request.organization  # type: ignore[attr-defined]
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     membership = getattr(request, "membership", None)
     approved = bool(request.POST.get("approve")) and membership is not None and membership.can("approve")
     actor = Actor.of(request.user)
@@ -82,7 +74,7 @@ def customer_statement(request: HttpRequest, pk: int) -> HttpResponse:
     from recouvre.letters.statement import render_statement
 
     org = request.organization  # type: ignore[attr-defined]
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     as_of = _as_of(request)
     statement = render_statement(org, customer, as_of)
     response = HttpResponse(statement.pdf, content_type="application/pdf")

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,14 +26,7 @@ from recouvre.penalties import selectors, services
 from recouvre.penalties.models import CAP_BASIS_CHOICES, SECTOR_CHOICES, AllocationOrder
 
 from ..decorators import member_required
-from .common import today
-
-
-def _customer(request: HttpRequest, pk: int) -> Customer:
-    try:
-        return ledger_selectors.customer(request.organization, pk)  # type: ignore[attr-defined]
-    except Customer.DoesNotExist as exc:
-        raise Http404 from exc
+from .common import customer_or_404, today
 
 
 def _back(request: HttpRequest, customer: Customer) -> HttpResponse:
@@ -51,7 +44,7 @@ def _back(request: HttpRequest, customer: Customer) -> HttpResponse:
 def claim(request: HttpRequest, pk: int) -> HttpResponse:
     """Claim the penalties to date of the customer's overdue invoices, or of the one invoice POSTed."""
     org = request.organization  # type: ignore[attr-defined]
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     as_of = today()
     invoices = ledger_selectors.customer_open_invoices(org, customer).filter(due_on__lt=as_of)
     invoice_id = request.POST.get("invoice", "")
@@ -108,7 +101,7 @@ def waive(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required("edit")
 def issue_invoice(request: HttpRequest, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     try:
         pen = services.issue_penalty_invoice(org, customer, actor=Actor.of(request.user), issued_on=today())
     except services.PenaltyRefused as exc:
@@ -156,7 +149,7 @@ class SectorForm(forms.Form):
 @require_POST
 @member_required("edit")
 def customer_sector(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     form = SectorForm(request.POST)
     if form.is_valid():
         services.set_customer_sector(customer, form.cleaned_data["sector"], actor=Actor.of(request.user))

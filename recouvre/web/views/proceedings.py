@@ -15,9 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from recouvre.ledger import selectors
 from recouvre.ledger.actors import Actor
-from recouvre.ledger.models import Customer
 from recouvre.proceedings import selectors as proceeding_selectors
 from recouvre.proceedings import services
 from recouvre.proceedings.models import Proceeding
@@ -25,14 +23,7 @@ from recouvre.proceedings.requete import NothingToClaim
 
 from .. import proceeding_forms as forms
 from ..decorators import member_required
-from .common import today
-
-
-def _customer(request: HttpRequest, pk: int) -> Customer:
-    try:
-        return selectors.customer(request.organization, pk)  # type: ignore[attr-defined]
-    except Customer.DoesNotExist as exc:
-        raise Http404 from exc
+from .common import customer_or_404, today
 
 
 def _proceeding(request: HttpRequest, pk: int) -> Proceeding:
@@ -77,7 +68,7 @@ def _file(content: bytes, name: str, content_type: str) -> HttpResponse:
 @member_required("edit")
 def injonction_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     as_of = today()
     try:
         result = services.export_injonction_request(org, customer, as_of=as_of, actor=Actor.of(request.user))
@@ -91,7 +82,7 @@ def injonction_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required("edit")
 def handoff_zip(request: HttpRequest, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     as_of = today()
     try:
         result = services.export_handoff(org, customer, as_of=as_of, actor=Actor.of(request.user))
@@ -105,7 +96,7 @@ def handoff_zip(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required("edit")
 def proceeding_open(request: HttpRequest, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    customer = _customer(request, pk)
+    customer = customer_or_404(request, pk)
     return _do(
         request,
         customer.pk,
