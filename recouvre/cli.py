@@ -626,6 +626,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_task_commands(sub, add, json_flag)
 
+    from recouvre.ledger.cli import add_commands as add_customer_commands
+
+    add_customer_commands(sub, add, json_flag)
     from recouvre.legal.cli import add_commands as add_legal_commands
 
     add_legal_commands(sub, add, json_flag)

@@ -74,6 +74,45 @@ class Customer(models.Model):
     payment_terms_end_of_month = models.BooleanField(_("end of month"), default=False)
     credit_limit = models.DecimalField(_("credit limit"), null=True, blank=True, **AMOUNT)
     tags = models.JSONField(_("tags"), default=list, blank=True)
+    # Legal identity, for the documents addressed to a court (CPC 57, 1407) and the law each debtor gets.
+    # ``public_person`` and ``administrative_contract`` left empty follow the kind: on for a public body.
+    public_person = models.BooleanField(
+        _("public legal person"),
+        null=True,
+        blank=True,
+        help_text=_("Its property cannot be seized (CGPPP L2311-1). Empty: yes for a public body, no otherwise."),
+    )
+    administrative_contract = models.BooleanField(
+        _("administrative contract"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Its contracts are administrative (administrative court, no injonction de payer). "
+            "Empty: yes for a public body, no otherwise."
+        ),
+    )
+    registered_office = models.TextField(
+        _("registered office"),
+        max_length=500,
+        blank=True,
+        default="",
+        help_text=_("Seat of a company (siège social), if different from the billing address."),
+    )
+    domicile = models.TextField(
+        _("domicile"),
+        max_length=500,
+        blank=True,
+        default="",
+        help_text=_("Home address of an individual, if different from the billing address."),
+    )
+    legal_form = models.CharField(_("legal form"), max_length=80, blank=True, default="", help_text=_("e.g. SAS, SARL"))
+    representative = models.CharField(
+        _("legal representative"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_("Name and capacity, e.g. Mme Claire Martin, présidente"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -96,6 +135,35 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.ref})"
+
+    @property
+    def is_public_person(self) -> bool:
+        """A public legal person: its property cannot be seized (CGPPP L2311-1); no *exécution forcée*."""
+        return self.kind == CustomerKind.PUBLIC if self.public_person is None else self.public_person
+
+    @property
+    def has_administrative_contract(self) -> bool:
+        """Its contract is administrative: administrative court, never an injonction de payer (LEGAL-FR §5.1)."""
+        if self.administrative_contract is None:
+            return self.kind == CustomerKind.PUBLIC
+        return self.administrative_contract
+
+    @property
+    def billing_address(self) -> str:
+        lines = [self.address_line1, self.address_line2, " ".join(p for p in (self.postal_code, self.city) if p)]
+        return "\n".join(line for line in lines if line)
+
+    @property
+    def legal_address(self) -> str:
+        """Where the debtor is sued (CPC 1406, 42): the registered office of a company, the domicile of an
+        individual; the billing address when none is recorded (``legal_address_recorded`` says which)."""
+        recorded = self.domicile if self.kind == CustomerKind.CONSUMER else self.registered_office
+        return recorded.strip() or self.billing_address
+
+    @property
+    def legal_address_recorded(self) -> bool:
+        recorded = self.domicile if self.kind == CustomerKind.CONSUMER else self.registered_office
+        return bool(recorded.strip())
 
 
 class ContactRole(models.TextChoices):

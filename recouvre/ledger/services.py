@@ -64,7 +64,9 @@ def create_customer(organization: Organization, actor: Actor, *, ref: str, name:
 
 
 @transaction.atomic
-def update_customer(customer: Customer, actor: Actor, **changes: Any) -> Customer:
+def update_customer(customer: Customer, actor: Actor, *, validate: bool = False, **changes: Any) -> Customer:
+    """Change some fields of a customer, with one ``customer.updated`` event naming each change. ``validate``
+    checks the fields first (their choices and lengths): a ``ValidationError`` then writes nothing."""
     changed = {}
     for field, value in changes.items():
         old = getattr(customer, field)
@@ -72,6 +74,8 @@ def update_customer(customer: Customer, actor: Actor, **changes: Any) -> Custome
             changed[field] = [_jsonable(old), _jsonable(value)]
             setattr(customer, field, value)
     if changed:
+        if validate:
+            customer.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
         customer.save()
         record_event(customer.organization, customer, "customer.updated", actor, changes=changed)
     return customer

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from recouvre.ledger.models import Segment
+from recouvre.ledger.models import CustomerKind, Segment
 
 
 class DateInput(forms.DateInput):
@@ -104,3 +104,54 @@ class ImportForm(forms.Form):
                 kind = m.get("kind")
                 choices.append((name, f"{name} ({kinds.get(kind, kind)})" if kind else name))
         self.fields["mapping"].choices = choices
+
+
+_TRISTATE = [("", _("Automatic (yes for a public body)")), ("yes", _("Yes")), ("no", _("No"))]
+_TRISTATE_VALUES = {"": None, "yes": True, "no": False}
+
+
+class CustomerLegalIdentityForm(forms.Form):
+    """A customer's kind and legal identity (``recouvre customer set`` does the same)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=CustomerKind.choices)
+    public_person = forms.ChoiceField(
+        label=_("Public legal person"),
+        choices=_TRISTATE,
+        required=False,
+        help_text=_("Its property cannot be seized (CGPPP L2311-1): no enforcement is ever threatened."),
+    )
+    administrative_contract = forms.ChoiceField(
+        label=_("Administrative contract"),
+        choices=_TRISTATE,
+        required=False,
+        help_text=_("Disputes go to the administrative court (référé-provision), never to an injonction de payer."),
+    )
+    legal_form = forms.CharField(label=_("Legal form"), max_length=80, required=False)
+    representative = forms.CharField(label=_("Legal representative"), max_length=200, required=False)
+    registered_office = forms.CharField(
+        label=_("Registered office"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    domicile = forms.CharField(
+        label=_("Domicile"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    @classmethod
+    def initial_of(cls, customer: Any) -> dict[str, Any]:
+        names = {None: "", True: "yes", False: "no"}
+        return {
+            "kind": customer.kind,
+            "public_person": names[customer.public_person],
+            "administrative_contract": names[customer.administrative_contract],
+            "legal_form": customer.legal_form,
+            "representative": customer.representative,
+            "registered_office": customer.registered_office,
+            "domicile": customer.domicile,
+        }
+
+    def changes(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["public_person"] = _TRISTATE_VALUES[data["public_person"]]
+        data["administrative_contract"] = _TRISTATE_VALUES[data["administrative_contract"]]
+        for field in ("legal_form", "representative", "registered_office", "domicile"):
+            data[field] = data[field].replace("\r\n", "\n").strip()
+        return data

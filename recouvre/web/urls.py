@@ -26,6 +26,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/legal/", customers.customer_legal_identity, name="customer_legal_identity"),
     path("invoices/", invoices.invoice_list, name="invoice_list"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("customers/<int:pk>/documents/", documents.customer_document_upload, name="customer_document_upload"),

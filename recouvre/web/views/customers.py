@@ -11,7 +11,7 @@ from recouvre.ledger.timeline import describe
 from recouvre.reports.selectors import aged_balance
 
 from ..decorators import member_required
-from ..forms import CustomerFilterForm
+from ..forms import CustomerFilterForm, CustomerLegalIdentityForm
 from .common import customer_or_404, paginate, today
 from .home import bucket_rows
 
@@ -94,3 +94,21 @@ def _who(event: object) -> str:
     if actor is not None:
         return actor.get_full_name() or actor.get_username()
     return getattr(event, "actor_label", "") or ""
+
+
+@member_required("edit")
+def customer_legal_identity(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    from recouvre.ledger.actors import Actor
+    from recouvre.ledger.services import update_customer
+
+    customer = customer_or_404(request, pk)
+    form = CustomerLegalIdentityForm(request.POST or None, initial=CustomerLegalIdentityForm.initial_of(customer))
+    if request.method == "POST" and form.is_valid():
+        update_customer(customer, Actor.of(request.user), validate=True, **form.changes())
+        messages.success(request, _("Legal identity saved."))
+        return redirect("customer_detail", pk=customer.pk)
+    return render(request, "web/customer_legal_identity.html", {"customer": customer, "form": form})

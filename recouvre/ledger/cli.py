@@ -1,0 +1,146 @@
+"""``recouvre customer show CUSTOMER_REF`` and ``recouvre customer set CUSTOMER_REF [--kind ...] [--public-person
+yes|no|auto] ...``: a customer's kind and legal identity, the facts that decide which law its documents cite and
+where it is sued. Thin: the write is ``services.update_customer`` (one timeline event)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from recouvre.cli import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, resolve_org
+
+TRISTATE = {"yes": True, "oui": True, "no": False, "non": False, "auto": None}
+KIND_NAMES = {"business": "business", "professional": "business", "consumer": "consumer", "public": "public"}
+TEXT_FIELDS = ("registered_office", "domicile", "legal_form", "representative")
+
+
+def _customer(args: argparse.Namespace) -> tuple[Any, Any]:
+    from recouvre.ledger.models import Customer
+
+    org = resolve_org(args.org)
+    customer = Customer.objects.filter(organization=org, ref=args.ref).first()
+    if customer is None:
+        raise UsageError(_("no customer with the account %(ref)r in %(org)s") % {"ref": args.ref, "org": org.slug})
+    return org, customer
+
+
+def legal_identity(customer: Any) -> dict[str, Any]:
+    """The customer's kind and legal identity as ``recouvre customer show --json`` prints it."""
+    return {
+        "ref": customer.ref,
+        "name": customer.name,
+        "kind": customer.kind,
+        "public_person": customer.is_public_person,
+        "public_person_set": customer.public_person is not None,
+        "administrative_contract": customer.has_administrative_contract,
+        "administrative_contract_set": customer.administrative_contract is not None,
+        "registered_office": customer.registered_office,
+        "domicile": customer.domicile,
+        "legal_form": customer.legal_form,
+        "representative": customer.representative,
+        "legal_address": customer.legal_address,
+        "legal_address_recorded": customer.legal_address_recorded,
+    }
+
+
+def _print_identity(identity: dict[str, Any]) -> None:
+    yes_no = {True: _("yes"), False: _("no")}
+    print(f"{identity['name']} ({identity['ref']})")
+    rows = [
+        (_("kind"), identity["kind"]),
+        (_("public legal person"), yes_no[identity["public_person"]]),
+        (_("administrative contract"), yes_no[identity["administrative_contract"]]),
+        (_("legal form"), identity["legal_form"]),
+        (_("legal representative"), identity["representative"]),
+        (_("registered office"), identity["registered_office"].replace("\n", ", ")),
+        (_("domicile"), identity["domicile"].replace("\n", ", ")),
+    ]
+    for label, value in rows:
+        print(f"  {label}: {value or '-'}")
+
+
+def cmd_customer_show(args: argparse.Namespace) -> int:
+    _org, customer = _customer(args)
+    identity = legal_identity(customer)
+    if args.json:
+        emit_json(identity)
+    else:
+        _print_identity(identity)
+    return EXIT_OK
+
+
+def cmd_customer_set(args: argparse.Namespace) -> int:
+    from recouvre.ledger.actors import CLI
+    from recouvre.ledger.services import update_customer
+
+    _org, customer = _customer(args)
+    changes: dict[str, Any] = {}
+    if args.kind is not None:
+        changes["kind"] = KIND_NAMES[args.kind]
+    if args.public_person is not None:
+        changes["public_person"] = TRISTATE[args.public_person]
+    if args.administrative_contract is not None:
+        changes["administrative_contract"] = TRISTATE[args.administrative_contract]
+    for field in TEXT_FIELDS:
+        value = getattr(args, field)
+        if value is not None:
+            changes[field] = value.replace("\\n", "\n").strip()
+    if not changes:
+        raise UsageError(_("nothing to change: give at least one option (see recouvre customer set --help)"))
+    try:
+        customer = update_customer(customer, CLI, validate=True, **changes)
+    except ValidationError as exc:
+        messages = [f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()]
+        if args.json:
+            emit_json({"ok": False, "errors": messages})
+        else:
+            for message in messages:
+                print(_("recouvre: refused: %(error)s") % {"error": message})
+        return EXIT_REFUSED
+    identity = legal_identity(customer)
+    if args.json:
+        emit_json({"ok": True, **identity})
+    else:
+        _print_identity(identity)
+    return EXIT_OK
+
+
+def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
+    group = sub.add_parser("customer", help="a customer's kind and legal identity").add_subparsers(
+        dest="customer_command", required=True
+    )
+    sp = add("show", cmd_customer_show, "a customer's kind and legal identity", parent=group)
+    sp.add_argument("ref", metavar="CUSTOMER_REF", help="the customer's account, e.g. 411DUPONT")
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    json_flag(sp)
+
+    sp = add(
+        "set",
+        cmd_customer_set,
+        "set a customer's kind and legal identity (the law its documents cite, where it is sued)",
+        parent=group,
+    )
+    sp.add_argument("ref", metavar="CUSTOMER_REF", help="the customer's account, e.g. 411DUPONT")
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--kind", choices=sorted(KIND_NAMES), help="business, consumer or public (public buyer)")
+    sp.add_argument(
+        "--public-person",
+        choices=sorted(TRISTATE),
+        help="a public legal person whose property cannot be seized (auto: yes for a public body)",
+    )
+    sp.add_argument(
+        "--administrative-contract",
+        choices=sorted(TRISTATE),
+        help="its contract is administrative: administrative court, no injonction de payer (auto: yes for public)",
+    )
+    sp.add_argument("--registered-office", metavar="ADDRESS", help="seat of a company; \\n separates lines")
+    sp.add_argument("--domicile", metavar="ADDRESS", help="home of an individual; \\n separates lines")
+    sp.add_argument("--legal-form", metavar="FORM", help="e.g. SAS, SARL, SA, EURL, EI")
+    sp.add_argument(
+        "--representative", metavar="NAME", help="legal representative, e.g. 'Mme Claire Martin, présidente'"
+    )
+    json_flag(sp)
