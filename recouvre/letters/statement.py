@@ -21,6 +21,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from recouvre.collections.rendering import format_amount, format_date, language_of
+from recouvre.core import lawtexts
 from recouvre.core.interest import rate_text
 from recouvre.core.ratetables import HalfYear
 from recouvre.ledger.models import CreditNote, Customer, Invoice, Payment
@@ -59,12 +60,6 @@ LABELS = {
         "halves": ("1er", "2d"),
         "rate": "taux annuel {rate} %",
         "refused": "Intérêts non calculés pour {number} : {reason}",
-        "refs_b2b": "Articles L. 441-10 (pénalités de retard : taux de la BCE majoré de 10 points) et D. 441-5 "
-        "(indemnité forfaitaire de 40 euros par facture) du Code de commerce.",
-        "refs_b2c": "Articles 1231-6 et 1344-1 du Code civil (intérêts au taux légal à compter de la mise en "
-        "demeure) ; article L. 313-2 du Code monétaire et financier.",
-        "refs_public": "Articles L. 2192-13 et R. 2192-31 du Code de la commande publique (intérêts moratoires : "
-        "taux de la BCE majoré de 8 points) ; indemnité forfaitaire de 40 euros.",
         "none": "Aucune facture ouverte à cette date.",
         "payment": "Règlement par virement{iban}, en indiquant la référence {ref}.",
         "iban": " sur le compte IBAN {iban}",
@@ -98,12 +93,6 @@ LABELS = {
         "halves": ("First", "Second"),
         "rate": "annual rate {rate}%",
         "refused": "Interest not computed for {number}: {reason}",
-        "refs_b2b": "French Commercial Code, articles L441-10 (late-payment interest: ECB rate plus 10 points) and "
-        "D441-5 (fixed indemnity of 40 euros per invoice).",
-        "refs_b2c": "French Civil Code, articles 1231-6 and 1344-1 (interest at the legal rate from the formal "
-        "notice); French Monetary and Financial Code, article L313-2.",
-        "refs_public": "French Public Procurement Code, articles L2192-13 and R2192-31 (interest: ECB rate plus "
-        "8 points); fixed indemnity of 40 euros.",
         "none": "No open invoice on this date.",
         "payment": "Payment by bank transfer{iban}, quoting the reference {ref}.",
         "iban": " to IBAN {iban}",
@@ -206,7 +195,7 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
         + " / ".join(words["rate"].format(rate=r.replace(".", ",") if lang == "fr" else r) for r in sorted(found))
         for (year, half), found in sorted(rates.items())
     ]
-    kind = getattr(customer, "kind", "business")
+    law = lawtexts.for_customer(customer, lang)
     org_address = [line for line in (organization.address_line1, organization.address_line2) if line]
     if organization.postal_code or organization.city:
         org_address.append(f"{organization.postal_code} {organization.city}".strip())
@@ -226,8 +215,10 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
         "basis": basis,
         "basis_text": words["basis_text"].format(date=format_date(as_of, lang)),
         "refused": refused,
-        "references": words["refs_b2c"] if kind == "consumer" else words["refs_public"] if kind == "public" else "",
-        "refs_b2b": words["refs_b2b"] if kind not in ("consumer", "public") else "",
+        "references": law.statement_references,
+        "indemnity": law.indemnity,  # a consumer owes no 40 EUR: no indemnity column nor total
+        "cols": words["cols"] if law.indemnity else words["cols"][:-1],
+        "legal_mentions": lawtexts.mentions_for(organization.legal_mentions, law.debtor),
         "payment": words["payment"].format(iban=iban, ref=customer.ref),
         "reference": customer.ref,
         "window": dict(zip(("left", "top", "width", "height"), WINDOW_MM, strict=True)),

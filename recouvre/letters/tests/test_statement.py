@@ -95,7 +95,8 @@ def test_a_consumer_statement_has_no_indemnity_and_says_why_interest_is_not_comp
     )
     text = pdf_text(render_statement(org, customer, AS_OF).pdf).replace("\n", " ")
     assert "STATEMENT OF ACCOUNT as of 27 Mar 2026" in text
-    assert "C-1 31 Jan 2026 2 Mar 2026 €300.00 €0.00 €300.00 25 — —" in text
+    assert "C-1 31 Jan 2026 2 Mar 2026 €300.00 €0.00 €300.00 25 —" in text
+    assert "Indemnity" not in text and "indemnities" not in text
     assert "Interest not computed for C-1:" in text
     assert "Balance of the account, penalties included €300.00" in text
     assert "French Civil Code, articles 1231-6 and 1344-1" in text
