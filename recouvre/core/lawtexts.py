@@ -366,7 +366,7 @@ def mentions_for(text: str, debtor: Debtor) -> str:
 
 _FORBIDDEN_CONSUMER = re.compile(
     r"L\.?\s?441-10|D\.?\s?441-5|indemnit[ée]\s+forfaitaire|frais\s+de\s+(?:recouvrement|dossier)|"
-    r"recovery\s+(?:costs|indemnit)|(?<![\d.,\u202f])40\s?(?:€|(?:EUR|euros?)\b)|€\s?40(?!\d|[.,]\d)",
+    r"recovery\s+(?:costs|indemnity|indemnities)|(?<![\d.,\u202f])40\s?(?:€|(?:EUR|euros?)\b)|€\s?40(?!\d|[.,]\d)",
     re.I,
 )
 _FORBIDDEN_PUBLIC_PERSON = re.compile(r"L\.?\s?441-10|D\.?\s?441-5|ex[ée]cution\s+forc[ée]e|\benforce", re.I)
