@@ -99,6 +99,23 @@ LABELS = {
     },
 }
 
+# A consumer owes interest at the legal rate from the formal notice only (C. civ. 1231-6, 1344-1), never penalties:
+# the statement, which counts no interest before a notice, says so instead of a late-payment computation.
+CONSUMER_LABELS = {
+    "fr": {
+        "interest": "Intérêts au taux légal à ce jour",
+        "balance": "Solde du compte",
+        "basis_text": "Les intérêts au taux légal courent à compter de la mise en demeure (articles 1231-6 et 1344-1 "
+        "du Code civil) ; ils ne sont pas comptés sur ce relevé au {date}.",
+    },
+    "en": {
+        "interest": "Interest at the legal rate to date",
+        "balance": "Balance of the account",
+        "basis_text": "Interest at the legal rate runs from the formal notice (French Civil Code, articles 1231-6 and "
+        "1344-1); it is not counted on this statement as of {date}.",
+    },
+}
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -115,7 +132,8 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
     from recouvre.legal.selectors import invoices_interest
 
     lang = language_of(customer.language)
-    words = LABELS[lang]
+    law = lawtexts.for_customer(customer, lang)
+    words = LABELS[lang] if law.penalties else {**LABELS[lang], **CONSUMER_LABELS[lang]}
     invoices = list(
         Invoice.objects.filter(
             organization=organization, customer=customer, open_amount__gt=0, issued_on__lte=as_of
@@ -195,7 +213,8 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
         + " / ".join(words["rate"].format(rate=r.replace(".", ",") if lang == "fr" else r) for r in sorted(found))
         for (year, half), found in sorted(rates.items())
     ]
-    law = lawtexts.for_customer(customer, lang)
+    if not law.penalties:  # a consumer: the basis says interest runs from the notice, not why it was not computed
+        refused = []
     org_address = [line for line in (organization.address_line1, organization.address_line2) if line]
     if organization.postal_code or organization.city:
         org_address.append(f"{organization.postal_code} {organization.city}".strip())
