@@ -30,6 +30,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, override
 
+from recouvre.core import lawtexts
+
 from .penalties import Penalty
 
 log = logging.getLogger(__name__)
@@ -121,8 +123,20 @@ def render_email(
         wording = organization_wording(organization, template, key, lang)
     if wording is not None and wording is not BUILT_IN:
         try:
-            return _render_custom(
+            custom = _render_custom(
                 wording, lang, key, organization, customer, lines, unapplied, deadline_on, reply_to_name
+            )
+            forbidden = lawtexts.forbidden_found(custom.text, lawtexts.Debtor.of(customer))
+            if not forbidden or explicit:
+                return custom
+            # The organization's wording cites what this debtor's law forbids (e.g. the 40 EUR to a consumer).
+            log.warning(
+                "custom wording %s/%s of organization %s cites %s, not the law of a %s debtor; built-in used",
+                template,
+                lang,
+                getattr(organization, "pk", None),
+                ", ".join(forbidden),
+                getattr(customer, "kind", ""),
             )
         except Exception:
             if explicit:
@@ -133,12 +147,15 @@ def render_email(
                 lang,
                 getattr(organization, "pk", None),
             )
+    law = lawtexts.for_customer(customer, lang)
     totals: dict[str, Decimal] = {}
     for ln in lines:
         totals[ln.currency] = totals.get(ln.currency, Decimal("0")) + ln.open_amount
     context = {
         "key": key,
         "organization": organization,
+        "legal_notice": legal_notice(law, key),
+        "legal_mentions": lawtexts.mentions_for(getattr(organization, "legal_mentions", "") or "", law.debtor),
         "customer": customer,
         "lines": [
             {
@@ -155,7 +172,7 @@ def render_email(
         "deadline_on": format_date(deadline_on, lang) if deadline_on else "",
         "reference": customer.ref,
         "reply_to_name": reply_to_name,
-        "penalties": penalties_text(lines, lang),
+        "penalties": penalties_text(lines, lang, law=law),
     }
     base = f"collections/email/{lang}"
     subject = " ".join(render_to_string(f"{base}.subject", context).split())
@@ -186,16 +203,30 @@ _PENALTIES = {
 }
 
 
-def penalties_text(lines: list[Line], language: str) -> str:
+def legal_notice(law: lawtexts.LawTexts, key: str) -> str:
+    """The legal paragraph of a reminder of template ``key``, by the debtor's law (``recouvre.core.lawtexts``):
+    none before the firm step, none in a consumer's firm reminder."""
+    if key == "firm":
+        return law.firm_notice
+    if key == "formal_notice":
+        return law.formal_notice_clause
+    return ""
+
+
+def penalties_text(lines: list[Line], language: str, *, law: lawtexts.LawTexts | None = None) -> str:
     """The penalties block of a message (plain text, one invoice a line, then the totals), or ``""`` when no line
-    carries a penalty. Penalties are in euros (the engine computes invoices in euros only); the total including
-    penalties is given when every listed invoice is in euros."""
+    carries a penalty or the debtor's law (``law``) has no penalties to remind (a consumer). Penalties are in euros
+    (the engine computes invoices in euros only); the total including penalties is given when every listed invoice
+    is in euros."""
     words = _PENALTIES[language_of(language)]
     lang = language_of(language)
     shown = [ln for ln in lines if ln.penalty is not None and ln.penalty.first_day is not None]
-    if not shown:
+    if not shown or (law is not None and not law.penalties):
         return ""
-    out = [words["title_public"] if all(ln.penalty and ln.penalty.public for ln in shown) else words["title"]]
+    if law is not None:
+        out = [law.penalties_title]
+    else:
+        out = [words["title_public"] if all(ln.penalty and ln.penalty.public for ln in shown) else words["title"]]
     interest = indemnity = Decimal("0.00")
     for ln in shown:
         p = ln.penalty
@@ -248,7 +279,14 @@ MERGE_FIELDS: tuple[tuple[str, Any], ...] = (
         "{{ penalties }}",
         gettext_lazy(
             "the late-payment penalties: interest to date and the 40 EUR indemnity per invoice, and their totals "
-            "(from the firm step on; empty before it)"
+            "(from the firm step on; empty before it, and always for a consumer)"
+        ),
+    ),
+    (
+        "{{ legal_notice }}",
+        gettext_lazy(
+            "the law on late payment that applies to the customer (business, consumer or public buyer), in the firm "
+            "reminder and the formal notice; empty before them and in a consumer's firm reminder"
         ),
     ),
     ("{{ collector }}", gettext_lazy("the name of the collector in charge of the customer")),
@@ -396,8 +434,10 @@ def _render_custom(
     )
     if ids:
         footer_lines.append(ids)
-    if org["legal_mentions"]:
-        footer_lines.append(org["legal_mentions"])
+    law = lawtexts.for_customer(customer, lang)
+    mentions = lawtexts.mentions_for(org["legal_mentions"], law.debtor)
+    if mentions:
+        footer_lines.append(mentions)
     base = {
         "key": key,
         "language": lang,
@@ -411,7 +451,8 @@ def _render_custom(
         "reference": ref,
         "reply_to_name": reply_to_name,
         "collector": reply_to_name,
-        "penalties": penalties_text(lines, lang),
+        "penalties": penalties_text(lines, lang, law=law),
+        "legal_notice": legal_notice(law, key),
     }
     text_table = " | ".join(labels[:4]) + "\n"
     text_table += "".join(f"{r['number']} | {r['due_on']} | {r['days_overdue']} | {r['open_amount']}\n" for r in rows)

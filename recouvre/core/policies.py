@@ -2,12 +2,14 @@
 
 - ``FRENCH_DEFAULT`` (customers of the standard segment): an optional courtesy e-mail 3 days before the due date
   (disabled until the organization turns it on), a courteous e-mail at +7 days, a firm e-mail at +20 days that
-  announces the late-payment penalties and the 40 EUR recovery indemnity, a formal notice (*mise en demeure*) by
-  registered letter at +35 days that needs approval and gives 15 days to pay, and a task to escalate to legal
-  action at +50 days.
+  announces the late-payment penalties and the 40 EUR recovery indemnity to professional debtors (the texts follow
+  the customer's kind, ``recouvre.core.lawtexts``: a consumer is never told of either), a formal notice (*mise en
+  demeure*) by registered letter at +35 days that needs approval and gives 15 days to pay, and a task to escalate to
+  legal action at +50 days.
 - ``STRATEGIC_ACCOUNTS``: the same ladder with a phone call at +14 days, before any firm e-mail; every written
   step (e-mail or letter) needs approval.
-- ``SMALL_ACCOUNTS``: the default ladder, fully automatic (no step needs approval).
+- ``SMALL_ACCOUNTS``: the default ladder, fully automatic (no step needs approval); what each step sends a
+  consumer is the consumer's law (no penalties, no 40 EUR, no C. com. L441-10), as for every policy.
 
 Tasks (phone calls, the legal escalation) never need approval: a task is itself work for a person, who decides
 what to do. No step has a minimum amount: an organization sets them in the policy editor.

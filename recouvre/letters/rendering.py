@@ -39,8 +39,10 @@ from recouvre.collections.rendering import (
     format_amount,
     format_date,
     language_of,
+    legal_notice,
     penalties_text,
 )
+from recouvre.core import lawtexts
 from recouvre.core.businessdays import FRANCE
 from recouvre.core.policies import FORMAL_NOTICE_DEADLINE_DAYS
 from recouvre.ledger.models import Contact, ContactRole, Customer, Invoice
@@ -204,7 +206,10 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     ``NoPostalAddress`` when the customer has no address to post to."""
     organization, customer = action.organization, action.customer
     lang = language_of(customer.language)
+    law = lawtexts.for_customer(customer, lang)
     lines = letter_lines(action, today)
+    if not law.penalties:  # a consumer: no penalties (interest runs from the formal notice, never the 40 EUR)
+        lines = [replace(ln, penalty=None) for ln in lines]
     if not lines:
         raise NothingToClaim(_("every invoice the letter listed has been paid"))
     address = postal_address(customer, lang)
@@ -224,17 +229,25 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     indemnity = sum((ln.penalty.indemnity for ln in penalised if ln.penalty), Decimal("0.00"))
     principal = sum((ln.open_amount for ln in lines), Decimal("0.00"))
     single_eur = all(ln.currency == "EUR" for ln in lines)
+    key = action.template if action.template in TEMPLATE_KEYS else "reminder"
     return {
-        "key": action.template if action.template in TEMPLATE_KEYS else "reminder",
+        "key": key,
+        "law": law,
+        "legal_notice": legal_notice(law, key),
+        "legal_mentions": lawtexts.mentions_for(organization.legal_mentions, law.debtor),
         "with_penalties": bool(penalised),
         "penalties": penalties_text(
             [Line(ln.number, ln.due_on, ln.days_overdue, ln.open_amount, ln.currency, ln.penalty) for ln in lines],
             lang,
+            law=law,
         ),
         "principal": fmt(principal) if single_eur else "",
         "interest_total": fmt(interest),
         "indemnity_total": fmt(indemnity),
         "indemnity_count": sum(1 for ln in penalised if ln.penalty and ln.penalty.indemnity),
+        "indemnity_label": law.indemnity_label.format(
+            count=sum(1 for ln in penalised if ln.penalty and ln.penalty.indemnity)
+        ),
         "claimed": fmt(principal + interest + indemnity) if single_eur else "",
         "consumer": getattr(customer, "kind", "") == "consumer",
         "public": getattr(customer, "kind", "") == "public",

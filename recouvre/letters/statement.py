@@ -21,6 +21,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from recouvre.collections.rendering import format_amount, format_date, language_of
+from recouvre.core import lawtexts
 from recouvre.core.interest import rate_text
 from recouvre.core.ratetables import HalfYear
 from recouvre.ledger.models import CreditNote, Customer, Invoice, Payment
@@ -59,12 +60,6 @@ LABELS = {
         "halves": ("1er", "2d"),
         "rate": "taux annuel {rate} %",
         "refused": "Intérêts non calculés pour {number} : {reason}",
-        "refs_b2b": "Articles L. 441-10 (pénalités de retard : taux de la BCE majoré de 10 points) et D. 441-5 "
-        "(indemnité forfaitaire de 40 euros par facture) du Code de commerce.",
-        "refs_b2c": "Articles 1231-6 et 1344-1 du Code civil (intérêts au taux légal à compter de la mise en "
-        "demeure) ; article L. 313-2 du Code monétaire et financier.",
-        "refs_public": "Articles L. 2192-13 et R. 2192-31 du Code de la commande publique (intérêts moratoires : "
-        "taux de la BCE majoré de 8 points) ; indemnité forfaitaire de 40 euros.",
         "none": "Aucune facture ouverte à cette date.",
         "payment": "Règlement par virement{iban}, en indiquant la référence {ref}.",
         "iban": " sur le compte IBAN {iban}",
@@ -98,15 +93,26 @@ LABELS = {
         "halves": ("First", "Second"),
         "rate": "annual rate {rate}%",
         "refused": "Interest not computed for {number}: {reason}",
-        "refs_b2b": "French Commercial Code, articles L441-10 (late-payment interest: ECB rate plus 10 points) and "
-        "D441-5 (fixed indemnity of 40 euros per invoice).",
-        "refs_b2c": "French Civil Code, articles 1231-6 and 1344-1 (interest at the legal rate from the formal "
-        "notice); French Monetary and Financial Code, article L313-2.",
-        "refs_public": "French Public Procurement Code, articles L2192-13 and R2192-31 (interest: ECB rate plus "
-        "8 points); fixed indemnity of 40 euros.",
         "none": "No open invoice on this date.",
         "payment": "Payment by bank transfer{iban}, quoting the reference {ref}.",
         "iban": " to IBAN {iban}",
+    },
+}
+
+# A consumer owes interest at the legal rate from the formal notice only (C. civ. 1231-6, 1344-1), never penalties:
+# the statement, which counts no interest before a notice, says so instead of a late-payment computation.
+CONSUMER_LABELS = {
+    "fr": {
+        "interest": "Intérêts au taux légal à ce jour",
+        "balance": "Solde du compte",
+        "basis_text": "Les intérêts au taux légal courent à compter de la mise en demeure (articles 1231-6 et 1344-1 "
+        "du Code civil) ; ils ne sont pas comptés sur ce relevé au {date}.",
+    },
+    "en": {
+        "interest": "Interest at the legal rate to date",
+        "balance": "Balance of the account",
+        "basis_text": "Interest at the legal rate runs from the formal notice (French Civil Code, articles 1231-6 and "
+        "1344-1); it is not counted on this statement as of {date}.",
     },
 }
 
@@ -126,7 +132,8 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
     from recouvre.legal.selectors import invoices_interest
 
     lang = language_of(customer.language)
-    words = LABELS[lang]
+    law = lawtexts.for_customer(customer, lang)
+    words = LABELS[lang] if law.penalties else {**LABELS[lang], **CONSUMER_LABELS[lang]}
     invoices = list(
         Invoice.objects.filter(
             organization=organization, customer=customer, open_amount__gt=0, issued_on__lte=as_of
@@ -206,7 +213,8 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
         + " / ".join(words["rate"].format(rate=r.replace(".", ",") if lang == "fr" else r) for r in sorted(found))
         for (year, half), found in sorted(rates.items())
     ]
-    kind = getattr(customer, "kind", "business")
+    if not law.penalties:  # a consumer: the basis says interest runs from the notice, not why it was not computed
+        refused = []
     org_address = [line for line in (organization.address_line1, organization.address_line2) if line]
     if organization.postal_code or organization.city:
         org_address.append(f"{organization.postal_code} {organization.city}".strip())
@@ -226,8 +234,10 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
         "basis": basis,
         "basis_text": words["basis_text"].format(date=format_date(as_of, lang)),
         "refused": refused,
-        "references": words["refs_b2c"] if kind == "consumer" else words["refs_public"] if kind == "public" else "",
-        "refs_b2b": words["refs_b2b"] if kind not in ("consumer", "public") else "",
+        "references": law.statement_references,
+        "indemnity": law.indemnity,  # a consumer owes no 40 EUR: no indemnity column nor total
+        "cols": words["cols"] if law.indemnity else words["cols"][:-1],
+        "legal_mentions": lawtexts.mentions_for(organization.legal_mentions, law.debtor),
         "payment": words["payment"].format(iban=iban, ref=customer.ref),
         "reference": customer.ref,
         "window": dict(zip(("left", "top", "width", "height"), WINDOW_MM, strict=True)),

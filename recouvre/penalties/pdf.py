@@ -2,9 +2,11 @@
 (``recouvre.letters.rendering``), in the customer's language (French, else English).
 
 Mentions: the creditor's identity (name, legal form, address, SIREN, SIRET, VAT number), the customer's, the number
-and date, for each invoice the claimed interest (period, rate) and the 40 EUR indemnity (C. com. L441-10 II,
-D441-5), the total, "not subject to VAT" (penalties and the indemnity are damages, not the price of a sale), the
-payment instructions, and the organization's legal mentions at the foot.
+and date, for each invoice the claimed interest (period, rate) and the 40 EUR indemnity with the articles of the
+debtor's law (``recouvre.core.lawtexts``: C. com. L441-10 II and D441-5 for a business, CCP L2192-13, R2192-31 and
+D2192-35 for a public buyer; a consumer never gets a penalty invoice), the total, "not subject to VAT" (penalties
+and the indemnity are damages, not the price of a sale), the payment instructions, and the organization's legal
+mentions for that debtor at the foot (``lawtexts.mentions_for``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from recouvre.collections.rendering import format_amount, format_date, language_of
+from recouvre.core import lawtexts
 from recouvre.ledger.models import Customer
 from recouvre.letters.rendering import MARGINS_MM, WINDOW_MM, postal_address
 from recouvre.organizations.models import Organization
@@ -40,6 +43,9 @@ def render_penalty_invoice(
     import weasyprint
 
     lang = language_of(customer.language)
+    law = lawtexts.for_customer(customer, lang)
+    if not law.penalty_invoice:
+        raise ValueError("a consumer owes no late-payment penalties nor the 40 EUR indemnity: no penalty invoice")
     org_address = [line for line in (organization.address_line1, organization.address_line2) if line]
     if organization.postal_code or organization.city:
         org_address.append(f"{organization.postal_code} {organization.city}".strip())
@@ -65,6 +71,8 @@ def render_penalty_invoice(
             }
         )
     context = {
+        "law": law,
+        "legal_mentions": lawtexts.mentions_for(organization.legal_mentions, law.debtor),
         "organization": organization,
         "org_address": org_address,
         "customer": customer,

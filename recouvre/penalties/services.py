@@ -15,6 +15,7 @@ from django.db.models import Max, Sum
 from django.utils.translation import gettext as _
 
 from recouvre.collections.models import Hold, HoldKind
+from recouvre.core.lawtexts import for_customer
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice, Payment
 from recouvre.ledger.services import allocate, record_event
@@ -300,9 +301,16 @@ def issue_penalty_invoice(
 ) -> PenaltyInvoice:
     """Invoice the customer's open claimed penalties not yet invoiced (or ``claims`` among them): numbered
     ``PEN-<year>-<sequence>`` per organization, one currency, the PDF stored as issued. Refused when there is
-    nothing to invoice."""
+    nothing to invoice, and for a consumer (``recouvre.core.lawtexts``: never a penalty invoice)."""
     from .pdf import render_penalty_invoice
 
+    if not for_customer(customer, "en").penalty_invoice:
+        raise PenaltyRefused(
+            _(
+                "a consumer owes neither late-payment penalties nor the 40 EUR indemnity: no penalty invoice "
+                "(interest at the legal rate runs from the formal notice)"
+            )
+        )
     settings = PenaltySettings.objects.select_for_update().get(pk=settings_of(organization).pk)
     chosen = PenaltyClaim.objects.select_for_update().filter(
         organization=organization, customer=customer, penalty_invoice__isnull=True, open_amount__gt=0

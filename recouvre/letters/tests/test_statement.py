@@ -88,16 +88,22 @@ def test_the_statement_lists_each_open_invoice_with_its_penalties_to_the_cent(or
     )
 
 
-def test_a_consumer_statement_has_no_indemnity_and_says_why_interest_is_not_computed(org, letterhead):  # type: ignore[no-untyped-def]
+def test_a_consumer_statement_has_no_indemnity_and_says_legal_interest_runs_from_the_notice(org, letterhead):  # type: ignore[no-untyped-def]
     customer = make_customer(org, language="en", kind="consumer")
     InvoiceFactory(
         customer=customer, number="C-1", issued_on=date(2026, 1, 31), due_on=date(2026, 3, 2), total=Decimal("300.00")
     )
     text = pdf_text(render_statement(org, customer, AS_OF).pdf).replace("\n", " ")
     assert "STATEMENT OF ACCOUNT as of 27 Mar 2026" in text
-    assert "C-1 31 Jan 2026 2 Mar 2026 €300.00 €0.00 €300.00 25 — —" in text
-    assert "Interest not computed for C-1:" in text
-    assert "Balance of the account, penalties included €300.00" in text
+    assert "C-1 31 Jan 2026 2 Mar 2026 €300.00 €0.00 €300.00 25 —" in text
+    assert "Indemnity" not in text and "indemnities" not in text
+    assert "Interest at the legal rate to date €0.00" in text
+    assert (
+        "Interest at the legal rate runs from the formal notice (French Civil Code, articles 1231-6 and 1344-1); it "
+        "is not counted on this statement as of 27 Mar 2026."
+    ) in text
+    assert "not computed" not in text and "give its date" not in text and "penalties" not in text
+    assert "Balance of the account €300.00" in text
     assert "French Civil Code, articles 1231-6 and 1344-1" in text
     assert "L441-10" not in text
 
