@@ -204,7 +204,6 @@ class InsolvencyProcedure(models.Model):
                 condition=Q(published_on__isnull=True) | Q(published_on__gte=F("judgment_on")),
                 name="insolvency_published_after",
             ),
-
             models.CheckConstraint(
                 condition=Q(declared_on__isnull=True) | (Q(declared_due__gte=0) & Q(declared_to_fall_due__gte=0)),
                 name="insolvency_declared_amounts",

@@ -69,7 +69,7 @@ def page_text(pdf: bytes) -> str:
         right = float(page.mediabox.width) - 18 * 72 / 25.4  # the right margin is 18 mm
         starts: list[float] = []
 
-        def run(operator: bytes, _args: object, cm: list[float], tm: list[float]) -> None:
+        def run(operator: bytes, _args: object, cm: list[float], tm: list[float], starts: list[float] = starts) -> None:
             if operator in (b"Tj", b"TJ"):
                 starts.append(cm[0] * tm[4] + cm[2] * tm[5] + cm[4])
 
