@@ -211,7 +211,14 @@ _MESSAGES: dict[str, Any] = {
     "letters.acknowledged": lambda d: _(
         "Registered letter (tracking number %(tracking_number)s) received by the customer on %(acknowledged_on)s."
     ),
-    "letters.cancelled": lambda d: _("Letter not produced: every invoice it listed has been paid."),
+    "letters.cancelled": lambda d: (
+        _("Letter not produced: every invoice it listed is on hold.")
+        if d.get("reason") == "held"
+        else _("Letter not produced: every invoice it listed has been paid.")
+    ),
+    "letters.redrawn": lambda d: _(
+        "Letter drawn again before posting, without the invoices put on hold since it was produced."
+    ),
     "letters.failed": lambda d: _("Letter not produced: %(error)s"),
     "collections.formal_notice_requested": lambda d: (
         ngettext(
