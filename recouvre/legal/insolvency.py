@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recouvre.collections import holds
@@ -217,6 +218,8 @@ def record_procedure(
     if continued_activity and kind != ProcedureKind.LIQUIDATION:
         raise ValidationError(_("Continued activity is authorised in a liquidation only."))
     _check_dates(kind, judgment_on, published_on, debt_statement_received_on, personal_recovery_published_on)
+    if judgment_on > (today or timezone.localdate()):
+        raise ValidationError(_("The date %(date)s is in the future.") % {"date": judgment_on.isoformat()})
     if kind == ProcedureKind.OVER_INDEBTEDNESS and customer.kind != "consumer":
         raise ValidationError(_("Over-indebtedness concerns a consumer: this customer is not one."))
     if not officer_role and officer_name:
