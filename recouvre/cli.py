@@ -632,6 +632,9 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.legal.cli import add_commands as add_legal_commands
 
     add_legal_commands(sub, add, json_flag)
+    from recouvre.legal.insolvency_cli import add_commands as add_insolvency_commands
+
+    add_insolvency_commands(sub, add, json_flag)
 
     from recouvre.dossier.cli import add_commands as add_dossier_commands
 

@@ -2,7 +2,8 @@
 
 - ``awaiting(organization)``: the queue, oldest send date first.
 - ``approve(organization, ids, actor=..., now=...)``: the actions become ``planned`` (the next dispatch sends the
-  e-mails, letters are produced), with who decided and when; one timeline event per action.
+  e-mails, letters are produced), with who decided and when; one timeline event per action. An action whose
+  invoices are all on hold is refused (``Decision.refused``, with the reason): there is nothing left to demand.
 - ``reject(organization, ids, actor=..., now=..., note=...)``: the actions become ``cancelled`` with the note
   (required), which the timeline shows.
 
@@ -15,27 +16,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recouvre.ledger.actors import Actor
+from recouvre.ledger.models import Invoice
 from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 
+from .held import held_invoices
 from .models import Action, ActionState
 
 
 @dataclass
 class Decision:
-    """What a decision did: the actions decided, and those skipped (already decided, or not found) by id."""
+    """What a decision did: the actions decided, those skipped (already decided, or not found) by id, and those
+    refused with the reason (an approval of an action whose invoices are all on hold)."""
 
     decided: list[Action] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)
 
 
 def awaiting(organization: Organization) -> QuerySet[Action]:
@@ -52,11 +58,27 @@ def action(organization: Organization, pk: int) -> Action:
 
 
 def totals(action: Action) -> dict[str, Decimal]:
-    """The open amount of the invoices the action lists, per currency, as planned."""
+    """The open amount of the invoices the action demands, per currency, as planned (invoices on hold left out)."""
     out: dict[str, Decimal] = {}
     for line in action.lines or []:
+        if line.get("hold"):
+            continue
         out[line["currency"]] = out.get(line["currency"], Decimal("0.00")) + Decimal(str(line["open_amount"]))
     return out
+
+
+def all_held(action: Action, on: date) -> bool:
+    """True when every invoice the action lists that is still open is on hold on ``on`` (nothing left to demand)."""
+    ids = [line["invoice_id"] for line in action.lines or [] if line.get("invoice_id")]
+    still_open = list(
+        Invoice.objects.filter(organization_id=action.organization_id, pk__in=ids, open_amount__gt=0).values_list(
+            "pk", flat=True
+        )
+    )
+    if not still_open:
+        return False
+    held = held_invoices(action.organization_id, action.customer_id, still_open, on)
+    return all(pk in held for pk in still_open)
 
 
 def _decide(
@@ -73,6 +95,16 @@ def _decide(
     with transaction.atomic():
         # In id order: two bulk decisions over the same reminders lock rows in the same order, never a deadlock.
         for pk in sorted({int(i) for i in ids}):
+            if state == ActionState.PLANNED:
+                pending = Action.objects.filter(
+                    organization=organization, pk=pk, state=ActionState.AWAITING_APPROVAL
+                ).first()
+                if pending is not None and all_held(pending, max(timezone.localdate(now), pending.send_on)):
+                    result.refused[pk] = _(
+                        "Not approved: every invoice it lists is on hold (dispute, insolvency proceedings, pause...). "
+                        "Reject it, or lift the hold first."
+                    )
+                    continue
             changed = Action.objects.filter(
                 organization=organization, pk=pk, state=ActionState.AWAITING_APPROVAL
             ).update(state=state, decided_by=actor.user, decided_at=now, decision_note=note)

@@ -17,7 +17,8 @@ or a retry time passed) and sends each one:
    - permanent failure (SMTP 5xx, no e-mail address on file, invalid address): ``failed`` with ``last_error``;
      event ``collections.email_failed`` and an ``email_failed`` task for the customer's collector
      (``recouvre.tasks.services.open_email_failed_task``);
-   - every invoice of the action paid in the meantime: ``cancelled``, nothing sent.
+   - every invoice of the action paid or put on hold in the meantime: ``cancelled``, nothing sent (an invoice put
+     on hold is listed apart and left out of the amount demanded).
 
 **A worker that stopped while sending.** The message is built once, before the first attempt, and its bytes (with
 their ``Message-ID``) are stored on the action before anything is handed to the SMTP server; every later attempt,
@@ -65,6 +66,7 @@ from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 from recouvre.tasks.services import open_email_failed_task
 
+from .held import held_invoices
 from .models import Action, ActionState, Channel, CollectionSettings, CustomerCollection
 from .penalties import invoice_penalties, shows_penalties
 from .rendering import Line, RenderedEmail, render_email
@@ -236,8 +238,18 @@ def recipient(customer: Customer) -> str:
 
 
 def _lines(action: Action, as_of: date, *, penalties: bool = False) -> list[Line]:
-    """The action's invoices still open on ``as_of``; with ``penalties``, each with its late-payment interest and
-    indemnity to ``as_of`` when the action's step shows them (``penalties.shows_penalties``)."""
+    """The action's invoices still open on ``as_of`` and not on hold then (``held_lines`` lists those apart); with
+    ``penalties``, each with its late-payment interest and indemnity to ``as_of`` when the action's step shows them
+    (``penalties.shows_penalties``)."""
+    return _split_lines(action, as_of, penalties=penalties)[0]
+
+
+def held_lines(action: Action, as_of: date) -> list[Line]:
+    """The action's invoices still open on ``as_of`` that a hold covers then: listed apart, never demanded."""
+    return _split_lines(action, as_of)[1]
+
+
+def _split_lines(action: Action, as_of: date, *, penalties: bool = False) -> tuple[list[Line], list[Line]]:
     ids = [ln["invoice_id"] for ln in action.lines]
     current = {
         inv.pk: inv
@@ -245,24 +257,29 @@ def _lines(action: Action, as_of: date, *, penalties: bool = False) -> list[Line
             "id", "number", "due_on", "currency", "open_amount"
         )
     }
-    out = []
+    held = held_invoices(action.organization_id, action.customer_id, current, as_of)
+    out, apart = [], []
     for ln in action.lines:
         inv = current.get(ln["invoice_id"])
         if inv is None or inv.open_amount <= 0:
             continue
-        out.append(Line(inv.number, inv.due_on, (as_of - inv.due_on).days, inv.open_amount, inv.currency))
+        line = Line(inv.number, inv.due_on, (as_of - inv.due_on).days, inv.open_amount, inv.currency)
+        if inv.pk in held:
+            apart.append(replace(line, hold=held[inv.pk]))
+        else:
+            out.append(line)
     if penalties and out and shows_penalties(action.organization, action.template, action.policy_key, action.step_key):
-        by_number = {inv.number: pk for pk, inv in current.items()}
+        by_number = {inv.number: pk for pk, inv in current.items() if pk not in held}
         found = invoice_penalties(action.organization, by_number.values(), as_of)
         out = [replace(ln, penalty=found.get(by_number[ln.number])) for ln in out]
-    return out
+    return out, apart
 
 
 def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, RenderedEmail | None, str]:
     """The message of ``action`` (``None`` when every invoice was paid since planning) and its recipient."""
     organization, customer = action.organization, action.customer
     to = recipient(customer)
-    lines = _lines(action, timezone.localdate(now), penalties=True)
+    lines, held = _split_lines(action, timezone.localdate(now), penalties=True)
     if not lines:
         return None, None, to
     collector = (
@@ -285,6 +302,7 @@ def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, 
         unapplied={cur: Decimal(v) for cur, v in (action.unapplied or {}).items()},
         deadline_on=action.deadline_on,
         reply_to_name=reply_name,
+        held=held,
     )
     # The PDFs on file of the invoices listed, within the size cap; the others are said to be available on request.
     pdfs = invoice_attachments(organization.pk, [ln.number for ln in lines])

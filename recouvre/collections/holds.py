@@ -8,6 +8,10 @@ leaving an event on the customer's timeline.
 - ``create_payment_plan``: a payment plan (*échéancier*): instalments with dates and amounts over some invoices.
 - ``declare_already_paid``: the customer says it paid; collection pauses while the payment is looked for.
 - ``record_insolvency`` (stops everything until released), ``pause_customer`` (until a date).
+
+Opening an insolvency, a dispute or a hold placed by hand (a pause) withdraws what is queued for the invoices it
+holds (``withdrawals.withdraw_held``): an action whose invoices are all held is cancelled, the others go on
+without them.
 - ``review_commitments``: run at the start of every collections run; decides which promises were kept or broken,
   which instalments were honoured or missed, and ends the holds accordingly.
 
@@ -46,6 +50,7 @@ from .models import (
     PaymentPlan,
     PlanStatus,
 )
+from .withdrawals import withdraw_held
 
 # Days after an instalment's due date before it counts as missed (a transfer takes a few days to arrive).
 INSTALMENT_GRACE_DAYS = 3
@@ -225,6 +230,7 @@ def place_hold(
         ends_on=ends_on or "",
         reason=reason,
     )
+    withdraw_held(organization, customer, actor=actor, on=starts_on, hold_kind=kind)
     return hold
 
 
@@ -324,6 +330,7 @@ def open_dispute(
         owner=_name(owner),
         note=note,
     )
+    withdraw_held(organization, invoice.customer, actor=actor, on=hold.starts_on, hold_kind=HoldKind.DISPUTE)
     return hold
 
 
@@ -647,6 +654,7 @@ def record_insolvency(
         procedure=procedure,
         note=note,
     )
+    withdraw_held(organization, customer, actor=actor, on=starts_on, hold_kind=HoldKind.INSOLVENCY)
     return hold
 
 

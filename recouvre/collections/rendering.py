@@ -77,6 +77,22 @@ class Line:
     open_amount: Decimal
     currency: str
     penalty: Penalty | None = None  # shown from the firm step on (``penalties.shows_penalties``)
+    hold: str = ""  # on hold (the hold's kind): listed apart, not demanded (``held``)
+
+
+def held_rows(held: list[Line] | tuple[Line, ...], lang: str) -> list[dict[str, str]]:
+    """The invoices on hold as a message lists them apart from the amount demanded, with the reason in words."""
+    from .held import held_label
+
+    return [
+        {
+            "number": ln.number,
+            "due_on": format_date(ln.due_on, lang),
+            "open_amount": format_amount(ln.open_amount, ln.currency, lang),
+            "reason": held_label(ln.hold, lang),
+        }
+        for ln in held
+    ]
 
 
 @dataclass(frozen=True)
@@ -111,11 +127,13 @@ def render_email(
     deadline_on: date | None,
     reply_to_name: str = "",
     wording: Wording | None = None,
+    held: list[Line] | tuple[Line, ...] = (),
 ) -> RenderedEmail:
     """Render the e-mail of one action. ``template`` is the step's template key (unknown keys are written as a
     reminder); ``unapplied`` the customer's unapplied credits per currency. ``wording``: the organization's own
     wording when ``None`` and it has one (see the module description), ``BUILT_IN`` for the built-in templates, or
-    the given subject and body (a preview of a wording being edited: errors are raised then, not hidden)."""
+    the given subject and body (a preview of a wording being edited: errors are raised then, not hidden). ``held``:
+    the invoices on hold, listed apart and left out of the amount demanded and of the penalties."""
     lang = language_of(language)
     key = template if template in TEMPLATE_KEYS else "reminder"
     explicit = wording is not None and wording is not BUILT_IN
@@ -124,7 +142,7 @@ def render_email(
     if wording is not None and wording is not BUILT_IN:
         try:
             custom = _render_custom(
-                wording, lang, key, organization, customer, lines, unapplied, deadline_on, reply_to_name
+                wording, lang, key, organization, customer, lines, unapplied, deadline_on, reply_to_name, held
             )
             forbidden = lawtexts.forbidden_found(custom.text, lawtexts.Debtor.of(customer))
             if not forbidden or explicit:
@@ -173,6 +191,7 @@ def render_email(
         "reference": customer.ref,
         "reply_to_name": reply_to_name,
         "penalties": penalties_text(lines, lang, law=law),
+        "held": held_rows(held, lang),
     }
     base = f"collections/email/{lang}"
     subject = " ".join(render_to_string(f"{base}.subject", context).split())
@@ -340,6 +359,10 @@ _PAYMENT = {
     "en": ("Payment by bank transfer", " to IBAN {iban}", " (BIC {bic})", ", quoting the reference {ref}."),
 }
 _VAT = {"fr": "TVA", "en": "VAT"}
+_HELD_TITLE = {
+    "fr": "Factures non comprises dans le montant demandé :",
+    "en": "Invoices not included in the amount requested:",
+}
 
 
 class WordingError(ValueError):
@@ -392,6 +415,7 @@ def _render_custom(
     unapplied: dict[str, Decimal],
     deadline_on: date | None,
     reply_to_name: str,
+    held: list[Line] | tuple[Line, ...] = (),
 ) -> RenderedEmail:
     org = _plain(organization, _ORG_FIELDS)
     labels = _TABLE_LABELS[lang]
@@ -453,10 +477,16 @@ def _render_custom(
         "collector": reply_to_name,
         "penalties": penalties_text(lines, lang, law=law),
         "legal_notice": legal_notice(law, key),
+        "held": held_rows(held, lang),
     }
+    held_title = _HELD_TITLE[lang]
     text_table = " | ".join(labels[:4]) + "\n"
     text_table += "".join(f"{r['number']} | {r['due_on']} | {r['days_overdue']} | {r['open_amount']}\n" for r in rows)
     text_table += f"\n{labels[4]}{' : ' if lang == 'fr' else ': '}{total}"
+    if base["held"]:
+        text_table += f"\n\n{held_title}\n" + "".join(
+            f"{h['number']} | {h['due_on']} | {h['open_amount']} ({h['reason']})\n" for h in base["held"]
+        )
     text_context = {
         **base,
         "invoice_table": text_table,
@@ -481,6 +511,17 @@ def _render_custom(
         + f'</tbody><tfoot><tr><th align="left" colspan="3" {cell}>{escape(labels[4])}</th>'
         f'<th align="right" {cell}>{escape(total)}</th></tr></tfoot></table>'
     )
+    if base["held"]:
+        html_table += (
+            f'<table style="border-collapse: collapse; margin-top: 12px;"><thead><tr><th align="left" colspan="4" '
+            f"{cell}>{escape(held_title)}</th></tr></thead><tbody>"
+            + "".join(
+                f"<tr><td {cell}>{escape(h['number'])}</td><td {cell}>{escape(h['due_on'])}</td>"
+                f'<td align="right" {cell}>{escape(h["open_amount"])}</td><td {cell}>{escape(h["reason"])}</td></tr>'
+                for h in base["held"]
+            )
+            + "</tbody></table>"
+        )
     html_context = {
         **base,
         "invoice_table": mark_safe(html_table),  # noqa: S308 - built here from escaped values
@@ -526,6 +567,8 @@ def built_in_wording(key: str, language: str) -> Wording:
     key = key if key in TEMPLATE_KEYS else "reminder"
     subject = _resolve_key(_source(f"collections/email/{lang}.subject"), key).strip()
     body = _resolve_key(_source(f"collections/email/{lang}.txt"), key)
+    # The invoices on hold are part of ``invoice_table`` in a custom wording.
+    body = re.sub(r"\{% if held %\}.*?\{% endfor %\}\{% endif %\}", "", body, count=1, flags=re.S)
     body = re.sub(
         r"[^\n]*\n\{% for line in lines %\}.*?\{% endfor %\}\n[^\n]*", "{{ invoice_table }}", body, count=1, flags=re.S
     )

@@ -75,6 +75,7 @@ class DebtorKind(StrEnum):
 
 class Route(StrEnum):
     NOTHING = "nothing"
+    INSOLVENCY = "insolvency"
     TIME_BARRED = "time_barred"
     AMICABLE = "amicable"
     FORMAL_NOTICE = "formal_notice"
@@ -99,6 +100,7 @@ class CourtKind(StrEnum):
 def route_label(route: Route | str) -> str:
     return {
         Route.NOTHING: _("Nothing to claim"),
+        Route.INSOLVENCY: _("Collection stopped: insolvency proceedings"),
         Route.TIME_BARRED: _("Time-barred: no judicial route"),
         Route.AMICABLE: _("Amicable reminders"),
         Route.FORMAL_NOTICE: _("Formal notice (mise en demeure)"),
@@ -137,6 +139,10 @@ class ClaimFacts:
     debtor_in_france: bool = True
     debtor_town: str = ""
     creditor_trader: bool = True
+    # Insolvency proceedings or over-indebtedness opened against the debtor: "insolvency" or "over_indebtedness"
+    # ("" when none), from ``insolvency_on``.
+    insolvency: str = ""
+    insolvency_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,11 +179,32 @@ def _money(amount: Decimal) -> str:
     return f"{amount:,.2f}".replace(",", " ") + " EUR"
 
 
+def _stopped_by_insolvency(facts: ClaimFacts) -> Recommendation:
+    """No formal notice and no court claim once insolvency proceedings or over-indebtedness are opened: individual
+    actions are stopped (C. com. L622-21, C. conso L722-2); the claim goes through the procedure."""
+    when = facts.insolvency_on.isoformat() if facts.insolvency_on else ""
+    if facts.insolvency == "over_indebtedness":
+        reasons = (
+            _("Over-indebtedness file admissible since %(date)s: enforcement is suspended (C. conso L722-2).")
+            % {"date": when},
+            _("No formal notice and no court claim: check the statement of debts the commission sends."),
+        )
+    else:
+        reasons = (
+            _("Insolvency proceedings opened on %(date)s: individual actions are stopped (C. com. L622-21).")
+            % {"date": when},
+            _("No formal notice and no court claim: declare the claim to the court officer."),
+        )
+    return Recommendation(Route.INSOLVENCY, CourtKind.NONE, reasons)
+
+
 def recommend(facts: ClaimFacts) -> Recommendation:
     """The route to take now for the claim described by ``facts``, with the reasons a person reads."""
     total = facts.principal + facts.interest
     if facts.principal <= 0:
         return Recommendation(Route.NOTHING, CourtKind.NONE, (_("No principal is owed."),))
+    if facts.insolvency:
+        return _stopped_by_insolvency(facts)
     if facts.prescription_on is not None and facts.prescription_on < facts.today:
         return Recommendation(
             Route.TIME_BARRED,

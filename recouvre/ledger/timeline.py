@@ -110,10 +110,13 @@ _MESSAGES: dict[str, Any] = {
         if d.get("procedure")
         else _("Insolvency proceedings opened on %(opened_on)s: collection stopped until released.")
     ),
-    "legal.insolvency_recorded": lambda d: _(
-        "Insolvency judgment of %(judgment_on)s (%(court)s), published in the BODACC on %(published_on)s: declare "
-        "the claim to %(officer)s by %(declare_by)s."
+    "legal.insolvency_recorded": lambda d: _insolvency_sentence(d),
+    "legal.insolvency_updated": lambda d: (
+        _("Insolvency proceedings updated: declare the claim by %(declare_by)s.")
+        if d.get("declare_by")
+        else _("Insolvency proceedings updated.")
     ),
+    "collections.actions_withdrawn": lambda d: _withdrawn_sentence(d),
     "legal.claim_declared": lambda d: _(
         "Claim declared on %(declared_on)s: %(due)s %(currency)s due and %(to_fall_due)s %(currency)s to fall due."
     ),
@@ -208,7 +211,14 @@ _MESSAGES: dict[str, Any] = {
     "letters.acknowledged": lambda d: _(
         "Registered letter (tracking number %(tracking_number)s) received by the customer on %(acknowledged_on)s."
     ),
-    "letters.cancelled": lambda d: _("Letter not produced: every invoice it listed has been paid."),
+    "letters.cancelled": lambda d: (
+        _("Letter not produced: every invoice it listed is on hold.")
+        if d.get("reason") == "held"
+        else _("Letter not produced: every invoice it listed has been paid.")
+    ),
+    "letters.redrawn": lambda d: _(
+        "Letter drawn again before posting, without the invoices put on hold since it was produced."
+    ),
     "letters.failed": lambda d: _("Letter not produced: %(error)s"),
     "collections.formal_notice_requested": lambda d: (
         ngettext(
@@ -307,6 +317,47 @@ def _count(value: Any) -> int:
 class _Defaulting(dict):  # type: ignore[type-arg]
     def __missing__(self, key: str) -> str:
         return ""
+
+
+def _insolvency_sentence(d: Any) -> str:
+    if d.get("procedure_kind") == "over_indebtedness":
+        return _("Over-indebtedness: the commission declared the customer's file admissible on %(judgment_on)s.")
+    if not d.get("published_on"):
+        return _(
+            "Insolvency judgment of %(judgment_on)s: declare the claim within 2 months of its BODACC publication "
+            "(not recorded yet)."
+        )
+    if d.get("court") and d.get("officer"):
+        return _(
+            "Insolvency judgment of %(judgment_on)s (%(court)s), published in the BODACC on %(published_on)s: declare "
+            "the claim to %(officer)s by %(declare_by)s."
+        )
+    return _(
+        "Insolvency judgment of %(judgment_on)s, published in the BODACC on %(published_on)s: declare the claim by "
+        "%(declare_by)s."
+    )
+
+
+def _withdrawn_sentence(d: Any) -> str:
+    """What opening a hold did to the reminders already queued (``collections.actions_withdrawn``)."""
+    parts = []
+    if d.get("withdrawn"):
+        parts.append(
+            ngettext(
+                "%(withdrawn)s queued reminder withdrawn: all its invoices are on hold (%(hold_label)s).",
+                "%(withdrawn)s queued reminders withdrawn: all their invoices are on hold (%(hold_label)s).",
+                int(d.get("withdrawn") or 0),
+            )
+        )
+    if d.get("narrowed"):
+        parts.append(
+            ngettext(
+                "%(narrowed)s queued reminder will leave out the invoices on hold (%(invoices)s).",
+                "%(narrowed)s queued reminders will leave out the invoices on hold (%(invoices)s).",
+                int(d.get("narrowed") or 0),
+            )
+        )
+    return " ".join(parts)
 
 
 def describe(event: Event) -> str:

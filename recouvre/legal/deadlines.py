@@ -4,7 +4,15 @@
 - ``prescription``: an open invoice whose limitation date is 6 months away or less (alerts "6m", "3m", "1m") or has
   passed ("overdue");
 - ``insolvency_declaration``: the claim not yet declared in insolvency proceedings (alerts "open", "15d", "7d",
-  "overdue"), and once that date has passed, ``insolvency_relief``: the last day to ask for relief from foreclosure.
+  "overdue"), and once that date has passed, ``insolvency_relief``: the last day to ask for relief from foreclosure;
+- ``retention_of_title``: goods sold under a retention-of-title clause are claimed within 3 months of the BODACC
+  publication of the opening judgment (C. com. L624-9);
+- over-indebtedness (no judgment, nothing published: no claim declaration, no retention of title):
+  ``over_indebtedness_statement``, 30 days to contest the statement of debts sent by the commission (C. conso
+  R723-3), and ``personal_recovery_declaration``, 2 months to declare the claim after a *rétablissement personnel
+  avec liquidation judiciaire* published at the BODACC.
+
+A passed deadline stays ``SHOWN_AFTER_DAYS`` days on the panel, marked overdue (the declaration, until declared).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from recouvre.core import insolvency as core_insolvency
 from recouvre.core import prescription as core
 from recouvre.core.deadlines import Deadline
 from recouvre.organizations.models import Organization
@@ -60,13 +69,39 @@ def prescription_deadlines(organization: Organization, today: date) -> list[Dead
     return out
 
 
+# A deadline that passed stays on the panel this many days, marked overdue, then leaves it.
+SHOWN_AFTER_DAYS = 30
+
+
 def insolvency_deadlines(organization: Organization, today: date) -> list[Deadline]:
     out = []
-    pending = InsolvencyProcedure.objects.filter(
-        organization=organization, declared_on__isnull=True, closed_on__isnull=True
-    ).order_by("declaration_due_on", "id")
-    for p in pending:
+    live = InsolvencyProcedure.objects.filter(organization=organization, closed_on__isnull=True).order_by(
+        "judgment_on", "id"
+    )
+    for p in live:
         url = reverse("customer_detail", args=[p.customer_id]) + "#legal"
+        if p.over_indebtedness:
+            out += _over_indebtedness_deadlines(p, today, url)
+            continue
+        if p.published_on is not None:
+            title = core_insolvency.retention_of_title_deadline(p.published_on)
+            if (today - title).days <= SHOWN_AFTER_DAYS:
+                out.append(
+                    Deadline(
+                        kind="retention_of_title",
+                        due_on=title,
+                        customer_id=p.customer_id,
+                        label=_(
+                            "Goods sold under a retention-of-title clause: claim them from the court officer within "
+                            "3 months of the BODACC of %(published)s (C. com. L624-9)."
+                        )
+                        % {"published": date_format(p.published_on, "DATE_FORMAT")},
+                        url=url,
+                        alert=core_insolvency.deadline_alert(title, today),
+                    )
+                )
+        if p.declared_on is not None or p.declaration_due_on is None or p.published_on is None:
+            continue
         alert = core.declaration_alert(p.declaration_due_on, today, declared=False)
         out.append(
             Deadline(
@@ -75,7 +110,7 @@ def insolvency_deadlines(organization: Organization, today: date) -> list[Deadli
                 customer_id=p.customer_id,
                 label=_("Declare the claim to %(officer)s (%(procedure)s, BODACC of %(published)s).")
                 % {
-                    "officer": p.officer_name,
+                    "officer": p.officer_name or _("the court officer"),
                     "procedure": p.get_kind_display(),
                     "published": date_format(p.published_on, "DATE_FORMAT"),
                 },
@@ -98,6 +133,45 @@ def insolvency_deadlines(organization: Organization, today: date) -> list[Deadli
                     alert="overdue" if today > relief else "open",
                 )
             )
+    return out
+
+
+def _over_indebtedness_deadlines(p: InsolvencyProcedure, today: date, url: str) -> list[Deadline]:
+    """The consumer's over-indebtedness: contest the statement of debts, and declare the claim after a personal
+    recovery with liquidation published at the BODACC (no claim declaration, no retention of title otherwise)."""
+    out = []
+    if p.debt_statement_received_on is not None:
+        contest = core_insolvency.debt_statement_contest_deadline(p.debt_statement_received_on)
+        if (today - contest).days <= SHOWN_AFTER_DAYS:
+            out.append(
+                Deadline(
+                    kind="over_indebtedness_statement",
+                    due_on=contest,
+                    customer_id=p.customer_id,
+                    label=_(
+                        "Over-indebtedness: check the statement of debts received on %(received)s from the "
+                        "commission and contest it within 30 days if it is wrong (C. conso R723-3)."
+                    )
+                    % {"received": date_format(p.debt_statement_received_on, "DATE_FORMAT")},
+                    url=url,
+                    alert=core_insolvency.deadline_alert(contest, today),
+                )
+            )
+    if p.personal_recovery_published_on is not None and p.declaration_due_on is not None and p.declared_on is None:
+        out.append(
+            Deadline(
+                kind="personal_recovery_declaration",
+                due_on=p.declaration_due_on,
+                customer_id=p.customer_id,
+                label=_(
+                    "Personal recovery with liquidation published at the BODACC on %(published)s: declare the claim "
+                    "to the liquidator within 2 months."
+                )
+                % {"published": date_format(p.personal_recovery_published_on, "DATE_FORMAT")},
+                url=url,
+                alert=core_insolvency.deadline_alert(p.declaration_due_on, today),
+            )
+        )
     return out
 
 

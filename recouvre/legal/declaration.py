@@ -9,7 +9,9 @@ from __future__ import annotations
 import io
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from recouvre.collections.rendering import format_amount, format_date
 
@@ -33,7 +35,24 @@ def _address(obj: object) -> list[str]:
     return [line for line in [*lines, city] if line]
 
 
+def check_declarable(procedure: InsolvencyProcedure) -> None:
+    """Refuse (``ValidationError``, a message for a person) a declaration that cannot be drawn: over-indebtedness
+    (no judgment, nothing published), or proceedings whose publication or court officer is not recorded yet."""
+    if procedure.over_indebtedness:
+        raise ValidationError(
+            _(
+                "Over-indebtedness is no insolvency judgment: there is no claim declaration to draw. After a "
+                "personal recovery with liquidation, declare the claim to the liquidator named in the BODACC notice."
+            )
+        )
+    if procedure.published_on is None or not procedure.officer_name or not procedure.court:
+        raise ValidationError(
+            _("Record the court, the BODACC publication and the court officer before drawing the declaration.")
+        )
+
+
 def declaration_context(procedure: InsolvencyProcedure, *, today: date, signatory: str = "") -> dict[str, object]:
+    check_declarable(procedure)
     computed = claims(procedure)
     cur = computed.currency
 
@@ -43,7 +62,8 @@ def declaration_context(procedure: InsolvencyProcedure, *, today: date, signator
     from recouvre.documents.models import Document
 
     has_terms = Document.objects.filter(organization=procedure.organization, kind="terms_of_sale").exists()
-    officer_title = OFFICER_TITLES[OfficerRole(procedure.officer_role)]
+    role = OfficerRole(procedure.officer_role or OfficerRole.MANDATAIRE)
+    officer_title = OFFICER_TITLES[role]
     return {
         "creditor": procedure.organization,
         "creditor_address": _address(procedure.organization),
@@ -52,12 +72,10 @@ def declaration_context(procedure: InsolvencyProcedure, *, today: date, signator
         "procedure": procedure,
         "procedure_name": PROCEDURE_NAMES[ProcedureKind(procedure.kind)],
         "officer_title": officer_title,
-        "officer_title_cap": "Mandataire judiciaire"
-        if procedure.officer_role == OfficerRole.MANDATAIRE
-        else "Liquidateur judiciaire",
+        "officer_title_cap": "Mandataire judiciaire" if role == OfficerRole.MANDATAIRE else "Liquidateur judiciaire",
         "officer_address": [line for line in procedure.officer_address.splitlines() if line.strip()],
         "judgment_on": format_date(procedure.judgment_on, "fr"),
-        "published_on": format_date(procedure.published_on, "fr"),
+        "published_on": format_date(procedure.published_on, "fr") if procedure.published_on else "",
         "date": format_date(today, "fr"),
         "lines": [
             {
@@ -65,16 +83,21 @@ def declaration_context(procedure: InsolvencyProcedure, *, today: date, signator
                 "issued_on": format_date(ln.issued_on, "fr"),
                 "due_on": format_date(ln.due_on, "fr"),
                 "falls_due": ln.falls_due,
+                "made_due": ln.made_due,
                 "principal": money(ln.principal),
                 "interest": money(ln.interest),
                 "indemnity": money(ln.indemnity),
-                "total": money(ln.total),
+                "due_at_judgment": money(ln.due_at_judgment) if not ln.falls_due else "",
+                "to_fall_due": money(ln.to_fall_due) if ln.falls_due else "",
             }
             for ln in computed.lines
         ],
         "due": money(computed.due),
         "to_fall_due": money(computed.to_fall_due),
         "total": money(computed.total),
+        "accelerated": computed.accelerated,
+        "any_made_due": any(ln.made_due for ln in computed.lines),
+        "continued_activity": procedure.kind == ProcedureKind.LIQUIDATION and procedure.continued_activity,
         "refused": ", ".join(computed.refused),
         "has_terms": has_terms,
         "signatory": signatory,

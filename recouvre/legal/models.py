@@ -132,6 +132,7 @@ class ProcedureKind(models.TextChoices):
     SAFEGUARD = "safeguard", _("Safeguard (sauvegarde)")
     RECEIVERSHIP = "receivership", _("Receivership (redressement judiciaire)")
     LIQUIDATION = "liquidation", _("Liquidation (liquidation judiciaire)")
+    OVER_INDEBTEDNESS = "over_indebtedness", _("Over-indebtedness (surendettement)")
 
 
 class OfficerRole(models.TextChoices):
@@ -142,23 +143,43 @@ class OfficerRole(models.TextChoices):
 class InsolvencyProcedure(models.Model):
     """Insolvency proceedings opened against a customer (*procédure collective*): the claims arising before the
     judgment are covered; collection stops (``hold``); the claim must be declared to the court officer within 2
-    months of the BODACC publication (4 outside metropolitan France)."""
+    months of the BODACC publication (4 outside metropolitan France), and goods sold under a retention-of-title
+    clause claimed within 3 months of it (L624-9).
+
+    Over-indebtedness (*surendettement*, a consumer) is recorded here too, from the commission's admissibility
+    decision (``judgment_on``): collection stops the same way, but it is no judgment and is not published at the
+    BODACC (no ``published_on``, no claim declaration, no retention-of-title deadline). Its deadlines come from
+    ``debt_statement_received_on`` (30 days to contest the statement of debts, C. conso R723-3) and, when a
+    *rétablissement personnel avec liquidation judiciaire* is published at the BODACC, from
+    ``personal_recovery_published_on`` (2 months to declare the claim)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="insolvency_procedures")
     kind = models.CharField(_("procedure"), max_length=20, choices=ProcedureKind.choices)
     judgment_on = models.DateField(_("opening judgment"))
-    published_on = models.DateField(_("BODACC publication"))
-    court = models.CharField(_("court"), max_length=200)
-    officer_role = models.CharField(_("court officer"), max_length=20, choices=OfficerRole.choices)
-    officer_name = models.CharField(_("officer's name"), max_length=200)
-    officer_address = models.TextField(_("officer's address"))
+    published_on = models.DateField(_("BODACC publication"), null=True, blank=True)
+    court = models.CharField(_("court"), max_length=200, blank=True, default="")
+    officer_role = models.CharField(_("court officer"), max_length=20, choices=OfficerRole.choices, blank=True)
+    officer_name = models.CharField(_("officer's name"), max_length=200, blank=True, default="")
+    officer_address = models.TextField(_("officer's address"), blank=True, default="")
+    continued_activity = models.BooleanField(
+        _("continued activity authorised"),
+        default=False,
+        help_text=_(
+            "Liquidation only: the court authorised the business to go on; claims not yet due stay to fall due "
+            "(L643-1)."
+        ),
+    )
+    debt_statement_received_on = models.DateField(_("statement of debts received on"), null=True, blank=True)
+    personal_recovery_published_on = models.DateField(
+        _("personal recovery with liquidation published on"), null=True, blank=True
+    )
     outside_metropolitan = models.BooleanField(
         _("outside metropolitan France"),
         default=False,
         help_text=_("The creditor is outside metropolitan France, or the procedure was opened overseas: 4 months."),
     )
-    declaration_due_on = models.DateField(_("declare by"))
+    declaration_due_on = models.DateField(_("declare by"), null=True, blank=True)
     hold = models.OneToOneField(
         "collections.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="insolvency_procedure"
     )
@@ -179,12 +200,24 @@ class InsolvencyProcedure(models.Model):
         ordering = ["-judgment_on", "-id"]
         verbose_name = _("insolvency procedure")
         constraints = [
-            models.CheckConstraint(condition=Q(published_on__gte=F("judgment_on")), name="insolvency_published_after"),
+            models.CheckConstraint(
+                condition=Q(published_on__isnull=True) | Q(published_on__gte=F("judgment_on")),
+                name="insolvency_published_after",
+            ),
             models.CheckConstraint(
                 condition=Q(declared_on__isnull=True) | (Q(declared_due__gte=0) & Q(declared_to_fall_due__gte=0)),
                 name="insolvency_declared_amounts",
             ),
         ]
+
+    @property
+    def over_indebtedness(self) -> bool:
+        return self.kind == ProcedureKind.OVER_INDEBTEDNESS
+
+    @property
+    def accelerated(self) -> bool:
+        """Every claim became due at the judgment: a liquidation without authorised continued activity (L643-1)."""
+        return self.kind == ProcedureKind.LIQUIDATION and not self.continued_activity
 
 
 class WriteOffReason(models.TextChoices):

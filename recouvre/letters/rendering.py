@@ -6,9 +6,11 @@ réception" on registered letters; the object line (per template key: ``courtesy
 ``formal_notice``; unknown keys are written as a reminder, as the e-mails do); the body in the customer's language
 (French, else English); the table of the action's invoices still open (number, date, due date, days overdue, open
 amount as it is when the letter is produced: an invoice paid since planning is left out); the total per currency;
-the customer's unapplied payments and credits; the deadline (``Action.deadline_on``); the payment instructions (IBAN,
-BIC, the customer's account as reference); the signature; and at the foot of every page the organization's address,
-identifiers and legal mentions. A letter of more than one page has its pages numbered ("Page 1 / 2").
+the invoices on hold (a dispute, insolvency proceedings...), listed apart with the reason and left out of the amount
+demanded and of the penalties; the customer's unapplied payments and credits; the deadline
+(``Action.deadline_on``); the payment instructions (IBAN, BIC, the customer's account as reference); the
+signature; and at the foot of every page the organization's address, identifiers and legal mentions. A letter of
+more than one page has its pages numbered ("Page 1 / 2").
 
 **The address window.** The address block is drawn in a box 85 mm wide and 35 mm high whose top-left corner is
 110 mm from the left edge and 45 mm from the top edge of the page (``WINDOW_MM``). Folded in three, the letter fits a
@@ -31,6 +33,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from recouvre.collections.held import held_invoices
 from recouvre.collections.models import Action, Channel, CustomerCollection
 from recouvre.collections.penalties import Penalty, invoice_penalties, shows_penalties
 from recouvre.collections.rendering import (
@@ -38,6 +41,7 @@ from recouvre.collections.rendering import (
     Line,
     format_amount,
     format_date,
+    held_rows,
     language_of,
     legal_notice,
     penalties_text,
@@ -77,6 +81,10 @@ class NothingToClaim(LetterRefused):
     pass
 
 
+class AllOnHold(NothingToClaim):
+    pass
+
+
 class NoPostalAddress(LetterRefused):
     pass
 
@@ -92,6 +100,7 @@ class LetterLine:
     total: Decimal = Decimal("0.00")  # amount including tax
     invoice_id: int = 0
     penalty: Penalty | None = None
+    hold: str = ""  # on hold (the hold's kind): listed apart, not demanded
 
     @property
     def paid(self) -> Decimal:
@@ -114,7 +123,16 @@ def is_letter(action: Action) -> bool:
 
 
 def letter_lines(action: Action, today: date) -> list[LetterLine]:
-    """The action's invoices that are still open, in the order the plan listed them, with their open amounts now."""
+    """The action's invoices that are still open and not on hold, in the order the plan listed them, with their
+    open amounts now (``held_letter_lines``: those on hold, listed apart)."""
+    return _split_letter_lines(action, today)[0]
+
+
+def held_letter_lines(action: Action, today: date) -> list[LetterLine]:
+    return _split_letter_lines(action, today)[1]
+
+
+def _split_letter_lines(action: Action, today: date) -> tuple[list[LetterLine], list[LetterLine]]:
     ids = [ln["invoice_id"] for ln in action.lines]
     current = {
         inv.pk: inv
@@ -122,27 +140,28 @@ def letter_lines(action: Action, today: date) -> list[LetterLine]:
             "id", "number", "issued_on", "due_on", "currency", "open_amount", "total"
         )
     }
-    out = []
+    held = held_invoices(action.organization_id, action.customer_id, current, today)
+    out, apart = [], []
     for ln in action.lines:
         inv = current.get(ln["invoice_id"])
         if inv is None or inv.open_amount <= 0:
             continue
-        out.append(
-            LetterLine(
-                inv.number,
-                inv.issued_on,
-                inv.due_on,
-                max(0, (today - inv.due_on).days),
-                inv.open_amount,
-                inv.currency,
-                inv.total,
-                inv.pk,
-            )
+        line = LetterLine(
+            inv.number,
+            inv.issued_on,
+            inv.due_on,
+            max(0, (today - inv.due_on).days),
+            inv.open_amount,
+            inv.currency,
+            inv.total,
+            inv.pk,
+            hold=held.get(inv.pk, ""),
         )
+        (apart if inv.pk in held else out).append(line)
     if out and shows_penalties(action.organization, action.template, action.policy_key, action.step_key):
         found = invoice_penalties(action.organization, [ln.invoice_id for ln in out], today)
         out = [replace(ln, penalty=found.get(ln.invoice_id)) for ln in out]
-    return out
+    return out, apart
 
 
 def notice_deadline(action: Action, today: date) -> date | None:
@@ -207,10 +226,12 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     organization, customer = action.organization, action.customer
     lang = language_of(customer.language)
     law = lawtexts.for_customer(customer, lang)
-    lines = letter_lines(action, today)
+    lines, held = _split_letter_lines(action, today)
     if not law.penalties:  # a consumer: no penalties (interest runs from the formal notice, never the 40 EUR)
         lines = [replace(ln, penalty=None) for ln in lines]
     if not lines:
+        if held:
+            raise AllOnHold(_("every invoice the letter listed is on hold"))
         raise NothingToClaim(_("every invoice the letter listed has been paid"))
     address = postal_address(customer, lang)
     if not address:
@@ -283,6 +304,10 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
             for ln in lines
         ],
         "totals": [format_amount(amount, cur, lang) for cur, amount in sorted(totals.items())],
+        "held": held_rows(
+            [Line(ln.number, ln.due_on, ln.days_overdue, ln.open_amount, ln.currency, hold=ln.hold) for ln in held],
+            lang,
+        ),
         "unapplied": [format_amount(amount, cur, lang) for cur, amount in sorted(unapplied.items()) if amount > 0],
         "deadline_on": format_date(deadline, lang) if deadline else "",
         "deadline": deadline,

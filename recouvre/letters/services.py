@@ -28,7 +28,7 @@ from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 
 from .models import Letter
-from .rendering import NothingToClaim, render_letter
+from .rendering import AllOnHold, NothingToClaim, render_letter
 
 LETTER_CHANNELS = (Channel.LETTER, Channel.REGISTERED_LETTER)
 _TRACKING = re.compile(r"[A-Z0-9]{8,30}")
@@ -97,15 +97,16 @@ def produce_due_letters(
                     sha256=rendered.sha256,
                 )
             produced += 1
-        except NothingToClaim:
-            _finish(action_id, ActionState.CANCELLED, "letters.cancelled", actor, "")
+        except NothingToClaim as exc:
+            held = isinstance(exc, AllOnHold)
+            _finish(action_id, ActionState.CANCELLED, "letters.cancelled", actor, "", held=held)
         except Exception as exc:  # no address, a broken template: the action must not stay planned forever
             reason = str(exc) or type(exc).__name__
             _finish(action_id, ActionState.FAILED, "letters.failed", actor, reason)
     return produced
 
 
-def _finish(action_id: int, state: str, kind: str, actor: Actor, reason: str) -> None:
+def _finish(action_id: int, state: str, kind: str, actor: Actor, reason: str, *, held: bool = False) -> None:
     with transaction.atomic():
         changed = Action.objects.filter(pk=action_id, state=ActionState.PLANNED).update(state=state, last_error=reason)
         if changed:
@@ -113,6 +114,8 @@ def _finish(action_id: int, state: str, kind: str, actor: Actor, reason: str) ->
             data = {"action_id": action_id, "registered": action.channel == Channel.REGISTERED_LETTER}
             if reason:
                 data["error"] = reason
+            if held:
+                data["reason"] = "held"
             record_event(action.organization, action.customer, kind, actor, **data)
 
 
@@ -220,3 +223,31 @@ def record_acknowledgment(letter: Letter, *, acknowledged_on: date, actor: Actor
             tracking_number=letter.tracking_number,
         )
     return letter
+
+
+def redraw_unposted(action: Action, *, actor: Actor) -> None:
+    """Draw again the letter of ``action``, produced and not posted yet, as it is now (an invoice put on hold since
+    is listed apart and no longer demanded): the stored PDF and its SHA-256 are replaced, the timeline says so. A
+    posted letter is evidence and is never touched."""
+    letter = Letter.objects.select_for_update().filter(action=action, posted_on__isnull=True).first()
+    if letter is None:
+        return
+    action = Action.objects.select_related("organization", "customer").get(pk=action.pk)
+    rendered = render_letter(action, today=timezone.localdate(letter.produced_at))
+    letter.pdf, letter.pdf_sha256, letter.pages, letter.subject = (
+        rendered.pdf,
+        rendered.sha256,
+        rendered.pages,
+        rendered.subject,
+    )
+    letter.save(update_fields=["pdf", "pdf_sha256", "pages", "subject"])
+    Action.objects.filter(pk=action.pk).update(content_sha256=rendered.sha256)
+    record_event(
+        action.organization,
+        action.customer,
+        "letters.redrawn",
+        actor,
+        action_id=action.pk,
+        sha256=rendered.sha256,
+        pages=rendered.pages,
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -155,5 +156,29 @@ def legal_route(organization: Organization, customer: Customer, as_of: date) -> 
         prescription_on=prescription_on(organization, invoices),
         debtor_in_france=(customer.country or "FR").upper() == "FR",
         debtor_town=customer.city,
+        **insolvency_facts(organization, customer, as_of),
     )
     return LegalRoute(routes.recommend(facts), facts, invoices, notice)
+
+
+def insolvency_facts(organization: Organization, customer: Customer, as_of: date) -> dict[str, Any]:
+    """``insolvency`` ("insolvency", "over_indebtedness" or "") and ``insolvency_on``: the insolvency hold active on
+    ``as_of`` (with the procedure recorded with it, which tells over-indebtedness)."""
+    hold = (
+        Hold.objects.filter(
+            organization=organization,
+            customer=customer,
+            kind=HoldKind.INSOLVENCY,
+            released_at__isnull=True,
+            starts_on__lte=as_of,
+        )
+        .values_list("starts_on", "insolvency_procedure__kind")
+        .first()
+    )
+    if hold is None:
+        return {}
+    starts_on, procedure_kind = hold
+    return {
+        "insolvency": "over_indebtedness" if procedure_kind == "over_indebtedness" else "insolvency",
+        "insolvency_on": starts_on,
+    }

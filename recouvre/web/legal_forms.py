@@ -26,18 +26,60 @@ def _date(label: Any, required: bool = True) -> forms.DateField:
 
 
 class ProcedureForm(forms.Form):
+    """Insolvency proceedings, or a consumer's over-indebtedness: one form opens the procedure and stops
+    collection (the hold), withdrawing what is queued."""
+
     kind = forms.ChoiceField(label=_("Procedure"), choices=ProcedureKind.choices)
-    judgment_on = _date(_("Opening judgment"))
-    published_on = _date(_("BODACC publication"))
-    court = forms.CharField(label=_("Court"), max_length=200)
-    officer_role = forms.ChoiceField(label=_("Court officer"), choices=OfficerRole.choices)
-    officer_name = forms.CharField(label=_("Officer's name"), max_length=200)
-    officer_address = forms.CharField(label=_("Officer's address"), widget=forms.Textarea(attrs={"rows": 3}))
+    judgment_on = _date(_("Opening judgment (over-indebtedness: admissibility decision)"))
+    published_on = _date(_("BODACC publication (if known)"), required=False)
+    court = forms.CharField(label=_("Court"), max_length=200, required=False)
+    officer_role = forms.ChoiceField(
+        label=_("Court officer"), choices=[("", "—"), *OfficerRole.choices], required=False
+    )
+    officer_name = forms.CharField(label=_("Officer's name"), max_length=200, required=False)
+    officer_address = forms.CharField(
+        label=_("Officer's address"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     outside_metropolitan = forms.BooleanField(
         label=_("We are outside metropolitan France, or the procedure was opened overseas (4 months)"),
         required=False,
     )
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    continued_activity = forms.BooleanField(
+        label=_("Liquidation: continued activity authorised (claims not yet due stay to fall due)"), required=False
+    )
+    debt_statement_received_on = _date(_("Over-indebtedness: statement of debts received on"), required=False)
+    personal_recovery_published_on = _date(
+        _("Over-indebtedness: personal recovery with liquidation published at the BODACC on"), required=False
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProcedureUpdateForm(forms.Form):
+    """What becomes known after the opening: the BODACC publication, the statement of debts, a personal recovery
+    with liquidation, continued activity. Only the fields that fit the procedure are shown."""
+
+    published_on = _date(_("BODACC publication"), required=False)
+    continued_activity = forms.BooleanField(label=_("Continued activity authorised"), required=False)
+    debt_statement_received_on = _date(_("Statement of debts received on"), required=False)
+    personal_recovery_published_on = _date(
+        _("Personal recovery with liquidation published at the BODACC on"), required=False
+    )
+
+    def __init__(self, *args: Any, procedure: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if procedure is None:
+            return
+        if procedure.over_indebtedness:
+            del self.fields["published_on"], self.fields["continued_activity"]
+        else:
+            del self.fields["debt_statement_received_on"], self.fields["personal_recovery_published_on"]
+            if procedure.kind != ProcedureKind.LIQUIDATION:
+                del self.fields["continued_activity"]
+            else:
+                self.fields["continued_activity"].initial = procedure.continued_activity
+        for name in ("published_on", "debt_statement_received_on", "personal_recovery_published_on"):
+            if name in self.fields and getattr(procedure, name) is not None:
+                del self.fields[name]
 
 
 class DeclareForm(forms.Form):

@@ -78,6 +78,7 @@ urlpatterns = [
     path("customers/<int:pk>/insolvency/", legal_limits.record_procedure, name="insolvency_record"),
     path("customers/<int:pk>/acknowledgment/", legal_limits.acknowledge, name="legal_acknowledge"),
     path("insolvency/<int:pk>/declare/", legal_limits.declare_claim, name="insolvency_declare"),
+    path("insolvency/<int:pk>/update/", legal_limits.update_procedure, name="insolvency_update"),
     path("insolvency/<int:pk>/close/", legal_limits.close_procedure, name="insolvency_close"),
     path("insolvency/<int:pk>/declaration.pdf", legal_limits.declaration_pdf, name="insolvency_declaration_pdf"),
     path("invoices/<int:pk>/write-off/", legal_limits.write_off, name="invoice_write_off"),

@@ -236,13 +236,14 @@ def test_interest_and_indemnity_stop_at_the_judgment_everywhere_they_are_compute
 def test_declaring_the_claim_is_tracked_ends_the_alert_and_interrupts_prescription(org, debtor) -> None:  # type: ignore[no-untyped-def]
     procedure = open_procedure(org, debtor)
     assert [(d.kind, d.due_on, d.alert) for d in deadlines(org, D(2026, 5, 1))] == [
-        ("insolvency_declaration", D(2026, 5, 12), "15d")
+        ("insolvency_declaration", D(2026, 5, 12), "15d"),
+        ("retention_of_title", D(2026, 6, 12), "open"),
     ]
 
     procedure = insolvency.declare_claim(procedure, actor=ME, declared_on=D(2026, 4, 2))
 
     assert (procedure.declared_due, procedure.declared_to_fall_due) == (Decimal("1264.37"), Decimal("600.00"))
-    assert deadlines(org, D(2026, 5, 1)) == []
+    assert [d.kind for d in deadlines(org, D(2026, 5, 1))] == ["retention_of_title"]
     # Covered invoices: interrupted until the procedure is closed; the later invoice runs on.
     assert limits(org) == {"F-DUE": None, "F-LATER": None, "F-AFTER": D(2031, 3, 20)}
     insolvency.close_procedure(procedure, actor=ME, closed_on=D(2027, 10, 4))
@@ -256,6 +257,7 @@ def test_a_missed_declaration_deadline_points_to_relief_from_foreclosure(org, de
     found = deadlines(org, D(2026, 5, 13))
     assert [(d.kind, d.due_on, d.alert) for d in found] == [
         ("insolvency_declaration", D(2026, 5, 12), "overdue"),
+        ("retention_of_title", D(2026, 6, 12), "open"),
         ("insolvency_relief", D(2026, 9, 14), "open"),
     ]
 
@@ -292,7 +294,8 @@ def test_the_declaration_pdf_holds_its_mandatory_content(org, debtor) -> None:  
         "24,37 €",
         "40,00 €",
         "F-LATER",
-        "À échoir le 20/04/2026",
+        "À échoir",
+        "le 20/04/2026",
         "600,00 €",
         "Créances échues au jour du jugement d'ouverture 1 264,37 €",
         "Créances à échoir 600,00 €",
@@ -392,5 +395,6 @@ def test_every_deadline_of_the_organization_by_date_with_days_left(org, other_or
     assert [(r.deadline.kind, r.deadline.due_on, r.days_left, r.customer_name) for r in rows] == [
         ("prescription", D(2026, 5, 3), 32, "Ancien SA"),
         ("insolvency_declaration", D(2026, 5, 12), 41, "Boulangerie Martin SARL"),
+        ("retention_of_title", D(2026, 6, 12), 72, "Boulangerie Martin SARL"),
     ]
     assert [r.deadline.kind for r in gather(org, D(2026, 4, 1), within=35)] == ["prescription"]

@@ -48,6 +48,7 @@ def test_the_deadlines_as_json(capsys, deadlines_of_acme) -> None:  # type: igno
     assert [(r["kind"], r["due_on"], r["days_left"], r["customer_ref"]) for r in rows] == [
         ("prescription", "2026-05-03", 32, "411ANCIEN"),
         ("insolvency_declaration", "2026-05-12", 41, "411MARTIN"),
+        ("retention_of_title", "2026-06-12", 72, "411MARTIN"),
     ]
     assert rows[1]["label"].startswith("Declare the claim to Maître Anne Durand")
 

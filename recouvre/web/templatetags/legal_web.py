@@ -10,6 +10,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from recouvre.core import prescription as core
+from recouvre.core.insolvency import debt_statement_contest_deadline, retention_of_title_deadline
 from recouvre.legal import writeoffs
 from recouvre.legal.insolvency import claims, customer_procedures
 from recouvre.legal.models import Acknowledgment
@@ -92,10 +93,24 @@ def legal_customer_panel(context: Any, customer: Any) -> dict[str, Any]:
     )
     procedures = customer_procedures(org, customer)
     for p in procedures:
-        p.alert = core.declaration_alert(p.declaration_due_on, as_of, declared=p.declared_on is not None)  # type: ignore[attr-defined]
+        due_on = p.declaration_due_on
+        p.alert = (  # type: ignore[attr-defined]
+            core.declaration_alert(due_on, as_of, declared=p.declared_on is not None) if due_on is not None else ""
+        )
         p.alert_label = _alert_label(p.alert)  # type: ignore[attr-defined]
-        p.relief_on = core.foreclosure_relief_deadline(p.published_on)  # type: ignore[attr-defined]
-        p.claims = claims(p) if p.declared_on is None else None  # type: ignore[attr-defined]
+        p.relief_on = (  # type: ignore[attr-defined]
+            core.foreclosure_relief_deadline(p.published_on) if p.published_on is not None else None
+        )
+        p.title_on = (  # type: ignore[attr-defined]
+            retention_of_title_deadline(p.published_on) if p.published_on and not p.over_indebtedness else None
+        )
+        p.contest_on = (  # type: ignore[attr-defined]
+            debt_statement_contest_deadline(p.debt_statement_received_on) if p.debt_statement_received_on else None
+        )
+        p.claims = claims(p) if p.declared_on is None and not p.over_indebtedness else None  # type: ignore[attr-defined]
+        p.update_form = (  # type: ignore[attr-defined]
+            legal_forms.ProcedureUpdateForm(procedure=p, auto_id=f"upd{p.pk}_%s") if _can(context, "edit") else None
+        )
     can_edit = _can(context, "edit")
     return {
         "customer": customer,

@@ -70,12 +70,15 @@ def test_insolvency_and_prescription_deadlines_on_the_worklist_with_their_dates(
     page = text(english.get(reverse("worklist")))
 
     panel = page[page.index("Deadlines") :]
-    assert "2 deadlines to keep, the earliest first." in panel
+    assert "3 deadlines to keep, the earliest first." in panel
     prescription = panel.index("3 May 2026")
     declaration = panel.index("12 May 2026")
     assert prescription < declaration  # by date
     assert "33 Boulangerie Martin SARL 411MARTIN Invoice F-2021 becomes time-barred on May 3, 2026" in panel
     assert "42 Boulangerie Martin SARL 411MARTIN Declare the claim to Maître Anne Durand" in panel
+    # Goods sold under a retention-of-title clause: 3 months from the BODACC of 12 March (L624-9).
+    assert "12 Jun 2026" in panel or "June 12, 2026" in panel
+    assert "73 Boulangerie Martin SARL 411MARTIN Goods sold under a retention-of-title clause" in panel
 
 
 def test_the_customer_page_tracks_the_declaration_and_gives_its_pdf(english, martin) -> None:  # type: ignore[no-untyped-def]

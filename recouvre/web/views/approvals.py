@@ -154,6 +154,8 @@ def approval_decide(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, ngettext("%(count)d reminder rejected.", "%(count)d reminders rejected.", count) % {"count": count}
         )
+    for reason in sorted(set(decision.refused.values())):
+        messages.error(request, reason)
     if decision.skipped:
         messages.warning(
             request,

@@ -21,6 +21,7 @@ from recouvre.collections import selectors as collection_selectors
 from recouvre.collections.models import Hold, HoldKind
 from recouvre.ledger import selectors
 from recouvre.ledger.actors import Actor
+from recouvre.legal.insolvency import procedure_kind, record_procedure
 
 from .. import hold_forms
 from ..decorators import member_required
@@ -222,14 +223,22 @@ def record_insolvency(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, form_errors(form))
         return _back(request, customer.pk)
     data = form.cleaned_data
+    kind = procedure_kind(data["procedure"] or "")
+    if kind is None:
+        messages.error(
+            request,
+            _("Say which procedure: safeguard, receivership, liquidation or over-indebtedness."),
+        )
+        return _back(request, customer.pk)
+    # One action: the procedure (legal) and the hold that stops collection, as the legal section's form does.
     return _do(
         request,
         customer.pk,
-        lambda: services.record_insolvency(
+        lambda: record_procedure(
             org,
             customer,
-            opened_on=data["opened_on"],
-            procedure=data["procedure"],
+            kind=kind,
+            judgment_on=data["opened_on"] or today(),
             note=data["note"],
             actor=_actor(request),
             today=today(),

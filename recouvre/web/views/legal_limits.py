@@ -65,9 +65,23 @@ def record_procedure(request: HttpRequest, pk: int) -> HttpResponse:
     return _do(
         request,
         legal_forms.ProcedureForm(request.POST),
-        lambda d: insolvency.record_procedure(org, customer, actor=Actor.of(request.user), **d),
+        lambda d: insolvency.record_procedure(org, customer, actor=Actor.of(request.user), today=today(), **d),
         _("Insolvency proceedings recorded: collection of this customer stopped."),
         _customer_back(customer.pk),
+    )
+
+
+@require_POST
+@member_required("edit")
+def update_procedure(request: HttpRequest, pk: int) -> HttpResponse:
+    procedure = _procedure(request, pk)
+    form = legal_forms.ProcedureUpdateForm(request.POST, procedure=procedure)
+    return _do(
+        request,
+        form,
+        lambda d: insolvency.update_procedure(procedure, actor=Actor.of(request.user), **d),
+        _("Procedure updated."),
+        _customer_back(procedure.customer_id),
     )
 
 
@@ -101,7 +115,11 @@ def close_procedure(request: HttpRequest, pk: int) -> HttpResponse:
 def declaration_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     procedure = _procedure(request, pk)
     signatory = request.user.get_full_name() if hasattr(request.user, "get_full_name") else ""
-    pdf = render_declaration_pdf(procedure, today=today(), signatory=signatory)
+    try:
+        pdf = render_declaration_pdf(procedure, today=today(), signatory=signatory)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(_customer_back(procedure.customer_id))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="declaration-creance-{procedure.customer.ref}.pdf"'
     return response
