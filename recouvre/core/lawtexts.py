@@ -329,7 +329,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _PAYMENT_MENTION = re.compile(
     r"L\.?\s?441-\d|D\.?\s?441-5|p[ée]nalit[ée]s?\s+de\s+retard|late[- ]payment\s+(?:penalt|interest)|"
     r"indemnit[ée]\s+forfaitaire|recovery\s+(?:costs|indemnity|fee)|frais\s+de\s+(?:recouvrement|dossier)|"
-    r"(?<![\d.,\u202f])40\s?(?:€|(?:EUR|euros?)\b)|€\s?40(?!\d|[.,]\d)|BCE|ECB",
+    r"(?<![\d.,\u202f])40\s?(?:€|(?:EUR|euros?)\b)|€\s?40(?!\d|[.,]\d)|\b(?:BCE|ECB)\b",
     re.I,
 )
 
