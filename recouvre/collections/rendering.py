@@ -12,6 +12,12 @@ e-mails sent alike; the plain-text part is the body as written, the HTML part th
 invoice table as an HTML table. Custom wording is rendered by a restricted template engine (no ``load``,
 ``include``, ``debug``...) over plain values, never over database objects. A custom wording that cannot be compiled
 or rendered is never allowed to stop a message: the built-in wording is used instead (and the error logged).
+
+The law a message cites follows the customer's kind (``recouvre.core.lawtexts``): the legal paragraph of the firm
+reminder and the formal notice (``legal_notice``), the penalties block (never for a consumer) and the organization's
+legal mentions in the footer (without the professionals' payment mentions for a consumer or a public body). A
+custom wording that would send a debtor a mention its law forbids (L441-10 or the 40 EUR to a consumer...) is
+replaced by the built-in wording as well (and logged).
 """
 
 from __future__ import annotations

@@ -232,11 +232,11 @@ _WORDS: dict[str, dict[str, Any]] = {
     "en": {
         BUSINESS: {
             "firm": "Please note that under articles L. 441-10 and D. 441-5 of the French Commercial Code, late "
-            "payment automatically gives rise to late-payment interest and to a fixed indemnity of 40 euros per "
-            "invoice for recovery costs.",
+            "payment automatically gives rise to late-payment interest and to a fixed indemnity of 40 euros for "
+            "recovery costs per invoice.",
             "formal": "Please note that under articles L. 441-10 and D. 441-5 of the French Commercial Code, late "
-            "payment automatically gives rise to late-payment interest and to a fixed indemnity of 40 euros per "
-            "invoice for recovery costs.",
+            "payment automatically gives rise to late-payment interest and to a fixed indemnity of 40 euros for "
+            "recovery costs per invoice.",
             "penalties_title": "Late-payment penalties to date (French Commercial Code, articles L441-10 and D441-5):",
             "interest_label": "Late-payment interest to date (French Commercial Code, article L441-10)",
             "indemnity_label": "Fixed recovery indemnities (€40 × {count}, French Commercial Code, article D441-5)",
@@ -268,10 +268,10 @@ _WORDS: dict[str, dict[str, Any]] = {
         PUBLIC: {
             "firm": "Please note that under articles L2192-13, R2192-31 and D2192-35 of the French Public "
             "Procurement Code, late payment automatically gives rise to interest at the European Central Bank "
-            "rate plus 8 points and to a fixed indemnity of 40 euros per invoice for recovery costs.",
+            "rate plus 8 points and to a fixed indemnity of 40 euros for recovery costs per invoice.",
             "formal": "Please note that under articles L2192-13, R2192-31 and D2192-35 of the French Public "
             "Procurement Code, late payment automatically gives rise to interest at the European Central Bank "
-            "rate plus 8 points and to a fixed indemnity of 40 euros per invoice for recovery costs.",
+            "rate plus 8 points and to a fixed indemnity of 40 euros for recovery costs per invoice.",
             "penalties_title": "Late-payment interest to date (French Public Procurement Code, articles L2192-13, "
             "R2192-31 and D2192-35):",
             "interest_label": "Late-payment interest to date (French Public Procurement Code, article R2192-31)",
@@ -329,7 +329,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _PAYMENT_MENTION = re.compile(
     r"L\.?\s?441-\d|D\.?\s?441-5|p[ée]nalit[ée]s?\s+de\s+retard|late[- ]payment\s+(?:penalt|interest)|"
     r"indemnit[ée]\s+forfaitaire|recovery\s+(?:costs|indemnity|fee)|frais\s+de\s+(?:recouvrement|dossier)|"
-    r"(?<![\d.,\u202f])40\s?(?:€|(?:EUR|euros?)\b)|€\s?40(?!\d|[.,]\d)|BCE|ECB",
+    r"(?<![\d.,\u202f])40\s?(?:€|(?:EUR|euros?)\b)|€\s?40(?!\d|[.,]\d)|\b(?:BCE|ECB)\b",
     re.I,
 )
 
