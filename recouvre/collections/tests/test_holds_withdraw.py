@@ -181,3 +181,20 @@ def test_a_formal_notice_produced_after_a_dispute_demands_only_the_other_invoice
 
 
 D = date
+
+
+def test_the_legal_route_recommends_no_formal_notice_under_insolvency(org, notice_policy) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.proceedings.recommendation import legal_route
+
+    customer = bakery(org)
+    InvoiceFactory(customer=customer, number="F-1", issued_on=D(2025, 11, 5), due_on=D(2025, 12, 5))
+    assert legal_route(org, customer, AS_OF).recommendation.route == "formal_notice"
+
+    insolvency.record_procedure(org, customer, actor=ME, kind=ProcedureKind.SAFEGUARD, judgment_on=D(2026, 3, 2))
+
+    route = legal_route(org, customer, AS_OF).recommendation
+    assert route.route == "insolvency" and not route.judicial
+    assert route.reasons == (
+        "Insolvency proceedings opened on 2026-03-02: individual actions are stopped (C. com. L622-21).",
+        "No formal notice and no court claim: declare the claim to the court officer.",
+    )

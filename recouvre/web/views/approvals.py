@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from recouvre.collections import approvals
-from recouvre.collections.dispatch import build_email
+from recouvre.collections.dispatch import build_email, held_lines
 from recouvre.collections.models import Action, ActionState, Channel
 from recouvre.collections.outbox import process_due
 from recouvre.ledger.actors import Actor
@@ -90,7 +90,11 @@ def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
             preview["error"] = str(exc)
         else:
             if message is None or rendered is None:
-                preview["error"] = _("Every invoice this reminder lists has been paid: nothing would be sent.")
+                preview["error"] = (
+                    _("Every invoice this reminder lists is paid or on hold: nothing would be sent.")
+                    if held_lines(action, timezone.localdate())
+                    else _("Every invoice this reminder lists has been paid: nothing would be sent.")
+                )
             else:
                 preview.update(
                     subject=rendered.subject,
