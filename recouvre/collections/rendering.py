@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -121,8 +121,12 @@ def render_email(
         wording = organization_wording(organization, template, key, lang)
     if wording is not None and wording is not BUILT_IN:
         try:
-            return _render_custom(
-                wording, lang, key, organization, customer, lines, unapplied, deadline_on, reply_to_name
+            return with_privacy(
+                _render_custom(
+                    wording, lang, key, organization, customer, lines, unapplied, deadline_on, reply_to_name
+                ),
+                organization,
+                customer,
             )
         except Exception:
             if explicit:
@@ -159,9 +163,29 @@ def render_email(
     }
     base = f"collections/email/{lang}"
     subject = " ".join(render_to_string(f"{base}.subject", context).split())
-    return RenderedEmail(
-        lang, subject, render_to_string(f"{base}.txt", context), render_to_string(f"{base}.html", context)
+    return with_privacy(
+        RenderedEmail(
+            lang, subject, render_to_string(f"{base}.txt", context), render_to_string(f"{base}.html", context)
+        ),
+        organization,
+        customer,
     )
+
+
+def with_privacy(email: RenderedEmail, organization: Any, customer: Any) -> RenderedEmail:
+    """``email`` with the organization's privacy information (GDPR art. 13/14, ``recouvre.privacy.notice``) as a
+    short last paragraph of its text and HTML parts, whatever wording it was written with."""
+    from recouvre.privacy.notice import privacy_notice
+
+    notice = privacy_notice(organization, email.language, getattr(customer, "kind", "") or "business")
+    if not notice:
+        return email
+    context = {"privacy": notice}
+    text = email.text.rstrip("\n") + "\n\n" + render_to_string("collections/email/_privacy.txt", context).strip() + "\n"
+    block = render_to_string("collections/email/_privacy.html", context).strip()
+    head, found, tail = email.html.rpartition("</body>")
+    html = f"{head}{block}\n{found}{tail}" if found else f"{email.html}{block}\n"
+    return replace(email, text=text, html=html)
 
 
 _PENALTIES = {
