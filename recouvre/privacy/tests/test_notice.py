@@ -156,6 +156,8 @@ def test_every_letter_kind_ends_with_the_privacy_information_in_small_print(cred
 def test_english_letters_and_the_formal_notice_of_a_consumer(creditor):  # type: ignore[no-untyped-def]
     text = _letter(creditor, _customer(creditor, "411EN", "en"), "reminder")
     assert "Personal data: Atelier Lumière (SAS), 8 rue de la Paix, 75002 Paris processes" in text
+    notice = _letter(creditor, _customer(creditor, "411ENFN", "en"), "formal_notice", "registered_letter")
+    assert "then archived for 5 years (limitation period, French Commercial Code L110-4)" in notice
     consumer = _letter(
         creditor, _customer(creditor, "411C", "fr", kind="consumer"), "formal_notice", "registered_letter"
     )
@@ -178,3 +180,20 @@ def test_the_edited_wording_shows_up_on_letters(creditor):  # type: ignore[no-un
     text = _letter(creditor, _customer(creditor, "411E", "fr"), "reminder")
     assert "Protection des données : écrivez à dpo@atelier.example." in text
     assert "Données personnelles :" not in text
+
+
+def test_the_penalty_invoice_carries_the_privacy_information(creditor):  # type: ignore[no-untyped-def]
+    from recouvre.penalties.services import claim_penalties, issue_penalty_invoice
+
+    customer = _customer(creditor, "411PEN", "fr")
+    invoice = InvoiceFactory(
+        customer=customer,
+        number="F-2025-031",
+        issued_on=date(2025, 2, 13),
+        due_on=date(2025, 3, 15),
+        total=Decimal("12000"),
+    )
+    claim_penalties(creditor, [invoice], as_of=date(2025, 6, 30), actor=ADMIN)
+    penalty_invoice = issue_penalty_invoice(creditor, customer, actor=ADMIN, issued_on=date(2025, 7, 1))
+    text = pdf_text(bytes(penalty_invoice.content))
+    assert "Données personnelles : Atelier Lumière (SAS), 8 rue de la Paix, 75002 Paris traite" in text

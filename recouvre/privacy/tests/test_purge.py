@@ -271,3 +271,18 @@ def test_the_scheduler_purges_only_when_the_setting_is_on(org, story):  # type: 
     assert not Erasure.objects.exists()
     save_settings(org, ACTOR, purge_by_scheduler=True)
     assert scheduled_purge(org, AS_OF, ACTOR) == {"anonymised": 1, "documents_deleted": 1, "failed": 0}
+
+
+def test_the_daily_run_records_the_purge_in_its_summary(org, story):  # type: ignore[no-untyped-def]
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from recouvre.collections.models import ScheduledRun
+    from recouvre.collections.scheduler import tick
+
+    now = datetime(2026, 12, 7, 7, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    save_settings(org, ACTOR, purge_by_scheduler=True)
+    tick(now, run_at=time(7, 0), window=(time(8, 0), time(18, 0)))
+    run = ScheduledRun.objects.get(organization=org, as_of=AS_OF)
+    assert run.summary["privacy_purge"] == {"anonymised": 1, "documents_deleted": 1, "failed": 0}
+    assert Erasure.objects.get().customer_id == story["consumer"].pk
