@@ -113,7 +113,7 @@ def test_the_privacy_text_has_a_size_limit_and_the_accounting_retention_a_floor(
 def _letter(org, customer, key, channel="letter"):  # type: ignore[no-untyped-def]
     invoice = InvoiceFactory(
         customer=customer,
-        number=f"F-{key}",
+        number=f"F-{customer.ref}",
         issued_on=date(2026, 9, 1),
         due_on=date(2026, 10, 1),
         total=Decimal("1200"),
