@@ -286,3 +286,14 @@ def test_the_daily_run_records_the_purge_in_its_summary(org, story):  # type: ig
     run = ScheduledRun.objects.get(organization=org, as_of=AS_OF)
     assert run.summary["privacy_purge"] == {"anonymised": 1, "documents_deleted": 1, "failed": 0}
     assert Erasure.objects.get().customer_id == story["consumer"].pk
+
+
+def test_the_purge_of_one_organization_never_touches_another(org, other_org, story):  # type: ignore[no-untyped-def]
+    theirs, _ = _paid_customer(
+        other_org, "411MARTIN", "consumer", name="Paul Martin", paid_on=date(2023, 12, 5), number="F-2023-001"
+    )
+    assert main(["purge", "--org", org.slug, "--as-of", "2026-12-07"]) == 0
+    theirs.refresh_from_db()
+    assert (theirs.name, Contact.objects.filter(customer=theirs).count()) == ("Paul Martin", 1)
+    assert not Erasure.objects.filter(organization=other_org).exists()
+    assert [p.ref for p in plan_purge(other_org, AS_OF).purged] == ["411MARTIN"]
