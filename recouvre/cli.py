@@ -643,6 +643,10 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.proceedings.cli import add_commands as add_proceedings_commands
 
     add_proceedings_commands(sub, add, json_flag)
+
+    from recouvre.privacy.cli import add_commands as add_privacy_commands
+
+    add_privacy_commands(sub, add, json_flag)
     return p
 
 

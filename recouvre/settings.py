@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "recouvre.penalties",
     "recouvre.proceedings",
     "recouvre.dossier",
+    "recouvre.privacy",
     "recouvre.web",
 ]
 

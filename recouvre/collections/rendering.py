@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -152,7 +152,7 @@ def render_email(
             )
             forbidden = lawtexts.forbidden_found(custom.text, lawtexts.Debtor.of(customer))
             if not forbidden or explicit:
-                return custom
+                return with_privacy(custom, organization, customer)
             # The organization's wording cites what this debtor's law forbids (e.g. the 40 EUR to a consumer).
             log.warning(
                 "custom wording %s/%s of organization %s cites %s, not the law of a %s debtor; built-in used",
@@ -201,9 +201,29 @@ def render_email(
     }
     base = f"collections/email/{lang}"
     subject = " ".join(render_to_string(f"{base}.subject", context).split())
-    return RenderedEmail(
-        lang, subject, render_to_string(f"{base}.txt", context), render_to_string(f"{base}.html", context)
+    return with_privacy(
+        RenderedEmail(
+            lang, subject, render_to_string(f"{base}.txt", context), render_to_string(f"{base}.html", context)
+        ),
+        organization,
+        customer,
     )
+
+
+def with_privacy(email: RenderedEmail, organization: Any, customer: Any) -> RenderedEmail:
+    """``email`` with the organization's privacy information (GDPR art. 13/14, ``recouvre.privacy.notice``) as a
+    short last paragraph of its text and HTML parts, whatever wording it was written with."""
+    from recouvre.privacy.notice import privacy_notice
+
+    notice = privacy_notice(organization, email.language, getattr(customer, "kind", "") or "business")
+    if not notice:
+        return email
+    context = {"privacy": notice}
+    text = email.text.rstrip("\n") + "\n\n" + render_to_string("collections/email/_privacy.txt", context).strip() + "\n"
+    block = render_to_string("collections/email/_privacy.html", context).strip()
+    head, found, tail = email.html.rpartition("</body>")
+    html = f"{head}{block}\n{found}{tail}" if found else f"{email.html}{block}\n"
+    return replace(email, text=text, html=html)
 
 
 _PENALTIES = {

@@ -127,5 +127,10 @@ def _run_once(organization: Organization, today: date) -> dict[str, Any] | None:
         log.exception("scheduled run of %s on %s failed", organization.slug, today)
         return {"organization": organization.slug, "as_of": today.isoformat(), "error": True}
     summary = run.as_dict()
+    from recouvre.privacy.services import scheduled_purge
+
+    purged = scheduled_purge(organization, today, SCHEDULER)
+    if purged is not None:
+        summary["privacy_purge"] = purged
     ScheduledRun.objects.filter(pk=record.pk).update(finished_at=timezone.now(), summary=summary)
     return summary

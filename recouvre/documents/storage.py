@@ -3,7 +3,8 @@
 ``documents/<organization id>/<first two hex digits>/<sha256>.<pdf|png|jpg>``: the same content of the same
 organization is stored once, whatever its name and however many documents point at it, and a file, once in
 place, is never written again (the final name is taken with a hard link, which fails rather than replace an
-existing file) nor deleted.
+existing file) nor deleted, except by the purge of personal data (``recouvre.privacy.services``) once no document
+points at it.
 
 An incoming file is first copied to a temporary file beside its final place while its SHA-256 and size are
 computed and its first bytes are checked (``spool``); it is moved into place only when the document is recorded

@@ -368,6 +368,9 @@ class Event(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     actor_label = models.CharField(max_length=150, blank=True, default="")
     occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # SHA-256 of the event's original content (``recouvre.ledger.digests``): filled, when empty, before the purge
+    # anonymises the event's data, and never changed afterwards, so a chain of digests still verifies.
+    digest = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

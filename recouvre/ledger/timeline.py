@@ -254,6 +254,17 @@ _MESSAGES: dict[str, Any] = {
     "proceedings.injonction_generated": lambda d: _(
         "Injonction de payer request drawn up for %(total)s EUR (SHA-256 %(sha256)s)."
     ),
+    "privacy.anonymised": lambda d: _(
+        "Personal data anonymised at the end of its retention period (archived until %(archive_until)s): "
+        "%(contacts)s contacts removed, %(documents)s documents deleted. Invoices and amounts are kept."
+    ),
+    "privacy.documents_deleted": lambda d: _("%(documents)s documents deleted at the end of their retention period."),
+    "privacy.exported": lambda d: (
+        _("Personal data of contact %(contact)s exported (right of access).")
+        if d.get("contact")
+        else _("Personal data of the customer exported (right of access).")
+    ),
+    "privacy.settings": lambda d: _("Privacy settings changed: %(fields)s."),
     "proceedings.handoff_exported": lambda d: _(
         "Hand-off package exported (format %(version)s, %(files)s files, SHA-256 %(sha256)s)."
     ),

@@ -13,6 +13,7 @@ from .views import (
     legal_limits,
     messages,
     organizations,
+    privacy,
 )
 from .views import dossier as dossier_views
 from .views import holds as hold_views
@@ -83,6 +84,8 @@ urlpatterns = [
     path("insolvency/<int:pk>/declaration.pdf", legal_limits.declaration_pdf, name="insolvency_declaration_pdf"),
     path("invoices/<int:pk>/write-off/", legal_limits.write_off, name="invoice_write_off"),
     path("settings/prescription/", legal_limits.legal_settings, name="legal_settings"),
+    path("settings/privacy/", privacy.privacy_settings, name="privacy_settings"),
+    path("customers/<int:pk>/personal-data.json", privacy.customer_personal_data, name="customer_personal_data"),
     path("letters/", letter_views.letter_list, name="letter_list"),
     path("letters/print.pdf", letter_views.letter_print, name="letter_print"),
     path("letters/posted/", letter_views.letter_post, name="letter_post"),
