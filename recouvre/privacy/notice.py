@@ -28,7 +28,7 @@ _DEFAULTS = {
         "Personal data: {controller} processes the identification, contact and billing data relating to you to "
         "manage its invoices and recover unpaid sums, on the basis of the performance of the contract and of its "
         "legitimate interest in being paid (GDPR art. 6(1)(b) and (f)). The data is disclosed only to its "
-        "authorised staff and, where needed, its advisers, enforcement officers (commissaires de justice) and the "
+        "authorised staff and, where needed, its advisers, commissaires de justice (judicial officers) and the "
         "courts. It is kept until the debt is settled, then archived {archive}; invoices are kept {accounting} "
         "years (French Commercial Code L123-22). You have the right of access, rectification, erasure, restriction "
         "and objection, to be exercised {contact}. You may lodge a complaint with the CNIL (www.cnil.fr)."

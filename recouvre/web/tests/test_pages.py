@@ -129,7 +129,8 @@ def test_customer_page(logged_client, ledger):
     assert "SIREN 732829320" in page
     assert "Numéro de TVA FR44732829320" in page
     assert "12 rue des Lilas 34000 Montpellier" in page
-    assert "Type Entreprise Segment Stratégique Délai de paiement 30 jours Plafond de crédit 5 000,00 €" in page
+    assert "Type Entreprise Siège social non renseigné : l’adresse de facturation est utilisée" in page
+    assert "Segment Stratégique Délai de paiement 30 jours Plafond de crédit 5 000,00 €" in page
     assert "Étiquettes bakery" in page
     # Contacts
     assert "Marie Dupont" in page and "compta@dupont.example" in page and "04 67 00 00 01" in page
