@@ -18,8 +18,8 @@ What is generated:
 - invoices over the 24 months before ``as_of`` numbered ``FA2025-000123`` (excl. tax + VAT at 20 %, some at
   10 % or 5.5 %, exact to the cent), credit notes ``AV2025-000004``;
 - payments following a behaviour per customer: prompt payers, chronic late payers (15-90 days late), partial
-  payers, one customer in insolvency proceedings opened about six weeks before ``as_of`` (nothing paid since the
-  opening judgment), a consumer, the hospital and the SEM that stopped paying a few months ago, a few disputed
+  payers, one customer in insolvency proceedings opened about six weeks before ``as_of`` (it stopped paying a few
+  months before the judgment), a consumer, the hospital and the SEM that stopped paying a few months ago, a few disputed
   invoices left unpaid, transfers grouping several invoices on payment-run days, cheques, and a couple of
   payments on account that are not allocated. Whatever would be paid after ``as_of`` is still open.
 
@@ -62,7 +62,7 @@ class Behaviour(StrEnum):
     PROMPT = "prompt"  # pays on or before the due date
     LATE = "late"  # pays 15 to 90 days after the due date
     PARTIAL = "partial"  # often pays part of an invoice and leaves the rest open
-    INSOLVENT = "insolvent"  # pays late, then nothing from the opening of insolvency proceedings
+    INSOLVENT = "insolvent"  # pays late, then stops paying some months before insolvency proceedings open
 
 
 # ----------------------------------------------------------------------------------------------- records
@@ -839,7 +839,14 @@ class _Generator:
             officer_name=f"Me {first} {fake.last_name()}",
             officer_address=f"{self.street()}\n{officer_cp} {seat_city}",
         )
-        return _replace(customer, registered_office=seat, insolvency=procedure, tags=(*customer.tags, INSOLVENCY_TAG))
+        return _replace(
+            customer,
+            registered_office=seat,
+            insolvency=procedure,
+            # It stopped paying (cessation des paiements) three to four months before the judgment.
+            unpaid_from=opened_on - timedelta(days=rng.randint(90, 120)),
+            tags=(*customer.tags, INSOLVENCY_TAG),
+        )
 
     # --- invoices
 
@@ -906,8 +913,10 @@ def generate(*, seed: int, as_of: date, customers: int = 300, invoices: int = 60
             latest = cust.insolvency.opened_on - timedelta(days=1)
         for n in range(count):
             if n == 0 and cust.unpaid_from is not None:
-                # One invoice fell due after the customer stopped paying, 25 to 45 days before as_of.
-                issued_on = previous_business_day(as_of - timedelta(days=cust.terms.days + rng.randint(25, 45)))
+                # One invoice fell due after the customer stopped paying, 25 to 45 days before as_of (or the
+                # opening judgment).
+                end = latest + timedelta(days=1)
+                issued_on = previous_business_day(end - timedelta(days=cust.terms.days + rng.randint(25, 45)))
             else:
                 issued_on = g.issue_date(latest)
             drafts.append((issued_on, idx, cust, g.amounts(cust)))

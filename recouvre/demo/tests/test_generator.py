@@ -150,7 +150,7 @@ def test_a_consumer_the_hospital_and_the_sem_owe_overdue_invoices(seed, customer
     data = generate(seed=seed, as_of=AS_OF, customers=customers, invoices=invoices)
     open_ = data.open_amounts()
     overdue = {i.customer_ref for i in data.invoices if open_[i.number] > 0 and i.due_on < AS_OF - timedelta(days=20)}
-    stopped = [c for c in data.customers if c.unpaid_from is not None]
+    stopped = [c for c in data.customers if c.unpaid_from is not None and c.insolvency is None]
     assert sorted(c.kind for c in stopped) == ["consumer", "public", "public"]
     assert {c.legal_form for c in stopped} == {"", "SAEML", "Établissement public de santé"}
     for c in stopped:
@@ -286,7 +286,10 @@ def test_one_customer_in_insolvency_pays_nothing_from_the_opening(demo):
     open_ = demo.open_amounts()
     theirs = [i for i in demo.invoices if i.customer_ref == insolvent.ref]
     assert all(i.issued_on < p.opened_on for i in theirs)
-    assert sum(open_[i.number] for i in theirs) > 0
+    # It stopped paying three to four months before the judgment: its claim has amounts due at the judgment.
+    assert p.opened_on - timedelta(days=120) <= insolvent.unpaid_from <= p.opened_on - timedelta(days=90)
+    assert any(open_[i.number] == i.total and i.due_on < p.opened_on for i in theirs)
+    assert not [a for a in demo.allocations if a.payment_key and a.invoice_number in _due_from(demo, insolvent)]
 
 
 def test_disputed_invoices_are_unpaid_tagged_and_explained(demo):

@@ -77,9 +77,11 @@ def test_the_insolvent_customer_has_its_proceedings_and_hears_nothing_from_the_j
         None,
     )
 
-    # Its invoices are overdue and open: without the hold they would have been reminded during the month.
+    # Its invoices are overdue and open: without the hold they would have been reminded during the month. Its
+    # claim has amounts already due at the judgment.
     overdue = Invoice.objects.filter(customer=customer, open_amount__gt=0, due_on__lt=AS_OF - timedelta(days=35))
     assert overdue.exists()
+    assert overdue.filter(due_on__lte=p.opened_on, issued_on__lte=p.opened_on).exists()
     assert p.opened_on > AS_OF - timedelta(days=60)  # the judgment is recent: the claim is still to be declared
 
     # Nothing addressed to it, nothing planned for it, from the judgment on.
