@@ -22,7 +22,7 @@ from recouvre.demo.history import simulate_collections
 from recouvre.demo.services import create_demo
 from recouvre.ledger.models import Customer, Event, Invoice
 from recouvre.legal.deadlines import deadlines
-from recouvre.legal.models import InsolvencyProcedure
+from recouvre.legal.models import EcbRate, InsolvencyProcedure, LegalRate
 from recouvre.letters.models import Letter
 from recouvre.organizations.models import Organization
 from recouvre.penalties.models import PenaltyClaim
@@ -34,12 +34,21 @@ SIZE = {"customers": 30, "invoices": 300, "seed": 7, "as_of": AS_OF}
 HISTORY_DAYS = 30
 
 
+def _rates() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    return (
+        list(EcbRate.objects.values_list("effective_on", "rate", "source")),
+        list(LegalRate.objects.values_list("year", "half", "professionals", "individuals", "source")),
+    )
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock(), transaction.atomic():
+        rates_before = _rates()
         create_demo(slug="demo", reset=False, **SIZE)
         org = Organization.objects.get(slug="demo")
         simulate_collections(org, as_of=AS_OF, days=HISTORY_DAYS)
+        assert _rates() == rates_before  # the demo adds no rate of its own, not even for itself
         yield org, generate(**SIZE)
         transaction.set_rollback(True)
 
