@@ -8,15 +8,23 @@ What is generated:
 - the creditor: a French SAS with a valid SIREN/SIRET, its intra-EU VAT number (key computed from the SIREN),
   a French IBAN (valid RIB key and IBAN check digits), a BIC and its legal mentions;
 - customers: companies of various legal forms (valid SIREN with the Luhn key, SIRET, FR VAT number), a few
-  consumers and a few public bodies (town halls on 30 days, hospitals on 50 days), each with a French address
-  and a billing contact; segments strategic / standard / small; payment terms 30 days, 30 or 45 days end of
-  month, 60 days;
+  consumers and a few public bodies (a public hospital on 50 days, town halls on 30 days, and a local
+  semi-public company, *SEM*, a public buyer under private-law contracts), each with a French address and a
+  billing contact; segments strategic / standard / small; payment terms 30 days, 30 or 45 days end of month,
+  60 days;
+- each customer's legal identity, as a court would need it: the registered office of a company (sometimes away
+  from its billing address), its legal form and legal representative; the domicile of a consumer; a public body's
+  status (public legal person, administrative contract);
 - invoices over the 24 months before ``as_of`` numbered ``FA2025-000123`` (excl. tax + VAT at 20 %, some at
   10 % or 5.5 %, exact to the cent), credit notes ``AV2025-000004``;
 - payments following a behaviour per customer: prompt payers, chronic late payers (15-90 days late), partial
-  payers, one customer in insolvency proceedings (nothing paid since the opening judgment), a few disputed
+  payers, one customer in insolvency proceedings opened about six weeks before ``as_of`` (it stopped paying a few
+  months before the judgment), a consumer, the hospital and the SEM that stopped paying a few months ago, a few disputed
   invoices left unpaid, transfers grouping several invoices on payment-run days, cheques, and a couple of
   payments on account that are not allocated. Whatever would be paid after ``as_of`` is still open.
+
+The insolvency proceedings and the disputes are data here; ``recouvre.demo.services`` records them through the
+legal and collections services, as a user would, so that collection stops for them.
 
 E-mail addresses use the reserved ``.example`` domain so that no demo message can reach a real mailbox.
 """
@@ -54,7 +62,7 @@ class Behaviour(StrEnum):
     PROMPT = "prompt"  # pays on or before the due date
     LATE = "late"  # pays 15 to 90 days after the due date
     PARTIAL = "partial"  # often pays part of an invoice and leaves the rest open
-    INSOLVENT = "insolvent"  # pays late, then nothing from the opening of insolvency proceedings
+    INSOLVENT = "insolvent"  # pays late, then stops paying some months before insolvency proceedings open
 
 
 # ----------------------------------------------------------------------------------------------- records
@@ -91,10 +99,12 @@ class DemoContact:
 class DemoInsolvency:
     """Collective proceedings opened against a customer (*procédure collective*)."""
 
-    procedure: str
-    opened_on: date
+    kind: str  # legal.models.ProcedureKind: safeguard / receivership / liquidation
+    opened_on: date  # the opening judgment
     published_on: date  # BODACC publication: the 2-month claim deadline runs from here
-    court: str
+    court: str  # the commercial court of the debtor's registered office
+    officer_name: str  # the creditors' representative (mandataire judiciaire) the claim is declared to
+    officer_address: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +130,17 @@ class DemoCustomer:
     pays_by_cheque: bool = False
     groups_payments: bool = False  # pays on payment-run days, one transfer for several invoices
     insolvency: DemoInsolvency | None = None
+    unpaid_from: date | None = None  # stopped paying: invoices falling due from this day are left unpaid
+    # Legal identity (ledger.Customer): addresses as lines ("street\npostal code city").
+    registered_office: str = ""  # a company's seat (siège social)
+    domicile: str = ""  # an individual's home
+    representative: str = ""  # name and capacity, e.g. "Mme Claire Martin, présidente"
+    public_person: bool | None = None  # None: follows the kind (on for a public body)
+    administrative_contract: bool | None = None  # None: follows the kind (on for a public body)
+
+    @property
+    def billing_address(self) -> str:
+        return f"{self.address_line1}\n{self.postal_code} {self.city}"
 
     @property
     def terms(self) -> PaymentTerms:
@@ -143,7 +164,8 @@ class DemoDispute:
     invoice_number: str
     customer_ref: str
     opened_on: date
-    reason: str
+    reason_code: str  # collections.models.DisputeReason
+    reason: str  # what the customer said
     amount: Decimal
 
 
@@ -261,6 +283,9 @@ CITIES: tuple[tuple[str, str, str], ...] = (
 )
 # Cities whose commercial court keeps the trade register under the city's own name.
 REGISTRY_CITIES = ("Lyon", "Nantes", "Bordeaux", "Toulouse", "Rennes", "Montpellier", "Marseille", "Grenoble")
+# Cities whose commercial court is still a *tribunal de commerce* under the city's name (Lyon and Marseille hold
+# a *tribunal des activités économiques* since 2025, LEGAL-FR §5.7): where the insolvent customer has its seat.
+COURT_CITIES = ("Nantes", "Bordeaux", "Toulouse", "Rennes", "Montpellier", "Grenoble")
 
 # Fictitious numbering blocks per telephone zone (landlines 01-05, mobiles 06).
 PHONE_BLOCKS = {"1": "01 99 00", "2": "02 61 91", "3": "03 53 01", "4": "04 65 71", "5": "05 36 49", "6": "06 39 98"}
@@ -336,6 +361,24 @@ BUSINESS_TERMS: tuple[tuple[int, bool, int], ...] = ((30, False, 40), (45, True,
 CONSUMER_TERMS = (15, False)
 TOWN_HALL_TERMS = (30, False)  # State and local authorities: 30 days (CCP R2192-10)
 HOSPITAL_TERMS = (50, False)  # public hospitals: 50 days (CCP R2192-11)
+SEM_TERMS = (30, False)  # agreed in the contract: within every cap that could apply to it
+
+# The legal representative's capacity by legal form (masculine, feminine).
+REPRESENTATIVES: dict[str, tuple[str, str]] = {
+    "SAS": ("président", "présidente"),
+    "SASU": ("président", "présidente"),
+    "SA": ("président-directeur général", "présidente-directrice générale"),
+    "SARL": ("gérant", "gérante"),
+    "EURL": ("gérant", "gérante"),
+    "SNC": ("gérant", "gérante"),
+    "SCOP": ("gérant", "gérante"),
+    "SAEML": ("directeur général", "directrice générale"),
+    "Établissement public de santé": ("directeur", "directrice"),
+    "Commune": ("maire", "maire"),
+}
+# Share of companies whose registered office is not where they are invoiced (an establishment elsewhere).
+SEAT_ELSEWHERE = 0.2
+SEM_TRADES = ("Aménagement", "Habitat", "Parcs et Stationnement", "Énergies")
 
 VAT_RATES: tuple[tuple[Decimal, int], ...] = ((Decimal("20"), 85), (Decimal("10"), 10), (Decimal("5.5"), 5))
 
@@ -344,13 +387,14 @@ MEDIAN_AMOUNT = {"strategic": 6000.0, "standard": 1500.0, "small": 380.0, "consu
 # Relative number of invoices by segment / kind.
 INVOICE_WEIGHT = {"strategic": 6.0, "standard": 2.0, "small": 0.8, "consumer": 0.3, "public": 2.0}
 
-DISPUTE_REASONS = (
-    "Marchandise livrée endommagée : photos transmises par le client, expertise en cours.",
-    "Quantités facturées supérieures aux quantités livrées (bon de livraison signé avec réserves).",
-    "Prix facturé différent du devis accepté.",
-    "Prestation contestée : intervention jugée incomplète par le client.",
-    "Facture reçue en double selon le client.",
-    "Livraison hors délai : le client réclame les pénalités prévues au contrat.",
+# (collections.models.DisputeReason, what the customer said).
+DISPUTE_REASONS: tuple[tuple[str, str], ...] = (
+    ("quality", "Marchandise livrée endommagée : photos transmises par le client, expertise en cours."),
+    ("quantity", "Quantités facturées supérieures aux quantités livrées (bon de livraison signé avec réserves)."),
+    ("price", "Prix facturé différent du devis accepté."),
+    ("quality", "Prestation contestée : intervention jugée incomplète par le client."),
+    ("other", "Facture reçue en double selon le client."),
+    ("other", "Livraison hors délai : le client réclame les pénalités prévues au contrat."),
 )
 CREDIT_NOTE_REASONS = (
     "Remise commerciale accordée",
@@ -436,6 +480,15 @@ def previous_business_day(d: date) -> date:
     return d
 
 
+def _of(city: str) -> str:
+    """ "de Lyon", "du Mans" (de + le contracts)."""
+    if city.startswith("Le "):
+        return "du " + city[3:]
+    if city.startswith("Les "):
+        return "des " + city[4:]
+    return f"de {city}"
+
+
 def _money(value: float) -> Decimal:
     return (Decimal(round(value * 100)) / 100).quantize(CENT)
 
@@ -492,6 +545,21 @@ class _Generator:
     def street(self) -> str:
         return f"{self.rng.randint(1, 180)}, {self.fake.street_name()}"
 
+    def representative(self, legal_form: str) -> str:
+        """A legal representative with the capacity of ``legal_form``, e.g. "Mme Claire Martin, présidente"."""
+        female = self.rng.random() < 0.45
+        first = self.fake.first_name_female() if female else self.fake.first_name_male()
+        capacity = REPRESENTATIVES[legal_form][1 if female else 0]
+        return f"{'Mme' if female else 'M.'} {first} {self.fake.last_name()}, {capacity}"
+
+    def seat(self, billing: tuple[str, str, str], *, elsewhere: bool) -> str:
+        """A company's registered office: its billing address, or an address in another city."""
+        street, postal_code, city = billing
+        if elsewhere:
+            postal_code, city, _zone = self.rng.choice([c for c in CITIES if c[1] != city])
+            street = self.street()
+        return f"{street}\n{postal_code} {city}"
+
     def organization(self) -> DemoOrganization:
         rng = self.rng
         name = f"{rng.choice(ORG_TRADES)} {self.fake.last_name()}"
@@ -511,7 +579,7 @@ class _Generator:
             "recouvrement : 40 € (C. com. L441-10). Pas d'escompte pour paiement anticipé."
         )
         return DemoOrganization(
-            name=f"{name} SAS",
+            name=name,  # the legal form is its own field: letterheads print "name SAS"
             legal_form="SAS",
             siren=siren,
             siret=make_siret(siren, 1),
@@ -564,6 +632,7 @@ class _Generator:
             "small": rng.randrange(2, 9) * 1000,
         }[segment]
         bank_code, _bic = rng.choice(BANKS)
+        street = self.street()
         return DemoCustomer(
             ref=self.ref(name),
             name=name,
@@ -572,9 +641,11 @@ class _Generator:
             siren=siren,
             siret=make_siret(siren, rng.randint(1, 60)),
             vat_number=vat_of_siren(siren),
-            address_line1=self.street(),
+            address_line1=street,
             postal_code=postal_code,
             city=city,
+            registered_office=self.seat((street, postal_code, city), elsewhere=rng.random() < SEAT_ELSEWHERE),
+            representative=self.representative(form),
             segment=segment,
             payment_terms_days=days,
             payment_terms_end_of_month=eom,
@@ -599,6 +670,7 @@ class _Generator:
             phone=_phone(rng, "6"),
         )
         bank_code, _bic = rng.choice(BANKS)
+        street = self.street()
         return DemoCustomer(
             ref=self.ref(f"{last} {first}"),
             name=name,
@@ -607,9 +679,10 @@ class _Generator:
             siren="",
             siret="",
             vat_number="",
-            address_line1=self.street(),
+            address_line1=street,
             postal_code=postal_code,
             city=city,
+            domicile=f"{street}\n{postal_code} {city}",
             segment="small",
             payment_terms_days=CONSUMER_TERMS[0],
             payment_terms_end_of_month=CONSUMER_TERMS[1],
@@ -621,27 +694,33 @@ class _Generator:
         )
 
     def public_body(self, hospital: bool, behaviour: Behaviour) -> DemoCustomer:
+        """A public hospital or a town (*commune*): a public legal person whose contracts are administrative (both
+        left to follow the kind)."""
         rng = self.rng
         while True:
             postal_code, city, zone = rng.choice(CITIES)
-            name = f"Centre hospitalier de {city}" if hospital else f"Mairie de {city}"
+            name = f"Centre hospitalier {_of(city)}" if hospital else f"Commune {_of(city)}"
             if name not in self.used_names:
                 self.used_names.add(name)
                 break
         # Local authorities' SIRENs start with 21 (communes) and public health bodies' with 26.
         siren = self.siren("26" if hospital else "21")
         days, eom = HOSPITAL_TERMS if hospital else TOWN_HALL_TERMS
+        form = "Établissement public de santé" if hospital else "Commune"
+        street = self.street() if hospital else "Hôtel de ville, place de la Mairie"
         return DemoCustomer(
             ref=self.ref(("CH " if hospital else "MAIRIE ") + city),
             name=name,
             kind="public",
-            legal_form="Établissement public de santé" if hospital else "Commune",
+            legal_form=form,
             siren=siren,
             siret=make_siret(siren, 1),
             vat_number="",
-            address_line1="Hôtel de ville, place de la Mairie" if not hospital else self.street(),
+            address_line1=street,
             postal_code=postal_code,
             city=city,
+            registered_office=f"{street}\n{postal_code} {city}",
+            representative=self.representative(form),
             segment="standard",
             payment_terms_days=days,
             payment_terms_end_of_month=eom,
@@ -651,12 +730,51 @@ class _Generator:
             payer_iban=make_french_iban(rng, "10071"),  # public accountants bank with the Treasury
         )
 
+    def sem(self, behaviour: Behaviour) -> DemoCustomer:
+        """A local semi-public company (*société d'économie mixte locale*): a public buyer, but a private-law
+        company, not a public legal person, whose contracts are private-law contracts (LEGAL-FR §1.8, §5.1)."""
+        rng = self.rng
+        while True:
+            postal_code, city, zone = rng.choice(CITIES)
+            name = f"SEM {city} {rng.choice(SEM_TRADES)}"
+            if name not in self.used_names:
+                self.used_names.add(name)
+                break
+        siren = self.siren()
+        street = self.street()
+        days, eom = SEM_TERMS
+        bank_code, _bic = rng.choice(BANKS)
+        return DemoCustomer(
+            ref=self.ref(name),
+            name=name,
+            kind="public",
+            legal_form="SAEML",
+            siren=siren,
+            siret=make_siret(siren, 1),
+            vat_number=vat_of_siren(siren),
+            address_line1=street,
+            postal_code=postal_code,
+            city=city,
+            registered_office=f"{street}\n{postal_code} {city}",
+            representative=self.representative("SAEML"),
+            public_person=False,
+            administrative_contract=False,
+            segment="standard",
+            payment_terms_days=days,
+            payment_terms_end_of_month=eom,
+            credit_limit=Decimal(rng.randrange(20, 61, 10) * 1000),
+            behaviour=behaviour,
+            contact=self.contact(_slug(name), zone),
+            payer_iban=make_french_iban(rng, bank_code),
+        )
+
     # --- customers
 
     def customers(self, n: int) -> list[DemoCustomer]:
         rng = self.rng
-        n_public = min(40, max(1, round(n * 0.03))) if n >= 10 else 0
-        n_consumer = max(1, round(n * 0.03)) if n >= 10 else 0
+        # At least a hospital, an SEM and a town among public bodies, and two consumers.
+        n_public = min(40, max(3, round(n * 0.03))) if n >= 10 else 0
+        n_consumer = max(2, round(n * 0.03)) if n >= 10 else 0
         n_business = n - n_public - n_consumer
         # Behaviours for businesses: one insolvency, about 10 % partial payers, 28 % chronic late payers.
         n_insolvent = 1 if n_business >= 3 else 0
@@ -681,23 +799,54 @@ class _Generator:
                 segment = "standard"
             out.append(self.business(segment, behaviour))
         for i in range(n_public):
-            out.append(self.public_body(i % 2 == 1, Behaviour.LATE if i % 3 != 2 else Behaviour.PROMPT))
+            behaviour = Behaviour.LATE if i % 3 != 2 else Behaviour.PROMPT
+            hospital = i == 0 or (i > 2 and i % 2 == 1)
+            body = self.sem(behaviour) if i == 1 else self.public_body(hospital, behaviour)
+            if i < 2:  # the first hospital and the SEM have stopped paying: overdue invoices of a public buyer
+                body = _replace(body, unpaid_from=self.stopped_paying_on())
+            out.append(body)
         for i in range(n_consumer):
-            out.append(self.consumer(Behaviour.LATE if i == 1 else Behaviour.PROMPT))
+            consumer = self.consumer(Behaviour.LATE if i < 2 else Behaviour.PROMPT)
+            if i == 0:  # a consumer who stopped paying: overdue invoices of a consumer
+                consumer = _replace(consumer, unpaid_from=self.stopped_paying_on())
+            out.append(consumer)
         rng.shuffle(out)
         return out
 
+    def stopped_paying_on(self) -> date:
+        return self.as_of - timedelta(days=self.rng.randint(60, 100))
+
     def insolvency(self, customer: DemoCustomer) -> DemoCustomer:
-        rng = self.rng
-        opened_on = previous_business_day(self.as_of - timedelta(days=rng.randint(110, 170)))
-        court_city = customer.city if customer.city in REGISTRY_CITIES else rng.choice(REGISTRY_CITIES)
+        """*Redressement judiciaire* opened six to eight weeks before ``as_of`` by the commercial court of the
+        customer's registered office (moved to a court city when it is elsewhere), published at the BODACC one to
+        three weeks later: the claim is still to be declared, its deadline a few weeks ahead."""
+        rng, fake = self.rng, self.fake
+        opened_on = previous_business_day(self.as_of - timedelta(days=rng.randint(40, 55)))
+        seat_city = customer.registered_office.splitlines()[-1].split(" ", 1)[-1]
+        seat = customer.registered_office
+        if seat_city not in COURT_CITIES:
+            seat_city = rng.choice(COURT_CITIES)
+            postal_code = next(cp for cp, c, _z in CITIES if c == seat_city)
+            seat = f"{self.street()}\n{postal_code} {seat_city}"
+        officer_cp = next(cp for cp, c, _z in CITIES if c == seat_city)
+        female = rng.random() < 0.5
+        first = fake.first_name_female() if female else fake.first_name_male()
         procedure = DemoInsolvency(
-            procedure="redressement judiciaire",
+            kind="receivership",
             opened_on=opened_on,
-            published_on=next_business_day(opened_on + timedelta(days=rng.randint(10, 20))),
-            court=f"Tribunal de commerce de {court_city}",
+            published_on=next_business_day(opened_on + timedelta(days=rng.randint(8, 15))),
+            court=f"Tribunal de commerce de {seat_city}",
+            officer_name=f"Me {first} {fake.last_name()}",
+            officer_address=f"{self.street()}\n{officer_cp} {seat_city}",
         )
-        return _replace(customer, insolvency=procedure, tags=(*customer.tags, INSOLVENCY_TAG))
+        return _replace(
+            customer,
+            registered_office=seat,
+            insolvency=procedure,
+            # It stopped paying (cessation des paiements) three to four months before the judgment.
+            unpaid_from=opened_on - timedelta(days=rng.randint(90, 120)),
+            tags=(*customer.tags, INSOLVENCY_TAG),
+        )
 
     # --- invoices
 
@@ -762,8 +911,15 @@ def generate(*, seed: int, as_of: date, customers: int = 300, invoices: int = 60
         latest = as_of
         if cust.insolvency is not None:
             latest = cust.insolvency.opened_on - timedelta(days=1)
-        for _ in range(count):
-            drafts.append((g.issue_date(latest), idx, cust, g.amounts(cust)))
+        for n in range(count):
+            if n == 0 and cust.unpaid_from is not None:
+                # One invoice fell due after the customer stopped paying, 25 to 45 days before as_of (or the
+                # opening judgment).
+                end = latest + timedelta(days=1)
+                issued_on = previous_business_day(end - timedelta(days=cust.terms.days + rng.randint(25, 45)))
+            else:
+                issued_on = g.issue_date(latest)
+            drafts.append((issued_on, idx, cust, g.amounts(cust)))
     drafts.sort(key=lambda d: (d[0], d[1]))
     seq: dict[int, int] = defaultdict(int)
     invs: list[DemoInvoice] = []
@@ -884,6 +1040,8 @@ def _settle(rng: random.Random, cust: DemoCustomer, inv: DemoInvoice, as_of: dat
         return _Settlement()
     if cust.insolvency is not None and pay_on >= cust.insolvency.opened_on:
         return _Settlement()
+    if cust.unpaid_from is not None and inv.due_on >= cust.unpaid_from:
+        return _Settlement()
     return _Settlement(pay_on=pay_on, pay_amount=amount)
 
 
@@ -922,12 +1080,14 @@ def _disputes(g: _Generator, custs: list[DemoCustomer], invs_of: dict[str, list[
         opened_on = min(
             previous_business_day(as_of), next_business_day(inv.issued_on + timedelta(days=rng.randint(5, 25)))
         )
+        reason_code, reason = rng.choice(DISPUTE_REASONS)
         out.append(
             DemoDispute(
                 invoice_number=inv.number,
                 customer_ref=inv.customer_ref,
                 opened_on=opened_on,
-                reason=rng.choice(DISPUTE_REASONS),
+                reason_code=reason_code,
+                reason=reason,
                 amount=inv.total,
             )
         )

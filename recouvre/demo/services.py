@@ -1,17 +1,27 @@
-"""Create the demo organization: the generated data written in one transaction, and a login to look at it."""
+"""Create the demo organization: the generated data written in one transaction, and a login to look at it.
+
+The ledger (customers, invoices, payments...) is written in bulk. The insolvency proceedings and the disputes are
+then recorded through the same services a user's clicks call (``legal.insolvency.record_procedure``,
+``collections.holds.open_dispute``), so that they carry the holds that stop collection, the claim declaration
+deadline and their timeline events, exactly as for any organization; those events are dated the morning of the
+day they happened.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time
 from typing import Any
 
 from django.apps import apps
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import ProtectedError
+from django.db.models import Max, ProtectedError
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from recouvre.collections.holds import open_dispute
 from recouvre.collections.services import ensure_default_policies
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import (
@@ -19,11 +29,14 @@ from recouvre.ledger.models import (
     Contact,
     CreditNote,
     Customer,
+    Event,
     Invoice,
     Payment,
     Source,
 )
 from recouvre.ledger.services import bulk_record_events
+from recouvre.legal.insolvency import record_procedure
+from recouvre.legal.models import OfficerRole
 from recouvre.organizations.models import Organization, Role, User
 from recouvre.organizations.services import add_member, create_organization, create_user
 
@@ -52,7 +65,7 @@ def create_demo(
     if existing is not None and not reset:
         return _summary(existing, existed=True, password=PASSWORD)
 
-    step = _stepper(progress, total=8 if existing is None else 9)
+    step = _stepper(progress, total=9 if existing is None else 10)
     step(_("Generating demo data"))
     data = generate(seed=seed, as_of=as_of, customers=customers, invoices=invoices)
     with transaction.atomic():
@@ -63,6 +76,8 @@ def create_demo(
         ensure_default_policies(org)
         step(_("Creating the demo login"))
         password = _login(org)
+        step(_("Recording the insolvency proceedings and the disputes"))
+        _record_legal_matters(org, data)
     step(_("Done"))
     return _summary(org, existed=False, password=password)
 
@@ -94,6 +109,56 @@ def _summary(org: Organization, *, existed: bool, password: str) -> dict[str, An
         "password": password,
         "existed": existed,
     }
+
+
+@contextmanager
+def _dated(org: Organization, day: date) -> Iterator[None]:
+    """The timeline events recorded inside are dated the morning of ``day``, when it happened."""
+    last = Event.objects.filter(organization=org).aggregate(last=Max("id"))["last"] or 0
+    yield
+    morning = timezone.make_aware(datetime.combine(day, time(9, 0)))
+    Event.objects.filter(organization=org, id__gt=last).update(occurred_at=morning)
+
+
+def _record_legal_matters(org: Organization, data: DemoData) -> None:
+    """Record, through the services a user's clicks call, the insolvency proceedings (with the collections hold
+    they imply, from the judgment) and the disputes (a dispute hold on each invoice, with its reason, amount and
+    owner, from the day it was raised), so that the demo's collections honour them from those dates on."""
+    customers = {c.ref: c for c in Customer.objects.filter(organization=org)}
+    owner = User.objects.get(username=USERNAME)
+    for c in data.customers:
+        if c.insolvency is None:
+            continue
+        p = c.insolvency
+        with _dated(org, p.published_on):  # recorded when the BODACC published it
+            record_procedure(
+                org,
+                customers[c.ref],
+                actor=DEMO_ACTOR,
+                kind=p.kind,
+                judgment_on=p.opened_on,
+                published_on=p.published_on,
+                court=p.court,
+                officer_role=OfficerRole.MANDATAIRE,
+                officer_name=p.officer_name,
+                officer_address=p.officer_address,
+            )
+    invoices = {
+        i.number: i
+        for i in Invoice.objects.filter(organization=org, number__in=[d.invoice_number for d in data.disputes])
+    }
+    for d in data.disputes:
+        with _dated(org, d.opened_on):
+            open_dispute(
+                org,
+                invoices[d.invoice_number],
+                reason_code=d.reason_code,
+                actor=DEMO_ACTOR,
+                amount=d.amount,
+                owner=owner,
+                note=d.reason,
+                today=d.opened_on,
+            )
 
 
 def _login(org: Organization) -> str:
@@ -180,6 +245,12 @@ def _write(data: DemoData, slug: str, step: Callable[[str], None]) -> Organizati
                 payment_terms_end_of_month=c.payment_terms_end_of_month,
                 credit_limit=c.credit_limit,
                 tags=list(c.tags),
+                legal_form=c.legal_form,
+                representative=c.representative,
+                registered_office=c.registered_office,
+                domicile=c.domicile,
+                public_person=c.public_person,
+                administrative_contract=c.administrative_contract,
             )
             for c in data.customers
         ],
@@ -213,22 +284,6 @@ def _write(data: DemoData, slug: str, step: Callable[[str], None]) -> Organizati
                 {"name": c.contact.name, "email": c.contact.email, "phone": c.contact.phone},
             )
         )
-        if c.insolvency is not None:
-            p = c.insolvency
-            events.append(
-                (
-                    p.opened_on,
-                    9,
-                    cid[c.ref],
-                    "customer.insolvency",
-                    {
-                        "procedure": p.procedure,
-                        "opened_on": p.opened_on,
-                        "published_on": p.published_on,
-                        "court": p.court,
-                    },
-                )
-            )
 
     step(_("Creating invoices"))
     invoices = Invoice.objects.bulk_create(
@@ -259,16 +314,6 @@ def _write(data: DemoData, slug: str, step: Callable[[str], None]) -> Organizati
                 icust[i.number],
                 "invoice.created",
                 {"number": i.number, "total": i.total, "currency": currency, "due_on": i.due_on},
-            )
-        )
-    for d in data.disputes:
-        events.append(
-            (
-                d.opened_on,
-                3,
-                cid[d.customer_ref],
-                "invoice.disputed",
-                {"invoice": d.invoice_number, "amount": d.amount, "currency": currency, "reason": d.reason},
             )
         )
 

@@ -90,14 +90,18 @@ def test_tags_and_timeline_events():
     assert kinds["invoice.created"] == 300
     assert kinds["payment.received"] == len(data.payments)
     assert kinds["allocation.created"] == len(data.allocations)
-    assert kinds["invoice.disputed"] == len(data.disputes)
-    assert kinds["customer.insolvency"] == 1
+    # Disputes and insolvency proceedings are recorded by the services a user's clicks call.
+    assert kinds["collections.dispute_opened"] == len(data.disputes)
+    assert kinds["legal.insolvency_recorded"] == kinds["collections.insolvency_recorded"] == 1
     assert set(events.values_list("actor_label", flat=True)) == {"demo"}
-    dispute = events.filter(kind="invoice.disputed").first()
-    assert dispute.customer.tags == [DISPUTE_TAG] and len(dispute.data["reason"]) > 20
-    assert dispute.data["reason"] in describe(dispute)
-    insolvency = events.get(kind="customer.insolvency")
-    assert "redressement judiciaire" in describe(insolvency) and insolvency.customer.tags == [INSOLVENCY_TAG]
+    dispute = events.filter(kind="collections.dispute_opened").first()
+    assert dispute.customer.tags == [DISPUTE_TAG] and len(dispute.data["note"]) > 20
+    assert dispute.data["note"] in describe(dispute) and dispute.data["owner"] == "demo"
+    insolvency = events.get(kind="legal.insolvency_recorded")
+    (generated,) = [c for c in data.customers if c.insolvency is not None]
+    assert insolvency.customer.tags == [INSOLVENCY_TAG] and insolvency.customer.ref == generated.ref
+    assert generated.insolvency.court in describe(insolvency)
+    assert generated.insolvency.officer_name in describe(insolvency)
 
 
 def test_second_run_changes_nothing():

@@ -52,3 +52,25 @@ def test_recouvre_demo_draws_the_pdfs_it_is_asked_for(capsys):  # type: ignore[n
     assert code == 0
     assert json.loads(capsys.readouterr().out)["invoice_pdfs"] == 2
     assert Document.objects.filter(kind="invoice_pdf").count() == 2
+
+
+def test_each_kind_of_debtor_reads_its_own_payment_terms_on_the_demo_invoices():  # type: ignore[no-untyped-def]
+    from recouvre.documents.demo import invoice_pdf
+
+    create_demo(slug="demo", customers=30, invoices=300, seed=7, as_of=AS_OF, reset=False)
+    org = Organization.objects.get(slug="demo")
+
+    def text_of(**where: object) -> str:
+        invoice = Invoice.objects.filter(organization=org, **where).select_related("customer").first()
+        assert invoice is not None
+        return " ".join(pdf_text(invoice_pdf(invoice)).split())
+
+    business = text_of(customer__kind="business")
+    assert "L. 441-10" in business and "40 euros" in business and "BCE majoré de 10 points" in business
+    public = text_of(customer__kind="public", customer__legal_form="Établissement public de santé")
+    assert "intérêts moratoires" in public and "L. 2192-13" in public and "majoré de 8 points" in public
+    assert "441-10" not in public and "10 points" not in public
+    consumer = text_of(customer__kind="consumer")
+    for forbidden in ("441-10", "40 euros", "40 €", "indemnité", "pénalités", "frais de recouvrement"):
+        assert forbidden not in consumer, forbidden
+    assert org.name in consumer
