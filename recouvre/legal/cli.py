@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -29,6 +30,7 @@ from recouvre.core.interest import (
     compute,
     rate_text,
 )
+from recouvre.core.raterules import ContractRate, describe_rule, parse_contract_rate
 from recouvre.core.ratetables import Creditor, MissingRateError, RateError, RateFileError, RateKind
 
 
@@ -47,6 +49,13 @@ def parse_cli_rate(text: str) -> Decimal:
     try:
         return parse_amount(text.strip().rstrip("%"), decimals=4)
     except AmountError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def parse_cli_contract_rate(text: str) -> ContractRate | None:
+    try:
+        return parse_contract_rate(text)
+    except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
@@ -84,7 +93,7 @@ def cmd_interest(args: argparse.Namespace) -> int:
     )
     until: date = args.until or timezone.localdate()
     try:
-        result = compute(claim, until, rate_tables(), options)
+        result = compute(claim, until, rate_tables(), options, strict=args.strict)
     except (ClaimError, RateError) as exc:
         if args.json:
             error: dict[str, Any] = {"error": str(exc)}
@@ -94,7 +103,7 @@ def cmd_interest(args: argparse.Namespace) -> int:
         print(_("recouvre: refused: %(error)s") % {"error": exc}, file=sys.stderr)
         return EXIT_REFUSED
     if args.json:
-        emit_json(result.as_dict())
+        emit_json(result.as_dict(translation.get_language() or "en"))
     else:
         print_result(claim, until, result)
     return EXIT_OK
@@ -133,12 +142,29 @@ def print_result(claim: Claim, until: date, result: InterestResult) -> None:
             print(
                 "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
             )
-    else:
+    elif not result.open_periods:
         print(_("No day of delay bears interest."))
-    lines = [(_("Principal"), result.principal), (_("Interest"), result.interest), (_("Indemnity"), result.indemnity)]
+    language = translation.get_language() or "en"
+    for period in result.open_periods:
+        print(
+            _("%(start)s to %(end)s, %(days)d days on %(base)s: to be completed, %(rule)s")
+            % {
+                "start": period.start.isoformat(),
+                "end": period.end.isoformat(),
+                "days": period.days,
+                "base": f"{period.base:.2f}",
+                "rule": describe_rule(period.rule, period.start, language),
+            }
+        )
+    pending = "" if result.complete else " " + _("(to be completed)")
+    lines = [
+        (_("Principal"), result.principal),
+        (_("Interest") + pending, result.interest),
+        (_("Indemnity"), result.indemnity),
+    ]
     if result.extra_costs:
         lines.append((_("Extra recovery costs"), result.extra_costs))
-    lines.append((_("Total"), result.total))
+    lines.append((_("Total") + pending, result.total))
     width = max(len(label) for label, _amount in lines)
     for label, amount in lines:
         print(f"{label.ljust(width)}  {amount:>12.2f}")
@@ -146,6 +172,15 @@ def print_result(claim: Claim, until: date, result: InterestResult) -> None:
         print(_("Interest is rounded once, on the exact sum of the periods (each period is shown to the cent)."))
     for note in result.notes:
         print(f"- {note.message}")
+    for kind, half_year in result.missing:
+        print(
+            _("- the %(table)s of %(half_year)s is missing: when it is published, add it with `%(command)s`")
+            % {
+                "table": _("ECB rate") if kind is RateKind.ECB else _("legal interest rate"),
+                "half_year": half_year.label,
+                "command": "recouvre rates update" if kind is RateKind.ECB else "recouvre rates import",
+            }
+        )
 
 
 def cmd_rates_import(args: argparse.Namespace) -> int:
@@ -232,7 +267,11 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
     )
     sp.add_argument("--regime", choices=[r.value for r in Regime], default=Regime.B2B.value)
     sp.add_argument(
-        "--contract-rate", type=parse_cli_rate, metavar="PERCENT", help="b2b: contractual rate in percent, e.g. 12.5"
+        "--contract-rate",
+        type=parse_cli_contract_rate,
+        metavar="RATE",
+        help="b2b: contractual rate: a rate in percent (12.5), a multiple of the legal interest rate (3xlegal) or "
+        "the ECB rate plus points (ecb+7)",
     )
     sp.add_argument(
         "--notice-date", type=parse_cli_date, metavar="DATE", help="b2c, civil: date of the mise en demeure"
@@ -265,8 +304,14 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
     sp.add_argument(
         "--below-floor",
         choices=[b.value for b in BelowFloor],
-        default=BelowFloor.FLOOR.value,
-        help="b2b: a contractual rate below 3 x the legal rate is raised to the floor, or the statutory rate applies",
+        default=BelowFloor.STATUTORY.value,
+        help="b2b: a contractual rate below 3 x the legal rate is not valid: the statutory rate applies to that "
+        "half-year (default), or it is raised to the floor",
+    )
+    sp.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse (exit 1) when a half-year's rate is missing, instead of claiming those days by their rule",
     )
     sp.add_argument(
         "--count-start-day", action="store_true", help="b2c, civil: the day of the notice or judgment bears interest"
