@@ -201,8 +201,7 @@ _WORDS = {
         "statutory": "ECB main refinancing rate in force on {ref} plus {points} points",
         "public": "ECB main refinancing rate in force on {ref} plus {points} points, fixed for the whole delay",
         "legal_pro": 'legal interest rate of the {half} (claims of professionals, "all other cases")',
-        "legal_ind": "legal interest rate of the {half} (claims of natural persons not acting for professional "
-        "needs)",
+        "legal_ind": "legal interest rate of the {half} (claims of natural persons not acting for professional needs)",
         "uplift": " plus {points} points",
         "fixed": "contractual rate of {rate}%",
         "multiple": "contractual rate of {multiple} times the legal interest rate of the {half}",

@@ -66,7 +66,7 @@ def declaration_context(procedure: InsolvencyProcedure, *, today: date, signator
                 "due_on": format_date(ln.due_on, "fr"),
                 "falls_due": ln.falls_due,
                 "principal": money(ln.principal),
-                "interest": money(ln.interest),
+                "interest": money(ln.interest) + (" (à parfaire)" if ln.open_rules else ""),
                 "indemnity": money(ln.indemnity),
                 "total": money(ln.total),
             }
@@ -76,6 +76,9 @@ def declaration_context(procedure: InsolvencyProcedure, *, today: date, signator
         "to_fall_due": money(computed.to_fall_due),
         "total": money(computed.total),
         "refused": ", ".join(computed.refused),
+        "open_rules": " ; ".join(
+            f"{ln.number} : intérêts à parfaire au {rule}" for ln in computed.lines for rule in ln.open_rules
+        ),
         "has_terms": has_terms,
         "signatory": signatory,
     }

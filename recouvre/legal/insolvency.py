@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from recouvre.collections import holds
 from recouvre.collections.models import Hold, HoldKind
 from recouvre.core import prescription as core
+from recouvre.core.raterules import describe_rule
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice
 from recouvre.ledger.services import record_event
@@ -42,6 +43,7 @@ class ClaimLine:
     interest: Decimal
     indemnity: Decimal
     falls_due: bool  # True: to fall due after the judgment (declared with its due date)
+    open_rules: tuple[str, ...] = ()  # days whose rate is not published yet: their rule in French (à parfaire)
 
     @property
     def total(self) -> Decimal:
@@ -89,12 +91,24 @@ def claims(procedure: InsolvencyProcedure) -> DeclaredClaims:
         falls_due = inv.due_on > procedure.judgment_on
         result = computed.results.get(inv.id)
         interest = indemnity = ZERO
+        open_rules: tuple[str, ...] = ()
         if not falls_due and result is not None:
             interest, indemnity = result.interest, result.indemnity
+            open_rules = tuple(dict.fromkeys(describe_rule(o.rule, o.start, "fr") for o in result.open_periods))
         elif not falls_due:
-            refused[inv.number] = computed.refused.get(inv.id, "")
+            refused[inv.number] = computed.refused_text(inv.id, "fr")
         lines.append(
-            ClaimLine(inv.id, inv.number, inv.issued_on, inv.due_on, inv.open_amount, interest, indemnity, falls_due)
+            ClaimLine(
+                inv.id,
+                inv.number,
+                inv.issued_on,
+                inv.due_on,
+                inv.open_amount,
+                interest,
+                indemnity,
+                falls_due,
+                open_rules,
+            )
         )
     currency = invoices[0].currency if invoices else procedure.currency
     return DeclaredClaims(lines, currency, refused)

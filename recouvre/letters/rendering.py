@@ -199,6 +199,9 @@ def _signatory(customer: Customer) -> str:
     return (user.get_full_name() or "") if user is not None else ""
 
 
+TO_COMPLETE = {"fr": " (à parfaire)", "en": " (to be completed)"}
+
+
 def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     """What the letter template is given; raises ``NothingToClaim`` when every listed invoice has been paid and
     ``NoPostalAddress`` when the customer has no address to post to."""
@@ -224,6 +227,8 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     indemnity = sum((ln.penalty.indemnity for ln in penalised if ln.penalty), Decimal("0.00"))
     principal = sum((ln.open_amount for ln in lines), Decimal("0.00"))
     single_eur = all(ln.currency == "EUR" for ln in lines)
+    # days whose rate is not published yet are claimed by their rule: the figures are to be completed
+    pending = "" if all(ln.penalty.complete for ln in penalised if ln.penalty) else TO_COMPLETE[lang]
     return {
         "key": action.template if action.template in TEMPLATE_KEYS else "reminder",
         "with_penalties": bool(penalised),
@@ -232,10 +237,10 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
             lang,
         ),
         "principal": fmt(principal) if single_eur else "",
-        "interest_total": fmt(interest),
+        "interest_total": fmt(interest) + pending,
         "indemnity_total": fmt(indemnity),
         "indemnity_count": sum(1 for ln in penalised if ln.penalty and ln.penalty.indemnity),
-        "claimed": fmt(principal + interest + indemnity) if single_eur else "",
+        "claimed": fmt(principal + interest + indemnity) + pending if single_eur else "",
         "consumer": getattr(customer, "kind", "") == "consumer",
         "public": getattr(customer, "kind", "") == "public",
         "deadline_days": deadline_days(action) if deadline else None,

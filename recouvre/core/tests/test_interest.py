@@ -128,7 +128,9 @@ def test_the_b2b_rate_of_each_half_year_is_the_table_of_legal_fr(half, row):  # 
     low = compute(Claim(INVOICE, hy.start - timedelta(days=1), contract_rate=D("0.01")), hy.start, TABLES)
     assert low.periods[0].rate == statutory
     floor_reading = Options(below_floor=BelowFloor.FLOOR)
-    low = compute(Claim(INVOICE, hy.start - timedelta(days=1), contract_rate=D("0.01")), hy.start, TABLES, floor_reading)
+    low = compute(
+        Claim(INVOICE, hy.start - timedelta(days=1), contract_rate=D("0.01")), hy.start, TABLES, floor_reading
+    )
     assert low.periods[0].rate == floor
 
 
