@@ -414,9 +414,7 @@ def parse_ecb_answer(text: str) -> tuple[EcbRate, ...]:
             )
         value = Decimal(value_text)
         if found.get(day, value) != value:
-            raise EcbAnswerError(
-                _("the ECB answer gives two rates for %(day)s") % {"day": day.isoformat()}
-            )
+            raise EcbAnswerError(_("the ECB answer gives two rates for %(day)s") % {"day": day.isoformat()})
         found[day] = value
     return tuple(EcbRate(day, found[day]) for day in sorted(found))
 

@@ -188,8 +188,10 @@ def cmd_rates_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(_("%(path)s: no such file") % {"path": path})
+    if args.reference and len(args.reference) > 200:
+        raise UsageError(_("--reference: at most 200 characters"))
     try:
-        done = import_rates(str(path), RateKind(args.kind) if args.kind else None)
+        done = import_rates(str(path), RateKind(args.kind) if args.kind else None, reference=args.reference or "")
     except RateFileError as exc:
         if args.json:
             emit_json({"file": str(path), "imported": False, "errors": [p.as_dict() for p in exc.problems]})
@@ -210,6 +212,28 @@ def cmd_rates_import(args: argparse.Namespace) -> int:
                 "unchanged": done.unchanged,
             }
         )
+    return EXIT_OK
+
+
+def cmd_rates_update(args: argparse.Namespace) -> int:
+    from .ratesupdate import RatesUpdateError, update_rates
+
+    try:
+        done = update_rates(timezone.localdate())
+    except RatesUpdateError as exc:
+        if args.json:
+            emit_json({"updated": False, "error": str(exc)})
+        print(_("recouvre: ECB rates not updated, nothing was written: %(error)s") % {"error": exc}, file=sys.stderr)
+        return EXIT_REFUSED
+    if args.json:
+        emit_json({"updated": True, **done.as_dict()})
+    elif done.added:
+        for day, rate in done.added:
+            print(_("ECB rate %(rate)s %% from %(day)s added") % {"rate": rate, "day": day.isoformat()})
+        if done.half_years:
+            print(_("Settled: %(half_years)s") % {"half_years": ", ".join(h.label for h in done.half_years)})
+    else:
+        print(_("The ECB rate tables are up to date: nothing to add."))
     return EXIT_OK
 
 
@@ -235,6 +259,62 @@ def cmd_rates_list(args: argparse.Namespace) -> int:
                     f"  {r.source}"
                 )
     return EXIT_OK
+
+
+def cmd_org_contract_rate(args: argparse.Namespace) -> int:
+    from recouvre.cli import resolve_org
+    from recouvre.ledger.cli import contract_rate_spec
+
+    from .services import set_penalty_terms
+
+    org = resolve_org(args.org)
+    spec = None
+    if args.rate is not None:
+        try:
+            spec = contract_rate_spec(args.rate)
+        except ValueError as exc:
+            if args.json:
+                emit_json({"ok": False, "error": str(exc)})
+            print(_("recouvre: refused: %(error)s") % {"error": exc}, file=sys.stderr)
+            return EXIT_REFUSED
+        spec = "" if spec == "none" else spec
+    settings = set_penalty_terms(org, contract_rate=spec, below_floor=args.below_floor)
+    out = {"ok": True, "org": org.slug, "contract_rate": settings.contract_rate, "below_floor": settings.below_floor}
+    if args.json:
+        emit_json(out)
+    else:
+        print(
+            _("%(org)s: contractual penalty rate %(rate)s; below 3 x the legal interest rate: %(reading)s")
+            % {
+                "org": org.slug,
+                "rate": settings.contract_rate or _("none (the statutory rate, ECB + 10 points)"),
+                "reading": _("the statutory rate applies") if settings.below_floor == "statutory" else _("the floor"),
+            }
+        )
+    return EXIT_OK
+
+
+def add_org_commands(org: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
+    sp = add(
+        "contract-rate",
+        cmd_org_contract_rate,
+        "the organization's contractual late-payment rate (shown when no RATE is given)",
+        org,
+    )
+    sp.add_argument(
+        "rate",
+        nargs="?",
+        metavar="RATE",
+        help="12.5 (percent), 3xlegal (3 x the legal interest rate), ecb+7 (ECB rate + 7 points), or none",
+    )
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument(
+        "--below-floor",
+        choices=[b.value for b in BelowFloor],
+        help="a rate below 3 x the legal interest rate: the statutory rate applies (default) or the floor; the law "
+        "does not settle the point",
+    )
+    json_flag(sp)
 
 
 def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
@@ -323,6 +403,18 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
     sp = add("import", cmd_rates_import, "import official rates from a CSV file (all or nothing)", rates)
     sp.add_argument("file", metavar="FILE")
     sp.add_argument("--kind", choices=[k.value for k in RateKind], help="ecb or legal (default: from the header)")
+    sp.add_argument(
+        "--reference",
+        metavar="TEXT",
+        help="legal rates: the arrêté that fixes them, e.g. 'Arrêté du 18 juin 2026, JO du 20 juin 2026'",
+    )
+    json_flag(sp)
+    sp = add(
+        "update",
+        cmd_rates_update,
+        "add the ECB main refinancing rate of the half-years that have started, from the ECB Data Portal",
+        rates,
+    )
     json_flag(sp)
     sp = add("list", cmd_rates_list, "the rates in use, shipped or imported", rates)
     sp.add_argument("--kind", choices=[k.value for k in RateKind])

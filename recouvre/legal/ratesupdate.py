@@ -94,8 +94,7 @@ def update_rates(today: date, *, url: str | None = None) -> RatesUpdated:
         stored = set(models.EcbRate.objects.values_list("effective_on", flat=True))
         rows = [row for row in settlement.rows if row.effective_on not in stored]
         models.EcbRate.objects.bulk_create(
-            models.EcbRate(effective_on=row.effective_on, rate=row.rate, source=SOURCE, imported_at=now)
-            for row in rows
+            models.EcbRate(effective_on=row.effective_on, rate=row.rate, source=SOURCE, imported_at=now) for row in rows
         )
         added = tuple((row.effective_on, rate_text(row.rate)) for row in rows)
         result = RatesUpdated(added, settlement.half_years)

@@ -216,6 +216,7 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
                 "paid": format_amount(t["paid"], cur, lang),
                 "principal": format_amount(t["balance"], cur, lang),
                 "interest": format_amount(t["i"], cur, lang) + (words["to_complete"] if cur in incomplete else ""),
+                "interest_cell": format_amount(t["i"], cur, lang) + ("*" if cur in incomplete else ""),
                 "indemnity": format_amount(t["ind"], cur, lang),
                 "unapplied": format_amount(-u, cur, lang),
                 "balance": format_amount(t["balance"] + t["i"] + t["ind"] - u, cur, lang)

@@ -20,6 +20,7 @@ from .views import letters as letter_views
 from .views import notices as notice_views
 from .views import penalties as penalty_views
 from .views import proceedings as proceeding_views
+from .views import rates as rate_views
 from .views import worklist as worklist_views
 
 urlpatterns = [
@@ -82,6 +83,7 @@ urlpatterns = [
     path("insolvency/<int:pk>/declaration.pdf", legal_limits.declaration_pdf, name="insolvency_declaration_pdf"),
     path("invoices/<int:pk>/write-off/", legal_limits.write_off, name="invoice_write_off"),
     path("settings/prescription/", legal_limits.legal_settings, name="legal_settings"),
+    path("settings/rates/", rate_views.legal_rates, name="legal_rates"),
     path("letters/", letter_views.letter_list, name="letter_list"),
     path("letters/print.pdf", letter_views.letter_print, name="letter_print"),
     path("letters/posted/", letter_views.letter_post, name="letter_post"),
