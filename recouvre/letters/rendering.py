@@ -238,6 +238,7 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
         ),
         "principal": fmt(principal) if single_eur else "",
         "interest_total": fmt(interest) + pending,
+        "interest_cell": fmt(interest) + ("*" if pending else ""),
         "indemnity_total": fmt(indemnity),
         "indemnity_count": sum(1 for ln in penalised if ln.penalty and ln.penalty.indemnity),
         "claimed": fmt(principal + interest + indemnity) + pending if single_eur else "",

@@ -61,7 +61,7 @@ LABELS = {
         "half_year": "{half} semestre {year}",
         "halves": ("1er", "2d"),
         "rate": "taux annuel {rate} %",
-        "refused": "Intérêts non calculés pour la facture {number}.",
+        "refused": "Intérêts non calculés pour {number} : {reason}.",
         "open": "{half} semestre {year} : taux non encore publié, intérêts à parfaire au {rule}",
         "to_complete": " (à parfaire)",
         "refs_b2b": "Articles L. 441-10 (pénalités de retard : taux de la BCE majoré de 10 points) et D. 441-5 "
@@ -102,7 +102,7 @@ LABELS = {
         "half_year": "{half} half of {year}",
         "halves": ("First", "Second"),
         "rate": "annual rate {rate}%",
-        "refused": "Interest not computed for invoice {number}.",
+        "refused": "Interest not computed for {number}: {reason}.",
         "open": "{half} half of {year}: rate not yet published, interest to be completed at the {rule}",
         "to_complete": " (to be completed)",
         "refs_b2b": "French Commercial Code, articles L441-10 (late-payment interest: ECB rate plus 10 points) and "
@@ -151,9 +151,8 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
         balance = result.principal if result is not None else inv.open_amount
         interest = result.interest if result is not None else None
         indemnity = result.indemnity if result is not None else None
-        if inv.pk in computed.refused and getattr(customer, "kind", "") != "consumer":
-            # a consumer owes legal interest from a formal notice only: none to state on a statement without one
-            refused.append(words["refused"].format(number=inv.number))
+        if inv.pk in computed.refused:  # the reason in words for the debtor, never the staff's
+            refused.append(words["refused"].format(number=inv.number, reason=computed.refused_text(inv.pk, lang)))
         if result is not None:
             for period in result.periods:
                 half = HalfYear.of(period.start)

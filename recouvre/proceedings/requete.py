@@ -221,6 +221,7 @@ def injonction_request(
         ],
         "principal": eur(principal),
         "interest": eur(interest) + pending,
+        "interest_cell": eur(interest) + ("*" if pending else ""),
         "indemnity": eur(indemnity),
         "total": eur(total) + pending,
         "basis": basis(customer),
