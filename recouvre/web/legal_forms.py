@@ -103,15 +103,24 @@ def clean_contract_rate_spec(text: str) -> str:
 HALF_CHOICES = [(1, _("January to June")), (2, _("July to December"))]
 
 
+class RateField(forms.DecimalField):
+    """A rate in percent, written 2.50 or 2,50 (with or without %)."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = value.strip().rstrip("%").strip().replace(",", ".")
+        return super().to_python(value)
+
+
 class LegalRateForm(forms.Form):
     """The two legal interest rates of a half-year, as fixed by the arrêté (entered by an administrator)."""
 
     year = forms.IntegerField(label=_("Year"), min_value=2015, max_value=2100)
     half = forms.TypedChoiceField(label=_("Half-year"), choices=HALF_CHOICES, coerce=int)
-    professionals = forms.DecimalField(
+    professionals = RateField(
         label=_('Rate "all other cases" (%)'), min_value=0, max_value=Decimal("99.9999"), decimal_places=4
     )
-    individuals = forms.DecimalField(
+    individuals = RateField(
         label=_("Rate for natural persons not acting for professional needs (%)"),
         min_value=0,
         max_value=Decimal("99.9999"),
