@@ -128,3 +128,13 @@ def test_the_organization_s_contractual_penalty_rate(org, capsys):  # type: igno
     assert code == 0 and "contractual penalty rate 12.5; below 3 x the legal interest rate: the floor" in out
     assert LegalSettings.objects.get(organization=org).below_floor == "floor"
     assert cli(capsys, "org", "contract-rate", "twelve", "--org", org.slug)[0] == 1
+
+
+def test_the_customer_page_sets_the_contractual_penalty_rate(org, logged_client):  # type: ignore[no-untyped-def]
+    customer = CustomerFactory(organization=org, kind="business")
+    url = reverse("customer_legal_identity", args=[customer.pk])
+    data = {"kind": "business", "public_person": "", "administrative_contract": ""}
+    assert logged_client.post(url, {**data, "contract_rate": "ecb + seven"}).status_code == 200
+    assert logged_client.post(url, {**data, "contract_rate": "3 × taux légal"}).status_code == 302
+    customer.refresh_from_db()
+    assert customer.contract_rate == "3xlegal"
