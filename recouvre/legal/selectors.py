@@ -56,6 +56,7 @@ class RateRow:
     rate: Decimal  # ECB rate, or the legal rate "all other cases"
     individuals: Decimal | None  # legal rate for natural persons
     source: str  # "shipped", or the file it was imported from
+    reference: str = ""  # legal rates: the arrêté that fixes them, when given
 
     def as_dict(self) -> dict[str, object]:
         if self.kind is RateKind.ECB:
@@ -68,6 +69,7 @@ class RateRow:
             "rate_professionals": rate_text(self.rate),
             "rate_individuals": rate_text(self.individuals),
             "source": self.source,
+            "reference": self.reference,
         }
 
 
@@ -79,9 +81,9 @@ def rate_rows(kind: RateKind) -> list[RateRow]:
         return [
             RateRow(kind, r.effective_on, None, r.rate, None, imported.get(r.effective_on, SHIPPED)) for r in tables.ecb
         ]
-    sources = {HalfYear(r.year, r.half): r.source for r in models.LegalRate.objects.all()}
+    stored = {HalfYear(r.year, r.half): (r.source, r.reference) for r in models.LegalRate.objects.all()}
     return [
-        RateRow(kind, h.start, h.end, row.professionals, row.individuals, sources.get(h, SHIPPED))
+        RateRow(kind, h.start, h.end, row.professionals, row.individuals, *stored.get(h, (SHIPPED, "")))
         for h, row in sorted(tables.legal.items())
     ]
 

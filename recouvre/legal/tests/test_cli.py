@@ -193,8 +193,9 @@ def test_a_missing_half_year_is_refused_under_strict_until_its_rates_are_importe
 
     legal = tmp_path / "taux-legal-2026-S2.csv"
     legal.write_text(H2_2026_LEGAL, encoding="utf-8")
-    code, out, err = cli(capsys, "rates", "import", legal, "--json")
+    code, out, err = cli(capsys, "rates", "import", legal, "--json", "--reference", "Arrêté du 18 juin 2026 (test)")
     assert (code, err) == (0, "")
+    assert LegalRate.objects.get(year=2026, half=2).reference == "Arrêté du 18 juin 2026 (test)"
     assert json.loads(out) == {
         "file": str(legal), "kind": "legal", "created": 1, "updated": 0, "unchanged": 0, "imported": True,
         "errors": [],
@@ -256,7 +257,7 @@ def test_imported_rates_take_precedence_over_the_shipped_ones(capsys, tmp_path):
     rows = {r["half_year"]: r for r in json.loads(out)["legal"]}
     assert rows["2025 H1"] == {
         "half_year": "2025 H1", "period_start": "2025-01-01", "period_end": "2025-06-30",
-        "rate_professionals": "3.00", "rate_individuals": "7.00", "source": str(corrected),
+        "rate_professionals": "3.00", "rate_individuals": "7.00", "source": str(corrected), "reference": "",
     }  # fmt: skip
     assert rows["2025 H2"]["source"] == "shipped"
     assert rows["2014 H2"]["rate_professionals"] == "0.04"  # the annual rates of 2000-2014 are in both halves

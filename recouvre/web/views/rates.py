@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from recouvre.core.ratetables import HalfYear, RateKind
-from recouvre.legal.models import LegalRate
 from recouvre.legal.ratesupdate import last_update
 from recouvre.legal.selectors import rate_rows
 from recouvre.legal.services import record_legal_rates
@@ -34,9 +33,8 @@ def legal_rates(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Legal interest rates of %(half_year)s saved.") % {"half_year": half_year.label})
         return redirect("legal_rates")
-    references = {(r.year, r.half): r.reference for r in LegalRate.objects.all()}
     rows = [
-        {"row": r, "label": HalfYear.of(r.start).label, "reference": references.get(_key(r.start), "")}
+        {"row": r, "label": HalfYear.of(r.start).label, "reference": r.reference}
         for r in rate_rows(RateKind.LEGAL)[-6:]
     ]
     return render(
@@ -44,8 +42,3 @@ def legal_rates(request: HttpRequest) -> HttpResponse:
         "web/legal_rates.html",
         {"form": form, "rows": rows, "ecb": rate_rows(RateKind.ECB)[-4:], "last_update": last_update()},
     )
-
-
-def _key(day: object) -> tuple[int, int]:
-    half = HalfYear.of(day)  # type: ignore[arg-type]
-    return half.year, half.half
