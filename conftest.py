@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent
+# Nothing in tests reaches the internet: the ECB Data Portal is a closed local port unless a test serves its own.
+__import__("os").environ["RECOUVRE_ECB_URL"] = "http://127.0.0.1:9/service/data"
 SAMPLES = Path(__import__("os").environ.get("RECOUVRE_SAMPLES_DIR", ROOT.parent / "shared" / "samples"))
 
 
@@ -23,6 +25,17 @@ def tests_speak_english(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("RECOUVRE_LANGUAGE", "en")
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def no_ecb_on_the_internet(settings):  # type: ignore[no-untyped-def]
+    """The scheduler's daily rates update, in any test, asks a closed local port (a test that wants answers serves
+    them on 127.0.0.1 and sets ``settings.RECOUVRE_ECB_URL``)."""
+    from recouvre.collections import scheduler
+
+    settings.RECOUVRE_ECB_URL = "http://127.0.0.1:9/service/data"
+    scheduler._rates_tried_on = None
+    yield
 
 
 @pytest.fixture

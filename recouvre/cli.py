@@ -448,8 +448,11 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
             },
             flush=True,
         )
+    first = True
     while True:
-        result = scheduler.tick(run_at=run_at, window=window)
+        # the first pass of a scheduler that has just started leaves the rates update to the next one
+        result = scheduler.tick(run_at=run_at, window=window, rates=args.once or not first)
+        first = False
         if args.json:
             emit_json(result.as_dict())
         else:
@@ -595,6 +598,9 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(sp)
     sp = add("list", cmd_org_list, "list organizations", org)
     json_flag(sp)
+    from recouvre.legal.cli import add_org_commands
+
+    add_org_commands(org, add, json_flag)
 
     sp = add("createuser", cmd_createuser, "create a user, optionally member of an organization")
     sp.add_argument("username")

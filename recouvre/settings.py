@@ -194,6 +194,8 @@ RECOUVRE_RUN_AT = os.environ.get("RECOUVRE_RUN_AT", "07:00")
 RECOUVRE_SEND_WINDOW = os.environ.get("RECOUVRE_SEND_WINDOW", "08:00-19:00")
 # Orders for payment dated from this day are served within 3 months (décret 2026-96; date uncertain, LEGAL-FR §12).
 RECOUVRE_DECREE_2026_96_FROM = os.environ.get("RECOUVRE_DECREE_2026_96_FROM", "2026-09-01")
+# the ECB Data Portal (``recouvre rates update``, the scheduler's daily rates job)
+RECOUVRE_ECB_URL = os.environ.get("RECOUVRE_ECB_URL", "https://data-api.ecb.europa.eu/service/data")
 DEFAULT_FROM_EMAIL = os.environ.get("RECOUVRE_FROM_EMAIL", "recouvre@localhost")
 
 LOGGING = {

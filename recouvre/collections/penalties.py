@@ -8,9 +8,12 @@ reminders before it never do.
 
 The figures come from ``recouvre.legal.selectors.invoices_interest`` (the engine of ``docs/interest.md``), on the
 day the message is produced: interest rounded once per invoice, half-up to the cent; the indemnity only for
-professional debtors (businesses and public bodies), never for consumers. An invoice the engine refuses (a
-half-year missing from the rate tables, a consumer without a *mise en demeure* date, an invoice not in euros)
-shows no penalty: the message lists it with its amount due only, and its totals leave it out.
+professional debtors (businesses and public bodies), never for consumers. Days whose rate is not published yet
+(a half-year missing from the rate tables) are carried as open periods with their legal rule: the penalty is
+then not ``complete``, its figures are *à parfaire* and the message states the rule in words
+(``open_rules(penalty, language)``). An invoice the engine refuses (a consumer without a *mise en demeure* date,
+an invoice not in euros) shows no penalty: the message lists it with its amount due only, and its totals leave
+it out.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from recouvre.core.interest import InterestResult, rate_text
+from recouvre.core.raterules import OpenPeriod, describe_rule
 
 PENALTY_TEMPLATES = ("firm", "formal_notice")
 ZERO = Decimal("0.00")
@@ -29,8 +33,9 @@ ZERO = Decimal("0.00")
 
 @dataclass(frozen=True)
 class Penalty:
-    """The penalties of one invoice to a date: interest (rounded), the indemnity (0 for a consumer) and the rates
-    applied (``12.15``, ``12.15 / 12.00`` when the delay spans half-years of different rates)."""
+    """The penalties of one invoice to a date: interest (rounded), the indemnity (0 for a consumer), the rates
+    applied (``12.15``, ``12.15 / 12.00`` when the delay spans half-years of different rates) from ``first_day`` to
+    ``last_day`` (the computed days; None when none is computed), and the open periods after them."""
 
     interest: Decimal
     indemnity: Decimal
@@ -38,10 +43,18 @@ class Penalty:
     first_day: date | None
     last_day: date | None
     public: bool = False  # a public buyer's interest (public procurement code), not a business's
+    complete: bool = True  # False: some days are claimed by their rule only, the figures are to be completed
+    open_periods: tuple[OpenPeriod, ...] = ()  # those days, with their base and legal rule
 
     @property
     def total(self) -> Decimal:
         return self.interest + self.indemnity
+
+
+def open_rules(penalty: Penalty, language: str) -> list[str]:
+    """The rule of each open period in words, in ``language`` (French or English), e.g. "taux de refinancement de
+    la BCE en vigueur le 1er juillet 2026 majoré de 10 points, à compter du 1er juillet 2026"."""
+    return list(dict.fromkeys(describe_rule(p.rule, p.start, language) for p in penalty.open_periods))
 
 
 def penalty_of(result: InterestResult) -> Penalty:
@@ -52,7 +65,15 @@ def penalty_of(result: InterestResult) -> Penalty:
             rates.append(text)
     first = result.periods[0].start if result.periods else None
     last = result.periods[-1].end if result.periods else None
-    return Penalty(result.interest, result.indemnity, " / ".join(rates), first, last)
+    return Penalty(
+        result.interest,
+        result.indemnity,
+        " / ".join(rates),
+        first,
+        last,
+        complete=result.complete,
+        open_periods=result.open_periods,
+    )
 
 
 def shows_penalties(organization: Any, template: str, policy_key: str = "", step_key: str = "") -> bool:
@@ -96,7 +117,7 @@ def invoice_penalties(organization: Any, invoice_ids: Iterable[int], as_of: date
     return {
         pk: replace(penalty_of(result), public=pk in public)
         for pk, result in found.results.items()
-        if result.periods or result.indemnity
+        if result.periods or result.open_periods or result.indemnity
     }
 
 

@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy, override
 
 from recouvre.core import lawtexts
 
-from .penalties import Penalty
+from .penalties import Penalty, open_rules
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +235,9 @@ _PENALTIES = {
         "indemnity": " ; indemnité forfaitaire pour frais de recouvrement {indemnity}",
         "total": "Total des pénalités : intérêts {interest}, indemnités forfaitaires {indemnity}, soit {total}.",
         "grand": "Total dû, pénalités comprises : {total}.",
+        "open_then": " ; puis intérêts à parfaire au {rule}",
+        "open_only": "{number} : intérêts de retard à parfaire au {rule}",
+        "to_complete": " (à parfaire)",
     },
     "en": {
         "title": "Late-payment penalties to date (French Commercial Code, articles L441-10 and D441-5):",
@@ -244,6 +247,9 @@ _PENALTIES = {
         "indemnity": "; fixed recovery indemnity {indemnity}",
         "total": "Total penalties: interest {interest}, fixed indemnities {indemnity}, that is {total}.",
         "grand": "Total due including penalties: {total}.",
+        "open_then": "; then interest to be completed at the {rule}",
+        "open_only": "{number}: late-payment interest to be completed at the {rule}",
+        "to_complete": " (to be completed)",
     },
 }
 
@@ -265,7 +271,9 @@ def penalties_text(lines: list[Line], language: str, *, law: lawtexts.LawTexts |
     is in euros."""
     words = _PENALTIES[language_of(language)]
     lang = language_of(language)
-    shown = [ln for ln in lines if ln.penalty is not None and ln.penalty.first_day is not None]
+    shown = [
+        ln for ln in lines if ln.penalty is not None and (ln.penalty.first_day is not None or ln.penalty.open_periods)
+    ]
     if not shown or (law is not None and not law.penalties):
         return ""
     if law is not None:
@@ -275,29 +283,36 @@ def penalties_text(lines: list[Line], language: str, *, law: lawtexts.LawTexts |
     interest = indemnity = Decimal("0.00")
     for ln in shown:
         p = ln.penalty
-        assert p is not None and p.first_day is not None and p.last_day is not None
-        text = words["line"].format(
-            number=ln.number,
-            interest=format_amount(p.interest, "EUR", lang),
-            rates=p.rates.replace(".", ",") if lang == "fr" else p.rates,
-            start=format_date(p.first_day, lang),
-            end=format_date(p.last_day, lang),
-        )
+        assert p is not None
+        rules = open_rules(p, lang)
+        if p.first_day is not None and p.last_day is not None:
+            text = words["line"].format(
+                number=ln.number,
+                interest=format_amount(p.interest, "EUR", lang),
+                rates=p.rates.replace(".", ",") if lang == "fr" else p.rates,
+                start=format_date(p.first_day, lang),
+                end=format_date(p.last_day, lang),
+            )
+            text += "".join(words["open_then"].format(rule=rule) for rule in rules)
+        else:
+            text = words["open_only"].format(number=ln.number, rule=rules[0])
+            text += "".join(words["open_then"].format(rule=rule) for rule in rules[1:])
         if p.indemnity:
             text += words["indemnity"].format(indemnity=format_amount(p.indemnity, "EUR", lang))
         out.append(text)
         interest += p.interest
         indemnity += p.indemnity
+    pending = "" if all(ln.penalty is None or ln.penalty.complete for ln in shown) else words["to_complete"]
     out.append(
         words["total"].format(
-            interest=format_amount(interest, "EUR", lang),
+            interest=format_amount(interest, "EUR", lang) + pending,
             indemnity=format_amount(indemnity, "EUR", lang),
-            total=format_amount(interest + indemnity, "EUR", lang),
+            total=format_amount(interest + indemnity, "EUR", lang) + pending,
         )
     )
     if all(ln.currency == "EUR" for ln in lines):
         due = sum((ln.open_amount for ln in lines), Decimal("0.00"))
-        out.append(words["grand"].format(total=format_amount(due + interest + indemnity, "EUR", lang)))
+        out.append(words["grand"].format(total=format_amount(due + interest + indemnity, "EUR", lang) + pending))
     return "\n".join(out)
 
 

@@ -13,6 +13,10 @@ send window on business days.
    window (``CollectionSettings``, else ``RECOUVRE_SEND_WINDOW``, default 08:00-19:00, local time), the due
    actions are worked through (``recouvre.collections.outbox.process_due``): e-mails sent, letters produced,
    tasks opened. Outside the window they wait for the next opening.
+3. **The rate tables.** Once a day, from ``RECOUVRE_RUN_AT`` on, the ECB main refinancing rate is fetched and the
+   half-years it settles are added (``recouvre.legal.ratesupdate.update_rates``, as ``recouvre rates update``);
+   a failure is one log line, and it is tried again the next day. Never on the first pass of a scheduler that has
+   just started (``tick(..., rates=False)``), so starting the application never reaches the network.
 
 ``recouvre run`` stays the manual way: it plans and sends at once, whatever the time.
 """
@@ -65,9 +69,13 @@ class TickResult:
     runs: list[dict[str, Any]] = field(default_factory=list)
     sent_for: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
+    rates: dict[str, Any] | None = None  # the day's rates update, when this pass did it
 
     def as_dict(self) -> dict[str, Any]:
-        return {"runs": self.runs, "sent_for": self.sent_for, "outside_window": self.waiting}
+        out: dict[str, Any] = {"runs": self.runs, "sent_for": self.sent_for, "outside_window": self.waiting}
+        if self.rates is not None:
+            out["rates"] = self.rates
+        return out
 
 
 def window_of(organization: Organization, default: tuple[time, time]) -> tuple[time, time]:
@@ -87,9 +95,14 @@ def configured() -> tuple[time, tuple[time, time]]:
 
 
 def tick(
-    now: datetime | None = None, *, run_at: time | None = None, window: tuple[time, time] | None = None
+    now: datetime | None = None,
+    *,
+    run_at: time | None = None,
+    window: tuple[time, time] | None = None,
+    rates: bool = True,
 ) -> TickResult:
-    """One pass of the scheduler at ``now`` (see the module description)."""
+    """One pass of the scheduler at ``now`` (see the module description); ``rates`` False leaves the day's rates
+    update for a later pass."""
     now = now or timezone.now()
     if run_at is None or window is None:
         configured_run_at, configured_window = configured()
@@ -109,7 +122,27 @@ def tick(
             result.sent_for.append(organization.slug)
         else:
             result.waiting.append(organization.slug)
+    if rates and local.time() >= run_at:
+        result.rates = _rates_once(today)
     return result
+
+
+_rates_tried_on: date | None = None
+
+
+def _rates_once(today: date) -> dict[str, Any] | None:
+    """Today's rates update unless it succeeded today or this process already tried it today; None when not done."""
+    global _rates_tried_on
+    from recouvre.legal.ratesupdate import RatesUpdateError, last_update, update_rates
+
+    last = last_update()
+    if _rates_tried_on == today or (last is not None and timezone.localtime(last.finished_at).date() == today):
+        return None
+    _rates_tried_on = today
+    try:
+        return {"updated": True, **update_rates(today).as_dict()}
+    except RatesUpdateError as exc:  # logged once by update_rates
+        return {"updated": False, "error": str(exc)}
 
 
 def _run_once(organization: Organization, today: date) -> dict[str, Any] | None:

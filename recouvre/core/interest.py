@@ -6,11 +6,13 @@ Regimes (``Regime``):
   ECB main refinancing rate in force on 1 January (days of January-June) or 1 July (days of July-December)
   + 10 points, each day at its own half-year's rate. ``Options.rate_frozen_at_start`` takes instead the rate of the
   half-year in which the delay started for the whole delay (the other reading of the text, LEGAL-FR §1.3). A
-  contractual rate replaces it, but never below 3 × the legal interest rate "all other cases" of the same
-  half-year: below it, the floor is applied (``BelowFloor.FLOOR``, the default) or the statutory rate
-  (``BelowFloor.STATUTORY``, LEGAL-FR's recommendation pending legal review), and a note says so. The floor only
-  constrains a contractual rate: in 2024 it exceeded the statutory rate, which still applies when the contract is
-  silent. 40 EUR indemnity per late invoice (D441-5) plus documented extra recovery costs.
+  contractual rate (``ContractRate``: a fixed rate, N × the legal interest rate, or the ECB rate + N points)
+  replaces it, but never below 3 × the legal interest rate "all other cases" of the same half-year: below it the
+  clause is not a valid derogation and that half-year takes the statutory rate (``BelowFloor.STATUTORY``, the
+  default, LEGAL-FR §1.3 "floor anomaly"), or the floor itself (``BelowFloor.FLOOR``, the other reading, since
+  LEGAL-FR marks the point uncertain), and a note says so. The floor only constrains a contractual rate: in 2024
+  it exceeded the statutory rate, which still applies when the contract is silent. 40 EUR indemnity per late
+  invoice (D441-5) plus documented extra recovery costs.
 - **b2c** and **civil** (C. civ. 1231-6, 1344-1; C. mon. fin. L313-2, L313-3): the legal interest rate of the
   creditor's category, each day at its own half-year's rate, from the day after the *mise en demeure* (or after
   the judgment when there is no notice); + 5 points from the day after two months have passed since the judgment
@@ -31,8 +33,16 @@ calculator's table and JSON) is for reading only, never summed. Claims on severa
 interest of each invoice. So interest split at a date into two windows adds up exactly before rounding, and to
 within one cent after.
 
-Everything here is pure: the rate tables and ``until`` are passed in. A half-year missing from the tables raises
-``MissingRateError`` naming it; a claim that cannot be computed without guessing raises ``ClaimError``.
+**Rates not published yet.** Every day whose rate is known is computed. The days of a half-year whose ECB rate or
+legal interest rate is missing from the tables are carried as ``OpenPeriod`` (start, end, base and the legal rule
+as data, ``recouvre.core.raterules``): the result is then not ``complete``, its totals are *à parfaire*, and the
+rule is claimed in words ("taux BCE + 10 points à compter du 1er juillet 2026"). The 40 EUR indemnity never
+depends on a rate. A public buyer's rate is fixed for the whole delay, so a delay starting in a half-year whose ECB
+rate is missing is open as a whole. ``compute(..., strict=True)`` raises ``MissingRateError`` naming the first
+missing half-year instead.
+
+Everything here is pure: the rate tables and ``until`` are passed in. A claim that cannot be computed without
+guessing raises ``ClaimError``.
 """
 
 from __future__ import annotations
@@ -46,7 +56,8 @@ from enum import StrEnum
 from typing import Any
 
 from .i18n import _
-from .ratetables import Creditor, HalfYear, RateTables
+from .raterules import ContractKind, ContractRate, OpenPeriod, RateRule, RuleKind
+from .ratetables import Creditor, HalfYear, MissingRateError, RateKind, RateTables
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -115,18 +126,27 @@ class Claim:
     due_on: date
     regime: Regime = Regime.B2B
     reductions: tuple[Reduction, ...] = ()
-    contract_rate: Decimal | None = None  # percent per year (b2b only)
+    contract_rate: ContractRate | Decimal | None = None  # b2b only; a Decimal is a fixed rate in percent per year
     notice_on: date | None = None  # the mise en demeure (b2c, civil)
     judgment_enforceable_on: date | None = None  # a money judgment became enforceable (b2c, civil)
     creditor: Creditor = Creditor.PROFESSIONAL  # whose legal rate (civil); b2c is always a professional creditor
     extra_costs: Decimal = ZERO  # documented recovery costs beyond the 40 EUR (b2b, public)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.contract_rate, Decimal | int):
+            object.__setattr__(self, "contract_rate", ContractRate(ContractKind.FIXED, Decimal(self.contract_rate)))
+
+    @property
+    def contract(self) -> ContractRate | None:
+        assert not isinstance(self.contract_rate, Decimal)
+        return self.contract_rate
 
 
 @dataclass(frozen=True, slots=True)
 class Options:
     day_count: DayCount = DayCount.D365
     rate_frozen_at_start: bool = False  # b2b: the rate of the half-year the delay started in, for the whole delay
-    below_floor: BelowFloor = BelowFloor.FLOOR
+    below_floor: BelowFloor = BelowFloor.STATUTORY
     count_start_day: bool = False  # b2c, civil: the day of the notice (or judgment) itself bears interest
 
 
@@ -184,6 +204,13 @@ class InterestResult:
     extra_costs: Decimal
     periods: tuple[Period, ...]
     notes: tuple[Note, ...] = field(default=())
+    open_periods: tuple[OpenPeriod, ...] = field(default=())  # days whose rate is not published yet
+    missing: tuple[tuple[RateKind, HalfYear], ...] = field(default=())  # the figures they wait for (staff only)
+
+    @property
+    def complete(self) -> bool:
+        """False when some days are claimed by their rule only: the interest and the totals are *à parfaire*."""
+        return not self.open_periods
 
     @property
     def total(self) -> Decimal:
@@ -194,9 +221,11 @@ class InterestResult:
         """What is claimed on top of the principal: interest, indemnity and extra costs."""
         return self.interest + self.indemnity + self.extra_costs
 
-    def as_dict(self) -> dict[str, Any]:
-        """The calculator's JSON: decimal strings; ``extra_costs`` only when there are some."""
+    def as_dict(self, language: str = "en") -> dict[str, Any]:
+        """The calculator's JSON: decimal strings; ``extra_costs`` only when there are some; ``open_periods`` with
+        their rule in words in ``language`` (and as data, ``formula``)."""
         out: dict[str, Any] = {
+            "complete": self.complete,
             "principal": _cents(self.principal),
             "interest": str(self.interest),
             "indemnity": str(self.indemnity),
@@ -205,6 +234,7 @@ class InterestResult:
             out["extra_costs"] = _cents(self.extra_costs)
         out["total"] = _cents(self.total)
         out["periods"] = [p.as_dict() for p in self.periods]
+        out["open_periods"] = [p.as_dict(language) for p in self.open_periods]
         out["notes"] = [n.as_dict() for n in self.notes]
         return out
 
@@ -216,11 +246,13 @@ def compute(
     options: Options = DEFAULT_OPTIONS,
     *,
     since: date | None = None,
+    strict: bool = False,
 ) -> InterestResult:
     """Interest, indemnity and principal of ``claim`` for the days up to ``until`` included (the day the funds are
     received, or today for "to date"). With ``since``, only the days after ``since`` bear interest, and the
     indemnity and extra costs are counted only when the delay starts after ``since`` (a statement following another
-    one), so that they are claimed once."""
+    one), so that they are claimed once. Days whose rate is not in ``tables`` are carried as open periods (see the
+    module description); with ``strict`` they raise ``MissingRateError`` instead."""
     _check(claim)
     first_day = _first_day(claim, options)
     counted_from = first_day if since is None else max(first_day, since + timedelta(days=1))
@@ -242,13 +274,32 @@ def compute(
             % {"day": first_day.isoformat()}
         )
     periods: list[Period] = []
+    open_periods: list[OpenPeriod] = []
+    missing: list[tuple[RateKind, HalfYear]] = []
     if counted_from <= until:
         rate_of = _rate_function(claim, options, tables, first_day, notes)
         for start, end in _segments(claim, counted_from, until):
             base = _base_on(claim, start)
             if base <= 0:
                 continue
-            rate = rate_of(start)
+            try:
+                rate = rate_of(start)
+            except MissingRateError as exc:
+                if strict:
+                    raise
+                if (exc.kind, exc.half_year) not in missing:
+                    missing.append((exc.kind, exc.half_year))
+                rule = _open_rule(claim, options, first_day, start)
+                last = open_periods[-1] if open_periods else None
+                if (
+                    last is not None
+                    and last.end + timedelta(days=1) == start
+                    and (last.base, last.rule) == (base, rule)
+                ):
+                    open_periods[-1] = OpenPeriod(last.start, end, base, rule)
+                else:
+                    open_periods.append(OpenPeriod(start, end, base, rule))
+                continue
             divisor = _divisor(options.day_count, start)
             with localcontext() as ctx:
                 ctx.prec = _PRECISION
@@ -277,6 +328,17 @@ def compute(
         )
     if options.day_count is not DayCount.D365:
         notes.append(Note("day_count", _("day count: %(rule)s") % {"rule": _DAY_COUNT_TEXT[options.day_count]()}))
+    if open_periods:
+        notes.append(
+            Note(
+                "to_be_completed",
+                _(
+                    "from %(day)s the rate is not published yet: those days are claimed by their legal rule and the "
+                    "interest and the totals are to be completed"
+                )
+                % {"day": open_periods[0].start.isoformat()},
+            )
+        )
     return InterestResult(
         principal=principal,
         exact_interest=exact,
@@ -285,6 +347,8 @@ def compute(
         extra_costs=extra_costs,
         periods=tuple(periods),
         notes=tuple(_unique(notes)),
+        open_periods=tuple(open_periods),
+        missing=tuple(missing),
     )
 
 
@@ -337,7 +401,7 @@ def _check(claim: Claim) -> None:
         raise ClaimError(
             _("a contractual rate applies to the b2b regime only (public buyers: CCP R2192-31 sets the rate)")
         )
-    if claim.contract_rate is not None and claim.contract_rate < 0:
+    if claim.contract is not None and claim.contract.value < 0:
         raise ClaimError(_("a contractual rate cannot be negative"))
     if not claim.regime.professional_debtor and claim.extra_costs:
         raise ClaimError(
@@ -417,22 +481,27 @@ def _divisor(day_count: DayCount, day: date) -> int:
 def _rate_function(
     claim: Claim, options: Options, tables: RateTables, first_day: date, notes: list[Note]
 ) -> Callable[[date], Decimal]:
-    """The annual rate (percent) of a day, for this claim; adds the notes the reader needs as rates are found."""
+    """The annual rate (percent) of a day, for this claim; adds the notes the reader needs as rates are found.
+    Raises ``MissingRateError`` for a day whose rate needs a figure missing from ``tables``."""
     started = HalfYear.of(first_day)
     if claim.regime is Regime.PUBLIC:
-        ecb = tables.ecb_in_force(started)
-        rate = ecb + PUBLIC_POINTS
-        notes.append(
-            Note(
-                "public_rate_fixed",
-                _(
-                    "ECB rate in force on %(day)s (%(ecb)s %%) + 8 points = %(rate)s %%, fixed for the whole delay "
-                    "(CCP R2192-31)"
+
+        def public(day: date) -> Decimal:
+            ecb = tables.ecb_in_force(started)
+            rate = ecb + PUBLIC_POINTS
+            notes.append(
+                Note(
+                    "public_rate_fixed",
+                    _(
+                        "ECB rate in force on %(day)s (%(ecb)s %%) + 8 points = %(rate)s %%, fixed for the whole "
+                        "delay (CCP R2192-31)"
+                    )
+                    % {"day": started.start.isoformat(), "ecb": rate_text(ecb), "rate": rate_text(rate)},
                 )
-                % {"day": started.start.isoformat(), "ecb": rate_text(ecb), "rate": rate_text(rate)},
             )
-        )
-        return lambda day: rate
+            return rate
+
+        return public
 
     if claim.regime is Regime.B2B:
         if options.rate_frozen_at_start:
@@ -443,20 +512,28 @@ def _rate_function(
                     % {"half_year": started.label},
                 )
             )
+        contract = claim.contract
 
         def b2b(day: date) -> Decimal:
             half = started if options.rate_frozen_at_start else HalfYear.of(day)
             ecb = tables.ecb_in_force(half)
             statutory = ecb + B2B_POINTS
-            if claim.contract_rate is None:
+            if contract is None:
                 return statutory
-            floor = FLOOR_MULTIPLE * tables.legal_rate(half).professionals
-            if claim.contract_rate >= floor:
-                return claim.contract_rate
+            legal = tables.legal_rate(half).professionals
+            floor = FLOOR_MULTIPLE * legal
+            if contract.kind is ContractKind.FIXED:
+                agreed = contract.value
+            elif contract.kind is ContractKind.LEGAL_MULTIPLE:
+                agreed = contract.value * legal
+            else:
+                agreed = ecb + contract.value
+            if agreed >= floor:
+                return agreed
             values = {
                 "half_year": half.label,
-                "rate": rate_text(claim.contract_rate),
-                "legal": rate_text(tables.legal_rate(half).professionals),
+                "rate": rate_text(agreed),
+                "legal": rate_text(legal),
                 "floor": rate_text(floor),
                 "statutory": rate_text(statutory),
                 "ecb": rate_text(ecb),
@@ -467,8 +544,9 @@ def _rate_function(
                         "contract_rate_below_floor",
                         _(
                             "%(half_year)s: the contractual rate %(rate)s %% is below the legal floor of 3 × the "
-                            "legal interest rate (3 × %(legal)s %% = %(floor)s %%); the statutory rate %(statutory)s "
-                            "%% (ECB %(ecb)s %% + 10 points) is applied instead, pending legal review"
+                            "legal interest rate (3 × %(legal)s %% = %(floor)s %%): it is not a valid derogation, so "
+                            "the statutory rate %(statutory)s %% (ECB %(ecb)s %% + 10 points) applies to this "
+                            "half-year"
                         )
                         % values,
                     )
@@ -517,6 +595,28 @@ def _rate_function(
         return rate
 
     return legal
+
+
+def _open_rule(claim: Claim, options: Options, first_day: date, day: date) -> RateRule:
+    """The legal rule of ``day`` when its rate is not published yet (see ``recouvre.core.raterules``)."""
+    started = HalfYear.of(first_day)
+    if claim.regime is Regime.PUBLIC:
+        return RateRule(RuleKind.PUBLIC, started, PUBLIC_POINTS)
+    if claim.regime is Regime.B2B:
+        half = started if options.rate_frozen_at_start else HalfYear.of(day)
+        if claim.contract is None:
+            return RateRule(RuleKind.STATUTORY, half, B2B_POINTS)
+        return RateRule(
+            RuleKind.CONTRACT,
+            half,
+            B2B_POINTS,
+            contract=claim.contract,
+            below_floor_statutory=options.below_floor is BelowFloor.STATUTORY,
+        )
+    creditor = Creditor.PROFESSIONAL if claim.regime is Regime.B2C else claim.creditor
+    uplift = _uplift_from(claim)
+    points = JUDGMENT_UPLIFT_POINTS if uplift is not None and day >= uplift else Decimal(0)
+    return RateRule(RuleKind.LEGAL, HalfYear.of(day), points, creditor)
 
 
 def _unique(notes: Sequence[Note]) -> list[Note]:

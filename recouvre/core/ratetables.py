@@ -366,3 +366,91 @@ def read_rate_file(path: str, kind: RateKind | None = None) -> RateFile:
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
     return parse_rate_file(text, path, kind)
+
+
+# --------------------------------------------------------------------------------------------- ECB answers
+
+ECB_SERIES = "FM/D.U2.EUR.4F.KR.MRR_FR.LEV"  # ECB Data Portal: main refinancing operations, fixed rate, level
+ECB_ANSWER_COLUMNS = ("TIME_PERIOD", "OBS_VALUE")
+
+
+class EcbAnswerError(RateError):
+    """An answer of the ECB Data Portal that cannot be read (nothing is taken from it)."""
+
+
+def parse_ecb_answer(text: str) -> tuple[EcbRate, ...]:
+    """The observations of the ECB Data Portal's ``csvdata`` answer for ``ECB_SERIES``: one row per change of the
+    rate, columns ``TIME_PERIOD`` (``YYYY-MM-DD``) and ``OBS_VALUE`` (percent), others ignored. An answer with the
+    header and no row has no observation. Anything else (no such columns, a date or a rate that does not read, the
+    same date twice with different rates) raises ``EcbAnswerError``: the answer is taken whole or not at all."""
+    rows = list(csv.reader(text.lstrip("\ufeff").splitlines()))
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise EcbAnswerError(_("the ECB answer is empty"))
+    header = [cell.strip().upper() for cell in rows[0]]
+    if any(column not in header for column in ECB_ANSWER_COLUMNS):
+        raise EcbAnswerError(
+            _("the ECB answer has no %(columns)s columns") % {"columns": " and ".join(ECB_ANSWER_COLUMNS)}
+        )
+    at, value_at = header.index("TIME_PERIOD"), header.index("OBS_VALUE")
+    found: dict[date, Decimal] = {}
+    for n, cells in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            raise EcbAnswerError(
+                _("line %(line)d of the ECB answer has %(found)d fields, expected %(expected)d")
+                % {"line": n, "found": len(cells), "expected": len(header)}
+            )
+        day_text, value_text = cells[at].strip(), cells[value_at].strip()
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            raise EcbAnswerError(
+                _("line %(line)d of the ECB answer: %(text)r is not a date") % {"line": n, "text": day_text}
+            ) from None
+        if not _ECB_VALUE.match(value_text):
+            raise EcbAnswerError(
+                _("line %(line)d of the ECB answer: %(text)r is not a rate") % {"line": n, "text": value_text}
+            )
+        value = Decimal(value_text)
+        if found.get(day, value) != value:
+            raise EcbAnswerError(_("the ECB answer gives two rates for %(day)s") % {"day": day.isoformat()})
+        found[day] = value
+    return tuple(EcbRate(day, found[day]) for day in sorted(found))
+
+
+_ECB_VALUE = re.compile(r"^\d{1,2}(?:\.\d{1,%d})?$" % RATE_DECIMALS)
+
+
+@dataclass(frozen=True, slots=True)
+class EcbSettlement:
+    """What an ECB answer adds to the table: the new changes of the rate, and a row on the first day of each
+    half-year it settles (the rate in force that day), and those half-years."""
+
+    rows: tuple[EcbRate, ...]
+    half_years: tuple[HalfYear, ...]
+
+
+def settle_ecb(known: tuple[EcbRate, ...], observed: tuple[EcbRate, ...], today: date) -> EcbSettlement:
+    """The rows ``observed`` (an ECB answer) adds to the ``known`` table on ``today``. Only what the answer
+    establishes: its changes after the last known row, up to ``today``; then, for each half-year whose first day
+    is after the last known row and has passed (before ``today``), the rate in force that day — the last change on
+    or before it, the series recording changes only — as a row dated that day. Nothing beyond ``today`` and nothing
+    before the table's end is ever added: never guessed, extrapolated or copied past what the answer covers."""
+    if not known:
+        return EcbSettlement((), ())
+    last = known[-1].effective_on
+    changes = [row for row in observed if last < row.effective_on <= today]
+    merged = {row.effective_on: row for row in known}
+    merged.update((row.effective_on, row) for row in changes)
+    dates = sorted(merged)
+    added = {row.effective_on: row for row in changes}
+    settled: list[HalfYear] = []
+    half = HalfYear.of(last).next()
+    while half.start < today:
+        in_force = merged[dates[bisect_right(dates, half.start) - 1]]
+        if half.start not in added:
+            added[half.start] = EcbRate(half.start, in_force.rate)
+        settled.append(half)
+        half = half.next()
+    return EcbSettlement(tuple(added[d] for d in sorted(added)), tuple(settled))

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from recouvre.collections.models import Action, ActionState
 from recouvre.collections.rendering import format_amount, format_date
+from recouvre.core.raterules import describe_rule
 from recouvre.ledger.models import Allocation, Customer, CustomerKind, Event, Invoice
 from recouvre.ledger.timeline import describe
 from recouvre.letters.models import Letter
@@ -134,9 +135,13 @@ def claim_figures(
 
     notices = formal_notice_dates(organization, customer, as_of)
     computed = invoices_interest(organization, [i.pk for i in invoices], as_of, notices=notices)
+    language = translation.get_language() or "fr"
     rows, totals = [], {}
+    incomplete: set[str] = set()
     for invoice in invoices:
         result = computed.results.get(invoice.pk)
+        if result is not None and not result.complete:
+            incomplete.add(invoice.currency)
         if result is not None:
             principal, interest, indemnity = result.principal, result.interest, result.indemnity + result.extra_costs
         else:
@@ -150,7 +155,9 @@ def claim_figures(
             "interest": interest,
             "indemnity": indemnity,
             "balance": principal + interest + indemnity,
-            "refused": computed.refused.get(invoice.pk, ""),
+            "refused": computed.refused_text(invoice.pk, language),
+            # days whose rate is not published yet: their legal rule, in words (the interest is to be completed)
+            "open": [describe_rule(o.rule, o.start, language) for o in (result.open_periods if result else ())],
         }
         rows.append(row)
         t = totals.setdefault(
@@ -174,7 +181,7 @@ def claim_figures(
         assert p is not None
         entry = payments.setdefault(p.pk, {"payment": p, "applied": ZERO})
         entry["applied"] += allocation.amount
-    return {"rows": rows, "totals": totals, "payments": list(payments.values())}
+    return {"rows": rows, "totals": totals, "payments": list(payments.values()), "incomplete": incomplete}
 
 
 def _basis(customer: Customer) -> str:
@@ -215,10 +222,14 @@ def statement_pdf(organization: Organization, customer: Customer, invoices: Sequ
             "issued_on": day(r["invoice"].issued_on),
             "due_on": day(r["invoice"].due_on),
             "refused": r["refused"],
+            "open": list(dict.fromkeys(r["open"])),
         }
         for r in figures["rows"]
     ]
-    totals = [{**fmt({**t, "currency": cur}), "currency": cur} for cur, t in sorted(figures["totals"].items())]
+    totals = [
+        {**fmt({**t, "currency": cur}), "currency": cur, "incomplete": cur in figures["incomplete"]}
+        for cur, t in sorted(figures["totals"].items())
+    ]
     payments = [
         {
             "received_on": day(p["payment"].received_on),

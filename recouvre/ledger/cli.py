@@ -44,6 +44,7 @@ def legal_identity(customer: Any) -> dict[str, Any]:
         "representative": customer.representative,
         "legal_address": customer.legal_address,
         "legal_address_recorded": customer.legal_address_recorded,
+        "contract_rate": customer.contract_rate,  # "" follows the organization's; "none": the statutory rate
     }
 
 
@@ -58,9 +59,21 @@ def _print_identity(identity: dict[str, Any]) -> None:
         (_("legal representative"), identity["representative"]),
         (_("registered office"), identity["registered_office"].replace("\n", ", ")),
         (_("domicile"), identity["domicile"].replace("\n", ", ")),
+        (_("contractual penalty rate"), identity["contract_rate"] or _("the organization's")),
     ]
     for label, value in rows:
         print(f"  {label}: {value or '-'}")
+
+
+def contract_rate_spec(text: str) -> str:
+    """``--contract-rate`` as stored: ``default`` (or empty) follows the organization's rate; ``none`` is the
+    statutory rate; else the canonical form of a rate (``12.5``, ``3xlegal``, ``ecb+7``). ValueError otherwise."""
+    from recouvre.core.raterules import parse_contract_rate
+
+    if text.strip().lower() in ("", "default", "org", "organization"):
+        return ""
+    parsed = parse_contract_rate(text)
+    return parsed.spec if parsed is not None else "none"
 
 
 def cmd_customer_show(args: argparse.Namespace) -> int:
@@ -89,6 +102,15 @@ def cmd_customer_set(args: argparse.Namespace) -> int:
         value = getattr(args, field)
         if value is not None:
             changes[field] = value.replace("\\n", "\n").strip()
+    if args.contract_rate is not None:
+        try:
+            changes["contract_rate"] = contract_rate_spec(args.contract_rate)
+        except ValueError as exc:
+            if args.json:
+                emit_json({"ok": False, "errors": [f"contract_rate: {exc}"]})
+            else:
+                print(_("recouvre: refused: %(error)s") % {"error": exc})
+            return EXIT_REFUSED
     if not changes:
         raise UsageError(_("nothing to change: give at least one option (see recouvre customer set --help)"))
     try:
@@ -142,5 +164,11 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
     sp.add_argument("--legal-form", metavar="FORM", help="e.g. SAS, SARL, SA, EURL, EI")
     sp.add_argument(
         "--representative", metavar="NAME", help="legal representative, e.g. 'Mme Claire Martin, présidente'"
+    )
+    sp.add_argument(
+        "--contract-rate",
+        metavar="RATE",
+        help="contractual late-payment rate for this customer: 12.5 (percent), 3xlegal, ecb+7, none (the statutory "
+        "rate) or default (the organization's)",
     )
     json_flag(sp)

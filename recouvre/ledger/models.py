@@ -113,6 +113,16 @@ class Customer(models.Model):
         default="",
         help_text=_("Name and capacity, e.g. Mme Claire Martin, présidente"),
     )
+    contract_rate = models.CharField(
+        _("contractual penalty rate"),
+        max_length=40,
+        blank=True,
+        default="",
+        help_text=_(
+            "Overrides the organization's: a rate in percent (12.5), 3xlegal (3 × the legal interest rate), "
+            "ecb+7 (ECB rate + 7 points), or none (the statutory rate). Empty: the organization's."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -29,6 +29,7 @@ from recouvre.core.interest import (
     compute,
     rate_text,
 )
+from recouvre.core.raterules import ContractRate, describe_rule, parse_contract_rate
 from recouvre.core.ratetables import Creditor, MissingRateError, RateError, RateFileError, RateKind
 
 
@@ -47,6 +48,13 @@ def parse_cli_rate(text: str) -> Decimal:
     try:
         return parse_amount(text.strip().rstrip("%"), decimals=4)
     except AmountError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def parse_cli_contract_rate(text: str) -> ContractRate | None:
+    try:
+        return parse_contract_rate(text)
+    except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
@@ -84,7 +92,7 @@ def cmd_interest(args: argparse.Namespace) -> int:
     )
     until: date = args.until or timezone.localdate()
     try:
-        result = compute(claim, until, rate_tables(), options)
+        result = compute(claim, until, rate_tables(), options, strict=args.strict)
     except (ClaimError, RateError) as exc:
         if args.json:
             error: dict[str, Any] = {"error": str(exc)}
@@ -94,7 +102,7 @@ def cmd_interest(args: argparse.Namespace) -> int:
         print(_("recouvre: refused: %(error)s") % {"error": exc}, file=sys.stderr)
         return EXIT_REFUSED
     if args.json:
-        emit_json(result.as_dict())
+        emit_json(result.as_dict(translation.get_language() or "en"))
     else:
         print_result(claim, until, result)
     return EXIT_OK
@@ -133,12 +141,29 @@ def print_result(claim: Claim, until: date, result: InterestResult) -> None:
             print(
                 "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
             )
-    else:
+    elif not result.open_periods:
         print(_("No day of delay bears interest."))
-    lines = [(_("Principal"), result.principal), (_("Interest"), result.interest), (_("Indemnity"), result.indemnity)]
+    language = translation.get_language() or "en"
+    for period in result.open_periods:
+        print(
+            _("%(start)s to %(end)s, %(days)d days on %(base)s: to be completed, %(rule)s")
+            % {
+                "start": period.start.isoformat(),
+                "end": period.end.isoformat(),
+                "days": period.days,
+                "base": f"{period.base:.2f}",
+                "rule": describe_rule(period.rule, period.start, language),
+            }
+        )
+    pending = "" if result.complete else " " + _("(to be completed)")
+    lines = [
+        (_("Principal"), result.principal),
+        (_("Interest") + pending, result.interest),
+        (_("Indemnity"), result.indemnity),
+    ]
     if result.extra_costs:
         lines.append((_("Extra recovery costs"), result.extra_costs))
-    lines.append((_("Total"), result.total))
+    lines.append((_("Total") + pending, result.total))
     width = max(len(label) for label, _amount in lines)
     for label, amount in lines:
         print(f"{label.ljust(width)}  {amount:>12.2f}")
@@ -146,6 +171,15 @@ def print_result(claim: Claim, until: date, result: InterestResult) -> None:
         print(_("Interest is rounded once, on the exact sum of the periods (each period is shown to the cent)."))
     for note in result.notes:
         print(f"- {note.message}")
+    for kind, half_year in result.missing:
+        print(
+            _("- the %(table)s of %(half_year)s is missing: when it is published, add it with `%(command)s`")
+            % {
+                "table": _("ECB rate") if kind is RateKind.ECB else _("legal interest rate"),
+                "half_year": half_year.label,
+                "command": "recouvre rates update" if kind is RateKind.ECB else "recouvre rates import",
+            }
+        )
 
 
 def cmd_rates_import(args: argparse.Namespace) -> int:
@@ -154,8 +188,10 @@ def cmd_rates_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(_("%(path)s: no such file") % {"path": path})
+    if args.reference and len(args.reference) > 200:
+        raise UsageError(_("--reference: at most 200 characters"))
     try:
-        done = import_rates(str(path), RateKind(args.kind) if args.kind else None)
+        done = import_rates(str(path), RateKind(args.kind) if args.kind else None, reference=args.reference or "")
     except RateFileError as exc:
         if args.json:
             emit_json({"file": str(path), "imported": False, "errors": [p.as_dict() for p in exc.problems]})
@@ -176,6 +212,28 @@ def cmd_rates_import(args: argparse.Namespace) -> int:
                 "unchanged": done.unchanged,
             }
         )
+    return EXIT_OK
+
+
+def cmd_rates_update(args: argparse.Namespace) -> int:
+    from .ratesupdate import RatesUpdateError, update_rates
+
+    try:
+        done = update_rates(timezone.localdate())
+    except RatesUpdateError as exc:
+        if args.json:
+            emit_json({"updated": False, "error": str(exc)})
+        print(_("recouvre: ECB rates not updated, nothing was written: %(error)s") % {"error": exc}, file=sys.stderr)
+        return EXIT_REFUSED
+    if args.json:
+        emit_json({"updated": True, **done.as_dict()})
+    elif done.added:
+        for day, rate in done.added:
+            print(_("ECB rate %(rate)s %% from %(day)s added") % {"rate": rate, "day": day.isoformat()})
+        if done.half_years:
+            print(_("Settled: %(half_years)s") % {"half_years": ", ".join(h.label for h in done.half_years)})
+    else:
+        print(_("The ECB rate tables are up to date: nothing to add."))
     return EXIT_OK
 
 
@@ -201,6 +259,62 @@ def cmd_rates_list(args: argparse.Namespace) -> int:
                     f"  {r.source}"
                 )
     return EXIT_OK
+
+
+def cmd_org_contract_rate(args: argparse.Namespace) -> int:
+    from recouvre.cli import resolve_org
+    from recouvre.ledger.cli import contract_rate_spec
+
+    from .services import set_penalty_terms
+
+    org = resolve_org(args.org)
+    spec = None
+    if args.rate is not None:
+        try:
+            spec = contract_rate_spec(args.rate)
+        except ValueError as exc:
+            if args.json:
+                emit_json({"ok": False, "error": str(exc)})
+            print(_("recouvre: refused: %(error)s") % {"error": exc}, file=sys.stderr)
+            return EXIT_REFUSED
+        spec = "" if spec == "none" else spec
+    settings = set_penalty_terms(org, contract_rate=spec, below_floor=args.below_floor)
+    out = {"ok": True, "org": org.slug, "contract_rate": settings.contract_rate, "below_floor": settings.below_floor}
+    if args.json:
+        emit_json(out)
+    else:
+        print(
+            _("%(org)s: contractual penalty rate %(rate)s; below 3 x the legal interest rate: %(reading)s")
+            % {
+                "org": org.slug,
+                "rate": settings.contract_rate or _("none (the statutory rate, ECB + 10 points)"),
+                "reading": _("the statutory rate applies") if settings.below_floor == "statutory" else _("the floor"),
+            }
+        )
+    return EXIT_OK
+
+
+def add_org_commands(org: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
+    sp = add(
+        "contract-rate",
+        cmd_org_contract_rate,
+        "the organization's contractual late-payment rate (shown when no RATE is given)",
+        org,
+    )
+    sp.add_argument(
+        "rate",
+        nargs="?",
+        metavar="RATE",
+        help="12.5 (percent), 3xlegal (3 x the legal interest rate), ecb+7 (ECB rate + 7 points), or none",
+    )
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument(
+        "--below-floor",
+        choices=[b.value for b in BelowFloor],
+        help="a rate below 3 x the legal interest rate: the statutory rate applies (default) or the floor; the law "
+        "does not settle the point",
+    )
+    json_flag(sp)
 
 
 def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
@@ -232,7 +346,11 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
     )
     sp.add_argument("--regime", choices=[r.value for r in Regime], default=Regime.B2B.value)
     sp.add_argument(
-        "--contract-rate", type=parse_cli_rate, metavar="PERCENT", help="b2b: contractual rate in percent, e.g. 12.5"
+        "--contract-rate",
+        type=parse_cli_contract_rate,
+        metavar="RATE",
+        help="b2b: contractual rate: a rate in percent (12.5), a multiple of the legal interest rate (3xlegal) or "
+        "the ECB rate plus points (ecb+7)",
     )
     sp.add_argument(
         "--notice-date", type=parse_cli_date, metavar="DATE", help="b2c, civil: date of the mise en demeure"
@@ -265,8 +383,14 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
     sp.add_argument(
         "--below-floor",
         choices=[b.value for b in BelowFloor],
-        default=BelowFloor.FLOOR.value,
-        help="b2b: a contractual rate below 3 x the legal rate is raised to the floor, or the statutory rate applies",
+        default=BelowFloor.STATUTORY.value,
+        help="b2b: a contractual rate below 3 x the legal rate is not valid: the statutory rate applies to that "
+        "half-year (default), or it is raised to the floor",
+    )
+    sp.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse (exit 1) when a half-year's rate is missing, instead of claiming those days by their rule",
     )
     sp.add_argument(
         "--count-start-day", action="store_true", help="b2c, civil: the day of the notice or judgment bears interest"
@@ -279,6 +403,18 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
     sp = add("import", cmd_rates_import, "import official rates from a CSV file (all or nothing)", rates)
     sp.add_argument("file", metavar="FILE")
     sp.add_argument("--kind", choices=[k.value for k in RateKind], help="ecb or legal (default: from the header)")
+    sp.add_argument(
+        "--reference",
+        metavar="TEXT",
+        help="legal rates: the arrêté that fixes them, e.g. 'Arrêté du 18 juin 2026, JO du 20 juin 2026'",
+    )
+    json_flag(sp)
+    sp = add(
+        "update",
+        cmd_rates_update,
+        "add the ECB main refinancing rate of the half-years that have started, from the ECB Data Portal",
+        rates,
+    )
     json_flag(sp)
     sp = add("list", cmd_rates_list, "the rates in use, shipped or imported", rates)
     sp.add_argument("--kind", choices=[k.value for k in RateKind])

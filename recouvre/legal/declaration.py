@@ -85,7 +85,7 @@ def declaration_context(procedure: InsolvencyProcedure, *, today: date, signator
                 "falls_due": ln.falls_due,
                 "made_due": ln.made_due,
                 "principal": money(ln.principal),
-                "interest": money(ln.interest),
+                "interest": money(ln.interest) + (" (à parfaire)" if ln.open_rules else ""),
                 "indemnity": money(ln.indemnity),
                 "due_at_judgment": money(ln.due_at_judgment) if not ln.falls_due else "",
                 "to_fall_due": money(ln.to_fall_due) if ln.falls_due else "",
@@ -99,6 +99,9 @@ def declaration_context(procedure: InsolvencyProcedure, *, today: date, signator
         "any_made_due": any(ln.made_due for ln in computed.lines),
         "continued_activity": procedure.kind == ProcedureKind.LIQUIDATION and procedure.continued_activity,
         "refused": ", ".join(computed.refused),
+        "open_rules": " ; ".join(
+            f"{ln.number} : intérêts à parfaire au {rule}" for ln in computed.lines for rule in ln.open_rules
+        ),
         "has_terms": has_terms,
         "signatory": signatory,
     }

@@ -24,6 +24,7 @@ from recouvre.collections.models import Hold, HoldKind
 from recouvre.core import insolvency as core_insolvency
 from recouvre.core import prescription as core
 from recouvre.core.insolvency import standing
+from recouvre.core.raterules import describe_rule
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice
 from recouvre.ledger.services import record_event
@@ -46,6 +47,7 @@ class ClaimLine:
     indemnity: Decimal
     falls_due: bool  # True: to fall due after the judgment (declared with its due date)
     made_due: bool = False  # not yet due at the judgment, made due by the liquidation (L643-1)
+    open_rules: tuple[str, ...] = ()  # days whose rate is not published yet: their rule in French (à parfaire)
 
     @property
     def total(self) -> Decimal:
@@ -107,10 +109,12 @@ def claims(procedure: InsolvencyProcedure) -> DeclaredClaims:
         st = standings[inv.id]
         result = computed.results.get(inv.id)
         interest = indemnity = ZERO
+        open_rules: tuple[str, ...] = ()
         if st.overdue and result is not None:
             interest, indemnity = result.interest, result.indemnity
+            open_rules = tuple(dict.fromkeys(describe_rule(o.rule, o.start, "fr") for o in result.open_periods))
         elif st.overdue:
-            refused[inv.number] = computed.refused.get(inv.id, "")
+            refused[inv.number] = computed.refused_text(inv.id, "fr")
         lines.append(
             ClaimLine(
                 inv.id,
@@ -122,6 +126,7 @@ def claims(procedure: InsolvencyProcedure) -> DeclaredClaims:
                 indemnity,
                 st.falls_due,
                 st.made_due,
+                open_rules,
             )
         )
     currency = invoices[0].currency if invoices else procedure.currency

@@ -46,6 +46,13 @@ class LegalRate(models.Model):
     professionals = models.DecimalField(_("all other cases (%)"), max_digits=6, decimal_places=4)
     individuals = models.DecimalField(_("natural persons (%)"), max_digits=6, decimal_places=4)
     source = models.CharField(_("imported from"), max_length=255)
+    reference = models.CharField(
+        _("arrêté"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_("The arrêté that fixes the rates, e.g. Arrêté du 18 juin 2026, JO du 20 juin 2026"),
+    )
     imported_at = models.DateTimeField(_("imported at"))
 
     class Meta:
@@ -64,6 +71,21 @@ class LegalRate(models.Model):
         return f"{self.year} H{self.half} {self.professionals} % / {self.individuals} %"
 
 
+class RatesUpdate(models.Model):
+    """One successful ``recouvre rates update`` (the ECB main refinancing rate fetched from the ECB Data Portal): when
+    it ran and the rows it added (``[{"effective_date", "rate"}]``, empty when nothing was new). Failures are logged,
+    never stored: the last row is when the tables were last known to be current."""
+
+    finished_at = models.DateTimeField(_("updated at"))
+    added = models.JSONField(_("rows added"), default=list, blank=True)
+    half_years = models.JSONField(_("half-years settled"), default=list, blank=True)
+    source = models.CharField(_("source"), max_length=255)
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+        verbose_name = _("rates update")
+
+
 # ------------------------------------------------------------------------------ prescription, insolvency, write-off
 # Facts of one organization: every row belongs to it; nothing here is ever deleted.
 
@@ -78,9 +100,15 @@ class PublicRule(models.TextChoices):
     FIVE_YEARS = "five_years", _("Five years, as between traders")
 
 
+class BelowFloorReading(models.TextChoices):
+    STATUTORY = "statutory", _("The statutory rate (ECB + 10 points) for that half-year")
+    FLOOR = "floor", _("The floor (3 × the legal interest rate)")
+
+
 class LegalSettings(models.Model):
     """The organization's choices on the uncertain points of prescription (LEGAL-FR §4, §12): where the period
-    starts and which rule applies to public bodies. Without a row, the defaults apply (the prudent ones)."""
+    starts and which rule applies to public bodies; its contractual penalty rate and the reading applied to a rate
+    below the legal floor (LEGAL-FR §1.3, marked uncertain). Without a row, the defaults apply (the prudent ones)."""
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="legal_settings")
     prescription_start = models.CharField(
@@ -96,6 +124,26 @@ class LegalSettings(models.Model):
     )
     public_rule = models.CharField(
         _("public bodies"), max_length=20, choices=PublicRule.choices, default=PublicRule.QUADRENNIAL
+    )
+    contract_rate = models.CharField(
+        _("contractual penalty rate"),
+        max_length=40,
+        blank=True,
+        default="",
+        help_text=_(
+            "The late-payment rate of your terms of sale: a rate in percent (12.5), 3xlegal (3 × the legal "
+            "interest rate) or ecb+7 (ECB rate + 7 points). Empty: the statutory rate (ECB + 10 points)."
+        ),
+    )
+    below_floor = models.CharField(
+        _("contractual rate below 3 × the legal interest rate"),
+        max_length=10,
+        choices=BelowFloorReading.choices,
+        default=BelowFloorReading.STATUTORY,
+        help_text=_(
+            "The law sets no rule for a clause below the floor; the common reading applies the statutory rate to "
+            "that half-year. This point is uncertain: ask your counsel before changing it."
+        ),
     )
 
     class Meta:

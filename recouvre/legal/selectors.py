@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from recouvre.core import ratetables as core
 from recouvre.core.interest import (
-    DEFAULT_OPTIONS,
+    BelowFloor,
     Claim,
     ClaimError,
     InterestResult,
@@ -27,6 +27,7 @@ from recouvre.core.interest import (
     compute,
     rate_text,
 )
+from recouvre.core.raterules import ContractRate, parse_contract_rate
 from recouvre.core.ratetables import HalfYear, RateError, RateKind, RateTables, shipped_tables
 from recouvre.ledger.models import Allocation, Invoice
 from recouvre.organizations.models import Organization
@@ -55,6 +56,7 @@ class RateRow:
     rate: Decimal  # ECB rate, or the legal rate "all other cases"
     individuals: Decimal | None  # legal rate for natural persons
     source: str  # "shipped", or the file it was imported from
+    reference: str = ""  # legal rates: the arrêté that fixes them, when given
 
     def as_dict(self) -> dict[str, object]:
         if self.kind is RateKind.ECB:
@@ -67,6 +69,7 @@ class RateRow:
             "rate_professionals": rate_text(self.rate),
             "rate_individuals": rate_text(self.individuals),
             "source": self.source,
+            "reference": self.reference,
         }
 
 
@@ -78,9 +81,9 @@ def rate_rows(kind: RateKind) -> list[RateRow]:
         return [
             RateRow(kind, r.effective_on, None, r.rate, None, imported.get(r.effective_on, SHIPPED)) for r in tables.ecb
         ]
-    sources = {HalfYear(r.year, r.half): r.source for r in models.LegalRate.objects.all()}
+    stored = {HalfYear(r.year, r.half): (r.source, r.reference) for r in models.LegalRate.objects.all()}
     return [
-        RateRow(kind, h.start, h.end, row.professionals, row.individuals, sources.get(h, SHIPPED))
+        RateRow(kind, h.start, h.end, row.professionals, row.individuals, *stored.get(h, (SHIPPED, "")))
         for h, row in sorted(tables.legal.items())
     ]
 
@@ -93,12 +96,61 @@ REGIME_OF_CUSTOMER = {"business": Regime.B2B, "consumer": Regime.B2C, "public": 
 
 @dataclass(frozen=True, slots=True)
 class InvoicesInterest:
-    """Interest to date of several invoices of one organization: ``results`` by invoice id, and ``refused`` the
-    invoices that cannot be computed without guessing, by id, with the reason (a consumer without a *mise en
-    demeure* date, a half-year missing from the rate tables, an invoice not in euros...)."""
+    """Interest to date of several invoices of one organization: ``results`` by invoice id (a result whose
+    ``complete`` is false carries the days whose rate is not published yet as open periods, claimed by their rule,
+    *à parfaire*), and ``refused`` the invoices that cannot be computed without guessing, by id, with the reason
+    (a consumer without a *mise en demeure* date, an invoice not in euros...)."""
 
     results: dict[int, InterestResult]
-    refused: dict[int, str]
+    refused: dict[int, str]  # the reason, for staff (may tell what to record)
+    refusal: dict[int, str] = dataclasses.field(default_factory=dict)  # by id: "currency", "no_notice" or "other"
+
+    def refused_text(self, invoice_id: int, language: str) -> str:
+        """Why an invoice's interest is not stated, in words for a debtor or a court (``refusal_text``)."""
+        return refusal_text(self.refusal.get(invoice_id, "other"), language) if invoice_id in self.refused else ""
+
+    @property
+    def complete(self) -> bool:
+        return all(r.complete for r in self.results.values())
+
+
+_REFUSAL = {
+    "fr": {
+        "currency": "facture hors euros",
+        "no_notice": "les intérêts au taux légal courent à compter d'une mise en demeure",
+        "other": "non calculés",
+    },
+    "en": {
+        "currency": "invoice not in euros",
+        "no_notice": "interest at the legal rate runs from a formal notice",
+        "other": "not computed",
+    },
+}
+
+
+def refusal_text(code: str, language: str) -> str:
+    """Why interest is not stated, in French or English, for a document addressed to a debtor or a court (never the
+    staff's reason, which may name what to record)."""
+    words = _REFUSAL["fr" if (language or "").lower().startswith("fr") else "en"]
+    return words.get(code, words["other"])
+
+
+def legal_settings_of(organization: Organization) -> models.LegalSettings:
+    """The organization's legal settings (unsaved defaults when it has none)."""
+    found = models.LegalSettings.objects.filter(organization=organization).first()
+    return found if found is not None else models.LegalSettings(organization=organization)
+
+
+def contract_rate_of(organization_rate: str, customer_rate: str) -> ContractRate | None:
+    """The contractual rate of a customer: its own when set (``none``: the statutory rate), else the
+    organization's. Stored values were checked on the way in; one that no longer reads is ignored."""
+    for spec in (customer_rate, organization_rate):
+        if spec.strip():
+            try:
+                return parse_contract_rate(spec)
+            except ValueError:
+                return None
+    return None
 
 
 def invoices_interest(
@@ -107,16 +159,18 @@ def invoices_interest(
     as_of: date,
     *,
     notices: Mapping[int, date] | None = None,
-    contract_rate: Decimal | None = None,
-    options: Options = DEFAULT_OPTIONS,
+    contract_rate: ContractRate | Decimal | None = None,
+    options: Options | None = None,
     since: Mapping[int, date] | None = None,
 ) -> InvoicesInterest:
     """Interest and indemnity to ``as_of`` of the organization's invoices among ``invoice_ids`` (others are not
     found), with the payments (from the day after they were received) and credit notes (from their date) applied
     to them. The regime follows the customer's kind: business -> b2b, consumer -> b2c (from the date in
-    ``notices``, by invoice id), public body -> public. ``contract_rate`` applies to the b2b invoices. ``since``,
+    ``notices``, by invoice id), public body -> public. The b2b invoices take the customer's contractual rate, else
+    the organization's (``contract_rate`` overrides both), and ``options`` default to the organization's reading
+    of a rate below the floor. Days whose rate is not published yet are open periods of the result. ``since``,
     by invoice id, counts only the days after that date and the indemnity only if the delay starts after it (the
-    engine's ``since``: what a later claim adds to an earlier one). Two queries, whatever the number of invoices."""
+    engine's ``since``: what a later claim adds to an earlier one). Three queries, whatever the number of invoices."""
     # Each invoice with the opening judgment of insolvency proceedings recorded against its customer (the earliest).
     judgment = models.InsolvencyProcedure.objects.filter(organization=organization, customer_id=OuterRef("customer_id"))
     invoices = list(
@@ -134,11 +188,16 @@ def invoices_interest(
         else:
             reductions[invoice_id].append(Reduction(issued_on, amount, ReductionKind.CREDIT_NOTE))
     tables = rate_tables()
+    settings = legal_settings_of(organization)
+    if options is None:
+        options = Options(below_floor=BelowFloor(settings.below_floor))
     results: dict[int, InterestResult] = {}
     refused: dict[int, str] = {}
+    refusal: dict[int, str] = {}
     for invoice in invoices:
         if invoice.currency != "EUR":
             refused[invoice.id] = _("interest and the 40 EUR indemnity are computed for invoices in euros only")
+            refusal[invoice.id] = "currency"
             continue
         regime = REGIME_OF_CUSTOMER.get(invoice.customer.kind, Regime.B2B)
         claim = Claim(
@@ -146,7 +205,11 @@ def invoices_interest(
             due_on=invoice.due_on,
             regime=regime,
             reductions=tuple(sorted(reductions[invoice.id], key=lambda r: (r.on, r.kind))),
-            contract_rate=contract_rate if regime is Regime.B2B else None,
+            contract_rate=(
+                (contract_rate or contract_rate_of(settings.contract_rate, invoice.customer.contract_rate))
+                if regime is Regime.B2B
+                else None
+            ),
             notice_on=(notices or {}).get(invoice.id) if regime is Regime.B2C else None,
         )
         try:
@@ -162,7 +225,8 @@ def invoices_interest(
                 results[invoice.id] = _stopped_at_judgment(results[invoice.id], at_judgment, judgment_on)
         except (ClaimError, RateError) as exc:
             refused[invoice.id] = str(exc)
-    return InvoicesInterest(results, refused)
+            refusal[invoice.id] = "no_notice" if regime is Regime.B2C and claim.notice_on is None else "other"
+    return InvoicesInterest(results, refused, refusal)
 
 
 def _stopped_at_judgment(
@@ -184,5 +248,7 @@ def _stopped_at_judgment(
         interest=at_judgment.interest if at_judgment is not None else zero,
         indemnity=at_judgment.indemnity if at_judgment is not None else zero,
         periods=at_judgment.periods if at_judgment is not None else (),
+        open_periods=at_judgment.open_periods if at_judgment is not None else (),
+        missing=at_judgment.missing if at_judgment is not None else (),
         notes=(*result.notes, note),
     )

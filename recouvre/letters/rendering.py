@@ -220,6 +220,9 @@ def _signatory(customer: Customer) -> str:
     return (user.get_full_name() or "") if user is not None else ""
 
 
+TO_COMPLETE = {"fr": " (à parfaire)", "en": " (to be completed)"}
+
+
 def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     """What the letter template is given; raises ``NothingToClaim`` when every listed invoice has been paid and
     ``NoPostalAddress`` when the customer has no address to post to."""
@@ -251,6 +254,8 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     principal = sum((ln.open_amount for ln in lines), Decimal("0.00"))
     single_eur = all(ln.currency == "EUR" for ln in lines)
     key = action.template if action.template in TEMPLATE_KEYS else "reminder"
+    # days whose rate is not published yet are claimed by their rule: the figures are to be completed
+    pending = "" if all(ln.penalty.complete for ln in penalised if ln.penalty) else TO_COMPLETE[lang]
     return {
         "key": key,
         "law": law,
@@ -263,13 +268,14 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
             law=law,
         ),
         "principal": fmt(principal) if single_eur else "",
-        "interest_total": fmt(interest),
+        "interest_total": fmt(interest) + pending,
+        "interest_cell": fmt(interest) + ("*" if pending else ""),
         "indemnity_total": fmt(indemnity),
         "indemnity_count": sum(1 for ln in penalised if ln.penalty and ln.penalty.indemnity),
         "indemnity_label": law.indemnity_label.format(
             count=sum(1 for ln in penalised if ln.penalty and ln.penalty.indemnity)
         ),
-        "claimed": fmt(principal + interest + indemnity) if single_eur else "",
+        "claimed": fmt(principal + interest + indemnity) + pending if single_eur else "",
         "consumer": getattr(customer, "kind", "") == "consumer",
         "public": getattr(customer, "kind", "") == "public",
         "deadline_days": deadline_days(action) if deadline else None,

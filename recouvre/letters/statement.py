@@ -7,7 +7,9 @@ credits applied by that date, balance, days overdue, late-payment interest to th
 for professional debtors), the customer's unapplied payments and credit notes, the totals (principal, interest,
 indemnities, unapplied, balance), the rate basis (each half-year used and its rate) and the legal references.
 Interest and indemnities come from ``recouvre.legal.selectors.invoices_interest`` (interest rounded once per
-invoice, half-up to the cent); an invoice the engine refuses is listed with the reason and without penalty.
+invoice, half-up to the cent); the days of a half-year whose rate is not published yet are stated by their legal
+rule in the basis of calculation, the invoice's interest marked ``*`` and the totals *à parfaire*; an invoice
+the engine refuses is listed without penalty.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.template.loader import render_to_string
 from recouvre.collections.rendering import format_amount, format_date, language_of
 from recouvre.core import lawtexts
 from recouvre.core.interest import rate_text
+from recouvre.core.raterules import describe_rule
 from recouvre.core.ratetables import HalfYear
 from recouvre.ledger.models import CreditNote, Customer, Invoice, Payment
 from recouvre.organizations.models import Organization
@@ -59,7 +62,9 @@ LABELS = {
         "half_year": "{half} semestre {year}",
         "halves": ("1er", "2d"),
         "rate": "taux annuel {rate} %",
-        "refused": "Intérêts non calculés pour {number} : {reason}",
+        "refused": "Intérêts non calculés pour {number} : {reason}.",
+        "open": "{half} semestre {year} : taux non encore publié, intérêts à parfaire au {rule}",
+        "to_complete": " (à parfaire)",
         "none": "Aucune facture ouverte à cette date.",
         "payment": "Règlement par virement{iban}, en indiquant la référence {ref}.",
         "iban": " sur le compte IBAN {iban}",
@@ -92,7 +97,9 @@ LABELS = {
         "half_year": "{half} half of {year}",
         "halves": ("First", "Second"),
         "rate": "annual rate {rate}%",
-        "refused": "Interest not computed for {number}: {reason}",
+        "refused": "Interest not computed for {number}: {reason}.",
+        "open": "{half} half of {year}: rate not yet published, interest to be completed at the {rule}",
+        "to_complete": " (to be completed)",
         "none": "No open invoice on this date.",
         "payment": "Payment by bank transfer{iban}, quoting the reference {ref}.",
         "iban": " to IBAN {iban}",
@@ -144,17 +151,27 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
     refused = []
     totals: dict[str, dict[str, Decimal]] = {}
     rates: dict[tuple[int, int], set[str]] = {}
+    open_rules: dict[tuple[int, int], list[str]] = {}
+    incomplete: set[str] = set()
     for inv in invoices:
         result = computed.results.get(inv.pk)
         balance = result.principal if result is not None else inv.open_amount
         interest = result.interest if result is not None else None
         indemnity = result.indemnity if result is not None else None
-        if inv.pk in computed.refused:
-            refused.append(words["refused"].format(number=inv.number, reason=computed.refused[inv.pk]))
+        if inv.pk in computed.refused:  # the reason in words for the debtor, never the staff's
+            refused.append(words["refused"].format(number=inv.number, reason=computed.refused_text(inv.pk, lang)))
         if result is not None:
             for period in result.periods:
                 half = HalfYear.of(period.start)
                 rates.setdefault((half.year, half.half), set()).add(rate_text(period.rate))
+            for gap in result.open_periods:
+                half = HalfYear.of(gap.start)
+                rule = describe_rule(gap.rule, gap.start, lang)
+                found_rules = open_rules.setdefault((half.year, half.half), [])
+                if rule not in found_rules:
+                    found_rules.append(rule)
+            if not result.complete:
+                incomplete.add(inv.currency)
         t = totals.setdefault(inv.currency, {"total": ZERO, "paid": ZERO, "balance": ZERO, "i": ZERO, "ind": ZERO})
         t["total"] += inv.total
         t["paid"] += inv.total - balance
@@ -170,7 +187,11 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
                 "paid": format_amount(inv.total - balance, inv.currency, lang),
                 "balance": format_amount(balance, inv.currency, lang),
                 "days": max(0, (as_of - inv.due_on).days),
-                "interest": format_amount(interest, "EUR", lang) if interest is not None else "—",
+                "interest": (
+                    format_amount(interest, "EUR", lang) + ("" if result is None or result.complete else "*")
+                    if interest is not None
+                    else "—"
+                ),
                 "indemnity": format_amount(indemnity, "EUR", lang) if indemnity is not None else "—",
             }
         )
@@ -200,10 +221,12 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
                 "total": format_amount(t["total"], cur, lang),
                 "paid": format_amount(t["paid"], cur, lang),
                 "principal": format_amount(t["balance"], cur, lang),
-                "interest": format_amount(t["i"], cur, lang),
+                "interest": format_amount(t["i"], cur, lang) + (words["to_complete"] if cur in incomplete else ""),
+                "interest_cell": format_amount(t["i"], cur, lang) + ("*" if cur in incomplete else ""),
                 "indemnity": format_amount(t["ind"], cur, lang),
                 "unapplied": format_amount(-u, cur, lang),
-                "balance": format_amount(t["balance"] + t["i"] + t["ind"] - u, cur, lang),
+                "balance": format_amount(t["balance"] + t["i"] + t["ind"] - u, cur, lang)
+                + (words["to_complete"] if cur in incomplete else ""),
                 "raw": (t["balance"], t["i"], t["ind"], u, t["balance"] + t["i"] + t["ind"] - u),
             }
         )
@@ -215,6 +238,11 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
     ]
     if not law.penalties:  # a consumer: the basis says interest runs from the notice, not why it was not computed
         refused = []
+    basis += [
+        "* " + words["open"].format(half=words["halves"][half - 1], year=year, rule=rule)
+        for (year, half), rules in sorted(open_rules.items())
+        for rule in rules
+    ]
     org_address = [line for line in (organization.address_line1, organization.address_line2) if line]
     if organization.postal_code or organization.city:
         org_address.append(f"{organization.postal_code} {organization.city}".strip())

@@ -68,6 +68,8 @@ def render_penalty_invoice(
                 if claim.paid_amount or claim.waived_amount
                 else "",
                 "open": format_amount(claim.open_amount, claim.currency, lang),
+                # days after the claim whose rate was not published: their rule, in words (to be completed)
+                "open_rules": claim.basis.get("open_rules", {}).get(lang, []),
             }
         )
     context = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from recouvre.collections.models import Hold, HoldKind
 from recouvre.core.lawtexts import for_customer
+from recouvre.core.raterules import describe_rule
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice, Payment
 from recouvre.ledger.services import allocate, record_event
@@ -89,9 +90,42 @@ def claim_penalties(
     insolvent = _insolvent(organization, {i.customer_id for i in locked}, as_of)
     wanted = [i for i in locked if i.customer_id not in insolvent and (last_day.get(i.id) or date.min) < as_of]
     computed = invoices_interest(organization, [i.id for i in wanted], as_of, notices=notices, since=last_day)
+    results = dict(computed.results)
+    # Days whose rate is not published yet are not claimed now: the claim stops the day before the first of them,
+    # and its rule is kept with the claim (to be completed); a later claim takes them once the rate is in.
+    claimed_to: dict[int, date] = {}
+    open_rules: dict[int, dict[str, list[str]]] = {}
+    for invoice_id, result in computed.results.items():
+        if result.open_periods:
+            claimed_to[invoice_id] = result.open_periods[0].start - timedelta(days=1)
+            open_rules[invoice_id] = {
+                lang: list(dict.fromkeys(describe_rule(o.rule, o.start, lang) for o in result.open_periods))
+                for lang in ("fr", "en")
+            }
+    for cutoff in sorted(set(claimed_to.values())):
+        ids = [i for i, day in claimed_to.items() if day == cutoff]
+        partial = invoices_interest(organization, ids, cutoff, notices=notices, since=last_day)
+        for invoice_id in ids:
+            found = partial.results.get(invoice_id)
+            whole = computed.results[invoice_id]
+            if found is not None and not found.periods and whole.indemnity and not found.indemnity:
+                # no day computed yet: the indemnity, which never depends on a rate, is claimed alone
+                found = replace(found, indemnity=whole.indemnity, extra_costs=whole.extra_costs)
+            if found is None or (found.penalties <= 0 and (last_day.get(invoice_id) or date.min) >= cutoff):
+                results.pop(invoice_id, None)
+            else:
+                results[invoice_id] = found
+    # the indemnity is claimed once per invoice, whatever the windows of its claims
+    indemnified = set(
+        PenaltyClaim.objects.filter(
+            organization=organization, invoice_id__in=list(results), indemnity__gt=0
+        ).values_list("invoice_id", flat=True)
+    )
+    for invoice_id in indemnified & set(results):
+        results[invoice_id] = replace(results[invoice_id], indemnity=ZERO, extra_costs=ZERO)
     claims: list[PenaltyClaim] = []
     for invoice in wanted:
-        result = computed.results.get(invoice.id)
+        result = results.get(invoice.id)
         if result is None or result.penalties <= 0:
             continue
         periods = [p.as_dict() for p in result.periods]
@@ -101,7 +135,7 @@ def claim_penalties(
             invoice=invoice,
             claimed_on=as_of,
             interest_from=result.periods[0].start if result.periods else None,
-            interest_to=as_of,
+            interest_to=max(claimed_to.get(invoice.id, as_of), last_day.get(invoice.id) or date.min),
             currency=invoice.currency,
             interest=result.interest,
             indemnity=result.indemnity,
@@ -113,6 +147,7 @@ def claim_penalties(
                 "notes": [n.as_dict() for n in result.notes],
                 "exact_interest": str(result.exact_interest),
                 "since": last_day[invoice.id].isoformat() if invoice.id in last_day else None,
+                "open_rules": open_rules.get(invoice.id, {}),
             },
             source=source,
             actor=actor.user,

@@ -21,6 +21,7 @@ from django.utils import translation
 
 from recouvre.collections.rendering import format_amount, format_date
 from recouvre.core import routes
+from recouvre.core.raterules import describe_rule
 from recouvre.dossier.exhibits import Exhibit, claimed_invoices, exhibits
 from recouvre.dossier.pdfs import formal_notice_dates
 from recouvre.ledger.models import Customer, CustomerKind
@@ -59,6 +60,7 @@ class ClaimLine:
     interest_to: date | None
     rates: tuple[Decimal, ...]
     note: str = ""
+    open_rules: tuple[str, ...] = ()  # days whose rate is not published yet: their legal rule (interest à parfaire)
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def claim_lines(organization: Organization, customer: Customer, as_of: date) -> 
                     None,
                     None,
                     (),
-                    computed.refused.get(invoice.pk, ""),
+                    computed.refused_text(invoice.pk, "fr"),
                 )
             )
             continue
@@ -117,6 +119,7 @@ def claim_lines(organization: Organization, customer: Customer, as_of: date) -> 
                 periods[0].start if periods else None,
                 periods[-1].end if periods else None,
                 rates,
+                open_rules=tuple(dict.fromkeys(describe_rule(o.rule, o.start, "fr") for o in result.open_periods)),
             )
         )
     return lines
@@ -176,6 +179,7 @@ def injonction_request(
     interest = sum((ln.interest for ln in lines), ZERO)
     indemnity = sum((ln.indemnity for ln in lines), ZERO)
     total = principal + interest + indemnity
+    pending = " (à parfaire)" if any(ln.open_rules for ln in lines) else ""
 
     def eur(value: Decimal) -> str:
         return format_amount(value, "EUR", "fr")
@@ -211,13 +215,15 @@ def injonction_request(
                 ),
                 "rates": " puis ".join(_rate(r) for r in ln.rates),
                 "note": ln.note,
+                "open_rules": ln.open_rules,
             }
             for ln in lines
         ],
         "principal": eur(principal),
-        "interest": eur(interest),
+        "interest": eur(interest) + pending,
+        "interest_cell": eur(interest) + ("*" if pending else ""),
         "indemnity": eur(indemnity),
-        "total": eur(total),
+        "total": eur(total) + pending,
         "basis": basis(customer),
         "exhibits": [{"number": e.number, "title": e.title, "date": day(e.date)} for e in pieces],
         "place": organization.city,

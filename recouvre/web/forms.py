@@ -134,6 +134,20 @@ class CustomerLegalIdentityForm(forms.Form):
     domicile = forms.CharField(
         label=_("Domicile"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    contract_rate = forms.CharField(
+        label=_("Contractual penalty rate"),
+        max_length=40,
+        required=False,
+        help_text=_(
+            "Overrides the organization's: a rate in percent (12.5), 3xlegal, ecb+7, or none for the statutory rate. "
+            "Empty: the organization's."
+        ),
+    )
+
+    def clean_contract_rate(self) -> str:
+        from .legal_forms import clean_contract_rate_spec
+
+        return clean_contract_rate_spec(self.cleaned_data.get("contract_rate") or "")
 
     @classmethod
     def initial_of(cls, customer: Any) -> dict[str, Any]:
@@ -146,6 +160,7 @@ class CustomerLegalIdentityForm(forms.Form):
             "representative": customer.representative,
             "registered_office": customer.registered_office,
             "domicile": customer.domicile,
+            "contract_rate": customer.contract_rate,
         }
 
     def changes(self) -> dict[str, Any]:

@@ -3,12 +3,14 @@ settings page. Every choice of invoice is limited to the current organization an
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from recouvre.legal.models import (
+    BelowFloorReading,
     LegalSettings,
     OfficerRole,
     PrescriptionStart,
@@ -114,8 +116,60 @@ class WriteOffForm(forms.Form):
 class LegalSettingsForm(forms.ModelForm):
     class Meta:
         model = LegalSettings
-        fields = ["prescription_start", "performance_margin_days", "public_rule"]
+        fields = ["prescription_start", "performance_margin_days", "public_rule", "contract_rate", "below_floor"]
         widgets = {
             "prescription_start": forms.RadioSelect(choices=PrescriptionStart.choices),
             "public_rule": forms.RadioSelect(choices=PublicRule.choices),
+            "below_floor": forms.RadioSelect(choices=BelowFloorReading.choices),
         }
+
+    def clean_contract_rate(self) -> str:
+        return clean_contract_rate_spec(self.cleaned_data.get("contract_rate") or "")
+
+
+def clean_contract_rate_spec(text: str) -> str:
+    """A contractual rate as typed (``12,5 %``, ``3xlegal``, ``BCE + 7``), stored in its canonical form (``12.5``,
+    ``3xlegal``, ``ecb+7``; ``none`` kept as such, empty as empty), or a ValidationError naming the forms."""
+    from recouvre.core.raterules import parse_contract_rate
+
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        parsed = parse_contract_rate(text)
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc)) from None
+    return parsed.spec if parsed is not None else "none"
+
+
+HALF_CHOICES = [(1, _("January to June")), (2, _("July to December"))]
+
+
+class RateField(forms.DecimalField):
+    """A rate in percent, written 2.50 or 2,50 (with or without %)."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = value.strip().rstrip("%").strip().replace(",", ".")
+        return super().to_python(value)
+
+
+class LegalRateForm(forms.Form):
+    """The two legal interest rates of a half-year, as fixed by the arrêté (entered by an administrator)."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=2015, max_value=2100)
+    half = forms.TypedChoiceField(label=_("Half-year"), choices=HALF_CHOICES, coerce=int)
+    professionals = RateField(
+        label=_('Rate "all other cases" (%)'), min_value=0, max_value=Decimal("99.9999"), decimal_places=4
+    )
+    individuals = RateField(
+        label=_("Rate for natural persons not acting for professional needs (%)"),
+        min_value=0,
+        max_value=Decimal("99.9999"),
+        decimal_places=4,
+    )
+    reference = forms.CharField(
+        label=_("Arrêté"),
+        max_length=200,
+        help_text=_("e.g. Arrêté du 18 juin 2026 relatif à la fixation du taux de l'intérêt légal, JO du 20 juin 2026"),
+    )

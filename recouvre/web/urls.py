@@ -21,6 +21,7 @@ from .views import letters as letter_views
 from .views import notices as notice_views
 from .views import penalties as penalty_views
 from .views import proceedings as proceeding_views
+from .views import rates as rate_views
 from .views import worklist as worklist_views
 
 urlpatterns = [
@@ -86,6 +87,7 @@ urlpatterns = [
     path("settings/prescription/", legal_limits.legal_settings, name="legal_settings"),
     path("settings/privacy/", privacy.privacy_settings, name="privacy_settings"),
     path("customers/<int:pk>/personal-data.json", privacy.customer_personal_data, name="customer_personal_data"),
+    path("settings/rates/", rate_views.legal_rates, name="legal_rates"),
     path("letters/", letter_views.letter_list, name="letter_list"),
     path("letters/print.pdf", letter_views.letter_print, name="letter_print"),
     path("letters/posted/", letter_views.letter_post, name="letter_post"),

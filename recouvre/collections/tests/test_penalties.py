@@ -128,7 +128,7 @@ def test_an_invoice_the_engine_refuses_is_listed_without_penalty_and_left_out_of
     assert "pénalités comprises" not in firm  # two currencies: no single total
 
 
-def test_a_half_year_missing_from_the_rate_tables_shows_no_penalty(org, ladder, smtp_server, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_half_year_missing_from_the_rate_tables_is_claimed_by_its_rule(org, ladder, smtp_server, monkeypatch):  # type: ignore[no-untyped-def]
     from recouvre.core import ratetables
 
     server = smtp_server(Keep())
@@ -143,7 +143,14 @@ def test_a_half_year_missing_from_the_rate_tables_shows_no_penalty(org, ladder, 
     firm = _text(_parse(server.messages[1][1]))
     assert "Malgré notre précédent rappel" in firm
     assert "Total dû : 2\u202f345,67\u00a0€" in firm
-    assert "Pénalités" not in firm
+    # the days of the missing half-year are claimed by their legal rule, the indemnity stays, totals to be completed
+    assert (
+        "F-3 : intérêts de retard à parfaire au taux de refinancement de la BCE en vigueur le 1er janvier 2026 "
+        "majoré de 10 points, à compter du 3 mars 2026 ; indemnité forfaitaire pour frais de recouvrement "
+        "40,00\u00a0€"
+    ) in " ".join(firm.split("\n"))
+    assert "Total dû, pénalités comprises : 2\u202f385,67\u00a0€ (à parfaire)." in firm
+    assert "recouvre" not in firm.lower().replace("recouvrement", "") and "`" not in firm
 
 
 def test_steps_from_the_firm_step_on_show_penalties(org, ladder):  # type: ignore[no-untyped-def]

@@ -3,7 +3,8 @@
 The worked examples of LEGAL-FR.md, all reproduced below:
 - §1.5 the B2B half-year table (statutory rate = ECB on 1 Jan / 1 Jul + 10, floor = 3 × legal rate "other cases"),
   2013 H1 to 2026 H1, its two "floor anomaly" rows (2024 H1 and H2) and the lag note (the ECB cut of 5 Feb 2025
-  leaves 2025 H1 at 13.15 %); 2026 H2 is unknown: refused;
+  leaves 2025 H1 at 13.15 %); 2026 H2 is unknown: carried as an open period with its rule (refused only when
+  strict);
 - §1.6 Example 1: 12 000 due 2025-03-15 paid 2025-06-30, 107 days at 13.15 % = 462.59 + 40 = 502.59, and its
   floor check (a contractual rate must be at least 3 × 3.71 = 11.13 %);
 - §1.6 Example 2: due 2025-05-15 paid 2025-09-30, 46 days at 13.15 % (198.87) + 92 days at 12.15 % (367.50)
@@ -45,6 +46,14 @@ from recouvre.core.interest import (
     add_months,
     compute,
     total_of,
+)
+from recouvre.core.raterules import (
+    ContractKind,
+    ContractRate,
+    RateRule,
+    RuleKind,
+    describe_rule,
+    parse_contract_rate,
 )
 from recouvre.core.ratetables import (
     Creditor,
@@ -115,8 +124,13 @@ def test_the_b2b_rate_of_each_half_year_is_the_table_of_legal_fr(half, row):  # 
     # the rate a silent contract gets, read from a one-day delay on the half-year's first day
     result = compute(Claim(INVOICE, hy.start - timedelta(days=1)), hy.start, TABLES)
     assert result.periods[0].rate == statutory
-    # a contractual rate of 0.01 % is raised to the floor
+    # a contractual rate of 0.01 % is not valid: the statutory rate applies, or the floor on the other reading
     low = compute(Claim(INVOICE, hy.start - timedelta(days=1), contract_rate=D("0.01")), hy.start, TABLES)
+    assert low.periods[0].rate == statutory
+    floor_reading = Options(below_floor=BelowFloor.FLOOR)
+    low = compute(
+        Claim(INVOICE, hy.start - timedelta(days=1), contract_rate=D("0.01")), hy.start, TABLES, floor_reading
+    )
     assert low.periods[0].rate == floor
 
 
@@ -126,15 +140,76 @@ def test_the_ecb_cut_of_february_2025_does_not_change_the_first_half_year_rate()
     assert [p.rate for p in result.periods] == [D("13.15")]
 
 
-def test_2026_h2_is_not_known_and_is_refused_by_name():  # type: ignore[no-untyped-def]
+def test_2026_h2_is_not_known_and_is_refused_by_name_when_strict():  # type: ignore[no-untyped-def]
     with pytest.raises(MissingRateError) as ecb:
-        compute(Claim(INVOICE, date(2026, 5, 15)), date(2026, 9, 30), TABLES)
+        compute(Claim(INVOICE, date(2026, 5, 15)), date(2026, 9, 30), TABLES, strict=True)
     assert (ecb.value.kind, ecb.value.half_year) == (RateKind.ECB, HalfYear(2026, 2))
     assert "2026 H2" in str(ecb.value) and "2026-07-01" in str(ecb.value)
     with pytest.raises(MissingRateError) as legal:
-        compute(Claim(INVOICE, date(2026, 5, 15), Regime.B2C, notice_on=date(2026, 6, 1)), date(2026, 7, 1), TABLES)
+        compute(
+            Claim(INVOICE, date(2026, 5, 15), Regime.B2C, notice_on=date(2026, 6, 1)),
+            date(2026, 7, 1),
+            TABLES,
+            strict=True,
+        )
     assert (legal.value.kind, legal.value.half_year) == (RateKind.LEGAL, HalfYear(2026, 2))
     assert "2026 H2" in str(legal.value)
+
+
+def test_2026_h2_is_an_open_period_with_its_legal_rule_and_the_indemnity_stays():  # type: ignore[no-untyped-def]
+    result = compute(Claim(INVOICE, date(2026, 5, 15)), date(2026, 12, 7), TABLES)
+    # 12 000 × 12.15 % × 46 / 365 = 183.7479...
+    assert periods(result) == [(date(2026, 5, 16), date(2026, 6, 30), 46, INVOICE, D("12.15"), D("183.75"))]
+    assert (result.interest, result.indemnity, result.complete) == (D("183.75"), D("40.00"), False)
+    [open_period] = result.open_periods
+    assert (open_period.start, open_period.end, open_period.days, open_period.base) == (
+        date(2026, 7, 1),
+        date(2026, 12, 7),
+        160,
+        INVOICE,
+    )
+    assert (open_period.rule.kind, open_period.rule.half_year, open_period.rule.points) == (
+        RuleKind.STATUTORY,
+        HalfYear(2026, 2),
+        D(10),
+    )
+    assert describe_rule(open_period.rule, open_period.start, "fr") == (
+        "taux de refinancement de la BCE en vigueur le 1er juillet 2026 majoré de 10 points, "
+        "à compter du 1er juillet 2026"
+    )
+    assert describe_rule(open_period.rule, open_period.start, "en") == (
+        "ECB main refinancing rate in force on 1 July 2026 plus 10 points, from 1 July 2026"
+    )
+    assert result.missing == ((RateKind.ECB, HalfYear(2026, 2)),)
+    assert codes(result) == ["to_be_completed"]
+    assert "recouvre" not in result.notes[0].message and "`" not in result.notes[0].message
+
+
+def test_open_periods_follow_the_regime():  # type: ignore[no-untyped-def]
+    # a public buyer whose delay started in 2026 H1 keeps the 2026 H1 rate for the whole delay: complete
+    public = compute(Claim(INVOICE, date(2026, 5, 15), Regime.PUBLIC), date(2026, 12, 7), TABLES)
+    assert public.complete and [p.rate for p in public.periods] == [D("10.15")]
+    # ... but a delay starting in 2026 H2 is open as a whole, at the ECB rate of 1 July 2026 + 8 points
+    late = compute(Claim(INVOICE, date(2026, 7, 20), Regime.PUBLIC), date(2026, 12, 7), TABLES)
+    assert late.periods == () and late.indemnity == D("40.00")
+    assert [(o.start, o.rule.kind, o.rule.points) for o in late.open_periods] == [
+        (date(2026, 7, 21), RuleKind.PUBLIC, D(8))
+    ]
+    assert "fixe pour toute la durée du retard" in describe_rule(late.open_periods[0].rule, date(2026, 7, 21), "fr")
+    # legal interest (b2c): the legal rate of 2026 H2, no indemnity
+    b2c = compute(Claim(INVOICE, date(2026, 5, 15), Regime.B2C, notice_on=date(2026, 6, 1)), date(2026, 12, 7), TABLES)
+    assert [p.end for p in b2c.periods] == [date(2026, 6, 30)] and b2c.indemnity == 0
+    assert b2c.open_periods[0].rule == RateRule(RuleKind.LEGAL, HalfYear(2026, 2), D(0), Creditor.PROFESSIONAL)
+    assert describe_rule(b2c.open_periods[0].rule, date(2026, 7, 1), "fr").startswith(
+        "taux de l'intérêt légal du second semestre 2026"
+    )
+    # a payment in the open half-year splits the open period by base
+    paid = Claim(INVOICE, date(2026, 5, 15), reductions=(Reduction(date(2026, 9, 30), D("2000.00")),))
+    split = compute(paid, date(2026, 12, 7), TABLES)
+    assert [(o.start, o.end, o.base) for o in split.open_periods] == [
+        (date(2026, 7, 1), date(2026, 9, 30), INVOICE),
+        (date(2026, 10, 1), date(2026, 12, 7), D("10000.00")),
+    ]
 
 
 # --------------------------------------------------------------------------------------------- §1.6 B2B
@@ -171,13 +246,22 @@ def test_example_1_floor_check_a_contractual_rate_must_be_at_least_11_13():  # t
     assert at_floor.interest == D("391.53")
 
     below = compute(Claim(INVOICE, date(2025, 3, 15), contract_rate=D("9")), date(2025, 6, 30), TABLES)
-    assert [p.rate for p in below.periods] == [D("11.13")]
-    assert below.interest == D("391.53")
+    assert [p.rate for p in below.periods] == [D("13.15")]  # not a valid derogation: the statutory rate
     assert codes(below) == ["contract_rate_below_floor"]
     assert below.notes[0].message == (
         "2025 H1: the contractual rate 9.00 % is below the legal floor of 3 × the legal interest rate "
-        "(3 × 3.71 % = 11.13 %); the floor is applied"
+        "(3 × 3.71 % = 11.13 %): it is not a valid derogation, so the statutory rate 13.15 % (ECB 3.15 % + 10 "
+        "points) applies to this half-year"
     )
+    floor_reading = compute(
+        Claim(INVOICE, date(2025, 3, 15), contract_rate=D("9")),
+        date(2025, 6, 30),
+        TABLES,
+        Options(below_floor=BelowFloor.FLOOR),
+    )
+    assert [p.rate for p in floor_reading.periods] == [D("11.13")]
+    assert floor_reading.interest == D("391.53")
+    assert floor_reading.notes[0].message.endswith("(3 × 3.71 % = 11.13 %); the floor is applied")
 
 
 def test_a_contractual_rate_above_the_floor_replaces_the_statutory_rate():  # type: ignore[no-untyped-def]
@@ -273,9 +357,9 @@ def test_2024_the_statutory_rate_applies_below_the_floor_when_the_contract_is_si
     assert result.notes == ()
 
 
-def test_2024_a_contractual_rate_below_the_floor_is_raised_to_it_and_said():  # type: ignore[no-untyped-def]
+def test_2024_on_the_floor_reading_a_contractual_rate_below_the_floor_is_raised_to_it():  # type: ignore[no-untyped-def]
     claim = Claim(INVOICE, date(2024, 3, 15), contract_rate=D("12"))
-    result = compute(claim, date(2024, 9, 30), TABLES)
+    result = compute(claim, date(2024, 9, 30), TABLES, Options(below_floor=BelowFloor.FLOOR))
     assert [p.rate for p in result.periods] == [D("15.21"), D("14.76")]
     # 12 000 × 15.21 % × 107/365 + 12 000 × 14.76 % × 92/365 = 535.0586... + 446.4394... = 981.4980...
     assert result.interest == D("981.50")
@@ -283,13 +367,39 @@ def test_2024_a_contractual_rate_below_the_floor_is_raised_to_it_and_said():  # 
     assert [n.message.split(":")[0] for n in result.notes] == ["2024 H1", "2024 H2"]
 
 
-def test_2024_below_the_floor_legal_fr_recommendation_applies_the_statutory_rate():  # type: ignore[no-untyped-def]
+def test_2024_a_12_percent_clause_below_the_floor_takes_the_statutory_rate_by_default():  # type: ignore[no-untyped-def]
     claim = Claim(INVOICE, date(2024, 3, 15), contract_rate=D("12"))
-    result = compute(claim, date(2024, 9, 30), TABLES, Options(below_floor=BelowFloor.STATUTORY))
-    assert [p.rate for p in result.periods] == [D("14.50"), D("14.25")]
+    result = compute(claim, date(2024, 9, 30), TABLES)
+    assert [p.rate for p in result.periods] == [D("14.50"), D("14.25")]  # not 15.21 / 14.76
     # 12 000 × 14.50 % × 107/365 + 12 000 × 14.25 % × 92/365 = 510.0821... + 431.0136... = 941.0958...
     assert result.interest == D("941.10")
-    assert "the statutory rate 14.50 % (ECB 4.50 % + 10 points) is applied instead" in result.notes[0].message
+    assert codes(result) == ["contract_rate_below_floor", "contract_rate_below_floor"]
+    assert "the statutory rate 14.50 % (ECB 4.50 % + 10 points) applies to this half-year" in result.notes[0].message
+    assert "the statutory rate 14.25 % (ECB 4.25 % + 10 points) applies to this half-year" in result.notes[1].message
+
+
+def test_contractual_rates_of_each_kind():  # type: ignore[no-untyped-def]
+    # 3 × the legal rate is the floor itself: 3 × 3.71 = 11.13 % in 2025 H1
+    three = compute(
+        Claim(INVOICE, date(2025, 3, 15), contract_rate=parse_contract_rate("3xlegal")), date(2025, 6, 30), TABLES
+    )
+    assert [p.rate for p in three.periods] == [D("11.13")] and three.notes == ()
+    # ECB + 12 points: 3.15 + 12 = 15.15 % in 2025 H1
+    ecb = compute(
+        Claim(INVOICE, date(2025, 3, 15), contract_rate=parse_contract_rate("BCE + 12 points")),
+        date(2025, 6, 30),
+        TABLES,
+    )
+    assert [p.rate for p in ecb.periods] == [D("15.15")]
+    # ECB + 5 points in 2024 H1 (9.50 %) is below the floor (15.21 %): the statutory rate 14.50 %
+    low = compute(
+        Claim(INVOICE, date(2024, 3, 15), contract_rate=parse_contract_rate("ecb+5")), date(2024, 6, 30), TABLES
+    )
+    assert [p.rate for p in low.periods] == [D("14.50")] and codes(low) == ["contract_rate_below_floor"]
+    assert parse_contract_rate("12,5 %") == ContractRate(ContractKind.FIXED, D("12.5"))
+    assert parse_contract_rate("none") is None
+    with pytest.raises(ValueError, match="not a contractual rate"):
+        parse_contract_rate("twelve")
 
 
 # --------------------------------------------------------------------------------------------- §1.8 public buyers
@@ -423,6 +533,7 @@ def test_a_reminder_adds_the_rounded_amounts_of_each_invoice():  # type: ignore[
 def test_the_calculator_json_shape():  # type: ignore[no-untyped-def]
     result = compute(Claim(INVOICE, date(2025, 5, 15)), date(2025, 9, 30), TABLES)
     assert result.as_dict() == {
+        "complete": True,
         "principal": "12000.00",
         "interest": "566.37",
         "indemnity": "40.00",
@@ -433,6 +544,7 @@ def test_the_calculator_json_shape():  # type: ignore[no-untyped-def]
             {"from": "2025-07-01", "to": "2025-09-30", "days": 92, "base": "12000.00", "rate": "12.15",
              "interest": "367.50"},
         ],
+        "open_periods": [],
         "notes": [],
     }  # fmt: skip
 
@@ -618,7 +730,11 @@ def test_a_missing_half_year_raises_the_error_naming_it(missing, regime, late, i
         notice_on=due if regime is not Regime.B2B else None,
     )
     with pytest.raises(MissingRateError) as error:
-        compute(claim, until, holed, replace(opts, rate_frozen_at_start=False))
+        compute(claim, until, holed, replace(opts, rate_frozen_at_start=False), strict=True)
+    partial = compute(claim, until, holed, replace(opts, rate_frozen_at_start=False))
+    assert not partial.complete and partial.open_periods[0].start == max(missing.start, partial.open_periods[0].start)
+    assert all(missing.start <= o.start and o.end <= missing.end for o in partial.open_periods)
+    assert (RateKind.LEGAL, missing) in partial.missing
     assert (error.value.kind, error.value.half_year) == (RateKind.LEGAL, missing)
     assert missing.label in str(error.value)
     # the same claim stopping the day before the missing half-year is computed

@@ -102,3 +102,39 @@ def test_the_customer_page_edits_the_legal_identity(org, logged_client):  # type
     assert customer.legal_address == "12 allée des Tilleuls\n33000 Bordeaux"
     page = logged_client.get(reverse("customer_detail", args=[customer.pk])).content.decode()
     assert "12 allée des Tilleuls" in page
+
+
+def test_a_customer_s_contractual_penalty_rate(org, capsys):  # type: ignore[no-untyped-def]
+    CustomerFactory(organization=org, ref="411DUPONT", name="Dupont SARL")
+    code, out = cli(capsys, "customer", "set", "411DUPONT", "--org", org.slug, "--contract-rate", "BCE + 7", "--json")
+    assert (code, json.loads(out)["contract_rate"]) == (0, "ecb+7")
+    code, out = cli(capsys, "customer", "set", "411DUPONT", "--org", org.slug, "--contract-rate", "3 x", "--json")
+    assert (code, json.loads(out)["contract_rate"]) == (0, "3xlegal")
+    code, out = cli(capsys, "customer", "set", "411DUPONT", "--org", org.slug, "--contract-rate", "twelve", "--json")
+    assert code == 1 and "not a contractual rate" in json.loads(out)["errors"][0]
+    code, out = cli(capsys, "customer", "set", "411DUPONT", "--org", org.slug, "--contract-rate", "default", "--json")
+    assert (code, json.loads(out)["contract_rate"]) == (0, "")
+
+
+def test_the_organization_s_contractual_penalty_rate(org, capsys):  # type: ignore[no-untyped-def]
+    from recouvre.legal.models import LegalSettings
+
+    code, out = cli(capsys, "org", "contract-rate", "12,5 %", "--org", org.slug, "--json")
+    assert (code, json.loads(out)) == (
+        0,
+        {"ok": True, "org": org.slug, "contract_rate": "12.5", "below_floor": "statutory"},
+    )
+    code, out = cli(capsys, "org", "contract-rate", "--org", org.slug, "--below-floor", "floor")
+    assert code == 0 and "contractual penalty rate 12.5; below 3 x the legal interest rate: the floor" in out
+    assert LegalSettings.objects.get(organization=org).below_floor == "floor"
+    assert cli(capsys, "org", "contract-rate", "twelve", "--org", org.slug)[0] == 1
+
+
+def test_the_customer_page_sets_the_contractual_penalty_rate(org, logged_client):  # type: ignore[no-untyped-def]
+    customer = CustomerFactory(organization=org, kind="business")
+    url = reverse("customer_legal_identity", args=[customer.pk])
+    data = {"kind": "business", "public_person": "", "administrative_contract": ""}
+    assert logged_client.post(url, {**data, "contract_rate": "ecb + seven"}).status_code == 200
+    assert logged_client.post(url, {**data, "contract_rate": "3 × taux légal"}).status_code == 302
+    customer.refresh_from_db()
+    assert customer.contract_rate == "3xlegal"

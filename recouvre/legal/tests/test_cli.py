@@ -33,6 +33,7 @@ def test_the_brief_invoice_with_a_partial_payment(capsys):  # type: ignore[no-un
 
     assert (code, err) == (0, "")
     assert json.loads(out) == {
+        "complete": True,
         "principal": "7000.00",
         "interest": "356.31",
         "indemnity": "40.00",
@@ -43,6 +44,7 @@ def test_the_brief_invoice_with_a_partial_payment(capsys):  # type: ignore[no-un
             {"from": "2025-05-03", "to": "2025-06-30", "days": 59, "base": "7000.00", "rate": "13.15",
              "interest": "148.79"},
         ],
+        "open_periods": [],
         "notes": [],
     }  # fmt: skip
 
@@ -58,12 +60,15 @@ def test_the_brief_invoice_with_a_partial_payment(capsys):  # type: ignore[no-un
         # §1.8 public buyer
         (["--due", "2025-05-15", "--until", "2025-09-30", "--regime", "public"], "505.87", "40.00"),
         # §1.3 floor: 12 % below 3 × 5.07 % in 2024 H1 and 3 × 4.92 % in 2024 H2
-        (["--due", "2024-03-15", "--until", "2024-09-30", "--contract-rate", "12"], "981.50", "40.00"),
+        # (not a valid derogation: the statutory rate 14.50 % / 14.25 %; the floor on the other reading)
+        (["--due", "2024-03-15", "--until", "2024-09-30", "--contract-rate", "12"], "941.10", "40.00"),
         (
-            ["--due", "2024-03-15", "--until", "2024-09-30", "--contract-rate", "12", "--below-floor", "statutory"],
-            "941.10",
+            ["--due", "2024-03-15", "--until", "2024-09-30", "--contract-rate", "12", "--below-floor", "floor"],
+            "981.50",
             "40.00",
         ),
+        # 3 × the legal rate and ECB + points
+        (["--due", "2025-03-15", "--until", "2025-06-30", "--contract-rate", "3xlegal"], "391.53", "40.00"),
     ],
 )
 def test_the_worked_examples_of_twelve_thousand_euros(capsys, argv, interest, indemnity):  # type: ignore[no-untyped-def]
@@ -149,9 +154,38 @@ H2_2026_LEGAL = (
 H2_2026_ECB = "effective_date,rate_percent\n2026-07-01,2.15\n"
 
 
-def test_a_missing_half_year_is_refused_until_its_rates_are_imported(capsys, tmp_path):  # type: ignore[no-untyped-def]
+def test_the_acceptance_case_2026_h2_is_open_and_the_indemnity_stays(capsys):  # type: ignore[no-untyped-def]
+    code, out, err = cli(
+        capsys, "interest", "--amount", "12000", "--due", "2026-05-15", "--until", "2026-12-07", "--json"
+    )
+    assert (code, err) == (0, "")
+    result = json.loads(out)
+    assert result["complete"] is False
+    assert result["periods"] == [
+        {"from": "2026-05-16", "to": "2026-06-30", "days": 46, "base": "12000.00", "rate": "12.15",
+         "interest": "183.75"},
+    ]  # fmt: skip
+    assert [(p["from"], p["base"]) for p in result["open_periods"]] == [("2026-07-01", "12000.00")]
+    assert result["open_periods"][0]["rule"] == (
+        "ECB main refinancing rate in force on 1 July 2026 plus 10 points, from 1 July 2026"
+    )
+    assert (result["interest"], result["indemnity"], result["total"]) == ("183.75", "40.00", "12223.75")
+    # the readable output says what is to be completed, and how the administrator completes it
+    code, out, _ = cli(capsys, "interest", "--amount", "12000", "--due", "2026-05-15", "--until", "2026-12-07")
+    assert code == 0
+    assert "2026-07-01 to 2026-12-07, 160 days on 12000.00: to be completed" in out
+    assert "Total (to be completed)" in out
+    assert "recouvre rates update" in out
+    # --strict keeps the explicit refusal naming the half-year
+    code, out, err = cli(
+        capsys, "interest", "--amount", "12000", "--due", "2026-05-15", "--until", "2026-12-07", "--strict"
+    )
+    assert code == 1 and "2026 H2" in err
+
+
+def test_a_missing_half_year_is_refused_under_strict_until_its_rates_are_imported(capsys, tmp_path):  # type: ignore[no-untyped-def]
     calc = ("interest", "--amount", "1500", "--due", "2026-05-31", "--until", "2026-08-31",
-            "--regime", "b2c", "--notice-date", "2026-06-10", "--json")  # fmt: skip
+            "--regime", "b2c", "--notice-date", "2026-06-10", "--json", "--strict")  # fmt: skip
     code, out, err = cli(capsys, *calc)
     assert code == 1
     assert json.loads(out)["half_year"] == "2026 H2"
@@ -159,8 +193,9 @@ def test_a_missing_half_year_is_refused_until_its_rates_are_imported(capsys, tmp
 
     legal = tmp_path / "taux-legal-2026-S2.csv"
     legal.write_text(H2_2026_LEGAL, encoding="utf-8")
-    code, out, err = cli(capsys, "rates", "import", legal, "--json")
+    code, out, err = cli(capsys, "rates", "import", legal, "--json", "--reference", "Arrêté du 18 juin 2026 (test)")
     assert (code, err) == (0, "")
+    assert LegalRate.objects.get(year=2026, half=2).reference == "Arrêté du 18 juin 2026 (test)"
     assert json.loads(out) == {
         "file": str(legal), "kind": "legal", "created": 1, "updated": 0, "unchanged": 0, "imported": True,
         "errors": [],
@@ -176,7 +211,9 @@ def test_a_missing_half_year_is_refused_until_its_rates_are_imported(capsys, tmp
     assert json.loads(out)["interest"] == "8.52"
 
     # the ECB rate in force on 1 July 2026 comes the same way for b2b penalties
-    code, out, _ = cli(capsys, "interest", "--amount", "12000", "--due", "2026-06-15", "--until", "2026-07-15")
+    code, out, _ = cli(
+        capsys, "interest", "--amount", "12000", "--due", "2026-06-15", "--until", "2026-07-15", "--strict"
+    )
     assert code == 1
     ecb = tmp_path / "bce.csv"
     ecb.write_text(H2_2026_ECB, encoding="utf-8")
@@ -220,7 +257,7 @@ def test_imported_rates_take_precedence_over_the_shipped_ones(capsys, tmp_path):
     rows = {r["half_year"]: r for r in json.loads(out)["legal"]}
     assert rows["2025 H1"] == {
         "half_year": "2025 H1", "period_start": "2025-01-01", "period_end": "2025-06-30",
-        "rate_professionals": "3.00", "rate_individuals": "7.00", "source": str(corrected),
+        "rate_professionals": "3.00", "rate_individuals": "7.00", "source": str(corrected), "reference": "",
     }  # fmt: skip
     assert rows["2025 H2"]["source"] == "shipped"
     assert rows["2014 H2"]["rate_professionals"] == "0.04"  # the annual rates of 2000-2014 are in both halves

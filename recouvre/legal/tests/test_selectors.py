@@ -53,9 +53,10 @@ def book(org, other_org):  # type: ignore[no-untyped-def]
     return made
 
 
-def test_interest_to_date_of_each_invoice_in_four_queries(org, book, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_interest_to_date_of_each_invoice_in_five_queries(org, book, django_assert_num_queries):  # type: ignore[no-untyped-def]
     ids = [invoice.id for invoice in book.values()]
-    with django_assert_num_queries(4):  # invoices, their payments and credit notes, the two imported rate tables
+    # invoices, their payments and credit notes, the two imported rate tables, the organization's legal settings
+    with django_assert_num_queries(5):
         found = invoices_interest(org, ids, AS_OF, notices={book["martin"].id: date(2025, 5, 20)})
 
     dupont = found.results[book["dupont"].id]
@@ -88,3 +89,40 @@ def test_a_contractual_rate_applies_to_business_customers_only(org, book):  # ty
     # 12 000 × 15 % × 26/365 = 128.2191...
     assert found.results[book["dupont"].id].interest == Decimal("128.22")
     assert found.results[book["city"].id].periods[0].rate == Decimal("11.15")
+
+
+def test_a_half_year_without_rates_is_an_open_period_not_a_refusal(org):  # type: ignore[no-untyped-def]
+    dupont = CustomerFactory(organization=org, ref="411DUPONT", name="Dupont SARL")
+    invoice = InvoiceFactory(
+        customer=dupont, number="FA-9", issued_on=date(2026, 4, 15), due_on=date(2026, 5, 15), total=Decimal("12000.00")
+    )
+    found = invoices_interest(org, [invoice.id], date(2026, 12, 7))
+    assert found.refused == {} and not found.complete
+    result = found.results[invoice.id]
+    assert (result.interest, result.indemnity) == (Decimal("183.75"), Decimal("40.00"))
+    assert [(o.start, o.end) for o in result.open_periods] == [(date(2026, 7, 1), date(2026, 12, 7))]
+
+
+def test_the_contractual_rate_of_the_organization_and_of_the_customer(org):  # type: ignore[no-untyped-def]
+    from recouvre.legal.services import set_penalty_terms
+
+    dupont = CustomerFactory(organization=org, ref="411DUPONT", name="Dupont SARL")
+    durand = CustomerFactory(organization=org, ref="411DURAND", name="Durand SA", contract_rate="ecb+12")
+    made = [
+        InvoiceFactory(
+            customer=c, number=n, issued_on=date(2024, 2, 15), due_on=date(2024, 3, 15), total=Decimal("12000.00")
+        )
+        for c, n in ((dupont, "FA-1"), (durand, "FA-2"))
+    ]
+    set_penalty_terms(org, contract_rate="12")
+    found = invoices_interest(org, [i.id for i in made], date(2024, 9, 30))
+    # 12 % is below the 2024 floor (15.21 % then 14.76 %): the statutory rate 14.50 % / 14.25 % applies
+    assert [p.rate for p in found.results[made[0].id].periods] == [Decimal("14.50"), Decimal("14.25")]
+    assert found.results[made[0].id].interest == Decimal("941.10")
+    assert [n.code for n in found.results[made[0].id].notes] == ["contract_rate_below_floor"] * 2
+    # the customer's own rate, ECB + 12 points: 4.50 + 12 = 16.50 %, then 4.25 + 12 = 16.25 %
+    assert [p.rate for p in found.results[made[1].id].periods] == [Decimal("16.50"), Decimal("16.25")]
+    # on the floor reading (an organization setting), the 12 % clause is raised to the floor
+    set_penalty_terms(org, below_floor="floor")
+    found = invoices_interest(org, [made[0].id], date(2024, 9, 30))
+    assert [p.rate for p in found.results[made[0].id].periods] == [Decimal("15.21"), Decimal("14.76")]

@@ -1,8 +1,11 @@
-"""``{% rates_banner %}``: a banner on the dashboard while the rate tables do not cover the current half-year, so
-that nobody discovers it in a formal notice that says "interest not computed"."""
+"""``{% rates_banner %}``: on the dashboard (staff only), when the rate tables were last updated from the ECB, and a
+notice while the rate tables do not cover the current half-year — and, for administrators, from 15 days before a
+half-year starts until its rates are in — naming each missing figure and where it is published. Documents never
+show it: they claim the days of a missing half-year by their legal rule, *à parfaire*."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import template
@@ -10,18 +13,38 @@ from django.utils import timezone
 
 register = template.Library()
 
+NOTICE_DAYS_BEFORE = 15
 
-@register.inclusion_tag("web/_rates_banner.html")
-def rates_banner() -> dict[str, Any]:
-    from recouvre.core.ratetables import HalfYear, MissingRateError
+
+@register.inclusion_tag("web/_rates_banner.html", takes_context=True)
+def rates_banner(context: template.Context) -> dict[str, Any]:
+    from recouvre.core.ratetables import HalfYear, MissingRateError, RateKind
+    from recouvre.legal.ratesupdate import last_update
     from recouvre.legal.selectors import rate_tables
 
+    request = context.get("request")
+    membership = getattr(request, "membership", None)
+    admin = membership is not None and membership.can("manage_org")
+    today = timezone.localdate()
     tables = rate_tables()
-    half_year = HalfYear.of(timezone.localdate())
+    current = HalfYear.of(today)
+    halves = [current]
+    upcoming = current.next()
+    if admin and (upcoming.start - today).days <= NOTICE_DAYS_BEFORE:
+        halves.append(upcoming)
     missing = []
-    for lookup in (tables.ecb_in_force, tables.legal_rate):
-        try:
-            lookup(half_year)
-        except MissingRateError as exc:
-            missing.append(str(exc))
-    return {"missing": missing, "half_year": half_year.label}
+    for half_year in halves:
+        for kind, lookup in ((RateKind.ECB, tables.ecb_in_force), (RateKind.LEGAL, tables.legal_rate)):
+            try:
+                lookup(half_year)
+            except MissingRateError:
+                missing.append({"kind": str(kind), "half_year": half_year.label, "start": half_year.start})
+    last = last_update()
+    return {
+        "missing": missing,
+        "current_missing": [m for m in missing if m["half_year"] == current.label],
+        "half_year": current.label,
+        "admin": admin,
+        "last_update": last.finished_at if last is not None else None,
+        "stale": last is None or timezone.now() - last.finished_at > timedelta(days=3),
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -247,4 +248,70 @@ def test_the_dashboard_says_when_the_rate_tables_miss_the_current_half_year(logg
     with time_machine.travel(date(2026, 11, 23), tick=False):  # 2026 H2: shipped tables stop before it
         page = logged_client.get(reverse("home")).content.decode()
     assert "Late-payment interest cannot be computed for 2026 H2 yet" in page
-    assert "no ECB main refinancing rate for 2026 H2" in page
+    assert "documents claim those days by their legal rule and mark the totals to be completed" in page
+    # the administrator is told which figure is missing and where it is published
+    assert "ECB main refinancing rate in force on" in page and "(2026 H2) is missing" in page
+    assert "Legal interest rate (taux de l'intérêt légal) of 2026 H2 is missing" in page
+    assert "Journal officiel" in page and "ECB rates not updated from the ECB yet." in page
+
+
+def test_administrators_see_the_missing_rates_15_days_before_the_half_year(logged_client, org):  # type: ignore[no-untyped-def]
+    import time_machine
+
+    from recouvre.legal.models import LegalRate
+
+    logged_client.cookies["django_language"] = "en"
+    with time_machine.travel(date(2026, 6, 15), tick=False):  # 16 days before 1 July: nothing yet
+        page = logged_client.get(reverse("home")).content.decode()
+    assert 'id="rates-notice"' not in page
+    with time_machine.travel(date(2026, 6, 16), tick=False):  # 15 days before
+        page = logged_client.get(reverse("home")).content.decode()
+    assert 'id="rates-banner"' not in page  # 2026 H1 is covered
+    assert "Legal interest rate (taux de l'intérêt légal) of 2026 H2 is missing" in page
+    # the administrator enters the arrêté's figures on the rate tables page
+    with time_machine.travel(date(2026, 6, 20), tick=False):
+        form = logged_client.get(reverse("legal_rates")).content.decode()
+        assert 'id="legal-rate-form"' in form and 'value="2026"' in form
+        response = logged_client.post(
+            reverse("legal_rates"),
+            {
+                "year": "2026",
+                "half": "2",
+                "professionals": "2,50",
+                "individuals": "6.50",
+                "reference": "Arrêté du 18 juin 2026, JO du 20 juin 2026 (test figures)",
+            },
+        )
+        assert response.status_code == 302
+        row = LegalRate.objects.get(year=2026, half=2)
+        assert (row.professionals, row.individuals, row.reference) == (
+            Decimal("2.5000"),
+            Decimal("6.5000"),
+            "Arrêté du 18 juin 2026, JO du 20 juin 2026 (test figures)",
+        )
+        page = logged_client.get(reverse("home")).content.decode()
+    assert "Legal interest rate (taux de l'intérêt légal) of 2026 H2 is missing" not in page
+
+
+def test_the_rate_tables_page_is_for_administrators(client, org):  # type: ignore[no-untyped-def]
+    from recouvre.organizations.models import Role
+    from recouvre.testing.factories import MembershipFactory
+
+    viewer = MembershipFactory(organization=org, user__username="vic", role=Role.VIEWER).user
+    client.force_login(viewer)
+    assert client.get(reverse("legal_rates")).status_code == 403
+
+
+def test_the_organization_sets_its_contractual_rate_on_the_legal_settings_page(logged_client, org):  # type: ignore[no-untyped-def]
+    from recouvre.legal.models import LegalSettings
+
+    logged_client.cookies["django_language"] = "en"
+    page = logged_client.get(reverse("legal_settings")).content.decode()
+    assert 'id="below-floor-uncertain"' in page and "choose with your counsel" in page
+    data = {"prescription_start": "performance", "performance_margin_days": "0", "public_rule": "quadrennial"}
+    bad = logged_client.post(reverse("legal_settings"), {**data, "contract_rate": "twelve", "below_floor": "statutory"})
+    assert bad.status_code == 200 and "not a contractual rate" in bad.content.decode()
+    ok = logged_client.post(reverse("legal_settings"), {**data, "contract_rate": "BCE + 7", "below_floor": "floor"})
+    assert ok.status_code == 302
+    settings = LegalSettings.objects.get(organization=org)
+    assert (settings.contract_rate, settings.below_floor) == ("ecb+7", "floor")
