@@ -25,6 +25,7 @@ from recouvre.testing.factories import CustomerFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 ME = Actor.system("test")
+D = date
 AS_OF = date(2026, 3, 25)
 NOW = datetime(2026, 3, 26, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
