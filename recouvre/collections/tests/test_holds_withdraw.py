@@ -181,9 +181,6 @@ def test_a_formal_notice_produced_after_a_dispute_demands_only_the_other_invoice
     assert sorted(PenaltyClaim.objects.filter(customer=customer).values_list("invoice__number", flat=True)) == ["F-100"]
 
 
-D = date
-
-
 def test_the_legal_route_recommends_no_formal_notice_under_insolvency(org, notice_policy) -> None:  # type: ignore[no-untyped-def]
     from recouvre.proceedings.recommendation import legal_route
 
