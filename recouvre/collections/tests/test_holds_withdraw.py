@@ -25,6 +25,7 @@ from recouvre.testing.factories import CustomerFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 ME = Actor.system("test")
+D = date
 AS_OF = date(2026, 3, 25)
 NOW = datetime(2026, 3, 26, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
@@ -178,9 +179,6 @@ def test_a_formal_notice_produced_after_a_dispute_demands_only_the_other_invoice
     from recouvre.penalties.models import PenaltyClaim
 
     assert sorted(PenaltyClaim.objects.filter(customer=customer).values_list("invoice__number", flat=True)) == ["F-100"]
-
-
-D = date
 
 
 def test_the_legal_route_recommends_no_formal_notice_under_insolvency(org, notice_policy) -> None:  # type: ignore[no-untyped-def]
