@@ -50,7 +50,11 @@ TABLE = [
     ),
     (
         "time-barred claim",
-        {"prescription_on": date(2026, 11, 1)},
+        {
+            "principal": Decimal("0.00"),
+            "time_barred": (("F-1", Decimal("8400.00")),),
+            "prescription_on": date(2026, 11, 1),
+        },
         Route.TIME_BARRED,
         CourtKind.NONE,
         (),
@@ -141,7 +145,7 @@ TABLE = [
         {"contested": True, "principal": Decimal("12000.00")},
         Route.ASSIGNATION,
         CourtKind.COMMERCE,
-        (Route.REFERE_PROVISION,),
+        (),
         "A lawyer is required above 10 000 EUR.",
     ),
     (
@@ -149,7 +153,7 @@ TABLE = [
         {"contested": True, "principal": Decimal("900.00"), "debtor": DebtorKind.CONSUMER},
         Route.ASSIGNATION,
         CourtKind.JUDICIAIRE,
-        (Route.REFERE_PROVISION,),
+        (),
         "(CPC 750-1)",
     ),
     (
