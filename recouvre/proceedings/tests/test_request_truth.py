@@ -250,3 +250,13 @@ def test_an_order_not_served_in_time_no_longer_interrupts_prescription(org, noti
     # never served by Monday 22 September 2025 (6 months, CPC 1411, 641-642): void, the invoice's own limit is back
     assert limit(date(2025, 9, 22)) is None
     assert limit(date(2025, 9, 23)) == date(2026, 1, 10)
+
+
+def test_the_legal_route_card_of_a_public_buyer_offers_no_injonction(logged_client, org, notice_policy):  # type: ignore[no-untyped-def]
+    customer = _customer(org, ref="H411CHU", name="Centre hospitalier de Sète", kind="public")
+    logged_client.cookies["django_language"] = "en"
+    with time_machine.travel("2026-04-20 12:00:00+02:00", tick=False):
+        page = logged_client.get(reverse("customer_detail", args=[customer.pk])).content.decode()
+    assert reverse("injonction_pdf", args=[customer.pk]) not in page  # no button, whatever the stage
+    assert "Formal notice (mise en demeure)" in page  # 90 days overdue, no notice yet: send one first
+    assert any("tribunal administratif" in r for r in legal_route(org, customer, AFTER_DEADLINE).refusals)
