@@ -4,16 +4,27 @@ Pure rules (LEGAL-FR §4, §5, §10): no database, no clock. ``recommend(facts)`
 and answers, in order:
 
 1. nothing is owed -> nothing to do;
-2. the claim is time-barred (prescription reached) -> no judicial route;
-3. the invoices are not yet long overdue and no formal notice was sent -> amicable reminders;
-4. no formal notice (*mise en demeure*) sent yet -> send one;
-5. the notice's deadline has not passed -> wait for it;
-6. contested (a dispute is open) -> *assignation en paiement* on the merits, *référé-provision* when the dispute
-   is not serious (CPC 873 al. 2 / 835 al. 2);
-7. uncontested -> *injonction de payer* at the competent court (CPC 1405 ff.; not available when the debtor has no
-   domicile in France), with the small-claims procedure through a *commissaire de justice* (CPCE L125-1) as an
-   alternative up to 5 000 EUR principal and interest (LEGAL-FR §5.3: an option, not a default — the debtor must
-   agree and the creditor bears every cost).
+2. insolvency or over-indebtedness proceedings are open -> no collection and no court: the claim is declared in
+   the proceedings (C. com. L622-21, L622-24; C. conso L722-2);
+3. every invoice is time-barred (each judged on its own limitation date) -> no judicial route; the time-barred
+   invoices of a claim that still has others are left out of it and listed;
+4. the invoices are not yet long overdue and no formal notice was sent -> amicable reminders;
+5. no formal notice (*mise en demeure*) sent yet -> send one;
+6. the notice's deadline has not passed -> wait for it;
+7. a public buyer under an administrative contract -> *référé-provision* before the *tribunal administratif*
+   (CJA R541-1), never an injonction de payer (LEGAL-FR §5.1);
+8. every invoice left is contested (a dispute is open) -> *assignation en paiement* on the merits: a seriously
+   contested claim cannot go to a *référé-provision*, which needs an obligation not seriously contestable (CPC 873
+   al. 2 / 835 al. 2);
+9. otherwise -> *injonction de payer* at the competent court for the uncontested invoices (CPC 1405 ff.; not
+   available when the debtor has no domicile in France), the disputed ones left out and listed, with the
+   small-claims procedure through a *commissaire de justice* (CPCE L125-1) as an alternative up to 5 000 EUR
+   principal and interest (LEGAL-FR §5.3: an option, not a default — the debtor must agree and the creditor bears
+   every cost).
+
+``injonction_refusals(facts)`` says why an injonction de payer request cannot be made at all (an empty tuple when
+it can): insolvency or over-indebtedness, a public buyer under an administrative contract, a debtor without a
+domicile in France, nothing left once the time-barred and disputed invoices are taken out.
 
 The court (LEGAL-FR §5.1, §5.7): between traders the *tribunal de commerce* of the debtor's seat, or the *tribunal
 des activités économiques* in the twelve towns of the 2025-2028 experiment; otherwise (a non-trader or a consumer
@@ -28,6 +39,7 @@ next working day when it falls on a weekend or a public holiday (CPC 641, 642).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -94,13 +106,14 @@ class CourtKind(StrEnum):
     COMMERCE = "tribunal_de_commerce"
     TAE = "tribunal_des_activites_economiques"
     JUDICIAIRE = "tribunal_judiciaire"
+    ADMINISTRATIF = "tribunal_administratif"
     COMMISSAIRE = "commissaire_de_justice"  # the small-claims procedure is run by a commissaire de justice
 
 
 def route_label(route: Route | str) -> str:
     return {
         Route.NOTHING: _("Nothing to claim"),
-        Route.INSOLVENCY: _("Collection stopped: insolvency proceedings"),
+        Route.INSOLVENCY: _("Insolvency proceedings: declare the claim, no collection"),
         Route.TIME_BARRED: _("Time-barred: no judicial route"),
         Route.AMICABLE: _("Amicable reminders"),
         Route.FORMAL_NOTICE: _("Formal notice (mise en demeure)"),
@@ -118,24 +131,30 @@ def court_label(kind: CourtKind | str) -> str:
         CourtKind.COMMERCE: _("Tribunal de commerce"),
         CourtKind.TAE: _("Tribunal des activités économiques"),
         CourtKind.JUDICIAIRE: _("Tribunal judiciaire"),
+        CourtKind.ADMINISTRATIF: _("Tribunal administratif"),
         CourtKind.COMMISSAIRE: _("Commissaire de justice"),
     }.get(CourtKind(kind), str(kind))
 
 
 @dataclass(frozen=True, slots=True)
 class ClaimFacts:
-    """What the recommendation looks at. Amounts in euros; ``interest`` is the interest and indemnity to date."""
+    """What the recommendation looks at. Amounts in euros; ``principal`` and ``interest`` (interest and indemnity to
+    date) are those of the invoices that can be claimed: neither time-barred nor disputed. The time-barred and the
+    disputed invoices are given apart, by number with their principal."""
 
     today: date
     principal: Decimal
     debtor: DebtorKind
     interest: Decimal = Decimal("0.00")
     days_overdue: int = 0
-    contested: bool = False
+    contested: bool = False  # a dispute is open on the whole customer: every invoice is contested
+    administrative_contract: bool = False  # a public buyer under an administrative contract
+    time_barred: tuple[tuple[str, Decimal], ...] = ()  # (invoice number, principal), each past its own limit
+    disputed: tuple[tuple[str, Decimal], ...] = ()  # (invoice number, principal) under an open dispute
     formal_notice_on: date | None = None  # the day the mise en demeure was sent (posted)
     formal_notice_deadline: date | None = None  # the day it gave to pay
     formal_notice_pending: bool = False  # a formal notice is planned: awaiting approval, or produced and not posted
-    prescription_on: date | None = None  # the last day to act of the claim's earliest-prescribed invoice
+    prescription_on: date | None = None  # the earliest last day to act of the invoices not yet time-barred
     debtor_in_france: bool = True
     debtor_town: str = ""
     creditor_trader: bool = True
@@ -198,23 +217,106 @@ def _stopped_by_insolvency(facts: ClaimFacts) -> Recommendation:
     return Recommendation(Route.INSOLVENCY, CourtKind.NONE, reasons)
 
 
+def _sum(rows: tuple[tuple[str, Decimal], ...]) -> Decimal:
+    return sum((amount for _number, amount in rows), Decimal("0.00"))
+
+
+def _numbers(rows: tuple[tuple[str, Decimal], ...]) -> str:
+    return ", ".join(number for number, _amount in rows)
+
+
+def _insolvency_reason() -> str:
+    return _(
+        "Insolvency or over-indebtedness proceedings are open: no collection and no court action against the debtor "
+        "(C. com. L622-21; C. conso L722-2); the claim is declared in the proceedings."
+    )
+
+
+def _administrative_reason() -> str:
+    return _(
+        "A public buyer under an administrative contract: the administrative court is competent and the injonction de "
+        "payer is not available; a référé-provision before the tribunal administratif (CJA R541-1) gets an interim "
+        "payment of an obligation that is not seriously contestable."
+    )
+
+
+def _disputed_reason() -> str:
+    return _(
+        "Disputed invoices %(numbers)s (%(amount)s) are left out: a seriously contested claim goes to an "
+        "assignation au fond (action on the merits), not to a référé-provision, which needs an obligation that is "
+        "not seriously contestable (CPC 873 al. 2 / 835 al. 2), nor to an injonction de payer."
+    )
+
+
+def _time_barred_reason() -> str:
+    return _(
+        "Time-barred invoices %(numbers)s (%(amount)s) are left out: each passed its own last day to act "
+        "(C. civ. 2219)."
+    )
+
+
+def _left_out(facts: ClaimFacts) -> list[str]:
+    out = []
+    if facts.time_barred:
+        out.append(
+            _time_barred_reason() % {"numbers": _numbers(facts.time_barred), "amount": _money(_sum(facts.time_barred))}
+        )
+    if facts.disputed:
+        out.append(_disputed_reason() % {"numbers": _numbers(facts.disputed), "amount": _money(_sum(facts.disputed))})
+    return out
+
+
+def injonction_refusals(facts: ClaimFacts) -> tuple[str, ...]:
+    """Why no injonction de payer request can be made for the claim described by ``facts`` (empty: it can)."""
+    reasons: list[str] = []
+    if facts.insolvency:
+        reasons.append(_insolvency_reason())
+    if facts.administrative_contract:
+        reasons.append(_administrative_reason())
+    if facts.contested:
+        reasons.append(
+            _(
+                "A dispute is open on the whole customer: a seriously contested claim goes to an assignation au fond "
+                "(action on the merits), not to an injonction de payer."
+            )
+        )
+    if not facts.debtor_in_france:
+        reasons.append(_("The debtor has no domicile in France: the injonction de payer is not available (CPC 1406)."))
+    if facts.principal <= 0:
+        if facts.time_barred or facts.disputed:
+            reasons.append(_("No invoice is left to claim once the time-barred and the disputed ones are left out."))
+            reasons.extend(_left_out(facts))
+        else:
+            reasons.append(_("No overdue invoice in euros to claim."))
+    return tuple(reasons)
+
+
 def recommend(facts: ClaimFacts) -> Recommendation:
     """The route to take now for the claim described by ``facts``, with the reasons a person reads."""
     total = facts.principal + facts.interest
-    if facts.principal <= 0:
+    left_out = _left_out(facts)
+    if facts.principal <= 0 and not facts.time_barred and not facts.disputed:
         return Recommendation(Route.NOTHING, CourtKind.NONE, (_("No principal is owed."),))
     if facts.insolvency:
         return _stopped_by_insolvency(facts)
-    if facts.prescription_on is not None and facts.prescription_on < facts.today:
+    if facts.principal <= 0 and not facts.disputed:
+        last = facts.prescription_on
         return Recommendation(
             Route.TIME_BARRED,
             CourtKind.NONE,
             (
-                _(
-                    "The claim is time-barred: the last day to act was %(date)s; a court would dismiss it "
-                    "(C. civ. 2219)."
-                )
-                % {"date": facts.prescription_on.isoformat()},
+                *(
+                    [
+                        _(
+                            "The claim is time-barred: the last day to act was %(date)s; a court would dismiss it "
+                            "(C. civ. 2219)."
+                        )
+                        % {"date": last.isoformat()}
+                    ]
+                    if last is not None
+                    else []
+                ),
+                *left_out,
                 _("Only a voluntary payment or an acknowledgment of the debt by the customer can still settle it."),
             ),
         )
@@ -233,6 +335,7 @@ def recommend(facts: ClaimFacts) -> Recommendation:
                 (
                     _("The oldest invoice is %(days)d days overdue: reminders usually settle it.")
                     % {"days": facts.days_overdue},
+                    *left_out,
                     *reasons,
                 ),
                 (Route.FORMAL_NOTICE,),
@@ -248,6 +351,7 @@ def recommend(facts: ClaimFacts) -> Recommendation:
                     else []
                 ),
                 _("The oldest invoice is %(days)d days overdue.") % {"days": facts.days_overdue},
+                *left_out,
                 *reasons,
             ),
         )
@@ -258,10 +362,27 @@ def recommend(facts: ClaimFacts) -> Recommendation:
             (
                 _("The formal notice of %(sent)s gives until %(deadline)s to pay.")
                 % {"sent": facts.formal_notice_on.isoformat(), "deadline": facts.formal_notice_deadline.isoformat()},
+                *left_out,
                 *reasons,
             ),
         )
     notice = _("The formal notice of %(sent)s was left unpaid.") % {"sent": facts.formal_notice_on.isoformat()}
+    if facts.administrative_contract:
+        return Recommendation(
+            Route.REFERE_PROVISION if facts.principal > 0 and not facts.contested else Route.ASSIGNATION,
+            CourtKind.ADMINISTRATIF,
+            (
+                notice,
+                _administrative_reason(),
+                *(
+                    [_("The disputed invoices go to the tribunal administratif on the merits.")]
+                    if facts.disputed
+                    else []
+                ),
+                *left_out,
+                *reasons,
+            ),
+        )
     court_reason = (
         _("Between traders the commercial court of the debtor's seat is competent.")
         if court in (CourtKind.COMMERCE, CourtKind.TAE)
@@ -278,8 +399,9 @@ def recommend(facts: ClaimFacts) -> Recommendation:
                     "la justice économique when it files (décret 2024-1225)."
                 )
             )
-    if facts.contested:
-        lawyer = [_("A lawyer is required above 10 000 EUR.")] if facts.principal > LAWYER_THRESHOLD else []
+    if facts.contested or facts.principal <= 0:  # every invoice left is disputed
+        disputed = _sum(facts.disputed) + (facts.principal if facts.contested else Decimal("0.00"))
+        lawyer = [_("A lawyer is required above 10 000 EUR.")] if disputed > LAWYER_THRESHOLD else []
         pre_action = (
             [
                 _(
@@ -287,7 +409,7 @@ def recommend(facts: ClaimFacts) -> Recommendation:
                     "settlement first (CPC 750-1)."
                 )
             ]
-            if court is CourtKind.JUDICIAIRE and facts.principal <= SMALL_CLAIMS_CEILING
+            if court is CourtKind.JUDICIAIRE and disputed <= SMALL_CLAIMS_CEILING
             else []
         )
         return Recommendation(
@@ -296,13 +418,12 @@ def recommend(facts: ClaimFacts) -> Recommendation:
             (
                 notice,
                 _("The claim is contested (a dispute is open): an order for payment would be opposed."),
-                _("Sue on the merits; if the dispute is not serious, a référé-provision gets an interim payment fast."),
+                *left_out,
                 court_reason,
                 *lawyer,
                 *pre_action,
                 *reasons,
             ),
-            (Route.REFERE_PROVISION,),
         )
     if not facts.debtor_in_france:
         return Recommendation(
@@ -315,13 +436,14 @@ def recommend(facts: ClaimFacts) -> Recommendation:
                     "the EU, a European order for payment is."
                 ),
                 court_reason,
+                *left_out,
                 *reasons,
             ),
         )
-    alternatives: tuple[Route, ...] = ()
+    alternatives: tuple[Route, ...] = (Route.ASSIGNATION,) if facts.disputed else ()
     small = []
     if total <= SMALL_CLAIMS_CEILING:
-        alternatives = (Route.SMALL_CLAIMS,)
+        alternatives = (Route.SMALL_CLAIMS, *alternatives)
         small = [
             _(
                 "At %(total)s (principal and interest), the small-claims procedure through a commissaire de justice "
@@ -335,6 +457,7 @@ def recommend(facts: ClaimFacts) -> Recommendation:
         (
             notice,
             _("The claim is uncontested and of a determined amount: the injonction de payer fits (CPC 1405)."),
+            *left_out,
             court_reason,
             _("The request is filed at the court of the debtor's domicile (CPC 1406)."),
             *small,
@@ -377,3 +500,26 @@ def alert_step(due_on: date, today: date) -> str:
         if left <= days:
             return f"{days}d"
     return ""
+
+
+def order_lapsed(order_on: date, served_on: date | None, *, short: bool, today: date) -> bool:
+    """Whether an injonction de payer order dated ``order_on`` is void (*non avenue*, CPC 1411): not served by its
+    service deadline (6 months, 3 under décret 2026-96) — served after it, or still unserved once it has passed.
+    A void order no longer counts as a court claim interrupting prescription (C. civ. 2243)."""
+    deadline = service_deadline(order_on, short=short)
+    if served_on is not None:
+        return served_on > deadline
+    return today > deadline
+
+
+_POSTAL_TOWN = re.compile(r"\b(\d{5})\s+(.+?)\s*(?:cedex(?:\s+\d+)?)?\s*$", re.IGNORECASE)
+
+
+def seat_town(address: str) -> tuple[str, str]:
+    """The postal code and the town of a French address written on lines ("12 rue X\\n34000 Montpellier"): the
+    last line holding a five-digit postal code followed by a town (a CEDEX mention dropped). ("", "") when none."""
+    for line in reversed([x.strip() for x in address.replace(",", "\n").splitlines() if x.strip()]):
+        found = _POSTAL_TOWN.search(line)
+        if found:
+            return found.group(1), found.group(2).strip()
+    return "", ""

@@ -310,15 +310,15 @@ def _reminder_pieces(
     return reminders + notices
 
 
-def exhibits(organization: Organization, customer: Customer, *, as_of: date) -> list[Exhibit]:
-    """The numbered exhibits of ``customer``'s dossier on ``as_of`` (see the module docstring for the order).
-    Raises ``Customer.DoesNotExist`` when the customer is not ``organization``'s, ``DossierRefused`` when a
-    document's file is missing or changed on disk."""
+def _pieces(
+    organization: Organization, customer: Customer, as_of: date, invoices: list[Invoice] | None
+) -> list[_Piece]:
     from . import pdfs
 
     if customer.organization_id != organization.pk:
         raise Customer.DoesNotExist
-    invoices = claimed_invoices(organization, customer, as_of)
+    if invoices is None:
+        invoices = claimed_invoices(organization, customer, as_of)
     invoice_ids = {i.pk for i in invoices}
     documents = _document_pieces(organization, customer, invoice_ids, as_of)
     documents.sort(key=lambda p: KIND_ORDER.index(p.kind))  # stable: upload order within a kind
@@ -327,6 +327,7 @@ def exhibits(organization: Organization, customer: Customer, *, as_of: date) -> 
         + _invoice_pieces(organization, invoices)
         + _reminder_pieces(organization, customer, invoice_ids, as_of)
     )
+    claimed = invoices
     pieces.append(
         _Piece(
             "statement",
@@ -334,17 +335,50 @@ def exhibits(organization: Organization, customer: Customer, *, as_of: date) -> 
             "decompte",
             "pdf",
             as_of,
-            lambda: pdfs.statement_pdf(organization, customer, invoices, as_of),
+            lambda: pdfs.statement_pdf(organization, customer, claimed, as_of),
         )
     )
+    return pieces
+
+
+def _file_names(pieces: list[_Piece]) -> list[str]:
     width = max(2, len(str(len(pieces))))
+    names = [f"{number:0{width}d}-{piece.slug}.{piece.extension}" for number, piece in enumerate(pieces, start=1)]
+    assert len(set(names)) == len(names)
+    return names
+
+
+@dataclass(frozen=True)
+class ListedExhibit:
+    """One numbered exhibit as a *bordereau* lists it, without its content."""
+
+    number: int
+    title: str
+    kind: str
+    file_name: str
+    date: date
+
+
+def exhibit_list(
+    organization: Organization, customer: Customer, *, as_of: date, invoices: list[Invoice] | None = None
+) -> list[ListedExhibit]:
+    """The numbered exhibits of ``customer``'s dossier on ``as_of`` (about ``invoices``, default the claimed ones)
+    as ``exhibits`` numbers them, without reading or drawing any of them: for a *bordereau de pièces*."""
+    pieces = _pieces(organization, customer, as_of, invoices)
+    return [
+        ListedExhibit(number, str(piece.title), piece.kind, name, piece.on)
+        for number, (piece, name) in enumerate(zip(pieces, _file_names(pieces), strict=True), start=1)
+    ]
+
+
+def exhibits(organization: Organization, customer: Customer, *, as_of: date) -> list[Exhibit]:
+    """The numbered exhibits of ``customer``'s dossier on ``as_of`` (see the module docstring for the order).
+    Raises ``Customer.DoesNotExist`` when the customer is not ``organization``'s, ``DossierRefused`` when a
+    document's file is missing or changed on disk."""
+    pieces = _pieces(organization, customer, as_of, None)
     out = []
-    used: set[str] = set()
-    for number, piece in enumerate(pieces, start=1):
+    for number, (piece, name) in enumerate(zip(pieces, _file_names(pieces), strict=True), start=1):
         content = piece.load()
         sha = hashlib.sha256(content).hexdigest()
-        name = f"{number:0{width}d}-{piece.slug}.{piece.extension}"
-        assert name not in used
-        used.add(name)
         out.append(Exhibit(number, str(piece.title), piece.kind, name, sha, piece.on, content, dict(piece.details)))
     return out

@@ -6,7 +6,9 @@ Facts that interrupt: acknowledgments (``Acknowledgment``), signed payment plans
 ``signed_on``, over its invoices), payments allocated to the invoice (the day they were received), claims declared
 in insolvency proceedings (``InsolvencyProcedure.declared_on``, for the invoices issued before the opening
 judgment, until the procedure is closed) and court claims (``legal_action_events``: the ``recouvre.proceedings``
-app's ``Proceeding.filed_on`` when that app is installed). Reminders and formal notices are never fed to the
+app's ``Proceeding.filed_on`` when that app is installed), except an order for payment that was not served within
+its deadline (CPC 1411: 6 months, 3 under décret 2026-96): it is void (*non avenue*) and its request no longer
+interrupts (C. civ. 2243). Reminders and formal notices are never fed to the
 computation: they do not interrupt."""
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from typing import Any
 
 from django.apps import apps
 from django.db import transaction
+from django.utils import timezone
 
 from recouvre.collections.models import PaymentPlan, PlanStatus
 from recouvre.core import prescription as core
+from recouvre.core import routes
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Allocation, Customer, Invoice
 from recouvre.ledger.services import record_event
@@ -56,11 +60,14 @@ def options(organization: Organization) -> core.Options:
     )
 
 
-def legal_action_events(organization: Organization, customer_ids: Iterable[int]) -> dict[int, list[core.Event]]:
+def legal_action_events(
+    organization: Organization, customer_ids: Iterable[int], *, as_of: date | None = None
+) -> dict[int, list[core.Event]]:
     """Court claims by customer id. Hook on ``recouvre.proceedings``: when that app is installed and its
     ``Proceeding`` model has ``organization``, ``customer`` and ``filed_on``, each filed proceeding interrupts the
     prescription of the customer's invoices until it ends (``ended_on`` or ``closed_on`` when the model has one),
-    unless it was rejected."""
+    unless it was rejected or, for an order for payment, the order was not served within its deadline by ``as_of``
+    (default today; CPC 1411)."""
     if not apps.is_installed("recouvre.proceedings"):
         return {}
     try:
@@ -71,14 +78,21 @@ def legal_action_events(organization: Organization, customer_ids: Iterable[int])
     if not {"organization", "customer", "filed_on"} <= fields:
         return {}
     end = next((name for name in ("ended_on", "closed_on") if name in fields), None)
-    values = ["customer_id", "filed_on"] + ([end] if end else [])
     out: dict[int, list[core.Event]] = defaultdict(list)
     rows = model.objects.filter(organization=organization, customer_id__in=list(customer_ids), filed_on__isnull=False)
     if "status" in fields:
         rows = rows.exclude(status="rejected")  # a claim definitively rejected does not interrupt (C. civ. 2243)
-    rows = rows.values_list(*values)
+    today = as_of or timezone.localdate()
     for row in rows:
-        out[row[0]].append(core.Event(row[1], core.EventKind.LEGAL_ACTION, ends_on=row[2] if end else None))
+        order_on, served_on = getattr(row, "order_on", None), getattr(row, "served_on", None)
+        if (
+            getattr(row, "route", "") == routes.Route.INJONCTION
+            and order_on is not None
+            and routes.order_lapsed(order_on, served_on, short=bool(getattr(row, "short_service", False)), today=today)
+        ):
+            continue  # a void order (non avenue, CPC 1411): its request no longer interrupts (C. civ. 2243)
+        ends_on = getattr(row, end) if end else None
+        out[row.customer_id].append(core.Event(row.filed_on, core.EventKind.LEGAL_ACTION, ends_on=ends_on))
     return out
 
 
@@ -88,9 +102,12 @@ def invoices_prescription(
     issued_until: date | None = None,
     customer: Customer | None = None,
     invoice_ids: Iterable[int] | None = None,
+    as_of: date | None = None,
 ) -> list[InvoicePrescription]:
     """The limitation date of the organization's open invoices (all, those issued on or before ``issued_until``,
-    one customer's, or some by id), with every interruption recorded. Six queries, whatever the number."""
+    one customer's, or some by id), with every interruption recorded as it stands on ``as_of`` (default today:
+    an order for payment left unserved past its deadline no longer interrupts). Six queries, whatever the
+    number."""
     qs = Invoice.objects.filter(organization=organization, open_amount__gt=0)
     if issued_until is not None:
         qs = qs.filter(issued_on__lte=issued_until)
@@ -137,7 +154,7 @@ def invoices_prescription(
         event = core.Event(declared_on, core.EventKind.INSOLVENCY_DECLARATION, ends_on=closed_on)
         by_customer[customer_id].append((judgment_on, event))
 
-    for customer_id, events in legal_action_events(organization, customer_ids).items():
+    for customer_id, events in legal_action_events(organization, customer_ids, as_of=as_of).items():
         by_customer[customer_id].extend((e.on, e) for e in events)
 
     opts = options(organization)

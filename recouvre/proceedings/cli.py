@@ -35,20 +35,33 @@ def _refused(args: argparse.Namespace, message: str) -> int:
 
 def cmd_injonction(args: argparse.Namespace) -> int:
     from recouvre.ledger.actors import CLI
-    from recouvre.proceedings.requete import NothingToClaim
+    from recouvre.proceedings.requete import InjonctionRefused, NothingToClaim
     from recouvre.proceedings.services import export_injonction_request
 
     org, customer = _customer(args)
     as_of = args.as_of or timezone.localdate()
     try:
         request = export_injonction_request(org, customer, as_of=as_of, actor=CLI)
+    except InjonctionRefused as exc:
+        if args.json:
+            emit_json({"ok": False, "reasons": list(exc.reasons)})
+        else:
+            print(_("recouvre: refused: no injonction de payer request for %(name)s:") % {"name": customer.name})
+            for reason in exc.reasons:
+                print(f"- {reason}")
+        return EXIT_REFUSED
     except NothingToClaim:
-        return _refused(args, _("%(name)s has no overdue invoice in euros to claim.") % {"name": customer.name})
+        message = _("%(name)s has no overdue invoice in euros to claim.") % {"name": customer.name}
+        if args.json:
+            emit_json({"ok": False, "error": message, "reasons": [message]})
+            return EXIT_REFUSED
+        return _refused(args, message)
     out = Path(args.out)
     out.write_bytes(request.pdf)
     if args.json:
         emit_json(
             {
+                "ok": True,
                 "file": str(out),
                 "customer": customer.ref,
                 "as_of": as_of.isoformat(),
@@ -58,10 +71,28 @@ def cmd_injonction(args: argparse.Namespace) -> int:
                 "indemnity": f"{request.indemnity:.2f}",
                 "total": f"{request.total:.2f}",
                 "exhibits": len(request.exhibits),
+                "time_barred": [
+                    {"invoice": n, "principal": f"{a:.2f}", "last_day_to_act": d.isoformat()}
+                    for n, a, d in request.time_barred
+                ],
+                "disputed": [{"invoice": n, "principal": f"{a:.2f}"} for n, a in request.disputed],
+                "warnings": list(request.warnings),
                 "sha256": request.sha256,
             }
         )
         return EXIT_OK
+    for warning in request.warnings:
+        print(_("Warning: %(warning)s") % {"warning": warning})
+    for number, amount, last in request.time_barred:
+        print(
+            _("Left out, time-barred (last day to act %(date)s): invoice %(number)s (%(amount)s EUR).")
+            % {"date": last.isoformat(), "number": number, "amount": f"{amount:.2f}"}
+        )
+    for number, amount in request.disputed:
+        print(
+            _("Left out, disputed: invoice %(number)s (%(amount)s EUR).")
+            % {"number": number, "amount": f"{amount:.2f}"}
+        )
     print(
         _(
             "Injonction de payer request for %(name)s (%(ref)s) on %(as_of)s: %(total)s EUR, %(count)d exhibits, "

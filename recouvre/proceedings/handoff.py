@@ -27,7 +27,7 @@ from recouvre.organizations.models import Organization
 
 from .models import Proceeding
 from .recommendation import debtor_kind, legal_route
-from .requete import NothingToClaim, claim_lines, injonction_request
+from .requete import InjonctionRefused, InjonctionRequest, NothingToClaim, claim_lines, injonction_request
 
 HANDOFF_FORMAT = "recouvre-handoff"
 HANDOFF_VERSION = "1.0"
@@ -195,13 +195,21 @@ def build_handoff(organization: Organization, customer: Customer, *, as_of: date
     if not claims:
         raise NothingToClaim("no overdue invoice in euros to claim")
     proceeding = Proceeding.objects.filter(customer=customer, closed_on__isnull=True).first()
-    request = injonction_request(organization, customer, as_of=as_of, proceeding=proceeding)
+    try:
+        request: InjonctionRequest | None = injonction_request(
+            organization, customer, as_of=as_of, proceeding=proceeding
+        )
+    except InjonctionRefused:  # insolvency, administrative contract...: the package goes without a request
+        request = None
     pieces = exhibits(organization, customer, as_of=as_of)
     route = legal_route(organization, customer, as_of).recommendation
     files: list[tuple[str, bytes, dict[str, Any]]] = [
         (PIECES_DIR + e.file_name, e.content, {"kind": e.kind, "title": e.title, "exhibit": e.number}) for e in pieces
     ]
-    files.append((REQUEST_NAME, request.pdf, {"kind": "injonction_request", "title": "Requête en injonction de payer"}))
+    if request is not None:
+        files.append(
+            (REQUEST_NAME, request.pdf, {"kind": "injonction_request", "title": "Requête en injonction de payer"})
+        )
     totals = {
         "principal": _money(sum((Decimal(c["principal"]) for c in claims), Decimal("0"))),
         "interest": _money(sum((Decimal(c["interest"]) for c in claims), Decimal("0"))),

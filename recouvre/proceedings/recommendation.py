@@ -1,11 +1,17 @@
-"""The legal route of one customer today: the facts recorded in Recouvre fed to ``recouvre.core.routes.recommend``.
+"""The legal route of one customer today: the facts recorded in Recouvre fed to ``recouvre.core.routes.recommend``,
+and the scope of a claim (``claim_scope``) that the route and the injonction de payer request share.
 
-- principal and days overdue: the invoices overdue and open on the day (those the dossier claims);
-- interest: interest and indemnity to date of those invoices (``recouvre.legal.selectors.invoices_interest``);
-- contested: a dispute hold active today on the customer or one of its invoices;
+- the scope: the invoices overdue and open on the day (those the dossier claims), split in three — time-barred
+  (each judged on its own limitation date, ``recouvre.legal.prescription``), disputed (a dispute hold active on
+  the day on the invoice, or on the whole customer), and the rest, which can be claimed;
+- principal, interest (interest and indemnity to date, ``recouvre.legal.selectors.invoices_interest``) and days
+  overdue: those of the invoices that can be claimed;
+- insolvency: insolvency or over-indebtedness proceedings open (a ``legal.InsolvencyProcedure`` not closed, or an
+  active insolvency hold): nothing is recommended but declaring the claim;
+- administrative contract: a public buyer under an administrative contract (``Customer.has_administrative_contract``);
 - formal notice: the last formal notice sent (an e-mail's sending day, a letter's posting day) and the day it gave
   to pay;
-- prescription: the earliest last day to act of the claimed invoices (``recouvre.legal.prescription``);
+- prescription: the earliest last day to act of the invoices not yet time-barred;
 - debtor kind: a business is a trader unless tagged ``non-trader`` (an association, an SCI, a liberal profession),
   a public body is not a trader, a consumer is a consumer. The organization is taken to be a trader.
 """
@@ -97,44 +103,97 @@ def formal_notice_pending(organization: Organization, customer: Customer) -> boo
     )
 
 
+def _active(kind: str, organization: Organization, customer: Customer, as_of: date) -> Any:
+    return Hold.objects.filter(
+        organization=organization, customer=customer, kind=kind, released_at__isnull=True, starts_on__lte=as_of
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=as_of))
+
+
 def is_contested(organization: Organization, customer: Customer, as_of: date) -> bool:
+    """A dispute is open on ``as_of`` on the customer or one of its invoices."""
+    return _active(HoldKind.DISPUTE, organization, customer, as_of).exists()
+
+
+def insolvency_open(organization: Organization, customer: Customer, as_of: date) -> bool:
+    """Insolvency or over-indebtedness proceedings are open: a recorded procedure not closed (every kind blocks),
+    or an insolvency hold active on ``as_of``."""
+    from recouvre.legal.models import InsolvencyProcedure
+
     return (
-        Hold.objects.filter(
-            organization=organization,
-            customer=customer,
-            kind=HoldKind.DISPUTE,
-            released_at__isnull=True,
-            starts_on__lte=as_of,
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=as_of))
-        .exists()
+        InsolvencyProcedure.objects.filter(
+            organization=organization, customer=customer, closed_on__isnull=True
+        ).exists()
+        or _active(HoldKind.INSOLVENCY, organization, customer, as_of).exists()
     )
 
 
-def prescription_on(organization: Organization, invoices: list[Invoice]) -> date | None:
-    try:
-        from recouvre.legal.prescription import invoices_prescription
-    except ImportError:  # pragma: no cover - prescription is another part of the product
-        return None
+@dataclass(frozen=True)
+class ClaimScope:
+    """The customer's overdue open invoices on ``as_of`` split for a claim: ``claimable`` (neither time-barred nor
+    disputed), ``time_barred`` (with each one's last day to act), ``disputed``; ``limits`` by invoice id."""
+
+    claimable: list[Invoice]
+    time_barred: list[tuple[Invoice, date]]
+    disputed: list[Invoice]
+    limits: dict[int, date | None]
+    whole_customer_disputed: bool = False
+
+    def facts(self) -> dict[str, Any]:
+        return {
+            "time_barred": tuple((i.number, i.open_amount) for i, _on in self.time_barred),
+            "disputed": tuple((i.number, i.open_amount) for i in self.disputed),
+            "prescription_on": min(
+                (on for i in self.claimable if (on := self.limits.get(i.pk)) is not None), default=None
+            ),
+        }
+
+
+def claim_scope(organization: Organization, customer: Customer, as_of: date) -> ClaimScope:
+    """Split the invoices a claim on ``as_of`` is about (overdue, open, in euros) into what can be claimed, what is
+    time-barred (each invoice on its own limitation date) and what is disputed. Four queries."""
+    from recouvre.dossier.exhibits import claimed_invoices as dossier_invoices
+    from recouvre.legal.prescription import invoices_prescription
+
+    invoices = [i for i in dossier_invoices(organization, customer, as_of) if i.currency == "EUR"]
     if not invoices:
-        return None
-    rows = invoices_prescription(organization, invoice_ids=[i.pk for i in invoices])
-    limits = [r.result.limit_on for r in rows if r.result.limit_on is not None]
-    return min(limits) if limits else None
+        return ClaimScope([], [], [], {})
+    limits = {
+        r.invoice_id: r.result.limit_on
+        for r in invoices_prescription(organization, invoice_ids=[i.pk for i in invoices], as_of=as_of)
+    }
+    disputes = set(_active(HoldKind.DISPUTE, organization, customer, as_of).values_list("invoice_id", flat=True))
+    whole = None in disputes
+    claimable, barred, disputed = [], [], []
+    for invoice in invoices:
+        limit = limits.get(invoice.pk)
+        if limit is not None and limit < as_of:
+            barred.append((invoice, limit))
+        elif whole or invoice.pk in disputes:
+            disputed.append(invoice)
+        else:
+            claimable.append(invoice)
+    return ClaimScope(claimable, barred, disputed, limits, whole)
 
 
 @dataclass(frozen=True)
 class LegalRoute:
     recommendation: routes.Recommendation
     facts: routes.ClaimFacts
-    invoices: list[Invoice] = field(default_factory=list)
+    invoices: list[Invoice] = field(default_factory=list)  # the invoices that can be claimed
     notice: FormalNotice | None = None
+    scope: ClaimScope | None = None
+
+    @property
+    def refusals(self) -> tuple[str, ...]:
+        """Why no injonction de payer request can be made (empty: it can)."""
+        return routes.injonction_refusals(self.facts)
 
 
 def legal_route(organization: Organization, customer: Customer, as_of: date) -> LegalRoute:
     from recouvre.legal.selectors import invoices_interest
 
-    invoices = [i for i in claimed_invoices(organization, customer, as_of) if i.currency == "EUR"]
+    scope = claim_scope(organization, customer, as_of)
+    invoices = scope.claimable
     principal = sum((i.total - i.allocated_amount for i in invoices), ZERO)
     interest = ZERO
     notice = last_formal_notice(organization, customer, as_of)
@@ -149,16 +208,17 @@ def legal_route(organization: Organization, customer: Customer, as_of: date) -> 
         interest=interest,
         debtor=debtor_kind(customer),
         days_overdue=max(((as_of - i.due_on).days for i in invoices), default=0),
-        contested=is_contested(organization, customer, as_of),
+        contested=scope.whole_customer_disputed,
+        administrative_contract=customer.has_administrative_contract,
+        **scope.facts(),
         formal_notice_on=notice.sent_on if notice else None,
         formal_notice_deadline=notice.deadline_on if notice else None,
         formal_notice_pending=notice is None and formal_notice_pending(organization, customer),
-        prescription_on=prescription_on(organization, invoices),
         debtor_in_france=(customer.country or "FR").upper() == "FR",
-        debtor_town=customer.city,
+        debtor_town=debtor_seat(customer)[1],
         **insolvency_facts(organization, customer, as_of),
     )
-    return LegalRoute(routes.recommend(facts), facts, invoices, notice)
+    return LegalRoute(routes.recommend(facts), facts, invoices, notice, scope)
 
 
 def insolvency_facts(organization: Organization, customer: Customer, as_of: date) -> dict[str, Any]:
@@ -176,9 +236,21 @@ def insolvency_facts(organization: Organization, customer: Customer, as_of: date
         .first()
     )
     if hold is None:
-        return {}
+        # a procedure recorded without its hold (or before it starts) still stops collection and court claims
+        return {"insolvency": "insolvency"} if insolvency_open(organization, customer, as_of) else {}
     starts_on, procedure_kind = hold
     return {
         "insolvency": "over_indebtedness" if procedure_kind == "over_indebtedness" else "insolvency",
         "insolvency_on": starts_on,
     }
+
+
+def debtor_seat(customer: Customer) -> tuple[str, str]:
+    """The postal code and town of the debtor's legal address (registered office of a company, domicile of an
+    individual), where it is sued (CPC 42, 1406); the billing address's when none is recorded."""
+    if customer.legal_address_recorded:
+        found = routes.seat_town(customer.legal_address)
+        if found != ("", ""):
+            return found
+        return "", customer.legal_address.splitlines()[-1].strip()
+    return customer.postal_code, customer.city

@@ -12,9 +12,12 @@ from recouvre.core.routes import (
     Route,
     alert_step,
     competent_court,
+    injonction_refusals,
     months_deadline,
     opposition_deadline,
+    order_lapsed,
     recommend,
+    seat_town,
     service_deadline,
 )
 
@@ -50,7 +53,11 @@ TABLE = [
     ),
     (
         "time-barred claim",
-        {"prescription_on": date(2026, 11, 1)},
+        {
+            "principal": Decimal("0.00"),
+            "time_barred": (("F-1", Decimal("8400.00")),),
+            "prescription_on": date(2026, 11, 1),
+        },
         Route.TIME_BARRED,
         CourtKind.NONE,
         (),
@@ -141,7 +148,7 @@ TABLE = [
         {"contested": True, "principal": Decimal("12000.00")},
         Route.ASSIGNATION,
         CourtKind.COMMERCE,
-        (Route.REFERE_PROVISION,),
+        (),
         "A lawyer is required above 10 000 EUR.",
     ),
     (
@@ -149,7 +156,7 @@ TABLE = [
         {"contested": True, "principal": Decimal("900.00"), "debtor": DebtorKind.CONSUMER},
         Route.ASSIGNATION,
         CourtKind.JUDICIAIRE,
-        (Route.REFERE_PROVISION,),
+        (),
         "(CPC 750-1)",
     ),
     (
@@ -241,3 +248,57 @@ def test_months_deadline_keeps_a_working_day():
 def test_alert_steps(left, step):  # type: ignore[no-untyped-def]
     due = date(2026, 12, 31)
     assert alert_step(due, date.fromordinal(due.toordinal() - left)) == step
+
+
+# ------------------------------------------------------------------ insolvency, administrative contract, per claim
+
+
+def test_insolvency_stops_every_route_even_the_formal_notice():
+    for given in ({}, {"formal_notice_on": None, "formal_notice_deadline": None, "days_overdue": 90}):
+        result = recommend(facts(insolvency=True, **given))
+        assert (result.route, result.court, result.judicial) == (Route.INSOLVENCY, CourtKind.NONE, False)
+    assert any("Insolvency or over-indebtedness" in r for r in injonction_refusals(facts(insolvency=True)))
+
+
+def test_a_public_buyer_under_an_administrative_contract_goes_to_the_tribunal_administratif():
+    result = recommend(facts(debtor=DebtorKind.NON_TRADER, administrative_contract=True))
+    assert (result.route, result.court) == (Route.REFERE_PROVISION, CourtKind.ADMINISTRATIF)
+    assert any("référé-provision before the tribunal administratif (CJA R541-1)" in r for r in result.reasons)
+    assert injonction_refusals(facts(administrative_contract=True))
+    assert injonction_refusals(facts()) == ()
+
+
+def test_one_time_barred_invoice_does_not_bar_the_others():
+    barred = (("F-OLD", Decimal("321.00")),)
+    result = recommend(facts(time_barred=barred, prescription_on=date(2027, 3, 1)))
+    assert result.route is Route.INJONCTION
+    assert any("Time-barred invoices F-OLD (321.00 EUR) are left out" in r for r in result.reasons)
+    everything = recommend(facts(principal=Decimal("0.00"), time_barred=barred, prescription_on=date(2026, 1, 10)))
+    assert everything.route is Route.TIME_BARRED
+    assert injonction_refusals(facts(principal=Decimal("0.00"), time_barred=barred))
+
+
+def test_disputed_invoices_are_left_out_and_the_route_says_why():
+    disputed = (("F-3", Decimal("2345.67")),)
+    result = recommend(facts(disputed=disputed))
+    assert result.route is Route.INJONCTION
+    assert Route.ASSIGNATION in result.alternatives
+    assert any("F-3 (2 345.67 EUR)" in r and "assignation au fond" in r for r in result.reasons)
+    only = recommend(facts(principal=Decimal("0.00"), interest=Decimal("0.00"), disputed=disputed))
+    assert (only.route, only.alternatives) == (Route.ASSIGNATION, ())
+    assert injonction_refusals(facts(principal=Decimal("0.00"), disputed=disputed))
+
+
+def test_an_order_not_served_in_time_lapses():
+    # 6 months from 20 March 2025 is Saturday 20 September: served by Monday 22 September (CPC 641, 642)
+    assert not order_lapsed(date(2025, 3, 20), None, short=False, today=date(2025, 9, 22))
+    assert order_lapsed(date(2025, 3, 20), None, short=False, today=date(2025, 9, 23))
+    assert not order_lapsed(date(2025, 3, 20), date(2025, 9, 22), short=False, today=date(2026, 1, 1))
+    assert order_lapsed(date(2025, 3, 20), date(2025, 9, 23), short=False, today=date(2025, 9, 23))
+    assert order_lapsed(date(2026, 9, 10), None, short=True, today=date(2026, 12, 11))  # 3 months (décret 2026-96)
+
+
+def test_the_seat_town_is_read_from_an_address():
+    assert seat_town("5 avenue Foch\n69006 Lyon") == ("69006", "Lyon")
+    assert seat_town("Tour A, 10 place de la Défense, 92400 Courbevoie Cedex 3") == ("92400", "Courbevoie")
+    assert seat_town("somewhere") == ("", "")

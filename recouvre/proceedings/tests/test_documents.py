@@ -61,7 +61,7 @@ def test_the_request_names_the_court_the_parties_the_amounts_the_basis_and_the_e
         "indemnité forfaitaire pour frais de recouvrement 200,00 €",
         "12,15 % l'an, du 21/01/2026 au 20/04/2026",  # F-5: ECB 2.15 % + 10 points since the day after its due date
         # basis
-        "Fondement de la créance",
+        "Faits et fondement de la créance",
         "article L441-10 II et D441-5 du Code de commerce",
         # exhibits
         "Bordereau des pièces justificatives",

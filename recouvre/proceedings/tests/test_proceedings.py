@@ -69,12 +69,16 @@ def test_while_the_notice_runs_wait_then_the_injonction_de_payer_at_the_commerci
     assert "The formal notice of 2026-03-27 was left unpaid." in route.recommendation.reasons
 
 
-def test_a_dispute_makes_it_a_contested_claim(org, noticed):  # type: ignore[no-untyped-def]
+def test_a_dispute_leaves_its_invoice_out_and_contesting_everything_makes_it_a_contested_claim(org, noticed):  # type: ignore[no-untyped-def]
     invoice = noticed.invoices.get(number="F-3")
     open_dispute(org, invoice, reason_code="quality", note="Damaged goods", actor=ACTOR, today=AS_OF)
     recommendation = legal_route(org, noticed, AFTER_DEADLINE).recommendation
-    assert recommendation.route is Route.ASSIGNATION
-    assert recommendation.alternatives == (Route.REFERE_PROVISION,)
+    assert recommendation.route is Route.INJONCTION  # for the four other invoices
+    assert recommendation.alternatives == (Route.SMALL_CLAIMS, Route.ASSIGNATION)
+    for other in noticed.invoices.exclude(number="F-3"):
+        open_dispute(org, other, reason_code="quality", actor=ACTOR, today=AS_OF)
+    recommendation = legal_route(org, noticed, AFTER_DEADLINE).recommendation
+    assert (recommendation.route, recommendation.alternatives) == (Route.ASSIGNATION, ())
 
 
 def test_a_consumer_goes_to_the_tribunal_judiciaire(org, notice_policy):  # type: ignore[no-untyped-def]

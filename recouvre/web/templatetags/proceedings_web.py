@@ -53,7 +53,10 @@ def legal_route_panel(context: Any, customer: Any) -> dict[str, Any]:
         "route": route.recommendation,
         "facts": route.facts,
         "alternatives": [route_label(r) for r in route.recommendation.alternatives],
-        "claimable": bool(route.invoices),
+        # The request can be drawn: something left to claim and nothing that forbids it (insolvency, an
+        # administrative contract, a debtor abroad); the hand-off package needs only something to claim.
+        "claimable": bool(route.invoices) and not route.refusals,
+        "handoff": bool(route.invoices) and not route.facts.insolvency,
         "can_edit": can_edit,
         "proceedings": proceedings,
         "current": current,

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,7 +19,7 @@ from recouvre.ledger.actors import Actor
 from recouvre.proceedings import selectors as proceeding_selectors
 from recouvre.proceedings import services
 from recouvre.proceedings.models import Proceeding
-from recouvre.proceedings.requete import NothingToClaim
+from recouvre.proceedings.requete import InjonctionRefused, NothingToClaim
 
 from .. import proceeding_forms as forms
 from ..decorators import member_required
@@ -72,9 +72,15 @@ def injonction_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     as_of = today()
     try:
         result = services.export_injonction_request(org, customer, as_of=as_of, actor=Actor.of(request.user))
+    except InjonctionRefused as exc:
+        return render(
+            request, "web/injonction_refused.html", {"customer": customer, "reasons": exc.reasons}, status=409
+        )
     except NothingToClaim:
         messages.error(request, _("%(name)s has no overdue invoice in euros to claim.") % {"name": customer.name})
         return _back(customer.pk)
+    for warning in result.warnings:
+        messages.warning(request, warning)
     return _file(result.pdf, f"requete-injonction-{customer.ref}-{as_of.isoformat()}.pdf", "application/pdf")
 
 
