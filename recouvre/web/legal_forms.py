@@ -123,8 +123,15 @@ class LegalSettingsForm(forms.ModelForm):
             "below_floor": forms.RadioSelect(choices=BelowFloorReading.choices),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["below_floor"].required = False  # left out: the default reading (the statutory rate)
+
     def clean_contract_rate(self) -> str:
         return clean_contract_rate_spec(self.cleaned_data.get("contract_rate") or "")
+
+    def clean_below_floor(self) -> str:
+        return self.cleaned_data.get("below_floor") or BelowFloorReading.STATUTORY
 
 
 def clean_contract_rate_spec(text: str) -> str:

@@ -5,7 +5,6 @@ show it: they claim the days of a missing half-year by their legal rule, *à par
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django import template
@@ -46,5 +45,4 @@ def rates_banner(context: template.Context) -> dict[str, Any]:
         "half_year": current.label,
         "admin": admin,
         "last_update": last.finished_at if last is not None else None,
-        "stale": last is None or timezone.now() - last.finished_at > timedelta(days=3),
     }
