@@ -304,7 +304,7 @@ SUBJECTS = {
 
 def render_letter(action: Action, *, today: date) -> RenderedLetter:
     """Draw the letter of ``action`` as it would be produced on ``today``. Pure rendering: nothing is written."""
-    import weasyprint
+    from recouvre.documents.pdf import render
 
     context = letter_context(action, today=today)
     context["subject"] = SUBJECTS[context["language"]][context["key"]]
@@ -312,9 +312,9 @@ def render_letter(action: Action, *, today: date) -> RenderedLetter:
         template = f"letters/formal_notice_{context['language']}.html"
     else:
         template = f"letters/{context['language']}.html"
-    document = weasyprint.HTML(string=render_to_string(template, {**context, "numbered": False})).render()
+    document = render(render_to_string(template, {**context, "numbered": False}))
     if len(document.pages) > 1:  # numbered pages only when the letter spans more than one
-        document = weasyprint.HTML(string=render_to_string(template, {**context, "numbered": True})).render()
+        document = render(render_to_string(template, {**context, "numbered": True}))
     buffer = io.BytesIO()
     document.write_pdf(buffer)
     pdf = buffer.getvalue()
