@@ -208,6 +208,9 @@ _MESSAGES: dict[str, Any] = {
     "letters.acknowledged": lambda d: _(
         "Registered letter (tracking number %(tracking_number)s) received by the customer on %(acknowledged_on)s."
     ),
+    "letters.presented": lambda d: _(
+        "Registered letter (tracking number %(tracking_number)s) first presented to the customer on %(presented_on)s."
+    ),
     "letters.cancelled": lambda d: _("Letter not produced: every invoice it listed has been paid."),
     "letters.failed": lambda d: _("Letter not produced: %(error)s"),
     "collections.formal_notice_requested": lambda d: (
