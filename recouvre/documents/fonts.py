@@ -81,3 +81,15 @@ def install() -> None:
 
     _fonttools_subset._recouvre = True  # type: ignore[attr-defined]
     Font._fonttools_subset = _fonttools_subset
+    logging.getLogger("weasyprint").addFilter(_once_per_process)
+
+
+def _once_per_process(record: logging.LogRecord) -> bool:
+    """WeasyPrint warns "Using fontTools instead of HarfBuzz-Subset" for every font of every PDF (dozens of lines per
+    dossier); it is said once, at INFO level, by this module's logger instead."""
+    if not str(record.msg).startswith("Using fontTools instead of HarfBuzz-Subset"):
+        return True
+    if not getattr(_once_per_process, "said", False):
+        _once_per_process.said = True  # type: ignore[attr-defined]
+        logger.debug("PDF fonts are subset with fontTools: install HarfBuzz-Subset (libharfbuzz-subset) for speed")
+    return False
