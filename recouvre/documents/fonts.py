@@ -2,8 +2,8 @@
 
 WeasyPrint embeds in each PDF only the glyphs it uses (*subsetting*). Without the HarfBuzz-Subset system library
 it subsets with fontTools, dropping the layout tables (``GSUB``, ``GPOS``) from the result; fontTools 4.6x reads
-those tables in full before it drops them, which for DejaVu Sans is about four fifths of the time of each PDF of a
-few pages (0.3 to 1 s a font, several fonts per PDF). ``install()`` has WeasyPrint's fontTools path subset a copy of
+those tables in full before it drops them, which for DejaVu Sans is about half the time of subsetting it, for
+every font of every PDF. ``install()`` has WeasyPrint's fontTools path subset a copy of
 the font file that already lacks the tables it would drop (made once per font file and kept, a few fonts in all):
 the glyphs, tables and bytes written are the same, without reading the dropped tables again for every PDF.
 
