@@ -427,12 +427,23 @@ class CollectionSettings(models.Model):
     already_paid_pause_days = models.PositiveSmallIntegerField(_("pause after 'already paid' (days)"), default=10)
     send_window_start = models.TimeField(_("send from"), null=True, blank=True)
     send_window_end = models.TimeField(_("send until"), null=True, blank=True)
+    delivery_allowance_days = models.PositiveSmallIntegerField(
+        _("delivery allowance for registered letters (business days)"),
+        default=3,
+        help_text=_(
+            "Until the first presentation or the acknowledgment of receipt is recorded, a formal notice's deadline "
+            "runs from its posting date plus this many business days."
+        ),
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=Q(already_paid_pause_days__gte=1, already_paid_pause_days__lte=90),
                 name="settings_already_paid_pause_1_to_90",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery_allowance_days__lte=30), name="settings_delivery_allowance_at_most_30"
             ),
         ]
 

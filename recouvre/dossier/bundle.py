@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import PurePosixPath
 from typing import IO
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from recouvre.ledger.models import Customer
@@ -128,7 +129,13 @@ def zip_name(customer: Customer, as_of: date) -> str:
 
 def build_dossier(organization: Organization, customer: Customer, *, as_of: date) -> Bundle:
     """The dossier of ``customer`` on ``as_of`` as a ZIP (nothing written). The customer must be
-    ``organization``'s (``Customer.DoesNotExist`` otherwise)."""
+    ``organization``'s (``Customer.DoesNotExist`` otherwise). It is written for a court or a *commissaire de
+    justice*: in French, whatever the language of the person who asks for it."""
+    with translation.override("fr"):
+        return _build_dossier(organization, customer, as_of)
+
+
+def _build_dossier(organization: Organization, customer: Customer, as_of: date) -> Bundle:
     found = exhibits(organization, customer, as_of=as_of)
     timeline = pdfs.timeline_rows(organization, customer, as_of)
     files: list[tuple[str, bytes, date]] = [

@@ -12,13 +12,17 @@
 5. the formal notice(s) (*mise en demeure*), with the posting, tracking and acknowledgment data in the title;
 6. the statement of the claim (*décompte*) on ``as_of``: principal, interest, indemnity, payments, balance.
 
-Everything is read within ``organization`` and for ``customer`` only. Titles are written in the active language;
-file names are fixed (French, as the court reads them) and numbered, so the same data gives the same names and
-the same bytes (generated PDFs are deterministic).
+Everything is read within ``organization`` and for ``customer`` only. The dossier is for a court or a *commissaire
+de justice*: titles and generated PDFs are in French whatever the active language; file names are fixed and
+numbered, so the same data gives the same names and the same bytes (generated PDFs are deterministic).
+
+An exhibit's ``content`` is read or drawn the first time it is asked for, and kept: a document that only lists the
+exhibits (the injonction request's *bordereau*) draws no invoice copy and no statement.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -75,32 +79,53 @@ class DossierRefused(Exception):
     """The dossier cannot be made as it should; the message says why, for a person."""
 
 
+class DocumentFileMissing(DossierRefused):
+    """A document's file is missing or changed on disk; the message is written when it is read, in the language of
+    the person reading it (the dossier itself is drawn in French)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return _(
+            "the file of the document “%(name)s” is missing from the server or no longer has the content put "
+            "on file; withdraw the document or put the file on file again"
+        ) % {"name": self.name}
+
+
 def _read(doc: Document) -> bytes:
     try:
         return read_content(doc)
     except DocumentMissing as exc:
-        raise DossierRefused(
-            _(
-                "the file of the document “%(name)s” is missing from the server or no longer has the content put "
-                "on file; withdraw the document or put the file on file again"
-            )
-            % {"name": doc.file_name}
-        ) from exc
+        raise DocumentFileMissing(doc.file_name) from exc
 
 
 @dataclass(frozen=True)
 class Exhibit:
     """One numbered exhibit: ``file_name`` is its name in the dossier ZIP, ``sha256`` the hash of ``content``,
-    ``date`` the date of the piece (document upload, invoice issue, sending, posting, statement date)."""
+    ``date`` the date of the piece (document upload, invoice issue, sending, posting, statement date).
+    ``content`` is read (a document on file, checked against its recorded hash) or drawn (an invoice copy, the
+    statement, in French) on first use; ``sha256`` is the recorded hash when there is one, else that of the
+    content."""
 
     number: int
     title: str
     kind: str  # one of KIND_ORDER
     file_name: str
-    sha256: str
     date: date
-    content: bytes = field(repr=False, compare=False)
     details: dict[str, str] = field(default_factory=dict, compare=False)  # e.g. sent_at, tracking_number
+    load: Callable[[], bytes] = field(default=lambda: b"", repr=False, compare=False)
+    recorded_sha256: str = field(default="", repr=False, compare=False)
+
+    @functools.cached_property
+    def content(self) -> bytes:
+        with translation.override("fr"):
+            return self.load()
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        return self.recorded_sha256 or hashlib.sha256(self.content).hexdigest()
 
 
 @dataclass
@@ -120,7 +145,7 @@ def _local_date(instant: datetime) -> date:
 
 
 def _date_text(day: date) -> str:
-    return format_date(day, "fr" if (translation.get_language() or "").startswith("fr") else "en")
+    return format_date(day, "fr")
 
 
 def _safe(text: str) -> str:
@@ -187,6 +212,10 @@ def _invoice_pieces(organization: Organization, invoices: list[Invoice]) -> list
     ).order_by("invoice_id", "-uploaded_at", "-id"):
         assert doc.invoice_id is not None
         on_file.setdefault(doc.invoice_id, doc)
+    missing = [invoice for invoice in invoices if invoice.pk not in on_file]
+    copies = functools.cache(  # every copy drawn at once, the first time one of them is read
+        lambda: pdfs.invoice_copy_pdfs(organization, missing[0].customer, missing) if missing else {}
+    )
     pieces = []
     for invoice in invoices:
         values = {"number": invoice.number, "date": _date_text(invoice.issued_on)}
@@ -212,7 +241,7 @@ def _invoice_pieces(organization: Organization, invoices: list[Invoice]) -> list
                     f"facture-{_safe(invoice.number)}-copie",
                     "pdf",
                     invoice.issued_on,
-                    (lambda i=invoice: pdfs.invoice_copy_pdf(i)),
+                    (lambda i=invoice: copies()[i.pk]),
                 )
             )
     return pieces
@@ -302,7 +331,6 @@ def _reminder_pieces(
                 letter.posted_on,
                 (lambda lt=letter: bytes(lt.pdf)),
                 details,
-                sha256=letter.pdf_sha256,
             )
         (notices if piece.kind == "formal_notice" else reminders).append(piece)
     reminders.sort(key=lambda p: p.on)
@@ -363,22 +391,24 @@ def exhibit_list(
     organization: Organization, customer: Customer, *, as_of: date, invoices: list[Invoice] | None = None
 ) -> list[ListedExhibit]:
     """The numbered exhibits of ``customer``'s dossier on ``as_of`` (about ``invoices``, default the claimed ones)
-    as ``exhibits`` numbers them, without reading or drawing any of them: for a *bordereau de pièces*."""
-    pieces = _pieces(organization, customer, as_of, invoices)
-    return [
-        ListedExhibit(number, str(piece.title), piece.kind, name, piece.on)
-        for number, (piece, name) in enumerate(zip(pieces, _file_names(pieces), strict=True), start=1)
-    ]
+    as ``exhibits`` numbers them, without reading or drawing any of them: for a *bordereau de pièces*. Titles are
+    in French, whatever the reader's interface (a court reads them)."""
+    with translation.override("fr"):
+        pieces = _pieces(organization, customer, as_of, invoices)
+        return [
+            ListedExhibit(number, str(piece.title), piece.kind, name, piece.on)
+            for number, (piece, name) in enumerate(zip(pieces, _file_names(pieces), strict=True), start=1)
+        ]
 
 
 def exhibits(organization: Organization, customer: Customer, *, as_of: date) -> list[Exhibit]:
-    """The numbered exhibits of ``customer``'s dossier on ``as_of`` (see the module docstring for the order).
-    Raises ``Customer.DoesNotExist`` when the customer is not ``organization``'s, ``DossierRefused`` when a
-    document's file is missing or changed on disk."""
-    pieces = _pieces(organization, customer, as_of, None)
-    out = []
-    for number, (piece, name) in enumerate(zip(pieces, _file_names(pieces), strict=True), start=1):
-        content = piece.load()
-        sha = hashlib.sha256(content).hexdigest()
-        out.append(Exhibit(number, str(piece.title), piece.kind, name, sha, piece.on, content, dict(piece.details)))
-    return out
+    """The numbered exhibits of ``customer``'s dossier on ``as_of`` (see the module docstring for the order), in
+    French whatever the reader's interface; each is drawn or read only when its content is first used. Raises
+    ``Customer.DoesNotExist`` when the customer is not ``organization``'s, ``DossierRefused`` when a document's file
+    is missing or changed on disk."""
+    with translation.override("fr"):
+        pieces = _pieces(organization, customer, as_of, None)
+        return [
+            Exhibit(number, str(piece.title), piece.kind, name, piece.on, dict(piece.details), piece.load, piece.sha256)
+            for number, (piece, name) in enumerate(zip(pieces, _file_names(pieces), strict=True), start=1)
+        ]

@@ -5,7 +5,6 @@ identifiers) and is numbered. The same data gives the same bytes."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from recouvre.collections.models import Action, ActionState
 from recouvre.collections.rendering import format_amount, format_date
 from recouvre.core.raterules import describe_rule
+from recouvre.documents.pdf import html_to_pdf, render, split_pages
 from recouvre.ledger.models import Allocation, Customer, CustomerKind, Event, Invoice
 from recouvre.ledger.timeline import describe
 from recouvre.letters.models import Letter
@@ -60,46 +60,90 @@ def css_string(text: str) -> str:
     return mark_safe(f'"{escaped}"')  # noqa: S308  (every special character is escaped above)
 
 
-def _render(template: str, organization: Organization, customer: Customer, title: str, **context: Any) -> bytes:
-    import weasyprint
+def _context(organization: Organization, customer: Customer, title: str, **context: Any) -> dict[str, Any]:
+    return {
+        "organization": organization,
+        "customer": customer,
+        "title": title,
+        "footer_css": css_string(f"{organization.name} – {customer.ref} – {title}"),
+        "language": language(),
+        "org_address": _address(
+            (organization.address_line1, organization.address_line2), organization.postal_code, organization.city
+        ),
+        "customer_address": _address(
+            (customer.address_line1, customer.address_line2), customer.postal_code, customer.city
+        ),
+        **context,
+    }
 
-    html = render_to_string(
-        f"dossier/{template}",
-        {
-            "organization": organization,
-            "customer": customer,
-            "title": title,
-            "footer_css": css_string(f"{organization.name} – {customer.ref} – {title}"),
-            "language": language(),
-            "org_address": _address(
-                (organization.address_line1, organization.address_line2), organization.postal_code, organization.city
-            ),
-            "customer_address": _address(
-                (customer.address_line1, customer.address_line2), customer.postal_code, customer.city
-            ),
-            **context,
-        },
-    )
-    buffer = io.BytesIO()
-    weasyprint.HTML(string=html).write_pdf(buffer)
-    return buffer.getvalue()
+
+def _render(template: str, organization: Organization, customer: Customer, title: str, **context: Any) -> bytes:
+    return html_to_pdf(render_to_string(f"dossier/{template}", _context(organization, customer, title, **context)))
+
+
+def _copy_context(invoice: Invoice) -> dict[str, Any]:
+    cur = invoice.currency
+    return {
+        "invoice": invoice,
+        "issued_on": day(invoice.issued_on),
+        "due_on": day(invoice.due_on),
+        "excl_tax": amount(invoice.amount_excl_tax, cur) if invoice.amount_excl_tax is not None else "",
+        "tax": amount(invoice.tax_amount, cur) if invoice.tax_amount is not None else "",
+        "total": amount(invoice.total, cur),
+    }
+
+
+def _copy_title(invoice: Invoice) -> str:
+    return _("Invoice %(number)s") % {"number": invoice.number}
 
 
 def invoice_copy_pdf(invoice: Invoice) -> bytes:
     """A copy of ``invoice`` drawn from the accounts, marked as a copy (no original PDF on file)."""
-    cur = invoice.currency
     return _render(
-        "invoice_copy.html",
-        invoice.organization,
-        invoice.customer,
-        _("Invoice %(number)s") % {"number": invoice.number},
-        invoice=invoice,
-        issued_on=day(invoice.issued_on),
-        due_on=day(invoice.due_on),
-        excl_tax=amount(invoice.amount_excl_tax, cur) if invoice.amount_excl_tax is not None else "",
-        tax=amount(invoice.tax_amount, cur) if invoice.tax_amount is not None else "",
-        total=amount(invoice.total, cur),
+        "invoice_copy.html", invoice.organization, invoice.customer, _copy_title(invoice), **_copy_context(invoice)
     )
+
+
+def invoice_copy_pdfs(organization: Organization, customer: Customer, invoices: Sequence[Invoice]) -> dict[int, bytes]:
+    """By invoice id, the copies of ``invoices`` (all of ``customer``), as ``invoice_copy_pdf`` draws them one by
+    one: the same pages, each copy a PDF of its own. They are laid out as one document (one named page per copy,
+    for its footer) and cut into one file per copy, which costs one drawing instead of one per invoice; a copy that
+    does not fit on one page is drawn on its own, with its pages numbered."""
+    if not invoices:
+        return {}
+    copies = []
+    for invoice in invoices:
+        title = _copy_title(invoice)
+        copies.append(
+            {
+                **_copy_context(invoice),
+                "title": title,
+                "footer_css": css_string(f"{organization.name} – {customer.ref} – {title}"),
+            }
+        )
+    html = render_to_string("dossier/invoice_copies.html", _context(organization, customer, "", copies=copies))
+    document = render(html)
+    first_page: dict[int, int] = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("copy-"):
+                first_page.setdefault(int(anchor[5:]) - 1, index)
+    starts = [first_page.get(i) for i in range(len(invoices))] + [len(document.pages)]
+    single = [
+        i
+        for i in range(len(invoices))
+        if starts[i] is not None and starts[i + 1] is not None and starts[i + 1] - starts[i] == 1
+    ]
+    out: dict[int, bytes] = {}
+    if single:
+        pdf = bytes(document.write_pdf())
+        runs = [(starts[i], 1) for i in single]
+        for i, content in zip(single, split_pages(pdf, runs), strict=True):  # type: ignore[arg-type]
+            out[invoices[i].pk] = content
+    for invoice in invoices:
+        if invoice.pk not in out:
+            out[invoice.pk] = invoice_copy_pdf(invoice)
+    return out
 
 
 def formal_notice_dates(organization: Organization, customer: Customer, as_of: date) -> dict[int, date]:
@@ -188,8 +232,8 @@ def _basis(customer: Customer) -> str:
     if customer.kind == CustomerKind.CONSUMER:
         return _(
             "Unpaid invoices for goods or services supplied to the debtor. Interest at the legal rate (Code "
-            "monétaire et financier, article L313-2) from the formal notice (Code civil, article 1231-6); no "
-            "recovery costs are claimed from a consumer."
+            "monétaire et financier, article L313-2) from the formal notice (Code civil, article 1231-6); nothing "
+            "else is claimed beyond the principal and that interest."
         )
     if customer.kind == CustomerKind.PUBLIC:
         return _(

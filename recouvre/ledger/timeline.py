@@ -211,6 +211,9 @@ _MESSAGES: dict[str, Any] = {
     "letters.acknowledged": lambda d: _(
         "Registered letter (tracking number %(tracking_number)s) received by the customer on %(acknowledged_on)s."
     ),
+    "letters.presented": lambda d: _(
+        "Registered letter (tracking number %(tracking_number)s) first presented to the customer on %(presented_on)s."
+    ),
     "letters.cancelled": lambda d: (
         _("Letter not produced: every invoice it listed is on hold.")
         if d.get("reason") == "held"

@@ -32,7 +32,9 @@ def _as_dict(letter: Any) -> dict[str, Any]:
         "sha256": letter.pdf_sha256,
         "posted_on": letter.posted_on.isoformat() if letter.posted_on else None,
         "tracking_number": letter.tracking_number,
+        "first_presented_on": letter.first_presented_on.isoformat() if letter.first_presented_on else None,
         "acknowledged_on": letter.acknowledged_on.isoformat() if letter.acknowledged_on else None,
+        "pay_by": letter.action.deadline_on.isoformat() if letter.action.deadline_on else None,
     }
 
 
@@ -128,7 +130,9 @@ def cmd_letters_acknowledged(args: argparse.Namespace) -> int:
 
     letter = _letter(args)
     try:
-        letter = record_acknowledgment(letter, acknowledged_on=args.on, actor=CLI)
+        letter = record_acknowledgment(
+            letter, acknowledged_on=args.on, actor=CLI, first_presented_on=getattr(args, "presented", None)
+        )
     except ValidationError as exc:
         return _refused(exc, args)
     if args.json:
@@ -137,6 +141,27 @@ def cmd_letters_acknowledged(args: argparse.Namespace) -> int:
         print(
             _("Registered letter %(id)d received by %(customer)s on %(day)s.")
             % {"id": letter.action_id, "customer": letter.customer.name, "day": letter.acknowledged_on.isoformat()}
+        )
+    return EXIT_OK
+
+
+def cmd_letters_presented(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from recouvre.ledger.actors import CLI
+    from recouvre.letters.services import record_first_presentation
+
+    letter = _letter(args)
+    try:
+        letter = record_first_presentation(letter, presented_on=args.on, actor=CLI)
+    except ValidationError as exc:
+        return _refused(exc, args)
+    if args.json:
+        emit_json(_as_dict(letter))
+    else:
+        print(
+            _("Registered letter %(id)d to %(customer)s first presented on %(day)s.")
+            % {"id": letter.action_id, "customer": letter.customer.name, "day": letter.first_presented_on.isoformat()}
         )
     return EXIT_OK
 
@@ -181,7 +206,8 @@ def cmd_statement(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
-    """``recouvre letters [--org SLUG] [--json]`` and its sub-commands ``print``, ``posted``, ``acknowledged``;
+    """``recouvre letters [--org SLUG] [--json]`` and its sub-commands ``print``, ``posted``, ``presented``,
+    ``acknowledged``;
     ``recouvre statement CUSTOMER_REF [--org SLUG] [--as-of DATE] --out FILE.pdf``."""
     sp = add("statement", cmd_statement, "write a customer's statement of account (relevé de compte) to a PDF")
     sp.add_argument("customer_ref", metavar="CUSTOMER_REF", help="the customer's account reference")
@@ -214,4 +240,18 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     sp.add_argument("action_id", type=int, metavar="ACTION_ID")
     sp.add_argument("--on", required=True, type=parse_cli_date, metavar="DATE", help="the day the customer signed")
+    sp.add_argument(
+        "--presented", type=parse_cli_date, metavar="DATE", help="the day La Poste first presented it (if not recorded)"
+    )
+    common(sp)
+    sp = add(
+        "presented",
+        cmd_letters_presented,
+        "record the day La Poste first presented a registered letter (a formal notice's deadline runs from it)",
+        lsub,
+    )
+    sp.add_argument("action_id", type=int, metavar="ACTION_ID")
+    sp.add_argument(
+        "--on", required=True, type=parse_cli_date, metavar="DATE", help="the day of the first presentation"
+    )
     common(sp)

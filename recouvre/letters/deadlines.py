@@ -1,6 +1,16 @@
 """The payment deadline of each formal notice (*mise en demeure*) sent, for the worklist's "Deadlines" panel and
 the customer page: kind ``formal_notice``, due on the last day the letter gives to pay.
 
+The letter gives its days "from receipt of this letter" (*à compter de la réception de la présente*), so the
+deadline runs from the day the registered letter reached the debtor, as recorded with it: the acknowledgment of
+receipt (the day the debtor signed), else the first presentation by La Poste; until one is recorded, from the
+posting date plus the organization's delivery allowance (``CollectionSettings.delivery_allowance_days``, 3 business
+days by default, French calendar). The days are then counted by CPC 640-642 (``BusinessCalendar.deadline``: the day
+of receipt not counted, a deadline on a Saturday, Sunday or public holiday moved to the next business day).
+``recouvre.core.formal_notice.payment_deadline`` computes it; the letters' services keep ``Action.deadline_on`` up
+to date with it, which the planner waits for before the next step (so Recouvre never escalates before the debtor's
+deadline).
+
 A formal notice counts once it is recorded as posted (its action is ``sent``) and while one of the invoices it
 lists is still open. Alerts: ``running`` until the deadline, ``expired`` from the day after it (the next step of
 the policy, or legal action, is then due). A notice whose invoices have all been paid is no longer listed.
@@ -16,10 +26,23 @@ from django.utils.translation import gettext as _
 
 from recouvre.collections.models import Action, ActionState
 from recouvre.core.deadlines import Deadline
+from recouvre.core.formal_notice import DEFAULT_DELIVERY_ALLOWANCE_DAYS
 from recouvre.ledger.models import Invoice
 from recouvre.organizations.models import Organization
 
 FORMAL_NOTICE = "formal_notice"
+
+
+def delivery_allowance(organization: Organization) -> int:
+    """The organization's delivery allowance in business days (``DEFAULT_DELIVERY_ALLOWANCE_DAYS`` when unset)."""
+    from recouvre.collections.models import CollectionSettings
+
+    days = (
+        CollectionSettings.objects.filter(organization=organization)
+        .values_list("delivery_allowance_days", flat=True)
+        .first()
+    )
+    return DEFAULT_DELIVERY_ALLOWANCE_DAYS if days is None else days
 
 
 def formal_notices(organization: Organization, *, customer_id: int | None = None) -> list[Action]:

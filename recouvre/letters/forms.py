@@ -1,4 +1,5 @@
-"""Forms of the letters page: the filters, the posting of one or several letters, the acknowledgment of receipt."""
+"""Forms of the letters page: the filters, the posting of one or several letters, the first presentation and the
+acknowledgment of receipt."""
 
 from __future__ import annotations
 
@@ -44,3 +45,10 @@ class PostingForm(forms.Form):
 
 class AcknowledgmentForm(forms.Form):
     acknowledged_on = forms.DateField(label=_("Acknowledged on"), widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
+    first_presented_on = forms.DateField(
+        label=_("First presented on"), required=False, widget=DateInput(), input_formats=DATE_INPUT_FORMATS
+    )
+
+
+class PresentationForm(forms.Form):
+    presented_on = forms.DateField(label=_("First presented on"), widget=DateInput(), input_formats=DATE_INPUT_FORMATS)

@@ -1,6 +1,7 @@
 """Letters of the outbox: the PDF produced for a letter or registered-letter action, exactly as produced, and what
 the user records once it is in the post (date, tracking number) and, for a registered letter, the day the customer
-signed for it (*avis de réception*).
+signed for it (*avis de réception*), and the day La Poste first presented it (*première présentation*, on the
+tracking page or the *avis de passage*), from which a formal notice's deadline runs.
 
 The rules are database facts: one letter per action; the SHA-256 has 64 characters; a registered letter recorded as
 posted has a tracking number; only a registered letter is acknowledged, and never before it was posted.
@@ -42,6 +43,8 @@ class Letter(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     posted_by_label = models.CharField(max_length=150, blank=True, default="")
+    first_presented_on = models.DateField(_("first presented on"), null=True, blank=True)
+    first_presented_recorded_at = models.DateTimeField(null=True, blank=True)
     acknowledged_on = models.DateField(_("acknowledged on"), null=True, blank=True)
     acknowledged_recorded_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
@@ -64,6 +67,11 @@ class Letter(models.Model):
                 condition=Q(acknowledged_on__isnull=True)
                 | Q(registered=True, posted_on__isnull=False, acknowledged_on__gte=F("posted_on")),
                 name="letter_acknowledged_after_posting",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_presented_on__isnull=True)
+                | Q(registered=True, posted_on__isnull=False, first_presented_on__gte=F("posted_on")),
+                name="letter_presented_after_posting",
             ),
             models.CheckConstraint(
                 condition=Q(posted_on__isnull=True, posted_recorded_at__isnull=True)

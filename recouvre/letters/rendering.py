@@ -48,6 +48,7 @@ from recouvre.collections.rendering import (
 )
 from recouvre.core import lawtexts
 from recouvre.core.businessdays import FRANCE
+from recouvre.core.formal_notice import payment_deadline
 from recouvre.core.policies import FORMAL_NOTICE_DEADLINE_DAYS
 from recouvre.ledger.models import Contact, ContactRole, Customer, Invoice
 
@@ -165,14 +166,38 @@ def _split_letter_lines(action: Action, today: date) -> tuple[list[LetterLine], 
 
 
 def notice_deadline(action: Action, today: date) -> date | None:
-    """The payment deadline a letter produced on ``today`` gives: the step's ``deadline_days`` (15 days for the
-    formal notice of the seeded policies) counted from the letter's date, the day of the letter not counted, and
-    moved to the next business day when it falls on a Saturday, a Sunday or a public holiday (CPC 640-642, see
-    ``docs/formal-notice.md``). A letter without a deadline of its own keeps the action's (None: no deadline)."""
+    """The payment deadline a letter dated ``today`` gives: the step's ``deadline_days`` (15 days for the formal
+    notice of the seeded policies), the day it starts from not counted, and moved to the next business day when it
+    falls on a Saturday, a Sunday or a public holiday (CPC 640-642, see ``docs/formal-notice.md``). A formal notice
+    gives its days from its receipt: until the receipt is recorded, the day after ``today`` plus the organization's
+    delivery allowance (``recouvre.core.formal_notice``); another letter from its date. A letter without a deadline
+    of its own keeps the action's (None: no deadline)."""
     days = deadline_days(action)
     if days is None:
         return action.deadline_on
+    if action.template == "formal_notice":
+        from .deadlines import delivery_allowance
+
+        return payment_deadline(today, days, allowance_days=delivery_allowance(action.organization))
     return FRANCE.deadline(today, days)
+
+
+_FRENCH_NUMBERS = (
+    "zéro un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize dix-sept dix-huit "
+    "dix-neuf vingt vingt-et-un vingt-deux vingt-trois vingt-quatre vingt-cinq vingt-six vingt-sept vingt-huit "
+    "vingt-neuf trente"
+).split()
+_ENGLISH_NUMBERS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty twenty-one twenty-two twenty-three twenty-four twenty-five twenty-six "
+    "twenty-seven twenty-eight twenty-nine thirty"
+).split()
+
+
+def days_in_words(days: int, language: str) -> str:
+    """``15`` -> "quinze" / "fifteen", as a letter writes a deadline; digits beyond thirty."""
+    words = _FRENCH_NUMBERS if language == "fr" else _ENGLISH_NUMBERS
+    return words[days] if 0 <= days < len(words) else str(days)
 
 
 def deadline_days(action: Action) -> int | None:
@@ -247,6 +272,7 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     if organization.postal_code or organization.city:
         org_address.append(f"{organization.postal_code} {organization.city}".strip())
     deadline = notice_deadline(action, today)
+    days = deadline_days(action)
     fmt = lambda amount: format_amount(amount, "EUR", lang)  # noqa: E731 - penalties are in euros
     penalised = [ln for ln in lines if ln.penalty is not None]
     interest = sum((ln.penalty.interest for ln in penalised if ln.penalty), Decimal("0.00"))
@@ -278,7 +304,8 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
         "claimed": fmt(principal + interest + indemnity) + pending if single_eur else "",
         "consumer": getattr(customer, "kind", "") == "consumer",
         "public": getattr(customer, "kind", "") == "public",
-        "deadline_days": deadline_days(action) if deadline else None,
+        "deadline_days": days if deadline else None,
+        "deadline_words": days_in_words(days, lang) if deadline and days is not None else "",
         "registered": action.channel == Channel.REGISTERED_LETTER,
         "organization": organization,
         "org_address": org_address,
@@ -348,7 +375,7 @@ SUBJECTS = {
 
 def render_letter(action: Action, *, today: date) -> RenderedLetter:
     """Draw the letter of ``action`` as it would be produced on ``today``. Pure rendering: nothing is written."""
-    import weasyprint
+    from recouvre.documents.pdf import render
 
     context = letter_context(action, today=today)
     context["subject"] = SUBJECTS[context["language"]][context["key"]]
@@ -356,9 +383,9 @@ def render_letter(action: Action, *, today: date) -> RenderedLetter:
         template = f"letters/formal_notice_{context['language']}.html"
     else:
         template = f"letters/{context['language']}.html"
-    document = weasyprint.HTML(string=render_to_string(template, {**context, "numbered": False})).render()
+    document = render(render_to_string(template, {**context, "numbered": False}))
     if len(document.pages) > 1:  # numbered pages only when the letter spans more than one
-        document = weasyprint.HTML(string=render_to_string(template, {**context, "numbered": True})).render()
+        document = render(render_to_string(template, {**context, "numbered": True}))
     buffer = io.BytesIO()
     document.write_pdf(buffer)
     pdf = buffer.getvalue()

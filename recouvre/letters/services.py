@@ -23,12 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recouvre.collections.models import Action, ActionState, Channel
+from recouvre.core.formal_notice import payment_deadline
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 
+from .deadlines import delivery_allowance
 from .models import Letter
-from .rendering import AllOnHold, NothingToClaim, render_letter
+from .rendering import AllOnHold, NothingToClaim, deadline_days, render_letter
 
 LETTER_CHANNELS = (Channel.LETTER, Channel.REGISTERED_LETTER)
 _TRACKING = re.compile(r"[A-Z0-9]{8,30}")
@@ -158,12 +160,33 @@ def record_posting(
                 _("%(number)r is not a tracking number: 8 to 30 letters and digits") % {"number": tracking_number}
             )
         now = timezone.now()
+        redated = posted_on != produced_on
+        produced_sha256 = letter.pdf_sha256
+        if redated:
+            _redate(letter, posted_on)
         letter.posted_on, letter.tracking_number, letter.posted_recorded_at = posted_on, tracking, now
         letter.posted_by, letter.posted_by_label = actor.user, actor.label
         letter.save(
-            update_fields=["posted_on", "tracking_number", "posted_recorded_at", "posted_by", "posted_by_label"]
+            update_fields=[
+                "posted_on",
+                "tracking_number",
+                "posted_recorded_at",
+                "posted_by",
+                "posted_by_label",
+                "pdf",
+                "pdf_sha256",
+                "pages",
+                "subject",
+                "language",
+            ]
         )
-        Action.objects.filter(pk=letter.action_id, state=ActionState.READY).update(state=ActionState.SENT, sent_at=now)
+        Action.objects.filter(pk=letter.action_id, state=ActionState.READY).update(
+            state=ActionState.SENT, sent_at=now, content_sha256=letter.pdf_sha256
+        )
+        _refresh_deadline(letter)
+        data: dict[str, object] = {}
+        if redated:
+            data = {"redated_from": produced_on, "produced_sha256": produced_sha256, "sha256": letter.pdf_sha256}
         record_event(
             letter.organization,
             letter.customer,
@@ -173,17 +196,127 @@ def record_posting(
             registered=letter.registered,
             posted_on=posted_on,
             tracking_number=tracking,
+            **data,
         )
     return letter
 
 
-def record_acknowledgment(letter: Letter, *, acknowledged_on: date, actor: Actor, today: date | None = None) -> Letter:
-    """Record the day the customer signed the acknowledgment of receipt (*avis de réception*) of a registered
-    letter. Raises ``ValidationError`` with a message for a person: not a registered letter, not posted yet,
-    already acknowledged, a date in the future or before the posting."""
+def _redate(letter: Letter, posted_on: date) -> None:
+    """Draw ``letter`` again dated ``posted_on`` (amounts, interest and deadline as of that day): the letter the
+    debtor receives is dated the day it is posted, and the stored PDF is that one. A formal notice claims the
+    penalties accrued up to that day. Raises ``ValidationError`` when nothing is left to claim."""
+    action = letter.action
+    action.organization, action.customer = letter.organization, letter.customer
+    try:
+        rendered = render_letter(action, today=posted_on)
+    except NothingToClaim as exc:
+        raise ValidationError(
+            _("every invoice this letter lists has been paid since it was produced: do not post it")
+        ) from exc
+    letter.pdf, letter.pdf_sha256, letter.pages = rendered.pdf, rendered.sha256, rendered.pages
+    letter.subject, letter.language = rendered.subject, rendered.language
+    if action.template == "formal_notice":
+        from recouvre.penalties.formal_notice import claim_on_formal_notice
+
+        claim_on_formal_notice(letter, as_of=posted_on)
+
+
+def _refresh_deadline(letter: Letter) -> None:
+    """Set the payment deadline of ``letter``'s formal notice from its posting, first presentation or
+    acknowledgment (``recouvre.core.formal_notice``); the planner waits for it before the next step."""
+    action = letter.action
+    if action.template != "formal_notice" or letter.posted_on is None:
+        return
+    days = deadline_days(action)
+    if days is None:
+        return
+    deadline = payment_deadline(
+        letter.posted_on,
+        days,
+        first_presented_on=letter.first_presented_on,
+        acknowledged_on=letter.acknowledged_on,
+        allowance_days=delivery_allowance(letter.organization),
+    )
+    Action.objects.filter(pk=action.pk).update(deadline_on=deadline)
+    action.deadline_on = deadline
+
+
+def record_first_presentation(letter: Letter, *, presented_on: date, actor: Actor, today: date | None = None) -> Letter:
+    """Record the day La Poste first presented a registered letter to the customer (*première présentation*, on the
+    tracking page or the *avis de passage*); a formal notice's deadline then runs from it until an acknowledgment
+    of receipt is recorded. Raises ``ValidationError`` with a message for a person: not a registered letter, not
+    posted yet, already recorded, a date in the future, before the posting or after the acknowledgment."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        letter = Letter.objects.select_for_update().select_related("organization", "customer").get(pk=letter.pk)
+        letter = (
+            Letter.objects.select_for_update().select_related("action", "organization", "customer").get(pk=letter.pk)
+        )
+        if not letter.registered:
+            raise ValidationError(_("only a registered letter is presented by La Poste"))
+        if letter.posted_on is None:
+            raise ValidationError(_("record the posting of this letter before its first presentation"))
+        if letter.first_presented_on is not None:
+            raise ValidationError(
+                _("the first presentation was already recorded (%(day)s)")
+                % {"day": letter.first_presented_on.isoformat()}
+            )
+        if presented_on > today:
+            raise ValidationError(
+                _("the first presentation date %(day)s is in the future") % {"day": presented_on.isoformat()}
+            )
+        if presented_on < letter.posted_on:
+            raise ValidationError(
+                _("the first presentation date %(day)s is before the letter was posted (%(posted)s)")
+                % {"day": presented_on.isoformat(), "posted": letter.posted_on.isoformat()}
+            )
+        if letter.acknowledged_on is not None and presented_on > letter.acknowledged_on:
+            raise ValidationError(
+                _("the first presentation %(day)s is after the acknowledgment of receipt (%(ack)s)")
+                % {"day": presented_on.isoformat(), "ack": letter.acknowledged_on.isoformat()}
+            )
+        letter.first_presented_on, letter.first_presented_recorded_at = presented_on, timezone.now()
+        letter.save(update_fields=["first_presented_on", "first_presented_recorded_at"])
+        _refresh_deadline(letter)
+        record_event(
+            letter.organization,
+            letter.customer,
+            "letters.presented",
+            actor,
+            action_id=letter.action_id,
+            presented_on=presented_on,
+            posted_on=letter.posted_on,
+            tracking_number=letter.tracking_number,
+            deadline_on=letter.action.deadline_on,
+        )
+    return letter
+
+
+def record_acknowledgment(
+    letter: Letter,
+    *,
+    acknowledged_on: date,
+    actor: Actor,
+    today: date | None = None,
+    first_presented_on: date | None = None,
+) -> Letter:
+    """Record the day the customer signed the acknowledgment of receipt (*avis de réception*) of a registered
+    letter, and with ``first_presented_on`` the day La Poste first presented it when not recorded yet. A formal
+    notice's deadline then runs from the acknowledgment. Raises ``ValidationError`` with a message for a person:
+    not a registered letter, not posted yet, already acknowledged, a date in the future or before the posting."""
+    today = today or timezone.localdate()
+    if first_presented_on is not None:
+        if first_presented_on > acknowledged_on:
+            raise ValidationError(
+                _("the first presentation %(day)s is after the acknowledgment of receipt (%(ack)s)")
+                % {"day": first_presented_on.isoformat(), "ack": acknowledged_on.isoformat()}
+            )
+        current = Letter.objects.filter(pk=letter.pk).values_list("first_presented_on", flat=True).first()
+        if current is None:
+            letter = record_first_presentation(letter, presented_on=first_presented_on, actor=actor, today=today)
+    with transaction.atomic():
+        letter = (
+            Letter.objects.select_for_update().select_related("action", "organization", "customer").get(pk=letter.pk)
+        )
         if not letter.registered:
             raise ValidationError(_("only a registered letter has an acknowledgment of receipt"))
         if letter.posted_on is None:
@@ -212,6 +345,12 @@ def record_acknowledgment(letter: Letter, *, acknowledged_on: date, actor: Actor
                 "acknowledged_by_label",
             ]
         )
+        if letter.first_presented_on is not None and letter.first_presented_on > acknowledged_on:
+            raise ValidationError(
+                _("the acknowledgment date %(day)s is before the first presentation (%(presented)s)")
+                % {"day": acknowledged_on.isoformat(), "presented": letter.first_presented_on.isoformat()}
+            )
+        _refresh_deadline(letter)
         record_event(
             letter.organization,
             letter.customer,

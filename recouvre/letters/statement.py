@@ -14,7 +14,6 @@ the engine refuses is listed without penalty.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -281,11 +280,9 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
 
 def render_statement(organization: Organization, customer: Customer, as_of: date) -> Statement:
     """The statement of account of ``customer`` at ``as_of`` (nothing is written)."""
-    import weasyprint
+    from recouvre.documents.pdf import html_to_pdf
 
     context = statement_context(organization, customer, as_of)
-    html = render_to_string("letters/statement.html", context)
-    buffer = io.BytesIO()
-    weasyprint.HTML(string=html).write_pdf(buffer)
+    pdf = html_to_pdf(render_to_string("letters/statement.html", context))
     eur = next((s["raw"] for s in context["summary"] if s["currency"] == "EUR"), (ZERO,) * 5)
-    return Statement(buffer.getvalue(), context["language"], *eur)
+    return Statement(pdf, context["language"], *eur)

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import translation
 
 from recouvre.collections.models import Action, ActionState, Channel
 from recouvre.dossier.exhibits import exhibits
@@ -191,6 +192,11 @@ def build_handoff(organization: Organization, customer: Customer, *, as_of: date
     ``Customer.DoesNotExist`` for another organization's customer."""
     if customer.organization_id != organization.pk:
         raise Customer.DoesNotExist
+    with translation.override("fr"):  # for a collection agency or a commissaire de justice: in French
+        return _build_handoff(organization, customer, as_of)
+
+
+def _build_handoff(organization: Organization, customer: Customer, as_of: date) -> Handoff:
     claims = _claims(organization, customer, as_of)
     if not claims:
         raise NothingToClaim("no overdue invoice in euros to claim")

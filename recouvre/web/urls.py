@@ -93,6 +93,7 @@ urlpatterns = [
     path("letters/posted/", letter_views.letter_post, name="letter_post"),
     path("letters/<int:action_id>.pdf", letter_views.letter_pdf, name="letter_pdf"),
     path("letters/<int:action_id>/acknowledged/", letter_views.letter_acknowledge, name="letter_acknowledge"),
+    path("letters/<int:action_id>/presented/", letter_views.letter_present, name="letter_present"),
     path("letters/preview/<int:action_id>.pdf", letter_views.preview_letter_pdf, name="letter_preview"),
     path("customers/<int:pk>/penalties/claim/", penalty_views.claim, name="penalty_claim"),
     path("customers/<int:pk>/penalties/invoice/", penalty_views.issue_invoice, name="penalty_invoice_issue"),

@@ -81,9 +81,9 @@ def test_the_dossier_holds_the_exhibits_and_sha256sum_agrees_with_its_manifest(s
     assert "sha256sum -c MANIFEST.sha256" in readme and "recouvre dossier verify FICHIER.zip" in readme
 
     rows = (folder / "00-bordereau-des-pieces.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert rows[0].startswith("No.;Exhibit;Kind;Date;File;SHA-256;Sent at;Posted on;Tracking number;Acknowledged on")
+    assert rows[0].startswith("N°;Pièce;Type;Date;Fichier;SHA-256;Envoyé le;Posté le;Numéro de suivi;Réceptionné le")
     assert rows[6].startswith(
-        "6;Reminder e-mail sent on 2 Mar 2026;reminder_email;2026-03-02;06-relance-2026-03-02.eml;"
+        "6;E-mail de relance envoyé le 02/03/2026;reminder_email;2026-03-02;06-relance-2026-03-02.eml;"
     )
     assert rows[6].endswith(";2026-03-02T09:00:00+01:00;;;")
     assert rows[7].endswith(f";;2026-03-16;{TRACKING};2026-03-19")
@@ -102,22 +102,22 @@ def test_every_generated_pdf_carries_its_mentions(story, dossier):  # type: igno
         statement = pdf_text(archive.read("08-decompte.pdf"))
         copy = pdf_text(archive.read("05-facture-FA-2026-002-copie.pdf"))
     for text in (bordereau, timeline, statement, copy):
-        for party in ("Creditor", "ACME Distribution SAS", "SIREN 552100554", "Debtor", "Dupont SARL", "411DUPONT"):
+        for party in ("Créancier", "ACME Distribution SAS", "SIREN 552100554", "Débiteur", "Dupont SARL", "411DUPONT"):
             assert party in text, party
         assert "Page 1 / " in text
     flat = " ".join(bordereau.split())
-    assert "List of exhibits" in flat
-    assert "List of the 8 exhibits produced in support of the claim, on 15 Apr 2026." in flat
-    assert "Invoice FA-2026-002 of 20 Jan 2026 (copy generated from the accounts)" in flat
-    assert f"(tracking number {TRACKING}), acknowledged on 19 Mar 2026" in flat
-    assert "Reminder e-mail sent on 2 Mar 2026 Sent at 09:00:00 (Paris time)" in flat
+    assert "Bordereau de pièces" in flat
+    assert "Bordereau des 8 pièces communiquées à l’appui de la demande, au 15/04/2026." in flat
+    assert "Facture FA-2026-002 du 20/01/2026 (copie générée à partir de la comptabilité)" in flat
+    assert f"(numéro de suivi {TRACKING}), réceptionnée le 19/03/2026" in flat
+    assert "E-mail de relance envoyé le 02/03/2026 Envoyé le 09:00:00 (heure de Paris)" in flat
     assert "sha256sum -c MANIFEST.sha256" in flat
     flat = " ".join(timeline.split())
-    assert "Timeline of the account" in flat
-    assert "Invoice FA-2026-001 for 1200.00 EUR" in flat
-    assert f"Registered letter (tracking number {TRACKING}) received by the customer on 2026-03-19." in flat
-    assert "COPY – generated from the accounting records; this is not the original invoice." in copy
-    assert "ACME Distribution SAS – 411DUPONT – Invoice FA-2026-002 Page 1 / 1" in copy  # the foot of every page
+    assert "Historique du compte" in flat
+    assert "Facture FA-2026-001 de 1200.00 EUR" in flat
+    assert f"Lettre recommandée (numéro de suivi {TRACKING}) reçue par le client le 2026-03-19." in flat
+    assert "COPIE – générée à partir des écritures comptables ; ce n’est pas la facture originale." in copy
+    assert "ACME Distribution SAS – 411DUPONT – Facture FA-2026-002 Page 1 / 1" in copy  # the foot of every page
 
 
 def test_a_changed_file_is_named_by_verify_and_by_sha256sum(dossier, tmp_path, capsys):  # type: ignore[no-untyped-def]

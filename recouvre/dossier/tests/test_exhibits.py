@@ -26,16 +26,16 @@ def test_the_exhibits_come_in_the_order_of_a_bordereau(org, story):  # type: ign
         (7, "07-mise-en-demeure-2026-03-16.pdf", "2026-03-16"),
         (8, "08-decompte.pdf", "2026-04-15"),
     ]
-    assert [e.title for e in found] == [
-        "Contract “Contrat cadre.pdf”",
-        "General terms of sale “CGV 2025.pdf”",
-        "Proof of delivery “BL-881.pdf” (invoice FA-2026-001)",
-        "Invoice FA-2026-001 of 5 Jan 2026",
-        "Invoice FA-2026-002 of 20 Jan 2026 (copy generated from the accounts)",
-        "Reminder e-mail sent on 2 Mar 2026",
-        f"Formal notice by registered letter posted on 16 Mar 2026 (tracking number {TRACKING}), "
-        "acknowledged on 19 Mar 2026",
-        "Statement of the claim on 15 Apr 2026",
+    assert [e.title for e in found] == [  # for a court: in French, whatever the interface language
+        "Contrat « Contrat cadre.pdf »",
+        "Conditions générales de vente « CGV 2025.pdf »",
+        "Preuve de livraison « BL-881.pdf » (facture FA-2026-001)",
+        "Facture FA-2026-001 du 05/01/2026",
+        "Facture FA-2026-002 du 20/01/2026 (copie générée à partir de la comptabilité)",
+        "E-mail de relance envoyé le 02/03/2026",
+        f"Mise en demeure par lettre recommandée postée le 16/03/2026 (numéro de suivi {TRACKING}), "
+        "réceptionnée le 19/03/2026",
+        "Décompte de la créance au 15/04/2026",
     ]
     assert [e.kind for e in found] == [
         "contract",
@@ -61,41 +61,44 @@ def test_the_exhibits_come_in_the_order_of_a_bordereau(org, story):  # type: ign
     }
 
 
-def test_french_titles_are_dated_the_french_way(org, story):  # type: ignore[no-untyped-def]
+def test_the_titles_are_french_whatever_the_interface_language(org, story):  # type: ignore[no-untyped-def]
     from django.utils import translation
 
-    with translation.override("fr"):
-        found = exhibits(org, story.customer, as_of=AS_OF)
-    assert "FA-2026-001" in found[3].title and "05/01/2026" in found[3].title
+    for language in ("en", "fr"):
+        with translation.override(language):
+            found = exhibits(org, story.customer, as_of=AS_OF)
+        assert found[3].title == "Facture FA-2026-001 du 05/01/2026"
+        with translation.override(language):
+            assert "Décompte de la créance au 15/04/2026" in pdf_text(found[-1].content)
 
 
 def test_the_generated_pdfs_say_what_they_are(org, story):  # type: ignore[no-untyped-def]
     found = {e.kind: e for e in exhibits(org, story.customer, as_of=AS_OF)}
 
-    copy = pdf_text(found["invoice_copy"].content)
-    assert "COPY – generated from the accounting records; this is not the original invoice." in copy
+    copy = " ".join(pdf_text(found["invoice_copy"].content).split())  # no-break spaces as spaces
+    assert "COPIE – générée à partir des écritures comptables ; ce n’est pas la facture originale." in copy
     for mention in (
         "ACME Distribution SAS",
         "SIREN 552100554",
         "Dupont SARL",
         "SIREN 732829320",
         "FA-2026-002",
-        "20 Jan 2026",
-        "19 Feb 2026",
-        "€480.00",
+        "20/01/2026",
+        "19/02/2026",
+        "480,00 €",
     ):
         assert mention in copy
 
-    statement = pdf_text(found["statement"].content)
+    statement = " ".join(pdf_text(found["statement"].content).split())
     for mention in (
-        "Statement of the claim on 15 Apr 2026",
+        "Décompte de la créance au 15/04/2026",
         "ACME Distribution SAS",
         "Dupont SARL",
         "FA-2026-001",
         "FA-2026-002",
-        "€400.00",
-        "€80.00",
-        "article L441-10 of the Code de commerce",
+        "400,00 €",
+        "80,00 €",
+        "l’article L441-10 du Code de commerce",
         "VIR DUPONT 0310",
     ):
         assert mention in statement, mention

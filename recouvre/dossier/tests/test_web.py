@@ -12,7 +12,7 @@ from django.urls import reverse
 from recouvre.dossier.bundle import build_dossier, verify
 from recouvre.ledger.models import Event
 
-from .conftest import AS_OF, make_customer
+from .conftest import AS_OF, make_customer, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,12 @@ def test_the_customer_page_downloads_the_dossier(org, story, logged_client):  # 
     assert result.ok and result.checked == 13
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         assert "07-mise-en-demeure-2026-03-16.pdf" in archive.namelist()
+        # for a court: in French, although the person who clicked reads the app in English
+        bordereau = " ".join(pdf_text(archive.read("00-bordereau-des-pieces.pdf")).split())
+        timeline = " ".join(pdf_text(archive.read("chronologie.pdf")).split())
+    assert "Bordereau des 8 pièces communiquées à l’appui de la demande, au 15/04/2026." in bordereau
+    assert "Créancier" in bordereau and "Creditor" not in bordereau and "List of exhibits" not in bordereau
+    assert "Historique du compte" in timeline and "Timeline of the account" not in timeline
     (event,) = Event.objects.filter(kind="dossier.exported")
     assert event.actor.username == "claire" and event.data["exhibits"] == 8
 

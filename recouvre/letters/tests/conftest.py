@@ -2,7 +2,8 @@
 and a policy whose only step is a formal notice by registered letter (15 days to pay).
 
 On Friday 27 March 2026 the five invoices are 7 to 66 days overdue: the run plans one registered letter for the
-customer, sent (posted) that day, pay by Monday 13 April 2026 (15 days later is Saturday 11 April)."""
+customer; posted that day, it is taken as received 3 business days later (Wednesday 1 April), so pay by Thursday
+16 April 2026."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from recouvre.testing.factories import CustomerFactory, InvoiceFactory
 PARIS = ZoneInfo("Europe/Paris")
 AS_OF = date(2026, 3, 27)  # a Friday
 NOW = datetime(2026, 3, 27, 9, 0, tzinfo=PARIS)
-DEADLINE = date(2026, 4, 13)
+DEADLINE = date(2026, 4, 16)
 IBAN = "FR7630006000011234567890189"
 FIVE = [  # number, due date, total
     ("F-1", date(2026, 3, 20), Decimal("1200.00")),

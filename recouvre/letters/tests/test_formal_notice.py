@@ -1,5 +1,7 @@
-"""Stories of a formal notice's deadline: counted from the letter's date, moved past weekends and holidays, shown
-as a deadline, and the next step of the policy planned only once it has passed unpaid."""
+"""Stories of a formal notice's deadline: the letter is dated the day it is posted and gives fifteen days from its
+receipt; the deadline runs from the acknowledgment of receipt (else the first presentation, else the posting plus
+the delivery allowance), is moved past weekends and holidays, shown as a deadline, and the next step of the policy
+is planned only once it has passed unpaid."""
 
 from __future__ import annotations
 
@@ -19,7 +21,12 @@ from recouvre.ledger.services import allocate, record_payment
 from recouvre.ledger.timeline import describe
 from recouvre.letters.deadlines import deadlines
 from recouvre.letters.models import Letter
-from recouvre.letters.services import produce_due_letters, record_posting
+from recouvre.letters.services import (
+    produce_due_letters,
+    record_acknowledgment,
+    record_first_presentation,
+    record_posting,
+)
 from recouvre.tasks.deadlines import gather
 from recouvre.testing.factories import InvoiceFactory
 
@@ -53,8 +60,9 @@ def test_the_next_step_waits_for_the_posting_and_then_for_the_deadline(org, noti
     run_collections(org, AS_OF, actor=ACTOR)  # Friday 27 March: the formal notice
     produce_due_letters(org, now=NOW, actor=ACTOR)
     notice = Action.objects.get(template="formal_notice")
-    # 15 days from Friday 27 March 2026 is Saturday 11 April: the deadline moves to Monday 13 April.
-    assert notice.deadline_on == date(2026, 4, 13)
+    # Until it is posted, counted as if posted today: received 3 business days later (Wednesday 1 April), then
+    # 15 days: Thursday 16 April.
+    assert notice.deadline_on == date(2026, 4, 16)
 
     # Monday 30 March: the legal step's offset has passed, but the letter is not posted yet.
     result = run_collections(org, date(2026, 3, 30), actor=ACTOR)
@@ -68,34 +76,116 @@ def test_the_next_step_waits_for_the_posting_and_then_for_the_deadline(org, noti
         tracking_number="1A12345678901",
         today=date(2026, 3, 30),
     )
-    for day in (date(2026, 3, 31), date(2026, 4, 10), date(2026, 4, 13)):  # up to the deadline itself
+    # Posted Monday 30 March: taken as received Thursday 2 April, 15 days later is Friday 17 April.
+    for day in (date(2026, 3, 31), date(2026, 4, 10), date(2026, 4, 17)):  # up to the deadline itself
         run_collections(org, day, actor=ACTOR)
         assert _legal_actions() == [], day
-    assert [(d.kind, d.due_on, d.alert) for d in deadlines(org, date(2026, 4, 13))] == [
-        ("formal_notice", date(2026, 4, 13), "running")
+    assert [(d.kind, d.due_on, d.alert) for d in deadlines(org, date(2026, 4, 17))] == [
+        ("formal_notice", date(2026, 4, 17), "running")
     ]
     # ... and on the worklist's Deadlines panel, with the customer
     row = next(r for r in gather(org, date(2026, 4, 10)) if r.deadline.kind == "formal_notice")
-    assert (row.deadline.due_on, row.days_left, row.customer_ref) == (date(2026, 4, 13), 3, "411DUPONT")
+    assert (row.deadline.due_on, row.days_left, row.customer_ref) == (date(2026, 4, 17), 7, "411DUPONT")
 
-    # Tuesday 14 April, the day after the deadline, still unpaid: the legal action task is planned.
-    run_collections(org, date(2026, 4, 14), actor=ACTOR)
+    # Monday 20 April, after the deadline, still unpaid: the legal action task is planned.
+    run_collections(org, date(2026, 4, 20), actor=ACTOR)
     (legal,) = _legal_actions()
-    assert (legal.send_on, legal.step_key) == (date(2026, 4, 14), "legal")
-    assert [(d.kind, d.alert) for d in deadlines(org, date(2026, 4, 14))] == [("formal_notice", "expired")]
+    assert (legal.send_on, legal.step_key) == (date(2026, 4, 20), "legal")
+    assert [(d.kind, d.alert) for d in deadlines(org, date(2026, 4, 20))] == [("formal_notice", "expired")]
+
+
+def test_a_notice_posted_two_days_after_it_was_produced_is_dated_and_counted_from_then(org, notice_then_legal):  # type: ignore[no-untyped-def]
+    customer = make_customer(org)
+    five_invoices(customer)
+    run_collections(org, date(2026, 3, 25), actor=ACTOR)  # Wednesday 25 March: the formal notice
+    produce_due_letters(org, now=datetime(2026, 3, 25, 9, 0, tzinfo=PARIS), actor=ACTOR)
+    letter = Letter.objects.get()
+    produced = pdf_text(bytes(letter.pdf)).replace("\n", " ")
+    assert "Paris, le 25/03/2026" in produced
+
+    # Posted on Friday 27 March: the letter is drawn again, dated that day, and that is the one kept as evidence.
+    letter = record_posting(
+        letter, posted_on=date(2026, 3, 27), actor=ACTOR, tracking_number="1A12345678901", today=date(2026, 3, 27)
+    )
+    letter.refresh_from_db()
+    posted = pdf_text(bytes(letter.pdf)).replace("\n", " ")
+    assert "Paris, le 27/03/2026" in posted and "25/03/2026" not in posted
+    assert "dans un délai de quinze jours à compter de la réception de la présente" in posted
+    assert "au plus tard" not in posted  # the letter cannot know when it will be received
+    action = Action.objects.get(template="formal_notice")
+    assert action.content_sha256 == letter.pdf_sha256
+    event = Event.objects.get(kind="letters.posted")
+    assert event.data["redated_from"] == "2026-03-25" and event.data["sha256"] == letter.pdf_sha256
+    # Received 3 business days after posting (Wednesday 1 April), then 15 days: Thursday 16 April.
+    assert action.deadline_on == date(2026, 4, 16)
+    assert [(d.due_on, d.alert) for d in deadlines(org, date(2026, 4, 1))] == [(date(2026, 4, 16), "running")]
+
+    # The acknowledgment of receipt, signed on Tuesday 7 April (after Easter Monday): 15 days from then.
+    record_acknowledgment(
+        letter,
+        acknowledged_on=date(2026, 4, 7),
+        first_presented_on=date(2026, 4, 3),
+        actor=ACTOR,
+        today=date(2026, 4, 7),
+    )
+    action.refresh_from_db()
+    letter.refresh_from_db()
+    assert (letter.first_presented_on, letter.acknowledged_on) == (date(2026, 4, 3), date(2026, 4, 7))
+    assert action.deadline_on == date(2026, 4, 22)
+    assert [(d.due_on, d.alert) for d in deadlines(org, date(2026, 4, 17))] == [(date(2026, 4, 22), "running")]
+    for day in (date(2026, 4, 16), date(2026, 4, 17), date(2026, 4, 22)):  # no escalation before the deadline
+        run_collections(org, day, actor=ACTOR)
+        assert _legal_actions() == [], day
+    run_collections(org, date(2026, 4, 23), actor=ACTOR)
+    (legal,) = _legal_actions()
+    assert legal.send_on == date(2026, 4, 23)
+
+
+def test_the_first_presentation_alone_moves_the_deadline(org, notice_policy):  # type: ignore[no-untyped-def]
+    customer = make_customer(org)
+    five_invoices(customer)
+    run_collections(org, AS_OF, actor=ACTOR)
+    produce_due_letters(org, now=NOW, actor=ACTOR)
+    letter = record_posting(
+        Letter.objects.get(), posted_on=AS_OF, actor=ACTOR, tracking_number="1A12345678901", today=AS_OF
+    )
+    # Presented on Tuesday 31 March (the debtor was out): 15 days later is Wednesday 15 April.
+    record_first_presentation(letter, presented_on=date(2026, 3, 31), actor=ACTOR, today=date(2026, 4, 1))
+    assert Action.objects.get().deadline_on == date(2026, 4, 15)
+    assert describe(Event.objects.get(kind="letters.presented")) == (
+        "Registered letter (tracking number 1A12345678901) first presented to the customer on 2026-03-31."
+    )
+    with pytest.raises(ValidationError, match="already recorded"):
+        record_first_presentation(letter, presented_on=date(2026, 4, 1), actor=ACTOR, today=date(2026, 4, 1))
 
 
 def test_the_deadline_moves_past_a_public_holiday(org, notice_policy):  # type: ignore[no-untyped-def]
     customer = make_customer(org)
     InvoiceFactory(customer=customer, number="F-9", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 2))
-    run_collections(org, date(2026, 4, 16), actor=ACTOR)  # Thursday 16 April
-    produce_due_letters(org, now=datetime(2026, 4, 16, 9, 0, tzinfo=PARIS), actor=ACTOR)
-    text = pdf_text(bytes(Letter.objects.get().pdf)).replace("\n", " ")
-    # 15 days later is Friday 1 May (Labour Day, a public holiday), then the weekend: Monday 4 May.
-    assert (
-        "dans un délai de 15 jours à compter de la date de la présente lettre, soit au plus tard le 04/05/2026"
-    ) in text
+    run_collections(org, date(2026, 4, 13), actor=ACTOR)  # Monday 13 April
+    produce_due_letters(org, now=datetime(2026, 4, 13, 9, 0, tzinfo=PARIS), actor=ACTOR)
+    letter = Letter.objects.get()
+    text = pdf_text(bytes(letter.pdf)).replace("\n", " ")
+    assert "dans un délai de quinze jours à compter de la réception de la présente" in text
+    letter = record_posting(
+        letter, posted_on=date(2026, 4, 13), actor=ACTOR, tracking_number="1A12345678901", today=date(2026, 4, 13)
+    )
+    record_acknowledgment(letter, acknowledged_on=date(2026, 4, 16), actor=ACTOR, today=date(2026, 4, 16))
+    # Received Thursday 16 April: 15 days later is Friday 1 May (Labour Day), then the weekend: Monday 4 May.
     assert Action.objects.get().deadline_on == date(2026, 5, 4)
+
+
+def test_the_delivery_allowance_is_the_organization_s(org, notice_policy):  # type: ignore[no-untyped-def]
+    from recouvre.collections.configuration import save_settings
+
+    save_settings(org, actor=ACTOR, delivery_allowance_days=5)
+    customer = make_customer(org)
+    five_invoices(customer)
+    run_collections(org, AS_OF, actor=ACTOR)
+    produce_due_letters(org, now=NOW, actor=ACTOR)
+    record_posting(Letter.objects.get(), posted_on=AS_OF, actor=ACTOR, tracking_number="1A12345678901", today=AS_OF)
+    # Friday 27 March + 5 business days = Friday 3 April (received), + 15 days = Saturday 18 April -> Monday 20.
+    assert Action.objects.get().deadline_on == date(2026, 4, 20)
 
 
 def test_a_paid_notice_is_no_longer_a_deadline(org, notice_policy):  # type: ignore[no-untyped-def]
@@ -163,7 +253,7 @@ def test_a_consumer_s_formal_notice_makes_legal_interest_run_and_claims_no_indem
     assert "C-1 01/02/2026 02/03/2026 300,00\u00a0€ 0,00\u00a0€ 300,00\u00a0€" in text
     assert "la présente mise en demeure fait courir les intérêts au taux légal" in text
     assert "articles 1231-6 et 1344-1 du Code civil" in text
-    assert "nous régler la somme de 300,00\u00a0€ dans un délai de 15 jours" in text
+    assert "nous régler la somme de 300,00\u00a0€ dans un délai de quinze jours" in text
     assert "40,00" not in text and "indemnité forfaitaire" not in text and "L. 441-10" not in text
 
 

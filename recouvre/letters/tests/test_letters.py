@@ -83,13 +83,14 @@ def test_a_registered_formal_notice_lists_the_five_invoices_in_one_letter(org, n
     assert "Intérêts de retard à ce jour (article L. 441-10 du Code de commerce) 44,56\u00a0€" in text
     assert "(40 € × 5, article D. 441-5 du Code de commerce) 200,00\u00a0€" in text
     assert "Total réclamé à la date de la présente 4\u202f880,72\u00a0€" in text
-    # the demand with its deadline: 15 days from Friday 27 March is Saturday 11 April, so Monday 13 April
+    # the demand with its deadline, from the receipt of the letter: no date the letter cannot know
     assert (
         "Par la présente, nous vous mettons en demeure de nous régler la somme de 4\u202f880,72\u00a0€ dans un délai "
-        "de 15 jours à compter de la date de la présente lettre, soit au plus tard le 13/04/2026."
+        "de quinze jours à compter de la réception de la présente."
     ) in text
-    assert "Date limite de paiement : 13/04/2026" in text
-    assert action.deadline_on == date(2026, 4, 13)
+    assert "Date limite de paiement" not in text and "au plus tard" not in text
+    # not posted yet: as if posted today, received 3 business days later (1 April), then 15 days
+    assert action.deadline_on == date(2026, 4, 16)
     # the consequences
     assert "injonction de payer" in text and "assignation en paiement" in text
     assert "Les intérêts de retard continueront de courir" in text and "l'exécution forcée" in text
@@ -406,3 +407,30 @@ def test_a_firm_letter_shows_each_invoice_s_interest_and_indemnity(org, letterhe
     ) in text
     assert "Total penalties: interest €19.52, fixed indemnities €40.00, that is €59.52." in text
     assert "Total due including penalties: €2,405.19." in text
+
+
+def test_letters_follow_the_customer_s_language_whatever_the_interface_s(org, notice_policy):  # type: ignore[no-untyped-def]
+    from django.utils import translation
+
+    smith = make_customer(org, ref="411SMITH", name="Smith Ltd", language="en")
+    dupont = make_customer(org, ref="411DUPONT", name="Dupont SARL", language="fr")
+    for customer in (smith, dupont):
+        InvoiceFactory(
+            customer=customer, number=f"F-{customer.ref}", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 2)
+        )
+    run_collections(org, AS_OF, actor=ACTOR)
+    with translation.override("fr"):  # a user reading the app in French produces them...
+        assert produce_due_letters(org, now=NOW, actor=ACTOR) == 2
+    english = Letter.objects.get(customer=smith)
+    text = " ".join(pdf_text(bytes(english.pdf)).split())
+    assert (english.language, english.subject) == ("en", "Formal notice to pay")
+    assert "within fifteen days from receipt of this letter" in text and "Madame" not in text
+    french = Letter.objects.get(customer=dupont)
+    with translation.override("en"):  # ... or in English, and posts the French one later: it stays French
+        record_posting(
+            french, posted_on=date(2026, 3, 30), actor=ACTOR, tracking_number="1A12345678901", today=date(2026, 3, 30)
+        )
+    french.refresh_from_db()
+    text = " ".join(pdf_text(bytes(french.pdf)).split())
+    assert french.language == "fr" and "Paris, le 30/03/2026" in text
+    assert "dans un délai de quinze jours à compter de la réception de la présente" in text

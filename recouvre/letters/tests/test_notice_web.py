@@ -51,12 +51,12 @@ def test_from_an_overdue_customer_to_a_received_formal_notice_and_its_statement(
         response = manager.post(reverse("customer_formal_notice", args=[customer.pk]), {"approve": "1"}, follow=True)
         assert "The formal notice is ready: print it, post it and record its tracking number." in _text(response)
         action = Action.objects.get(template="formal_notice")
-        assert (action.state, action.deadline_on) == ("ready", date(2026, 4, 13))
+        assert (action.state, action.deadline_on) == ("ready", date(2026, 4, 16))
 
         pdf = manager.get(reverse("letter_pdf", args=[action.pk]))
         assert pdf["Content-Type"] == "application/pdf"
         text = pdf_text(b"".join(pdf.streaming_content) if pdf.streaming else pdf.content).replace("\n", " ")
-        assert "MISE EN DEMEURE" in text and "soit au plus tard le 13/04/2026" in text
+        assert "MISE EN DEMEURE" in text and "dans un délai de quinze jours à compter de la réception" in text
         # 25 days (3 to 27 March 2026) at 12.15 %: 2345.67 x 12.15 % x 25 / 365 = 19.52
         assert (
             "F-3 01/02/2026 02/03/2026 2\u202f345,67\u00a0€ 0,00\u00a0€ 2\u202f345,67\u00a0€ 19,52\u00a0€ 40,00\u00a0€"
@@ -88,11 +88,11 @@ def test_from_an_overdue_customer_to_a_received_formal_notice_and_its_statement(
         )
         text = _text(response)
         assert "1A12345678901" in text
-        assert 'data-deadline="2026-04-13"' in response.content.decode()
+        assert 'data-deadline="2026-04-14"' in response.content.decode()  # 15 days from the receipt, 30 March
         assert "Send a formal notice now" in text  # still overdue, a new one may be sent later
 
-    assert [(d.kind, d.due_on) for d in deadlines(org, date(2026, 4, 1))] == [("formal_notice", date(2026, 4, 13))]
-    with time_machine.travel(datetime(2026, 4, 14, 10, 0, tzinfo=PARIS), tick=False):
+    assert [(d.kind, d.due_on) for d in deadlines(org, date(2026, 4, 1))] == [("formal_notice", date(2026, 4, 14))]
+    with time_machine.travel(datetime(2026, 4, 15, 10, 0, tzinfo=PARIS), tick=False):
         assert "expired unpaid: legal action can start" in _text(manager.get(page))
 
         statement = manager.get(reverse("customer_statement", args=[customer.pk]), {"as_of": "2026-03-27"})

@@ -4,7 +4,7 @@ numbers, then the acknowledgment of receipt; another organization's letters are 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 import time_machine
@@ -125,6 +125,32 @@ def test_recording_several_letters_as_posted_with_their_tracking_numbers(logged_
     assert "Dupont SARL received the registered letter on 27 Mar 2026." in _text(ack)
     dupont.refresh_from_db()
     assert dupont.acknowledged_on == AS_OF
+
+
+def test_the_first_presentation_is_recorded_and_moves_the_deadline(logged_client, two_letters):  # type: ignore[no-untyped-def]
+    dupont = two_letters["411DUPONT"]
+    logged_client.post(
+        reverse("letter_post"),
+        {"posted_on": "2026-03-27", "letters": [dupont.action_id], f"tracking_{dupont.action_id}": "1A12345678901"},
+    )
+    assert Action.objects.get(pk=dupont.action_id).deadline_on == date(2026, 4, 16)  # posted + 3 business days + 15
+    response = logged_client.post(
+        reverse("letter_present", args=[dupont.action_id]),
+        {"presented_on": "2026-03-27"},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    assert "The registered letter to Dupont SARL was first presented on 27 Mar 2026." in _text(response)
+    dupont.refresh_from_db()
+    assert dupont.first_presented_on == AS_OF
+    assert Action.objects.get(pk=dupont.action_id).deadline_on == date(2026, 4, 13)  # 15 days from 27 March
+    again = logged_client.post(
+        reverse("letter_present", args=[dupont.action_id]),
+        {"presented_on": "2026-03-27"},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    assert "Dupont SARL: the first presentation was already recorded (2026-03-27)" in _text(again)
 
 
 def test_the_customer_timeline_links_to_the_letter(logged_client, two_letters):  # type: ignore[no-untyped-def]

@@ -175,7 +175,7 @@ def test_the_hand_off_package_holds_the_json_and_every_pdf_with_their_hashes(org
         "registered_letter",
         "formal_notice",
         TRACKING,
-        "2026-04-13",
+        "2026-04-16",  # posted 27 March, taken as received 1 April: 15 days from then
     )
     [proceeding] = data["proceedings"]
     assert (proceeding["route"], proceeding["status"], proceeding["filed_on"]) == ("injonction", "filed", "2026-04-20")

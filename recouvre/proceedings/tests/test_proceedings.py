@@ -59,7 +59,7 @@ def test_a_formal_notice_produced_but_not_posted_is_not_yet_sent(org, dupont):  
 def test_while_the_notice_runs_wait_then_the_injonction_de_payer_at_the_commercial_court(org, noticed):  # type: ignore[no-untyped-def]
     waiting = legal_route(org, noticed, date(2026, 4, 13)).recommendation
     assert waiting.route is Route.AWAIT_NOTICE
-    assert "The formal notice of 2026-03-27 gives until 2026-04-13 to pay." in waiting.reasons
+    assert "The formal notice of 2026-03-27 gives until 2026-04-16 to pay." in waiting.reasons
 
     route = legal_route(org, noticed, AFTER_DEADLINE)
     assert (route.recommendation.route, route.recommendation.court) == (Route.INJONCTION, CourtKind.COMMERCE)

@@ -5,6 +5,7 @@ customer or proceedings are 404, and a viewer may only look."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from datetime import date
 
@@ -59,6 +60,14 @@ def test_download_the_request_and_the_hand_off_package(logged_client, noticed, t
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(response.content)) as zf:
         assert "handoff.json" in zf.namelist()
+        # for a commissaire de justice: in French, although the person who clicked reads the app in English
+        data = json.loads(zf.read("handoff.json"))
+        titles = [f["title"] for f in data["files"]]
+        statement = next(f["name"] for f in data["files"] if f["kind"] == "statement")
+        statement_text = pdf_text(zf.read(statement))
+    assert any(t.startswith("Décompte de la créance au 20/04/2026") for t in titles), titles
+    assert not any(t.startswith(("Statement", "Invoice", "Formal notice")) for t in titles), titles
+    assert "Décompte de la créance au 20/04/2026" in statement_text and "Creditor" not in statement_text
     assert Event.objects.filter(customer=noticed, kind__startswith="proceedings.").count() == 2
 
 

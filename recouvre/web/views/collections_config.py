@@ -41,6 +41,7 @@ from recouvre.collections.rendering import (
     render_email,
 )
 from recouvre.core.dunning import PolicyError
+from recouvre.core.formal_notice import DEFAULT_DELIVERY_ALLOWANCE_DAYS
 from recouvre.ledger import selectors as ledger_selectors
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice, Segment
@@ -452,14 +453,21 @@ class SettingsForm(forms.ModelForm):
             "already_paid_pause_days",
             "send_window_start",
             "send_window_end",
+            "delivery_allowance_days",
         ]
         widgets = {
             "send_window_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "send_window_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["delivery_allowance_days"].required = False  # left empty: the default, 3 business days
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("delivery_allowance_days") is None:
+            data["delivery_allowance_days"] = DEFAULT_DELIVERY_ALLOWANCE_DAYS
         start, end = data.get("send_window_start"), data.get("send_window_end")
         if (start is None) != (end is None):
             raise ValidationError(_("Give both ends of the send window, or neither."))

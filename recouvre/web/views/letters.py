@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from recouvre.collections.models import Action
 from recouvre.ledger.actors import Actor
 from recouvre.letters import selectors, services
-from recouvre.letters.forms import AcknowledgmentForm, LetterFilterForm, PostingForm
+from recouvre.letters.forms import AcknowledgmentForm, LetterFilterForm, PostingForm, PresentationForm
 from recouvre.letters.models import Letter
 from recouvre.letters.rendering import LetterRefused, merge_pdfs, render_letter_pdf
 from recouvre.web.formatting import day
@@ -179,11 +179,39 @@ def letter_acknowledge(request: HttpRequest, action_id: int) -> HttpResponse:
                 acknowledged_on=form.cleaned_data["acknowledged_on"],
                 actor=Actor.of(request.user),
                 today=today(),
+                first_presented_on=form.cleaned_data.get("first_presented_on"),
             )
             messages.success(
                 request,
                 _("%(customer)s received the registered letter on %(day)s.")
                 % {"customer": letter.customer.name, "day": day(form.cleaned_data["acknowledged_on"])},
+            )
+        except ValidationError as exc:
+            messages.error(
+                request,
+                _("%(customer)s: %(error)s") % {"customer": letter.customer.name, "error": " ".join(exc.messages)},
+            )
+    return redirect(_back(request, reverse("letter_list") + "?status=posted"))
+
+
+@require_POST
+@member_required("edit")
+def letter_present(request: HttpRequest, action_id: int) -> HttpResponse:
+    """Record the day La Poste first presented a registered letter (a formal notice's deadline runs from it until
+    the acknowledgment of receipt is recorded)."""
+    letter = _letter(request, action_id)
+    form = PresentationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the date of the first presentation."))
+    else:
+        try:
+            services.record_first_presentation(
+                letter, presented_on=form.cleaned_data["presented_on"], actor=Actor.of(request.user), today=today()
+            )
+            messages.success(
+                request,
+                _("The registered letter to %(customer)s was first presented on %(day)s.")
+                % {"customer": letter.customer.name, "day": day(form.cleaned_data["presented_on"])},
             )
         except ValidationError as exc:
             messages.error(
