@@ -292,6 +292,9 @@ def statement_pdf(organization: Organization, customer: Customer, invoices: Sequ
         totals=totals,
         payments=payments,
         basis=_basis(customer),
+        # a consumer owes no 40 EUR indemnity (C. com. L441-10 applies between professionals): no column for it
+        indemnity=customer.kind != CustomerKind.CONSUMER,
+        consumer=customer.kind == CustomerKind.CONSUMER,
     )
 
 

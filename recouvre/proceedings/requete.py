@@ -78,6 +78,8 @@ class PostedNotice:
     tracking_number: str
     acknowledged_on: date | None
     deadline_on: date | None
+    presented_on: date | None = None  # first presentation by La Poste, when recorded
+    days: int | None = None  # the time to pay the letter gave, from its receipt
 
 
 @dataclass(frozen=True)
@@ -179,8 +181,7 @@ def basis(customer: Customer, *, noticed: bool) -> str:
         return (
             "Créance contractuelle : factures impayées de biens ou services fournis au débiteur. Intérêts au taux de "
             "l'intérêt légal (article L313-2 du Code monétaire et financier) "
-            f"{start} (articles 1231-6 et 1344 du Code civil). Aucun frais de recouvrement n'est réclamé au "
-            "consommateur."
+            f"{start} (articles 1231-6 et 1344 du Code civil). Seuls le principal et ces intérêts sont réclamés."
         )
     if customer.kind == CustomerKind.PUBLIC:
         return (
@@ -236,25 +237,45 @@ def posted_notice(
     for letter in letters:
         if any(line.get("invoice_id") in invoice_ids for line in letter.action.lines or []):
             assert letter.posted_on is not None
+            from recouvre.letters.rendering import deadline_days
+
             ack = letter.acknowledged_on if letter.acknowledged_on and letter.acknowledged_on <= as_of else None
-            found = PostedNotice(letter.posted_on, letter.tracking_number, ack, letter.action.deadline_on)
+            presented = letter.first_presented_on
+            presented = presented if presented is not None and presented <= as_of else None
+            found = PostedNotice(
+                letter.posted_on,
+                letter.tracking_number,
+                ack,
+                letter.action.deadline_on,
+                presented,
+                deadline_days(letter.action),
+            )
     return found
 
 
 def notice_text(notice: PostedNotice, as_of: date) -> str:
-    """The facts of the formal notice, as the request states them."""
+    """The facts of the formal notice, as the request states them: posted on, its tracking number, received (or
+    first presented) on when recorded, the time it gave from its receipt, and the date that time ran out only when
+    the receipt is known (otherwise it is Recouvre's estimate, which a court document does not assert)."""
     text = (
         "Le débiteur a été mis en demeure de payer par lettre recommandée avec demande d'avis de réception postée le "
         f"{format_date(notice.posted_on, 'fr')}"
     )
     if notice.tracking_number:
         text += f" (numéro de suivi {notice.tracking_number})"
+    received = notice.acknowledged_on is not None or notice.presented_on is not None
     if notice.acknowledged_on is not None:
         text += f", reçue le {format_date(notice.acknowledged_on, 'fr')}"
-    if notice.deadline_on is not None:
+    elif notice.presented_on is not None:
+        text += f", présentée pour la première fois le {format_date(notice.presented_on, 'fr')}"
+    if notice.days:
+        text += f", lui laissant un délai de {notice.days} jours à compter de sa réception pour payer"
+        if received and notice.deadline_on is not None:
+            text += f" (soit jusqu'au {format_date(notice.deadline_on, 'fr')})"
+    elif received and notice.deadline_on is not None:
         text += f", lui laissant jusqu'au {format_date(notice.deadline_on, 'fr')} pour payer"
-        if notice.deadline_on < as_of:
-            return text + " ; les factures sont restées impayées à l'expiration de ce délai."
+    if notice.deadline_on is not None and notice.deadline_on < as_of:
+        return text + " ; les factures sont restées impayées à l'expiration de ce délai."
     return text + "."
 
 
@@ -362,6 +383,8 @@ def injonction_request(
         "interest": eur(interest) + pending,
         "interest_cell": eur(interest) + ("*" if pending else ""),
         "indemnity": eur(indemnity),
+        # a consumer owes no 40 EUR indemnity (C. com. L441-10 applies between professionals): never mentioned
+        "with_indemnity": customer.kind != CustomerKind.CONSUMER,
         "total": eur(total) + pending,
         "basis": basis(customer, noticed=noticed),
         "notice": notice_text(notice, as_of) if notice is not None else "",

@@ -98,7 +98,9 @@ def test_a_consumer_s_request_goes_to_the_tribunal_judiciaire_without_indemnity(
     assert request.indemnity == Decimal("0.00")
     assert "Tribunal judiciaire dans le ressort duquel est situé 34000 Montpellier" in flat
     assert "Cerfa n° 12948" in flat
-    assert "Aucun frais de recouvrement n'est réclamé au consommateur." in flat
+    assert "Seuls le principal et ces intérêts sont réclamés." in flat
+    # no indemnity, no collection costs, not even to say none is claimed (LEGAL-FR §2.5, §7.4)
+    assert "indemnité" not in flat.lower() and "frais de recouvrement" not in flat and "L441-10" not in flat
 
 
 def test_nothing_overdue_nothing_to_request(org, other_org, noticed):  # type: ignore[no-untyped-def]

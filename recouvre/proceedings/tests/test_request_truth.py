@@ -48,10 +48,23 @@ def test_a_posted_notice_is_cited_with_its_date_and_tracking_number(org, noticed
     flat = flat_text(injonction_request(org, noticed, as_of=AFTER_DEADLINE).pdf)
     assert (
         "Le débiteur a été mis en demeure de payer par lettre recommandée avec demande d'avis de réception postée le "
-        f"27/03/2026 (numéro de suivi {TRACKING}), lui laissant jusqu'au 13/04/2026 pour payer ; les factures "
-        "sont restées impayées à l'expiration de ce délai." in flat
+        f"27/03/2026 (numéro de suivi {TRACKING}), lui laissant un délai de 15 jours à compter de sa réception pour "
+        "payer ; les factures sont restées impayées à l'expiration de ce délai." in flat
     )
     assert "relancé, le débiteur n'en a pas contesté le principe" in flat
+
+
+def test_a_notice_received_is_cited_with_its_receipt_and_the_day_its_time_ran_out(org, noticed):  # type: ignore[no-untyped-def]
+    from recouvre.letters.models import Letter
+    from recouvre.letters.services import record_acknowledgment
+
+    record_acknowledgment(Letter.objects.get(), acknowledged_on=date(2026, 3, 31), actor=ACTOR, today=date(2026, 3, 31))
+    flat = flat_text(injonction_request(org, noticed, as_of=AFTER_DEADLINE).pdf)
+    # received on Tuesday 31 March: 15 days from the next day end on Wednesday 15 April (CPC 640-642)
+    assert (
+        f"postée le 27/03/2026 (numéro de suivi {TRACKING}), reçue le 31/03/2026, lui laissant un délai de 15 jours à "
+        "compter de sa réception pour payer (soit jusqu'au 15/04/2026) ; les factures sont restées impayées" in flat
+    )
 
 
 def test_a_disputed_invoice_is_left_out_listed_apart_and_nothing_says_uncontested(org, noticed):  # type: ignore[no-untyped-def]
