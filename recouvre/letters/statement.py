@@ -21,6 +21,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from recouvre.collections.held import held_invoices, held_label
 from recouvre.collections.rendering import format_amount, format_date, language_of
 from recouvre.core import lawtexts
 from recouvre.core.interest import rate_text
@@ -65,6 +66,7 @@ LABELS = {
         "open": "{half} semestre {year} : taux non encore publié, intérêts à parfaire au {rule}",
         "to_complete": " (à parfaire)",
         "none": "Aucune facture ouverte à cette date.",
+        "held": "Factures suspendues, non réclamées à ce jour",
         "payment": "Règlement par virement{iban}, en indiquant la référence {ref}.",
         "iban": " sur le compte IBAN {iban}",
     },
@@ -100,6 +102,7 @@ LABELS = {
         "open": "{half} half of {year}: rate not yet published, interest to be completed at the {rule}",
         "to_complete": " (to be completed)",
         "none": "No open invoice on this date.",
+        "held": "Invoices on hold, not claimed at this date",
         "payment": "Payment by bank transfer{iban}, quoting the reference {ref}.",
         "iban": " to IBAN {iban}",
     },
@@ -145,6 +148,19 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
             organization=organization, customer=customer, open_amount__gt=0, issued_on__lte=as_of
         ).order_by("due_on", "number", "id")
     )
+    # invoices on hold (a dispute, a plan, insolvency...) are listed apart: never in the amount claimed
+    held = held_invoices(organization.pk, customer.pk, [inv.pk for inv in invoices], as_of)
+    held_rows = [
+        {
+            "number": inv.number,
+            "due_on": format_date(inv.due_on, lang),
+            "balance": format_amount(inv.open_amount, inv.currency, lang),
+            "reason": held_label(held[inv.pk], lang),
+        }
+        for inv in invoices
+        if inv.pk in held
+    ]
+    invoices = [inv for inv in invoices if inv.pk not in held]
     computed = invoices_interest(organization, [inv.pk for inv in invoices], as_of)
     rows = []
     refused = []
@@ -258,6 +274,7 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
         "rows": rows,
         "summary": summary,
         "unapplied_rows": unapplied_rows,
+        "held_rows": held_rows,
         "basis": basis,
         "basis_text": words["basis_text"].format(date=format_date(as_of, lang)),
         "refused": refused,

@@ -88,6 +88,26 @@ def test_the_statement_lists_each_open_invoice_with_its_penalties_to_the_cent(or
     )
 
 
+def test_a_disputed_invoice_is_listed_apart_and_left_out_of_the_amount_claimed(org, letterhead):  # type: ignore[no-untyped-def]
+    from recouvre.collections.holds import open_dispute
+    from recouvre.ledger.models import Invoice
+
+    customer = _account(org)
+    open_dispute(org, Invoice.objects.get(number="F-3"), reason_code="quality", actor=ACTOR, today=date(2026, 3, 10))
+    statement = render_statement(org, customer, AS_OF)
+    text = pdf_text(statement.pdf).replace("\n", " ")
+    eur = lambda s: s.replace(" ", "\u202f") + "\u00a0€"  # noqa: E731
+    assert f"Factures suspendues, non réclamées à ce jour F-3 02/03/2026 en litige {eur('2 345,67')}" in text
+    assert "F-3 31/01/2026" not in text  # not among the invoices claimed
+    # F-5 and F-1 only: 999.99 + 1 000.00 principal, 21.97 + 2.60 interest, 2 indemnities
+    assert f"Totaux {eur('2 199,99')} {eur('200,00')} {eur('1 999,99')} {eur('24,57')} {eur('80,00')}" in text
+    assert (statement.principal, statement.interest, statement.indemnity) == (
+        Decimal("1999.99"),
+        Decimal("24.57"),
+        Decimal("80.00"),
+    )
+
+
 def test_a_consumer_statement_has_no_indemnity_and_says_legal_interest_runs_from_the_notice(org, letterhead):  # type: ignore[no-untyped-def]
     customer = make_customer(org, language="en", kind="consumer")
     InvoiceFactory(
