@@ -12,6 +12,7 @@ whatever the language of the person producing it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -269,3 +270,14 @@ def describe_rule(rule: RateRule, start: date, language: str) -> str:
             text = str(w["ecb_plus"]).format(ref=ref, points=_number(contract.value, lang))
         text += str(w["or_statutory" if rule.below_floor_statutory else "or_floor"]).format(**values)
     return text + str(w["from"]).format(start=date_words(start, lang))
+
+
+def grouped_by_rule(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """``(invoice number, rule in words)`` pairs grouped by rule, in order of first appearance: a document states
+    each rule once with the invoices it applies to, instead of repeating it invoice after invoice."""
+    groups: dict[str, list[str]] = {}
+    for number, rule in pairs:
+        numbers = groups.setdefault(rule, [])
+        if number not in numbers:
+            numbers.append(number)
+    return list(groups.items())

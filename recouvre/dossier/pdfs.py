@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from recouvre.collections.models import Action, ActionState
 from recouvre.collections.rendering import format_amount, format_date
-from recouvre.core.raterules import describe_rule
+from recouvre.core.raterules import describe_rule, grouped_by_rule
 from recouvre.documents.pdf import html_to_pdf, render, split_pages
 from recouvre.ledger.models import Allocation, Customer, CustomerKind, Event, Invoice
 from recouvre.ledger.timeline import describe
@@ -290,6 +290,11 @@ def statement_pdf(organization: Organization, customer: Customer, invoices: Sequ
         _("Statement of the claim on %(date)s") % {"date": day(as_of)},
         rows=rows,
         totals=totals,
+        # each rule of the days whose rate is not published yet, once, with the invoices it applies to
+        open_notes=[
+            {"rule": rule, "numbers": ", ".join(numbers)}
+            for rule, numbers in grouped_by_rule((row["number"], rule) for row in rows for rule in row["open"])
+        ],
         payments=payments,
         basis=_basis(customer),
         # a consumer owes no 40 EUR indemnity (C. com. L441-10 applies between professionals): no column for it

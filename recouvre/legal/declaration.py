@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from recouvre.collections.rendering import format_amount, format_date
+from recouvre.core.raterules import grouped_by_rule
 
 from .insolvency import claims
 from .models import InsolvencyProcedure, OfficerRole, ProcedureKind
@@ -100,7 +101,8 @@ def declaration_context(procedure: InsolvencyProcedure, *, today: date, signator
         "continued_activity": procedure.kind == ProcedureKind.LIQUIDATION and procedure.continued_activity,
         "refused": ", ".join(computed.refused),
         "open_rules": " ; ".join(
-            f"{ln.number} : intérêts à parfaire au {rule}" for ln in computed.lines for rule in ln.open_rules
+            f"intérêts à parfaire au {rule} ({'factures' if len(numbers) > 1 else 'facture'} {', '.join(numbers)})"
+            for rule, numbers in grouped_by_rule((ln.number, rule) for ln in computed.lines for rule in ln.open_rules)
         ),
         "has_terms": has_terms,
         "signatory": signatory,

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from recouvre.collections.models import Action
 from recouvre.collections.rendering import format_amount, format_date
 from recouvre.core import routes
-from recouvre.core.raterules import describe_rule
+from recouvre.core.raterules import describe_rule, grouped_by_rule
 from recouvre.dossier.exhibits import ListedExhibit, claimed_invoices, exhibit_list
 from recouvre.dossier.pdfs import formal_notice_dates
 from recouvre.ledger.models import Customer, CustomerKind, Invoice
@@ -382,6 +382,15 @@ def injonction_request(
         "principal": eur(principal),
         "interest": eur(interest) + pending,
         "interest_cell": eur(interest) + ("*" if pending else ""),
+        "open_notes": [
+            {
+                "rule": rule,
+                "numbers": ", ".join(numbers),
+                "several": len(numbers) > 1,
+                "all": len(numbers) == len(lines),
+            }
+            for rule, numbers in grouped_by_rule((ln.number, rule) for ln in lines for rule in ln.open_rules)
+        ],
         "indemnity": eur(indemnity),
         # a consumer owes no 40 EUR indemnity (C. com. L441-10 applies between professionals): never mentioned
         "with_indemnity": customer.kind != CustomerKind.CONSUMER,
