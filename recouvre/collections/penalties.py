@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from recouvre.core.interest import InterestResult, rate_text
-from recouvre.core.raterules import OpenPeriod, describe_rule
+from recouvre.core.raterules import OpenPeriod, describe_open_periods
 
 PENALTY_TEMPLATES = ("firm", "formal_notice")
 ZERO = Decimal("0.00")
@@ -54,7 +54,7 @@ class Penalty:
 def open_rules(penalty: Penalty, language: str) -> list[str]:
     """The rule of each open period in words, in ``language`` (French or English), e.g. "taux de refinancement de
     la BCE en vigueur le 1er juillet 2026 majoré de 10 points, à compter du 1er juillet 2026"."""
-    return list(dict.fromkeys(describe_rule(p.rule, p.start, language) for p in penalty.open_periods))
+    return describe_open_periods(penalty.open_periods, language)
 
 
 def penalty_of(result: InterestResult) -> Penalty:

@@ -281,3 +281,39 @@ def grouped_by_rule(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, list[st
         if number not in numbers:
             numbers.append(number)
     return list(groups.items())
+
+
+def _amount_words(amount: Decimal, language: str) -> str:
+    text = f"{amount:,.2f}"
+    if words_language(language) == "fr":
+        return text.replace(",", "\u202f").replace(".", ",") + "\u00a0€"
+    return "€" + text
+
+
+def describe_open_periods(periods: Iterable[OpenPeriod], language: str) -> list[str]:
+    """The open periods of one invoice in words, one text per rule: a rule whose days run on several bases (a
+    payment received meanwhile) says from when it applies and on which base for which days, e.g. "... à compter du
+    17 juillet 2026, sur 1 500,00 € jusqu'au 7 août 2026 puis sur 951,82 €"."""
+    lang = words_language(language)
+    groups: list[list[OpenPeriod]] = []
+    for period in periods:
+        if groups and groups[-1][-1].rule == period.rule:
+            groups[-1].append(period)
+        else:
+            groups.append([period])
+    out = []
+    for group in groups:
+        text = describe_rule(group[0].rule, group[0].start, lang)
+        if len(group) > 1:
+            parts = []
+            for i, period in enumerate(group):
+                base = _amount_words(period.base, lang)
+                last = i == len(group) - 1
+                if lang == "fr":
+                    parts.append(f"sur {base}" + ("" if last else f" jusqu'au {date_words(period.end, lang)}"))
+                else:
+                    parts.append(f"on {base}" + ("" if last else f" until {date_words(period.end, lang)}"))
+            text += ", " + (" puis " if lang == "fr" else " then ").join(parts)
+        if text not in out:
+            out.append(text)
+    return out

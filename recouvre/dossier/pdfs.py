@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from recouvre.collections.models import Action, ActionState
 from recouvre.collections.rendering import format_amount, format_date
-from recouvre.core.raterules import describe_rule, grouped_by_rule
+from recouvre.core.raterules import describe_open_periods, grouped_by_rule
 from recouvre.documents.pdf import html_to_pdf, render, split_pages
 from recouvre.ledger.models import Allocation, Customer, CustomerKind, Event, Invoice
 from recouvre.ledger.timeline import describe
@@ -201,7 +201,7 @@ def claim_figures(
             "balance": principal + interest + indemnity,
             "refused": computed.refused_text(invoice.pk, language),
             # days whose rate is not published yet: their legal rule, in words (the interest is to be completed)
-            "open": [describe_rule(o.rule, o.start, language) for o in (result.open_periods if result else ())],
+            "open": describe_open_periods(result.open_periods if result else (), language),
         }
         rows.append(row)
         t = totals.setdefault(

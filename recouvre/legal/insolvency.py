@@ -24,7 +24,7 @@ from recouvre.collections.models import Hold, HoldKind
 from recouvre.core import insolvency as core_insolvency
 from recouvre.core import prescription as core
 from recouvre.core.insolvency import standing
-from recouvre.core.raterules import describe_rule
+from recouvre.core.raterules import describe_open_periods
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice
 from recouvre.ledger.services import record_event
@@ -112,7 +112,7 @@ def claims(procedure: InsolvencyProcedure) -> DeclaredClaims:
         open_rules: tuple[str, ...] = ()
         if st.overdue and result is not None:
             interest, indemnity = result.interest, result.indemnity
-            open_rules = tuple(dict.fromkeys(describe_rule(o.rule, o.start, "fr") for o in result.open_periods))
+            open_rules = tuple(describe_open_periods(result.open_periods, "fr"))
         elif st.overdue:
             refused[inv.number] = computed.refused_text(inv.id, "fr")
         lines.append(

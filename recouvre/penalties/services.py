@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from recouvre.collections.models import Hold, HoldKind
 from recouvre.core.lawtexts import for_customer
-from recouvre.core.raterules import describe_rule
+from recouvre.core.raterules import describe_open_periods
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice, Payment
 from recouvre.ledger.services import allocate, record_event
@@ -98,10 +98,7 @@ def claim_penalties(
     for invoice_id, result in computed.results.items():
         if result.open_periods:
             claimed_to[invoice_id] = result.open_periods[0].start - timedelta(days=1)
-            open_rules[invoice_id] = {
-                lang: list(dict.fromkeys(describe_rule(o.rule, o.start, lang) for o in result.open_periods))
-                for lang in ("fr", "en")
-            }
+            open_rules[invoice_id] = {lang: describe_open_periods(result.open_periods, lang) for lang in ("fr", "en")}
     for cutoff in sorted(set(claimed_to.values())):
         ids = [i for i, day in claimed_to.items() if day == cutoff]
         partial = invoices_interest(organization, ids, cutoff, notices=notices, since=last_day)

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from recouvre.collections.models import Action
 from recouvre.collections.rendering import format_amount, format_date
 from recouvre.core import routes
-from recouvre.core.raterules import describe_rule, grouped_by_rule
+from recouvre.core.raterules import describe_open_periods, grouped_by_rule
 from recouvre.dossier.exhibits import ListedExhibit, claimed_invoices, exhibit_list
 from recouvre.dossier.pdfs import formal_notice_dates
 from recouvre.ledger.models import Customer, CustomerKind, Invoice
@@ -160,7 +160,7 @@ def claim_lines(
                 periods[0].start if periods else None,
                 periods[-1].end if periods else None,
                 rates,
-                open_rules=tuple(dict.fromkeys(describe_rule(o.rule, o.start, "fr") for o in result.open_periods)),
+                open_rules=tuple(describe_open_periods(result.open_periods, "fr")),
             )
         )
     return lines
