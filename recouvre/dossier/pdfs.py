@@ -18,12 +18,14 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from recouvre.collections.held import held_invoices, held_label
 from recouvre.collections.models import Action, ActionState
 from recouvre.collections.rendering import format_amount, format_date
 from recouvre.core.raterules import describe_open_periods, grouped_by_rule
 from recouvre.documents.pdf import html_to_pdf, render, split_pages
 from recouvre.ledger.models import Allocation, Customer, CustomerKind, Event, Invoice
 from recouvre.ledger.timeline import describe
+from recouvre.legal.prescription import invoices_prescription
 from recouvre.letters.models import Letter
 from recouvre.organizations.models import Organization
 
@@ -247,10 +249,46 @@ def _basis(customer: Customer) -> str:
     )
 
 
+def _claimable(
+    organization: Organization, customer: Customer, invoices: Sequence[Invoice], as_of: date
+) -> tuple[list[Invoice], list[dict[str, str]]]:
+    """``invoices`` split into those the statement of the claim claims and those it lists apart with the reason:
+    on hold on ``as_of`` (a disputed claim is not claimed as if it were not seriously contestable) or past their own
+    last day to act (C. civ. 2219)."""
+    ids = [i.pk for i in invoices]
+    held = held_invoices(organization.pk, customer.pk, ids, as_of)
+    limits = {
+        r.invoice_id: r.result.limit_on
+        for r in invoices_prescription(organization, invoice_ids=ids, as_of=as_of)
+        if r.result.limit_on is not None
+    }
+    claimed, apart = [], []
+    for invoice in invoices:
+        limit = limits.get(invoice.pk)
+        if invoice.pk in held:
+            reason = held_label(held[invoice.pk], "fr")
+        elif limit is not None and limit < as_of:
+            reason = _("time-barred since %(date)s") % {"date": day(limit)}
+        else:
+            claimed.append(invoice)
+            continue
+        apart.append(
+            {
+                "number": invoice.number,
+                "due_on": day(invoice.due_on),
+                "amount": amount(invoice.total - invoice.allocated_amount, invoice.currency),
+                "reason": reason,
+            }
+        )
+    return claimed, apart
+
+
 def statement_pdf(organization: Organization, customer: Customer, invoices: Sequence[Invoice], as_of: date) -> bytes:
     """The statement of the claim on ``as_of``: for each claimed invoice its amount, the payments and credits
     applied, the principal still due, the interest and the indemnity, the balance; totals per currency; the
-    payments received; the basis of the claim and how interest is counted."""
+    payments received; the basis of the claim and how interest is counted. Invoices on hold (a dispute, a plan...)
+    and time-barred ones (each on its own limitation date) are listed apart, never claimed."""
+    invoices, apart = _claimable(organization, customer, invoices, as_of)
     figures = claim_figures(organization, customer, invoices, as_of)
 
     def fmt(row: dict[str, Any]) -> dict[str, Any]:
@@ -296,6 +334,7 @@ def statement_pdf(organization: Organization, customer: Customer, invoices: Sequ
             for rule, numbers in grouped_by_rule((row["number"], rule) for row in rows for rule in row["open"])
         ],
         payments=payments,
+        apart=apart,
         basis=_basis(customer),
         # a consumer owes no 40 EUR indemnity (C. com. L441-10 applies between professionals): no column for it
         indemnity=customer.kind != CustomerKind.CONSUMER,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import json
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from recouvre.cli import main
 from recouvre.ledger.models import Event
 from recouvre.ledger.timeline import describe
 
-from .conftest import AS_OF, TRACKING, make_customer, pdf_text
+from .conftest import ACTOR, AS_OF, TRACKING, make_customer, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +190,18 @@ def test_usage_errors(story, tmp_path, capsys):  # type: ignore[no-untyped-def]
     not_zip.write_bytes(b"hello")
     assert main(["dossier", "verify", str(not_zip)]) == 1
     assert "not a ZIP file" in capsys.readouterr().err
+
+
+def test_the_statement_of_the_claim_lists_a_disputed_invoice_apart_and_does_not_claim_it(org, story):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from recouvre.collections.holds import open_dispute
+    from recouvre.dossier.bundle import build_dossier
+
+    open_dispute(org, story.invoices["FA-2026-002"], reason_code="quality", actor=ACTOR, today=date(2026, 4, 1))
+    with zipfile.ZipFile(io.BytesIO(build_dossier(org, story.customer, as_of=AS_OF).content)) as archive:
+        name = next(n for n in archive.namelist() if n.endswith("-decompte.pdf"))
+        flat = " ".join(pdf_text(archive.read(name)).split())
+    assert "Factures non réclamées" in flat
+    assert "FA-2026-002 19/02/2026 en litige 400,00 €" in flat  # 480.00 less the 80.00 paid
+    assert "FA-2026-002 20/01/2026" not in flat  # not among the invoices claimed
