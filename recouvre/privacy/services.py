@@ -7,7 +7,7 @@ transaction each:
 - anonymises the customer's personal data: its contacts (names, e-mails, phones) are removed; a consumer's name
   and addresses are replaced; the legal representative's name, the payer names and IBANs of its payments are
   blanked; the names, e-mails, phones and addresses found in its timeline, notes, tasks and stored messages are
-  replaced by ``[anonymised]``; the stored text of its e-mails is removed. Each timeline event keeps (or is first
+  replaced by ``[anonymised]``; the stored text of its e-mails and the PDF of its letters are removed. Each timeline event keeps (or is first
   given) the SHA-256 digest of its original content (``recouvre.ledger.digests``), and each e-mail its SHA-256;
 - deletes the documents on file that are not accounting documents still within their retention (an invoice's PDF
   stays until ``accounting_years`` after the invoice date), and their files once no document points at them;
@@ -309,6 +309,7 @@ def _purge_customer(organization: Organization, item: CustomerPurge, as_of: date
     from recouvre.documents import storage
     from recouvre.documents.models import Document
     from recouvre.legal.models import Acknowledgment, InsolvencyProcedure, WriteOff
+    from recouvre.letters.models import Letter
     from recouvre.proceedings.models import Proceeding
     from recouvre.tasks.models import Task
 
@@ -345,6 +346,8 @@ def _purge_customer(organization: Organization, item: CustomerPurge, as_of: date
             _scrub_rows(Action.objects.filter(**scoped), ("decision_note",), scrub)
             # A stored e-mail is MIME (encoded names and text): its content goes, its SHA-256 stays.
             done["messages"] = Action.objects.filter(**scoped).exclude(content="").update(content="")
+            # A letter's PDF carries the debtor's name and address: it goes too, its SHA-256 stays.
+            done["letters"] = Letter.objects.filter(**scoped).exclude(pdf=b"").update(pdf=b"")
             done["contacts"] = len(contacts)
             Contact.objects.filter(customer=customer).delete()
             done["payments"] = (

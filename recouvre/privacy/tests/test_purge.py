@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from recouvre.cli import main
 from recouvre.collections.models import Action, Hold
@@ -209,6 +210,40 @@ def test_the_real_run_anonymises_the_consumer_paid_three_years_ago(  # type: ign
         "Personal data anonymised at the end of its retention period (archived until 2025-12-05): 1 contacts "
         "removed, 1 documents deleted. Invoices and amounts are kept."
     )
+
+
+def test_the_purge_erases_the_pdf_of_the_consumer_s_letters_and_keeps_their_sha256(org, story, logged_client):  # type: ignore[no-untyped-def]
+    from recouvre.letters.models import Letter
+
+    consumer = story["consumer"]
+    action = Action.objects.create(
+        organization=org,
+        customer=consumer,
+        channel="letter",
+        send_on=date(2023, 11, 20),
+        template="reminder",
+        state="sent",
+        sent_at="2023-11-20T09:00:00+01:00",
+    )
+    letter = Letter.objects.create(
+        organization=org,
+        customer=consumer,
+        action=action,
+        language="fr",
+        subject="Relance",
+        pdf=PDF + b"Paul Martin, 3 rue des Pins",
+        pdf_sha256="b" * 64,
+        pages=1,
+        produced_at="2023-11-20T09:00:00+01:00",
+        posted_on=date(2023, 11, 20),
+        posted_recorded_at="2023-11-20T10:00:00+01:00",
+    )
+    purge(org, AS_OF, ACTOR)
+    letter.refresh_from_db()
+    assert bytes(letter.pdf) == b"" and letter.pdf_sha256 == "b" * 64
+    response = logged_client.get(reverse("letter_pdf", args=[action.pk]))
+    assert response.status_code == 410
+    assert "b" * 64 in response.content.decode()
 
 
 def test_the_business_paid_three_years_ago_and_the_open_customer_are_kept(org, story):  # type: ignore[no-untyped-def]

@@ -79,6 +79,13 @@ def letter_list(request: HttpRequest) -> HttpResponse:
 @member_required()
 def letter_pdf(request: HttpRequest, action_id: int) -> HttpResponse:
     letter = _letter(request, action_id)
+    if not bytes(letter.pdf):  # erased by the purge once its retention ended; its SHA-256 stays on record
+        return HttpResponse(
+            _("This letter's PDF was erased when its retention period ended; its SHA-256 was %(sha)s.")
+            % {"sha": letter.pdf_sha256},
+            status=410,
+            content_type="text/plain; charset=utf-8",
+        )
     return _pdf(bytes(letter.pdf), _filename(letter), download=request.GET.get("download") == "1")
 
 
