@@ -7,8 +7,9 @@ transaction each:
 - anonymises the customer's personal data: its contacts (names, e-mails, phones) are removed; a consumer's name
   and addresses are replaced; the legal representative's name, the payer names and IBANs of its payments are
   blanked; the names, e-mails, phones and addresses found in its timeline, notes, tasks and stored messages are
-  replaced by ``[anonymised]``; the stored text of its e-mails and the PDF of its letters are removed. Each timeline event keeps (or is first
-  given) the SHA-256 digest of its original content (``recouvre.ledger.digests``), and each e-mail its SHA-256;
+  replaced by ``[anonymised]``; the stored text of its e-mails and the PDF of its letters are removed. Each
+  timeline event keeps (or is first given) the SHA-256 digest of its original content (``recouvre.ledger.digests``),
+  and each e-mail and letter its SHA-256;
 - deletes the documents on file that are not accounting documents still within their retention (an invoice's PDF
   stays until ``accounting_years`` after the invoice date), and their files once no document points at them;
 - records an ``Erasure`` (the audit record, with counts) and a ``privacy.anonymised`` timeline event.
