@@ -120,6 +120,9 @@ def _claims(organization: Organization, customer: Customer, as_of: date) -> list
             "indemnity": _money(ln.indemnity),
             "balance": _money(ln.principal + ln.interest + ln.indemnity),
             "not_computed": ln.note,
+            # days whose rate is not published yet: the interest is to be completed (à parfaire) by these rules
+            "interest_complete": not ln.open_rules,
+            "interest_to_complete": list(ln.open_rules),
             "payments": payments[ln.number],
         }
         for ln in lines

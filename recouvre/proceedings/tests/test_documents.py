@@ -195,3 +195,16 @@ def test_no_hand_off_of_another_organizations_customer(org, other_org, noticed):
     foreign = CustomerFactory(organization=other_org)
     with pytest.raises(type(foreign).DoesNotExist):
         build_handoff(org, foreign, as_of=AFTER_DEADLINE)
+
+
+def test_the_hand_off_says_which_interest_is_to_be_completed_and_by_which_rule(org, noticed):  # type: ignore[no-untyped-def]
+    # 7 December 2026: the rates of 2026 S2 are not published, the interest of its days is claimed by its rule
+    handoff = build_handoff(org, noticed, as_of=date(2026, 12, 7))
+    assert _check(handoff.data, json.loads(SCHEMA.read_text())) == []
+    claim = next(c for c in handoff.data["claims"] if c["invoice"] == "F-5")
+    assert claim["interest_complete"] is False
+    assert claim["interest_to_complete"] == [
+        "taux de refinancement de la BCE en vigueur le 1er juillet 2026 majoré de 10 points, à compter du 1er juillet "
+        "2026"
+    ]
+    assert claim["not_computed"] == ""
