@@ -145,8 +145,6 @@ class CustomerLegalIdentityForm(forms.Form):
     )
 
     def clean_contract_rate(self) -> str:
-        from .legal_forms import clean_contract_rate_spec
-
         return clean_contract_rate_spec(self.cleaned_data.get("contract_rate") or "")
 
     @classmethod
@@ -170,3 +168,18 @@ class CustomerLegalIdentityForm(forms.Form):
         for field in ("legal_form", "representative", "registered_office", "domicile"):
             data[field] = data[field].replace("\r\n", "\n").strip()
         return data
+
+
+def clean_contract_rate_spec(text: str) -> str:
+    """A contractual rate as typed (``12,5 %``, ``3xlegal``, ``BCE + 7``), stored in its canonical form (``12.5``,
+    ``3xlegal``, ``ecb+7``; ``none`` kept as such, empty as empty), or a ValidationError naming the forms."""
+    from recouvre.core.raterules import parse_contract_rate
+
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        parsed = parse_contract_rate(text)
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc)) from None
+    return parsed.spec if parsed is not None else "none"

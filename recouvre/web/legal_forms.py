@@ -19,7 +19,7 @@ from recouvre.legal.models import (
     WriteOffReason,
 )
 
-from .forms import DATE_INPUT_FORMATS, DateInput
+from .forms import DATE_INPUT_FORMATS, DateInput, clean_contract_rate_spec
 from .hold_forms import AmountField
 
 
@@ -132,21 +132,6 @@ class LegalSettingsForm(forms.ModelForm):
 
     def clean_below_floor(self) -> str:
         return self.cleaned_data.get("below_floor") or BelowFloorReading.STATUTORY
-
-
-def clean_contract_rate_spec(text: str) -> str:
-    """A contractual rate as typed (``12,5 %``, ``3xlegal``, ``BCE + 7``), stored in its canonical form (``12.5``,
-    ``3xlegal``, ``ecb+7``; ``none`` kept as such, empty as empty), or a ValidationError naming the forms."""
-    from recouvre.core.raterules import parse_contract_rate
-
-    text = text.strip()
-    if not text:
-        return ""
-    try:
-        parsed = parse_contract_rate(text)
-    except ValueError as exc:
-        raise forms.ValidationError(str(exc)) from None
-    return parsed.spec if parsed is not None else "none"
 
 
 HALF_CHOICES = [(1, _("January to June")), (2, _("July to December"))]
