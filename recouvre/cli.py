@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import csv
 import getpass
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -20,12 +19,15 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    pass
-
+from recouvre.cliutil import (  # noqa: F401 - the commands' shared helpers, also re-exported from here
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    UsageError,
+    emit_json,
+    parse_cli_date,
+    resolve_org,
+)
 
 # --------------------------------------------------------------------------------------------- setup
 
@@ -46,38 +48,6 @@ def ensure_migrated(verbose: bool = False) -> None:
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
-
-
-def resolve_org(slug: str | None) -> Any:
-    from recouvre.organizations.models import Organization
-
-    if slug:
-        org = Organization.objects.filter(slug=slug).first()
-        if org is None:
-            raise UsageError(
-                _("no organization with the short name %(slug)r (see `recouvre org list`)") % {"slug": slug}
-            )
-        return org
-    orgs = list(Organization.objects.all()[:2])
-    if len(orgs) == 1:
-        return orgs[0]
-    if not orgs:
-        raise UsageError(_("no organization yet: create one with `recouvre org create SLUG --name NAME`"))
-    raise UsageError(_("several organizations: say which one with --org SLUG"))
-
-
-def parse_cli_date(text: str) -> date:
-    from recouvre.core.dates import DateError, parse_date
-
-    try:
-        return parse_date(text)
-    except DateError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
-
-
-def emit_json(payload: Any) -> None:
-    json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
 
 
 class Progress:

@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from recouvre.cli import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, resolve_org
+from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, resolve_org
 
 
 def cmd_documents_import(args: argparse.Namespace) -> int:

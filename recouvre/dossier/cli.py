@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from recouvre.cli import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_date, resolve_org
+from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_date, resolve_org
 
 VERIFY = "verify"
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from recouvre.cli import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, resolve_org
+from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, resolve_org
 
 TRISTATE = {"yes": True, "oui": True, "no": False, "non": False, "auto": None}
 KIND_NAMES = {"business": "business", "professional": "business", "consumer": "consumer", "public": "public"}

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from recouvre.cli import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_date
+from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_date
 from recouvre.core.interest import (
     BelowFloor,
     Claim,
@@ -262,7 +262,7 @@ def cmd_rates_list(args: argparse.Namespace) -> int:
 
 
 def cmd_org_contract_rate(args: argparse.Namespace) -> int:
-    from recouvre.cli import resolve_org
+    from recouvre.cliutil import resolve_org
     from recouvre.ledger.cli import contract_rate_spec
 
     from .services import set_penalty_terms

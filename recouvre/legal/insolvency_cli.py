@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from recouvre.cli import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_date, resolve_org
+from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_date, resolve_org
 
 KINDS = (
     "safeguard|receivership|liquidation|over-indebtedness (or sauvegarde, redressement, liquidation, surendettement)"

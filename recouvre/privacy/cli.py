@@ -23,7 +23,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from recouvre.cli import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_date, resolve_org
+from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_date, resolve_org
 
 SWITCH = {"on": True, "yes": True, "oui": True, "off": False, "no": False, "non": False}
 

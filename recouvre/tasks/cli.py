@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from recouvre.cli import EXIT_OK, UsageError, emit_json, parse_cli_date, resolve_org
+from recouvre.cliutil import EXIT_OK, UsageError, emit_json, parse_cli_date, resolve_org
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:

@@ -1,0 +1,51 @@
+"""What every ``recouvre`` command shares: the exit codes, the usage error, the organization named by ``--org``,
+dates as typed on the command line, JSON output. ``recouvre.cli`` and each app's ``cli`` module import these, so no
+app's command module imports the command itself."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def resolve_org(slug: str | None) -> Any:
+    from recouvre.organizations.models import Organization
+
+    if slug:
+        org = Organization.objects.filter(slug=slug).first()
+        if org is None:
+            raise UsageError(
+                _("no organization with the short name %(slug)r (see `recouvre org list`)") % {"slug": slug}
+            )
+        return org
+    orgs = list(Organization.objects.all()[:2])
+    if len(orgs) == 1:
+        return orgs[0]
+    if not orgs:
+        raise UsageError(_("no organization yet: create one with `recouvre org create SLUG --name NAME`"))
+    raise UsageError(_("several organizations: say which one with --org SLUG"))
+
+
+def parse_cli_date(text: str) -> date:
+    from recouvre.core.dates import DateError, parse_date
+
+    try:
+        return parse_date(text)
+    except DateError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def emit_json(payload: Any) -> None:
+    json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
