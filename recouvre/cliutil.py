@@ -49,3 +49,19 @@ def parse_cli_date(text: str) -> date:
 def emit_json(payload: Any) -> None:
     json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def refused(json_output: bool, errors: list[str]) -> int:
+    """Report input refused (nothing written): ``{"ok": false, "errors": [...]}`` with ``--json``, else one
+    ``recouvre: refused:`` line per error; the exit code to return."""
+    if json_output:
+        emit_json({"ok": False, "errors": errors})
+    else:
+        for error in errors:
+            print(_("recouvre: refused: %(error)s") % {"error": error})
+    return EXIT_REFUSED
+
+
+def field_errors(exc: Any) -> list[str]:
+    """A Django ``ValidationError`` as ``field: message`` lines."""
+    return [f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()]

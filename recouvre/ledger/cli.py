@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, resolve_org
+from recouvre.cliutil import EXIT_OK, UsageError, emit_json, field_errors, refused, resolve_org
 
 TRISTATE = {"yes": True, "oui": True, "no": False, "non": False, "auto": None}
 KIND_NAMES = {"business": "business", "professional": "business", "consumer": "consumer", "public": "public"}
@@ -106,23 +106,13 @@ def cmd_customer_set(args: argparse.Namespace) -> int:
         try:
             changes["contract_rate"] = contract_rate_spec(args.contract_rate)
         except ValueError as exc:
-            if args.json:
-                emit_json({"ok": False, "errors": [f"contract_rate: {exc}"]})
-            else:
-                print(_("recouvre: refused: %(error)s") % {"error": exc})
-            return EXIT_REFUSED
+            return refused(args.json, [f"contract_rate: {exc}"])
     if not changes:
         raise UsageError(_("nothing to change: give at least one option (see recouvre customer set --help)"))
     try:
         customer = update_customer(customer, CLI, validate=True, **changes)
     except ValidationError as exc:
-        messages = [f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()]
-        if args.json:
-            emit_json({"ok": False, "errors": messages})
-        else:
-            for message in messages:
-                print(_("recouvre: refused: %(error)s") % {"error": message})
-        return EXIT_REFUSED
+        return refused(args.json, field_errors(exc))
     identity = legal_identity(customer)
     if args.json:
         emit_json({"ok": True, **identity})

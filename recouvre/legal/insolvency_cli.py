@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_date, resolve_org
+from recouvre.cliutil import EXIT_OK, UsageError, emit_json, parse_cli_date, refused, resolve_org
 
 KINDS = (
     "safeguard|receivership|liquidation|over-indebtedness (or sauvegarde, redressement, liquidation, surendettement)"
@@ -93,12 +93,7 @@ def cmd_insolvency_open(args: argparse.Namespace) -> int:
             note=args.note or "",
         )
     except ValidationError as exc:
-        if args.json:
-            emit_json({"ok": False, "errors": exc.messages})
-        else:
-            for message in exc.messages:
-                print(_("recouvre: refused: %(error)s") % {"error": message})
-        return EXIT_REFUSED
+        return refused(args.json, exc.messages)
     if args.json:
         emit_json({"ok": True, **procedure_dict(procedure)})
         return EXIT_OK

@@ -23,7 +23,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_date, resolve_org
+from recouvre.cliutil import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    UsageError,
+    emit_json,
+    field_errors,
+    parse_cli_date,
+    refused,
+    resolve_org,
+)
 
 SWITCH = {"on": True, "yes": True, "oui": True, "off": False, "no": False, "non": False}
 
@@ -119,13 +128,7 @@ def cmd_privacy_set(args: argparse.Namespace) -> int:
     try:
         save_settings(org, CLI, **changes)
     except ValidationError as exc:
-        messages = [f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()]
-        if args.json:
-            emit_json({"ok": False, "errors": messages})
-        else:
-            for message in messages:
-                print(_("recouvre: refused: %(error)s") % {"error": message})
-        return EXIT_REFUSED
+        return refused(args.json, field_errors(exc))
     d = settings_dict(org)
     if args.json:
         emit_json({"ok": True, **d})
