@@ -138,3 +138,25 @@ def test_the_customer_page_sets_the_contractual_penalty_rate(org, logged_client)
     assert logged_client.post(url, {**data, "contract_rate": "3 × taux légal"}).status_code == 302
     customer.refresh_from_db()
     assert customer.contract_rate == "3xlegal"
+
+
+def test_another_organization_s_customer_cannot_be_reached(org, other_org, logged_client):  # type: ignore[no-untyped-def]
+    stranger = CustomerFactory(organization=other_org, kind="business")
+    url = reverse("customer_legal_identity", args=[stranger.pk])
+    assert logged_client.get(url).status_code == 404
+    assert logged_client.post(url, {"kind": "consumer"}).status_code == 404
+    stranger.refresh_from_db()
+    assert stranger.kind == "business"
+
+
+def test_a_viewer_cannot_change_the_legal_identity(org, client, django_user_model):  # type: ignore[no-untyped-def]
+    from recouvre.organizations.models import Membership
+
+    viewer = django_user_model.objects.create_user("viewer", password="pw")
+    Membership.objects.create(user=viewer, organization=org, role="viewer")
+    client.force_login(viewer)
+    customer = CustomerFactory(organization=org, kind="business")
+    response = client.post(reverse("customer_legal_identity", args=[customer.pk]), {"kind": "consumer"})
+    assert response.status_code == 403
+    customer.refresh_from_db()
+    assert customer.kind == "business"
