@@ -123,17 +123,9 @@ def is_letter(action: Action) -> bool:
     return action.channel in (Channel.LETTER, Channel.REGISTERED_LETTER)
 
 
-def letter_lines(action: Action, today: date) -> list[LetterLine]:
-    """The action's invoices that are still open and not on hold, in the order the plan listed them, with their
-    open amounts now (``held_letter_lines``: those on hold, listed apart)."""
-    return _split_letter_lines(action, today)[0]
-
-
-def held_letter_lines(action: Action, today: date) -> list[LetterLine]:
-    return _split_letter_lines(action, today)[1]
-
-
 def _split_letter_lines(action: Action, today: date) -> tuple[list[LetterLine], list[LetterLine]]:
+    """The action's invoices still open, in the order the plan listed them, with their open amounts now: those to
+    demand, and those on hold (listed apart, never demanded)."""
     ids = [ln["invoice_id"] for ln in action.lines]
     current = {
         inv.pk: inv
