@@ -66,6 +66,7 @@ from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 from recouvre.tasks.services import open_email_failed_task
 
+from . import steps
 from .held import held_invoices
 from .models import Action, ActionState, Channel, CollectionSettings, CustomerCollection
 from .penalties import invoice_penalties, shows_penalties
@@ -385,6 +386,7 @@ def _send_one(action_id: int, now: datetime, actor: Actor, result: DispatchResul
             last_error="",
             claimed_by="",
         )
+        steps.carried_out([action.pk], timezone.localdate(now))
         record_event(
             action.organization,
             action.customer,

@@ -399,8 +399,16 @@ class Action(models.Model):
 
 
 class ItemStep(models.Model):
-    """The step an invoice has reached: recorded when the step is planned (stored in the outbox), so a later run
-    never plans it again. ``level`` is the step's position + 1 in the policy when it was planned."""
+    """A step of one invoice: recorded when the step is planned (stored in the outbox), so a later run never plans
+    it twice, and marked ``done_on`` when it is carried out — the e-mail accepted by the mail server, the letter
+    posted, the task completed. Only steps carried out are the invoice's level; one planned and not carried out
+    yet holds the invoice where it is, and one whose action is cancelled, rejected or failed is dropped (deleted)
+    so the invoice reaches it again.
+
+    The step is known by its key; ``offset_days`` keeps its offset as it was, so an invoice whose step was removed
+    from the policy since goes on from where that step stood (``dunning.Policy.level_after``). ``level`` is the
+    step's position + 1 when it was planned, kept for the record. ``round`` counts the repetitions of a repeating
+    step (0: the first time)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="collection_steps", db_index=False)
@@ -408,12 +416,18 @@ class ItemStep(models.Model):
     level = models.PositiveSmallIntegerField()
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="item_steps")
     planned_on = models.DateField()
+    offset_days = models.IntegerField(null=True, blank=True)
+    round = models.PositiveSmallIntegerField(default=0, db_default=0)
+    done_on = models.DateField(null=True, blank=True)
+    recorded = models.BooleanField(default=False, db_default=False)
+    """Carried out outside Recouvre and recorded by a back-dated run (``recouvre run --backfill``): never sent."""
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["invoice", "step_key"], name="item_step_once_per_invoice"),
+            models.UniqueConstraint(fields=["invoice", "step_key", "round"], name="item_step_once_per_invoice"),
             models.CheckConstraint(condition=Q(level__gte=1), name="item_step_level_positive"),
         ]
+        indexes = [models.Index(fields=["organization", "invoice"], name="item_step_org_invoice")]
 
 
 class CollectionSettings(models.Model):

@@ -55,73 +55,80 @@ def policies(organization: Organization) -> tuple[dict[int, dunning.Policy], dic
     return by_id, by_segment
 
 
-_OPEN_ITEMS_SQLITE = """
-SELECT i.id, i.customer_id, i.number, i.due_on, i.open_amount, i.currency, s.level, s.step_key, s.last_on,
-    a.deadline_on, a.state
+# Per open invoice: the last step carried out (its key, offset and day, and the deadline its action gave), and the
+# step planned and not carried out yet, if any, with its action's state (only an action awaiting approval can be
+# replaced by a newer one). Steps of cancelled and failed actions are left out (a run drops them first anyway).
+_OPEN_ITEMS = """
+SELECT i.id, i.customer_id, i.number, i.due_on, i.open_amount, i.currency, d.step_key, d.offset_days, d.planned_on,
+    da.deadline_on, da.state, p.step_key, p.state
 FROM ledger_invoice i
 LEFT JOIN (
-    -- with a single max(), SQLite takes the other columns from the row that has it: the highest step's
-    SELECT invoice_id, MAX(level) AS level, step_key, planned_on AS last_on, action_id
-    FROM collections_itemstep WHERE organization_id = ? GROUP BY invoice_id
-) s ON s.invoice_id = i.id
-LEFT JOIN collections_action a ON a.id = s.action_id AND a.deadline_on IS NOT NULL
-WHERE i.organization_id = ? AND i.open_amount > 0
-ORDER BY i.customer_id, i.id
-"""
-
-
-_OPEN_ITEMS_POSTGRES = """
-SELECT i.id, i.customer_id, i.number, i.due_on, i.open_amount, i.currency, s.level, s.step_key, s.planned_on,
-    a.deadline_on, a.state
-FROM ledger_invoice i
+    SELECT invoice_id, step_key, offset_days, planned_on, action_id,
+        ROW_NUMBER() OVER (PARTITION BY invoice_id ORDER BY planned_on DESC, id DESC) AS rn
+    FROM collections_itemstep WHERE organization_id = {mark} AND done_on IS NOT NULL
+) d ON d.invoice_id = i.id AND d.rn = 1
+LEFT JOIN collections_action da ON da.id = d.action_id AND da.deadline_on IS NOT NULL
 LEFT JOIN (
-    SELECT DISTINCT ON (invoice_id) invoice_id, level, step_key, planned_on, action_id
-    FROM collections_itemstep WHERE organization_id = %s
-    ORDER BY invoice_id, level DESC
-) s ON s.invoice_id = i.id
-LEFT JOIN collections_action a ON a.id = s.action_id AND a.deadline_on IS NOT NULL
-WHERE i.organization_id = %s AND i.open_amount > 0
+    SELECT s.invoice_id, MAX(s.step_key) AS step_key, MAX(a.state) AS state
+    FROM collections_itemstep s JOIN collections_action a ON a.id = s.action_id
+    WHERE s.organization_id = {mark} AND s.done_on IS NULL AND a.state NOT IN ('cancelled', 'failed')
+    GROUP BY s.invoice_id
+) p ON p.invoice_id = i.id
+WHERE i.organization_id = {mark} AND i.open_amount > 0
 ORDER BY i.customer_id, i.id
 """
-
-
-_NOT_SENT = {"planned", "awaiting_approval", "sending", "ready"}
+_OPEN_ITEMS_SQLITE = _OPEN_ITEMS.format(mark="?")
+_OPEN_ITEMS_POSTGRES = _OPEN_ITEMS.format(mark="%s")
+_AWAITING = "awaiting_approval"
 
 
 def _waits_until(deadline_on: date | str, state: str) -> date | None:
-    """What the item whose last step gave a payment deadline waits for (``OpenItem.waits_until``): the deadline once
-    the message went out (a letter is sent when its posting is recorded), ``NOT_SENT_YET`` while it has not, nothing
-    when it never will (failed, cancelled or rejected)."""
+    """The last day of the payment deadline the item's last step carried out gave (a formal notice): the next step
+    waits for the day after it."""
     if state == "sent":
         return deadline_on if isinstance(deadline_on, date) else date.fromisoformat(deadline_on)
-    return dunning.NOT_SENT_YET if state in _NOT_SENT else None
+    return None
 
 
 def open_items(
     organization: Organization, customers: Mapping[int, dunning.CustomerInput] | None = None
 ) -> Iterator[dunning.OpenItem]:
-    """The open invoices ordered by customer, each with the level of the highest step recorded for it and the day
-    that step was planned for (one grouped query), streamed in chunks. With ``customers``, the level is the step's
-    position in the customer's current policy (``Policy.level_of``), so a customer moved to another policy goes on
-    from the step it reached; a step the policy no longer has keeps its recorded level."""
+    """The open invoices ordered by customer, each with its last step carried out and its step in progress (one
+    query), streamed in chunks. With ``customers``, the level is the step's position in the customer's current
+    policy (``Policy.level_after``): a customer moved to another policy goes on from the step it reached, and a step
+    removed from the policy keeps its place by its offset. Without, the level is 1 for any step carried out."""
     OpenItem = dunning.OpenItem
+    params = (organization.pk, organization.pk, organization.pk)
 
-    def level_of(customer_id: int, key: str, level: int) -> int:
+    def level_of(customer_id: int, key: str, offset: int | None) -> int:
         customer = customers.get(customer_id) if customers is not None else None
         if customer is None:
-            return level
-        known = customer.policy.level_of(key)
-        return level if known is None else known
+            return 1
+        return customer.policy.level_after(key, offset)
 
     if connection.vendor == "sqlite":
         # The DB-API cursor, values converted here: Django's per-value converters cost more than the query.
         connection.ensure_connection()
         cursor = connection.connection.cursor()
         try:
-            cursor.execute(_OPEN_ITEMS_SQLITE, (organization.pk, organization.pk))
+            cursor.execute(_OPEN_ITEMS_SQLITE, params)
             fromiso = date.fromisoformat
             while rows := cursor.fetchmany(CHUNK):
-                for pk, customer_id, number, due_on, amount, currency, level, key, last_on, until, state in rows:
+                for (
+                    pk,
+                    customer_id,
+                    number,
+                    due_on,
+                    amount,
+                    currency,
+                    key,
+                    offset,
+                    last_on,
+                    until,
+                    state,
+                    pending,
+                    p_state,
+                ) in rows:
                     if type(amount) is not Decimal:
                         amount = Decimal(amount if type(amount) is int else repr(amount)).quantize(CENT)
                     yield OpenItem(
@@ -131,21 +138,37 @@ def open_items(
                         due_on if type(due_on) is date else fromiso(due_on),
                         amount,
                         currency,
-                        0 if level is None else level_of(customer_id, key, level),
+                        0 if key is None else level_of(customer_id, key, offset),
                         None if last_on is None else last_on if type(last_on) is date else fromiso(last_on),
                         None
                         if until is None
                         else _waits_until(until if type(until) is date else fromiso(until), state),
+                        pending,
+                        p_state == _AWAITING,
                     )
         finally:
             cursor.close()
         return
-    # PostgreSQL: the highest step of each invoice by DISTINCT ON, streamed through a server-side cursor.
+    # PostgreSQL: streamed through a server-side cursor.
     cursor = connection.chunked_cursor()
     try:
-        cursor.execute(_OPEN_ITEMS_POSTGRES, (organization.pk, organization.pk))
+        cursor.execute(_OPEN_ITEMS_POSTGRES, params)
         while rows := cursor.fetchmany(CHUNK):
-            for pk, customer_id, number, due_on, open_amount, currency, level, key, last_on, until, state in rows:
+            for (
+                pk,
+                customer_id,
+                number,
+                due_on,
+                open_amount,
+                currency,
+                key,
+                offset,
+                last_on,
+                until,
+                state,
+                pending,
+                p_state,
+            ) in rows:
                 yield OpenItem(
                     pk,
                     customer_id,
@@ -153,9 +176,11 @@ def open_items(
                     due_on,
                     open_amount,
                     currency,
-                    0 if level is None else level_of(customer_id, key, level),
+                    0 if key is None else level_of(customer_id, key, offset),
                     last_on,
                     None if until is None else _waits_until(until, state),
+                    pending,
+                    p_state == _AWAITING,
                 )
     finally:
         cursor.close()
@@ -209,10 +234,11 @@ def planner_inputs(organization: Organization, as_of: date) -> PlannerInputs:
         ):
             per = unapplied.setdefault(customer_id, {})
             per[currency] = per.get(currency, Decimal("0.00")) + amount
+    # The last contact: actions carried out or on their way, not those awaiting a decision, cancelled or failed.
     last_contact = dict(
         Action.objects.filter(organization=organization)
         .exclude(channel=Channel.INTERNAL_TASK)
-        .exclude(state="cancelled")
+        .exclude(state__in=["cancelled", "failed", "awaiting_approval"])
         .values_list("customer_id")
         .annotate(last=Max("send_on"))
         .order_by()

@@ -31,7 +31,7 @@ from recouvre.imports.tabular import record_events
 from recouvre.ledger.actors import Actor
 from recouvre.organizations.models import Organization
 
-from . import selectors
+from . import selectors, steps
 from .holds import place_hold, release_hold, review_commitments
 from .models import Action, ActionState, ItemStep, Policy, Step
 
@@ -184,11 +184,15 @@ def run_collections(
         # Promises kept or broken, instalments honoured or missed: the holds they end are not planned with.
         review_commitments(organization, as_of, actor=actor)
     with transaction.atomic():
+        if not dry_run:
+            # Steps of actions cancelled, rejected or failed since the last run never happened: dropped, so their
+            # invoices reach them again.
+            steps.drop_void(organization)
         inputs = selectors.planner_inputs(organization, as_of)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         org_id = organization.pk
         action_rows: list[tuple[Any, ...]] = []
-        steps_of: dict[tuple[int, str], list[tuple[str, int, int]]] = {}
+        steps_of: dict[tuple[int, str], list[tuple[str, int, int, int]]] = {}
         for customer_plan in dunning.iter_plan(as_of, inputs.customers.values(), inputs.items, calendar=calendar):
             if customer_plan.skip is not None:
                 skip = customer_plan.skip
@@ -235,7 +239,9 @@ def run_collections(
                     )
                 )
                 steps_of[(action.customer_id, channel)] = [
-                    (ln.step.key, ln.new_level or 0, ln.invoice_id) for ln in action.advancing if ln.step is not None
+                    (ln.step.key, ln.new_level or 0, ln.invoice_id, ln.step.offset_days)
+                    for ln in action.advancing
+                    if ln.step is not None
                 ]
         if dry_run:
             return result
@@ -271,15 +277,19 @@ def run_collections(
         for action_id, customer_id, channel, needs_approval in inserted:
             result._count(channel, bool(needs_approval))
             keys = steps_of.get((customer_id, channel), [])
-            contacted.setdefault(customer_id, []).append((channel, [k for k, _lvl, _inv in keys]))
-            for key, level, invoice_id in keys:
-                item_rows.append((org_id, invoice_id, key, level, action_id, send_on))
+            contacted.setdefault(customer_id, []).append((channel, [k for k, _lvl, _inv, _off in keys]))
+            for key, level, invoice_id, offset in keys:
+                item_rows.append((org_id, invoice_id, key, level, action_id, send_on, offset))
+        if contacted:
+            # First the older actions still awaiting approval that the new ones replace: their steps are dropped,
+            # and the new actions carry them.
+            result.superseded = _supersede_waiting(organization, send_on, actor)
         result.item_steps = len(
             _insert_ignore(
                 ItemStep,
-                ("organization_id", "invoice_id", "step_key", "level", "action_id", "planned_on"),
+                ("organization_id", "invoice_id", "step_key", "level", "action_id", "planned_on", "offset_days"),
                 item_rows,
-                conflict=("invoice_id", "step_key"),
+                conflict=("invoice_id", "step_key", "round"),
                 returning=("id",),
             )
         )
@@ -295,14 +305,14 @@ def run_collections(
                         "as_of": as_of,
                         "channels": ", ".join(sorted(c for c, _k in per)),
                         "steps": ", ".join(k for _c, keys in per for k in keys),
-                        "invoices": len({inv for c, _k in per for _s, _l, inv in steps_of.get((customer_id, c), [])}),
+                        "invoices": len(
+                            {inv for c, _k in per for _s, _l, inv, _o in steps_of.get((customer_id, c), [])}
+                        ),
                     },
                 )
                 for customer_id, per in sorted(contacted.items())
             ],
         )
-        if contacted:
-            result.superseded = _supersede_waiting(organization, send_on, actor)
     return result
 
 
@@ -326,6 +336,7 @@ def _supersede_waiting(organization: Organization, send_on: date, actor: Actor) 
     Action.objects.filter(pk__in=[row[0] for row in stale], state=ActionState.AWAITING_APPROVAL).update(
         state=ActionState.CANCELLED, decision_note=note, decided_at=timezone.now()
     )
+    steps.dropped(row[0] for row in stale)
     record_events(
         organization,
         actor,

@@ -5,9 +5,14 @@ customer, decides the one step (at most) each item reaches on ``as_of``, and gro
 per customer and channel; customers that get nothing are reported with the reason. The rules, with worked examples,
 are in ``docs/collections.md``; in short:
 
-- an item's next step is the first enabled step after its ``level`` (the steps already done); an item first seen
-  when already late (level 0, its due date passed by the send date) starts at the first enabled step with a
-  positive offset, never at a pre-due courtesy step and never further on;
+- an item's ``level`` is the last step *carried out* for it (an e-mail accepted by the server, a letter posted, a
+  task completed), by key, so editing a policy never rewrites it (``Policy.level_after``); a step planned and not
+  carried out yet (``OpenItem.pending``) holds the item where it is: it counts for nothing, and nothing further is
+  planned until it is carried out or dropped (a rejected, failed or cancelled step is dropped, and the item
+  reaches it again at the next run);
+- an item's next step is the first enabled step after its level; once the invoice is due (on the send date), a
+  courtesy step before the due date is passed over, so an item first seen late starts at the first enabled step
+  on or after the due date (offset 0 or more), never further on;
 - that step is due when ``as_of >= due_on + offset_days``, the open amount is at least the step's minimum, and at
   least ``min_gap_days`` (and at least one day) have passed since the item's last step;
 - a customer is contacted (every channel but internal tasks) only when at least one of its due steps finds
@@ -155,6 +160,22 @@ class Policy:
                 return i + 1
         return None
 
+    def level_after(self, key: str, offset_days: int | None) -> int:
+        """The level of an item whose last step carried out is ``key``, recorded with ``offset_days``: the step's
+        position + 1 while the policy has it. A step removed from the policy since keeps its place by its offset:
+        the item stands after every step whose offset is not later than it, so its next step is the first one
+        that came after the removed step (never one it had already passed, never one it skipped)."""
+        known = self.level_of(key)
+        if known is not None:
+            return known
+        if offset_days is None:
+            return 0
+        level = 0
+        for i, s in enumerate(self.steps):
+            if s.offset_days <= offset_days:
+                level = i + 1
+        return level
+
 
 class HoldKind(StrEnum):
     """Why collection is paused. Listed by precedence: when several holds apply to an item, the first shows."""
@@ -255,8 +276,14 @@ class Expedite:
 
 @dataclass(frozen=True, slots=True)
 class OpenItem:
-    """An open invoice as stored: ``level`` is the position + 1 in the customer's policy of the last step done for
-    it (0: none yet), ``last_step_on`` the day that step was done (sent, or planned to be sent)."""
+    """An open invoice as stored: ``level`` is the position + 1 in the customer's policy of the last step carried
+    out for it (0: none yet) — an e-mail the server accepted, a letter posted, a task completed; never a step only
+    planned, awaiting approval, rejected, failed or cancelled. ``last_step_on`` is the day of that step.
+
+    ``pending`` is the key of a step planned for the item and not carried out yet (an action awaiting approval,
+    queued, or a letter or task not done): the item takes no further step until it is carried out or dropped.
+    ``replaceable``: that step only awaits approval, so a newer action to the customer on the same channel may
+    carry it in its place (the older one is then superseded)."""
 
     invoice_id: int
     customer_id: int
@@ -270,6 +297,8 @@ class OpenItem:
     """The last day of the payment deadline the item's last step gave (a formal notice): the next step is not
     due before the day after it. ``NOT_SENT_YET``: that step's message has not gone out yet, so the next step waits
     for it, with no date."""
+    pending: str | None = None
+    replaceable: bool = False
 
 
 NOT_SENT_YET = date.max
@@ -296,6 +325,7 @@ class Reason(StrEnum):
     always comes first)."""
 
     CREDITS_COVER = "credits_cover"
+    IN_PROGRESS = "in_progress"
     GAP_NOT_REACHED = "gap_not_reached"
     ON_HOLD = "on_hold"
     BELOW_MIN_AMOUNT = "below_min_amount"
@@ -311,6 +341,7 @@ class Reason(StrEnum):
 _REASON_LABELS = {
     Reason.ON_HOLD: gettext_noop("On hold"),
     Reason.CREDITS_COVER: gettext_noop("Unallocated payments and credits cover what is overdue"),
+    Reason.IN_PROGRESS: gettext_noop("A step is awaiting approval or being carried out"),
     Reason.GAP_NOT_REACHED: gettext_noop("Contacted too recently"),
     Reason.BELOW_MIN_AMOUNT: gettext_noop("Amount below the step's minimum"),
     Reason.NO_MORE_STEPS: gettext_noop("Every step of the policy is done"),
@@ -458,7 +489,6 @@ class _Ladder:
     policy: Policy
     steps: tuple[Step, ...]
     next_index: tuple[int, ...]  # indexed by level, 0..len(steps)
-    first_late: int  # first enabled step with a positive offset, -1 if none
     offsets: tuple[int, ...]
     gaps: tuple[int, ...]  # min_gap_days, at least 1: never two steps for an item, or two contacts, in a day
     contacts: tuple[bool, ...]
@@ -474,12 +504,10 @@ class _Ladder:
             if steps[i].enabled:
                 following = i
             next_index[i] = following
-        first_late = next((i for i, s in enumerate(steps) if s.enabled and s.offset_days > 0), -1)
         return cls(
             policy,
             steps,
             tuple(next_index),
-            first_late,
             tuple(s.offset_days for s in steps),
             tuple(max(s.min_gap_days, 1) for s in steps),
             tuple(s.channel.reaches_customer for s in steps),
@@ -589,27 +617,35 @@ def _plan_customer(
     contact_ord = customer.last_contact_on.toordinal() if customer.last_contact_on is not None else None
     next_index = ladder.next_index
     offsets, gaps, contacts, minimums = ladder.offsets, ladder.gaps, ladder.contacts, ladder.minimums
+    steps = ladder.steps
     levels = len(next_index)
 
     # First pass: each item's candidate step and whether it advances; reason and earliest date when not.
     # Entries: (item, due_ord, step index or -1, reason or None when advancing, next_ord or None)
     evaluated: list[tuple[OpenItem, int, int, Reason | None, int | None]] = []
     waiting: list[int] = []  # positions in evaluated of items held back only by the customer's last contact
+    riding: list[int] = []  # positions of items whose due step awaits approval in an older action
     for item in items:
         if item.open_amount <= 0:
             continue
         level = item.level
         due_ord = item.due_on.toordinal()
-        if level == 0 and send_ord > due_ord:
-            index = ladder.first_late
-        elif 0 <= level < levels:
+        if 0 <= level < levels:
             index = next_index[level]
+            # Once the invoice is due, a courtesy step before the due date is never sent: the item goes on to the
+            # first step on or after the due date (an item first seen late starts there, never further on).
+            while index >= 0 and offsets[index] < 0 and send_ord >= due_ord:
+                index = next_index[index + 1]
         elif level < 0:
             raise ValueError(
                 _("invoice %(number)s: level %(level)s is not a level") % {"number": item.number, "level": level}
             )
         else:
             index = -1
+        if item.pending is not None and (index < 0 or not item.replaceable or steps[index].key != item.pending):
+            # A step planned and not carried out yet: nothing further until it is (or is dropped).
+            evaluated.append((item, due_ord, index, Reason.IN_PROGRESS, None))
+            continue
         if index < 0:
             evaluated.append((item, due_ord, -1, Reason.NO_MORE_STEPS, None))
             continue
@@ -622,7 +658,7 @@ def _plan_customer(
         reason: Reason | None = None  # None: advances
         if earliest > as_ord:
             reason = Reason.NOTHING_DUE
-        if level > 0 and item.last_step_on is not None:
+        if item.last_step_on is not None:
             gap_end = item.last_step_on.toordinal() + gap
             if gap_end > earliest:
                 earliest = gap_end
@@ -660,6 +696,12 @@ def _plan_customer(
         if reason is None and waits_for_contact:
             reason = Reason.GAP_NOT_REACHED
             waiting.append(len(evaluated))
+        if item.pending is not None and reason is not Reason.ON_HOLD:
+            # Its step awaits approval in an older action: it goes again, in its place, only with a new action on
+            # the same channel (which supersedes the older one); otherwise it waits for the decision.
+            if reason is None or (reason is Reason.GAP_NOT_REACHED and waits_for_contact):
+                riding.append(len(evaluated))
+            reason, next_ord = Reason.IN_PROGRESS, None
         evaluated.append((item, due_ord, index, reason, next_ord))
 
     if not evaluated:
@@ -689,6 +731,12 @@ def _plan_customer(
         for i in waiting:
             item, due_ord, index, reason, _next = evaluated[i]
             if reason is Reason.GAP_NOT_REACHED:
+                evaluated[i] = (item, due_ord, index, None, None)
+    if riding:
+        channels = {steps[index].channel for _i, _d, index, reason, _n in evaluated if reason is None}
+        for i in riding:
+            item, due_ord, index, reason, _next = evaluated[i]
+            if steps[index].channel in channels:
                 evaluated[i] = (item, due_ord, index, None, None)
     any_advancing = any(entry[3] is None for entry in evaluated)
 

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recouvre.collections import steps
 from recouvre.collections.models import Action, ActionState, Channel
 from recouvre.core.formal_notice import payment_deadline
 from recouvre.ledger.actors import Actor
@@ -183,6 +184,7 @@ def record_posting(
         Action.objects.filter(pk=letter.action_id, state=ActionState.READY).update(
             state=ActionState.SENT, sent_at=now, content_sha256=letter.pdf_sha256
         )
+        steps.carried_out([letter.action_id], posted_on)
         _refresh_deadline(letter)
         data: dict[str, object] = {}
         if redated:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from recouvre.collections import steps
 from recouvre.core.businessdays import FRANCE
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice
@@ -375,6 +376,9 @@ def complete_task(task: Task, *, outcome: str, actor: Actor, note: str = "", **d
             )
             Task.objects.filter(pk=follow.pk).update(follows=task)
             created["task"] = follow.pk
+        if task.kind in steps.TASK_CHANNELS:
+            # The collections steps this task carries are carried out.
+            steps.tasks_completed(organization.pk, customer.pk, steps.TASK_CHANNELS[task.kind], today)
         task.state = TaskState.DONE
         task.outcome = outcome
         task.outcome_note = note
@@ -490,6 +494,9 @@ def cancel_task(task: Task, *, actor: Actor, reason: str = "") -> Task:
     """Close an open task without doing it."""
     with transaction.atomic():
         task = _locked_open(task)
+        if task.kind in steps.TASK_CHANNELS:
+            # Never done: the collections steps it was to carry out did not happen.
+            steps.tasks_dropped(task.organization_id, task.customer_id, steps.TASK_CHANNELS[task.kind])
         task.state = TaskState.CANCELLED
         task.outcome_note = reason
         task.done_at = timezone.now()

@@ -34,6 +34,7 @@ from recouvre.ledger.services import allocate, record_payment
 from recouvre.ledger.timeline import describe
 from recouvre.tasks.models import Task
 from recouvre.testing.factories import CustomerFactory, InvoiceFactory, UserFactory
+from recouvre.testing.outbox import carry_out
 
 pytestmark = pytest.mark.django_db
 ROBOT = Actor.system("daily run")
@@ -68,7 +69,10 @@ def pay(customer, inv, amount, on):  # type: ignore[no-untyped-def]
 
 
 def run(org, as_of):  # type: ignore[no-untyped-def]
-    return run_collections(org, as_of, actor=ROBOT)
+    """The day's run, and what it planned carried out (sent, posted, done)."""
+    result = run_collections(org, as_of, actor=ROBOT)
+    carry_out(org)
+    return result
 
 
 def run_days(org, first, last):  # type: ignore[no-untyped-def]

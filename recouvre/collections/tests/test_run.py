@@ -15,6 +15,7 @@ from recouvre.ledger.services import allocate, record_payment
 from recouvre.ledger.timeline import describe
 from recouvre.organizations.services import create_organization
 from recouvre.testing.factories import CustomerFactory, InvoiceFactory
+from recouvre.testing.outbox import carry_out
 
 ACTOR = Actor.system("test")
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,8 @@ def test_steps_at_5_and_20_days_one_per_run_and_nothing_twice(org, ladder):  # t
     assert (again.actions, again.item_steps) == (0, 0)
     assert (Action.objects.count(), ItemStep.objects.count()) == (1, 1)
     assert Event.objects.filter(kind="collections.action_planned").count() == 1
+    assert run(org, date(2026, 3, 23)).actions == 0  # +19, and the first step not sent yet
+    assert carry_out(org) == 1  # the first e-mail goes out
 
     assert run(org, date(2026, 3, 23)).actions == 0  # +19
     result = run(org, date(2026, 3, 24))  # +20
@@ -97,6 +100,7 @@ def test_steps_at_5_and_20_days_one_per_run_and_nothing_twice(org, ladder):  # t
     second = Action.objects.get(send_on=date(2026, 3, 24))
     assert (second.template, second.lines[0]["stage"]) == ("second", "second")
     assert list(ItemStep.objects.order_by("level").values_list("step_key", flat=True)) == ["first", "second"]
+    carry_out(org)
 
     result = run(org, date(2026, 4, 13))  # +40: the registered letter waits for approval, pay by 28 April
     assert (result.actions, result.letters, result.awaiting_approval) == (1, 1, 1)
@@ -182,6 +186,7 @@ def test_full_payment_stops_everything_partial_payment_leaves_the_rest(org, ladd
     paid = InvoiceFactory(customer=customer, number="F-PAID", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 4))
     part = InvoiceFactory(customer=customer, number="F-PART", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 4))
     assert run(org, date(2026, 3, 9)).actions == 1
+    carry_out(org)
     payment = record_payment(
         org, ACTOR, customer=customer, received_on=date(2026, 3, 12), amount=Decimal("1500.00"), source_key="bank-1"
     )
@@ -307,6 +312,7 @@ def test_a_customer_given_another_policy_goes_on_from_the_step_it_reached(org, l
     customer = CustomerFactory(organization=org)
     invoice = InvoiceFactory(customer=customer, issued_on=date(2026, 2, 2), due_on=date(2026, 3, 4))
     assert run(org, date(2026, 3, 9)).actions == 1  # "first", level 1 of the test policy
+    carry_out(org)
     # The same steps with a call before them: "first" is the second step there.
     other = Policy.objects.create(organization=org, key="other", name="Other")
     for position, (key, offset, channel) in enumerate(
@@ -339,9 +345,10 @@ def test_the_data_migration_seeds_organizations_created_before_it(org):  # type:
     }
 
 
-def test_a_reminder_still_awaiting_approval_is_replaced_by_the_next_one(org):  # type: ignore[no-untyped-def]
-    """Every written step needs approval and nobody approved the reminder of Monday 16 March: when the firm
-    reminder is planned ten days later, the old one is withdrawn, so only one message can ever be approved."""
+def test_a_reminder_awaiting_approval_holds_its_invoice_and_goes_again_with_the_next_message(org):  # type: ignore[no-untyped-def]
+    """Every written step needs approval and nobody approved the reminder of Monday 16 March. Ten days later the
+    invoice is not escalated to the firm reminder: the reminder never went out. When a second invoice falls due,
+    the new message carries both reminders, and the old one is withdrawn, so only one message can be approved."""
     policy = Policy.objects.create(organization=org, key="careful", name="Careful", segment="standard")
     for position, (key, days) in enumerate((("reminder", 7), ("firm", 20)), start=1):
         Step.objects.create(
@@ -355,17 +362,25 @@ def test_a_reminder_still_awaiting_approval_is_replaced_by_the_next_one(org):  #
             min_gap_days=7,
         )
     customer = CustomerFactory(organization=org, ref="411DUPONT", name="Dupont SARL")
-    InvoiceFactory(customer=customer, number="F-1", issued_on=date(2026, 2, 6), due_on=date(2026, 3, 6))
+    first_invoice = InvoiceFactory(customer=customer, number="F-1", issued_on=date(2026, 2, 6), due_on=date(2026, 3, 6))
+    InvoiceFactory(customer=customer, number="F-2", issued_on=date(2026, 2, 26), due_on=date(2026, 3, 26))
     first = run_collections(org, date(2026, 3, 16), actor=ACTOR)
     assert (first.awaiting_approval, first.superseded) == (1, 0)
-    later = run_collections(org, date(2026, 3, 26), actor=ACTOR)
+    waiting = run_collections(org, date(2026, 3, 26), actor=ACTOR)  # F-1 at +20: its reminder is not approved
+    assert (waiting.actions, [(s.reason, s.detail) for s in waiting.skipped]) == (0, [("in_progress", "reminder")])
+    later = run_collections(org, date(2026, 4, 2), actor=ACTOR)  # F-2 at +7
     assert (later.awaiting_approval, later.superseded) == (1, 1)
     assert [(a.send_on.isoformat(), a.step_key, a.state) for a in Action.objects.order_by("send_on")] == [
         ("2026-03-16", "reminder", "cancelled"),
-        ("2026-03-26", "firm", "awaiting_approval"),
+        ("2026-04-02", "reminder", "awaiting_approval"),
+    ]
+    new = Action.objects.get(send_on=date(2026, 4, 2))
+    assert [(ln["number"], ln["step"]) for ln in new.lines] == [("F-1", "reminder"), ("F-2", "reminder")]
+    assert list(ItemStep.objects.filter(invoice=first_invoice).values_list("step_key", "action_id", "done_on")) == [
+        ("reminder", new.pk, None)
     ]
     event = Event.objects.get(kind="collections.action_superseded")
     assert describe(event) == (
         "Reminder of 2026-03-16 (step reminder) awaiting approval withdrawn: "
-        "the one planned for 2026-03-26 replaces it."
+        "the one planned for 2026-04-02 replaces it."
     )

@@ -649,10 +649,13 @@ def situations(draw):  # type: ignore[no-untyped-def]
 
 
 def expected_next_index(policy: Policy, item: OpenItem, send_on: date) -> int | None:
-    if item.level == 0 and send_on > item.due_on:
-        candidates = [i for i, s in enumerate(policy.steps) if s.enabled and s.offset_days > 0]
-    else:
-        candidates = [i for i, s in enumerate(policy.steps) if s.enabled and i >= item.level]
+    """The first enabled step after the item's level, passing over courtesy steps (before the due date) once the
+    invoice is due on the send date."""
+    candidates = [
+        i
+        for i, s in enumerate(policy.steps)
+        if s.enabled and i >= item.level and (s.offset_days >= 0 or send_on < item.due_on)
+    ]
     return candidates[0] if candidates else None
 
 

@@ -67,7 +67,7 @@ def test_the_next_step_waits_for_the_posting_and_then_for_the_deadline(org, noti
     # Monday 30 March: the legal step's offset has passed, but the letter is not posted yet.
     result = run_collections(org, date(2026, 3, 30), actor=ACTOR)
     assert _legal_actions() == []
-    assert [(s.ref, s.reason) for s in result.skipped] == [("411DUPONT", "awaiting_deadline")]
+    assert [(s.ref, s.reason) for s in result.skipped] == [("411DUPONT", "in_progress")]
 
     record_posting(
         Letter.objects.get(),
