@@ -24,7 +24,7 @@ from recouvre.ledger.models import Customer
 from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 
-from .models import CollectionSettings, CustomerCollection, MessageTemplate, Policy, Step
+from .models import CollectionSettings, CustomerCollection, EmailFallback, MessageTemplate, Policy, Step
 from .rendering import Wording, check_wording
 
 
@@ -39,6 +39,10 @@ class StepData:
     min_gap_days: int = 0
     enabled: bool = True
     deadline_days: int | None = None
+    trigger: str = dunning.Trigger.DUE.value
+    min_customer_total: Decimal = Decimal("0.00")
+    repeat_every_days: int | None = None
+    repeat_times: int = 0
 
     def to_core(self) -> dunning.Step:
         return dunning.Step(
@@ -51,6 +55,10 @@ class StepData:
             min_gap_days=self.min_gap_days,
             enabled=self.enabled,
             deadline_days=self.deadline_days,
+            trigger=dunning.Trigger(self.trigger),
+            min_customer_total=self.min_customer_total,
+            repeat_every_days=self.repeat_every_days,
+            repeat_times=self.repeat_times,
         )
 
 
@@ -63,12 +71,25 @@ _STEP_FIELDS = (
     "min_gap_days",
     "enabled",
     "deadline_days",
+    "trigger",
+    "min_customer_total",
+    "repeat_every_days",
+    "repeat_times",
 )
 
 
-def check_policy(key: str, name: str, steps: Sequence[StepData]) -> dunning.Policy:
-    """The core policy, or ``PolicyError`` with the planner's message."""
-    return dunning.Policy(key, name, tuple(s.to_core() for s in steps))
+def check_policy(
+    key: str, name: str, steps: Sequence[StepData], email_fallback: str = EmailFallback.LETTER
+) -> dunning.Policy:
+    """The core policy, or ``PolicyError`` with the planner's message, or with what makes it unfit for use
+    (``dunning.Policy.sense_errors``: it would never remind an invoice first seen late, or would open with the
+    formal notice)."""
+    fallback = None if email_fallback == EmailFallback.SKIP else dunning.Channel(email_fallback)
+    policy = dunning.Policy(key, name, tuple(s.to_core() for s in steps), fallback)
+    errors = policy.sense_errors()
+    if errors:
+        raise dunning.PolicyError(" ".join(errors))
+    return policy
 
 
 def _step_data(step: Step) -> StepData:
@@ -89,18 +110,32 @@ def _take_segment(organization: Organization, policy: Policy, segment: str) -> s
 
 @transaction.atomic
 def save_policy(
-    organization: Organization, policy: Policy, *, name: str, segment: str, steps: Sequence[StepData], actor: Actor
+    organization: Organization,
+    policy: Policy,
+    *,
+    name: str,
+    segment: str,
+    steps: Sequence[StepData],
+    actor: Actor,
+    email_fallback: str | None = None,
 ) -> Policy:
-    """Replace ``policy``'s name, segment and steps (in the given order). Raises ``PolicyError`` when the planner
-    would refuse the policy; nothing is written then."""
+    """Replace ``policy``'s name, segment, e-mail fallback and steps (in the given order). Raises ``PolicyError``
+    when the planner would refuse the policy or it is unfit for use (``check_policy``); nothing is written then.
+
+    The steps' history is never rewritten: invoices keep the steps they had carried out, by key, and an invoice
+    whose step is removed goes on from where that step stood (``dunning.Policy.level_after``)."""
     if policy.organization_id != organization.pk:
         raise Policy.DoesNotExist
-    check_policy(policy.key, name, steps)
+    if email_fallback is None:
+        email_fallback = policy.email_fallback
+    check_policy(policy.key, name, steps, email_fallback)
     before = {s.key: _step_data(s) for s in policy.steps.all()}
     before_order = list(before)
     what: list[str] = []
     if name != policy.name:
         what.append(f"name {policy.name} → {name}")
+    if email_fallback != policy.email_fallback:
+        what.append(f"e-mail fallback {policy.email_fallback} → {email_fallback}")
     if segment != policy.segment:
         what.append(f"segment {policy.segment or '-'} → {segment or '-'}")
         moved_from = _take_segment(organization, policy, segment)
@@ -121,8 +156,8 @@ def save_policy(
     kept = [s.key for s in steps if s.key in before]
     if kept != [k for k in before_order if k in kept]:
         what.append("steps reordered")
-    policy.name, policy.segment = name, segment
-    policy.save(update_fields=["name", "segment"])
+    policy.name, policy.segment, policy.email_fallback = name, segment, email_fallback
+    policy.save(update_fields=["name", "segment", "email_fallback"])
     policy.steps.all().delete()
     Step.objects.bulk_create(
         Step(policy=policy, position=i, key=s.key, **{f: getattr(s, f) for f in _STEP_FIELDS})
@@ -150,7 +185,9 @@ def copy_policy(organization: Organization, source: Policy, *, name: str, actor:
     while Policy.objects.filter(organization=organization, key=key).exists():
         n += 1
         key = f"{base}-{n}"
-    policy = Policy.objects.create(organization=organization, key=key, name=name, segment="")
+    policy = Policy.objects.create(
+        organization=organization, key=key, name=name, segment="", email_fallback=source.email_fallback
+    )
     Step.objects.bulk_create(
         Step(policy=policy, position=s.position, key=s.key, **{f: getattr(s, f) for f in _STEP_FIELDS})
         for s in source.steps.all()

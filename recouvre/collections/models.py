@@ -31,6 +31,19 @@ class Channel(models.TextChoices):
     INTERNAL_TASK = dunning.Channel.INTERNAL_TASK.value, _("Internal task")
 
 
+class Trigger(models.TextChoices):
+    DUE = dunning.Trigger.DUE.value, _("days after the due date")
+    INVOICE = dunning.Trigger.INVOICE.value, _("days after the invoice date")
+    END_OF_MONTH = dunning.Trigger.END_OF_MONTH.value, _("days after the end of the due date's month")
+    PREVIOUS = dunning.Trigger.PREVIOUS.value, _("days after the previous step")
+
+
+class EmailFallback(models.TextChoices):
+    LETTER = dunning.Channel.LETTER.value, _("A letter")
+    CALL_TASK = dunning.Channel.CALL_TASK.value, _("A phone call task")
+    SKIP = "skip", _("Nothing: the e-mail steps are passed over")
+
+
 class HoldKind(models.TextChoices):
     INSOLVENCY = dunning.HoldKind.INSOLVENCY.value, _("Insolvency proceedings")
     DISPUTE = dunning.HoldKind.DISPUTE.value, _("Dispute")
@@ -81,6 +94,13 @@ class Policy(models.Model):
     key = models.CharField(_("key"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
     segment = models.CharField(_("default for segment"), max_length=10, blank=True, default="")
+    email_fallback = models.CharField(
+        _("for a customer without an e-mail address, an e-mail step becomes"),
+        max_length=20,
+        choices=EmailFallback.choices,
+        default=EmailFallback.LETTER,
+        db_default=EmailFallback.LETTER,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -92,10 +112,15 @@ class Policy(models.Model):
             models.UniqueConstraint(
                 fields=["organization", "segment"], condition=~Q(segment=""), name="policy_one_per_segment"
             ),
+            models.CheckConstraint(condition=Q(email_fallback__in=EmailFallback.values), name="policy_fallback_known"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def core_email_fallback(self) -> dunning.Channel | None:
+        return None if self.email_fallback == EmailFallback.SKIP else dunning.Channel(self.email_fallback)
 
 
 class Step(models.Model):
@@ -110,6 +135,14 @@ class Step(models.Model):
     min_gap_days = models.PositiveSmallIntegerField(_("minimum gap (days)"), default=0)
     enabled = models.BooleanField(_("enabled"), default=True)
     deadline_days = models.PositiveSmallIntegerField(_("payment deadline (days)"), null=True, blank=True)
+    trigger = models.CharField(
+        _("counted from"), max_length=20, choices=Trigger.choices, default=Trigger.DUE, db_default=Trigger.DUE
+    )
+    min_customer_total = models.DecimalField(
+        _("minimum customer total overdue"), default=Decimal("0.00"), db_default=Decimal("0.00"), **AMOUNT
+    )
+    repeat_every_days = models.PositiveSmallIntegerField(_("repeat every (days)"), null=True, blank=True)
+    repeat_times = models.PositiveSmallIntegerField(_("repeat at most (times)"), default=0, db_default=0)
 
     class Meta:
         ordering = ["policy", "position"]
@@ -121,6 +154,13 @@ class Step(models.Model):
                 condition=Q(deadline_days__isnull=True) | Q(deadline_days__gte=1), name="step_deadline_a_day_or_more"
             ),
             models.CheckConstraint(condition=Q(channel__in=Channel.values), name="step_channel_known"),
+            models.CheckConstraint(condition=Q(trigger__in=Trigger.values), name="step_trigger_known"),
+            models.CheckConstraint(condition=Q(min_customer_total__gte=0), name="step_min_customer_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(repeat_every_days__isnull=True, repeat_times=0)
+                | Q(repeat_every_days__gte=1, repeat_times__gte=1),
+                name="step_repeat_interval_and_count",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -137,6 +177,10 @@ class Step(models.Model):
             min_gap_days=self.min_gap_days,
             enabled=self.enabled,
             deadline_days=self.deadline_days,
+            trigger=dunning.Trigger(self.trigger),
+            min_customer_total=self.min_customer_total,
+            repeat_every_days=self.repeat_every_days,
+            repeat_times=self.repeat_times,
         )
 
 
@@ -367,6 +411,8 @@ class Action(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True, default="", db_default="")
+    recorded = models.BooleanField(default=False, db_default=False)
+    """Carried out outside Recouvre and recorded by a back-dated run (``recouvre run --backfill``): never sent."""
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -419,8 +465,6 @@ class ItemStep(models.Model):
     offset_days = models.IntegerField(null=True, blank=True)
     round = models.PositiveSmallIntegerField(default=0, db_default=0)
     done_on = models.DateField(null=True, blank=True)
-    recorded = models.BooleanField(default=False, db_default=False)
-    """Carried out outside Recouvre and recorded by a back-dated run (``recouvre run --backfill``): never sent."""
 
     class Meta:
         constraints = [
@@ -441,6 +485,13 @@ class CollectionSettings(models.Model):
     already_paid_pause_days = models.PositiveSmallIntegerField(_("pause after 'already paid' (days)"), default=10)
     send_window_start = models.TimeField(_("send from"), null=True, blank=True)
     send_window_end = models.TimeField(_("send until"), null=True, blank=True)
+    tolerance = models.DecimalField(
+        _("tolerance: amounts below it are not reminded"),
+        default=Decimal("1.00"),
+        db_default=Decimal("1.00"),
+        help_text=_("An invoice whose open amount is below this amount (in its currency) is never reminded."),
+        **AMOUNT,
+    )
     delivery_allowance_days = models.PositiveSmallIntegerField(
         _("delivery allowance for registered letters (business days)"),
         default=3,
@@ -459,6 +510,7 @@ class CollectionSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(delivery_allowance_days__lte=30), name="settings_delivery_allowance_at_most_30"
             ),
+            models.CheckConstraint(condition=Q(tolerance__gte=0), name="settings_tolerance_not_negative"),
         ]
 
 
@@ -483,16 +535,27 @@ class MessageTemplate(models.Model):
         ]
 
 
+class RunSource(models.TextChoices):
+    SCHEDULER = "scheduler", _("Scheduler")
+    MANUAL = "manual", _("Run by hand")
+
+
 class ScheduledRun(models.Model):
-    """One daily run of one organization, recorded when the scheduler starts it: the scheduler runs a day once,
-    and catches up a day it missed."""
+    """One run of one organization: the scheduler's daily run, recorded when it starts (the scheduler runs a day
+    once, and catches up a day it missed), and the runs started by hand (``recouvre run``, the web page), one row
+    per day. The latest ``as_of`` of either is the organization's latest run: runs move forward from it."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     as_of = models.DateField()
+    source = models.CharField(
+        max_length=20, choices=RunSource.choices, default=RunSource.SCHEDULER, db_default=RunSource.SCHEDULER
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     summary = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["-as_of"]
-        constraints = [models.UniqueConstraint(fields=["organization", "as_of"], name="scheduled_run_once_a_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "as_of", "source"], name="scheduled_run_once_a_day")
+        ]

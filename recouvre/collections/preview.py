@@ -91,7 +91,9 @@ def run_preview(organization: Organization, as_of: date, *, calendar: Any = FRAN
     why it is left alone. Customers are in the plan's order (by customer id); nothing is written."""
     inputs = selectors.planner_inputs(organization, as_of)
     preview = RunPreview(as_of, calendar.next_business_day(as_of))
-    for plan in dunning.iter_plan(as_of, inputs.customers.values(), inputs.items, calendar=calendar):
+    for plan in dunning.iter_plan(
+        as_of, inputs.customers.values(), inputs.items, calendar=calendar, tolerance=inputs.tolerance
+    ):
         if plan.skip is None and not plan.actions:
             continue
         preview.customers.append(

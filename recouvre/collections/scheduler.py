@@ -36,7 +36,7 @@ from recouvre.core.businessdays import FRANCE
 from recouvre.ledger.actors import Actor
 from recouvre.organizations.models import Organization
 
-from .models import CollectionSettings, ScheduledRun
+from .models import CollectionSettings, RunSource, ScheduledRun
 from .outbox import process_due
 from .services import run_collections
 
@@ -154,7 +154,7 @@ def _run_once(organization: Organization, today: date) -> dict[str, Any] | None:
     except IntegrityError:
         return None
     try:
-        run = run_collections(organization, today, actor=SCHEDULER)
+        run = run_collections(organization, today, actor=SCHEDULER, today=today, source=RunSource.SCHEDULER)
     except Exception:
         # The day stays recorded as started, without an end: shown to the operators, not retried in a loop.
         log.exception("scheduled run of %s on %s failed", organization.slug, today)

@@ -18,13 +18,14 @@ from django.db.models import F, Max, Q, Sum
 
 from recouvre.core import dunning
 from recouvre.core.policies import policy_for_segment
-from recouvre.ledger.models import CreditNote, Customer, Invoice, Payment
+from recouvre.ledger.models import Contact, CreditNote, Customer, Invoice, Payment
 from recouvre.organizations.models import Organization
 
-from .models import Action, Channel, Hold, HoldKind, HoldOutcome, Policy, Step
+from .models import Action, Channel, CollectionSettings, Hold, HoldKind, HoldOutcome, Policy, Step
 
 CHUNK = 5000
 CENT = Decimal("0.01")
+DEFAULT_TOLERANCE = Decimal("1.00")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class PlannerInputs:
     customers: dict[int, dunning.CustomerInput]
     items: Iterator[dunning.OpenItem]
     refs: dict[int, str]
+    tolerance: Decimal = Decimal("0.00")
 
 
 def policies(organization: Organization) -> tuple[dict[int, dunning.Policy], dict[str, dunning.Policy]]:
@@ -41,7 +43,7 @@ def policies(organization: Organization) -> tuple[dict[int, dunning.Policy], dic
     steps: dict[int, list[dunning.Step]] = {pk: [] for pk in stored}
     for step in Step.objects.filter(policy__organization=organization).order_by("policy_id", "position"):
         steps[step.policy_id].append(step.to_core())
-    by_id = {pk: dunning.Policy(p.key, p.name, tuple(steps[pk])) for pk, p in stored.items()}
+    by_id = {pk: dunning.Policy(p.key, p.name, tuple(steps[pk]), p.core_email_fallback) for pk, p in stored.items()}
     by_segment: dict[str, dunning.Policy] = {}
     for pk, p in stored.items():
         if p.segment:
@@ -60,10 +62,10 @@ def policies(organization: Organization) -> tuple[dict[int, dunning.Policy], dic
 # replaced by a newer one). Steps of cancelled and failed actions are left out (a run drops them first anyway).
 _OPEN_ITEMS = """
 SELECT i.id, i.customer_id, i.number, i.due_on, i.open_amount, i.currency, d.step_key, d.offset_days, d.planned_on,
-    da.deadline_on, da.state, p.step_key, p.state
+    da.deadline_on, da.state, p.step_key, p.state, i.issued_on, d.round
 FROM ledger_invoice i
 LEFT JOIN (
-    SELECT invoice_id, step_key, offset_days, planned_on, action_id,
+    SELECT invoice_id, step_key, offset_days, planned_on, action_id, round,
         ROW_NUMBER() OVER (PARTITION BY invoice_id ORDER BY planned_on DESC, id DESC) AS rn
     FROM collections_itemstep WHERE organization_id = {mark} AND done_on IS NOT NULL
 ) d ON d.invoice_id = i.id AND d.rn = 1
@@ -128,6 +130,8 @@ def open_items(
                     state,
                     pending,
                     p_state,
+                    issued_on,
+                    rnd,
                 ) in rows:
                     if type(amount) is not Decimal:
                         amount = Decimal(amount if type(amount) is int else repr(amount)).quantize(CENT)
@@ -145,6 +149,8 @@ def open_items(
                         else _waits_until(until if type(until) is date else fromiso(until), state),
                         pending,
                         p_state == _AWAITING,
+                        issued_on if type(issued_on) is date else fromiso(issued_on),
+                        rnd or 0,
                     )
         finally:
             cursor.close()
@@ -168,6 +174,8 @@ def open_items(
                 state,
                 pending,
                 p_state,
+                issued_on,
+                rnd,
             ) in rows:
                 yield OpenItem(
                     pk,
@@ -181,16 +189,22 @@ def open_items(
                     None if until is None else _waits_until(until, state),
                     pending,
                     p_state == _AWAITING,
+                    issued_on,
+                    rnd or 0,
                 )
     finally:
         cursor.close()
 
 
 def planner_holds(
-    organization: Organization, as_of: date
+    organization: Organization, as_of: date, *, through: date | None = None
 ) -> tuple[dict[int, list[dunning.Hold]], dict[int, list[dunning.Expedite]]]:
     """By customer, the holds not ended by ``as_of`` as the planner's holds (a hold on several invoices gives one
-    per invoice), and the broken promises whose invoices take their next step at once: two queries."""
+    per invoice), and the broken promises whose invoices take their next step at once: two queries.
+
+    ``through``: the day the plan's messages go out when that is later than ``as_of`` (a run dated in the past
+    sends today): a hold that began after ``as_of`` but by then applies as if it had begun on ``as_of``, so
+    nothing goes out about what is held on the day it is sent."""
     wanted = Q(organization=organization) & (
         (Q(released_at__isnull=True) & (Q(ends_on__isnull=True) | Q(ends_on__gte=as_of)))
         | Q(kind=HoldKind.PROMISE, outcome=HoldOutcome.BROKEN, outcome_on__lte=as_of)
@@ -216,13 +230,22 @@ def planner_holds(
             expedite.setdefault(customer_id, []).extend(dunning.Expedite(outcome_on, i) for i in invoice_ids)
             continue
         held = dunning.HoldKind(kind)
+        if through is not None and as_of < starts_on <= through:
+            starts_on = as_of
         holds.setdefault(customer_id, []).extend(dunning.Hold(held, starts_on, ends_on, i, reason) for i in invoice_ids)
     return holds, expedite
 
 
-def planner_inputs(organization: Organization, as_of: date) -> PlannerInputs:
+def tolerance(organization: Organization) -> Decimal:
+    """The amount under which an invoice is not reminded (the organization's setting; 1.00 by default)."""
+    value = CollectionSettings.objects.filter(organization=organization).values_list("tolerance", flat=True).first()
+    return DEFAULT_TOLERANCE if value is None else value
+
+
+def planner_inputs(organization: Organization, as_of: date, *, sent_on: date | None = None) -> PlannerInputs:
     """Everything ``recouvre.core.dunning.iter_plan`` needs for ``organization`` on ``as_of``, with a constant
-    number of queries whatever the number of customers and invoices."""
+    number of queries whatever the number of customers and invoices. ``sent_on``: the day the messages go out,
+    when later than ``as_of`` (holds begun since apply, ``planner_holds``)."""
     by_id, by_segment = policies(organization)
     unapplied: dict[int, dict[str, Decimal]] = {}
     for model in (Payment, CreditNote):
@@ -243,7 +266,15 @@ def planner_inputs(organization: Organization, as_of: date) -> PlannerInputs:
         .annotate(last=Max("send_on"))
         .order_by()
     )
-    holds, expedite = planner_holds(organization, as_of)
+    holds, expedite = planner_holds(organization, as_of, through=sent_on)
+    # A customer can be e-mailed when one of its contacts has an address (something@somewhere).
+    reachable = set(
+        Contact.objects.filter(organization=organization, email__contains="@")
+        .exclude(email__contains=" ")
+        .values_list("customer_id", flat=True)
+        .distinct()
+        .order_by()
+    )
     customers: dict[int, dunning.CustomerInput] = {}
     refs: dict[int, str] = {}
     empty: dict[str, Decimal] = {}
@@ -261,9 +292,10 @@ def planner_inputs(organization: Organization, as_of: date) -> PlannerInputs:
             last_contact.get(pk),
             tuple(holds.get(pk, ())),
             tuple(expedite.get(pk, ())),
+            pk in reachable,
         )
         refs[pk] = ref
-    return PlannerInputs(customers, open_items(organization, customers), refs)
+    return PlannerInputs(customers, open_items(organization, customers), refs, tolerance(organization))
 
 
 def actions(organization: Organization, **filters: object) -> list[Action]:

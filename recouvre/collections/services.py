@@ -20,7 +20,7 @@ from itertools import batched
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +33,7 @@ from recouvre.organizations.models import Organization
 
 from . import selectors, steps
 from .holds import place_hold, release_hold, review_commitments
-from .models import Action, ActionState, ItemStep, Policy, Step
+from .models import Action, ActionState, ItemStep, Policy, RunSource, ScheduledRun, Step
 
 ROWS_PER_INSERT = 500
 ROWS_PER_ARRAY_INSERT = 10_000
@@ -119,6 +119,7 @@ class RunResult:
     skipped_on_hold: int = 0
     item_steps: int = 0
     superseded: int = 0
+    backfill: bool = False
     skipped: list[SkippedCustomer] = field(default_factory=list)
 
     def as_dict(self, *, details: bool = False) -> dict[str, Any]:
@@ -137,6 +138,7 @@ class RunResult:
             "emails_planned": self.emails,
             "item_steps": self.item_steps,
             "superseded": self.superseded,
+            "backfill": self.backfill,
             "skipped": len(self.skipped),
         }
         if details:
@@ -167,20 +169,67 @@ def _line(ln: dunning.PlannedLine) -> dict[str, Any]:
         "step": ln.step.key if ln.step is not None else None,
         "reason": ln.reason.value if ln.reason is not None else None,
         "hold": ln.hold.value if ln.hold is not None else None,
+        "round": ln.round,
     }
 
 
+class RunRefused(Exception):
+    """A run that cannot be made: dated before the organization's latest run (without ``backfill``), or after
+    today."""
+
+
+def latest_run_on(organization: Organization) -> date | None:
+    """The ``as_of`` of the organization's latest run, by the scheduler or by hand (None: never run)."""
+    return ScheduledRun.objects.filter(organization=organization).aggregate(latest=Max("as_of"))["latest"]
+
+
+def check_run_date(organization: Organization, as_of: date, *, today: date, backfill: bool = False) -> None:
+    """Runs move forward: ``RunRefused`` for a date after today, or before the latest run unless ``backfill``."""
+    if as_of > today:
+        raise RunRefused(
+            _("%(as_of)s is after today (%(today)s): a run cannot be dated in the future.")
+            % {"as_of": as_of.isoformat(), "today": today.isoformat()}
+        )
+    latest = latest_run_on(organization)
+    if not backfill and latest is not None and as_of < latest:
+        raise RunRefused(
+            _(
+                "%(org)s was last run for %(latest)s: a run for %(as_of)s, earlier, would send today what was due "
+                "then. To record steps carried out outside Recouvre on that day, use --backfill."
+            )
+            % {"org": organization.slug, "latest": latest.isoformat(), "as_of": as_of.isoformat()}
+        )
+
+
 def run_collections(
-    organization: Organization, as_of: date, *, actor: Actor, dry_run: bool = False, calendar: Any = FRANCE
+    organization: Organization,
+    as_of: date,
+    *,
+    actor: Actor,
+    dry_run: bool = False,
+    calendar: Any = FRANCE,
+    backfill: bool = False,
+    today: date | None = None,
+    source: str = RunSource.MANUAL,
 ) -> RunResult:
     """Plan ``organization``'s collections on ``as_of`` and store the plan in one transaction: one action per
     customer and channel (the outbox), the step each advancing invoice reaches, and one timeline event per customer
     contacted. Storing is insert-or-ignore on the unique keys: what is already stored is left as it is and not
     counted. ``dry_run`` plans and counts, and writes nothing (not even the review of commitments that a real run
-    starts with, ``holds.review_commitments``)."""
-    send_on = calendar.next_business_day(as_of)
-    result = RunResult(organization.slug, as_of, send_on, dry_run)
+    starts with, ``holds.review_commitments``).
+
+    Runs move forward (``check_run_date``): a date before the latest run is refused (``RunRefused``) unless
+    ``backfill``, which records the steps due that day as carried out outside Recouvre (never sent: shown as such
+    on the timeline, counted as levels) without moving the latest run. A run dated in the past but not before the
+    latest one plans as of that day and sends at once: the holds begun since apply. ``today`` defaults to the
+    local date."""
+    today = today or timezone.localdate()
     if not dry_run:
+        check_run_date(organization, as_of, today=today, backfill=backfill)
+    send_on = as_of if backfill else calendar.next_business_day(as_of)
+    result = RunResult(organization.slug, as_of, send_on, dry_run)
+    result.backfill = backfill
+    if not dry_run and not backfill:
         # Promises kept or broken, instalments honoured or missed: the holds they end are not planned with.
         review_commitments(organization, as_of, actor=actor)
     with transaction.atomic():
@@ -188,12 +237,16 @@ def run_collections(
             # Steps of actions cancelled, rejected or failed since the last run never happened: dropped, so their
             # invoices reach them again.
             steps.drop_void(organization)
-        inputs = selectors.planner_inputs(organization, as_of)
+            if not backfill:
+                _record_run(organization, as_of, source)
+        inputs = selectors.planner_inputs(organization, as_of, sent_on=None if backfill else max(today, send_on))
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         org_id = organization.pk
         action_rows: list[tuple[Any, ...]] = []
-        steps_of: dict[tuple[int, str], list[tuple[str, int, int, int]]] = {}
-        for customer_plan in dunning.iter_plan(as_of, inputs.customers.values(), inputs.items, calendar=calendar):
+        steps_of: dict[tuple[int, str], list[tuple[str, int, int, int, int]]] = {}
+        for customer_plan in dunning.iter_plan(
+            as_of, inputs.customers.values(), inputs.items, calendar=calendar, tolerance=inputs.tolerance
+        ):
             if customer_plan.skip is not None:
                 skip = customer_plan.skip
                 result.skipped.append(
@@ -217,29 +270,37 @@ def run_collections(
                     continue
                 if lines_json is None:  # every action of a customer lists the same lines
                     lines_json = json.dumps([_line(ln) for ln in action.lines])
+                if backfill:
+                    state = ActionState.SENT.value
+                elif action.needs_approval:
+                    state = ActionState.AWAITING_APPROVAL.value
+                else:
+                    state = ActionState.PLANNED.value
                 action_rows.append(
                     (
                         org_id,
                         action.customer_id,
                         channel,
-                        action.send_on,
-                        (ActionState.AWAITING_APPROVAL if action.needs_approval else ActionState.PLANNED).value,
+                        send_on,
+                        state,
                         action.policy_key,
                         action.step.key,
                         action.template,
                         action.deadline_on,
                         lines_json,
                         json.dumps({cur: str(amount) for cur, amount in action.unapplied.items()}),
-                        action.needs_approval,
+                        action.needs_approval and not backfill,
                         0,
                         "",
                         "",
                         "",
                         now,
+                        backfill,
+                        now if backfill else None,
                     )
                 )
                 steps_of[(action.customer_id, channel)] = [
-                    (ln.step.key, ln.new_level or 0, ln.invoice_id, ln.step.offset_days)
+                    (ln.step.key, ln.new_level or 0, ln.invoice_id, ln.step.offset_days, ln.round)
                     for ln in action.advancing
                     if ln.step is not None
                 ]
@@ -265,6 +326,8 @@ def run_collections(
                 "content",
                 "content_sha256",
                 "created_at",
+                "recorded",
+                "sent_at",
             ),
             action_rows,
             conflict=("organization_id", "customer_id", "send_on", "channel"),
@@ -277,17 +340,29 @@ def run_collections(
         for action_id, customer_id, channel, needs_approval in inserted:
             result._count(channel, bool(needs_approval))
             keys = steps_of.get((customer_id, channel), [])
-            contacted.setdefault(customer_id, []).append((channel, [k for k, _lvl, _inv, _off in keys]))
-            for key, level, invoice_id, offset in keys:
-                item_rows.append((org_id, invoice_id, key, level, action_id, send_on, offset))
-        if contacted:
+            contacted.setdefault(customer_id, []).append((channel, [k for k, _lvl, _inv, _off, _r in keys]))
+            for key, level, invoice_id, offset, rnd in keys:
+                item_rows.append(
+                    (org_id, invoice_id, key, level, action_id, send_on, offset, rnd, send_on if backfill else None)
+                )
+        if contacted and not backfill:
             # First the older actions still awaiting approval that the new ones replace: their steps are dropped,
             # and the new actions carry them.
             result.superseded = _supersede_waiting(organization, send_on, actor)
         result.item_steps = len(
             _insert_ignore(
                 ItemStep,
-                ("organization_id", "invoice_id", "step_key", "level", "action_id", "planned_on", "offset_days"),
+                (
+                    "organization_id",
+                    "invoice_id",
+                    "step_key",
+                    "level",
+                    "action_id",
+                    "planned_on",
+                    "offset_days",
+                    "round",
+                    "done_on",
+                ),
                 item_rows,
                 conflict=("invoice_id", "step_key", "round"),
                 returning=("id",),
@@ -299,14 +374,14 @@ def run_collections(
             [
                 (
                     customer_id,
-                    "collections.action_planned",
+                    "collections.step_recorded" if backfill else "collections.action_planned",
                     {
                         "send_on": send_on,
                         "as_of": as_of,
                         "channels": ", ".join(sorted(c for c, _k in per)),
                         "steps": ", ".join(k for _c, keys in per for k in keys),
                         "invoices": len(
-                            {inv for c, _k in per for _s, _l, inv, _o in steps_of.get((customer_id, c), [])}
+                            {inv for c, _k in per for _s, _l, inv, _o, _r in steps_of.get((customer_id, c), [])}
                         ),
                     },
                 )
@@ -314,6 +389,20 @@ def run_collections(
             ],
         )
     return result
+
+
+def _record_run(organization: Organization, as_of: date, source: str) -> None:
+    """Record a run by hand (the scheduler records its own before it starts): once per organization and day."""
+    if source == RunSource.SCHEDULER:
+        return
+    _insert_ignore(
+        ScheduledRun,
+        ("organization_id", "as_of", "source", "started_at", "summary"),
+        [(organization.pk, as_of, source, connection.ops.adapt_datetimefield_value(timezone.now()), "{}")],
+        conflict=("organization_id", "as_of", "source"),
+        returning=("id",),
+        json_fields=("summary",),
+    )
 
 
 def _supersede_waiting(organization: Organization, send_on: date, actor: Actor) -> int:
@@ -421,4 +510,14 @@ def _insert_ignore_postgres(
     return out
 
 
-__all__ = ["RunResult", "SkippedCustomer", "ensure_default_policies", "place_hold", "release_hold", "run_collections"]
+__all__ = [
+    "RunRefused",
+    "RunResult",
+    "SkippedCustomer",
+    "check_run_date",
+    "ensure_default_policies",
+    "latest_run_on",
+    "place_hold",
+    "release_hold",
+    "run_collections",
+]

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -79,12 +79,40 @@ class PolicyError(ValueError):
     """A policy that cannot be planned with (duplicate step keys, offsets out of order...)."""
 
 
+class Trigger(StrEnum):
+    """What a step's ``offset_days`` counts from."""
+
+    DUE = "due"
+    """Days after the due date (negative: before it, a courtesy reminder)."""
+    INVOICE = "invoice"
+    """Days after the invoice date."""
+    END_OF_MONTH = "end_of_month"
+    """Days after the last day of the due date's month."""
+    PREVIOUS = "previous"
+    """Days after the item's previous step was carried out (the due date for an item that had none)."""
+
+    @property
+    def label(self) -> str:
+        return _(_TRIGGER_LABELS[self])
+
+
+_TRIGGER_LABELS = {
+    Trigger.DUE: gettext_noop("days after the due date"),
+    Trigger.INVOICE: gettext_noop("days after the invoice date"),
+    Trigger.END_OF_MONTH: gettext_noop("days after the end of the due date's month"),
+    Trigger.PREVIOUS: gettext_noop("days after the previous step"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One rung of the ladder. ``offset_days`` counts from the due date (negative: before it). ``min_open_amount``
-    is compared with each item's open amount. ``min_gap_days`` is the least number of days since the item's
-    previous step and since the customer's last contact. ``deadline_days`` is the payment deadline the message
-    gives (a formal notice's 15 days), counted in calendar days from the send date."""
+    """One rung of the ladder. ``offset_days`` counts from what ``trigger`` says, by default the due date
+    (negative: before it). ``min_open_amount`` is compared with each item's open amount, ``min_customer_total``
+    with the customer's total overdue in the item's currency (not on hold, less its unallocated payments and
+    credits). ``min_gap_days`` is the least number of days since the item's previous step and since the customer's
+    last contact. ``deadline_days`` is the payment deadline the message gives (a formal notice's 15 days), counted
+    in calendar days from the send date. ``repeat_every_days`` and ``repeat_times``: the last enabled step goes
+    again every so many days after it was carried out, at most so many more times."""
 
     key: str
     offset_days: int
@@ -95,6 +123,14 @@ class Step:
     min_gap_days: int = 0
     enabled: bool = True
     deadline_days: int | None = None
+    trigger: Trigger = Trigger.DUE
+    min_customer_total: Decimal = ZERO
+    repeat_every_days: int | None = None
+    repeat_times: int = 0
+
+
+FORMAL_NOTICE_TEMPLATE = "formal_notice"
+EMAIL_FALLBACKS = (Channel.LETTER, Channel.CALL_TASK, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +141,22 @@ class Policy:
     key: str
     name: str
     steps: tuple[Step, ...]
+    email_fallback: Channel | None = Channel.LETTER
+    """What an e-mail step becomes for a customer without an e-mail address: a letter (default), a call task, or
+    nothing (None: the step is passed over for that customer)."""
 
     def __post_init__(self) -> None:
         if not self.key:
             raise PolicyError(_("a policy needs a key"))
+        if self.email_fallback not in EMAIL_FALLBACKS:
+            raise PolicyError(
+                _("policy %(policy)s: an e-mail step can fall back to a letter, a call task or nothing")
+                % {"policy": self.key}
+            )
         seen: set[str] = set()
         previous: Step | None = None
-        for step in self.steps:
+        last_enabled = max((i for i, st in enumerate(self.steps) if st.enabled), default=-1)
+        for position, step in enumerate(self.steps):
             where = {"policy": self.key, "step": step.key}
             if not step.key:
                 raise PolicyError(_("policy %(policy)s: a step has no key") % where)
@@ -126,8 +171,33 @@ class Policy:
                 raise PolicyError(_("policy %(policy)s, step %(step)s: the minimum gap is negative") % where)
             if step.deadline_days is not None and step.deadline_days < 1:
                 raise PolicyError(_("policy %(policy)s, step %(step)s: the deadline must be at least a day") % where)
+            if step.min_customer_total < 0:
+                raise PolicyError(_("policy %(policy)s, step %(step)s: the minimum customer total is negative") % where)
+            if step.trigger is Trigger.PREVIOUS and step.offset_days < 1:
+                raise PolicyError(
+                    _("policy %(policy)s, step %(step)s: a step after the previous one comes a day later at least")
+                    % where
+                )
+            if (step.repeat_every_days is None) != (step.repeat_times == 0):
+                raise PolicyError(
+                    _("policy %(policy)s, step %(step)s: a repeating step needs both its interval and its count")
+                    % where
+                )
+            if step.repeat_every_days is not None:
+                if step.repeat_every_days < 1 or step.repeat_times < 1:
+                    raise PolicyError(
+                        _("policy %(policy)s, step %(step)s: repeat every day at least, once at least") % where
+                    )
+                if position != last_enabled:
+                    raise PolicyError(_("policy %(policy)s, step %(step)s: only the last step can repeat") % where)
             if step.enabled:
-                if previous is not None and step.offset_days <= previous.offset_days:
+                # Offsets counted from the same date go up; a step after the previous one is after it anyway.
+                if (
+                    previous is not None
+                    and step.trigger is previous.trigger
+                    and step.trigger is not Trigger.PREVIOUS
+                    and step.offset_days <= previous.offset_days
+                ):
                     raise PolicyError(
                         _(
                             "policy %(policy)s, step %(step)s: %(days)s days is not after the previous enabled step "
@@ -159,6 +229,39 @@ class Policy:
             if s.key == key:
                 return i + 1
         return None
+
+    def sense_errors(self) -> list[str]:
+        """What makes the policy unfit for use though it can be planned with: the policy editor refuses it.
+
+        - no enabled step on or after the due date (offset 0 or more, or counted from another date): an invoice
+          first seen late would never be reminded;
+        - a formal notice as the first step to reach the customer (for an invoice seen before it is due, or first
+          seen late): it would claim earlier reminders that were never sent."""
+        errors: list[str] = []
+        enabled = [s for s in self.steps if s.enabled]
+        late = [s for s in enabled if s.offset_days >= 0 or s.trigger is not Trigger.DUE]
+        if not late:
+            errors.append(
+                _(
+                    "policy %(policy)s: no enabled step on or after the due date, so an invoice first seen late "
+                    "would never be reminded"
+                )
+                % {"policy": self.key}
+            )
+        for first in (
+            next((s for s in enabled if s.channel.reaches_customer), None),
+            next((s for s in late if s.channel.reaches_customer), None),
+        ):
+            if first is not None and first.template == FORMAL_NOTICE_TEMPLATE:
+                errors.append(
+                    _(
+                        "policy %(policy)s: the formal notice (step %(step)s) would be the first message the "
+                        "customer gets; put a reminder before it"
+                    )
+                    % {"policy": self.key, "step": first.key}
+                )
+                break
+        return errors
 
     def level_after(self, key: str, offset_days: int | None) -> int:
         """The level of an item whose last step carried out is ``key``, recorded with ``offset_days``: the step's
@@ -299,6 +402,9 @@ class OpenItem:
     for it, with no date."""
     pending: str | None = None
     replaceable: bool = False
+    issued_on: date | None = None
+    round: int = 0
+    """How many times the last step carried out was repeated (a repeating last step; 0: done once)."""
 
 
 NOT_SENT_YET = date.max
@@ -317,6 +423,8 @@ class CustomerInput:
     last_contact_on: date | None = None
     holds: tuple[Hold, ...] = ()
     expedite: tuple[Expedite, ...] = ()
+    email_ok: bool = True
+    """The customer has an e-mail address: when not, e-mail steps take the policy's ``email_fallback``."""
 
 
 class Reason(StrEnum):
@@ -329,6 +437,7 @@ class Reason(StrEnum):
     GAP_NOT_REACHED = "gap_not_reached"
     ON_HOLD = "on_hold"
     BELOW_MIN_AMOUNT = "below_min_amount"
+    BELOW_TOLERANCE = "below_tolerance"
     AWAITING_DEADLINE = "awaiting_deadline"
     NO_MORE_STEPS = "no_more_steps"
     NOTHING_DUE = "nothing_due"
@@ -344,6 +453,7 @@ _REASON_LABELS = {
     Reason.IN_PROGRESS: gettext_noop("A step is awaiting approval or being carried out"),
     Reason.GAP_NOT_REACHED: gettext_noop("Contacted too recently"),
     Reason.BELOW_MIN_AMOUNT: gettext_noop("Amount below the step's minimum"),
+    Reason.BELOW_TOLERANCE: gettext_noop("Amount below the tolerance: not reminded"),
     Reason.NO_MORE_STEPS: gettext_noop("Every step of the policy is done"),
     Reason.NOTHING_DUE: gettext_noop("Nothing due yet"),
     Reason.AWAITING_DEADLINE: gettext_noop("The payment deadline of the formal notice has not passed"),
@@ -371,6 +481,8 @@ class PlannedLine:
     new_level: int | None
     reason: Reason | None
     hold: HoldKind | None
+    round: int = 0
+    """The repetition of ``step`` this run performs (0: its first time)."""
 
     @property
     def stage(self) -> str | None:
@@ -484,7 +596,9 @@ class Calendar(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class _Ladder:
-    """A policy prepared for planning: per level, the index of the next enabled step (-1: none left)."""
+    """A policy prepared for planning: per level, the index of the next enabled step (-1: none left). ``email``
+    False: the ladder of a customer without an e-mail address, its e-mail steps on the policy's fallback channel
+    (or passed over when it has none)."""
 
     policy: Policy
     steps: tuple[Step, ...]
@@ -493,10 +607,22 @@ class _Ladder:
     gaps: tuple[int, ...]  # min_gap_days, at least 1: never two steps for an item, or two contacts, in a day
     contacts: tuple[bool, ...]
     minimums: tuple[Decimal, ...]
+    triggers: tuple[Trigger, ...]
+    repeats: tuple[bool, ...]
 
     @classmethod
-    def of(cls, policy: Policy) -> _Ladder:
+    def of(cls, policy: Policy, *, email: bool = True) -> _Ladder:
         steps = policy.steps
+        if not email:
+            fallback = policy.email_fallback
+            steps = tuple(
+                s
+                if s.channel is not Channel.EMAIL
+                else replace(s, channel=fallback)
+                if fallback is not None
+                else replace(s, enabled=False)
+                for s in steps
+            )
         n = len(steps)
         next_index = [-1] * (n + 1)
         following = -1
@@ -512,6 +638,8 @@ class _Ladder:
             tuple(max(s.min_gap_days, 1) for s in steps),
             tuple(s.channel.reaches_customer for s in steps),
             tuple(s.min_open_amount for s in steps),
+            tuple(s.trigger for s in steps),
+            tuple(s.repeat_every_days is not None and s.enabled for s in steps),
         )
 
 
@@ -521,11 +649,12 @@ def plan(
     items: Iterable[OpenItem],
     *,
     calendar: Calendar = FRANCE,
+    tolerance: Decimal = ZERO,
 ) -> RunPlan:
     """The whole run: every action, and every customer with open items that gets none (see ``iter_plan``)."""
     actions: list[PlannedAction] = []
     skipped: list[Skip] = []
-    for result in iter_plan(as_of, customers, items, calendar=calendar):
+    for result in iter_plan(as_of, customers, items, calendar=calendar, tolerance=tolerance):
         actions.extend(result.actions)
         if result.skip is not None:
             skipped.append(result.skip)
@@ -538,6 +667,7 @@ def iter_plan(
     items: Iterable[OpenItem],
     *,
     calendar: Calendar = FRANCE,
+    tolerance: Decimal = ZERO,
 ) -> Iterator[CustomerPlan]:
     """One ``CustomerPlan`` per customer that has open items, in the order of ``items``.
 
@@ -545,10 +675,11 @@ def iter_plan(
     customer id); only one customer's items are held at a time, so a caller that streams them from a database
     cursor plans a million items in constant memory. A customer whose items come in two separate runs is refused
     (``ValueError``), as is an item whose customer is not among ``customers``. Customers without open items yield
-    nothing. Items with nothing open (``open_amount <= 0``) are ignored."""
+    nothing. Items with nothing open (``open_amount <= 0``) are ignored; those whose open amount is below
+    ``tolerance`` are never reminded nor listed."""
     by_id = {c.customer_id: c for c in customers}
     send_on = calendar.next_business_day(as_of)
-    ladders: dict[int, _Ladder] = {}
+    ladders: dict[tuple[int, bool], _Ladder] = {}
     seen: set[int] = set()
     for customer_id, group in itertools.groupby(items, key=attrgetter("customer_id")):
         if customer_id in seen:
@@ -563,14 +694,20 @@ def iter_plan(
                 _("open items of customer %(customer)s, who is not among the customers to plan")
                 % {"customer": customer_id}
             )
-        ladder = ladders.get(id(customer.policy))
+        key = (id(customer.policy), customer.email_ok)
+        ladder = ladders.get(key)
         if ladder is None or ladder.policy is not customer.policy:
-            ladder = ladders[id(customer.policy)] = _Ladder.of(customer.policy)
-        yield _plan_customer(as_of, send_on, customer, ladder, group, calendar)
+            ladder = ladders[key] = _Ladder.of(customer.policy, email=customer.email_ok)
+        yield _plan_customer(as_of, send_on, customer, ladder, group, calendar, tolerance)
 
 
 def plan_customer(
-    as_of: date, customer: CustomerInput, items: Iterable[OpenItem], *, calendar: Calendar = FRANCE
+    as_of: date,
+    customer: CustomerInput,
+    items: Iterable[OpenItem],
+    *,
+    calendar: Calendar = FRANCE,
+    tolerance: Decimal = ZERO,
 ) -> CustomerPlan:
     """The plan for one customer (the run preview of a customer page); ``items`` are that customer's."""
     items = list(items)
@@ -580,9 +717,13 @@ def plan_customer(
                 _("invoice %(number)s belongs to customer %(other)s, not %(customer)s")
                 % {"number": item.number, "other": item.customer_id, "customer": customer.customer_id}
             )
-    return _plan_customer(
-        as_of, calendar.next_business_day(as_of), customer, _Ladder.of(customer.policy), items, calendar
-    )
+    ladder = _Ladder.of(customer.policy, email=customer.email_ok)
+    return _plan_customer(as_of, calendar.next_business_day(as_of), customer, ladder, items, calendar, tolerance)
+
+
+def _end_of_month(day: date) -> date:
+    following = date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+    return following - timedelta(days=1)
 
 
 def _plan_customer(
@@ -592,6 +733,7 @@ def _plan_customer(
     ladder: _Ladder,
     items: Iterable[OpenItem],
     calendar: Calendar,
+    tolerance: Decimal = ZERO,
 ) -> CustomerPlan:
     as_ord = as_of.toordinal()
     send_ord = send_on.toordinal()
@@ -617,12 +759,27 @@ def _plan_customer(
     contact_ord = customer.last_contact_on.toordinal() if customer.last_contact_on is not None else None
     next_index = ladder.next_index
     offsets, gaps, contacts, minimums = ladder.offsets, ladder.gaps, ladder.contacts, ladder.minimums
+    triggers, repeats = ladder.triggers, ladder.repeats
     steps = ladder.steps
     levels = len(next_index)
+
+    def step_ord(index: int, item: OpenItem, due_ord: int) -> int:
+        """The day step ``index`` falls on for ``item`` (as an ordinal), from what the step counts from."""
+        trigger = triggers[index]
+        if trigger is Trigger.DUE:
+            anchor = due_ord
+        elif trigger is Trigger.INVOICE:
+            anchor = item.issued_on.toordinal() if item.issued_on is not None else due_ord
+        elif trigger is Trigger.END_OF_MONTH:
+            anchor = _end_of_month(item.due_on).toordinal()
+        else:
+            anchor = item.last_step_on.toordinal() if item.last_step_on is not None else due_ord
+        return anchor + offsets[index]
 
     # First pass: each item's candidate step and whether it advances; reason and earliest date when not.
     # Entries: (item, due_ord, step index or -1, reason or None when advancing, next_ord or None)
     evaluated: list[tuple[OpenItem, int, int, Reason | None, int | None]] = []
+    rounds: dict[int, int] = {}  # invoice id -> repetition of a repeating step this run would perform
     waiting: list[int] = []  # positions in evaluated of items held back only by the customer's last contact
     riding: list[int] = []  # positions of items whose due step awaits approval in an older action
     for item in items:
@@ -630,12 +787,18 @@ def _plan_customer(
             continue
         level = item.level
         due_ord = item.due_on.toordinal()
+        if item.open_amount < tolerance:
+            evaluated.append((item, due_ord, -1, Reason.BELOW_TOLERANCE, None))
+            continue
+        repeat = 0
         if 0 <= level < levels:
             index = next_index[level]
             # Once the invoice is due, a courtesy step before the due date is never sent: the item goes on to the
             # first step on or after the due date (an item first seen late starts there, never further on).
-            while index >= 0 and offsets[index] < 0 and send_ord >= due_ord:
+            while index >= 0 and send_ord >= due_ord and step_ord(index, item, due_ord) < due_ord:
                 index = next_index[index + 1]
+            if index < 0 and level > 0 and repeats[level - 1] and item.round < steps[level - 1].repeat_times:
+                index, repeat = level - 1, item.round + 1
         elif level < 0:
             raise ValueError(
                 _("invoice %(number)s: level %(level)s is not a level") % {"number": item.number, "level": level}
@@ -649,7 +812,12 @@ def _plan_customer(
         if index < 0:
             evaluated.append((item, due_ord, -1, Reason.NO_MORE_STEPS, None))
             continue
-        earliest = due_ord + offsets[index]
+        if repeat:
+            rounds[item.invoice_id] = repeat
+            last = item.last_step_on.toordinal() if item.last_step_on is not None else due_ord
+            earliest = last + (steps[index].repeat_every_days or 1)
+        else:
+            earliest = step_ord(index, item, due_ord)
         gap = gaps[index]
         if customer.expedite and any(e.covers(item, as_of) for e in customer.expedite):
             # A broken commitment: the next step is due now, whatever its offset and gaps (a day apart at least).
@@ -709,19 +877,31 @@ def _plan_customer(
 
     # Unallocated payments and credits that cover what is asked in a currency stop that currency's items.
     covered: set[str] = set()
+    asked: dict[str, Decimal] = {}
+    for item, due_ord, _index, reason, _next in evaluated:
+        # overdue and not on hold, or not yet due with a courtesy step reached
+        if (
+            reason is not Reason.ON_HOLD
+            and reason is not Reason.BELOW_TOLERANCE
+            and (due_ord < as_ord or reason is None or reason is Reason.GAP_NOT_REACHED)
+        ):
+            asked[item.currency] = asked.get(item.currency, ZERO) + item.open_amount
     if customer.unapplied and not customer_holds:
-        asked: dict[str, Decimal] = {}
-        for item, due_ord, _index, reason, _next in evaluated:
-            # overdue and not on hold, or not yet due with a courtesy step reached
-            if reason is not Reason.ON_HOLD and (
-                due_ord < as_ord or reason is None or reason is Reason.GAP_NOT_REACHED
-            ):
-                asked[item.currency] = asked.get(item.currency, ZERO) + item.open_amount
         covered = {cur for cur, amount in asked.items() if customer.unapplied.get(cur, ZERO) >= amount > 0}
         if covered:
             for i, (item, due_ord, index, reason, _next) in enumerate(evaluated):
                 if item.currency in covered and reason is not Reason.ON_HOLD:
                     evaluated[i] = (item, due_ord, index, Reason.CREDITS_COVER, None)
+
+    # A step's minimum on the customer's total: what it is owed in the item's currency, overdue, not on hold, less
+    # what its unallocated payments and credits cover.
+    if any(steps[e[2]].min_customer_total > 0 for e in evaluated if e[2] >= 0):
+        owed = {cur: amount - customer.unapplied.get(cur, ZERO) for cur, amount in asked.items()}
+        for i, (item, due_ord, index, reason, _next) in enumerate(evaluated):
+            if index < 0 or reason not in (None, Reason.GAP_NOT_REACHED, Reason.NOTHING_DUE):
+                continue
+            if owed.get(item.currency, ZERO) < steps[index].min_customer_total:
+                evaluated[i] = (item, due_ord, index, Reason.BELOW_MIN_AMOUNT, None)
 
     # One contact carries every due step: when a step that reaches the customer is due with the customer's gap
     # respected, the steps held back only by the customer's gap (their own gap being longer) go along with it.
@@ -743,7 +923,7 @@ def _plan_customer(
     if customer_holds or not any_advancing:
         skip = _skip(customer.customer_id, customer_holds, invoice_holds, evaluated, ladder, covered)
         return CustomerPlan(customer.customer_id, (), skip)
-    actions = _actions(as_ord, send_on, customer, ladder, invoice_holds, evaluated, calendar)
+    actions = _actions(as_ord, send_on, customer, ladder, invoice_holds, evaluated, calendar, rounds)
     return CustomerPlan(customer.customer_id, actions, None)
 
 
@@ -789,6 +969,7 @@ def _actions(
     invoice_holds: Mapping[int, tuple[HoldKind, int | None]],
     evaluated: Sequence[tuple[OpenItem, int, int, Reason | None, int | None]],
     calendar: Calendar,
+    rounds: Mapping[int, int],
 ) -> tuple[PlannedAction, ...]:
     steps = ladder.steps
     lines: list[PlannedLine] = []
@@ -796,8 +977,8 @@ def _actions(
     approval: dict[Channel, bool] = {}
     for item, due_ord, index, reason, _next in evaluated:
         advancing = reason is None
-        if not advancing and due_ord >= as_ord:
-            continue  # not overdue and not advancing: not listed
+        if (not advancing and due_ord >= as_ord) or reason is Reason.BELOW_TOLERANCE:
+            continue  # not overdue and not advancing, or below the tolerance: not listed
         level = item.level
         step = steps[index] if advancing else None
         if step is not None:
@@ -820,6 +1001,7 @@ def _actions(
                 index + 1 if advancing else None,
                 reason,
                 hold,
+                rounds.get(item.invoice_id, 0) if advancing else 0,
             )
         )
     lines.sort(key=_LINE_ORDER)

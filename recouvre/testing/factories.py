@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import factory
 
-from recouvre.ledger.models import Customer, Invoice, Payment
+from recouvre.ledger.models import Contact, Customer, Invoice, Payment
 from recouvre.organizations.models import Membership, Organization, Role, User
 
 
@@ -44,12 +44,25 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
+    """A customer that can be e-mailed: an accounts-payable contact with an address, unless ``email=""`` (a customer
+    without an e-mail address, whose e-mail steps fall back to its policy's other channel)."""
+
     class Meta:
         model = Customer
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(OrganizationFactory)
     ref = factory.Sequence(lambda n: f"411C{n:05d}")
     name = factory.Sequence(lambda n: f"Client {n} SARL")
+
+    @factory.post_generation
+    def email(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if not create or extracted == "":
+            return
+        address = extracted or f"compta@{obj.ref.lower()}.example"
+        Contact.objects.create(
+            organization=obj.organization, customer=obj, name="Comptabilité", role="billing", email=address
+        )
 
 
 class InvoiceFactory(factory.django.DjangoModelFactory):

@@ -108,7 +108,7 @@ def three_emails(org):  # type: ignore[no-untyped-def]
 
 
 def _customer(org, *, language="fr", email_address="compta@dupont.example", ref="411DUPONT"):  # type: ignore[no-untyped-def]
-    customer = CustomerFactory(organization=org, ref=ref, name="Dupont SARL", language=language)
+    customer = CustomerFactory(organization=org, ref=ref, name="Dupont SARL", language=language, email="")
     if email_address:
         Contact.objects.create(
             organization=org, customer=customer, name="Sales", role="purchasing", email="ventes@x.example"
@@ -284,11 +284,26 @@ def test_550_fails_for_good_and_gives_the_collector_a_task(org, three_emails, sm
     assert Task.objects.count() == 1
 
 
-def test_customer_without_email_fails_with_a_clear_reason(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+def test_a_customer_without_an_email_address_gets_a_letter_planned_instead(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    """Decided at planning time: the e-mail step becomes a letter (the policy's default fallback), so nothing
+    fails at sending time and the step is carried out when the letter is posted."""
     server = smtp(Keep())
     customer = _customer(org, email_address="")
     _five(customer)
-    run_collections(org, AS_OF, actor=ACTOR)
+    run_collections(org, AS_OF, actor=ACTOR, today=AS_OF)
+    assert dispatch_due(org, now=NOW, actor=ACTOR).failed == 0
+    action = Action.objects.get()
+    assert (action.channel, action.step_key, action.state) == ("letter", "reminder", "planned")
+    assert server.messages == []
+    assert Task.objects.count() == 0
+
+
+def test_an_address_removed_after_planning_fails_with_a_clear_reason(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    server = smtp(Keep())
+    customer = _customer(org)
+    _five(customer)
+    run_collections(org, AS_OF, actor=ACTOR, today=AS_OF)
+    Contact.objects.filter(customer=customer).update(email="")
     assert dispatch_due(org, now=NOW, actor=ACTOR).failed == 1
     action = Action.objects.get()
     assert (action.state, action.last_error) == ("failed", "no e-mail address on file for this customer")

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 def run(org, as_of):  # type: ignore[no-untyped-def]
-    return run_collections(org, as_of, actor=ACTOR)
+    """The run of ``as_of``, made on that day."""
+    return run_collections(org, as_of, actor=ACTOR, today=as_of)
 
 
 def test_every_new_organization_starts_with_the_three_seeded_policies(db):  # type: ignore[no-untyped-def]
@@ -78,6 +79,7 @@ def test_steps_at_5_and_20_days_one_per_run_and_nothing_twice(org, ladder):  # t
             "step": "first",
             "reason": None,
             "hold": None,
+            "round": 0,
         }
     ]
     assert list(ItemStep.objects.values_list("invoice_id", "step_key", "level", "action_id", "planned_on")) == [

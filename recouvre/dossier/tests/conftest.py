@@ -101,6 +101,7 @@ def make_customer(org, ref="411DUPONT", name="Dupont SARL"):  # type: ignore[no-
         address_line1="12 rue des Lilas",
         postal_code="34000",
         city="Montpellier",
+        email="",
     )
     Contact.objects.create(
         organization=org, customer=customer, name="Sophie Martin", role="billing", email="compta@dupont.example"

@@ -679,7 +679,7 @@ def test_an_invoice_moved_to_another_customer_before_any_payment(org, tmp_path) 
 
 
 def test_the_file_fills_the_billing_contact_not_another_one(org, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    customer = CustomerFactory(organization=org, ref="411A", name="A")
+    customer = CustomerFactory(organization=org, ref="411A", name="A", email="")
     Contact.objects.create(organization=org, customer=customer, name="Patron", role="management", email="pdg@a.example")
     path = write(tmp_path, "c.csv", "customer_id,name,email\n411A,A,compta@a.example\n")
 

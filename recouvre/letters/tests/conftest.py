@@ -69,7 +69,7 @@ def reminder_policy(letterhead):  # type: ignore[no-untyped-def]
 def make_customer(org, *, ref="411DUPONT", name="Dupont SARL", language="fr", **fields):  # type: ignore[no-untyped-def]
     address = {"address_line1": "12 rue des Lilas", "address_line2": "Bâtiment B", "postal_code": "34000"}
     address.update(city="Montpellier", **fields)
-    customer = CustomerFactory(organization=org, ref=ref, name=name, language=language, **address)
+    customer = CustomerFactory(organization=org, ref=ref, name=name, language=language, email="", **address)
     Contact.objects.create(organization=org, customer=customer, name="Sophie Martin", role="billing")
     return customer
 

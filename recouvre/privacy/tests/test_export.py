@@ -31,7 +31,7 @@ def _message(to: str, text: str) -> str:
 
 @pytest.fixture
 def dupont(org):  # type: ignore[no-untyped-def]
-    customer = CustomerFactory(organization=org, ref="411DUPONT", name="Dupont SARL", city="Montpellier")
+    customer = CustomerFactory(organization=org, ref="411DUPONT", name="Dupont SARL", city="Montpellier", email="")
     add_contact(customer, ACTOR, name="Sophie Martin", email="sophie@dupont.example", phone="04 67 00 00 01")
     add_contact(customer, ACTOR, name="Marc Durand", email="marc@dupont.example")
     InvoiceFactory(
@@ -129,7 +129,7 @@ def test_an_unknown_contact_is_refused_and_a_bad_file_name_is_a_usage_error(org,
 def test_another_organization_s_customer_is_not_exported(org, other_org, dupont, tmp_path):  # type: ignore[no-untyped-def]
     CustomerFactory(organization=other_org, ref="411OTHER", name="Autre SA")
     # the same account in the other organization is another customer: not Dupont's data
-    twin = CustomerFactory(organization=other_org, ref="411DUPONT", name="Homonyme SA")
+    twin = CustomerFactory(organization=other_org, ref="411DUPONT", name="Homonyme SA", email="")
     add_contact(twin, ACTOR, name="Zoé Autre", email="zoe@autre.example")
     out = tmp_path / "twin.json"
     assert main(["contact", "export", "411DUPONT", "--org", other_org.slug, "--out", str(out)]) == 0
@@ -147,7 +147,7 @@ def test_the_customer_page_button_for_administrators(org, other_org, dupont, log
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     data = json.loads(response.content)
     assert sorted(c["name"] for c in data["contacts"]) == ["Marc Durand", "Sophie Martin"]
-    other = CustomerFactory(organization=other_org, ref="411OTHER", name="Autre SA")
+    other = CustomerFactory(organization=other_org, ref="411OTHER", name="Autre SA", email="")
     assert logged_client.post(f"/customers/{other.pk}/personal-data.json").status_code == 404
     Membership.objects.filter(user=user, organization=org).update(role="collector")
     assert b'id="personal-data-form"' not in logged_client.get(f"/customers/{dupont.pk}/").content

@@ -41,6 +41,7 @@ def media(settings, tmp_path):  # type: ignore[no-untyped-def]
 def _paid_customer(org, ref, kind, *, name, paid_on, number):  # type: ignore[no-untyped-def]
     customer = CustomerFactory(
         organization=org,
+        email="",
         ref=ref,
         name=name,
         kind=kind,

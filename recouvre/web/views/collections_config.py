@@ -4,6 +4,7 @@ a real customer), the collections settings, and a customer's own policy and coll
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -23,9 +24,11 @@ from recouvre.collections.models import (
     Channel,
     CollectionSettings,
     CustomerCollection,
+    EmailFallback,
     MessageTemplate,
     Policy,
     Step,
+    Trigger,
 )
 from recouvre.collections.penalties import invoice_penalties, shows_penalties
 from recouvre.collections.rendering import (
@@ -40,6 +43,7 @@ from recouvre.collections.rendering import (
     check_wording,
     render_email,
 )
+from recouvre.collections.selectors import DEFAULT_TOLERANCE
 from recouvre.core.dunning import PolicyError
 from recouvre.core.formal_notice import DEFAULT_DELIVERY_ALLOWANCE_DAYS
 from recouvre.ledger import selectors as ledger_selectors
@@ -67,11 +71,19 @@ class PolicyForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("No segment")), *Segment.choices],
     )
+    email_fallback = forms.ChoiceField(
+        label=gettext_lazy("For a customer without an e-mail address, an e-mail step becomes"),
+        choices=EmailFallback.choices,
+        required=False,
+    )
 
 
 class StepForm(forms.Form):
     key = forms.SlugField(label=gettext_lazy("Key"), max_length=40)
-    offset_days = forms.IntegerField(label=gettext_lazy("Days from the due date"), min_value=-365, max_value=3650)
+    offset_days = forms.IntegerField(label=gettext_lazy("Days"), min_value=-365, max_value=3650)
+    trigger = forms.ChoiceField(
+        label=gettext_lazy("Counted from"), choices=Trigger.choices, initial=Trigger.DUE, required=False
+    )
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=Channel.choices)
     template = forms.ChoiceField(label=gettext_lazy("Template"), choices=())
     min_open_amount = forms.DecimalField(
@@ -82,6 +94,20 @@ class StepForm(forms.Form):
     enabled = forms.BooleanField(label=gettext_lazy("Enabled"), required=False, initial=True)
     deadline_days = forms.IntegerField(
         label=gettext_lazy("Payment deadline (days)"), min_value=1, max_value=365, required=False
+    )
+    min_customer_total = forms.DecimalField(
+        label=gettext_lazy("Minimum customer total overdue"),
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        initial=0,
+        required=False,
+    )
+    repeat_every_days = forms.IntegerField(
+        label=gettext_lazy("Repeat every (days)"), min_value=1, max_value=365, required=False
+    )
+    repeat_times = forms.IntegerField(
+        label=gettext_lazy("Repeat at most (times)"), min_value=0, max_value=50, required=False, initial=0
     )
 
     def __init__(self, *args: Any, template_choices: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
@@ -131,6 +157,10 @@ def _step_data(form: StepForm) -> configuration.StepData:
         min_gap_days=d["min_gap_days"],
         enabled=bool(d["enabled"]),
         deadline_days=d["deadline_days"],
+        trigger=d.get("trigger") or Trigger.DUE,
+        min_customer_total=d.get("min_customer_total") or Decimal("0.00"),
+        repeat_every_days=d.get("repeat_every_days"),
+        repeat_times=d.get("repeat_times") or 0,
     )
 
 
@@ -156,6 +186,7 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     policy,
                     name=form.cleaned_data["name"],
                     segment=form.cleaned_data["segment"] or "",
+                    email_fallback=form.cleaned_data["email_fallback"] or None,
                     steps=steps,
                     actor=Actor.of(request.user),
                 )
@@ -165,7 +196,9 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Policy %(name)s saved.") % {"name": policy.name})
                 return redirect("policy_edit", pk=policy.pk)
     else:
-        form = PolicyForm(initial={"name": policy.name, "segment": policy.segment})
+        form = PolicyForm(
+            initial={"name": policy.name, "segment": policy.segment, "email_fallback": policy.email_fallback}
+        )
         formset = StepFormSet(
             prefix="steps",
             form_kwargs={"template_choices": choices},
@@ -180,6 +213,10 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     "min_gap_days": s.min_gap_days,
                     "enabled": s.enabled,
                     "deadline_days": s.deadline_days,
+                    "trigger": s.trigger,
+                    "min_customer_total": s.min_customer_total,
+                    "repeat_every_days": s.repeat_every_days,
+                    "repeat_times": s.repeat_times,
                     "ORDER": s.position,
                 }
                 for s in policy.steps.order_by("position")
@@ -454,6 +491,7 @@ class SettingsForm(forms.ModelForm):
             "send_window_start",
             "send_window_end",
             "delivery_allowance_days",
+            "tolerance",
         ]
         widgets = {
             "send_window_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -463,11 +501,14 @@ class SettingsForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["delivery_allowance_days"].required = False  # left empty: the default, 3 business days
+        self.fields["tolerance"].required = False  # left empty: the default, 1.00
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("delivery_allowance_days") is None:
             data["delivery_allowance_days"] = DEFAULT_DELIVERY_ALLOWANCE_DAYS
+        if data.get("tolerance") is None:
+            data["tolerance"] = DEFAULT_TOLERANCE
         start, end = data.get("send_window_start"), data.get("send_window_end")
         if (start is None) != (end is None):
             raise ValidationError(_("Give both ends of the send window, or neither."))
