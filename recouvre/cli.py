@@ -7,7 +7,6 @@ Every command that reports something has ``--json`` for machines.
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import os
 import sys
@@ -225,27 +224,6 @@ def cmd_import(args: argparse.Namespace) -> int:
             print("  " + per_entity % {"entity": entity_label(entity), **counts})
         for note in result.notes:
             print("  " + _("note: %(note)s") % {"note": note})
-    return EXIT_OK
-
-
-def cmd_report_aging(args: argparse.Namespace) -> int:
-    from recouvre.reports import exports
-    from recouvre.reports.selectors import aged_balance
-
-    org = resolve_org(args.org)
-    as_of = args.as_of or date.today()
-    report = aged_balance(org, as_of)
-    if args.json:
-        emit_json(report.as_dict())
-    elif args.csv:
-        writer = csv.writer(sys.stdout)
-        for row in exports.aging_rows(report):
-            writer.writerow(row)
-    elif args.xlsx:
-        Path(args.xlsx).write_bytes(exports.aging_xlsx(report))
-        print(_("Aged balance written to %(file)s") % {"file": args.xlsx})
-    else:
-        exports.print_aging(report)
     return EXIT_OK
 
 
@@ -538,13 +516,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_import)
 
     rep = sub.add_parser("report", help="reports").add_subparsers(dest="report", required=True)
-    sp = add("aging", cmd_report_aging, "aged balance (balance âgée)", rep)
-    sp.add_argument("--as-of", type=parse_cli_date)
-    sp.add_argument("--org")
-    fmt = sp.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true")
-    fmt.add_argument("--csv", action="store_true")
-    fmt.add_argument("--xlsx", metavar="FILE", help="write an XLSX workbook to FILE")
+    from recouvre.reports.cli import add_commands as add_report_commands
+
+    add_report_commands(rep, add)
 
     sp = add("run", cmd_run, "plan and store today's collection actions, then send the e-mails due (not letters)")
     sp.add_argument("--as-of", type=parse_cli_date, help="the day to plan for (default: today)")

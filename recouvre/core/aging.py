@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -90,15 +90,25 @@ class AgedBalance:
     def balance(self) -> Decimal:
         return self.total - self.unapplied
 
-    def as_dict(self) -> dict[str, object]:
-        """The JSON shape of ``recouvre report aging --json``: amounts as decimal strings."""
+    def summary(self) -> dict[str, object]:
+        """The totals without the customers: buckets, total, unapplied, balance (decimal strings) and how many
+        customers the report lists."""
         return {
-            "as_of": self.as_of.isoformat(),
-            "currency": self.currency,
             "buckets": {k: str(v) for k, v in self.buckets.items()},
             "total": str(self.total),
             "unapplied": str(self.unapplied),
             "balance": str(self.balance),
+            "customer_count": len(self.lines),
+        }
+
+    def as_dict(self) -> dict[str, object]:
+        """One currency's report: its totals and its customers, amounts as decimal strings."""
+        totals = self.summary()
+        del totals["customer_count"]
+        return {
+            "as_of": self.as_of.isoformat(),
+            "currency": self.currency,
+            **totals,
             "customers": [
                 {
                     "ref": line.ref,
@@ -111,6 +121,15 @@ class AgedBalance:
                 for line in self.lines
             ],
         }
+
+
+def aged_balances_as_dict(reports: Sequence[AgedBalance]) -> dict[str, object]:
+    """The JSON shape of ``recouvre report aging --json``: the first report in full (the organization's currency,
+    or the one asked for), and under ``currencies`` the totals of every report, keyed by ISO code in the order
+    given, without their customers. Amounts of different currencies are never added together."""
+    out = reports[0].as_dict()
+    out["currencies"] = {r.currency: r.summary() for r in reports}
+    return out
 
 
 def age_items(as_of: date, currency: str, items: Iterable[tuple[str, str, date, Decimal]]) -> AgedBalance:

@@ -130,3 +130,14 @@ def parse_currency(text: str) -> str:
     if len(s) != 3 or not s.isalpha() or not s.isascii():
         raise AmountError(gettext("not an ISO 4217 currency code: %(text)r") % {"text": text})
     return s
+
+
+def parse_known_currency(text: str) -> str:
+    """``parse_currency``, and the code must be a currency ISO 4217 knows (a current or a former one, as the
+    Unicode CLDR lists them): ``XYZ`` is refused."""
+    from babel.numbers import list_currencies
+
+    code = parse_currency(text)
+    if code not in list_currencies():
+        raise AmountError(gettext("unknown currency code: %(text)r") % {"text": text})
+    return code

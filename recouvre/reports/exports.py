@@ -1,13 +1,34 @@
-"""The aged balance as rows, CSV, XLSX and terminal text. Headers are translated in the active language."""
+"""The aged balance as rows, CSV, XLSX and terminal text. Headers are translated in the active language.
+
+Every function takes the reports of one or several currencies (``selectors.aged_balances``). Rows carry their
+currency in a ``Currency`` column and each currency has its own total row: no row and no total adds amounts of two
+currencies. Text that a spreadsheet could take for a formula (a customer named ``=HYPERLINK(...)``) stays text: in
+CSV it gets a leading ``'``, in XLSX it is written as a string cell.
+"""
 
 from __future__ import annotations
 
+import csv
 import io
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import Protocol
 
 from django.utils.translation import gettext as _
 
 from recouvre.core.aging import BUCKET_KEYS, AgedBalance
+
+# Columns holding text (account, customer, currency); the others hold amounts.
+TEXT_COLUMNS = (0, 1, 2 + len(BUCKET_KEYS) + 3)
+# What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Writable(Protocol):
+    """Where CSV goes: a text file, ``sys.stdout``, a Django ``HttpResponse``."""
+
+    def write(self, text: str, /) -> object: ...
 
 
 def bucket_labels() -> dict[str, str]:
@@ -29,12 +50,13 @@ def aging_header() -> list[str]:
         _("Total"),
         _("Unapplied"),
         _("Balance"),
+        _("Currency"),
     ]
 
 
-def aging_rows(report: AgedBalance) -> Iterator[list[str]]:
-    """Header, one row per customer, then the total row; amounts as plain decimal strings (``1234.56``)."""
-    yield aging_header()
+def report_rows(report: AgedBalance) -> Iterator[list[str]]:
+    """One currency: a row per customer, then its total row; amounts as plain decimal strings (``1234.56``), the
+    currency in the last column."""
     for line in report.lines:
         yield [
             line.ref,
@@ -43,6 +65,7 @@ def aging_rows(report: AgedBalance) -> Iterator[list[str]]:
             str(line.total),
             str(line.unapplied),
             str(line.balance),
+            report.currency,
         ]
     totals = report.buckets
     yield [
@@ -52,54 +75,82 @@ def aging_rows(report: AgedBalance) -> Iterator[list[str]]:
         str(report.total),
         str(report.unapplied),
         str(report.balance),
+        report.currency,
     ]
 
 
-def aging_xlsx(report: AgedBalance) -> bytes:
-    """An XLSX workbook with real numbers (not text) formatted with two decimals."""
+def aging_rows(reports: Sequence[AgedBalance]) -> Iterator[list[str]]:
+    """The header, then each currency's customers and total row, currency after currency."""
+    yield aging_header()
+    for report in reports:
+        yield from report_rows(report)
+
+
+def csv_safe(text: str) -> str:
+    """``text`` with a leading ``'`` when a spreadsheet would read it as a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def write_aging_csv(out: Writable, reports: Sequence[AgedBalance]) -> None:
+    """The rows as CSV; the text columns are made safe to open in a spreadsheet (amounts are left as they are)."""
+    writer = csv.writer(out)
+    for row in aging_rows(reports):
+        writer.writerow([csv_safe(v) if i in TEXT_COLUMNS else v for i, v in enumerate(row)])
+
+
+def aging_xlsx(reports: Sequence[AgedBalance]) -> bytes:
+    """An XLSX workbook with real numbers (not text) formatted with two decimals, a total row (bold) per currency,
+    and the account, customer and currency always as text, never as a formula."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     wb = Workbook(write_only=False)
     ws = wb.active
     ws.title = _("Aged balance")[:31]
-    ws.append([_("Aged balance on %(date)s") % {"date": report.as_of.isoformat()}, "", report.currency])
+    ws.append([_("Aged balance on %(date)s") % {"date": reports[0].as_of.isoformat()}])
     ws.append([])
-    rows = list(aging_rows(report))
-    ws.append(rows[0])
+    ws.append(aging_header())
     for cell in ws[3]:
         cell.font = Font(bold=True)
-    from decimal import Decimal
-
-    for row in rows[1:]:
-        ws.append([row[0], row[1], *(Decimal(v) for v in row[2:])])
-    for r in ws.iter_rows(min_row=4, min_col=3):
-        for cell in r:
-            cell.number_format = "#,##0.00"
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
+    for report in reports:
+        rows = list(report_rows(report))
+        for n, row in enumerate(rows, start=1):
+            ws.append([Decimal(v) if i not in TEXT_COLUMNS else v for i, v in enumerate(row)])
+            for i, cell in enumerate(ws[ws.max_row]):
+                if i in TEXT_COLUMNS:
+                    cell.data_type = "s"  # "=..." stays text: openpyxl would otherwise write it as a formula
+                else:
+                    cell.number_format = "#,##0.00"
+                if n == len(rows):
+                    cell.font = Font(bold=True)
     ws.column_dimensions["B"].width = 40
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def print_aging(report: AgedBalance) -> None:
+def print_aging(reports: Sequence[AgedBalance]) -> None:
+    """One table per currency, the first one's currency first, each with its own total."""
     from rich.console import Console
     from rich.table import Table
-
-    table = Table(
-        title=_("Aged balance on %(date)s (%(currency)s)")
-        % {"date": report.as_of.isoformat(), "currency": report.currency}
-    )
-    rows = list(aging_rows(report))
-    for i, h in enumerate(rows[0]):
-        table.add_column(h, justify="right" if i >= 2 else "left", no_wrap=True)
-    for row in rows[1:-1]:
-        table.add_row(*row)
-    table.add_section()
-    table.add_row(*rows[-1], style="bold")
-    import sys
+    from rich.text import Text
 
     # A pipe or a file gets the whole table, not one cut to 80 columns.
-    Console(width=None if sys.stdout.isatty() else 240).print(table)
+    console = Console(width=None if sys.stdout.isatty() else 240)
+    header = aging_header()[:-1]  # the currency is in each table's title
+    for n, report in enumerate(reports):
+        table = Table(
+            title=_("Aged balance on %(date)s (%(currency)s)")
+            % {"date": report.as_of.isoformat(), "currency": report.currency}
+        )
+        for i, h in enumerate(header):
+            table.add_column(h, justify="right" if i >= 2 else "left", no_wrap=True)
+        # As plain Text: a customer named "Dupont [Paris]" is not read as console markup.
+        rows = [[Text(v) for v in row[:-1]] for row in report_rows(report)]
+        for row in rows[:-1]:
+            table.add_row(*row)
+        table.add_section()
+        table.add_row(*rows[-1], style="bold")
+        if n:
+            console.print()
+        console.print(table)

@@ -73,17 +73,50 @@ def aged_balance(
     currency: str | None = None,
     customer_ids: list[int] | None = None,
 ) -> AgedBalance:
-    """The aged balance on ``as_of`` for one currency (the organization's by default).
+    """The aged balance on ``as_of`` in one currency (the organization's by default); an empty report when nothing
+    is open in that currency.
 
     Open invoices are bucketed by days past due; ``unapplied`` is what the customer has paid or been credited
-    and that is not yet allocated. Customers with nothing open and nothing unapplied are left out. Lines are
-    sorted by account reference.
+    in that currency and that is not yet allocated. Customers with nothing open and nothing unapplied are left out.
+    Lines are sorted by account reference.
     """
     currency = currency or organization.currency
+    found = _aged_by_currency(organization, as_of, currency=currency, customer_ids=customer_ids)
+    return found.get(currency) or AgedBalance(as_of=as_of, currency=currency, lines=[])
+
+
+def aged_balances(organization: Organization, as_of: date, *, currency: str | None = None) -> list[AgedBalance]:
+    """The aged balance on ``as_of`` of every currency: the organization's first (even when nothing is open in
+    it), then each other currency with open invoices or unapplied payments and credit notes, by ISO code. With
+    ``currency``, only that currency's report (empty when nothing is open in it). One report per currency: amounts
+    in different currencies are never added together."""
+    if currency:
+        return [aged_balance(organization, as_of, currency=currency)]
+    found = _aged_by_currency(organization, as_of, currency=None, customer_ids=None)
+    main = found.pop(organization.currency, None) or AgedBalance(as_of=as_of, currency=organization.currency, lines=[])
+    return [main, *(found[code] for code in sorted(found))]
+
+
+def _aged_by_currency(
+    organization: Organization,
+    as_of: date,
+    *,
+    currency: str | None,
+    customer_ids: list[int] | None,
+) -> dict[str, AgedBalance]:
+    """The aged balance of each currency in which something is open (only ``currency`` when given).
+
+    Invoices, payments and credit notes are grouped by customer and currency, so a customer owing 700 USD and
+    holding an 800 EUR credit note has a line in each report, never one figure mixing the two.
+    """
     conds = _bucket_conditions(as_of)
-    invoices = Invoice.objects.filter(organization=organization, currency=currency, open_amount__gt=0)
-    payments = Payment.objects.filter(organization=organization, currency=currency, unallocated_amount__gt=0)
-    notes = CreditNote.objects.filter(organization=organization, currency=currency, unallocated_amount__gt=0)
+    invoices = Invoice.objects.filter(organization=organization, open_amount__gt=0)
+    payments = Payment.objects.filter(organization=organization, unallocated_amount__gt=0)
+    notes = CreditNote.objects.filter(organization=organization, unallocated_amount__gt=0)
+    if currency is not None:
+        invoices = invoices.filter(currency=currency)
+        payments = payments.filter(currency=currency)
+        notes = notes.filter(currency=currency)
     if customer_ids is not None:
         invoices = invoices.filter(customer_id__in=customer_ids)
         payments = payments.filter(customer_id__in=customer_ids)
@@ -98,20 +131,30 @@ def aged_balance(
     # table in random order: seconds even for a small organization.
     sqlite = connections[Invoice.objects.db].vendor == "sqlite"
     group = F("customer_id") + 0 if sqlite else F("customer_id")
-    grouped = invoices.order_by().annotate(cid=group).values("cid").annotate(**sums).values_list("cid", *keys)
+    # One currency asked for: grouped on the customer alone, as the single-currency report always was.
+    by = ["cid"] if currency is not None else ["cid", "currency"]
+    grouped = invoices.order_by().annotate(cid=group).values(*by).annotate(**sums).values_list(*by, *keys)
     scan = sqlite and customer_ids is None and _scan_tables(organization)
-    # One row per customer; the sums arrive as int, or as Decimal from PostgreSQL's SUM(bigint).
-    per_customer: dict[int, dict[str, Decimal]] = {
-        cid: {k: Decimal(v).scaleb(-2) if v else ZERO for k, v in zip(keys, values, strict=True)}
-        for cid, *values in _rows(grouped, scan=scan)
-    }
-    unapplied: dict[int, Decimal] = {}
-    for qs, field in ((payments, "unallocated_amount"), (notes, "unallocated_amount")):
-        in_cents = Cast(Round(F(field) * 100, 0), BigIntegerField())
-        for cid, s in qs.order_by().values("customer_id").annotate(s=Sum(in_cents)).values_list("customer_id", "s"):
-            unapplied[cid] = unapplied.get(cid, ZERO) + Decimal(s).scaleb(-2)
+    # One row per customer and currency; the sums arrive as int, or as Decimal from PostgreSQL's SUM(bigint).
+    per_customer: dict[str, dict[int, dict[str, Decimal]]] = {}
+    for row in _rows(grouped, scan=scan):
+        cid, code, values = (row[0], currency, row[1:]) if currency is not None else (row[0], row[1], row[2:])
+        per_customer.setdefault(code, {})[cid] = {
+            k: Decimal(v).scaleb(-2) if v else ZERO for k, v in zip(keys, values, strict=True)
+        }
+    unapplied: dict[str, dict[int, Decimal]] = {}
+    for qs in (payments, notes):
+        in_cents = Cast(Round(F("unallocated_amount") * 100, 0), BigIntegerField())
+        for cid, code, s in (
+            qs.order_by()
+            .values("customer_id", "currency")
+            .annotate(s=Sum(in_cents))
+            .values_list("customer_id", "currency", "s")
+        ):
+            of_currency = unapplied.setdefault(code, {})
+            of_currency[cid] = of_currency.get(cid, ZERO) + Decimal(s).scaleb(-2)
 
-    ids = set(per_customer) | set(unapplied)
+    ids = {cid for found in (*per_customer.values(), *unapplied.values()) for cid in found}
     names: dict[int, tuple[str, str]] = {}
     if len(ids) > _NAMES_BY_ID:
         # Many customers: one pass over the organization's customers beats lists of ids as long as the table.
@@ -122,20 +165,30 @@ def aged_balance(
     for i in range(0, len(missing), 20000):
         for cid, ref, name in Customer.objects.filter(id__in=missing[i : i + 20000]).values_list("id", "ref", "name"):
             names[cid] = (ref, name)
-    lines = []
-    for cid in ids:
-        ref, name = names[cid]
-        buckets = per_customer.get(cid) or {b.key: ZERO for b in BUCKETS}
-        lines.append(AgedLine(ref=ref, name=name, buckets=buckets, unapplied=unapplied.get(cid, ZERO), customer_id=cid))
-    lines.sort(key=attrgetter("ref"))
-    return AgedBalance(as_of=as_of, currency=currency, lines=lines)
+    reports: dict[str, AgedBalance] = {}
+    for code in sorted(set(per_customer) | set(unapplied)):
+        open_of = per_customer.get(code, {})
+        unapplied_of = unapplied.get(code, {})
+        lines = []
+        for cid in set(open_of) | set(unapplied_of):
+            ref, name = names[cid]
+            buckets = open_of.get(cid) or {b.key: ZERO for b in BUCKETS}
+            lines.append(
+                AgedLine(ref=ref, name=name, buckets=buckets, unapplied=unapplied_of.get(cid, ZERO), customer_id=cid)
+            )
+        lines.sort(key=attrgetter("ref"))
+        reports[code] = AgedBalance(as_of=as_of, currency=code, lines=lines)
+    return reports
 
 
 def currencies_in_use(organization: Organization) -> list[str]:
-    found = set(
-        Invoice.objects.filter(organization=organization, open_amount__gt=0)
-        .values_list("currency", flat=True)
-        .distinct()
-    )
-    found.add(organization.currency)
+    """The currencies the aged balance can be shown in: the organization's, and every currency with an open invoice
+    or an unapplied payment or credit note (a currency holding only a credit note is one too), by ISO code."""
+    found = {organization.currency}
+    for qs in (
+        Invoice.objects.filter(organization=organization, open_amount__gt=0),
+        Payment.objects.filter(organization=organization, unallocated_amount__gt=0),
+        CreditNote.objects.filter(organization=organization, unallocated_amount__gt=0),
+    ):
+        found.update(qs.order_by().values_list("currency", flat=True).distinct())
     return sorted(found)

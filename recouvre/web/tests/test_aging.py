@@ -89,10 +89,11 @@ def test_aging_csv_exact(logged_client, ledger):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="balance-agee-acme-eur-2026-03-31.csv"'
     assert response.content.decode("utf-8").splitlines() == [
-        "Compte,Client,Non échu,1 à 30 jours,31 à 60 jours,61 à 90 jours,Plus de 90 jours,Total,Non lettré,Solde",
-        "411DUP,Boulangerie Dupont,1200.00,500.00,0.00,300.00,0.00,2000.00,100.00,1900.00",
-        "411LEF,Transports Lefèvre,0.00,0.00,450.00,0.00,1200.00,1650.00,0.00,1650.00",
-        ",Total,1200.00,500.00,450.00,300.00,1200.00,3650.00,100.00,3550.00",
+        "Compte,Client,Non échu,1 à 30 jours,31 à 60 jours,61 à 90 jours,Plus de 90 jours,Total,Non lettré,Solde,"
+        "Devise",
+        "411DUP,Boulangerie Dupont,1200.00,500.00,0.00,300.00,0.00,2000.00,100.00,1900.00,EUR",
+        "411LEF,Transports Lefèvre,0.00,0.00,450.00,0.00,1200.00,1650.00,0.00,1650.00,EUR",
+        ",Total,1200.00,500.00,450.00,300.00,1200.00,3650.00,100.00,3550.00,EUR",
     ]
 
 
@@ -101,7 +102,7 @@ def test_aging_csv_in_english(logged_client, ledger):
     response = logged_client.get(reverse("aging_csv"))
     assert response["Content-Disposition"] == 'attachment; filename="aged-balance-acme-eur-2026-03-31.csv"'
     assert response.content.decode().splitlines()[0] == (
-        "Account,Customer,Not due,1-30 days,31-60 days,61-90 days,Over 90 days,Total,Unapplied,Balance"
+        "Account,Customer,Not due,1-30 days,31-60 days,61-90 days,Over 90 days,Total,Unapplied,Balance,Currency"
     )
 
 
@@ -117,7 +118,7 @@ def test_aging_xlsx_numbers(logged_client, ledger):
     assert rows[2][:3] == ("Compte", "Client", "Non échu")
 
     def amounts(row):  # type: ignore[no-untyped-def]
-        return [Decimal(str(v)).quantize(Decimal("0.01")) for v in row[2:]]
+        return [Decimal(str(v)).quantize(Decimal("0.01")) for v in row[2:-1]]
 
     assert rows[3][:2] == ("411DUP", "Boulangerie Dupont")
     assert amounts(rows[3]) == [Decimal(x) for x in ("1200", "500", "0", "300", "0", "2000", "100", "1900")]
@@ -126,7 +127,8 @@ def test_aging_xlsx_numbers(logged_client, ledger):
     assert rows[5][1] == "Total"
     assert amounts(rows[5]) == [Decimal(x) for x in ("1200", "500", "450", "300", "1200", "3650", "100", "3550")]
     # Real numbers, not text, so a spreadsheet can add them up.
-    assert all(isinstance(v, int | float) for v in rows[5][2:])
+    assert all(isinstance(v, int | float) for v in rows[5][2:-1])
+    assert [row[-1] for row in rows[2:]] == ["Devise", "EUR", "EUR", "EUR"]
     assert len(rows) == 6
 
 
@@ -135,3 +137,55 @@ def test_customer_page_shows_its_own_aged_balance(logged_client, ledger):
     assert "Balance âgée au 31/03/2026" in page
     assert "Non échu 0,00 € 1 à 30 jours 0,00 € 31 à 60 jours 450,00 € 61 à 90 jours 0,00 €" in page
     assert "Plus de 90 jours 1 200,00 €" in page
+
+
+def test_aging_export_in_the_chosen_currency(logged_client, ledger, org, user):
+    """The CSV and XLSX downloads follow the currency choice: that currency's rows only, each naming it."""
+    from openpyxl import load_workbook
+
+    from recouvre.ledger import services as L
+    from recouvre.ledger.actors import Actor
+
+    L.create_invoice(
+        org,
+        Actor.of(user),
+        customer=ledger.moreau,
+        number="U-001",
+        issued_on=date(2026, 1, 1),
+        due_on=date(2026, 3, 1),
+        total=Decimal("75.50"),
+        currency="USD",
+    )
+    query = {"as_of": "2026-03-31", "currency": "USD"}
+    response = logged_client.get(reverse("aging_csv"), query)
+    assert response["Content-Disposition"] == 'attachment; filename="balance-agee-acme-usd-2026-03-31.csv"'
+    assert response.content.decode("utf-8").splitlines()[1:] == [
+        "411MOR,Garage Moreau,0.00,75.50,0.00,0.00,0.00,75.50,0.00,75.50,USD",
+        ",Total,0.00,75.50,0.00,0.00,0.00,75.50,0.00,75.50,USD",
+    ]
+    ws = load_workbook(io.BytesIO(logged_client.get(reverse("aging_xlsx"), query).content)).active
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=4)] == [
+        ["411MOR", "Garage Moreau", 0, 75.5, 0, 0, 0, 75.5, 0, 75.5, "USD"],
+        [None, "Total", 0, 75.5, 0, 0, 0, 75.5, 0, 75.5, "USD"],
+    ]
+
+
+def test_aging_offers_a_currency_held_only_in_a_credit_note(logged_client, ledger, org):
+    from recouvre.ledger.models import CreditNote
+
+    CreditNote.objects.create(
+        organization=org,
+        customer=ledger.moreau,
+        number="AV-CHF",
+        issued_on=date(2026, 3, 1),
+        total=Decimal("60.00"),
+        currency="CHF",
+    )
+    html = logged_client.get(reverse("aging")).content.decode()
+    assert '<option value="CHF">CHF</option>' in html
+    chf = logged_client.get(reverse("aging"), {"currency": "CHF"})
+    report = chf.context["report"]
+    assert report.currency == "CHF"
+    assert [(ln.name, ln.total, ln.unapplied, ln.balance) for ln in report.lines] == [
+        ("Garage Moreau", Decimal("0.00"), Decimal("60.00"), Decimal("-60.00"))
+    ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 
 from django.http import HttpRequest, HttpResponse
@@ -11,8 +10,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from recouvre.core.aging import AgedBalance
-from recouvre.reports.exports import aging_rows, aging_xlsx
-from recouvre.reports.selectors import aged_balance, currencies_in_use
+from recouvre.reports.exports import aging_xlsx, write_aging_csv
+from recouvre.reports.selectors import aged_balances, currencies_in_use
 
 from ..decorators import member_required
 from ..forms import AgingForm
@@ -23,7 +22,8 @@ LINES_PER_PAGE = 100
 
 
 def _report(request: HttpRequest) -> tuple[AgingForm, AgedBalance, list[str]]:
-    """The form (as-of date, currency) read from the query string, and the report it asks for. A bad date or a
+    """The form (as-of date, currency) read from the query string, and the report it asks for: one currency, the
+    organization's unless another is chosen (the ``recouvre report aging --currency`` selector). A bad date or a
     currency the organization does not use is reported on the form and the default is used."""
     org = request.organization  # type: ignore[attr-defined]
     currencies = currencies_in_use(org)
@@ -35,7 +35,8 @@ def _report(request: HttpRequest) -> tuple[AgingForm, AgedBalance, list[str]]:
         currency = form.cleaned_data["currency"] or currency
     if not form.is_bound:
         form = AgingForm(initial={"as_of": as_of, "currency": currency}, currencies=currencies)
-    return form, aged_balance(org, as_of, currency=currency), currencies
+    (report,) = aged_balances(org, as_of, currency=currency)
+    return form, report, currencies
 
 
 @member_required()
@@ -68,9 +69,7 @@ def aging_csv(request: HttpRequest) -> HttpResponse:
     _form, report, _currencies = _report(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(request, report, "csv")}"'
-    writer = csv.writer(response)
-    for row in aging_rows(report):
-        writer.writerow(row)
+    write_aging_csv(response, [report])
     return response
 
 
@@ -78,7 +77,7 @@ def aging_csv(request: HttpRequest) -> HttpResponse:
 def aging_xlsx_view(request: HttpRequest) -> HttpResponse:
     _form, report, _currencies = _report(request)
     response = HttpResponse(
-        aging_xlsx(report), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        aging_xlsx([report]), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="{_filename(request, report, "xlsx")}"'
     return response
