@@ -22,9 +22,12 @@ from recouvre.cliutil import (  # noqa: F401 - the commands' shared helpers, als
     EXIT_OK,
     EXIT_REFUSED,
     EXIT_USAGE,
+    SWITCH,
     UsageError,
     emit_json,
+    field_errors,
     parse_cli_date,
+    refused,
     resolve_org,
 )
 
@@ -130,6 +133,36 @@ def cmd_org_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_org_set(args: argparse.Namespace) -> int:
+    """Change the organization's collections settings given as options; shows them when none is given."""
+    from django.core.exceptions import ValidationError
+
+    from recouvre.collections.configuration import save_settings
+    from recouvre.collections.selectors import calendar_for
+    from recouvre.ledger.actors import CLI
+
+    org = resolve_org(args.org)
+    changes: dict[str, Any] = {}
+    if args.alsace_moselle is not None:
+        changes["alsace_moselle"] = SWITCH[args.alsace_moselle]
+    if changes:
+        try:
+            save_settings(org, actor=CLI, **changes)
+        except ValidationError as exc:
+            return refused(args.json, field_errors(exc))
+    alsace_moselle = calendar_for(org).alsace_moselle
+    if args.json:
+        emit_json({"ok": True, "org": org.slug, "alsace_moselle": alsace_moselle})
+    elif alsace_moselle:
+        print(
+            _("%(org)s: Alsace-Moselle calendar on (Good Friday and 26 December are not business days).")
+            % {"org": org.slug}
+        )
+    else:
+        print(_("%(org)s: Alsace-Moselle calendar off (French public holidays only).") % {"org": org.slug})
+    return EXIT_OK
+
+
 def cmd_createuser(args: argparse.Namespace) -> int:
     from django.core.exceptions import ValidationError
 
@@ -228,6 +261,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from recouvre.collections.selectors import calendar_for
     from recouvre.collections.services import run_collections
     from recouvre.ledger.actors import CLI
     from recouvre.organizations.models import Organization
@@ -236,7 +270,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     orgs = [resolve_org(args.org)] if args.org else list(Organization.objects.order_by("slug"))
     if not orgs:
         raise UsageError(_("no organization yet: create one with `recouvre org create SLUG --name NAME`"))
-    results = [run_collections(org, as_of, actor=CLI, dry_run=args.dry_run) for org in orgs]
+    results = [run_collections(org, as_of, actor=CLI, dry_run=args.dry_run, calendar=calendar_for(org)) for org in orgs]
     if not args.dry_run:
         from django.utils import timezone
 
@@ -541,6 +575,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--siren")
     json_flag(sp)
     sp = add("list", cmd_org_list, "list organizations", org)
+    json_flag(sp)
+    sp = add("set", cmd_org_set, "change the organization's collections settings (shown when no option is given)", org)
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument(
+        "--alsace-moselle",
+        choices=sorted(SWITCH),
+        help="the Alsace-Moselle calendar: Good Friday and 26 December are not business days either (on|off)",
+    )
     json_flag(sp)
     from recouvre.legal.cli import add_org_commands
 

@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
+# The words an on/off option takes (``--scheduler on``, ``--alsace-moselle off``): ``choices=sorted(SWITCH)``.
+SWITCH = {"on": True, "yes": True, "oui": True, "off": False, "no": False, "non": False}
+
 
 class UsageError(Exception):
     pass

@@ -476,7 +476,9 @@ class ItemStep(models.Model):
 
 class CollectionSettings(models.Model):
     """An organization's collections settings: the sender identity of its e-mails, the pause given to a customer
-    who says an invoice is already paid, and the daily run's time and send window (local time)."""
+    who says an invoice is already paid, the daily run's time and send window (local time), and its business-day
+    calendar (``alsace_moselle``: Good Friday and 26 December are not business days; read through
+    ``selectors.calendar_for``)."""
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="collection_settings")
     from_name = models.CharField(_("sender name"), max_length=200, blank=True, default="")
@@ -498,6 +500,14 @@ class CollectionSettings(models.Model):
         help_text=_(
             "Until the first presentation or the acknowledgment of receipt is recorded, a formal notice's deadline "
             "runs from its posting date plus this many business days."
+        ),
+    )
+    alsace_moselle = models.BooleanField(
+        _("Alsace-Moselle calendar"),
+        default=False,
+        help_text=_(
+            "Good Friday and 26 December are not business days either: nothing is sent on them, and a deadline "
+            "that ends on one moves to the next business day."
         ),
     )
 

@@ -25,7 +25,6 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from recouvre.core import dunning
-from recouvre.core.businessdays import FRANCE
 from recouvre.core.policies import FORMAL_NOTICE_DEADLINE_DAYS
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice
@@ -111,7 +110,8 @@ def request_formal_notice(
         ]
         if not invoices:
             raise ValidationError(_("this customer has no overdue invoice to claim"))
-        send_on = FRANCE.next_business_day(today)
+        calendar = selectors.calendar_for(organization)
+        send_on = calendar.next_business_day(today)
         if Action.objects.filter(
             organization=organization, customer=customer, send_on=send_on, channel=Channel.REGISTERED_LETTER
         ).exists():
@@ -143,7 +143,7 @@ def request_formal_notice(
             policy_key=policy.key,
             step_key=step.key,
             template=FORMAL_NOTICE,
-            deadline_on=FRANCE.deadline(send_on, days),
+            deadline_on=calendar.deadline(send_on, days),
             lines=json.loads(json.dumps(lines)),
             unapplied=_unapplied(organization, customer),
             needs_approval=not approved,

@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 from recouvre.core import dunning
-from recouvre.core.businessdays import FRANCE
 from recouvre.ledger.models import Customer
 from recouvre.organizations.models import Organization
 
@@ -86,9 +85,12 @@ class RunPreview:
         }
 
 
-def run_preview(organization: Organization, as_of: date, *, calendar: Any = FRANCE) -> RunPreview:
+def run_preview(organization: Organization, as_of: date, *, calendar: dunning.Calendar | None = None) -> RunPreview:
     """Every customer of ``organization`` with open invoices on ``as_of``: the actions a run would plan for it, or
-    why it is left alone. Customers are in the plan's order (by customer id); nothing is written."""
+    why it is left alone, on the organization's calendar (``selectors.calendar_for``) unless ``calendar`` is given.
+    Customers are in the plan's order (by customer id); nothing is written."""
+    if calendar is None:
+        calendar = selectors.calendar_for(organization)
     inputs = selectors.planner_inputs(organization, as_of)
     preview = RunPreview(as_of, calendar.next_business_day(as_of))
     for plan in dunning.iter_plan(

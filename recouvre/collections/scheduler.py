@@ -4,12 +4,14 @@ send window on business days.
 ``tick(now)`` is what the scheduler does every minute (``recouvre scheduler``, started by ``recouvre serve``; or
 ``recouvre scheduler --once`` from cron):
 
-1. **The day's run.** Once the local time reaches ``RECOUVRE_RUN_AT`` (default 07:00), every organization that has
-   no run recorded for today gets one: a ``ScheduledRun`` row is inserted first (unique per organization and day,
-   so two schedulers never run the same day twice), then ``run_collections`` plans and stores the day. A day with
-   no run (the machine was off) needs no replay: the next day's plan takes every step that became due meanwhile,
-   and items that are late start at their first overdue step then catch up, one step per contact.
-2. **Sending.** On business days (French public holidays and weekends excluded), within the organization's send
+1. **The day's run.** On business days (the organization's calendar), once the local time reaches
+   ``RECOUVRE_RUN_AT`` (default 07:00), every organization that has no run recorded for today gets one: a
+   ``ScheduledRun`` row is inserted first (unique per organization and day, so two schedulers never run the same
+   day twice), then ``run_collections`` plans and stores the day. A day with no run (a weekend, a holiday, the
+   machine was off) needs no replay: the next day's plan takes every step that became due meanwhile, and items
+   that are late start at their first overdue step then catch up, one step per contact.
+2. **Sending.** On the organization's business days (weekends and French public holidays excluded, and Good Friday
+   and 26 December too on the Alsace-Moselle calendar: ``selectors.calendar_for``), within the organization's send
    window (``CollectionSettings``, else ``RECOUVRE_SEND_WINDOW``, default 08:00-19:00, local time), the due
    actions are worked through (``recouvre.collections.outbox.process_due``): e-mails sent, letters produced,
    tasks opened. Outside the window they wait for the next opening.
@@ -32,12 +34,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from recouvre.core.businessdays import FRANCE
 from recouvre.ledger.actors import Actor
 from recouvre.organizations.models import Organization
 
 from .models import CollectionSettings, RunSource, ScheduledRun
 from .outbox import process_due
+from .selectors import calendar_for
 from .services import run_collections
 
 log = logging.getLogger(__name__)
@@ -112,12 +114,14 @@ def tick(
     today = local.date()
     result = TickResult()
     for organization in Organization.objects.order_by("slug"):
-        if local.time() >= run_at:
+        # The day's run only on business days: a step reached on a weekend goes out on Monday, planned with
+        # Monday's own, so no customer's gap is taken by a message planned on Sunday for Monday.
+        if local.time() >= run_at and calendar_for(organization).is_business_day(today):
             summary = _run_once(organization, today)
             if summary is not None:
                 result.runs.append(summary)
         start, end = window_of(organization, default_window)
-        if FRANCE.is_business_day(today) and start <= local.time() < end:
+        if calendar_for(organization).is_business_day(today) and start <= local.time() < end:
             process_due(organization, now=now, actor=SCHEDULER)
             result.sent_for.append(organization.slug)
         else:
@@ -154,7 +158,14 @@ def _run_once(organization: Organization, today: date) -> dict[str, Any] | None:
     except IntegrityError:
         return None
     try:
-        run = run_collections(organization, today, actor=SCHEDULER, today=today, source=RunSource.SCHEDULER)
+        run = run_collections(
+            organization,
+            today,
+            actor=SCHEDULER,
+            calendar=calendar_for(organization),
+            today=today,
+            source=RunSource.SCHEDULER,
+        )
     except Exception:
         # The day stays recorded as started, without an end: shown to the operators, not retried in a loop.
         log.exception("scheduled run of %s on %s failed", organization.slug, today)

@@ -4,6 +4,9 @@
 credits by currency, last contact, holds) with one grouped query each, and streams its open invoices ordered by
 customer, with the step each has reached, from one query read in chunks (a server-side cursor on PostgreSQL), so
 a million open invoices are planned in constant memory.
+
+``calendar_for`` gives the organization's business-day calendar (French, or Alsace-Moselle when its collections
+settings say so), for its send dates, its scheduler's sending days and the deadlines it gives its customers.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.db import connection
 from django.db.models import F, Max, Q, Sum
 
 from recouvre.core import dunning
+from recouvre.core.businessdays import ALSACE_MOSELLE, FRANCE, BusinessCalendar
 from recouvre.core.policies import policy_for_segment
 from recouvre.ledger.models import Contact, CreditNote, Customer, Invoice, Payment
 from recouvre.organizations.models import Organization
@@ -26,6 +30,15 @@ from .models import Action, Channel, CollectionSettings, Hold, HoldKind, HoldOut
 CHUNK = 5000
 CENT = Decimal("0.01")
 DEFAULT_TOLERANCE = Decimal("1.00")
+
+
+def calendar_for(organization: Organization) -> BusinessCalendar:
+    """The business days of ``organization``: ``ALSACE_MOSELLE`` when its collections settings ask for the
+    Alsace-Moselle calendar (Good Friday and 26 December closed as well), else ``FRANCE``; one query."""
+    local = (
+        CollectionSettings.objects.filter(organization=organization).values_list("alsace_moselle", flat=True).first()
+    )
+    return ALSACE_MOSELLE if local else FRANCE
 
 
 @dataclass(frozen=True)

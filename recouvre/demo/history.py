@@ -17,8 +17,8 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from recouvre.collections.outbox import process_due
+from recouvre.collections.selectors import calendar_for
 from recouvre.collections.services import run_collections
-from recouvre.core.businessdays import FRANCE
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Event
 from recouvre.organizations.models import Organization
@@ -34,12 +34,15 @@ def simulate_collections(
     from django.core import mail
 
     counts = {"runs": 0, "actions": 0, "emails_sent": 0, "letters_ready": 0, "tasks_opened": 0}
-    run_days = [day for day in (as_of - timedelta(days=n) for n in range(days, -1, -1)) if FRANCE.is_business_day(day)]
+    calendar = calendar_for(organization)
+    run_days = [
+        day for day in (as_of - timedelta(days=n) for n in range(days, -1, -1)) if calendar.is_business_day(day)
+    ]
     with override_settings(MAILERS=IN_MEMORY_MAILBOX):
         for done, day in enumerate(run_days):
             morning = timezone.make_aware(datetime.combine(day, time(9, 0)))
             last_event = Event.objects.filter(organization=organization).aggregate(last=Max("id"))["last"] or 0
-            run = run_collections(organization, day, actor=DEMO_SCHEDULER)
+            run = run_collections(organization, day, actor=DEMO_SCHEDULER, calendar=calendar)
             outbox = process_due(organization, now=morning, actor=DEMO_SCHEDULER)
             Event.objects.filter(organization=organization, id__gt=last_event).update(occurred_at=morning)
             counts["runs"] += 1

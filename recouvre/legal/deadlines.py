@@ -13,6 +13,10 @@
   avec liquidation judiciaire* published at the BODACC.
 
 A passed deadline stays ``SHOWN_AFTER_DAYS`` days on the panel, marked overdue (the declaration, until declared).
+
+These are deadlines the organization keeps before a court or a court officer: they are on the French calendar
+(``FRANCE``) even for an organization on the Alsace-Moselle calendar (``collections.selectors.calendar_for``), as
+the court may sit elsewhere and the French calendar never ends a deadline later than a local one.
 """
 
 from __future__ import annotations

@@ -5,8 +5,10 @@ The letter gives its days "from receipt of this letter" (*à compter de la réce
 deadline runs from the day the registered letter reached the debtor, as recorded with it: the acknowledgment of
 receipt (the day the debtor signed), else the first presentation by La Poste; until one is recorded, from the
 posting date plus the organization's delivery allowance (``CollectionSettings.delivery_allowance_days``, 3 business
-days by default, French calendar). The days are then counted by CPC 640-642 (``BusinessCalendar.deadline``: the day
-of receipt not counted, a deadline on a Saturday, Sunday or public holiday moved to the next business day).
+days by default, on the organization's calendar: ``recouvre.collections.selectors.calendar_for``). The days are then
+counted by CPC 640-642 (``BusinessCalendar.deadline``: the day of receipt not counted, a deadline on a Saturday,
+Sunday or public holiday moved to the next business day; Good Friday and 26 December are holidays too on the
+Alsace-Moselle calendar).
 ``recouvre.core.formal_notice.payment_deadline`` computes it; the letters' services keep ``Action.deadline_on`` up
 to date with it, which the planner waits for before the next step (so Recouvre never escalates before the debtor's
 deadline).

@@ -46,8 +46,8 @@ from recouvre.collections.rendering import (
     legal_notice,
     penalties_text,
 )
+from recouvre.collections.selectors import calendar_for
 from recouvre.core import lawtexts
-from recouvre.core.businessdays import FRANCE
 from recouvre.core.formal_notice import payment_deadline
 from recouvre.core.policies import FORMAL_NOTICE_DEADLINE_DAYS
 from recouvre.ledger.models import Contact, ContactRole, Customer, Invoice
@@ -160,18 +160,20 @@ def _split_letter_lines(action: Action, today: date) -> tuple[list[LetterLine], 
 def notice_deadline(action: Action, today: date) -> date | None:
     """The payment deadline a letter dated ``today`` gives: the step's ``deadline_days`` (15 days for the formal
     notice of the seeded policies), the day it starts from not counted, and moved to the next business day when it
-    falls on a Saturday, a Sunday or a public holiday (CPC 640-642, see ``docs/formal-notice.md``). A formal notice
+    falls on a Saturday, a Sunday or a public holiday of the organization's calendar (CPC 640-642, see
+    ``docs/formal-notice.md``; ``calendar_for``: Good Friday and 26 December too in Alsace-Moselle). A formal notice
     gives its days from its receipt: until the receipt is recorded, the day after ``today`` plus the organization's
     delivery allowance (``recouvre.core.formal_notice``); another letter from its date. A letter without a deadline
     of its own keeps the action's (None: no deadline)."""
     days = deadline_days(action)
     if days is None:
         return action.deadline_on
+    calendar = calendar_for(action.organization)
     if action.template == "formal_notice":
         from .deadlines import delivery_allowance
 
-        return payment_deadline(today, days, allowance_days=delivery_allowance(action.organization))
-    return FRANCE.deadline(today, days)
+        return payment_deadline(today, days, allowance_days=delivery_allowance(action.organization), calendar=calendar)
+    return calendar.deadline(today, days)
 
 
 _FRENCH_NUMBERS = (

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from recouvre.collections import steps
 from recouvre.collections.models import Action, ActionState, Channel
+from recouvre.collections.selectors import calendar_for
 from recouvre.core.formal_notice import payment_deadline
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.services import record_event
@@ -238,6 +239,7 @@ def _refresh_deadline(letter: Letter) -> None:
         first_presented_on=letter.first_presented_on,
         acknowledged_on=letter.acknowledged_on,
         allowance_days=delivery_allowance(letter.organization),
+        calendar=calendar_for(letter.organization),
     )
     Action.objects.filter(pk=action.pk).update(deadline_on=deadline)
     action.deadline_on = deadline

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from recouvre.cliutil import (
     EXIT_OK,
     EXIT_REFUSED,
+    SWITCH,
     UsageError,
     emit_json,
     field_errors,
@@ -33,8 +34,6 @@ from recouvre.cliutil import (
     refused,
     resolve_org,
 )
-
-SWITCH = {"on": True, "yes": True, "oui": True, "off": False, "no": False, "non": False}
 
 
 def settings_dict(organization: Any) -> dict[str, Any]:

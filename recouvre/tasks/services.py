@@ -24,7 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from recouvre.collections import steps
-from recouvre.core.businessdays import FRANCE
+from recouvre.collections.selectors import calendar_for
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice
 from recouvre.ledger.services import record_event
@@ -328,7 +328,7 @@ def complete_task(task: Task, *, outcome: str, actor: Actor, note: str = "", **d
       on the invoice (``open_dispute``);
     - ``already_paid`` (optional ``invoices``): the pause while the payment is looked for
       (``declare_already_paid``);
-    - ``no_answer``: another call task, due in 2 business days (French calendar);
+    - ``no_answer``: another call task, due in 2 business days (the organization's calendar, ``calendar_for``);
     - ``wrong_number``: an internal task to fix the customer's contact;
     - ``done``: nothing more.
 
@@ -355,7 +355,7 @@ def complete_task(task: Task, *, outcome: str, actor: Actor, note: str = "", **d
                 kind=TaskKind.CALL,
                 title=task.title,
                 details=task.details,
-                due_on=FRANCE.add_business_days(today, NO_ANSWER_RETRY_BUSINESS_DAYS),
+                due_on=calendar_for(organization).add_business_days(today, NO_ANSWER_RETRY_BUSINESS_DAYS),
                 invoice=task.invoice,
                 assignee=task.assignee,
                 actor=actor,

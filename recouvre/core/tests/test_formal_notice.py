@@ -23,3 +23,17 @@ def test_a_recorded_date_wins_the_acknowledgment_over_the_first_presentation() -
     assert (found.on, found.basis) == (date(2026, 12, 10), "acknowledged")
     assert payment_deadline(posted, 15, acknowledged_on=date(2026, 12, 10)) == date(2026, 12, 28)
     assert payment_deadline(posted, 15, allowance_days=0) == date(2026, 12, 22)
+
+
+def test_on_the_alsace_moselle_calendar_26_december_is_not_a_business_day() -> None:
+    from recouvre.core.businessdays import ALSACE_MOSELLE, FRANCE
+
+    # Posted Wednesday 24 December 2025: Christmas, then 26 December closed in Alsace-Moselle only. Received Tuesday
+    # 30 December (French calendar) or Wednesday 31 December; 15 days later: 14 or 15 January 2026.
+    assert payment_deadline(date(2025, 12, 24), 15, calendar=FRANCE) == date(2026, 1, 14)
+    assert payment_deadline(date(2025, 12, 24), 15, calendar=ALSACE_MOSELLE) == date(2026, 1, 15)
+    # Acknowledged Thursday 11 December 2025: 15 days is Friday 26 December, Monday 29 December in Alsace-Moselle.
+    assert payment_deadline(date(2025, 12, 8), 15, acknowledged_on=date(2025, 12, 11)) == date(2025, 12, 26)
+    assert payment_deadline(date(2025, 12, 8), 15, acknowledged_on=date(2025, 12, 11), calendar=ALSACE_MOSELLE) == date(
+        2025, 12, 29
+    )

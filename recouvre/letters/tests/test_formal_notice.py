@@ -175,6 +175,28 @@ def test_the_deadline_moves_past_a_public_holiday(org, notice_policy):  # type: 
     assert Action.objects.get().deadline_on == date(2026, 5, 4)
 
 
+@pytest.mark.parametrize(("alsace_moselle", "deadline"), [(False, date(2025, 12, 26)), (True, date(2025, 12, 29))])
+def test_a_deadline_on_26_december_moves_on_the_alsace_moselle_calendar(org, notice_policy, alsace_moselle, deadline):  # type: ignore[no-untyped-def]
+    from recouvre.collections.configuration import save_settings
+
+    save_settings(org, actor=ACTOR, alsace_moselle=alsace_moselle)
+    customer = make_customer(org)
+    InvoiceFactory(customer=customer, number="F-9", issued_on=date(2025, 10, 29), due_on=date(2025, 11, 28))
+    run_collections(org, date(2025, 12, 5), actor=ACTOR)  # Friday 5 December: the formal notice (+7)
+    produce_due_letters(org, now=datetime(2025, 12, 5, 9, 0, tzinfo=PARIS), actor=ACTOR)
+    record_posting(
+        Letter.objects.get(),
+        posted_on=date(2025, 12, 8),
+        actor=ACTOR,
+        tracking_number="1A12345678901",
+        today=date(2025, 12, 8),
+    )
+    # Posted Monday 8 December: taken as received Thursday 11 December, 15 days later is Friday 26 December, a
+    # public holiday in Alsace-Moselle (Saint-Étienne): Monday 29 December there.
+    assert Action.objects.get().deadline_on == deadline
+    assert [(d.kind, d.due_on) for d in deadlines(org, date(2025, 12, 20))] == [("formal_notice", deadline)]
+
+
 def test_the_delivery_allowance_is_the_organization_s(org, notice_policy):  # type: ignore[no-untyped-def]
     from recouvre.collections.configuration import save_settings
 

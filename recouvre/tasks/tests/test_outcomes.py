@@ -116,6 +116,18 @@ def test_no_answer_calls_again_two_business_days_later(org, calls, dupont, marc)
     assert not Hold.objects.exists()
 
 
+def test_no_answer_in_alsace_moselle_does_not_call_back_on_good_friday(org, calls, dupont, marc):  # type: ignore[no-untyped-def]
+    from recouvre.collections.configuration import save_settings
+
+    save_settings(org, actor=ROBOT, alsace_moselle=True)
+    task = create_task(org, dupont, kind="call", title="Call Dupont SARL", actor=ROBOT, due_on=date(2026, 4, 2))
+
+    # Thursday 2 April 2026: Good Friday (3 April) is closed too, so Tuesday 7 and Wednesday 8 April.
+    complete_task(task, outcome="no_answer", actor=Actor.of(marc), today=date(2026, 4, 2))
+
+    assert Task.objects.get(state="open").due_on == date(2026, 4, 8)
+
+
 def test_a_wrong_number_asks_for_the_right_one(org, calls, dupont, marc):  # type: ignore[no-untyped-def]
     task = create_task(org, dupont, kind="call", title="Call Dupont SARL", actor=ROBOT, due_on=date(2026, 3, 16))
 

@@ -507,6 +507,32 @@ def test_sender_identity_from_the_settings(org, english, dupont, smtp):  # noqa:
     assert message["Reply-To"] == "ar@acme.example"
 
 
+def test_the_alsace_moselle_calendar_from_the_settings_page_to_the_run(org, english, dupont):
+    url = reverse("collection_settings")
+    box = '<input type="checkbox" name="alsace_moselle" aria-describedby="id_alsace_moselle_helptext" '
+    page = english.get(url).content.decode()
+    assert box + 'id="id_alsace_moselle">' in page
+    assert (
+        '<span class="help" id="id_alsace_moselle_helptext">Good Friday and 26 December are not business days '
+        "either: nothing is sent on them, and a deadline that ends on one moves to the next business day.</span>"
+    ) in page
+    assert english.post(url, {"already_paid_pause_days": "10", "alsace_moselle": "on"}).status_code == 302
+    assert CollectionSettings.objects.get(organization=org).alsace_moselle is True
+    assert box + 'id="id_alsace_moselle" checked>' in english.get(url).content.decode()
+
+    # Good Friday 2026 is 3 April, Easter Monday 6 April: the run of Good Friday sends on Tuesday 7 April.
+    preview = english.get(reverse("run_preview"), {"as_of": "2026-04-03"})
+    assert preview.context["preview"].send_on == date(2026, 4, 7)
+    assert "What the run of 3 Apr 2026 would do, sent on 7 Apr 2026" in text(preview)
+    with time_machine.travel(datetime(2026, 4, 3, 10, 0, tzinfo=PARIS), tick=False):
+        assert english.post(reverse("run_now")).status_code == 302
+    assert [(a.send_on, a.step_key) for a in Action.objects.filter(customer=dupont)] == [(date(2026, 4, 7), "reminder")]
+
+    assert english.post(url, {"already_paid_pause_days": "10"}).status_code == 302  # the box left unticked
+    assert CollectionSettings.objects.get(organization=org).alsace_moselle is False
+    assert english.get(reverse("run_preview"), {"as_of": "2026-04-03"}).context["preview"].send_on == date(2026, 4, 3)
+
+
 # ------------------------------------------------------------------------------------------------ run preview
 
 

@@ -492,6 +492,7 @@ class SettingsForm(forms.ModelForm):
             "send_window_end",
             "delivery_allowance_days",
             "tolerance",
+            "alsace_moselle",
         ]
         widgets = {
             "send_window_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from recouvre.collections.outbox import process_due
 from recouvre.collections.preview import CONTACTED, SKIPPED, run_preview
+from recouvre.collections.selectors import calendar_for
 from recouvre.collections.services import run_collections
 from recouvre.ledger.actors import Actor
 
@@ -47,7 +48,7 @@ def run_preview_view(request: HttpRequest) -> HttpResponse:
     form = RunPreviewForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     as_of: date = data.get("as_of") or today()
-    preview = run_preview(org, as_of)
+    preview = run_preview(org, as_of, calendar=calendar_for(org))
     outcome = data.get("outcome") or ""
     customers = [c for c in preview.customers if not outcome or c.outcome == outcome]
     return render(
@@ -70,7 +71,7 @@ def run_now(request: HttpRequest) -> HttpResponse:
     """Run today's collections for real (plan and store), then work through the due outbox."""
     org = request.organization  # type: ignore[attr-defined]
     actor = Actor.of(request.user)
-    result = run_collections(org, today(), actor=actor)
+    result = run_collections(org, today(), actor=actor, calendar=calendar_for(org))
     outbox = process_due(org, now=timezone.now(), actor=actor)
     messages.success(
         request,

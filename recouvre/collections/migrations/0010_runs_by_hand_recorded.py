@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collections', '0008_carried_out_steps_triggers_tolerance'),
+        ('collections', '0009_carried_out_steps_triggers_tolerance'),
         ('organizations', '0001_initial'),
     ]
 

@@ -39,7 +39,7 @@ def carried_out(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("collections", "0007_delivery_allowance"),
+        ("collections", "0008_alsace_moselle_calendar"),
         ("ledger", "0005_customer_contract_rate"),
         ("organizations", "0001_initial"),
         ("letters", "0002_letter_first_presentation"),
