@@ -291,9 +291,9 @@ def planner_inputs(organization: Organization, as_of: date, *, sent_on: date | N
     customers: dict[int, dunning.CustomerInput] = {}
     refs: dict[int, str] = {}
     empty: dict[str, Decimal] = {}
-    for pk, ref, segment, policy_id in (
+    for pk, ref, segment, policy_id, line1, line2, city in (
         Customer.objects.filter(organization=organization)
-        .values_list("id", "ref", "segment", "collection__policy_id")
+        .values_list("id", "ref", "segment", "collection__policy_id", "address_line1", "address_line2", "city")
         .order_by()
         .iterator(chunk_size=CHUNK)
     ):
@@ -306,6 +306,7 @@ def planner_inputs(organization: Organization, as_of: date, *, sent_on: date | N
             tuple(holds.get(pk, ())),
             tuple(expedite.get(pk, ())),
             pk in reachable,
+            bool((line1 or line2) and city),
         )
         refs[pk] = ref
     return PlannerInputs(customers, open_items(organization, customers), refs, tolerance(organization))

@@ -425,6 +425,8 @@ class CustomerInput:
     expedite: tuple[Expedite, ...] = ()
     email_ok: bool = True
     """The customer has an e-mail address: when not, e-mail steps take the policy's ``email_fallback``."""
+    post_ok: bool = True
+    """The customer has a postal address: when not, an e-mail step falling back to a letter becomes a call task."""
 
 
 class Reason(StrEnum):
@@ -611,10 +613,12 @@ class _Ladder:
     repeats: tuple[bool, ...]
 
     @classmethod
-    def of(cls, policy: Policy, *, email: bool = True) -> _Ladder:
+    def of(cls, policy: Policy, *, email: bool = True, post: bool = True) -> _Ladder:
         steps = policy.steps
         if not email:
             fallback = policy.email_fallback
+            if fallback is Channel.LETTER and not post:
+                fallback = Channel.CALL_TASK
             steps = tuple(
                 s
                 if s.channel is not Channel.EMAIL
@@ -679,7 +683,7 @@ def iter_plan(
     ``tolerance`` are never reminded nor listed."""
     by_id = {c.customer_id: c for c in customers}
     send_on = calendar.next_business_day(as_of)
-    ladders: dict[tuple[int, bool], _Ladder] = {}
+    ladders: dict[tuple[int, bool, bool], _Ladder] = {}
     seen: set[int] = set()
     for customer_id, group in itertools.groupby(items, key=attrgetter("customer_id")):
         if customer_id in seen:
@@ -694,10 +698,10 @@ def iter_plan(
                 _("open items of customer %(customer)s, who is not among the customers to plan")
                 % {"customer": customer_id}
             )
-        key = (id(customer.policy), customer.email_ok)
+        key = (id(customer.policy), customer.email_ok, customer.post_ok)
         ladder = ladders.get(key)
         if ladder is None or ladder.policy is not customer.policy:
-            ladder = ladders[key] = _Ladder.of(customer.policy, email=customer.email_ok)
+            ladder = ladders[key] = _Ladder.of(customer.policy, email=customer.email_ok, post=customer.post_ok)
         yield _plan_customer(as_of, send_on, customer, ladder, group, calendar, tolerance)
 
 
@@ -717,7 +721,7 @@ def plan_customer(
                 _("invoice %(number)s belongs to customer %(other)s, not %(customer)s")
                 % {"number": item.number, "other": item.customer_id, "customer": customer.customer_id}
             )
-    ladder = _Ladder.of(customer.policy, email=customer.email_ok)
+    ladder = _Ladder.of(customer.policy, email=customer.email_ok, post=customer.post_ok)
     return _plan_customer(as_of, calendar.next_business_day(as_of), customer, ladder, items, calendar, tolerance)
 
 

@@ -27,8 +27,8 @@ from recouvre.testing.factories import InvoiceFactory
 
 PARIS = ZoneInfo("Europe/Paris")
 ACTOR = Actor.system("test")
-GOOD_FRIDAY = date(2027, 3, 26)
-EASTER_MONDAY = date(2027, 3, 29)
+GOOD_FRIDAY = date(2026, 4, 3)
+EASTER_MONDAY = date(2026, 4, 6)
 pytestmark = pytest.mark.django_db
 
 
@@ -39,14 +39,14 @@ def cli(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-
 
 
 def _reminder_due_on_good_friday(org, email_address: str):  # type: ignore[no-untyped-def]
-    """An e-mail reminder at +5 days, and an invoice due Sunday 21 March 2027: the reminder is due on Good Friday."""
+    """An e-mail reminder at +5 days, and an invoice due Sunday 29 March 2026: the reminder is due on Good Friday."""
     policy = Policy.objects.create(organization=org, key="mail", name="Mail", segment="standard")
     Step.objects.create(policy=policy, position=1, key="reminder", offset_days=5, channel="email", template="reminder")
     org.iban, org.bic, org.siren = "FR7630006000011234567890189", "AGRIFRPPXXX", "552100554"
     org.legal_mentions = "SAS au capital de 10 000 EUR - RCS Paris 552 100 554"
     org.save()
     customer = _customer(org, email_address=email_address)
-    InvoiceFactory(customer=customer, number="F-1", issued_on=date(2027, 2, 19), due_on=date(2027, 3, 21))
+    InvoiceFactory(customer=customer, number="F-1", issued_on=date(2026, 2, 27), due_on=date(2026, 3, 29))
     return customer
 
 
@@ -80,18 +80,18 @@ def test_the_setting_from_the_command_line_and_a_run_of_good_friday(org, other_o
     code, out, _err = cli(capsys, "org", "set", "--org", "acme", "--json")
     assert (code, json.loads(out)) == (0, {"ok": True, "org": "acme", "alsace_moselle": True})
 
-    # The run of Good Friday 2027 (nothing stored on a dry run): Alsace-Moselle sends on Tuesday 30 March, after
+    # The run of Good Friday 2026 (nothing stored on a dry run): Alsace-Moselle sends on Tuesday 7 April, after
     # Easter Monday; the French calendar sends on Good Friday itself.
     code, out, _err = cli(capsys, "run", "--as-of", GOOD_FRIDAY, "--dry-run", "--json")
     assert code == 0
     assert [(r["organization"], r["send_on"], r["actions"]) for r in json.loads(out)] == [
-        ("acme", "2027-03-30", 1),
-        ("rival", "2027-03-26", 1),
+        ("acme", "2026-04-07", 1),
+        ("rival", "2026-04-03", 1),
     ]
     code, _out, _err = cli(capsys, "run", "--org", "acme", "--as-of", GOOD_FRIDAY, "--json")
     assert code == 0
     assert [(a.send_on, a.step_key) for a in Action.objects.filter(organization=org)] == [
-        (date(2027, 3, 30), "reminder")
+        (date(2026, 4, 7), "reminder")
     ]
 
     code, out, _err = cli(capsys, "org", "set", "--org", "acme", "--alsace-moselle", "off", "--json")
@@ -111,9 +111,9 @@ def test_the_preview_shows_the_organization_s_send_date(org):  # type: ignore[no
     _reminder_due_on_good_friday(org, "compta@dupont.example")
     save_settings(org, actor=ACTOR, alsace_moselle=True)
     preview = run_preview(org, GOOD_FRIDAY)
-    assert preview.send_on == date(2027, 3, 30)
+    assert preview.send_on == date(2026, 4, 7)
     [customer] = preview.customers
-    assert [a.send_on for a in customer.actions] == [date(2027, 3, 30)]
+    assert [a.send_on for a in customer.actions] == [date(2026, 4, 7)]
 
 
 def test_the_scheduler_sends_nothing_on_good_friday_for_alsace_moselle(org, other_org, smtp):  # type: ignore[no-untyped-def]
@@ -121,25 +121,27 @@ def test_the_scheduler_sends_nothing_on_good_friday_for_alsace_moselle(org, othe
     _reminder_due_on_good_friday(org, "compta@dupont.example")
     _reminder_due_on_good_friday(other_org, "compta@rival-client.example")
     save_settings(org, actor=ACTOR, alsace_moselle=True)
-    window = (datetime(2027, 1, 1, 8).time(), datetime(2027, 1, 1, 19).time())
-    run_at = datetime(2027, 1, 1, 7).time()
+    window = (datetime(2026, 1, 1, 8).time(), datetime(2026, 1, 1, 19).time())
+    run_at = datetime(2026, 1, 1, 7).time()
 
     def at(day: date, hour: int) -> datetime:
         return datetime(day.year, day.month, day.day, hour, tzinfo=PARIS)
 
+    # Good Friday: only the organization on the French calendar runs (the other's day is not a business day).
     result = tick(at(GOOD_FRIDAY, 9), run_at=run_at, window=window)
-    assert [(r["organization"], r["send_on"], r["actions"]) for r in result.runs] == [
-        ("acme", "2027-03-30", 1),
-        ("rival", "2027-03-26", 1),
-    ]
+    assert [(r["organization"], r["send_on"], r["actions"]) for r in result.runs] == [("rival", "2026-04-03", 1)]
     assert (result.sent_for, result.waiting) == (["rival"], ["acme"])
     assert [rcpt for rcpt, _raw in server.messages] == [["compta@rival-client.example"]]
 
     result = tick(at(EASTER_MONDAY, 9), run_at=run_at, window=window)
-    assert (result.sent_for, result.waiting) == ([], ["acme", "rival"])
+    assert (result.runs, result.sent_for, result.waiting) == ([], [], ["acme", "rival"])
     assert len(server.messages) == 1
 
-    result = tick(at(date(2027, 3, 30), 9), run_at=run_at, window=window)
+    result = tick(at(date(2026, 4, 7), 9), run_at=run_at, window=window)
+    assert [(r["organization"], r["send_on"], r["actions"]) for r in result.runs] == [
+        ("acme", "2026-04-07", 1),
+        ("rival", "2026-04-07", 0),
+    ]
     assert result.sent_for == ["acme", "rival"]
     assert [rcpt for rcpt, _raw in server.messages] == [
         ["compta@rival-client.example"],

@@ -51,13 +51,13 @@ def test_nothing_leaves_on_a_sunday_or_a_public_holiday(org, three_emails, smtp)
     server = smtp(Keep())
     customer = _customer(org)
     InvoiceFactory(customer=customer, number="F-9", issued_on=at(1, 0).date(), due_on=at(25, 0, month=4).date())
-    # Friday 1 May 2026 (Labour Day), +6 days: nothing due yet. Saturday 2 May, +7: the run plans for Monday 4 May.
-    tick(at(1, 10, month=5), run_at=RUN_AT, window=WINDOW)
-    result = tick(at(2, 10, month=5), run_at=RUN_AT, window=WINDOW)
-    assert [r["send_on"] for r in result.runs] == ["2026-05-04"]
-    tick(at(3, 10, month=5), run_at=RUN_AT, window=WINDOW)  # Sunday
+    # Friday 1 May 2026 (Labour Day), Saturday 2 May (+7: the reminder is due) and Sunday: no run, nothing sent.
+    for day in (1, 2, 3):
+        assert tick(at(day, 10, month=5), run_at=RUN_AT, window=WINDOW).runs == []
     assert server.messages == []
-    tick(at(4, 8, 30, month=5), run_at=RUN_AT, window=WINDOW)  # Monday, in the window
+    # Monday 4 May: the run takes the reminder due on Saturday, planned for that day and sent in the window.
+    result = tick(at(4, 8, 30, month=5), run_at=RUN_AT, window=WINDOW)
+    assert [r["send_on"] for r in result.runs] == ["2026-05-04"]
     assert len(server.messages) == 1
 
 
