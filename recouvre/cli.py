@@ -627,6 +627,12 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.legal.insolvency_cli import add_commands as add_insolvency_commands
 
     add_insolvency_commands(sub, add, json_flag)
+    from recouvre.legal.writeoff_cli import add_commands as add_writeoff_commands
+
+    add_writeoff_commands(sub, add, json_flag)
+    from recouvre.collections.hold_cli import add_commands as add_hold_commands
+
+    add_hold_commands(sub, add, json_flag)
 
     from recouvre.dossier.cli import add_commands as add_dossier_commands
 

@@ -1,6 +1,6 @@
 """What every ``recouvre`` command shares: the exit codes, the usage error, the organization named by ``--org``,
-dates as typed on the command line, JSON output. ``recouvre.cli`` and each app's ``cli`` module import these, so no
-app's command module imports the command itself."""
+dates and amounts as typed on the command line, JSON output. ``recouvre.cli`` and each app's ``cli`` module import
+these, so no app's command module imports the command itself."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -46,6 +47,16 @@ def parse_cli_date(text: str) -> date:
     try:
         return parse_date(text)
     except DateError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def parse_cli_amount(text: str) -> Decimal:
+    """An amount written the French or the English way (``1 234,56``, ``1234.56``), exact."""
+    from recouvre.core.money import AmountError, parse_amount
+
+    try:
+        return parse_amount(text)
+    except AmountError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 

@@ -65,6 +65,19 @@ def _today(today: date | None) -> date:
     return today if today is not None else timezone.localdate()
 
 
+def _start_day(starts_on: date | None, today: date) -> date:
+    """The first day of a hold recorded ``today`` about something that happened on ``starts_on`` (the customer called
+    on Friday): that day, or today when not given; refused when it is in the future."""
+    if starts_on is None:
+        return today
+    if starts_on > today:
+        raise ValidationError(
+            _("The day it began (%(starts_on)s) is in the future: give today or an earlier day.")
+            % {"starts_on": starts_on.isoformat()}
+        )
+    return starts_on
+
+
 def _name(user: Any) -> str:
     if user is None:
         return ""
@@ -279,11 +292,14 @@ def open_dispute(
     owner: Any = None,
     note: str = "",
     today: date | None = None,
+    starts_on: date | None = None,
 ) -> Hold:
     """The customer disputes ``invoice``: its reminders stop (the customer's other invoices go on) until the dispute
-    is resolved. ``amount`` is the part disputed (default: the whole open amount); ``owner`` the member in charge."""
+    is resolved. ``amount`` is the part disputed (default: the whole open amount); ``owner`` the member in charge;
+    ``starts_on`` the day the customer disputed it (default: today; not in the future)."""
     if invoice.organization_id != organization.pk:
         raise ValidationError(_("This invoice belongs to another organization."))
+    starts_on = _start_day(starts_on, _today(today))
     invoice = Invoice.objects.select_related("customer").get(pk=invoice.pk)
     if reason_code not in DisputeReason.values:
         raise ValidationError(_("Unknown reason of dispute: %(reason)s.") % {"reason": reason_code})
@@ -308,7 +324,7 @@ def open_dispute(
         organization,
         invoice.customer,
         kind=HoldKind.DISPUTE,
-        starts_on=_today(today),
+        starts_on=starts_on,
         invoice=invoice,
         reason=note,
         actor=actor,
@@ -434,19 +450,27 @@ def record_promise(
     invoices: Sequence[Invoice] = (),
     note: str = "",
     today: date | None = None,
+    starts_on: date | None = None,
 ) -> Hold:
     """The customer promises to pay ``amount`` by ``promised_on``: no reminder about ``invoices`` (every invoice of
     the customer when none is given) until that day. The review of commitments ends it as kept when the payments
     received since the promise reach the amount (or the promised invoices are paid), or as broken once the day has
-    passed without it, and then the next step is due at once."""
+    passed without it, and then the next step is due at once. ``starts_on`` is the day the customer promised
+    (default: today; not in the future): the payments are counted from that day."""
     _check_customer(organization, customer)
-    starts_on = _today(today)
+    on = _today(today)
+    starts_on = _start_day(starts_on, on)
     chosen = _customer_invoices(organization, customer, invoices)
     currency = _one_currency(organization, chosen)
     _positive_amount(amount, currency, _("The promised amount"))
     if promised_on < starts_on:
+        if starts_on == on:
+            raise ValidationError(
+                _("The promised date (%(promised_on)s) has already passed.") % {"promised_on": promised_on.isoformat()}
+            )
         raise ValidationError(
-            _("The promised date (%(promised_on)s) has already passed.") % {"promised_on": promised_on.isoformat()}
+            _("The promised date (%(promised_on)s) is before the day of the promise (%(starts_on)s).")
+            % {"promised_on": promised_on.isoformat(), "starts_on": starts_on.isoformat()}
         )
     hold = _new_hold(
         organization,
@@ -581,12 +605,14 @@ def declare_already_paid(
     invoices: Sequence[Invoice] = (),
     note: str = "",
     today: date | None = None,
+    starts_on: date | None = None,
 ) -> Hold:
     """The customer (or a collector) says ``invoices`` (all of them when none is given) are already paid: collection
-    pauses for the organization's ``already_paid_pause_days`` (10 when not set), from today inclusive, while the
-    payment is looked for; it resumes on its own after that."""
+    pauses for the organization's ``already_paid_pause_days`` (10 when not set), from the day it was said
+    (``starts_on``, default today; not in the future) inclusive, while the payment is looked for; it resumes on its
+    own after that."""
     _check_customer(organization, customer)
-    starts_on = _today(today)
+    starts_on = _start_day(starts_on, _today(today))
     chosen = _customer_invoices(organization, customer, invoices)
     days = (
         CollectionSettings.objects.filter(organization=organization)
@@ -667,10 +693,13 @@ def pause_customer(
     reason: str = "",
     invoice: Invoice | None = None,
     today: date | None = None,
+    starts_on: date | None = None,
 ) -> Hold:
-    """Pause collection of the customer (or of one invoice) from today to ``until`` inclusive."""
-    starts_on = _today(today)
-    if until < starts_on:
+    """Pause collection of the customer (or of one invoice) from ``starts_on`` (default today; not in the future) to
+    ``until`` inclusive; ``until`` is today or later."""
+    on = _today(today)
+    starts_on = _start_day(starts_on, on)
+    if until < on:
         raise ValidationError(_("The pause must end today or later."))
     return place_hold(
         organization,

@@ -329,6 +329,23 @@ def customer_holds(organization: Organization, customer: Customer) -> list[Hold]
     )
 
 
+def holds(
+    organization: Organization, *, as_of: date, customer: Customer | None = None, ended: bool = False
+) -> list[Hold]:
+    """The holds of the organization (or of one customer) active on ``as_of`` or starting later; with ``ended``, the
+    ended ones too. By customer account, then first day; with their customer, invoices and owner (three queries)."""
+    rows = Hold.objects.filter(organization=organization)
+    if customer is not None:
+        rows = rows.filter(customer=customer)
+    if not ended:
+        rows = rows.filter(released_at__isnull=True).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=as_of))
+    return list(
+        rows.select_related("customer", "invoice", "owner")
+        .prefetch_related("invoices")
+        .order_by("customer__ref", "starts_on", "id")
+    )
+
+
 def hold(organization: Organization, pk: int) -> Hold:
     """The hold ``pk`` of this organization; ``Hold.DoesNotExist`` otherwise (a 404 for views)."""
     return Hold.objects.select_related("customer", "invoice").get(organization=organization, pk=pk)

@@ -192,6 +192,33 @@ def create_credit_note(
 
 
 @transaction.atomic
+def cancel_credit_note(credit_note: CreditNote, actor: Actor) -> None:
+    """Take a credit note back, as if it had not been issued: its allocations are deleted, so each invoice it was
+    applied to is open again by as much (the database triggers keep ``allocated_amount``), then the credit note
+    itself; one event says so (the caller records the one that tells why). For a credit that only stood for a step
+    now undone, such as the ledger credit of a write-off reversed."""
+    note = (
+        CreditNote.objects.select_for_update(of=("self",))
+        .select_related("organization", "customer")
+        .get(pk=credit_note.pk)
+    )
+    applied = Allocation.objects.filter(credit_note=note)
+    numbers = sorted(set(applied.values_list("invoice__number", flat=True)))
+    applied.delete()
+    record_event(
+        note.organization,
+        note.customer,
+        "credit_note.cancelled",
+        actor,
+        number=note.number,
+        total=note.total,
+        currency=note.currency,
+        invoices=", ".join(numbers),
+    )
+    note.delete()
+
+
+@transaction.atomic
 def record_payment(
     organization: Organization,
     actor: Actor,

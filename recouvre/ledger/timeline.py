@@ -17,6 +17,11 @@ _MESSAGES: dict[str, Any] = {
     "invoice.created": lambda d: _("Invoice %(number)s for %(total)s %(currency)s, due %(due_on)s."),
     "invoice.updated": lambda d: _("Invoice %(number)s changed: %(fields)s."),
     "credit_note.created": lambda d: _("Credit note %(number)s for %(total)s %(currency)s."),
+    "credit_note.cancelled": lambda d: (
+        _("Credit note %(number)s for %(total)s %(currency)s cancelled: invoice %(invoices)s is open again by as much.")
+        if d.get("invoices")
+        else _("Credit note %(number)s for %(total)s %(currency)s cancelled.")
+    ),
     "payment.received": lambda d: _("Payment of %(amount)s %(currency)s received on %(received_on)s."),
     "payment.updated": lambda d: _("Payment %(reference)s changed: %(fields)s."),
     "allocation.created": lambda d: _("%(amount)s %(currency)s applied to invoice %(invoice)s."),
@@ -130,6 +135,9 @@ _MESSAGES: dict[str, Any] = {
     ),
     "legal.written_off": lambda d: _write_off_sentence(
         d, _("Invoice %(invoice)s written off for %(amount)s %(currency)s (%(reason_label)s): %(note)s")
+    ),
+    "legal.write_off_reversed": lambda d: _(
+        "Write-off of invoice %(invoice)s reversed, %(amount)s %(currency)s open again: %(reason)s"
     ),
     "collections.email_sent": lambda d: _("E-mail sent to %(to)s: %(subject)s"),
     "collections.email_resumed": lambda d: _(

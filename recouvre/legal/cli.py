@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_date
+from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_amount, parse_cli_date
 from recouvre.core.interest import (
     BelowFloor,
     Claim,
@@ -31,15 +31,6 @@ from recouvre.core.interest import (
 )
 from recouvre.core.raterules import ContractRate, describe_rule, parse_contract_rate
 from recouvre.core.ratetables import Creditor, MissingRateError, RateError, RateFileError, RateKind
-
-
-def parse_cli_amount(text: str) -> Decimal:
-    from recouvre.core.money import AmountError, parse_amount
-
-    try:
-        return parse_amount(text)
-    except AmountError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def parse_cli_rate(text: str) -> Decimal:

@@ -281,12 +281,18 @@ class WriteOffReason(models.TextChoices):
 class WriteOff(models.Model):
     """An irrecoverable claim written off: the invoice stays, untouched, and a ledger credit of the written-off
     amount (``credit_note``, numbered ``PP-<invoice>``) takes it out of every open balance, so the aged balance,
-    collections and the worklist leave it out, and the ledger's rule (allocations never exceed the total) holds."""
+    collections and the worklist leave it out, and the ledger's rule (allocations never exceed the total) holds.
+
+    A reversed write-off keeps its record, with who reversed it, when and why; its ledger credit is cancelled
+    (``credit_note`` empty, its number kept in ``credit_note_number``), so the invoice is open again by as much."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="write_offs")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="write_offs")
-    credit_note = models.OneToOneField(CreditNote, on_delete=models.PROTECT, related_name="write_off")
+    credit_note = models.OneToOneField(
+        CreditNote, null=True, blank=True, on_delete=models.PROTECT, related_name="write_off"
+    )
+    credit_note_number = models.CharField(_("ledger credit"), max_length=60, blank=True, default="")
     amount = models.DecimalField(_("amount written off"), **AMOUNT)
     tax_amount = models.DecimalField(_("of which VAT"), null=True, blank=True, **AMOUNT)
     currency = models.CharField(_("currency"), max_length=3)
@@ -301,6 +307,12 @@ class WriteOff(models.Model):
     )
     author_label = models.CharField(max_length=150, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reversed_by_label = models.CharField(max_length=150, blank=True, default="")
+    reversal_reason = models.TextField(_("why it was reversed"), blank=True, default="")
 
     class Meta:
         ordering = ["-written_off_on", "-id"]
@@ -311,4 +323,21 @@ class WriteOff(models.Model):
                 condition=Q(tax_amount__isnull=True) | (Q(tax_amount__gte=0) & Q(tax_amount__lte=F("amount"))),
                 name="write_off_tax_within_amount",
             ),
+            # A reversal says when, who and why, all together; a write-off not reversed has none of it.
+            models.CheckConstraint(
+                condition=Q(
+                    reversed_at__isnull=True, reversed_by__isnull=True, reversed_by_label="", reversal_reason=""
+                )
+                | (Q(reversed_at__isnull=False) & ~Q(reversed_by_label="") & ~Q(reversal_reason="")),
+                name="write_off_reversal_complete",
+            ),
+            # Its ledger credit goes only with a reversal.
+            models.CheckConstraint(
+                condition=Q(credit_note__isnull=False) | Q(reversed_at__isnull=False),
+                name="write_off_credit_until_reversed",
+            ),
         ]
+
+    @property
+    def reversed(self) -> bool:
+        return self.reversed_at is not None

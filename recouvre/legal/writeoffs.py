@@ -4,21 +4,27 @@
 Nothing is deleted: the invoice stays as it was; a ledger credit of the written-off amount, numbered
 ``PP-<invoice number>`` (*passage en perte*), is applied to it, so its open amount drops to what is left (usually
 nothing) and every open balance — the aged balance, collections, the worklist, letters — leaves it out. The
-``WriteOff`` record says why, who and when, and the timeline shows it."""
+``WriteOff`` record says why, who and when, and the timeline shows it.
+
+A write-off is reversed (``reverse_write_off``) when the claim turns out to be recoverable after all (the debtor
+pays, reappears, the procedure distributes): its ledger credit is cancelled, so the invoice is open again by exactly
+the amount written off and collection resumes; the record stays, with who reversed it, when and why."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recouvre.ledger import services as ledger
 from recouvre.ledger.actors import Actor
-from recouvre.ledger.models import CreditNote, Invoice, Source
+from recouvre.ledger.models import Allocation, CreditNote, Invoice, Source
 from recouvre.ledger.services import record_event
 
 from .models import InsolvencyProcedure, ProcedureKind, WriteOff, WriteOffReason
@@ -101,6 +107,7 @@ def write_off(
         customer=invoice.customer,
         invoice=invoice,
         credit_note=credit,
+        credit_note_number=number,
         amount=amount,
         tax_amount=tax_share(invoice, amount),
         currency=invoice.currency,
@@ -124,6 +131,63 @@ def write_off(
         reason=reason,
         note=note,
         credit_note=number,
+    )
+    return record
+
+
+@transaction.atomic
+def reverse_write_off(write_off: WriteOff, *, reason: str, actor: Actor) -> WriteOff:
+    """Undo ``write_off``: its ledger credit is cancelled (``recouvre.ledger.services.cancel_credit_note``), so the
+    invoice's open amount grows by exactly the amount written off and collection resumes at the next run; the
+    record keeps who reversed it, when and why (``reason``, required), and the timeline says so. Refused when it was
+    reversed already, or when its ledger credit is no longer applied to the invoice as the write-off applied it."""
+    record = (
+        WriteOff.objects.select_for_update(of=("self",))
+        .select_related("organization", "customer", "invoice", "credit_note")
+        .get(pk=write_off.pk)
+    )
+    if record.reversed_at is not None:
+        raise ValidationError(
+            _("This write-off of invoice %(number)s was already reversed on %(date)s.")
+            % {"number": record.invoice.number, "date": timezone.localtime(record.reversed_at).date().isoformat()}
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Say why the write-off is reversed."))
+    label = actor.label or actor.name
+    if not label:
+        raise ValidationError(_("Say who reverses the write-off."))
+    credit = record.credit_note
+    assert credit is not None  # the database keeps a ledger credit on every write-off not reversed
+    # The invoice is locked as a write-off locks it, so a payment applied meanwhile waits for the reversal.
+    Invoice.objects.select_for_update(of=("self",)).filter(pk=record.invoice_id).first()
+    applied = list(Allocation.objects.filter(credit_note=credit).values_list("invoice_id", "amount"))
+    if applied != [(record.invoice_id, record.amount)]:
+        raise ValidationError(
+            _(
+                "The ledger credit %(credit_note)s is no longer applied to invoice %(number)s as the write-off applied "
+                "it: the write-off cannot be reversed."
+            )
+            % {"credit_note": credit.number, "number": record.invoice.number}
+        )
+    record.credit_note = None
+    record.reversed_at = timezone.now()
+    record.reversed_by = actor.user
+    record.reversed_by_label = label
+    record.reversal_reason = reason
+    record.save(update_fields=["credit_note", "reversed_at", "reversed_by", "reversed_by_label", "reversal_reason"])
+    ledger.cancel_credit_note(credit, actor)
+    record_event(
+        record.organization,
+        record.customer,
+        "legal.write_off_reversed",
+        actor,
+        write_off=record.pk,
+        invoice=record.invoice.number,
+        amount=record.amount,
+        currency=record.currency,
+        credit_note=credit.number,
+        reason=reason,
     )
     return record
 
@@ -183,5 +247,12 @@ def vat_note(record: WriteOff) -> VatNote:
     return VatNote(tax, net, record.currency, liquidation, conditions, evidence, uncertain)
 
 
+def write_off_of(organization: Any, pk: int) -> WriteOff:
+    """The write-off ``pk`` of ``organization``; ``WriteOff.DoesNotExist`` otherwise (a 404 for views)."""
+    return WriteOff.objects.select_related("invoice").get(organization=organization, pk=pk)
+
+
 def invoice_write_offs(invoice: Invoice) -> list[WriteOff]:
-    return list(WriteOff.objects.filter(organization_id=invoice.organization_id, invoice=invoice))
+    return list(
+        WriteOff.objects.filter(organization_id=invoice.organization_id, invoice=invoice).select_related("credit_note")
+    )

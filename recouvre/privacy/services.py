@@ -189,7 +189,7 @@ def _facts(organization: Organization, as_of: date) -> dict[int, tuple[str, rete
     maxima(Allocation.objects.filter(organization=org), "allocated_on", by="invoice__customer_id")
     maxima(Payment.objects.filter(organization=org), "received_on")
     maxima(CreditNote.objects.filter(organization=org), "issued_on")
-    maxima(WriteOff.objects.filter(organization=org), "written_off_on")
+    maxima(WriteOff.objects.filter(organization=org), "written_off_on", "reversed_at")
     maxima(Hold.objects.filter(organization=org), "starts_on", "ends_on", "outcome_on", "released_at")
     maxima(Proceeding.objects.filter(organization=org), "opened_on", "order_on", "served_on", "closed_on")
     maxima(InsolvencyProcedure.objects.filter(organization=org), "judgment_on", "closed_on")

@@ -113,6 +113,10 @@ class WriteOffForm(forms.Form):
     note = forms.CharField(label=_("Explanation"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ReverseWriteOffForm(forms.Form):
+    reason = forms.CharField(label=_("Why reverse it"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class LegalSettingsForm(forms.ModelForm):
     class Meta:
         model = LegalSettings

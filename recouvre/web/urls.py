@@ -84,6 +84,7 @@ urlpatterns = [
     path("insolvency/<int:pk>/close/", legal_limits.close_procedure, name="insolvency_close"),
     path("insolvency/<int:pk>/declaration.pdf", legal_limits.declaration_pdf, name="insolvency_declaration_pdf"),
     path("invoices/<int:pk>/write-off/", legal_limits.write_off, name="invoice_write_off"),
+    path("write-offs/<int:pk>/reverse/", legal_limits.reverse_write_off, name="write_off_reverse"),
     path("settings/prescription/", legal_limits.legal_settings, name="legal_settings"),
     path("settings/privacy/", privacy.privacy_settings, name="privacy_settings"),
     path("customers/<int:pk>/personal-data.json", privacy.customer_personal_data, name="customer_personal_data"),

@@ -677,3 +677,38 @@ def test_two_reviews_at_once_tell_each_outcome_once(org, ladder, user):  # type:
     assert Event.objects.filter(kind="collections.promise_broken").count() == 10
     assert Event.objects.filter(kind="collections.plan_broken").count() == 10
     assert Task.objects.count() == 20
+
+
+def test_a_hold_may_begin_on_a_day_passed_never_in_the_future(org, dupont, claire_actor) -> None:  # type: ignore[no-untyped-def]
+    """The customer called on Friday 6 March; the collector records it on Monday 9: the hold begins on Friday, and
+    the reminder of Saturday 7 March is not planned. A first day after today is refused by every service."""
+    f1 = invoice(dupont)
+    monday = date(2026, 3, 9)
+    friday = date(2026, 3, 6)
+    for record in (
+        lambda starts_on: holds.open_dispute(
+            org, f1, reason_code="price", actor=claire_actor, today=monday, starts_on=starts_on
+        ),
+        lambda starts_on: holds.record_promise(
+            org, dupont, amount=EUR("100.00"), promised_on=date(2026, 3, 20), actor=claire_actor, today=monday,
+            starts_on=starts_on,
+        ),
+        lambda starts_on: holds.declare_already_paid(
+            org, dupont, actor=claire_actor, today=monday, starts_on=starts_on
+        ),
+        lambda starts_on: holds.pause_customer(
+            org, dupont, until=date(2026, 3, 20), actor=claire_actor, today=monday, starts_on=starts_on
+        ),
+    ):  # fmt: skip
+        with pytest.raises(ValidationError) as refused:
+            record(date(2026, 3, 10))
+        assert refused.value.messages == [
+            "The day it began (2026-03-10) is in the future: give today or an earlier day."
+        ]
+    assert not Hold.objects.exists()
+
+    hold = holds.open_dispute(org, f1, reason_code="price", actor=claire_actor, today=monday, starts_on=friday)
+
+    assert hold.starts_on == friday
+    result = run_collections(org, date(2026, 3, 7), actor=ROBOT)
+    assert (result.actions, result.skipped_on_hold) == (0, 1)

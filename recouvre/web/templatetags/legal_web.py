@@ -1,6 +1,6 @@
 """``{% legal_customer_panel customer %}`` (customer page) and ``{% legal_invoice_panel invoice %}`` (invoice page):
 prescription dates with their alerts, insolvency proceedings and the claim declaration, acknowledgments of debt,
-write-offs with the VAT recovery note, and the forms for members who may act."""
+write-offs with the VAT recovery note (and their reversal), and the forms for members who may act."""
 
 from __future__ import annotations
 
@@ -141,9 +141,14 @@ def legal_invoice_panel(context: Any, invoice: Any) -> dict[str, Any]:
     as_of = today()
     rows = _rows(invoices_prescription(org, invoice_ids=[invoice.pk]), as_of)
     records = writeoffs.invoice_write_offs(invoice)
-    notes = [(w, writeoffs.vat_note(w)) for w in records]
+    can_approve = _can(context, "approve")
+    for w in records:
+        w.reverse_form = (  # type: ignore[attr-defined]
+            legal_forms.ReverseWriteOffForm(auto_id=f"rev{w.pk}_%s") if can_approve and not w.reversed else None
+        )
+    notes = [(w, None if w.reversed else writeoffs.vat_note(w)) for w in records]
     can_edit = _can(context, "edit")
-    can_write_off = _can(context, "approve") and invoice.open_amount > 0
+    can_write_off = can_approve and invoice.open_amount > 0
     return {
         "invoice": invoice,
         "row": rows[0] if rows else None,

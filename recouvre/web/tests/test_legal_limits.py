@@ -132,6 +132,47 @@ def test_a_credit_manager_writes_an_invoice_off_and_sees_the_vat_note(english, m
     assert [ln.total for ln in aged_balance(org, date(2026, 3, 31)).lines] == [Decimal("1200.00")]  # F-2021 only
 
 
+def test_a_credit_manager_reverses_a_write_off_and_a_viewer_cannot(english, member_of, org, martin) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.ledger.actors import Actor
+    from recouvre.legal.writeoffs import write_off
+
+    f2026 = Invoice.objects.get(number="F-2026")
+    record = write_off(f2026, actor=Actor.system("test"), reason="debtor_gone", written_off_on=date(2026, 3, 20))
+    url = reverse("write_off_reverse", args=[record.pk])
+    data = {"reason": "The customer paid after all"}
+    manager, viewer = member_of("credit_manager"), member_of("viewer")
+    manager.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    invoice_page = reverse("invoice_detail", args=[f2026.pk])
+    assert "Reverse this write-off" in text(manager.get(invoice_page))
+    assert "Reverse this write-off" not in text(viewer.get(invoice_page))
+
+    assert viewer.post(url, data).status_code == 403
+    assert member_of("collector").post(url, data).status_code == 403
+    refused = manager.post(url, {"reason": ""}, follow=True)
+    assert flash(refused) == ["Why reverse it: This field is required."]
+    assert WriteOff.objects.get().reversed_at is None
+    assert Invoice.objects.get(number="F-2026").open_amount == Decimal("0.00")
+
+    response = manager.post(url, data, follow=True)
+
+    assert response.redirect_chain == [(invoice_page + "#legal", 302)]
+    assert flash(response) == ["Write-off reversed: invoice F-2026 is open again and collection resumes."]
+    assert Invoice.objects.get(number="F-2026").open_amount == Decimal("1200.00")
+    record.refresh_from_db()
+    assert (record.reversal_reason, record.reversed_by_label) == (
+        "The customer paid after all",
+        record.reversed_by.username,
+    )
+    page = text(response)
+    assert "Written off: €1,200.00 on 20 Mar 2026 (Debtor gone or unknown)." in page
+    assert f"Reversed on 31 Mar 2026 by {record.reversed_by.username}: The customer paid after all" in page
+    assert "Recovering the VAT" not in page and "Reverse this write-off" not in page
+    # Twice: refused, said on the page.
+    again = manager.post(url, data, follow=True)
+    assert flash(again) == ["This write-off of invoice F-2026 was already reversed on 2026-03-31."]
+    assert [ln.total for ln in aged_balance(org, date(2026, 3, 31)).lines] == [Decimal("2400.00")]
+
+
 def test_prescription_settings(english, org, member_of) -> None:  # type: ignore[no-untyped-def]
     assert member_of("collector").get(reverse("legal_settings")).status_code == 403
     english.post(
@@ -145,9 +186,12 @@ def test_prescription_settings(english, org, member_of) -> None:  # type: ignore
 def test_another_organizations_objects_are_404(english, other_org, frozen_today) -> None:  # type: ignore[no-untyped-def]
     from recouvre.ledger.actors import Actor
     from recouvre.legal.insolvency import record_procedure
+    from recouvre.legal.writeoffs import write_off
 
     rival = CustomerFactory(organization=other_org)
     invoice = InvoiceFactory(customer=rival)
+    paid_off = InvoiceFactory(customer=rival)
+    theirs = write_off(paid_off, actor=Actor.system("test"), reason="uneconomic", written_off_on=date(2026, 3, 20))
     fields = {k: v for k, v in PROCEDURE.items() if k not in ("judgment_on", "published_on")}
     procedure = record_procedure(
         other_org,
@@ -163,10 +207,12 @@ def test_another_organizations_objects_are_404(english, other_org, frozen_today)
         ("insolvency_declare", procedure.pk, {"declared_on": "2026-03-31"}),
         ("insolvency_close", procedure.pk, {"closed_on": "2026-03-31"}),
         ("invoice_write_off", invoice.pk, {"reason": "uneconomic", "written_off_on": "2026-03-31"}),
+        ("write_off_reverse", theirs.pk, {"reason": "Paid after all"}),
     ]:
         assert english.post(reverse(name, args=[pk]), data).status_code == 404, name
     assert english.get(reverse("insolvency_declaration_pdf", args=[procedure.pk])).status_code == 404
     procedure.refresh_from_db()
     assert procedure.declared_on is None and procedure.closed_on is None
-    assert InsolvencyProcedure.objects.count() == 1 and not WriteOff.objects.exists()
+    assert InsolvencyProcedure.objects.count() == 1 and WriteOff.objects.get() == theirs
+    assert theirs.reversed_at is None and WriteOff.objects.get().reversed_at is None
     assert not Acknowledgment.objects.exists()

@@ -1,9 +1,9 @@
 """Prescription, insolvency and write-off in the web app: record insolvency proceedings of a customer, declare
 the claim (and download the *déclaration de créance* PDF), close the procedure, record an acknowledgment of debt,
-write an invoice off, and the organization's prescription settings. POST views call one service each and come
-back to the customer or invoice page (``#legal``) with a message. Members whose role cannot do it get 403 (edit;
-write-offs need the approve permission; settings need manage_collections); a customer, invoice or procedure of
-another organization is 404."""
+write an invoice off or reverse a write-off, and the organization's prescription settings. POST views call one
+service each and come back to the customer or invoice page (``#legal``) with a message. Members whose role cannot
+do it get 403 (edit; write-offs and their reversal need the approve permission; settings need manage_collections);
+a customer, invoice, procedure or write-off of another organization is 404."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from recouvre.ledger.actors import Actor
 from recouvre.legal import insolvency, writeoffs
 from recouvre.legal.declaration import render_declaration_pdf
-from recouvre.legal.models import InsolvencyProcedure, LegalSettings
+from recouvre.legal.models import InsolvencyProcedure, LegalSettings, WriteOff
 from recouvre.legal.prescription import record_acknowledgment
 
 from .. import legal_forms
@@ -157,6 +157,24 @@ def write_off(request: HttpRequest, pk: int) -> HttpResponse:
         lambda d: writeoffs.write_off(invoice, actor=Actor.of(request.user), **d),
         _("Invoice written off. See below what is needed to recover its VAT."),
         _invoice_back(invoice.pk),
+    )
+
+
+@require_POST
+@member_required("approve")
+def reverse_write_off(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reverse a write-off of the current organization (another's, or none, is a 404): the invoice is open again."""
+    try:
+        record = writeoffs.write_off_of(request.organization, pk)  # type: ignore[attr-defined]
+    except WriteOff.DoesNotExist as exc:
+        raise Http404 from exc
+    return _do(
+        request,
+        legal_forms.ReverseWriteOffForm(request.POST, auto_id=f"rev{pk}_%s"),
+        lambda d: writeoffs.reverse_write_off(record, actor=Actor.of(request.user), **d),
+        _("Write-off reversed: invoice %(number)s is open again and collection resumes.")
+        % {"number": record.invoice.number},
+        _invoice_back(record.invoice_id),
     )
 
 
