@@ -261,17 +261,48 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+
     from recouvre.collections.selectors import calendar_for
-    from recouvre.collections.services import run_collections
+    from recouvre.collections.services import RunRefused, check_run_date, run_collections
     from recouvre.ledger.actors import CLI
     from recouvre.organizations.models import Organization
 
-    as_of = args.as_of or date.today()
+    today = timezone.localdate()
+    as_of = args.as_of or today
+    if as_of > today:
+        raise UsageError(
+            _("--as-of %(as_of)s is after today (%(today)s): a run cannot be dated in the future")
+            % {"as_of": as_of.isoformat(), "today": today.isoformat()}
+        )
+    if args.backfill and args.dry_run:
+        raise UsageError(_("--backfill records steps: it cannot be a dry run"))
     orgs = [resolve_org(args.org)] if args.org else list(Organization.objects.order_by("slug"))
     if not orgs:
         raise UsageError(_("no organization yet: create one with `recouvre org create SLUG --name NAME`"))
-    results = [run_collections(org, as_of, actor=CLI, dry_run=args.dry_run, calendar=calendar_for(org)) for org in orgs]
     if not args.dry_run:
+        # Runs move forward: nothing is planned, stored or sent when one organization's run is refused.
+        errors = []
+        for org in orgs:
+            try:
+                check_run_date(org, as_of, today=today, backfill=args.backfill)
+            except RunRefused as exc:
+                errors.append(str(exc))
+        if errors:
+            return refused(args.json, errors)
+    results = [
+        run_collections(
+            org,
+            as_of,
+            actor=CLI,
+            dry_run=args.dry_run,
+            calendar=calendar_for(org),
+            backfill=args.backfill,
+            today=today,
+        )
+        for org in orgs
+    ]
+    if not args.dry_run and not args.backfill:
         from django.utils import timezone
 
         from recouvre.collections.outbox import process_due
@@ -304,6 +335,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         if r.dry_run:
             print("  " + _("dry run: nothing was stored"))
+        elif r.backfill:
+            print("  " + _("recorded as carried out outside Recouvre on %(day)s: nothing was sent") % {"day": r.as_of})
         else:
             print("  " + _("%(sent)d e-mails sent, %(failed)d failed.") % {"sent": r.emails_sent, "failed": r.failed})
     return EXIT_OK
@@ -558,6 +591,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--as-of", type=parse_cli_date, help="the day to plan for (default: today)")
     sp.add_argument("--org", help="organization short name (default: every organization)")
     sp.add_argument("--dry-run", action="store_true", help="plan and report, store and send nothing")
+    sp.add_argument(
+        "--backfill",
+        action="store_true",
+        help="record the steps due on --as-of (before the latest run) as carried out outside Recouvre; send nothing",
+    )
     json_flag(sp)
 
     sp = add("dispatch", cmd_dispatch, "send the collection e-mails that are due, without planning")
