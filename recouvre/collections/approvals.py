@@ -5,7 +5,10 @@
   e-mails, letters are produced), with who decided and when; one timeline event per action. An action whose
   invoices are all on hold is refused (``Decision.refused``, with the reason): there is nothing left to demand.
 - ``reject(organization, ids, actor=..., now=..., note=...)``: the actions become ``cancelled`` with the note
-  (required), which the timeline shows.
+  (required), which the timeline shows. Their steps never happened: the invoices reach them again at the next run.
+- ``remove_invoice(organization, action_id, invoice_id, actor=..., note=...)``: one invoice taken out of an action
+  awaiting approval (the rest stays, to approve or reject); its step is dropped, so the next run plans it again
+  (place a hold to stop it). An action left without an invoice to advance is withdrawn.
 
 Each decision is a conditional ``UPDATE ... WHERE state = 'awaiting_approval'``: an action decided by someone else
 in the meantime (or not in the queue any more) is left as it is and reported as skipped, never decided twice. A
@@ -30,6 +33,7 @@ from recouvre.ledger.models import Invoice
 from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 
+from . import steps
 from .held import held_invoices
 from .models import Action, ActionState
 
@@ -154,3 +158,47 @@ def reject(organization: Organization, ids: Iterable[int], *, actor: Actor, now:
         note=note.strip(),
         kind="collections.action_rejected",
     )
+
+
+def remove_invoice(
+    organization: Organization, action_id: int, invoice_id: int, *, actor: Actor, note: str, now: datetime | None = None
+) -> Action:
+    """Take ``invoice_id`` out of the action ``action_id`` awaiting approval (see the module description). Raises
+    ``Action.DoesNotExist`` for another organization's action, ``ValidationError`` (for a person) when the note is
+    missing, the action is not awaiting approval or does not list the invoice."""
+    if not note.strip():
+        raise ValidationError(_("Say why the invoice is taken out: the note is required."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        pending = (
+            Action.objects.select_for_update().select_related("customer").get(organization=organization, pk=action_id)
+        )
+        if pending.state != ActionState.AWAITING_APPROVAL:
+            raise ValidationError(_("Only a reminder awaiting approval can have an invoice taken out."))
+        lines = list(pending.lines or [])
+        removed = [line for line in lines if line.get("invoice_id") == invoice_id]
+        if not removed:
+            raise ValidationError(_("This reminder does not list that invoice."))
+        kept = [line for line in lines if line.get("invoice_id") != invoice_id]
+        steps.dropped([pending.pk], [invoice_id])
+        withdrawn = not any(line.get("step") for line in kept)
+        fields: dict[str, object] = {"lines": kept}
+        if withdrawn:
+            fields.update(
+                state=ActionState.CANCELLED, decided_by=actor.user, decided_at=now, decision_note=note.strip()
+            )
+        Action.objects.filter(pk=pending.pk).update(**fields)
+        record_event(
+            organization,
+            pending.customer,
+            "collections.invoice_removed",
+            actor,
+            action=pending.pk,
+            number=removed[0].get("number", ""),
+            step=removed[0].get("step") or pending.step_key,
+            send_on=pending.send_on,
+            note=note.strip(),
+            withdrawn=withdrawn,
+        )
+        pending.refresh_from_db()
+    return pending

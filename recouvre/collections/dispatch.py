@@ -304,6 +304,7 @@ def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, 
         deadline_on=action.deadline_on,
         reply_to_name=reply_name,
         held=held,
+        previous=steps.previous_contacts(action),
     )
     # The PDFs on file of the invoices listed, within the size cap; the others are said to be available on request.
     pdfs = invoice_attachments(organization.pk, [ln.number for ln in lines])

@@ -134,12 +134,15 @@ def render_email(
     reply_to_name: str = "",
     wording: Wording | None = None,
     held: list[Line] | tuple[Line, ...] = (),
+    previous: int = 0,
 ) -> RenderedEmail:
     """Render the e-mail of one action. ``template`` is the step's template key (unknown keys are written as a
     reminder); ``unapplied`` the customer's unapplied credits per currency. ``wording``: the organization's own
     wording when ``None`` and it has one (see the module description), ``BUILT_IN`` for the built-in templates, or
     the given subject and body (a preview of a wording being edited: errors are raised then, not hidden). ``held``:
-    the invoices on hold, listed apart and left out of the amount demanded and of the penalties."""
+    the invoices on hold, listed apart and left out of the amount demanded and of the penalties. ``previous``: how
+    many earlier reminders about these invoices were carried out (``steps.previous_contacts``): the wording speaks
+    of a previous reminder only when there was one."""
     lang = language_of(language)
     key = template if template in TEMPLATE_KEYS else "reminder"
     explicit = wording is not None and wording is not BUILT_IN
@@ -148,7 +151,7 @@ def render_email(
     if wording is not None and wording is not BUILT_IN:
         try:
             custom = _render_custom(
-                wording, lang, key, organization, customer, lines, unapplied, deadline_on, reply_to_name, held
+                wording, lang, key, organization, customer, lines, unapplied, deadline_on, reply_to_name, held, previous
             )
             forbidden = lawtexts.forbidden_found(custom.text, lawtexts.Debtor.of(customer))
             if not forbidden or explicit:
@@ -177,6 +180,7 @@ def render_email(
         totals[ln.currency] = totals.get(ln.currency, Decimal("0")) + ln.open_amount
     context = {
         "key": key,
+        "previous": previous,
         "organization": organization,
         "legal_notice": legal_notice(law, key),
         "legal_mentions": lawtexts.mentions_for(getattr(organization, "legal_mentions", "") or "", law.debtor),
@@ -332,6 +336,10 @@ MERGE_FIELDS: tuple[tuple[str, Any], ...] = (
     ("{{ total }}", gettext_lazy("the total due (per currency)")),
     ('{{ unapplied|join:", " }}', gettext_lazy("the customer's credits and payments not yet applied")),
     ("{{ deadline_on }}", gettext_lazy("the payment deadline, when the step gives one")),
+    (
+        "{% if previous %}…{% endif %}",
+        gettext_lazy("how many earlier reminders about these invoices were carried out (0: this is the first)"),
+    ),
     ("{{ payment_instructions }}", gettext_lazy("how to pay: bank transfer to the IBAN, with the payment reference")),
     ("{{ reference }}", gettext_lazy("the payment reference (the customer's account)")),
     ("{{ organization.iban }} {{ organization.bic }}", gettext_lazy("your bank details")),
@@ -457,6 +465,7 @@ def _render_custom(
     deadline_on: date | None,
     reply_to_name: str,
     held: list[Line] | tuple[Line, ...] = (),
+    previous: int = 0,
 ) -> RenderedEmail:
     org = _plain(organization, _ORG_FIELDS)
     labels = _TABLE_LABELS[lang]
@@ -505,6 +514,7 @@ def _render_custom(
         footer_lines.append(mentions)
     base = {
         "key": key,
+        "previous": previous,
         "language": lang,
         "organization": org,
         "customer": _plain(customer, _CUSTOMER_FIELDS),

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import F, Max, Q, Sum
+from django.db.models.functions import Coalesce
 
 from recouvre.core import dunning
 from recouvre.core.businessdays import ALSACE_MOSELLE, FRANCE, BusinessCalendar
@@ -25,7 +26,7 @@ from recouvre.core.policies import policy_for_segment
 from recouvre.ledger.models import Contact, CreditNote, Customer, Invoice, Payment
 from recouvre.organizations.models import Organization
 
-from .models import Action, Channel, CollectionSettings, Hold, HoldKind, HoldOutcome, Policy, Step
+from .models import Action, Channel, CollectionSettings, Hold, HoldKind, HoldOutcome, ItemStep, Policy, Step
 
 CHUNK = 5000
 CENT = Decimal("0.01")
@@ -70,16 +71,17 @@ def policies(organization: Organization) -> tuple[dict[int, dunning.Policy], dic
     return by_id, by_segment
 
 
-# Per open invoice: the last step carried out (its key, offset and day, and the deadline its action gave), and the
+# Per open invoice: the last step carried out (its key, offset and the day it was carried out, and the deadline its
+# action gave), and the
 # step planned and not carried out yet, if any, with its action's state (only an action awaiting approval can be
 # replaced by a newer one). Steps of cancelled and failed actions are left out (a run drops them first anyway).
 _OPEN_ITEMS = """
-SELECT i.id, i.customer_id, i.number, i.due_on, i.open_amount, i.currency, d.step_key, d.offset_days, d.planned_on,
+SELECT i.id, i.customer_id, i.number, i.due_on, i.open_amount, i.currency, d.step_key, d.offset_days, d.done_on,
     da.deadline_on, da.state, p.step_key, p.state, i.issued_on, d.round
 FROM ledger_invoice i
 LEFT JOIN (
-    SELECT invoice_id, step_key, offset_days, planned_on, action_id, round,
-        ROW_NUMBER() OVER (PARTITION BY invoice_id ORDER BY planned_on DESC, id DESC) AS rn
+    SELECT invoice_id, step_key, offset_days, done_on, action_id, round,
+        ROW_NUMBER() OVER (PARTITION BY invoice_id ORDER BY done_on DESC, id DESC) AS rn
     FROM collections_itemstep WHERE organization_id = {mark} AND done_on IS NOT NULL
 ) d ON d.invoice_id = i.id AND d.rn = 1
 LEFT JOIN collections_action da ON da.id = d.action_id AND da.deadline_on IS NOT NULL
@@ -270,13 +272,14 @@ def planner_inputs(organization: Organization, as_of: date, *, sent_on: date | N
         ):
             per = unapplied.setdefault(customer_id, {})
             per[currency] = per.get(currency, Decimal("0.00")) + amount
-    # The last contact: actions carried out or on their way, not those awaiting a decision, cancelled or failed.
+    # The last contact: the day of the last step carried out on a channel that reaches the customer, or the send
+    # date of one on its way (approved, queued, a letter to post, a call to make); not those awaiting a decision.
     last_contact = dict(
-        Action.objects.filter(organization=organization)
-        .exclude(channel=Channel.INTERNAL_TASK)
-        .exclude(state__in=["cancelled", "failed", "awaiting_approval"])
-        .values_list("customer_id")
-        .annotate(last=Max("send_on"))
+        ItemStep.objects.filter(organization=organization)
+        .exclude(action__channel=Channel.INTERNAL_TASK)
+        .exclude(action__state__in=["cancelled", "failed", "awaiting_approval"])
+        .values_list("action__customer_id")
+        .annotate(last=Max(Coalesce("done_on", "action__send_on")))
         .order_by()
     )
     holds, expedite = planner_holds(organization, as_of, through=sent_on)

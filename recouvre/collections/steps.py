@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from recouvre.organizations.models import Organization
 
-from .models import ActionState, Channel, ItemStep
+from .models import Action, ActionState, Channel, ItemStep
 
 _ENDED = (ActionState.CANCELLED, ActionState.FAILED)
 
@@ -83,3 +83,27 @@ def drop_void(organization: Organization) -> int:
 
 
 TASK_CHANNELS = {"call": Channel.CALL_TASK, "internal": Channel.INTERNAL_TASK}
+_REACHING = (Channel.EMAIL, Channel.LETTER, Channel.REGISTERED_LETTER, Channel.CALL_TASK)
+
+
+def previous_contacts(action: Action) -> int:
+    """How many earlier contacts with the customer about the invoices ``action`` advances were carried out (an
+    e-mail sent, a letter posted, a call done — recorded ones included): what lets a message say "despite our
+    previous reminder". 0 for a customer's first message about them."""
+    invoice_ids = [
+        line["invoice_id"] for line in action.lines or [] if line.get("invoice_id") and line.get("step")
+    ] or [line["invoice_id"] for line in action.lines or [] if line.get("invoice_id")]
+    if not invoice_ids:
+        return 0
+    return (
+        ItemStep.objects.filter(
+            organization_id=action.organization_id,
+            invoice_id__in=invoice_ids,
+            done_on__isnull=False,
+            action__channel__in=_REACHING,
+        )
+        .exclude(action_id=action.pk)
+        .values("action_id")
+        .distinct()
+        .count()
+    )

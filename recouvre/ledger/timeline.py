@@ -153,6 +153,16 @@ _MESSAGES: dict[str, Any] = {
         else _("Reminder of %(send_on)s (step %(step)s) approved.")
     ),
     "collections.action_rejected": lambda d: _("Reminder of %(send_on)s (step %(step)s) rejected: %(note)s"),
+    "collections.step_recorded": lambda d: ngettext(
+        "Recorded as carried out outside Recouvre on %(send_on)s, by %(channels)s: %(steps)s (%(invoices)s invoice).",
+        "Recorded as carried out outside Recouvre on %(send_on)s, by %(channels)s: %(steps)s (%(invoices)s invoices).",
+        _count(d.get("invoices")),
+    ),
+    "collections.invoice_removed": lambda d: (
+        _("Invoice %(number)s taken out of the reminder of %(send_on)s (step %(step)s), which was withdrawn: %(note)s")
+        if d.get("withdrawn")
+        else _("Invoice %(number)s taken out of the reminder of %(send_on)s (step %(step)s): %(note)s")
+    ),
     "collections.policy_changed": lambda d: _("Collections policy %(policy)s changed: %(what)s"),
     "collections.policy_created": lambda d: _("Collections policy %(policy)s created from %(source)s."),
     "collections.customer_settings": lambda d: _(

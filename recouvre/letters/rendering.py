@@ -33,6 +33,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from recouvre.collections import steps
 from recouvre.collections.held import held_invoices
 from recouvre.collections.models import Action, Channel, CustomerCollection
 from recouvre.collections.penalties import Penalty, invoice_penalties, shows_penalties
@@ -278,6 +279,7 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     pending = "" if all(ln.penalty.complete for ln in penalised if ln.penalty) else TO_COMPLETE[lang]
     return {
         "key": key,
+        "previous": steps.previous_contacts(action),
         "law": law,
         "legal_notice": legal_notice(law, key),
         "legal_mentions": lawtexts.mentions_for(organization.legal_mentions, law.debtor),

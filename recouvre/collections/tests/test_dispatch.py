@@ -289,6 +289,8 @@ def test_a_customer_without_an_email_address_gets_a_letter_planned_instead(org, 
     fails at sending time and the step is carried out when the letter is posted."""
     server = smtp(Keep())
     customer = _customer(org, email_address="")
+    customer.address_line1, customer.postal_code, customer.city = "12 rue des Lilas", "34000", "Montpellier"
+    customer.save()
     _five(customer)
     run_collections(org, AS_OF, actor=ACTOR, today=AS_OF)
     assert dispatch_due(org, now=NOW, actor=ACTOR).failed == 0
@@ -296,6 +298,15 @@ def test_a_customer_without_an_email_address_gets_a_letter_planned_instead(org, 
     assert (action.channel, action.step_key, action.state) == ("letter", "reminder", "planned")
     assert server.messages == []
     assert Task.objects.count() == 0
+
+
+def test_a_customer_with_neither_email_nor_postal_address_gets_a_call(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    smtp(Keep())
+    customer = _customer(org, email_address="")
+    _five(customer)
+    run_collections(org, AS_OF, actor=ACTOR, today=AS_OF)
+    action = Action.objects.get()
+    assert (action.channel, action.step_key, action.state) == ("call_task", "reminder", "planned")
 
 
 def test_an_address_removed_after_planning_fails_with_a_clear_reason(org, three_emails, smtp):  # type: ignore[no-untyped-def]
