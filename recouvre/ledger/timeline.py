@@ -189,6 +189,7 @@ _MESSAGES: dict[str, Any] = {
         _("Task given to %(assignee)s: %(title)s.") if d.get("assignee") else _("Task given to nobody: %(title)s.")
     ),
     "task.not_needed": lambda d: _("No task opened for step %(step)s: every invoice it listed has been paid."),
+    "task.no_longer_needed": lambda d: _no_longer_needed_sentence(d),
     "task.wrong_number": lambda d: (
         _("Wrong phone number on file: %(note)s") if d.get("note") else _("Wrong phone number on file.")
     ),
@@ -327,6 +328,46 @@ def _task_outcome(d: Any, sentence: str) -> str:
     }
     d["outcome_label"] = labels.get(d.get("outcome", ""), d.get("outcome", ""))
     return sentence
+
+
+def _settled_label(status: str) -> str:
+    """What became of an invoice a task was about (``recouvre.core.settled``), in the reader's language."""
+    labels = {
+        "paid": _("paid"),
+        "credited": _("credited"),
+        "written_off": _("written off"),
+        "insolvency": _("in insolvency proceedings"),
+        "over_indebtedness": _("in over-indebtedness proceedings"),
+        "dispute": _("disputed"),
+        "payment_plan": _("in a payment plan"),
+        "promise": _("under a promise to pay"),
+        "already_paid": _("declared already paid"),
+        "unmatched_payment": _("payment being matched"),
+        "manual": _("paused"),
+    }
+    return labels.get(status, status)
+
+
+def _no_longer_needed_sentence(d: Any) -> str:
+    """A call or an escalation step closed because its invoices are settled or held (``task.no_longer_needed``)."""
+    reasons = {
+        "paid": _("paid"),
+        "credited": _("credited"),
+        "written_off": _("written off"),
+        "on_hold": _("on hold"),
+    }
+    d["reason_label"] = reasons.get(d.get("reason", ""), d.get("reason", ""))
+    listed = [
+        _("%(number)s %(status)s") % {"number": number, "status": _settled_label(status)}
+        for number, status in d.get("invoices") or []
+    ]
+    more = _count(d.get("more"))
+    if more:
+        listed.append(ngettext("%(count)s more invoice", "%(count)s more invoices", more) % {"count": more})
+    d["invoices_text"] = ", ".join(listed)
+    if listed:
+        return _("Task closed, no longer needed (%(reason_label)s): %(title)s. Invoices: %(invoices_text)s.")
+    return _("Task closed, no longer needed (%(reason_label)s): %(title)s.")
 
 
 def _count(value: Any) -> int:
