@@ -183,7 +183,9 @@ def _locked_live(hold: Hold, kind: str | None = None) -> Hold:
     return hold
 
 
-def _close_tasks(organization: Organization, customer: Customer, *, actor: Actor, starts_on: date, today: date | None) -> None:
+def _close_tasks(
+    organization: Organization, customer: Customer, *, actor: Actor, starts_on: date, today: date | None
+) -> None:
     """A hold in force today closes the customer's calls and escalation steps whose invoices are now all settled or
     held (``recouvre.tasks.settled``); one that starts later is left to the run of its day."""
     from recouvre.tasks.settled import close_settled_tasks

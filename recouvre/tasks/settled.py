@@ -201,9 +201,7 @@ def _close(organization: Organization, closing: dict[int, tuple[int, str, NoLong
     ids = sorted(closing)
     for start in range(0, len(ids), CHUNK):
         locked = list(
-            Task.objects.select_for_update(of=("self",)).filter(
-                pk__in=ids[start : start + CHUNK], state=TaskState.OPEN
-            )
+            Task.objects.select_for_update(of=("self",)).filter(pk__in=ids[start : start + CHUNK], state=TaskState.OPEN)
         )
         for task in locked:
             customer_id, title, decision = closing[task.pk]
