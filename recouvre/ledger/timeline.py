@@ -330,44 +330,38 @@ def _task_outcome(d: Any, sentence: str) -> str:
     return sentence
 
 
-def _settled_label(status: str) -> str:
+def _settled_invoice(number: str, status: str) -> str:
     """What became of an invoice a task was about (``recouvre.core.settled``), in the reader's language."""
-    labels = {
-        "paid": _("paid"),
-        "credited": _("credited"),
-        "written_off": _("written off"),
-        "insolvency": _("in insolvency proceedings"),
-        "over_indebtedness": _("in over-indebtedness proceedings"),
-        "dispute": _("disputed"),
-        "payment_plan": _("in a payment plan"),
-        "promise": _("under a promise to pay"),
-        "already_paid": _("declared already paid"),
-        "unmatched_payment": _("payment being matched"),
-        "manual": _("paused"),
+    sentences = {
+        "paid": _("%(number)s paid"),
+        "credited": _("%(number)s credited"),
+        "written_off": _("%(number)s written off"),
+        "insolvency": _("%(number)s in insolvency proceedings"),
+        "over_indebtedness": _("%(number)s in over-indebtedness proceedings"),
+        "dispute": _("%(number)s disputed"),
+        "payment_plan": _("%(number)s in a payment plan"),
+        "promise": _("%(number)s under a promise to pay"),
+        "already_paid": _("%(number)s declared already paid"),
+        "unmatched_payment": _("%(number)s with a payment being matched"),
+        "manual": _("%(number)s paused"),
     }
-    return labels.get(status, status)
+    return sentences.get(status, "%(number)s " + status) % {"number": number}
 
 
 def _no_longer_needed_sentence(d: Any) -> str:
     """A call or an escalation step closed because its invoices are settled or held (``task.no_longer_needed``)."""
-    reasons = {
-        "paid": _("paid"),
-        "credited": _("credited"),
-        "written_off": _("written off"),
-        "on_hold": _("on hold"),
-    }
-    d["reason_label"] = reasons.get(d.get("reason", ""), d.get("reason", ""))
-    listed = [
-        _("%(number)s %(status)s") % {"number": number, "status": _settled_label(status)}
-        for number, status in d.get("invoices") or []
-    ]
+    listed = [_settled_invoice(str(number), str(status)) for number, status in d.get("invoices") or []]
     more = _count(d.get("more"))
     if more:
         listed.append(ngettext("%(count)s more invoice", "%(count)s more invoices", more) % {"count": more})
     d["invoices_text"] = ", ".join(listed)
-    if listed:
-        return _("Task closed, no longer needed (%(reason_label)s): %(title)s. Invoices: %(invoices_text)s.")
-    return _("Task closed, no longer needed (%(reason_label)s): %(title)s.")
+    sentences = {
+        "paid": _("Task closed, no longer needed (invoices paid): %(title)s. %(invoices_text)s."),
+        "credited": _("Task closed, no longer needed (invoices credited): %(title)s. %(invoices_text)s."),
+        "written_off": _("Task closed, no longer needed (invoices written off): %(title)s. %(invoices_text)s."),
+        "on_hold": _("Task closed, no longer needed (invoices on hold): %(title)s. %(invoices_text)s."),
+    }
+    return sentences.get(d.get("reason", ""), sentences["paid"])
 
 
 def _count(value: Any) -> int:

@@ -39,10 +39,10 @@ class TaskState(models.TextChoices):
 class ClosedReason(models.TextChoices):
     """Why a task was closed as no longer needed (``recouvre.core.settled.Reason``)."""
 
-    PAID = "paid", _("Paid")
-    CREDITED = "credited", _("Credited")
-    WRITTEN_OFF = "written_off", _("Written off")
-    ON_HOLD = "on_hold", _("On hold")
+    PAID = "paid", pgettext_lazy("task closed because", "Paid")
+    CREDITED = "credited", pgettext_lazy("task closed because", "Credited")
+    WRITTEN_OFF = "written_off", pgettext_lazy("task closed because", "Written off")
+    ON_HOLD = "on_hold", pgettext_lazy("task closed because", "On hold")
 
 
 class Outcome(models.TextChoices):

@@ -100,7 +100,7 @@ def test_a_call_stays_open_until_both_its_invoices_are_paid_then_the_next_run_cl
     assert task.done_at is not None
     assert list(selectors.worklist(org, date(2026, 3, 20))) == []
     assert _said(dupont) == [
-        "Task closed, no longer needed (paid): Call Dupont SARL (step: phone call). Invoices: F-1001 paid, F-1002 paid."
+        "Task closed, no longer needed (invoices paid): Call Dupont SARL (step: phone call). F-1001 paid, F-1002 paid."
     ]
 
     run_collections(org, date(2026, 3, 23), actor=ROBOT)  # nothing more to say the next time
@@ -129,7 +129,7 @@ def test_the_legal_step_closes_when_its_invoice_is_disputed(org, calls, dupont):
     assert task.outcome_data["invoices"] == [["F-1001", "dispute"]]
     # F-1002, also overdue and not disputed, is not what the escalation step was about.
     assert _said(dupont) == [
-        "Task closed, no longer needed (on hold): Dupont SARL: escalate to legal action. Invoices: F-1001 disputed."
+        "Task closed, no longer needed (invoices on hold): Dupont SARL: escalate to legal action. F-1001 disputed."
     ]
 
 
@@ -152,7 +152,7 @@ def test_a_call_about_the_customer_only_stays_open_while_an_invoice_is_partly_pa
     task.refresh_from_db()
     assert (task.state, task.closed_reason) == ("not_needed", "paid")
     assert _said(dupont) == [
-        "Task closed, no longer needed (paid): Call Dupont about its account. Invoices: F-1001 paid, F-1002 paid."
+        "Task closed, no longer needed (invoices paid): Call Dupont about its account. F-1001 paid, F-1002 paid."
     ]
 
 
@@ -187,7 +187,7 @@ def test_a_task_about_one_invoice_closes_when_it_is_credited_but_the_call_listin
     assert (about_one.state, about_one.closed_reason) == ("not_needed", "credited")
     assert call.state == "open"  # F-1002 is still owed: the call is about it too
     assert _said(dupont) == [
-        "Task closed, no longer needed (credited): Ask Dupont about the delivery of F-1001. Invoices: F-1001 credited."
+        "Task closed, no longer needed (invoices credited): Ask Dupont about the delivery of F-1001. F-1001 credited."
     ]
 
 
@@ -203,8 +203,8 @@ def test_a_pause_of_the_whole_customer_closes_its_call(org, calls, dupont):  # t
     call.refresh_from_db()
     assert (call.state, call.closed_reason) == ("not_needed", "on_hold")
     assert _said(dupont) == [
-        "Task closed, no longer needed (on hold): Call Dupont SARL (step: phone call). "
-        "Invoices: F-1001 paused, F-1002 paused."
+        "Task closed, no longer needed (invoices on hold): Call Dupont SARL (step: phone call). "
+        "F-1001 paused, F-1002 paused."
     ]
 
 
@@ -235,7 +235,7 @@ def test_a_payments_import_closes_the_call_a_write_off_the_other(org, calls, dup
     assert (dupont_call.state, dupont_call.closed_reason) == ("not_needed", "paid")
     assert (martin_call.state, martin_call.closed_reason) == ("not_needed", "written_off")
     assert _said(martin) == [
-        "Task closed, no longer needed (written off): Call Martin SA (step: phone call). Invoices: F-2001 written off."
+        "Task closed, no longer needed (invoices written off): Call Martin SA (step: phone call). F-2001 written off."
     ]
 
 
