@@ -370,10 +370,13 @@ def complete_task(task: Task, *, outcome: str, actor: Actor, note: str = "", **d
     with transaction.atomic():
         task = _locked_open(task)
         organization, customer = task.organization, task.customer
-        # Closed before the hold its outcome places: the hold closes the customer's other tasks it makes needless
-        # (``recouvre.tasks.settled``), never this one.
+        # Closed, and its steps carried out, before the hold its outcome places: the hold closes the customer's
+        # other tasks it makes needless (``recouvre.tasks.settled``), never this one.
         now = timezone.now()
         Task.objects.filter(pk=task.pk).update(state=TaskState.DONE, outcome=outcome, done_at=now)
+        if task.kind in steps.TASK_CHANNELS:
+            # The collections steps this task carries are carried out.
+            steps.tasks_completed(organization.pk, customer.pk, steps.TASK_CHANNELS[task.kind], today)
         created: dict[str, Any] = {}
         if outcome == Outcome.PROMISE:
             created["hold"] = _promise(task, actor, note, details, today).pk
@@ -410,9 +413,6 @@ def complete_task(task: Task, *, outcome: str, actor: Actor, note: str = "", **d
             )
             Task.objects.filter(pk=follow.pk).update(follows=task)
             created["task"] = follow.pk
-        if task.kind in steps.TASK_CHANNELS:
-            # The collections steps this task carries are carried out.
-            steps.tasks_completed(organization.pk, customer.pk, steps.TASK_CHANNELS[task.kind], today)
         task.state = TaskState.DONE
         task.outcome = outcome
         task.outcome_note = note

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from recouvre.collections import steps
 from recouvre.collections.held import CustomerHolds, holds_on
 from recouvre.core.settled import NoLongerNeeded, TaskItem, no_longer_needed
 from recouvre.ledger.actors import Actor
@@ -226,6 +227,12 @@ def _close(organization: Organization, closing: dict[int, tuple[int, str, NoLong
             )
         Task.objects.bulk_update(
             locked, ["state", "closed_reason", "outcome_data", "done_at", "done_by", "done_by_label"]
+        )
+        # Not done: the steps they were to carry out did not happen (a held invoice reaches them again once its
+        # hold ends).
+        steps.tasks_not_needed(
+            organization.pk,
+            [(t.customer_id, steps.TASK_CHANNELS[t.kind]) for t in locked if t.kind in steps.TASK_CHANNELS],
         )
         closed += len(locked)
     bulk_record_events(organization, actor, events)

@@ -315,3 +315,18 @@ def test_closing_many_tasks_takes_as_many_queries_as_closing_a_few(org):  # type
         assert close_settled_tasks(org, actor=ROBOT, today=date(2026, 3, 16)) == 40
     assert len(many.captured_queries) == len(few.captured_queries)
     assert Task.objects.filter(state="open").count() == 0
+
+
+def test_a_call_closed_by_a_pause_is_planned_again_once_the_pause_is_over(org, calls, dupont):  # type: ignore[no-untyped-def]
+    call = _call_task(org)
+    with time_machine.travel(datetime(2026, 3, 17, 11, 0, tzinfo=PARIS), tick=False):
+        place_hold(org, dupont, kind="manual", starts_on=date(2026, 3, 17), ends_on=date(2026, 3, 20), actor=ROBOT)
+    call.refresh_from_db()
+    assert (call.state, call.closed_reason) == ("not_needed", "on_hold")
+
+    run_collections(org, date(2026, 3, 19), actor=ROBOT)  # still paused: nothing planned
+    assert Action.objects.filter(channel="call_task").count() == 1
+
+    run_collections(org, date(2026, 3, 23), actor=ROBOT)  # the call never happened: it is planned again
+    again = Action.objects.filter(channel="call_task").exclude(pk=call.action_id).get()
+    assert (again.send_on, again.state, again.step_key) == (date(2026, 3, 23), "planned", "call")
