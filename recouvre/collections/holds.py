@@ -183,6 +183,18 @@ def _locked_live(hold: Hold, kind: str | None = None) -> Hold:
     return hold
 
 
+def _close_tasks(
+    organization: Organization, customer: Customer, *, actor: Actor, starts_on: date, today: date | None
+) -> None:
+    """A hold in force today closes the customer's calls and escalation steps whose invoices are now all settled or
+    held (``recouvre.tasks.settled``); one that starts later is left to the run of its day."""
+    from recouvre.tasks.settled import close_settled_tasks
+
+    on = _today(today)
+    if starts_on <= on:
+        close_settled_tasks(organization, actor=actor, today=on, customers=[customer])
+
+
 # ------------------------------------------------------------------------------------------------ any hold
 
 
@@ -244,6 +256,7 @@ def place_hold(
         reason=reason,
     )
     withdraw_held(organization, customer, actor=actor, on=starts_on, hold_kind=kind)
+    _close_tasks(organization, customer, actor=actor, starts_on=starts_on, today=None)
     return hold
 
 
@@ -347,6 +360,7 @@ def open_dispute(
         note=note,
     )
     withdraw_held(organization, invoice.customer, actor=actor, on=hold.starts_on, hold_kind=HoldKind.DISPUTE)
+    _close_tasks(organization, invoice.customer, actor=actor, starts_on=hold.starts_on, today=today)
     return hold
 
 
@@ -433,6 +447,7 @@ def resolve_dispute(
         currency=invoice.currency,
         note=note,
     )
+    _close_tasks(hold.organization, hold.customer, actor=actor, starts_on=on, today=on)
     return hold
 
 
@@ -497,6 +512,7 @@ def record_promise(
         invoices=_numbers(chosen),
         note=note,
     )
+    _close_tasks(organization, customer, actor=actor, starts_on=starts_on, today=today)
     return hold
 
 
@@ -590,6 +606,7 @@ def create_payment_plan(
         invoices=_numbers(chosen),
         note=note,
     )
+    _close_tasks(organization, customer, actor=actor, starts_on=signed_on, today=today)
     return plan
 
 
@@ -641,6 +658,7 @@ def declare_already_paid(
         ends_on=ends_on,
         note=note,
     )
+    _close_tasks(organization, customer, actor=actor, starts_on=starts_on, today=today)
     return hold
 
 
@@ -681,6 +699,7 @@ def record_insolvency(
         note=note,
     )
     withdraw_held(organization, customer, actor=actor, on=starts_on, hold_kind=HoldKind.INSOLVENCY)
+    _close_tasks(organization, customer, actor=actor, starts_on=starts_on, today=today)
     return hold
 
 

@@ -30,6 +30,7 @@ from recouvre.core.policies import DEFAULT_POLICIES, SEGMENT_POLICIES
 from recouvre.imports.tabular import record_events
 from recouvre.ledger.actors import Actor
 from recouvre.organizations.models import Organization
+from recouvre.tasks.settled import close_settled_tasks
 
 from . import selectors, steps
 from .holds import place_hold, release_hold, review_commitments
@@ -232,6 +233,8 @@ def run_collections(
     if not dry_run and not backfill:
         # Promises kept or broken, instalments honoured or missed: the holds they end are not planned with.
         review_commitments(organization, as_of, actor=actor)
+        # Calls and escalation steps whose invoices were paid, credited or put on hold are closed.
+        close_settled_tasks(organization, actor=actor, today=as_of)
     with transaction.atomic():
         if not dry_run:
             # Steps of actions cancelled, rejected or failed since the last run never happened: dropped, so their

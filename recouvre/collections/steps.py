@@ -5,6 +5,8 @@ when its action is carried out:
 
 - ``carried_out(action_ids, on)``: an e-mail accepted by the mail server, a letter whose posting is recorded;
 - ``tasks_completed(customer_id, channel, on)``: the call or internal task the steps became is completed;
+- ``tasks_dropped`` / ``tasks_not_needed``: it was cancelled, or closed as no longer needed (its invoices settled
+  or held): its steps are deleted, so once a hold ends its invoices reach them again;
 - ``dropped(action_ids)``: the action was cancelled, rejected, withdrawn, superseded or failed, or a collector
   took an invoice out of it: its steps are deleted, so their invoices reach them again at the next run.
   ``drop_void(organization)`` does the same, set-based, for every step whose action ended that way (each run
@@ -57,6 +59,24 @@ def tasks_dropped(organization_id: int, customer_id: int, channel: str) -> int:
         action__state=ActionState.SENT,
         done_on__isnull=True,
     ).delete()
+    return deleted
+
+
+def tasks_not_needed(organization_id: int, closed: Iterable[tuple[int, str]]) -> int:
+    """Tasks closed as no longer needed (``recouvre.tasks.settled``), ``(customer id, channel)`` each: as
+    ``tasks_dropped`` for each, one statement per channel."""
+    by_channel: dict[str, set[int]] = {}
+    for customer_id, channel in closed:
+        by_channel.setdefault(channel, set()).add(customer_id)
+    deleted = 0
+    for channel, customer_ids in sorted(by_channel.items()):
+        deleted += ItemStep.objects.filter(
+            organization_id=organization_id,
+            action__customer_id__in=sorted(customer_ids),
+            action__channel=channel,
+            action__state=ActionState.SENT,
+            done_on__isnull=True,
+        ).delete()[0]
     return deleted
 
 

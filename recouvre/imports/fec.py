@@ -51,6 +51,7 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Allocation, CreditNote, Customer, Invoice, Payment, PaymentMethod, Source
 from recouvre.ledger.services import bulk_record_events
 from recouvre.organizations.models import Organization
+from recouvre.tasks.settled import close_settled_tasks
 
 from .bulk import gc_paused, indexes_rebuilt, insert_with_defaults
 
@@ -146,6 +147,8 @@ def _import(
         _write_notes(organization, plan, result, due_notes, skipped_groups, removed)
         if not dry_run:
             _write(organization, actor, name, work, report)
+            # Calls and escalation steps about invoices now settled are closed (recouvre.tasks.settled).
+            close_settled_tasks(organization, actor=actor)
     return result
 
 

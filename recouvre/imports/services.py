@@ -35,6 +35,7 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Source
 from recouvre.organizations.models import Organization
 from recouvre.penalties.selectors import payment_terms_notes
+from recouvre.tasks.settled import close_settled_tasks
 
 from .bulk import gc_paused, large_write_cache
 from .models import ImportMapping, ImportRun, ImportStatus
@@ -138,6 +139,9 @@ def run_import(
                 if not dry_run:
                     with large_write_cache(len(validated.records)):
                         importer.apply(plan)
+                    if kind in ("invoices", "payments"):
+                        # Calls and escalation steps about invoices now settled are closed (recouvre.tasks.settled).
+                        close_settled_tasks(organization, actor=actor)
                     _record_run(
                         organization,
                         kind,

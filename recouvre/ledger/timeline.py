@@ -199,6 +199,7 @@ _MESSAGES: dict[str, Any] = {
         _("Task given to %(assignee)s: %(title)s.") if d.get("assignee") else _("Task given to nobody: %(title)s.")
     ),
     "task.not_needed": lambda d: _("No task opened for step %(step)s: every invoice it listed has been paid."),
+    "task.no_longer_needed": lambda d: _no_longer_needed_sentence(d),
     "task.wrong_number": lambda d: (
         _("Wrong phone number on file: %(note)s") if d.get("note") else _("Wrong phone number on file.")
     ),
@@ -337,6 +338,40 @@ def _task_outcome(d: Any, sentence: str) -> str:
     }
     d["outcome_label"] = labels.get(d.get("outcome", ""), d.get("outcome", ""))
     return sentence
+
+
+def _settled_invoice(number: str, status: str) -> str:
+    """What became of an invoice a task was about (``recouvre.core.settled``), in the reader's language."""
+    sentences = {
+        "paid": _("%(number)s paid"),
+        "credited": _("%(number)s credited"),
+        "written_off": _("%(number)s written off"),
+        "insolvency": _("%(number)s in insolvency proceedings"),
+        "over_indebtedness": _("%(number)s in over-indebtedness proceedings"),
+        "dispute": _("%(number)s disputed"),
+        "payment_plan": _("%(number)s in a payment plan"),
+        "promise": _("%(number)s under a promise to pay"),
+        "already_paid": _("%(number)s declared already paid"),
+        "unmatched_payment": _("%(number)s with a payment being matched"),
+        "manual": _("%(number)s paused"),
+    }
+    return sentences.get(status, "%(number)s " + status) % {"number": number}
+
+
+def _no_longer_needed_sentence(d: Any) -> str:
+    """A call or an escalation step closed because its invoices are settled or held (``task.no_longer_needed``)."""
+    listed = [_settled_invoice(str(number), str(status)) for number, status in d.get("invoices") or []]
+    more = _count(d.get("more"))
+    if more:
+        listed.append(ngettext("%(count)s more invoice", "%(count)s more invoices", more) % {"count": more})
+    d["invoices_text"] = ", ".join(listed)
+    sentences = {
+        "paid": _("Task closed, no longer needed (invoices paid): %(title)s. %(invoices_text)s."),
+        "credited": _("Task closed, no longer needed (invoices credited): %(title)s. %(invoices_text)s."),
+        "written_off": _("Task closed, no longer needed (invoices written off): %(title)s. %(invoices_text)s."),
+        "on_hold": _("Task closed, no longer needed (invoices on hold): %(title)s. %(invoices_text)s."),
+    }
+    return sentences.get(d.get("reason", ""), sentences["paid"])
 
 
 def _count(value: Any) -> int:

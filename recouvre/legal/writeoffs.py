@@ -26,6 +26,7 @@ from recouvre.ledger import services as ledger
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Allocation, CreditNote, Invoice, Source
 from recouvre.ledger.services import record_event
+from recouvre.tasks.settled import close_settled_tasks
 
 from .models import InsolvencyProcedure, ProcedureKind, WriteOff, WriteOffReason
 
@@ -132,6 +133,8 @@ def write_off(
         note=note,
         credit_note=number,
     )
+    # Calls and escalation steps about invoices now settled are closed (recouvre.tasks.settled).
+    close_settled_tasks(invoice.organization, actor=actor, customers=[invoice.customer])
     return record
 
 

@@ -22,6 +22,7 @@ from recouvre.ledger.models import Customer, Invoice, Payment
 from recouvre.ledger.services import allocate, record_event
 from recouvre.legal.selectors import invoices_interest
 from recouvre.organizations.models import Organization
+from recouvre.tasks.settled import close_settled_tasks
 
 from .models import (
     ZERO,
@@ -263,6 +264,10 @@ def apply_payment(
             split.steps.append(("penalties", item.invoice.number, amount))
         left -= amount
     split.left = left
+    if split.principal:
+        # Calls and escalation steps about invoices this payment settled are closed.
+        customer = Customer.objects.get(pk=payment.customer_id)
+        close_settled_tasks(organization, actor=actor, customers=[customer])
     return split
 
 

@@ -2,7 +2,9 @@
 sent, broken promises and missed instalments, and anything a person adds by hand.
 
 A task opened for an outbox action is unique per action (a database fact), so opening the tasks of the due actions
-twice, or in two processes at once, opens each once.
+twice, or in two processes at once, opens each once. ``invoices`` are the invoices a task is about (the action's
+lines, the task's invoice); a call or an escalation step whose invoices are all settled or held is closed as no
+longer needed (``recouvre.tasks.settled``), with the reason in ``closed_reason``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,16 @@ class TaskState(models.TextChoices):
     OPEN = "open", pgettext_lazy("task state", "Open")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
+    NOT_NEEDED = "not_needed", _("No longer needed")
+
+
+class ClosedReason(models.TextChoices):
+    """Why a task was closed as no longer needed (``recouvre.core.settled.Reason``)."""
+
+    PAID = "paid", pgettext_lazy("task closed because", "Paid")
+    CREDITED = "credited", pgettext_lazy("task closed because", "Credited")
+    WRITTEN_OFF = "written_off", pgettext_lazy("task closed because", "Written off")
+    ON_HOLD = "on_hold", pgettext_lazy("task closed because", "On hold")
 
 
 class Outcome(models.TextChoices):
@@ -66,6 +78,10 @@ class Task(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True, default="")
     outcome_note = models.TextField(_("outcome note"), blank=True, default="")
     outcome_data = models.JSONField(default=dict, blank=True)
+    invoices = models.ManyToManyField(Invoice, blank=True, related_name="+", verbose_name=_("invoices"))
+    closed_reason = models.CharField(
+        _("closed because"), max_length=20, choices=ClosedReason.choices, blank=True, default=""
+    )
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -96,6 +112,11 @@ class Task(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(outcome="") | Q(state=TaskState.DONE), name="task_outcome_only_when_done"
+            ),
+            models.CheckConstraint(
+                condition=(Q(state=TaskState.NOT_NEEDED) & Q(closed_reason__in=ClosedReason.values))
+                | (~Q(state=TaskState.NOT_NEEDED) & Q(closed_reason="")),
+                name="task_closed_reason_when_not_needed",
             ),
         ]
         indexes = [

@@ -7,11 +7,16 @@
 - ``complete_task``: close a task with an outcome; a call's outcome creates what it means (a promise, a dispute,
   "already paid", another call, a task to fix the contact).
 - ``reassign_task``, ``cancel_task``.
+
+A task remembers the invoices it is about (``Task.invoices``): an outbox action's lines, the invoices of a step that
+joins it, those of the call it follows; ``recouvre.tasks.settled`` closes the calls and escalation steps whose
+invoices are all settled or held.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -60,9 +65,13 @@ def create_task(
     assignee: Any = None,
     details: str = "",
     action: Any = None,
+    invoices: Iterable[Any] = (),
 ) -> Task:
     """Open a task about ``customer``. ``assignee`` defaults to the customer's collector. A task opened for an
-    outbox ``action`` is opened once: calling this again for the same action returns the task already there."""
+    outbox ``action`` is opened once: calling this again for the same action returns the task already there.
+
+    ``invoices`` (objects or ids, the customer's) are the invoices the task is about; by default the action's lines
+    and ``invoice``. A task about none is about the customer's overdue invoices (``recouvre.tasks.settled``)."""
     if kind not in TaskKind.values:
         raise ValueError(f"unknown task kind: {kind}")
     if customer.organization_id != organization.pk:
@@ -89,9 +98,16 @@ def create_task(
         created_by=actor.user,
         created_by_label=actor.label,
     )
+    about = {getattr(i, "pk", i) for i in invoices}
+    if not about and action is not None:
+        about = {ln["invoice_id"] for ln in action.lines or [] if ln.get("invoice_id")}
+    if invoice is not None:
+        about.add(invoice.pk)
     try:
         with transaction.atomic():
             task.save()
+            if about:
+                _about(task, about)
             record_event(
                 organization,
                 customer,
@@ -109,6 +125,18 @@ def create_task(
         # Another process opened the task of this action between our look and our insert.
         return Task.objects.get(action=action)
     return task
+
+
+def _about(task: Task, invoice_ids: Iterable[int]) -> None:
+    """Add ``invoice_ids`` (those that are the task's customer's) to the invoices ``task`` is about."""
+    ids = set(
+        Invoice.objects.filter(
+            organization_id=task.organization_id, customer_id=task.customer_id, pk__in=list(invoice_ids)
+        ).values_list("pk", flat=True)
+    )
+    through = Task.invoices.through
+    ids -= set(through.objects.filter(task_id=task.pk, invoice_id__in=ids).values_list("invoice_id", flat=True))
+    through.objects.bulk_create([through(task_id=task.pk, invoice_id=pk) for pk in sorted(ids)])
 
 
 # ------------------------------------------------------------------------------------------ from the outbox
@@ -236,6 +264,7 @@ def open_due_tasks(organization: Organization | None, *, now: datetime, actor: A
                 # invoices as they are today, rather than piling a second task on the collector's list.
                 pending.details = details
                 pending.save(update_fields=["details"])
+                _about(pending, [ln["invoice_id"] for ln in lines if ln.get("invoice_id")])
                 record_event(
                     action.organization,
                     action.customer,
@@ -341,6 +370,13 @@ def complete_task(task: Task, *, outcome: str, actor: Actor, note: str = "", **d
     with transaction.atomic():
         task = _locked_open(task)
         organization, customer = task.organization, task.customer
+        # Closed, and its steps carried out, before the hold its outcome places: the hold closes the customer's
+        # other tasks it makes needless (``recouvre.tasks.settled``), never this one.
+        now = timezone.now()
+        Task.objects.filter(pk=task.pk).update(state=TaskState.DONE, outcome=outcome, done_at=now)
+        if task.kind in steps.TASK_CHANNELS:
+            # The collections steps this task carries are carried out.
+            steps.tasks_completed(organization.pk, customer.pk, steps.TASK_CHANNELS[task.kind], today)
         created: dict[str, Any] = {}
         if outcome == Outcome.PROMISE:
             created["hold"] = _promise(task, actor, note, details, today).pk
@@ -357,6 +393,7 @@ def complete_task(task: Task, *, outcome: str, actor: Actor, note: str = "", **d
                 details=task.details,
                 due_on=calendar_for(organization).add_business_days(today, NO_ANSWER_RETRY_BUSINESS_DAYS),
                 invoice=task.invoice,
+                invoices=list(task.invoices.values_list("pk", flat=True)),
                 assignee=task.assignee,
                 actor=actor,
             )
@@ -376,14 +413,11 @@ def complete_task(task: Task, *, outcome: str, actor: Actor, note: str = "", **d
             )
             Task.objects.filter(pk=follow.pk).update(follows=task)
             created["task"] = follow.pk
-        if task.kind in steps.TASK_CHANNELS:
-            # The collections steps this task carries are carried out.
-            steps.tasks_completed(organization.pk, customer.pk, steps.TASK_CHANNELS[task.kind], today)
         task.state = TaskState.DONE
         task.outcome = outcome
         task.outcome_note = note
         task.outcome_data = {**{k: _jsonable(v) for k, v in details.items()}, **created}
-        task.done_at = timezone.now()
+        task.done_at = now
         task.done_by = actor.user
         task.done_by_label = actor.label
         task.save(
