@@ -7,14 +7,47 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Least
 
+from recouvre.core.instalments import Due
 from recouvre.organizations.models import Organization
 
-from .models import AMOUNT, Allocation, CreditNote, Customer, Event, Invoice, Payment
+from .models import AMOUNT, Allocation, CreditNote, Customer, Event, Invoice, InvoiceInstalment, Payment
 
 _ZERO = Value(Decimal("0.00"))
+
+INSTALMENT_OPEN = Least(F("amount"), Greatest(F("cumulative") - F("invoice__allocated_amount"), _ZERO))
+"""The open amount of an instalment, for ``InvoiceInstalment`` querysets: what is settled on the invoice settles
+its instalments oldest first."""
+
+
+def schedules(organization: Organization, invoice_ids: Any) -> dict[int, tuple[Due, ...]]:
+    """The instalments of those of ``invoice_ids`` (ids or a queryset of ids) that have a schedule, by invoice, in
+    order (one query; invoices with one due date are not keys)."""
+    out: dict[int, list[Due]] = {}
+    for invoice_id, position, count, due_on, amount, cumulative in (
+        InvoiceInstalment.objects.filter(invoice__organization=organization, invoice_id__in=invoice_ids)
+        .order_by("invoice_id", "position")
+        .values_list("invoice_id", "position", "count", "due_on", "amount", "cumulative")
+    ):
+        out.setdefault(invoice_id, []).append(Due(position, count, due_on, amount, cumulative))
+    return {pk: tuple(dues) for pk, dues in out.items()}
+
+
+def invoice_schedule(organization: Organization, invoice: Invoice) -> list[dict[str, Any]]:
+    """The instalments of ``invoice`` with their open amounts now (empty: one due date)."""
+    dues = schedules(organization, [invoice.pk]).get(invoice.pk, ())
+    return [
+        {
+            "position": d.position,
+            "count": d.of,
+            "due_on": d.due_on,
+            "amount": d.amount,
+            "open_amount": d.open_of(invoice.allocated_amount),
+        }
+        for d in dues
+    ]
 
 
 def customers(organization: Organization) -> QuerySet[Customer]:

@@ -16,6 +16,11 @@ _MESSAGES: dict[str, Any] = {
     "contact.added": lambda d: _("Contact added: %(name)s %(email)s %(phone)s."),
     "invoice.created": lambda d: _("Invoice %(number)s for %(total)s %(currency)s, due %(due_on)s."),
     "invoice.updated": lambda d: _("Invoice %(number)s changed: %(fields)s."),
+    "invoice.instalments": lambda d: (
+        _("Invoice %(number)s payable in %(count)s instalments: %(instalments)s %(currency)s.")
+        if d.get("count")
+        else _("Invoice %(number)s payable on one due date again.")
+    ),
     "credit_note.created": lambda d: _("Credit note %(number)s for %(total)s %(currency)s."),
     "payment.received": lambda d: _("Payment of %(amount)s %(currency)s received on %(received_on)s."),
     "payment.updated": lambda d: _("Payment %(reference)s changed: %(fields)s."),
