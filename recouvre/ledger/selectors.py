@@ -3,9 +3,10 @@ another organization's rows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Least
@@ -33,6 +34,62 @@ def schedules(organization: Organization, invoice_ids: Any) -> dict[int, tuple[D
     ):
         out.setdefault(invoice_id, []).append(Due(position, count, due_on, amount, cumulative))
     return {pk: tuple(dues) for pk, dues in out.items()}
+
+
+class CurrentItem(NamedTuple):
+    """An item a message lists, as it is now: the invoice, and for an invoice payable in several instalments the
+    instalment (``position`` among ``count``; 0 and 0 for the whole invoice) with its due date and open amount."""
+
+    invoice: Invoice
+    position: int
+    count: int
+    due_on: date
+    amount: Decimal  # the instalment's amount, or the invoice's total
+    open_amount: Decimal
+
+
+def listed_refs(lines: Iterable[dict[str, Any]]) -> list[tuple[int, int]]:
+    """The ``(invoice_id, instalment)`` of each line of an action (its stored ``lines``), in order."""
+    return [(ln["invoice_id"], ln.get("instalment") or 0) for ln in lines if ln.get("invoice_id")]
+
+
+def current_items(
+    organization_id: int, refs: Iterable[tuple[int, int]], fields: Sequence[str] = ()
+) -> dict[tuple[int, int], CurrentItem]:
+    """The items ``refs`` (``(invoice_id, instalment)`` pairs, as the plan listed them) as they are now, by ref;
+    those no longer open are left out (two queries). The invoices are read with ``fields`` only (with what this
+    needs). An invoice whose schedule changed since is shown as it is now: an instalment no longer there is left
+    out, and an invoice with one due date again (or listed whole before it was given a schedule) is listed whole,
+    once, for the first ref naming it."""
+    wanted = list(dict.fromkeys(refs))
+    ids = {pk for pk, _position in wanted}
+    only = {"id", "number", "due_on", "currency", "total", "open_amount", "allocated_amount", *fields}
+    invoices = {inv.pk: inv for inv in Invoice.objects.filter(pk__in=ids, organization_id=organization_id).only(*only)}
+    dues: dict[int, dict[int, Due]] = {}
+    for invoice_id, position, count, due_on, amount, cumulative in InvoiceInstalment.objects.filter(
+        invoice_id__in=list(invoices)
+    ).values_list("invoice_id", "position", "count", "due_on", "amount", "cumulative"):
+        dues.setdefault(invoice_id, {})[position] = Due(position, count, due_on, amount, cumulative)
+    out: dict[tuple[int, int], CurrentItem] = {}
+    whole: set[int] = set()
+    for ref in wanted:
+        pk, position = ref
+        inv = invoices.get(pk)
+        if inv is None or inv.open_amount <= 0:
+            continue
+        schedule = dues.get(pk)
+        if schedule is None or position == 0:  # one due date (or planned before the invoice had a schedule)
+            if pk not in whole:
+                whole.add(pk)
+                out[ref] = CurrentItem(inv, 0, 0, inv.due_on, inv.total, inv.open_amount)
+            continue
+        due = schedule.get(position)
+        if due is None:
+            continue
+        open_amount = due.open_of(inv.allocated_amount)
+        if open_amount > 0:
+            out[ref] = CurrentItem(inv, due.position, due.of, due.due_on, due.amount, open_amount)
+    return out
 
 
 def invoice_schedule(organization: Organization, invoice: Invoice) -> list[dict[str, Any]]:
