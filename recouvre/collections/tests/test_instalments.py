@@ -179,3 +179,29 @@ def test_the_statement_lists_each_open_instalment(org, invoice) -> None:  # type
         ("F2026-007, échéance 1/2 du 31/01/2026", "31/01/2026", "600,00\u00a0€", "100,00\u00a0€", "500,00\u00a0€", 38),
         ("F2026-007, échéance 2/2 du 28/02/2026", "28/02/2026", "400,00\u00a0€", "0,00\u00a0€", "400,00\u00a0€", 10),
     ]
+
+
+def test_a_formal_notice_claims_each_overdue_instalment_under_the_invoice_number(org, invoice) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.collections.notices import request_formal_notice
+    from recouvre.letters.rendering import render_letter
+    from recouvre.letters.tests.conftest import pdf_text
+
+    customer = invoice.customer
+    customer.language, customer.address_line1, customer.postal_code, customer.city = (
+        "fr",
+        "1 rue Haute",
+        "69001",
+        "Lyon",
+    )
+    customer.save()
+    payment = record_payment(
+        org, ACTOR, customer=customer, received_on=date(2026, 2, 1), amount=Decimal("100.00"), source_key="p1"
+    )
+    allocate(ACTOR, invoice=invoice, amount=Decimal("100.00"), payment=payment)
+
+    action = request_formal_notice(org, customer, actor=ACTOR, today=date(2026, 2, 10), approved=True)
+
+    assert lines(action) == [("F2026-007", "2026-01-31", "500.00", "formal_notice", 1)]
+    text = " ".join(pdf_text(render_letter(action, today=date(2026, 2, 10)).pdf).split())
+    assert "F2026-007, échéance 1/2 du 31/01/2026" in text
+    assert "500,00" in text and "échéance 2/2" not in text
