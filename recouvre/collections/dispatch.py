@@ -61,7 +61,8 @@ from django.utils.translation import gettext as _
 
 from recouvre.documents.attachments import invoice_attachments
 from recouvre.ledger.actors import Actor
-from recouvre.ledger.models import Contact, ContactRole, Customer, Invoice
+from recouvre.ledger.models import Contact, ContactRole, Customer
+from recouvre.ledger.selectors import current_items, listed_refs
 from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 from recouvre.tasks.services import open_email_failed_task
@@ -251,28 +252,34 @@ def held_lines(action: Action, as_of: date) -> list[Line]:
 
 
 def _split_lines(action: Action, as_of: date, *, penalties: bool = False) -> tuple[list[Line], list[Line]]:
-    ids = [ln["invoice_id"] for ln in action.lines]
-    current = {
-        inv.pk: inv
-        for inv in Invoice.objects.filter(pk__in=ids, organization_id=action.organization_id).only(
-            "id", "number", "due_on", "currency", "open_amount"
-        )
-    }
-    held = held_invoices(action.organization_id, action.customer_id, current, as_of)
+    current = current_items(action.organization_id, listed_refs(action.lines))
+    held = held_invoices(action.organization_id, action.customer_id, {ref[0] for ref in current}, as_of)
     out, apart = [], []
-    for ln in action.lines:
-        inv = current.get(ln["invoice_id"])
-        if inv is None or inv.open_amount <= 0:
-            continue
-        line = Line(inv.number, inv.due_on, (as_of - inv.due_on).days, inv.open_amount, inv.currency)
+    for item in current.values():
+        inv = item.invoice
+        line = Line(
+            inv.number,
+            item.due_on,
+            (as_of - item.due_on).days,
+            item.open_amount,
+            inv.currency,
+            instalment=item.position,
+            instalments=item.count,
+        )
         if inv.pk in held:
             apart.append(replace(line, hold=held[inv.pk]))
         else:
             out.append(line)
     if penalties and out and shows_penalties(action.organization, action.template, action.policy_key, action.step_key):
-        by_number = {inv.number: pk for pk, inv in current.items() if pk not in held}
+        by_number = {item.invoice.number: ref[0] for ref, item in current.items() if ref[0] not in held}
         found = invoice_penalties(action.organization, by_number.values(), as_of)
-        out = [replace(ln, penalty=found.get(by_number[ln.number])) for ln in out]
+        shown: set[str] = set()  # an invoice's penalties once, on its first line (one instalment of it or itself)
+        with_penalties = []
+        for ln in out:
+            penalty = None if ln.number in shown else found.get(by_number[ln.number])
+            shown.add(ln.number)
+            with_penalties.append(replace(ln, penalty=penalty))
+        out = with_penalties
     return out, apart
 
 

@@ -2,8 +2,8 @@
 each invoice has reached.
 
 Exactly-once is a database fact: an action is unique per (organization, customer, send date, channel) and an
-item's step per (invoice, step key), so storing the same plan twice adds nothing. The planning rules are in
-``recouvre.core.dunning`` and ``docs/collections.md``.
+item's step per (invoice, instalment, step key, round), so storing the same plan twice adds nothing. The planning
+rules are in ``recouvre.core.dunning`` and ``docs/collections.md``.
 """
 
 from __future__ import annotations
@@ -454,7 +454,8 @@ class ItemStep(models.Model):
     The step is known by its key; ``offset_days`` keeps its offset as it was, so an invoice whose step was removed
     from the policy since goes on from where that step stood (``dunning.Policy.level_after``). ``level`` is the
     step's position + 1 when it was planned, kept for the record. ``round`` counts the repetitions of a repeating
-    step (0: the first time)."""
+    step (0: the first time). ``instalment``: for an invoice payable in several instalments, the instalment the
+    step is about (1, 2...): each instalment has its own steps and level; 0 for an invoice with one due date."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="collection_steps", db_index=False)
@@ -465,10 +466,13 @@ class ItemStep(models.Model):
     offset_days = models.IntegerField(null=True, blank=True)
     round = models.PositiveSmallIntegerField(default=0, db_default=0)
     done_on = models.DateField(null=True, blank=True)
+    instalment = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["invoice", "step_key", "round"], name="item_step_once_per_invoice"),
+            models.UniqueConstraint(
+                fields=["invoice", "instalment", "step_key", "round"], name="item_step_once_per_instalment"
+            ),
             models.CheckConstraint(condition=Q(level__gte=1), name="item_step_level_positive"),
         ]
         indexes = [models.Index(fields=["organization", "invoice"], name="item_step_org_invoice")]

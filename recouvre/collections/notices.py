@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,6 +29,7 @@ from recouvre.core import dunning
 from recouvre.core.policies import FORMAL_NOTICE_DEADLINE_DAYS
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice
+from recouvre.ledger.selectors import schedules
 from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 
@@ -119,21 +121,36 @@ def request_formal_notice(
         policy = customer_policy(organization, customer)
         step, level = notice_step(policy)
         days = step.deadline_days or FORMAL_NOTICE_DEADLINE_DAYS
-        lines = [
-            {
+        # an invoice payable in several instalments: each overdue instalment still open is claimed on its own line
+        dues = schedules(organization, [inv.pk for inv in invoices])
+        items: list[tuple[Invoice, int, int, date, Decimal]] = []
+        for inv in invoices:
+            if inv.pk not in dues:
+                items.append((inv, 0, 0, inv.due_on, inv.open_amount))
+                continue
+            for due in dues[inv.pk]:
+                left = due.open_of(inv.allocated_amount)
+                if left > 0 and due.due_on < today:
+                    items.append((inv, due.position, due.of, due.due_on, left))
+        if not items:
+            raise ValidationError(_("this customer has no overdue invoice to claim"))
+        lines = []
+        for inv, position, count, due_on, open_amount in items:
+            line = {
                 "invoice_id": inv.pk,
                 "number": inv.number,
-                "due_on": inv.due_on.isoformat(),
-                "open_amount": str(inv.open_amount),
+                "due_on": due_on.isoformat(),
+                "open_amount": str(open_amount),
                 "currency": inv.currency,
-                "days_overdue": (today - inv.due_on).days,
+                "days_overdue": (today - due_on).days,
                 "stage": step.key,
                 "step": step.key,
                 "reason": None,
                 "hold": None,
             }
-            for inv in invoices
-        ]
+            if position:
+                line.update(instalment=position, instalments=count)
+            lines.append(line)
         action = Action.objects.create(
             organization=organization,
             customer=customer,
@@ -150,19 +167,20 @@ def request_formal_notice(
         )
         if level is not None:
             done = set(
-                ItemStep.objects.filter(invoice__in=invoices, step_key=step.key).values_list("invoice_id", flat=True)
+                ItemStep.objects.filter(invoice__in=invoices, step_key=step.key).values_list("invoice_id", "instalment")
             )
             ItemStep.objects.bulk_create(
                 ItemStep(
                     organization=organization,
                     invoice=inv,
+                    instalment=position,
                     step_key=step.key,
                     level=level,
                     action=action,
                     planned_on=today,
                 )
-                for inv in invoices
-                if inv.pk not in done
+                for inv, position, _count, _due, _open in items
+                if (inv.pk, position) not in done
             )
         record_event(
             organization,

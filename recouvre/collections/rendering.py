@@ -75,6 +75,21 @@ def format_date(day: date, language: str) -> str:
     return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
 
 
+_INSTALMENT_LABELS = {
+    "fr": "{number}, échéance {position}/{count} du {due}",
+    "en": "{number}, instalment {position} of {count} due {due}",
+}
+
+
+def item_label(number: str, position: int, count: int, due_on: date, language: str) -> str:
+    """How a message names an item: the invoice number, and for one instalment of an invoice payable in several
+    ``F2026-007, échéance 2/3 du 15/02/2026`` (``F2026-007, instalment 2 of 3 due 15 Feb 2026``)."""
+    if not position:
+        return number
+    lang = language_of(language)
+    return _INSTALMENT_LABELS[lang].format(number=number, position=position, count=count, due=format_date(due_on, lang))
+
+
 @dataclass(frozen=True)
 class Line:
     number: str
@@ -84,6 +99,12 @@ class Line:
     currency: str
     penalty: Penalty | None = None  # shown from the firm step on (``penalties.shows_penalties``)
     hold: str = ""  # on hold (the hold's kind): listed apart, not demanded (``held``)
+    instalment: int = 0  # one instalment of an invoice payable in several (its position among ``instalments``)
+    instalments: int = 0
+
+    def label(self, language: str) -> str:
+        """The invoice number, with the instalment when the line is one (``item_label``)."""
+        return item_label(self.number, self.instalment, self.instalments, self.due_on, language)
 
 
 def held_rows(held: list[Line] | tuple[Line, ...], lang: str) -> list[dict[str, str]]:
@@ -92,7 +113,7 @@ def held_rows(held: list[Line] | tuple[Line, ...], lang: str) -> list[dict[str, 
 
     return [
         {
-            "number": ln.number,
+            "number": ln.label(lang),
             "due_on": format_date(ln.due_on, lang),
             "open_amount": format_amount(ln.open_amount, ln.currency, lang),
             "reason": held_label(ln.hold, lang),
@@ -187,7 +208,7 @@ def render_email(
         "customer": customer,
         "lines": [
             {
-                "number": ln.number,
+                "number": ln.label(lang),
                 "due_on": format_date(ln.due_on, lang),
                 "days_overdue": ln.days_overdue,
                 "overdue": ln.days_overdue > 0,
@@ -474,7 +495,7 @@ def _render_custom(
         totals[ln.currency] = totals.get(ln.currency, Decimal("0")) + ln.open_amount
     rows = [
         {
-            "number": ln.number,
+            "number": ln.label(lang),
             "due_on": format_date(ln.due_on, lang),
             "days_overdue": ln.days_overdue,
             "overdue": ln.days_overdue > 0,

@@ -71,31 +71,37 @@ def policies(organization: Organization) -> tuple[dict[int, dunning.Policy], dic
     return by_id, by_segment
 
 
-# Per open invoice: the last step carried out (its key, offset and the day it was carried out, and the deadline its
+# Per open item: the last step carried out (its key, offset and the day it was carried out, and the deadline its
 # action gave), and the
 # step planned and not carried out yet, if any, with its action's state (only an action awaiting approval can be
 # replaced by a newer one). Steps of cancelled and failed actions are left out (a run drops them first anyway).
+# An item is an open invoice with one due date, or an open instalment of an invoice payable in several (its due
+# date, and its open amount: what is settled on the invoice settles its instalments oldest first); each has its
+# own steps (``collections_itemstep.instalment``, 0 for an invoice with one due date).
 _OPEN_ITEMS = """
-SELECT i.id, i.customer_id, i.number, i.due_on, i.open_amount, i.currency, d.step_key, d.offset_days, d.done_on,
-    da.deadline_on, da.state, p.step_key, p.state, i.issued_on, d.round
+SELECT i.id, i.customer_id, i.number, COALESCE(t.due_on, i.due_on),
+    CASE WHEN t.id IS NULL THEN i.open_amount ELSE {least}(t.amount, t.cumulative - i.allocated_amount) END,
+    i.currency, d.step_key, d.offset_days, d.done_on, da.deadline_on, da.state, p.step_key, p.state, i.issued_on,
+    d.round, COALESCE(t.position, 0), COALESCE(t.count, 0)
 FROM ledger_invoice i
+LEFT JOIN ledger_invoiceinstalment t ON t.invoice_id = i.id
 LEFT JOIN (
-    SELECT invoice_id, step_key, offset_days, done_on, action_id, round,
-        ROW_NUMBER() OVER (PARTITION BY invoice_id ORDER BY done_on DESC, id DESC) AS rn
+    SELECT invoice_id, instalment, step_key, offset_days, done_on, action_id, round,
+        ROW_NUMBER() OVER (PARTITION BY invoice_id, instalment ORDER BY done_on DESC, id DESC) AS rn
     FROM collections_itemstep WHERE organization_id = {mark} AND done_on IS NOT NULL
-) d ON d.invoice_id = i.id AND d.rn = 1
+) d ON d.invoice_id = i.id AND d.instalment = COALESCE(t.position, 0) AND d.rn = 1
 LEFT JOIN collections_action da ON da.id = d.action_id AND da.deadline_on IS NOT NULL
 LEFT JOIN (
-    SELECT s.invoice_id, MAX(s.step_key) AS step_key, MAX(a.state) AS state
+    SELECT s.invoice_id, s.instalment, MAX(s.step_key) AS step_key, MAX(a.state) AS state
     FROM collections_itemstep s JOIN collections_action a ON a.id = s.action_id
     WHERE s.organization_id = {mark} AND s.done_on IS NULL AND a.state NOT IN ('cancelled', 'failed')
-    GROUP BY s.invoice_id
-) p ON p.invoice_id = i.id
-WHERE i.organization_id = {mark} AND i.open_amount > 0
-ORDER BY i.customer_id, i.id
+    GROUP BY s.invoice_id, s.instalment
+) p ON p.invoice_id = i.id AND p.instalment = COALESCE(t.position, 0)
+WHERE i.organization_id = {mark} AND i.open_amount > 0 AND (t.id IS NULL OR t.cumulative > i.allocated_amount)
+ORDER BY i.customer_id, i.id, t.position
 """
-_OPEN_ITEMS_SQLITE = _OPEN_ITEMS.format(mark="?")
-_OPEN_ITEMS_POSTGRES = _OPEN_ITEMS.format(mark="%s")
+_OPEN_ITEMS_SQLITE = _OPEN_ITEMS.format(mark="?", least="MIN")
+_OPEN_ITEMS_POSTGRES = _OPEN_ITEMS.format(mark="%s", least="LEAST")
 _AWAITING = "awaiting_approval"
 
 
@@ -110,10 +116,11 @@ def _waits_until(deadline_on: date | str, state: str) -> date | None:
 def open_items(
     organization: Organization, customers: Mapping[int, dunning.CustomerInput] | None = None
 ) -> Iterator[dunning.OpenItem]:
-    """The open invoices ordered by customer, each with its last step carried out and its step in progress (one
-    query), streamed in chunks. With ``customers``, the level is the step's position in the customer's current
-    policy (``Policy.level_after``): a customer moved to another policy goes on from the step it reached, and a step
-    removed from the policy keeps its place by its offset. Without, the level is 1 for any step carried out."""
+    """The open items ordered by customer: each open invoice, or each open instalment of an invoice payable in
+    several, with its last step carried out and its step in progress (one query), streamed in chunks. With
+    ``customers``, the level is the step's position in the customer's current policy (``Policy.level_after``): a
+    customer moved to another policy goes on from the step it reached, and a step removed from the policy keeps its
+    place by its offset. Without, the level is 1 for any step carried out."""
     OpenItem = dunning.OpenItem
     params = (organization.pk, organization.pk, organization.pk)
 
@@ -147,6 +154,8 @@ def open_items(
                     p_state,
                     issued_on,
                     rnd,
+                    instalment,
+                    instalments,
                 ) in rows:
                     if type(amount) is not Decimal:
                         amount = Decimal(amount if type(amount) is int else repr(amount)).quantize(CENT)
@@ -166,6 +175,8 @@ def open_items(
                         p_state == _AWAITING,
                         issued_on if type(issued_on) is date else fromiso(issued_on),
                         rnd or 0,
+                        instalment,
+                        instalments,
                     )
         finally:
             cursor.close()
@@ -191,6 +202,8 @@ def open_items(
                 p_state,
                 issued_on,
                 rnd,
+                instalment,
+                instalments,
             ) in rows:
                 yield OpenItem(
                     pk,
@@ -206,6 +219,8 @@ def open_items(
                     p_state == _AWAITING,
                     issued_on,
                     rnd or 0,
+                    instalment,
+                    instalments,
                 )
     finally:
         cursor.close()

@@ -159,7 +159,9 @@ class RunResult:
 
 
 def _line(ln: dunning.PlannedLine) -> dict[str, Any]:
-    return {
+    """An action's line as stored; a line about one instalment of an invoice payable in several also has
+    ``instalment`` (its position) and ``instalments`` (their number)."""
+    out = {
         "invoice_id": ln.invoice_id,
         "number": ln.number,
         "due_on": ln.due_on.isoformat(),
@@ -172,6 +174,9 @@ def _line(ln: dunning.PlannedLine) -> dict[str, Any]:
         "hold": ln.hold.value if ln.hold is not None else None,
         "round": ln.round,
     }
+    if ln.instalment:
+        out.update(instalment=ln.instalment, instalments=ln.instalments)
+    return out
 
 
 class RunRefused(Exception):
@@ -246,7 +251,7 @@ def run_collections(
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         org_id = organization.pk
         action_rows: list[tuple[Any, ...]] = []
-        steps_of: dict[tuple[int, str], list[tuple[str, int, int, int, int]]] = {}
+        steps_of: dict[tuple[int, str], list[tuple[str, int, int, int, int, int]]] = {}
         for customer_plan in dunning.iter_plan(
             as_of, inputs.customers.values(), inputs.items, calendar=calendar, tolerance=inputs.tolerance
         ):
@@ -303,7 +308,7 @@ def run_collections(
                     )
                 )
                 steps_of[(action.customer_id, channel)] = [
-                    (ln.step.key, ln.new_level or 0, ln.invoice_id, ln.step.offset_days, ln.round)
+                    (ln.step.key, ln.new_level or 0, ln.invoice_id, ln.step.offset_days, ln.round, ln.instalment)
                     for ln in action.advancing
                     if ln.step is not None
                 ]
@@ -343,10 +348,21 @@ def run_collections(
         for action_id, customer_id, channel, needs_approval in inserted:
             result._count(channel, bool(needs_approval))
             keys = steps_of.get((customer_id, channel), [])
-            contacted.setdefault(customer_id, []).append((channel, [k for k, _lvl, _inv, _off, _r in keys]))
-            for key, level, invoice_id, offset, rnd in keys:
+            contacted.setdefault(customer_id, []).append((channel, [k for k, _lvl, _inv, _off, _r, _i in keys]))
+            for key, level, invoice_id, offset, rnd, instalment in keys:
                 item_rows.append(
-                    (org_id, invoice_id, key, level, action_id, send_on, offset, rnd, send_on if backfill else None)
+                    (
+                        org_id,
+                        invoice_id,
+                        key,
+                        level,
+                        action_id,
+                        send_on,
+                        offset,
+                        rnd,
+                        send_on if backfill else None,
+                        instalment,
+                    )
                 )
         if contacted and not backfill:
             # First the older actions still awaiting approval that the new ones replace: their steps are dropped,
@@ -365,9 +381,10 @@ def run_collections(
                     "offset_days",
                     "round",
                     "done_on",
+                    "instalment",
                 ),
                 item_rows,
-                conflict=("invoice_id", "step_key", "round"),
+                conflict=("invoice_id", "instalment", "step_key", "round"),
                 returning=("id",),
             )
         )
@@ -384,7 +401,7 @@ def run_collections(
                         "channels": ", ".join(sorted(c for c, _k in per)),
                         "steps": ", ".join(k for _c, keys in per for k in keys),
                         "invoices": len(
-                            {inv for c, _k in per for _s, _l, inv, _o, _r in steps_of.get((customer_id, c), [])}
+                            {inv for c, _k in per for _s, _l, inv, _o, _r, _i in steps_of.get((customer_id, c), [])}
                         ),
                     },
                 )

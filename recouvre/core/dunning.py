@@ -379,9 +379,10 @@ class Expedite:
 
 @dataclass(frozen=True, slots=True)
 class OpenItem:
-    """An open invoice as stored: ``level`` is the position + 1 in the customer's policy of the last step carried
-    out for it (0: none yet) — an e-mail the server accepted, a letter posted, a task completed; never a step only
-    planned, awaiting approval, rejected, failed or cancelled. ``last_step_on`` is the day of that step.
+    """An open invoice as stored, or one open instalment of an invoice payable in several (``instalment``):
+    ``level`` is the position + 1 in the customer's policy of the last step carried out for it (0: none yet) — an
+    e-mail the server accepted, a letter posted, a task completed; never a step only planned, awaiting approval,
+    rejected, failed or cancelled. ``last_step_on`` is the day of that step.
 
     ``pending`` is the key of a step planned for the item and not carried out yet (an action awaiting approval,
     queued, or a letter or task not done): the item takes no further step until it is carried out or dropped.
@@ -405,6 +406,11 @@ class OpenItem:
     issued_on: date | None = None
     round: int = 0
     """How many times the last step carried out was repeated (a repeating last step; 0: done once)."""
+    instalment: int = 0
+    """For an invoice payable in several instalments, the instalment this item is (1, 2...; 0: the whole
+    invoice): each instalment is an item of its own, with its own due date, open amount, steps and level."""
+    instalments: int = 0
+    """How many instalments the invoice has (0: one due date)."""
 
 
 NOT_SENT_YET = date.max
@@ -461,7 +467,7 @@ _REASON_LABELS = {
     Reason.AWAITING_DEADLINE: gettext_noop("The payment deadline of the formal notice has not passed"),
 }
 _REASON_RANK = {reason: rank for rank, reason in enumerate(Reason)}
-_LINE_ORDER = attrgetter("due_on", "number", "invoice_id")
+_LINE_ORDER = attrgetter("due_on", "number", "invoice_id", "instalment")
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,6 +491,9 @@ class PlannedLine:
     hold: HoldKind | None
     round: int = 0
     """The repetition of ``step`` this run performs (0: its first time)."""
+    instalment: int = 0
+    """The instalment the line is about (1, 2...; 0: the whole invoice), among ``instalments``."""
+    instalments: int = 0
 
     @property
     def stage(self) -> str | None:
@@ -492,9 +501,10 @@ class PlannedLine:
         return self.step.key if self.step is not None else self.reached
 
     @property
-    def key(self) -> tuple[int, str] | None:
-        """``(invoice_id, step_key)``: unique in storage, so a step is done once per item."""
-        return (self.invoice_id, self.step.key) if self.step is not None else None
+    def key(self) -> tuple[int, int, str] | None:
+        """``(invoice_id, instalment, step_key)``: unique in storage (with the round), so a step is done once per
+        item."""
+        return (self.invoice_id, self.instalment, self.step.key) if self.step is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -783,7 +793,7 @@ def _plan_customer(
     # First pass: each item's candidate step and whether it advances; reason and earliest date when not.
     # Entries: (item, due_ord, step index or -1, reason or None when advancing, next_ord or None)
     evaluated: list[tuple[OpenItem, int, int, Reason | None, int | None]] = []
-    rounds: dict[int, int] = {}  # invoice id -> repetition of a repeating step this run would perform
+    rounds: dict[tuple[int, int], int] = {}  # (invoice id, instalment) -> repetition this run would perform
     waiting: list[int] = []  # positions in evaluated of items held back only by the customer's last contact
     riding: list[int] = []  # positions of items whose due step awaits approval in an older action
     for item in items:
@@ -817,7 +827,7 @@ def _plan_customer(
             evaluated.append((item, due_ord, -1, Reason.NO_MORE_STEPS, None))
             continue
         if repeat:
-            rounds[item.invoice_id] = repeat
+            rounds[(item.invoice_id, item.instalment)] = repeat
             last = item.last_step_on.toordinal() if item.last_step_on is not None else due_ord
             earliest = last + (steps[index].repeat_every_days or 1)
         else:
@@ -973,7 +983,7 @@ def _actions(
     invoice_holds: Mapping[int, tuple[HoldKind, int | None]],
     evaluated: Sequence[tuple[OpenItem, int, int, Reason | None, int | None]],
     calendar: Calendar,
-    rounds: Mapping[int, int],
+    rounds: Mapping[tuple[int, int], int],
 ) -> tuple[PlannedAction, ...]:
     steps = ladder.steps
     lines: list[PlannedLine] = []
@@ -1005,7 +1015,9 @@ def _actions(
                 index + 1 if advancing else None,
                 reason,
                 hold,
-                rounds.get(item.invoice_id, 0) if advancing else 0,
+                rounds.get((item.invoice_id, item.instalment), 0) if advancing else 0,
+                item.instalment,
+                item.instalments,
             )
         )
     lines.sort(key=_LINE_ORDER)

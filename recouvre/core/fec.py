@@ -26,7 +26,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -37,6 +37,7 @@ from typing import Any, BinaryIO, NamedTuple
 from .dates import DateError, parse_date
 from .i18n import _, gettext_noop, ngettext
 from .importing import RowError
+from .instalments import Part, merge_same_dates
 from .money import AmountError, parse_amount, parse_currency
 
 ZERO = Decimal("0.00")
@@ -783,6 +784,7 @@ class PlannedDocument(NamedTuple):
     letter: str
     opening: bool  # brought forward from the opening entries (à nouveaux)
     method: str = "other"  # payments: transfer, cheque, card, cash, direct_debit, bill or other
+    instalments: tuple[Part, ...] = ()  # an invoice whose lines have several due dates: its schedule
 
 
 class PlannedAllocation(NamedTuple):
@@ -969,6 +971,8 @@ def plan_fec(book: FecBook) -> FecPlan:
 
     documents: list[PlannedDocument] = []
     days: dict[date, str] = {}
+    # the invoice lines of one entry with the same piece reference: one invoice when their due dates differ
+    by_piece: dict[tuple[str, str, str, date, str], list[int]] = defaultdict(list)
     for line, kind, ref, rank, opening, amount in pending:
         piece = line.piece_ref
         journal_code, entry_num, entry_date = line.journal_code, line.entry_num, line.entry_date
@@ -980,6 +984,8 @@ def plan_fec(book: FecBook) -> FecPlan:
         else:
             dated_on, method = line.piece_date or entry_date, "other"
             number = piece if piece and piece_refs[(kind, piece)] == 1 and len(piece) <= MAX_NUMBER else ""
+            if kind is invoice and piece:
+                by_piece[(ref, journal_code, entry_num, entry_date, piece)].append(len(documents))
         documents.append(
             PlannedDocument(
                 _document_key(journal_code, entry_num, day, rank),
@@ -1001,6 +1007,8 @@ def plan_fec(book: FecBook) -> FecPlan:
         )
 
     allocations, unbalanced = _allocate_lettering(documents, book.customer_lines)
+    if len(by_piece) < sum(1 for d in documents if d.kind is invoice and d.piece_ref):
+        documents, allocations = _merge_instalments(documents, allocations, by_piece, piece_refs)
     planned_customers = tuple(
         PlannedCustomer(ref, names.get(ref) or ref, account, balances[ref]) for ref, account in accounts.items()
     )
@@ -1013,6 +1021,57 @@ def plan_fec(book: FecBook) -> FecPlan:
         opening_lines=opening_lines,
         foreign_currency_lines=foreign,
     )
+
+
+def _merge_instalments(
+    documents: list[PlannedDocument],
+    allocations: list[PlannedAllocation],
+    by_piece: Mapping[tuple[str, str, str, date, str], list[int]],
+    piece_refs: Counter[tuple[DocumentKind, str]],
+) -> tuple[list[PlannedDocument], list[PlannedAllocation]]:
+    """One invoice for the customer lines of one entry that carry the same piece reference and different due dates
+    (an invoice payable in instalments: one 411 line per due date): its amount is theirs added up, its due date the
+    first, its schedule their amounts by due date, its key and line the first line's, and its number the piece
+    reference when no other invoice of the file has it. Lettering was worked out line by line before: the
+    allocations of the other lines go to the merged invoice (those between the same two documents added up)."""
+    replaced: dict[str, str] = {}  # key of a line merged into another -> key of the invoice it belongs to
+    merged: dict[int, PlannedDocument] = {}
+    dropped: set[int] = set()
+    for (_ref, *_entry, piece), indexes in by_piece.items():
+        if len(indexes) < 2:
+            continue
+        docs = [documents[i] for i in indexes]
+        dues = {d.due_on for d in docs}
+        if None in dues or len(dues) < 2:
+            continue
+        first = docs[0]
+        parts = merge_same_dates([Part(d.due_on, d.amount) for d in docs if d.due_on is not None])
+        number = piece if piece_refs[(DocumentKind.INVOICE, piece)] == len(docs) and len(piece) <= MAX_NUMBER else ""
+        merged[indexes[0]] = first._replace(
+            amount=sum((d.amount for d in docs), ZERO),
+            due_on=parts[0].due_on,
+            number=number,
+            letter=first.letter if all(d.letter == first.letter for d in docs) else "",
+            instalments=parts,
+        )
+        for i, doc in zip(indexes[1:], docs[1:], strict=True):
+            dropped.add(i)
+            replaced[doc.key] = first.key
+    if not merged:
+        return documents, allocations
+    kept = [merged.get(i, doc) for i, doc in enumerate(documents) if i not in dropped]
+    combined: dict[tuple[str, str], PlannedAllocation] = {}
+    for allocation in allocations:
+        invoice_key = replaced.get(allocation.invoice_key, allocation.invoice_key)
+        pair = (invoice_key, allocation.credit_key)
+        known = combined.get(pair)
+        if known is None:
+            combined[pair] = allocation._replace(invoice_key=invoice_key)
+        else:
+            combined[pair] = known._replace(
+                amount=known.amount + allocation.amount, allocated_on=max(known.allocated_on, allocation.allocated_on)
+            )
+    return kept, list(combined.values())
 
 
 def _allocate_lettering(

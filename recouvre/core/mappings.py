@@ -278,6 +278,20 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
             ("tax_amount", "tax", "tax amount", "vat", "vat amount", "tva", "montant tva", "total tva"),
         ),
         FieldSpec("currency", gettext_noop("currency"), False, _CURRENCY),
+        FieldSpec(
+            "instalments",
+            gettext_noop("instalments"),
+            False,
+            (
+                "instalments",
+                "installments",
+                "instalment schedule",
+                "payment schedule",
+                "échéances",
+                "échéancier",
+                "échéancier de paiement",
+            ),
+        ),
     ),
     "payments": (
         FieldSpec(

@@ -24,6 +24,7 @@ from .dates import DateError, PaymentTerms, parse_date
 from .i18n import _, gettext_noop
 from .identifiers import IdentifierError, validate_iban, validate_siren, validate_siret, validate_vat
 from .importing import RowError
+from .instalments import Part, ScheduleError, parse_schedule, schedule_errors
 from .mappings import ColumnMapping, MappingOptions, ResolvedColumns, field_spec, strip_accents
 from .money import AmountError, parse_amount, parse_currency
 
@@ -75,6 +76,7 @@ class InvoiceRecord:
     tax_amount: Decimal | None = None
     currency: str | None = None
     customer_name: str | None = None
+    instalments: tuple[Part, ...] = ()  # payable on several dates: the schedule (two instalments at least)
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,7 +356,7 @@ class RowReader:
         is not such a line: its lines are then read one by one, and the full rules say what is wrong."""
         idx = self.columns.indexes
         i_tot = idx.get("total")
-        if i_tot is None:
+        if i_tot is None or "instalments" in idx:
             return None
         i_num, i_ref, i_iss = idx["number"], idx["customer_ref"], idx["issued_on"]
         i_due, i_excl, i_tax = idx.get("due_on"), idx.get("amount_excl_tax"), idx.get("tax_amount")
@@ -474,6 +476,7 @@ class RowReader:
                     tax if tax is not None else repeat(None),
                     currency,
                     names,
+                    repeat(()),
                 ),
             )
             batched.update(distinct_numbers)
@@ -493,7 +496,7 @@ class RowReader:
         i_due, i_tot = idx.get("due_on"), idx.get("total")
         i_excl, i_tax = idx.get("amount_excl_tax"), idx.get("tax_amount")
         i_cur, i_name = idx.get("currency"), idx.get("customer_name")
-        if i_tot is None:
+        if i_tot is None or "instalments" in idx:
             return lambda line, cells: None
         dates, currencies, seen, batched = self._dates, self._currencies, self._seen, self._batched
         plain, cent, dec = _PLAIN_AMOUNT.fullmatch, CENT, Decimal
@@ -873,9 +876,54 @@ class RowReader:
                     % {"amount": total},
                 )
         currency = self._currency(line, "currency", v["currency"]) if "currency" in v else None
+        parts: tuple[Part, ...] = ()
+        if "instalments" in v and total is not None and issued_on is not None and len(self.errors) == nerr:
+            parts, due_on = self._instalments(line, v["instalments"], total, issued_on, due_on)
         if len(self.errors) != nerr or number is None or ref is None or issued_on is None or total is None:
             return None
-        return InvoiceRecord(line, number, ref, issued_on, total, due_on, excl, tax, currency, v.get("customer_name"))
+        return InvoiceRecord(
+            line, number, ref, issued_on, total, due_on, excl, tax, currency, v.get("customer_name"), parts
+        )
+
+    def _instalments(
+        self, line: int, text: str, total: Decimal, issued_on: date, due_on: date | None
+    ) -> tuple[tuple[Part, ...], date | None]:
+        """The schedule written in the ``instalments`` cell (``2026-01-31:500.00;2026-02-28:500.00``) and the
+        invoice's due date (the first instalment's). One instalment for the whole total is a plain due date."""
+
+        def read_date(value: str) -> date:
+            found = self._date_value(value)
+            if isinstance(found, str):
+                raise ValueError(found)
+            return found
+
+        try:
+            parts = parse_schedule(text, read_date=read_date, read_amount=parse_amount)
+        except ScheduleError as exc:
+            self._error(line, "instalments", str(exc))
+            return (), due_on
+        if len(parts) == 1 and parts[0].amount == total and parts[0].due_on >= issued_on:
+            parts_due = parts[0].due_on
+            if due_on is not None and due_on != parts_due:
+                self._error(
+                    line,
+                    "due_on",
+                    _("the due date %(due)s is not the instalment's %(first)s") % {"due": due_on, "first": parts_due},
+                )
+            return (), parts_due
+        errors = schedule_errors(parts, total=total, issued_on=issued_on)
+        for message in errors:
+            self._error(line, "instalments", message)
+        if errors:
+            return (), due_on
+        if due_on is not None and due_on != parts[0].due_on:
+            self._error(
+                line,
+                "due_on",
+                _("the due date %(due)s is not the first instalment's %(first)s")
+                % {"due": due_on, "first": parts[0].due_on},
+            )
+        return parts, parts[0].due_on
 
     def _payment(self, line: int, v: dict[str, str]) -> PaymentRecord | None:
         nerr = len(self.errors)

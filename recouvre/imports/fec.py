@@ -47,9 +47,19 @@ from recouvre.core.fec import (
     read_fec,
 )
 from recouvre.core.importing import ImportRefused, ImportResult, RowError
+from recouvre.core.instalments import Part, schedule
 from recouvre.ledger.actors import Actor
-from recouvre.ledger.models import Allocation, CreditNote, Customer, Invoice, Payment, PaymentMethod, Source
-from recouvre.ledger.services import bulk_record_events
+from recouvre.ledger.models import (
+    Allocation,
+    CreditNote,
+    Customer,
+    Invoice,
+    InvoiceInstalment,
+    Payment,
+    PaymentMethod,
+    Source,
+)
+from recouvre.ledger.services import bulk_record_events, replace_schedules
 from recouvre.organizations.models import Organization
 from recouvre.tasks.settled import close_settled_tasks
 
@@ -87,6 +97,7 @@ class _Work:
     payments_changed: list[tuple[int, PlannedDocument]] = field(default_factory=list)
     allocations_deleted: list[int] = field(default_factory=list)
     allocations_new: list[PlannedAllocation] = field(default_factory=list)
+    schedules_changed: dict[int, tuple[Part, ...]] = field(default_factory=dict)  # invoice id -> its new schedule
     per_customer: dict[str, _Counts] = field(default_factory=lambda: defaultdict(_Counts))
     tally: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (entity, customer ref, outcome) -> n
 
@@ -201,6 +212,7 @@ class _Stored:
     invoices: dict[str, tuple[Any, ...]]
     credit_notes: dict[str, tuple[Any, ...]]
     payments: dict[str, tuple[Any, ...]]
+    schedules: dict[int, tuple[Part, ...]] = field(default_factory=dict)  # invoice id -> its instalments
 
     def of(self, kind: DocumentKind) -> dict[str, tuple[Any, ...]]:
         if kind == DocumentKind.INVOICE:
@@ -229,7 +241,14 @@ def _load_stored(organization: Organization) -> _Stored:
             "source_key", "id", "customer_id", "received_on", "amount", "allocated_amount"
         )
     }
-    return _Stored(invoices, notes, payments)
+    schedules: dict[int, list[Part]] = defaultdict(list)
+    for invoice_id, due_on, amount in (
+        InvoiceInstalment.objects.filter(invoice__organization=organization, invoice__source=Source.FEC)
+        .order_by("invoice_id", "position")
+        .values_list("invoice_id", "due_on", "amount")
+    ):
+        schedules[invoice_id].append(Part(due_on, amount))
+    return _Stored(invoices, notes, payments, {pk: tuple(parts) for pk, parts in schedules.items()})
 
 
 _ENTITIES = {
@@ -285,7 +304,8 @@ def _match_documents(
             continue
         pk, customer_id, dated_on, stored_due, amount, _allocated = found
         wanted_due = (doc.due_on or stored_due) if doc.kind == DocumentKind.INVOICE else None
-        if (customer_id, dated_on, amount, stored_due) == (
+        same_schedule = doc.kind != DocumentKind.INVOICE or stored.schedules.get(pk, ()) == doc.instalments
+        if same_schedule and (customer_id, dated_on, amount, stored_due) == (
             ids.get(doc.customer_ref),
             doc.dated_on,
             doc.amount,
@@ -296,6 +316,8 @@ def _match_documents(
         _outcome(work, entity, doc.customer_ref, "updated")
         if doc.kind == DocumentKind.INVOICE:
             assert wanted_due is not None
+            if not same_schedule:
+                work.schedules_changed[pk] = doc.instalments
             work.invoices_changed.append((pk, doc, wanted_due if wanted_due >= doc.dated_on else due_on(doc)))
         elif doc.kind == DocumentKind.CREDIT_NOTE:
             work.notes_changed.append((pk, doc))
@@ -410,6 +432,8 @@ def _match_allocations(
         if not all(amount <= room.get(key, docs[key].amount) for key, amount in need.items()):
             skipped.append(group)
             continue
+        for key, amount in need.items():  # a document lettered in several groups (an invoice in instalments)
+            room[key] = room.get(key, docs[key].amount) - amount
         if kept:
             _outcome(work, "allocations", ref, "unchanged", kept)
         for allocation in new:
@@ -559,6 +583,16 @@ def _write(organization: Organization, actor: Actor, file_name: str, work: _Work
             for d, number, due in work.invoices_new
         ],
     )
+    new_schedules = [(d.key, d.instalments) for d, _number, _due in work.invoices_new if d.instalments]
+    if new_schedules or work.schedules_changed:
+        report(0, len(new_schedules) + len(work.schedules_changed), "instalments")
+        keyed = _ids(Invoice, organization, "source_ref") if new_schedules else {}
+        replace_schedules(
+            {
+                **{pk: schedule(parts) for pk, parts in work.schedules_changed.items()},
+                **{keyed[key]: schedule(parts) for key, parts in new_schedules},
+            }
+        )
     report(0, len(work.notes_new), "credit notes")
     _insert(
         CreditNote,

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from recouvre.core.dates import PaymentTerms
 from recouvre.core.importing import ImportResult, RowError
+from recouvre.core.instalments import Part, schedule
 from recouvre.core.mappings import ResolvedColumns
 from recouvre.core.records import CustomerRecord, InvoiceRecord, PaymentRecord
 from recouvre.ledger.actors import Actor
@@ -37,10 +38,11 @@ from recouvre.ledger.models import (
     Customer,
     Event,
     Invoice,
+    InvoiceInstalment,
     Payment,
     PaymentMethod,
 )
-from recouvre.ledger.services import bulk_record_events
+from recouvre.ledger.services import bulk_record_events, replace_schedules
 from recouvre.organizations.models import Organization
 
 from .bulk import indexes_rebuilt, insert_rows, insert_with_defaults
@@ -554,6 +556,9 @@ class InvoiceImporter:
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
+        self.with_schedules = False  # the file has the instalments column
+        self.stored_schedules: dict[int, tuple[Part, ...]] = {}
+        self.schedules: dict[str, tuple[Part, ...]] = {}
 
     def plan(self, records: Sequence[Any]) -> Plan:
         ctx, plan, result = self.ctx, Plan(), self.ctx.result
@@ -568,6 +573,9 @@ class InvoiceImporter:
             existing = load_invoices(org, [r.number for r in records])
         else:
             existing = load_invoices(org)
+        self.with_schedules = "instalments" in ctx.columns.indexes
+        self.stored_schedules = _stored_schedules(org) if existing else {}
+        self.schedules = {}  # invoice number -> its new schedule (empty: none)
         org_terms = PaymentTerms(org.payment_terms_days, org.payment_terms_end_of_month)
         default_currency = org.currency
         computed_by: Counter[str] = Counter()
@@ -602,6 +610,8 @@ class InvoiceImporter:
                         if due_on is None:
                             due_on = computed[(terms, rec.issued_on)] = terms.due_on(rec.issued_on)
                     creates.append((rec, customer, due_on, rec.currency or default_currency))
+                    if rec.instalments:
+                        self.schedules[rec.number] = rec.instalments
                     customer.created += 1
                     continue
                 self._compare(rec, customer, stored, rec.currency or default_currency, plan, updates, resolver)
@@ -628,7 +638,7 @@ class InvoiceImporter:
                 _("due date not in the file for %(count)s new invoice(s): computed, %(how)s")
                 % {"count": sum(computed_by.values()), "how": _(" and ").join(parts)}
             )
-        plan.data.update(creates=creates, updates=updates, resolver=resolver)
+        plan.data.update(creates=creates, updates=updates, resolver=resolver, schedules=self.schedules)
         return plan
 
     def _compare(
@@ -661,10 +671,33 @@ class InvoiceImporter:
             elif not keep:
                 wanted["amount_excl_tax"], wanted["tax_amount"] = stored.amount_excl_tax, stored.tax_amount
         old = stored.values()
-        if wanted == old:
+        stored_parts = self.stored_schedules.get(stored.id, ())
+        parts = rec.instalments if self.with_schedules else stored_parts
+        if not self.with_schedules and stored_parts:
+            wanted["due_on"] = stored.due_on  # the first instalment's, unless the file gives the instalments
+        if wanted == old and parts == stored_parts:
             per_customer[rec.customer_ref]["unchanged"] += 1
             return
         bad = False
+        if not self.with_schedules and stored_parts and rec.total != stored.total:
+            errors.append(
+                RowError(
+                    rec.line,
+                    h_total,
+                    _(
+                        "invoice %(number)s is payable in %(count)s instalments adding up to %(old)s: give its "
+                        "instalments (column %(column)s) with the new total %(total)s"
+                    )
+                    % {
+                        "number": rec.number,
+                        "count": len(stored_parts),
+                        "old": stored.total,
+                        "total": rec.total,
+                        "column": "instalments",
+                    },
+                )
+            )
+            bad = True
         if stored.allocated > 0:
             if wanted["total"] < stored.allocated:
                 errors.append(
@@ -715,6 +748,9 @@ class InvoiceImporter:
         if bad:
             return
         changes = {k: [_jsonable(old[k]), _jsonable(v)] for k, v in wanted.items() if old[k] != v}
+        if parts != stored_parts:
+            changes["instalments"] = [_schedule_text(stored_parts), _schedule_text(parts)]
+            self.schedules[rec.number] = parts
         if "customer_id" in changes:
             changes["customer"] = [self._ref_of(resolver, stored.customer_id), rec.customer_ref]
             del changes["customer_id"]
@@ -794,6 +830,15 @@ class InvoiceImporter:
             (*INVOICE_COMPARED, "updated_at"),
             ((*(w[k] for k in INVOICE_COMPARED), now, s.id) for s, w in updates),
         )
+        schedules: dict[str, tuple[Part, ...]] = plan.data["schedules"]
+        if schedules:
+            ctx.report(0, len(schedules), _("Writing instalments"))
+            ids_by_number: dict[str, int] = {}
+            for chunk in _chunks(schedules):
+                ids_by_number.update(
+                    Invoice.objects.filter(organization=org, number__in=chunk).values_list("number", "id")
+                )
+            replace_schedules({ids_by_number[number]: schedule(parts) for number, parts in schedules.items()})
         ids = {ref: c.id for ref, c in resolver.known.items()}
         plan.events = [
             (cid if cid is not None else ids.get(_ref_in(data, resolver)), kind, data)
@@ -802,6 +847,22 @@ class InvoiceImporter:
         summary_events(ctx, plan, self.kind, ids)
         ctx.report(0, len(plan.events), _("Writing the timeline"))
         record_events(org, ctx.actor, plan.events)
+
+
+def _stored_schedules(organization: Organization) -> dict[int, tuple[Part, ...]]:
+    """The instalments of the organization's invoices payable on several dates, by invoice id (one query)."""
+    out: dict[int, list[Part]] = defaultdict(list)
+    for invoice_id, due_on, amount in (
+        InvoiceInstalment.objects.filter(invoice__organization=organization)
+        .order_by("invoice_id", "position")
+        .values_list("invoice_id", "due_on", "amount")
+    ):
+        out[invoice_id].append(Part(due_on, amount))
+    return {pk: tuple(parts) for pk, parts in out.items()}
+
+
+def _schedule_text(parts: Sequence[Part]) -> str:
+    return ";".join(f"{p.due_on.isoformat()}:{p.amount}" for p in parts)
 
 
 def _ref_in(data: dict[str, Any], resolver: CustomerResolver) -> str:

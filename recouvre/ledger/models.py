@@ -7,7 +7,10 @@ Integrity is a database fact:
   allocation that would exceed the invoice, the payment or the credit note is refused by the database;
 - the same triggers refuse an allocation whose invoice, payment or credit note belong to another organization
   or are in another currency; allocations cannot be updated, only deleted and created again;
-- ``open_amount`` / ``unallocated_amount`` are generated columns (total minus allocated).
+- ``open_amount`` / ``unallocated_amount`` are generated columns (total minus allocated);
+- an invoice payable in several instalments keeps one row per instalment (``InvoiceInstalment``): what is settled
+  on the invoice settles them oldest first, so an instalment's open amount is derived from the invoice's
+  ``allocated_amount`` and the amounts due up to it, never stored apart (nothing to keep in step).
 """
 
 from __future__ import annotations
@@ -251,6 +254,48 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class InvoiceInstalment(models.Model):
+    """One instalment (*échéance*) of an invoice payable on several dates: ``position`` among ``count``, due on
+    ``due_on`` for ``amount``; ``cumulative`` is the amount due up to and including it. An invoice with one due date
+    has no rows; one with a schedule has ``count`` >= 2 rows whose amounts add up to its total, the first due on the
+    invoice's ``due_on`` (written only through ``recouvre.ledger.services.set_instalments`` and the imports, which
+    check it with ``recouvre.core.instalments.schedule_errors``).
+
+    Payments settle the instalments oldest first: the open amount of an instalment is
+    ``min(amount, max(0, cumulative - invoice.allocated_amount))`` (``open_given``, ``selectors.INSTALMENT_OPEN``)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="instalments", db_index=False)
+    position = models.PositiveSmallIntegerField(_("instalment"))
+    count = models.PositiveSmallIntegerField(_("instalments"))
+    due_on = models.DateField(_("due date"))
+    amount = models.DecimalField(_("amount due"), **AMOUNT)
+    cumulative = models.DecimalField(_("due up to this instalment"), **AMOUNT)
+
+    class Meta:
+        ordering = ["invoice", "position"]
+        verbose_name = _("invoice instalment")
+        verbose_name_plural = _("invoice instalments")
+        constraints = [
+            # Also the index of an invoice's instalments.
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoice_instalment_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_instalment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(position__gte=1) & Q(position__lte=F("count")) & Q(count__gte=2),
+                name="invoice_instalment_position_in_count",
+            ),
+            models.CheckConstraint(
+                condition=Q(cumulative__gte=F("amount")), name="invoice_instalment_cumulative_covers_amount"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.position}/{self.count}"
+
+    def open_given(self, allocated: Decimal) -> Decimal:
+        """The open amount when ``allocated`` is settled on the whole invoice."""
+        return min(self.amount, max(Decimal("0.00"), self.cumulative - allocated))
 
 
 class CreditNote(models.Model):

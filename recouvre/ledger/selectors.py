@@ -3,18 +3,108 @@ another organization's rows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Least
 
+from recouvre.core.instalments import Due
 from recouvre.organizations.models import Organization
 
-from .models import AMOUNT, Allocation, CreditNote, Customer, Event, Invoice, Payment
+from .models import AMOUNT, Allocation, CreditNote, Customer, Event, Invoice, InvoiceInstalment, Payment
 
 _ZERO = Value(Decimal("0.00"))
+
+INSTALMENT_OPEN = Least(F("amount"), Greatest(F("cumulative") - F("invoice__allocated_amount"), _ZERO))
+"""The open amount of an instalment, for ``InvoiceInstalment`` querysets: what is settled on the invoice settles
+its instalments oldest first."""
+
+
+def schedules(organization: Organization, invoice_ids: Any) -> dict[int, tuple[Due, ...]]:
+    """The instalments of those of ``invoice_ids`` (ids or a queryset of ids) that have a schedule, by invoice, in
+    order (one query; invoices with one due date are not keys)."""
+    out: dict[int, list[Due]] = {}
+    for invoice_id, position, count, due_on, amount, cumulative in (
+        InvoiceInstalment.objects.filter(invoice__organization=organization, invoice_id__in=invoice_ids)
+        .order_by("invoice_id", "position")
+        .values_list("invoice_id", "position", "count", "due_on", "amount", "cumulative")
+    ):
+        out.setdefault(invoice_id, []).append(Due(position, count, due_on, amount, cumulative))
+    return {pk: tuple(dues) for pk, dues in out.items()}
+
+
+class CurrentItem(NamedTuple):
+    """An item a message lists, as it is now: the invoice, and for an invoice payable in several instalments the
+    instalment (``position`` among ``count``; 0 and 0 for the whole invoice) with its due date and open amount."""
+
+    invoice: Invoice
+    position: int
+    count: int
+    due_on: date
+    amount: Decimal  # the instalment's amount, or the invoice's total
+    open_amount: Decimal
+
+
+def listed_refs(lines: Iterable[dict[str, Any]]) -> list[tuple[int, int]]:
+    """The ``(invoice_id, instalment)`` of each line of an action (its stored ``lines``), in order."""
+    return [(ln["invoice_id"], ln.get("instalment") or 0) for ln in lines if ln.get("invoice_id")]
+
+
+def current_items(
+    organization_id: int, refs: Iterable[tuple[int, int]], fields: Sequence[str] = ()
+) -> dict[tuple[int, int], CurrentItem]:
+    """The items ``refs`` (``(invoice_id, instalment)`` pairs, as the plan listed them) as they are now, by ref;
+    those no longer open are left out (two queries). The invoices are read with ``fields`` only (with what this
+    needs). An invoice whose schedule changed since is shown as it is now: an instalment no longer there is left
+    out, and an invoice with one due date again (or listed whole before it was given a schedule) is listed whole,
+    once, for the first ref naming it."""
+    wanted = list(dict.fromkeys(refs))
+    ids = {pk for pk, _position in wanted}
+    only = {"id", "number", "due_on", "currency", "total", "open_amount", "allocated_amount", *fields}
+    invoices = {inv.pk: inv for inv in Invoice.objects.filter(pk__in=ids, organization_id=organization_id).only(*only)}
+    dues: dict[int, dict[int, Due]] = {}
+    for invoice_id, position, count, due_on, amount, cumulative in InvoiceInstalment.objects.filter(
+        invoice_id__in=list(invoices)
+    ).values_list("invoice_id", "position", "count", "due_on", "amount", "cumulative"):
+        dues.setdefault(invoice_id, {})[position] = Due(position, count, due_on, amount, cumulative)
+    out: dict[tuple[int, int], CurrentItem] = {}
+    whole: set[int] = set()
+    for ref in wanted:
+        pk, position = ref
+        inv = invoices.get(pk)
+        if inv is None or inv.open_amount <= 0:
+            continue
+        schedule = dues.get(pk)
+        if schedule is None or position == 0:  # one due date (or planned before the invoice had a schedule)
+            if pk not in whole:
+                whole.add(pk)
+                out[ref] = CurrentItem(inv, 0, 0, inv.due_on, inv.total, inv.open_amount)
+            continue
+        due = schedule.get(position)
+        if due is None:
+            continue
+        open_amount = due.open_of(inv.allocated_amount)
+        if open_amount > 0:
+            out[ref] = CurrentItem(inv, due.position, due.of, due.due_on, due.amount, open_amount)
+    return out
+
+
+def invoice_schedule(organization: Organization, invoice: Invoice) -> list[dict[str, Any]]:
+    """The instalments of ``invoice`` with their open amounts now (empty: one due date)."""
+    dues = schedules(organization, [invoice.pk]).get(invoice.pk, ())
+    return [
+        {
+            "position": d.position,
+            "count": d.of,
+            "due_on": d.due_on,
+            "amount": d.amount,
+            "open_amount": d.open_of(invoice.allocated_amount),
+        }
+        for d in dues
+    ]
 
 
 def customers(organization: Organization) -> QuerySet[Customer]:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from recouvre.core.instalments import Due, Part, schedule, schedule_errors
 from recouvre.organizations.models import Organization
 
 from .actors import Actor
-from .models import Allocation, Contact, CreditNote, Customer, Event, Invoice, Payment, Source
+from .models import Allocation, Contact, CreditNote, Customer, Event, Invoice, InvoiceInstalment, Payment, Source
 
 
 def _jsonable(value: Any) -> Any:
@@ -111,7 +113,12 @@ def create_invoice(
     tax_amount: Decimal | None = None,
     source: str = Source.MANUAL,
     source_ref: str = "",
+    instalments: tuple[Part, ...] | list[Part] = (),
 ) -> Invoice:
+    """Create an invoice. ``instalments``: an invoice payable on several dates, its schedule (two instalments at
+    least, adding up to ``total``; ``due_on`` must be the first one's): ``ValidationError`` when it cannot be."""
+    if instalments:
+        _check_schedule(instalments, total=total, issued_on=issued_on, due_on=due_on)
     invoice = Invoice.objects.create(
         organization=organization,
         customer=customer,
@@ -135,6 +142,9 @@ def create_invoice(
         currency=invoice.currency,
         due_on=due_on,
     )
+    if instalments:
+        _store_schedule(invoice, schedule(instalments))
+        record_event(organization, customer, "invoice.instalments", actor, **_schedule_data(invoice, instalments))
     # payment terms beyond the legal caps (C. com. L441-10 I, L441-11): said on the timeline, never refused
     from recouvre.penalties.selectors import terms_warning
 
@@ -294,3 +304,77 @@ def allocate(
         credit_note=credit_note.number if credit_note else "",
     )
     return allocation
+
+
+def _check_schedule(parts: Sequence[Part], *, total: Decimal, issued_on: date, due_on: date | None) -> None:
+    from django.core.exceptions import ValidationError
+
+    errors = schedule_errors(parts, total=total, issued_on=issued_on)
+    if not errors and due_on is not None and parts[0].due_on != due_on:
+        errors.append(
+            _("the first instalment is due %(first)s, not on the invoice's due date %(due)s")
+            % {"first": parts[0].due_on.isoformat(), "due": due_on.isoformat()}
+        )
+    if errors:
+        raise ValidationError({"instalments": errors})
+
+
+def _store_schedule(invoice: Invoice, dues: Sequence[Due]) -> None:
+    InvoiceInstalment.objects.bulk_create(
+        InvoiceInstalment(
+            invoice=invoice,
+            position=d.position,
+            count=d.of,
+            due_on=d.due_on,
+            amount=d.amount,
+            cumulative=d.cumulative,
+        )
+        for d in dues
+    )
+
+
+def _schedule_data(invoice: Invoice, parts: Sequence[Part]) -> dict[str, Any]:
+    return {
+        "number": invoice.number,
+        "currency": invoice.currency,
+        "instalments": "; ".join(f"{p.due_on.isoformat()} {p.amount}" for p in parts),
+        "count": len(parts),
+    }
+
+
+def replace_schedules(schedules: dict[int, Sequence[Due]]) -> int:
+    """For imports: the instalments of the invoices whose ids are the keys replaced by the given ones (an empty
+    schedule: the invoice has one due date again), in bulk; the caller checked them, keeps each invoice's
+    ``due_on`` on the first one, and records its own events. Returns the number of rows written."""
+    if not schedules:
+        return 0
+    ids = list(schedules)
+    for start in range(0, len(ids), 500):
+        InvoiceInstalment.objects.filter(invoice_id__in=ids[start : start + 500]).delete()
+    rows = [
+        InvoiceInstalment(
+            invoice_id=pk, position=d.position, count=d.of, due_on=d.due_on, amount=d.amount, cumulative=d.cumulative
+        )
+        for pk, dues in schedules.items()
+        for d in dues
+    ]
+    InvoiceInstalment.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+@transaction.atomic
+def set_instalments(invoice: Invoice, actor: Actor, parts: Sequence[Part]) -> Invoice:
+    """Make ``invoice`` payable on the dates of ``parts`` (two instalments at least, adding up to its total; its
+    due date becomes the first one's), or on one date again when ``parts`` is empty (its due date then stays the
+    first instalment's). One ``invoice.instalments`` event. ``ValidationError`` (nothing written) when the schedule
+    cannot be."""
+    if parts:
+        _check_schedule(parts, total=invoice.total, issued_on=invoice.issued_on, due_on=None)
+    InvoiceInstalment.objects.filter(invoice=invoice).delete()
+    if parts:
+        _store_schedule(invoice, schedule(parts))
+        if invoice.due_on != parts[0].due_on:
+            invoice.due_on = parts[0].due_on
+            invoice.save(update_fields=["due_on", "updated_at"])
+    record_event(invoice.organization, invoice.customer, "invoice.instalments", actor, **_schedule_data(invoice, parts))
+    return invoice

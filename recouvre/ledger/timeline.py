@@ -16,6 +16,11 @@ _MESSAGES: dict[str, Any] = {
     "contact.added": lambda d: _("Contact added: %(name)s %(email)s %(phone)s."),
     "invoice.created": lambda d: _("Invoice %(number)s for %(total)s %(currency)s, due %(due_on)s."),
     "invoice.updated": lambda d: _("Invoice %(number)s changed: %(fields)s."),
+    "invoice.instalments": lambda d: (
+        _("Invoice %(number)s payable in %(count)s instalments: %(instalments)s %(currency)s.")
+        if d.get("count")
+        else _("Invoice %(number)s payable on one due date again.")
+    ),
     "credit_note.created": lambda d: _("Credit note %(number)s for %(total)s %(currency)s."),
     "credit_note.cancelled": lambda d: (
         _("Credit note %(number)s for %(total)s %(currency)s cancelled: invoice %(invoices)s is open again by as much.")

@@ -43,6 +43,7 @@ from recouvre.collections.rendering import (
     format_amount,
     format_date,
     held_rows,
+    item_label,
     language_of,
     legal_notice,
     penalties_text,
@@ -51,7 +52,8 @@ from recouvre.collections.selectors import calendar_for
 from recouvre.core import lawtexts
 from recouvre.core.formal_notice import payment_deadline
 from recouvre.core.policies import FORMAL_NOTICE_DEADLINE_DAYS
-from recouvre.ledger.models import Contact, ContactRole, Customer, Invoice
+from recouvre.ledger.models import Contact, ContactRole, Customer
+from recouvre.ledger.selectors import current_items, listed_refs
 
 # WeasyPrint's font subsetting (fontTools) logs every glyph at INFO level.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -103,6 +105,11 @@ class LetterLine:
     invoice_id: int = 0
     penalty: Penalty | None = None
     hold: str = ""  # on hold (the hold's kind): listed apart, not demanded
+    instalment: int = 0  # one instalment of an invoice payable in several (``total``: the instalment's amount)
+    instalments: int = 0
+
+    def label(self, language: str) -> str:
+        return item_label(self.number, self.instalment, self.instalments, self.due_on, language)
 
     @property
     def paid(self) -> Decimal:
@@ -125,36 +132,36 @@ def is_letter(action: Action) -> bool:
 
 
 def _split_letter_lines(action: Action, today: date) -> tuple[list[LetterLine], list[LetterLine]]:
-    """The action's invoices still open, in the order the plan listed them, with their open amounts now: those to
-    demand, and those on hold (listed apart, never demanded)."""
-    ids = [ln["invoice_id"] for ln in action.lines]
-    current = {
-        inv.pk: inv
-        for inv in Invoice.objects.filter(pk__in=ids, organization_id=action.organization_id).only(
-            "id", "number", "issued_on", "due_on", "currency", "open_amount", "total"
-        )
-    }
-    held = held_invoices(action.organization_id, action.customer_id, current, today)
+    """The action's invoices (or instalments of an invoice payable in several) still open, in the order the plan
+    listed them, with their open amounts now: those to demand, and those on hold (listed apart, never demanded)."""
+    current = current_items(action.organization_id, listed_refs(action.lines), fields=("issued_on",))
+    held = held_invoices(action.organization_id, action.customer_id, {ref[0] for ref in current}, today)
     out, apart = [], []
-    for ln in action.lines:
-        inv = current.get(ln["invoice_id"])
-        if inv is None or inv.open_amount <= 0:
-            continue
+    for item in current.values():
+        inv = item.invoice
         line = LetterLine(
             inv.number,
             inv.issued_on,
-            inv.due_on,
-            max(0, (today - inv.due_on).days),
-            inv.open_amount,
+            item.due_on,
+            max(0, (today - item.due_on).days),
+            item.open_amount,
             inv.currency,
-            inv.total,
+            item.amount,
             inv.pk,
             hold=held.get(inv.pk, ""),
+            instalment=item.position,
+            instalments=item.count,
         )
         (apart if inv.pk in held else out).append(line)
     if out and shows_penalties(action.organization, action.template, action.policy_key, action.step_key):
         found = invoice_penalties(action.organization, [ln.invoice_id for ln in out], today)
-        out = [replace(ln, penalty=found.get(ln.invoice_id)) for ln in out]
+        shown: set[int] = set()  # an invoice's penalties once, on its first line
+        with_penalties = []
+        for ln in out:
+            penalty = None if ln.invoice_id in shown else found.get(ln.invoice_id)
+            shown.add(ln.invoice_id)
+            with_penalties.append(replace(ln, penalty=penalty))
+        out = with_penalties
     return out, apart
 
 
@@ -285,7 +292,19 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
         "legal_mentions": lawtexts.mentions_for(organization.legal_mentions, law.debtor),
         "with_penalties": bool(penalised),
         "penalties": penalties_text(
-            [Line(ln.number, ln.due_on, ln.days_overdue, ln.open_amount, ln.currency, ln.penalty) for ln in lines],
+            [
+                Line(
+                    ln.number,
+                    ln.due_on,
+                    ln.days_overdue,
+                    ln.open_amount,
+                    ln.currency,
+                    ln.penalty,
+                    instalment=ln.instalment,
+                    instalments=ln.instalments,
+                )
+                for ln in lines
+            ],
             lang,
             law=law,
         ),
@@ -320,7 +339,7 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
         "date": format_date(today, lang),
         "lines": [
             {
-                "number": ln.number,
+                "number": ln.label(lang),
                 "issued_on": format_date(ln.issued_on, lang),
                 "due_on": format_date(ln.due_on, lang),
                 "days_overdue": ln.days_overdue,
@@ -334,7 +353,19 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
         ],
         "totals": [format_amount(amount, cur, lang) for cur, amount in sorted(totals.items())],
         "held": held_rows(
-            [Line(ln.number, ln.due_on, ln.days_overdue, ln.open_amount, ln.currency, hold=ln.hold) for ln in held],
+            [
+                Line(
+                    ln.number,
+                    ln.due_on,
+                    ln.days_overdue,
+                    ln.open_amount,
+                    ln.currency,
+                    hold=ln.hold,
+                    instalment=ln.instalment,
+                    instalments=ln.instalments,
+                )
+                for ln in held
+            ],
             lang,
         ),
         "unapplied": [format_amount(amount, cur, lang) for cur, amount in sorted(unapplied.items()) if amount > 0],

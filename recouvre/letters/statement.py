@@ -22,12 +22,13 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from recouvre.collections.held import held_invoices, held_label
-from recouvre.collections.rendering import format_amount, format_date, language_of
+from recouvre.collections.rendering import format_amount, format_date, item_label, language_of
 from recouvre.core import lawtexts
 from recouvre.core.interest import rate_text
 from recouvre.core.raterules import describe_rule
 from recouvre.core.ratetables import HalfYear
 from recouvre.ledger.models import CreditNote, Customer, Invoice, Payment
+from recouvre.ledger.selectors import schedules as invoice_schedules
 from recouvre.organizations.models import Organization
 
 from .rendering import MARGINS_MM, WINDOW_MM, postal_address
@@ -159,9 +160,10 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
         }
         for inv in invoices
         if inv.pk in held
-    ]
+    ]  # an invoice on hold is held whole, all its instalments
     invoices = [inv for inv in invoices if inv.pk not in held]
     computed = invoices_interest(organization, [inv.pk for inv in invoices], as_of)
+    schedules = invoice_schedules(organization, [inv.pk for inv in invoices])
     rows = []
     refused = []
     totals: dict[str, dict[str, Decimal]] = {}
@@ -188,28 +190,43 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
             if not result.complete:
                 incomplete.add(inv.currency)
         t = totals.setdefault(inv.currency, {"total": ZERO, "paid": ZERO, "balance": ZERO, "i": ZERO, "ind": ZERO})
-        t["total"] += inv.total
-        t["paid"] += inv.total - balance
-        t["balance"] += balance
         t["i"] += interest or ZERO
         t["ind"] += indemnity or ZERO
-        rows.append(
-            {
-                "number": inv.number,
-                "issued_on": format_date(inv.issued_on, lang),
-                "due_on": format_date(inv.due_on, lang),
-                "total": format_amount(inv.total, inv.currency, lang),
-                "paid": format_amount(inv.total - balance, inv.currency, lang),
-                "balance": format_amount(balance, inv.currency, lang),
-                "days": max(0, (as_of - inv.due_on).days),
-                "interest": (
-                    format_amount(interest, "EUR", lang) + ("" if result is None or result.complete else "*")
-                    if interest is not None
-                    else "—"
-                ),
-                "indemnity": format_amount(indemnity, "EUR", lang) if indemnity is not None else "—",
-            }
+        interest_text = (
+            format_amount(interest, "EUR", lang) + ("" if result is None or result.complete else "*")
+            if interest is not None
+            else "—"
         )
+        indemnity_text = format_amount(indemnity, "EUR", lang) if indemnity is not None else "—"
+        # an invoice payable in several instalments: one row per instalment still open (the settled amount settles
+        # them oldest first), the invoice's interest and indemnity on its first row
+        dues = schedules.get(inv.pk)
+        parts = (
+            [(inv.number, inv.due_on, inv.total, balance)]
+            if dues is None
+            else [
+                (item_label(inv.number, d.position, d.of, d.due_on, lang), d.due_on, d.amount, open_amount)
+                for d in dues
+                if (open_amount := d.open_of(inv.total - balance)) > 0
+            ]
+        )
+        for i, (label, due_on, amount, open_amount) in enumerate(parts):
+            t["total"] += amount
+            t["paid"] += amount - open_amount
+            t["balance"] += open_amount
+            rows.append(
+                {
+                    "number": label,
+                    "issued_on": format_date(inv.issued_on, lang),
+                    "due_on": format_date(due_on, lang),
+                    "total": format_amount(amount, inv.currency, lang),
+                    "paid": format_amount(amount - open_amount, inv.currency, lang),
+                    "balance": format_amount(open_amount, inv.currency, lang),
+                    "days": max(0, (as_of - due_on).days),
+                    "interest": interest_text if i == 0 else "",
+                    "indemnity": indemnity_text if i == 0 else "",
+                }
+            )
     unapplied_rows = []
     unapplied: dict[str, Decimal] = {}
     for p in Payment.objects.filter(

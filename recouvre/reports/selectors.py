@@ -13,7 +13,8 @@ from django.db.models import BigIntegerField, DecimalField, F, Max, Q, QuerySet,
 from django.db.models.functions import Cast, Coalesce, Round
 
 from recouvre.core.aging import BUCKETS, ZERO, AgedBalance, AgedLine
-from recouvre.ledger.models import AMOUNT, CreditNote, Customer, Invoice, Payment
+from recouvre.ledger.models import AMOUNT, CreditNote, Customer, Invoice, InvoiceInstalment, Payment
+from recouvre.ledger.selectors import INSTALMENT_OPEN
 from recouvre.organizations.models import Organization
 
 _DEC = DecimalField(**AMOUNT)
@@ -22,15 +23,19 @@ _NAMES_BY_ID = 5000  # up to this many customers, their names are read by id
 
 def _bucket_conditions(as_of: date) -> dict[str, Q]:
     """The aging buckets as conditions on ``due_on`` (days overdue = as_of - due_on)."""
+    return _bucket_conditions_on(as_of, "due_on")
+
+
+def _bucket_conditions_on(as_of: date, due: str) -> dict[str, Q]:
     conds: dict[str, Q] = {}
     for b in BUCKETS:
         q = Q()
         if b.min_days is None:  # not due: due_on >= as_of
-            q &= Q(due_on__gte=as_of)
+            q &= Q(**{f"{due}__gte": as_of})
         else:
-            q &= Q(due_on__lte=as_of - timedelta(days=b.min_days))
+            q &= Q(**{f"{due}__lte": as_of - timedelta(days=b.min_days)})
             if b.max_days is not None:
-                q &= Q(due_on__gte=as_of - timedelta(days=b.max_days))
+                q &= Q(**{f"{due}__gte": as_of - timedelta(days=b.max_days)})
         conds[b.key] = q
     return conds
 
@@ -76,7 +81,8 @@ def aged_balance(
     """The aged balance on ``as_of`` in one currency (the organization's by default); an empty report when nothing
     is open in that currency.
 
-    Open invoices are bucketed by days past due; ``unapplied`` is what the customer has paid or been credited
+    Open invoices are bucketed by days past due (an invoice payable in several instalments: each open instalment
+    in its own bucket); ``unapplied`` is what the customer has paid or been credited
     in that currency and that is not yet allocated. Customers with nothing open and nothing unapplied are left out.
     Lines are sorted by account reference.
     """
@@ -142,6 +148,7 @@ def _aged_by_currency(
         per_customer.setdefault(code, {})[cid] = {
             k: Decimal(v).scaleb(-2) if v else ZERO for k, v in zip(keys, values, strict=True)
         }
+    _instalments_in_their_buckets(organization, as_of, currency, customer_ids, keys, per_customer)
     unapplied: dict[str, dict[int, Decimal]] = {}
     for qs in (payments, notes):
         in_cents = Cast(Round(F("unallocated_amount") * 100, 0), BigIntegerField())
@@ -179,6 +186,42 @@ def _aged_by_currency(
         lines.sort(key=attrgetter("ref"))
         reports[code] = AgedBalance(as_of=as_of, currency=code, lines=lines)
     return reports
+
+
+def _instalments_in_their_buckets(
+    organization: Organization,
+    as_of: date,
+    currency: str | None,
+    customer_ids: list[int] | None,
+    keys: list[str],
+    per_customer: dict[str, dict[int, dict[str, Decimal]]],
+) -> None:
+    """An invoice payable in several instalments is aged by instalment: the grouped query put its whole open amount
+    in the bucket of its own due date (its first instalment's); each open instalment's amount is moved from there to
+    its own due date's bucket. One grouped query over the instalments only."""
+    rows = InvoiceInstalment.objects.filter(invoice__organization=organization, invoice__open_amount__gt=0)
+    if currency is not None:
+        rows = rows.filter(invoice__currency=currency)
+    if customer_ids is not None:
+        rows = rows.filter(invoice__customer_id__in=customer_ids)
+    rows = rows.annotate(open=INSTALMENT_OPEN).filter(open__gt=0)
+    cents = Cast(Round(F("open") * 100, 0), BigIntegerField())
+    own = _bucket_conditions(as_of)
+    sums = {f"in_{key}": Coalesce(Sum(cents, filter=cond), 0) for key, cond in own.items()}
+    invoice_due = _bucket_conditions_on(as_of, "invoice__due_on")  # where the grouped query put them
+    sums.update({f"out_{key}": Coalesce(Sum(cents, filter=cond), 0) for key, cond in invoice_due.items()})
+    names = list(sums)
+    grouped = (
+        rows.order_by()
+        .values("invoice__customer_id", "invoice__currency")
+        .annotate(**sums)
+        .values_list("invoice__customer_id", "invoice__currency", *names)
+    )
+    for cid, code, *values in grouped:
+        buckets = per_customer.setdefault(currency or code, {}).setdefault(cid, {k: ZERO for k in keys})
+        moved = dict(zip(names, values, strict=True))
+        for key in keys:
+            buckets[key] += (Decimal(moved[f"in_{key}"]) - Decimal(moved[f"out_{key}"])).scaleb(-2)
 
 
 def currencies_in_use(organization: Organization) -> list[str]:

@@ -164,10 +164,17 @@ def _lines_text(lines: list[dict[str, Any]]) -> str:
     for ln in lines:
         amount = Decimal(str(ln.get("open_amount") or "0"))
         days = int(ln.get("days_overdue") or 0)
+        number = ln.get("number", "")
+        if ln.get("instalment"):
+            number = _("%(number)s, instalment %(position)s of %(count)s") % {
+                "number": number,
+                "position": ln["instalment"],
+                "count": ln.get("instalments") or "?",
+            }
         out.append(
             _("%(number)s due %(due_on)s: %(amount)s, %(days)s days overdue, stage %(stage)s")
             % {
-                "number": ln.get("number", ""),
+                "number": number,
                 "due_on": ln.get("due_on", ""),
                 "amount": _money(amount, ln.get("currency", "")),
                 "days": days,
@@ -203,24 +210,18 @@ def _action_task(action: Any) -> tuple[str, str, str]:
 
 
 def _still_open(action: Any, as_of: date) -> list[dict[str, Any]]:
-    """The action's lines whose invoice is still open, with its open amount and days overdue as they are on
-    ``as_of`` (an invoice paid since planning is left out), as the e-mails do."""
-    ids = [ln.get("invoice_id") for ln in action.lines or []]
-    current = {
-        pk: (open_amount, due_on)
-        for pk, open_amount, due_on in Invoice.objects.filter(
-            pk__in=ids, organization_id=action.organization_id, open_amount__gt=0
-        ).values_list("pk", "open_amount", "due_on")
-    }
-    return [
-        {
-            **ln,
-            "open_amount": str(current[ln["invoice_id"]][0]),
-            "days_overdue": (as_of - current[ln["invoice_id"]][1]).days,
-        }
-        for ln in action.lines or []
-        if ln.get("invoice_id") in current
-    ]
+    """The action's lines whose invoice (or instalment of an invoice payable in several) is still open, with its
+    open amount and days overdue as they are on ``as_of`` (an invoice paid since planning is left out), as the
+    e-mails do."""
+    from recouvre.ledger.selectors import current_items, listed_refs
+
+    current = current_items(action.organization_id, listed_refs(action.lines or []))
+    out = []
+    for ln in action.lines or []:
+        item = current.get((ln.get("invoice_id"), ln.get("instalment") or 0))
+        if item is not None:
+            out.append({**ln, "open_amount": str(item.open_amount), "days_overdue": (as_of - item.due_on).days})
+    return out
 
 
 def open_due_tasks(organization: Organization | None, *, now: datetime, actor: Actor) -> int:

@@ -167,7 +167,7 @@ def test_check_columns() -> None:
     assert check_columns("invoices", {"total": "Montant", "number": "N°"}) == []
     assert check_columns("invoices", {"totl": "Montant", "number": " ", "due_on": "montant"}) == [
         "'totl' is not a field of invoices (fields: amount_excl_tax, currency, customer_name, customer_ref, due_on, "
-        "issued_on, number, tax_amount, total)",
+        "instalments, issued_on, number, tax_amount, total)",
         "the header for number is empty",
     ]
     assert check_columns("invoices", {"total": "Montant", "due_on": "MONTANT"}) == [
