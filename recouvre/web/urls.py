@@ -57,6 +57,11 @@ urlpatterns = [
     path("collections/approvals/", approvals.approval_list, name="approvals"),
     path("collections/approvals/decide/", approvals.approval_decide, name="approval_decide"),
     path("collections/approvals/<int:pk>/", approvals.approval_detail, name="approval_detail"),
+    path(
+        "collections/approvals/<int:pk>/remove-invoice/",
+        approvals.approval_remove_invoice,
+        name="approval_remove_invoice",
+    ),
     path("collections/policies/", collections_config.policy_list, name="policies"),
     path("collections/policies/<int:pk>/", collections_config.policy_edit, name="policy_edit"),
     path("collections/policies/<int:pk>/copy/", collections_config.policy_copy, name="policy_copy"),

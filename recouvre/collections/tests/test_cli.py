@@ -172,3 +172,40 @@ def test_two_run_processes_at_once_on_sqlite(tmp_path):  # type: ignore[no-untyp
         assert db.execute("SELECT count(*) FROM collections_itemstep").fetchone() == (120,)
     finally:
         db.close()
+
+
+@pytest.mark.django_db
+def test_runs_move_forward_and_backfill_records_without_sending(org, ladder, capsys):  # type: ignore[no-untyped-def]
+    customer = CustomerFactory(organization=org, ref="411A")
+    invoice = InvoiceFactory(customer=customer, number="F-1", issued_on=date(2026, 2, 1), due_on=date(2026, 3, 2))
+    code, _out, _err = cli(capsys, "run", "--org", "acme", "--as-of", "2026-03-04", "--json")  # +2: nothing due
+    assert code == 0
+    # Earlier than the latest run: refused, nothing stored or sent.
+    code, out, _err = cli(capsys, "run", "--org", "acme", "--as-of", "2026-03-03", "--json")
+    assert code == 1
+    assert json.loads(out)["ok"] is False
+    assert "acme was last run for 2026-03-04" in json.loads(out)["errors"][0]
+    assert Action.objects.count() == 0
+    # Later than today: a usage error.
+    code, _out, err = cli(capsys, "run", "--org", "acme", "--as-of", "2999-01-01")
+    assert code == 2 and "after today" in err
+    # --backfill: the first reminder was sent by hand on 7 March, before the organization used Recouvre.
+    code, out, _err = cli(capsys, "run", "--org", "acme", "--as-of", "2026-03-07", "--backfill", "--json")
+    assert code == 0
+    assert (json.loads(out)["backfill"], json.loads(out)["emails_sent"]) == (True, 0)
+    recorded = Action.objects.get()
+    assert (recorded.step_key, recorded.state, recorded.recorded, recorded.send_on, recorded.content) == (
+        "first",
+        "sent",
+        True,
+        date(2026, 3, 7),
+        "",
+    )
+    assert list(ItemStep.objects.filter(invoice=invoice).values_list("step_key", "done_on")) == [
+        ("first", date(2026, 3, 7))
+    ]
+    assert Event.objects.filter(kind="collections.step_recorded").count() == 1
+    # It counts as the invoice's level: the next run goes on to the second step at +20 (22 March, a Sunday).
+    result = run_collections(org, date(2026, 3, 23), actor=Actor.system("test"), today=date(2026, 3, 23))
+    assert [(a.step_key, a.send_on) for a in Action.objects.filter(recorded=False)] == [("second", date(2026, 3, 23))]
+    assert result.actions == 1

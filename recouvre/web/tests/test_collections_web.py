@@ -623,3 +623,29 @@ def test_giving_a_policy_a_segment_takes_it_from_the_policy_that_had_it(org, eng
         ("Checked", "Small"),
         ("Small accounts", ""),
     ]
+
+
+def test_a_credit_manager_takes_one_invoice_out_of_a_reminder_awaiting_approval(org, english, dupont, member_of):  # type: ignore[no-untyped-def]
+    InvoiceFactory(
+        customer=dupont, number="F-102", issued_on=date(2026, 2, 8), due_on=date(2026, 3, 12), total=Decimal("300")
+    )
+    [action] = _waiting(org)
+    assert [ln["number"] for ln in action.lines] == ["F-101", "F-102"]
+    f102 = next(ln["invoice_id"] for ln in action.lines if ln["number"] == "F-102")
+    url = reverse("approval_remove_invoice", args=[action.pk])
+    assert member_of("viewer").post(url, {"invoice": f102, "note": "x"}).status_code == 403
+    refused = english.post(url, {"invoice": f102, "note": ""}, follow=True)
+    assert "the note is required" in text(refused)
+    english.post(url, {"invoice": f102, "note": "paid by cheque on the phone"}, follow=True)
+    action.refresh_from_db()
+    assert ([ln["number"] for ln in action.lines], action.state) == (["F-101"], "awaiting_approval")
+    assert text(english.get(reverse("approval_detail", args=[action.pk]))).count("F-102") == 0
+    event = Event.objects.get(kind="collections.invoice_removed")
+    assert describe(event) == (
+        "Invoice F-102 taken out of the reminder of 2026-03-25 (step reminder): paid by cheque on the phone"
+    )
+    # The last invoice taken out: nothing left to ask, the reminder is withdrawn.
+    f101 = action.lines[0]["invoice_id"]
+    english.post(url, {"invoice": f101, "note": "disputed by phone"}, follow=True)
+    action.refresh_from_db()
+    assert action.state == "cancelled"

@@ -120,6 +120,30 @@ def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @member_required("approve")
+def approval_remove_invoice(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take one invoice out of a reminder awaiting approval (the rest stays), with a note saying why."""
+    org = request.organization  # type: ignore[attr-defined]
+    invoice = request.POST.get("invoice", "")
+    if not invoice.isdigit():
+        raise Http404
+    note = (request.POST.get("note") or "").strip()[:500]
+    try:
+        action = approvals.remove_invoice(org, pk, int(invoice), actor=Actor.of(request.user), note=note)
+    except Action.DoesNotExist as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("approval_detail", pk=pk)
+    if action.state == ActionState.CANCELLED:
+        messages.success(request, _("Invoice taken out; the reminder had nothing left to ask and was withdrawn."))
+        return redirect("approvals")
+    messages.success(request, _("Invoice taken out of the reminder; the rest awaits your decision."))
+    return redirect("approval_detail", pk=pk)
+
+
+@require_POST
+@member_required("approve")
 def approval_decide(request: HttpRequest) -> HttpResponse:
     """Approve or reject the ticked reminders (one or many), in one transaction."""
     org = request.organization  # type: ignore[attr-defined]
