@@ -138,28 +138,55 @@ def cmd_org_set(args: argparse.Namespace) -> int:
     from django.core.exceptions import ValidationError
 
     from recouvre.collections.configuration import save_settings
-    from recouvre.collections.selectors import calendar_for
+    from recouvre.collections.selectors import calendar_for, penalty_rule
     from recouvre.ledger.actors import CLI
 
     org = resolve_org(args.org)
     changes: dict[str, Any] = {}
     if args.alsace_moselle is not None:
         changes["alsace_moselle"] = SWITCH[args.alsace_moselle]
+    if args.penalty_reminder is not None:
+        changes["penalty_reminder"] = SWITCH[args.penalty_reminder]
+    if args.penalty_reminder_days is not None:
+        changes["penalty_reminder_days"] = args.penalty_reminder_days
+    if args.penalty_reminder_channel is not None:
+        changes["penalty_reminder_channel"] = args.penalty_reminder_channel
     if changes:
         try:
             save_settings(org, actor=CLI, **changes)
         except ValidationError as exc:
             return refused(args.json, field_errors(exc))
     alsace_moselle = calendar_for(org).alsace_moselle
+    rule = penalty_rule(org)
     if args.json:
-        emit_json({"ok": True, "org": org.slug, "alsace_moselle": alsace_moselle})
-    elif alsace_moselle:
+        emit_json(
+            {
+                "ok": True,
+                "org": org.slug,
+                "alsace_moselle": alsace_moselle,
+                "penalty_reminder": rule is not None,
+                "penalty_reminder_days": rule.offset_days if rule is not None else None,
+                "penalty_reminder_channel": rule.channel.value if rule is not None else None,
+            }
+        )
+        return EXIT_OK
+    if alsace_moselle:
         print(
             _("%(org)s: Alsace-Moselle calendar on (Good Friday and 26 December are not business days).")
             % {"org": org.slug}
         )
     else:
         print(_("%(org)s: Alsace-Moselle calendar off (French public holidays only).") % {"org": org.slug})
+    if rule is None:
+        print(_("%(org)s: claimed penalties are not asked for once the principal is paid.") % {"org": org.slug})
+    else:
+        print(
+            _(
+                "%(org)s: claimed penalties still owed once the principal is paid are asked for %(days)s days after, "
+                "by %(channel)s."
+            )
+            % {"org": org.slug, "days": rule.offset_days, "channel": rule.channel.label.lower()}
+        )
     return EXIT_OK
 
 
@@ -620,6 +647,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--alsace-moselle",
         choices=sorted(SWITCH),
         help="the Alsace-Moselle calendar: Good Friday and 26 December are not business days either (on|off)",
+    )
+    sp.add_argument(
+        "--penalty-reminder",
+        choices=sorted(SWITCH),
+        help="ask for claimed penalties still owed once the principal is paid, by a message of their own (on|off)",
+    )
+    sp.add_argument(
+        "--penalty-reminder-days",
+        type=int,
+        metavar="DAYS",
+        help="days after the principal is paid (or the penalties claimed, when later) before they are asked for",
+    )
+    sp.add_argument(
+        "--penalty-reminder-channel",
+        choices=["email", "letter"],
+        help="how the penalties are asked for (an e-mail goes by letter to a customer without an e-mail address)",
     )
     json_flag(sp)
     from recouvre.legal.cli import add_org_commands

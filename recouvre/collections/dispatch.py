@@ -18,7 +18,8 @@ or a retry time passed) and sends each one:
      event ``collections.email_failed`` and an ``email_failed`` task for the customer's collector
      (``recouvre.tasks.services.open_email_failed_task``);
    - every invoice of the action paid or put on hold in the meantime: ``cancelled``, nothing sent (an invoice put
-     on hold is listed apart and left out of the amount demanded).
+     on hold is listed apart and left out of the amount demanded); for the step asking for claimed penalties
+     (template ``penalties``), every penalty it asked for paid, waived or put on hold in the meantime.
 
 **A worker that stopped while sending.** The message is built once, before the first attempt, and its bytes (with
 their ``Message-ID``) are stored on the action before anything is handed to the SMTP server; every later attempt,
@@ -59,6 +60,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recouvre.core.dunning import PENALTIES
 from recouvre.documents.attachments import invoice_attachments
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Contact, ContactRole, Customer
@@ -71,7 +73,7 @@ from . import steps
 from .held import held_invoices
 from .models import Action, ActionState, Channel, CollectionSettings, CustomerCollection
 from .penalties import invoice_penalties, shows_penalties
-from .rendering import Line, RenderedEmail, render_email
+from .rendering import Line, RenderedEmail, render_email, render_penalties_email
 
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=12))
 MAX_ATTEMPTS = len(BACKOFF) + 1
@@ -283,13 +285,39 @@ def _split_lines(action: Action, as_of: date, *, penalties: bool = False) -> tup
     return out, apart
 
 
+def penalties_owed(action: Action, as_of: date) -> list[Any]:
+    """For an action of the step asking for claimed penalties (template ``penalties``): the penalties it lists
+    still owed on ``as_of`` (``recouvre.penalties.selectors.penalties_due``); none for a consumer."""
+    from recouvre.core.lawtexts import for_customer
+    from recouvre.penalties.selectors import penalties_due
+
+    if not for_customer(action.customer, "en").penalties:
+        return []
+    ids = [ln["invoice_id"] for ln in action.lines or [] if ln.get("invoice_id")]
+    return penalties_due(action.organization_id, action.customer_id, ids, as_of)
+
+
+def _anything_owed(action: Action, as_of: date) -> bool:
+    if action.template == PENALTIES:
+        return bool(penalties_owed(action, as_of))
+    return bool(_lines(action, as_of))
+
+
 def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, RenderedEmail | None, str]:
-    """The message of ``action`` (``None`` when every invoice was paid since planning) and its recipient."""
+    """The message of ``action`` (``None`` when every invoice was paid since planning, or for the penalties step
+    every penalty it asked for is settled) and its recipient."""
     organization, customer = action.organization, action.customer
     to = recipient(customer)
-    lines, held = _split_lines(action, timezone.localdate(now), penalties=True)
-    if not lines:
-        return None, None, to
+    as_of = timezone.localdate(now)
+    if action.template == PENALTIES:
+        lines: list[Line] = []
+        owed = penalties_owed(action, as_of)
+        if not owed:
+            return None, None, to
+    else:
+        lines, held = _split_lines(action, as_of, penalties=True)
+        if not lines:
+            return None, None, to
     collector = (
         CustomerCollection.objects.filter(customer=customer).select_related("collector").first()
         if action.customer_id
@@ -301,21 +329,32 @@ def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, 
     if not reply_to and identity is not None and identity.reply_to:
         reply_to = [identity.reply_to]
     reply_name = (user.get_full_name() or "") if user is not None else ""
-    rendered = render_email(
-        template=action.template,
-        language=customer.language,
-        organization=organization,
-        customer=customer,
-        lines=lines,
-        unapplied={cur: Decimal(v) for cur, v in (action.unapplied or {}).items()},
-        deadline_on=action.deadline_on,
-        reply_to_name=reply_name,
-        held=held,
-        previous=steps.previous_contacts(action),
-    )
-    # The PDFs on file of the invoices listed, within the size cap; the others are said to be available on request.
-    pdfs = invoice_attachments(organization.pk, [ln.number for ln in lines])
-    rendered = pdfs.with_note(rendered)
+    if action.template == PENALTIES:
+        rendered = render_penalties_email(
+            language=customer.language,
+            organization=organization,
+            customer=customer,
+            rows=owed,
+            reply_to_name=reply_name,
+        )
+        pdfs = None  # the invoices are paid: their PDFs are not sent again
+    else:
+        rendered = render_email(
+            template=action.template,
+            language=customer.language,
+            organization=organization,
+            customer=customer,
+            lines=lines,
+            unapplied={cur: Decimal(v) for cur, v in (action.unapplied or {}).items()},
+            deadline_on=action.deadline_on,
+            reply_to_name=reply_name,
+            held=held,
+            previous=steps.previous_contacts(action),
+        )
+        # The PDFs on file of the invoices listed, within the size cap; the others are said to be available on
+        # request.
+        pdfs = invoice_attachments(organization.pk, [ln.number for ln in lines])
+        rendered = pdfs.with_note(rendered)
     sender_domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None
     message = _FrozenEmail(
         subject=rendered.subject,
@@ -333,7 +372,7 @@ def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, 
         },
     )
     message.attach_alternative(rendered.html, "text/html")
-    for pdf in pdfs.files:
+    for pdf in pdfs.files if pdfs is not None else ():
         message.attach(pdf.file_name, pdf.content, pdf.content_type)
     return message, rendered, to
 
@@ -346,7 +385,7 @@ def _send_one(action_id: int, now: datetime, actor: Actor, result: DispatchResul
     action = Action.objects.select_related("organization", "customer").get(pk=action_id)
     to = ""
     try:
-        if not _lines(action, timezone.localdate(now)):
+        if not _anything_owed(action, timezone.localdate(now)):
             _finish_cancelled(action, actor, result)
             return
         if action.content:  # produced by an earlier attempt: the same bytes again
@@ -482,5 +521,6 @@ def _finish_failed(
 def _finish_cancelled(action: Action, actor: Actor, result: DispatchResult) -> None:
     with transaction.atomic():
         Action.objects.filter(pk=action.pk).update(state=ActionState.CANCELLED, next_attempt_at=None, claimed_by="")
-        record_event(action.organization, action.customer, "collections.email_cancelled", actor)
+        data = {"reason": PENALTIES} if action.template == PENALTIES else {}
+        record_event(action.organization, action.customer, "collections.email_cancelled", actor, **data)
     result.cancelled += 1

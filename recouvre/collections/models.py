@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
@@ -42,6 +43,11 @@ class EmailFallback(models.TextChoices):
     LETTER = dunning.Channel.LETTER.value, _("A letter")
     CALL_TASK = dunning.Channel.CALL_TASK.value, _("A phone call task")
     SKIP = "skip", _("Nothing: the e-mail steps are passed over")
+
+
+class PenaltyReminderChannel(models.TextChoices):
+    EMAIL = dunning.Channel.EMAIL.value, _("E-mail (a letter when the customer has no e-mail address)")
+    LETTER = dunning.Channel.LETTER.value, _("Letter")
 
 
 class HoldKind(models.TextChoices):
@@ -482,7 +488,8 @@ class CollectionSettings(models.Model):
     """An organization's collections settings: the sender identity of its e-mails, the pause given to a customer
     who says an invoice is already paid, the daily run's time and send window (local time), and its business-day
     calendar (``alsace_moselle``: Good Friday and 26 December are not business days; read through
-    ``selectors.calendar_for``)."""
+    ``selectors.calendar_for``), and the step that asks for claimed penalties once the principal is paid
+    (``penalty_reminder``, its days and channel: ``selectors.penalty_rule``)."""
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="collection_settings")
     from_name = models.CharField(_("sender name"), max_length=200, blank=True, default="")
@@ -514,6 +521,30 @@ class CollectionSettings(models.Model):
             "that ends on one moves to the next business day."
         ),
     )
+    penalty_reminder = models.BooleanField(
+        _("Ask for claimed penalties once the principal is paid"),
+        default=True,
+        db_default=True,
+        help_text=_(
+            "Late-payment interest and the 40 EUR indemnity claimed from a business or a public body and still "
+            "owed after the invoice is paid are asked for once, by a message of their own. Never to a consumer, "
+            "never for penalties partly waived, never while something else is overdue."
+        ),
+    )
+    penalty_reminder_days = models.PositiveSmallIntegerField(
+        _("penalties reminder: days after the principal is paid"),
+        default=10,
+        db_default=10,
+        help_text=_("Counted from the day the invoice was paid in full, or from the claim when it came later."),
+        validators=[MaxValueValidator(365)],
+    )
+    penalty_reminder_channel = models.CharField(
+        _("penalties reminder: sent by"),
+        max_length=20,
+        choices=PenaltyReminderChannel.choices,
+        default=PenaltyReminderChannel.EMAIL,
+        db_default=PenaltyReminderChannel.EMAIL.value,
+    )
 
     class Meta:
         constraints = [
@@ -525,6 +556,13 @@ class CollectionSettings(models.Model):
                 condition=Q(delivery_allowance_days__lte=30), name="settings_delivery_allowance_at_most_30"
             ),
             models.CheckConstraint(condition=Q(tolerance__gte=0), name="settings_tolerance_not_negative"),
+            models.CheckConstraint(
+                condition=Q(penalty_reminder_days__lte=365), name="settings_penalty_reminder_at_most_365_days"
+            ),
+            models.CheckConstraint(
+                condition=Q(penalty_reminder_channel__in=["email", "letter"]),
+                name="settings_penalty_reminder_email_or_letter",
+            ),
         ]
 
 

@@ -1,7 +1,8 @@
 """The run preview: what a run of ``as_of`` would do for an organization, customer by customer, without writing
 anything. It is the same computation as the run (``selectors.planner_inputs`` then ``core.dunning.iter_plan``),
 kept customer by customer with the plan's details (actions, their lines and stages; the reason a customer is left
-alone, in words) for a person to read."""
+alone, in words) for a person to read. Customers asked for their claimed penalties once the principal is paid
+(``core.dunning.plan_penalties``) come last, with that one action."""
 
 from __future__ import annotations
 
@@ -93,14 +94,36 @@ def run_preview(organization: Organization, as_of: date, *, calendar: dunning.Ca
         calendar = selectors.calendar_for(organization)
     inputs = selectors.planner_inputs(organization, as_of)
     preview = RunPreview(as_of, calendar.next_business_day(as_of))
+    busy: set[int] = set()
     for plan in dunning.iter_plan(
-        as_of, inputs.customers.values(), inputs.items, calendar=calendar, tolerance=inputs.tolerance
+        as_of,
+        inputs.customers.values(),
+        dunning.overdue_customers(inputs.items, as_of, inputs.tolerance, busy),
+        calendar=calendar,
+        tolerance=inputs.tolerance,
     ):
         if plan.skip is None and not plan.actions:
             continue
+        if plan.actions:
+            busy.add(plan.customer_id)
         preview.customers.append(
             PreviewCustomer(plan.customer_id, inputs.refs.get(plan.customer_id, ""), "", plan.actions, plan.skip)
         )
+    # Claimed penalties still owed once the principal is paid, asked for by their own step (as the run does).
+    rule = selectors.penalty_rule(organization)
+    penalties = selectors.open_penalties(organization, as_of) if rule is not None else []
+    if rule is not None and penalties:
+        for action in dunning.plan_penalties(
+            as_of, inputs.customers, penalties, rule, busy=busy, calendar=calendar, tolerance=inputs.tolerance
+        ):
+            # a customer left alone for its invoices not yet due is contacted about its penalties
+            found = next((c for c in preview.customers if c.customer_id == action.customer_id), None)
+            if found is not None:
+                found.actions, found.skip = (action,), None
+            else:
+                preview.customers.append(
+                    PreviewCustomer(action.customer_id, inputs.refs.get(action.customer_id, ""), "", (action,))
+                )
     names = dict(Customer.objects.filter(organization=organization).values_list("id", "name").order_by())
     for c in preview.customers:
         c.name = names.get(c.customer_id, "")

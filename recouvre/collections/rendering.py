@@ -13,6 +13,11 @@ invoice table as an HTML table. Custom wording is rendered by a restricted templ
 ``include``, ``debug``...) over plain values, never over database objects. A custom wording that cannot be compiled
 or rendered is never allowed to stop a message: the built-in wording is used instead (and the error logged).
 
+The step asking for claimed penalties once the principal is paid (template ``penalties``) has its own message
+(``render_penalties_email``, templates ``collections/email/penalties_<language>.{subject,txt,html}``): the invoices
+paid late, the penalties claimed on each and still owed, the total, and why they are owed by the debtor's law. It is
+always the built-in wording.
+
 The law a message cites follows the customer's kind (``recouvre.core.lawtexts``): the legal paragraph of the firm
 reminder and the formal notice (``legal_notice``), the penalties block (never for a consumer) and the organization's
 legal mentions in the footer (without the professionals' payment mentions for a consumer or a public body). A
@@ -225,6 +230,81 @@ def render_email(
         "held": held_rows(held, lang),
     }
     base = f"collections/email/{lang}"
+    subject = " ".join(render_to_string(f"{base}.subject", context).split())
+    return with_privacy(
+        RenderedEmail(
+            lang, subject, render_to_string(f"{base}.txt", context), render_to_string(f"{base}.html", context)
+        ),
+        organization,
+        customer,
+    )
+
+
+_DUE_WORDS = {
+    "fr": {"period": "intérêts du {start} au {end} au taux annuel de {rates} %", "none": "—"},
+    "en": {"period": "interest from {start} to {end} at the annual rate of {rates}%", "none": "—"},
+}
+
+
+def penalties_due_rows(rows: Any, language: str) -> dict[str, Any]:
+    """The penalties still owed once the principal is paid (``recouvre.penalties.selectors.PenaltiesDue`` rows) as
+    a message or a letter writes them: each invoice (number, due date, the day it was paid, interest with its days
+    and rates, indemnity, already paid, still owed), the totals still owed per currency and the penalty invoices
+    that invoiced them."""
+    lang = language_of(language)
+    words = _DUE_WORDS[lang]
+    out = []
+    totals: dict[str, Decimal] = {}
+    invoices: list[str] = []
+    for row in rows:
+        period = ""
+        if row.interest_from is not None and row.interest_to is not None:
+            rates = " / ".join(r.replace(".", ",") if lang == "fr" else r for r in row.rates)
+            period = words["period"].format(
+                start=format_date(row.interest_from, lang), end=format_date(row.interest_to, lang), rates=rates
+            )
+        out.append(
+            {
+                "number": row.number,
+                "due_on": format_date(row.due_on, lang),
+                "paid_on": format_date(row.paid_on, lang) if row.paid_on else words["none"],
+                "interest": format_amount(row.interest, row.currency, lang),
+                "indemnity": format_amount(row.indemnity, row.currency, lang),
+                "paid": format_amount(row.paid, row.currency, lang),
+                "open": format_amount(row.open, row.currency, lang),
+                "period": period,
+            }
+        )
+        totals[row.currency] = totals.get(row.currency, Decimal("0.00")) + row.open
+        invoices += [n for n in row.penalty_invoices if n not in invoices]
+    return {
+        "rows": out,
+        "totals": [format_amount(amount, cur, lang) for cur, amount in sorted(totals.items())],
+        "penalty_invoices": invoices,
+    }
+
+
+def render_penalties_email(
+    *, language: str, organization: Any, customer: Any, rows: Any, reply_to_name: str = ""
+) -> RenderedEmail:
+    """The e-mail asking ``customer`` for the penalties it still owes once the principal is paid (``rows``:
+    ``recouvre.penalties.selectors.PenaltiesDue``), with the law of its kind; built-in wording only. A consumer is
+    never sent one (``ValueError``): it owes neither late-payment penalties nor the 40 EUR indemnity."""
+    lang = language_of(language)
+    law = lawtexts.for_customer(customer, lang)
+    if not law.penalties or not law.penalties_due_basis:
+        raise ValueError("a consumer owes neither late-payment penalties nor the 40 EUR indemnity")
+    context = {
+        **penalties_due_rows(rows, lang),
+        "title": law.penalties_due_title,
+        "basis": law.penalties_due_basis,
+        "organization": organization,
+        "customer": customer,
+        "reference": customer.ref,
+        "reply_to_name": reply_to_name,
+        "legal_mentions": lawtexts.mentions_for(getattr(organization, "legal_mentions", "") or "", law.debtor),
+    }
+    base = f"collections/email/penalties_{lang}"
     subject = " ".join(render_to_string(f"{base}.subject", context).split())
     return with_privacy(
         RenderedEmail(

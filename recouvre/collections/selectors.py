@@ -5,6 +5,9 @@ credits by currency, last contact, holds) with one grouped query each, and strea
 customer, with the step each has reached, from one query read in chunks (a server-side cursor on PostgreSQL), so
 a million open invoices are planned in constant memory.
 
+``penalty_rule`` and ``open_penalties`` read what the step asking for claimed penalties once the principal is paid
+needs (``recouvre.core.dunning.plan_penalties``).
+
 ``calendar_for`` gives the organization's business-day calendar (French, or Alsace-Moselle when its collections
 settings say so), for its send dates, its scheduler's sending days and the deadlines it gives its customers.
 """
@@ -23,10 +26,21 @@ from django.db.models.functions import Coalesce
 from recouvre.core import dunning
 from recouvre.core.businessdays import ALSACE_MOSELLE, FRANCE, BusinessCalendar
 from recouvre.core.policies import policy_for_segment
-from recouvre.ledger.models import Contact, CreditNote, Customer, Invoice, Payment
+from recouvre.ledger.models import Allocation, Contact, Customer, Invoice
 from recouvre.organizations.models import Organization
 
-from .models import Action, Channel, CollectionSettings, Hold, HoldKind, HoldOutcome, ItemStep, Policy, Step
+from .models import (
+    Action,
+    ActionState,
+    Channel,
+    CollectionSettings,
+    Hold,
+    HoldKind,
+    HoldOutcome,
+    ItemStep,
+    Policy,
+    Step,
+)
 
 CHUNK = 5000
 CENT = Decimal("0.01")
@@ -78,6 +92,8 @@ def policies(organization: Organization) -> tuple[dict[int, dunning.Policy], dic
 # An item is an open invoice with one due date, or an open instalment of an invoice payable in several (its due
 # date, and its open amount: what is settled on the invoice settles its instalments oldest first); each has its
 # own steps (``collections_itemstep.instalment``, 0 for an invoice with one due date).
+# The step asking for claimed penalties (``dunning.PENALTIES``) is left out: it is about the penalties, not the
+# principal.
 _OPEN_ITEMS = """
 SELECT i.id, i.customer_id, i.number, COALESCE(t.due_on, i.due_on),
     CASE WHEN t.id IS NULL THEN i.open_amount ELSE {least}(t.amount, t.cumulative - i.allocated_amount) END,
@@ -88,13 +104,14 @@ LEFT JOIN ledger_invoiceinstalment t ON t.invoice_id = i.id
 LEFT JOIN (
     SELECT invoice_id, instalment, step_key, offset_days, done_on, action_id, round,
         ROW_NUMBER() OVER (PARTITION BY invoice_id, instalment ORDER BY done_on DESC, id DESC) AS rn
-    FROM collections_itemstep WHERE organization_id = {mark} AND done_on IS NOT NULL
+    FROM collections_itemstep WHERE organization_id = {mark} AND done_on IS NOT NULL AND step_key <> 'penalties'
 ) d ON d.invoice_id = i.id AND d.instalment = COALESCE(t.position, 0) AND d.rn = 1
 LEFT JOIN collections_action da ON da.id = d.action_id AND da.deadline_on IS NOT NULL
 LEFT JOIN (
     SELECT s.invoice_id, s.instalment, MAX(s.step_key) AS step_key, MAX(a.state) AS state
     FROM collections_itemstep s JOIN collections_action a ON a.id = s.action_id
     WHERE s.organization_id = {mark} AND s.done_on IS NULL AND a.state NOT IN ('cancelled', 'failed')
+        AND s.step_key <> 'penalties'
     GROUP BY s.invoice_id, s.instalment
 ) p ON p.invoice_id = i.id AND p.instalment = COALESCE(t.position, 0)
 WHERE i.organization_id = {mark} AND i.open_amount > 0 AND (t.id IS NULL OR t.cumulative > i.allocated_amount)
@@ -276,17 +293,11 @@ def planner_inputs(organization: Organization, as_of: date, *, sent_on: date | N
     """Everything ``recouvre.core.dunning.iter_plan`` needs for ``organization`` on ``as_of``, with a constant
     number of queries whatever the number of customers and invoices. ``sent_on``: the day the messages go out,
     when later than ``as_of`` (holds begun since apply, ``planner_holds``)."""
+    from recouvre.penalties.credits import unapplied_totals
+
     by_id, by_segment = policies(organization)
-    unapplied: dict[int, dict[str, Decimal]] = {}
-    for model in (Payment, CreditNote):
-        for customer_id, currency, amount in (
-            model.objects.filter(organization=organization, unallocated_amount__gt=0)
-            .values_list("customer_id", "currency")
-            .annotate(amount=Sum("unallocated_amount"))
-            .order_by()
-        ):
-            per = unapplied.setdefault(customer_id, {})
-            per[currency] = per.get(currency, Decimal("0.00")) + amount
+    # Payments not allocated to invoices, less what of them paid claimed penalties, and credit notes not allocated.
+    unapplied = unapplied_totals(organization)
     # The last contact: the day of the last step carried out on a channel that reaches the customer, or the send
     # date of one on its way (approved, queued, a letter to post, a call to make); not those awaiting a decision.
     last_contact = dict(
@@ -328,6 +339,74 @@ def planner_inputs(organization: Organization, as_of: date, *, sent_on: date | N
         )
         refs[pk] = ref
     return PlannerInputs(customers, open_items(organization, customers), refs, tolerance(organization))
+
+
+def penalty_rule(organization: Organization) -> dunning.PenaltyRule | None:
+    """The organization's step asking for claimed penalties once the principal is paid (its collections
+    settings; on, by e-mail, 10 days after, when never saved), or None when it is turned off."""
+    row = (
+        CollectionSettings.objects.filter(organization=organization)
+        .values_list("penalty_reminder", "penalty_reminder_days", "penalty_reminder_channel")
+        .first()
+    )
+    if row is None:
+        return dunning.PenaltyRule()
+    on, days, channel = row
+    return dunning.PenaltyRule(days, dunning.Channel(channel)) if on else None
+
+
+def open_penalties(organization: Organization, as_of: date) -> list[dunning.OpenPenalty]:
+    """The claimed penalties still open, claimed by ``as_of``, of the invoices whose principal is paid in full (and
+    not written off), one per invoice, by customer: with the day the principal was paid (its last allocation),
+    whether some of the invoice's penalties were waived, and whether their step was carried out or is under way
+    (a step of a cancelled or failed action does not count). Five queries."""
+    from recouvre.penalties import selectors as penalty_selectors
+    from recouvre.penalties.models import PenaltyClaim, PenaltyWaiver
+
+    rows = list(
+        PenaltyClaim.objects.filter(
+            organization=organization, open_amount__gt=0, claimed_on__lte=as_of, invoice__open_amount__lte=0
+        )
+        .values_list("invoice_id", "customer_id", "invoice__number", "invoice__due_on", "currency", "customer__kind")
+        .annotate(open=Sum("open_amount"), claimed_on=Max("claimed_on"))
+        .order_by("customer_id", "invoice__due_on", "invoice_id")
+    )
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    paid_on = dict(
+        Allocation.objects.filter(organization=organization, invoice_id__in=ids)
+        .values_list("invoice_id")
+        .annotate(last=Max("allocated_on"))
+        .order_by()
+    )
+    waived = set(
+        PenaltyWaiver.objects.filter(organization=organization, claim__invoice_id__in=ids).values_list(
+            "claim__invoice_id", flat=True
+        )
+    )
+    written_off = penalty_selectors.written_off(organization.pk, ids)
+    reminded = set(
+        ItemStep.objects.filter(organization=organization, invoice_id__in=ids, step_key=dunning.PENALTIES)
+        .exclude(action__state__in=[ActionState.CANCELLED, ActionState.FAILED], done_on__isnull=True)
+        .values_list("invoice_id", flat=True)
+    )
+    return [
+        dunning.OpenPenalty(
+            invoice_id,
+            customer_id,
+            number,
+            due_on,
+            paid_on.get(invoice_id, claimed_on),
+            claimed_on,
+            amount,
+            currency,
+            waived=invoice_id in waived or invoice_id in written_off,
+            reminded=invoice_id in reminded,
+            debtor=kind,
+        )
+        for invoice_id, customer_id, number, due_on, currency, kind, amount, claimed_on in rows
+    ]
 
 
 def actions(organization: Organization, **filters: object) -> list[Action]:

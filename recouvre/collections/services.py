@@ -5,7 +5,8 @@
   the step each invoice reaches, in bulk. Rows are inserted with ``ON CONFLICT DO NOTHING`` on their unique keys
   (customer, send date, channel) and (invoice, step), so a second run the same day, or two runs at once, store each
   action once. Sending is not done here (``recouvre.collections.dispatch``): actions stay ``planned`` or
-  ``awaiting_approval``.
+  ``awaiting_approval``. After the policies' plan, the step asking for claimed penalties still owed once the
+  principal is paid is planned the same way (``recouvre.core.dunning.plan_penalties``).
 - ``place_hold`` / ``release_hold``: pause and resume collection of an invoice or a customer (they live in
   ``recouvre.collections.holds`` with the disputes, promises and payment plans, and are re-exported here).
 """
@@ -252,25 +253,10 @@ def run_collections(
         org_id = organization.pk
         action_rows: list[tuple[Any, ...]] = []
         steps_of: dict[tuple[int, str], list[tuple[str, int, int, int, int, int]]] = {}
-        for customer_plan in dunning.iter_plan(
-            as_of, inputs.customers.values(), inputs.items, calendar=calendar, tolerance=inputs.tolerance
-        ):
-            if customer_plan.skip is not None:
-                skip = customer_plan.skip
-                result.skipped.append(
-                    SkippedCustomer(
-                        skip.customer_id,
-                        inputs.refs.get(skip.customer_id, ""),
-                        skip.reason.value,
-                        skip.detail,
-                        skip.next_on,
-                    )
-                )
-                if skip.reason is dunning.Reason.ON_HOLD:
-                    result.skipped_on_hold += 1
-                continue
+
+        def store(actions: Sequence[dunning.PlannedAction]) -> None:
             lines_json: str | None = None
-            for action in customer_plan.actions:
+            for action in actions:
                 channel = action.channel.value
                 if dry_run:
                     result._count(channel, action.needs_approval)
@@ -312,6 +298,48 @@ def run_collections(
                     for ln in action.advancing
                     if ln.step is not None
                 ]
+
+        # Customers with something overdue, or contacted by this plan: their claimed penalties wait.
+        busy: set[int] = set()
+        for customer_plan in dunning.iter_plan(
+            as_of,
+            inputs.customers.values(),
+            dunning.overdue_customers(inputs.items, as_of, inputs.tolerance, busy),
+            calendar=calendar,
+            tolerance=inputs.tolerance,
+        ):
+            if customer_plan.skip is not None:
+                skip = customer_plan.skip
+                result.skipped.append(
+                    SkippedCustomer(
+                        skip.customer_id,
+                        inputs.refs.get(skip.customer_id, ""),
+                        skip.reason.value,
+                        skip.detail,
+                        skip.next_on,
+                    )
+                )
+                if skip.reason is dunning.Reason.ON_HOLD:
+                    result.skipped_on_hold += 1
+                continue
+            if customer_plan.actions:
+                busy.add(customer_plan.customer_id)
+            store(customer_plan.actions)
+        # Claimed penalties still owed once the principal is paid: their own step (``dunning.plan_penalties``).
+        rule = selectors.penalty_rule(organization)
+        if rule is not None:
+            penalties = selectors.open_penalties(organization, as_of)
+            if penalties:
+                for action in dunning.plan_penalties(
+                    as_of,
+                    inputs.customers,
+                    penalties,
+                    rule,
+                    busy=busy,
+                    calendar=calendar,
+                    tolerance=inputs.tolerance,
+                ):
+                    store([action])
         if dry_run:
             return result
         inserted = _insert_ignore(
@@ -342,7 +370,7 @@ def run_collections(
             returning=("id", "customer_id", "channel", "needs_approval"),
             json_fields=("lines", "unapplied"),
         )
-        del action_rows
+        action_rows.clear()
         item_rows = []
         contacted: dict[int, list[tuple[str, list[str]]]] = {}
         for action_id, customer_id, channel, needs_approval in inserted:

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recouvre.core.dunning import PENALTIES
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice
 from recouvre.ledger.services import record_event
@@ -47,7 +48,9 @@ def withdraw_held(organization: Organization, customer: Customer, *, actor: Acto
     narrowed: list[tuple[Action, list[str]]] = []
     for action in queued:
         day = max(on, action.send_on)
-        listed = [line for line in action.lines or [] if line.get("invoice_id") in still_open]
+        # the penalties step lists invoices already paid: their claimed penalties are what it asks for
+        asks_penalties = action.template == PENALTIES
+        listed = [line for line in action.lines or [] if asks_penalties or line.get("invoice_id") in still_open]
         held = held_invoices(organization.pk, customer.pk, [line["invoice_id"] for line in listed], day)
         if not held:
             continue

@@ -25,6 +25,10 @@ are in ``docs/collections.md``; in short:
 - one action per (customer, channel), sent on the first business day on or after ``as_of``, lists every overdue
   item of the customer with its own stage, and uses the template of the highest step advancing in it.
 
+Penalties claimed on invoices whose principal has been paid are asked for by a step of their own, outside the
+policies' ladders (``plan_penalties``, ``PenaltyRule``): once per invoice, some days after the principal was paid,
+never to a consumer, never for penalties partly waived, and only for a customer with nothing overdue left.
+
 Everything here is pure: ``as_of`` and the calendar are passed in, nothing reads the clock or a database. Stored
 state (levels, last contact, holds) comes in as plain values; the storage layer puts unique constraints on the
 keys of the plan (``PlannedAction.key``, ``PlannedLine.key``) so that a plan stored twice sends nothing twice.
@@ -43,6 +47,7 @@ from typing import Protocol
 
 from .businessdays import FRANCE
 from .i18n import _, gettext_noop
+from .lawtexts import CONSUMER
 
 ZERO = Decimal("0.00")
 
@@ -131,6 +136,8 @@ class Step:
 
 FORMAL_NOTICE_TEMPLATE = "formal_notice"
 EMAIL_FALLBACKS = (Channel.LETTER, Channel.CALL_TASK, None)
+PENALTIES = "penalties"
+"""The key and template of the step that asks for claimed penalties once the principal is paid."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -733,6 +740,156 @@ def plan_customer(
             )
     ladder = _Ladder.of(customer.policy, email=customer.email_ok, post=customer.post_ok)
     return _plan_customer(as_of, calendar.next_business_day(as_of), customer, ladder, items, calendar, tolerance)
+
+
+# ------------------------------------------------------------------------------------------------ penalties
+
+
+PENALTY_CHANNELS = (Channel.EMAIL, Channel.LETTER)
+PENALTY_MIN_GAP_DAYS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltyRule:
+    """The organization's step that asks for claimed penalties still open once the principal is paid: due
+    ``offset_days`` after the later of the day the principal was paid in full and the day the penalties were
+    claimed, by ``channel`` (an e-mail, or a letter; an e-mail to a customer without an address goes by letter),
+    at least ``min_gap_days`` after the customer's last contact."""
+
+    offset_days: int = 10
+    channel: Channel = Channel.EMAIL
+    min_gap_days: int = PENALTY_MIN_GAP_DAYS
+
+    def __post_init__(self) -> None:
+        if self.channel not in PENALTY_CHANNELS:
+            raise PolicyError(_("the penalties reminder goes by e-mail or by letter"))
+        if self.offset_days < 0 or self.min_gap_days < 0:
+            raise PolicyError(_("the penalties reminder's days cannot be negative"))
+
+    def step(self, channel: Channel | None = None) -> Step:
+        return Step(PENALTIES, self.offset_days, channel or self.channel, PENALTIES, min_gap_days=self.min_gap_days)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenPenalty:
+    """The penalties claimed on one invoice whose principal is paid in full, still open (``open_amount``: claimed
+    less paid and waived). ``paid_on``: the day the principal was paid in full; ``claimed_on``: the last claim's
+    day. ``waived``: some of them were waived (a person's decision, never followed by a reminder). ``reminded``:
+    their step was carried out, or is planned and not carried out yet. ``debtor``: the customer's kind
+    (``business``, ``consumer``, ``public``)."""
+
+    invoice_id: int
+    customer_id: int
+    number: str
+    due_on: date
+    paid_on: date
+    claimed_on: date
+    open_amount: Decimal
+    currency: str = "EUR"
+    waived: bool = False
+    reminded: bool = False
+    debtor: str = "business"
+
+    @property
+    def since(self) -> date:
+        """What the step's days count from: the later of the principal's payment and the claim."""
+        return max(self.paid_on, self.claimed_on)
+
+
+def plan_penalties(
+    as_of: date,
+    customers: Mapping[int, CustomerInput],
+    penalties: Iterable[OpenPenalty],
+    rule: PenaltyRule,
+    *,
+    busy: Iterable[int] = (),
+    calendar: Calendar = FRANCE,
+    tolerance: Decimal = ZERO,
+) -> list[PlannedAction]:
+    """The actions asking customers for their claimed penalties still open once the principal is paid
+    (``penalties``, grouped by customer), on ``as_of``. For each customer:
+
+    - never a consumer: a consumer owes neither late-payment penalties nor the 40 EUR indemnity (C. com. L441-10
+      and D441-5 are the law of professionals; LEGAL-FR §2.5);
+    - never while a hold on the whole customer is active (insolvency proceedings: penalties cannot be invoked,
+      L441-10 II), nor for an invoice on hold;
+    - never for ``busy`` customers: those with an invoice still overdue (their principal is reminded first, by the
+      policy) or contacted by this run's plan;
+    - the penalties of an invoice partly waived are never asked for, nor those below ``tolerance``;
+    - an invoice's penalties are asked for once (``reminded``), ``rule.offset_days`` after ``OpenPenalty.since``;
+      when one is due, the action lists every open penalty of the customer (those already asked for too), and it
+      goes only when the customer's last contact is ``rule.min_gap_days`` old (a day at least);
+    - the customer's unapplied payments and credits in a currency that cover its penalties: nothing is asked in
+      that currency (the money is there, it needs applying).
+
+    One action per customer, sent on the first business day on or after ``as_of``, template ``PENALTIES``."""
+    busy_ids = set(busy)
+    send_on = calendar.next_business_day(as_of)
+    as_ord = as_of.toordinal()
+    floor = max(tolerance, Decimal("0.01"))
+    actions: list[PlannedAction] = []
+    for customer_id, group in itertools.groupby(
+        sorted(penalties, key=attrgetter("customer_id", "due_on", "number", "invoice_id")),
+        key=attrgetter("customer_id"),
+    ):
+        customer = customers.get(customer_id)
+        if customer is None or customer_id in busy_ids:
+            continue
+        if any(h.invoice_id is None and h.active_on(as_of) for h in customer.holds):
+            continue
+        held = {h.invoice_id for h in customer.holds if h.invoice_id is not None and h.active_on(as_of)}
+        asked = [
+            p
+            for p in group
+            if p.debtor != CONSUMER and not p.waived and p.open_amount >= floor and p.invoice_id not in held
+        ]
+        owed: dict[str, Decimal] = {}
+        for p in asked:
+            owed[p.currency] = owed.get(p.currency, ZERO) + p.open_amount
+        covered = {cur for cur, amount in owed.items() if customer.unapplied.get(cur, ZERO) >= amount}
+        asked = [p for p in asked if p.currency not in covered]
+        due = {p.invoice_id for p in asked if not p.reminded and p.since.toordinal() + rule.offset_days <= as_ord}
+        if not due:
+            continue
+        if (
+            customer.last_contact_on is not None
+            and customer.last_contact_on.toordinal() + max(rule.min_gap_days, 1) > as_ord
+        ):
+            continue
+        channel = rule.channel if customer.email_ok or rule.channel is not Channel.EMAIL else Channel.LETTER
+        step = rule.step(channel)
+        lines = tuple(
+            PlannedLine(
+                p.invoice_id,
+                p.number,
+                p.due_on,
+                p.open_amount,
+                p.currency,
+                as_ord - p.due_on.toordinal(),
+                0 if p.invoice_id in due else 1,
+                None if p.invoice_id in due else PENALTIES,
+                step if p.invoice_id in due else None,
+                1 if p.invoice_id in due else None,
+                None,
+                None,
+            )
+            for p in asked
+        )
+        actions.append(
+            PlannedAction(
+                customer_id, customer.policy.key, channel, send_on, step, False, None, lines, customer.unapplied
+            )
+        )
+    return actions
+
+
+def overdue_customers(items: Iterable[OpenItem], as_of: date, tolerance: Decimal, into: set[int]) -> Iterator[OpenItem]:
+    """``items`` as they are, adding to ``into`` the customer of every item overdue on ``as_of`` (and not below
+    ``tolerance``): the customers whose principal comes before their penalties (``plan_penalties``' ``busy``)."""
+    for item in items:
+        if item.due_on < as_of and item.open_amount > 0 and item.open_amount >= tolerance:
+            into.add(item.customer_id)
+        yield item
 
 
 def _end_of_month(day: date) -> date:

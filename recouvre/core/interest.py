@@ -22,9 +22,12 @@ Regimes (``Regime``):
   started + 8 points, fixed for the whole delay, and the 40 EUR indemnity.
 
 The base is the amount including tax still unpaid: a payment reduces it from the day after it is received, a
-credit note from its own date (LEGAL-FR §1.3). Interest is simple: ``base × rate × days / divisor`` for each
-period of constant base and rate, the divisor being 365 (default), 360, or the days of the year the period falls
-in (``DayCount.ACTUAL``: periods are split at 1 January).
+credit note from its own date (LEGAL-FR §1.3). The debtor's payments and credit notes not allocated to any invoice
+yet reduce it the same way (``Claim.credits``): interest runs on what is actually overdue once the money already
+received is counted, allocated to the oldest overdue invoices first (``allocate_credits``); they never change the
+principal still owed on the invoice, nor the 40 EUR indemnity, owed for each invoice paid late. Interest is
+simple: ``base × rate × days / divisor`` for each period of constant base and rate, the divisor being 365
+(default), 360, or the days of the year the period falls in (``DayCount.ACTUAL``: periods are split at 1 January).
 
 **Rounding, the one rule:** periods keep full precision (``Period.interest``); the interest of the invoice is their
 exact sum rounded once, half-up to the cent (``InterestResult.interest``). Nothing else is rounded: the base and
@@ -131,6 +134,9 @@ class Claim:
     judgment_enforceable_on: date | None = None  # a money judgment became enforceable (b2c, civil)
     creditor: Creditor = Creditor.PROFESSIONAL  # whose legal rate (civil); b2c is always a professional creditor
     extra_costs: Decimal = ZERO  # documented recovery costs beyond the 40 EUR (b2b, public)
+    credits: tuple[Reduction, ...] = ()
+    """The debtor's unapplied payments and credit notes counted against this invoice (``allocate_credits``): they
+    reduce the base of the interest as ``reductions`` do, but neither the principal nor the indemnity."""
 
     def __post_init__(self) -> None:
         if isinstance(self.contract_rate, Decimal | int):
@@ -258,7 +264,8 @@ def compute(
     counted_from = first_day if since is None else max(first_day, since + timedelta(days=1))
     principal = claim.amount - sum((r.amount for r in claim.reductions if r.on <= until), ZERO)
     notes: list[Note] = []
-    late = until >= first_day and _base_on(claim, first_day) > 0
+    # late: the invoice was not paid by its due date (unapplied credits aside: the indemnity is per invoice paid late)
+    late = until >= first_day and _base_on(claim, first_day, credits=False) > 0
     # the indemnity and the extra costs belong to the window in which the delay starts (counted once)
     in_window = late and (since is None or since < first_day)
     indemnity = FIXED_INDEMNITY if claim.regime.professional_debtor and in_window else ZERO
@@ -319,6 +326,21 @@ def compute(
     with localcontext() as ctx:
         ctx.prec = _PRECISION
         exact = sum((p.interest for p in periods), Decimal(0))
+    counted = [c for c in claim.credits if c.reduces_from <= until]
+    if counted and counted_from <= until:
+        notes.append(
+            Note(
+                "unapplied_credits",
+                _(
+                    "interest on the amount less %(amount)s of payments and credit notes not applied yet, from "
+                    "%(day)s (the unapplied credits go to the oldest overdue invoices first)"
+                )
+                % {
+                    "amount": _cents(sum((c.amount for c in counted), ZERO)),
+                    "day": min(c.reduces_from for c in counted).isoformat(),
+                },
+            )
+        )
     if not claim.regime.professional_debtor:
         notes.append(
             Note(
@@ -350,6 +372,37 @@ def compute(
         open_periods=tuple(open_periods),
         missing=tuple(missing),
     )
+
+
+def allocate_credits(
+    invoices: Sequence[tuple[int, Decimal]], credits: Sequence[Reduction]
+) -> dict[int, tuple[Reduction, ...]]:
+    """A debtor's payments and credit notes not applied yet, in one currency, shared for the interest computation
+    among its overdue invoices: ``invoices`` as ``(invoice id, open amount)`` oldest due date first, ``credits``
+    taken oldest first. Each invoice gets at most its open amount; what is left once every invoice is covered is
+    not counted. Returns, by invoice id, the parts of the credits it gets (each keeping its credit's date and kind,
+    so it reduces the base from the day an allocation of that credit would); invoices that get nothing are absent."""
+    pending: list[list[Any]] = [[c, c.amount] for c in sorted(credits, key=lambda c: (c.on, c.kind)) if c.amount > 0]
+    out: dict[int, tuple[Reduction, ...]] = {}
+    index = 0
+    for invoice_id, open_amount in invoices:
+        room = open_amount
+        parts: list[Reduction] = []
+        while room > 0 and index < len(pending):
+            credit, left = pending[index]
+            take = min(room, left)
+            parts.append(Reduction(credit.on, take, credit.kind))
+            room -= take
+            left -= take
+            if left > 0:
+                pending[index][1] = left
+            else:
+                index += 1
+        if parts:
+            out[invoice_id] = tuple(parts)
+        if index >= len(pending):
+            break
+    return out
 
 
 def total_of(results: Iterable[InterestResult]) -> dict[str, Decimal]:
@@ -386,7 +439,13 @@ def _check(claim: Claim) -> None:
                 _("a payment or credit note must be positive: %(amount)s on %(day)s")
                 % {"amount": r.amount, "day": r.on.isoformat()}
             )
-    reduced = sum((r.amount for r in claim.reductions), ZERO)
+    for c in claim.credits:
+        if c.amount <= 0 or c.amount != c.amount.quantize(CENT):
+            raise ClaimError(
+                _("an unapplied credit must be positive, in cents: %(amount)s on %(day)s")
+                % {"amount": c.amount, "day": c.on.isoformat()}
+            )
+    reduced = sum((r.amount for r in (*claim.reductions, *claim.credits)), ZERO)
     if reduced > claim.amount:
         raise ClaimError(
             _("payments and credit notes (%(reduced)s) exceed the amount (%(amount)s)")
@@ -434,8 +493,11 @@ def _first_day(claim: Claim, options: Options) -> date:
     return max(start if options.count_start_day else start + timedelta(days=1), day_after_due)
 
 
-def _base_on(claim: Claim, day: date) -> Decimal:
-    return claim.amount - sum((r.amount for r in claim.reductions if r.reduces_from <= day), ZERO)
+def _base_on(claim: Claim, day: date, *, credits: bool = True) -> Decimal:
+    """The base of ``day``: the amount less the payments and credit notes counted by then, and (``credits``) the
+    unapplied credits counted against it."""
+    counted = (*claim.reductions, *claim.credits) if credits else claim.reductions
+    return claim.amount - sum((r.amount for r in counted if r.reduces_from <= day), ZERO)
 
 
 def _uplift_from(claim: Claim) -> date | None:
@@ -462,7 +524,7 @@ def _segments(claim: Claim, counted_from: date, until: date) -> list[tuple[date,
     while half.start <= until:
         cuts.add(half.start)
         half = half.next()
-    cuts.update(r.reduces_from for r in claim.reductions if counted_from < r.reduces_from <= until)
+    cuts.update(r.reduces_from for r in (*claim.reductions, *claim.credits) if counted_from < r.reduces_from <= until)
     uplift = _uplift_from(claim)
     if uplift is not None and counted_from < uplift <= until:
         cuts.add(uplift)

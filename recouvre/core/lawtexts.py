@@ -74,6 +74,8 @@ class LawTexts:
     references: str  # the formal notice: the references line
     statement_references: str  # the statement of account: the legal references
     penalty_invoice_basis: str  # the penalty invoice: what is claimed and why
+    penalties_due_title: str  # the message asking for claimed penalties once the principal is paid: its heading
+    penalties_due_basis: str  # that message: why the penalties are owed
 
     @property
     def regime(self) -> str:
@@ -103,6 +105,8 @@ def law_texts(debtor: Debtor, language: str) -> LawTexts:
         references=w["refs"] + regime["refs"] + (w["refs_administrative"] if debtor.administrative_contract else ""),
         statement_references=regime["statement"],
         penalty_invoice_basis=regime["penalty_invoice"],
+        penalties_due_title=regime["due_title"],
+        penalties_due_basis=regime["due_basis"],
     )
 
 
@@ -158,6 +162,11 @@ _WORDS: dict[str, dict[str, Any]] = {
             "penalty_invoice": "Pénalités de retard et indemnité forfaitaire pour frais de recouvrement dues en "
             "application de l'article L. 441-10 du Code de commerce (indemnité de 40 euros par facture payée en "
             "retard, article D. 441-5), pour les factures ci-dessous.",
+            "due_title": "Pénalités de retard restant dues",
+            "due_basis": "En application de l'article L. 441-10 du Code de commerce, tout retard de paiement fait "
+            "courir de plein droit des pénalités de retard, du lendemain de la date d'échéance jusqu'au jour du "
+            "paiement, et donne lieu à une indemnité forfaitaire pour frais de recouvrement de 40 euros par facture "
+            "payée en retard (article D. 441-5 du Code de commerce).",
         },
         CONSUMER: {
             "firm": "",
@@ -172,6 +181,8 @@ _WORDS: dict[str, dict[str, Any]] = {
             "statement": "Articles 1231-6 et 1344-1 du Code civil (intérêts au taux légal à compter de la mise en "
             "demeure) ; article L. 313-2 du Code monétaire et financier.",
             "penalty_invoice": "",
+            "due_title": "",
+            "due_basis": "",
         },
         PUBLIC: {
             "firm": "Nous vous rappelons qu'en application des articles L. 2192-13, R. 2192-31 et D. 2192-35 du Code "
@@ -199,6 +210,12 @@ _WORDS: dict[str, dict[str, Any]] = {
             "penalty_invoice": "Intérêts moratoires et indemnité forfaitaire pour frais de recouvrement dus en "
             "application des articles L. 2192-13 et R. 2192-31 du Code de la commande publique (indemnité de "
             "40 euros par facture payée en retard, article D. 2192-35), pour les factures ci-dessous.",
+            "due_title": "Intérêts moratoires restant dus",
+            "due_basis": "En application des articles L. 2192-13 et R. 2192-31 du Code de la commande publique, "
+            "tout retard de paiement fait courir de plein droit des intérêts moratoires, au taux de la Banque "
+            "centrale européenne majoré de 8 points, du lendemain de l'expiration du délai de paiement jusqu'au "
+            "jour du paiement, et donne lieu à une indemnité forfaitaire pour frais de recouvrement de 40 euros par "
+            "facture payée en retard (article D. 2192-35 du Code de la commande publique).",
         },
         "refs": "Références : articles 1344 à 1344-2 du Code civil (mise en demeure)",
         "refs_administrative": " ; article R. 541-1 du Code de justice administrative (référé-provision)",
@@ -250,6 +267,11 @@ _WORDS: dict[str, dict[str, Any]] = {
             "penalty_invoice": "Late-payment interest and fixed indemnity for recovery costs due under article "
             "L441-10 of the French Commercial Code (an indemnity of 40 euros per invoice paid late, article "
             "D441-5), for the invoices below.",
+            "due_title": "Late-payment penalties still due",
+            "due_basis": "Under article L441-10 of the French Commercial Code, late payment automatically gives "
+            "rise to late-payment interest, from the day after the due date until the day of payment, and to a "
+            "fixed indemnity of 40 euros for recovery costs for each invoice paid late (article D441-5 of the "
+            "French Commercial Code).",
         },
         CONSUMER: {
             "firm": "",
@@ -264,6 +286,8 @@ _WORDS: dict[str, dict[str, Any]] = {
             "statement": "French Civil Code, articles 1231-6 and 1344-1 (interest at the legal rate from the formal "
             "notice); French Monetary and Financial Code, article L313-2.",
             "penalty_invoice": "",
+            "due_title": "",
+            "due_basis": "",
         },
         PUBLIC: {
             "firm": "Please note that under articles L2192-13, R2192-31 and D2192-35 of the French Public "
@@ -288,6 +312,12 @@ _WORDS: dict[str, dict[str, Any]] = {
             "penalty_invoice": "Late-payment interest and fixed indemnity for recovery costs due under articles "
             "L2192-13 and R2192-31 of the French Public Procurement Code (an indemnity of 40 euros per invoice "
             "paid late, article D2192-35), for the invoices below.",
+            "due_title": "Late-payment interest still due",
+            "due_basis": "Under articles L2192-13 and R2192-31 of the French Public Procurement Code, late payment "
+            "automatically gives rise to late-payment interest at the European Central Bank rate plus 8 points, "
+            "from the day after the payment period expired until the day of payment, and to a fixed indemnity of "
+            "40 euros for recovery costs for each invoice paid late (article D2192-35 of the French Public "
+            "Procurement Code).",
         },
         "refs": "References: French Civil Code, articles 1344 to 1344-2 (formal notice)",
         "refs_administrative": "; French Code of Administrative Justice, article R541-1 (interim payment)",

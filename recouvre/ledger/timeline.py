@@ -151,7 +151,11 @@ _MESSAGES: dict[str, Any] = {
     "collections.email_failed": lambda d: (
         _("E-mail to %(to)s not sent: %(error)s") if d.get("to") else _("E-mail not sent: %(error)s")
     ),
-    "collections.email_cancelled": lambda d: _("E-mail not sent: every invoice it listed has been paid."),
+    "collections.email_cancelled": lambda d: (
+        _("E-mail not sent: the penalties it asked for have since been paid, waived or put on hold.")
+        if d.get("reason") == "penalties"
+        else _("E-mail not sent: every invoice it listed has been paid.")
+    ),
     "collections.action_approved": lambda d: (
         _("Reminder of %(send_on)s (step %(step)s) approved: %(note)s")
         if d.get("note")
@@ -241,6 +245,8 @@ _MESSAGES: dict[str, Any] = {
     "letters.cancelled": lambda d: (
         _("Letter not produced: every invoice it listed is on hold.")
         if d.get("reason") == "held"
+        else _("Letter not produced: the penalties it asked for have since been paid, waived or put on hold.")
+        if d.get("reason") == "penalties"
         else _("Letter not produced: every invoice it listed has been paid.")
     ),
     "letters.redrawn": lambda d: _(

@@ -193,6 +193,8 @@ def cmd_statement(args: argparse.Namespace) -> int:
                 "principal": str(statement.principal),
                 "interest": str(statement.interest),
                 "indemnity": str(statement.indemnity),
+                "penalties_settled": str(statement.settled),
+                "penalties_due": str(statement.penalties),
                 "unapplied": str(statement.unapplied),
                 "balance": str(statement.balance),
             }

@@ -12,6 +12,10 @@ demanded and of the penalties; the customer's unapplied payments and credits; th
 signature; and at the foot of every page the organization's address, identifiers and legal mentions. A letter of
 more than one page has its pages numbered ("Page 1 / 2").
 
+The letter asking for claimed penalties once the principal is paid (template ``penalties``,
+``letters/penalties_<language>.html``) lists instead the invoices paid late with the penalties still owed on each,
+their total and why they are owed by the debtor's law (``penalties_letter_context``).
+
 **The address window.** The address block is drawn in a box 85 mm wide and 35 mm high whose top-left corner is
 110 mm from the left edge and 45 mm from the top edge of the page (``WINDOW_MM``). Folded in three, the letter fits a
 French DL envelope (110 × 220 mm) whose window (about 100 × 45 mm) is on the right, 20 mm from the right edge.
@@ -46,10 +50,12 @@ from recouvre.collections.rendering import (
     item_label,
     language_of,
     legal_notice,
+    penalties_due_rows,
     penalties_text,
 )
 from recouvre.collections.selectors import calendar_for
 from recouvre.core import lawtexts
+from recouvre.core.dunning import PENALTIES
 from recouvre.core.formal_notice import payment_deadline
 from recouvre.core.policies import FORMAL_NOTICE_DEADLINE_DAYS
 from recouvre.ledger.models import Contact, ContactRole, Customer
@@ -86,6 +92,10 @@ class NothingToClaim(LetterRefused):
 
 
 class AllOnHold(NothingToClaim):
+    pass
+
+
+class PenaltiesSettled(NothingToClaim):
     pass
 
 
@@ -384,6 +394,54 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     }
 
 
+def penalties_letter_context(action: Action, *, today: date) -> dict[str, Any]:
+    """What the letter asking for claimed penalties once the principal is paid (template ``penalties``) is given:
+    the penalties it lists still owed on ``today`` (``recouvre.penalties.selectors.penalties_due``) and why, by the
+    debtor's law. Raises ``PenaltiesSettled`` when none is owed any more (or the debtor is a consumer, who owes
+    none) and ``NoPostalAddress`` when the customer has no address to post to."""
+    from recouvre.penalties.selectors import penalties_due
+
+    organization, customer = action.organization, action.customer
+    lang = language_of(customer.language)
+    law = lawtexts.for_customer(customer, lang)
+    ids = [ln["invoice_id"] for ln in action.lines or [] if ln.get("invoice_id")]
+    owed = penalties_due(organization.pk, customer.pk, ids, today) if law.penalties else []
+    if not owed:
+        raise PenaltiesSettled(_("every penalty the letter asked for has since been paid, waived or put on hold"))
+    address = postal_address(customer, lang)
+    if not address:
+        raise NoPostalAddress(_("no postal address on file for this customer"))
+    org_address = [line for line in (organization.address_line1, organization.address_line2) if line]
+    if organization.postal_code or organization.city:
+        org_address.append(f"{organization.postal_code} {organization.city}".strip())
+    return {
+        **penalties_due_rows(owed, lang),
+        "key": PENALTIES,
+        "law": law,
+        "title": law.penalties_due_title,
+        "basis": law.penalties_due_basis,
+        "legal_mentions": lawtexts.mentions_for(organization.legal_mentions, law.debtor),
+        "registered": action.channel == Channel.REGISTERED_LETTER,
+        "organization": organization,
+        "org_address": org_address,
+        "customer": customer,
+        "address": address,
+        "place": organization.city,
+        "date": format_date(today, lang),
+        "reference": customer.ref,
+        "signatory": _signatory(customer),
+        "deadline": None,
+        "window": dict(zip(("left", "top", "width", "height"), WINDOW_MM, strict=True)),
+        "window_in_page_area": {
+            "left": WINDOW_MM[0] - MARGINS_MM[3],
+            "top": WINDOW_MM[1] - MARGINS_MM[0],
+            "bottom": WINDOW_MM[1] + WINDOW_MM[3] - MARGINS_MM[0],
+        },
+        "margins": dict(zip(("top", "right", "bottom", "left"), MARGINS_MM, strict=True)),
+        "language": lang,
+    }
+
+
 SUBJECTS = {
     "fr": {
         "courtesy": "Prochaine échéance de vos factures",
@@ -404,12 +462,17 @@ def render_letter(action: Action, *, today: date) -> RenderedLetter:
     """Draw the letter of ``action`` as it would be produced on ``today``. Pure rendering: nothing is written."""
     from recouvre.documents.pdf import render
 
-    context = letter_context(action, today=today)
-    context["subject"] = SUBJECTS[context["language"]][context["key"]]
-    if context["key"] == "formal_notice":
-        template = f"letters/formal_notice_{context['language']}.html"
+    if action.template == PENALTIES:
+        context = penalties_letter_context(action, today=today)
+        context["subject"] = context["title"]
+        template = f"letters/penalties_{context['language']}.html"
     else:
-        template = f"letters/{context['language']}.html"
+        context = letter_context(action, today=today)
+        context["subject"] = SUBJECTS[context["language"]][context["key"]]
+        if context["key"] == "formal_notice":
+            template = f"letters/formal_notice_{context['language']}.html"
+        else:
+            template = f"letters/{context['language']}.html"
     document = render(render_to_string(template, {**context, "numbered": False}))
     if len(document.pages) > 1:  # numbered pages only when the letter spans more than one
         document = render(render_to_string(template, {**context, "numbered": True}))

@@ -32,7 +32,7 @@ from recouvre.organizations.models import Organization
 
 from .deadlines import delivery_allowance
 from .models import Letter
-from .rendering import AllOnHold, NothingToClaim, deadline_days, render_letter
+from .rendering import AllOnHold, NothingToClaim, PenaltiesSettled, deadline_days, render_letter
 
 LETTER_CHANNELS = (Channel.LETTER, Channel.REGISTERED_LETTER)
 _TRACKING = re.compile(r"[A-Z0-9]{8,30}")
@@ -102,15 +102,15 @@ def produce_due_letters(
                 )
             produced += 1
         except NothingToClaim as exc:
-            held = isinstance(exc, AllOnHold)
-            _finish(action_id, ActionState.CANCELLED, "letters.cancelled", actor, "", held=held)
+            why = "held" if isinstance(exc, AllOnHold) else "penalties" if isinstance(exc, PenaltiesSettled) else ""
+            _finish(action_id, ActionState.CANCELLED, "letters.cancelled", actor, "", why=why)
         except Exception as exc:  # no address, a broken template: the action must not stay planned forever
             reason = str(exc) or type(exc).__name__
             _finish(action_id, ActionState.FAILED, "letters.failed", actor, reason)
     return produced
 
 
-def _finish(action_id: int, state: str, kind: str, actor: Actor, reason: str, *, held: bool = False) -> None:
+def _finish(action_id: int, state: str, kind: str, actor: Actor, reason: str, *, why: str = "") -> None:
     with transaction.atomic():
         changed = Action.objects.filter(pk=action_id, state=ActionState.PLANNED).update(state=state, last_error=reason)
         if changed:
@@ -118,8 +118,8 @@ def _finish(action_id: int, state: str, kind: str, actor: Actor, reason: str, *,
             data = {"action_id": action_id, "registered": action.channel == Channel.REGISTERED_LETTER}
             if reason:
                 data["error"] = reason
-            if held:
-                data["reason"] = "held"
+            if why:
+                data["reason"] = why
             record_event(action.organization, action.customer, kind, actor, **data)
 
 

@@ -4,8 +4,12 @@ with the customer's address in the envelope window (``letters/statement.html``),
 
 What it lists: every open invoice issued by that date (number, date, due date, amount including tax, payments and
 credits applied by that date, balance, days overdue, late-payment interest to that date and the 40 EUR indemnity
-for professional debtors), the customer's unapplied payments and credit notes, the totals (principal, interest,
-indemnities, unapplied, balance), the rate basis (each half-year used and its rate) and the legal references.
+for professional debtors), the penalties claimed on invoices since paid and still owed, under their own heading
+(``recouvre.penalties.selectors.penalties_due``: the invoice, the day it was paid, the interest and indemnity
+claimed, what was paid or waived, what is still owed), the customer's unapplied payments and credit notes (a
+payment less what of it paid claimed penalties, ``recouvre.penalties.credits``), the totals (principal, interest,
+indemnities, less what of the open invoices' claimed penalties was paid or waived, the penalties still owed on
+invoices paid, unapplied, balance), the rate basis (each half-year used and its rate) and the legal references.
 Interest and indemnities come from ``recouvre.legal.selectors.invoices_interest`` (interest rounded once per
 invoice, half-up to the cent); the days of a half-year whose rate is not published yet are stated by their legal
 rule in the basis of calculation, the invoice's interest marked ``*`` and the totals *à parfaire*; an invoice
@@ -27,9 +31,11 @@ from recouvre.core import lawtexts
 from recouvre.core.interest import rate_text
 from recouvre.core.raterules import describe_rule
 from recouvre.core.ratetables import HalfYear
-from recouvre.ledger.models import CreditNote, Customer, Invoice, Payment
+from recouvre.ledger.models import Customer, Invoice
 from recouvre.ledger.selectors import schedules as invoice_schedules
 from recouvre.organizations.models import Organization
+from recouvre.penalties.credits import unapplied_credits
+from recouvre.penalties.selectors import penalties_due, settled_on_open_invoices
 
 from .rendering import MARGINS_MM, WINDOW_MM, postal_address
 
@@ -70,6 +76,19 @@ LABELS = {
         "held": "Factures suspendues, non réclamées à ce jour",
         "payment": "Règlement par virement{iban}, en indiquant la référence {ref}.",
         "iban": " sur le compte IBAN {iban}",
+        "penalties_title": "{title} sur factures réglées",
+        "penalties_cols": (
+            "Facture",
+            "Échéance",
+            "Réglée le",
+            "Intérêts",
+            "Indemnité",
+            "Réglé ou remis",
+            "Reste dû",
+        ),
+        "settled": "Moins les pénalités déjà réglées ou remises",
+        "credits": "Les règlements et avoirs non imputés sont déduits, pour le calcul des intérêts, des factures "
+        "échues les plus anciennes, à compter de leur date.",
     },
     "en": {
         "title": "STATEMENT OF ACCOUNT",
@@ -106,6 +125,19 @@ LABELS = {
         "held": "Invoices on hold, not claimed at this date",
         "payment": "Payment by bank transfer{iban}, quoting the reference {ref}.",
         "iban": " to IBAN {iban}",
+        "penalties_title": "{title} on invoices paid",
+        "penalties_cols": (
+            "Invoice",
+            "Due date",
+            "Paid on",
+            "Interest",
+            "Indemnity",
+            "Paid or waived",
+            "Still due",
+        ),
+        "settled": "Less penalties already paid or waived",
+        "credits": "For the interest, payments and credits not applied are deducted from the oldest overdue "
+        "invoices first, from their own date.",
     },
 }
 
@@ -117,18 +149,23 @@ CONSUMER_LABELS = {
         "balance": "Solde du compte",
         "basis_text": "Les intérêts au taux légal courent à compter de la mise en demeure (articles 1231-6 et 1344-1 "
         "du Code civil) ; ils ne sont pas comptés sur ce relevé au {date}.",
+        "consumer_penalties": "Intérêts au taux légal restant dus",
     },
     "en": {
         "interest": "Interest at the legal rate to date",
         "balance": "Balance of the account",
         "basis_text": "Interest at the legal rate runs from the formal notice (French Civil Code, articles 1231-6 and "
         "1344-1); it is not counted on this statement as of {date}.",
+        "consumer_penalties": "Interest at the legal rate still due",
     },
 }
 
 
 @dataclass(frozen=True)
 class Statement:
+    """The PDF and its euro figures: ``penalties`` is what is still owed of the penalties claimed on invoices
+    since paid, ``settled`` what of the open invoices' claimed penalties was paid or waived (taken off)."""
+
     pdf: bytes
     language: str
     principal: Decimal
@@ -136,6 +173,8 @@ class Statement:
     indemnity: Decimal
     unapplied: Decimal
     balance: Decimal
+    penalties: Decimal = ZERO
+    settled: Decimal = ZERO
 
 
 def statement_context(organization: Organization, customer: Customer, as_of: date) -> dict[str, Any]:
@@ -227,26 +266,44 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
                     "indemnity": indemnity_text if i == 0 else "",
                 }
             )
+    # what of the penalties claimed on the open invoices listed (those whose penalties are computed) was paid or
+    # waived: the interest and indemnity above are to date, so it comes off
+    settled: dict[str, Decimal] = {}
+    computed_ids = [inv.pk for inv in invoices if inv.pk in computed.results]
+    for invoice_id, amount in settled_on_open_invoices(organization.pk, computed_ids, as_of).items():
+        cur = next(inv.currency for inv in invoices if inv.pk == invoice_id)
+        settled[cur] = settled.get(cur, ZERO) + amount
+    # penalties claimed on invoices since paid, still owed: under their own heading, in the total due
+    owed = penalties_due(organization.pk, customer.pk, None, as_of, waived=True)
+    penalties: dict[str, Decimal] = {}
+    penalty_rows = []
+    for row in owed:
+        penalties[row.currency] = penalties.get(row.currency, ZERO) + row.open
+        penalty_rows.append(
+            {
+                "number": row.number,
+                "due_on": format_date(row.due_on, lang),
+                "paid_on": format_date(row.paid_on, lang) if row.paid_on else "—",
+                "interest": format_amount(row.interest, row.currency, lang),
+                "indemnity": format_amount(row.indemnity, row.currency, lang),
+                "settled": format_amount(row.paid + row.waived, row.currency, lang),
+                "open": format_amount(row.open, row.currency, lang),
+            }
+        )
     unapplied_rows = []
     unapplied: dict[str, Decimal] = {}
-    for p in Payment.objects.filter(
-        organization=organization, customer=customer, unallocated_amount__gt=0, received_on__lte=as_of
-    ).order_by("received_on", "pk"):
+    for credit in unapplied_credits(organization, [customer.pk], on=as_of):
         unapplied_rows.append(
-            (format_date(p.received_on, lang), p.reference, format_amount(p.unallocated_amount, p.currency, lang))
+            (format_date(credit.on, lang), credit.reference, format_amount(credit.amount, credit.currency, lang))
         )
-        unapplied[p.currency] = unapplied.get(p.currency, ZERO) + p.unallocated_amount
-    for c in CreditNote.objects.filter(
-        organization=organization, customer=customer, unallocated_amount__gt=0, issued_on__lte=as_of
-    ).order_by("issued_on", "pk"):
-        unapplied_rows.append(
-            (format_date(c.issued_on, lang), c.number, format_amount(c.unallocated_amount, c.currency, lang))
-        )
-        unapplied[c.currency] = unapplied.get(c.currency, ZERO) + c.unallocated_amount
+        unapplied[credit.currency] = unapplied.get(credit.currency, ZERO) + credit.amount
     summary = []
-    for cur in sorted(set(totals) | set(unapplied)):
+    for cur in sorted(set(totals) | set(unapplied) | set(penalties)):
         t = totals.get(cur, {"total": ZERO, "paid": ZERO, "balance": ZERO, "i": ZERO, "ind": ZERO})
         u = unapplied.get(cur, ZERO)
+        done = settled.get(cur, ZERO)
+        owed_penalties = penalties.get(cur, ZERO)
+        balance = t["balance"] + t["i"] + t["ind"] - done + owed_penalties - u
         summary.append(
             {
                 "currency": cur,
@@ -256,10 +313,11 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
                 "interest": format_amount(t["i"], cur, lang) + (words["to_complete"] if cur in incomplete else ""),
                 "interest_cell": format_amount(t["i"], cur, lang) + ("*" if cur in incomplete else ""),
                 "indemnity": format_amount(t["ind"], cur, lang),
+                "settled": format_amount(-done, cur, lang) if done else "",
+                "penalties": format_amount(owed_penalties, cur, lang) if owed_penalties else "",
                 "unapplied": format_amount(-u, cur, lang),
-                "balance": format_amount(t["balance"] + t["i"] + t["ind"] - u, cur, lang)
-                + (words["to_complete"] if cur in incomplete else ""),
-                "raw": (t["balance"], t["i"], t["ind"], u, t["balance"] + t["i"] + t["ind"] - u),
+                "balance": format_amount(balance, cur, lang) + (words["to_complete"] if cur in incomplete else ""),
+                "raw": (t["balance"], t["i"], t["ind"], u, balance, owed_penalties, done),
             }
         )
     basis = [
@@ -275,6 +333,8 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
         for (year, half), rules in sorted(open_rules.items())
         for rule in rules
     ]
+    if any(note.code == "unapplied_credits" for result in computed.results.values() for note in result.notes):
+        basis.append(words["credits"])
     org_address = [line for line in (organization.address_line1, organization.address_line2) if line]
     if organization.postal_code or organization.city:
         org_address.append(f"{organization.postal_code} {organization.city}".strip())
@@ -292,6 +352,10 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
         "summary": summary,
         "unapplied_rows": unapplied_rows,
         "held_rows": held_rows,
+        "penalty_rows": penalty_rows,
+        "penalties_title": words["penalties_title"].format(
+            title=law.penalties_due_title if law.penalties else words["consumer_penalties"]
+        ),
         "basis": basis,
         "basis_text": words["basis_text"].format(date=format_date(as_of, lang)),
         "refused": refused,
@@ -318,5 +382,6 @@ def render_statement(organization: Organization, customer: Customer, as_of: date
 
     context = statement_context(organization, customer, as_of)
     pdf = html_to_pdf(render_to_string("letters/statement.html", context))
-    eur = next((s["raw"] for s in context["summary"] if s["currency"] == "EUR"), (ZERO,) * 5)
-    return Statement(pdf, context["language"], *eur)
+    eur = next((s["raw"] for s in context["summary"] if s["currency"] == "EUR"), (ZERO,) * 7)
+    principal, interest, indemnity, unapplied, balance, penalties, settled = eur
+    return Statement(pdf, context["language"], principal, interest, indemnity, unapplied, balance, penalties, settled)

@@ -54,11 +54,13 @@ def test_the_statement_lists_each_open_invoice_with_its_penalties_to_the_cent(or
     eur = lambda s: s.replace(" ", "\u202f") + "\u00a0€"  # noqa: E731 - "2 345,67" as French writes amounts
     assert "RELEVÉ DE COMPTE au 27/03/2026" in text
     assert "Dupont SARL" in text and "Votre compte client : 411DUPONT" in text
-    # 12.15 % a year (ECB 2.15 % on 1 January 2026 + 10 points), from the day after the due date, 365 days:
-    # F-5: 999.99 x 12.15 % x 66 / 365 = 21.97; F-3: 2345.67 x 12.15 % x 25 / 365 = 19.52;
+    # 12.15 % a year (ECB 2.15 % on 1 January 2026 + 10 points), from the day after the due date, 365 days.
+    # The 50.00 of the payment of 24 March not applied goes, for the interest, to the oldest overdue invoice, F-5,
+    # from the 25th: F-5: (999.99 x 63 days + 949.99 x 3 days) x 12.15 % / 365 = 21.92 (21.97 without it);
+    # F-3: 2345.67 x 12.15 % x 25 / 365 = 19.52;
     # F-1: (1200.00 x 4 days + 1000.00 x 3 days, the payment of 24 March counting from the 25th) x 12.15 % / 365 = 2.60
     assert (
-        f"F-5 21/12/2025 20/01/2026 {eur('999,99')} {eur('0,00')} {eur('999,99')} 66 {eur('21,97')} {eur('40,00')}"
+        f"F-5 21/12/2025 20/01/2026 {eur('999,99')} {eur('0,00')} {eur('999,99')} 66 {eur('21,92')} {eur('40,00')}"
         in text
     )
     assert (
@@ -69,22 +71,23 @@ def test_the_statement_lists_each_open_invoice_with_its_penalties_to_the_cent(or
         f"F-1 18/02/2026 20/03/2026 {eur('1 200,00')} {eur('200,00')} {eur('1 000,00')} 7 {eur('2,60')} {eur('40,00')}"
         in text
     )
-    assert f"Totaux {eur('4 545,66')} {eur('200,00')} {eur('4 345,66')} {eur('44,09')} {eur('120,00')}" in text
+    assert f"Totaux {eur('4 545,66')} {eur('200,00')} {eur('4 345,66')} {eur('44,04')} {eur('120,00')}" in text
     assert f"24/03/2026 VIR 0324 {eur('50,00')}" in text  # the part of the payment not applied
     assert f"Principal restant dû {eur('4 345,66')}" in text
-    assert f"Intérêts de retard à ce jour {eur('44,09')}" in text
+    assert f"Intérêts de retard à ce jour {eur('44,04')}" in text
     assert f"Indemnités forfaitaires pour frais de recouvrement {eur('120,00')}" in text
     assert f"Moins les règlements et avoirs non imputés {eur('-50,00')}" in text
-    assert f"Solde du compte, pénalités comprises {eur('4 459,75')}" in text
+    assert f"Solde du compte, pénalités comprises {eur('4 459,70')}" in text
+    assert "déduits, pour le calcul des intérêts, des factures échues les plus anciennes" in text
     assert "1er semestre 2026 : taux annuel 12,15 %" in text
     assert "2d semestre 2025" not in text  # F-5's delay starts on 21 January 2026
     assert "L. 441-10" in text and "D. 441-5" in text
     assert (statement.principal, statement.interest, statement.indemnity, statement.unapplied, statement.balance) == (
         Decimal("4345.66"),
-        Decimal("44.09"),
+        Decimal("44.04"),
         Decimal("120.00"),
         Decimal("50.00"),
-        Decimal("4459.75"),
+        Decimal("4459.70"),
     )
 
 
@@ -99,11 +102,12 @@ def test_a_disputed_invoice_is_listed_apart_and_left_out_of_the_amount_claimed(o
     eur = lambda s: s.replace(" ", "\u202f") + "\u00a0€"  # noqa: E731
     assert f"Factures suspendues, non réclamées à ce jour F-3 02/03/2026 en litige {eur('2 345,67')}" in text
     assert "F-3 31/01/2026" not in text  # not among the invoices claimed
-    # F-5 and F-1 only: 999.99 + 1 000.00 principal, 21.97 + 2.60 interest, 2 indemnities
-    assert f"Totaux {eur('2 199,99')} {eur('200,00')} {eur('1 999,99')} {eur('24,57')} {eur('80,00')}" in text
+    # F-5 and F-1 only: 999.99 + 1 000.00 principal, 21.92 + 2.60 interest (the 50.00 not applied still going to
+    # F-5, the oldest overdue invoice not disputed), 2 indemnities
+    assert f"Totaux {eur('2 199,99')} {eur('200,00')} {eur('1 999,99')} {eur('24,52')} {eur('80,00')}" in text
     assert (statement.principal, statement.interest, statement.indemnity) == (
         Decimal("1999.99"),
-        Decimal("24.57"),
+        Decimal("24.52"),
         Decimal("80.00"),
     )
 
@@ -138,10 +142,12 @@ def test_recouvre_statement_writes_the_pdf(org, letterhead, tmp_path, capsys):  
         "as_of": "2026-03-27",
         "file": str(out),
         "principal": "4345.66",
-        "interest": "44.09",
+        "interest": "44.04",
         "indemnity": "120.00",
+        "penalties_settled": "0.00",
+        "penalties_due": "0.00",
         "unapplied": "50.00",
-        "balance": "4459.75",
+        "balance": "4459.70",
     }
     assert "RELEVÉ DE COMPTE au 27/03/2026" in pdf_text(out.read_bytes())
     assert main(["statement", "411NOBODY", "--org", "acme", "--out", str(tmp_path / "x.pdf")]) == 1

@@ -44,7 +44,7 @@ from recouvre.collections.rendering import (
     render_email,
 )
 from recouvre.collections.selectors import DEFAULT_TOLERANCE
-from recouvre.core.dunning import PolicyError
+from recouvre.core.dunning import PenaltyRule, PolicyError
 from recouvre.core.formal_notice import DEFAULT_DELIVERY_ALLOWANCE_DAYS
 from recouvre.ledger import selectors as ledger_selectors
 from recouvre.ledger.actors import Actor
@@ -493,6 +493,9 @@ class SettingsForm(forms.ModelForm):
             "delivery_allowance_days",
             "tolerance",
             "alsace_moselle",
+            "penalty_reminder",
+            "penalty_reminder_days",
+            "penalty_reminder_channel",
         ]
         widgets = {
             "send_window_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -503,6 +506,8 @@ class SettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["delivery_allowance_days"].required = False  # left empty: the default, 3 business days
         self.fields["tolerance"].required = False  # left empty: the default, 1.00
+        self.fields["penalty_reminder_days"].required = False  # left empty: the default, 10 days
+        self.fields["penalty_reminder_channel"].required = False  # left empty: by e-mail
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -510,6 +515,10 @@ class SettingsForm(forms.ModelForm):
             data["delivery_allowance_days"] = DEFAULT_DELIVERY_ALLOWANCE_DAYS
         if data.get("tolerance") is None:
             data["tolerance"] = DEFAULT_TOLERANCE
+        if data.get("penalty_reminder_days") is None:
+            data["penalty_reminder_days"] = PenaltyRule().offset_days
+        if not data.get("penalty_reminder_channel"):
+            data["penalty_reminder_channel"] = PenaltyRule().channel.value
         start, end = data.get("send_window_start"), data.get("send_window_end")
         if (start is None) != (end is None):
             raise ValidationError(_("Give both ends of the send window, or neither."))
