@@ -245,6 +245,81 @@ class InterestResult:
         return out
 
 
+def split_by_instalment(reductions: Sequence[Reduction], amounts: Sequence[Decimal]) -> list[list[Reduction]]:
+    """Share ``reductions`` (payments and credit notes, in date order) among instalments of ``amounts``: each
+    settles the oldest instalment still open first, as the ledger does; what exceeds them all goes to the last."""
+    shares: list[list[Reduction]] = [[] for _ in amounts]
+    left = list(amounts)
+    k = 0
+    for r in sorted(reductions, key=lambda r: (r.on, r.kind)):
+        rest = r.amount
+        while rest > 0:
+            while k < len(left) - 1 and left[k] <= 0:
+                k += 1
+            part = rest if k == len(left) - 1 else min(rest, left[k])
+            shares[k].append(Reduction(r.on, part, r.kind))
+            left[k] -= part
+            rest -= part
+    return shares
+
+
+def compute_instalments(
+    claim: Claim,
+    dues: Sequence[tuple[date, Decimal]],
+    until: date,
+    tables: RateTables,
+    options: Options = DEFAULT_OPTIONS,
+    *,
+    since: date | None = None,
+) -> InterestResult:
+    """``compute`` for an invoice payable in several instalments (``dues``: due date and amount, in order, adding
+    up to the claim's amount): each instalment bears interest from its own due date, on what is left of it once
+    the payments and credits settled the instalments oldest first; the 40 EUR indemnity is counted once for the
+    invoice (when any instalment is paid late), and extra costs once."""
+    amounts = [amount for _due, amount in dues]
+    reductions = split_by_instalment(claim.reductions, amounts)
+    credits = split_by_instalment(claim.credits, amounts)
+    results = [
+        compute(
+            Claim(
+                amount=amount,
+                due_on=due_on,
+                regime=claim.regime,
+                reductions=tuple(reductions[k]),
+                contract_rate=claim.contract_rate,
+                notice_on=claim.notice_on,
+                judgment_enforceable_on=claim.judgment_enforceable_on,
+                creditor=claim.creditor,
+                extra_costs=claim.extra_costs if k == 0 else ZERO,
+                credits=tuple(credits[k]),
+            ),
+            until,
+            tables,
+            options,
+            since=since,
+        )
+        for k, (due_on, amount) in enumerate(dues)
+    ]
+    exact = sum((r.exact_interest for r in results), ZERO)
+    notes: list[Note] = []
+    for r in results:
+        notes.extend(n for n in r.notes if n not in notes)
+    missing: list[tuple[RateKind, HalfYear]] = []
+    for r in results:
+        missing.extend(m for m in r.missing if m not in missing)
+    return InterestResult(
+        principal=sum((r.principal for r in results), ZERO),
+        exact_interest=exact,
+        interest=exact.quantize(CENT, rounding=ROUND_HALF_UP),
+        indemnity=max((r.indemnity for r in results), default=ZERO),
+        extra_costs=sum((r.extra_costs for r in results), ZERO),
+        periods=tuple(sorted((p for r in results for p in r.periods), key=lambda p: (p.start, p.end))),
+        notes=tuple(notes),
+        open_periods=tuple(p for r in results for p in r.open_periods),
+        missing=tuple(missing),
+    )
+
+
 def compute(
     claim: Claim,
     until: date,

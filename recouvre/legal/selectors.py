@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
@@ -26,11 +27,13 @@ from recouvre.core.interest import (
     Regime,
     allocate_credits,
     compute,
+    compute_instalments,
     rate_text,
 )
 from recouvre.core.raterules import ContractRate, parse_contract_rate
 from recouvre.core.ratetables import HalfYear, RateError, RateKind, RateTables, shipped_tables
 from recouvre.ledger.models import Allocation, Invoice
+from recouvre.ledger.selectors import schedules
 from recouvre.organizations.models import Organization
 
 from . import models
@@ -194,6 +197,9 @@ def invoices_interest(
         else:
             reductions[invoice_id].append(Reduction(issued_on, amount, ReductionKind.CREDIT_NOTE))
     credits = unapplied_credits_by_invoice(organization, invoices, as_of)
+    # An invoice payable in several instalments: each bears interest from its own due date.
+    found = schedules(organization, list(reductions))
+    dues = {pk: [(d.due_on, d.amount) for d in schedule] for pk, schedule in found.items()}
     tables = rate_tables()
     settings = legal_settings_of(organization)
     if options is None:
@@ -222,14 +228,17 @@ def invoices_interest(
         )
         try:
             start = (since or {}).get(invoice.id)
-            results[invoice.id] = compute(claim, as_of, tables, options, since=start)
+            schedule = dues.get(invoice.id)
+
+            def run(until: date, claim: Claim = claim, schedule: Any = schedule, start: Any = start) -> InterestResult:
+                if schedule:
+                    return compute_instalments(claim, schedule, until, tables, options, since=start)
+                return compute(claim, until, tables, options, since=start)
+
+            results[invoice.id] = run(as_of)
             judgment_on = invoice.insolvency_judgment  # type: ignore[attr-defined]
             if judgment_on is not None and invoice.issued_on <= judgment_on < as_of:
-                at_judgment = (
-                    compute(claim, judgment_on, tables, options, since=start)
-                    if start is None or start < judgment_on
-                    else None
-                )
+                at_judgment = run(judgment_on) if start is None or start < judgment_on else None
                 results[invoice.id] = _stopped_at_judgment(results[invoice.id], at_judgment, judgment_on)
         except (ClaimError, RateError) as exc:
             refused[invoice.id] = str(exc)
