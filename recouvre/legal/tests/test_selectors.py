@@ -53,11 +53,12 @@ def book(org, other_org):  # type: ignore[no-untyped-def]
     return made
 
 
-def test_interest_to_date_of_each_invoice_in_eight_queries(org, book, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_interest_to_date_of_each_invoice_in_nine_queries(org, book, django_assert_num_queries):  # type: ignore[no-untyped-def]
     ids = [invoice.id for invoice in book.values()]
     # invoices, their payments and credit notes, the customers' unapplied payments and credit notes (none here) and
-    # overdue invoices, the two imported rate tables, the organization's legal settings
-    with django_assert_num_queries(8):
+    # overdue invoices, the instalments of those payable in several, the two imported rate tables, the
+    # organization's legal settings
+    with django_assert_num_queries(9):
         found = invoices_interest(org, ids, AS_OF, notices={book["martin"].id: date(2025, 5, 20)})
 
     dupont = found.results[book["dupont"].id]
