@@ -19,6 +19,21 @@ from .models import AMOUNT, Allocation, CreditNote, Customer, Event, Invoice, In
 _ZERO = Value(Decimal("0.00"))
 
 INSTALMENT_OPEN = Least(F("amount"), Greatest(F("cumulative") - F("invoice__allocated_amount"), _ZERO))
+
+
+def not_yet_due_instalments(organization: Organization, as_of: date) -> QuerySet[InvoiceInstalment]:
+    """The instalments not due on ``as_of`` of open invoices whose first instalment is (``Invoice.due_on`` is the
+    first due date): what an invoice-level "overdue" would count wrongly. Annotated with their ``open`` part."""
+    return (
+        InvoiceInstalment.objects.filter(
+            invoice__organization=organization, invoice__open_amount__gt=0, invoice__due_on__lt=as_of, due_on__gte=as_of
+        )
+        .annotate(open=INSTALMENT_OPEN)
+        .filter(open__gt=0)
+        .order_by()
+    )
+
+
 """The open amount of an instalment, for ``InvoiceInstalment`` querysets: what is settled on the invoice settles
 its instalments oldest first."""
 
@@ -152,9 +167,18 @@ def customers_with_balances(organization: Organization, as_of: date) -> QuerySet
         return Coalesce(Subquery(sub, output_field=dec), _ZERO, output_field=dec)
 
     open_qs = Invoice.objects.filter(organization=organization, open_amount__gt=0)
+    # the instalments not due yet of invoices whose first instalment is: not overdue
+    not_due = (
+        not_yet_due_instalments(organization, as_of)
+        .filter(invoice__customer=OuterRef("pk"))
+        .values("invoice__customer")
+        .annotate(s=Sum("open"))
+        .values("s")
+    )
     return customers(organization).annotate(
         open_total=_sum(open_qs, "open_amount"),
-        overdue_total=_sum(open_qs.filter(due_on__lt=as_of), "open_amount"),
+        overdue_total=_sum(open_qs.filter(due_on__lt=as_of), "open_amount")
+        - Coalesce(Subquery(not_due, output_field=dec), _ZERO, output_field=dec),
         unapplied=Coalesce(
             _sum(
                 Payment.objects.filter(organization=organization, unallocated_amount__gt=0),
@@ -285,7 +309,20 @@ def receivable_totals(organization: Organization, as_of: date, currency: str) ->
     zero = Decimal("0.00")
     open_qs = Invoice.objects.filter(organization=organization, currency=currency, open_amount__gt=0).order_by()
     buckets = empty_buckets()
-    for row in open_qs.values("due_on").annotate(s=Sum("open_amount", output_field=dec)):
+    single = open_qs.filter(~Exists(InvoiceInstalment.objects.filter(invoice=OuterRef("pk"))))
+    for row in single.values("due_on").annotate(s=Sum("open_amount", output_field=dec)):
+        buckets[bucket_for(row["due_on"], as_of)] += _cents(row["s"])
+    # an invoice payable in several instalments: each open instalment by its own due date
+    for row in (
+        InvoiceInstalment.objects.filter(
+            invoice__organization=organization, invoice__currency=currency, invoice__open_amount__gt=0
+        )
+        .annotate(open=INSTALMENT_OPEN)
+        .filter(open__gt=0)
+        .order_by()
+        .values("due_on")
+        .annotate(s=Sum("open", output_field=dec))
+    ):
         buckets[bucket_for(row["due_on"], as_of)] += _cents(row["s"])
     unapplied = zero
     for qs in (
@@ -317,7 +354,17 @@ def most_overdue_customers(
         .values_list("customer_id")
         .annotate(s=Sum("open_amount", output_field=DecimalField(**AMOUNT)))
     )
-    late = [(_cents(s), customer_id) for customer_id, s in rows.iterator(chunk_size=10000)]
+    not_due = dict(
+        not_yet_due_instalments(organization, as_of)
+        .filter(invoice__currency=currency)
+        .values_list("invoice__customer_id")
+        .annotate(s=Sum("open", output_field=DecimalField(**AMOUNT)))
+    )
+    late = [
+        (amount, customer_id)
+        for customer_id, s in rows.iterator(chunk_size=10000)
+        if (amount := _cents(s) - _cents(not_due.get(customer_id))) > 0
+    ]
     top = heapq.nsmallest(limit, late, key=lambda r: (-r[0], r[1]))
     by_id = customers(organization).in_bulk([customer_id for _s, customer_id in top])
     return len(late), [(by_id[customer_id], s) for s, customer_id in top]
@@ -347,6 +394,13 @@ def customer_balances(organization: Organization, customer: Customer, as_of: dat
     ):
         row(r["currency"])["open"] += _cents(r["open"])
         row(r["currency"])["overdue"] += _cents(r["overdue"])
+    for r in (
+        not_yet_due_instalments(organization, as_of)
+        .filter(invoice__customer=customer)
+        .values("invoice__currency")
+        .annotate(s=Sum("open", output_field=dec))
+    ):
+        row(r["invoice__currency"])["overdue"] -= _cents(r["s"])
     for qs in (
         customer_unapplied_payments(organization, customer),
         customer_unapplied_credit_notes(organization, customer),

@@ -205,3 +205,20 @@ def test_a_formal_notice_claims_each_overdue_instalment_under_the_invoice_number
     text = " ".join(pdf_text(render_letter(action, today=date(2026, 2, 10)).pdf).split())
     assert "F2026-007, échéance 1/2 du 31/01/2026" in text
     assert "500,00" in text and "échéance 2/2" not in text
+
+
+def test_the_dashboard_counts_overdue_only_the_instalments_that_are(org, invoice) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.ledger.selectors import (
+        customer_balances,
+        customers_with_balances,
+        most_overdue_customers,
+        receivable_totals,
+    )
+
+    as_of = date(2026, 2, 10)  # the first instalment (600.00) is 10 days late, the second (400.00) not due
+    totals = receivable_totals(org, as_of, "EUR")
+    assert (totals["open_total"], totals["overdue_total"]) == (Decimal("1000.00"), Decimal("600.00"))
+    assert (totals["buckets"]["not_due"], totals["buckets"]["1_30"]) == (Decimal("400.00"), Decimal("600.00"))
+    assert customer_balances(org, invoice.customer, as_of)["EUR"]["overdue"] == Decimal("600.00")
+    assert customers_with_balances(org, as_of).get(pk=invoice.customer_id).overdue_total == Decimal("600.00")
+    assert most_overdue_customers(org, as_of, "EUR")[1][0][1] == Decimal("600.00")
