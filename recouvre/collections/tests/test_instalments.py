@@ -73,6 +73,10 @@ def test_only_the_overdue_instalment_is_reminded_under_the_invoice_number(org, i
     assert "F2026-007, instalment 1 of 2 due 31 Jan 2026" in rendered.text
     assert "€600.00" in rendered.text and "€1,000.00" not in rendered.text
     assert "instalment 2" not in rendered.text and "F2026-007-" not in rendered.text
+    # The approval queue names the instalment the same way.
+    from recouvre.web.views.approvals import _rows
+
+    assert _rows([action])[0]["invoices"] == ["F2026-007, instalment 1 of 2 due 31 Jan 2026"]
     assert "F2026-007, instalment 1 of 2 due 31 Jan 2026" in rendered.html
 
 

@@ -13,14 +13,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from recouvre.collections import approvals
 from recouvre.collections.dispatch import build_email, held_lines
 from recouvre.collections.models import Action, ActionState, Channel
 from recouvre.collections.outbox import process_due
+from recouvre.collections.rendering import item_label
 from recouvre.ledger.actors import Actor
 
 from ..decorators import member_required
@@ -45,12 +46,22 @@ class DecisionForm(forms.Form):
         return data
 
 
+def _label(line: dict[str, Any]) -> str:
+    """The invoice's number, and for an instalment of an invoice payable in several, which one and its due date."""
+    if not line.get("instalments"):
+        return str(line["number"])
+    language = "fr" if get_language().startswith("fr") else "en"
+    return item_label(
+        line["number"], line["instalment"], line["instalments"], date.fromisoformat(line["due_on"]), language
+    )
+
+
 def _rows(actions: list[Action]) -> list[dict[str, Any]]:
     return [
         {
             "action": a,
-            "invoices": [ln["number"] for ln in a.lines or []],
-            "lines": [{**ln, "due_on": date.fromisoformat(ln["due_on"])} for ln in a.lines or []],
+            "invoices": [_label(ln) for ln in a.lines or []],
+            "lines": [{**ln, "number": _label(ln), "due_on": date.fromisoformat(ln["due_on"])} for ln in a.lines or []],
             "totals": sorted(approvals.totals(a).items()),
         }
         for a in actions
