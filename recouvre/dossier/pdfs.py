@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from recouvre.collections.held import held_invoices, held_label
@@ -56,18 +55,14 @@ def _address(lines: Iterable[str], postal_code: str, city: str) -> list[str]:
     return out
 
 
-def css_string(text: str) -> str:
-    """``text`` as a quoted CSS string, safe inside a ``<style>`` element."""
-    escaped = text.replace("\\", "\\5C ").replace('"', "\\22 ").replace("<", "\\3C ").replace("\n", " ")
-    return mark_safe(f'"{escaped}"')  # noqa: S308  (every special character is escaped above)
-
-
 def _context(organization: Organization, customer: Customer, title: str, **context: Any) -> dict[str, Any]:
     return {
         "organization": organization,
         "customer": customer,
         "title": title,
-        "footer_css": css_string(f"{organization.name} – {customer.ref} – {title}"),
+        # a text node of the page (a running element), never a CSS string: nothing typed in a name or a
+        # reference can reach the style sheet
+        "footer_text": f"{organization.name} – {customer.ref} – {title}",
         "language": language(),
         "org_address": _address(
             (organization.address_line1, organization.address_line2), organization.postal_code, organization.city
@@ -120,7 +115,7 @@ def invoice_copy_pdfs(organization: Organization, customer: Customer, invoices: 
             {
                 **_copy_context(invoice),
                 "title": title,
-                "footer_css": css_string(f"{organization.name} – {customer.ref} – {title}"),
+                "footer_text": f"{organization.name} – {customer.ref} – {title}",
             }
         )
     html = render_to_string("dossier/invoice_copies.html", _context(organization, customer, "", copies=copies))

@@ -6,7 +6,6 @@ sincere and true, and the date and signature block. Drawn by WeasyPrint from ``l
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from recouvre.collections.rendering import format_amount, format_date
 from recouvre.core.raterules import grouped_by_rule
+from recouvre.documents.pdf import html_to_pdf
 
 from .insolvency import claims
 from .models import InsolvencyProcedure, OfficerRole, ProcedureKind
@@ -110,11 +110,7 @@ def declaration_context(procedure: InsolvencyProcedure, *, today: date, signator
 
 
 def render_declaration_pdf(procedure: InsolvencyProcedure, *, today: date, signatory: str = "") -> bytes:
-    import weasyprint
-
     html = render_to_string(
         "legal/claim_declaration.html", declaration_context(procedure, today=today, signatory=signatory)
     )
-    buffer = io.BytesIO()
-    weasyprint.HTML(string=html).write_pdf(buffer)
-    return buffer.getvalue()
+    return html_to_pdf(html)

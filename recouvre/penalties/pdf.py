@@ -11,7 +11,6 @@ mentions for that debtor at the foot (``lawtexts.mentions_for``).
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from decimal import Decimal
 
@@ -20,6 +19,7 @@ from django.utils import translation
 
 from recouvre.collections.rendering import format_amount, format_date, language_of
 from recouvre.core import lawtexts
+from recouvre.documents.pdf import html_to_pdf
 from recouvre.ledger.models import Customer
 from recouvre.letters.rendering import MARGINS_MM, WINDOW_MM, postal_address
 from recouvre.organizations.models import Organization
@@ -40,8 +40,6 @@ def render_penalty_invoice(
     claims: list[PenaltyClaim],
     total: Decimal,
 ) -> bytes:
-    import weasyprint
-
     lang = language_of(customer.language)
     law = lawtexts.for_customer(customer, lang)
     if not law.penalty_invoice:
@@ -96,6 +94,4 @@ def render_penalty_invoice(
     }
     with translation.override(lang):
         html = render_to_string(f"penalties/invoice_{lang}.html", context)
-    buffer = io.BytesIO()
-    weasyprint.HTML(string=html).write_pdf(buffer)
-    return buffer.getvalue()
+    return html_to_pdf(html)

@@ -22,7 +22,6 @@ are taken out (``recouvre.core.routes.injonction_refusals``).
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -36,6 +35,7 @@ from recouvre.collections.models import Action
 from recouvre.collections.rendering import format_amount, format_date
 from recouvre.core import routes
 from recouvre.core.raterules import describe_open_periods, grouped_by_rule
+from recouvre.documents.pdf import html_to_pdf
 from recouvre.dossier.exhibits import ListedExhibit, claimed_invoices, exhibit_list
 from recouvre.dossier.pdfs import formal_notice_dates
 from recouvre.ledger.models import Customer, CustomerKind, Invoice
@@ -299,8 +299,6 @@ def injonction_request(
     """Draw ``customer``'s injonction de payer request on ``as_of``. Raises ``NothingToClaim`` when no invoice in
     euros is overdue and open, ``InjonctionRefused`` (with the reasons) when no request may be made,
     ``Customer.DoesNotExist`` for another organization's customer."""
-    import weasyprint
-
     if customer.organization_id != organization.pk:
         raise Customer.DoesNotExist
     route = legal_route(organization, customer, as_of)
@@ -427,9 +425,7 @@ def injonction_request(
         "reference": proceeding.reference if proceeding is not None else "",
     }
     html = render_to_string("proceedings/requete.html", context)
-    buffer = io.BytesIO()
-    weasyprint.HTML(string=html, url_fetcher=_no_fetch).write_pdf(buffer)
-    pdf = buffer.getvalue()
+    pdf = html_to_pdf(html)
     return InjonctionRequest(
         pdf,
         hashlib.sha256(pdf).hexdigest(),
@@ -445,7 +441,3 @@ def injonction_request(
         tuple((i.number, i.open_amount) for i in scope.disputed),
         tuple(str(w) for w in warnings),
     )
-
-
-def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
-    raise ValueError(f"the request fetches nothing: {url}")
