@@ -400,18 +400,21 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from recouvre.demo.services import create_demo
+    from recouvre.demo.services import NotADemo, create_demo
 
-    with Progress(not args.json, "Creating demo data") as progress:
-        info = create_demo(
-            slug=args.org,
-            customers=args.customers,
-            invoices=args.invoices,
-            seed=args.seed,
-            as_of=args.as_of or date.today(),
-            reset=args.reset,
-            progress=progress,
-        )
+    try:
+        with Progress(not args.json, "Creating demo data") as progress:
+            info = create_demo(
+                slug=args.org,
+                customers=args.customers,
+                invoices=args.invoices,
+                seed=args.seed,
+                as_of=args.as_of or date.today(),
+                reset=args.reset,
+                progress=progress,
+            )
+    except NotADemo as exc:
+        return refused(args.json, [str(exc)])
     if not info.get("existed") and args.invoice_pdfs > 0:
         from recouvre.documents.demo import attach_demo_invoice_pdfs
         from recouvre.organizations.models import Organization

@@ -50,6 +50,10 @@ BATCH = 2000
 ProgressFn = Callable[..., None]
 
 
+class NotADemo(Exception):
+    """``--reset`` asked for an organization the demo did not create."""
+
+
 def create_demo(
     *, slug: str, customers: int, invoices: int, seed: int, as_of: date, reset: bool, progress: Any = None
 ) -> dict[str, Any]:
@@ -58,12 +62,18 @@ def create_demo(
     administrator.
 
     When the organization exists it is left untouched (``existed`` is true) unless ``reset``, which deletes
-    everything it holds and builds it again. Returns the organization's short name, the counts and the login.
+    everything it holds and builds it again — only an organization the demo made (``is_demo``); any other raises
+    ``NotADemo`` and nothing is touched. Returns the organization's short name, the counts and the login.
     """
     slug = slugify(slug)
     existing = Organization.objects.filter(slug=slug).first()
     if existing is not None and not reset:
         return _summary(existing, existed=True, password=PASSWORD)
+    if existing is not None and not existing.is_demo:
+        # a real organization: never deleted with its audit trail, never given the demo login
+        raise NotADemo(
+            _("%(org)s holds real data, not the demo's: it is never deleted or rebuilt by the demo.") % {"org": slug}
+        )
 
     step = _stepper(progress, total=9 if existing is None else 10)
     step(_("Generating demo data"))
@@ -73,6 +83,7 @@ def create_demo(
             step(_("Deleting the previous demo data"))
             _delete_organization(existing)
         org = _write(data, slug, step)
+        Organization.objects.filter(pk=org.pk).update(is_demo=True)
         ensure_default_policies(org)
         step(_("Creating the demo login"))
         password = _login(org)

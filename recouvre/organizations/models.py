@@ -39,6 +39,8 @@ class Organization(models.Model):
         default="",
         help_text=_("Printed at the foot of every letter: share capital, RCS, registered office..."),
     )
+    is_demo = models.BooleanField(_("demo data"), default=False, db_default=False, editable=False)
+    """Made by ``recouvre demo``: only such an organization may be deleted and rebuilt by ``--reset``."""
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -200,3 +200,23 @@ def test_a_month_of_collections_is_simulated_without_sending_any_mail(db, settin
     mornings = {timezone.localtime(e.occurred_at) for e in sent}
     assert all(m.time() == time(9, 0) and m.date() <= AS_OF for m in mornings)
     assert min(mornings) < timezone.make_aware(datetime(2026, 3, 1))
+
+
+def test_reset_never_deletes_a_real_organization(db, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from recouvre.cli import main
+    from recouvre.ledger.models import Customer
+    from recouvre.organizations.models import Membership, Organization
+    from recouvre.organizations.services import create_organization
+    from recouvre.testing.factories import CustomerFactory
+
+    real = create_organization("dupont", "Dupont SA")
+    CustomerFactory(organization=real, ref="411REAL")
+    code = main(["demo", "--org", "dupont", "--reset", "--customers", "5", "--invoices", "20", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert (code, out["ok"]) == (1, False)
+    assert "never deleted or rebuilt by the demo" in out["errors"][0]
+    assert Organization.objects.get(slug="dupont").name == "Dupont SA"
+    assert list(Customer.objects.filter(organization=real).values_list("ref", flat=True)) == ["411REAL"]
+    assert not Membership.objects.filter(organization=real, user__username="demo").exists()
