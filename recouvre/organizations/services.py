@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -40,8 +41,11 @@ def add_member(organization: Organization, user: User, role: str = Role.VIEWER) 
 
 
 def create_user(username: str, password: str, *, email: str = "", superuser: bool = False) -> User:
+    """A new user; ``ValidationError`` when the name is taken or the password fails the configured validators
+    (at least 8 characters, not a common password, not too close to the user name)."""
     if User.objects.filter(username=username).exists():
         raise ValidationError(_("The user %(username)s already exists.") % {"username": username})
+    password_validation.validate_password(password, User(username=username, email=email))
     if superuser:
         return User.objects.create_superuser(username=username, email=email, password=password)
     return User.objects.create_user(username=username, email=email, password=password)

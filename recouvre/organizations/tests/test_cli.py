@@ -60,3 +60,14 @@ def test_org_is_required_when_several(capsys):
     assert main(["report", "aging"]) == 2
     assert "--org" in capsys.readouterr().err
     assert main(["report", "aging", "--org", "b", "--json"]) == 0
+
+
+@pytest.mark.django_db
+def test_createuser_refuses_a_weak_password(capsys):  # type: ignore[no-untyped-def]
+    from recouvre.organizations.models import User
+
+    for weak in ("a", "password123", "claire2026"):
+        assert main(["createuser", "claire", "--password", weak]) == 1
+    err = capsys.readouterr().err
+    assert "too short" in err and "too common" in err and "too similar" in err
+    assert not User.objects.filter(username="claire").exists()
