@@ -3,6 +3,7 @@ page falls back to the default for that field."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -21,6 +22,27 @@ class DateInput(forms.DateInput):
 
 # Dates typed by hand may be ISO (the browser's date picker) or French.
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+# The days a date typed or passed in a page's address may fall on: outside, a clear error (never a page that
+# fails on a date no computation can handle, such as 0001-01-01 or 9999-12-31).
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2099, 12, 31)
+
+
+def check_day(value: date) -> date:
+    """``value``, or ``ValidationError`` when it falls outside the dates Recouvre handles."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise forms.ValidationError(
+            _("%(day)s is outside the dates handled (%(first)s to %(last)s).")
+            % {"day": value.isoformat(), "first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+        )
+    return value
+
+
+class DayField(forms.DateField):
+    """A date field refusing dates outside ``FIRST_DAY`` to ``LAST_DAY``."""
+
+    def to_python(self, value: Any) -> date | None:
+        day = super().to_python(value)
+        return check_day(day) if day is not None else None
 
 
 class CustomerFilterForm(forms.Form):
@@ -49,10 +71,8 @@ class InvoiceFilterForm(forms.Form):
             ("all", pgettext_lazy("invoices", "All")),
         ],
     )
-    due_from = forms.DateField(
-        label=_("Due from"), required=False, widget=DateInput(), input_formats=DATE_INPUT_FORMATS
-    )
-    due_to = forms.DateField(label=_("Due to"), required=False, widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
+    due_from = DayField(label=_("Due from"), required=False, widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
+    due_to = DayField(label=_("Due to"), required=False, widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
     q = forms.CharField(label=_("Customer or number"), required=False, max_length=100)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -68,7 +88,7 @@ class InvoiceFilterForm(forms.Form):
 
 
 class AgingForm(forms.Form):
-    as_of = forms.DateField(label=_("As of"), required=False, widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
+    as_of = DayField(label=_("As of"), required=False, widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
     currency = forms.ChoiceField(label=_("Currency"), required=False)
 
     def __init__(self, *args: Any, currencies: list[str], **kwargs: Any) -> None:

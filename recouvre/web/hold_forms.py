@@ -15,7 +15,7 @@ from recouvre.ledger.models import Customer, Invoice
 from recouvre.organizations.models import Organization, User
 
 from . import formatting
-from .forms import DATE_INPUT_FORMATS, DateInput
+from .forms import DATE_INPUT_FORMATS, DateInput, DayField
 
 INSTALMENT_ROWS = 6
 MAX_INSTALMENTS = 60
@@ -57,7 +57,7 @@ def _open_invoices(organization: Organization, customer: Customer) -> Any:
 
 
 def _date(label: Any, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
+    return DayField(label=label, required=required, widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
 
 
 class _CustomerForm(forms.Form):

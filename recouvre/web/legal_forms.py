@@ -19,12 +19,12 @@ from recouvre.legal.models import (
     WriteOffReason,
 )
 
-from .forms import DATE_INPUT_FORMATS, DateInput, clean_contract_rate_spec
+from .forms import DATE_INPUT_FORMATS, DateInput, DayField, clean_contract_rate_spec
 from .hold_forms import AmountField
 
 
 def _date(label: Any, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
+    return DayField(label=label, required=required, widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
 
 
 class ProcedureForm(forms.Form):

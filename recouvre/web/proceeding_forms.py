@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from recouvre.proceedings.models import ProceedingRoute, ProceedingStatus, ServiceRegime
 
+from .forms import DayField
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -25,15 +27,15 @@ class UpdateProceedingForm(forms.Form):
     court = forms.CharField(label=_("Court"), max_length=200, required=False)
     reference = forms.CharField(label=_("Court reference"), max_length=100, required=False)
     amount_claimed = forms.DecimalField(label=_("Amount claimed"), max_digits=15, decimal_places=2, required=False)
-    filed_on = forms.DateField(label=_("Filed on"), required=False, widget=DATE)
-    order_on = forms.DateField(label=_("Order date"), required=False, widget=DATE)
+    filed_on = DayField(label=_("Filed on"), required=False, widget=DATE)
+    order_on = DayField(label=_("Order date"), required=False, widget=DATE)
     service_regime = forms.ChoiceField(label=_("Service deadline"), choices=ServiceRegime.choices)
-    served_on = forms.DateField(label=_("Served on"), required=False, widget=DATE)
+    served_on = DayField(label=_("Served on"), required=False, widget=DATE)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class EnforcementForm(forms.Form):
-    on = forms.DateField(label=_("Date"), widget=DATE)
+    on = DayField(label=_("Date"), widget=DATE)
     step = forms.CharField(label=_("Enforcement step"), max_length=200)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 

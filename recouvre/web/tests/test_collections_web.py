@@ -649,3 +649,16 @@ def test_a_credit_manager_takes_one_invoice_out_of_a_reminder_awaiting_approval(
     english.post(url, {"invoice": f101, "note": "disputed by phone"}, follow=True)
     action.refresh_from_db()
     assert action.state == "cancelled"
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1900-02-30"])
+def test_extreme_dates_are_refused_clearly_never_a_server_error(org, english, dupont, day):  # type: ignore[no-untyped-def]
+    statement = english.get(reverse("customer_statement", args=[dupont.pk]), {"as_of": day})
+    assert statement.status_code == 400
+    dossier = english.post(reverse("customer_dossier", args=[dupont.pk]), {"as_of": day})
+    assert dossier.status_code == 400
+    for name in ("aging", "run_preview"):
+        page = english.get(reverse(name), {"as_of": day})
+        assert page.status_code == 200
+        if day != "1900-02-30":
+            assert "outside the dates handled" in text(page)

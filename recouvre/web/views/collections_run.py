@@ -21,16 +21,14 @@ from recouvre.collections.services import run_collections
 from recouvre.ledger.actors import Actor
 
 from ..decorators import member_required
-from ..forms import DATE_INPUT_FORMATS, DateInput
+from ..forms import DATE_INPUT_FORMATS, DateInput, DayField
 from .common import paginate, today
 
 CUSTOMERS_PER_PAGE = 100
 
 
 class RunPreviewForm(forms.Form):
-    as_of = forms.DateField(
-        label=gettext_lazy("Run of"), required=False, input_formats=DATE_INPUT_FORMATS, widget=DateInput()
-    )
+    as_of = DayField(label=gettext_lazy("Run of"), required=False, input_formats=DATE_INPUT_FORMATS, widget=DateInput())
     outcome = forms.ChoiceField(
         label=gettext_lazy("Show"),
         required=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer
 
 from ..decorators import member_required
+from ..forms import check_day
 from .common import today
 
 
@@ -34,9 +36,9 @@ def customer_dossier(request: HttpRequest, pk: int) -> HttpResponse:
     posted = request.POST.get("as_of", "")
     if posted:
         try:
-            as_of = min(date.fromisoformat(posted), as_of)
-        except ValueError:
-            pass
+            as_of = min(check_day(date.fromisoformat(posted)), as_of)
+        except (ValueError, ValidationError) as exc:
+            raise BadRequest(_("as_of: not a date Recouvre handles")) from exc
     try:
         bundle = export_dossier(org, customer, as_of=as_of, actor=Actor.of(request.user))
     except DossierRefused as exc:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest, ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from recouvre.ledger.actors import Actor
 from recouvre.letters.services import produce_due_letters
 
 from ..decorators import member_required
+from ..forms import check_day
 from .common import customer_or_404, today
 
 
@@ -61,11 +62,12 @@ def customer_formal_notice(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _as_of(request: HttpRequest) -> date:
+    """``?as_of=`` (ISO), today by default; a date that is not one, or outside the dates handled, is a 400."""
     raw = request.GET.get("as_of") or ""
     try:
-        return date.fromisoformat(raw) if raw else today()
-    except ValueError as exc:
-        raise Http404 from exc
+        return check_day(date.fromisoformat(raw)) if raw else today()
+    except (ValueError, ValidationError) as exc:
+        raise BadRequest(_("as_of: not a date Recouvre handles")) from exc
 
 
 @member_required()
