@@ -50,13 +50,15 @@ def listener() -> Iterator[tuple[str, list[str]]]:
 
 def test_hostile_references_stay_text_and_nothing_is_fetched(org, listener) -> None:  # type: ignore[no-untyped-def]
     url, asked = listener
-    hostile = (
-        f'411\r"}} @page {{ background: url({url}/css) }} \\" \f</style><img src="{url}/img">'
-        f"<link rel=stylesheet href={url}/link>"
+    # The footer of every page carries the organization's name and the customer's reference.
+    org.name = (
+        f'ACME\r"}} }} @page {{ background: url({url}/css); @top-center {{ content: "INJECTED" }} }} \\" \f'
+        f'</style><img src="{url}/img"><link rel=stylesheet href={url}/link>'
     )
+    org.save()
     customer = CustomerFactory(
         organization=org,
-        ref=hostile[:100],
+        ref='411\r"}\\\f</style>@import',
         name=f"Rémy-Charpentier </style><style>@import url({url}/import);</style>",
         address_line1="1 rue du Port",
         postal_code="13002",
@@ -76,6 +78,9 @@ def test_hostile_references_stay_text_and_nothing_is_fetched(org, listener) -> N
     copy = pdf_text(copies[invoice.pk])
     assert asked == []
     for text in (statement.replace("\x00", ""), copy.replace("\x00", "")):
-        assert "Rémy-Charpentier" in text
-        assert "u002D" not in text
-        assert "@page" in " ".join(text.split())  # printed as text, in the footer, never applied as a rule
+        flat = " ".join(text.split())
+        assert "Rémy-Charpentier" in flat
+        assert "u002D" not in flat
+        # the footer prints the name as it was written: the rule inside it was never applied
+        assert 'content: "INJECTED"' in flat
+        assert flat.count("INJECTED") == flat.count('content: "INJECTED"')
