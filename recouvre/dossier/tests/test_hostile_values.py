@@ -52,9 +52,9 @@ def test_hostile_references_stay_text_and_nothing_is_fetched(org, listener) -> N
     url, asked = listener
     # The footer of every page carries the organization's name and the customer's reference.
     org.name = (
-        f'ACME\r"}} }} @page {{ background: url({url}/css); @top-center {{ content: "INJECTED" }} }} \\" \f'
-        f'</style><img src="{url}/img"><link rel=stylesheet href={url}/link>'
+        f'ACME\r"}} }} @page {{ background: url({url}/c); @top-center {{ content: "INJECTED" }} }} \\" \f</style>'
     )
+    assert len(org.name) <= 200
     org.save()
     customer = CustomerFactory(
         organization=org,
