@@ -122,12 +122,10 @@ _OPEN_ITEMS_POSTGRES = _OPEN_ITEMS.format(mark="%s", least="LEAST")
 _AWAITING = "awaiting_approval"
 
 
-def _waits_until(deadline_on: date | str, state: str) -> date | None:
+def _waits_until(deadline_on: date, state: str) -> date | None:
     """The last day of the payment deadline the item's last step carried out gave (a formal notice): the next step
     waits for the day after it."""
-    if state == "sent":
-        return deadline_on if isinstance(deadline_on, date) else date.fromisoformat(deadline_on)
-    return None
+    return deadline_on if state == "sent" else None
 
 
 def open_items(
@@ -151,64 +149,21 @@ def open_items(
         # The DB-API cursor, values converted here: Django's per-value converters cost more than the query.
         connection.ensure_connection()
         cursor = connection.connection.cursor()
-        try:
-            cursor.execute(_OPEN_ITEMS_SQLITE, params)
-            fromiso = date.fromisoformat
-            while rows := cursor.fetchmany(CHUNK):
-                for (
-                    pk,
-                    customer_id,
-                    number,
-                    due_on,
-                    amount,
-                    currency,
-                    key,
-                    offset,
-                    last_on,
-                    until,
-                    state,
-                    pending,
-                    p_state,
-                    issued_on,
-                    rnd,
-                    instalment,
-                    instalments,
-                ) in rows:
-                    if type(amount) is not Decimal:
-                        amount = Decimal(amount if type(amount) is int else repr(amount)).quantize(CENT)
-                    yield OpenItem(
-                        pk,
-                        customer_id,
-                        number,
-                        due_on if type(due_on) is date else fromiso(due_on),
-                        amount,
-                        currency,
-                        0 if key is None else level_of(customer_id, key, offset),
-                        None if last_on is None else last_on if type(last_on) is date else fromiso(last_on),
-                        None
-                        if until is None
-                        else _waits_until(until if type(until) is date else fromiso(until), state),
-                        pending,
-                        p_state == _AWAITING,
-                        issued_on if type(issued_on) is date else fromiso(issued_on),
-                        rnd or 0,
-                        instalment,
-                        instalments,
-                    )
-        finally:
-            cursor.close()
-        return
-    # PostgreSQL: streamed through a server-side cursor.
-    cursor = connection.chunked_cursor()
+        sql = _OPEN_ITEMS_SQLITE
+    else:
+        # PostgreSQL: streamed through a server-side cursor (its values are dates and decimals already).
+        cursor = connection.chunked_cursor()
+        sql = _OPEN_ITEMS_POSTGRES
+    fromiso = date.fromisoformat
     try:
-        cursor.execute(_OPEN_ITEMS_POSTGRES, params)
+        cursor.execute(sql, params)
         while rows := cursor.fetchmany(CHUNK):
             for (
                 pk,
                 customer_id,
                 number,
                 due_on,
-                open_amount,
+                amount,
                 currency,
                 key,
                 offset,
@@ -222,19 +177,21 @@ def open_items(
                 instalment,
                 instalments,
             ) in rows:
+                if type(amount) is not Decimal:
+                    amount = Decimal(amount if type(amount) is int else repr(amount)).quantize(CENT)
                 yield OpenItem(
                     pk,
                     customer_id,
                     number,
-                    due_on,
-                    open_amount,
+                    due_on if type(due_on) is date else fromiso(due_on),
+                    amount,
                     currency,
                     0 if key is None else level_of(customer_id, key, offset),
-                    last_on,
-                    None if until is None else _waits_until(until, state),
+                    None if last_on is None else last_on if type(last_on) is date else fromiso(last_on),
+                    None if until is None else _waits_until(until if type(until) is date else fromiso(until), state),
                     pending,
                     p_state == _AWAITING,
-                    issued_on,
+                    issued_on if type(issued_on) is date else fromiso(issued_on),
                     rnd or 0,
                     instalment,
                     instalments,
