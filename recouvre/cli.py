@@ -717,6 +717,9 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.collections.hold_cli import add_commands as add_hold_commands
 
     add_hold_commands(sub, add, json_flag)
+    from recouvre.collections.approvals_cli import add_commands as add_approval_commands
+
+    add_approval_commands(sub, add, json_flag)
 
     from recouvre.dossier.cli import add_commands as add_dossier_commands
 
