@@ -73,6 +73,9 @@ def organizations() -> list[str]:
     """The short names of the organizations the configured database holds (none when it has no tables yet)."""
     from recouvre.organizations.models import Organization
 
+    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
+        if not Path(connection.settings_dict["NAME"]).exists():
+            return []  # a fresh data folder: no database file yet (connecting would create one)
     try:
         tables = connection.introspection.table_names()
     except DatabaseError as exc:

@@ -109,7 +109,16 @@ def candidates(stem: str) -> list[str]:
             break
         if _is_separator(stem[i - 1]) and not _is_separator(stem[i]):
             out += [stem[i:], stem[i:].upper()]
-    return [c for c in dict.fromkeys(out) if c]
+    # a name that is not UTF-8 (its bytes kept as surrogates) stands for no invoice number: numbers are text
+    return [c for c in dict.fromkeys(out) if c and _is_text(c)]
+
+
+def _is_text(candidate: str) -> bool:
+    try:
+        candidate.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def match_invoices(organization: Organization, stems: dict[str, str]) -> dict[str, Invoice]:
