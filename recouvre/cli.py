@@ -732,13 +732,23 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.privacy.cli import add_commands as add_privacy_commands
 
     add_privacy_commands(sub, add, json_flag)
+
+    from recouvre.backup.cli import add_commands as add_backup_commands
+
+    add_backup_commands(sub, add, json_flag)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_django()
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        setup_django()
+    except ImproperlyConfigured as exc:  # a setting given in the environment cannot be used
+        print(f"recouvre: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     from django.conf import settings
     from django.utils import translation
 
@@ -754,7 +764,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     with translation.override(language):
         try:
-            if args.func is not cmd_migrate:
+            # backup copies the database as it is, restore migrates once the backup is in place
+            if args.func is not cmd_migrate and getattr(args, "auto_migrate", True):
                 ensure_migrated()
             return args.func(args)
         except UsageError as exc:

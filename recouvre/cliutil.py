@@ -61,8 +61,12 @@ def parse_cli_amount(text: str) -> Decimal:
 
 
 def emit_json(payload: Any) -> None:
-    json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
+    text = json.dumps(payload, ensure_ascii=False, indent=2, default=str)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is not UTF-8 (its bytes kept as surrogates): escaped, \udcXX
+        text = json.dumps(payload, ensure_ascii=True, indent=2, default=str)
+    sys.stdout.write(text + "\n")
 
 
 def refused(json_output: bool, errors: list[str]) -> int:

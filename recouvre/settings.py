@@ -6,32 +6,45 @@ Every knob is a ``RECOUVRE_*`` environment variable documented in the README; no
 from __future__ import annotations
 
 import os
-import secrets
+import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
+from recouvre import datadir
 from recouvre.core.envparse import env_bool
 from recouvre.documents.limits import megabytes_setting
 
 BASE_DIR = Path(__file__).resolve().parent
 
+# Everything Recouvre writes is its user's only: files 0600, folders 0700 (see ``recouvre.datadir``).
+datadir.restrict_umask()
 DATA_DIR = Path(os.environ.get("RECOUVRE_DATA_DIR", "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DEFAULT_SQLITE_PATH = DATA_DIR / "recouvre.sqlite3"
+DATABASE_URL = os.environ.get("RECOUVRE_DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+_SQLITE_FILES: list[Path] = []
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and DATABASES["default"]["NAME"] != ":memory:":
+    _database = Path(DATABASES["default"]["NAME"])
+    _SQLITE_FILES = [
+        _database,
+        _database.with_name(_database.name + "-wal"),
+        _database.with_name(_database.name + "-shm"),
+    ]
+for _problem in datadir.make_private(DATA_DIR, files=_SQLITE_FILES):
+    print(f"recouvre: warning: {_problem}", file=sys.stderr)
 
 
 def _secret_key() -> str:
     key = os.environ.get("RECOUVRE_SECRET_KEY")
     if key:
         return key
-    path = DATA_DIR / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    key = secrets.token_urlsafe(50)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    try:
+        return datadir.secret_key(DATA_DIR / "secret_key")
+    except datadir.SecretKeyError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
 
 
 SECRET_KEY = _secret_key()
@@ -96,9 +109,6 @@ TEMPLATES = [
     }
 ]
 
-DEFAULT_SQLITE_PATH = DATA_DIR / "recouvre.sqlite3"
-DATABASE_URL = os.environ.get("RECOUVRE_DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web app read while the worker writes; IMMEDIATE avoids lock upgrades deadlocking.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -129,12 +139,24 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"  # filled by `collectstatic` for a front proxy; the app serves from the packages
-STATIC_ROOT.mkdir(exist_ok=True)
+# The app serves its static files from the installed packages. For a front proxy, `collectstatic` copies them to
+# RECOUVRE_STATIC_ROOT, which must be outside the data folder (private: the proxy could not read it), readable by all.
+STATIC_ROOT = Path(os.environ["RECOUVRE_STATIC_ROOT"]).resolve() if os.environ.get("RECOUVRE_STATIC_ROOT") else None
+if STATIC_ROOT is not None and STATIC_ROOT.is_relative_to(DATA_DIR):
+    raise ImproperlyConfigured(
+        f"RECOUVRE_STATIC_ROOT ({STATIC_ROOT}) is inside the data folder ({DATA_DIR}), which only Recouvre's user "
+        "can read: choose a folder outside it"
+    )
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},  # public assets
+    },
 }
+# Uploaded files saved through Django's storage are private, like everything in the data folder.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 

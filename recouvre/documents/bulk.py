@@ -1,6 +1,8 @@
 """Putting a folder of invoice PDFs on file: ``recouvre documents import DIR``.
 
-Each file of the folder (not its sub-folders; hidden files aside) is the PDF of the invoice its name gives:
+Each file of the folder (not its sub-folders; hidden files aside) is the PDF of the invoice its name gives. A symbolic
+link (to a file or to a folder) is never followed: it is reported as skipped, so that a link to a file outside the
+folder (another organization's stored PDF, a private file) is never put on file.
 
 1. the name without its extension is an invoice number of the organization (``FA-2025-001.pdf``); or, when no
    invoice has that number, in capitals (``fa-2025-001.pdf``);
@@ -17,14 +19,19 @@ every such file is reported with its reason. A file already on file for its invo
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from recouvre.core.terminal import shown
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Invoice
 from recouvre.organizations.models import Organization
@@ -47,9 +54,10 @@ class FileError:
 
 
 class FilesRefused(Exception):
-    def __init__(self, errors: list[FileError]) -> None:
+    def __init__(self, errors: list[FileError], skipped: list[FileError] | None = None) -> None:
         super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors
+        self.skipped = skipped or []
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,7 @@ class FileOutcome:
 class PdfImportResult:
     dry_run: bool
     files: list[FileOutcome] = field(default_factory=list)
+    skipped: list[FileError] = field(default_factory=list)  # entries left alone (symbolic links), with the reason
 
     @property
     def attached(self) -> int:
@@ -81,6 +90,7 @@ class PdfImportResult:
             "attached": self.attached,
             "unchanged": self.unchanged,
             "files": [f.as_dict() for f in self.files],
+            "skipped": [s.as_dict() for s in self.skipped],
             "errors": [],
         }
 
@@ -99,7 +109,16 @@ def candidates(stem: str) -> list[str]:
             break
         if _is_separator(stem[i - 1]) and not _is_separator(stem[i]):
             out += [stem[i:], stem[i:].upper()]
-    return [c for c in dict.fromkeys(out) if c]
+    # a name that is not UTF-8 (its bytes kept as surrogates) stands for no invoice number: numbers are text
+    return [c for c in dict.fromkeys(out) if c and _is_text(c)]
+
+
+def _is_text(candidate: str) -> bool:
+    try:
+        candidate.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def match_invoices(organization: Organization, stems: dict[str, str]) -> dict[str, Invoice]:
@@ -129,16 +148,33 @@ class _Checked:
     sha256: str
 
 
+@contextmanager
+def _open_regular(path: Path) -> Iterator[BinaryIO]:
+    """``path`` opened for reading, provided it is a regular file itself: never through a symbolic link (one put in
+    place of the file after the folder was read included), never a device or a pipe."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if os.path.islink(path):
+            raise DocumentRefused(_("a symbolic link: not followed")) from exc
+        raise
+    f = os.fdopen(fd, "rb")
+    with f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise DocumentRefused(_("not a regular file"))
+        yield f
+
+
 def _check_file(path: Path, limit: int) -> _Checked:
-    size = path.stat().st_size
-    if size == 0:
-        raise DocumentRefused(_("the file is empty"))
-    if size > limit:
-        raise DocumentRefused(
-            _("the file is larger than the %(limit)s MB allowed") % {"limit": format_megabytes(limit)}
-        )
     digest = hashlib.sha256()
-    with path.open("rb") as f:
+    with _open_regular(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size == 0:
+            raise DocumentRefused(_("the file is empty"))
+        if size > limit:
+            raise DocumentRefused(
+                _("the file is larger than the %(limit)s MB allowed") % {"limit": format_megabytes(limit)}
+            )
         head = f.read(HEAD)
         digest.update(head)
         while chunk := f.read(CHUNK):
@@ -152,9 +188,15 @@ def import_invoice_pdfs(
     organization: Organization, directory: Path, *, actor: Actor, dry_run: bool = False
 ) -> PdfImportResult:
     """Attach the invoice PDFs of ``directory`` to their invoices (see the module), or raise ``FilesRefused``
-    listing every file refused, having written nothing."""
+    listing every file refused, having written nothing. Symbolic links are skipped (``result.skipped``)."""
     limit = settings.DOCUMENTS_MAX_UPLOAD_BYTES
-    paths = sorted(p for p in directory.iterdir() if not p.name.startswith(".") and p.is_file())
+    paths: list[Path] = []
+    skipped: list[FileError] = []
+    for path in sorted(p for p in directory.iterdir() if not p.name.startswith(".")):
+        if path.is_symlink():
+            skipped.append(FileError(path.name, _("a symbolic link: not followed")))
+        elif path.is_file():
+            paths.append(path)
     errors: list[FileError] = []
     checked: dict[str, _Checked] = {}
     for path in paths:
@@ -173,7 +215,7 @@ def import_invoice_pdfs(
                 FileError(
                     path.name,
                     _("no invoice of %(org)s has the number %(number)s, nor does the name end with one")
-                    % {"org": organization.name, "number": path.stem},
+                    % {"org": organization.name, "number": shown(path.stem)},
                 )
             )
             continue
@@ -185,14 +227,14 @@ def import_invoice_pdfs(
                 FileError(
                     path.name,
                     _("%(other)s is already the PDF of invoice %(number)s in this folder: keep one file per invoice")
-                    % {"other": other, "number": invoice.number},
+                    % {"other": shown(other), "number": shown(invoice.number)},
                 )
             )
     if errors:
         errors.sort(key=lambda e: e.file)
-        raise FilesRefused(errors)
+        raise FilesRefused(errors, skipped)
 
-    result = PdfImportResult(dry_run=dry_run)
+    result = PdfImportResult(dry_run=dry_run, skipped=skipped)
     on_file = set(
         Document.objects.filter(
             organization=organization,
@@ -211,7 +253,7 @@ def import_invoice_pdfs(
             seen.add((invoice.pk, sha))
             if not dry_run:
                 try:
-                    with path.open("rb") as f:
+                    with _open_regular(path) as f:
                         attach_document(
                             organization,
                             actor,
@@ -221,6 +263,6 @@ def import_invoice_pdfs(
                             invoice=invoice,
                         )
                 except (DocumentRefused, OSError) as exc:  # the file changed since it was checked
-                    raise FilesRefused([FileError(path.name, str(exc))]) from exc
+                    raise FilesRefused([FileError(path.name, str(exc))], skipped) from exc
             result.files.append(FileOutcome(path.name, invoice.number, "attached"))
     return result

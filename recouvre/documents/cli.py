@@ -12,6 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, resolve_org
+from recouvre.core.terminal import shown
+
+
+def _print_skipped(skipped: list[Any], *, file: Any = None) -> None:
+    for s in skipped:
+        print("  " + _("%(file)s: skipped, %(reason)s") % {"file": shown(s.file), "reason": s.reason}, file=file)
 
 
 def cmd_documents_import(args: argparse.Namespace) -> int:
@@ -21,7 +27,7 @@ def cmd_documents_import(args: argparse.Namespace) -> int:
 
     directory = Path(args.directory)
     if not directory.is_dir():
-        raise UsageError(_("%(path)s: no such folder") % {"path": directory})
+        raise UsageError(_("%(path)s: no such folder") % {"path": shown(str(directory))})
     org = resolve_org(args.org)
     try:
         result = import_invoice_pdfs(org, directory, actor=CLI, dry_run=args.dry_run)
@@ -33,6 +39,7 @@ def cmd_documents_import(args: argparse.Namespace) -> int:
                     "attached": 0,
                     "unchanged": 0,
                     "files": [],
+                    "skipped": [s.as_dict() for s in exc.skipped],
                     "errors": [e.as_dict() for e in exc.errors],
                 }
             )
@@ -43,11 +50,12 @@ def cmd_documents_import(args: argparse.Namespace) -> int:
                     "%(dir)s: refused, nothing was written (%(n)d files refused):",
                     len({e.file for e in exc.errors}),
                 )
-                % {"dir": directory, "n": len({e.file for e in exc.errors})},
+                % {"dir": shown(str(directory)), "n": len({e.file for e in exc.errors})},
                 file=sys.stderr,
             )
             for e in exc.errors:
-                print(f"  {e.file}: {e.reason}", file=sys.stderr)
+                print(f"  {shown(e.file)}: {e.reason}", file=sys.stderr)
+            _print_skipped(exc.skipped, file=sys.stderr)
         return EXIT_REFUSED
     if args.json:
         emit_json(result.as_dict())
@@ -58,9 +66,10 @@ def cmd_documents_import(args: argparse.Namespace) -> int:
             if f.status == "attached"
             else _("%(file)s: invoice %(invoice)s, already on file")
         )
-        print("  " + line % {"file": f.file, "invoice": f.invoice})
+        print("  " + line % {"file": shown(f.file), "invoice": shown(f.invoice)})
+    _print_skipped(result.skipped)
     summary = _("%(dir)s: %(attached)d invoice PDFs attached, %(unchanged)d already on file") % {
-        "dir": directory,
+        "dir": shown(str(directory)),
         "attached": result.attached,
         "unchanged": result.unchanged,
     }

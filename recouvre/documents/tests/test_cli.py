@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import pytest
 
@@ -69,6 +70,7 @@ def test_a_folder_of_invoice_pdfs_is_attached_once(org, invoices, folder, capsys
             {"file": "Facture FA-2025-002.PDF", "invoice": "FA-2025-002", "status": "attached"},
             {"file": "fa-2025-003.pdf", "invoice": "FA-2025-003", "status": "attached"},
         ],
+        "skipped": [],
         "errors": [],
     }
     for name, number in (("FA-2025-001.pdf", "FA-2025-001"), ("fa-2025-003.pdf", "FA-2025-003")):
@@ -134,8 +136,94 @@ def test_refusal_in_json(org, invoices, tmp_path, capsys):  # type: ignore[no-un
         "attached": 0,
         "unchanged": 0,
         "files": [],
+        "skipped": [],
         "errors": [{"file": "FA-2025-001.pdf", "reason": "the file is empty"}],
     }
+
+
+def test_symbolic_links_are_skipped_never_followed(org, other_org, invoices, tmp_path, capsys, pdf):  # type: ignore[no-untyped-def]
+    from recouvre.documents.services import attach_document
+    from recouvre.documents.storage import absolute_path
+    from recouvre.ledger.actors import CLI
+    from recouvre.ledger.models import Invoice
+
+    rival_invoice = Invoice.objects.get(organization=other_org, number="FA-2025-009")
+    rival_pdf = pdf("Facture confidentielle du concurrent")
+    stored = attach_document(
+        other_org, CLI, kind="invoice_pdf", file_name="FA-2025-009.pdf", content=rival_pdf, invoice=rival_invoice
+    ).document
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "FA-2025-002.pdf").write_bytes(pdf("Facture FA-2025-002"))
+    folder = tmp_path / "factures"
+    folder.mkdir()
+    (folder / "FA-2025-001.pdf").write_bytes(pdf("Facture FA-2025-001"))
+    (folder / "FA-2025-003.pdf").symlink_to(absolute_path(stored.storage_path))  # another organization's stored PDF
+    (folder / "FA-2025-002.pdf").symlink_to(elsewhere / "FA-2025-002.pdf")
+    (folder / "anciennes").symlink_to(elsewhere, target_is_directory=True)
+    capsys.readouterr()  # what drawing the PDFs logged
+
+    code, out, err = cli(capsys, "documents", "import", folder, "--org", "acme", "--json")
+
+    assert (code, err) == (0, "")
+    link = "a symbolic link: not followed"
+    assert json.loads(out) == {
+        "dry_run": False,
+        "attached": 1,
+        "unchanged": 0,
+        "files": [{"file": "FA-2025-001.pdf", "invoice": "FA-2025-001", "status": "attached"}],
+        "skipped": [
+            {"file": "FA-2025-002.pdf", "reason": link},
+            {"file": "FA-2025-003.pdf", "reason": link},
+            {"file": "anciennes", "reason": link},
+        ],
+        "errors": [],
+    }
+    assert list(Document.objects.filter(organization=org).values_list("invoice__number", flat=True)) == ["FA-2025-001"]
+    assert not Document.objects.filter(organization=org, sha256=stored.sha256).exists()
+
+    code, out, err = cli(capsys, "documents", "import", folder, "--org", "acme")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "  FA-2025-001.pdf: invoice FA-2025-001, already on file",
+        "  FA-2025-002.pdf: skipped, a symbolic link: not followed",
+        "  FA-2025-003.pdf: skipped, a symbolic link: not followed",
+        "  anciennes: skipped, a symbolic link: not followed",
+        f"{folder}: 0 invoice PDFs attached, 1 already on file",
+    ]
+
+
+def test_file_names_are_printed_escaped_never_sent_raw_to_the_terminal(org, invoices, tmp_path, capsys, pdf):  # type: ignore[no-untyped-def]
+    folder = tmp_path / "factures"
+    folder.mkdir()
+    clear_screen = "\x1b[Hfacture FA-2025-001.pdf"  # cursor home, then a name ending with the invoice number
+    (folder / clear_screen).write_bytes(pdf("Facture FA-2025-001"))
+    capsys.readouterr()  # what drawing the PDFs logged
+
+    code, out, err = cli(capsys, "documents", "import", folder, "--org", "acme")
+
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == "  \\x1b[Hfacture FA-2025-001.pdf: invoice FA-2025-001, attached"
+    assert "\x1b" not in out
+    assert Document.objects.get(invoice=invoices["FA-2025-001"]).file_name == "[Hfacture FA-2025-001.pdf"
+
+    title = "\x1b]0;pwned\x07\u202efdp.pdf"  # sets the window title, then reverses what follows
+    (folder / title).write_bytes(pdf("Autre"))
+    (folder / os.fsdecode(b"relev\xe9.pdf")).write_bytes(pdf("Relevé"))  # a Latin-1 name, not UTF-8
+    capsys.readouterr()
+    code, out, err = cli(capsys, "documents", "import", folder, "--org", "acme")
+
+    assert (code, out) == (1, "")
+    no_invoice = "no invoice of ACME Distribution SAS has the number %s, nor does the name end with one"
+    assert err.splitlines()[1:] == [
+        "  \\x1b]0;pwned\\x07\\u202efdp.pdf: " + no_invoice % "\\x1b]0;pwned\\x07\\u202efdp",
+        "  relev\\xe9.pdf: " + no_invoice % "relev\\xe9",
+    ]
+    assert "\x1b" not in err and "\x07" not in err and "\u202e" not in err
+
+    code, out, err = cli(capsys, "documents", "import", folder, "--org", "acme", "--json")
+    assert (code, err) == (1, "")
+    assert [e["file"] for e in json.loads(out)["errors"]] == [title, os.fsdecode(b"relev\xe9.pdf")]
 
 
 def test_a_missing_folder_is_a_usage_error(org, tmp_path, capsys):  # type: ignore[no-untyped-def]

@@ -233,3 +233,18 @@ def test_file_names_lose_their_folders_and_control_characters():  # type: ignore
     assert clean_file_name("") == "document"
     long = "x" * 300 + ".pdf"
     assert clean_file_name(long) == "x" * 251 + ".pdf"
+
+
+def test_a_stored_file_and_its_folders_are_readable_by_recouvres_user_only(org, invoice, claire, pdf, media_root):  # type: ignore[no-untyped-def]
+    import stat
+
+    doc = attach_document(
+        org, claire, kind="invoice_pdf", file_name="FA-2025-001.pdf", content=pdf("Facture"), invoice=invoice
+    ).document
+
+    stored = media_root / doc.storage_path
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    folder = stored.parent
+    while folder != media_root:
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+        folder = folder.parent

@@ -171,3 +171,14 @@ def test_collectors_cannot_import(member_of):
 def test_confirm_and_cancel_only_accept_post(logged_client):
     assert logged_client.get(reverse("import_confirm")).status_code == 405
     assert logged_client.get(reverse("import_cancel")).status_code == 405
+
+
+def test_the_uploaded_file_waiting_for_confirmation_is_readable_by_recouvres_user_only(logged_client, org, data_dir):
+    import stat
+
+    upload(logged_client, "customers.csv", "customers")
+
+    saved = uploads(data_dir)
+    assert len(saved) == 1
+    assert stat.S_IMODE(saved[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE((data_dir / "uploads").stat().st_mode) == 0o700
