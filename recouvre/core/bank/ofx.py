@@ -207,35 +207,44 @@ def _currency(text: str, line: int) -> str:
 
 def _transaction(node: Node, currency: str) -> ParsedEntry:
     line = node.line
-    posted = _date(node.value("DTPOSTED"), line)
+    fields: dict[str, Node] = {}
+    for child in node.children:
+        fields.setdefault(child.tag, child)
+
+    def value(tag: str) -> str:
+        found = fields.get(tag)
+        return found.text.strip() if found is not None and found.text else ""
+
+    posted = _date(value("DTPOSTED"), line)
     assert posted is not None
-    amount_text = node.value("TRNAMT")
+    amount_text = value("TRNAMT")
     if not amount_text:
         raise BankFileError(line, _("the transaction has no amount (TRNAMT)"))
     amount = _amount(amount_text, line)
-    value_date = _date(node.value("DTAVAIL") or node.value("VALUEDATE"), line, optional=True)
-    payee = node.child("PAYEE")
-    name = node.value("NAME") or (payee.value("NAME") if payee is not None else "")
-    memo = node.value("MEMO")
+    value_date = _date(value("DTAVAIL") or value("VALUEDATE"), line, optional=True)
+    payee = fields.get("PAYEE")
+    name = value("NAME") or (payee.value("NAME") if payee is not None else "")
+    memo = value("MEMO")
     own = ""
     for tag in ("CURRENCY", "ORIGCURRENCY"):
-        other = node.child(tag)
+        other = fields.get(tag)
         if other is not None and other.value("CURSYM"):
             own = _currency(other.value("CURSYM"), other.line)
-    account_to = node.child("BANKACCTTO") or node.child("CCACCTTO")
+    account_to = fields.get("BANKACCTTO") or fields.get("CCACCTTO")
     iban = valid_iban(account_to.value("ACCTID")) if account_to is not None else ""
     raw: list[tuple[str, str]] = []
     for tag in ("TRNTYPE", "FITID", "CHECKNUM", "REFNUM", "SIC", "PAYEEID", "SRVRTID", "DTUSER", "CORRECTFITID"):
-        value = node.value(tag)
-        if value:
-            raw.append((tag, value))
+        if tag in fields:
+            found = value(tag)
+            if found:
+                raw.append((tag, found))
     text = join_text([name, memo])
     return ParsedEntry(
         booking_date=posted,
         value_date=value_date,
         amount=amount,
         currency=own or currency,
-        bank_reference=node.value("FITID"),
+        bank_reference=value("FITID"),
         text=text,
         counterparty_name=squeeze(name),
         counterparty_iban=iban,
