@@ -37,8 +37,9 @@ Element = Any  # an lxml element (lxml has no type information)
 
 _NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:(camt\.\d{3})\.001\.(\d{2})")
 _FORBIDDEN = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_AMOUNT = re.compile(r"\d{1,18}(\.\d{1,5})?")
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_AMOUNT = re.compile(r"\d{1,18}(\.\d{1,5})?", re.ASCII)
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_POSITION = re.compile(r",\s*line \d+, column \d+\s*$")
 TESTED_VERSIONS = range(2, 9)
 _NOT_PROVIDED = {"NOTPROVIDED", "NONREF"}
 _MESSAGES = {"BkToCstmrStmt": (CAMT053, "Stmt"), "BkToCstmrDbtCdtNtfctn": (CAMT054, "Ntfctn")}
@@ -328,6 +329,7 @@ def parse(
     default_currency: str | None = None,
 ) -> ParsedFile:
     refuse_dtd(content)
+    etree.clear_error_log()
     events = etree.iterparse(
         io.BytesIO(content),
         events=("end",),
@@ -389,9 +391,10 @@ def parse(
                 element.clear(keep_tail=True)
         root = events.root
     except etree.XMLSyntaxError as exc:
-        raise BankFileError(
-            exc.lineno or 0, _("the XML cannot be read: %(reason)s") % {"reason": exc.msg or str(exc)}
-        ) from None
+        last = exc.error_log.last_error if exc.error_log else None
+        line, reason = (last.line, last.message) if last is not None else (exc.lineno, exc.msg)
+        reason = _POSITION.sub("", str(reason or exc)).strip()
+        raise BankFileError(line or 0, _("the XML cannot be read: %(reason)s") % {"reason": reason}) from None
     if root is None or _local(root.tag) != "Document":
         raise BankFileError(1, _("the root element is not an ISO 20022 <Document>"))
     if not statements:

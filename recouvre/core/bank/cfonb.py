@@ -28,6 +28,7 @@ from .common import StatementDraft, decode, find_creditor_reference, finish, joi
 from .model import BankFileError, ParsedEntry, ParsedFile, ParsedStatement
 
 RECORD_LENGTH = 120
+_CODES = ("01", "04", "05", "07")
 _OVERPUNCH = {"{": (0, 1), "}": (0, -1)}
 _OVERPUNCH.update({chr(ord("A") + i): (i + 1, 1) for i in range(9)})
 _OVERPUNCH.update({chr(ord("J") + i): (i + 1, -1) for i in range(9)})
@@ -38,11 +39,14 @@ _LETTERS.update({c: str(i + 2) for i, c in enumerate("STUVWXYZ")})
 
 
 def looks_like(lines: list[str]) -> bool:
-    """The first non-blank line is an ``01`` record of at most 120 characters, with digits for its bank code."""
+    """The first non-blank line is a record (``01``, ``04``, ``05`` or ``07``) of at most 120 characters, with
+    digits for its bank code."""
     for line in lines:
         if line.strip():
             first = line.rstrip()
-            return len(first) <= RECORD_LENGTH and first.startswith("01") and first[2:7].isdigit()
+            if len(first) > RECORD_LENGTH and first[RECORD_LENGTH : RECORD_LENGTH + 2] not in _CODES:
+                return False  # longer than a record, and not records back to back
+            return first[:2] in _CODES and first[2:7].isdigit()
     return False
 
 
@@ -131,7 +135,7 @@ class _Entry:
         self.amount = amount
         self.currency = currency
         self.record = record
-        self.complements: list[tuple[str, str, bool]] = []  # qualifier, text, the text fills its 70 characters
+        self.complements: list[tuple[str, str]] = []  # qualifier, text as written (trailing spaces dropped)
 
     def build(self) -> ParsedEntry:
         record = self.record
@@ -146,14 +150,13 @@ class _Entry:
             raw.append(("rejection_code", record[40:42]))
         if reference:
             raw.append(("reference", reference))
-        remittance = ""
-        joined = True  # the previous LCC/LC2 text filled its 70 characters: the next one continues it
-        for qualifier, text, full in self.complements:
+        remittance = ""  # LCC then LC2: 140 characters cut in two, read as one text
+        for qualifier, info in self.complements:
+            text = squeeze(info)
             by.setdefault(qualifier, []).append(text)
             raw.append((qualifier, text))
             if qualifier in ("LCC", "LC2"):
-                remittance += text if joined else " " + text
-                joined = full
+                remittance += info.ljust(70)  # the zone as written: a full one runs on into the next
         credit = not self.amount.is_signed()
         name = first(by, "NPY" if credit else "NBE") or first(by, "NPO" if credit else "NBU")
         iban = valid_iban(first(by, "IPY" if credit else "IBE"))
@@ -247,11 +250,10 @@ def parse(
         elif code == "05":
             if draft is None or not movements:
                 raise BankFileError(lineno, _("a complement (05) does not follow a movement (04)"))
-            qualifier = record[45:48]
-            body = record[48:118]
-            content_text = body.rstrip()
-            if qualifier.strip() or content_text:
-                movements[-1].complements.append((qualifier.strip(), squeeze(content_text), len(content_text) == 70))
+            qualifier = record[45:48].strip()
+            info = record[48:118].rstrip()
+            if qualifier or info:
+                movements[-1].complements.append((qualifier, info))
         elif code == "07":
             if draft is None:
                 raise BankFileError(lineno, _("a closing balance (07) comes before any opening balance (01)"))

@@ -214,7 +214,7 @@ def _amount(text: str, separator: str, line: int, column: str) -> Decimal | None
     if s[:1] in "+-":
         negative, s = s[0] == "-", s[1:]
     s = s.replace("." if separator == "," else ",", "")
-    if s.count(separator) > 1 or not re.fullmatch(r"\d+(\.\d*)?|\.\d+", s.replace(separator, ".")):
+    if s.count(separator) > 1 or not re.fullmatch(r"\d+(\.\d*)?|\.\d+", s.replace(separator, "."), re.ASCII):
         raise BankFileError(line, _("%(column)s: %(text)r is not an amount") % {"column": column, "text": raw})
     value = Decimal(s.replace(separator, "."))
     return value.copy_negate() if negative else value

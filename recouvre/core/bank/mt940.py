@@ -37,8 +37,8 @@ from .common import (
 from .model import BankFileError, ParsedEntry, ParsedFile, ParsedStatement
 
 _FIELD = re.compile(r":(\d{2}[A-Z]?):")
-_BALANCE = re.compile(r"([CD])(\d{6})([A-Z]{3})(\d[\d,]*)")
-_LINE61 = re.compile(r"(\d{6})(\d{4})?(RC|RD|C|D)([A-Z])?(\d[\d,]{0,16})([A-Z][A-Z0-9]{3})(.*)")
+_BALANCE = re.compile(r"([CD])(\d{6})([A-Z]{3})(\d[\d,]*)", re.ASCII)
+_LINE61 = re.compile(r"(\d{6})(\d{4})?(RC|RD|C|D)([A-Z])?(\d[\d,]{0,16})([A-Z][A-Z0-9]{3})(.*)", re.ASCII)
 _GV = re.compile(r"\d{3}\?\d{2}")
 _GV_SUBFIELD = re.compile(r"\?(\d{2})")
 _SEPA_KEYWORDS = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC|COAM|OAMT|SQTP|PURP)\+")
@@ -53,14 +53,17 @@ _MAX_PREAMBLE = 5  # lines some banks write before the first field (their BIC, "
 
 
 def looks_like(lines: list[str]) -> bool:
-    """The envelope's ``{1:``, or a ``:20:`` within the first few lines, followed by a ``:25:``."""
+    """The envelope's ``{1:``, or a field (``:20:``...) within the first few lines and an account (``:25:``) in
+    the first fifty."""
     seen = 0
     for line in lines:
         text = line.strip()
         if not text:
             continue
-        if text.startswith("{1:") or text.startswith(":20:"):
-            return text.startswith("{1:") or any(x.startswith(":25:") for x in lines[:50])
+        if text.startswith("{1:"):
+            return True
+        if _FIELD.match(text):
+            return any(x.startswith(":25:") for x in lines[:50])
         seen += 1
         if seen > _MAX_PREAMBLE:
             return False

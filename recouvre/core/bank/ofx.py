@@ -25,11 +25,23 @@ from .common import StatementDraft, decode, find_creditor_reference, finish, joi
 from .model import BankFileError, ParsedEntry, ParsedFile, ParsedStatement
 
 MAX_DEPTH = 64
+#: Elements that hold elements, never text.
+AGGREGATES = frozenset(
+    "OFX SIGNONMSGSRSV1 SONRS STATUS FI BANKMSGSRSV1 STMTTRNRS STMTRS BANKACCTFROM BANKACCTTO BANKTRANLIST "
+    "STMTTRN PAYEE LEDGERBAL AVAILBAL BALLIST BAL CURRENCY ORIGCURRENCY CREDITCARDMSGSRSV1 CCSTMTTRNRS CCSTMTRS "
+    "CCACCTFROM CCACCTTO".split()
+)
+#: Elements that hold text, never elements (an empty one may be left unclosed).
+LEAVES = frozenset(
+    "TRNTYPE DTPOSTED DTUSER DTAVAIL VALUEDATE TRNAMT FITID CORRECTFITID CORRECTACTION SRVRTID CHECKNUM REFNUM SIC "
+    "PAYEEID NAME MEMO CURDEF BANKID BRANCHID ACCTID ACCTTYPE ACCTKEY DTSTART DTEND BALAMT DTASOF TRNUID CODE "
+    "SEVERITY MESSAGE DTSERVER LANGUAGE DTPROFUP DTACCTUP ORG FID CURRATE CURSYM".split()
+)
 _TOKEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9._]*)\s*>|<!\[CDATA\[(.*?)\]\]>|<!--.*?-->|<\?.*?\?>|<!|<", re.DOTALL)
 _HEADER_LINE = re.compile(r"([A-Z]+):(.*)")
 _XML_ENCODING = re.compile(rb"<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _ESCAPES = re.compile(r"&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});")
-_AMOUNT = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
+_AMOUNT = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)", re.ASCII)
 
 
 class Node:
@@ -101,19 +113,23 @@ def tree(text: str) -> Node:
     position = max(start, 0)
     for m in _TOKEN.finditer(text, position):
         between = text[position : m.start()]
-        line += between.count("\n")
-        if between.strip():
+        if between and not between.isspace():
+            top = stack[-1]
             if leaf is not None and leaf.text is not None:
                 leaf.text += _unescape(between)
-            elif stack[-1].children == [] and stack[-1] is not root and stack[-1].text is None:
+            elif top is not root and not top.children and top.text is None and top.tag not in AGGREGATES:
                 # the open element holds text: it is a leaf
-                node = stack.pop()
-                node.text = _unescape(between)
-                leaf = node
+                stack.pop()
+                top.text = _unescape(between)
+                leaf = top
             else:
-                raise BankFileError(
-                    line, _("text %(text)r outside of any OFX element") % {"text": squeeze(between)[:40]}
-                )
+                at = line + between[: len(between) - len(between.lstrip())].count("\n")
+                if top is root:
+                    message = _("text %(text)r outside of any OFX element")
+                else:
+                    message = _("text %(text)r inside <%(tag)s>, which holds elements, not text")
+                raise BankFileError(at, message % {"text": squeeze(between)[:40], "tag": top.tag})
+        line += between.count("\n")
         position = m.end()
         if "\n" in m.group():
             line += m.group().count("\n")
@@ -147,6 +163,9 @@ def tree(text: str) -> Node:
                 raise BankFileError(line, _("</%(tag)s> closes no open element") % {"tag": tag})
             continue
         leaf = None
+        top = stack[-1]
+        if top.tag in LEAVES and not top.children and top.text is None:
+            stack.pop()  # an empty leaf left unclosed (<NAME><MEMO>...)
         node = Node(tag, line)
         stack[-1].children.append(node)
         stack.append(node)
