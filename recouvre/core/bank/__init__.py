@@ -73,7 +73,8 @@ _CSV_SEPARATORS = (";", ",", "\t", "|")
 def detect(content: bytes) -> str:
     """The format of ``content`` (one of ``FORMATS``), from what it holds, never from a file name: an XML
     document with a camt.053/camt.054 namespace or root element; an OFX header or ``<OFX>``; MT940's ``{1:``
-    envelope or ``:20:`` field; a CFONB ``01`` record; else a delimited text (CSV). Raises ``BankFileError``."""
+    envelope or its fields; CFONB records; else a text whose first lines have a ``;``, ``,``, tab or ``|`` separator
+    (CSV). Raises ``BankFileError``."""
     if not content.strip():
         raise BankFileError(0, _("the file is empty"))
     head_bytes = content[:_HEAD]
@@ -100,8 +101,10 @@ def detect(content: bytes) -> str:
         return MT940
     if cfonb.looks_like(lines):
         return CFONB120
-    first = next((line for line in lines if line.strip()), "")
-    if first.isprintable() and any(sep in first for sep in _CSV_SEPARATORS):
+    head_lines = [line for line in lines if line.strip()][:30]  # an export may write a few lines before its header
+    if all(line.replace("\t", " ").isprintable() for line in head_lines) and any(
+        sep in line for line in head_lines for sep in _CSV_SEPARATORS
+    ):
         return CSV
     raise BankFileError(
         0, _("not a bank statement format Recouvre reads (camt.053, camt.054, CFONB 120, MT940, OFX, or CSV)")

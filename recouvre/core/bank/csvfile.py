@@ -26,7 +26,7 @@ from typing import Any
 from ..dates import DateError, parse_date
 from ..i18n import _, gettext_noop, ngettext
 from ..mappings import FieldSpec, normalize_header
-from ..tabular import SEPARATORS, TabularError, sniff_delimiter
+from ..tabular import SEPARATORS
 from .common import (
     StatementDraft,
     decode,
@@ -200,6 +200,23 @@ def _resolve(header: list[str], mapping: CsvMapping) -> dict[str, int] | None:
     return found
 
 
+def _header(text: str, delimiter: str, start: int, mapping: CsvMapping) -> tuple[int, list[str], dict[str, int]] | None:
+    """The header's line, cells and columns when one of the first lines, cut at ``delimiter``, is the header."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            line = reader.line_num
+            if line > start + _MAX_PREAMBLE:
+                return None
+            if line > start and len(row) > 1:
+                columns = _resolve(row, mapping)
+                if columns is not None:
+                    return line, row, columns
+    except csv.Error:
+        return None
+    return None
+
+
 def _amount(text: str, separator: str, line: int, column: str) -> Decimal | None:
     raw = text
     s = "".join(text.split()).replace("'", "").upper()
@@ -246,35 +263,13 @@ def parse(
     if first is None:
         raise BankFileError(0, _("the file is empty"))
     hint = _SEP_HINT.fullmatch(lines[first].strip())
-    start = first + 1 if hint else first
-    try:
-        delimiter = hint.group(1) if hint else sniff_delimiter(lines[start] if start < len(lines) else "")
-    except TabularError as exc:
-        raise BankFileError(start + 1, str(exc)) from None
-    if delimiter not in SEPARATORS and not hint:
-        raise BankFileError(start + 1, _("cannot find the column separator"))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    columns: dict[str, int] | None = None
-    header: list[str] = []
-    header_line = 0
-    drafts: dict[str, StatementDraft] = {}
-    try:
-        for row in reader:
-            line = reader.line_num
-            if line <= start or not any(cell.strip() for cell in row):
-                continue
-            if columns is None:
-                columns = _resolve(row, mapping)
-                if columns is None:
-                    if line > start + _MAX_PREAMBLE:
-                        break
-                    continue
-                header, header_line = row, line
-                continue
-            _row(row, line, columns, header, mapping, drafts)
-    except csv.Error as exc:
-        raise BankFileError(reader.line_num, _("cannot read the line: %(reason)s") % {"reason": exc}) from None
-    if columns is None:
+    start = first + 1 if hint else first  # lines before the header's search: blank ones and Excel's "sep=;"
+    found = None
+    for delimiter in (hint.group(1),) if hint else SEPARATORS:
+        found = _header(text, delimiter, start, mapping)
+        if found is not None:
+            break
+    if found is None:
         raise BankFileError(
             start + 1,
             _(
@@ -283,6 +278,7 @@ def parse(
             )
             % {"count": _MAX_PREAMBLE},
         )
+    header_line, header, columns = found
     for field_name, header_text in mapping.columns.items():
         if field_name not in columns:
             raise BankFileError(
@@ -290,6 +286,15 @@ def parse(
                 _("the column %(column)r (for %(field)s) is not in the header")
                 % {"column": header_text, "field": _(_SPECS[field_name].label)},
             )
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    drafts: dict[str, StatementDraft] = {}
+    try:
+        for row in reader:
+            line = reader.line_num
+            if line > header_line and any(cell.strip() for cell in row):
+                _row(row, line, columns, header, mapping, drafts)
+    except csv.Error as exc:
+        raise BankFileError(reader.line_num, _("cannot read the line: %(reason)s") % {"reason": exc}) from None
     statements: list[ParsedStatement] = []
     for draft in drafts.values():
         statements.append(finish(draft, account_currencies=account_currencies, default_currency=default_currency))
