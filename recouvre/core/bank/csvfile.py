@@ -48,6 +48,7 @@ FIELDS: tuple[FieldSpec, ...] = (
             "date",
             "booking date",
             "posting date",
+            "posted",
             "transaction date",
             "date opération",
             "date d'opération",

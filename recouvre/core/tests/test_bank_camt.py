@@ -23,7 +23,7 @@ def document(version: str, body: str, message: str = "BkToCstmrStmt", kind: str 
 
 def bal(code: str, amount: str, side: str, day: str, currency: str = "EUR") -> str:
     return (
-        f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy=\"{currency}\">{amount}</Amt>"
+        f'<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy="{currency}">{amount}</Amt>'
         f"<CdtDbtInd>{side}</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>"
     )
 
@@ -315,7 +315,9 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
             "'1234.555555' is not an amount (digits, a dot, up to 5 decimals)",
         ),
         (
-            document("02", V2_STATEMENT.replace("<CdtDbtInd>DBIT</CdtDbtInd><Sts>", "<CdtDbtInd>DEBIT</CdtDbtInd><Sts>")),
+            document(
+                "02", V2_STATEMENT.replace("<CdtDbtInd>DBIT</CdtDbtInd><Sts>", "<CdtDbtInd>DEBIT</CdtDbtInd><Sts>")
+            ),
             26,
             "the credit/debit indicator 'DEBIT' is neither CRDT nor DBIT",
         ),
@@ -325,7 +327,10 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
             "'2024-02-30' is not a date (YYYY-MM-DD)",
         ),
         (
-            document("02", V2_STATEMENT.replace("<BookgDt><Dt>2024-01-31</Dt></BookgDt><ValDt><Dt>2024-01-31</Dt></ValDt>", "")),
+            document(
+                "02",
+                V2_STATEMENT.replace("<BookgDt><Dt>2024-01-31</Dt></BookgDt><ValDt><Dt>2024-01-31</Dt></ValDt>", ""),
+            ),
             26,
             "the entry has neither a booking date nor a value date",
         ),
@@ -335,7 +340,9 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
             "the amount 11.04 has no valid currency (Ccy)",
         ),
         (
-            document("02", V2_STATEMENT.replace("<Acct><Id><IBAN>FR76 3000 3012 3401 2345 6789 057</IBAN></Id>", "<Acct>")),
+            document(
+                "02", V2_STATEMENT.replace("<Acct><Id><IBAN>FR76 3000 3012 3401 2345 6789 057</IBAN></Id>", "<Acct>")
+            ),
             4,
             "the statement names no account (Acct/Id)",
         ),

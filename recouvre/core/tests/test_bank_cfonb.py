@@ -192,9 +192,7 @@ def test_no_currency_anywhere_takes_the_organizations_with_a_warning() -> None:
 
 
 def test_no_currency_anywhere_takes_the_accounts_before_the_organizations() -> None:
-    parsed = parse(
-        BLANK_CURRENCY, default_currency="EUR", account_currencies={"FR7630003012340123456789057": "CHF"}
-    )
+    parsed = parse(BLANK_CURRENCY, default_currency="EUR", account_currencies={"FR7630003012340123456789057": "CHF"})
     (statement,) = parsed.statements
     assert statement.currency == "CHF"
     assert parsed.totals()["CHF"].credits == Decimal("1234.55")
@@ -263,12 +261,24 @@ def test_detected_from_the_content() -> None:
             "'0000000012345S' is not a CFONB amount (13 digits, then a digit with its sign: { A-I for +, } J-R for -)",
         ),
         ([STATEMENT[1], *STATEMENT], 1, "a movement (04) comes before any opening balance (01)"),
-        ([STATEMENT[0], complement("LIB", "X"), *STATEMENT[1:]], 2, "a complement (05) does not follow a movement (04)"),
+        (
+            [STATEMENT[0], complement("LIB", "X"), *STATEMENT[1:]],
+            2,
+            "a complement (05) does not follow a movement (04)",
+        ),
         (STATEMENT[:-1], 1, "the statement started on this line has no closing balance (07): the file is cut short"),
         ([STATEMENT[0], *STATEMENT], 2, "a new statement (01) starts before the one started on line 1 is closed (07)"),
         ([STATEMENT[-1]], 1, "a closing balance (07) comes before any opening balance (01)"),
-        ([*STATEMENT[:2], "03" + STATEMENT[1][2:], *STATEMENT[2:]], 3, "'03' is not a CFONB 120 record code (01, 04, 05 or 07)"),
-        ([*STATEMENT[:2], STATEMENT[2] + "XYZ", *STATEMENT[3:]], 3, "a CFONB record has 120 characters, this line has 123"),
+        (
+            [*STATEMENT[:2], "03" + STATEMENT[1][2:], *STATEMENT[2:]],
+            3,
+            "'03' is not a CFONB 120 record code (01, 04, 05 or 07)",
+        ),
+        (
+            [*STATEMENT[:2], STATEMENT[2] + "XYZ", *STATEMENT[3:]],
+            3,
+            "a CFONB record has 120 characters, this line has 123",
+        ),
         (
             [STATEMENT[0], movement("0000000012345E", "321324", "VIR"), STATEMENT[-1]],
             2,
@@ -294,7 +304,11 @@ def test_detected_from_the_content() -> None:
             2,
             "'E1R' is not a currency code",
         ),
-        ([STATEMENT[0], STATEMENT[1][:60] + "\x00" + STATEMENT[1][61:], STATEMENT[-1]], 2, "the line holds characters that are not text"),
+        (
+            [STATEMENT[0], STATEMENT[1][:60] + "\x00" + STATEMENT[1][61:], STATEMENT[-1]],
+            2,
+            "the line holds characters that are not text",
+        ),
     ],
 )
 def test_a_bad_file_is_refused_whole_with_the_line_and_the_reason(records: list[str], line: int, message: str) -> None:

@@ -23,7 +23,9 @@ Date opération;Date valeur;Libellé;Débit;Crédit
 
 
 def test_french_headers_are_recognised_after_the_lines_before_them() -> None:
-    parsed = parse(FRENCH.encode("cp1252"), csv_mapping={"account": "FR7630003012340123456789057"}, default_currency="EUR")
+    parsed = parse(
+        FRENCH.encode("cp1252"), csv_mapping={"account": "FR7630003012340123456789057"}, default_currency="EUR"
+    )
     assert parsed.format == "csv"
     (statement,) = parsed.statements
     assert (statement.account_iban, statement.currency) == ("FR7630003012340123456789057", "EUR")
@@ -42,11 +44,13 @@ def test_french_headers_are_recognised_after_the_lines_before_them() -> None:
     assert (totals.entries, totals.credits, totals.debits) == (4, Decimal("1234.55"), Decimal("1280.00"))
 
 
-ENGLISH = """sep=,
-Posted,Amount,Currency,Details,Transaction ID,Payer,Payer IBAN,Account
-"01/31/2024","1,234.56",EUR,Invoice 2024-001 RF18 5390 0754 7034,TX-1,ACME Ltd,GB29 NWBK 6016 1331 9268 19,FR7630003012340123456789057
-"02/01/2024",-20.00,EUR,Fees,TX-2,,,FR1420041010050500013M02606
-"""
+ENGLISH = (
+    "sep=,\n"
+    "Posted,Amount,Currency,Details,Transaction ID,Payer,Payer IBAN,Account\n"
+    '"01/31/2024","1,234.56",EUR,Invoice 2024-001 RF18 5390 0754 7034,TX-1,ACME Ltd,'
+    "GB29 NWBK 6016 1331 9268 19,FR7630003012340123456789057\n"
+    '"02/01/2024",-20.00,EUR,Fees,TX-2,,,FR1420041010050500013M02606\n'
+)
 
 
 def test_named_columns_a_date_format_a_dot_for_decimals_and_unique_references() -> None:
@@ -103,10 +107,16 @@ def test_a_mapping_round_trips_through_its_stored_form() -> None:
     ("stored", "message"),
     [
         ({"columns": {"date": "Date"}}, "'date' is not a field of a bank statement (fields: booking_date, value_date"),
-        ({"columns": {"debit": "Montant", "credit": "montant"}}, "the column 'montant' is given for both debit and credit"),
+        (
+            {"columns": {"debit": "Montant", "credit": "montant"}},
+            "the column 'montant' is given for both debit and credit",
+        ),
         ({"decimal_separator": ";"}, "the decimal separator must be ',' or '.', not ';'"),
         ({"date_format": "DD/MM/YYYY"}, "'DD/MM/YYYY' is not a date format"),
-        ({"dayfirst": True}, "unknown mapping option: dayfirst (known: account, columns, date_format, decimal_separator"),
+        (
+            {"dayfirst": True},
+            "unknown mapping option: dayfirst (known: account, columns, date_format, decimal_separator",
+        ),
     ],
 )
 def test_a_bad_mapping_is_refused(stored: dict[str, object], message: str) -> None:
@@ -129,7 +139,12 @@ def test_a_bad_mapping_is_refused(stored: dict[str, object], message: str) -> No
             "no header line with a date column and an amount (or debit and credit) column in the first 30 lines: "
             "check the mapping",
         ),
-        (FRENCH, {"columns": {"reference": "Référence"}}, 4, "the column 'Référence' (for reference) is not in the header"),
+        (
+            FRENCH,
+            {"columns": {"reference": "Référence"}},
+            4,
+            "the column 'Référence' (for reference) is not in the header",
+        ),
         ("Date;Montant\n", {}, 1, "the file has a header but no entry"),
         (
             ENGLISH.replace("EUR,Invoice", "EURO,Invoice"),

@@ -194,7 +194,11 @@ def test_detected_with_or_without_envelope_and_after_a_bank_header() -> None:
         (ENVELOPED.replace(":61:2401050105C50", ":61:2413050105C50"), 14, "'241305' is not a date (YYMMDD)"),
         (ENVELOPED.replace(":25:NL20INGB0001234567EUR\n", ""), 4, "the statement has no account (:25:)"),
         (GERMAN.replace(":20:STARTUMS\n", "", 1), 1, "an MT940 statement starts with its reference (:20:), not :25:"),
-        (GERMAN.replace("-\n:20:", "-\nstray text\n:20:"), 13, "this line is not part of an MT940 field (:20:, :61:...)"),
+        (
+            GERMAN.replace("-\n:20:", "-\nstray text\n:20:"),
+            13,
+            "this line is not part of an MT940 field (:20:, :61:...)",
+        ),
     ],
 )
 def test_a_bad_file_is_refused_whole_with_the_line_and_the_reason(content: str, line: int, message: str) -> None:

@@ -190,16 +190,28 @@ def test_detected_from_the_content() -> None:
         (SGML.replace("<DTPOSTED>20240110", "<DTPOSTED>20241310"), 38, "'20241310' is not an OFX date (YYYYMMDD...)"),
         (SGML.replace("<CURDEF>EUR", "<CURDEF>EURO"), 18, "'EURO' is not a currency code"),
         (SGML.replace("</BANKACCTFROM>", "</BANKACCTFROM></STATUS>"), 25, "</STATUS> closes no open element"),
-        (SGML.replace("<ACCTID>01234567890\n", ""), 18, "the statement has no account (BANKACCTFROM or CCACCTFROM with ACCTID)"),
+        (
+            SGML.replace("<ACCTID>01234567890\n", ""),
+            18,
+            "the statement has no account (BANKACCTFROM or CCACCTFROM with ACCTID)",
+        ),
         (
             XML.replace("<OFX>", '<!DOCTYPE OFX [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<OFX>'),
             3,
             "the file declares a DTD or entities (<!...>): refused",
         ),
-        (SGML.replace("<STMTRS>", "<STMTRS>\nstray"), 19, "text 'stray' inside <STMTRS>, which holds elements, not text"),
+        (
+            SGML.replace("<STMTRS>", "<STMTRS>\nstray"),
+            19,
+            "text 'stray' inside <STMTRS>, which holds elements, not text",
+        ),
         (SGML.replace("</OFX>", "</OFX>\nstray<OFX>"), 45, "text 'stray' outside of any OFX element"),
         (SGML.replace("<BANKMSGSRSV1>", "<BANKMSGSRSV1>" + "<A>" * 70), 14, "the elements are nested too deeply"),
-        ("OFXHEADER:100\nDATA:OFXSGML\n\n<OFX><SIGNONMSGSRSV1></SIGNONMSGSRSV1></OFX>", 0, "the file holds no bank or credit-card statement (STMTRS, CCSTMTRS)"),
+        (
+            "OFXHEADER:100\nDATA:OFXSGML\n\n<OFX><SIGNONMSGSRSV1></SIGNONMSGSRSV1></OFX>",
+            0,
+            "the file holds no bank or credit-card statement (STMTRS, CCSTMTRS)",
+        ),
     ],
 )
 def test_a_bad_file_is_refused_whole_with_the_line_and_the_reason(content: str, line: int, message: str) -> None:
