@@ -374,7 +374,7 @@ def parse(
                 while previous is not None and previous.tag == element.tag:  # entries already read
                     parent.remove(previous)
                     previous = element.getprevious()
-            elif local == statement_tag:
+            elif local == statement_tag and parent is not None and _local(parent.tag) in _MESSAGES:
                 statements.append(
                     _statement(
                         reader,

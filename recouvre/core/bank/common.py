@@ -139,14 +139,16 @@ def finish(
     """The statement with its currency settled and its balances checked.
 
     - No currency in the statement: the account's (``account_currencies``, by IBAN, account id or account
-      number), else ``default_currency`` (the organization's), each with a warning; neither: refused.
+      number; spaces and case do not matter), else ``default_currency`` (the organization's), each with a
+      warning; neither: refused.
     - Opening balance + the entries in the statement's currency must make the closing balance; when they do not,
       a ``balance_mismatch`` warning gives the figures.
     """
     currency = draft.currency
     if not currency:
-        known = account_currencies or {}
+        known = {"".join(k.split()).upper(): v for k, v in (account_currencies or {}).items()}
         for key in (draft.account_iban, draft.account_id, draft.account_number):
+            key = "".join(key.split()).upper()
             if key and known.get(key):
                 currency = known[key].upper()
                 draft.warn(
