@@ -51,9 +51,11 @@ def looks_like(lines: list[str]) -> bool:
 
 
 def records(text: str) -> list[str]:
-    """The file's lines; a file written without line ends (records back to back) is cut every 120 characters."""
-    if "\n" not in text and "\r" not in text and len(text) > RECORD_LENGTH and len(text) % RECORD_LENGTH == 0:
-        return [text[i : i + RECORD_LENGTH] for i in range(0, len(text), RECORD_LENGTH)]
+    """The file's lines; a file written without line ends (records back to back, perhaps with one line end at the
+    very end) is cut every 120 characters, each record then counting as a line."""
+    whole = text.rstrip("\r\n")
+    if "\n" not in whole and "\r" not in whole and len(whole) > RECORD_LENGTH and len(whole) % RECORD_LENGTH == 0:
+        return [whole[i : i + RECORD_LENGTH] for i in range(0, len(whole), RECORD_LENGTH)]
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 

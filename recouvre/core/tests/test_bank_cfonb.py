@@ -151,9 +151,11 @@ def test_blank_lines_line_ends_and_an_end_of_file_mark_do_not_matter() -> None:
     assert [e.line for e in parsed.statements[0].entries] == [5, 12]  # lines as in the file, blank ones counted
 
 
-def test_records_written_back_to_back_without_line_ends() -> None:
-    parsed = parse("".join(STATEMENT).encode("latin-1"))
+@pytest.mark.parametrize("end", ["", "\r\n"])
+def test_records_written_back_to_back_without_line_ends(end: str) -> None:
+    parsed = parse(("".join(STATEMENT) + end).encode("latin-1"))
     assert [e.amount for e in parsed.statements[0].entries] == [Decimal("1234.55"), Decimal("-5.00")]
+    assert [e.line for e in parsed.statements[0].entries] == [2, 8]  # the record's number
     assert parsed.statements[0].closing_balance == Decimal("2229.55")
 
 
