@@ -62,6 +62,9 @@ def refuse_dtd(content: bytes) -> None:
     text = content
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = decode(content).encode("utf-8", "replace")
+    elif content.startswith((b"<\x00", b"\x00<")):  # UTF-16 without its mark
+        encoding = "utf-16-le" if content.startswith(b"<") else "utf-16-be"
+        text = content.decode(encoding, "replace").encode("utf-8", "replace")
     forbidden = _FORBIDDEN.search(text)
     if forbidden is not None:
         line = text.count(b"\n", 0, forbidden.start()) + 1

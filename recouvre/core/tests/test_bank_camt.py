@@ -373,3 +373,12 @@ def test_an_xml_document_that_is_no_bank_message_is_not_detected() -> None:
     assert refused.value.message == (
         "an XML document that is neither a camt.053 or camt.054 bank message nor an OFX statement"
     )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-le", "utf-16-be"])
+def test_a_dtd_is_found_whatever_the_encoding(encoding: str) -> None:
+    from recouvre.core.bank.camt import refuse_dtd
+
+    with pytest.raises(BankFileError) as refused:
+        refuse_dtd(BILLION_LAUGHS.decode().encode(encoding))
+    assert refused.value.line == 2
