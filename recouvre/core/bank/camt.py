@@ -158,61 +158,62 @@ class _Reader:
                 pass
         raise BankFileError(line, _("%(text)r is not a date (YYYY-MM-DD)") % {"text": text[:40]})
 
-    def detail(self, tx: Flat, entry_sign: int, entry_currency: str, line: int) -> ParsedDetail:
+    def detail(self, tx: Flat, p: str, entry_sign: int, entry_currency: str, line: int) -> ParsedDetail:
+        """A ``TxDtls``, its elements in ``tx`` under the path prefix ``p``."""
         text = self.text
-        found = tx.get("Amt") or tx.get("AmtDtls/TxAmt/Amt") or tx.get("AmtDtls/InstdAmt/Amt")
+        found = tx.get(p + "Amt") or tx.get(p + "AmtDtls/TxAmt/Amt") or tx.get(p + "AmtDtls/InstdAmt/Amt")
         amount: Decimal | None = None
         currency = entry_currency
         if found:
             amount, currency = self.amount(found[0], line)
-            indicator = text(tx, "CdtDbtInd")
+            indicator = text(tx, p + "CdtDbtInd")
             sign = self.sign(indicator, line) if indicator else entry_sign
             if sign < 0:
                 amount = amount.copy_negate()
         credit = entry_sign > 0 if amount is None else not amount.is_signed()
         party = "Dbtr" if credit else "Cdtr"
-        name = text(tx, f"RltdPties/{party}/Nm") or text(tx, f"RltdPties/{party}/Pty/Nm")
-        iban = account_text(text(tx, f"RltdPties/{party}Acct/Id/IBAN"))
-        other_account = text(tx, f"RltdPties/{party}Acct/Id/Othr/Id")
-        pieces = self.texts(tx, "RmtInf/Ustrd")
-        creditor_reference = text(tx, "RmtInf/Strd/CdtrRefInf/Ref")
-        documents = self.texts(tx, "RmtInf/Strd/RfrdDocInf/Nb")
-        pieces.extend(self.texts(tx, "RmtInf/Strd/AddtlRmtInf"))
-        e2e = text(tx, "Refs/EndToEndId")
+        name = text(tx, p + f"RltdPties/{party}/Nm") or text(tx, p + f"RltdPties/{party}/Pty/Nm")
+        iban = account_text(text(tx, p + f"RltdPties/{party}Acct/Id/IBAN"))
+        other_account = text(tx, p + f"RltdPties/{party}Acct/Id/Othr/Id")
+        pieces = self.texts(tx, p + "RmtInf/Ustrd")
+        creditor_reference = text(tx, p + "RmtInf/Strd/CdtrRefInf/Ref")
+        documents = self.texts(tx, p + "RmtInf/Strd/RfrdDocInf/Nb")
+        pieces.extend(self.texts(tx, p + "RmtInf/Strd/AddtlRmtInf"))
+        e2e = text(tx, p + "Refs/EndToEndId")
         if e2e.upper() in _NOT_PROVIDED:
             e2e = ""
         raw: list[tuple[str, str]] = []
         for key in ("InstrId", "TxId", "MndtId", "PmtInfId", "ChqNb", "ClrSysRef"):
-            value = text(tx, "Refs/" + key)
+            value = text(tx, p + "Refs/" + key)
             if value and value.upper() not in _NOT_PROVIDED:
                 raw.append((key, value))
         raw.extend(("RfrdDocInf", number) for number in documents)
         if creditor_reference:
             raw.append(("CdtrRefInf", creditor_reference))
-        ultimate = text(tx, f"RltdPties/Ultmt{party}/Nm") or text(tx, f"RltdPties/Ultmt{party}/Pty/Nm")
+        ultimate = text(tx, p + f"RltdPties/Ultmt{party}/Nm") or text(tx, p + f"RltdPties/Ultmt{party}/Pty/Nm")
         if ultimate:
             raw.append(("Ultmt" + party, ultimate))
         if other_account and not iban:
             raw.append((party + "Acct", other_account))
-        reason = text(tx, "RtrInf/Rsn/Cd")
+        reason = text(tx, p + "RtrInf/Rsn/Cd")
         if reason:
             raw.append(("RtrInf", reason))
         return ParsedDetail(
             amount=amount,
             currency=currency,
-            text=join_text([*pieces, *documents, creditor_reference, text(tx, "AddtlTxInf")]),
+            text=join_text([*pieces, *documents, creditor_reference, text(tx, p + "AddtlTxInf")]),
             counterparty_name=name,
             counterparty_iban=iban,
             end_to_end_id=e2e,
             creditor_reference=creditor_reference,
-            bank_reference=text(tx, "Refs/AcctSvcrRef"),
+            bank_reference=text(tx, p + "Refs/AcctSvcrRef"),
             raw=tuple(raw),
         )
 
     def entry(self, ntry: Element, line: int) -> ParsedEntry | None:
         """The entry, or ``None`` when it is not booked (``Sts`` other than ``BOOK``)."""
         text = self.text
-        flat = self.flatten(ntry, stop="NtryDtls/TxDtls")
+        flat = self.flatten(ntry)
         status = text(flat, "Sts/Cd") or text(flat, "Sts")
         if status not in ("", "BOOK"):
             return None
@@ -224,7 +225,11 @@ class _Reader:
         booking = self.date(flat, "BookgDt", line) or value
         if booking is None:
             raise BankFileError(line, _("the entry has neither a booking date nor a value date"))
-        details = [self.detail(self.flatten(tx), sign, currency, line) for tx in flat.get("NtryDtls/TxDtls", ())]
+        transactions = flat.get("NtryDtls/TxDtls", ())
+        if len(transactions) == 1:  # the usual case: read from the entry's own paths
+            details = [self.detail(flat, "NtryDtls/TxDtls/", sign, currency, line)]
+        else:
+            details = [self.detail(self.flatten(tx), "", sign, currency, line) for tx in transactions]
         raw: list[tuple[str, str]] = []
         domain = "-".join(
             x
