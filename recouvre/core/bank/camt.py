@@ -42,6 +42,10 @@ _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _POSITION = re.compile(r",\s*line \d+, column \d+\s*$")
 TESTED_VERSIONS = range(2, 9)
 _NOT_PROVIDED = {"NOTPROVIDED", "NONREF"}
+#: Elements whose content is never read (addresses, agents, charges...): not laid flat, which saves time.
+_UNREAD = frozenset(
+    ("PstlAdr", "RltdAgts", "RltdDts", "RltdPric", "RltdQties", "Chrgs", "Tax", "FinInstrmId", "CardTx", "SplmtryData")
+)
 _MESSAGES = {"BkToCstmrStmt": (CAMT053, "Stmt"), "BkToCstmrDbtCdtNtfctn": (CAMT054, "Ntfctn")}
 
 
@@ -105,7 +109,7 @@ class _Reader:
                     out[path] = [child]
                 else:
                     bucket.append(child)
-                if path != stop and len(child):
+                if path != stop and len(child) and tag[nslen:] not in _UNREAD:
                     queue.append((child, path + "/"))
         return out
 
