@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import date
@@ -228,3 +231,22 @@ def test_recouvre_dispatch_and_run_exit_3_when_the_mail_server_cannot_be_reached
     assert (payload["emails_sent"], payload["waiting_retry"], payload["smtp_unreachable"]) == (2, 0, False)
     assert payload["smtp_error"] is None
     assert len(handler.messages) == 2
+
+
+def test_the_timeout_and_the_lease_come_from_the_environment(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    show = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'recouvre.settings'); django.setup(); "
+        "from django.conf import settings as s; "
+        "print(s.MAILERS['default']['OPTIONS']['timeout'], s.RECOUVRE_SMTP_TIMEOUT, s.RECOUVRE_SEND_LEASE_SECONDS)"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("RECOUVRE_SMTP", "RECOUVRE_SEND_LEASE"))}
+    base |= {"RECOUVRE_DATA_DIR": str(tmp_path), "RECOUVRE_SMTP_URL": "smtp://127.0.0.1:2525"}
+
+    def settings_with(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", show], env=base | env, capture_output=True, text=True, timeout=60)
+
+    assert settings_with().stdout == "20 20 120\n"
+    assert settings_with(RECOUVRE_SMTP_TIMEOUT="7.5", RECOUVRE_SEND_LEASE_SECONDS="45").stdout == "7.5 7.5 45.0\n"
+    wrong = settings_with(RECOUVRE_SEND_LEASE_SECONDS="0")
+    assert wrong.returncode != 0
+    assert "RECOUVRE_SEND_LEASE_SECONDS: not a number of seconds above 0: '0'" in wrong.stderr
