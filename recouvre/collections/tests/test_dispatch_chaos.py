@@ -39,8 +39,8 @@ MESSAGES = 20
 DISPATCHERS = 4  # per round, each started at a random moment within START_WITHIN seconds
 START_WITHIN = 2.0
 KILLS = (0, 1, 2)  # one round each: how many dispatchers are killed
-LEASE = 1.0  # seconds; renewed every quarter of it
-PAUSE, SLOW_PAUSE, SLOW_EVERY = 0.05, 1.4, 7  # the server's time per message; every 7th takes longer than a lease
+LEASE = 1.5  # seconds; renewed every quarter of it
+PAUSE, SLOW_PAUSE, SLOW_EVERY = 0.05, 2.0, 7  # the server's time per message; every 7th takes longer than a lease
 ROUND_LIMIT = 40  # seconds
 
 
