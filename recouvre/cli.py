@@ -1,6 +1,7 @@
 """The ``recouvre`` command. Thin: parses arguments, calls services and selectors, formats the result.
 
-Exit codes: 0 success, 1 input refused (nothing written), 2 usage error (bad arguments, unknown organization).
+Exit codes: 0 success, 1 input refused (nothing written), 2 usage error (bad arguments, unknown organization);
+``run`` and ``dispatch``: 3 when the mail server could not be reached (the e-mails due stay queued).
 Every command that reports something has ``--json`` for machines.
 """
 
@@ -8,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from recouvre.cliutil import (  # noqa: F401 - the commands' shared helpers, also re-exported from here
+    EXIT_MAIL_UNREACHABLE,
     EXIT_OK,
     EXIT_REFUSED,
     EXIT_USAGE,
@@ -335,12 +339,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         from recouvre.collections.outbox import process_due
 
         for org, r in zip(orgs, results, strict=True):
-            done = process_due(org, now=timezone.now(), actor=CLI)
+            with _outage_said_here():
+                done = process_due(org, now=timezone.now(), actor=CLI)
             r.emails_sent, r.failed = done.emails.sent, done.emails.failed
+            r.waiting_retry = done.emails.waiting_retry
+            r.smtp_unreachable, r.smtp_error = done.emails.smtp_unreachable, done.emails.smtp_error
+    unreachable = [r for r in results if r.smtp_unreachable]
+    code = EXIT_MAIL_UNREACHABLE if unreachable else EXIT_OK
     if args.json:
         payloads = [r.as_dict(details=args.org is not None) for r in results]
         emit_json(payloads[0] if args.org else payloads)
-        return EXIT_OK
+        return code
     for r in results:
         print(
             _(
@@ -366,7 +375,42 @@ def cmd_run(args: argparse.Namespace) -> int:
             print("  " + _("recorded as carried out outside Recouvre on %(day)s: nothing was sent") % {"day": r.as_of})
         else:
             print("  " + _("%(sent)d e-mails sent, %(failed)d failed.") % {"sent": r.emails_sent, "failed": r.failed})
-    return EXIT_OK
+            if r.waiting_retry:
+                print("  " + _waiting_line(r.waiting_retry))
+    if unreachable:
+        _say_unreachable(unreachable[0].smtp_error)
+    return code
+
+
+@contextmanager
+def _outage_said_here() -> Iterator[None]:
+    """The command says itself that the mail server could not be reached: the dispatch's log line is left out."""
+    from recouvre.collections.dispatch import OUTAGE_LOG
+
+    logger = logging.getLogger(OUTAGE_LOG)
+    was = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = was
+
+
+def _waiting_line(count: int) -> str:
+    return ngettext(
+        "%(count)d e-mail waiting to be sent again.", "%(count)d e-mails waiting to be sent again.", count
+    ) % {"count": count}
+
+
+def _say_unreachable(error: str) -> None:
+    print(
+        _(
+            "recouvre: the mail server could not be reached (%(error)s): the e-mails due stay queued and the next "
+            "dispatch sends them (recouvre dispatch, or the scheduler)."
+        )
+        % {"error": error},
+        file=sys.stderr,
+    )
 
 
 def cmd_dispatch(args: argparse.Namespace) -> int:
@@ -376,17 +420,21 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
     from recouvre.ledger.actors import CLI
 
     org = resolve_org(args.org) if args.org else None
-    done = process_due(org, now=timezone.now(), actor=CLI)
+    with _outage_said_here():
+        done = process_due(org, now=timezone.now(), actor=CLI)
     result = done.emails
+    code = EXIT_MAIL_UNREACHABLE if result.smtp_unreachable else EXIT_OK
     if args.json:
         emit_json(done.as_dict())
-        return EXIT_OK
+        return code
     print(
         _("%(sent)d e-mails sent, %(retried)d to try again later, %(failed)d failed, %(cancelled)d no longer needed.")
         % {"sent": result.sent, "retried": result.retried, "failed": result.failed, "cancelled": result.cancelled}
     )
     for action_id, error in result.errors:
         print("  " + _("action %(id)d: %(error)s") % {"id": action_id, "error": error})
+    if result.waiting_retry:
+        print(_waiting_line(result.waiting_retry))
     if done.letters_ready:
         print(
             ngettext(
@@ -396,7 +444,9 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
             )
             % {"count": done.letters_ready}
         )
-    return EXIT_OK
+    if result.smtp_unreachable:
+        _say_unreachable(result.smtp_error)
+    return code
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -14,6 +14,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+# The mail server could not be reached (or stopped answering): the e-mails due stay queued for the next dispatch.
+EXIT_MAIL_UNREACHABLE = 3
 
 # The words an on/off option takes (``--scheduler on``, ``--alsace-moselle off``): ``choices=sorted(SWITCH)``.
 SWITCH = {"on": True, "yes": True, "oui": True, "off": False, "no": False, "non": False}

@@ -14,7 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from recouvre import datadir
-from recouvre.core.envparse import env_bool
+from recouvre.core.envparse import env_bool, env_seconds
 from recouvre.documents.limits import megabytes_setting
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -176,11 +176,12 @@ TASKS = {
 }
 
 
-def _mailers(url: str | None) -> dict[str, dict[str, object]]:
+def _mailers(url: str | None, *, timeout: float = 20) -> dict[str, dict[str, object]]:
     """Turn ``RECOUVRE_SMTP_URL`` into Django's ``MAILERS`` setting.
 
     ``smtp://user:password@host:port`` (STARTTLS with ``?starttls=1``), ``smtps://...`` for implicit TLS,
     ``console://`` to print messages; unset: each message is written as a file in ``<data dir>/outbox``.
+    ``timeout`` (seconds, ``RECOUVRE_SMTP_TIMEOUT``) bounds the connection and each exchange with the server.
     """
     if not url:
         return {
@@ -205,13 +206,20 @@ def _mailers(url: str | None) -> dict[str, dict[str, object]]:
                 "password": unquote(parts.password or "") or None,
                 "use_ssl": parts.scheme == "smtps",
                 "use_tls": env_bool(query.get("starttls"), default=False),
-                "timeout": 30,
+                "timeout": timeout,
             },
         }
     }
 
 
-MAILERS = _mailers(os.environ.get("RECOUVRE_SMTP_URL"))
+# Seconds the mail server has to accept a connection and to answer each command (RECOUVRE_SMTP_TIMEOUT).
+RECOUVRE_SMTP_TIMEOUT = env_seconds(os.environ.get("RECOUVRE_SMTP_TIMEOUT"), name="RECOUVRE_SMTP_TIMEOUT", default=20)
+MAILERS = _mailers(os.environ.get("RECOUVRE_SMTP_URL"), timeout=RECOUVRE_SMTP_TIMEOUT)
+# How long an e-mail claimed by a dispatcher stays its own without renewal (renewed four times within it while
+# the dispatcher runs); a claim older than that, or whose dispatcher's process is gone, is taken back.
+RECOUVRE_SEND_LEASE_SECONDS = env_seconds(
+    os.environ.get("RECOUVRE_SEND_LEASE_SECONDS"), name="RECOUVRE_SEND_LEASE_SECONDS", default=120
+)
 # The daily collections run (local time) and the hours e-mails may leave (an organization can set its own window).
 RECOUVRE_RUN_AT = os.environ.get("RECOUVRE_RUN_AT", "07:00")
 RECOUVRE_SEND_WINDOW = os.environ.get("RECOUVRE_SEND_WINDOW", "08:00-19:00")

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
@@ -20,8 +21,17 @@ from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from recouvre.core import dunning
+from recouvre.core.headers import is_single_line
 from recouvre.ledger.models import AMOUNT, Customer, Invoice
 from recouvre.organizations.models import Organization
+
+
+def single_line(value: str) -> None:
+    """A value written as it is into an e-mail header (the sender name): one line, no control character."""
+    if not is_single_line(value):
+        raise ValidationError(
+            _("Must be on one line: no line break, tab or other control character."), code="line_break"
+        )
 
 
 class Channel(models.TextChoices):
@@ -412,6 +422,11 @@ class Action(models.Model):
     content_sha256 = models.CharField(max_length=64, blank=True, default="")
     message_id = models.CharField(max_length=255, blank=True, default="", db_default="")
     claimed_by = models.CharField(max_length=120, blank=True, default="", db_default="")
+    """While ``sending``: the dispatcher that claimed the action (host, process id and start, a random token)."""
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    """While ``sending``: when it was claimed (the database's clock)."""
+    lease_until = models.DateTimeField(null=True, blank=True)
+    """While ``sending``: the claim holds until then; its dispatcher renews it while it runs."""
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -492,7 +507,7 @@ class CollectionSettings(models.Model):
     (``penalty_reminder``, its days and channel: ``selectors.penalty_rule``)."""
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="collection_settings")
-    from_name = models.CharField(_("sender name"), max_length=200, blank=True, default="")
+    from_name = models.CharField(_("sender name"), max_length=200, blank=True, default="", validators=[single_line])
     from_email = models.EmailField(_("sender address"), blank=True, default="")
     reply_to = models.EmailField(_("reply-to address (when the customer has no collector)"), blank=True, default="")
     already_paid_pause_days = models.PositiveSmallIntegerField(_("pause after 'already paid' (days)"), default=10)

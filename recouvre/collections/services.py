@@ -105,7 +105,8 @@ class SkippedCustomer:
 @dataclass
 class RunResult:
     """What a run planned and stored. ``actions`` counts the actions stored by this run (planned ones on a dry
-    run); ``emails_sent`` and ``failed`` are filled by the dispatch that follows (``recouvre.collections.dispatch``)."""
+    run); ``emails_sent``, ``failed``, ``waiting_retry``, ``smtp_unreachable`` and ``smtp_error`` are filled by the
+    dispatch that follows (``recouvre.collections.dispatch.DispatchResult``)."""
 
     organization: str
     as_of: date
@@ -122,6 +123,9 @@ class RunResult:
     item_steps: int = 0
     superseded: int = 0
     backfill: bool = False
+    waiting_retry: int = 0
+    smtp_unreachable: bool = False
+    smtp_error: str = ""
     skipped: list[SkippedCustomer] = field(default_factory=list)
 
     def as_dict(self, *, details: bool = False) -> dict[str, Any]:
@@ -142,6 +146,9 @@ class RunResult:
             "superseded": self.superseded,
             "backfill": self.backfill,
             "skipped": len(self.skipped),
+            "waiting_retry": self.waiting_retry,
+            "smtp_unreachable": self.smtp_unreachable,
+            "smtp_error": self.smtp_error or None,
         }
         if details:
             out["skipped_customers"] = [s.as_dict() for s in self.skipped]

@@ -18,3 +18,17 @@ def env_bool(value: str | None, *, default: bool) -> bool:
     if v in _FALSE:
         return False
     raise ValueError(_("not a boolean: %(value)r (use 1/0, true/false, yes/no)") % {"value": value})
+
+
+def env_seconds(value: str | None, *, name: str, default: float) -> float:
+    """A duration in seconds such as ``RECOUVRE_SMTP_TIMEOUT`` (``20``, ``2.5``): more than 0, ``default`` when
+    unset or empty."""
+    if value is None or not value.strip():
+        return default
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        seconds = float("nan")
+    if not (0 < seconds < float("inf")):
+        raise ValueError(_("%(name)s: not a number of seconds above 0: %(value)r") % {"name": name, "value": value})
+    return seconds

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from recouvre.core.headers import is_single_line
 from recouvre.core.identifiers import IdentifierError, validate_siren
 
 from .models import Membership, Organization, Role, User
@@ -20,6 +21,9 @@ def create_organization(slug: str, name: str, *, siren: str = "", **fields: obje
         raise ValidationError(_("The short name must contain letters or digits."))
     if Organization.objects.filter(slug=slug).exists():
         raise ValidationError(_("An organization with the short name %(slug)s already exists.") % {"slug": slug})
+    if not name.strip() or not is_single_line(name):
+        # the name is the sender name of the organization's e-mails unless it sets one: one line
+        raise ValidationError(_("The name must be given, on one line: no line break, tab or other control character."))
     if siren:
         try:
             siren = validate_siren(siren)

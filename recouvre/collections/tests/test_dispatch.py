@@ -19,8 +19,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
-from recouvre.collections.dispatch import BACKOFF, STALE_AFTER, dispatch_due, worker_identity
+from recouvre.collections.dispatch import BACKOFF, claimant_id, dispatch_due
 from recouvre.collections.models import Action, CustomerCollection, Policy, Step
 from recouvre.collections.rendering import format_amount
 from recouvre.collections.services import run_collections
@@ -321,41 +322,59 @@ def test_an_address_removed_after_planning_fails_with_a_clear_reason(org, three_
     assert server.messages == []
 
 
-def test_connection_refused_is_temporary(org, three_emails, settings):  # type: ignore[no-untyped-def]
+def test_connection_refused_leaves_the_email_queued_without_counting_an_attempt(org, three_emails, settings):  # type: ignore[no-untyped-def]
+    port = _free_port()
     settings.MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": _free_port(), "timeout": 5},
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
         }
     }
     customer = _customer(org)
     _five(customer)
     run_collections(org, AS_OF, actor=ACTOR)
-    assert dispatch_due(org, now=NOW, actor=ACTOR).retried == 1
+    result = dispatch_due(org, now=NOW, actor=ACTOR)
+    assert (result.sent, result.retried, result.failed, result.waiting_retry) == (0, 0, 0, 1)
+    assert result.smtp_unreachable is True
+    assert result.smtp_error.startswith(f"127.0.0.1:{port}: ConnectionRefusedError: ")
     action = Action.objects.get()
-    assert (action.state, action.attempts, action.next_attempt_at) == ("planned", 1, NOW + BACKOFF[0])
+    assert (action.state, action.attempts, action.next_attempt_at, action.claimed_by) == ("planned", 0, None, "")
+    assert action.last_error == result.smtp_error
+    assert not Event.objects.filter(kind="collections.email_failed").exists()
 
 
-def test_an_action_claimed_by_a_live_worker_waits_then_is_sent_once(org, three_emails, smtp):  # type: ignore[no-untyped-def]
-    """Claimed by a worker that still runs (this process) and not yet built: left alone until the claim is 15
-    minutes old, then planned again and sent, once."""
+def test_an_action_claimed_by_a_live_dispatcher_waits_for_its_lease_then_is_sent_once(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    """Claimed by a dispatcher that still runs (this process) and not yet built: left alone while its lease runs,
+    however long ago it was claimed and whatever the time of the dispatch; taken back once the lease ran out
+    without renewal, then sent, once."""
     server = smtp(Keep())
     customer = _customer(org)
     _five(customer)
     run_collections(org, AS_OF, actor=ACTOR)
-    Action.objects.update(state="sending", next_attempt_at=NOW, claimed_by=worker_identity())
-    assert dispatch_due(org, now=NOW + STALE_AFTER, actor=ACTOR).as_dict()["emails_sent"] == 0
+    other = claimant_id()
+    Action.objects.update(
+        state="sending",
+        claimed_by=other,
+        claimed_at=timezone.now() - timedelta(hours=1),
+        lease_until=timezone.now() + timedelta(minutes=1),
+    )
+    held = dispatch_due(org, now=NOW + timedelta(hours=3), actor=ACTOR)
+    assert (held.sent, held.resumed, held.waiting_retry) == (0, 0, 0)
     assert server.messages == []
-    result = dispatch_due(org, now=NOW + STALE_AFTER + timedelta(seconds=1), actor=ACTOR)
+    assert Action.objects.get().claimed_by == other
+    Action.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
+    result = dispatch_due(org, now=NOW, actor=ACTOR)
     assert (result.sent, result.failed, result.resumed) == (1, 0, 0)
     assert len(server.messages) == 1
-    assert Action.objects.get().state == "sent"
+    action = Action.objects.get()
+    assert (action.state, action.claimed_by, action.claimed_at, action.lease_until) == ("sent", "", None, None)
     assert not Event.objects.filter(kind="collections.email_resumed").exists()
 
 
 def test_a_message_stored_by_a_killed_worker_is_sent_again_as_the_same_bytes(org, three_emails, smtp):  # type: ignore[no-untyped-def]
-    """The worker built and stored the message, then died (its process is gone) before recording the outcome: the
-    next dispatch sends the very same bytes, same Message-ID, at once, and says so on the timeline."""
+    """The dispatcher built and stored the message, then died (its process is gone) before recording the outcome:
+    the next dispatch sends the very same bytes, same Message-ID, at once (its lease still ran), and says so on
+    the timeline."""
     server = smtp(Keep())
     customer = _customer(org)
     _five(customer)
@@ -365,8 +384,14 @@ def test_a_message_stored_by_a_killed_worker_is_sent_again_as_the_same_bytes(org
     assert first.state == "sent" and len(server.messages) == 1
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    host = worker_identity().split(":")[0]
-    Action.objects.update(state="sending", sent_at=None, next_attempt_at=NOW, claimed_by=f"{host}:{dead.pid}:1")
+    host = claimant_id().split(":")[0]
+    Action.objects.update(
+        state="sending",
+        sent_at=None,
+        claimed_by=f"{host}:{dead.pid}:1:0badc0de",
+        claimed_at=timezone.now(),
+        lease_until=timezone.now() + timedelta(minutes=2),
+    )
     result = dispatch_due(org, now=NOW + timedelta(minutes=1), actor=ACTOR)
     assert (result.sent, result.resumed) == (1, 1)
     assert len(server.messages) == 2
@@ -422,6 +447,9 @@ def test_recouvre_run_sends_at_once_and_recouvre_dispatch_sends_nothing_more(org
         "failed": 0,
         "cancelled": 0,
         "resumed": 0,
+        "waiting_retry": 0,
+        "smtp_unreachable": False,
+        "smtp_error": None,
         "letters_ready": 0,
         "tasks_opened": 0,
     }
