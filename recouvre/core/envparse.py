@@ -18,3 +18,20 @@ def env_bool(value: str | None, *, default: bool) -> bool:
     if v in _FALSE:
         return False
     raise ValueError(_("not a boolean: %(value)r (use 1/0, true/false, yes/no)") % {"value": value})
+
+
+def env_int(name: str, value: str | None, *, default: int, minimum: int = 1) -> int:
+    """Read a whole number such as ``RECOUVRE_LOGIN_LOCKOUT_MINUTES`` (``default`` when unset or empty); refuse
+    anything else, or a number below ``minimum``, naming the variable."""
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ValueError(
+            _("%(name)s: not a whole number of at least %(minimum)s: %(value)r")
+            % {"name": name, "minimum": minimum, "value": value}
+        )
+    return number

@@ -126,10 +126,20 @@ def test_approving_a_reminder_with_send_now_sends_exactly_one_email(org, user, e
 
     preview = english.get(reverse("approval_detail", args=[action.pk]))
     page = preview.content.decode()
-    assert 'sandbox=""' in page and "srcdoc=" in page
-    # The HTML part, escaped whole inside the attribute: nothing of it reaches the page itself.
-    assert 'srcdoc="&lt;!DOCTYPE html&gt;\n&lt;html lang=&quot;en&quot;&gt;' in page
-    assert '<table style="border-collapse' not in page
+    # The HTML part is a document of its own in a sandboxed frame: nothing of it reaches the page itself.
+    frame_url = reverse("approval_email_html", args=[action.pk])
+    assert f'sandbox="" src="{frame_url}"' in page
+    assert "border-collapse" not in page
+    part = english.get(frame_url)
+    assert part.content.decode().startswith('<!DOCTYPE html>\n<html lang="en">')
+    assert '<table style="border-collapse: collapse;" cellpadding="4">' in part.content.decode()
+    assert "F-101" in part.content.decode()
+    # Its inline styles apply there only, under a policy that lets nothing else run or load.
+    assert part["Content-Security-Policy"] == (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; "
+        "base-uri 'none'; form-action 'none'; sandbox"
+    )
+    assert part["X-Frame-Options"] == "SAMEORIGIN"
     assert "compta@dupont.example" in text(preview)
     assert "F-101 10 Mar 2026 reminder €1,200.00" in text(preview)
     assert "Reminder: invoices awaiting payment – ACME Distribution SAS" in text(preview)
@@ -596,7 +606,8 @@ def test_a_letter_awaiting_approval_links_to_its_pdf(org, english, policy, dupon
     [action] = _waiting(org)
     page = english.get(reverse("approval_detail", args=[action.pk]))
     assert f'href="{reverse("letter_preview", args=[action.pk])}"' in page.content.decode()
-    assert "srcdoc" not in page.content.decode()
+    assert "<iframe" not in page.content.decode()
+    assert english.get(reverse("approval_email_html", args=[action.pk])).status_code == 404
 
 
 def test_wording_is_changed_only_by_managing_roles(org, dupont, member_of):

@@ -31,6 +31,7 @@ from recouvre.collections.models import (
     Trigger,
 )
 from recouvre.collections.penalties import invoice_penalties, shows_penalties
+from recouvre.collections.sandbox import MAX_SOURCE
 from recouvre.collections.rendering import (
     BUILT_IN,
     LANGUAGES,
@@ -51,6 +52,7 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice, Segment
 from recouvre.organizations.models import Membership
 
+from ..csp import email_document
 from ..decorators import member_required
 from .common import today
 
@@ -323,7 +325,11 @@ def _template_keys(organization: Any) -> list[str]:
 
 class TemplateForm(forms.Form):
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=300)
-    body = forms.CharField(label=gettext_lazy("Body"), widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true"}))
+    body = forms.CharField(
+        label=gettext_lazy("Body"),
+        max_length=MAX_SOURCE,
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true"}),
+    )
 
 
 def _wording_error(exc: WordingError) -> str:
@@ -410,18 +416,22 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
             "customers": customers,
             "can_manage": can_manage,
             "built_in": built_in,
-            "preview_url": reverse("template_preview", args=[key, language]),
+            "preview_url": reverse("template_preview", args=[key, language]) if can_manage else "",
         },
     )
 
 
-@member_required()
+@member_required("manage_collections")
 def template_preview(request: HttpRequest, key: str, language: str) -> HttpResponse:
     """The message as the chosen customer would receive it, with the subject and body given (the text being
-    edited; the stored or built-in wording when absent): JSON ``{subject, text, html, to}`` or ``{error, line}``."""
+    edited; the stored or built-in wording when absent): JSON ``{subject, text, html, to}`` or ``{error, line}``;
+    with ``format=html`` the HTML part alone, as the document the editor frames (``recouvre.web.csp``; empty when
+    the wording cannot be written). Only those who may change the wording may try one: a wording is code run on
+    the server, within bounds (``recouvre.collections.rendering``)."""
     org = request.organization  # type: ignore[attr-defined]
     _check_key(org, key, language)
     params = request.POST if request.method == "POST" else request.GET
+    as_html = params.get("format") == "html"
     try:
         customer = Customer.objects.get(organization=org, pk=int(params.get("customer") or 0))
     except (Customer.DoesNotExist, ValueError) as exc:
@@ -469,9 +479,15 @@ def template_preview(request: HttpRequest, key: str, language: str) -> HttpRespo
             wording=wording,
         )
     except WordingError as exc:
+        if as_html:
+            return email_document("")
         return JsonResponse({"error": _wording_error(exc), "line": exc.line, "part": exc.part})
     except Exception as exc:  # a rendering error in the text being typed
+        if as_html:
+            return email_document("")
         return JsonResponse({"error": _("The message cannot be written: %(error)s") % {"error": exc}, "line": None})
+    if as_html:
+        return email_document(rendered.html)
     return JsonResponse(
         {"subject": rendered.subject, "text": rendered.text, "html": rendered.html, "to": recipient(customer)}
     )
