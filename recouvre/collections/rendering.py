@@ -9,10 +9,11 @@ An organization may write its own wording of a template key in a language (``Mes
 body, Django template text with the merge fields of ``MERGE_FIELDS``). When it has one for the action's template
 key (else for the wording the built-in templates would use), that wording is used, for previews and for the
 e-mails sent alike; the plain-text part is the body as written, the HTML part the same text in paragraphs with the
-invoice table as an HTML table. Custom wording is rendered by a restricted template engine (``sandbox``: no ``load``,
-``include``, ``debug``, ``lorem``, ``ljust``...) over plain values, never over database objects, within bounds of
-time, loop repetitions and length (a wording past them raises ``WordingError``). A custom wording that cannot be compiled
-or rendered is never allowed to stop a message: the built-in wording is used instead (and the error logged).
+invoice table as an HTML table. Custom wording is rendered by a restricted template engine (``sandbox``: no
+``load``, ``include``, ``debug``, ``lorem``, ``ljust``...) over plain values, never over database objects, within
+bounds of time, loop repetitions and length (a wording past them raises ``WordingError``). A custom wording that
+cannot be compiled or rendered is never allowed to stop a message: the built-in wording is used instead (and the
+error logged).
 
 The step asking for claimed penalties once the principal is paid (template ``penalties``) has its own message
 (``render_penalties_email``, templates ``collections/email/penalties_<language>.{subject,txt,html}``): the invoices
@@ -535,9 +536,9 @@ def _compile(part: str, source: str) -> Any:
 
 def _limit_message(exc: sandbox.RenderLimit) -> str:
     if exc.kind == "time":
-        return gettext(
-            "The message takes more than %(seconds)s seconds to write: a loop repeats too often."
-        ) % {"seconds": f"{exc.limit:g}"}
+        return gettext("The message takes more than %(seconds)s seconds to write: a loop repeats too often.") % {
+            "seconds": f"{exc.limit:g}"
+        }
     if exc.kind == "iterations":
         return gettext("The loops repeat more than %(count)s times in all.") % {"count": exc.limit}
     if exc.kind == "decimals":

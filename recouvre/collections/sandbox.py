@@ -112,12 +112,11 @@ class RenderBudget:
     """The bounds of one message, shared by the renderings of its parts."""
 
     def __init__(
-        self,
-        *,
-        seconds: float = MAX_SECONDS,
-        iterations: int = MAX_ITERATIONS,
-        output: int = MAX_OUTPUT,
+        self, *, seconds: float | None = None, iterations: int | None = None, output: int | None = None
     ) -> None:
+        seconds = MAX_SECONDS if seconds is None else seconds
+        iterations = MAX_ITERATIONS if iterations is None else iterations
+        output = MAX_OUTPUT if output is None else output
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
         self.iterations_left = self.iterations = iterations

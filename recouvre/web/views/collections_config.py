@@ -31,7 +31,6 @@ from recouvre.collections.models import (
     Trigger,
 )
 from recouvre.collections.penalties import invoice_penalties, shows_penalties
-from recouvre.collections.sandbox import MAX_SOURCE
 from recouvre.collections.rendering import (
     BUILT_IN,
     LANGUAGES,
@@ -44,6 +43,7 @@ from recouvre.collections.rendering import (
     check_wording,
     render_email,
 )
+from recouvre.collections.sandbox import MAX_SOURCE
 from recouvre.collections.selectors import DEFAULT_TOLERANCE
 from recouvre.core.dunning import PenaltyRule, PolicyError
 from recouvre.core.formal_notice import DEFAULT_DELIVERY_ALLOWANCE_DAYS
