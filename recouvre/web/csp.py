@@ -7,7 +7,10 @@ script, no request to any address, no form; framed only by the app's own pages).
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 EMAIL_DOCUMENT_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; "
@@ -22,3 +25,24 @@ def email_document(html: str) -> HttpResponse:
     response["X-Frame-Options"] = "SAMEORIGIN"
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+DEBUG_PAGE_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+class DebugPagesPolicy:
+    """With ``RECOUVRE_DEBUG=1``, Django's own error pages (the "page not found" and error details, styled and
+    scripted inline) are shown under a policy that lets their inline style and script run; every other page, and
+    every page without debug, keeps the strict policy (``SECURE_CSP``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code in (404, 500) and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = DEBUG_PAGE_POLICY
+        return response

@@ -63,6 +63,16 @@ def test_every_page_has_the_strict_policy_and_protective_headers(logged_client, 
             assert INLINE.search(html) is None, (url, INLINE.search(html))
 
 
+def test_only_djangos_own_debug_pages_may_run_inline_style_and_script(logged_client, ledger, settings):
+    missing = "/customers/999999/"
+    assert _policy(logged_client.get(missing)["Content-Security-Policy"]) == POLICY
+    settings.DEBUG = True
+    debug_404 = logged_client.get(missing)
+    assert debug_404.status_code == 404 and "<style" in debug_404.content.decode()
+    assert _policy(debug_404["Content-Security-Policy"])["style-src"] == "'self' 'unsafe-inline'"
+    assert _policy(logged_client.get(reverse("home"))["Content-Security-Policy"]) == POLICY
+
+
 def test_no_template_of_the_web_app_has_inline_script_style_or_handler():
     found = []
     for path in sorted(TEMPLATES.rglob("*.html")):
