@@ -33,16 +33,25 @@ DEBUG_PAGE_POLICY = (
 )
 
 
-class DebugPagesPolicy:
-    """With ``RECOUVRE_DEBUG=1``, Django's own error pages (the "page not found" and error details, styled and
-    scripted inline) are shown under a policy that lets their inline style and script run; every other page, and
-    every page without debug, keeps the strict policy (``SECURE_CSP``)."""
+class ResponsePolicies:
+    """The exceptions to the strict policy (``SECURE_CSP``) of Django's middleware, which sets it on every other
+    response:
+
+    - a PDF is shown by the browser's own viewer, whose page the app's policy would break (its inline styles):
+      PDFs (letters, documents on file opened in the browser) get no policy;
+    - with ``RECOUVRE_DEBUG=1``, Django's own error pages (the "page not found" and error details, styled and
+      scripted inline) get a policy that lets their inline style and script run; without debug, and for every
+      other page, the strict policy stays."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if settings.DEBUG and response.status_code in (404, 500) and "Content-Security-Policy" not in response:
+        if "Content-Security-Policy" in response:
+            return response
+        if response.get("Content-Type", "").startswith("application/pdf"):
+            response._csp_config = {}  # type: ignore[attr-defined]  # read by Django's middleware: no header
+        elif settings.DEBUG and response.status_code in (404, 500):
             response["Content-Security-Policy"] = DEBUG_PAGE_POLICY
         return response
