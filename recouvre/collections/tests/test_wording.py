@@ -93,10 +93,14 @@ def test_a_template_that_does_not_compile_is_refused_with_its_line():
 # ------------------------------------------------------------------------------------------------ bounds
 
 
-def test_a_saved_wording_past_the_bounds_never_stops_a_message_the_built_in_one_is_sent(acme, caplog):
+def test_a_saved_wording_past_the_bounds_never_stops_a_message_the_built_in_one_is_sent(acme, caplog, monkeypatch):
     """A wording saved before the bounds existed (or by any other way) is stopped, and the message still goes out
     with the built-in wording."""
     import time
+
+    from recouvre.collections import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 60)  # the number of repetitions stops it, however busy the machine
 
     customer = CustomerFactory(organization=acme, ref="411X", name="Dupont SARL", language="en")
     loops = "{% for a in invoice_table %}{% for b in invoice_table %}{% for c in invoice_table %}x{% endfor %}"
@@ -105,7 +109,7 @@ def test_a_saved_wording_past_the_bounds_never_stops_a_message_the_built_in_one_
     )
     started = time.monotonic()
     rendered = _render(acme, customer, "reminder", "en", None)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30
     assert not rendered.custom
     assert rendered.subject.startswith("Reminder: invoices awaiting payment")
     assert "custom wording reminder/en of organization" in caplog.text
@@ -121,12 +125,12 @@ def test_the_clock_stops_a_slow_wording_and_tells_the_line(acme, monkeypatch):
     monkeypatch.setattr(sandbox, "MAX_ITERATIONS", 10**9)
     customer = CustomerFactory(organization=acme, ref="411X", name="Dupont SARL", language="en")
     body = (
-        "Hello\n\n{% for a in lines %}{% for b in invoice_table %}{% for c in invoice_table %}\n"
+        "Hello\n\n{% for a in lines %}{% for b in invoice_table %}{% for c in invoice_table %}"
         "{{ legal_footer|wordwrap:1|length }}{% endfor %}{% endfor %}{% endfor %}"
     )
     with pytest.raises(WordingError) as stopped:
         _render(acme, customer, "reminder", "en", Wording("Pay", body))
-    assert (stopped.value.part, stopped.value.line) == ("body", 4)
+    assert (stopped.value.part, stopped.value.line) == ("body", 3)
     assert stopped.value.message == "The message takes more than 0.5 seconds to write: a loop repeats too often."
 
 

@@ -422,17 +422,37 @@ def test_tags_and_filters_that_make_much_out_of_little_are_unknown(org, english,
         ('{{ 1|floatformat:"100000000" }}', "Error in the body, line 1: floatformat takes at most 20 decimal places."),
     ],
 )
-def test_a_wording_is_written_within_bounds_of_time_and_length(org, english, dupont, body, error):
+def test_a_wording_is_written_within_bounds_of_time_and_length(org, english, dupont, body, error, monkeypatch):
     import time
+
+    from recouvre.collections import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 60)  # the other bounds stop these first, however busy the machine
 
     preview = reverse("template_preview", args=["reminder", "en"])
     table = english.post(preview, {"customer": dupont.pk, "subject": "x", "body": "{{ invoice_table }}"}).json()
     limit = 200_000 + _html_table_size(table["html"])  # the bound, beyond the longest merge field
     started = time.monotonic()
     answer = english.post(preview, {"customer": dupont.pk, "subject": "Hello", "body": body})
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 30
     assert len(answer.content) < 2000
     assert answer.json()["error"] == error.format(limit=limit)
+
+
+def test_a_wording_past_the_bounds_is_refused_on_save_with_its_line(org, english, dupont, monkeypatch):
+    from recouvre.collections import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 60)  # the number of repetitions stops it, however busy the machine
+    edit = reverse("template_edit", args=["reminder", "en"])
+    loops = "{% for a in invoice_table %}{% for b in invoice_table %}{% for c in invoice_table %}x"
+    refused = english.post(edit, {"subject": "Hello", "body": "Dear customer,\n" + loops + "{% endfor %}" * 3})
+    assert refused.status_code == 200
+    assert "Error in the body, line 2: The loops repeat more than 50000 times in all." in text(refused)
+    failing = english.post(edit, {"subject": "Hello", "body": "{% for a, b in lines %}{{ a }}{% endfor %}"})
+    assert "The message cannot be written: Need 2 values to unpack in for loop; got 5." in text(failing)
+    assert not MessageTemplate.objects.exists()
+    saved = english.post(edit, {"subject": "Hello", "body": "Dear customer,\n{{ invoice_table }}"})
+    assert saved.status_code == 302 and MessageTemplate.objects.get().body.endswith("{{ invoice_table }}")
 
 
 def _html_table_size(html: str) -> int:
