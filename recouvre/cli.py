@@ -224,6 +224,26 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_unlock(args: argparse.Namespace) -> int:
+    from recouvre.organizations.logins import unlock
+
+    if not args.username and not args.address:
+        raise UsageError(_("give a user name, --address, or both"))
+    cleared = unlock(username=args.username or "", address=args.address or "")
+    if args.json:
+        emit_json({"username": args.username, "address": args.address, "cleared": cleared})
+    else:
+        print(
+            ngettext(
+                "Failed logins forgotten: %(count)s count cleared.",
+                "Failed logins forgotten: %(count)s counts cleared.",
+                cleared,
+            )
+            % {"count": cleared}
+        )
+    return EXIT_OK
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from recouvre.core.importing import ImportRefused
     from recouvre.imports.services import UnknownMapping, run_import
@@ -729,6 +749,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--org")
     sp.add_argument("--role", default="admin", choices=["admin", "credit_manager", "collector", "viewer"])
     sp.add_argument("--superuser", action="store_true")
+    json_flag(sp)
+
+    sp = add("unlock", cmd_unlock, "forget the failed logins of a user name and/or a client address (lifts a lock)")
+    sp.add_argument("username", nargs="?")
+    sp.add_argument("--address", help="the client address (IPv4, or IPv6: its /64 network)")
     json_flag(sp)
 
     mp = sub.add_parser("mapping", help="column mappings for imports").add_subparsers(

@@ -14,7 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from recouvre import datadir
-from recouvre.core.envparse import env_bool, env_seconds
+from recouvre.core.envparse import env_bool, env_int, env_seconds
 from recouvre.documents.limits import megabytes_setting
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -23,8 +23,12 @@ BASE_DIR = Path(__file__).resolve().parent
 datadir.restrict_umask()
 DATA_DIR = Path(os.environ.get("RECOUVRE_DATA_DIR", "var")).resolve()
 DEFAULT_SQLITE_PATH = DATA_DIR / "recouvre.sqlite3"
-DATABASE_URL = os.environ.get("RECOUVRE_DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# The URL itself (it may hold the password) is not kept in a setting: the debug page lists the settings.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("RECOUVRE_DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}", conn_max_age=60
+    )
+}
 _SQLITE_FILES: list[Path] = []
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and DATABASES["default"]["NAME"] != ":memory:":
     _database = Path(DATABASES["default"]["NAME"])
@@ -78,6 +82,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "recouvre.web.csp.ResponsePolicies",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -118,6 +124,48 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("RECOUVRE_TEST_SQLITE_NAME", "")}
+
+# The debug page (RECOUVRE_DEBUG=1) hides passwords wherever they are, URLs' included (``recouvre.web.debug``).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "recouvre.web.debug.ExceptionReporterFilter"
+
+# Behind a TLS proxy (RECOUVRE_HTTPS=1): cookies only over HTTPS, HSTS, plain HTTP redirected, and the proxy's
+# X-Forwarded-Proto trusted (the proxy must set it, and append the client's address to X-Forwarded-For).
+HTTPS = env_bool(os.environ.get("RECOUVRE_HTTPS"), default=False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0  # a year
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(os.environ.get("RECOUVRE_HSTS_INCLUDE_SUBDOMAINS"), default=False)
+SECURE_HSTS_PRELOAD = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere in the app: scripts and styles are static files. The HTML part of an e-mail
+# (inline styles, as mail clients need) is shown in a sandboxed frame with its own policy (``recouvre.web.csp``).
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'none'"],
+}
+
+# Login throttling: after this many failed logins for one user name (or from one address) within the lock-out
+# period, logins for it are refused until the period has passed (counters in the database, shared by all workers).
+LOGIN_FAILURES_PER_USER = env_int(
+    "RECOUVRE_LOGIN_FAILURES_PER_USER", os.environ.get("RECOUVRE_LOGIN_FAILURES_PER_USER"), default=5
+)
+LOGIN_FAILURES_PER_ADDRESS = env_int(
+    "RECOUVRE_LOGIN_FAILURES_PER_ADDRESS", os.environ.get("RECOUVRE_LOGIN_FAILURES_PER_ADDRESS"), default=30
+)
+LOGIN_LOCKOUT_MINUTES = env_int(
+    "RECOUVRE_LOGIN_LOCKOUT_MINUTES", os.environ.get("RECOUVRE_LOGIN_LOCKOUT_MINUTES"), default=15
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organizations.User"

@@ -9,9 +9,11 @@ An organization may write its own wording of a template key in a language (``Mes
 body, Django template text with the merge fields of ``MERGE_FIELDS``). When it has one for the action's template
 key (else for the wording the built-in templates would use), that wording is used, for previews and for the
 e-mails sent alike; the plain-text part is the body as written, the HTML part the same text in paragraphs with the
-invoice table as an HTML table. Custom wording is rendered by a restricted template engine (no ``load``,
-``include``, ``debug``...) over plain values, never over database objects. A custom wording that cannot be compiled
-or rendered is never allowed to stop a message: the built-in wording is used instead (and the error logged).
+invoice table as an HTML table. Custom wording is rendered by a restricted template engine (``sandbox``: no
+``load``, ``include``, ``debug``, ``lorem``, ``ljust``...) over plain values, never over database objects, within
+bounds of time, loop repetitions and length (a wording past them raises ``WordingError``). A custom wording that
+cannot be compiled or rendered is never allowed to stop a message: the built-in wording is used instead (and the
+error logged).
 
 The step asking for claimed penalties once the principal is paid (template ``penalties``) has its own message
 (``render_penalties_email``, templates ``collections/email/penalties_<language>.{subject,txt,html}``): the invoices
@@ -34,15 +36,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
+from django.template import Context, TemplateSyntaxError
 from django.template.base import Lexer, TokenType
 from django.template.loader import get_template, render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import gettext, gettext_lazy, override
 
 from recouvre.core import lawtexts
 
+from . import sandbox
 from .penalties import Penalty, open_rules
 
 log = logging.getLogger(__name__)
@@ -423,13 +426,6 @@ def penalties_text(lines: list[Line], language: str, *, law: lawtexts.LawTexts |
 
 # ------------------------------------------------------------------------------------------------ custom wording
 
-_BANNED_TAGS = {"load", "include", "extends", "block", "debug", "ssi", "csrf_token", "url", "templatetag", "widthratio"}
-_library = Library()
-_library.tags = {name: tag for name, tag in defaulttags.register.tags.items() if name not in _BANNED_TAGS}
-_library.filters = dict(defaultfilters.register.filters)
-_ENGINE = Engine(debug=True, loaders=[], builtins=[])
-_ENGINE.template_builtins = [_library]
-
 MERGE_FIELDS: tuple[tuple[str, Any], ...] = (
     ("{{ customer.name }}", gettext_lazy("the customer's name")),
     ("{{ customer.ref }}", gettext_lazy("the customer's account reference")),
@@ -524,14 +520,38 @@ class WordingError(ValueError):
         self.part, self.line, self.message = part, line, message
 
 
+def _compile(part: str, source: str) -> Any:
+    """The template of one part of a wording (``sandbox.compile_wording``), or ``WordingError``."""
+    try:
+        return sandbox.compile_wording(source)
+    except TemplateSyntaxError as exc:
+        debug = getattr(exc, "template_debug", None) or {}
+        raise WordingError(part, debug.get("line"), str(exc)) from exc
+    except sandbox.SourceTooLong as exc:
+        message = gettext("The wording is longer than %(count)s characters.") % {"count": sandbox.MAX_SOURCE}
+        raise WordingError(part, None, message) from exc
+    except RecursionError as exc:
+        raise WordingError(part, None, gettext("The tags are nested too deeply.")) from exc
+
+
+def _limit_message(exc: sandbox.RenderLimit) -> str:
+    if exc.kind == "time":
+        return gettext("The message takes more than %(seconds)s seconds to write: a loop repeats too often.") % {
+            "seconds": f"{exc.limit:g}"
+        }
+    if exc.kind == "iterations":
+        return gettext("The loops repeat more than %(count)s times in all.") % {"count": exc.limit}
+    if exc.kind == "decimals":
+        return gettext("floatformat takes at most %(count)s decimal places.") % {"count": exc.limit}
+    return gettext(
+        "The message would be longer than %(count)s characters: a loop or a filter repeats too much text."
+    ) % {"count": exc.limit}
+
+
 def check_wording(wording: Wording) -> None:
     """Raise ``WordingError`` when the subject or the body cannot be compiled (with the line of the error)."""
     for part, source in (("subject", wording.subject), ("body", wording.body)):
-        try:
-            _ENGINE.from_string(source)
-        except TemplateSyntaxError as exc:
-            debug = getattr(exc, "template_debug", None) or {}
-            raise WordingError(part, debug.get("line"), str(exc)) from exc
+        _compile(part, source)
 
 
 def organization_wording(organization: Any, template: str, key: str, language: str) -> Wording | None:
@@ -681,12 +701,20 @@ def _render_custom(
         "signature": mark_safe("<br>".join(escape(x) for x in signature_lines)),  # noqa: S308
         "legal_footer": mark_safe("<br>".join(escape(x) for x in footer_lines)),  # noqa: S308
     }
-    subject_t = _ENGINE.from_string(wording.subject)
-    body_t = _ENGINE.from_string(wording.body)
-    with override(lang):
-        subject = " ".join(subject_t.render(Context(text_context, autoescape=False)).split())
-        text = body_t.render(Context(text_context, autoescape=False))
-        html_body = body_t.render(Context(html_context, autoescape=True))
+    subject_t = _compile("subject", wording.subject)
+    body_t = _compile("body", wording.body)
+    # Bounded (``sandbox``): each part may be as long as the bound beyond the invoice table it may show.
+    budget = sandbox.RenderBudget(output=sandbox.MAX_OUTPUT + max(len(text_table), len(html_table)))
+    part = "subject"
+    try:
+        with override(lang):
+            subject = " ".join(sandbox.render_part(subject_t, Context(text_context, autoescape=False), budget).split())
+            part = "body"
+            text = sandbox.render_part(body_t, Context(text_context, autoescape=False), budget)
+            html_body = sandbox.render_part(body_t, Context(html_context, autoescape=True), budget)
+    except sandbox.RenderLimit as exc:
+        debug = getattr(exc, "template_debug", None) or {}
+        raise WordingError(part, debug.get("line"), _limit_message(exc)) from exc
     return RenderedEmail(lang, subject, text, _html_document(lang, org["name"], html_body), custom=True)
 
 

@@ -32,3 +32,20 @@ def env_seconds(value: str | None, *, name: str, default: float) -> float:
     if not (0 < seconds < float("inf")):
         raise ValueError(_("%(name)s: not a number of seconds above 0: %(value)r") % {"name": name, "value": value})
     return seconds
+
+
+def env_int(name: str, value: str | None, *, default: int, minimum: int = 1) -> int:
+    """Read a whole number such as ``RECOUVRE_LOGIN_LOCKOUT_MINUTES`` (``default`` when unset or empty); refuse
+    anything else, or a number below ``minimum``, naming the variable."""
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ValueError(
+            _("%(name)s: not a whole number of at least %(minimum)s: %(value)r")
+            % {"name": name, "minimum": minimum, "value": value}
+        )
+    return number

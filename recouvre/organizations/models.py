@@ -84,3 +84,25 @@ class Membership(models.Model):
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, set())
+
+
+class LoginThrottle(models.Model):
+    """Failed logins counted for one user name or one client address (``recouvre.core.throttle``), in the
+    database so that every web worker sees the same counts."""
+
+    class Scope(models.TextChoices):
+        USER = "user", _("user name")
+        ADDRESS = "address", _("client address")
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    key = models.CharField(max_length=150)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="one_login_count_per_scope_and_key")]
+        indexes = [models.Index(fields=["last_failure_at"], name="login_throttle_last_failure")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {self.failures}"

@@ -47,6 +47,7 @@ urlpatterns = [
     path("organization/", organizations.switch_organization, name="switch_organization"),
     path("messages/<int:pk>/", messages.message_detail, name="message_detail"),
     path("messages/<int:pk>/message.eml", messages.message_eml, name="message_eml"),
+    path("messages/<int:pk>/message.html", messages.message_html, name="message_html"),
     path("messages/<int:pk>/attachments/<int:index>/", messages.message_attachment, name="message_attachment"),
     path("worklist/", worklist_views.worklist, name="worklist"),
     path("worklist/<int:pk>/complete/", worklist_views.complete, name="task_complete"),
@@ -57,6 +58,7 @@ urlpatterns = [
     path("collections/approvals/", approvals.approval_list, name="approvals"),
     path("collections/approvals/decide/", approvals.approval_decide, name="approval_decide"),
     path("collections/approvals/<int:pk>/", approvals.approval_detail, name="approval_detail"),
+    path("collections/approvals/<int:pk>/email.html", approvals.approval_email_html, name="approval_email_html"),
     path(
         "collections/approvals/<int:pk>/remove-invoice/",
         approvals.approval_remove_invoice,

@@ -88,3 +88,78 @@ def test_a_template_that_does_not_compile_is_refused_with_its_line():
         with pytest.raises(WordingError):
             check_wording(Wording(forbidden, "x"))
     check_wording(built_in_wording("firm", "fr"))
+
+
+# ------------------------------------------------------------------------------------------------ bounds
+
+
+def test_a_saved_wording_past_the_bounds_never_stops_a_message_the_built_in_one_is_sent(acme, caplog, monkeypatch):
+    """A wording saved before the bounds existed (or by any other way) is stopped, and the message still goes out
+    with the built-in wording."""
+    import time
+
+    from recouvre.collections import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 60)  # the number of repetitions stops it, however busy the machine
+
+    customer = CustomerFactory(organization=acme, ref="411X", name="Dupont SARL", language="en")
+    loops = "{% for a in invoice_table %}{% for b in invoice_table %}{% for c in invoice_table %}x{% endfor %}"
+    MessageTemplate.objects.create(
+        organization=acme, key="reminder", language="en", subject="Pay", body=loops + "{% endfor %}{% endfor %}"
+    )
+    started = time.monotonic()
+    rendered = _render(acme, customer, "reminder", "en", None)
+    assert time.monotonic() - started < 30
+    assert not rendered.custom
+    assert rendered.subject.startswith("Reminder: invoices awaiting payment")
+    assert "custom wording reminder/en of organization" in caplog.text
+    assert "The loops repeat more than 50000 times in all." in caplog.text
+
+
+def test_the_clock_stops_a_slow_wording_and_tells_the_line(acme, monkeypatch):
+    """Each repetition here is slow (a long text wrapped one character a line); with no bound on the number of
+    repetitions, the clock stops the loops."""
+    from recouvre.collections import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 0.5)
+    monkeypatch.setattr(sandbox, "MAX_ITERATIONS", 10**9)
+    customer = CustomerFactory(organization=acme, ref="411X", name="Dupont SARL", language="en")
+    body = (
+        "Hello\n\n{% for a in lines %}{% for b in invoice_table %}{% for c in invoice_table %}"
+        "{{ legal_footer|wordwrap:1|length }}{% endfor %}{% endfor %}{% endfor %}"
+    )
+    with pytest.raises(WordingError) as stopped:
+        _render(acme, customer, "reminder", "en", Wording("Pay", body))
+    assert (stopped.value.part, stopped.value.line) == ("body", 3)
+    assert stopped.value.message == "The message takes more than 0.5 seconds to write: a loop repeats too often."
+
+
+def test_a_customer_with_many_invoices_gets_the_whole_table(acme):
+    """The length bound counts beyond the invoice table: 3 000 invoices are all listed, in both parts."""
+    customer = CustomerFactory(organization=acme, ref="411X", name="Dupont SARL", language="en")
+    lines = [Line(f"F-{n:05d}", date(2026, 1, 1), 80, Decimal("10.00"), "EUR") for n in range(3000)]
+    rendered = render_email(
+        template="reminder",
+        language="en",
+        organization=acme,
+        customer=customer,
+        lines=lines,
+        unapplied={},
+        deadline_on=None,
+        wording=Wording("Pay", "{{ invoice_table }}\n{% for line in lines %}{{ line.number }} {% endfor %}"),
+    )
+    assert rendered.custom
+    assert rendered.text.count("F-02999") == 2 and rendered.html.count("F-02999") == 2
+    assert len(rendered.html) > 200_000
+
+
+def test_the_engine_knows_no_tag_or_filter_that_makes_much_out_of_little():
+    from recouvre.collections import sandbox
+
+    for name in ("lorem", "widthratio", "load", "include", "debug", "url", "partialdef", "querystring"):
+        assert name not in sandbox._library.tags
+    for name in ("ljust", "rjust", "center", "stringformat", "urlize", "pprint", "random", "json_script"):
+        assert name not in sandbox._library.filters
+    for source in ("{% lorem 99999 %}", "{{ x|ljust:'9999999' }}", "x" * 50_001, "{% if 1 %}" * 5000):
+        with pytest.raises(WordingError):
+            check_wording(Wording("Subject", source))

@@ -80,6 +80,8 @@ def test_one_letter_and_all_the_ready_letters_as_pdf(logged_client, two_letters)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content == bytes(dupont.pdf)
+    # Shown by the browser's own PDF viewer: no page policy to break it; still never sniffed as something else.
+    assert "Content-Security-Policy" not in response and response["X-Content-Type-Options"] == "nosniff"
     download = logged_client.get(reverse("letter_pdf", args=[dupont.action_id]), {"download": "1"})
     assert download["Content-Disposition"] == f'attachment; filename="recommande-411DUPONT-{dupont.action_id}.pdf"'
 

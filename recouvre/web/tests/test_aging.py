@@ -25,11 +25,11 @@ def test_aging_page_per_customer_and_totals(logged_client, ledger):
         "Total 1 200,00 € 500,00 € 450,00 € 300,00 € 1 200,00 € 3 650,00 € 100,00 € 3 550,00 €"
     ) in page
     html = response.content.decode()
-    # Each customer line links to the customer page; the bars are drawn with our own CSS.
+    # Each customer line links to the customer page; the bars are drawn in SVG, without inline style (CSP).
     assert reverse("customer_detail", args=[ledger.dupont.pk]) in html
     assert reverse("customer_detail", args=[ledger.lefevre.pk]) in html
-    assert 'class="bar-fill" style="width: 100.0%"' in html  # the two largest buckets (1 200,00)
-    assert 'class="bar-fill" style="width: 25.0%"' in html  # 300,00 of 1 200,00
+    assert 'class="bar-fill" width="100.0"' in html  # the two largest buckets (1 200,00)
+    assert 'class="bar-fill" width="25.0"' in html  # 300,00 of 1 200,00
 
 
 def test_aging_as_of_another_date(logged_client, ledger):

@@ -100,6 +100,8 @@ def test_the_template_preview_follows_the_typing(transactional_db, live_server, 
     )
     due = date.fromordinal(timezone.localdate().toordinal() - 15)
     InvoiceFactory(customer=dupont, number="F-101", issued_on=due, due_on=due, total=Decimal("1200.00"))
+    from playwright.sync_api import expect
+
     page = browser_page
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "claire")
@@ -109,12 +111,16 @@ def test_the_template_preview_follows_the_typing(transactional_db, live_server, 
 
     page.goto(f"{live_server.url}/collections/templates/reminder/en/")
     # The built-in wording, rendered for the customer as soon as the page opens.
-    page.wait_for_function("document.getElementById('preview-to').textContent === 'compta@dupont.example'")
+    expect(page.locator("#preview-to")).to_have_text("compta@dupont.example", timeout=15_000)
     assert (
         page.locator("#preview-subject").inner_text() == "Reminder: invoices awaiting payment – ACME Distribution SAS"
     )
     page.fill("#id_subject", "{{ customer.name }} owes {{ total }}")
-    page.wait_for_function("document.getElementById('preview-subject').textContent === 'Dupont SARL owes €1,200.00'")
+    expect(page.locator("#preview-subject")).to_have_text("Dupont SARL owes €1,200.00", timeout=15_000)
+    # The HTML part, in its sandboxed frame (a document of its own), with the e-mail's own inline styles applied.
+    frame = page.frame_locator("#preview-html")
+    expect(frame.locator("table")).to_contain_text("F-101", timeout=15_000)
+    assert frame.locator("table").first.evaluate("t => getComputedStyle(t).borderCollapse") == "collapse"
     page.fill("#id_body", "Hello\n{% if %}")
     page.wait_for_selector("#preview-error:not([hidden])")
     assert page.locator("#preview-error").get_attribute("data-line") == "2"

@@ -126,10 +126,20 @@ def test_approving_a_reminder_with_send_now_sends_exactly_one_email(org, user, e
 
     preview = english.get(reverse("approval_detail", args=[action.pk]))
     page = preview.content.decode()
-    assert 'sandbox=""' in page and "srcdoc=" in page
-    # The HTML part, escaped whole inside the attribute: nothing of it reaches the page itself.
-    assert 'srcdoc="&lt;!DOCTYPE html&gt;\n&lt;html lang=&quot;en&quot;&gt;' in page
-    assert '<table style="border-collapse' not in page
+    # The HTML part is a document of its own in a sandboxed frame: nothing of it reaches the page itself.
+    frame_url = reverse("approval_email_html", args=[action.pk])
+    assert f'sandbox="" src="{frame_url}"' in page
+    assert "border-collapse" not in page
+    part = english.get(frame_url)
+    assert part.content.decode().startswith('<!DOCTYPE html>\n<html lang="en">')
+    assert '<table style="border-collapse: collapse;" cellpadding="4">' in part.content.decode()
+    assert "F-101" in part.content.decode()
+    # Its inline styles apply there only, under a policy that lets nothing else run or load.
+    assert part["Content-Security-Policy"] == (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; "
+        "base-uri 'none'; form-action 'none'; sandbox"
+    )
+    assert part["X-Frame-Options"] == "SAMEORIGIN"
     assert "compta@dupont.example" in text(preview)
     assert "F-101 10 Mar 2026 reminder €1,200.00" in text(preview)
     assert "Reminder: invoices awaiting payment – ACME Distribution SAS" in text(preview)
@@ -335,6 +345,119 @@ def test_live_preview_renders_the_text_being_typed_for_a_real_customer(org, engl
     # Without text, the stored (here built-in) wording.
     builtin = english.post(url, {"customer": dupont.pk}).json()
     assert builtin["subject"] == "Overdue invoices: second reminder – ACME Distribution SAS"
+
+
+def test_only_those_who_may_change_the_wording_may_try_one(org, dupont, member_of):
+    """A preview runs the text given on the server: viewers and collectors read the wording, nothing more."""
+    edit = reverse("template_edit", args=["reminder", "en"])
+    preview = reverse("template_preview", args=["reminder", "en"])
+    attempt = {"customer": dupont.pk, "subject": "Hello", "body": "{{ customer.name }}"}
+    for role in ("viewer", "collector"):
+        reader = member_of(role)
+        assert reader.get(preview, attempt).status_code == 403, role
+        assert reader.post(preview, attempt).status_code == 403, role
+        page = reader.get(edit)
+        assert page.status_code == 200
+        assert preview not in page.content.decode()  # no preview offered to them
+        assert 'id="preview-html"' not in page.content.decode()
+        assert reader.post(edit, {"subject": "x", "body": "y"}).status_code == 403
+    manager = member_of("credit_manager")
+    assert manager.post(preview, attempt).json()["text"].startswith("Dupont SARL\n")
+    assert preview in manager.get(edit).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [
+        ("{% lorem 2000000 w %}", "Invalid block tag on line 1: 'lorem'. Did you forget to register or load this tag?"),
+        ('{{ customer.name|ljust:"30000000" }}', "Invalid filter: 'ljust'"),
+        ('{{ customer.name|rjust:"30000000" }}', "Invalid filter: 'rjust'"),
+        ('{{ customer.name|center:"30000000" }}', "Invalid filter: 'center'"),
+        ('{{ customer.name|stringformat:"30000000s" }}', "Invalid filter: 'stringformat'"),
+        (
+            "{% widthratio 1 1 30000000 %}",
+            "Invalid block tag on line 1: 'widthratio'. Did you forget to register or load this tag?",
+        ),
+    ],
+)
+def test_tags_and_filters_that_make_much_out_of_little_are_unknown(org, english, dupont, body, refused):
+    preview = reverse("template_preview", args=["reminder", "en"])
+    answer = english.post(preview, {"customer": dupont.pk, "subject": "Hello", "body": body})
+    assert len(answer.content) < 2000
+    assert answer.json()["error"] == f"Error in the body, line 1: {refused}"
+    saved = english.post(reverse("template_edit", args=["reminder", "en"]), {"subject": "Hello", "body": body})
+    assert f"Error in the body, line 1: {refused}" in text(saved)
+    assert not MessageTemplate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        # 8 million repetitions (three loops over the 200 characters of the invoice table): stopped at 50 000.
+        (
+            "Hello\n{% for a in invoice_table %}{% for b in invoice_table %}{% for c in invoice_table %}"
+            "{{ c }}{% endfor %}{% endfor %}{% endfor %}",
+            "Error in the body, line 2: The loops repeat more than 50000 times in all.",
+        ),
+        # 40 000 copies of the invoice table (8 MB): stopped at 200 000 characters beyond the table itself.
+        (
+            "{% for a in invoice_table %}\n{% for b in invoice_table %}{{ invoice_table }}{% endfor %}{% endfor %}",
+            "Error in the body, line 2: The message would be longer than {limit} characters: a loop or a filter "
+            "repeats too much text.",
+        ),
+        # A value doubled again and again (in memory, before anything is written).
+        (
+            "{% with a=invoice_table|add:invoice_table %}"
+            + "".join("{% with a=a|add:a %}" for _ in range(12))
+            + "{{ a|length }}"
+            + "{% endwith %}" * 13,
+            "Error in the body, line 1: The message would be longer than {limit} characters: a loop or a filter "
+            "repeats too much text.",
+        ),
+        (
+            '{{ invoice_table|make_list|join:"' + "x" * 2000 + '" }}',
+            "Error in the body, line 1: The message would be longer than {limit} characters: a loop or a filter "
+            "repeats too much text.",
+        ),
+        ('{{ 1|floatformat:"100000000" }}', "Error in the body, line 1: floatformat takes at most 20 decimal places."),
+    ],
+)
+def test_a_wording_is_written_within_bounds_of_time_and_length(org, english, dupont, body, error, monkeypatch):
+    import time
+
+    from recouvre.collections import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 60)  # the other bounds stop these first, however busy the machine
+
+    preview = reverse("template_preview", args=["reminder", "en"])
+    table = english.post(preview, {"customer": dupont.pk, "subject": "x", "body": "{{ invoice_table }}"}).json()
+    limit = 200_000 + _html_table_size(table["html"])  # the bound, beyond the longest merge field
+    started = time.monotonic()
+    answer = english.post(preview, {"customer": dupont.pk, "subject": "Hello", "body": body})
+    assert time.monotonic() - started < 30
+    assert len(answer.content) < 2000
+    assert answer.json()["error"] == error.format(limit=limit)
+
+
+def test_a_wording_past_the_bounds_is_refused_on_save_with_its_line(org, english, dupont, monkeypatch):
+    from recouvre.collections import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 60)  # the number of repetitions stops it, however busy the machine
+    edit = reverse("template_edit", args=["reminder", "en"])
+    loops = "{% for a in invoice_table %}{% for b in invoice_table %}{% for c in invoice_table %}x"
+    refused = english.post(edit, {"subject": "Hello", "body": "Dear customer,\n" + loops + "{% endfor %}" * 3})
+    assert refused.status_code == 200
+    assert "Error in the body, line 2: The loops repeat more than 50000 times in all." in text(refused)
+    failing = english.post(edit, {"subject": "Hello", "body": "{% for a, b in lines %}{{ a }}{% endfor %}"})
+    assert "The message cannot be written: Need 2 values to unpack in for loop; got 5." in text(failing)
+    assert not MessageTemplate.objects.exists()
+    saved = english.post(edit, {"subject": "Hello", "body": "Dear customer,\n{{ invoice_table }}"})
+    assert saved.status_code == 302 and MessageTemplate.objects.get().body.endswith("{{ invoice_table }}")
+
+
+def _html_table_size(html: str) -> int:
+    start = html.index("<table")
+    return html.index("</table>", start) + len("</table>") - start
 
 
 # ------------------------------------------------------------------------------------------------ policies
@@ -596,7 +719,8 @@ def test_a_letter_awaiting_approval_links_to_its_pdf(org, english, policy, dupon
     [action] = _waiting(org)
     page = english.get(reverse("approval_detail", args=[action.pk]))
     assert f'href="{reverse("letter_preview", args=[action.pk])}"' in page.content.decode()
-    assert "srcdoc" not in page.content.decode()
+    assert "<iframe" not in page.content.decode()
+    assert english.get(reverse("approval_email_html", args=[action.pk])).status_code == 404
 
 
 def test_wording_is_changed_only_by_managing_roles(org, dupont, member_of):

@@ -50,6 +50,18 @@ def test_the_timeline_links_to_the_message_as_sent_and_its_eml_is_the_bytes_rece
     eml = logged_client.get(reverse("message_eml", args=[action.pk]))
     assert eml["Content-Type"] == "message/rfc822"
     assert eml.content == received
+    # The HTML part as sent, in a sandboxed frame of the page: a document of its own, with its own policy.
+    html_url = reverse("message_html", args=[action.pk])
+    assert f'sandbox="" src="{html_url}"' in detail and "srcdoc" not in detail
+    html = logged_client.get(html_url)
+    assert html["Content-Type"] == "text/html; charset=utf-8"
+    assert html["Content-Security-Policy"].startswith("default-src 'none'; style-src 'unsafe-inline';")
+    assert html["X-Frame-Options"] == "SAMEORIGIN"
+    import email
+    import email.policy
+
+    sent_html = email.message_from_bytes(received, policy=email.policy.default).get_body(preferencelist=("html",))
+    assert html.content.decode() == sent_html.get_content()
 
 
 def test_another_organizations_message_is_not_found(client, other_org, sent):  # type: ignore[no-untyped-def]
@@ -59,7 +71,7 @@ def test_another_organizations_message_is_not_found(client, other_org, sent):  #
     outsider = UserFactory(username="outsider")
     MembershipFactory(user=outsider, organization=other_org, role="admin")
     client.force_login(outsider)
-    for name in ("message_detail", "message_eml"):
+    for name in ("message_detail", "message_eml", "message_html"):
         assert client.get(reverse(name, args=[action.pk])).status_code == 404
     assert client.get(reverse("message_attachment", args=[action.pk, 0])).status_code == 404
 

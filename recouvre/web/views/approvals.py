@@ -24,6 +24,7 @@ from recouvre.collections.outbox import process_due
 from recouvre.collections.rendering import item_label
 from recouvre.ledger.actors import Actor
 
+from ..csp import email_document
 from ..decorators import member_required
 
 
@@ -127,6 +128,26 @@ def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_decide": request.membership.can("approve"),  # type: ignore[attr-defined]
         },
     )
+
+
+@member_required()
+def approval_email_html(request: HttpRequest, pk: int) -> HttpResponse:
+    """The HTML part of the e-mail the action would send now, a document of its own framed by the approval page
+    (``recouvre.web.csp``)."""
+    org = request.organization  # type: ignore[attr-defined]
+    try:
+        action = approvals.action(org, pk)
+    except Action.DoesNotExist as exc:
+        raise Http404 from exc
+    if action.channel != Channel.EMAIL:
+        raise Http404
+    try:
+        _message, rendered, _to = build_email(action, now=timezone.now())
+    except Exception as exc:  # the approval page says why
+        raise Http404 from exc
+    if rendered is None:
+        raise Http404
+    return email_document(rendered.html)
 
 
 @require_POST

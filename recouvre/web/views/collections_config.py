@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -43,6 +44,7 @@ from recouvre.collections.rendering import (
     check_wording,
     render_email,
 )
+from recouvre.collections.sandbox import MAX_SOURCE
 from recouvre.collections.selectors import DEFAULT_TOLERANCE
 from recouvre.core.dunning import PenaltyRule, PolicyError
 from recouvre.core.formal_notice import DEFAULT_DELIVERY_ALLOWANCE_DAYS
@@ -51,6 +53,7 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice, Segment
 from recouvre.organizations.models import Membership
 
+from ..csp import email_document
 from ..decorators import member_required
 from .common import today
 
@@ -323,7 +326,11 @@ def _template_keys(organization: Any) -> list[str]:
 
 class TemplateForm(forms.Form):
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=300)
-    body = forms.CharField(label=gettext_lazy("Body"), widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true"}))
+    body = forms.CharField(
+        label=gettext_lazy("Body"),
+        max_length=MAX_SOURCE,
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true"}),
+    )
 
 
 def _wording_error(exc: WordingError) -> str:
@@ -378,18 +385,21 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
             return redirect("template_edit", key=key, language=language)
         form = TemplateForm(request.POST)
         if form.is_valid():
+            trial = Wording(form.cleaned_data["subject"], form.cleaned_data["body"])
             try:
+                # Written once for a customer first: a wording past the bounds is refused here, with the line.
+                for sample in _sample_customers(org)[:1]:
+                    _render_for(org, key, language, sample, trial)
                 configuration.save_template(
-                    org,
-                    key,
-                    language,
-                    subject=form.cleaned_data["subject"],
-                    body=form.cleaned_data["body"],
-                    actor=Actor.of(request.user),
+                    org, key, language, subject=trial.subject, body=trial.body, actor=Actor.of(request.user)
                 )
             except WordingError as exc:
                 error_line = exc.line
                 form.add_error("subject" if exc.part == "subject" else "body", _wording_error(exc))
+            except Exception as exc:  # it compiles, but fails when written for the customer (nothing saved)
+                if isinstance(exc, DatabaseError):
+                    raise
+                form.add_error("body", _("The message cannot be written: %(error)s") % {"error": exc})
             else:
                 messages.success(request, _("Wording saved: it is used for the next messages."))
                 return redirect("template_edit", key=key, language=language)
@@ -410,70 +420,88 @@ def template_edit(request: HttpRequest, key: str, language: str) -> HttpResponse
             "customers": customers,
             "can_manage": can_manage,
             "built_in": built_in,
-            "preview_url": reverse("template_preview", args=[key, language]),
+            "preview_url": reverse("template_preview", args=[key, language]) if can_manage else "",
         },
     )
 
 
-@member_required()
+@member_required("manage_collections")
 def template_preview(request: HttpRequest, key: str, language: str) -> HttpResponse:
     """The message as the chosen customer would receive it, with the subject and body given (the text being
-    edited; the stored or built-in wording when absent): JSON ``{subject, text, html, to}`` or ``{error, line}``."""
+    edited; the stored or built-in wording when absent): JSON ``{subject, text, html, to}`` or ``{error, line}``;
+    with ``format=html`` the HTML part alone, as the document the editor frames (``recouvre.web.csp``; empty when
+    the wording cannot be written). Only those who may change the wording may try one: a wording is code run on
+    the server, within bounds (``recouvre.collections.rendering``)."""
     org = request.organization  # type: ignore[attr-defined]
     _check_key(org, key, language)
     params = request.POST if request.method == "POST" else request.GET
+    as_html = params.get("format") == "html"
     try:
         customer = Customer.objects.get(organization=org, pk=int(params.get("customer") or 0))
     except (Customer.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
-    as_of = today()
-    invoices = list(
-        Invoice.objects.filter(organization=org, customer=customer, open_amount__gt=0).order_by("due_on", "number")[
-            :100
-        ]
-    )
-    found = invoice_penalties(org, [inv.pk for inv in invoices], as_of) if shows_penalties(org, key) else {}
-    lines = [
-        Line(inv.number, inv.due_on, (as_of - inv.due_on).days, inv.open_amount, inv.currency, found.get(inv.pk))
-        for inv in invoices
-    ]
-    collection = CustomerCollection.objects.filter(customer=customer).select_related("collector").first()
-    collector = collection.collector if collection is not None else None
     wording: Wording | None
     if "subject" in params or "body" in params:
         wording = Wording(params.get("subject", ""), params.get("body", ""))
     else:
         stored = MessageTemplate.objects.filter(organization=org, key=key, language=language).first()
         wording = Wording(stored.subject, stored.body) if stored is not None else BUILT_IN
-    unapplied: dict[str, Any] = {}
-    for inv_model in ("payments", "credit_notes"):
-        rows = (
-            ledger_selectors.customer_unapplied_payments(org, customer)
-            if inv_model == "payments"
-            else ledger_selectors.customer_unapplied_credit_notes(org, customer)
-        )
-        for row in rows:
-            unapplied[row.currency] = unapplied.get(row.currency, 0) + row.unallocated_amount
     try:
-        if wording is not BUILT_IN:
-            check_wording(wording)
-        rendered = render_email(
-            template=key,
-            language=language,
-            organization=org,
-            customer=customer,
-            lines=lines,
-            unapplied=unapplied,
-            deadline_on=date.fromordinal(as_of.toordinal() + 15) if key in ("firm", "formal_notice") else None,
-            reply_to_name=(collector.get_full_name() or collector.get_username()) if collector is not None else "",
-            wording=wording,
-        )
+        rendered = _render_for(org, key, language, customer, wording)
     except WordingError as exc:
+        if as_html:
+            return email_document("")
         return JsonResponse({"error": _wording_error(exc), "line": exc.line, "part": exc.part})
     except Exception as exc:  # a rendering error in the text being typed
+        if as_html:
+            return email_document("")
         return JsonResponse({"error": _("The message cannot be written: %(error)s") % {"error": exc}, "line": None})
+    if as_html:
+        return email_document(rendered.html)
     return JsonResponse(
         {"subject": rendered.subject, "text": rendered.text, "html": rendered.html, "to": recipient(customer)}
+    )
+
+
+def _render_for(organization: Any, key: str, language: str, customer: Customer, wording: Wording) -> Any:
+    """The message ``wording`` writes for ``customer`` today (its open invoices, credits, collector); raises
+    ``WordingError`` when the wording cannot be compiled or goes past the bounds of a rendering."""
+    as_of = today()
+    invoices = list(
+        Invoice.objects.filter(organization=organization, customer=customer, open_amount__gt=0).order_by(
+            "due_on", "number"
+        )[:100]
+    )
+    found = (
+        invoice_penalties(organization, [inv.pk for inv in invoices], as_of)
+        if shows_penalties(organization, key)
+        else {}
+    )
+    lines = [
+        Line(inv.number, inv.due_on, (as_of - inv.due_on).days, inv.open_amount, inv.currency, found.get(inv.pk))
+        for inv in invoices
+    ]
+    collection = CustomerCollection.objects.filter(customer=customer).select_related("collector").first()
+    collector = collection.collector if collection is not None else None
+    unapplied: dict[str, Any] = {}
+    for rows in (
+        ledger_selectors.customer_unapplied_payments(organization, customer),
+        ledger_selectors.customer_unapplied_credit_notes(organization, customer),
+    ):
+        for row in rows:
+            unapplied[row.currency] = unapplied.get(row.currency, 0) + row.unallocated_amount
+    if wording is not BUILT_IN:
+        check_wording(wording)
+    return render_email(
+        template=key,
+        language=language,
+        organization=organization,
+        customer=customer,
+        lines=lines,
+        unapplied=unapplied,
+        deadline_on=date.fromordinal(as_of.toordinal() + 15) if key in ("firm", "formal_notice") else None,
+        reply_to_name=(collector.get_full_name() or collector.get_username()) if collector is not None else "",
+        wording=wording,
     )
 
 

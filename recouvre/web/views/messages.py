@@ -12,6 +12,7 @@ from django.shortcuts import render
 
 from recouvre.collections.models import Action, Channel
 
+from ..csp import email_document
 from ..decorators import member_required
 
 SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "Content-Language")
@@ -72,6 +73,16 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "verified": hashlib.sha256(raw).hexdigest() == action.content_sha256,
         },
     )
+
+
+@member_required()
+def message_html(request: HttpRequest, pk: int) -> HttpResponse:
+    """The HTML part as sent, a document of its own framed by the message page (``recouvre.web.csp``)."""
+    action = _stored(request, pk)
+    _message, _text, html, _attachments = _parts(action.content.encode("utf-8"))
+    if not html:
+        raise Http404
+    return email_document(html)
 
 
 @member_required()

@@ -10,7 +10,7 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 
   var form = document.getElementById("template-form");
-  if (!form) return;
+  if (!form || !form.dataset.previewUrl) return;
   var url = form.dataset.previewUrl;
   var subject = form.querySelector('[name="subject"]');
   var body = form.querySelector('[name="body"]');
@@ -19,16 +19,47 @@ document.addEventListener("DOMContentLoaded", function () {
   var timer = null;
   var sequence = 0;
 
+  var fields = function () {
+    return {
+      customer: customer.value,
+      subject: subject.value,
+      body: body.value,
+      csrfmiddlewaretoken: form.querySelector('[name="csrfmiddlewaretoken"]').value,
+    };
+  };
+
+  // The HTML part is a document of its own (its inline styles are not allowed in this page): the same fields,
+  // posted into the sandboxed frame.
+  function showHtml(values) {
+    var post = document.createElement("form");
+    post.method = "post";
+    post.action = url;
+    post.target = "preview-html";
+    post.hidden = true;
+    values.format = "html";
+    Object.keys(values).forEach(function (name) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = values[name];
+      post.appendChild(input);
+    });
+    document.body.appendChild(post);
+    post.submit();
+    post.remove();
+  }
+
   function refresh() {
     if (!customer.value) return;
     var mine = ++sequence;
+    var values = fields();
     var data = new FormData();
-    data.append("customer", customer.value);
-    data.append("subject", subject.value);
-    data.append("body", body.value);
-    data.append("csrfmiddlewaretoken", form.querySelector('[name="csrfmiddlewaretoken"]').value);
+    Object.keys(values).forEach(function (name) { data.append(name, values[name]); });
     fetch(url, { method: "POST", body: data, credentials: "same-origin" })
-      .then(function (response) { return response.json(); })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.statusText);
+        return response.json();
+      })
       .then(function (result) {
         if (mine !== sequence) return; // an older answer arriving late
         if (result.error) {
@@ -41,7 +72,12 @@ document.addEventListener("DOMContentLoaded", function () {
         document.getElementById("preview-subject").textContent = result.subject;
         document.getElementById("preview-to").textContent = result.to;
         document.getElementById("preview-text").textContent = result.text;
-        document.getElementById("preview-html").srcdoc = result.html;
+        showHtml(values);
+      })
+      .catch(function (failure) {
+        if (mine !== sequence) return;
+        error.hidden = false;
+        error.textContent = form.dataset.previewFailed + " (" + failure.message + ")";
       });
   }
 
