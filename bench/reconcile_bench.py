@@ -332,13 +332,17 @@ def _c(item: OpenItem) -> int:
 
 
 def _near_a_fit(items: list[OpenItem], cents: int, tol: int) -> bool:
-    """Whether ``cents`` is within ``tol`` of the balance, of one item, or of a run of the oldest items."""
+    """Whether ``cents`` is within ``tol`` of the balance, of one item, or of a run of the oldest items, or is
+    the total of a combination of the items (checked for up to 12 items)."""
     running = 0
     for it in items:
         running += _c(it)
         if abs(running - cents) <= tol or abs(_c(it) - cents) <= tol:
             return True
-    return False
+    sums = {0}
+    for it in items[:12]:
+        sums |= {s + _c(it) for s in sums}
+    return cents in sums
 
 
 def _oldest_first(items: list[OpenItem], cents: int) -> list[OpenItem]:

@@ -49,10 +49,12 @@ matched as a whole, with the texts, name and IBAN of its sub-transactions.
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -66,10 +68,13 @@ from .creditor_ref import normalize as normalize_reference
 from .i18n import _, ngettext
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+SHAPE_SAMPLE, SHAPE_EVERY, SHAPE_SHARE, MAX_SHAPES = 5000, 50, 0.005, 8
+"""The shapes of invoice numbers (letters in front, widths of the groups of digits) are counted on the first 5 000
+open items and one in 50 after; the 8 most common that make at least 0.5 % of them are used to read numbers
+written without their letters or zeros."""
 NAME_CANDIDATES = 10
 """Customers found by a payer's name alone, at most (the closest names); how the amount fits then ranks them."""
-AMOUNT_OWNERS_NAMED = 50
-"""Customers whose open item or balance is the amount whose names are compared with the payer's, at most."""
 
 # ---------------------------------------------------------------------------------------------------------------
 # Inputs and outputs
@@ -128,6 +133,19 @@ class SettledInvoice:
     invoice_id: int
     customer_id: int
     number: str
+
+
+@dataclass(frozen=True, slots=True)
+class NamedInvoice:
+    """An invoice whose number a remittance text quotes (``MatchIndex.invoices_named``): ``written`` as it is in
+    the text; ``exact``: written with all the number's letters and digits; ``open``: still to be paid."""
+
+    invoice_id: int
+    customer_id: int
+    number: str
+    written: str
+    exact: bool
+    open: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,7 +494,10 @@ def _mask_iban(m: re.Match[str]) -> str:
 
 
 def _to_cents(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value(ROUND_HALF_UP))
+    """The amount in cents, rounded half up."""
+    hundredfold = amount * 100
+    cents = int(hundredfold)
+    return cents if cents == hundredfold else int(hundredfold.to_integral_value(ROUND_HALF_UP))
 
 
 def _money(cents: int, currency: str) -> str:
@@ -486,47 +507,27 @@ def _money(cents: int, currency: str) -> str:
 
 
 def _decimal(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2)
+    return Decimal(cents) * CENT
 
 
 def _is_year(digits: str) -> bool:
     return len(digits) == 4 and digits.isdigit() and 1900 <= int(digits) <= 2099
 
 
-def _number_keys(number: str) -> tuple[str, list[str]]:
-    """The exact key (letters and digits, capitals) of an invoice number and its variant keys: without its
-    letter prefix, without leading zeros, and its digit groups without zeros in front (``S2026/42`` for
-    ``F-2026-0042`` and ``F20260042``)."""
-    upper = number.upper()
-    exact = "".join(_TOKEN.findall(upper))
-    variants: list[str] = []
-    bare = exact.lstrip(_LETTERS)
-    if bare and bare != exact:
-        variants.append(bare)
-    unpadded = bare.lstrip("0")
-    if unpadded and unpadded != bare:
-        variants.append(unpadded)
-    groups = _DIGIT_GROUPS.findall(upper)
-    s_key = _group_key(groups)
-    if s_key:
-        variants.append(s_key)
-    return exact, variants
+def _number_key(number: str) -> str:
+    """An invoice number as it is looked up: its letters and digits, in capitals (``F-2026-0042`` -> ``F20260042``)."""
+    upper = number.upper().replace("-", "").replace("/", "")
+    return upper if upper.isascii() and upper.isalnum() else _NOT_ALNUM.sub("", upper)
 
 
-def _group_key(groups: Sequence[str]) -> str:
-    """``S`` + the digit groups without leading zeros, ``/``-separated, when they say more than a short number:
-    ``["2026", "0042"]`` -> ``S2026/42``; one long group starting with a year is cut after it
-    (``["2026042"]`` -> ``S2026/42``)."""
-    if len(groups) >= 2:
-        parts = [g.lstrip("0") or "0" for g in groups]
-        if sum(len(p) for p in parts) >= 5 or _is_year(groups[0]):
-            return "S" + "/".join(parts)
-        return ""
-    if len(groups) == 1:
-        g = groups[0]
-        if 6 <= len(g) <= 12 and _is_year(g[:4]):
-            return "S" + g[:4] + "/" + (g[4:].lstrip("0") or "0")
-    return ""
+def _shape(number: str, key: str) -> tuple[str, tuple[int, ...]] | None:
+    """The letters in front of an invoice number and the widths of its groups of digits (``F-2026-0042`` ->
+    ``("F", (4, 4))``), when they make the whole number; ``None`` for a number with letters between digits."""
+    prefix = key[: len(key) - len(key.lstrip(_LETTERS))]
+    groups = _DIGIT_GROUPS.findall(number)
+    if not groups or prefix + "".join(groups) != key:
+        return None
+    return prefix, tuple(len(g) for g in groups)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -535,14 +536,27 @@ def _group_key(groups: Sequence[str]) -> str:
 
 
 class _Item:
-    __slots__ = ("item", "cents", "customer_id", "currency", "order")
+    """An open item and its open amount in cents."""
+
+    __slots__ = ("item", "cents")
 
     def __init__(self, item: OpenItem, cents: int):
         self.item = item
         self.cents = cents
-        self.customer_id = item.customer_id
-        self.currency = item.currency
-        self.order = (item.due_on, item.issued_on, item.number, item.invoice_id)
+
+    @property
+    def customer_id(self) -> int:
+        return self.item.customer_id
+
+    @property
+    def currency(self) -> str:
+        return self.item.currency
+
+    @property
+    def order(self) -> tuple[date, date, str, int]:
+        """Oldest first: by due date, then issue date, number and id."""
+        item = self.item
+        return (item.due_on, item.issued_on, item.number, item.invoice_id)
 
 
 _Ref = _Item | SettledInvoice
@@ -570,7 +584,7 @@ class _Book:
     __slots__ = ("items", "total", "prefix", "by_amount")
 
     def __init__(self, items: list[_Item]):
-        items.sort(key=lambda it: it.order)
+        items.sort(key=lambda it: (it.item.due_on, it.item.issued_on, it.item.number, it.item.invoice_id))
         self.items = items
         self.total = sum(it.cents for it in items)
         self.prefix: dict[int, int] = {}
@@ -656,7 +670,7 @@ def _subset(items: list[_Item], target: int, tol: int, max_items: int) -> list[_
 
 
 class _Customer:
-    __slots__ = ("info", "items", "books", "rf", "_norms")
+    __slots__ = ("info", "items", "books", "rf", "_norms", "_words")
 
     def __init__(self, info: CustomerInfo):
         self.info = info
@@ -664,6 +678,7 @@ class _Customer:
         self.books: dict[str, _Book] | None = None
         self.rf = ""
         self._norms: tuple[str, ...] | None = None
+        self._words: frozenset[str] | None = None
 
     @property
     def norms(self) -> tuple[str, ...]:
@@ -673,11 +688,18 @@ class _Customer:
             self._norms = tuple(n for n in (normalize_name(r) for r in raw if r) if n)
         return self._norms
 
+    @property
+    def words(self) -> frozenset[str]:
+        """The words of the customer's names, normalised."""
+        if self._words is None:
+            self._words = frozenset(w for n in self.norms for w in n.split())
+        return self._words
+
     def book(self, currency: str) -> _Book:
         if self.books is None:
             by_currency: dict[str, list[_Item]] = {}
             for it in self.items:
-                by_currency.setdefault(it.currency, []).append(it)
+                by_currency.setdefault(it.item.currency, []).append(it)
             self.books = {cur: _Book(items) for cur, items in by_currency.items()}
         book = self.books.get(currency)
         if book is None:
@@ -688,16 +710,17 @@ class _Customer:
 class _Names:
     """Customers' names, normalised, in blocks by word; built the first time a payer's name is looked up.
 
-    A lookup compares the payer's name with the names of the blocks of its two rarest words: first quickly (the
-    words sorted, ``fuzz.ratio``: token-sort similarity), then the closest ones again with ``fuzz.WRatio``."""
-
-    MAX_BLOCK = 5000
+    A lookup scores (``fuzz.WRatio``) the names that share the payer's two rarest words; when none of them is close
+    enough, the names of the block of its rarest word are sifted quickly first (words sorted, ``fuzz.ratio``: a
+    token-sort similarity), and the closest of them scored."""
 
     def __init__(self, customers: Iterable[_Customer]):
         self.norms: list[str] = []
         self.owners: list[int] = []
         self.blocks: dict[str, list[int]] = {}
         self.block_keys: dict[str, list[str]] = {}
+        self.block_sets: dict[str, set[int]] = {}
+        self.word_customers: dict[str, list[int]] = {}
         for c in customers:
             for norm in c.norms:
                 pos = len(self.norms)
@@ -706,9 +729,28 @@ class _Names:
                 words = norm.split()
                 key = " ".join(sorted(words))
                 for word in set(words):
-                    self.blocks.setdefault(word, []).append(pos)
-                    self.block_keys.setdefault(word, []).append(key)
+                    block = self.blocks.get(word)
+                    if block is None:
+                        self.blocks[word] = [pos]
+                        self.block_keys[word] = [key]
+                    else:
+                        block.append(pos)
+                        self.block_keys[word].append(key)
         self.cache: dict[tuple[str, float, int], list[tuple[int, float]]] = {}
+
+    def customers_with(self, word: str) -> list[int]:
+        """The customers one of whose names has this word, each once, in the order of the index."""
+        found = self.word_customers.get(word)
+        if found is None:
+            owners = self.owners
+            found = self.word_customers[word] = list(dict.fromkeys(owners[p] for p in self.blocks[word]))
+        return found
+
+    def _set(self, word: str) -> set[int]:
+        found = self.block_sets.get(word)
+        if found is None:
+            found = self.block_sets[word] = set(self.blocks[word])
+        return found
 
     def lookup(self, query: str, cutoff: float, limit: int) -> list[tuple[int, float]]:
         """Customers whose name scores at least ``cutoff`` against ``query`` (normalised), the best first."""
@@ -718,27 +760,32 @@ class _Names:
             return found
         blocks = self.blocks
         words = sorted({w for w in query.split() if w in blocks}, key=lambda w: (len(blocks[w]), w))
-        chosen = [w for w in words if len(blocks[w]) <= self.MAX_BLOCK][:2] or words[:1]
-        query_key = " ".join(sorted(query.split()))
-        positions: set[int] = set()
-        for word in chosen:
-            block = blocks[word]
-            for _key, _score, i in process.extract(
-                query_key, self.block_keys[word], scorer=fuzz.ratio, processor=None,
-                score_cutoff=max(0.0, cutoff - 25), limit=limit * 3,
-            ):  # fmt: skip
-                positions.add(block[i])
         best: dict[int, float] = {}
-        for pos in positions:
-            score = fuzz.WRatio(query, self.norms[pos], processor=None)
-            owner = self.owners[pos]
-            if score >= cutoff and score > best.get(owner, -1.0):
-                best[owner] = score
+        if len(words) >= 2:
+            self._score(query, self._set(words[0]) & self._set(words[1]), cutoff, best)
+        if not best and words:
+            word = words[0]
+            block = blocks[word]
+            query_key = " ".join(sorted(query.split()))
+            sifted = process.extract(
+                query_key, self.block_keys[word], scorer=fuzz.ratio, processor=None,
+                score_cutoff=max(0.0, cutoff - 25), limit=limit * 2,
+            )  # fmt: skip
+            self._score(query, (block[i] for _key, _score, i in sifted), cutoff, best)
         result = sorted(best.items(), key=lambda cs: (-cs[1], cs[0]))[:limit]
         if len(self.cache) > 100_000:
             self.cache.clear()
         self.cache[cache_key] = result
         return result
+
+    def _score(self, query: str, positions: Iterable[int], cutoff: float, best: dict[int, float]) -> None:
+        norms, owners = self.norms, self.owners
+        for pos in positions:
+            score = fuzz.WRatio(query, norms[pos], processor=None, score_cutoff=cutoff)
+            if score:
+                owner = owners[pos]
+                if score > best.get(owner, 0.0):
+                    best[owner] = score
 
 
 class MatchIndex:
@@ -749,12 +796,13 @@ class MatchIndex:
     def __init__(self) -> None:
         self._customers: dict[int, _Customer] = {}
         self._exact: dict[str, list[_Ref]] = {}
-        self._variant: dict[str, list[_Ref]] = {}
+        self._shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
         self._rf: dict[str, int] = {}
         self._rf_lengths: tuple[int, ...] = ()
         self._iban: dict[str, tuple[int, ...]] = {}
         self._names: _Names | None = None
-        self._amounts: dict[tuple[str, int], list[int]] | None = None
+        self._amounts: dict[str, dict[int, list[int]]] = {}
+        self._owner_sets: dict[tuple[str, int], set[int]] = {}
         self.items = 0
 
     @classmethod
@@ -766,6 +814,13 @@ class MatchIndex:
     ) -> MatchIndex:
         """The index of these open items (those with nothing open are taken as settled), customers, and invoices
         already settled (known by their number only)."""
+        with _no_cycle_collection():
+            return cls._build(open_items, customers, settled)
+
+    @classmethod
+    def _build(
+        cls, open_items: Iterable[OpenItem], customers: Iterable[CustomerInfo], settled: Iterable[SettledInvoice]
+    ) -> MatchIndex:
         index = cls()
         custs = index._customers
         ibans: dict[str, list[int]] = {}
@@ -781,42 +836,59 @@ class MatchIndex:
                     owners.append(info.customer_id)
         index._iban = {k: tuple(v) for k, v in ibans.items() if k}
         index._rf_lengths = tuple(sorted({len(k) for k in index._rf}, reverse=True))
-        exact, variant = index._exact, index._variant
-        for item in open_items:
+        exact = index._exact
+        amounts: dict[str, dict[int, list[int]]] = {}
+        totals: dict[tuple[int, str], int] = {}
+        shapes: dict[tuple[str, tuple[int, ...]], int] = {}
+        sampled = 0
+        for n, item in enumerate(open_items):
             cents = _to_cents(item.open_amount)
             ref: _Ref
             if cents <= 0:
                 ref = SettledInvoice(item.invoice_id, item.customer_id, item.number)
             else:
+                cid, currency = item.customer_id, item.currency
                 ref = _Item(item, cents)
-                owner = custs.get(item.customer_id)
+                owner = custs.get(cid)
                 if owner is None:
-                    owner = custs[item.customer_id] = _Customer(CustomerInfo(item.customer_id, ""))
+                    owner = custs[cid] = _Customer(CustomerInfo(cid, ""))
                 owner.items.append(ref)
-                index.items += 1
-            index._add_number(item.number, ref, exact, variant)
+                by_cents = amounts.get(currency)
+                if by_cents is None:
+                    by_cents = amounts[currency] = {}
+                same_amount = by_cents.get(cents)
+                if same_amount is None:
+                    by_cents[cents] = [cid]
+                elif same_amount[-1] != cid:
+                    same_amount.append(cid)
+                totals[cid, currency] = totals.get((cid, currency), 0) + cents
+            key = _number_key(item.number)
+            if key:
+                bucket = exact.get(key)
+                if bucket is None:
+                    exact[key] = [ref]
+                else:
+                    bucket.append(ref)
+                if n < SHAPE_SAMPLE or n % SHAPE_EVERY == 0:
+                    shape = _shape(item.number.upper(), key)
+                    sampled += 1
+                    if shape is not None:
+                        shapes[shape] = shapes.get(shape, 0) + 1
         for s in settled:
             if s.customer_id not in custs:
                 custs[s.customer_id] = _Customer(CustomerInfo(s.customer_id, ""))
-            index._add_number(s.number, s, exact, variant)
+            key = _number_key(s.number)
+            if key:
+                exact.setdefault(key, []).append(s)
+        index.items = sum(len(c.items) for c in custs.values())
+        for (cid, currency), total in totals.items():
+            if len(custs[cid].items) > 1:
+                amounts[currency].setdefault(total, []).append(cid)
+        index._amounts = amounts
+        least = max(1, sampled * SHAPE_SHARE)
+        common = sorted((count, shape) for shape, count in shapes.items() if count >= least)
+        index._shapes = tuple(shape for _count, shape in reversed(common[-MAX_SHAPES:]))
         return index
-
-    @staticmethod
-    def _add_number(number: str, ref: _Ref, exact: dict[str, list[_Ref]], variant: dict[str, list[_Ref]]) -> None:
-        key, variants = _number_keys(number)
-        if not key:
-            return
-        bucket = exact.get(key)
-        if bucket is None:
-            exact[key] = [ref]
-        else:
-            bucket.append(ref)
-        for v in variants:
-            bucket = variant.get(v)
-            if bucket is None:
-                variant[v] = [ref]
-            elif ref not in bucket:
-                bucket.append(ref)
 
     # -- lookups ------------------------------------------------------------------------------------------------
 
@@ -841,13 +913,20 @@ class MatchIndex:
             start = compact.find("RF", start + 2)
         return ""
 
-    def invoices_named(self, text: str) -> list[tuple[_Ref, str]]:
-        """The invoices (open or settled) whose numbers ``text`` quotes, each once, in the order they appear,
-        with the words that name them."""
-        return self._numbers(text.upper())[0]
+    def invoices_named(self, text: str) -> list[NamedInvoice]:
+        """The invoices (open or settled) whose numbers ``text`` quotes, each once, in the order they appear."""
+        out = []
+        for ref, written, exact in self._numbers(text.upper())[0]:
+            if isinstance(ref, _Item):
+                item = ref.item
+                out.append(NamedInvoice(item.invoice_id, item.customer_id, item.number, written, exact, True))
+            else:
+                out.append(NamedInvoice(ref.invoice_id, ref.customer_id, ref.number, written, exact, False))
+        return out
 
-    def _numbers(self, upper: str) -> tuple[list[tuple[_Ref, str]], list[str]]:
-        """The invoices named in ``upper`` and the valid RF references written in it (compact)."""
+    def _numbers(self, upper: str) -> tuple[list[tuple[_Ref, str, bool]], list[str]]:
+        """The invoices named in ``upper`` (with the words that name them, and whether they are written as the
+        invoice's number is, letters and digits) and the valid RF references written in it (compact)."""
         if not _HAS_DIGIT.search(upper):
             return [], []
         if _IBAN_SHAPE.search(upper):
@@ -860,7 +939,7 @@ class MatchIndex:
         for i in range(n - 1):
             gap = masked[matches[i].end() : matches[i + 1].start()]
             joinable[i] = len(gap) <= 3 and all(ch in _JOINABLE for ch in gap)
-        found: list[tuple[_Ref, str]] = []
+        found: list[tuple[_Ref, str, bool]] = []
         seen: set[tuple[type, int]] = set()
         references: list[str] = []
         last_hit_end = -10
@@ -890,17 +969,18 @@ class MatchIndex:
             while size < 4 and i + size < n and joinable[i + size - 1] and not toks[i + size].isalpha():
                 size += 1
             while size >= 1:
-                hit = self._lookup(toks[i : i + size], anchored)
+                hit = self._lookup(toks[i : i + size], anchored, exact_only=tok.isalpha())
                 if hit:
                     break
                 size -= 1
             if hit:
                 written = masked[matches[i].start() : matches[i + size - 1].end()]
-                for ref in hit:
+                refs, exact = hit
+                for ref in refs:
                     key = (type(ref), ref.item.invoice_id if isinstance(ref, _Item) else ref.invoice_id)
                     if key not in seen:
                         seen.add(key)
-                        found.append((ref, written))
+                        found.append((ref, written, exact))
                 last_hit_end = i + size - 1
                 i += size
             else:
@@ -928,40 +1008,52 @@ class MatchIndex:
                 return k + 1
         return 0
 
-    def _lookup(self, window: list[str], anchored: bool) -> list[_Ref] | None:
-        exact, variant = self._exact, self._variant
+    def _lookup(self, window: list[str], anchored: bool, exact_only: bool) -> tuple[list[_Ref], bool] | None:
+        """The invoices a run of tokens names: its letters and digits as they are, else (unless ``exact_only``)
+        without the letters in front and its groups of digits padded with zeros to the widths of the common
+        shapes of the organization's numbers, behind their letters (``2026-42``, ``FA202642`` and ``2026042``
+        are ``F-2026-0042`` when numbers look like ``F-2026-0042``). A number of fewer than four digits, or a
+        bare year, counts only when ``anchored`` (after *facture*, *n°*...)."""
+        exact = self._exact
         w = "".join(window)
         hit = exact.get(w)
-        key = w
-        if hit is None:
-            bare = w.lstrip(_LETTERS)
-            letters = w[: len(w) - len(bare)]
-            if bare and letters and len(letters) > 4 and letters not in _KEYWORDS:
+        if hit is not None:
+            if not anchored and (len(w) < 2 or (w.isdigit() and (len(w) < 4 or _is_year(w)))):
                 return None
+            return hit, True
+        if exact_only:
+            return None
+        bare = w.lstrip(_LETTERS)
+        if not bare:
+            return None
+        letters = w[: len(w) - len(bare)]
+        if letters:
             if letters in _KEYWORDS:
                 anchored = True
-            hit = variant.get(w)
-            if hit is None and bare and bare != w:
-                key = bare
-                hit = exact.get(bare) or variant.get(bare)
-            if hit is None and bare:
-                unpadded = bare.lstrip("0")
-                if unpadded and unpadded != bare:
-                    key = unpadded
-                    hit = exact.get(unpadded) or variant.get(unpadded)
-            if hit is None:
-                groups = [g for tok in window for g in _DIGIT_GROUPS.findall(tok)]
-                s_key = _group_key(groups)
-                if s_key:
-                    key = s_key
-                    hit = variant.get(s_key)
-        if hit is None:
+            elif len(letters) > 4:
+                return None
+        if not anchored and bare.isdigit() and (len(bare) < 4 or _is_year(bare)):
             return None
-        if key.isdigit() and (len(key) < 4 or _is_year(key)) and not anchored:
-            return None
-        if len(key) < 2 and not anchored:
-            return None
-        return hit
+        found: list[_Ref] = []
+        if letters:
+            found.extend(exact.get(bare, ()))
+        groups = [g for tok in window for g in _DIGIT_GROUPS.findall(tok)]
+        split = [groups[0][:4], groups[0][4:]] if len(groups) == 1 and len(groups[0]) > 4 else None
+        if split is not None and not _is_year(split[0]):
+            split = None
+        tried = {w, bare}
+        for prefix, widths in self._shapes:
+            parts = groups if len(groups) == len(widths) else split if split and len(widths) == 2 else None
+            if parts is None or any(len(g) > width for g, width in zip(parts, widths, strict=True)):
+                continue
+            key = prefix + "".join(g.zfill(width) for g, width in zip(parts, widths, strict=True))
+            if key in tried:
+                continue
+            tried.add(key)
+            for ref in exact.get(key, ()):
+                if ref not in found:
+                    found.append(ref)
+        return (found, False) if found else None
 
     def _customer_names(self) -> _Names:
         if self._names is None:
@@ -969,26 +1061,31 @@ class MatchIndex:
         return self._names
 
     def _amount_owners(self, currency: str, cents: int) -> list[int]:
-        """Customers with an open item, or a balance, of exactly ``cents`` (built on first use)."""
-        if self._amounts is None:
-            amounts: dict[tuple[str, int], list[int]] = {}
-            for cid, c in self._customers.items():
-                totals: dict[str, int] = {}
-                for it in c.items:
-                    key = (it.currency, it.cents)
-                    owners = amounts.get(key)
-                    if owners is None:
-                        amounts[key] = [cid]
-                    elif owners[-1] != cid:
-                        owners.append(cid)
-                    totals[it.currency] = totals.get(it.currency, 0) + it.cents
-                if len(c.items) > 1:
-                    for cur, total in totals.items():
-                        owners = amounts.setdefault((cur, total), [])
-                        if not owners or owners[-1] != cid:
-                            owners.append(cid)
-            self._amounts = amounts
-        return self._amounts.get((currency, cents), [])
+        """Customers with an open item, or a balance, of exactly ``cents``."""
+        by_currency = self._amounts.get(currency)
+        return by_currency.get(cents, []) if by_currency else []
+
+    def _amount_owners_named(self, currency: str, cents: int, query: str) -> list[int]:
+        """The customers with an open item or a balance of ``cents`` whose names share a word with ``query``
+        (normalised): when many have that amount, those among the customers with the query's rarest word."""
+        owners = self._amount_owners(currency, cents)
+        if not owners:
+            return []
+        words = set(query.split())
+        customers = self._customers
+        if len(owners) <= 32:
+            return [cid for cid in owners if not words.isdisjoint(customers[cid].words)]
+        names = self._customer_names()
+        known = sorted((w for w in words if w in names.blocks), key=lambda w: (len(names.blocks[w]), w))
+        if not known:
+            return []
+        key = (currency, cents)
+        owner_set = self._owner_sets.get(key)
+        if owner_set is None:
+            if len(self._owner_sets) > 10_000:
+                self._owner_sets.clear()
+            owner_set = self._owner_sets[key] = set(owners)
+        return [cid for cid in names.customers_with(known[0]) if cid in owner_set]
 
     # -- matching -----------------------------------------------------------------------------------------------
 
@@ -1021,7 +1118,21 @@ def match(credits: Iterable[Credit], index: MatchIndex, settings: MatchSettings 
     one proposal per credit (per part of a batch) has ``auto`` set: the first, when it reaches the threshold and
     no other customer does."""
     settings = settings or MatchSettings()
-    return [index.match_credit(credit, settings) for credit in credits]
+    with _no_cycle_collection():
+        return [index.match_credit(credit, settings) for credit in credits]
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while hundreds of thousands of small objects are made, none of them in a
+    cycle (it would walk them all again and again: a third of the time); reference counting still frees them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def first_per_part(proposals: Sequence[Proposal]) -> dict[int | None, Proposal]:
@@ -1038,11 +1149,12 @@ def first_per_part(proposals: Sequence[Proposal]) -> dict[int | None, Proposal]:
 
 
 class _Evidence:
-    __slots__ = ("customer", "rf", "named", "settled", "written", "iban_owners", "name_score")
+    __slots__ = ("customer", "rf", "named", "settled", "written", "loose", "iban_owners", "name_score")
 
     def __init__(self, customer: _Customer):
         self.customer = customer
         self.rf = False
+        self.loose = False  # an invoice named only without its letters, or zeros, or separators
         self.named: list[_Item] = []
         self.settled: list[SettledInvoice] = []
         self.written: dict[int, str] = {}
@@ -1134,13 +1246,14 @@ class _Unit:
                     break
         else:
             ev(rf_customer).rf = True
-        for ref, written in named:
+        for ref, written, exact in named:
             if isinstance(ref, _Item):
                 if ref.currency != self.currency:
                     continue
                 e = ev(ref.customer_id)
                 e.named.append(ref)
                 e.written[ref.item.invoice_id] = written
+                e.loose = e.loose or not exact
             else:
                 e = ev(ref.customer_id)
                 e.settled.append(ref)
@@ -1155,7 +1268,7 @@ class _Unit:
             if rf_customer is None and not named_customers:
                 # the customers whose open item or balance is the amount, if their name is close enough; then
                 # the closest names of all
-                for cid in index._amount_owners(self.currency, self.cents)[:AMOUNT_OWNERS_NAMED]:
+                for cid in index._amount_owners_named(self.currency, self.cents, query):
                     if cid not in evidence:
                         score = _name_score(query, index._customers[cid])
                         if score >= cutoff:
@@ -1200,7 +1313,12 @@ class _Unit:
                 total = _money(named_total, currency)
                 decision.append(Reason(Why.AMOUNT_NAMED_TOTAL, {"count": str(len(named)), "total": total}))
                 agrees = e.iban_owners == 1 or e.name_score >= 90
-                confidence = 0.99 if e.rf or agrees else 0.97
+                if e.rf or agrees:
+                    confidence = 0.99
+                elif e.loose and within_tol:
+                    confidence = 0.93  # a number read loosely and an amount only close: two half-signals
+                else:
+                    confidence = 0.97
             elif cents < named_total:
                 near = [it for it in named if abs(it.cents - cents) <= tol]
                 subset = _subset(named, cents, 0, s.max_subset_items) if not near and len(named) > 2 else None
