@@ -201,6 +201,7 @@ class Why(StrEnum):
 
     REFERENCE = "reference"
     REFERENCE_UNKNOWN = "reference_unknown"
+    REFERENCE_OTHER = "reference_other"
     INVOICE_NAMED = "invoice_named"
     INVOICE_SETTLED = "invoice_settled"
     OTHER_CUSTOMERS_NAMED = "other_customers_named"
@@ -319,6 +320,8 @@ def describe(reason: Reason) -> str:
             return _("the payment reference %(reference)s is this customer's") % p
         case Why.REFERENCE_UNKNOWN:
             return _("the payment reference %(reference)s is no customer's") % p
+        case Why.REFERENCE_OTHER:
+            return _("the payment reference %(reference)s is another customer's (%(customer)s)") % p
         case Why.INVOICE_NAMED:
             return _("the remittance information names invoice %(number)s (written %(written)s)") % p
         case Why.INVOICE_SETTLED:
@@ -1210,6 +1213,7 @@ class _Unit:
         self.rf = rf or ""
         self.tol = _to_cents(settings.tolerance)
         self.rf_written = ""
+        self.rf_customer: int | None = None
         self.general: list[Reason] = []
 
     def proposals(self) -> list[Proposal]:
@@ -1246,6 +1250,7 @@ class _Unit:
                     break
         else:
             ev(rf_customer).rf = True
+            self.rf_customer = rf_customer
         for ref, written, exact in named:
             if isinstance(ref, _Item):
                 if ref.currency != self.currency:
@@ -1365,6 +1370,8 @@ class _Unit:
         if others:
             a.others = others
             a.confidence = min(a.confidence, 0.85) if e.rf else a.confidence * 0.6
+        if self.rf_customer is not None and self.rf_customer != cid:
+            a.confidence = min(a.confidence, 0.85)  # another customer's reference: to be checked
         if e.settled and not e.named:
             a.confidence = min(a.confidence, 0.85)  # quoting a settled invoice: paid twice? to be checked
         threshold = s.auto_threshold
@@ -1409,6 +1416,9 @@ class _Unit:
             reasons.append(Reason(Why.PARTIAL, {"short": short, "number": a.allocations[-1][0].item.number}))
         if a.unapplied and not a.write_off:
             reasons.append(Reason(Why.OVERPAYMENT, {"unapplied": _money(a.unapplied, currency)}))
+        if self.rf_customer is not None and self.rf_customer != cust.info.customer_id:
+            other = self._customer_name(self.rf_customer)
+            reasons.append(Reason(Why.REFERENCE_OTHER, {"reference": self.rf_written, "customer": other}))
         if a.others:
             numbers = sorted({it.item.number for c in a.others for it in evidence[c].named})
             reasons.append(Reason(Why.OTHER_CUSTOMERS_NAMED, {"numbers": ", ".join(numbers)}))
