@@ -28,7 +28,8 @@ labels. Prints one JSON line::
 ``recall``: of the credits that pay customers, the share whose right match is among the proposals (applied or
 suggested); ``auto_recall``: the share applied automatically and rightly. ``top1_suggestion``: of the credits that
 pay customers and got a proposal, the share whose first proposal is the right one. ``seconds``: building the index
-and matching every credit (``index_seconds`` + ``match_seconds``); generating the set is not counted. The goals
+and matching every credit (``index_seconds`` + ``match_seconds``), on the clock; ``cpu_seconds``: the same in CPU
+time (what a shared machine does not inflate as much); generating the set is not counted. The goals
 (precision >= 0.995, recall >= 0.90, top1 >= 0.97) are checked and printed on stderr.
 """
 
@@ -428,17 +429,18 @@ def run(
     settings = settings or MatchSettings()
     t0 = time.perf_counter()
     data = generate(transactions, open_items, seed, settings.tolerance)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     index = MatchIndex.build(data.open_items, data.customers)
     t2 = time.perf_counter()
     results = match(data.credits, index, settings)
-    t3 = time.perf_counter()
+    t3, c3 = time.perf_counter(), time.process_time()
     figures = score(data, results)
     if show:
         show_failures(data, results, show)
     figures.update(
         {
             "seconds": round(t3 - t1, 2),
+            "cpu_seconds": round(c3 - c1, 2),
             "index_seconds": round(t2 - t1, 2),
             "match_seconds": round(t3 - t2, 2),
             "open_items": len(data.open_items),

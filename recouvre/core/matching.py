@@ -73,7 +73,7 @@ SHAPE_SAMPLE, SHAPE_EVERY, SHAPE_SHARE, MAX_SHAPES = 5000, 50, 0.005, 8
 """The shapes of invoice numbers (letters in front, widths of the groups of digits) are counted on the first 5 000
 open items and one in 50 after; the 8 most common that make at least 0.5 % of them are used to read numbers
 written without their letters or zeros."""
-NAME_CANDIDATES = 10
+NAME_CANDIDATES = 5
 """Customers found by a payer's name alone, at most (the closest names); how the amount fits then ranks them."""
 
 # ---------------------------------------------------------------------------------------------------------------

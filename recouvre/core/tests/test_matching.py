@@ -307,6 +307,16 @@ def test_short_numbers_only_after_a_word_that_announces_them(index):
     assert (p.customer_id, p.auto) == (50, True)
 
 
+def test_short_numbers_in_a_list_after_the_announcing_word():
+    items = [item(n, 1, str(n), "10.00", "2026-04-01") for n in (41, 42, 43, 44)]
+    small = MatchIndex.build(items, [CustomerInfo(1, "Roux")])
+    assert [n.number for n in small.invoices_named("FACTURES 41, 42 ET 43")] == ["41", "42", "43"]
+    assert [n.number for n in small.invoices_named("41, 42 ET 43")] == []
+    assert small.invoices_named("CLIENT41") == []
+    [p] = match([credit("30.00", "REGLEMENT FACTURES 41, 42 ET 43")], small)[0:1][0]
+    assert (p.auto, [a.invoice_id for a in p.allocations]) == (True, [41, 42, 43])
+
+
 def test_the_digits_of_a_customer_reference_are_not_read_as_a_number():
     rf = customer_rf(1, 10)  # RF5711000010: body 11000010
     lone = MatchIndex.build([item(1, 99, "11000010", "10.00", "2026-04-01")], [CustomerInfo(99, "Other")])
