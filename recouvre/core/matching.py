@@ -1170,7 +1170,7 @@ class _Assessment:
 
     __slots__ = (
         "evidence", "confidence", "allocations", "unapplied", "difference", "write_off", "decision", "named_plus",
-        "others", "date",
+        "others", "date", "auto", "conflict",
     )  # fmt: skip
 
     def __init__(self, evidence: _Evidence, confidence: float, chosen: list[_Item], cents: int, tol: int,
@@ -1183,6 +1183,8 @@ class _Assessment:
         self.named_plus = named_plus
         self.others: list[int] = []
         self.date: tuple[int, date] | None = None
+        self.auto = False
+        self.conflict: int | None = None  # another customer indicated as strongly
 
 
 class _Unit:
@@ -1292,9 +1294,19 @@ class _Unit:
                 assessments.append(a)
         if not assessments:
             return self._rank(self._amount_only(general))
-        assessments.sort(key=lambda a: (-a.confidence, a.evidence.customer.info.customer_id))
+        ranking = lambda a: (-a.confidence, a.evidence.customer.info.customer_id)  # noqa: E731
+        assessments.sort(key=ranking)
         top = assessments[: settings.max_suggestions]
-        return self._rank([self._build(a, evidence) for a in top])
+        threshold = settings.auto_threshold
+        strong = [a for a in top if a.confidence >= threshold]
+        if len(strong) > 1:  # two customers as strongly: neither is applied
+            for a in strong:
+                a.conflict = next(b for b in strong if b is not a).evidence.customer.info.customer_id
+                a.confidence = round(threshold * 0.9, 4)
+            top.sort(key=ranking)
+        elif strong:
+            top[0].auto = True
+        return [self._build(a, evidence) for a in top]
 
     # -- one customer -------------------------------------------------------------------------------------------
 
@@ -1424,6 +1436,8 @@ class _Unit:
             reasons.append(Reason(Why.OTHER_CUSTOMERS_NAMED, {"numbers": ", ".join(numbers)}))
         if a.date is not None:
             reasons.append(Reason(Why.DUE_DATE_CLOSE, {"count": str(a.date[0]), "due": a.date[1].isoformat()}))
+        if a.conflict is not None:
+            reasons.append(Reason(Why.CONFLICT, {"customer": self._customer_name(a.conflict)}))
         return Proposal(
             credit_id=self.credit_id,
             customer_id=cust.info.customer_id,
@@ -1435,6 +1449,7 @@ class _Unit:
             write_off_difference=a.write_off,
             confidence=a.confidence,
             reasons=tuple(reasons),
+            auto=a.auto,
             part=self.part,
         )
 

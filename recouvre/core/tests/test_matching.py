@@ -372,6 +372,18 @@ def test_lower_threshold_applies_weaker_matches(index):
     assert p.auto
 
 
+def test_two_customers_as_strong_are_neither_applied():
+    twins = MatchIndex.build(
+        [item(1, 1, "A-1", "100.00", "2026-04-01"), item(2, 2, "B-1", "100.00", "2026-04-01")],
+        [CustomerInfo(1, "Roux SARL"), CustomerInfo(2, "ROUX")],
+    )
+    props = match([credit("100.00", name="Roux")], twins, MatchSettings(auto_threshold=0.5))[0]
+    assert [(p.customer_id, p.auto, p.confidence) for p in props] == [(1, False, 0.45), (2, False, 0.45)]
+    assert props[0].explain()[-1] == "another customer is indicated as strongly (ROUX): to be checked"
+    [p] = match([credit("100.00", "A-1", name="Roux")], twins, MatchSettings(auto_threshold=0.5))[0]
+    assert (p.customer_id, p.auto) == (1, True)
+
+
 def test_non_customer_credits_get_nothing(index):
     assert (
         run(index, credit("1734.12", "REMBOURSEMENT CPAM", name="CPAM DE PARIS", iban="FR1420041010050500013M02606"))
