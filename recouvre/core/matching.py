@@ -96,7 +96,8 @@ class Detail:
 class Credit:
     """An incoming credit on the organization's bank account. ``text`` is all its remittance information, in any
     format (CFONB 05 records, camt ``RmtInf``, MT940 ``:86:``), joined; ``creditor_reference`` the structured
-    creditor reference when the bank gives one apart (camt ``CdtrRefInf``)."""
+    creditor reference when the bank gives one apart (camt ``CdtrRefInf``): an RF reference, or anything else,
+    then read as remittance text. ``details``: the sub-transactions of a batch (kept as a tuple)."""
 
     id: int | str
     amount: Decimal
@@ -106,7 +107,7 @@ class Credit:
     counterparty_name: str = ""
     counterparty_iban: str = ""
     creditor_reference: str = ""
-    details: tuple[Detail, ...] = ()
+    details: Sequence[Detail] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.details, tuple):
@@ -1240,6 +1241,8 @@ class _Unit:
                 self.rf_written = rf
             elif is_valid_rf(rf):
                 general.append(Reason(Why.REFERENCE_UNKNOWN, {"reference": rf}))
+            else:  # not an RF reference: often the invoice number itself, read with the text
+                upper = f"{upper} | {self.rf.upper()}"
         if rf_customer is None:
             found = index._known_rf_in(upper)
             if found:

@@ -264,6 +264,11 @@ def test_settled_invoice_quoted_is_only_a_suggestion(index):
     assert "invoice F-2026-0010, named in the remittance information, is already settled" in p.explain()
 
 
+def test_a_structured_reference_that_is_not_an_rf_is_read_as_text(index):
+    [p] = run(index, credit("120.00", "VIR SEPA", rf="F-2026-0042"))
+    assert (p.customer_id, p.auto, allocated(p)) == (10, True, [(1, "120.00")])
+
+
 def test_wrong_number_quoted(index):
     assert run(index, credit("777.77", "FACTURE F-2026-9999")) == []
     [p] = run(index, credit("120.00", "FACTURE F-2026-9999", name="BOULANGERIE MARTIN"))
