@@ -440,6 +440,7 @@ _MASKED = re.compile(
     r"|\b\d+[.,]\d{2}\b"  # 1234,56  1234.56
 )
 _JOINABLE = frozenset(" -/._")
+_SUBFIELD = re.compile(r"\?\d\d")
 _CONNECTORS = frozenset({"ET", "AND", "UND"})
 _KEYWORDS = frozenset(
     {
@@ -935,6 +936,8 @@ class MatchIndex:
             return [], []
         if _IBAN_SHAPE.search(upper):
             upper = _IBAN_SHAPE.sub(_mask_iban, upper)
+        if "?" in upper:  # MT940 :86: subfield codes (?20, ?21...) glue two digits to the next word
+            upper = _SUBFIELD.sub("|||", upper)
         masked = _MASKED.sub(lambda m: "|" * len(m.group()), upper)
         matches = list(_TOKEN.finditer(masked))
         n = len(matches)
@@ -1041,6 +1044,8 @@ class MatchIndex:
         found: list[_Ref] = []
         if letters:
             found.extend(exact.get(bare, ()))
+        if not bare.isdigit():  # letters after digits (``20EREF``): only as written
+            return (found, False) if found else None
         groups = [g for tok in window for g in _DIGIT_GROUPS.findall(tok)]
         split = [groups[0][:4], groups[0][4:]] if len(groups) == 1 and len(groups[0]) > 4 else None
         if split is not None and not _is_year(split[0]):

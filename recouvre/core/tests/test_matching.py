@@ -322,6 +322,13 @@ def test_short_numbers_in_a_list_after_the_announcing_word():
     assert (p.auto, [a.invoice_id for a in p.allocations]) == (True, [41, 42, 43])
 
 
+def test_mt940_subfield_codes_are_separators():
+    items = [item(1, 1, "000020", "10.00", "2026-04-01"), item(2, 1, "F-2026-0042", "10.00", "2026-04-01")]
+    small = MatchIndex.build(items, [CustomerInfo(1, "Roux")])
+    text = ":86:166?00GUTSCHRIFT?100399?20EREF+F-2026-0042?21MTLG 20EREF"
+    assert [n.number for n in small.invoices_named(text)] == ["F-2026-0042"]
+
+
 def test_the_digits_of_a_customer_reference_are_not_read_as_a_number():
     rf = customer_rf(1, 10)  # RF5711000010: body 11000010
     lone = MatchIndex.build([item(1, 99, "11000010", "10.00", "2026-04-01")], [CustomerInfo(99, "Other")])
