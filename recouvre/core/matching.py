@@ -459,7 +459,7 @@ LEGAL_FORMS = frozenset(
         "LLC", "LLP", "INC", "CORP", "PLC", "BV", "NV", "SPA", "SRL", "SL", "SPRL", "SRO", "AB", "AS", "OY", "ETS",
         "ETABLISSEMENTS", "STE", "SOCIETE", "SOC", "CIE", "M", "MR", "MME", "MLLE", "MM", "MMES", "MONSIEUR",
         "MADAME", "MADEMOISELLE", "DR", "ME", "MAITRE", "DE", "DU", "DES", "LA", "LE", "LES", "L", "D", "ET", "THE",
-        "AND", "OF", "AU", "AUX", "EN",
+        "AND", "OF", "AU", "AUX", "EN", "OU",
     }
 )  # fmt: skip
 """Words set aside when comparing names: legal forms, civilities, articles."""
