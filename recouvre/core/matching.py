@@ -211,6 +211,7 @@ class Why(StrEnum):
     IBAN = "iban"
     IBAN_SHARED = "iban_shared"
     NAME = "name"
+    NAME_WORD = "name_word"
     AMOUNT_NAMED_TOTAL = "amount_named_total"
     AMOUNT_NAMED_SUBSET = "amount_named_subset"
     AMOUNT_DIFFERS = "amount_differs"
@@ -337,6 +338,8 @@ def describe(reason: Reason) -> str:
             return _("the payer's account %(iban)s is linked to %(count)s customers") % p
         case Why.NAME:
             return _("the payer's name %(payer)s is close to the customer's name %(name)s (%(score)s/100)") % p
+        case Why.NAME_WORD:
+            return _("the payer's name %(payer)s shares a word with the customer's name %(name)s") % p
         case Why.AMOUNT_NAMED_TOTAL:
             return (
                 ngettext(
@@ -1160,7 +1163,7 @@ def first_per_part(proposals: Sequence[Proposal]) -> dict[int | None, Proposal]:
 
 
 class _Evidence:
-    __slots__ = ("customer", "rf", "named", "settled", "written", "loose", "iban_owners", "name_score")
+    __slots__ = ("customer", "rf", "named", "settled", "written", "loose", "iban_owners", "name_score", "name_word")
 
     def __init__(self, customer: _Customer):
         self.customer = customer
@@ -1171,6 +1174,7 @@ class _Evidence:
         self.written: dict[int, str] = {}
         self.iban_owners = 0
         self.name_score = 0.0
+        self.name_word = False  # the payer's name shares a word with the customer's, not close enough otherwise
 
 
 class _Assessment:
@@ -1290,6 +1294,8 @@ class _Unit:
                         score = _name_score(query, index._customers[cid])
                         if score >= cutoff:
                             ev(cid).name_score = score
+                        else:  # the manager's own name, a trade name: a word in common, and the amount
+                            ev(cid).name_word = True
                 for cid, score in index._customer_names().lookup(query, cutoff, NAME_CANDIDATES):
                     if cid not in evidence:
                         ev(cid).name_score = score
@@ -1426,6 +1432,8 @@ class _Unit:
         if e.name_score:
             score = str(round(e.name_score))
             reasons.append(Reason(Why.NAME, {"payer": self.name.strip(), "name": cust.info.name, "score": score}))
+        elif e.name_word:
+            reasons.append(Reason(Why.NAME_WORD, {"payer": self.name.strip(), "name": cust.info.name}))
         reasons.extend(a.decision)
         if a.named_plus:
             reasons.append(Reason(Why.NAMED_PLUS, {"count": str(len(a.allocations) - len(e.named))}))
@@ -1501,6 +1509,8 @@ class _Unit:
             t = (e.name_score - cutoff) / (100 - cutoff) if cutoff < 100 else 1.0
             value = 0.60 + 0.25 * t if fits_exactly else 0.55 + 0.25 * t if fits else 0.30 + 0.2 * t
             best = max(best, value)
+        elif e.name_word and fits:
+            best = max(best, 0.52 if fits_exactly else 0.45)
         return min(best, 0.93)
 
     def _date_bonus(self, items: list[_Item]) -> tuple[float, int, date]:

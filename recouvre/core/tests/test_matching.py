@@ -349,6 +349,20 @@ def test_payer_name_alone_is_suggested_never_applied(index):
     )
 
 
+def test_a_word_in_common_and_the_exact_amount_is_a_suggestion():
+    small = MatchIndex.build(
+        [item(1, 1, "A-1", "1582.82", "2026-04-01"), item(2, 2, "B-1", "300.00", "2026-04-01")],
+        [CustomerInfo(1, "Lecomte Cabinet"), CustomerInfo(2, "Julien Lecomte")],
+    )
+    props = match([credit("1582.82", name="M JULIEN LECOMTE")], small)[0]
+    assert [(p.customer_id, p.auto) for p in props] == [(1, False), (2, False)]
+    assert props[0].confidence == pytest.approx(0.52, abs=0.01)
+    assert props[0].explain()[0] == (
+        "the payer's name M JULIEN LECOMTE shares a word with the customer's name Lecomte Cabinet"
+    )
+    assert props[1].confidence == pytest.approx(0.5, abs=0.01)  # the name, and an amount that fits nothing
+
+
 def test_similar_names_are_ranked_by_how_the_amount_fits(index):
     props = run(index, credit("99.00", name="PHARMACIE GUICHARD"))
     assert [p.customer_id for p in props] == [40, 30]
