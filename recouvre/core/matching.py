@@ -37,12 +37,12 @@ these are applied: the customer's payment reference (0.96 to 0.99, partial payme
 and invoice numbers all of one customer with an amount equal to their open total within the tolerance (0.97,
 0.99 when the payer's account or name agrees; 0.93 when a number is read loosely, without its letters or zeros,
 and the amount is only within the tolerance). Everything else waits for review: the IBAN and the amount (0.93 at
-most), the name and the amount (0.85 at most; a word in common with the name of a customer who has the
-amount open, 0.52), invoice numbers with another amount (0.75 to 0.88), invoice
-numbers of several customers (0.6 of what each would get alone), numbers beside another customer's reference
-(0.85 at most), an invoice already settled (0.85 at most, 0.5 without the reference), the amount alone (0.4 at
-most, shared among the customers that have it). The closer the date to the due date, the higher the proposal
-ranks among suggestions of the same kind (0.01 at most, never across the threshold).
+most), the name and the amount (0.85 at most; a word in common with the name of a customer who has the amount
+open, 0.52), invoice numbers with another amount (0.75 to 0.88), invoice numbers of several customers (0.6 of
+what each would get alone), numbers beside another customer's reference (0.85 at most), an invoice already
+settled (0.85 at most, 0.5 without the reference), the amount alone (0.4 at most, shared among the customers that
+have it). The closer the date to the due date, the higher the proposal ranks among suggestions of the same kind
+(0.01 at most, never across the threshold).
 
 A credit whose sub-transactions (a batch: camt ``TxDtls``) add up to its amount is matched part by part: each
 proposal says which part (``Proposal.part``, an index into ``Credit.details``), and the list holds each part's
