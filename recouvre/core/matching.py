@@ -63,6 +63,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import lru_cache
+from operator import attrgetter
 
 from rapidfuzz import fuzz, process
 
@@ -571,6 +572,7 @@ class _Item:
 
 
 _Ref = _Item | SettledInvoice
+_OLDEST_FIRST = attrgetter("item.due_on", "item.issued_on", "item.number", "item.invoice_id")
 
 
 class _Fit:
@@ -595,7 +597,7 @@ class _Book:
     __slots__ = ("items", "total", "prefix", "by_amount")
 
     def __init__(self, items: list[_Item]):
-        items.sort(key=lambda it: (it.item.due_on, it.item.issued_on, it.item.number, it.item.invoice_id))
+        items.sort(key=_OLDEST_FIRST)
         self.items = items
         self.total = sum(it.cents for it in items)
         self.prefix: dict[int, int] = {}
@@ -647,7 +649,7 @@ def _subset(items: list[_Item], target: int, tol: int, max_items: int) -> list[_
     """The combination (two items or more) of the oldest ``max_items`` items not above the target whose total is
     within ``tol`` of ``target``: the closest, then the fewest items, then the oldest. Meet in the middle."""
     pool = [it for it in items if it.cents <= target + tol][:max_items]
-    if len(pool) < 2:
+    if len(pool) < 2 or sum(it.cents for it in pool) < target - tol:
         return None
     half = len(pool) // 2
     left, right = pool[:half], pool[half:]
