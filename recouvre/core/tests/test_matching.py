@@ -478,6 +478,18 @@ def test_names_are_compared_without_legal_forms_accents_and_punctuation():
     assert normalize_name("Müller GmbH") == "MULLER"
 
 
+def test_every_reason_has_words():
+    from recouvre.core.matching import Reason, describe
+
+    values = dict.fromkeys(
+        ("reference", "customer", "number", "written", "numbers", "iban", "payer", "name", "score", "total", "amount",
+         "short", "difference", "tolerance", "unapplied", "currency", "due", "part"), "X",
+    ) | {"count": "2"}  # fmt: skip
+    texts = {code: describe(Reason(code, values)) for code in Why}
+    assert all(texts.values()) and "%(" not in "".join(texts.values())
+    assert len(set(texts.values())) == len(Why)
+
+
 def test_reasons_as_data(index):
     [p] = run(index, credit("120.00", "F-2026-0042"))
     data = p.as_dict()
