@@ -225,6 +225,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from recouvre.imports.services import UnknownMapping, run_import
     from recouvre.ledger.actors import CLI
 
+    if args.kind == "statement":
+        from recouvre.bank.cli import cmd_import_statement
+
+        return cmd_import_statement(args)
+    if args.account:
+        raise UsageError(_("--account applies to bank statements only"))
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(_("%(path)s: no such file") % {"path": path})
@@ -601,12 +607,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("worker", cmd_worker, "run only the background worker")
     sp.add_argument("--reload", action="store_true")
 
-    imp = sub.add_parser("import", help="import customers, invoices, payments or a FEC")
+    imp = sub.add_parser("import", help="import customers, invoices, payments, a FEC or a bank statement")
     sp = imp
-    sp.add_argument("kind", choices=["customers", "invoices", "payments", "fec"])
+    sp.add_argument("kind", choices=["customers", "invoices", "payments", "fec", "statement"])
     sp.add_argument("file")
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
-    sp.add_argument("--mapping", help="a built-in or saved column mapping")
+    sp.add_argument("--mapping", help="a built-in or saved column mapping (bank statements: for a CSV export)")
+    sp.add_argument(
+        "--account", metavar="IBAN", help="bank statements: import only this account's (IBAN or account number)"
+    )
     sp.add_argument("--create-customers", action="store_true", help="create customers named by invoices/payments")
     sp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     json_flag(sp)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "recouvre.organizations",
     "recouvre.ledger",
     "recouvre.imports",
+    "recouvre.bank",
     "recouvre.reports",
     "recouvre.collections",
     "recouvre.documents",
