@@ -310,7 +310,8 @@ def save_mapping(
 ) -> ImportMapping:
     """Create or replace the organization's mapping ``name``. Raises ``ValidationError`` for a name that is not
     a short name or is a built-in preset's, an unknown kind or field, an empty or repeated header, an unknown
-    option."""
+    option. A bank statement's mapping (``kind="statement"``) takes the options of ``CsvMapping``: ``date_format``,
+    ``decimal_separator``, ``reference_is_unique``, ``account``."""
     problems: list[str] = []
     if not name or slugify(name) != name:
         problems.append(_("The mapping name must be a short name (lowercase letters, digits and dashes): %s") % name)
