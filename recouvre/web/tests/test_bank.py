@@ -3,6 +3,8 @@ accounts and the entries and their state, the statements, one entry; another org
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,8 +12,9 @@ from django.urls import reverse
 
 from recouvre.bank.models import BankAccount, BankEntry, BankStatement, EntryState
 from recouvre.bank.services import import_statement, mark_entries
-from recouvre.bank.tests.files import JANUARY_1_15, OTHER_IBAN, Entry, Statement, camt053
+from recouvre.bank.tests.files import IBAN, JANUARY_1_15, OTHER_IBAN, Entry, Statement, camt053, csv_export
 from recouvre.imports.models import ImportRun
+from recouvre.imports.services import save_mapping
 from recouvre.ledger.actors import Actor
 
 from .helpers import text
@@ -175,3 +178,20 @@ def test_the_bank_page_is_for_every_member(member_of, org) -> None:  # type: ign
     assert viewer.get(reverse("bank")).status_code == 200
     assert viewer.get(reverse("bank_statements")).status_code == 200
     assert viewer.get(reverse("import")).status_code == 403
+
+
+def test_a_csv_export_with_its_mapping_and_account_from_the_import_page(english, org) -> None:  # type: ignore[no-untyped-def]
+    save_mapping(org, "ma-banque", "statement", {"text": "Libellé"}, {})
+    form = english.get(reverse("import"))
+    assert '<option value="ma-banque">ma-banque (Bank statement)</option>' in form.content.decode()
+    content = csv_export([("03/01/2024", "VIR DUPONT F-001", "1 200,00"), ("04/01/2024", "FRAIS", "-3,50")])
+
+    preview = upload(english, "export.csv", content, mapping="ma-banque", account=IBAN)
+    body = text(preview)
+    assert "Format csv Statements 1 Entries 2 New entries 2" in body
+    assert "the statement gives no currency: EUR, the organization's currency, is assumed" in body
+    english.post(reverse("import_confirm"), {"token": preview.context["token"]})
+    assert list(BankEntry.objects.filter(organization=org).values_list("account__iban", "amount").order_by("id")) == [
+        (IBAN, Decimal("1200.00")),
+        (IBAN, Decimal("-3.50")),
+    ]
