@@ -56,6 +56,7 @@ from .models import BankAccount, BankEntry, BankStatement, EntryState
 MAX_DECIMALS = 5
 MAX_INTEGER_DIGITS = 13
 STORED_WARNINGS = 1000
+ACCOUNT_ID_LENGTH = 64  # BankAccount.account_id
 
 
 def max_file_bytes() -> int:
@@ -303,6 +304,7 @@ def _import_content(
             # Imports into one organization wait for each other (PostgreSQL; SQLite writes one at a time anyway):
             # the keys read below are still the only ones when the new entries are written.
             Organization.objects.select_for_update().filter(pk=organization.pk).first()
+            accounts = {a.account_id: a for a in BankAccount.objects.filter(organization=organization)}
         plans = _plan(organization, parsed)
         new_accounts: dict[str, ParsedStatement] = {}
         for warning in parsed.warnings:
@@ -471,7 +473,7 @@ def _plan(organization: Organization, parsed: ParsedFile) -> list[_StatementPlan
     its balances are news); the new entries of a statement already imported go to that one."""
     keyed = []
     for statement in parsed.statements:
-        account_id = normalize_account(statement.account_iban or statement.account_id)
+        account_id = normalize_account(statement.account_iban or statement.account_id)[:ACCOUNT_ID_LENGTH]
         keys = entry_keys(statement)
         keyed.append((statement, account_id, keys, statement_key(statement, account_id, keys)))
     existing_entries = _existing(BankEntry, organization, [k for _s, _a, keys, _k in keyed for k in keys])
@@ -497,7 +499,7 @@ def _new_account(organization: Organization, account_id: str, statement: ParsedS
     assumed = any(w.code == "currency_assumed" for w in statement.warnings)
     return BankAccount(
         organization=organization,
-        account_id=account_id[:64],
+        account_id=account_id,
         iban=statement.account_iban[:34],
         account_number=statement.account_number[:64],
         bank_code=statement.bank_code[:16],
