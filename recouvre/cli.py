@@ -249,6 +249,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from recouvre.imports.services import UnknownMapping, run_import
     from recouvre.ledger.actors import CLI
 
+    if args.kind == "statement":
+        from recouvre.bank.cli import cmd_import_statement
+
+        return cmd_import_statement(args)
+    if args.account:
+        raise UsageError(_("--account applies to bank statements only"))
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(_("%(path)s: no such file") % {"path": path})
@@ -607,8 +613,26 @@ def cmd_mapping_save(args: argparse.Namespace) -> int:
         if not sep or not field or not header:
             raise UsageError(_("--column expects FIELD=HEADER, got %(spec)r") % {"spec": spec})
         columns[field.strip()] = header.strip()
+    bank_options = {
+        "date_format": args.date_format,
+        "decimal_separator": args.decimal_separator,
+        "reference_is_unique": args.reference_unique or None,
+        "account": args.account,
+    }
+    if args.kind == "statement":
+        if args.month_first:
+            raise UsageError(
+                _("--month-first does not apply to bank statements: give their date format with --date-format")
+            )
+        options: dict[str, Any] = {k: v for k, v in bank_options.items() if v is not None}
+    else:
+        if any(v is not None for v in bank_options.values()):
+            raise UsageError(
+                _("--date-format, --decimal-separator, --reference-unique and --account are for bank statements")
+            )
+        options = {"dayfirst": not args.month_first}
     try:
-        save_mapping(org, args.name, args.kind, columns, options={"dayfirst": not args.month_first})
+        save_mapping(org, args.name, args.kind, columns, options=options)
     except ValidationError as exc:
         print("; ".join(exc.messages), file=sys.stderr)
         return EXIT_REFUSED
@@ -671,12 +695,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("worker", cmd_worker, "run only the background worker")
     sp.add_argument("--reload", action="store_true")
 
-    imp = sub.add_parser("import", help="import customers, invoices, payments or a FEC")
+    imp = sub.add_parser("import", help="import customers, invoices, payments, a FEC or a bank statement")
     sp = imp
-    sp.add_argument("kind", choices=["customers", "invoices", "payments", "fec"])
+    sp.add_argument("kind", choices=["customers", "invoices", "payments", "fec", "statement"])
     sp.add_argument("file")
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
-    sp.add_argument("--mapping", help="a built-in or saved column mapping")
+    sp.add_argument("--mapping", help="a built-in or saved column mapping (bank statements: for a CSV export)")
+    sp.add_argument(
+        "--account", metavar="IBAN", help="bank statements: import only this account's (IBAN or account number)"
+    )
     sp.add_argument("--create-customers", action="store_true", help="create customers named by invoices/payments")
     sp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     json_flag(sp)
@@ -764,9 +791,15 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(sp)
     sp = add("save", cmd_mapping_save, "save a custom mapping: --column FIELD=HEADER ...", mp)
     sp.add_argument("name")
-    sp.add_argument("--kind", required=True, choices=["customers", "invoices", "payments"])
+    sp.add_argument("--kind", required=True, choices=["customers", "invoices", "payments", "statement"])
     sp.add_argument("--column", action="append", default=[], required=True)
     sp.add_argument("--month-first", action="store_true", help="dates are M/D/YYYY")
+    sp.add_argument("--date-format", help="bank statements: a strptime pattern such as %%d/%%m/%%Y (default: found)")
+    sp.add_argument("--decimal-separator", choices=[",", "."], help="bank statements: of the amounts (default ,)")
+    sp.add_argument(
+        "--reference-unique", action="store_true", help="bank statements: the reference column is the bank's own id"
+    )
+    sp.add_argument("--account", metavar="IBAN", help="bank statements: the account the exports are for")
     sp.add_argument("--org")
 
     from recouvre.documents.cli import add_commands as add_document_commands

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "recouvre.organizations",
     "recouvre.ledger",
     "recouvre.imports",
+    "recouvre.bank",
     "recouvre.reports",
     "recouvre.collections",
     "recouvre.documents",

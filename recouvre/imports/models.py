@@ -14,6 +14,7 @@ class ImportKind(models.TextChoices):
     INVOICES = "invoices", _("Invoices")
     PAYMENTS = "payments", _("Payments")
     FEC = "fec", _("FEC (accounting export)")
+    STATEMENT = "statement", _("Bank statement")
 
 
 class ImportMapping(models.Model):

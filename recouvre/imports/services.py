@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from recouvre.core.bank import CsvMapping
 from recouvre.core.importing import ImportRefused, ImportResult, RowError
 from recouvre.core.mappings import (
     KINDS,
@@ -38,7 +39,7 @@ from recouvre.penalties.selectors import payment_terms_notes
 from recouvre.tasks.settled import close_settled_tasks
 
 from .bulk import gc_paused, large_write_cache
-from .models import ImportMapping, ImportRun, ImportStatus
+from .models import ImportKind, ImportMapping, ImportRun, ImportStatus
 from .tabular import IMPORTERS, Context
 
 ProgressFn = Callable[..., None]
@@ -258,6 +259,11 @@ def _record_run(
 def find_mapping(organization: Organization, kind: str, name: str) -> ColumnMapping:
     """The organization's saved mapping ``name``, else the built-in preset ``name``; it must be for ``kind``."""
     saved = ImportMapping.objects.filter(organization=organization, name=name).first()
+    if saved is not None and saved.kind != kind:
+        raise UnknownMapping(
+            _("The mapping %(name)s is for %(other)s, not %(kind)s.")
+            % {"name": name, "other": saved.kind, "kind": kind}
+        )
     if saved is not None:
         mapping = ColumnMapping(saved.name, saved.kind, dict(saved.columns), parse_options(saved.options))
     elif name in PRESETS:
@@ -281,12 +287,16 @@ def list_mappings(organization: Organization) -> list[dict[str, Any]]:
     (field -> header), ``options`` and ``description``."""
     out = [m.as_dict() for m in PRESETS.values()]
     for saved in ImportMapping.objects.filter(organization=organization).order_by("kind", "name"):
+        if saved.kind == ImportKind.STATEMENT:
+            options = dict(saved.options)  # a bank statement's: date format, decimal separator...
+        else:
+            options = parse_options(saved.options).as_dict()
         out.append(
             {
                 "name": saved.name,
                 "kind": saved.kind,
                 "columns": dict(saved.columns),
-                "options": parse_options(saved.options).as_dict(),
+                "options": options,
                 "builtin": False,
                 "description": "",
             }
@@ -300,27 +310,59 @@ def save_mapping(
 ) -> ImportMapping:
     """Create or replace the organization's mapping ``name``. Raises ``ValidationError`` for a name that is not
     a short name or is a built-in preset's, an unknown kind or field, an empty or repeated header, an unknown
-    option."""
+    option. A bank statement's mapping (``kind="statement"``) takes the options of ``CsvMapping``: ``date_format``,
+    ``decimal_separator``, ``reference_is_unique``, ``account``."""
     problems: list[str] = []
     if not name or slugify(name) != name:
         problems.append(_("The mapping name must be a short name (lowercase letters, digits and dashes): %s") % name)
     if name in PRESETS:
         problems.append(_("%s is the name of a built-in mapping; choose another name.") % name)
-    if kind not in KINDS:
-        problems.append(_("Mappings exist for customers, invoices and payments, not %s.") % kind)
+    stored_options: dict[str, Any] = {}
+    if kind == ImportKind.STATEMENT:
+        try:
+            csv_mapping = CsvMapping.from_dict(
+                {"columns": {k: v.strip() for k, v in columns.items()}, **(options or {})}
+            )
+        except ValueError as exc:
+            problems.append(str(exc))
+        else:
+            stored_options = {k: v for k, v in csv_mapping.as_dict().items() if k != "columns"}
+    elif kind not in KINDS:
+        problems.append(_("Mappings exist for customers, invoices, payments and bank statements, not %s.") % kind)
     else:
         problems.extend(check_columns(kind, columns))
+        try:
+            stored_options = parse_options(options).as_dict()
+        except ValueError as exc:
+            problems.append(str(exc))
     if not columns:
         problems.append(_("A mapping names at least one column."))
-    try:
-        opts = parse_options(options)
-    except ValueError as exc:
-        problems.append(str(exc))
     if problems:
         raise ValidationError(problems)
     mapping, _created = ImportMapping.objects.update_or_create(
         organization=organization,
         name=name,
-        defaults={"kind": kind, "columns": {k: v.strip() for k, v in columns.items()}, "options": opts.as_dict()},
+        defaults={"kind": kind, "columns": {k: v.strip() for k, v in columns.items()}, "options": stored_options},
     )
     return mapping
+
+
+def find_statement_mapping(organization: Organization, name: str) -> CsvMapping:
+    """The organization's saved mapping ``name`` for bank statements exported as CSV; ``UnknownMapping`` when it
+    has none of that name for bank statements."""
+    saved = ImportMapping.objects.filter(organization=organization, name=name).first()
+    if saved is None or saved.kind != ImportKind.STATEMENT:
+        known = ", ".join(
+            ImportMapping.objects.filter(organization=organization, kind=ImportKind.STATEMENT)
+            .order_by("name")
+            .values_list("name", flat=True)
+        )
+        if saved is not None:
+            raise UnknownMapping(
+                _("The mapping %(name)s is for %(other)s, not bank statements (bank statement mappings: %(known)s).")
+                % {"name": name, "other": saved.kind, "known": known}
+            )
+        raise UnknownMapping(
+            _("No mapping named %(name)s for bank statements (known: %(known)s).") % {"name": name, "known": known}
+        )
+    return CsvMapping.from_dict({"columns": dict(saved.columns), **dict(saved.options)})

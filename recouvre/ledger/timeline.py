@@ -272,6 +272,12 @@ _MESSAGES: dict[str, Any] = {
     "import.summary": lambda d: _(
         "Import of %(file)s (%(import_kind)s): %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
     ),
+    "bank.statement_imported": lambda d: _(
+        "Bank file %(file)s (%(format)s) imported: %(statements)s statements, %(entries)s entries, %(created)s new, "
+        "%(duplicates)s already imported."
+    ),
+    "bank.account_added": lambda d: _("Bank account %(account)s added (first statement imported)."),
+    "bank.entries_marked": lambda d: _bank_entries_sentence(d),
     "proceedings.opened": lambda d: _(
         "Court proceedings opened: %(route)s before %(court)s; collection stops until they are closed."
     ),
@@ -302,6 +308,32 @@ _MESSAGES: dict[str, Any] = {
         "Hand-off package exported (format %(version)s, %(files)s files, SHA-256 %(sha256)s)."
     ),
 }
+
+
+def _bank_entries_sentence(d: Any) -> str:
+    n = _count(d.get("entries"))
+    state = d.get("state")
+    if state == "applied":
+        sentence = ngettext(
+            "%(entries)s bank entry applied to invoices.", "%(entries)s bank entries applied to invoices.", n
+        )
+    elif state == "suggested":
+        sentence = ngettext(
+            "%(entries)s bank entry with a suggested match awaiting a decision.",
+            "%(entries)s bank entries with a suggested match awaiting a decision.",
+            n,
+        )
+    elif state == "ignored":
+        sentence = ngettext(
+            "%(entries)s bank entry set aside (not a customer's payment).",
+            "%(entries)s bank entries set aside (not customers' payments).",
+            n,
+        )
+    else:
+        sentence = ngettext(
+            "%(entries)s bank entry back to unmatched.", "%(entries)s bank entries back to unmatched.", n
+        )
+    return f"{sentence} %(reason)s" if d.get("reason") else sentence
 
 
 def _document_sentence(d: Any, on_invoice: str, on_customer: str) -> str:

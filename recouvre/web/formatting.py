@@ -33,6 +33,18 @@ def money(amount: Decimal | int | None, currency: str = "EUR", language: str | N
     return format_currency(Decimal(amount), currency, locale=_LOCALES[lang])
 
 
+def exact_money(amount: Decimal | int | None, currency: str = "EUR", language: str | None = None) -> str:
+    """``money`` keeping the decimals beyond the currency's (a bank may give five): ``1,23456 €``."""
+    if amount is None or amount == "":
+        return ""
+    lang = _language(language)
+    if lang == "en":
+        return format_currency(Decimal(amount), currency, format="¤#,##0.00###", locale="en_IE", currency_digits=False)
+    return format_currency(
+        Decimal(amount), currency, format="#,##0.00###\u00a0¤", locale=_LOCALES[lang], currency_digits=False
+    )
+
+
 def number(amount: Decimal | int | None, language: str | None = None) -> str:
     if amount is None or amount == "":
         return ""

@@ -101,13 +101,26 @@ IMPORT_KINDS = [
     ("invoices", _("Invoices and credit notes")),
     ("payments", _("Payments")),
     ("fec", _("FEC (French accounting export)")),
+    ("statement", _("Bank statement")),
 ]
 
 
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file contains"), choices=IMPORT_KINDS)
-    file = forms.FileField(label=_("File"), help_text=_("CSV, XLSX or FEC text file."))
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV, XLSX or FEC text file; a bank statement: camt.053 or camt.054, CFONB 120, MT940, OFX, or a CSV "
+            "export with its mapping."
+        ),
+    )
     mapping = forms.ChoiceField(label=_("Column mapping"), required=False)
+    account = forms.CharField(
+        label=_("Bank account"),
+        max_length=64,
+        required=False,
+        help_text=_("Bank statements only: import only this account's statements (IBAN or account number)."),
+    )
     create_customers = forms.BooleanField(
         label=_("Create unknown customers"),
         required=False,

@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     aging,
     approvals,
+    bank,
     collections_config,
     collections_run,
     customers,
@@ -41,6 +42,9 @@ urlpatterns = [
     path("aging/", aging.aging, name="aging"),
     path("aging/export.csv", aging.aging_csv, name="aging_csv"),
     path("aging/export.xlsx", aging.aging_xlsx_view, name="aging_xlsx"),
+    path("bank/", bank.bank, name="bank"),
+    path("bank/statements/", bank.bank_statements, name="bank_statements"),
+    path("bank/entries/<int:pk>/", bank.bank_entry, name="bank_entry"),
     path("imports/", imports.import_start, name="import"),
     path("imports/confirm/", imports.import_confirm, name="import_confirm"),
     path("imports/cancel/", imports.import_cancel, name="import_cancel"),

@@ -20,6 +20,11 @@ def money(amount: Any, currency: str = "EUR") -> str:
 
 
 @register.filter
+def exact_money(amount: Any, currency: str = "EUR") -> str:
+    return formatting.exact_money(amount, currency or "EUR")
+
+
+@register.filter
 def number(amount: Any) -> str:
     return formatting.number(amount)
 

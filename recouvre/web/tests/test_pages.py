@@ -27,6 +27,8 @@ def page_urls(ledger) -> list[str]:  # type: ignore[no-untyped-def]
         reverse("aging_csv"),
         reverse("aging_xlsx"),
         reverse("import"),
+        reverse("bank"),
+        reverse("bank_statements"),
     ]
 
 

@@ -21,7 +21,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from recouvre.core.importing import ImportRefused, ImportResult, RowError
+from recouvre.bank import services as bank_services
+from recouvre.bank.services import StatementImportResult
+from recouvre.core.importing import ImportRefused, RowError
 from recouvre.imports import services as import_services
 from recouvre.imports.selectors import recent_runs
 from recouvre.ledger.actors import Actor
@@ -82,7 +84,9 @@ def _kind_label(kind: str) -> str:
     return str(dict(IMPORT_KINDS).get(kind, kind))
 
 
-def _run(request: HttpRequest, job: dict[str, Any], *, dry_run: bool) -> tuple[ImportResult | None, list[Any]]:
+def _run(request: HttpRequest, job: dict[str, Any], *, dry_run: bool) -> tuple[Any, list[Any]]:
+    if job["kind"] == "statement":
+        return _run_statement(request, job, dry_run=dry_run)
     try:
         result = import_services.run_import(
             request.organization,  # type: ignore[attr-defined]
@@ -96,6 +100,27 @@ def _run(request: HttpRequest, job: dict[str, Any], *, dry_run: bool) -> tuple[I
         )
     except ImportRefused as exc:
         return None, list(exc.errors)
+    except LookupError as exc:  # a mapping that does not exist or is for another kind of file
+        return None, [RowError(0, "mapping", _message(exc))]
+    return result, []
+
+
+def _run_statement(
+    request: HttpRequest, job: dict[str, Any], *, dry_run: bool
+) -> tuple[StatementImportResult | None, list[Any]]:
+    """A bank file: its report (statements, entries, totals per currency, warnings), or its refusal."""
+    try:
+        result = bank_services.import_statement_file(
+            request.organization,  # type: ignore[attr-defined]
+            Path(job["path"]),
+            actor=Actor.of(request.user),
+            dry_run=dry_run,
+            account=job.get("account") or None,
+            mapping=job["mapping"] or None,
+            original_name=job["original_name"],
+        )
+    except bank_services.StatementRefused as exc:
+        return None, [RowError(exc.error.line, "", exc.error.message)]
     except LookupError as exc:  # a mapping that does not exist or is for another kind of file
         return None, [RowError(0, "mapping", _message(exc))]
     return result, []
@@ -123,6 +148,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         "kind": form.cleaned_data["kind"],
         "mapping": form.cleaned_data["mapping"] or "",
         "create_customers": bool(form.cleaned_data["create_customers"]),
+        "account": form.cleaned_data["account"] or "",
         "original_name": Path(uploaded.name or "").name,
     }
     result, errors = _run(request, job, dry_run=True)
