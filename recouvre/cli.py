@@ -229,7 +229,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     from recouvre.imports.services import UnknownMapping, run_import
     from recouvre.ledger.actors import CLI
 
-    path = Path(args.file)
+    if args.kind in ("einvoice", "einvoice-status"):
+        from recouvre.einvoices.cli import import_einvoices_command, import_statuses_command
+
+        if args.mapping:
+            raise UsageError(_("Column mappings do not apply to e-invoices."))
+        return (import_einvoices_command if args.kind == "einvoice" else import_statuses_command)(args)
+    if len(args.file) != 1:
+        raise UsageError(_("%(kind)s takes one file at a time (several files: e-invoices only)") % {"kind": args.kind})
+    path = Path(args.file[0])
     if not path.is_file():
         raise UsageError(_("%(path)s: no such file") % {"path": path})
     org = resolve_org(args.org)
@@ -651,10 +659,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("worker", cmd_worker, "run only the background worker")
     sp.add_argument("--reload", action="store_true")
 
-    imp = sub.add_parser("import", help="import customers, invoices, payments or a FEC")
+    imp = sub.add_parser(
+        "import",
+        help="import customers, invoices, payments, a FEC, e-invoices (Factur-X, CII, UBL) or e-invoice statuses",
+    )
     sp = imp
-    sp.add_argument("kind", choices=["customers", "invoices", "payments", "fec"])
-    sp.add_argument("file")
+    sp.add_argument("kind", choices=["customers", "invoices", "payments", "fec", "einvoice", "einvoice-status"])
+    sp.add_argument("file", nargs="+", metavar="FILE", help="the file (e-invoices: one or several files)")
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
     sp.add_argument("--mapping", help="a built-in or saved column mapping")
     sp.add_argument("--create-customers", action="store_true", help="create customers named by invoices/payments")

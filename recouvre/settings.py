@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "recouvre.organizations",
     "recouvre.ledger",
     "recouvre.imports",
+    "recouvre.einvoices",
     "recouvre.reports",
     "recouvre.collections",
     "recouvre.documents",
