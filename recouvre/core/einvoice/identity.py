@@ -151,7 +151,7 @@ def _ascii(text: str) -> str:
 def normal_name(name: str) -> str:
     """A name as compared: no accents, no case, no punctuation, no legal form (``Ma Jolie Boutique SARL`` and
     ``ma jolie boutique`` are the same name)."""
-    words = re.sub(r"[^a-z0-9]+", " ", _ascii(name).lower()).split()
+    words = re.sub(r"[^a-z0-9]+", " ", _ascii(name).lower().replace(".", "")).split()
     kept = [w for w in words if w not in LEGAL_FORMS]
     return " ".join(kept or words)
 
