@@ -60,20 +60,34 @@ def cii(
         if terms:
             terms_xml += f"<ram:Description>{escape(terms)}</ram:Description>"
         if due:
-            terms_xml += (
-                f'<ram:DueDateDateTime><udt:DateTimeString format="102">{due}</udt:DateTimeString></ram:DueDateDateTime>'
-            )
+            terms_xml += f'<ram:DueDateDateTime><udt:DateTimeString format="102">{due}</udt:DateTimeString></ram:DueDateDateTime>'
         terms_xml += "</ram:SpecifiedTradePaymentTerms>"
-    seller_ids = f'<ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">{seller_siren}</ram:ID></ram:SpecifiedLegalOrganization>' if seller_siren else ""  # noqa: E501
-    seller_tax = f'<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">{seller_vat}</ram:ID></ram:SpecifiedTaxRegistration>' if seller_vat else ""  # noqa: E501
-    buyer_ids = f'<ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">{buyer_siren}</ram:ID></ram:SpecifiedLegalOrganization>' if buyer_siren else ""  # noqa: E501
+    seller_ids = (
+        f'<ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">{seller_siren}</ram:ID></ram:SpecifiedLegalOrganization>'
+        if seller_siren
+        else ""
+    )  # noqa: E501
+    seller_tax = (
+        f'<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">{seller_vat}</ram:ID></ram:SpecifiedTaxRegistration>'
+        if seller_vat
+        else ""
+    )  # noqa: E501
+    buyer_ids = (
+        f'<ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">{buyer_siren}</ram:ID></ram:SpecifiedLegalOrganization>'
+        if buyer_siren
+        else ""
+    )  # noqa: E501
     buyer_contact = (
         "<ram:DefinedTradeContact><ram:PersonName>Paul Martin</ram:PersonName><ram:EmailURIUniversalCommunication>"
         f"<ram:URIID>{buyer_email}</ram:URIID></ram:EmailURIUniversalCommunication></ram:DefinedTradeContact>"
         if buyer_email
         else ""
     )
-    buyer_tax = f'<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">{buyer_vat}</ram:ID></ram:SpecifiedTaxRegistration>' if buyer_vat else ""  # noqa: E501
+    buyer_tax = (
+        f'<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">{buyer_vat}</ram:ID></ram:SpecifiedTaxRegistration>'
+        if buyer_vat
+        else ""
+    )  # noqa: E501
     tax_xml = f'<ram:TaxTotalAmount currencyID="{currency}">{tax}</ram:TaxTotalAmount>' if tax is not None else ""
     prepaid_xml = f"<ram:TotalPrepaidAmount>{prepaid}</ram:TotalPrepaidAmount>" if prepaid is not None else ""
     reference = (

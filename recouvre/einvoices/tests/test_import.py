@@ -96,11 +96,20 @@ def test_a_factur_x_pdf_creates_its_customer_invoice_and_document(org) -> None: 
         "FA-1001.pdf",
     )
     document = Document.objects.get(invoice=invoice)
-    assert (document.kind, document.file_name, document.content_type) == ("invoice_pdf", "FA-1001.pdf", "application/pdf")
+    assert (document.kind, document.file_name, document.content_type) == (
+        "invoice_pdf",
+        "FA-1001.pdf",
+        "application/pdf",
+    )
     kinds = set(Event.objects.filter(customer=customer).values_list("kind", flat=True))
     assert {"customer.created", "invoice.created", "document.attached", "import.summary"} <= kinds
     run_row = ImportRun.objects.get(organization=org)
-    assert (run_row.kind, run_row.status, run_row.created, run_row.file_name) == ("einvoice", "succeeded", 1, "FA-1001.pdf")
+    assert (run_row.kind, run_row.status, run_row.created, run_row.file_name) == (
+        "einvoice",
+        "succeeded",
+        1,
+        "FA-1001.pdf",
+    )
 
 
 def test_the_open_amount_is_the_amount_due(org) -> None:  # type: ignore[no-untyped-def]
@@ -183,7 +192,13 @@ def test_instalments_of_an_extended_invoice(org) -> None:  # type: ignore[no-unt
 
 def test_a_credit_note_is_applied_to_the_invoice_it_corrects(org) -> None:  # type: ignore[no-untyped-def]
     run(org, ("inv.xml", ubl()))
-    result = run(org, ("cn.pdf", pdf(ubl("CN-1", credit_note=True, referenced="INV-2001", excl="100.00", tax="20.00", total="120.00"))))
+    result = run(
+        org,
+        (
+            "cn.pdf",
+            pdf(ubl("CN-1", credit_note=True, referenced="INV-2001", excl="100.00", tax="20.00", total="120.00")),
+        ),
+    )
     assert result.documents[0].as_dict() == {
         "number": "CN-1",
         "kind": "credit_note",
@@ -250,7 +265,9 @@ def test_a_known_number_with_another_amount_is_refused_naming_both(org) -> None:
 
 def test_a_known_number_for_another_buyer_is_refused(org) -> None:  # type: ignore[no-untyped-def]
     run(org, ("first.xml", cii()))
-    error = refused(org, ("other.xml", cii(buyer_name="Garage Dupuis", buyer_siren="404833048", buyer_vat=""))).errors[0]
+    error = refused(org, ("other.xml", cii(buyer_name="Garage Dupuis", buyer_siren="404833048", buyer_vat=""))).errors[
+        0
+    ]
     assert "already recorded for Boulangerie Martin SARL (411BOULANGE)" in error.message
     assert "this file says Garage Dupuis (SIREN 404833048), 1200.00 EUR" in error.message
 
@@ -258,7 +275,9 @@ def test_a_known_number_for_another_buyer_is_refused(org) -> None:  # type: igno
 def test_the_same_number_twice_in_one_import(org) -> None:  # type: ignore[no-untyped-def]
     result = run(org, ("a.xml", cii()), ("a-copy.pdf", pdf(cii())))
     assert (result.created, result.unchanged) == (1, 1)
-    error = refused(org, ("x.xml", cii("N-1")), ("y.xml", cii("N-1", excl="10.00", tax="2.00", total="12.00"))).errors[0]
+    error = refused(org, ("x.xml", cii("N-1")), ("y.xml", cii("N-1", excl="10.00", tax="2.00", total="12.00"))).errors[
+        0
+    ]
     assert error.message == (
         "invoice N-1 is also in x.xml with other amounts or another buyer (1200.00 EUR for Boulangerie Martin SARL "
         "(SIREN 552100554) there, 12.00 EUR for Boulangerie Martin SARL (SIREN 552100554) here)"
@@ -267,7 +286,9 @@ def test_the_same_number_twice_in_one_import(org) -> None:  # type: ignore[no-un
 
 def test_a_seller_that_is_not_the_organization_is_refused(org) -> None:  # type: ignore[no-untyped-def]
     before = ledger_state(org)
-    error = refused(org, ("good.xml", cii("G-1")), ("theirs.xml", cii(seller_siren="404833048", seller_vat=""))).errors[0]
+    error = refused(org, ("good.xml", cii("G-1")), ("theirs.xml", cii(seller_siren="404833048", seller_vat=""))).errors[
+        0
+    ]
     assert (error.file, error.field) == ("theirs.xml", "BT-30")
     assert error.message == (
         "FA-1001 was issued by ACME Distribution SAS (SIREN 404833048), not by ACME Distribution SAS "
@@ -277,7 +298,9 @@ def test_a_seller_that_is_not_the_organization_is_refused(org) -> None:  # type:
 
 
 def test_a_purchase_invoice_is_refused(org) -> None:  # type: ignore[no-untyped-def]
-    error = refused(org, ("bought.xml", cii(seller_siren="404833048", seller_vat="", buyer_siren="732829320", buyer_vat=""))).errors[0]
+    error = refused(
+        org, ("bought.xml", cii(seller_siren="404833048", seller_vat="", buyer_siren="732829320", buyer_vat=""))
+    ).errors[0]
     assert error.message.startswith("FA-1001 is addressed to ACME Distribution SAS")
 
 

@@ -127,7 +127,9 @@ def test_damaged_pdf_is_refused() -> None:
 def test_dtd_and_entities_are_refused_before_parsing(content: bytes) -> None:
     error = refused(content)
     assert error.line == 2
-    assert error.message == "the file declares a DTD or entities (<!DOCTYPE>, <!ENTITY>): refused, an e-invoice has none"
+    assert (
+        error.message == "the file declares a DTD or entities (<!DOCTYPE>, <!ENTITY>): refused, an e-invoice has none"
+    )
 
 
 def test_dtd_inside_a_factur_x_pdf_is_refused() -> None:
@@ -154,13 +156,21 @@ def test_totals_that_do_not_add_up_are_refused() -> None:
         (b"hello", "file", "the file is neither a PDF nor an XML document (Factur-X, CII or UBL invoice)"),
         (b"", "file", "the file is empty"),
         (b"<a><b></a>", "XML", None),
-        (b"<root/>", "XML", "<root> is not an e-invoice: expected a CII CrossIndustryInvoice or a UBL 2.1 Invoice or CreditNote"),  # noqa: E501
+        (
+            b"<root/>",
+            "XML",
+            "<root> is not an e-invoice: expected a CII CrossIndustryInvoice or a UBL 2.1 Invoice or CreditNote",
+        ),  # noqa: E501
         (cii(number=""), "BT-1", "the number (BT-1) is missing"),
         (cii(number="X" * 61), "BT-1", None),
         (cii(issued="20261301"), "BT-2", "'20261301' is not a date (YYYYMMDD)"),
         (cii(due="20251231"), "BT-9", "the due date 2025-12-31 is before the issue date 2026-01-05"),
         (cii(total="12OO.00"), "BT-112", "'12OO.00' is not an amount (digits and a dot, e.g. 1234.50)"),
-        (cii(excl="1000.001", total="1200.001", payable="1200.001"), "BT-109", "the amount 1000.001 has more than two decimals"),  # noqa: E501
+        (
+            cii(excl="1000.001", total="1200.001", payable="1200.001"),
+            "BT-109",
+            "the amount 1000.001 has more than two decimals",
+        ),  # noqa: E501
         (cii(currency="euro"), "BT-5", "'euro' is not a currency code (three capital letters, e.g. EUR)"),
         (cii(buyer_name=""), "BT-44", "the buyer's name (BT-44) is missing"),
         (cii(excl="-100.00", tax="-20.00", total="-120.00"), "BT-115", None),
@@ -176,7 +186,9 @@ def test_refusals_say_why(content: bytes, field: str, message: str | None) -> No
 
 def test_identifiers_are_checked_with_stdnum() -> None:
     ident = identify(
-        [Identifier("0009", "78787878400035"), Identifier("0002", "787878784", legal=True)], ["FR19787878784"], "the buyer"
+        [Identifier("0009", "78787878400035"), Identifier("0002", "787878784", legal=True)],
+        ["FR19787878784"],
+        "the buyer",
     )
     assert (ident.siren, ident.siret, ident.vat) == ("787878784", "", "FR19787878784")
     assert ident.warnings == ("the buyer's SIRET 78787878400035 is not valid (wrong check digits): not used",)

@@ -59,7 +59,9 @@ def files(samples_dir: Path, *names: str) -> list[tuple[str, bytes]]:
 
 
 def test_every_sample_is_listed(samples_dir: Path) -> None:
-    found = {str(p.relative_to(samples_dir / "einvoices")) for p in (samples_dir / "einvoices").rglob("*") if p.is_file()}
+    found = {
+        str(p.relative_to(samples_dir / "einvoices")) for p in (samples_dir / "einvoices").rglob("*") if p.is_file()
+    }
     assert found == set(EXPECTED)
 
 
@@ -113,7 +115,12 @@ def test_the_same_invoice_in_other_profiles_is_unchanged(samples_dir: Path) -> N
     org = OrganizationFactory(siren=FOURNISSEUR, payment_terms_days=30)
     result = import_einvoices(
         org,
-        files(samples_dir, "cii_xml/factur-x-minimum.xml", "cii_xml/factur-x-en16931.xml", "facturx_pdf/invoice_EN16931.pdf"),
+        files(
+            samples_dir,
+            "cii_xml/factur-x-minimum.xml",
+            "cii_xml/factur-x-en16931.xml",
+            "facturx_pdf/invoice_EN16931.pdf",
+        ),
         actor=ACTOR,
     )
     assert (result.created, result.unchanged) == (1, 2)
