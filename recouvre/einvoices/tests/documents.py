@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Small e-invoices written for the tests: CII (Factur-X profiles MINIMUM to EXTENDED) and UBL 2.1 invoices and
 credit notes, and Factur-X PDFs made with pypdf."""
 
