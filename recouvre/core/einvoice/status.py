@@ -48,13 +48,13 @@ STATUSES: dict[int, tuple[str, str]] = {
     206: ("Approuvée partiellement", gettext_noop("Partly approved")),
     207: ("En litige", gettext_noop("Disputed")),
     208: ("Suspendue", gettext_noop("Suspended")),
-    209: ("Complétée", gettext_noop("Completed")),
-    210: ("Refusée", gettext_noop("Refused")),
+    209: ("Complétée", gettext_noop("Completed (information supplied)")),
+    210: ("Refusée", gettext_noop("Refused by the buyer")),
     211: ("Paiement transmis", gettext_noop("Payment sent")),
     212: ("Encaissée", gettext_noop("Payment received")),
-    213: ("Rejetée", gettext_noop("Rejected")),
+    213: ("Rejetée", gettext_noop("Rejected by a platform")),
     214: ("Visée", gettext_noop("Endorsed")),
-    220: ("Annulée", gettext_noop("Cancelled")),
+    220: ("Annulée", gettext_noop("Cancelled by the seller")),
     221: ("Erreur de routage", gettext_noop("Routing error")),
 }
 
