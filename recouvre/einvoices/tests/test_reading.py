@@ -290,3 +290,28 @@ def test_any_text_in_amounts_and_dates(amount: str, day: str) -> None:
 
     safe = escape("".join(ch for ch in amount if ch.isprintable()))
     read(cii(total=safe, payable=safe, issued=escape("".join(ch for ch in day if ch.isprintable()))))
+
+
+@PROBE
+@given(st.binary(max_size=2000))
+def test_status_files_of_arbitrary_bytes(content: bytes) -> None:
+    from recouvre.core.einvoice.status import StatusFileRefused, read_status_file
+
+    try:
+        messages = read_status_file(content)
+    except StatusFileRefused as refused_file:
+        assert refused_file.errors and all(e.message for e in refused_file.errors)
+        return
+    assert all(200 <= m.code <= 299 and m.number for m in messages)
+
+
+@PROBE
+@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=8), st.text(max_size=12)), max_size=5))
+def test_status_files_of_arbitrary_cells(rows: list[tuple[str, str, str]]) -> None:
+    from recouvre.core.einvoice.status import StatusFileRefused, read_status_file
+
+    text = "invoice;status;date\n" + "\n".join(";".join(row) for row in rows)
+    try:
+        read_status_file(text.encode("utf-8", "surrogatepass"))
+    except StatusFileRefused as refused_file:
+        assert refused_file.errors
