@@ -211,7 +211,7 @@ class _Customers:
                 pk,
                 ref,
                 name,
-                (siren or "").strip(),
+                (siren or "").replace(" ", ""),
                 (siret or "").replace(" ", ""),
                 compact_vat(vat or ""),
                 PaymentTerms(days, eom) if days is not None else None,
