@@ -249,13 +249,22 @@ def cmd_import(args: argparse.Namespace) -> int:
     from recouvre.imports.services import UnknownMapping, run_import
     from recouvre.ledger.actors import CLI
 
+    if args.account and args.kind != "statement":
+        raise UsageError(_("--account applies to bank statements only"))
+    if args.kind in ("einvoice", "einvoice-status"):
+        from recouvre.einvoices.cli import import_einvoices_command, import_statuses_command
+
+        if args.mapping:
+            raise UsageError(_("Column mappings do not apply to e-invoices."))
+        return (import_einvoices_command if args.kind == "einvoice" else import_statuses_command)(args)
+    if len(args.file) != 1:
+        raise UsageError(_("%(kind)s takes one file at a time (several files: e-invoices only)") % {"kind": args.kind})
     if args.kind == "statement":
         from recouvre.bank.cli import cmd_import_statement
 
+        args.file = args.file[0]
         return cmd_import_statement(args)
-    if args.account:
-        raise UsageError(_("--account applies to bank statements only"))
-    path = Path(args.file)
+    path = Path(args.file[0])
     if not path.is_file():
         raise UsageError(_("%(path)s: no such file") % {"path": path})
     org = resolve_org(args.org)
@@ -695,10 +704,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("worker", cmd_worker, "run only the background worker")
     sp.add_argument("--reload", action="store_true")
 
-    imp = sub.add_parser("import", help="import customers, invoices, payments, a FEC or a bank statement")
+    imp = sub.add_parser(
+        "import",
+        help="import customers, invoices, payments, a FEC, a bank statement, e-invoices (Factur-X, CII, UBL) or "
+        "e-invoice statuses",
+    )
     sp = imp
-    sp.add_argument("kind", choices=["customers", "invoices", "payments", "fec", "statement"])
-    sp.add_argument("file")
+    sp.add_argument(
+        "kind", choices=["customers", "invoices", "payments", "fec", "statement", "einvoice", "einvoice-status"]
+    )
+    sp.add_argument("file", nargs="+", metavar="FILE", help="the file (e-invoices: one or several files)")
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
     sp.add_argument("--mapping", help="a built-in or saved column mapping (bank statements: for a CSV export)")
     sp.add_argument(

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "recouvre.ledger",
     "recouvre.imports",
     "recouvre.bank",
+    "recouvre.einvoices",
     "recouvre.reports",
     "recouvre.collections",
     "recouvre.documents",

@@ -29,6 +29,7 @@ HELD_LABELS = {
     "fr": {
         "insolvency": "procédure collective",
         OVER_INDEBTEDNESS: "procédure de surendettement",
+        "einvoice_rejected": "facture électronique rejetée, à réémettre",
         "dispute": "en litige",
         "payment_plan": "échéancier en cours",
         "promise": "promesse de paiement en cours",
@@ -39,6 +40,7 @@ HELD_LABELS = {
     "en": {
         "insolvency": "insolvency proceedings",
         OVER_INDEBTEDNESS: "over-indebtedness proceedings",
+        "einvoice_rejected": "e-invoice rejected, to be issued again",
         "dispute": "disputed",
         "payment_plan": "payment plan in progress",
         "promise": "promise to pay in progress",

@@ -62,6 +62,7 @@ class PenaltyReminderChannel(models.TextChoices):
 
 class HoldKind(models.TextChoices):
     INSOLVENCY = dunning.HoldKind.INSOLVENCY.value, _("Insolvency proceedings")
+    EINVOICE_REJECTED = dunning.HoldKind.EINVOICE_REJECTED.value, _("E-invoice rejected by the platform")
     DISPUTE = dunning.HoldKind.DISPUTE.value, _("Dispute")
     PAYMENT_PLAN = dunning.HoldKind.PAYMENT_PLAN.value, _("Payment plan")
     PROMISE = dunning.HoldKind.PROMISE.value, _("Promise to pay")

@@ -291,6 +291,7 @@ class HoldKind(StrEnum):
     """Why collection is paused. Listed by precedence: when several holds apply to an item, the first shows."""
 
     INSOLVENCY = "insolvency"
+    EINVOICE_REJECTED = "einvoice_rejected"  # the e-invoice was rejected by a platform (213): not validly issued
     DISPUTE = "dispute"
     PAYMENT_PLAN = "payment_plan"
     PROMISE = "promise"
@@ -305,6 +306,7 @@ class HoldKind(StrEnum):
 
 _HOLD_LABELS = {
     HoldKind.INSOLVENCY: gettext_noop("Insolvency proceedings"),
+    HoldKind.EINVOICE_REJECTED: gettext_noop("E-invoice rejected by the platform"),
     HoldKind.DISPUTE: gettext_noop("Dispute"),
     HoldKind.PAYMENT_PLAN: gettext_noop("Payment plan"),
     HoldKind.PROMISE: gettext_noop("Promise to pay"),

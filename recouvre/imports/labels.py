@@ -11,6 +11,8 @@ ENTITY_LABELS = {
     "credit_notes": _("Credit notes"),
     "payments": _("Payments"),
     "allocations": _("Allocations"),
+    "documents": _("Documents on file"),
+    "statuses": _("E-invoice statuses"),
 }
 
 

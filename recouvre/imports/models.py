@@ -15,6 +15,8 @@ class ImportKind(models.TextChoices):
     PAYMENTS = "payments", _("Payments")
     FEC = "fec", _("FEC (accounting export)")
     STATEMENT = "statement", _("Bank statement")
+    EINVOICE = "einvoice", _("E-invoices (Factur-X, CII, UBL)")
+    EINVOICE_STATUS = "einvoice_status", _("E-invoice lifecycle statuses")
 
 
 class ImportMapping(models.Model):
@@ -23,7 +25,7 @@ class ImportMapping(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="import_mappings")
     name = models.SlugField(_("name"), max_length=60)
-    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
     columns = models.JSONField(_("columns"), default=dict)
     options = models.JSONField(_("options"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -51,7 +53,7 @@ class ImportRun(models.Model):
     """One import of one file, whether it was written or refused (a dry run leaves no record)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="import_runs")
-    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
     file_name = models.CharField(_("file"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, default="")
     mapping = models.CharField(_("mapping"), max_length=60, blank=True, default="")

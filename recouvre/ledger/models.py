@@ -42,6 +42,7 @@ class Source(models.TextChoices):
     XLSX = "xlsx", _("XLSX import")
     FEC = "fec", _("FEC import")
     API = "api", _("API")
+    EINVOICE = "einvoice", _("E-invoice import")
     DEMO = "demo", _("Demo data")
 
 

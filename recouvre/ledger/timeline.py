@@ -49,6 +49,11 @@ _MESSAGES: dict[str, Any] = {
     ),
     "penalties.settings": lambda d: _("Penalty settings changed: %(fields)s."),
     "penalties.sector": lambda d: _("Payment terms sector of the customer set to %(sector)s."),
+    "einvoice.status": lambda d: (
+        _("E-invoice status %(code)s (%(status)s) for invoice %(invoice)s on %(status_on)s: %(reason)s")
+        if d.get("reason")
+        else _("E-invoice status %(code)s (%(status)s) for invoice %(invoice)s on %(status_on)s.")
+    ),
     "invoice.disputed": lambda d: _("Invoice %(invoice)s (%(amount)s %(currency)s) disputed: %(reason)s"),
     "customer.insolvency": lambda d: _(
         "Insolvency proceedings (%(procedure)s) opened on %(opened_on)s by %(court)s, published on %(published_on)s."
@@ -391,6 +396,7 @@ def _settled_invoice(number: str, status: str) -> str:
         "written_off": _("%(number)s written off"),
         "insolvency": _("%(number)s in insolvency proceedings"),
         "over_indebtedness": _("%(number)s in over-indebtedness proceedings"),
+        "einvoice_rejected": _("%(number)s rejected by the e-invoicing platform"),
         "dispute": _("%(number)s disputed"),
         "payment_plan": _("%(number)s in a payment plan"),
         "promise": _("%(number)s under a promise to pay"),

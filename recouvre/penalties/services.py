@@ -58,6 +58,20 @@ def _insolvent(organization: Organization, customer_ids: Iterable[int], as_of: d
     )
 
 
+def _rejected(organization: Organization, invoice_ids: Iterable[int], as_of: date) -> set[int]:
+    """Invoices whose e-invoice a platform rejected (status 213), not lifted on ``as_of``: not validly issued, so
+    nothing is owed on them yet, penalties included."""
+    return set(
+        Hold.objects.filter(
+            organization=organization,
+            invoice_id__in=list(invoice_ids),
+            kind=HoldKind.EINVOICE_REJECTED,
+            starts_on__lte=as_of,
+            released_at__isnull=True,
+        ).values_list("invoice_id", flat=True)
+    )
+
+
 @transaction.atomic
 def claim_penalties(
     organization: Organization,
@@ -72,7 +86,8 @@ def claim_penalties(
     as claimed penalties, apart from the principal. An invoice already claimed gets only the interest accrued
     after its last claim's day (the indemnity is never counted twice); nothing is recorded for an invoice with
     nothing new to claim, one whose interest cannot be computed (a consumer without a *mise en demeure* date in
-    ``notices``, a half-year missing from the rate tables...), or a customer under insolvency proceedings.
+    ``notices``, a half-year missing from the rate tables...), a customer under insolvency proceedings, or an
+    invoice whose e-invoice a platform rejected (status 213).
     ``source`` says what asked for it (e.g. "formal_notice"). Returns the claims recorded."""
     ids = [invoice.id for invoice in invoices]
     # one claim at a time per invoice: the lock makes a concurrent claim wait and then see this one
@@ -89,7 +104,12 @@ def claim_penalties(
         .annotate(last=Max("interest_to"))
     }
     insolvent = _insolvent(organization, {i.customer_id for i in locked}, as_of)
-    wanted = [i for i in locked if i.customer_id not in insolvent and (last_day.get(i.id) or date.min) < as_of]
+    rejected = _rejected(organization, ids, as_of)
+    wanted = [
+        i
+        for i in locked
+        if i.customer_id not in insolvent and i.id not in rejected and (last_day.get(i.id) or date.min) < as_of
+    ]
     computed = invoices_interest(organization, [i.id for i in wanted], as_of, notices=notices, since=last_day)
     results = dict(computed.results)
     # Days whose rate is not published yet are not claimed now: the claim stops the day before the first of them,

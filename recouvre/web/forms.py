@@ -102,16 +102,40 @@ IMPORT_KINDS = [
     ("payments", _("Payments")),
     ("fec", _("FEC (French accounting export)")),
     ("statement", _("Bank statement")),
+    ("einvoice", _("E-invoices (Factur-X, CII, UBL)")),
+    ("einvoice_status", _("E-invoice lifecycle statuses (CSV or JSON)")),
 ]
+# The kinds whose upload may hold several files at once.
+MULTIPLE_FILE_KINDS = frozenset({"einvoice"})
+MAX_FILES = 50
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """One file or several (``<input type="file" multiple>``): cleans to a list of uploaded files."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)]
 
 
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file contains"), choices=IMPORT_KINDS)
-    file = forms.FileField(
+    file = MultipleFileField(
         label=_("File"),
         help_text=_(
-            "CSV, XLSX or FEC text file; a bank statement: camt.053 or camt.054, CFONB 120, MT940, OFX, or a CSV "
-            "export with its mapping."
+            "CSV, XLSX or FEC text file; e-invoices: Factur-X PDF, CII or UBL XML, several at once if you like; "
+            "e-invoice statuses: CSV or JSON; a bank statement: camt.053 or camt.054, CFONB 120, MT940, OFX, or a "
+            "CSV export with its mapping."
         ),
     )
     mapping = forms.ChoiceField(label=_("Column mapping"), required=False)
@@ -137,6 +161,16 @@ class ImportForm(forms.Form):
                 kind = m.get("kind")
                 choices.append((name, f"{name} ({kinds.get(kind, kind)})" if kind else name))
         self.fields["mapping"].choices = choices
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        files = data.get("file") or []
+        kind = data.get("kind")
+        if kind and len(files) > 1 and kind not in MULTIPLE_FILE_KINDS:
+            self.add_error("file", _("Choose one file for this kind of import (several files: e-invoices only)."))
+        if len(files) > MAX_FILES:
+            self.add_error("file", _("At most %(max)s files at once.") % {"max": MAX_FILES})
+        return data
 
 
 _TRISTATE = [("", _("Automatic (yes for a public body)")), ("yes", _("Yes")), ("no", _("No"))]

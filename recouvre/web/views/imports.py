@@ -80,13 +80,36 @@ def _forget(path: str) -> None:
     Path(path).unlink(missing_ok=True)
 
 
+def _forget_job(job: dict[str, Any]) -> None:
+    for path, _name in job.get("files") or [[job["path"], job["original_name"]]]:
+        _forget(path)
+
+
 def _kind_label(kind: str) -> str:
     return str(dict(IMPORT_KINDS).get(kind, kind))
+
+
+def _run_einvoices(request: HttpRequest, job: dict[str, Any], *, dry_run: bool) -> tuple[Any, list[Any]]:
+    from recouvre.einvoices.services import EInvoicesRefused, import_einvoices
+    from recouvre.einvoices.statuses import StatusesRefused, import_statuses
+
+    files = [(name, Path(path).read_bytes()) for path, name in job["files"]]
+    actor = Actor.of(request.user)
+    org = request.organization  # type: ignore[attr-defined]
+    try:
+        if job["kind"] == "einvoice":
+            return import_einvoices(org, files, actor=actor, dry_run=dry_run), []
+        ((name, content),) = files
+        return import_statuses(org, name, content, actor=actor, dry_run=dry_run), []
+    except (EInvoicesRefused, StatusesRefused) as exc:
+        return None, list(exc.errors)
 
 
 def _run(request: HttpRequest, job: dict[str, Any], *, dry_run: bool) -> tuple[Any, list[Any]]:
     if job["kind"] == "statement":
         return _run_statement(request, job, dry_run=dry_run)
+    if job["kind"] in ("einvoice", "einvoice_status"):
+        return _run_einvoices(request, job, dry_run=dry_run)
     try:
         result = import_services.run_import(
             request.organization,  # type: ignore[attr-defined]
@@ -141,25 +164,27 @@ def import_start(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES, mappings=mappings)
     if not form.is_valid():
         return render(request, "web/import_form.html", {"form": form, "recent": _recent_imports(org)}, status=400)
-    uploaded = form.cleaned_data["file"]
+    uploads = form.cleaned_data["file"]
+    saved = [[str(_save_upload(uploaded)), Path(uploaded.name or "").name] for uploaded in uploads]
     job = {
         "organization": org.pk,
-        "path": str(_save_upload(uploaded)),
+        "path": saved[0][0],
+        "files": saved,
         "kind": form.cleaned_data["kind"],
         "mapping": form.cleaned_data["mapping"] or "",
         "create_customers": bool(form.cleaned_data["create_customers"]),
         "account": form.cleaned_data["account"] or "",
-        "original_name": Path(uploaded.name or "").name,
+        "original_name": ", ".join(name for _path, name in saved),
     }
     result, errors = _run(request, job, dry_run=True)
     context: dict[str, Any] = {"job": job, "kind_label": _kind_label(job["kind"]), "result": result, "errors": errors}
     if errors:
-        _forget(job["path"])
+        _forget_job(job)
         return render(request, "web/import_preview.html", context)
 
     pending = _pending(request)
     while len(pending) >= MAX_PENDING:  # oldest first (dicts keep insertion order)
-        _forget(pending.pop(next(iter(pending)))["path"])
+        _forget_job(pending.pop(next(iter(pending))))
     token = secrets.token_urlsafe(24)
     pending[token] = job
     request.session[SESSION_KEY] = pending
@@ -175,11 +200,11 @@ def _take_job(request: HttpRequest) -> dict[str, Any] | None:
     request.session[SESSION_KEY] = pending
     if job is None:
         return None
-    path = Path(job["path"])
-    if path.parent != upload_dir():
+    paths = [Path(p) for p, _name in job.get("files") or [[job["path"], ""]]]
+    if any(path.parent != upload_dir() for path in paths):
         return None
-    if job["organization"] != request.organization.pk or not path.is_file():  # type: ignore[attr-defined]
-        _forget(job["path"])
+    if job["organization"] != request.organization.pk or not all(p.is_file() for p in paths):  # type: ignore[attr-defined]
+        _forget_job(job)
         return None
     return job
 
@@ -192,7 +217,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("This import was already run, cancelled or has expired. Upload the file again."))
         return redirect("import")
     result, errors = _run(request, job, dry_run=False)
-    _forget(job["path"])
+    _forget_job(job)
     return render(
         request,
         "web/import_result.html",
@@ -205,6 +230,6 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
 def import_cancel(request: HttpRequest) -> HttpResponse:
     job = _take_job(request)
     if job is not None:
-        _forget(job["path"])
+        _forget_job(job)
         messages.info(request, _("Import cancelled: nothing was written."))
     return redirect("import")
