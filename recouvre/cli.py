@@ -729,6 +729,10 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.privacy.cli import add_commands as add_privacy_commands
 
     add_privacy_commands(sub, add, json_flag)
+
+    from recouvre.ledger.chain_cli import add_commands as add_chain_commands
+
+    add_chain_commands(sub, add, json_flag)
     return p
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 
 from recouvre.core import retention
 from recouvre.ledger.actors import Actor
@@ -322,13 +323,19 @@ def _purge_customer(organization: Organization, item: CustomerPurge, as_of: date
             contacts = list(Contact.objects.filter(customer=customer))
             payments = list(Payment.objects.filter(organization=organization, customer=customer))
             scrub = _scrubber(_personal_strings(customer, contacts, payments))
-            # Events: digest of the original content first (kept when already there), then the data anonymised.
+            # Events: digest of the original content first (kept when already there: the chain links it), then
+            # the data anonymised, and the events whose data changed marked so (their content no longer matches
+            # their digest, by design: ``recouvre verify`` does not take it for a tampering).
             events = list(Event.objects.filter(organization=organization, customer=customer))
+            erased_at = timezone.now()
             for event in events:
                 if not event.digest:
                     event.digest = content_digest(event)
-                event.data = scrub(event.data)
-            Event.objects.bulk_update(events, ["digest", "data"], batch_size=500)
+                data = scrub(event.data)
+                if data != event.data:
+                    event.data = data
+                    event.anonymised_at = event.anonymised_at or erased_at
+            Event.objects.bulk_update(events, ["digest", "data", "anonymised_at"], batch_size=500)
             done["events"] = len(events)
             scoped = {"organization": organization, "customer": customer}
             done["notes"] = sum(
