@@ -246,11 +246,6 @@ def _write(ids: list[int], links: list[tuple[int, str, str]], digests: list[str]
         raise RuntimeError(f"sealing: {written} events written of {len(ids)}: another sealer ran at the same time")
 
 
-def seal_all(organizations: list[Organization]) -> dict[str, int]:
-    """Seal each organization's unsealed events: slug -> events sealed."""
-    return {org.slug: seal(org) for org in organizations}
-
-
 # ----------------------------------------------------------------------------------------------------- the head
 
 

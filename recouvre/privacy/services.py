@@ -9,7 +9,8 @@ transaction each:
   blanked; the names, e-mails, phones and addresses found in its timeline, notes, tasks and stored messages are
   replaced by ``[anonymised]``; the stored text of its e-mails and the PDF of its letters are removed. Each
   timeline event keeps (or is first given) the SHA-256 digest of its original content (``recouvre.ledger.digests``),
-  and each e-mail and letter its SHA-256;
+  which the timeline's hash chain links, so the chain still verifies; each event whose data changed is marked
+  anonymised (``anonymised_at``); each e-mail and letter keeps its SHA-256;
 - deletes the documents on file that are not accounting documents still within their retention (an invoice's PDF
   stays until ``accounting_years`` after the invoice date), and their files once no document points at them;
 - records an ``Erasure`` (the audit record, with counts) and a ``privacy.anonymised`` timeline event.
