@@ -24,6 +24,7 @@ event's digest from its content and each link, and compares the last link with t
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +42,8 @@ from recouvre.organizations.models import Organization
 
 from .digests import CONTENT_FIELDS, digest_of_row
 from .models import ChainHead, Event
+
+log = logging.getLogger(__name__)
 
 SEAL_BATCH = 10_000
 # Unsealed events older than this are an anomaly for ``verify``: a seal runs as soon as their transaction commits.
@@ -87,7 +90,10 @@ def seal_on_commit(organization_id: int) -> None:
         return
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
-        seal(organization_id)
+        try:
+            seal(organization_id)
+        except Exception:  # as a failed commit hook: the write stands, the next seal takes its events
+            log.exception("sealing the timeline of organization %s failed", organization_id)
         return
     pending = _pending(conn)
     entry = pending.get(organization_id)

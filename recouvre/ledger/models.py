@@ -455,9 +455,8 @@ class Event(models.Model):
 
 
 class ChainHead(models.Model):
-    """The last sealed event of an organization's chain (its number and link), written with every seal: events
-    deleted from the end of the chain are missed by the head, and the sealing of an organization is serialised on
-    its row's lock."""
+    """The last sealed event of an organization's chain (its number and link), written by every seal under the
+    organization's lock: events deleted from the end of the chain are missed by the head."""
 
     organization = models.OneToOneField(
         Organization, on_delete=models.CASCADE, primary_key=True, related_name="chain_head"
