@@ -196,19 +196,29 @@ def _read(where: str, params: list[Any]) -> list[tuple[Any, ...]]:
     bulk, the values being those the ORM gives (Django's per-value converters cost more than the hashing)."""
     meta = Event._meta
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(meta.get_field(f.removesuffix("_id")).column) for f in _COLUMNS)
+    names = [qn(meta.get_field(f.removesuffix("_id")).column) for f in _COLUMNS]
+    if connection.vendor == "sqlite":  # the times as text, parsed here once per distinct value
+        times = ("occurred_at", "anonymised_at")
+        names = [f"CAST({n} AS TEXT)" if f in times else n for f, n in zip(_COLUMNS, names, strict=True)]
+    columns = ", ".join(names)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {where}", params)
         rows = cursor.fetchall()
     if not rows:
         return []
     loads = json.loads
+    times: dict[Any, Any] = {}
     out = []
     for r in rows:
         data, at, anonymised = r[4], r[7], r[12]
         if isinstance(data, str | bytes):
             data = loads(data)
-        at, anonymised = _aware(at), _aware(anonymised)
+        if at in times:
+            at = times[at]
+        else:
+            at = times[at] = _aware(at)
+        if anonymised is not None:
+            anonymised = _aware(anonymised)
         out.append((r[0], r[1], r[2], r[3], data, r[5], r[6], at, r[8], r[9], r[10], r[11], anonymised))
     return out
 

@@ -76,6 +76,20 @@ def content_digest(event: Any) -> str:
 CONTENT_FIELDS = ("id", "organization_id", "customer_id", "kind", "data", "actor_id", "actor_label", "occurred_at")
 
 
+_string = json.encoder.encode_basestring  # how the encoder above writes a string (not escaped to ASCII)
+
+
 def digest_of_row(row: tuple[Any, ...]) -> str:
-    """The digest of an event read as ``values_list(*CONTENT_FIELDS)``."""
-    return hashlib.sha256(canonical(*row)).hexdigest()
+    """The digest of an event read as ``values_list(*CONTENT_FIELDS)``: ``canonical`` written directly, its keys
+    in their sorted order (twice as fast; a test holds the two to the same bytes)."""
+    pk, organization_id, customer_id, kind, data, actor_id, actor_label, occurred_at = row
+    if not (type(pk) is int and type(organization_id) is int and type(kind) is str and type(actor_label) is str):
+        return hashlib.sha256(canonical(*row)).hexdigest()
+    actor = "null" if actor_id is None else str(int(actor_id))
+    customer = "null" if customer_id is None else str(int(customer_id))
+    occurred = "null" if occurred_at is None else _string(_utc_text(occurred_at))
+    text = (
+        f'{{"actor":{actor},"actor_label":{_string(actor_label)},"customer":{customer},"data":{_encode(data)},'
+        f'"id":{pk},"kind":{_string(kind)},"occurred_at":{occurred},"organization":{organization_id}}}'
+    )
+    return hashlib.sha256(text.encode()).hexdigest()

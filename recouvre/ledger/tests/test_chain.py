@@ -7,19 +7,21 @@ import hashlib
 import importlib
 import json
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from recouvre.cli import main
 from recouvre.core.chain import GENESIS
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.chain import local_time, seal, sealing_deferred, verify
-from recouvre.ledger.digests import content_digest
+from recouvre.ledger.digests import canonical, content_digest, digest_of_row
 from recouvre.ledger.models import ChainHead, Customer, Event
 from recouvre.ledger.services import (
     bulk_record_events,
@@ -421,3 +423,46 @@ def test_an_event_committed_after_a_later_one_is_sealed_after_it(org):  # type: 
     seqs = dict(Event.objects.filter(organization=org).values_list("id", "seq"))
     assert (seqs[later.pk], seqs[first[0]]) == (2, 3)  # the chain follows the commits
     assert verify(org).intact
+
+
+# ---------------------------------------------------------------------------------------------- the digest
+
+
+_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(
+    pk=st.integers(min_value=1, max_value=2**62),
+    organization_id=st.integers(min_value=1, max_value=2**31),
+    customer_id=st.none() | st.integers(min_value=1, max_value=2**31),
+    kind=_text,
+    data=st.dictionaries(_text, _json, max_size=4),
+    actor_id=st.none() | st.integers(min_value=1, max_value=2**31),
+    actor_label=_text,
+    occurred_at=st.none() | st.datetimes(timezones=st.just(UTC)),
+)
+def test_a_digest_written_directly_is_that_of_the_canonical_json(  # type: ignore[no-untyped-def]
+    pk, organization_id, customer_id, kind, data, actor_id, actor_label, occurred_at
+):
+    row = (pk, organization_id, customer_id, kind, data, actor_id, actor_label, occurred_at)
+    assert digest_of_row(row) == hashlib.sha256(canonical(*row)).hexdigest()
+    assert canonical(*row) == json.dumps(
+        {
+            "actor": actor_id,
+            "actor_label": actor_label,
+            "customer": customer_id,
+            "data": data,
+            "id": pk,
+            "kind": kind,
+            "occurred_at": occurred_at.isoformat() if occurred_at else None,
+            "organization": organization_id,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode("utf-8")
