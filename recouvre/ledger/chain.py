@@ -5,10 +5,11 @@ How a link is computed and a chain checked is pure (``recouvre.core.chain``); th
 **Sealing.** Events are inserted unsealed (``seq`` empty) by ``record_event``, ``bulk_record_events`` and the
 imports' bulk inserts, which call ``seal_on_commit``: once the transaction that wrote them is committed, ``seal``
 runs in a transaction of its own, once per organization and transaction however many events were written. It takes
-the organization's lock (``SELECT ... FOR NO KEY UPDATE`` of its row on PostgreSQL: two sealers of one
-organization wait for each other, while rows that refer to the organization are still inserted freely; SQLite
-serialises writers anyway), reads the chain's head (``ChainHead``), then the organization's unsealed events in id
-order, computes their digests and links in Python, and writes them with one statement per 10 000 events
+the organization's lock, which is the row of its chain's head (``ChainHead``, created by the first seal):
+``SELECT ... FOR UPDATE`` on PostgreSQL, so two sealers of one organization wait for each other and each reads the
+head the one before left, while nothing else waits (not the organization's row, which other writes update, nor the
+inserts that refer to it); SQLite serialises writers anyway. It then reads the organization's unsealed events in
+id order, computes their digests and links in Python, and writes them with one statement per 10 000 events
 (``UPDATE ... FROM unnest(...)`` on PostgreSQL, ``executemany`` on SQLite) and the new head. Under the lock, no
 two sealers continue the same head: the chain cannot fork (and the unique ``(organization, seq)`` refuses it
 anyway). An event whose transaction is still running when another transaction's seal runs is sealed by its own
@@ -23,6 +24,7 @@ event's digest from its content and each link, and compares the last link with t
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -66,7 +68,7 @@ class _Seal:
         pending = _pending(transaction.get_connection())
         if pending.get(self.organization_id, (0, None))[1] is self:
             del pending[self.organization_id]
-        seal(self.organization_id)
+        seal(self.organization_id, look_first=False)
 
 
 def _pending(conn: Any) -> dict[int, tuple[int, _Seal]]:
@@ -91,7 +93,7 @@ def seal_on_commit(organization_id: int) -> None:
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
         try:
-            seal(organization_id)
+            seal(organization_id, look_first=False)
         except Exception:  # as a failed commit hook: the write stands, the next seal takes its events
             log.exception("sealing the timeline of organization %s failed", organization_id)
         return
@@ -124,55 +126,65 @@ def sealing_deferred() -> Iterator[None]:
                 seal_on_commit(organization_id)
 
 
-def seal(organization: Organization | int) -> int:
+def seal(organization: Organization | int, *, look_first: bool = True) -> int:
     """Seal the organization's unsealed events, in id order, after its chain's head: the number sealed.
 
-    A few plain statements (a seal follows every write: the ORM's own cost would be most of it)."""
+    ``look_first``: see whether any event is unsealed before taking the lock (False after a write of events).
+    A few plain statements: a seal follows every write, and the ORM's own cost would be most of it."""
     organization_id = organization if isinstance(organization, int) else organization.pk
     events, heads = Event._meta.db_table, ChainHead._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {events} WHERE organization_id = %s AND seq IS NULL LIMIT 1", [organization_id])
-        if cursor.fetchone() is None:
-            return 0
+    if look_first:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {events} WHERE organization_id = %s AND seq IS NULL LIMIT 1", [organization_id]
+            )
+            if cursor.fetchone() is None:
+                return 0
     done = 0
     own_transaction = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # SQLite's write transactions are serial already
-            # A seal lost in a crash is done again, the same, by the next one (and any later commit makes it
-            # durable): its commit need not wait for the disk.
+        if connection.vendor == "postgresql":
+            # A seal lost in a crash is done again by the next one (and any later commit makes it durable): its
+            # commit need not wait for the disk.
             if own_transaction:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            # FOR NO KEY UPDATE: sealers wait for each other, not for the inserts that refer to the organization.
-            cursor.execute(
-                f"SELECT 1 FROM {Organization._meta.db_table} WHERE id = %s FOR NO KEY UPDATE", [organization_id]
-            )
-        cursor.execute(f"SELECT seq, hash FROM {heads} WHERE organization_id = %s", [organization_id])
-        head = cursor.fetchone()
-        seq, link = head if head is not None else (0, core.GENESIS)
-        last_id = 0
-        while True:
-            rows = _read(UNSEALED, [organization_id, last_id, SEAL_BATCH])
-            if rows:
-                digests = [row[8] or digest_of_row(row[:8]) for row in rows]
-                links = core.seal(seq, link, digests)
-                _write([row[0] for row in rows], links, digests)
-                seq, link = links[-1][0], links[-1][2]
-                last_id = rows[-1][0]
-                done += len(rows)
-            if len(rows) < SEAL_BATCH:
-                break
-        if done:
-            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            # The organization's lock: its head row, created by its first seal. Sealers of one organization wait
+            # for each other here, and read the head as the one before them left it.
+            lock = f"SELECT seq, hash FROM {heads} WHERE organization_id = %s FOR UPDATE"
+            cursor.execute(lock, [organization_id])
+            head = cursor.fetchone()
             if head is None:
                 cursor.execute(
-                    f"INSERT INTO {heads} (organization_id, seq, hash, sealed_at) VALUES (%s, %s, %s, %s)",
-                    [organization_id, seq, link, now],
+                    f"INSERT INTO {heads} (organization_id, seq, hash, sealed_at) VALUES (%s, 0, %s, %s) "
+                    "ON CONFLICT (organization_id) DO NOTHING",
+                    [organization_id, core.GENESIS, timezone.now()],
                 )
-            else:
-                cursor.execute(
-                    f"UPDATE {heads} SET seq = %s, hash = %s, sealed_at = %s WHERE organization_id = %s",
-                    [seq, link, now, organization_id],
-                )
+                cursor.execute(lock, [organization_id])
+                head = cursor.fetchone()
+        else:  # SQLite's write transactions are serial: the transaction is the lock
+            cursor.execute(f"SELECT seq, hash FROM {heads} WHERE organization_id = %s", [organization_id])
+            head = cursor.fetchone()
+        seq, link = head if head is not None else (0, core.GENESIS)
+        last_id = 0
+        with _no_gc():
+            while True:
+                rows = _read(UNSEALED, [organization_id, last_id, SEAL_BATCH])
+                if rows:
+                    digests = [row[8] or digest_of_row(row[:8]) for row in rows]
+                    links = core.seal(seq, link, digests)
+                    _write([row[0] for row in rows], links, digests)
+                    seq, link = links[-1][0], links[-1][2]
+                    last_id = rows[-1][0]
+                    done += len(rows)
+                if len(rows) < SEAL_BATCH:
+                    break
+        if done:
+            cursor.execute(
+                f"INSERT INTO {heads} (organization_id, seq, hash, sealed_at) VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (organization_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
+                "sealed_at = excluded.sealed_at",
+                [organization_id, seq, link, connection.ops.adapt_datetimefield_value(timezone.now())],
+            )
     return done
 
 
@@ -183,6 +195,19 @@ def _aware(at: Any) -> Any:
     if isinstance(at, datetime) and at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     return at
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The garbage collector paused while many events are read and hashed: they make no reference cycles, and
+    each collection it would run in between walks every object of the process (after a large import, millions)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # The columns read of an event: its content (``digests.CONTENT_FIELDS``), then its digest and chain values.
