@@ -27,6 +27,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +49,7 @@ from .models import ChainHead, Event
 log = logging.getLogger(__name__)
 
 SEAL_BATCH = 10_000
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 # Unsealed events older than this are an anomaly for ``verify``: a seal runs as soon as their transaction commits.
 STALE_AFTER = timedelta(minutes=5)
 LISTED = 100  # problems listed per organization (all are counted)
@@ -170,7 +172,8 @@ def seal(organization: Organization | int, *, look_first: bool = True) -> int:
             while True:
                 rows = _read(UNSEALED, [organization_id, last_id, SEAL_BATCH])
                 if rows:
-                    digests = [row[8] or digest_of_row(row[:8]) for row in rows]
+                    # a digest already stored (by the purge, before it anonymised the event) is kept
+                    digests = [row[8] if _HEX64.fullmatch(row[8]) else digest_of_row(row[:8]) for row in rows]
                     links = core.seal(seq, link, digests)
                     _write([row[0] for row in rows], links, digests)
                     seq, link = links[-1][0], links[-1][2]
