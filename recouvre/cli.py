@@ -859,6 +859,9 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.backup.cli import add_commands as add_backup_commands
 
     add_backup_commands(sub, add, json_flag)
+    from recouvre.ledger.chain_cli import add_commands as add_chain_commands
+
+    add_chain_commands(sub, add, json_flag)
     return p
 
 

@@ -149,6 +149,16 @@ def _rates_once(today: date) -> dict[str, Any] | None:
         return {"updated": False, "error": str(exc)}
 
 
+def _seal_left_over(organization: Organization) -> None:
+    """Seal the events a stopped process left unsealed (each write's own seal normally leaves none)."""
+    from recouvre.ledger.chain import seal
+
+    try:
+        seal(organization)
+    except Exception:
+        log.exception("sealing the timeline of %s failed", organization.slug)
+
+
 def _run_once(organization: Organization, today: date) -> dict[str, Any] | None:
     """Today's run of ``organization`` unless one is recorded; None when it was already done (or is being done by
     another scheduler)."""
@@ -176,5 +186,6 @@ def _run_once(organization: Organization, today: date) -> dict[str, Any] | None:
     purged = scheduled_purge(organization, today, SCHEDULER)
     if purged is not None:
         summary["privacy_purge"] = purged
+    _seal_left_over(organization)
     ScheduledRun.objects.filter(pk=record.pk).update(finished_at=timezone.now(), summary=summary)
     return summary

@@ -23,6 +23,7 @@ from recouvre.collections.outbox import process_due
 from recouvre.collections.selectors import calendar_for
 from recouvre.collections.services import run_collections
 from recouvre.ledger.actors import Actor
+from recouvre.ledger.chain import sealing_deferred
 from recouvre.ledger.models import Event
 from recouvre.organizations.models import Organization
 
@@ -76,7 +77,8 @@ def simulate_collections(
     run_days = [
         day for day in (as_of - timedelta(days=n) for n in range(days, -1, -1)) if calendar.is_business_day(day)
     ]
-    with override_settings(MAILERS=IN_MEMORY_MAILBOX):
+    # The events of each day are dated that morning once the day is done: sealed into the chain after that.
+    with override_settings(MAILERS=IN_MEMORY_MAILBOX), sealing_deferred():
         for done, day in enumerate(run_days):
             morning = timezone.make_aware(datetime.combine(day, time(9, 0)))
             last_event = Event.objects.filter(organization=organization).aggregate(last=Max("id"))["last"] or 0

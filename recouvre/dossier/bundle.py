@@ -7,7 +7,9 @@ What the ZIP holds (every name fixed, so the same data gives the same file):
   letter);
 - the exhibits themselves, ``01-contrat.pdf``, ``02-cgv.pdf``... (see ``exhibits.py``): the documents on file
   byte for byte, each e-mail as the ``.eml`` bytes it was sent as, each letter's PDF as produced;
-- ``chronologie.pdf`` and ``chronologie.csv``: the customer's timeline up to the dossier's date;
+- ``chronologie.pdf`` and ``chronologie.csv``: the customer's timeline up to the dossier's date, each event with its
+  number, content digest and links in the organization's chain, and the chain's head on that date (also in
+  ``README.txt``: with it, a court can later have the creditor show that its chain still goes through that link);
 - ``README.txt``, in French, saying what the bundle is and how to check it;
 - ``MANIFEST.sha256``: one line ``<sha256>  <path>`` per file above, in the format of ``sha256sum``, so that
   ``sha256sum -c MANIFEST.sha256`` run in the extracted folder checks every file.
@@ -29,6 +31,7 @@ from typing import IO
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from recouvre.ledger.chain import Head
 from recouvre.ledger.models import Customer
 from recouvre.organizations.models import Organization
 
@@ -71,6 +74,35 @@ Les courriels (.eml) s'ouvrent avec tout logiciel de messagerie ; leur empreinte
 est celle des octets remis au serveur de messagerie lors de l'envoi.
 Les copies de factures marquées « COPIE » ont été établies à partir de la
 comptabilité du créancier, faute de facture originale au dossier.
+{chain}"""
+
+CHAIN_TEXT = """
+Historique chaîné :
+Tous les événements enregistrés par le créancier, pour l'ensemble de ses
+clients, forment une chaîne. Chacun porte un numéro d'ordre, l'empreinte
+SHA-256 de son contenu et un maillon : l'empreinte SHA-256 du texte formé du
+maillon de l'événement précédent, de l'empreinte du contenu et du numéro, écrits
+à la suite (le premier événement part d'un maillon de 64 zéros). Modifier,
+supprimer, insérer ou déplacer un événement enregistré rompt la chaîne à cet
+endroit : le maillon suivant ne correspond plus.
+
+Tête de la chaîne au {as_of} :
+  événement n° {seq}
+  maillon {hash}
+
+{timeline_csv} donne, pour chaque événement du débiteur, son numéro, l'empreinte
+de son contenu, le maillon précédent et son maillon ; les numéros absents sont
+ceux d'événements concernant d'autres clients. Pour vérifier le maillon d'un
+événement (sous Linux ou macOS) :
+  printf '%s%s%s' MAILLON_PRÉCÉDENT EMPREINTE NUMÉRO | sha256sum
+doit afficher son maillon. Le créancier peut à tout moment faire recalculer sa
+chaîne entière (commande « recouvre verify ») et montrer qu'elle passe toujours
+par le maillon ci-dessus : une chaîne réécrite depuis n'y passerait plus.
+"""
+
+NO_CHAIN_TEXT = """
+Historique chaîné : aucun événement enregistré par le créancier n'était encore
+scellé dans sa chaîne au {as_of}.
 """
 
 
@@ -81,6 +113,7 @@ class Bundle:
     exhibits: list[Exhibit]
     files: dict[str, str]  # path -> sha256, every file of the manifest
     sha256: str = field(default="")
+    head: Head | None = None  # the head of the organization's chain on the dossier's date
 
 
 def _csv(rows: list[list[str]]) -> bytes:
@@ -123,6 +156,33 @@ def bordereau_csv(found: list[Exhibit]) -> bytes:
     return _csv(rows)
 
 
+def timeline_csv(rows: list[dict[str, str]]) -> bytes:
+    head = [
+        _("Date and time"),
+        _("Event"),
+        _("Kind"),
+        _("By"),
+        _("No. in the chain"),
+        _("Content digest"),
+        _("Previous link"),
+        _("Link"),
+    ]
+    keys = ("at", "text", "kind", "actor", "seq", "digest", "prev_hash", "hash")
+    return _csv([head] + [[r[k] for k in keys] for r in rows])
+
+
+def chain_text(head: Head | None, as_of: date) -> str:
+    """The README's paragraph on the chain of the timeline and its head on ``as_of`` (French)."""
+    if head is None:
+        return NO_CHAIN_TEXT.format(as_of=as_of.strftime("%d/%m/%Y"))
+    return CHAIN_TEXT.format(
+        as_of=as_of.strftime("%d/%m/%Y"),
+        seq=head.seq,
+        hash=head.hash,
+        timeline_csv=TIMELINE_CSV,
+    )
+
+
 def zip_name(customer: Customer, as_of: date) -> str:
     return f"dossier-{PurePosixPath(customer.ref.replace('/', '-')).name}-{as_of.isoformat()}.zip"
 
@@ -138,21 +198,15 @@ def build_dossier(organization: Organization, customer: Customer, *, as_of: date
 def _build_dossier(organization: Organization, customer: Customer, as_of: date) -> Bundle:
     found = exhibits(organization, customer, as_of=as_of)
     timeline = pdfs.timeline_rows(organization, customer, as_of)
+    head = pdfs.chain_head(organization, as_of)
     files: list[tuple[str, bytes, date]] = [
         (BORDEREAU_PDF, pdfs.bordereau_pdf(organization, customer, found, as_of), as_of),
         (BORDEREAU_CSV, bordereau_csv(found), as_of),
     ]
     files += [(e.file_name, e.content, e.date) for e in found]
     files += [
-        (TIMELINE_PDF, pdfs.timeline_pdf(organization, customer, timeline), as_of),
-        (
-            TIMELINE_CSV,
-            _csv(
-                [[_("Date and time"), _("Event"), _("Kind"), _("By")]]
-                + [[r["at"], r["text"], r["kind"], r["actor"]] for r in timeline]
-            ),
-            as_of,
-        ),
+        (TIMELINE_PDF, pdfs.timeline_pdf(organization, customer, timeline, head, as_of), as_of),
+        (TIMELINE_CSV, timeline_csv(timeline), as_of),
         (
             README,
             README_TEXT.format(
@@ -164,6 +218,7 @@ def _build_dossier(organization: Organization, customer: Customer, as_of: date) 
                 bordereau_pdf=BORDEREAU_PDF,
                 timeline_pdf=TIMELINE_PDF,
                 manifest=MANIFEST,
+                chain=chain_text(head, as_of),
             ).encode("utf-8"),
             as_of,
         ),
@@ -179,7 +234,7 @@ def _build_dossier(organization: Organization, customer: Customer, as_of: date) 
             info.external_attr = 0o644 << 16
             archive.writestr(info, content)
     data = buffer.getvalue()
-    return Bundle(zip_name(customer, as_of), data, found, hashes, hashlib.sha256(data).hexdigest())
+    return Bundle(zip_name(customer, as_of), data, found, hashes, hashlib.sha256(data).hexdigest(), head)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ def cmd_dossier(args: argparse.Namespace) -> int:
                     for e in bundle.exhibits
                 ],
                 "files": bundle.files,
+                "chain_head": bundle.head.as_dict() if bundle.head is not None else None,
             }
         )
         return EXIT_OK

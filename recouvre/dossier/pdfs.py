@@ -6,7 +6,7 @@ identifiers) and is numbered. The same data gives the same bytes."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from recouvre.collections.models import Action, ActionState
 from recouvre.collections.rendering import format_amount, format_date
 from recouvre.core.raterules import describe_open_periods, grouped_by_rule
 from recouvre.documents.pdf import html_to_pdf, render, split_pages
+from recouvre.ledger.chain import Head, head_before
 from recouvre.ledger.models import Allocation, Customer, CustomerKind, Event, Invoice
 from recouvre.ledger.timeline import describe
 from recouvre.legal.prescription import invoices_prescription
@@ -360,7 +361,8 @@ def bordereau_pdf(organization: Organization, customer: Customer, exhibits: Sequ
 
 
 def timeline_rows(organization: Organization, customer: Customer, as_of: date) -> list[dict[str, str]]:
-    """The customer's timeline up to ``as_of``, oldest first: local date and time, sentence, who."""
+    """The customer's timeline up to ``as_of``, oldest first: local date and time, sentence, who, and its place in
+    the organization's chain (number, content digest, previous link, link; empty while not sealed)."""
     tz = ZoneInfo(settings.TIME_ZONE)
     rows = []
     for event in (
@@ -372,11 +374,38 @@ def timeline_rows(organization: Organization, customer: Customer, as_of: date) -
         if at.date() > as_of:
             continue
         actor = event.actor.get_username() if event.actor is not None else event.actor_label
+        sealed = event.seq is not None
         rows.append(
-            {"at": at.strftime("%Y-%m-%d %H:%M:%S"), "kind": event.kind, "text": describe(event), "actor": actor}
+            {
+                "at": at.strftime("%Y-%m-%d %H:%M:%S"),
+                "kind": event.kind,
+                "text": describe(event),
+                "actor": actor,
+                "seq": str(event.seq) if sealed else "",
+                "digest": event.digest if sealed else "",
+                "prev_hash": event.prev_hash if sealed else "",
+                "hash": event.hash if sealed else "",
+            }
         )
     return rows
 
 
-def timeline_pdf(organization: Organization, customer: Customer, rows: list[dict[str, str]]) -> bytes:
-    return _render("timeline.html", organization, customer, _("Timeline of the account"), events=rows)
+def chain_head(organization: Organization, as_of: date) -> Head | None:
+    """The head of the organization's chain on ``as_of``: its last event sealed among those of that day or before
+    (Paris time)."""
+    end = datetime.combine(as_of + timedelta(days=1), time(0, 0), tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return head_before(organization, end)
+
+
+def timeline_pdf(
+    organization: Organization, customer: Customer, rows: list[dict[str, str]], head: Head | None, as_of: date
+) -> bytes:
+    return _render(
+        "timeline.html",
+        organization,
+        customer,
+        _("Timeline of the account"),
+        events=rows,
+        head=head,
+        as_of=day(as_of),
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from recouvre.ledger.actors import Actor
+from recouvre.ledger.chain import seal
 from recouvre.ledger.models import Customer
 from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
@@ -15,7 +16,9 @@ from .bundle import Bundle, build_dossier
 
 
 def export_dossier(organization: Organization, customer: Customer, *, as_of: date, actor: Actor) -> Bundle:
-    """Build ``customer``'s dossier on ``as_of`` and record its export on the timeline."""
+    """Build ``customer``'s dossier on ``as_of`` and record its export on the timeline. The organization's events
+    are sealed first, so the dossier shows every event with its number and link and the chain's head."""
+    seal(organization)
     bundle = build_dossier(organization, customer, as_of=as_of)
     record_event(
         organization,
@@ -26,5 +29,7 @@ def export_dossier(organization: Organization, customer: Customer, *, as_of: dat
         exhibits=len(bundle.exhibits),
         file_name=bundle.file_name,
         sha256=bundle.sha256,
+        chain_seq=bundle.head.seq if bundle.head is not None else None,
+        chain_hash=bundle.head.hash if bundle.head is not None else "",
     )
     return bundle

@@ -31,6 +31,7 @@ from recouvre.core.instalments import Part, schedule
 from recouvre.core.mappings import ResolvedColumns
 from recouvre.core.records import CustomerRecord, InvoiceRecord, PaymentRecord
 from recouvre.ledger.actors import Actor
+from recouvre.ledger.chain import seal_on_commit
 from recouvre.ledger.models import (
     Allocation,
     Contact,
@@ -97,11 +98,13 @@ def record_events(
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     org_id, user_id, label = organization.pk, getattr(actor.user, "pk", None), actor.label
     with indexes_rebuilt(Event, len(events)):
-        return insert_with_defaults(
+        written = insert_with_defaults(
             Event,
             ("organization", "customer", "kind", "data", "actor", "actor_label", "occurred_at"),
             ((org_id, customer_id, kind, data(values), user_id, label, now) for customer_id, kind, values in events),
         )
+    seal_on_commit(org_id)
+    return written
 
 
 def _json_default(value: Any) -> Any:

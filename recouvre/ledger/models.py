@@ -415,19 +415,53 @@ class Event(models.Model):
     ``kind`` is a stable dotted code (``invoice.created``, ``import.invoices``...); ``data`` holds the facts
     (numbers, amounts as strings, file names) and the text is rendered in the reader's language
     (``recouvre.ledger.timeline``).
+
+    The events of an organization form a hash chain (``recouvre.ledger.chain``): an event is written unsealed
+    (``seq`` empty), then sealed once its transaction is committed: numbered, its content's digest stored, and
+    linked to the event sealed before it (``prev_hash``, ``hash``).
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=60)
     data = models.JSONField(default=dict, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # A user who recorded events is deactivated, never deleted: the user's id is part of the events' digests.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     actor_label = models.CharField(max_length=150, blank=True, default="")
     occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    # SHA-256 of the event's original content (``recouvre.ledger.digests``): filled, when empty, before the purge
-    # anonymises the event's data, and never changed afterwards, so a chain of digests still verifies.
+    # SHA-256 of the event's original content (``recouvre.ledger.digests``): stored when the event is sealed (or,
+    # when still empty, before the purge anonymises the event's data), and never changed afterwards.
     digest = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # The chain: the event's number in its organization's chain (empty until sealed), the link of the event sealed
+    # before it (64 zeros for the first) and its own link, SHA-256 of prev_hash + digest + seq (recouvre.core.chain).
+    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    # When the purge anonymised the event's data: its content then no longer matches its digest, by design.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["organization", "customer", "-occurred_at"], name="event_timeline")]
+        indexes = [
+            models.Index(fields=["organization", "customer", "-occurred_at"], name="event_timeline"),
+            # the events still to seal, in the order they are sealed
+            models.Index(fields=["organization", "id"], condition=Q(seq__isnull=True), name="event_unsealed"),
+        ]
+        constraints = [
+            # one event per number in an organization's chain: two sealers can never fork it
+            models.UniqueConstraint(
+                fields=["organization", "seq"], condition=Q(seq__isnull=False), name="event_chain_seq"
+            ),
+        ]
+
+
+class ChainHead(models.Model):
+    """The last sealed event of an organization's chain (its number and link), written by every seal under the
+    organization's lock: events deleted from the end of the chain are missed by the head."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, primary_key=True, related_name="chain_head"
+    )
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()

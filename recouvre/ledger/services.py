@@ -15,6 +15,7 @@ from recouvre.core.instalments import Due, Part, schedule, schedule_errors
 from recouvre.organizations.models import Organization
 
 from .actors import Actor
+from .chain import seal_on_commit
 from .models import Allocation, Contact, CreditNote, Customer, Event, Invoice, InvoiceInstalment, Payment, Source
 
 
@@ -25,7 +26,9 @@ def _jsonable(value: Any) -> Any:
 
 
 def record_event(organization: Organization, customer: Customer | None, kind: str, actor: Actor, **data: Any) -> Event:
-    return Event.objects.create(
+    """Append an event to ``customer``'s timeline (the organization's when None); it is sealed into the
+    organization's chain once the transaction commits (``recouvre.ledger.chain``)."""
+    event = Event.objects.create(
         organization=organization,
         customer=customer,
         kind=kind,
@@ -33,6 +36,8 @@ def record_event(organization: Organization, customer: Customer | None, kind: st
         actor=actor.user,
         actor_label=actor.label,
     )
+    seal_on_commit(organization.pk)
+    return event
 
 
 def bulk_record_events(
@@ -53,6 +58,8 @@ def bulk_record_events(
         for customer_id, kind, data in events
     ]
     Event.objects.bulk_create(rows, batch_size=5000)
+    if rows:
+        seal_on_commit(organization.pk)
     return len(rows)
 
 

@@ -9,7 +9,8 @@ transaction each:
   blanked; the names, e-mails, phones and addresses found in its timeline, notes, tasks and stored messages are
   replaced by ``[anonymised]``; the stored text of its e-mails and the PDF of its letters are removed. Each
   timeline event keeps (or is first given) the SHA-256 digest of its original content (``recouvre.ledger.digests``),
-  and each e-mail and letter its SHA-256;
+  which the timeline's hash chain links, so the chain still verifies; each event whose data changed is marked
+  anonymised (``anonymised_at``); each e-mail and letter keeps its SHA-256;
 - deletes the documents on file that are not accounting documents still within their retention (an invoice's PDF
   stays until ``accounting_years`` after the invoice date), and their files once no document points at them;
 - records an ``Erasure`` (the audit record, with counts) and a ``privacy.anonymised`` timeline event.
@@ -28,6 +29,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 
 from recouvre.core import retention
 from recouvre.ledger.actors import Actor
@@ -322,13 +324,19 @@ def _purge_customer(organization: Organization, item: CustomerPurge, as_of: date
             contacts = list(Contact.objects.filter(customer=customer))
             payments = list(Payment.objects.filter(organization=organization, customer=customer))
             scrub = _scrubber(_personal_strings(customer, contacts, payments))
-            # Events: digest of the original content first (kept when already there), then the data anonymised.
+            # Events: digest of the original content first (kept when already there: the chain links it), then
+            # the data anonymised, and the events whose data changed marked so (their content no longer matches
+            # their digest, by design: ``recouvre verify`` does not take it for a tampering).
             events = list(Event.objects.filter(organization=organization, customer=customer))
+            erased_at = timezone.now()
             for event in events:
                 if not event.digest:
                     event.digest = content_digest(event)
-                event.data = scrub(event.data)
-            Event.objects.bulk_update(events, ["digest", "data"], batch_size=500)
+                data = scrub(event.data)
+                if data != event.data:
+                    event.data = data
+                    event.anonymised_at = event.anonymised_at or erased_at
+            Event.objects.bulk_update(events, ["digest", "data", "anonymised_at"], batch_size=500)
             done["events"] = len(events)
             scoped = {"organization": organization, "customer": customer}
             done["notes"] = sum(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import email
 import email.policy
 import io
@@ -94,6 +95,35 @@ def test_the_dossier_holds_the_exhibits_and_sha256sum_agrees_with_its_manifest(s
     assert describe(event).startswith(
         "Evidence dossier on 2026-04-15 exported (8 exhibits): dossier-411DUPONT-2026-04-15.zip, SHA-256 "
     )
+
+
+def test_the_timeline_gives_each_event_its_place_in_the_chain_and_the_readme_the_head(story, dossier, tmp_path):  # type: ignore[no-untyped-def]
+    from recouvre.ledger.chain import verify
+
+    head = Event.objects.filter(organization=story.customer.organization, seq__isnull=False).order_by("-seq").first()
+    assert head is not None  # the export sealed the organization's events first
+    with zipfile.ZipFile(dossier) as archive:
+        readme = archive.read("README.txt").decode("utf-8")
+        rows = archive.read("chronologie.csv").decode("utf-8-sig").splitlines()
+        timeline = " ".join(pdf_text(archive.read("chronologie.pdf")).split())
+    assert f"Tête de la chaîne au 15/04/2026 :\n  événement n° {head.seq}\n  maillon {head.hash}\n" in readme
+    assert "printf '%s%s%s' MAILLON_PRÉCÉDENT EMPREINTE NUMÉRO | sha256sum" in readme
+    assert head.hash in timeline.replace(" ", "")  # the head, above the events
+    header, *events = list(csv.reader(rows, delimiter=";"))
+    # the date, the sentence, the kind, who; then the number in the chain, the digest, the previous link, the link
+    assert header[:4] == ["Date et heure", "Événement", "Type", "Par"] and len(header) == 8
+    assert len(events) == Event.objects.filter(customer=story.customer, seq__isnull=False).count()
+    for _at, _text, _kind, _by, seq, digest, previous, link in events:
+        # the check README.txt gives, as a court would run it
+        done = subprocess.run(
+            ["sh", "-c", 'printf "%s%s%s" "$0" "$1" "$2" | sha256sum', previous, digest, seq],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert done.stdout.split()[0] == link
+        assert Event.objects.get(organization=story.customer.organization, seq=int(seq)).hash == link
+    assert verify(story.customer.organization, expect={head.seq: head.hash}).intact
 
 
 def test_every_generated_pdf_carries_its_mentions(story, dossier):  # type: ignore[no-untyped-def]

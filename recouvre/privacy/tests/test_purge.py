@@ -333,3 +333,39 @@ def test_the_purge_of_one_organization_never_touches_another(org, other_org, sto
     assert (theirs.name, Contact.objects.filter(customer=theirs).count()) == ("Paul Martin", 1)
     assert not Erasure.objects.filter(organization=other_org).exists()
     assert [p.ref for p in plan_purge(other_org, AS_OF).purged] == ["411MARTIN"]
+
+
+def test_the_purge_keeps_the_timeline_chain_intact_and_marks_what_it_anonymised(org, story, capsys):  # type: ignore[no-untyped-def]
+    from recouvre.ledger.chain import local_time, seal
+
+    seal(org)
+    before = dict(Event.objects.filter(organization=org).values_list("id", "hash"))
+    assert main(["purge", "--org", org.slug, "--as-of", "2026-12-07"]) == 0
+    seal(org)  # the purge's own events
+
+    # each event sealed before keeps its place and link; those whose data the purge changed are marked
+    assert dict(Event.objects.filter(pk__in=before).values_list("id", "hash")) == before
+    anonymised = Event.objects.filter(anonymised_at__isnull=False)
+    assert sorted(anonymised.values_list("kind", flat=True)) == ["contact.added"]
+    assert anonymised.get().customer == story["consumer"]
+    added = anonymised.get()
+    assert added.data == {"name": ANONYMISED, "email": ANONYMISED, "phone": ANONYMISED}
+    assert added.digest != content_digest(added)  # by design: the digest is that of the content before the purge
+
+    capsys.readouterr()
+    assert main(["verify", "--org", org.slug]) == 0
+    total = Event.objects.filter(organization=org).count()
+    head = Event.objects.filter(organization=org).order_by("-seq").first()
+    assert capsys.readouterr().out == (
+        f"acme: chain intact, {total} events checked (1 anonymised by the purge); head: no. {head.seq}, "  # type: ignore[union-attr]
+        f"link {head.hash}.\n"  # type: ignore[union-attr]
+    )
+
+    # an event the purge did not anonymise, changed afterwards in the database, is still found
+    kept = Event.objects.get(customer=story["business"], kind="contact.added")
+    Event.objects.filter(pk=kept.pk).update(data={**kept.data, "email": "someone-else@example.org"})
+    assert main(["verify", "--org", org.slug]) == 1
+    assert (
+        f"First broken link: Event {kept.pk} (no. {kept.seq}, {local_time(kept.occurred_at)}): its content no longer "
+        "matches its digest and the purge did not anonymise it" in capsys.readouterr().err
+    )
