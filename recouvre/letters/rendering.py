@@ -50,6 +50,7 @@ from recouvre.collections.rendering import (
     item_label,
     language_of,
     legal_notice,
+    payment_block,
     penalties_due_rows,
     penalties_text,
 )
@@ -294,7 +295,12 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     key = action.template if action.template in TEMPLATE_KEYS else "reminder"
     # days whose rate is not published yet are claimed by their rule: the figures are to be completed
     pending = "" if all(ln.penalty.complete for ln in penalised if ln.penalty) else TO_COMPLETE[lang]
+    # the amount to transfer: what the letter demands (the formal notice: the total claimed, when it is known)
+    demanded = dict(totals)
+    if key == "formal_notice" and single_eur and penalised and not pending:
+        demanded = {"EUR": principal + interest + indemnity}
     return {
+        "payment": payment_block(organization, customer, demanded, lang),
         "key": key,
         "previous": steps.previous_contacts(action),
         "law": law,
@@ -414,8 +420,12 @@ def penalties_letter_context(action: Action, *, today: date) -> dict[str, Any]:
     org_address = [line for line in (organization.address_line1, organization.address_line2) if line]
     if organization.postal_code or organization.city:
         org_address.append(f"{organization.postal_code} {organization.city}".strip())
+    still_owed: dict[str, Decimal] = {}
+    for row in owed:
+        still_owed[row.currency] = still_owed.get(row.currency, Decimal("0.00")) + row.open
     return {
         **penalties_due_rows(owed, lang),
+        "payment": payment_block(organization, customer, still_owed, lang),
         "key": PENALTIES,
         "law": law,
         "title": law.penalties_due_title,
