@@ -25,7 +25,7 @@ from recouvre.letters.rendering import WINDOW_MM, render_letter_pdf
 from recouvre.letters.services import produce_due_letters, record_acknowledgment, record_posting
 from recouvre.testing.factories import InvoiceFactory
 
-from .conftest import AS_OF, FIVE, IBAN, NOW, five_invoices, make_customer, pdf_pages, pdf_text, text_positions
+from .conftest import AS_OF, FIVE, NOW, five_invoices, make_customer, pdf_pages, pdf_text, text_positions
 
 ACTOR = Actor.system("test")
 pytestmark = pytest.mark.django_db
