@@ -189,18 +189,6 @@ def cmd_org_set(args: argparse.Namespace) -> int:
             }
         )
         return EXIT_OK
-    if org.iban:
-        print(
-            _("%(org)s: payments by transfer to %(holder)s, IBAN %(iban)s%(bic)s.")
-            % {
-                "org": org.slug,
-                "holder": org.account_holder or org.name,
-                "iban": group_by_four(org.iban),
-                "bic": f", BIC {org.bic}" if org.bic else "",
-            }
-        )
-    else:
-        print(_("%(org)s: no bank details: documents print no payment details.") % {"org": org.slug})
     if alsace_moselle:
         print(
             _("%(org)s: Alsace-Moselle calendar on (Good Friday and 26 December are not business days).")
@@ -218,6 +206,18 @@ def cmd_org_set(args: argparse.Namespace) -> int:
             )
             % {"org": org.slug, "days": rule.offset_days, "channel": rule.channel.label.lower()}
         )
+    if org.iban:
+        print(
+            _("%(org)s: payments by transfer to %(holder)s, IBAN %(iban)s%(bic)s.")
+            % {
+                "org": org.slug,
+                "holder": org.account_holder or org.name,
+                "iban": group_by_four(org.iban),
+                "bic": f", BIC {org.bic}" if org.bic else "",
+            }
+        )
+    else:
+        print(_("%(org)s: no bank details: documents print no payment details.") % {"org": org.slug})
     return EXIT_OK
 
 
