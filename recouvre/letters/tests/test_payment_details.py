@@ -62,7 +62,7 @@ def test_a_reminder_letter_prints_the_bank_details_the_reference_and_the_qr_code
 def test_the_payment_block_stays_within_the_page(org, reminder_policy):  # type: ignore[no-untyped-def]
     customer = make_customer(org, name="Établissements Dupont et Fils, Matériaux de Construction du Languedoc")
     five_invoices(customer)
-    org.account_holder = "ACME Distribution SAS – Service Recouvrement Clients Grands Comptes Sud"
+    org.account_holder = "ACME Distribution SAS – Service Recouvrement Grands Comptes Sud"
     org.save()
     run_collections(org, AS_OF, actor=ACTOR)
     pdf = render_letter_pdf(Action.objects.get(), today=AS_OF)
