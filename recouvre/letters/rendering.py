@@ -8,9 +8,10 @@ réception" on registered letters; the object line (per template key: ``courtesy
 amount as it is when the letter is produced: an invoice paid since planning is left out); the total per currency;
 the invoices on hold (a dispute, insolvency proceedings...), listed apart with the reason and left out of the amount
 demanded and of the penalties; the customer's unapplied payments and credits; the deadline
-(``Action.deadline_on``); the payment instructions (IBAN, BIC, the customer's account as reference); the
-signature; and at the foot of every page the organization's address, identifiers and legal mentions. A letter of
-more than one page has its pages numbered ("Page 1 / 2").
+(``Action.deadline_on``); the payment details (``collections.rendering.payment_block``: account holder, IBAN,
+BIC, the customer's RF reference, the amount demanded and, in euros, the EPC QR code); the signature; and at
+the foot of every page the organization's address, identifiers and legal mentions. A letter of more than one page
+has its pages numbered ("Page 1 / 2").
 
 The letter asking for claimed penalties once the principal is paid (template ``penalties``,
 ``letters/penalties_<language>.html``) lists instead the invoices paid late with the penalties still owed on each,
