@@ -140,9 +140,11 @@ def cmd_org_list(args: argparse.Namespace) -> int:
 def cmd_org_set(args: argparse.Namespace) -> int:
     """Change the organization's collections settings given as options; shows them when none is given."""
     from django.core.exceptions import ValidationError
+    from django.db import transaction
 
-    from recouvre.collections.configuration import save_settings
+    from recouvre.collections.configuration import save_settings, set_bank_details
     from recouvre.collections.selectors import calendar_for, penalty_rule
+    from recouvre.core.payment_details import group_by_four
     from recouvre.ledger.actors import CLI
 
     org = resolve_org(args.org)
@@ -155,11 +157,21 @@ def cmd_org_set(args: argparse.Namespace) -> int:
         changes["penalty_reminder_days"] = args.penalty_reminder_days
     if args.penalty_reminder_channel is not None:
         changes["penalty_reminder_channel"] = args.penalty_reminder_channel
-    if changes:
+    bank = {
+        field: value
+        for field, value in (("iban", args.iban), ("bic", args.bic), ("account_holder", args.account_holder))
+        if value is not None
+    }
+    if changes or bank:
         try:
-            save_settings(org, actor=CLI, **changes)
+            with transaction.atomic():  # the bank details and the settings, both or neither
+                if bank:
+                    set_bank_details(org, actor=CLI, **bank)
+                if changes:
+                    save_settings(org, actor=CLI, **changes)
         except ValidationError as exc:
             return refused(args.json, field_errors(exc))
+        org.refresh_from_db()
     alsace_moselle = calendar_for(org).alsace_moselle
     rule = penalty_rule(org)
     if args.json:
@@ -171,6 +183,9 @@ def cmd_org_set(args: argparse.Namespace) -> int:
                 "penalty_reminder": rule is not None,
                 "penalty_reminder_days": rule.offset_days if rule is not None else None,
                 "penalty_reminder_channel": rule.channel.value if rule is not None else None,
+                "iban": org.iban,
+                "bic": org.bic,
+                "account_holder": org.account_holder or org.name,
             }
         )
         return EXIT_OK
@@ -191,6 +206,18 @@ def cmd_org_set(args: argparse.Namespace) -> int:
             )
             % {"org": org.slug, "days": rule.offset_days, "channel": rule.channel.label.lower()}
         )
+    if org.iban:
+        print(
+            _("%(org)s: payments by transfer to %(holder)s, IBAN %(iban)s%(bic)s.")
+            % {
+                "org": org.slug,
+                "holder": org.account_holder or org.name,
+                "iban": group_by_four(org.iban),
+                "bic": f", BIC {org.bic}" if org.bic else "",
+            }
+        )
+    else:
+        print(_("%(org)s: no bank details: documents print no payment details.") % {"org": org.slug})
     return EXIT_OK
 
 
@@ -756,7 +783,12 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(sp)
     sp = add("list", cmd_org_list, "list organizations", org)
     json_flag(sp)
-    sp = add("set", cmd_org_set, "change the organization's collections settings (shown when no option is given)", org)
+    sp = add(
+        "set",
+        cmd_org_set,
+        "change the organization's collections settings and bank details (shown when no option is given)",
+        org,
+    )
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
     sp.add_argument(
         "--alsace-moselle",
@@ -778,6 +810,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--penalty-reminder-channel",
         choices=["email", "letter"],
         help="how the penalties are asked for (an e-mail goes by letter to a customer without an e-mail address)",
+    )
+    sp.add_argument(
+        "--iban",
+        metavar="IBAN",
+        help="the account payers transfer to, printed on reminders, letters and statements (empty: none)",
+    )
+    sp.add_argument("--bic", metavar="BIC", help="the BIC of the bank of that account (empty: none)")
+    sp.add_argument(
+        "--account-holder",
+        metavar="NAME",
+        help="the name the account is in, as payers must write it (empty: the organization's legal name)",
     )
     json_flag(sp)
     from recouvre.legal.cli import add_org_commands

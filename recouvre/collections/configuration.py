@@ -260,3 +260,41 @@ def save_settings(organization: Organization, *, actor: Actor, **values: Any) ->
     if changed:
         record_event(organization, None, "collections.settings_changed", actor, fields=", ".join(changed))
     return settings
+
+
+@transaction.atomic
+def set_bank_details(
+    organization: Organization,
+    *,
+    actor: Actor,
+    iban: str | None = None,
+    bic: str | None = None,
+    account_holder: str | None = None,
+) -> Organization:
+    """Change the bank details printed on reminders, letters and statements (``None``: unchanged), checked with
+    python-stdnum; ``ValidationError`` naming the field refused (nothing written). Stored compact (``FR76300...``),
+    an empty IBAN takes the BIC away with it."""
+    from django.core.exceptions import ValidationError
+
+    from recouvre.core.payment_details import bank_details_errors, compact_bic, compact_iban
+
+    new_iban = organization.iban if iban is None else iban
+    new_bic = organization.bic if bic is None else bic
+    if iban is not None and not iban.strip() and bic is None:
+        new_bic = ""
+    new_holder = organization.account_holder if account_holder is None else account_holder
+    errors = bank_details_errors(new_holder, new_iban, new_bic)
+    if errors:
+        raise ValidationError(errors)
+    values = {
+        "iban": compact_iban(new_iban),
+        "bic": compact_bic(new_bic),
+        "account_holder": " ".join(new_holder.split()),
+    }
+    changed = [f for f, v in values.items() if getattr(organization, f) != v]
+    if changed:
+        for f, v in values.items():
+            setattr(organization, f, v)
+        organization.save(update_fields=changed)
+        record_event(organization, None, "collections.bank_details_changed", actor, fields=", ".join(changed))
+    return organization

@@ -228,6 +228,7 @@ def render_email(
         "unapplied": [format_amount(amount, cur, lang) for cur, amount in sorted(unapplied.items()) if amount > 0],
         "deadline_on": format_date(deadline_on, lang) if deadline_on else "",
         "reference": customer.ref,
+        "payment": payment_block(organization, customer, totals, lang, qr=False),
         "reply_to_name": reply_to_name,
         "penalties": penalties_text(lines, lang, law=law),
         "held": held_rows(held, lang),
@@ -297,8 +298,13 @@ def render_penalties_email(
     law = lawtexts.for_customer(customer, lang)
     if not law.penalties or not law.penalties_due_basis:
         raise ValueError("a consumer owes neither late-payment penalties nor the 40 EUR indemnity")
+    due = penalties_due_rows(rows, lang)
+    owed: dict[str, Decimal] = {}
+    for row in rows:
+        owed[row.currency] = owed.get(row.currency, Decimal("0.00")) + row.open
     context = {
-        **penalties_due_rows(rows, lang),
+        **due,
+        "payment": payment_block(organization, customer, owed, lang, qr=False),
         "title": law.penalties_due_title,
         "basis": law.penalties_due_basis,
         "organization": organization,
@@ -496,15 +502,81 @@ _TABLE_LABELS = {
     "en": ("Invoice", "Due date", "Days overdue", "Amount due", "Total due"),
 }
 _PAYMENT = {
-    "fr": (
-        "Règlement par virement",
-        " sur le compte IBAN {iban}",
-        " (BIC {bic})",
-        ", en indiquant la référence {ref}.",
-    ),
-    "en": ("Payment by bank transfer", " to IBAN {iban}", " (BIC {bic})", ", quoting the reference {ref}."),
+    "fr": ("Règlement par virement", ", en indiquant la référence {ref}."),
+    "en": ("Payment by bank transfer", ", quoting the reference {ref}."),
 }
 _VAT = {"fr": "TVA", "en": "VAT"}
+_PAYMENT_WORDS = {
+    "fr": {
+        "title": "Coordonnées de paiement",
+        "intro": "Règlement par virement, en indiquant la référence ci-dessous :",
+        "holder": "Titulaire du compte",
+        "iban": "IBAN",
+        "bic": "BIC",
+        "reference": "Référence à indiquer",
+        "amount": "Montant dû",
+        "qr": "Scannez ce code avec l’application de votre banque : le virement est prérempli.",
+        "colon": " : ",
+    },
+    "en": {
+        "title": "Payment details",
+        "intro": "Payment by bank transfer, quoting the reference below:",
+        "holder": "Account holder",
+        "iban": "IBAN",
+        "bic": "BIC",
+        "reference": "Reference to quote",
+        "amount": "Amount due",
+        "qr": "Scan this code with your banking app: the transfer is filled in for you.",
+        "colon": ": ",
+    },
+}
+
+
+def payment_block(
+    organization: Any, customer: Any, amounts: dict[str, Decimal], language: str, *, qr: bool = True
+) -> dict[str, Any] | None:
+    """The payment details a document prints (``recouvre.core.payment_details``): the account holder (the
+    organization's legal name unless it set one), the IBAN in groups of four, the BIC, the customer's RF reference
+    and the amounts due, in the document's language; ``None`` when the organization has no IBAN (nothing is
+    printed). ``qr``: with the EPC QR code as an inline SVG element when the amount is in euros (letters and
+    statements; e-mails carry the text only). Keys: ``title``, ``intro``, ``rows`` (label, value), ``text`` (the
+    block as plain text), ``qr_payload``, ``qr_svg``, ``qr_caption``."""
+    from recouvre.core.creditor_ref import epc_qr_svg
+    from recouvre.core.payment_details import payment_details
+
+    lang = language_of(language)
+    details = payment_details(
+        holder=getattr(organization, "account_holder", "") or getattr(organization, "name", ""),
+        iban=getattr(organization, "iban", "") or "",
+        bic=getattr(organization, "bic", "") or "",
+        reference_rf=getattr(customer, "payment_reference", "") or "",
+        amounts=amounts,
+    )
+    if details is None:
+        return None
+    words = _PAYMENT_WORDS[lang]
+    rows = [(words["holder"], details.holder), (words["iban"], details.iban_printed)]
+    if details.bic:
+        rows.append((words["bic"], details.bic))
+    if details.reference:
+        rows.append((words["reference"], details.reference_printed))
+    if details.amounts:
+        separator = " ; " if lang == "fr" else "; "
+        rows.append((words["amount"], separator.join(format_amount(a, c, lang) for c, a in details.amounts)))
+    text = words["intro"] + "\n" + "".join(f"{label}{words['colon']}{value}\n" for label, value in rows)
+    svg = epc_qr_svg(details.qr_payload, scale=3, border=2) if qr and details.qr_payload else ""
+    return {
+        "title": words["title"],
+        "intro": words["intro"],
+        "rows": rows,
+        "text": text.rstrip("\n"),
+        "reference": details.reference_printed,
+        "qr_payload": details.qr_payload if qr else "",
+        "qr_svg": mark_safe(svg),  # noqa: S308 - drawn by segno from validated values
+        "qr_caption": words["qr"] if svg else "",
+    }
+
+
 _HELD_TITLE = {
     "fr": "Factures non comprises dans le montant demandé :",
     "en": "Invoices not included in the amount requested:",
@@ -606,11 +678,12 @@ def _render_custom(
     separator = " ; " if lang == "fr" else "; "
     total = separator.join(format_amount(a, c, lang) for c, a in sorted(totals.items()))
     ref = getattr(customer, "ref", "")
-    intro, to_iban, with_bic, quoting = _PAYMENT[lang]
-    payment = intro
-    if org["iban"]:
-        payment += to_iban.format(iban=org["iban"]) + (with_bic.format(bic=org["bic"]) if org["bic"] else "")
-    payment += quoting.format(ref=ref)
+    block = payment_block(organization, customer, totals, lang, qr=False)
+    if block is not None:
+        payment = block["text"]
+    else:
+        intro, quoting = _PAYMENT[lang]
+        payment = intro + quoting.format(ref=ref)
     signature_lines = [reply_to_name] if reply_to_name else []
     signature_lines.append(org["name"] + (f" ({org['legal_form']})" if org["legal_form"] else ""))
     footer_lines = []
@@ -753,8 +826,8 @@ def built_in_wording(key: str, language: str) -> Wording:
         r"[^\n]*\n\{% for line in lines %\}.*?\{% endfor %\}\n[^\n]*", "{{ invoice_table }}", body, count=1, flags=re.S
     )
     body = re.sub(
-        r"\n[^\n{]+\{% if organization.iban %\}.*?\{\{ reference \}\}\.",
-        "\n{{ payment_instructions }}",
+        r"\{% if payment %\}.*?\{% endif %\}",
+        "{{ payment_instructions }}",
         body,
         count=1,
         flags=re.S,

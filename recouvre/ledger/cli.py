@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from recouvre.cliutil import EXIT_OK, UsageError, emit_json, field_errors, refused, resolve_org
+from recouvre.core.creditor_ref import format_rf
 
 TRISTATE = {"yes": True, "oui": True, "no": False, "non": False, "auto": None}
 KIND_NAMES = {"business": "business", "professional": "business", "consumer": "consumer", "public": "public"}
@@ -33,6 +34,7 @@ def legal_identity(customer: Any) -> dict[str, Any]:
     return {
         "ref": customer.ref,
         "name": customer.name,
+        "payment_reference": customer.payment_reference,
         "kind": customer.kind,
         "public_person": customer.is_public_person,
         "public_person_set": customer.public_person is not None,
@@ -52,6 +54,7 @@ def _print_identity(identity: dict[str, Any]) -> None:
     yes_no = {True: _("yes"), False: _("no")}
     print(f"{identity['name']} ({identity['ref']})")
     rows = [
+        (_("payment reference"), format_rf(identity["payment_reference"])),
         (_("kind"), identity["kind"]),
         (_("public legal person"), yes_no[identity["public_person"]]),
         (_("administrative contract"), yes_no[identity["administrative_contract"]]),

@@ -151,6 +151,21 @@ class Customer(models.Model):
         return f"{self.name} ({self.ref})"
 
     @property
+    def payment_reference(self) -> str:
+        """The customer's RF creditor reference (ISO 11649), compact: computed from the organization's id and the
+        customer's (``recouvre.core.creditor_ref.customer_rf``), so it never changes and needs no storing."""
+        from recouvre.core.creditor_ref import customer_rf
+
+        return customer_rf(self.organization_id, self.pk) if self.pk else ""
+
+    @property
+    def payment_reference_printed(self) -> str:
+        """``payment_reference`` in groups of four, as documents print it (``RF63 1300 0042``)."""
+        from recouvre.core.creditor_ref import format_rf
+
+        return format_rf(self.payment_reference)
+
+    @property
     def is_public_person(self) -> bool:
         """A public legal person: its property cannot be seized (CGPPP L2311-1); no *exécution forcée*."""
         return self.kind == CustomerKind.PUBLIC if self.public_person is None else self.public_person

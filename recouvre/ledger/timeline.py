@@ -187,6 +187,7 @@ _MESSAGES: dict[str, Any] = {
         "Wording of template %(template)s (%(language)s) reset to the built-in one."
     ),
     "collections.settings_changed": lambda d: _("Collections settings changed: %(fields)s."),
+    "collections.bank_details_changed": lambda d: _("Bank details changed: %(fields)s."),
     "collections.action_superseded": lambda d: _(
         "Reminder of %(send_on)s (step %(step)s) awaiting approval withdrawn: the one planned for %(by)s replaces it."
     ),

@@ -8,9 +8,10 @@ réception" on registered letters; the object line (per template key: ``courtesy
 amount as it is when the letter is produced: an invoice paid since planning is left out); the total per currency;
 the invoices on hold (a dispute, insolvency proceedings...), listed apart with the reason and left out of the amount
 demanded and of the penalties; the customer's unapplied payments and credits; the deadline
-(``Action.deadline_on``); the payment instructions (IBAN, BIC, the customer's account as reference); the
-signature; and at the foot of every page the organization's address, identifiers and legal mentions. A letter of
-more than one page has its pages numbered ("Page 1 / 2").
+(``Action.deadline_on``); the payment details (``collections.rendering.payment_block``: account holder, IBAN,
+BIC, the customer's RF reference, the amount demanded and, in euros, the EPC QR code); the signature; and at
+the foot of every page the organization's address, identifiers and legal mentions. A letter of more than one page
+has its pages numbered ("Page 1 / 2").
 
 The letter asking for claimed penalties once the principal is paid (template ``penalties``,
 ``letters/penalties_<language>.html``) lists instead the invoices paid late with the penalties still owed on each,
@@ -50,6 +51,7 @@ from recouvre.collections.rendering import (
     item_label,
     language_of,
     legal_notice,
+    payment_block,
     penalties_due_rows,
     penalties_text,
 )
@@ -294,7 +296,12 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     key = action.template if action.template in TEMPLATE_KEYS else "reminder"
     # days whose rate is not published yet are claimed by their rule: the figures are to be completed
     pending = "" if all(ln.penalty.complete for ln in penalised if ln.penalty) else TO_COMPLETE[lang]
+    # the amount to transfer: what the letter demands (the formal notice: the total claimed, when it is known)
+    demanded = dict(totals)
+    if key == "formal_notice" and single_eur and penalised and not pending:
+        demanded = {"EUR": principal + interest + indemnity}
     return {
+        "payment": payment_block(organization, customer, demanded, lang),
         "key": key,
         "previous": steps.previous_contacts(action),
         "law": law,
@@ -414,8 +421,12 @@ def penalties_letter_context(action: Action, *, today: date) -> dict[str, Any]:
     org_address = [line for line in (organization.address_line1, organization.address_line2) if line]
     if organization.postal_code or organization.city:
         org_address.append(f"{organization.postal_code} {organization.city}".strip())
+    still_owed: dict[str, Decimal] = {}
+    for row in owed:
+        still_owed[row.currency] = still_owed.get(row.currency, Decimal("0.00")) + row.open
     return {
         **penalties_due_rows(owed, lang),
+        "payment": payment_block(organization, customer, still_owed, lang),
         "key": PENALTIES,
         "law": law,
         "title": law.penalties_due_title,

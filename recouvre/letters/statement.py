@@ -26,7 +26,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from recouvre.collections.held import held_invoices, held_label
-from recouvre.collections.rendering import format_amount, format_date, item_label, language_of
+from recouvre.collections.rendering import format_amount, format_date, item_label, language_of, payment_block
 from recouvre.core import lawtexts
 from recouvre.core.interest import rate_text
 from recouvre.core.raterules import describe_rule
@@ -339,6 +339,7 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
     if organization.postal_code or organization.city:
         org_address.append(f"{organization.postal_code} {organization.city}".strip())
     iban = words["iban"].format(iban=organization.iban) if organization.iban else ""
+    balances = {s["currency"]: s["raw"][4] for s in summary}
     return {
         "w": words,
         "language": lang,
@@ -364,6 +365,7 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
         "cols": words["cols"] if law.indemnity else words["cols"][:-1],
         "legal_mentions": lawtexts.mentions_for(organization.legal_mentions, law.debtor),
         "payment": words["payment"].format(iban=iban, ref=customer.ref),
+        "payment_block": payment_block(organization, customer, balances, lang),
         "reference": customer.ref,
         "window": dict(zip(("left", "top", "width", "height"), WINDOW_MM, strict=True)),
         "window_in_page_area": {

@@ -30,6 +30,14 @@ class Organization(models.Model):
     country = models.CharField(_("country"), max_length=2, default="FR")
     iban = models.CharField(_("IBAN"), max_length=34, blank=True, default="")
     bic = models.CharField(_("BIC"), max_length=11, blank=True, default="")
+    account_holder = models.CharField(
+        _("account holder"),
+        max_length=70,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The name the bank account is in, as payers must write it. Empty: the legal name."),
+    )
     currency = models.CharField(_("default currency"), max_length=3, default="EUR")
     payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
     payment_terms_end_of_month = models.BooleanField(_("end of month"), default=False)

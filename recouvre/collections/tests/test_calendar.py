@@ -60,6 +60,8 @@ def test_the_calendar_is_french_until_the_organization_asks_for_alsace_moselle(o
 
 # the penalties reminder's settings, shown with the others: on by default, by e-mail, 10 days after
 PENALTY_REMINDER = {"penalty_reminder": True, "penalty_reminder_days": 10, "penalty_reminder_channel": "email"}
+# and the bank details printed on the documents
+BANK = {"iban": "FR7630006000011234567890189", "bic": "AGRIFRPPXXX", "account_holder": "ACME Distribution SAS"}
 
 
 def test_the_setting_from_the_command_line_and_a_run_of_good_friday(org, other_org, capsys):  # type: ignore[no-untyped-def]
@@ -68,14 +70,16 @@ def test_the_setting_from_the_command_line_and_a_run_of_good_friday(org, other_o
 
     assert cli(capsys, "org", "set", "--org", "acme", "--json") == (
         0,
-        json.dumps({"ok": True, "org": "acme", "alsace_moselle": False, **PENALTY_REMINDER}, indent=2) + "\n",
+        json.dumps({"ok": True, "org": "acme", "alsace_moselle": False, **PENALTY_REMINDER, **BANK}, indent=2) + "\n",
         "",
     )
     code, out, err = cli(capsys, "org", "set", "--org", "acme", "--alsace-moselle", "on")
     assert (code, out, err) == (
         0,
         "acme: Alsace-Moselle calendar on (Good Friday and 26 December are not business days).\n"
-        "acme: claimed penalties still owed once the principal is paid are asked for 10 days after, by e-mail.\n",
+        "acme: claimed penalties still owed once the principal is paid are asked for 10 days after, by e-mail.\n"
+        "acme: payments by transfer to ACME Distribution SAS, IBAN FR76 3000 6000 0112 3456 7890 189, "
+        "BIC AGRIFRPPXXX.\n",
         "",
     )
     assert CollectionSettings.objects.get(organization=org).alsace_moselle is True
@@ -83,7 +87,10 @@ def test_the_setting_from_the_command_line_and_a_run_of_good_friday(org, other_o
         "Collections settings changed: alsace_moselle."
     ]
     code, out, _err = cli(capsys, "org", "set", "--org", "acme", "--json")
-    assert (code, json.loads(out)) == (0, {"ok": True, "org": "acme", "alsace_moselle": True, **PENALTY_REMINDER})
+    assert (code, json.loads(out)) == (
+        0,
+        {"ok": True, "org": "acme", "alsace_moselle": True, **PENALTY_REMINDER, **BANK},
+    )
 
     # The run of Good Friday 2026 (nothing stored on a dry run): Alsace-Moselle sends on Tuesday 7 April, after
     # Easter Monday; the French calendar sends on Good Friday itself.
@@ -100,7 +107,8 @@ def test_the_setting_from_the_command_line_and_a_run_of_good_friday(org, other_o
     ]
 
     code, out, _err = cli(capsys, "org", "set", "--org", "acme", "--alsace-moselle", "off", "--json")
-    assert (code, json.loads(out)) == (0, {"ok": True, "org": "acme", "alsace_moselle": False, **PENALTY_REMINDER})
+    expected = {"ok": True, "org": "acme", "alsace_moselle": False, **PENALTY_REMINDER, **BANK}
+    assert (code, json.loads(out)) == (0, expected)
     assert calendar_for(org) is FRANCE
     assert run_preview(org, GOOD_FRIDAY).send_on == GOOD_FRIDAY
 

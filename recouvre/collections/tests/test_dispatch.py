@@ -25,6 +25,7 @@ from recouvre.collections.dispatch import BACKOFF, claimant_id, dispatch_due
 from recouvre.collections.models import Action, CustomerCollection, Policy, Step
 from recouvre.collections.rendering import format_amount
 from recouvre.collections.services import run_collections
+from recouvre.core.creditor_ref import customer_rf, format_rf, is_valid_rf
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Contact, Event
 from recouvre.ledger.timeline import describe
@@ -173,12 +174,24 @@ def test_one_message_lists_the_five_invoices_and_nothing_more_the_same_day(org, 
     assert "F-4 | 02/03/2026 | 25 | 10,00\u00a0€" in text
     assert "F-5 | 20/01/2026 | 66 | 999,99\u00a0€" in text
     assert "Total dû : 4\u202f636,16\u00a0€" in text
-    assert "IBAN FR7630006000011234567890189 (BIC AGRIFRPPXXX)" in text
-    assert "la référence 411DUPONT" in text
+    # the payment details: the customer's RF reference, the IBAN in groups of four, the amount demanded
+    rf = format_rf(customer_rf(org.pk, customer.pk))
+    assert rf.startswith("RF") and is_valid_rf(rf)
+    assert (
+        "Règlement par virement, en indiquant la référence ci-dessous :\n"
+        "Titulaire du compte : ACME Distribution SAS\n"
+        "IBAN : FR76 3000 6000 0112 3456 7890 189\n"
+        "BIC : AGRIFRPPXXX\n"
+        f"Référence à indiquer : {rf}\n"
+        "Montant dû : 4\u202f636,16\u00a0€\n"
+    ) in text.replace("\r\n", "\n")
+    assert "411DUPONT" not in text.split("Total dû")[1]  # the account is no longer the reference to quote
     assert "40 euros" not in text  # the reminder step does not announce the indemnity
     assert "RCS Paris 552 100 554" in text
     html = str(msg.get_body(("html",)).get_content())
     assert "<td>F-3</td><td>02/03/2026</td>" in html
+    assert f"<strong>{rf}</strong>" in html and "<strong>FR76 3000 6000 0112 3456 7890 189</strong>" in html
+    assert "<svg" not in html and "BCD" not in html  # no QR code in e-mails: the text block carries everything
 
     action = Action.objects.get()
     assert (action.state, action.attempts, action.last_error) == ("sent", 1, "")

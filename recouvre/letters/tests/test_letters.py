@@ -25,7 +25,7 @@ from recouvre.letters.rendering import WINDOW_MM, render_letter_pdf
 from recouvre.letters.services import produce_due_letters, record_acknowledgment, record_posting
 from recouvre.testing.factories import InvoiceFactory
 
-from .conftest import AS_OF, FIVE, IBAN, NOW, five_invoices, make_customer, pdf_pages, pdf_text, text_positions
+from .conftest import AS_OF, FIVE, NOW, five_invoices, make_customer, pdf_pages, pdf_text, text_positions
 
 ACTOR = Actor.system("test")
 pytestmark = pytest.mark.django_db
@@ -98,8 +98,11 @@ def test_a_registered_formal_notice_lists_the_five_invoices_in_one_letter(org, n
     assert "articles 1344 à 1344-2 du Code civil" in text
     assert "articles L. 441-10 et D. 441-5 du Code de commerce" in text
     # payment instructions, letterhead and footer
-    assert f"IBAN {IBAN} (BIC AGRIFRPPXXX)" in text
-    assert "la référence 411DUPONT" in text
+    assert "Coordonnées de paiement" in text
+    assert "Titulaire du compte ACME Distribution SAS" in text
+    assert "IBAN FR76 3000 6000 0112 3456 7890 189" in text and "BIC AGRIFRPPXXX" in text
+    assert f"Référence à indiquer {customer.payment_reference_printed}" in text
+    assert "Montant dû 4\u202f880,72\u00a0€" in text  # the total claimed, penalties included
     assert "ACME Distribution SAS" in text and "SIRET 55210055400013" in text and "TVA FR40552100554" in text
     assert "RCS Paris 552 100 554" in text
     assert "Page 1 / 2" in text and "Page 2 / 2" in text
@@ -142,7 +145,8 @@ def test_an_english_customer_gets_an_english_reminder_letter(org, reminder_polic
     assert "Dear Sir or Madam," in text
     assert "F-9 1 Feb 2026 2 Mar 2026 25 €1,234.50" in text
     assert "Total due €1,234.50" in text
-    assert f"to IBAN {IBAN}" in text
+    assert "Payment details" in text and "IBAN FR76 3000 6000 0112 3456 7890 189" in text
+    assert f"Reference to quote {customer.payment_reference_printed}" in text and "Amount due €1,234.50" in text
     assert "For the attention of Sophie Martin" in text
     assert "EC1A 1BB LONDON" in text and "UNITED KINGDOM" in text
     assert "Registered letter" not in text and "recommandée" not in text

@@ -154,7 +154,8 @@ def test_a_business_is_asked_for_its_penalties_by_a_message_of_their_own(
     assert "(intérêts du 16/03/2025 au 30/06/2025 au taux annuel de 13,15 %)" in body
     assert "Total restant dû : 502,59\u00a0€" in body
     assert "article L. 441-10 du Code de commerce" in body and "article D. 441-5" in body
-    assert "IBAN FR7630006000011234567890189" in body and "référence 411DUPONT" in body
+    assert "IBAN : FR76 3000 6000 0112 3456 7890 189" in body and "Montant dû : 502,59\u00a0€" in body
+    assert f"Référence à indiquer : {customer.payment_reference_printed}" in body
     # addressed to a debtor: no internal code, no command
     assert "penalties" not in body and "recouvre " not in body
     assert "Intérêts" in str(message.get_body(("html",)).get_content())
@@ -351,6 +352,9 @@ def test_the_penalties_reminder_from_the_command_line(org, capsys):  # type: ign
             "penalty_reminder": True,
             "penalty_reminder_days": 20,
             "penalty_reminder_channel": "letter",
+            "iban": "",
+            "bic": "",
+            "account_holder": "ACME Distribution SAS",
         },
     )
     # refused, naming the field; nothing changed

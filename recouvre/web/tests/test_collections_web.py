@@ -299,7 +299,13 @@ def test_the_organizations_wording_is_used_in_the_email_actually_sent(org, engli
     body = message.get_body(("plain",)).get_content()
     assert body.startswith("Hello Dupont SARL,")
     assert "F-101 | 10 Mar 2026 | 15 | €1,200.00" in body
-    assert "Payment by bank transfer to IBAN FR7630006000011234567890189, quoting the reference 411DUP." in body
+    assert (
+        "Payment by bank transfer, quoting the reference below:\n"
+        "Account holder: ACME Distribution SAS\n"
+        "IBAN: FR76 3000 6000 0112 3456 7890 189\n"
+        f"Reference to quote: {dupont.payment_reference_printed}\n"
+        "Amount due: €1,200.00"
+    ) in body.replace("\r\n", "\n")
     html = message.get_body(("html",)).get_content()
     assert "<p>Hello Dupont SARL,</p>" in html and "<td" in html
 

@@ -48,6 +48,7 @@ from recouvre.collections.sandbox import MAX_SOURCE
 from recouvre.collections.selectors import DEFAULT_TOLERANCE
 from recouvre.core.dunning import PenaltyRule, PolicyError
 from recouvre.core.formal_notice import DEFAULT_DELIVERY_ALLOWANCE_DAYS
+from recouvre.core.payment_details import group_by_four
 from recouvre.ledger import selectors as ledger_selectors
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice, Segment
@@ -555,11 +556,66 @@ class SettingsForm(forms.ModelForm):
         return data
 
 
+class BankDetailsForm(forms.Form):
+    """The bank details printed on reminders, letters and statements; checked like ``recouvre org set --iban``."""
+
+    account_holder = forms.CharField(
+        label=gettext_lazy("Account holder"),
+        required=False,
+        max_length=70,
+        help_text=gettext_lazy("The name the account is in, as payers must write it. Empty: your legal name."),
+    )
+    iban = forms.CharField(
+        label=gettext_lazy("IBAN"),
+        required=False,
+        max_length=50,
+        help_text=gettext_lazy("Empty: no payment details are printed."),
+    )
+    bic = forms.CharField(label=gettext_lazy("BIC"), required=False, max_length=20)
+
+    def __init__(self, organization: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="bank", **kwargs)
+        self.organization = organization
+
+    def clean(self) -> dict[str, Any]:
+        from recouvre.core.payment_details import bank_details_errors
+
+        data = super().clean()
+        if not self.errors:
+            for field, message in bank_details_errors(
+                data.get("account_holder", ""), data.get("iban", ""), data.get("bic", "")
+            ).items():
+                self.add_error(field, message)
+        return data
+
+
 @member_required()
 def collection_settings(request: HttpRequest) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     instance = CollectionSettings.objects.filter(organization=org).first() or CollectionSettings(organization=org)
     can_manage = request.membership.can("manage_collections")  # type: ignore[attr-defined]
+    can_manage_bank = request.membership.can("manage_org")  # type: ignore[attr-defined]
+    initial = {"account_holder": org.account_holder, "iban": group_by_four(org.iban), "bic": org.bic}
+    bank_form = BankDetailsForm(org, initial=initial)
+    if request.method == "POST" and "bank-iban" in request.POST:
+        if not can_manage_bank:
+            raise PermissionDenied
+        bank_form = BankDetailsForm(org, request.POST)
+        if bank_form.is_valid():
+            configuration.set_bank_details(org, actor=Actor.of(request.user), **bank_form.cleaned_data)
+            messages.success(request, _("Bank details saved."))
+            return redirect("collection_settings")
+        return render(
+            request,
+            "web/collection_settings.html",
+            {
+                "form": SettingsForm(instance=instance),
+                "bank_form": bank_form,
+                "can_manage": can_manage,
+                "can_manage_bank": can_manage_bank,
+                "now": timezone.now(),
+            },
+        )
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
@@ -575,5 +631,11 @@ def collection_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/collection_settings.html",
-        {"form": form, "can_manage": can_manage, "now": timezone.now()},
+        {
+            "form": form,
+            "bank_form": bank_form,
+            "can_manage": can_manage,
+            "can_manage_bank": can_manage_bank,
+            "now": timezone.now(),
+        },
     )
