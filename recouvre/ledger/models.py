@@ -43,6 +43,7 @@ class Source(models.TextChoices):
     FEC = "fec", _("FEC import")
     API = "api", _("API")
     DEMO = "demo", _("Demo data")
+    BANK = "bank", _("Bank statement")
 
 
 class CustomerKind(models.TextChoices):
