@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, resolve_org
+from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_amount, resolve_org
 
 
 def cmd_import_statement(args: argparse.Namespace) -> int:
@@ -116,6 +116,61 @@ def add_commands(bank: Any, add: Callable[..., argparse.ArgumentParser]) -> None
     sp.add_argument("--note", default="", help="why it is undone, for the timeline")
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
     sp.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sp = add(
+        "settings",
+        cmd_bank_settings,
+        "show or change the threshold of automatic application and the tolerance of the bank matching",
+        bank,
+    )
+    sp.add_argument("--threshold", type=parse_cli_amount, help="a match at least this sure is applied (0.01 to 1.00)")
+    sp.add_argument("--tolerance", type=parse_cli_amount, help="a difference up to this amount is written off")
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def cmd_bank_settings(args: argparse.Namespace) -> int:
+    from decimal import Decimal
+
+    from recouvre.ledger.actors import CLI
+    from recouvre.ledger.services import record_event
+
+    from .models import BankMatchSettings
+
+    org = resolve_org(args.org)
+    if args.threshold is not None and not Decimal("0") < args.threshold <= Decimal("1"):
+        return _refused(
+            args, _("the threshold is a number above 0 and at most 1, not %(value)s") % {"value": args.threshold}
+        )
+    if args.threshold is not None and args.threshold != args.threshold.quantize(Decimal("0.01")):
+        return _refused(args, _("the threshold has at most 2 decimals, not %(value)s") % {"value": args.threshold})
+    if args.tolerance is not None and (
+        args.tolerance < 0 or args.tolerance != args.tolerance.quantize(Decimal("0.01"))
+    ):
+        return _refused(
+            args,
+            _("the tolerance is an amount of 0 or more, in cents at most, not %(value)s") % {"value": args.tolerance},
+        )
+    row, _created = BankMatchSettings.objects.get_or_create(organization=org)
+    changes = {}
+    if args.threshold is not None and args.threshold != row.auto_threshold:
+        changes["auto_threshold"] = args.threshold
+    if args.tolerance is not None and args.tolerance != row.tolerance:
+        changes["tolerance"] = args.tolerance
+    if changes:
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.save()
+        record_event(org, None, "bank.settings_changed", CLI, threshold=row.auto_threshold, tolerance=row.tolerance)
+    payload = {"threshold": str(row.auto_threshold), "tolerance": str(row.tolerance)}
+    if args.json:
+        emit_json({"ok": True, **payload})
+    else:
+        print(
+            _("threshold of automatic application %(threshold)s, tolerance %(tolerance)s %(currency)s")
+            % {**payload, "currency": org.currency}
+        )
+    return EXIT_OK
 
 
 def _refused(args: argparse.Namespace, message: str) -> int:

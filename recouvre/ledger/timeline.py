@@ -288,6 +288,9 @@ _MESSAGES: dict[str, Any] = {
     "bank.entry_ignored": lambda d: _(
         "Bank entry of %(amount)s %(currency)s of %(booked_on)s set aside (not a customer's payment): %(reason)s."
     ),
+    "bank.settings_changed": lambda d: _(
+        "Bank matching settings changed: threshold of automatic application %(threshold)s, tolerance %(tolerance)s."
+    ),
     "bank.entry_restored": lambda d: _("Bank entry set aside brought back among those to match. %(note)s"),
     "proceedings.opened": lambda d: _(
         "Court proceedings opened: %(route)s before %(court)s; collection stops until they are closed."
