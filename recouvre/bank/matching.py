@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -137,9 +138,9 @@ def build_index(organization: Organization, *, today: date | None = None) -> Mat
     return MatchIndex.build(open_items, customers, settled)
 
 
-def _credit(entry: dict[str, Any]) -> Credit:
+def _credit(entry: BankEntry) -> Credit:
     details = []
-    for d in entry["details"] or []:
+    for d in entry.details or []:
         try:
             amount = Decimal(str(d.get("amount")))
         except ArithmeticError:
@@ -155,29 +156,16 @@ def _credit(entry: dict[str, Any]) -> Credit:
             )
         )
     return Credit(
-        id=entry["pk"],
-        amount=entry["amount"],
-        currency=entry["currency"],
-        booking_date=entry["booked_on"],
-        text=entry["text"],
-        counterparty_name=entry["counterparty_name"],
-        counterparty_iban=entry["counterparty_iban"],
-        creditor_reference=entry["creditor_reference"],
+        id=entry.pk,
+        amount=entry.amount,
+        currency=entry.currency,
+        booking_date=entry.booked_on,
+        text=entry.text,
+        counterparty_name=entry.counterparty_name,
+        counterparty_iban=entry.counterparty_iban,
+        creditor_reference=entry.creditor_reference,
         details=tuple(details),
     )
-
-
-CREDIT_FIELDS = (
-    "pk",
-    "amount",
-    "currency",
-    "booked_on",
-    "text",
-    "counterparty_name",
-    "counterparty_iban",
-    "creditor_reference",
-    "details",
-)
 
 
 def _reasons(reasons: Iterable[Reason]) -> list[dict[str, Any]]:
@@ -222,21 +210,25 @@ def match_entries(
     with transaction.atomic():
         Organization.objects.select_for_update().filter(pk=organization.pk).first()
         qs = BankEntry.objects.filter(organization=organization, state=EntryState.UNMATCHED, amount__gt=0)
-        if entry_ids is not None:
+        if isinstance(entry_ids, QuerySet):
+            qs = qs.filter(pk__in=entry_ids)  # a subquery, however many
+        elif entry_ids is not None:
             qs = qs.filter(pk__in=sorted({int(i) for i in entry_ids}))
-        rows = list(qs.order_by("booked_on", "pk").values(*CREDIT_FIELDS))
+        rows = list(qs.order_by("booked_on", "pk").defer("raw"))
         result = MatchResult()
         if not rows:
             return result
         settings = match_settings(organization)
         index = build_index(organization, today=today)
         proposals = match([_credit(r) for r in rows], index, settings)
-        entries = {e.pk: e for e in BankEntry.objects.filter(pk__in=[r["pk"] for r in rows])}
         numbers = _numbers(organization, proposals)
         applied_any = False
-        for row, found in zip(rows, proposals, strict=True):
-            entry = entries[row["pk"]]
-            state, report = _settle(organization, entry, found, numbers, actor=actor, apply_auto=True)
+        pending: list[BankSuggestion] = []
+        states: dict[str, list[int]] = {}
+        for entry, found in zip(rows, proposals, strict=True):
+            state, report = _settle(organization, entry, found, numbers, pending, actor=actor, apply_auto=True)
+            if state != EntryState.UNMATCHED:
+                states.setdefault(state, []).append(entry.pk)
             applied_any |= bool(report["applied"])
             result.entries.append(report)
             if state == EntryState.APPLIED:
@@ -245,6 +237,10 @@ def match_entries(
                 result.suggested += 1
             else:
                 result.unmatched += 1
+        BankSuggestion.objects.bulk_create(pending, batch_size=2000)
+        for state, ids in states.items():
+            for start in range(0, len(ids), 5000):
+                BankEntry.objects.filter(pk__in=ids[start : start + 5000]).update(state=state)
         if applied_any:
             _close_settled_tasks(organization, actor)
         return result
@@ -265,11 +261,13 @@ def _settle(
     entry: BankEntry,
     proposals: Sequence[Proposal],
     numbers: dict[int, str],
+    pending: list[BankSuggestion],
     *,
     actor: Actor,
     apply_auto: bool,
 ) -> tuple[str, dict[str, Any]]:
-    """Apply the automatic proposals of ``entry`` (per part), keep the others as suggestions; its new state."""
+    """Apply the automatic proposals of ``entry`` (per part); the others are added to ``pending`` (the caller
+    writes them and the entry's state, once for all entries); its new state."""
     by_part: dict[int | None, list[Proposal]] = {}
     for p in proposals:
         by_part.setdefault(p.part, []).append(p)
@@ -284,16 +282,13 @@ def _settle(
         for rank, p in enumerate(ranked):
             suggestions.append(_suggestion(organization, entry, p, rank, numbers))
             report["suggested"].append(_report(p))
-    BankSuggestion.objects.bulk_create(suggestions)
+    pending.extend(suggestions)
     if suggestions:
         state = EntryState.SUGGESTED
     elif report["applied"]:
         state = EntryState.APPLIED
     else:
         state = EntryState.UNMATCHED
-    if entry.state != state:
-        entry.state = state
-        entry.save(update_fields=["state"])
     report["state"] = str(state)
     return state, report
 
@@ -597,11 +592,14 @@ def unapply_entry(organization: Organization, entry: BankEntry | int, *, actor: 
         )
     BankApplication.objects.filter(entry=entry).delete()
     entry.suggestions.all().delete()
-    row = BankEntry.objects.filter(pk=entry.pk).values(*CREDIT_FIELDS).get()
-    proposals = match([_credit(row)], build_index(organization), match_settings(organization))[0]
-    entry.state = EntryState.UNMATCHED
+    proposals = match([_credit(entry)], build_index(organization), match_settings(organization))[0]
+    pending: list[BankSuggestion] = []
+    state, _report = _settle(
+        organization, entry, proposals, _numbers(organization, [proposals]), pending, actor=actor, apply_auto=False
+    )
+    BankSuggestion.objects.bulk_create(pending)
+    entry.state = state
     entry.save(update_fields=["state"])
-    _settle(organization, entry, proposals, _numbers(organization, [proposals]), actor=actor, apply_auto=False)
     return entry
 
 
