@@ -751,6 +751,13 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(sp)
     sp.set_defaults(func=cmd_import)
 
+    bank = sub.add_parser("bank", help="bank entries: matching and review").add_subparsers(
+        dest="bank_command", required=True
+    )
+    from recouvre.bank.cli import add_commands as add_bank_commands
+
+    add_bank_commands(bank, add)
+
     rep = sub.add_parser("report", help="reports").add_subparsers(dest="report", required=True)
     from recouvre.reports.cli import add_commands as add_report_commands
 

@@ -1,16 +1,19 @@
 """``recouvre import statement FILE``: a bank file imported from the command line (``recouvre.cli`` sends the
-``statement`` kind of ``recouvre import`` here)."""
+``statement`` kind of ``recouvre import`` here); ``recouvre bank match|accept|ignore|undo``: the matching of the
+credits and the review of its suggestions."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, resolve_org
+from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_amount, resolve_org
 
 
 def cmd_import_statement(args: argparse.Namespace) -> int:
@@ -80,4 +83,246 @@ def cmd_import_statement(args: argparse.Namespace) -> int:
             where.append(_("line %(line)s") % {"line": warning["line"]})
         text = ", ".join(where) + ": " + warning["message"] if where else warning["message"]
         print("  " + _("warning: %(warning)s") % {"warning": text})
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------- recouvre bank ...
+
+
+def add_commands(bank: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    """The ``recouvre bank`` subcommands: the matching of the unmatched credits and the review of its suggestions."""
+    sp = add(
+        "match",
+        cmd_bank_match,
+        "match the unmatched credits against the open invoices: apply the sure ones, suggest the others",
+        bank,
+    )
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp = add("accept", cmd_bank_accept, "apply a suggested match of a bank entry and link the payer's IBAN", bank)
+    sp.add_argument("entry", type=int, metavar="ENTRY_ID")
+    sp.add_argument(
+        "--suggestion", type=int, metavar="N", default=1, help="which suggestion, by its rank (default 1, the best)"
+    )
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp = add("ignore", cmd_bank_ignore, "set aside a bank entry that is not a customer's payment", bank)
+    sp.add_argument("entry", type=int, metavar="ENTRY_ID")
+    sp.add_argument("--reason", required=True, help="why it is not a customer's payment")
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp = add("undo", cmd_bank_undo, "undo what was applied with a bank entry (or bring back one set aside)", bank)
+    sp.add_argument("entry", type=int, metavar="ENTRY_ID")
+    sp.add_argument("--note", default="", help="why it is undone, for the timeline")
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sp = add(
+        "settings",
+        cmd_bank_settings,
+        "show or change the threshold of automatic application and the tolerance of the bank matching",
+        bank,
+    )
+    sp.add_argument("--threshold", type=parse_cli_amount, help="a match at least this sure is applied (0.01 to 1.00)")
+    sp.add_argument("--tolerance", type=parse_cli_amount, help="a difference up to this amount is written off")
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def cmd_bank_settings(args: argparse.Namespace) -> int:
+    from decimal import Decimal
+
+    from recouvre.ledger.actors import CLI
+    from recouvre.ledger.services import record_event
+
+    from .models import BankMatchSettings
+
+    org = resolve_org(args.org)
+    if args.threshold is not None and not Decimal("0") < args.threshold <= Decimal("1"):
+        return _refused(
+            args, _("the threshold is a number above 0 and at most 1, not %(value)s") % {"value": args.threshold}
+        )
+    if args.threshold is not None and args.threshold != args.threshold.quantize(Decimal("0.01")):
+        return _refused(args, _("the threshold has at most 2 decimals, not %(value)s") % {"value": args.threshold})
+    if args.tolerance is not None and (
+        args.tolerance < 0 or args.tolerance != args.tolerance.quantize(Decimal("0.01"))
+    ):
+        return _refused(
+            args,
+            _("the tolerance is an amount of 0 or more, in cents at most, not %(value)s") % {"value": args.tolerance},
+        )
+    row, _created = BankMatchSettings.objects.get_or_create(organization=org)
+    changes = {}
+    if args.threshold is not None and args.threshold != row.auto_threshold:
+        changes["auto_threshold"] = args.threshold
+    if args.tolerance is not None and args.tolerance != row.tolerance:
+        changes["tolerance"] = args.tolerance
+    if changes:
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.save()
+        record_event(org, None, "bank.settings_changed", CLI, threshold=row.auto_threshold, tolerance=row.tolerance)
+    payload = {"threshold": str(row.auto_threshold), "tolerance": str(row.tolerance)}
+    if args.json:
+        emit_json({"ok": True, **payload})
+    else:
+        print(
+            _("threshold of automatic application %(threshold)s, tolerance %(tolerance)s %(currency)s")
+            % {**payload, "currency": org.currency}
+        )
+    return EXIT_OK
+
+
+def _refused(args: argparse.Namespace, message: str) -> int:
+    if args.json:
+        emit_json({"ok": False, "errors": [message]})
+    else:
+        print(_("recouvre: refused: %(error)s") % {"error": message}, file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def _entry_report(entry: Any) -> dict[str, Any]:
+    from .matching import applications_of, pending_suggestions, reason_text
+
+    org = entry.organization
+    return {
+        "ok": True,
+        "entry": entry.pk,
+        "state": entry.state,
+        "applied": [
+            {
+                "customer": a.customer.ref,
+                "part": a.part,
+                "payment": a.payment_id,
+                "write_off_credit_note": a.credit_note.number if a.credit_note else None,
+                "confidence": round(a.confidence, 4),
+                "reasons": [reason_text(r) for r in a.reasons],
+                "auto": a.auto,
+            }
+            for a in applications_of(org, entry)
+        ],
+        "suggestions": [
+            {
+                "id": s.pk,
+                "rank": s.rank + 1,
+                "part": s.part,
+                "customer": s.customer.ref,
+                "amount": str(s.amount),
+                "currency": s.currency,
+                "allocations": [{"invoice": a["number"], "amount": a["amount"]} for a in s.allocations],
+                "write_off": str(s.write_off_amount),
+                "confidence": round(s.confidence, 4),
+                "reasons": [reason_text(r) for r in s.reasons],
+            }
+            for s in pending_suggestions(org, entry)
+        ],
+    }
+
+
+def _print_entry(report: dict[str, Any]) -> None:
+    print(_("entry %(entry)s: %(state)s") % {"entry": report["entry"], "state": report["state"]})
+    for a in report["applied"]:
+        print(
+            "  "
+            + _("applied to %(customer)s (confidence %(percent)s %%)")
+            % {
+                "customer": a["customer"],
+                "percent": round(a["confidence"] * 100),
+            }
+        )
+        for reason in a["reasons"]:
+            print("    - " + reason)
+    for s in report["suggestions"]:
+        invoices = ", ".join(f"{a['invoice']} {a['amount']}" for a in s["allocations"]) or "—"
+        print(
+            "  "
+            + _("suggestion %(rank)s: %(customer)s, %(invoices)s (confidence %(percent)s %%)")
+            % {
+                "rank": s["rank"],
+                "customer": s["customer"],
+                "invoices": invoices,
+                "percent": round(s["confidence"] * 100),
+            }
+        )
+        for reason in s["reasons"]:
+            print("    - " + reason)
+
+
+def _entry(org: Any, pk: int) -> Any:
+    from .models import BankEntry
+
+    entry = BankEntry.objects.select_related("organization").filter(organization=org, pk=pk).first()
+    if entry is None:
+        raise UsageError(_("no bank entry %(entry)s in this organization") % {"entry": pk})
+    return entry
+
+
+def cmd_bank_match(args: argparse.Namespace) -> int:
+    from recouvre.ledger.actors import CLI
+
+    from .matching import match_entries
+
+    org = resolve_org(args.org)
+    result = match_entries(org, actor=CLI)
+    if args.json:
+        emit_json({"ok": True, **result.as_dict()})
+        return EXIT_OK
+    print(
+        _("%(applied)d applied, %(suggested)d suggested, %(unmatched)d left unmatched")
+        % {"applied": result.applied, "suggested": result.suggested, "unmatched": result.unmatched}
+    )
+    return EXIT_OK
+
+
+def cmd_bank_accept(args: argparse.Namespace) -> int:
+    from recouvre.ledger.actors import CLI
+
+    from .matching import MatchRefused, accept_suggestion, pending_suggestions
+
+    org = resolve_org(args.org)
+    entry = _entry(org, args.entry)
+    suggestions = [s for s in pending_suggestions(org, entry) if s.rank == args.suggestion - 1]
+    if not suggestions:
+        return _refused(args, _("entry %(entry)s has no suggestion %(n)s") % {"entry": entry.pk, "n": args.suggestion})
+    try:
+        accept_suggestion(org, suggestions[0], actor=CLI)
+    except MatchRefused as exc:
+        return _refused(args, str(exc))
+    return _done(args, _entry(org, entry.pk))
+
+
+def cmd_bank_ignore(args: argparse.Namespace) -> int:
+    from recouvre.ledger.actors import CLI
+
+    from .matching import MatchRefused, ignore_entry
+
+    org = resolve_org(args.org)
+    entry = _entry(org, args.entry)
+    try:
+        ignore_entry(org, entry, actor=CLI, reason=args.reason)
+    except MatchRefused as exc:
+        return _refused(args, str(exc))
+    return _done(args, _entry(org, entry.pk))
+
+
+def cmd_bank_undo(args: argparse.Namespace) -> int:
+    from recouvre.ledger.actors import CLI
+
+    from .matching import MatchRefused, unapply_entry
+
+    org = resolve_org(args.org)
+    entry = _entry(org, args.entry)
+    try:
+        unapply_entry(org, entry, actor=CLI, note=args.note)
+    except MatchRefused as exc:
+        return _refused(args, str(exc))
+    return _done(args, _entry(org, entry.pk))
+
+
+def _done(args: argparse.Namespace, entry: Any) -> int:
+    report = _entry_report(entry)
+    if args.json:
+        emit_json(report)
+    else:
+        _print_entry(report)
     return EXIT_OK

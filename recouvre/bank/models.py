@@ -7,6 +7,8 @@ organization, so a file imported again, or a statement overlapping one already i
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -155,3 +157,110 @@ class BankEntry(models.Model):
     @property
     def is_credit(self) -> bool:
         return self.amount >= 0
+
+
+class BankMatchSettings(models.Model):
+    """An organization's settings of the matching of its bank entries against its invoices: a match whose
+    confidence reaches ``auto_threshold`` is applied without review; a difference up to ``tolerance`` (a bank fee,
+    a rounding) is written off with the match. Without a row, ``MatchSettings``' defaults (0.95, 1.00)."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="bank_match_settings")
+    auto_threshold = models.DecimalField(
+        _("threshold of automatic application"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.95"),
+        help_text=_("A match at least this sure (0.01 to 1.00) is applied without review."),
+    )
+    tolerance = models.DecimalField(
+        _("tolerance of the bank matching"),
+        max_digits=15,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        help_text=_("A difference up to this amount between a transfer and the invoices it pays is written off."),
+    )
+
+    class Meta:
+        verbose_name = _("bank matching settings")
+        verbose_name_plural = _("bank matching settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(auto_threshold__gt=0) & models.Q(auto_threshold__lte=1),
+                name="bank_match_threshold_range",
+            ),
+            models.CheckConstraint(condition=models.Q(tolerance__gte=0), name="bank_match_tolerance_not_negative"),
+        ]
+
+
+class CustomerIban(models.Model):
+    """An account a customer pays from, linked when a person confirms a match: the next transfer from it points to
+    the customer."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="bank_ibans")
+    iban = models.CharField(_("IBAN"), max_length=34)
+    linked_by = models.CharField(_("linked by"), max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(_("linked"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["iban"]
+        verbose_name = _("customer's IBAN")
+        verbose_name_plural = _("customers' IBANs")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "customer", "iban"], name="customer_iban_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.iban
+
+
+class BankSuggestion(models.Model):
+    """A match of an entry (or of one transaction of a batched one: ``part``) that waits for a person: the
+    customer, ``allocations`` (``[{invoice_id, number, amount}]``, amounts as text), the difference written off
+    with it (``write_off_invoice_id``, ``write_off_amount``), the ``confidence`` and the ``reasons`` as codes and
+    values (``[{code, params}]``, put in words in the reader's language), ranked (0 first) per part."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(BankEntry, on_delete=models.CASCADE, related_name="suggestions")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="+")
+    part = models.PositiveIntegerField(null=True, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=15, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    allocations = models.JSONField(default=list, blank=True)
+    unapplied = models.DecimalField(_("unapplied"), max_digits=15, decimal_places=2, default=Decimal("0.00"))
+    write_off_invoice_id = models.IntegerField(null=True, blank=True)
+    write_off_amount = models.DecimalField(max_digits=15, decimal_places=2, default=Decimal("0.00"))
+    confidence = models.FloatField(_("confidence"))
+    reasons = models.JSONField(default=list, blank=True)
+    rank = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["entry", "part", "rank", "id"]
+        verbose_name = _("suggested match")
+        verbose_name_plural = _("suggested matches")
+
+
+class BankApplication(models.Model):
+    """An entry (or one transaction of a batched one: ``part``) applied to a customer's invoices: the ``payment``
+    it became, with its allocations, and the ledger credit of the difference written off (``credit_note``), both
+    removed when the application is undone."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(BankEntry, on_delete=models.CASCADE, related_name="applications")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="+")
+    part = models.PositiveIntegerField(null=True, blank=True)
+    payment = models.ForeignKey("ledger.Payment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    credit_note = models.ForeignKey(
+        "ledger.CreditNote", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confidence = models.FloatField(_("confidence"))
+    reasons = models.JSONField(default=list, blank=True)
+    auto = models.BooleanField(_("applied automatically"), default=False)
+    actor_label = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(_("applied"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["entry", "part", "id"]
+        verbose_name = _("bank entry applied")
+        verbose_name_plural = _("bank entries applied")

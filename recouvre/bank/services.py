@@ -6,9 +6,9 @@ entries not imported before (each entry's stable key is unique per organization)
 refused whole (``StatementRefused``, with the line and the reason) and nothing is written but the record of the
 refused import; a dry run writes nothing at all and reports the same figures.
 
-The matching of entries against invoices is not done here: every new entry is ``unmatched``. The matching moves
-entries with ``mark_entries``; the figures an import reports (``matched``, ``suggested``, ``unmatched``) are read
-from the states of its new entries once it is written.
+Once written, the new credits are matched against the open invoices (``recouvre.bank.matching.match_entries``, in
+the same transaction): applied above the organization's threshold, suggested below it. The figures an import
+reports (``matched``, ``suggested``, ``unmatched``) are read from the states of its new entries after it.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.services import bulk_record_events, record_event
 from recouvre.organizations.models import Organization
 
+from .matching import match_entries
 from .models import BankAccount, BankEntry, BankStatement, EntryState
 
 #: What an entry's amount may hold (``BankEntry.amount``: 18 digits, 5 of them decimals).
@@ -362,7 +363,12 @@ def _import_content(
             )
         )
         bulk_record_events(organization, actor, events)
-        # The matching of the new entries, when there is one, runs here; the figures are their states after it.
+        # The new credits are matched against the open invoices; the figures are the entries' states after it.
+        match_entries(
+            organization,
+            BankEntry.objects.filter(statement__import_run=run, amount__gt=0).values_list("pk", flat=True),
+            actor=actor,
+        )
         counts = entry_state_counts(organization, BankEntry.objects.filter(statement__import_run=run))
         result.matched = counts["applied"]
         result.suggested = counts["suggested"]

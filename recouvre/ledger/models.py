@@ -44,6 +44,7 @@ class Source(models.TextChoices):
     API = "api", _("API")
     EINVOICE = "einvoice", _("E-invoice import")
     DEMO = "demo", _("Demo data")
+    BANK = "bank", _("Bank statement")
 
 
 class CustomerKind(models.TextChoices):

@@ -284,6 +284,20 @@ _MESSAGES: dict[str, Any] = {
     ),
     "bank.account_added": lambda d: _("Bank account %(account)s added (first statement imported)."),
     "bank.entries_marked": lambda d: _bank_entries_sentence(d),
+    "bank.payment_applied": lambda d: _bank_applied_sentence(d),
+    "bank.payment_unapplied": lambda d: (
+        _("Bank transfer of %(amount)s %(currency)s no longer applied to %(invoices)s: they are open again. %(note)s")
+        if d.get("invoices")
+        else _("Bank transfer of %(amount)s %(currency)s no longer applied to the customer. %(note)s")
+    ),
+    "bank.iban_linked": lambda d: _("Account %(iban)s linked to the customer: its next transfers point here."),
+    "bank.entry_ignored": lambda d: _(
+        "Bank entry of %(amount)s %(currency)s of %(booked_on)s set aside (not a customer's payment): %(reason)s."
+    ),
+    "bank.settings_changed": lambda d: _(
+        "Bank matching settings changed: threshold of automatic application %(threshold)s, tolerance %(tolerance)s."
+    ),
+    "bank.entry_restored": lambda d: _("Bank entry set aside brought back among those to match. %(note)s"),
     "proceedings.opened": lambda d: _(
         "Court proceedings opened: %(route)s before %(court)s; collection stops until they are closed."
     ),
@@ -314,6 +328,33 @@ _MESSAGES: dict[str, Any] = {
         "Hand-off package exported (format %(version)s, %(files)s files, SHA-256 %(sha256)s)."
     ),
 }
+
+
+def _bank_applied_sentence(d: Any) -> str:
+    from recouvre.core.matching import Reason, Why, describe
+
+    texts = []
+    for reason in d.get("reasons") or []:
+        try:
+            texts.append(describe(Reason(Why(reason.get("code", "")), dict(reason.get("params") or {}))))
+        except ValueError:
+            texts.append(str(reason.get("code", "")))
+    d["reasons_text"] = "; ".join(texts)
+    d["percent"] = round(float(d.get("confidence") or 0) * 100)
+    if not d.get("invoices"):
+        return _(
+            "Bank transfer of %(amount)s %(currency)s of %(booked_on)s kept on the customer's account (confidence "
+            "%(percent)s %%): %(reasons_text)s."
+        )
+    if d.get("auto"):
+        return _(
+            "Bank transfer of %(amount)s %(currency)s of %(booked_on)s applied automatically to %(invoices)s "
+            "(confidence %(percent)s %%): %(reasons_text)s."
+        )
+    return _(
+        "Bank transfer of %(amount)s %(currency)s of %(booked_on)s applied to %(invoices)s after review "
+        "(confidence %(percent)s %%): %(reasons_text)s."
+    )
 
 
 def _bank_entries_sentence(d: Any) -> str:

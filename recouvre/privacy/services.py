@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from recouvre.bank.models import BankApplication, BankSuggestion, CustomerIban
 from recouvre.core import retention
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.digests import content_digest
@@ -323,7 +324,9 @@ def _purge_customer(organization: Organization, item: CustomerPurge, as_of: date
         if decision.anonymise:
             contacts = list(Contact.objects.filter(customer=customer))
             payments = list(Payment.objects.filter(organization=organization, customer=customer))
-            scrub = _scrubber(_personal_strings(customer, contacts, payments))
+            ibans = list(CustomerIban.objects.filter(organization=organization, customer=customer))
+            personal = _personal_strings(customer, contacts, payments) + [i.iban for i in ibans]
+            scrub = _scrubber(sorted(set(personal), key=len, reverse=True))
             # Events: digest of the original content first (kept when already there: the chain links it), then
             # the data anonymised, and the events whose data changed marked so (their content no longer matches
             # their digest, by design: ``recouvre verify`` does not take it for a tampering).
@@ -353,6 +356,10 @@ def _purge_customer(organization: Organization, item: CustomerPurge, as_of: date
                 )
             )
             _scrub_rows(Action.objects.filter(**scoped), ("decision_note",), scrub)
+            # Bank matches name the payer in their reasons; the accounts linked to the customer go.
+            _scrub_rows(BankApplication.objects.filter(**scoped), ("reasons",), scrub)
+            _scrub_rows(BankSuggestion.objects.filter(**scoped), ("reasons",), scrub)
+            CustomerIban.objects.filter(**scoped).delete()
             # A stored e-mail is MIME (encoded names and text): its content goes, its SHA-256 stays.
             done["messages"] = Action.objects.filter(**scoped).exclude(content="").update(content="")
             # A letter's PDF carries the debtor's name and address: it goes too, its SHA-256 stays.

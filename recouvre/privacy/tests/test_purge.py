@@ -369,3 +369,28 @@ def test_the_purge_keeps_the_timeline_chain_intact_and_marks_what_it_anonymised(
         f"First broken link: Event {kept.pk} (no. {kept.seq}, {local_time(kept.occurred_at)}): its content no longer "
         "matches its digest and the purge did not anonymise it" in capsys.readouterr().err
     )
+
+
+def test_the_consumer_s_linked_accounts_and_the_payer_s_name_in_bank_matches_go(org, story):  # type: ignore[no-untyped-def]
+    from recouvre.bank.models import BankApplication, CustomerIban
+    from recouvre.bank.services import import_statement
+    from recouvre.bank.tests.test_matching import Credit, camt
+
+    consumer = story["consumer"]
+    CustomerIban.objects.create(organization=org, customer=consumer, iban="FR7630006000011234567890189")
+    # a second payment, matched from the bank by the account linked to the consumer
+    InvoiceFactory(customer=consumer, number="F-2023-009", issued_on=date(2023, 10, 1), due_on=date(2023, 11, 1))
+    import_statement(
+        org,
+        camt(Credit("1200.00", "2023-12-05", "Paul Martin", "FR7630006000011234567890189", "F-2023-009")),
+        "a.xml",
+        actor=ACTOR,
+    )
+    application = BankApplication.objects.get(customer=consumer)
+    assert "Paul Martin" in json.dumps(application.reasons)
+
+    purge(org, AS_OF, ACTOR)
+
+    assert not CustomerIban.objects.filter(customer=consumer).exists()
+    application.refresh_from_db()
+    assert "Paul Martin" not in json.dumps(application.reasons)

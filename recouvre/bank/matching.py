@@ -1,0 +1,635 @@
+"""Writes of cash application: the organization's unmatched credits matched against its open invoices, applied
+or put in the review queue; a suggestion accepted, an entry ignored, an application undone.
+
+``match_entries`` reads the unmatched credits (money in) and, set-based, the open invoices, the customers (their
+name, their payment reference ``customer_rf``, the IBANs linked to them) and the invoices settled in the last
+year; the pure engine (``recouvre.core.matching``, rules in docs/matching.md) proposes. A proposal at or above the
+organization's threshold (``BankMatchSettings``) is **applied**: a payment of the entry's amount (``Source.BANK``,
+dated the booking date, with the payer's name, IBAN and reference) allocated to the invoices, whose open amounts
+the database keeps; a shortfall within the tolerance written off with a ledger credit (``EC-B<entry>``) on the
+last invoice; an excess within the tolerance, or an over-payment, left unallocated on the payment (on the
+customer's account); a ``bank.payment_applied`` event on the customer's timeline; the entry ``applied``. Reminders
+stop by themselves: the invoices paid have nothing open. The other proposals wait (``BankSuggestion``, ranked) and
+the entry is ``suggested``. A batched entry is matched transaction by transaction (``part``).
+
+``accept_suggestion`` applies a suggestion the same way and links the payer's IBAN to the customer
+(``CustomerIban``), so the next transfer from it points to the customer. ``ignore_entry`` sets aside an entry
+that is not a customer's payment. ``unapply_entry`` undoes: the payments and their allocations, the credits of
+the differences written off are removed (the invoices are open again by as much), and the entry waits for review
+again with what the matching now proposes (never applied again by itself). Each change leaves an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from recouvre.core.creditor_ref import customer_rf
+from recouvre.core.matching import (
+    Credit,
+    CustomerInfo,
+    Detail,
+    MatchIndex,
+    MatchSettings,
+    OpenItem,
+    Proposal,
+    Reason,
+    SettledInvoice,
+    Why,
+    compact_iban,
+    describe,
+    match,
+)
+from recouvre.ledger.actors import Actor
+from recouvre.ledger.models import Allocation, CreditNote, Customer, Invoice, Payment, PaymentMethod, Source
+from recouvre.ledger.services import record_event
+from recouvre.organizations.models import Organization
+
+from .models import BankApplication, BankEntry, BankMatchSettings, BankSuggestion, CustomerIban, EntryState
+
+CENT = Decimal("0.01")
+SETTLED_LOOKBACK_DAYS = 365
+"""Invoices settled (nothing open) whose due date is within this many days are known by their number: a transfer
+quoting one is suggested as a possible payment made twice, never applied."""
+
+
+class MatchRefused(Exception):
+    """The change is refused (the message says why); nothing was written."""
+
+
+@dataclass(slots=True)
+class MatchResult:
+    """What ``match_entries`` did: ``applied`` entries, ``suggested`` ones, credits left ``unmatched``, and per
+    entry (``entries``) its state and what was applied or suggested."""
+
+    applied: int = 0
+    suggested: int = 0
+    unmatched: int = 0
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "applied": self.applied,
+            "suggested": self.suggested,
+            "unmatched": self.unmatched,
+            "entries": self.entries,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What applying a proposal or a suggestion writes."""
+
+    customer_id: int
+    part: int | None
+    amount: Decimal
+    currency: str
+    allocations: tuple[tuple[int, Decimal], ...]
+    write_off_invoice_id: int | None
+    write_off_amount: Decimal
+    confidence: float
+    reasons: list[dict[str, Any]]
+
+
+# --------------------------------------------------------------------------------------------- settings and index
+
+
+def match_settings(organization: Organization) -> MatchSettings:
+    """The organization's threshold and tolerance (``BankMatchSettings``), else the engine's defaults."""
+    row = BankMatchSettings.objects.filter(organization=organization).first()
+    if row is None:
+        return MatchSettings()
+    return MatchSettings(auto_threshold=float(row.auto_threshold), tolerance=row.tolerance)
+
+
+def build_index(organization: Organization, *, today: date | None = None) -> MatchIndex:
+    """The engine's index of the organization: its open invoices, its customers and the invoices settled lately,
+    each read in one query."""
+    today = today or timezone.localdate()
+    invoices = Invoice.objects.filter(organization=organization).order_by()
+    open_items = [
+        OpenItem(pk, customer_id, number, open_amount, currency, due_on, issued_on)
+        for pk, customer_id, number, open_amount, currency, due_on, issued_on in invoices.filter(
+            open_amount__gt=0
+        ).values_list("pk", "customer_id", "number", "open_amount", "currency", "due_on", "issued_on")
+    ]
+    settled = [
+        SettledInvoice(pk, customer_id, number)
+        for pk, customer_id, number in invoices.filter(
+            open_amount__lte=0, due_on__gte=today - timedelta(days=SETTLED_LOOKBACK_DAYS)
+        ).values_list("pk", "customer_id", "number")
+    ]
+    ibans: dict[int, list[str]] = {}
+    for customer_id, iban in CustomerIban.objects.filter(organization=organization).values_list("customer_id", "iban"):
+        ibans.setdefault(customer_id, []).append(iban)
+    org_id = organization.pk
+    customers = [
+        CustomerInfo(pk, name, customer_rf(org_id, pk), tuple(ibans.get(pk, ())))
+        for pk, name in Customer.objects.filter(organization=organization).order_by().values_list("pk", "name")
+    ]
+    return MatchIndex.build(open_items, customers, settled)
+
+
+def _credit(entry: BankEntry) -> Credit:
+    details = []
+    for d in entry.details or []:
+        try:
+            amount = Decimal(str(d.get("amount")))
+        except ArithmeticError:
+            details = []
+            break
+        details.append(
+            Detail(
+                amount=amount,
+                text=d.get("text") or "",
+                name=d.get("counterparty_name") or "",
+                iban=d.get("counterparty_iban") or "",
+                creditor_reference=d.get("creditor_reference") or "",
+            )
+        )
+    return Credit(
+        id=entry.pk,
+        amount=entry.amount,
+        currency=entry.currency,
+        booking_date=entry.booked_on,
+        text=entry.text,
+        counterparty_name=entry.counterparty_name,
+        counterparty_iban=entry.counterparty_iban,
+        creditor_reference=entry.creditor_reference,
+        details=tuple(details),
+    )
+
+
+def _reasons(reasons: Iterable[Reason]) -> list[dict[str, Any]]:
+    return [{"code": str(r.code), "params": dict(r.params)} for r in reasons]
+
+
+def reason_text(reason: dict[str, Any]) -> str:
+    """A stored reason (``{code, params}``) in words, in the active language."""
+    try:
+        code = Why(reason.get("code", ""))
+    except ValueError:
+        return str(reason.get("code", ""))
+    return describe(Reason(code, dict(reason.get("params") or {})))
+
+
+def _plan(p: Proposal) -> _Plan:
+    return _Plan(
+        customer_id=p.customer_id,
+        part=p.part,
+        amount=p.amount.quantize(CENT),
+        currency=p.currency,
+        allocations=tuple((a.invoice_id, a.amount) for a in p.allocations),
+        write_off_invoice_id=p.write_off_invoice_id,
+        write_off_amount=p.write_off_amount if p.write_off_invoice_id else Decimal("0.00"),
+        confidence=p.confidence,
+        reasons=_reasons(p.reasons),
+    )
+
+
+# --------------------------------------------------------------------------------------------- the matching
+
+
+def match_entries(
+    organization: Organization,
+    entry_ids: Iterable[int] | None = None,
+    *,
+    actor: Actor,
+    today: date | None = None,
+) -> MatchResult:
+    """Match the organization's unmatched credits (``entry_ids``: only these) against its open invoices: apply the
+    proposals at or above the threshold, keep the others for review. One transaction."""
+    with transaction.atomic():
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        qs = BankEntry.objects.filter(organization=organization, state=EntryState.UNMATCHED, amount__gt=0)
+        if isinstance(entry_ids, QuerySet):
+            qs = qs.filter(pk__in=entry_ids)  # a subquery, however many
+        elif entry_ids is not None:
+            qs = qs.filter(pk__in=sorted({int(i) for i in entry_ids}))
+        rows = list(qs.order_by("booked_on", "pk").defer("raw"))
+        result = MatchResult()
+        if not rows:
+            return result
+        settings = match_settings(organization)
+        index = build_index(organization, today=today)
+        proposals = match([_credit(r) for r in rows], index, settings)
+        numbers = _numbers(organization, proposals)
+        applied_any = False
+        pending: list[BankSuggestion] = []
+        states: dict[str, list[int]] = {}
+        for entry, found in zip(rows, proposals, strict=True):
+            state, report = _settle(organization, entry, found, numbers, pending, actor=actor, apply_auto=True)
+            if state != EntryState.UNMATCHED:
+                states.setdefault(state, []).append(entry.pk)
+            applied_any |= bool(report["applied"])
+            result.entries.append(report)
+            if state == EntryState.APPLIED:
+                result.applied += 1
+            elif state == EntryState.SUGGESTED:
+                result.suggested += 1
+            else:
+                result.unmatched += 1
+        BankSuggestion.objects.bulk_create(pending, batch_size=2000)
+        for state, ids in states.items():
+            for start in range(0, len(ids), 5000):
+                BankEntry.objects.filter(pk__in=ids[start : start + 5000]).update(state=state)
+        if applied_any:
+            _close_settled_tasks(organization, actor)
+        return result
+
+
+def _numbers(organization: Organization, proposals: Iterable[Sequence[Proposal]]) -> dict[int, str]:
+    """The numbers of the invoices the proposals allocate to, in one query per 5 000."""
+    ids = sorted({a.invoice_id for found in proposals for p in found for a in p.allocations})
+    numbers: dict[int, str] = {}
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        numbers.update(Invoice.objects.filter(organization=organization, pk__in=chunk).values_list("pk", "number"))
+    return numbers
+
+
+def _settle(
+    organization: Organization,
+    entry: BankEntry,
+    proposals: Sequence[Proposal],
+    numbers: dict[int, str],
+    pending: list[BankSuggestion],
+    *,
+    actor: Actor,
+    apply_auto: bool,
+) -> tuple[str, dict[str, Any]]:
+    """Apply the automatic proposals of ``entry`` (per part); the others are added to ``pending`` (the caller
+    writes them and the entry's state, once for all entries); its new state."""
+    by_part: dict[int | None, list[Proposal]] = {}
+    for p in proposals:
+        by_part.setdefault(p.part, []).append(p)
+    report: dict[str, Any] = {"entry": entry.pk, "applied": [], "suggested": []}
+    suggestions = []
+    for ranked in by_part.values():
+        best = ranked[0]
+        if apply_auto and best.auto:
+            _apply(organization, entry, _plan(best), actor=actor, auto=True)
+            report["applied"].append(_report(best))
+            continue
+        for rank, p in enumerate(ranked):
+            suggestions.append(_suggestion(organization, entry, p, rank, numbers))
+            report["suggested"].append(_report(p))
+    pending.extend(suggestions)
+    if suggestions:
+        state = EntryState.SUGGESTED
+    elif report["applied"]:
+        state = EntryState.APPLIED
+    else:
+        state = EntryState.UNMATCHED
+    report["state"] = str(state)
+    return state, report
+
+
+def _report(p: Proposal) -> dict[str, Any]:
+    return {
+        "customer_id": p.customer_id,
+        "part": p.part,
+        "amount": str(p.amount),
+        "currency": p.currency,
+        "allocations": [{"invoice_id": a.invoice_id, "amount": str(a.amount)} for a in p.allocations],
+        "write_off": str(p.write_off_amount) if p.write_off_invoice_id else "0.00",
+        "confidence": round(p.confidence, 4),
+        "reasons": [describe(r) for r in p.reasons],
+    }
+
+
+def _suggestion(
+    organization: Organization, entry: BankEntry, p: Proposal, rank: int, numbers: dict[int, str]
+) -> BankSuggestion:
+    return BankSuggestion(
+        organization=organization,
+        entry=entry,
+        customer_id=p.customer_id,
+        part=p.part,
+        amount=p.amount.quantize(CENT),
+        currency=p.currency,
+        allocations=[
+            {"invoice_id": a.invoice_id, "number": numbers.get(a.invoice_id, ""), "amount": str(a.amount)}
+            for a in p.allocations
+        ],
+        unapplied=p.unapplied.quantize(CENT),
+        write_off_invoice_id=p.write_off_invoice_id,
+        write_off_amount=p.write_off_amount if p.write_off_invoice_id else Decimal("0.00"),
+        confidence=p.confidence,
+        reasons=_reasons(p.reasons),
+        rank=rank,
+    )
+
+
+def _part_detail(entry: BankEntry, part: int | None) -> dict[str, Any]:
+    if part is not None and entry.details and 0 <= part < len(entry.details):
+        detail = entry.details[part]
+        return {
+            "name": detail.get("counterparty_name") or entry.counterparty_name,
+            "iban": detail.get("counterparty_iban") or "",
+            "reference": detail.get("creditor_reference") or detail.get("text") or "",
+        }
+    return {
+        "name": entry.counterparty_name,
+        "iban": entry.counterparty_iban,
+        "reference": entry.creditor_reference or entry.end_to_end_id or entry.text,
+    }
+
+
+def _apply(organization: Organization, entry: BankEntry, plan: _Plan, *, actor: Actor, auto: bool) -> BankApplication:
+    """The payment, its allocations, the credit of a shortfall written off, the event; refused (``MatchRefused``)
+    when an invoice has less open than the plan gives it (paid meanwhile)."""
+    customer = Customer.objects.get(organization=organization, pk=plan.customer_id)
+    invoice_ids = [i for i, _a in plan.allocations]
+    if plan.write_off_invoice_id:
+        invoice_ids.append(plan.write_off_invoice_id)
+    invoices = {
+        inv.pk: inv
+        for inv in Invoice.objects.select_for_update(of=("self",)).filter(
+            organization=organization, customer=customer, pk__in=invoice_ids
+        )
+    }
+    needed: dict[int, Decimal] = {}
+    for invoice_id, amount in plan.allocations:
+        needed[invoice_id] = needed.get(invoice_id, Decimal("0")) + amount
+    if plan.write_off_invoice_id:
+        needed[plan.write_off_invoice_id] = needed.get(plan.write_off_invoice_id, Decimal("0")) + plan.write_off_amount
+    for invoice_id, amount in needed.items():
+        invoice = invoices.get(invoice_id)
+        if invoice is None:
+            raise MatchRefused(_("an invoice of this match no longer exists"))
+        invoice.refresh_from_db(fields=["allocated_amount", "open_amount"])
+        if amount > invoice.open_amount:
+            raise MatchRefused(
+                _("invoice %(number)s has %(open)s %(currency)s open, less than the %(amount)s of this match")
+                % {
+                    "number": invoice.number,
+                    "open": invoice.open_amount,
+                    "currency": invoice.currency,
+                    "amount": amount,
+                }
+            )
+    who = _part_detail(entry, plan.part)
+    key = f"bank:{entry.pk}" + ("" if plan.part is None else f":{plan.part}")
+    payment = Payment.objects.create(
+        organization=organization,
+        customer=customer,
+        received_on=entry.booked_on,
+        amount=plan.amount,
+        currency=plan.currency,
+        method=PaymentMethod.TRANSFER,
+        reference=str(who["reference"])[:140],
+        payer_name=str(who["name"])[:200],
+        payer_iban=compact_iban(str(who["iban"]))[:34],
+        source_key=key,
+        source=Source.BANK,
+    )
+    Allocation.objects.bulk_create(
+        [
+            Allocation(
+                organization=organization,
+                invoice_id=invoice_id,
+                payment=payment,
+                amount=amount,
+                allocated_on=entry.booked_on,
+                source=Source.BANK,
+            )
+            for invoice_id, amount in plan.allocations
+            if amount > 0
+        ]
+    )
+    credit = None
+    if plan.write_off_invoice_id and plan.write_off_amount > 0:
+        invoice = invoices[plan.write_off_invoice_id]
+        credit = CreditNote.objects.create(
+            organization=organization,
+            customer=customer,
+            number=f"EC-B{entry.pk}" + ("" if plan.part is None else f"-{plan.part + 1}"),
+            issued_on=entry.booked_on,
+            total=plan.write_off_amount,
+            currency=invoice.currency,
+            invoice=invoice,
+            source=Source.BANK,
+            source_ref="bank-difference",
+        )
+        Allocation.objects.create(
+            organization=organization,
+            invoice=invoice,
+            credit_note=credit,
+            amount=plan.write_off_amount,
+            allocated_on=entry.booked_on,
+            source=Source.BANK,
+        )
+    application = BankApplication.objects.create(
+        organization=organization,
+        entry=entry,
+        customer=customer,
+        part=plan.part,
+        payment=payment,
+        credit_note=credit,
+        confidence=plan.confidence,
+        reasons=plan.reasons,
+        auto=auto,
+        actor_label=actor.label[:150],
+    )
+    numbers = {pk: inv.number for pk, inv in invoices.items()}
+    record_event(
+        organization,
+        customer,
+        "bank.payment_applied",
+        actor,
+        entry=entry.pk,
+        booked_on=entry.booked_on,
+        amount=plan.amount,
+        currency=plan.currency,
+        invoices=", ".join(numbers[i] for i, _a in plan.allocations),
+        allocations=[{"invoice": numbers[i], "amount": str(a)} for i, a in plan.allocations],
+        unapplied=str(plan.amount - sum((a for _i, a in plan.allocations), Decimal("0"))),
+        write_off=str(plan.write_off_amount) if credit else "0.00",
+        confidence=round(plan.confidence, 4),
+        reasons=plan.reasons,
+        auto=auto,
+    )
+    return application
+
+
+def _close_settled_tasks(organization: Organization, actor: Actor) -> None:
+    from recouvre.tasks.settled import close_settled_tasks
+
+    close_settled_tasks(organization, actor=actor)
+
+
+# --------------------------------------------------------------------------------------------- review
+
+
+def _locked_entry(organization: Organization, entry: BankEntry | int) -> BankEntry:
+    pk = entry.pk if isinstance(entry, BankEntry) else int(entry)
+    found = BankEntry.objects.select_for_update().filter(organization=organization, pk=pk).first()
+    if found is None:
+        raise BankEntry.DoesNotExist
+    return found
+
+
+@transaction.atomic
+def accept_suggestion(organization: Organization, suggestion: BankSuggestion | int, *, actor: Actor) -> BankApplication:
+    """Apply a suggestion as a match would be applied, and link the payer's IBAN to the customer. The other
+    suggestions of the same entry (of the same transaction of a batch) are dropped."""
+    pk = suggestion.pk if isinstance(suggestion, BankSuggestion) else int(suggestion)
+    found = BankSuggestion.objects.filter(organization=organization, pk=pk).first()
+    if found is None:
+        raise BankSuggestion.DoesNotExist
+    entry = _locked_entry(organization, found.entry_id)
+    found = BankSuggestion.objects.filter(pk=pk).first()  # read again once the entry is locked
+    if found is None or entry.state != EntryState.SUGGESTED:
+        raise MatchRefused(_("this suggestion is no longer pending"))
+    plan = _Plan(
+        customer_id=found.customer_id,
+        part=found.part,
+        amount=found.amount,
+        currency=found.currency,
+        allocations=tuple((int(a["invoice_id"]), Decimal(a["amount"])) for a in found.allocations),
+        write_off_invoice_id=found.write_off_invoice_id,
+        write_off_amount=found.write_off_amount,
+        confidence=found.confidence,
+        reasons=list(found.reasons),
+    )
+    application = _apply(organization, entry, plan, actor=actor, auto=False)
+    iban = compact_iban(str(_part_detail(entry, found.part)["iban"]))[:34]
+    if iban:
+        _link, created = CustomerIban.objects.get_or_create(
+            organization=organization, customer_id=found.customer_id, iban=iban, defaults={"linked_by": actor.label}
+        )
+        if created:
+            record_event(organization, application.customer, "bank.iban_linked", actor, iban=iban, entry=entry.pk)
+    same_part = {"part": found.part} if found.part is not None else {"part__isnull": True}
+    BankSuggestion.objects.filter(entry=entry, **same_part).delete()
+    if not BankSuggestion.objects.filter(entry=entry).exists():
+        entry.state = EntryState.APPLIED
+        entry.save(update_fields=["state"])
+    _close_settled_tasks(organization, actor)
+    return application
+
+
+@transaction.atomic
+def ignore_entry(organization: Organization, entry: BankEntry | int, *, actor: Actor, reason: str) -> BankEntry:
+    """Set aside an entry that is not a customer's payment (fees, a transfer between accounts...): its
+    suggestions are dropped. Refused without a reason, or for an entry applied (undo it first)."""
+    reason = reason.strip()
+    if not reason:
+        raise MatchRefused(_("say why this entry is not a customer's payment"))
+    entry = _locked_entry(organization, entry)
+    if entry.state == EntryState.APPLIED or entry.applications.exists():
+        raise MatchRefused(_("this entry is applied to invoices: undo it first"))
+    if entry.state == EntryState.IGNORED:
+        raise MatchRefused(_("this entry is already set aside"))
+    entry.suggestions.all().delete()
+    entry.state = EntryState.IGNORED
+    entry.save(update_fields=["state"])
+    record_event(
+        organization,
+        None,
+        "bank.entry_ignored",
+        actor,
+        entry=entry.pk,
+        booked_on=entry.booked_on,
+        amount=entry.amount,
+        currency=entry.currency,
+        reason=reason,
+    )
+    return entry
+
+
+@transaction.atomic
+def unapply_entry(organization: Organization, entry: BankEntry | int, *, actor: Actor, note: str = "") -> BankEntry:
+    """Undo what was done with an entry. Applied: its payments (with their allocations) and the credits of the
+    differences written off are removed, so the invoices are open again by as much; the entry then waits for
+    review with what the matching proposes now (suggested; unmatched when nothing). Set aside: back to
+    unmatched. One event per customer (``bank.payment_unapplied``) or on the organization."""
+    entry = _locked_entry(organization, entry)
+    applications = list(
+        BankApplication.objects.filter(entry=entry).select_related("customer", "payment", "credit_note")
+    )
+    if entry.state == EntryState.IGNORED:
+        entry.state = EntryState.UNMATCHED
+        entry.save(update_fields=["state"])
+        record_event(organization, None, "bank.entry_restored", actor, entry=entry.pk, note=note)
+        return entry
+    if not applications:
+        raise MatchRefused(_("this entry is not applied to any invoice: nothing to undo"))
+    for application in applications:
+        numbers: list[str] = []
+        amount = Decimal("0.00")
+        if application.payment is not None:
+            amount = application.payment.amount
+            numbers = list(
+                Allocation.objects.filter(payment=application.payment).values_list("invoice__number", flat=True)
+            )
+            application.payment.delete()  # its allocations go with it; the database reopens the invoices
+        written_off = Decimal("0.00")
+        if application.credit_note is not None:
+            written_off = application.credit_note.total
+            Allocation.objects.filter(credit_note=application.credit_note).delete()
+            application.credit_note.delete()
+        record_event(
+            organization,
+            application.customer,
+            "bank.payment_unapplied",
+            actor,
+            entry=entry.pk,
+            amount=amount,
+            currency=entry.currency,
+            invoices=", ".join(numbers),
+            write_off=written_off,
+            note=note,
+        )
+    BankApplication.objects.filter(entry=entry).delete()
+    entry.suggestions.all().delete()
+    proposals = match([_credit(entry)], build_index(organization), match_settings(organization))[0]
+    pending: list[BankSuggestion] = []
+    state, _report = _settle(
+        organization, entry, proposals, _numbers(organization, [proposals]), pending, actor=actor, apply_auto=False
+    )
+    BankSuggestion.objects.bulk_create(pending)
+    entry.state = state
+    entry.save(update_fields=["state"])
+    return entry
+
+
+def pending_suggestions(organization: Organization, entry: BankEntry) -> list[BankSuggestion]:
+    """The entry's suggestions, ranked per part, with their customer."""
+    return list(
+        BankSuggestion.objects.filter(organization=organization, entry=entry)
+        .select_related("customer")
+        .order_by("part", "rank", "pk")
+    )
+
+
+def applications_of(organization: Organization, entry: BankEntry) -> list[BankApplication]:
+    return list(
+        BankApplication.objects.filter(organization=organization, entry=entry)
+        .select_related("customer", "payment", "credit_note")
+        .order_by("part", "pk")
+    )
+
+
+__all__ = [
+    "MatchRefused",
+    "MatchResult",
+    "accept_suggestion",
+    "applications_of",
+    "build_index",
+    "ignore_entry",
+    "match_entries",
+    "match_settings",
+    "pending_suggestions",
+    "reason_text",
+    "unapply_entry",
+]
