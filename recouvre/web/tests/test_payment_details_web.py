@@ -64,7 +64,9 @@ def test_the_settings_page_refuses_a_wrong_iban_and_writes_nothing(org, english)
 def test_only_an_administrator_changes_the_bank_details(org, client):  # type: ignore[no-untyped-def]
     manager = MembershipFactory(organization=org, role="credit_manager", user__username="paul").user
     client.force_login(manager)
-    assert "Only an administrator may change the bank details." in text(client.get(reverse("collection_settings")))
+    assert "Seul un administrateur peut modifier les coordonnées bancaires." in text(
+        client.get(reverse("collection_settings"))
+    )
     assert _post(client, iban=IBAN).status_code == 403
     assert Organization.objects.get(pk=org.pk).iban == ""
 
