@@ -456,9 +456,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from django.core.management import call_command
+    from recouvre.operations.worker import run_worker
 
-    call_command("db_worker", *(["--reload"] if args.reload else []))
+    run_worker(reload=args.reload)
     return EXIT_OK
 
 
@@ -475,41 +475,71 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
-    import time as clock
+    from django.conf import settings
 
     from recouvre.collections import scheduler
+    from recouvre.operations.heartbeat import HeartbeatRecorder
+    from recouvre.operations.models import Component
+    from recouvre.operations.resilience import describe
 
     try:
         run_at, window = scheduler.configured()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if not args.once:
-        print(
-            _("Collections run daily at %(run_at)s; messages sent on business days from %(start)s to %(end)s.")
-            % {
-                "run_at": run_at.strftime("%H:%M"),
-                "start": window[0].strftime("%H:%M"),
-                "end": window[1].strftime("%H:%M"),
-            },
-            flush=True,
-        )
-    first = True
-    while True:
-        # the first pass of a scheduler that has just started leaves the rates update to the next one
-        result = scheduler.tick(run_at=run_at, window=window, rates=args.once or not first)
-        first = False
+    if args.interval < 1:
+        raise UsageError(_("--interval: at least 1 second"))
+
+    def report(result: scheduler.TickResult) -> None:
         if args.json:
             emit_json(result.as_dict())
-        else:
-            for run in result.runs:
-                print(
-                    _("%(org)s: daily run of %(as_of)s done, %(actions)s actions.")
-                    % {"org": run["organization"], "as_of": run["as_of"], "actions": run.get("actions", 0)},
-                    flush=True,
-                )
-        if args.once:
-            return EXIT_OK
-        clock.sleep(max(1, args.interval))
+            return
+        for run in result.runs:
+            print(
+                _("%(org)s: daily run of %(as_of)s done, %(actions)s actions.")
+                % {"org": run["organization"], "as_of": run["as_of"], "actions": run.get("actions", 0)},
+                flush=True,
+            )
+
+    if args.once:
+        # from cron: one pass, and one heartbeat saying when the next pass is expected (--interval)
+        heartbeat = HeartbeatRecorder(Component.SCHEDULER, interval=args.interval)
+        try:
+            with heartbeat.busy():
+                result = scheduler.tick(run_at=run_at, window=window, rates=True)
+        except Exception as exc:  # noqa: BLE001 - told in one line; cron runs the next pass
+            print(_("recouvre: error: %(error)s") % {"error": describe(exc)}, file=sys.stderr)
+            heartbeat.failing(exc)
+            _try_beat(heartbeat)
+            return EXIT_REFUSED
+        _try_beat(heartbeat)
+        report(result)
+        return EXIT_OK
+    print(
+        _("Collections run daily at %(run_at)s; messages sent on business days from %(start)s to %(end)s.")
+        % {
+            "run_at": run_at.strftime("%H:%M"),
+            "start": window[0].strftime("%H:%M"),
+            "end": window[1].strftime("%H:%M"),
+        },
+        flush=True,
+    )
+    scheduler.run_forever(
+        run_at=run_at,
+        window=window,
+        interval=args.interval,
+        report=report,
+        heartbeat=HeartbeatRecorder(Component.SCHEDULER, interval=settings.RECOUVRE_HEARTBEAT_SECONDS),
+    )
+    return EXIT_OK
+
+
+def _try_beat(heartbeat: Any) -> None:
+    from recouvre.operations.resilience import describe
+
+    try:
+        heartbeat.beat()
+    except Exception as exc:  # noqa: BLE001 - the pass is what matters; the missing beat shows on /health
+        print(_("recouvre: heartbeat not recorded: %(error)s") % {"error": describe(exc)}, file=sys.stderr)
 
 
 def cmd_mapping_list(args: argparse.Namespace) -> int:
@@ -596,10 +626,15 @@ def build_parser() -> argparse.ArgumentParser:
         "run each organization's collections once a day at RECOUVRE_RUN_AT and send within the send window",
     )
     sp.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
-    sp.add_argument("--interval", type=int, default=60, help="seconds between passes (default 60)")
+    sp.add_argument(
+        "--interval",
+        type=int,
+        default=60,
+        help="seconds between passes (default 60); with --once, the seconds until cron runs the next pass",
+    )
     json_flag(sp)
-    sp = add("worker", cmd_worker, "run only the background worker")
-    sp.add_argument("--reload", action="store_true")
+    sp = add("worker", cmd_worker, "run only the background worker (sends what the web app queues)")
+    sp.add_argument("--reload", action="store_true", help="restart when the code changes (development)")
 
     imp = sub.add_parser("import", help="import customers, invoices, payments or a FEC")
     sp = imp

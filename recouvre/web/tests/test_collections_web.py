@@ -23,6 +23,7 @@ from recouvre.collections.tests.test_dispatch import Keep, smtp  # noqa: F401  (
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Contact, Event
 from recouvre.ledger.timeline import describe
+from recouvre.operations.worker import run_ready_tasks
 from recouvre.testing.factories import CustomerFactory, InvoiceFactory, MembershipFactory
 
 from .helpers import text
@@ -145,7 +146,13 @@ def test_approving_a_reminder_with_send_now_sends_exactly_one_email(org, user, e
         follow=True,
     )
     assert "1 reminder approved." in _messages(response)
-    assert "1 e-mail sent." in _messages(response)
+    assert (
+        "1 e-mail queued for sending: the background worker sends it in a moment (on its send date, when that is "
+        "later)." in _messages(response)
+    )
+    # The page did not wait for the mail server: the background worker sends it, on behalf of the approver.
+    assert server.messages == []
+    assert run_ready_tasks() == 1
     assert len(server.messages) == 1
     recipients, raw = server.messages[0]
     assert recipients == ["compta@dupont.example"]
@@ -158,6 +165,7 @@ def test_approving_a_reminder_with_send_now_sends_exactly_one_email(org, user, e
     approved = Event.objects.get(customer=dupont, kind="collections.action_approved")
     assert describe(approved) == "Reminder of 2026-03-25 (step reminder) approved."
     assert approved.actor == user
+    assert Event.objects.get(customer=dupont, kind="collections.email_sent").actor == user
     # Nothing goes out twice: a later dispatch finds nothing to send.
     assert dispatch_due(org, now=timezone.now(), actor=ROBOT).sent == 0
     assert len(server.messages) == 1
@@ -283,6 +291,7 @@ def test_the_organizations_wording_is_used_in_the_email_actually_sent(org, engli
     assert MessageTemplate.objects.get(organization=org, key="reminder", language="en").subject.startswith("{{")
     [action] = _waiting(org)
     english.post(reverse("approval_decide"), {"ids": [action.pk], "decision": "approve", "send_now": "on"})
+    run_ready_tasks()
     [(recipients, raw)] = server.messages
     message = _parse(raw)
     assert message["Subject"] == "Dupont SARL: €1,200.00 to pay"
@@ -307,6 +316,7 @@ def test_a_stored_wording_that_breaks_never_stops_sending(org, english, dupont, 
     MessageTemplate.objects.create(organization=org, key="reminder", language="en", subject="{% if %}", body="x")
     [action] = _waiting(org)
     english.post(reverse("approval_decide"), {"ids": [action.pk], "decision": "approve", "send_now": "on"})
+    run_ready_tasks()
     [(_to, raw)] = server.messages
     assert _parse(raw)["Subject"] == "Reminder: invoices awaiting payment – ACME Distribution SAS"
 
@@ -501,6 +511,7 @@ def test_sender_identity_from_the_settings(org, english, dupont, smtp):  # noqa:
 
     [action] = _waiting(org)
     english.post(reverse("approval_decide"), {"ids": [action.pk], "decision": "approve", "send_now": "on"})
+    run_ready_tasks()
     [(_to, raw)] = server.messages
     message = _parse(raw)
     assert message["From"] == "ACME Credit Department <credit@acme.example>"
@@ -567,9 +578,12 @@ def test_run_now_plans_and_sends(org, english, dupont, martin, member_of, smtp):
     assert member_of("collector").post(reverse("run_now")).status_code == 403
     response = english.post(reverse("run_now"), follow=True)
     assert (
-        "Run done: 1 actions planned (1 e-mails, 0 letters, 0 tasks), 0 awaiting approval; 1 e-mails sent, 0 failed."
+        "Run done: 1 actions planned (1 e-mails, 0 letters, 0 tasks), 0 awaiting approval. Sending is queued: the "
+        "background worker sends the e-mails due, produces the letters and opens the tasks in a moment."
         in _messages(response)
     )
+    assert server.messages == []  # the page did not wait for the mail server
+    assert run_ready_tasks() == 1
     assert [to for to, _raw in server.messages] == [["compta@dupont.example"]]
 
 
