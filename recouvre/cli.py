@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -523,6 +524,10 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         },
         flush=True,
     )
+    # SIGTERM (serve stopping it, a service manager) or Ctrl+C: exit 0 at once; a pass cut short stores nothing of
+    # what it had not committed, and the next scheduler does it.
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    signal.signal(signal.SIGINT, _exit_quietly)
     scheduler.run_forever(
         run_at=run_at,
         window=window,
@@ -531,6 +536,10 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         heartbeat=HeartbeatRecorder(Component.SCHEDULER, interval=settings.RECOUVRE_HEARTBEAT_SECONDS),
     )
     return EXIT_OK
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    sys.exit(EXIT_OK)
 
 
 def _try_beat(heartbeat: Any) -> None:
@@ -772,9 +781,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_django()
     from django.conf import settings
+    from django.db import InterfaceError, OperationalError
     from django.utils import translation
 
     from recouvre.core.i18n import language_from_environment
+    from recouvre.operations.resilience import describe
 
     try:
         # RECOUVRE_LANGUAGE, else the locale's language (LC_ALL, LC_MESSAGES, LANG), else LANGUAGE_CODE
@@ -792,6 +803,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except UsageError as exc:
             print(_("recouvre: error: %(error)s") % {"error": exc}, file=sys.stderr)
             return EXIT_USAGE
+        except (OperationalError, InterfaceError) as exc:
+            # the database cannot be reached (server down, file missing, locked for too long): one line, exit 1
+            print(
+                _("recouvre: error: the database does not answer: %(error)s") % {"error": describe(exc)},
+                file=sys.stderr,
+            )
+            return EXIT_REFUSED
 
 
 if __name__ == "__main__":  # pragma: no cover

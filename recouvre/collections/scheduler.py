@@ -42,7 +42,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
 
 from recouvre.ledger.actors import Actor
@@ -242,6 +242,7 @@ def run_forever(
     try:
         while passes is None or done < passes:
             try:
+                close_old_connections()  # a connection past its age, or broken, is not used for the pass
                 if heartbeat is not None:
                     with heartbeat.busy():
                         # the first pass of a scheduler that has just started leaves the rates update to the next
