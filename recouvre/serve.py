@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 POLL = 0.2  # seconds between looks at the processes
 
@@ -163,12 +164,16 @@ def _watch(children: list[Child], policy: RestartPolicy) -> int:
         while child.deaths and now - child.deaths[0] > policy.window:
             child.deaths.popleft()
         if len(child.deaths) >= policy.max_deaths:
+            minutes = max(1, round(policy.window / 60))
             _say(
-                _(
-                    "the %(name)s stopped %(count)d times within %(minutes)s minutes (last: %(how)s): stopping "
-                    "Recouvre. Its messages above tell why."
+                ngettext(
+                    "the %(name)s stopped %(count)d times within %(minutes)d minute (last: %(how)s): stopping "
+                    "Recouvre. Its messages above tell why.",
+                    "the %(name)s stopped %(count)d times within %(minutes)d minutes (last: %(how)s): stopping "
+                    "Recouvre. Its messages above tell why.",
+                    minutes,
                 )
-                % {"name": child.name, "count": len(child.deaths), "minutes": f"{policy.window / 60:g}", "how": ended}
+                % {"name": child.name, "count": len(child.deaths), "minutes": minutes, "how": ended}
             )
             return 1
         ran = now - child.started_at

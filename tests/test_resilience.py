@@ -1,8 +1,10 @@
 """The worker and the scheduler outlive a database that fails for a while: SQLite locked by another writer for
 longer than the busy timeout (a large import) or its file gone, PostgreSQL dropping every connection and refusing
-new ones (a server restart). Each says so in one line per failed pass, pauses 1 s, 2 s, 4 s..., works again after, and never exits.
+new ones (a server restart). Each says so in one line per failed pass, pauses 1 s, 2 s, 4 s..., works again after,
+and never exits. ``/health`` answers 503 meanwhile.
 
-Real ``recouvre worker`` and ``recouvre scheduler`` processes on a database of their own (``process_db``)."""
+Real ``recouvre worker``, ``recouvre scheduler`` and ``recouvre serve`` processes on a database of their own
+(``process_db``)."""
 
 from __future__ import annotations
 
@@ -138,3 +140,52 @@ def test_the_scheduler_from_cron_says_what_failed_and_exits_1(process_db: Proces
         "SELECT interval_seconds, failing_since FROM operations_heartbeat WHERE component = 'scheduler'"
     )
     assert (interval, failing) == (600.0, None)
+
+
+def _get(url: str) -> tuple[int, dict[str, object]]:
+    import json
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_health_answers_503_while_the_database_does_not_answer(process_db: ProcessDatabase, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "serve.log"
+    proc = _start(process_db, ["serve", "--no-worker", "--no-scheduler", "--port", str(port)], log)
+    url = f"http://127.0.0.1:{port}/health"
+    try:
+        status, body = wait_for(lambda: _try_get(url), timeout=90, what="the web app answering")
+        assert (status, body["status"], body["database"]) == (
+            200,
+            "degraded",
+            {"ok": True, "vendor": process_db.vendor},
+        )
+        with process_db.unreachable():
+            status, body = _get(url)
+        assert status == 503
+        assert body["status"] == "error" and set(body) == {"status", "checked_at", "database"}
+        assert body["database"] in (
+            {"ok": False, "error": "OperationalError"},
+            {"ok": False, "error": "InterfaceError"},
+        )
+        status, body = wait_for(lambda: (answer := _get(url))[0] == 200 and answer, timeout=30, what="200 again")
+        assert body["database"]["ok"] is True
+    finally:
+        assert _stop(proc) == 0
+
+
+def _try_get(url: str) -> tuple[int, dict[str, object]] | None:
+    try:
+        return _get(url)
+    except OSError:  # not listening yet
+        return None

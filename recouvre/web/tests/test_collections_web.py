@@ -587,6 +587,62 @@ def test_run_now_plans_and_sends(org, english, dupont, martin, member_of, smtp):
     assert [to for to, _raw in server.messages] == [["compta@dupont.example"]]
 
 
+@pytest.fixture
+def silent_mail_server():  # type: ignore[no-untyped-def]
+    """A mail server that takes connections and never answers (the mailer gives up after 8 s)."""
+    import socket
+
+    from django.test import override_settings
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    mailers = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 8},
+        }
+    }
+    with override_settings(MAILERS=mailers):
+        yield port
+    listener.close()
+
+
+def test_run_now_and_send_now_do_not_wait_for_an_unresponsive_mail_server(org, english, dupont, silent_mail_server):
+    import time
+
+    [action] = _waiting(org)
+    started = time.monotonic()
+    response = english.post(
+        reverse("approval_decide"), {"ids": [action.pk], "decision": "approve", "send_now": "on"}, follow=True
+    )
+    assert time.monotonic() - started < 4  # the mailer would have waited 8 s for the silent server
+    assert "1 reminder approved." in _messages(response)
+    started = time.monotonic()
+    assert english.post(reverse("run_now")).status_code == 302
+    assert time.monotonic() - started < 4
+    action.refresh_from_db()
+    assert action.state == "planned"  # left to the worker
+    from django_tasks_db.models import DBTaskResult
+
+    assert DBTaskResult.objects.filter(status="READY").count() == 2
+
+
+def test_queueing_warns_when_no_worker_is_running(org, english, dupont):
+    from recouvre.operations.heartbeat import HeartbeatRecorder
+    from recouvre.operations.models import Component
+
+    Step.objects.filter(key="reminder").update(needs_approval=False)
+    warning = (
+        "No background worker is running: what was queued waits until one runs (recouvre worker, or recouvre "
+        "serve). Tell your administrator."
+    )
+    assert warning in _messages(english.post(reverse("run_now"), follow=True))
+    HeartbeatRecorder(Component.WORKER, interval=30).beat()
+    assert warning not in _messages(english.post(reverse("run_now"), follow=True))
+
+
 def test_collections_menu_and_pages_render(org, english, policy, dupont):
     home = text(english.get(reverse("home")))
     for label in ("Run preview", "Approvals", "Policies", "Message templates", "Collections settings"):
