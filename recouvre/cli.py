@@ -127,7 +127,8 @@ def cmd_org_list(args: argparse.Namespace) -> int:
 
     orgs = list(Organization.objects.order_by("slug"))
     if args.json:
-        emit_json([{"slug": o.slug, "name": o.name, "siren": o.siren} for o in orgs])
+        # the id is how /health names an organization
+        emit_json([{"id": o.pk, "slug": o.slug, "name": o.name, "siren": o.siren} for o in orgs])
     else:
         for o in orgs:
             print(f"{o.slug}\t{o.name}\t{o.siren}")

@@ -99,9 +99,12 @@ class Worker(DatabaseWorker):
                 self.heartbeat.stop()
 
 
-def make_worker(*, interval: float = 1.0, batch: bool = False, heartbeat: bool = True) -> Worker:
+def make_worker(
+    *, interval: float = 1.0, batch: bool = False, heartbeat: bool = True, sleep: Callable[[float], None] = time.sleep
+) -> Worker:
     """The worker of the default queue; ``batch`` runs the tasks ready, then returns."""
     return Worker(
+        sleep=sleep,
         queue_names=[DEFAULT_TASK_QUEUE_NAME],
         interval=interval,
         batch=batch,
