@@ -53,6 +53,21 @@ def ensure_migrated(verbose: bool = False) -> None:
         call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
 
 
+def _migrated_once_the_database_answers(worker: bool) -> None:
+    from recouvre.operations.models import Component
+    from recouvre.operations.resilience import TRANSIENT, Recovery
+
+    recovery = Recovery(str((Component.WORKER if worker else Component.SCHEDULER).label))
+    while True:
+        try:
+            ensure_migrated()
+        except TRANSIENT as exc:
+            recovery.failed(exc)
+            continue
+        recovery.succeeded()
+        return
+
+
 class Progress:
     """A rich progress bar on stderr for long jobs; silent when stderr is not a terminal or for ``--json``."""
 
@@ -798,7 +813,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     with translation.override(language):
         try:
-            if args.func is not cmd_migrate:
+            if args.func in (cmd_worker, cmd_scheduler) and not getattr(args, "once", False):
+                # a process meant to run for ever waits for its database (a server starting after it) instead of
+                # exiting
+                _migrated_once_the_database_answers(args.func is cmd_worker)
+            elif args.func is not cmd_migrate:
                 ensure_migrated()
             return args.func(args)
         except UsageError as exc:

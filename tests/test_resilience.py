@@ -189,3 +189,22 @@ def _try_get(url: str) -> tuple[int, dict[str, object]] | None:
         return _get(url)
     except OSError:  # not listening yet
         return None
+
+
+def test_a_worker_started_before_its_database_answers_waits_for_it(process_db: ProcessDatabase, tmp_path: Path) -> None:
+    log = tmp_path / "worker.log"
+    with process_db.unreachable():
+        proc = _start(process_db, ["worker"], log)
+        try:
+            wait_for(lambda: "(failure 2 in a row)" in log.read_text(), timeout=90, what="two failed tries")
+            assert proc.poll() is None, log.read_text()
+        except BaseException:
+            _stop(proc)
+            raise
+    try:
+        wait_for(lambda: _latest_beat(process_db, "worker"), timeout=90, what="the worker's first heartbeat")
+        assert proc.poll() is None
+    finally:
+        assert _stop(proc) == 0
+    out = log.read_text()
+    assert "background worker: working again after " in out and "Traceback" not in out, out

@@ -42,13 +42,13 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from recouvre.ledger.actors import Actor
 from recouvre.operations.heartbeat import HeartbeatRecorder
 from recouvre.operations.models import Component
-from recouvre.operations.resilience import TRANSIENT, Recovery
+from recouvre.operations.resilience import TRANSIENT, Recovery, close_old_connections
 from recouvre.organizations.models import Organization
 
 from .models import CollectionSettings, RunSource, ScheduledRun

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.db import InterfaceError, OperationalError, connections
+from django.db import close_old_connections as django_close_old_connections
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
@@ -46,12 +47,22 @@ def seconds(delay: float) -> str:
 
 def drop_connections() -> None:
     """Close this thread's database connections (a broken one is never used again); errors closing them are
-    ignored: the connection is gone either way."""
+    ignored: the connection is gone either way. One inside a transaction (this thread's caller's, as in a test) is
+    left to its owner."""
     for conn in connections.all(initialized_only=True):
+        if conn.in_atomic_block:
+            continue
         try:
             conn.close()
         except Exception:  # noqa: BLE001 - closing a broken connection may fail; it is dropped all the same
             pass
+
+
+def close_old_connections() -> None:
+    """Django's ``close_old_connections`` (connections past their age or broken are closed before a pass), except
+    inside a transaction (a loop run by a test in its own transaction), which it would break."""
+    if not any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
+        django_close_old_connections()
 
 
 class Recovery:

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django.utils.crypto import get_random_string
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME, TASKS_LOGGER
@@ -31,7 +30,7 @@ from django_tasks_db.utils import exclusive_transaction
 
 from .heartbeat import HeartbeatRecorder
 from .models import Component
-from .resilience import Recovery
+from .resilience import Recovery, close_old_connections
 
 log = logging.getLogger("django_tasks_db")
 
@@ -81,6 +80,8 @@ class Worker(DatabaseWorker):
                             self.run_task(task_result)
                     close_old_connections()
                 except Exception as exc:  # noqa: BLE001 - every failed pass is told and tried again
+                    if self.batch:
+                        raise  # running what is ready once (tests, one-off use): the error is the answer
                     recovery.failed(exc)
                     continue
                 recovery.succeeded()
@@ -100,9 +101,15 @@ class Worker(DatabaseWorker):
 
 
 def make_worker(
-    *, interval: float = 1.0, batch: bool = False, heartbeat: bool = True, sleep: Callable[[float], None] = time.sleep
+    *,
+    interval: float = 1.0,
+    batch: bool = False,
+    max_tasks: int | None = None,
+    heartbeat: bool = True,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Worker:
-    """The worker of the default queue; ``batch`` runs the tasks ready, then returns."""
+    """The worker of the default queue; ``batch`` runs the tasks ready, then returns (an error is raised, not
+    retried); ``max_tasks`` returns after that many tasks."""
     return Worker(
         sleep=sleep,
         queue_names=[DEFAULT_TASK_QUEUE_NAME],
@@ -110,7 +117,7 @@ def make_worker(
         batch=batch,
         backend_name=DEFAULT_TASK_BACKEND_ALIAS,
         startup_delay=False,
-        max_tasks=None,
+        max_tasks=max_tasks,
         worker_id=get_random_string(32),
         excluded_queue_names=[],
         heartbeat=HeartbeatRecorder(Component.WORKER, interval=settings.RECOUVRE_HEARTBEAT_SECONDS)

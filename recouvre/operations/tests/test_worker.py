@@ -37,7 +37,7 @@ def test_the_worker_waits_out_a_locked_database_then_runs_the_task(transactional
 
     caplog.set_level(logging.WARNING, logger="recouvre.operations")
     try:
-        make_worker(interval=0, batch=True, heartbeat=False, sleep=sleep).run()
+        make_worker(interval=0, max_tasks=1, heartbeat=False, sleep=sleep).run()
     finally:
         other.close()
     assert pauses == [1, 2, 4]
