@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import RECOUVRE, ProcessDatabase, wait_for
+from processes import RECOUVRE, ProcessDatabase, wait_for
 
 FAST = {"RECOUVRE_HEARTBEAT_SECONDS": "0.5", "RECOUVRE_SQLITE_TIMEOUT": "0.2"}
 

@@ -126,7 +126,7 @@ def _watch_until_exit(proc: subprocess.Popen[bytes], timeout: float) -> set[int]
 
 
 def test_serve_starts_a_killed_scheduler_again(process_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from conftest import wait_for
+    from processes import wait_for
 
     log = tmp_path / "serve.log"
     proc = _serve(process_db.env, log)
@@ -167,7 +167,7 @@ def test_serve_gives_up_on_a_worker_that_keeps_stopping(process_db, tmp_path: Pa
 
 
 def test_serve_ends_when_the_web_server_stops(process_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from conftest import wait_for
+    from processes import wait_for
 
     log, port = tmp_path / "serve.log", _free_port()
     proc = _serve(process_db.env, log, port=port)
