@@ -11,6 +11,7 @@ import argparse
 import getpass
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -54,6 +55,21 @@ def ensure_migrated(verbose: bool = False) -> None:
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+
+
+def _migrated_once_the_database_answers(worker: bool) -> None:
+    from recouvre.operations.models import Component
+    from recouvre.operations.resilience import TRANSIENT, Recovery
+
+    recovery = Recovery(str((Component.WORKER if worker else Component.SCHEDULER).label))
+    while True:
+        try:
+            ensure_migrated()
+        except TRANSIENT as exc:
+            recovery.failed(exc)
+            continue
+        recovery.succeeded()
+        return
 
 
 class Progress:
@@ -130,7 +146,8 @@ def cmd_org_list(args: argparse.Namespace) -> int:
 
     orgs = list(Organization.objects.order_by("slug"))
     if args.json:
-        emit_json([{"slug": o.slug, "name": o.name, "siren": o.siren} for o in orgs])
+        # the id is how /health names an organization
+        emit_json([{"id": o.pk, "slug": o.slug, "name": o.name, "siren": o.siren} for o in orgs])
     else:
         for o in orgs:
             print(f"{o.slug}\t{o.name}\t{o.siren}")
@@ -568,9 +585,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from django.core.management import call_command
+    from recouvre.operations.worker import run_worker
 
-    call_command("db_worker", *(["--reload"] if args.reload else []))
+    run_worker(reload=args.reload)
     return EXIT_OK
 
 
@@ -587,41 +604,79 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
-    import time as clock
+    from django.conf import settings
 
     from recouvre.collections import scheduler
+    from recouvre.operations.heartbeat import HeartbeatRecorder
+    from recouvre.operations.models import Component
+    from recouvre.operations.resilience import describe
 
     try:
         run_at, window = scheduler.configured()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if not args.once:
-        print(
-            _("Collections run daily at %(run_at)s; messages sent on business days from %(start)s to %(end)s.")
-            % {
-                "run_at": run_at.strftime("%H:%M"),
-                "start": window[0].strftime("%H:%M"),
-                "end": window[1].strftime("%H:%M"),
-            },
-            flush=True,
-        )
-    first = True
-    while True:
-        # the first pass of a scheduler that has just started leaves the rates update to the next one
-        result = scheduler.tick(run_at=run_at, window=window, rates=args.once or not first)
-        first = False
+    if args.interval < 1:
+        raise UsageError(_("--interval: at least 1 second"))
+
+    def report(result: scheduler.TickResult) -> None:
         if args.json:
             emit_json(result.as_dict())
-        else:
-            for run in result.runs:
-                print(
-                    _("%(org)s: daily run of %(as_of)s done, %(actions)s actions.")
-                    % {"org": run["organization"], "as_of": run["as_of"], "actions": run.get("actions", 0)},
-                    flush=True,
-                )
-        if args.once:
-            return EXIT_OK
-        clock.sleep(max(1, args.interval))
+            return
+        for run in result.runs:
+            print(
+                _("%(org)s: daily run of %(as_of)s done, %(actions)s actions.")
+                % {"org": run["organization"], "as_of": run["as_of"], "actions": run.get("actions", 0)},
+                flush=True,
+            )
+
+    if args.once:
+        # from cron: one pass, and one heartbeat saying when the next pass is expected (--interval)
+        heartbeat = HeartbeatRecorder(Component.SCHEDULER, interval=args.interval)
+        try:
+            with heartbeat.busy():
+                result = scheduler.tick(run_at=run_at, window=window, rates=True)
+        except Exception as exc:  # noqa: BLE001 - told in one line; cron runs the next pass
+            print(_("recouvre: error: %(error)s") % {"error": describe(exc)}, file=sys.stderr)
+            heartbeat.failing(exc)
+            _try_beat(heartbeat)
+            return EXIT_REFUSED
+        _try_beat(heartbeat)
+        report(result)
+        return EXIT_OK
+    print(
+        _("Collections run daily at %(run_at)s; messages sent on business days from %(start)s to %(end)s.")
+        % {
+            "run_at": run_at.strftime("%H:%M"),
+            "start": window[0].strftime("%H:%M"),
+            "end": window[1].strftime("%H:%M"),
+        },
+        flush=True,
+    )
+    # SIGTERM (serve stopping it, a service manager) or Ctrl+C: exit 0 at once; a pass cut short stores nothing of
+    # what it had not committed, and the next scheduler does it.
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    signal.signal(signal.SIGINT, _exit_quietly)
+    scheduler.run_forever(
+        run_at=run_at,
+        window=window,
+        interval=args.interval,
+        report=report,
+        heartbeat=HeartbeatRecorder(Component.SCHEDULER, interval=settings.RECOUVRE_HEARTBEAT_SECONDS),
+    )
+    return EXIT_OK
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    sys.exit(EXIT_OK)
+
+
+def _try_beat(heartbeat: Any) -> None:
+    from recouvre.operations.resilience import describe
+
+    try:
+        heartbeat.beat()
+    except Exception as exc:  # noqa: BLE001 - the pass is what matters; the missing beat shows on /health
+        print(_("recouvre: heartbeat not recorded: %(error)s") % {"error": describe(exc)}, file=sys.stderr)
 
 
 def cmd_mapping_list(args: argparse.Namespace) -> int:
@@ -726,10 +781,15 @@ def build_parser() -> argparse.ArgumentParser:
         "run each organization's collections once a day at RECOUVRE_RUN_AT and send within the send window",
     )
     sp.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
-    sp.add_argument("--interval", type=int, default=60, help="seconds between passes (default 60)")
+    sp.add_argument(
+        "--interval",
+        type=int,
+        default=60,
+        help="seconds between passes (default 60); with --once, the seconds until cron runs the next pass",
+    )
     json_flag(sp)
-    sp = add("worker", cmd_worker, "run only the background worker")
-    sp.add_argument("--reload", action="store_true")
+    sp = add("worker", cmd_worker, "run only the background worker (sends what the web app queues)")
+    sp.add_argument("--reload", action="store_true", help="restart when the code changes (development)")
 
     imp = sub.add_parser(
         "import",
@@ -926,9 +986,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"recouvre: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     from django.conf import settings
+    from django.db import InterfaceError, OperationalError
     from django.utils import translation
 
     from recouvre.core.i18n import language_from_environment
+    from recouvre.operations.resilience import describe
 
     try:
         # RECOUVRE_LANGUAGE, else the locale's language (LC_ALL, LC_MESSAGES, LANG), else LANGUAGE_CODE
@@ -940,13 +1002,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     with translation.override(language):
         try:
+            if args.func in (cmd_worker, cmd_scheduler) and not getattr(args, "once", False):
+                # a process meant to run for ever waits for its database (a server starting after it) instead of
+                # exiting
+                _migrated_once_the_database_answers(args.func is cmd_worker)
             # backup copies the database as it is, restore migrates once the backup is in place
-            if args.func is not cmd_migrate and getattr(args, "auto_migrate", True):
+            elif args.func is not cmd_migrate and getattr(args, "auto_migrate", True):
                 ensure_migrated()
             return args.func(args)
         except UsageError as exc:
             print(_("recouvre: error: %(error)s") % {"error": exc}, file=sys.stderr)
             return EXIT_USAGE
+        except (OperationalError, InterfaceError) as exc:
+            # the database cannot be reached (server down, file missing, locked for too long): one line, exit 1
+            print(
+                _("recouvre: error: the database does not answer: %(error)s") % {"error": describe(exc)},
+                file=sys.stderr,
+            )
+            return EXIT_REFUSED
 
 
 if __name__ == "__main__":  # pragma: no cover

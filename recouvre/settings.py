@@ -79,10 +79,13 @@ INSTALLED_APPS = [
     "recouvre.proceedings",
     "recouvre.dossier",
     "recouvre.privacy",
+    "recouvre.operations",
     "recouvre.web",
 ]
 
 MIDDLEWARE = [
+    # /health answers first: no session, no login, whatever the host name (see recouvre/web/health.py)
+    "recouvre.web.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "recouvre.web.csp.ResponsePolicies",
@@ -123,7 +126,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
+        # how long a connection waits for another's write to end before "database is locked"
+        "timeout": env_seconds(os.environ.get("RECOUVRE_SQLITE_TIMEOUT"), name="RECOUVRE_SQLITE_TIMEOUT", default=30),
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("RECOUVRE_TEST_SQLITE_NAME", "")}
 
@@ -278,6 +282,10 @@ RECOUVRE_DECREE_2026_96_FROM = os.environ.get("RECOUVRE_DECREE_2026_96_FROM", "2
 # the ECB Data Portal (``recouvre rates update``, the scheduler's daily rates job)
 RECOUVRE_ECB_URL = os.environ.get("RECOUVRE_ECB_URL", "https://data-api.ecb.europa.eu/service/data")
 DEFAULT_FROM_EMAIL = os.environ.get("RECOUVRE_FROM_EMAIL", "recouvre@localhost")
+# How often the worker and the scheduler record that they are alive (recouvre/operations/heartbeat.py).
+RECOUVRE_HEARTBEAT_SECONDS = env_seconds(
+    os.environ.get("RECOUVRE_HEARTBEAT_SECONDS"), name="RECOUVRE_HEARTBEAT_SECONDS", default=30
+)
 
 LOGGING = {
     "version": 1,

@@ -21,11 +21,22 @@ send window on business days.
    just started (``tick(..., rates=False)``), so starting the application never reaches the network.
 
 ``recouvre run`` stays the manual way: it plans and sends at once, whatever the time.
+
+**Nothing stops it for good** (``run_forever``, what ``recouvre scheduler`` runs). A pass that fails (the database
+locked by a large import or restarting, the network) is one log line, then tried again after a pause of 1 s, 2 s,
+4 s... up to 60 s (``recouvre.operations.resilience``); the scheduler never exits on its own. A day's run that
+fails that way leaves nothing behind (its record and the run are one transaction) and is run at the next pass; a
+day's run that fails on anything else stays recorded as started, with the error, and is not tried again that day.
+Sending for an organization that fails on anything but a passing error is logged and the next organization is
+served. The scheduler records a heartbeat (``recouvre.operations.heartbeat``): ``/health`` and the dashboard tell
+when it stopped.
 """
 
 from __future__ import annotations
 
 import logging
+import time as clock
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -35,6 +46,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from recouvre.ledger.actors import Actor
+from recouvre.operations.heartbeat import HeartbeatRecorder
+from recouvre.operations.models import Component
+from recouvre.operations.resilience import TRANSIENT, Recovery, close_old_connections
 from recouvre.organizations.models import Organization
 
 from .models import CollectionSettings, RunSource, ScheduledRun
@@ -71,10 +85,13 @@ class TickResult:
     runs: list[dict[str, Any]] = field(default_factory=list)
     sent_for: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
+    failed_for: list[str] = field(default_factory=list)  # organizations whose sending failed (logged)
     rates: dict[str, Any] | None = None  # the day's rates update, when this pass did it
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"runs": self.runs, "sent_for": self.sent_for, "outside_window": self.waiting}
+        if self.failed_for:
+            out["failed_for"] = self.failed_for
         if self.rates is not None:
             out["rates"] = self.rates
         return out
@@ -122,7 +139,14 @@ def tick(
                 result.runs.append(summary)
         start, end = window_of(organization, default_window)
         if calendar_for(organization).is_business_day(today) and start <= local.time() < end:
-            process_due(organization, now=now, actor=SCHEDULER)
+            try:
+                process_due(organization, now=now, actor=SCHEDULER)
+            except TRANSIENT:
+                raise  # the pass is tried again
+            except Exception:
+                log.exception("sending for %s failed", organization.slug)
+                result.failed_for.append(organization.slug)
+                continue
             result.sent_for.append(organization.slug)
         else:
             result.waiting.append(organization.slug)
@@ -161,24 +185,29 @@ def _seal_left_over(organization: Organization) -> None:
 
 def _run_once(organization: Organization, today: date) -> dict[str, Any] | None:
     """Today's run of ``organization`` unless one is recorded; None when it was already done (or is being done by
-    another scheduler)."""
+    another scheduler). A passing error (``TRANSIENT``) is raised with nothing stored: the record and the run are
+    one transaction, so the day is run at the next pass."""
     try:
         with transaction.atomic():
-            record = ScheduledRun.objects.create(organization=organization, as_of=today)
-    except IntegrityError:
-        return None
-    try:
-        run = run_collections(
-            organization,
-            today,
-            actor=SCHEDULER,
-            calendar=calendar_for(organization),
-            today=today,
-            source=RunSource.SCHEDULER,
-        )
-    except Exception:
+            try:
+                with transaction.atomic():
+                    record = ScheduledRun.objects.create(organization=organization, as_of=today)
+            except IntegrityError:
+                return None
+            run = run_collections(
+                organization,
+                today,
+                actor=SCHEDULER,
+                calendar=calendar_for(organization),
+                today=today,
+                source=RunSource.SCHEDULER,
+            )
+    except TRANSIENT:
+        raise
+    except Exception as exc:
         # The day stays recorded as started, without an end: shown to the operators, not retried in a loop.
         log.exception("scheduled run of %s on %s failed", organization.slug, today)
+        _record_failure(organization, today, exc)
         return {"organization": organization.slug, "as_of": today.isoformat(), "error": True}
     summary = run.as_dict()
     from recouvre.privacy.services import scheduled_purge
@@ -189,3 +218,57 @@ def _run_once(organization: Organization, today: date) -> dict[str, Any] | None:
     _seal_left_over(organization)
     ScheduledRun.objects.filter(pk=record.pk).update(finished_at=timezone.now(), summary=summary)
     return summary
+
+
+def _record_failure(organization: Organization, today: date, exc: Exception) -> None:
+    """The day recorded as started, with its error and no end, so that it is not run again today."""
+    from recouvre.operations.resilience import describe
+
+    try:
+        with transaction.atomic():
+            ScheduledRun.objects.create(
+                organization=organization, as_of=today, summary={"error": True, "message": describe(exc)}
+            )
+    except IntegrityError:
+        pass  # another scheduler recorded the day meanwhile
+
+
+def run_forever(
+    *,
+    run_at: time,
+    window: tuple[time, time],
+    interval: float,
+    report: Callable[[TickResult], None] = lambda result: None,
+    heartbeat: HeartbeatRecorder | None = None,
+    sleep: Callable[[float], None] = clock.sleep,
+    passes: int | None = None,
+) -> None:
+    """Pass after pass, ``interval`` seconds apart, for ever (or ``passes`` passes that worked, for tests): see the
+    module description. ``report`` gets each pass's result; ``heartbeat`` is started, and stopped on the way out
+    (a signal ending the process)."""
+    if heartbeat is not None:
+        heartbeat.start()
+    recovery = Recovery(str(Component.SCHEDULER.label), heartbeat=heartbeat, sleep=sleep)
+    first, done = True, 0
+    try:
+        while passes is None or done < passes:
+            try:
+                close_old_connections()  # a connection past its age, or broken, is not used for the pass
+                if heartbeat is not None:
+                    with heartbeat.busy():
+                        # the first pass of a scheduler that has just started leaves the rates update to the next
+                        result = tick(run_at=run_at, window=window, rates=not first)
+                else:
+                    result = tick(run_at=run_at, window=window, rates=not first)
+                report(result)
+            except Exception as exc:  # noqa: BLE001 - every failed pass is told and tried again
+                recovery.failed(exc)
+                continue
+            first = False
+            done += 1
+            recovery.succeeded()
+            if passes is None or done < passes:
+                sleep(interval)
+    finally:
+        if heartbeat is not None:
+            heartbeat.stop()

@@ -39,6 +39,8 @@ from .models import (
     HoldOutcome,
     ItemStep,
     Policy,
+    RunSource,
+    ScheduledRun,
     Step,
 )
 
@@ -412,3 +414,17 @@ def invoice_disputes(organization: Organization, invoice: Invoice) -> list[Hold]
         .select_related("author", "owner")
         .order_by(F("released_at").desc(nulls_first=True), "-id")
     )
+
+
+def last_scheduled_runs() -> dict[int, dict[str, object]]:
+    """Every organization's latest day run to its end by the scheduler: ``{organization id: {"as_of",
+    "finished_at"}}``; an organization never run by it is absent. Not tenant-scoped: for the operators' health
+    check, which shows ids and dates only."""
+    rows = (
+        ScheduledRun.objects.filter(source=RunSource.SCHEDULER, finished_at__isnull=False)
+        .values("organization_id")
+        .annotate(last_as_of=Max("as_of"), last_finished_at=Max("finished_at"))
+    )
+    return {
+        r["organization_id"]: {"as_of": r["last_as_of"], "finished_at": r["last_finished_at"]} for r in rows.order_by()
+    }

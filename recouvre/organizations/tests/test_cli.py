@@ -21,7 +21,7 @@ def test_org_create_and_list(capsys):
     }
     assert main(["org", "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == [
-        {"slug": "dupont-fils", "name": "Dupont & Fils SARL", "siren": "732829320"}
+        {"id": Organization.objects.get().pk, "slug": "dupont-fils", "name": "Dupont & Fils SARL", "siren": "732829320"}
     ]
 
 

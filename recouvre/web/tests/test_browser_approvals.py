@@ -1,6 +1,6 @@
 """A real browser approves a reminder: the credit manager opens the approval queue, previews the exact e-mail,
-approves it with "send now", and the SMTP server receives it. Skipped when Chromium is not installed, unless
-``RECOUVRE_REQUIRE_BROWSER=1`` makes that a failure."""
+approves it with "send now", the background worker sends it and the SMTP server receives it. Skipped when Chromium
+is not installed, unless ``RECOUVRE_REQUIRE_BROWSER=1`` makes that a failure."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def test_preview_approve_and_send_a_reminder(transactional_db, live_server, brow
     from recouvre.collections.services import run_collections
     from recouvre.ledger.actors import Actor
     from recouvre.ledger.models import Contact
+    from recouvre.operations.worker import run_ready_tasks
     from recouvre.testing.factories import CustomerFactory, InvoiceFactory, MembershipFactory, OrganizationFactory
 
     server = smtp(Keep())
@@ -74,9 +75,12 @@ def test_preview_approve_and_send_a_reminder(transactional_db, live_server, brow
     assert "F-101" in frame.locator("table").inner_text()
     assert "F-101" in page.locator("#email-text").inner_text()
 
-    # Approve, send now.
+    # Approve, send now: queued for the background worker, which sends it.
     page.click("#decide-one button[value=approve]")
     page.wait_for_selector(".message.success")
+    action.refresh_from_db()
+    assert action.state == "planned" and server.messages == []
+    assert run_ready_tasks() == 1
     action.refresh_from_db()
     assert action.state == "sent"
     assert page.locator("#decide-one").count() == 0  # decided: no more buttons

@@ -23,6 +23,7 @@ from recouvre.collections.tests.test_dispatch import Keep, smtp  # noqa: F401  (
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Contact, Event
 from recouvre.ledger.timeline import describe
+from recouvre.operations.worker import run_ready_tasks
 from recouvre.testing.factories import CustomerFactory, InvoiceFactory, MembershipFactory
 
 from .helpers import text
@@ -155,7 +156,13 @@ def test_approving_a_reminder_with_send_now_sends_exactly_one_email(org, user, e
         follow=True,
     )
     assert "1 reminder approved." in _messages(response)
-    assert "1 e-mail sent." in _messages(response)
+    assert (
+        "1 e-mail queued for sending: the background worker sends it in a moment (on its send date, when that is "
+        "later)." in _messages(response)
+    )
+    # The page did not wait for the mail server: the background worker sends it, on behalf of the approver.
+    assert server.messages == []
+    assert run_ready_tasks() == 1
     assert len(server.messages) == 1
     recipients, raw = server.messages[0]
     assert recipients == ["compta@dupont.example"]
@@ -168,6 +175,7 @@ def test_approving_a_reminder_with_send_now_sends_exactly_one_email(org, user, e
     approved = Event.objects.get(customer=dupont, kind="collections.action_approved")
     assert describe(approved) == "Reminder of 2026-03-25 (step reminder) approved."
     assert approved.actor == user
+    assert Event.objects.get(customer=dupont, kind="collections.email_sent").actor == user
     # Nothing goes out twice: a later dispatch finds nothing to send.
     assert dispatch_due(org, now=timezone.now(), actor=ROBOT).sent == 0
     assert len(server.messages) == 1
@@ -293,6 +301,7 @@ def test_the_organizations_wording_is_used_in_the_email_actually_sent(org, engli
     assert MessageTemplate.objects.get(organization=org, key="reminder", language="en").subject.startswith("{{")
     [action] = _waiting(org)
     english.post(reverse("approval_decide"), {"ids": [action.pk], "decision": "approve", "send_now": "on"})
+    run_ready_tasks()
     [(recipients, raw)] = server.messages
     message = _parse(raw)
     assert message["Subject"] == "Dupont SARL: €1,200.00 to pay"
@@ -323,6 +332,7 @@ def test_a_stored_wording_that_breaks_never_stops_sending(org, english, dupont, 
     MessageTemplate.objects.create(organization=org, key="reminder", language="en", subject="{% if %}", body="x")
     [action] = _waiting(org)
     english.post(reverse("approval_decide"), {"ids": [action.pk], "decision": "approve", "send_now": "on"})
+    run_ready_tasks()
     [(_to, raw)] = server.messages
     assert _parse(raw)["Subject"] == "Reminder: invoices awaiting payment – ACME Distribution SAS"
 
@@ -630,6 +640,7 @@ def test_sender_identity_from_the_settings(org, english, dupont, smtp):  # noqa:
 
     [action] = _waiting(org)
     english.post(reverse("approval_decide"), {"ids": [action.pk], "decision": "approve", "send_now": "on"})
+    run_ready_tasks()
     [(_to, raw)] = server.messages
     message = _parse(raw)
     assert message["From"] == "ACME Credit Department <credit@acme.example>"
@@ -696,10 +707,69 @@ def test_run_now_plans_and_sends(org, english, dupont, martin, member_of, smtp):
     assert member_of("collector").post(reverse("run_now")).status_code == 403
     response = english.post(reverse("run_now"), follow=True)
     assert (
-        "Run done: 1 actions planned (1 e-mails, 0 letters, 0 tasks), 0 awaiting approval; 1 e-mails sent, 0 failed."
+        "Run done: 1 actions planned (1 e-mails, 0 letters, 0 tasks), 0 awaiting approval. Sending is queued: the "
+        "background worker sends the e-mails due, produces the letters and opens the tasks in a moment."
         in _messages(response)
     )
+    assert server.messages == []  # the page did not wait for the mail server
+    assert run_ready_tasks() == 1
     assert [to for to, _raw in server.messages] == [["compta@dupont.example"]]
+
+
+@pytest.fixture
+def silent_mail_server():  # type: ignore[no-untyped-def]
+    """A mail server that takes connections and never answers (the mailer gives up after 8 s)."""
+    import socket
+
+    from django.test import override_settings
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    mailers = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 8},
+        }
+    }
+    with override_settings(MAILERS=mailers):
+        yield port
+    listener.close()
+
+
+def test_run_now_and_send_now_do_not_wait_for_an_unresponsive_mail_server(org, english, dupont, silent_mail_server):
+    import time
+
+    [action] = _waiting(org)
+    started = time.monotonic()
+    response = english.post(
+        reverse("approval_decide"), {"ids": [action.pk], "decision": "approve", "send_now": "on"}, follow=True
+    )
+    assert time.monotonic() - started < 4  # the mailer would have waited 8 s for the silent server
+    assert "1 reminder approved." in _messages(response)
+    started = time.monotonic()
+    assert english.post(reverse("run_now")).status_code == 302
+    assert time.monotonic() - started < 4
+    action.refresh_from_db()
+    assert action.state == "planned"  # left to the worker
+    from django_tasks_db.models import DBTaskResult
+
+    assert DBTaskResult.objects.filter(status="READY").count() == 2
+
+
+def test_queueing_warns_when_no_worker_is_running(org, english, dupont):
+    from recouvre.operations.heartbeat import HeartbeatRecorder
+    from recouvre.operations.models import Component
+
+    Step.objects.filter(key="reminder").update(needs_approval=False)
+    warning = (
+        "No background worker is running: what was queued waits until one runs (recouvre worker, or recouvre "
+        "serve). Tell your administrator."
+    )
+    assert warning in _messages(english.post(reverse("run_now"), follow=True))
+    HeartbeatRecorder(Component.WORKER, interval=30).beat()
+    assert warning not in _messages(english.post(reverse("run_now"), follow=True))
 
 
 def test_collections_menu_and_pages_render(org, english, policy, dupont):

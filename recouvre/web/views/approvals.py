@@ -20,12 +20,13 @@ from django.views.decorators.http import require_POST
 from recouvre.collections import approvals
 from recouvre.collections.dispatch import build_email, held_lines
 from recouvre.collections.models import Action, ActionState, Channel
-from recouvre.collections.outbox import process_due
 from recouvre.collections.rendering import item_label
+from recouvre.collections.tasks import queue_sending
 from recouvre.ledger.actors import Actor
 
 from ..csp import email_document
 from ..decorators import member_required
+from .common import warn_if_no_worker
 
 
 class DecisionForm(forms.Form):
@@ -226,31 +227,20 @@ def approval_decide(request: HttpRequest) -> HttpResponse:
             )
             % {"count": len(decision.skipped)},
         )
-    if data["decision"] == "approve" and data["send_now"] and count:
-        process_due(org, now=timezone.now(), actor=actor)
-        decided = {a.pk for a in decision.decided if a.channel == Channel.EMAIL}
-        states = dict(Action.objects.filter(pk__in=decided).values_list("id", "state"))
-        sent = sum(1 for s in states.values() if s == ActionState.SENT)
-        failed = [
-            (a.customer.name, a.last_error)
-            for a in Action.objects.filter(pk__in=decided, state=ActionState.FAILED).select_related("customer")
-        ]
-        messages.success(request, ngettext("%(count)d e-mail sent.", "%(count)d e-mails sent.", sent) % {"count": sent})
-        for name, error in failed:
-            messages.error(
-                request, _("E-mail to %(customer)s not sent: %(error)s") % {"customer": name, "error": error}
+    emails = [a for a in decision.decided if a.channel == Channel.EMAIL]
+    if data["decision"] == "approve" and data["send_now"] and emails:
+        # Sent by the background worker: an unresponsive mail server holds up the worker, not this page.
+        queue_sending(org, request.user)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d e-mail queued for sending: the background worker sends it in a moment (on its send "
+                "date, when that is later).",
+                "%(count)d e-mails queued for sending: the background worker sends them in a moment (on their send "
+                "date, when that is later).",
+                len(emails),
             )
-        waiting = len(decided) - sent - len(failed)
-        if waiting:
-            messages.info(
-                request,
-                ngettext(
-                    "%(count)d e-mail will go out with a later dispatch (its send date has not come, or it is "
-                    "retried).",
-                    "%(count)d e-mails will go out with a later dispatch (their send date has not come, or they are "
-                    "retried).",
-                    waiting,
-                )
-                % {"count": waiting},
-            )
+            % {"count": len(emails)},
+        )
+        warn_if_no_worker(request)
     return redirect(back)

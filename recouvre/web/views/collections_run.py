@@ -9,20 +9,19 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from recouvre.collections.outbox import process_due
 from recouvre.collections.preview import CONTACTED, SKIPPED, run_preview
 from recouvre.collections.selectors import calendar_for
 from recouvre.collections.services import run_collections
+from recouvre.collections.tasks import queue_sending
 from recouvre.ledger.actors import Actor
 
 from ..decorators import member_required
 from ..forms import DATE_INPUT_FORMATS, DateInput, DayField
-from .common import paginate, today
+from .common import paginate, today, warn_if_no_worker
 
 CUSTOMERS_PER_PAGE = 100
 
@@ -66,16 +65,18 @@ def run_preview_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @member_required("approve")
 def run_now(request: HttpRequest) -> HttpResponse:
-    """Run today's collections for real (plan and store), then work through the due outbox."""
+    """Run today's collections for real (plan and store), then queue the sending for the background worker: an
+    unresponsive mail server holds up the worker, not this page."""
     org = request.organization  # type: ignore[attr-defined]
     actor = Actor.of(request.user)
     result = run_collections(org, today(), actor=actor, calendar=calendar_for(org))
-    outbox = process_due(org, now=timezone.now(), actor=actor)
+    queue_sending(org, request.user)
     messages.success(
         request,
         _(
             "Run done: %(actions)s actions planned (%(emails)s e-mails, %(letters)s letters, %(tasks)s tasks), "
-            "%(approval)s awaiting approval; %(sent)s e-mails sent, %(failed)s failed."
+            "%(approval)s awaiting approval. Sending is queued: the background worker sends the e-mails due, "
+            "produces the letters and opens the tasks in a moment."
         )
         % {
             "actions": result.actions,
@@ -83,8 +84,7 @@ def run_now(request: HttpRequest) -> HttpResponse:
             "letters": result.letters,
             "tasks": result.tasks,
             "approval": result.awaiting_approval,
-            "sent": outbox.emails.sent,
-            "failed": outbox.emails.failed,
         },
     )
+    warn_if_no_worker(request)
     return redirect(reverse("run_preview"))

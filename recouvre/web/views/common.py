@@ -46,3 +46,22 @@ def form_errors(form: Any) -> str:
         label = form.fields[field].label if field in form.fields else ""
         parts.extend(f"{label}: {e}" if label else str(e) for e in errors)
     return " ".join(parts)
+
+
+def warn_if_no_worker(request: HttpRequest) -> None:
+    """After queueing work for the background worker: a warning when no worker is running (no heartbeat within
+    three of its intervals), since what was queued waits until one runs."""
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    from recouvre.operations.models import Component
+    from recouvre.operations.selectors import component_status
+
+    if component_status(Component.WORKER, timezone.now()).stale:
+        messages.warning(
+            request,
+            _(
+                "No background worker is running: what was queued waits until one runs (recouvre worker, or "
+                "recouvre serve). Tell your administrator."
+            ),
+        )
