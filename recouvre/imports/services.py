@@ -10,17 +10,19 @@ dry run is recorded as an ``ImportRun`` (refused ones too, with their errors); a
 from __future__ import annotations
 
 import contextlib
+import errno
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from recouvre.core.importing import ImportRefused, ImportResult, RowError
+from recouvre.core.importing import MAX_REPORTED_ERRORS, ImportFailed, ImportRefused, ImportResult, RowError
 from recouvre.core.mappings import (
     KINDS,
     PRESETS,
@@ -42,7 +44,8 @@ from .models import ImportMapping, ImportRun, ImportStatus
 from .tabular import IMPORTERS, Context
 
 ProgressFn = Callable[..., None]
-STORED_ERRORS = 1000
+STORED_ERRORS = MAX_REPORTED_ERRORS
+logger = logging.getLogger(__name__)
 
 
 class UnknownMapping(LookupError):
@@ -60,23 +63,130 @@ def run_import(
     dry_run: bool = False,
     progress: ProgressFn | None = None,
     original_name: str | None = None,
+    max_bytes: int | None = None,
 ) -> ImportResult:
     """Import ``path`` as ``kind`` (customers, invoices, payments, fec) into ``organization``.
 
-    All-or-nothing: raises ``ImportRefused`` naming every bad line and writes nothing. With ``dry_run`` the
-    result is computed and nothing is written. ``original_name`` is the name the person knows the file by
-    (an upload stored under a temporary name); messages and events use it. Raises ``UnknownMapping`` when
+    All-or-nothing: raises ``ImportRefused`` naming the bad lines (the first ``MAX_REPORTED_ERRORS``, and how many
+    there are) and writes nothing; a file larger than ``max_bytes`` is refused before it is read. With
+    ``dry_run`` the result is computed and nothing is written. ``original_name`` is the name the person knows the
+    file by (an upload stored under a temporary name); messages and events use it. Raises ``ImportFailed`` when
+    the database or the file system fails (the database locked, the disk full): the transaction is rolled back,
+    nothing from the file is written, and the failed attempt is recorded. Raises ``UnknownMapping`` when
     ``mapping`` names no mapping of this kind, ``ValueError`` for an unknown kind.
     """
     name = original_name or path.name
-    if kind == "fec":
-        if mapping:
-            raise UnknownMapping(_("Column mappings do not apply to FEC files."))
-        return _run_fec(organization, path, name, actor=actor, dry_run=dry_run, progress=progress)
-    if kind not in KINDS:
+    if kind != "fec" and kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
-    column_mapping = find_mapping(organization, kind, mapping) if mapping else None
+    if kind == "fec" and mapping:
+        raise UnknownMapping(_("Column mappings do not apply to FEC files."))
+    column_mapping: ColumnMapping | None = None
     started_at = timezone.now()
+    try:
+        column_mapping = find_mapping(organization, kind, mapping) if mapping else None
+        if max_bytes is not None:
+            _check_size(path, max_bytes, organization, kind, name, actor, started_at, dry_run)
+        if kind == "fec":
+            return _run_fec(organization, path, name, actor=actor, dry_run=dry_run, progress=progress)
+        return _run_table(
+            organization,
+            kind,
+            path,
+            name,
+            column_mapping,
+            started_at,
+            actor=actor,
+            create_customers=create_customers,
+            dry_run=dry_run,
+            progress=progress,
+        )
+    except (OperationalError, OSError) as exc:
+        reason = failure_reason(exc)
+        if not dry_run:
+            _record_failure(organization, kind, name, column_mapping, actor, started_at, reason)
+        raise ImportFailed(reason) from exc
+
+
+def _check_size(
+    path: Path,
+    max_bytes: int,
+    organization: Organization,
+    kind: str,
+    name: str,
+    actor: Actor,
+    started_at: Any,
+    dry_run: bool,
+) -> None:
+    size = path.stat().st_size
+    if size <= max_bytes:
+        return
+    error = RowError(
+        0,
+        "file",
+        _("the file is %(size)s, more than the %(limit)s accepted for an import")
+        % {"size": human_size(size), "limit": human_size(max_bytes)},
+    )
+    if not dry_run:
+        refused = ImportResult(kind=kind, file=name, errors=[error])
+        _record_run(organization, kind, name, None, None, actor, started_at, ImportStatus.REFUSED, 0, refused)
+    raise ImportRefused([error])
+
+
+def human_size(size: int) -> str:
+    """``2 GB``, ``500 MB``, ``12.5 MB``, ``800 KB``, ``12 bytes`` (units of 1 024)."""
+    for unit, factor in ((_("GB"), 1 << 30), (_("MB"), 1 << 20), (_("KB"), 1 << 10)):
+        if size >= factor:
+            value = size / factor
+            text = f"{value:.0f}" if value >= 100 or value == int(value) else f"{value:.1f}"
+            return f"{text} {unit}"
+    return _("%(count)s bytes") % {"count": size}
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What went wrong, for a person: the disk full, the database locked, or else the system's own words."""
+    detail = " ".join(str(exc).split())[:300] or type(exc).__name__
+    low = detail.lower()
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "full" in low or "no space" in low:
+        return _("the disk is full (%(detail)s)") % {"detail": detail}
+    if "lock" in low or "busy" in low:
+        return _("the database is locked by another operation (%(detail)s); try again in a moment") % {"detail": detail}
+    if isinstance(exc, OSError):
+        return _("the file could not be read or written (%(detail)s)") % {"detail": detail}
+    return _("the database failed (%(detail)s)") % {"detail": detail}
+
+
+def _record_failure(
+    organization: Organization,
+    kind: str,
+    name: str,
+    mapping: ColumnMapping | None,
+    actor: Actor,
+    started_at: Any,
+    reason: str,
+) -> None:
+    """Record the failed attempt, after the rollback; when the database cannot take even that, say so in the
+    log only: the person is told why the import failed either way."""
+    failed = ImportResult(kind=kind, file=name, errors=[RowError(0, "import", reason)])
+    try:
+        with transaction.atomic():
+            _record_run(organization, kind, name, None, mapping, actor, started_at, ImportStatus.FAILED, 0, failed)
+    except DatabaseError:
+        logger.warning("the failed import of %s could not be recorded", name, exc_info=True)
+
+
+def _run_table(
+    organization: Organization,
+    kind: str,
+    path: Path,
+    name: str,
+    column_mapping: ColumnMapping | None,
+    started_at: Any,
+    *,
+    actor: Actor,
+    create_customers: bool,
+    dry_run: bool,
+    progress: ProgressFn | None,
+) -> ImportResult:
     result = ImportResult(kind=kind, file=name, dry_run=dry_run)
     facts: FileFacts | None = None
     rows = 0
@@ -133,7 +243,7 @@ def run_import(
                 # (unknown customers, settled invoices...) in the same list.
                 plan = importer.plan(validated.records)  # type: ignore[arg-type]
                 if validated.errors or plan.errors:
-                    raise ImportRefused(sorted(validated.errors + plan.errors, key=lambda e: e.line))
+                    raise ImportRefused(validated.errors, plan.errors)
                 if kind == "invoices":  # terms beyond the legal caps: a warning, never a refusal
                     result.notes.extend(payment_terms_notes(organization, validated.records))  # type: ignore[arg-type]
                 if not dry_run:
@@ -156,7 +266,9 @@ def run_import(
                     )
         except ImportRefused as exc:
             if not dry_run:
-                refused = ImportResult(kind=kind, file=name, errors=exc.errors, notes=result.notes)
+                refused = ImportResult(
+                    kind=kind, file=name, errors=exc.errors, notes=result.notes, error_count=exc.total
+                )
                 _record_run(
                     organization,
                     kind,
@@ -194,7 +306,7 @@ def _run_fec(
             result = import_fec(organization, path, actor=actor, dry_run=dry_run, progress=progress, original_name=name)
     except ImportRefused as exc:
         if not dry_run:
-            refused = ImportResult(kind="fec", file=name, errors=exc.errors)
+            refused = ImportResult(kind="fec", file=name, errors=exc.errors, error_count=exc.total)
             _record_run(organization, "fec", name, facts, None, actor, started_at, ImportStatus.REFUSED, 0, refused)
         raise
     if not dry_run:
@@ -245,7 +357,7 @@ def _record_run(
         created=result.created,
         updated=result.updated,
         unchanged=result.unchanged,
-        error_count=len(result.errors),
+        error_count=max(result.error_count, len(result.errors)),
         errors=[e.as_dict() for e in result.errors[:STORED_ERRORS]],
         notes=list(result.notes),
         details=result.details,

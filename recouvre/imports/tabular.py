@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recouvre.core.dates import PaymentTerms
-from recouvre.core.importing import ImportResult, RowError
+from recouvre.core.importing import ErrorList, ImportResult, RowError
 from recouvre.core.instalments import Part, schedule
 from recouvre.core.mappings import ResolvedColumns
 from recouvre.core.records import CustomerRecord, InvoiceRecord, PaymentRecord
@@ -185,7 +185,7 @@ class Context:
 
 @dataclass
 class Plan:
-    errors: list[RowError] = field(default_factory=list)
+    errors: ErrorList = field(default_factory=ErrorList)  # the first ones; ``errors.total`` counts them all
     events: list[tuple[int | None, str, dict[str, Any]]] = field(default_factory=list)
     per_customer: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     data: dict[str, Any] = field(default_factory=dict)
