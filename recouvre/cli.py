@@ -224,7 +224,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from recouvre.core.importing import ImportFailed, ImportRefused
+    from recouvre.core.importing import ImportFailed, ImportRefused, escape_controls
     from recouvre.imports.services import UnknownMapping, run_import
     from recouvre.ledger.actors import CLI
 
@@ -280,7 +280,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 for e in errors:
-                    print(f"  {path.name}: {e}", file=sys.stderr)
+                    print(f"  {path.name}: {escape_controls(str(e))}", file=sys.stderr)
                 if exc.more:
                     print(
                         "  "

@@ -51,6 +51,14 @@ def control_character(text: str) -> str | None:
     return f"{code} ({name})" if name else code
 
 
+def escape_controls(text: str) -> str:
+    """``text`` with each control character written as an escape (``\\x1b``, ``\\n``), to be printed on a
+    terminal safely (a name read from a file could otherwise move the cursor or change colours)."""
+    if text.isprintable():
+        return text
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def control_message(text: str, char: str) -> str:
     """Why a value holding the control character ``char`` (as ``control_character`` names it) is refused."""
     return _(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, OperationalError, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -100,11 +100,18 @@ def run_import(
             dry_run=dry_run,
             progress=progress,
         )
-    except (OperationalError, OSError) as exc:
+    except _failures() as exc:
         reason = failure_reason(exc)
         if not dry_run:
             _record_failure(organization, kind, name, column_mapping, actor, started_at, reason)
         raise ImportFailed(reason) from exc
+
+
+def _failures() -> tuple[type[BaseException], ...]:
+    """What fails an import for a reason outside the file: the database's operational errors (Django's, and the
+    driver's own, which the bulk inserts on SQLite's cursor raise) and the system's."""
+    driver = getattr(getattr(connection, "Database", None), "OperationalError", OperationalError)
+    return (OperationalError, driver, OSError)
 
 
 def _check_size(
