@@ -21,6 +21,7 @@ import zipfile
 from typing import BinaryIO
 
 from .i18n import _
+from .sizes import human_size
 
 _END = b"PK\x05\x06"
 _END_SIZE = 22
@@ -94,8 +95,8 @@ def member_problem(info: zipfile.ZipInfo, *, max_bytes: int | None = None) -> st
     if info.compress_type not in READABLE_METHODS:
         return _("compressed with an unknown method (%(method)s)") % {"method": info.compress_type}
     if max_bytes is not None and info.file_size > max_bytes:
-        return _("%(size)s bytes once uncompressed, more than the %(limit)s accepted") % {
-            "size": info.file_size,
-            "limit": max_bytes,
+        return _("%(size)s once uncompressed, more than the %(limit)s accepted") % {
+            "size": human_size(info.file_size),
+            "limit": human_size(max_bytes),
         }
     return None

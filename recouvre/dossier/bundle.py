@@ -224,6 +224,7 @@ def verify(source: str | IO[bytes]) -> Verification:
 
 def _verify(fh: IO[bytes]) -> Verification:
     from recouvre.core.archives import ArchiveError, check_directory, member_problem
+    from recouvre.core.sizes import human_size
 
     try:
         check_directory(fh, max_members=MAX_MEMBERS)  # type: ignore[arg-type]
@@ -238,8 +239,8 @@ def _verify(fh: IO[bytes]) -> Verification:
         total = sum(i.file_size for i in infos)
         if total > MAX_TOTAL_BYTES:
             raise NotADossier(
-                _("the ZIP holds %(size)s bytes once uncompressed, more than the %(limit)s a dossier is checked for")
-                % {"size": total, "limit": MAX_TOTAL_BYTES}
+                _("the ZIP holds %(size)s once uncompressed, more than the %(limit)s a dossier is checked for")
+                % {"size": human_size(total), "limit": human_size(MAX_TOTAL_BYTES)}
             )
         problems: list[tuple[str, str]] = []
         members: dict[str, zipfile.ZipInfo] = {}

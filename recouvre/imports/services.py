@@ -32,6 +32,7 @@ from recouvre.core.mappings import (
     resolve_columns,
 )
 from recouvre.core.records import validate_rows
+from recouvre.core.sizes import human_size
 from recouvre.core.tabular import FileFacts, Table, TabularError, sniff_file
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Source
@@ -137,16 +138,6 @@ def _check_size(
         refused = ImportResult(kind=kind, file=name, errors=[error])
         _record_run(organization, kind, name, None, None, actor, started_at, ImportStatus.REFUSED, 0, refused)
     raise ImportRefused([error])
-
-
-def human_size(size: int) -> str:
-    """``2 GB``, ``500 MB``, ``12.5 MB``, ``800 KB``, ``12 bytes`` (units of 1 024)."""
-    for unit, factor in ((_("GB"), 1 << 30), (_("MB"), 1 << 20), (_("KB"), 1 << 10)):
-        if size >= factor:
-            value = size / factor
-            text = f"{value:.0f}" if value >= 100 or value == int(value) else f"{value:.1f}"
-            return f"{text} {unit}"
-    return _("%(count)s bytes") % {"count": size}
 
 
 def failure_reason(exc: BaseException) -> str:

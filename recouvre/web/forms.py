@@ -129,7 +129,7 @@ class ImportForm(forms.Form):
         self.fields["mapping"].choices = choices
 
     def clean_file(self) -> Any:
-        from recouvre.imports.services import human_size
+        from recouvre.core.sizes import human_size
 
         uploaded = self.cleaned_data["file"]
         if self.max_bytes is not None and uploaded is not None and uploaded.size > self.max_bytes:

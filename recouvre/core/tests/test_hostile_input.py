@@ -401,6 +401,8 @@ def test_member_problems() -> None:
     assert member_problem(info) == "compressed with an unknown method (99)"
     info.compress_type = zipfile.ZIP_DEFLATED
     info.file_size = 101
-    assert member_problem(info, max_bytes=100) == "101 bytes once uncompressed, more than the 100 accepted"
+    assert member_problem(info, max_bytes=100) == "101 bytes once uncompressed, more than the 100 bytes accepted"
+    info.file_size = 3 << 30
+    assert member_problem(info, max_bytes=1 << 30) == "3 GB once uncompressed, more than the 1 GB accepted"
     info.flag_bits |= 0x1
     assert member_problem(info) == "encrypted: a password-protected member cannot be read"

@@ -29,9 +29,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from recouvre.core.importing import ImportFailed, ImportRefused, RowError
+from recouvre.core.sizes import human_size
 from recouvre.imports import services as import_services
 from recouvre.imports.selectors import recent_runs
-from recouvre.imports.services import failure_reason, human_size
+from recouvre.imports.services import failure_reason
 from recouvre.ledger.actors import Actor
 
 from ..decorators import member_required
