@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recouvre.cli import main
-from recouvre.dossier.bundle import MANIFEST, verify
+from recouvre.dossier.bundle import MANIFEST, NotADossier, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +195,36 @@ def test_members_are_hashed_a_megabyte_at_a_time(tmp_path) -> None:  # type: ign
         tracemalloc.stop()
     assert result.ok and result.checked == 2
     assert peak < 8 << 20  # far less than the 64 MB member
+
+
+# ------------------------------------------------------------------------------------------- fuzzing
+
+SOUND = dossier({"01-contrat.pdf": CONTRACT, "02-facture.pdf": INVOICE}, method=zipfile.ZIP_DEFLATED)
+
+
+@st.composite
+def damaged_zips(draw: st.DrawFn) -> bytes:
+    kind = draw(st.integers(0, 3))
+    if kind == 0:
+        return draw(st.binary(max_size=800))
+    if kind == 1:
+        return b"PK\x03\x04" + draw(st.binary(max_size=800))
+    data = bytearray(SOUND)
+    if kind == 2:  # bytes changed, often in the directory and the headers at the end
+        for _ in range(draw(st.integers(1, 6))):
+            at = draw(st.one_of(st.integers(0, len(data) - 1), st.integers(max(0, len(data) - 300), len(data) - 1)))
+            data[at] = draw(st.integers(0, 255))
+        return bytes(data)
+    return bytes(data[: draw(st.integers(0, len(data) - 1))])  # cut short
+
+
+@settings(max_examples=max(20, settings.default.max_examples))
+@given(damaged_zips())
+def test_verify_never_raises_anything_but_its_refusal(data: bytes) -> None:
+    try:
+        result = verify(io.BytesIO(data))
+    except NotADossier as exc:
+        assert str(exc)
+    else:
+        assert all(path and problem for path, problem in result.problems)
+        assert result.ok == (not result.problems)
