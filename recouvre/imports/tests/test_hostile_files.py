@@ -158,12 +158,14 @@ def test_a_bad_max_size_is_a_usage_error(org, capsys, tmp_path) -> None:  # type
     assert "'lots' is not a size (write e.g. 500M, 2G, 800K, or a number of bytes)" in capsys.readouterr().err
 
 
-def test_the_default_max_size_takes_a_million_line_export(org, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """2 GB by default: a million invoice lines are about 70 MB."""
-    from recouvre.cliutil import DEFAULT_IMPORT_MAX_SIZE
+def test_the_default_max_size_is_2_gb(org, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A million invoice lines are 80 to 250 MB (a FEC of a million lines about 250 MB): far below 2 GB."""
+    from recouvre.cli import build_parser
 
-    line = "FAC-2025-0000001;C00001;15/01/2025;15/02/2025;1234,56;EUR;Client 00001 SARL\n"
-    assert 1_000_000 * len(line) < DEFAULT_IMPORT_MAX_SIZE / 20
+    args = build_parser().parse_args(["import", "fec", "export.txt"])
+    assert args.max_size == 2 << 30
+    path = csv_file(tmp_path, "customers.csv", "customer_id;name\nC1;A\n")
+    assert cli(capsys, "import", "customers", path)[0] == 0
 
 
 # ------------------------------------------------------------------------------------------- many errors
