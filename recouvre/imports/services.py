@@ -140,13 +140,25 @@ def _check_size(
     raise ImportRefused([error])
 
 
+_DISK_FULL = ("disk is full", "disk full", "no space left", "could not extend file", "quota exceeded")
+_LOCKED = ("is locked", "lock timeout", "deadlock", "could not obtain lock", "database is busy")
+_DISK_FULL_STATES = {"53100"}  # PostgreSQL's disk_full
+_LOCKED_STATES = {"55P03", "40P01"}  # lock_not_available, deadlock_detected
+
+
 def failure_reason(exc: BaseException) -> str:
     """What went wrong, for a person: the disk full, the database locked, or else the system's own words."""
     detail = " ".join(str(exc).split())[:300] or type(exc).__name__
     low = detail.lower()
-    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "full" in low or "no space" in low:
+    cause = exc.__cause__ or exc
+    state = getattr(cause, "sqlstate", None) or getattr(exc, "sqlstate", None)
+    if (
+        (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT))
+        or state in _DISK_FULL_STATES
+        or any(words in low for words in _DISK_FULL)
+    ):
         return _("the disk is full (%(detail)s)") % {"detail": detail}
-    if "lock" in low or "busy" in low:
+    if state in _LOCKED_STATES or any(words in low for words in _LOCKED):
         return _("the database is locked by another operation (%(detail)s); try again in a moment") % {"detail": detail}
     if isinstance(exc, OSError):
         return _("the file could not be read or written (%(detail)s)") % {"detail": detail}

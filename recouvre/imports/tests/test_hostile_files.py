@@ -335,3 +335,19 @@ def test_a_dry_run_that_fails_records_nothing(org, tmp_path) -> None:  # type: i
     with pytest.raises(ImportFailed):
         run_import(org, "customers", tmp_path, actor=CLI)
     assert ImportRun.objects.get().status == ImportStatus.FAILED
+
+
+def test_failure_reasons_name_the_cause(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.imports.services import failure_reason
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    with pytest.raises(OSError) as caught, open("/dev/full", "wb") as full:  # writing there fails with ENOSPC
+        full.write(b"x")
+    assert failure_reason(caught.value) == "the disk is full ([Errno 28] No space left on device)"
+    folder = tmp_path / "fullname"
+    folder.mkdir()
+    with pytest.raises(OSError) as caught:
+        folder.read_bytes()
+    expected = f"the file could not be read or written ([Errno 21] Is a directory: '{folder}')"
+    assert failure_reason(caught.value) == expected  # "full" in a path is not a full disk
