@@ -38,7 +38,7 @@ from .dates import DateError, parse_date
 from .i18n import _, gettext_noop, ngettext
 from .importing import ErrorList, RowError, control_character, control_message
 from .instalments import Part, merge_same_dates
-from .money import AmountError, parse_amount, parse_currency
+from .money import MAX_AMOUNT, AmountError, parse_amount, parse_currency
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -334,12 +334,19 @@ _PLAIN_AMOUNT = re.compile(r"[-+]?\d+(?:[.,]\d{1,2})?")
 
 
 def _amount(text: str) -> Decimal:
-    """FEC amounts: ``1234,56``, ``0000000074,70``, ``-12,50``, ``1234.56``; anything ``parse_amount`` reads."""
+    """FEC amounts: ``1234,56``, ``0000000074,70``, ``-12,50``, ``1234.56``; anything ``parse_amount`` reads. An
+    amount of 10 000 billion or more (more than amounts are stored with) is refused."""
     if not text:
         return ZERO
     if _PLAIN_AMOUNT.fullmatch(text):
-        return Decimal(text.replace(",", ".")).quantize(CENT)
-    return parse_amount(text)
+        value = Decimal(text.replace(",", "."))
+        if abs(value) >= MAX_AMOUNT:
+            raise AmountError(_("%(text)r is too large an amount") % {"text": text})
+        return value.quantize(CENT)
+    value = parse_amount(text)
+    if abs(value) >= MAX_AMOUNT:
+        raise AmountError(_("%(text)r is too large an amount") % {"text": text})
+    return value
 
 
 def _date(text: str, cache: dict[str, date]) -> date:
@@ -368,8 +375,10 @@ class _Unusual(Exception):
 def _plain_amount(text: str) -> Decimal:
     """``1234,56`` or ``1234.56`` and nothing else (the fast path); ``_Unusual`` otherwise."""
     if _TWO_DECIMALS.fullmatch(text):
-        return Decimal(text.replace(",", "."))
-    raise _Unusual
+        value = Decimal(text.replace(",", "."))
+        if -MAX_AMOUNT < value < MAX_AMOUNT:
+            return value
+    raise _Unusual  # the careful parser says why a large amount is refused
 
 
 _SENS_DEBIT = {"D", "DEBIT", "DÉBIT", "+1", "1", "+"}

@@ -26,10 +26,9 @@ from .identifiers import IdentifierError, validate_iban, validate_siren, validat
 from .importing import ErrorList, RowError, control_character, control_message
 from .instalments import Part, ScheduleError, parse_schedule, schedule_errors
 from .mappings import ColumnMapping, MappingOptions, ResolvedColumns, field_spec, strip_accents
-from .money import AmountError, parse_amount, parse_currency
+from .money import MAX_AMOUNT, AmountError, parse_amount, parse_currency
 
 CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal(10) ** 13  # amounts are stored with 15 digits, 2 of them decimals
 
 Progress = Callable[[int], None]
 

@@ -7,6 +7,7 @@ import io
 import struct
 import zipfile
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -165,6 +166,25 @@ def test_fec_lines_with_control_characters_are_refused_naming_the_column(sep: st
     assert [(e.line, e.field) for e in book.errors] == [(3, "CompAuxNum"), (4, "EcritureLib"), (6, "EcritureLib")]
     assert "contains a control character (U+0000 (NUL))" in book.errors[0].message
     assert book.line_count == 5
+
+
+def test_amounts_beyond_what_is_stored_are_refused_not_a_traceback() -> None:
+    """30 digits are more than a Decimal holds at its precision: rounding them to cents raised; 14 digits are more
+    than amounts are stored with."""
+    result = validate("invoices", INVOICES, ["F1", "C001", "15/01/2025", "", "1" * 30, "", ""])
+    assert errors_of(result) == [(2, "amount_incl_tax", f"'{'1' * 30}' is too large an amount")]
+    book = read_fec(
+        fec(
+            full(fec_row(), debit="1" * 30),
+            full(fec_row(piece="F2"), debit="12345678901234,00"),
+            full(fec_row(piece="F3"), debit="9999999999999,99"),
+        )
+    )
+    assert [(e.line, e.field, e.message) for e in book.errors] == [
+        (2, "Debit", f"'{'1' * 30}' is too large an amount"),
+        (3, "Debit", "'12345678901234,00' is too large an amount"),
+    ]
+    assert [line.debit for line in book.customer_lines] == [Decimal("9999999999999.99")]
 
 
 def test_a_fec_header_with_a_control_character_is_refused() -> None:

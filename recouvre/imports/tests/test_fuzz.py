@@ -67,7 +67,9 @@ VALUES = st.one_of(
 REF = st.one_of(st.sampled_from(["C001", "C002", "C003"]), st.from_regex(r"[A-Z0-9][A-Z0-9-]{0,7}", fullmatch=True))
 DAY = st.sampled_from(["15/01/2025", "2025-02-28", "20250301", "31/02/2025", "01/13/2025", "1/1/1800"])
 AMOUNT = st.one_of(
-    st.sampled_from(["120,00", "1 234,56", "0", "-5", "12.345", "1e9", "(12,50)", "99999999999999"]),
+    st.sampled_from(
+        ["120,00", "1 234,56", "0", "-5", "12.345", "1e9", "(12,50)", "99999999999999", "9999999999999,99", "1" * 30]
+    ),
     st.decimals(min_value=-10, max_value=10**9, places=2, allow_nan=False).map(str),
 )
 PLAUSIBLE: dict[str, st.SearchStrategy[str]] = {
@@ -168,7 +170,9 @@ def fec_files(draw: st.DrawFn) -> bytes:
         return draw(st.binary(max_size=600))
     sep = draw(st.sampled_from(["\t", "|"]))
     account = st.sampled_from(["411000", "411CLI", "512000", "706000", "445710", ""])
-    amount = st.sampled_from(["120,00", "0,00", "", "0000000074,70", "-12,50", "abc"])
+    amount = st.sampled_from(
+        ["120,00", "0,00", "", "0000000074,70", "-12,50", "abc", "9999999999999,99", "123456789012345678,00", "1" * 30]
+    )
     day = st.sampled_from(["20250115", "20250230", "15/01/2025", ""])
     line = st.fixed_dictionaries(
         {
