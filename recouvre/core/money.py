@@ -55,7 +55,7 @@ def parse_amount(text: str, *, decimals: int = STORAGE_DECIMALS) -> Decimal:
         negative, s = True, s[1:-1]
     if s.endswith("-"):
         negative, s = True, s[:-1]
-    if s[:1] in "+-":
+    if s[:1] in ("+", "-"):  # (not ``in "+-"``: the empty string is in every string)
         negative, s = s[0] == "-" or negative, s[1:]
     if not s or not re.fullmatch(r"[0-9.,]+", s):
         raise AmountError(gettext("not an amount: %(text)r") % {"text": raw})
@@ -86,7 +86,7 @@ def parse_amount(text: str, *, decimals: int = STORAGE_DECIMALS) -> Decimal:
             s = int_part + "." + frac
     try:
         value = Decimal(s)
-    except InvalidOperation as exc:  # pragma: no cover - guarded by the regex above
+    except InvalidOperation as exc:  # separators and no digit: "." or ","
         raise AmountError(gettext("not an amount: %(text)r") % {"text": raw}) from exc
     try:
         exact = value.quantize(Decimal(1).scaleb(-decimals))

@@ -187,6 +187,13 @@ def test_amounts_beyond_what_is_stored_are_refused_not_a_traceback() -> None:
     assert [line.debit for line in book.customer_lines] == [Decimal("9999999999999.99")]
 
 
+@pytest.mark.parametrize("text", ["-", "+", "()", "(-)", ".", ",", "--"])
+def test_a_sign_or_a_separator_alone_is_not_an_amount(text: str) -> None:
+    """A lone minus raised an IndexError (found by fuzzing)."""
+    result = validate("payments", PAYMENTS, ["P1", "C001", "15/01/2025", text, "", "", ""])
+    assert errors_of(result) == [(2, "amount", f"not an amount: {text!r}")]
+
+
 def test_a_fec_header_with_a_control_character_is_refused() -> None:
     data = ("\t".join([*FEC_COLUMNS[:-1], "Ide\x00vise"]) + "\n").encode()
     book = read_fec(data)
