@@ -304,6 +304,18 @@ class CustomerResolver:
             )
 
 
+def _moves_to_new_customer(plan: Plan, wanted: dict[str, Any], customer: KnownCustomer) -> None:
+    """A stored invoice or payment the file gives to a customer it creates: that customer's id, in ``wanted``, is
+    known once the customer is written (``_fill_new_owners``)."""
+    if customer.id is None:
+        plan.data.setdefault("new_owners", []).append((wanted, customer))
+
+
+def _fill_new_owners(plan: Plan) -> None:
+    for wanted, customer in plan.data.get("new_owners", ()):
+        wanted["customer_id"] = customer.id
+
+
 def summary_events(ctx: Context, plan: Plan, kind: str, ids: dict[str, int | None]) -> None:
     """One ``import.summary`` event per customer with something created or updated."""
     for ref, counts in plan.per_customer.items():
@@ -754,6 +766,7 @@ class InvoiceImporter:
         if "customer_id" in changes:
             changes["customer"] = [self._ref_of(resolver, stored.customer_id), rec.customer_ref]
             del changes["customer_id"]
+        _moves_to_new_customer(plan, wanted, customer)
         updates.append((stored, wanted))
         per_customer[rec.customer_ref]["updated"] += 1
         plan.events.append(
@@ -775,6 +788,7 @@ class InvoiceImporter:
         if resolver.new:
             ctx.report(0, len(resolver.new), _("Creating customers"))
         resolver.write()
+        _fill_new_owners(plan)
         creates: list[tuple[InvoiceRecord, KnownCustomer, date, str]] = plan.data["creates"]
         now = _now_for_db()
         org_id, source, prefix = org.pk, ctx.source, f"{ctx.file_name}:"
@@ -1035,6 +1049,7 @@ class PaymentImporter:
                     if "customer_id" in changes:
                         del changes["customer_id"]
                         changes["customer"] = ["", rec.customer_ref]
+                    _moves_to_new_customer(plan, wanted, customer)
                     updates.append((stored, wanted))
                     plan.per_customer[rec.customer_ref]["updated"] += 1
                     plan.events.append(
@@ -1090,6 +1105,7 @@ class PaymentImporter:
         if resolver.new:
             ctx.report(0, len(resolver.new), _("Creating customers"))
         resolver.write()
+        _fill_new_owners(plan)
         creates: list[tuple[PaymentRecord, KnownCustomer, str]] = plan.data["creates"]
         org_id, source = org.pk, ctx.source
         insert_with_defaults(

@@ -351,3 +351,24 @@ def test_failure_reasons_name_the_cause(tmp_path) -> None:  # type: ignore[no-un
         folder.read_bytes()
     expected = f"the file could not be read or written ([Errno 21] Is a directory: '{folder}')"
     assert failure_reason(caught.value) == expected  # "full" in a path is not a full disk
+
+
+# ------------------------------------------------------------------------------------------- found by fuzzing
+
+
+def test_an_invoice_and_a_payment_moved_to_a_customer_the_file_creates(org, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Updating a stored invoice (or payment) to a customer the same file creates wrote no customer at all: the
+    database refused it with a traceback."""
+    header = "invoice_number;customer_id;issue_date;amount_incl_tax\n"
+    first = csv_file(tmp_path, "a.csv", header + "F-1;C001;15/01/2025;120\n")
+    moved = csv_file(tmp_path, "b.csv", header + "F-1;C002;15/01/2025;120\n")
+    assert cli(capsys, "import", "invoices", first, "--create-customers")[0] == 0
+    code, out, _err = cli(capsys, "import", "invoices", moved, "--create-customers", "--json")
+    assert code == 0 and json.loads(out)["details"]["customers"]["created"] == 1
+    assert Invoice.objects.get(number="F-1").customer.ref == "C002"
+
+    first = csv_file(tmp_path, "p.csv", "payment_id;customer_id;payment_date;amount\nP1;C001;15/01/2025;10\n")
+    moved = csv_file(tmp_path, "q.csv", "payment_id;customer_id;payment_date;amount\nP1;C003;15/01/2025;10\n")
+    assert cli(capsys, "import", "payments", first, "--create-customers")[0] == 0
+    assert cli(capsys, "import", "payments", moved, "--create-customers")[0] == 0
+    assert Payment.objects.get().customer.ref == "C003"
