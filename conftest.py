@@ -5,14 +5,27 @@
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Hypothesis: "ci" (the default) runs the same examples on every run (derandomized, no example database), a
+# bounded number of them with a bounded time each, so property and fuzz tests stay fast and repeatable; "dev"
+# explores new random examples each run; "thorough" runs many more. Choose with HYPOTHESIS_PROFILE.
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, database=None, max_examples=100, deadline=timedelta(seconds=5), print_blob=True
+)
+hypothesis_settings.register_profile("dev", max_examples=100, deadline=timedelta(seconds=5))
+hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent
 # Nothing in tests reaches the internet: the ECB Data Portal is a closed local port unless a test serves its own.
-__import__("os").environ["RECOUVRE_ECB_URL"] = "http://127.0.0.1:9/service/data"
-SAMPLES = Path(__import__("os").environ.get("RECOUVRE_SAMPLES_DIR", ROOT.parent / "shared" / "samples"))
+os.environ["RECOUVRE_ECB_URL"] = "http://127.0.0.1:9/service/data"
+SAMPLES = Path(os.environ.get("RECOUVRE_SAMPLES_DIR", ROOT.parent / "shared" / "samples"))
 
 
 @pytest.fixture(autouse=True)

@@ -23,15 +23,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from recouvre.cliutil import (  # noqa: F401 - the commands' shared helpers, also re-exported from here
+    DEFAULT_IMPORT_MAX_SIZE,
     EXIT_MAIL_UNREACHABLE,
     EXIT_OK,
     EXIT_REFUSED,
     EXIT_USAGE,
     SWITCH,
     UsageError,
+    count_text,
     emit_json,
     field_errors,
     parse_cli_date,
+    parse_size,
     refused,
     resolve_org,
 )
@@ -289,7 +292,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from recouvre.core.importing import ImportRefused
+    from recouvre.core.importing import ImportFailed, ImportRefused, escape_controls
     from recouvre.imports.services import UnknownMapping, run_import
     from recouvre.ledger.actors import CLI
 
@@ -323,25 +326,51 @@ def cmd_import(args: argparse.Namespace) -> int:
                 create_customers=args.create_customers,
                 dry_run=args.dry_run,
                 progress=progress,
+                max_bytes=args.max_size,
             )
         except UnknownMapping as exc:
             raise UsageError(str(exc)) from exc
+        except ImportFailed as exc:
+            if args.json:
+                emit_json({"ok": False, "failed": True, "error": str(exc), "created": 0, "updated": 0, "unchanged": 0})
+            else:
+                print(
+                    _("%(file)s: the import failed, nothing was written: %(reason)s")
+                    % {"file": path.name, "reason": exc},
+                    file=sys.stderr,
+                )
+            return EXIT_REFUSED
         except ImportRefused as exc:
             errors = exc.errors
             if args.json:
-                emit_json({"created": 0, "updated": 0, "unchanged": 0, "errors": [e.as_dict() for e in errors]})
+                emit_json(
+                    {
+                        "created": 0,
+                        "updated": 0,
+                        "unchanged": 0,
+                        "errors": [e.as_dict() for e in errors],
+                        "error_count": exc.total,
+                    }
+                )
             else:
                 print(
                     ngettext(
-                        "%(file)s: refused, nothing was written (%(n)d error):",
-                        "%(file)s: refused, nothing was written (%(n)d errors):",
-                        len(errors),
+                        "%(file)s: refused, nothing was written (%(n)s error):",
+                        "%(file)s: refused, nothing was written (%(n)s errors):",
+                        exc.total,
                     )
-                    % {"file": path.name, "n": len(errors)},
+                    % {"file": path.name, "n": count_text(exc.total)},
                     file=sys.stderr,
                 )
                 for e in errors:
-                    print(f"  {path.name}: {e}", file=sys.stderr)
+                    print(f"  {path.name}: {escape_controls(str(e))}", file=sys.stderr)
+                if exc.more:
+                    print(
+                        "  "
+                        + ngettext("and %(n)s more error", "and %(n)s more errors", exc.more)
+                        % {"n": count_text(exc.more)},
+                        file=sys.stderr,
+                    )
             return EXIT_REFUSED
     if args.json:
         emit_json(result.as_dict())
@@ -808,6 +837,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--create-customers", action="store_true", help="create customers named by invoices/payments")
     sp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    sp.add_argument(
+        "--max-size",
+        type=parse_size,
+        default=DEFAULT_IMPORT_MAX_SIZE,
+        metavar="SIZE",
+        help="refuse a larger file (default 2G; e.g. 500M, 2G, 1T; units of 1024 bytes)",
+    )
     json_flag(sp)
     sp.set_defaults(func=cmd_import)
 

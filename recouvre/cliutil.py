@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import date
 from decimal import Decimal
@@ -60,6 +61,32 @@ def parse_cli_amount(text: str) -> Decimal:
         return parse_amount(text)
     except AmountError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+DEFAULT_IMPORT_MAX_SIZE = 2 << 30  # 2 GB: a FEC of several million lines
+_SIZE = re.compile(r"(?P<number>\d+(?:[.,]\d+)?)\s*(?P<unit>[kmgt]?)(?:i?[bo])?", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """A size as typed on the command line: ``500M``, ``2G``, ``1.5G``, ``800K``, ``2GB``, ``2Go``, or bytes;
+    units of 1 024 bytes."""
+    found = _SIZE.fullmatch(text.strip())
+    if found is None:
+        raise argparse.ArgumentTypeError(
+            _("%(text)r is not a size (write e.g. 500M, 2G, 800K, or a number of bytes)") % {"text": text}
+        )
+    value = Decimal(found["number"].replace(",", ".")) * _UNITS[found["unit"].lower()]
+    if value < 1:
+        raise argparse.ArgumentTypeError(_("%(text)r is not a size larger than zero") % {"text": text})
+    return int(value)
+
+
+def count_text(n: int) -> str:
+    """A count with the thousands grouped as the language writes them (``599,800``, ``599 800``)."""
+    from django.utils.formats import number_format
+
+    return number_format(n, force_grouping=True)
 
 
 def emit_json(payload: Any) -> None:

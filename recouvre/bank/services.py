@@ -61,9 +61,9 @@ ACCOUNT_ID_LENGTH = 64  # BankAccount.account_id
 
 
 def max_file_bytes() -> int:
-    """The largest bank file an import reads: the imports' limit when the settings give one (``IMPORT_MAX_BYTES``),
-    else the readers' own (64 MB)."""
-    return int(getattr(settings, "IMPORT_MAX_BYTES", 0) or DEFAULT_MAX_BYTES)
+    """The largest bank file an import reads: the imports' limit (``RECOUVRE_MAX_IMPORT_MB``), else the readers'
+    own (64 MB)."""
+    return int(getattr(settings, "IMPORTS_MAX_UPLOAD_BYTES", 0) or DEFAULT_MAX_BYTES)
 
 
 def normalize_account(text: str | None) -> str:

@@ -36,9 +36,9 @@ from typing import Any, BinaryIO, NamedTuple
 
 from .dates import DateError, parse_date
 from .i18n import _, gettext_noop, ngettext
-from .importing import RowError
+from .importing import ErrorList, RowError, control_character, control_message
 from .instalments import Part, merge_same_dates
-from .money import AmountError, parse_amount, parse_currency
+from .money import MAX_AMOUNT, AmountError, parse_amount, parse_currency
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -188,7 +188,12 @@ class FecBook:
     line_count: int  # data lines read (header and blank lines not counted)
     customer_lines: tuple[FecLine, ...]
     cash_entries: frozenset[tuple[str, str, date]]
-    errors: tuple[RowError, ...]
+    errors: tuple[RowError, ...]  # the first ``MAX_REPORTED_ERRORS`` found
+    error_count: int = 0  # every error found, listed or not
+
+    @property
+    def errors_total(self) -> int:
+        return max(self.error_count, len(self.errors))
 
 
 # --------------------------------------------------------------------------------------------- bytes and header
@@ -208,6 +213,22 @@ def detect_encoding(data: bytes) -> str:
             continue
         return encoding
     return "latin-1"
+
+
+def _from_utf16(data: bytes) -> bytes:
+    """A UTF-16 file (it starts with a byte order mark) as UTF-8 bytes, its mark kept."""
+    try:
+        return data.decode("utf-16").encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FecFormatError(
+            [
+                RowError(
+                    data[: exc.start].count(b"\n") + 1,
+                    "line",
+                    _("the file starts with a UTF-16 byte order mark but holds bytes that are not UTF-16 text"),
+                )
+            ]
+        ) from exc
 
 
 def _line_ending(data: bytes) -> str:
@@ -241,11 +262,21 @@ def sniff(data: bytes) -> FecFormat:
     Raises ``FecFormatError`` when the first line is not a FEC header."""
     encoding = detect_encoding(data)
     if encoding == "utf-16":
-        data = data.decode("utf-16").encode("utf-8")
-        encoding = "utf-16"
+        data = _from_utf16(data)
     line_ending = _line_ending(data)
     first = next(_raw_lines(data, line_ending), b"")
-    header = first.decode("utf-8-sig" if encoding == "utf-16" else encoding)
+    try:
+        header = first.decode("utf-8-sig" if encoding == "utf-16" else encoding)
+    except UnicodeDecodeError as exc:
+        raise FecFormatError(
+            [
+                RowError(
+                    1,
+                    "header",
+                    _("bytes that are not %(encoding)s: %(reason)s") % {"encoding": encoding, "reason": exc.reason},
+                )
+            ]
+        ) from exc
     candidates = [sep for sep in ("\t", "|") if sep in header]
     if not candidates:
         raise FecFormatError(
@@ -258,7 +289,13 @@ def sniff(data: bytes) -> FecFormat:
     if trailing:
         names = names[:-1]
     columns = tuple(_canonical(n) for n in names)
-    errors: list[RowError] = []
+    errors: list[RowError] = [
+        RowError(1, "header", control_message(name.strip(), char))
+        for name in names
+        if (char := control_character(name.strip())) is not None
+    ]
+    if errors:
+        raise FecFormatError(errors)
     seen: set[str] = set()
     for name, canonical in zip(names, columns, strict=True):
         if canonical and canonical in seen:
@@ -297,12 +334,19 @@ _PLAIN_AMOUNT = re.compile(r"[-+]?\d+(?:[.,]\d{1,2})?")
 
 
 def _amount(text: str) -> Decimal:
-    """FEC amounts: ``1234,56``, ``0000000074,70``, ``-12,50``, ``1234.56``; anything ``parse_amount`` reads."""
+    """FEC amounts: ``1234,56``, ``0000000074,70``, ``-12,50``, ``1234.56``; anything ``parse_amount`` reads. An
+    amount of 10 000 billion or more (more than amounts are stored with) is refused."""
     if not text:
         return ZERO
     if _PLAIN_AMOUNT.fullmatch(text):
-        return Decimal(text.replace(",", ".")).quantize(CENT)
-    return parse_amount(text)
+        value = Decimal(text.replace(",", "."))
+        if abs(value) >= MAX_AMOUNT:
+            raise AmountError(_("%(text)r is too large an amount") % {"text": text})
+        return value.quantize(CENT)
+    value = parse_amount(text)
+    if abs(value) >= MAX_AMOUNT:
+        raise AmountError(_("%(text)r is too large an amount") % {"text": text})
+    return value
 
 
 def _date(text: str, cache: dict[str, date]) -> date:
@@ -331,8 +375,10 @@ class _Unusual(Exception):
 def _plain_amount(text: str) -> Decimal:
     """``1234,56`` or ``1234.56`` and nothing else (the fast path); ``_Unusual`` otherwise."""
     if _TWO_DECIMALS.fullmatch(text):
-        return Decimal(text.replace(",", "."))
-    raise _Unusual
+        value = Decimal(text.replace(",", "."))
+        if -MAX_AMOUNT < value < MAX_AMOUNT:
+            return value
+    raise _Unusual  # the careful parser says why a large amount is refused
 
 
 _SENS_DEBIT = {"D", "DEBIT", "DÉBIT", "+1", "1", "+"}
@@ -622,17 +668,34 @@ class _LineParser:
             )
 
 
+# Control characters, except the tab that separates the fields of a tab-separated file.
+_CONTROL_BUT_TAB = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+class _Reading:
+    """What reading the lines found besides the lines themselves: the errors and how many lines were refused as a
+    whole (they count as lines read)."""
+
+    def __init__(self, errors: ErrorList) -> None:
+        self.errors = errors
+        self.bad_lines = 0
+
+
 def _fields(
-    data: bytes, fmt: FecFormat, errors: list[RowError], progress: ProgressFn | None, every: int
+    data: bytes, fmt: FecFormat, reading: _Reading, progress: ProgressFn | None, every: int
 ) -> Iterator[tuple[int, list[str]]]:
     """The line number and the stripped fields of each data line; blank lines skipped, lines that cannot be split
-    into the header's columns reported in ``errors``."""
+    into the header's columns, or that hold a control character, reported in ``reading``."""
+    errors = reading.errors
     if fmt.encoding == "utf-16":
-        data = data.decode("utf-16").encode("utf-8")
+        data = _from_utf16(data)
         encoding = "utf-8-sig"
     else:
         encoding = fmt.encoding
     sep = fmt.separator
+    control = (_CONTROL_BUT_TAB if sep == "\t" else _CONTROL).search
+    names = [name or _("column %(number)s") % {"number": i + 1} for i, name in enumerate(fmt.columns)]
     sep_name = gettext_noop("tab") if sep == "\t" else gettext_noop("pipe")
     blank = sep + " \t"
     padded = (" " + sep, sep + " ")
@@ -654,7 +717,20 @@ def _fields(
                     _("bytes that are not %(encoding)s: %(reason)s") % {"encoding": encoding, "reason": exc.reason},
                 )
             )
+            reading.bad_lines += 1
             continue
+        strip = False
+        if not text.isprintable() and control(text):
+            # spaces, tabs and line breaks around a value are padding, as spaces are; anything else is refused
+            values = [x.strip() for x in text.split(sep)]
+            bad = [(i, v, char) for i, v in enumerate(values) if (char := control_character(v)) is not None]
+            if bad:
+                for i, value, char in bad:
+                    name = names[i] if i < len(names) else _("column %(number)s") % {"number": i + 1}
+                    errors.append(RowError(lineno, name, control_message(value, char)))
+                reading.bad_lines += 1
+                continue
+            strip = True
         fields = text.split(sep)
         n = len(fields)
         if n != ncols:
@@ -671,8 +747,9 @@ def _fields(
                         % {"count": n, "separator": _(sep_name), "columns": ncols},
                     )
                 )
+                reading.bad_lines += 1
                 continue
-        if padded[0] in text or padded[1] in text or text[:1] == " " or text[-1:] == " ":
+        if strip or padded[0] in text or padded[1] in text or text[:1] == " " or text[-1:] == " ":
             fields = [x.strip() for x in fields]
         yield lineno, fields
 
@@ -683,12 +760,16 @@ def iter_fec_lines(
     """Every data line of ``data`` as a ``FecLine``; lines with bad values are left out and each bad value is
     appended to ``errors``. Blank lines are skipped. ``progress(lines_read)`` is called every ``every`` lines."""
     parser = _LineParser(fmt)
-    for lineno, fields in _fields(data, fmt, errors, progress, every):
+    reading = _Reading(ErrorList(keep=sys.maxsize))
+    for lineno, fields in _fields(data, fmt, reading, progress, every):
+        errors.extend(reading.errors)
+        reading.errors.clear()
         line = parser.parse(lineno, fields)
         if line is None:
             errors.extend(parser.errors)
         else:
             yield line
+    errors.extend(reading.errors)
 
 
 def _read_bytes(source: bytes | str | Path | BinaryIO) -> bytes:
@@ -713,13 +794,14 @@ def read_fec(
         fmt = sniff(data)
     except FecFormatError as exc:
         return FecBook(None, 0, (), frozenset(), tuple(exc.errors))
-    errors: list[RowError] = []
+    errors = ErrorList()
+    reading = _Reading(errors)
     customer_lines: list[FecLine] = []
     cash_entries: set[tuple[str, str, date]] = set()
     parser = _LineParser(fmt, customer_prefix)
     account_at = fmt.columns.index("CompteNum")
     count = 0
-    for lineno, fields in _fields(data, fmt, errors, progress, 5000):
+    for lineno, fields in _fields(data, fmt, reading, progress, 5000):
         count += 1
         account = fields[account_at]
         if account.startswith(customer_prefix):
@@ -735,8 +817,8 @@ def read_fec(
                     cash_entries.add(entry)
                 continue
         errors.extend(parser.errors)
-    count += len({e.line for e in errors if e.field == "line"})
-    return FecBook(fmt, count, tuple(customer_lines), frozenset(cash_entries), tuple(errors))
+    count += reading.bad_lines
+    return FecBook(fmt, count, tuple(customer_lines), frozenset(cash_entries), tuple(errors), errors.total)
 
 
 def customer_balances(lines: Iterable[FecLine], customer_prefix: str = CUSTOMER_ACCOUNT_PREFIX) -> dict[str, Decimal]:

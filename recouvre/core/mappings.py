@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .i18n import _, gettext_noop, ngettext
-from .importing import RowError
+from .importing import RowError, control_character, control_message
 
 KINDS = ("customers", "invoices", "payments")
 
@@ -725,6 +725,13 @@ def resolve_columns(
     """Match ``header`` against ``mapping`` (if any), then recognise the remaining fields from their usual
     headers. Returns the columns, or ``None`` and errors naming each missing required column, each column
     recognised twice, and the headers found."""
+    bad = [
+        RowError(header_line, _("column %(number)s") % {"number": i + 1}, control_message(h.strip(), char))
+        for i, h in enumerate(header)
+        if (char := control_character(h.strip())) is not None
+    ]
+    if bad:
+        return None, bad
     specs = field_specs(kind)
     normalized = [normalize_header(h) for h in header]
     found = ", ".join(repr(h.strip()) for h in header if h.strip()) or _("none")

@@ -14,6 +14,7 @@ from .i18n import gettext, ngettext
 # Minor units of the currencies we expect; anything else defaults to 2 (ISO 4217 most common case).
 MINOR_UNITS: dict[str, int] = {"JPY": 0, "KRW": 0, "XOF": 0, "XAF": 0, "XPF": 0, "CLP": 0, "ISK": 0}
 STORAGE_DECIMALS = 2  # amounts are stored with two decimals (see docs/architecture.md)
+MAX_AMOUNT = Decimal(10) ** 13  # amounts are stored with 15 digits, 2 of them decimals: below this, in absolute value
 
 ZERO = Decimal("0.00")
 
@@ -54,7 +55,7 @@ def parse_amount(text: str, *, decimals: int = STORAGE_DECIMALS) -> Decimal:
         negative, s = True, s[1:-1]
     if s.endswith("-"):
         negative, s = True, s[:-1]
-    if s[:1] in "+-":
+    if s[:1] in ("+", "-"):  # (not ``in "+-"``: the empty string is in every string)
         negative, s = s[0] == "-" or negative, s[1:]
     if not s or not re.fullmatch(r"[0-9.,]+", s):
         raise AmountError(gettext("not an amount: %(text)r") % {"text": raw})
@@ -85,15 +86,18 @@ def parse_amount(text: str, *, decimals: int = STORAGE_DECIMALS) -> Decimal:
             s = int_part + "." + frac
     try:
         value = Decimal(s)
-    except InvalidOperation as exc:  # pragma: no cover - guarded by the regex above
+    except InvalidOperation as exc:  # separators and no digit: "." or ","
         raise AmountError(gettext("not an amount: %(text)r") % {"text": raw}) from exc
-    if value != value.quantize(Decimal(1).scaleb(-decimals)):
+    try:
+        exact = value.quantize(Decimal(1).scaleb(-decimals))
+    except InvalidOperation as exc:  # more digits than a Decimal holds: no amount is that large
+        raise AmountError(gettext("%(text)r is too large an amount") % {"text": raw}) from exc
+    if value != exact:
         raise AmountError(
             ngettext("%(text)r has more than %(n)s decimal", "%(text)r has more than %(n)s decimals", decimals)
             % {"text": raw, "n": decimals}
         )
-    value = value.quantize(Decimal(1).scaleb(-decimals))
-    return -value if negative else value
+    return -exact if negative else exact
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,13 +23,12 @@ from typing import Any, cast
 from .dates import DateError, PaymentTerms, parse_date
 from .i18n import _, gettext_noop
 from .identifiers import IdentifierError, validate_iban, validate_siren, validate_siret, validate_vat
-from .importing import RowError
+from .importing import ErrorList, RowError, control_character, control_message
 from .instalments import Part, ScheduleError, parse_schedule, schedule_errors
 from .mappings import ColumnMapping, MappingOptions, ResolvedColumns, field_spec, strip_accents
-from .money import AmountError, parse_amount, parse_currency
+from .money import MAX_AMOUNT, AmountError, parse_amount, parse_currency
 
 CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal(10) ** 13  # amounts are stored with 15 digits, 2 of them decimals
 
 Progress = Callable[[int], None]
 
@@ -105,7 +104,7 @@ Record = CustomerRecord | InvoiceRecord | PaymentRecord
 class Validated:
     kind: str
     records: list[Record]
-    errors: list[RowError]
+    errors: ErrorList  # the first errors found; ``errors.total`` counts them all
     rows: int  # data lines read (blank lines excluded)
 
 
@@ -279,7 +278,8 @@ class RowReader:
         self.columns = columns
         self.options = options
         self.width = header_width
-        self.errors: list[RowError] = []
+        self.errors = ErrorList()
+        self._refused: set[str] = set()  # fields of the line being read refused for a control character
         self._dates: dict[str, date | str] = {}
         self._currencies: dict[str, str | None] = {}
         self._seen: dict[str, int] = {}  # natural key -> its line, for the lines read one by one
@@ -343,9 +343,9 @@ class RowReader:
                 if quick is not None:
                     append(quick)
                     continue
-            nerr = len(errors)
+            nerr = errors.total
             record = row(line, self._values(line, cells))
-            if record is not None and len(errors) == nerr:
+            if record is not None and errors.total == nerr:
                 append(record)
         return n
 
@@ -367,7 +367,7 @@ class RowReader:
         max_num, max_ref, max_name = (
             field_spec("invoices", f).max_length or 0 for f in ("number", "customer_ref", "customer_name")
         )
-        strip, cents, quantize = str.strip, repeat(CENT), Decimal.quantize
+        strip, cents, quantize, printable = str.strip, repeat(CENT), Decimal.quantize, str.isprintable
         plain_column, cents_column = _PLAIN_COLUMN.fullmatch, _CENTS_COLUMN.fullmatch
 
         def all_dates(texts: Iterable[str]) -> bool:
@@ -412,6 +412,8 @@ class RowReader:
             numbers, refs = texts(i_num), texts(i_ref)
             if not all(numbers) or not all(refs) or max(map(len, numbers)) > max_num or max(map(len, refs)) > max_ref:
                 return None
+            if not printable("".join(numbers)) or not printable("".join(refs)):
+                return None  # a control character somewhere (or a character such as a no-break space): line by line
             distinct_numbers = set(numbers)
             if len(distinct_numbers) != count or not (
                 batched.isdisjoint(distinct_numbers) and seen.keys().isdisjoint(distinct_numbers)
@@ -420,7 +422,7 @@ class RowReader:
             names: Iterable[str | None] = repeat(None)
             if i_name is not None:
                 given = texts(i_name)
-                if max(map(len, given)) > max_name:
+                if max(map(len, given)) > max_name or not printable("".join(given)):
                     return None
                 names = [name or None for name in given]
             issued_texts = texts(i_iss)
@@ -526,6 +528,7 @@ class RowReader:
             if (
                 not number
                 or not ref
+                or not (number + ref + name).isprintable()  # a control character? the full rules say so
                 or len(number) > max_num
                 or len(ref) > max_ref
                 or len(name) > max_name
@@ -573,10 +576,18 @@ class RowReader:
     def _values(self, line: int, cells: Sequence[str]) -> dict[str, str]:
         values: dict[str, str] = {}
         width = len(cells)
+        if self._refused:
+            self._refused = set()
         for fname, i, header in self._cols:
             if i < width:
                 v = cells[i].strip()
                 if v:
+                    if not v.isprintable() and (char := control_character(v)) is not None:
+                        # one error for the field: what else is wrong with its value is not said
+                        self.errors.append(RowError(line, header, control_message(v, char)))
+                        self._refused.add(fname)
+                        values[fname] = v
+                        continue
                     limit = self._max_length[fname]
                     if limit is not None and len(v) > limit:
                         self.errors.append(
@@ -591,6 +602,8 @@ class RowReader:
         return values
 
     def _error(self, line: int, fname_or_header: str, message: str) -> None:
+        if self._refused and fname_or_header in self._refused:
+            return  # already refused for a control character
         header = self.columns.headers.get(fname_or_header, fname_or_header)
         self.errors.append(RowError(line, header, message))
 
@@ -655,6 +668,9 @@ class RowReader:
         """The date ``text`` (not empty) is, or why it is refused; worked out once per distinct text."""
         cached = self._dates.get(text)
         if cached is None:
+            if (char := control_character(text)) is not None:
+                cached = self._dates[text] = control_message(text, char)
+                return cached
             try:
                 cached = parse_date(text, dayfirst=self.options.dayfirst)
             except DateError as exc:
@@ -686,6 +702,9 @@ class RowReader:
     def _currency_value(self, text: str) -> str | None:
         """The currency code ``text`` (not empty) is, or ``None``; worked out once per distinct text."""
         if text not in self._currencies:
+            if control_character(text) is not None:
+                self._currencies[text] = None
+                return None
             try:
                 self._currencies[text] = parse_currency(text)
             except AmountError:
@@ -704,7 +723,7 @@ class RowReader:
 
     # -- kinds
     def _customer(self, line: int, v: dict[str, str]) -> CustomerRecord | None:
-        nerr = len(self.errors)
+        nerr = self.errors.total
         ref, name = v.get("ref"), v.get("name")
         if ref is None:
             self._missing(line, "ref")
@@ -781,7 +800,7 @@ class RowReader:
         phone = v.get("phone")
         if phone is not None and (not _PHONE.fullmatch(phone) or sum(c.isdigit() for c in phone) < 6):
             self._error(line, "phone", _("%(text)r is not a phone number") % {"text": phone})
-        if len(self.errors) != nerr or ref is None or name is None:
+        if self.errors.total != nerr or ref is None or name is None:
             return None
         return CustomerRecord(
             line,
@@ -806,7 +825,7 @@ class RowReader:
         )
 
     def _invoice(self, line: int, v: dict[str, str]) -> InvoiceRecord | None:
-        nerr = len(self.errors)
+        nerr = self.errors.total
         number, ref = v.get("number"), v.get("customer_ref")
         if number is None:
             self._missing(line, "number")
@@ -831,14 +850,14 @@ class RowReader:
                     % {"due": due_on, "issued": issued_on},
                 )
         total = excl = tax = None
-        before = len(self.errors)
+        before = self.errors.total
         if "total" in v:
             total = self._amount(line, "total", v["total"], allow_negative=True)
         if "amount_excl_tax" in v:
             excl = self._amount(line, "amount_excl_tax", v["amount_excl_tax"])
         if "tax_amount" in v:
             tax = self._amount(line, "tax_amount", v["tax_amount"])
-        if len(self.errors) == before:
+        if self.errors.total == before:
             if total is None:
                 if excl is not None and tax is not None:
                     total = excl + tax
@@ -868,7 +887,7 @@ class RowReader:
                         "tax_amount",
                         _("%(part)s is more than the total %(total)s") % {"part": tax, "total": total},
                     )
-            if total is not None and total <= 0 and len(self.errors) == before:
+            if total is not None and total <= 0 and self.errors.total == before:
                 self._error(
                     line,
                     "total",
@@ -877,9 +896,9 @@ class RowReader:
                 )
         currency = self._currency(line, "currency", v["currency"]) if "currency" in v else None
         parts: tuple[Part, ...] = ()
-        if "instalments" in v and total is not None and issued_on is not None and len(self.errors) == nerr:
+        if "instalments" in v and total is not None and issued_on is not None and self.errors.total == nerr:
             parts, due_on = self._instalments(line, v["instalments"], total, issued_on, due_on)
-        if len(self.errors) != nerr or number is None or ref is None or issued_on is None or total is None:
+        if self.errors.total != nerr or number is None or ref is None or issued_on is None or total is None:
             return None
         return InvoiceRecord(
             line, number, ref, issued_on, total, due_on, excl, tax, currency, v.get("customer_name"), parts
@@ -926,7 +945,7 @@ class RowReader:
         return parts, parts[0].due_on
 
     def _payment(self, line: int, v: dict[str, str]) -> PaymentRecord | None:
-        nerr = len(self.errors)
+        nerr = self.errors.total
         ref = v.get("customer_ref")
         if ref is None:
             self._missing(line, "customer_ref")
@@ -987,7 +1006,7 @@ class RowReader:
             occurrence = self._occurrences.get(ident, 0)
             self._occurrences[ident] = occurrence + 1
             key = payment_key(ref, received_on, amount, reference or "", invoice_number or "", occurrence)
-        if len(self.errors) != nerr or key is None or ref is None or received_on is None or amount is None:
+        if self.errors.total != nerr or key is None or ref is None or received_on is None or amount is None:
             return None
         return PaymentRecord(
             line,

@@ -32,6 +32,17 @@ SEPARATOR_NAMES = {";": "semicolon", ",": "comma", "\t": "tab", "|": "pipe"}
 _CHUNK = 1 << 20
 _TEXT_CHUNK = 1 << 20  # characters of a CSV file read at a time
 _ZIP_MAGIC = b"PK\x03\x04"
+MEGABYTE = 1 << 20
+# XLSX workbooks: what is read at most. A worksheet has at most 1 048 576 rows (Excel's limit); a sheet of that
+# many invoice lines takes 150 to 400 MB of XML (larger ones are imported as CSV); workbooks are compressed 5 to 20
+# times.
+MAX_XLSX_ROWS = 1_048_576
+MAX_XLSX_BYTES = 256 * MEGABYTE  # the members' sizes once uncompressed, added up
+MAX_XLSX_RATIO = 100  # uncompressed size / file size, above RATIO_FLOOR
+RATIO_FLOOR = 16 * MEGABYTE
+MAX_XLSX_MEMBERS = 1000
+_PROLOG_CHUNK = 16 * 1024
+_MAX_PROLOG = MEGABYTE
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
 
 Row = tuple[int, tuple[str, ...]]
@@ -78,6 +89,7 @@ def sniff_file(path: Path) -> FileFacts:
         is_xlsx = head.startswith(_ZIP_MAGIC)
         encoding: str | None = None
         utf8: Any = None
+        declared: Any = None  # the decoder of the encoding a byte order mark declares: the text must be that
         if not is_xlsx:
             if head.startswith(codecs.BOM_UTF8):
                 encoding = "utf-8-sig"
@@ -85,19 +97,26 @@ def sniff_file(path: Path) -> FileFacts:
                 encoding = "utf-16"
             else:
                 utf8 = codecs.getincrementaldecoder("utf-8")()
+            if encoding is not None:
+                declared = codecs.getincrementaldecoder(encoding)()
         chunk = head
         last = b""
         while chunk:
             last = chunk[-1:]
             digest.update(chunk)
             size += len(chunk)
-            newlines += chunk.count(b"\n")
             if utf8 is not None:
                 try:
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
                     utf8 = None
                     encoding = "cp1252"
+            elif declared is not None:
+                try:
+                    declared.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    raise _not_declared(encoding, newlines + chunk[: exc.start].count(b"\n") + 1) from exc
+            newlines += chunk.count(b"\n")
             chunk = fh.read(_CHUNK)
         if utf8 is not None:
             try:
@@ -105,11 +124,25 @@ def sniff_file(path: Path) -> FileFacts:
                 encoding = "utf-8"
             except UnicodeDecodeError:
                 encoding = "cp1252"
+        elif declared is not None:
+            try:
+                declared.decode(b"", final=True)
+            except UnicodeDecodeError as exc:
+                raise _not_declared(encoding, newlines + 1) from exc
     if encoding == "cp1252" and not _decodes(path, "cp1252"):
         encoding = "latin-1"  # bytes cp1252 leaves undefined (0x81, 0x8d...): every byte is a Latin-1 character
     if is_xlsx:
         return FileFacts("xlsx", None, digest.hexdigest(), size, None)
     return FileFacts("csv", encoding, digest.hexdigest(), size, newlines + (last not in (b"\n", b"\r")))
+
+
+def _not_declared(encoding: str | None, line: int) -> TabularError:
+    name = "UTF-16" if encoding == "utf-16" else "UTF-8"
+    return TabularError(
+        _("the file starts with a %(encoding)s byte order mark but holds bytes that are not %(encoding)s text")
+        % {"encoding": name},
+        line,
+    )
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -150,7 +183,11 @@ class Table:
         self._fh: Any = None
         self._workbook: Any = None
         self._rows: Iterator[Row] | None = None
-        self.header: TableHeader = self._open()
+        try:
+            self.header: TableHeader = self._open()
+        except BaseException:
+            self.close()
+            raise
 
     # -- lifecycle
     def close(self) -> None:
@@ -253,20 +290,27 @@ class Table:
             raise TabularError(_("cannot read the line: %(reason)s") % {"reason": exc}, last + 1) from exc
 
     def _open_xlsx(self) -> TableHeader:
-        import zipfile
-
         from openpyxl import load_workbook  # type: ignore[import-untyped]
 
+        check_xlsx(self.path, self.facts.size)
         try:
             self._workbook = load_workbook(self.path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise TabularError(_("not a readable XLSX workbook (%(reason)s)") % {"reason": exc}) from exc
-        sheets = self._workbook.worksheets
-        if not sheets:
-            raise TabularError(_("the workbook has no worksheet"))
-        rows = enumerate(sheets[0].iter_rows(values_only=True), start=1)
+            sheets = self._workbook.worksheets
+            if not sheets:
+                raise TabularError(_("the workbook has no worksheet"))
+            sheet = sheets[0]
+            declared = sheet.max_row  # from the sheet's dimension element, when it has one
+            if isinstance(declared, int) and declared > MAX_XLSX_ROWS:
+                raise TabularError(_too_many_rows(declared))
+            # An explicit last row: openpyxl otherwise fills any gap up to the highest row number it meets.
+            source = sheet.iter_rows(values_only=True, max_row=MAX_XLSX_ROWS + 1)
+        except TabularError:
+            raise
+        except Exception as exc:  # openpyxl on a damaged workbook raises almost anything: the file is refused
+            raise TabularError(_unreadable(exc)) from exc
+        rows = _guarded(enumerate(source, start=1))
         for line, values in rows:
-            cells = tuple(xlsx_text(v) for v in values)
+            cells = tuple(map(xlsx_text, values))
             if any(cells):
                 header = _trim_trailing(cells)
                 self._rows = self._xlsx_rows(rows, len(header))
@@ -276,9 +320,126 @@ class Table:
     @staticmethod
     def _xlsx_rows(rows: Iterator[tuple[int, tuple[Any, ...]]], width: int) -> Iterator[Row]:
         for line, values in rows:
-            cells = tuple(xlsx_text(v) for v in values)
+            extra = values[width:]
+            if extra and extra.count(None) != len(extra):  # values right of the header: kept, the reader says so
+                cells = _trim_trailing(tuple(map(xlsx_text, values)), keep=width)
+            else:  # only the header's columns (a sheet formatted to its last column has thousands of empty cells)
+                cells = tuple(map(xlsx_text, values[:width]))
             if any(cells):
-                yield line, _trim_trailing(cells, keep=width)
+                yield line, cells
+
+
+def _too_many_rows(count: int) -> str:
+    return _("the worksheet has %(count)s rows, more than the %(limit)s a worksheet can have") % {
+        "count": count,
+        "limit": MAX_XLSX_ROWS,
+    }
+
+
+def _unreadable(exc: BaseException) -> str:
+    reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+    return _("not a readable XLSX workbook (%(reason)s)") % {"reason": reason}
+
+
+def _guarded(rows: Iterator[tuple[int, tuple[Any, ...]]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """The worksheet's rows, refused past ``MAX_XLSX_ROWS``; whatever openpyxl raises on a damaged sheet becomes
+    a ``TabularError`` naming the last row read."""
+    line = 0
+    try:
+        for line, values in rows:
+            if line > MAX_XLSX_ROWS:
+                raise TabularError(_too_many_rows(line), line)
+            yield line, values
+    except TabularError:
+        raise
+    except Exception as exc:
+        raise TabularError(_unreadable(exc), line + 1) from exc
+
+
+def check_xlsx(path: Path, size: int) -> None:
+    """Refuse, before openpyxl reads it, a workbook that would cost far more than its size: too many members,
+    members that expand beyond ``MAX_XLSX_BYTES`` in all or ``MAX_XLSX_RATIO`` times the file, encrypted
+    members or unknown compression methods, and any XML part with a document type declaration (``<!DOCTYPE``,
+    entities: nothing a spreadsheet needs, and the way to make a small file expand or read other files)."""
+    import zipfile
+
+    from .archives import ArchiveError, check_directory, member_problem
+
+    try:
+        with path.open("rb") as fh:
+            check_directory(fh, max_members=MAX_XLSX_MEMBERS)
+            with zipfile.ZipFile(fh) as archive:
+                infos = archive.infolist()
+                expanded = sum(info.file_size for info in infos)
+                if expanded > MAX_XLSX_BYTES:
+                    raise TabularError(
+                        _(
+                            "the workbook expands to %(size)s MB, more than the %(limit)s MB accepted: save the "
+                            "sheet as CSV to import it"
+                        )
+                        % {"size": expanded // MEGABYTE, "limit": MAX_XLSX_BYTES // MEGABYTE}
+                    )
+                if expanded > RATIO_FLOOR and expanded > MAX_XLSX_RATIO * max(size, 1):
+                    raise TabularError(
+                        _(
+                            "the workbook expands to %(size)s MB from a file of %(file)s KB: a workbook is never "
+                            "compressed that much, the file is refused"
+                        )
+                        % {"size": expanded // MEGABYTE, "file": size // 1024}
+                    )
+                for info in infos:
+                    problem = member_problem(info) or _prolog_problem(archive, info)
+                    if problem is not None:
+                        raise TabularError(
+                            _("not a readable XLSX workbook (%(member)s: %(problem)s)")
+                            % {"member": info.filename[:100], "problem": problem}
+                        )
+    except TabularError:
+        raise
+    except ArchiveError as exc:
+        raise TabularError(_("not a readable XLSX workbook (%(reason)s)") % {"reason": exc}) from exc
+    except Exception as exc:  # zipfile on a damaged archive: BadZipFile, EOFError, zlib.error, OverflowError...
+        raise TabularError(_unreadable(exc)) from exc
+
+
+class _Found(Exception):
+    pass
+
+
+def _prolog_problem(archive: Any, info: Any) -> str | None:
+    """Why the member, an XML document, is refused: a document type declaration, or no element in its first
+    megabyte. Only its prolog is read (up to the first element); a member that is not XML is left to openpyxl,
+    which reads only a workbook's XML parts."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    state = {"dtd": False}
+
+    def doctype(*_args: Any) -> None:
+        state["dtd"] = True
+        raise _Found
+
+    def element(*_args: Any) -> None:
+        raise _Found
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    parser.StartElementHandler = element
+    read = 0
+    try:
+        with archive.open(info) as member:
+            while chunk := member.read(_PROLOG_CHUNK):
+                parser.Parse(chunk, False)
+                read += len(chunk)
+                if read >= _MAX_PROLOG:
+                    return _("no XML element in its first megabyte")
+            parser.Parse(b"", True)
+    except _Found:
+        if state["dtd"]:
+            return _("holds a document type declaration (<!DOCTYPE>), which a workbook never needs")
+    except expat.ExpatError:
+        pass
+    return None
 
 
 def _plain_lines(block: str, limit: int) -> list[str] | None:

@@ -248,23 +248,81 @@ class Verification:
 
 
 class NotADossier(Exception):
-    """The file is not a ZIP, or has no manifest; the message says which, for a person."""
+    """The file is not a ZIP, is damaged, or has no manifest; the message says which, for a person."""
+
+
+# What ``verify`` reads at most. A dossier holds a few hundred files (documents of up to RECOUVRE_MAX_UPLOAD_MB,
+# e-mails, letters, two PDFs of the bordereau and the timeline); these limits are far beyond any real one.
+MAX_MEMBERS = 20_000
+MAX_MEMBER_BYTES = 1 << 30  # 1 GB once uncompressed
+MAX_TOTAL_BYTES = 8 << 30  # 8 GB once uncompressed, every member added up
+MAX_MANIFEST_BYTES = 16 << 20
+_CHUNK = 1 << 20
 
 
 def verify(source: str | IO[bytes]) -> Verification:
     """Check every line of the ZIP's ``MANIFEST.sha256`` against the files it holds: a file whose SHA-256 differs,
-    a file listed but missing, a file present but not listed are problems, each with its path."""
+    a file listed but missing, a file present but not listed are problems, each with its path. So are members
+    that cannot be read: a bad CRC, encrypted, an unknown compression method, damaged or cut short, larger than
+    ``MAX_MEMBER_BYTES``, or a name found twice. Each member is read a megabyte at a time, never whole.
+
+    Raises ``NotADossier`` for a file that is not a ZIP archive, is damaged beyond reading its directory, has more
+    than ``MAX_MEMBERS`` members or ``MAX_TOTAL_BYTES`` of content, or has no readable manifest."""
+    if isinstance(source, str):
+        try:
+            with open(source, "rb") as fh:
+                return _verify(fh)
+        except OSError as exc:
+            raise NotADossier(_("cannot read the file: %(error)s") % {"error": exc.strerror or exc}) from exc
+    return _verify(source)
+
+
+def _verify(fh: IO[bytes]) -> Verification:
+    from recouvre.core.archives import ArchiveError, check_directory, member_problem
+    from recouvre.core.sizes import human_size
+
     try:
-        archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as exc:
+        check_directory(fh, max_members=MAX_MEMBERS)  # type: ignore[arg-type]
+        fh.seek(0)
+        archive = zipfile.ZipFile(fh)
+    except ArchiveError as exc:
         raise NotADossier(_("not a ZIP file: %(error)s") % {"error": exc}) from exc
+    except Exception as exc:  # zipfile on a damaged directory: BadZipFile, EOFError, OverflowError, ValueError...
+        raise NotADossier(_("not a ZIP file: %(error)s") % {"error": _reason(exc)}) from exc
     with archive:
-        names = [n for n in archive.namelist() if not n.endswith("/")]
-        if MANIFEST not in names:
-            raise NotADossier(_("no %(manifest)s in this ZIP: it is not a dossier") % {"manifest": MANIFEST})
+        infos = [i for i in archive.infolist() if not i.filename.endswith("/")]
+        total = sum(i.file_size for i in infos)
+        if total > MAX_TOTAL_BYTES:
+            raise NotADossier(
+                _("the ZIP holds %(size)s once uncompressed, more than the %(limit)s a dossier is checked for")
+                % {"size": human_size(total), "limit": human_size(MAX_TOTAL_BYTES)}
+            )
         problems: list[tuple[str, str]] = []
+        members: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            if info.filename in members:
+                problems.append((info.filename, _("appears twice in the ZIP")))
+            members[info.filename] = info
+        unreadable: set[str] = set()
+        for info in members.values():
+            problem = member_problem(info, max_bytes=MAX_MEMBER_BYTES)
+            if problem is not None:
+                problems.append((info.filename, problem))
+                unreadable.add(info.filename)
+        manifest = members.get(MANIFEST)
+        if manifest is None:
+            raise NotADossier(_("no %(manifest)s in this ZIP: it is not a dossier") % {"manifest": MANIFEST})
+        if MANIFEST in unreadable or manifest.file_size > MAX_MANIFEST_BYTES:
+            raise NotADossier(_("the %(manifest)s of this ZIP cannot be read") % {"manifest": MANIFEST})
+        try:
+            text = archive.read(manifest).decode("utf-8", "replace")
+        except Exception as exc:
+            raise NotADossier(
+                _("the %(manifest)s of this ZIP cannot be read: %(error)s")
+                % {"manifest": MANIFEST, "error": _reason(exc)}
+            ) from exc
         listed: dict[str, str] = {}
-        for number, line in enumerate(archive.read(MANIFEST).decode("utf-8", "replace").splitlines(), start=1):
+        for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             sha, sep, path = line.partition("  ")
@@ -273,11 +331,40 @@ def verify(source: str | IO[bytes]) -> Verification:
                 continue
             listed[path.lstrip("*")] = sha.lower()
         for path, sha in listed.items():
-            if path not in names:
+            info = members.get(path)
+            if info is None:
                 problems.append((path, _("listed in the manifest but missing")))
-            elif hashlib.sha256(archive.read(path)).hexdigest() != sha:
-                problems.append((path, _("its SHA-256 differs from the manifest: the file was changed")))
-        for path in names:
+            elif path in unreadable:
+                continue
+            else:
+                digest, error = _sha256(archive, info)
+                if error is not None:
+                    problems.append((path, error))
+                elif digest != sha:
+                    problems.append((path, _("its SHA-256 differs from the manifest: the file was changed")))
+        for path in members:
             if path != MANIFEST and path not in listed:
                 problems.append((path, _("not listed in the manifest")))
     return Verification(len(listed), problems)
+
+
+def _sha256(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, str | None]:
+    """The member's SHA-256, read a megabyte at a time; or why it cannot be read (``zipfile`` checks the CRC when
+    the member ends, and never inflates more than its stated size)."""
+    digest = hashlib.sha256()
+    try:
+        with archive.open(info) as member:
+            while chunk := member.read(_CHUNK):
+                digest.update(chunk)
+    except zipfile.BadZipFile as exc:
+        if "CRC" in str(exc):
+            return "", _("its CRC does not match its content: the member is damaged")
+        return "", _("damaged: %(error)s") % {"error": _reason(exc)}
+    except Exception as exc:  # zlib.error, EOFError, lzma and bz2 errors, NotImplementedError, RuntimeError...
+        return "", _("cannot be read: %(error)s") % {"error": _reason(exc)}
+    return digest.hexdigest(), None
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:200]
+    return text or type(exc).__name__

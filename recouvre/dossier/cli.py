@@ -86,6 +86,7 @@ def cmd_dossier(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from recouvre.core.importing import escape_controls
     from recouvre.dossier.bundle import NotADossier, verify
 
     path = Path(args.file)
@@ -97,7 +98,7 @@ def _verify(args: argparse.Namespace) -> int:
         if args.json:
             emit_json({"ok": False, "error": str(exc)})
         else:
-            print(_("recouvre: error: %(error)s") % {"error": exc}, file=sys.stderr)
+            print(_("recouvre: error: %(error)s") % {"error": escape_controls(str(exc))}, file=sys.stderr)
         return EXIT_REFUSED
     if args.json:
         emit_json(
@@ -109,7 +110,7 @@ def _verify(args: argparse.Namespace) -> int:
         )
     else:
         for file, problem in result.problems:
-            print(f"{file}: {problem}", file=sys.stderr)
+            print(f"{escape_controls(file)}: {problem}", file=sys.stderr)
         if result.ok:
             print(_("%(count)d files checked: every file matches the manifest.") % {"count": result.checked})
         else:

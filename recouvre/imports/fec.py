@@ -46,7 +46,7 @@ from recouvre.core.fec import (
     plan_fec,
     read_fec,
 )
-from recouvre.core.importing import ImportRefused, ImportResult, RowError
+from recouvre.core.importing import ErrorList, ImportRefused, ImportResult, RowError
 from recouvre.core.instalments import Part, schedule
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import (
@@ -139,7 +139,7 @@ def _import(
     report(0, None, "reading")
     book = read_fec(path, progress=lambda n: report(n, None, "reading"))
     if book.errors:
-        raise ImportRefused(sorted(book.errors, key=lambda e: e.line))
+        raise ImportRefused(book.errors, total=book.errors_total)
     report(book.line_count, book.line_count, "planning")
     plan = plan_fec(book)
     if not book.customer_lines:
@@ -153,7 +153,7 @@ def _import(
         due_notes = _match_documents(organization, plan, stored, work, result)
         skipped_groups, removed, errors = _match_allocations(organization, plan, stored, work, result)
         if errors:
-            raise ImportRefused(sorted(errors, key=lambda e: e.line))
+            raise ImportRefused(errors)
         _fold_tally(work, result)
         _write_notes(organization, plan, result, due_notes, skipped_groups, removed)
         if not dry_run:
@@ -394,7 +394,7 @@ def _match_allocations(
 
     # what each stored document of the file has open once the removed allocations are gone, at its new amount
     room: dict[str, Decimal] = {}
-    errors: list[RowError] = []
+    errors = ErrorList()
     for kind, keys in by_id.items():
         rows = stored.of(kind)
         for key in keys.values():
@@ -406,8 +406,11 @@ def _match_allocations(
                     RowError(
                         doc.line,
                         "Debit" if kind == DocumentKind.INVOICE else "Credit",
-                        f"the amount changed since the last import to {doc.amount}, less than the {allocated} "
-                        "already allocated to it",
+                        _(
+                            "the amount changed since the last import to %(amount)s, less than the %(allocated)s "
+                            "already allocated to it"
+                        )
+                        % {"amount": doc.amount, "allocated": allocated},
                     )
                 )
 

@@ -47,6 +47,7 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Imported")
     REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Failed")  # the database or the disk failed: rolled back, nothing from the file written
 
 
 class ImportRun(models.Model):
@@ -68,7 +69,8 @@ class ImportRun(models.Model):
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
-    errors = models.JSONField(_("errors"), default=list, blank=True)  # the first 1 000: {line, field, message}
+    # the first 200 errors, {line, field, message}; for a failed import, why it failed
+    errors = models.JSONField(_("errors"), default=list, blank=True)
     notes = models.JSONField(_("notes"), default=list, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
 

@@ -10,18 +10,20 @@ dry run is recorded as an ``ImportRun`` (refused ones too, with their errors); a
 from __future__ import annotations
 
 import contextlib
+import errno
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from recouvre.core.bank import CsvMapping
-from recouvre.core.importing import ImportRefused, ImportResult, RowError
+from recouvre.core.importing import MAX_REPORTED_ERRORS, ImportFailed, ImportRefused, ImportResult, RowError
 from recouvre.core.mappings import (
     KINDS,
     PRESETS,
@@ -31,6 +33,7 @@ from recouvre.core.mappings import (
     resolve_columns,
 )
 from recouvre.core.records import validate_rows
+from recouvre.core.sizes import human_size
 from recouvre.core.tabular import FileFacts, Table, TabularError, sniff_file
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Source
@@ -43,7 +46,8 @@ from .models import ImportKind, ImportMapping, ImportRun, ImportStatus
 from .tabular import IMPORTERS, Context
 
 ProgressFn = Callable[..., None]
-STORED_ERRORS = 1000
+STORED_ERRORS = MAX_REPORTED_ERRORS
+logger = logging.getLogger(__name__)
 
 
 class UnknownMapping(LookupError):
@@ -61,23 +65,139 @@ def run_import(
     dry_run: bool = False,
     progress: ProgressFn | None = None,
     original_name: str | None = None,
+    max_bytes: int | None = None,
 ) -> ImportResult:
     """Import ``path`` as ``kind`` (customers, invoices, payments, fec) into ``organization``.
 
-    All-or-nothing: raises ``ImportRefused`` naming every bad line and writes nothing. With ``dry_run`` the
-    result is computed and nothing is written. ``original_name`` is the name the person knows the file by
-    (an upload stored under a temporary name); messages and events use it. Raises ``UnknownMapping`` when
+    All-or-nothing: raises ``ImportRefused`` naming the bad lines (the first ``MAX_REPORTED_ERRORS``, and how many
+    there are) and writes nothing; a file larger than ``max_bytes`` is refused before it is read. With
+    ``dry_run`` the result is computed and nothing is written. ``original_name`` is the name the person knows the
+    file by (an upload stored under a temporary name); messages and events use it. Raises ``ImportFailed`` when
+    the database or the file system fails (the database locked, the disk full): the transaction is rolled back,
+    nothing from the file is written, and the failed attempt is recorded. Raises ``UnknownMapping`` when
     ``mapping`` names no mapping of this kind, ``ValueError`` for an unknown kind.
     """
     name = original_name or path.name
-    if kind == "fec":
-        if mapping:
-            raise UnknownMapping(_("Column mappings do not apply to FEC files."))
-        return _run_fec(organization, path, name, actor=actor, dry_run=dry_run, progress=progress)
-    if kind not in KINDS:
+    if kind != "fec" and kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
-    column_mapping = find_mapping(organization, kind, mapping) if mapping else None
+    if kind == "fec" and mapping:
+        raise UnknownMapping(_("Column mappings do not apply to FEC files."))
+    column_mapping: ColumnMapping | None = None
     started_at = timezone.now()
+    try:
+        column_mapping = find_mapping(organization, kind, mapping) if mapping else None
+        if max_bytes is not None:
+            _check_size(path, max_bytes, organization, kind, name, actor, started_at, dry_run)
+        if kind == "fec":
+            return _run_fec(organization, path, name, actor=actor, dry_run=dry_run, progress=progress)
+        return _run_table(
+            organization,
+            kind,
+            path,
+            name,
+            column_mapping,
+            started_at,
+            actor=actor,
+            create_customers=create_customers,
+            dry_run=dry_run,
+            progress=progress,
+        )
+    except _failures() as exc:
+        reason = failure_reason(exc)
+        if not dry_run:
+            _record_failure(organization, kind, name, column_mapping, actor, started_at, reason)
+        raise ImportFailed(reason) from exc
+
+
+def _failures() -> tuple[type[BaseException], ...]:
+    """What fails an import for a reason outside the file: the database's operational errors (Django's, and the
+    driver's own, which the bulk inserts on SQLite's cursor raise) and the system's."""
+    driver = getattr(getattr(connection, "Database", None), "OperationalError", OperationalError)
+    return (OperationalError, driver, OSError)
+
+
+def _check_size(
+    path: Path,
+    max_bytes: int,
+    organization: Organization,
+    kind: str,
+    name: str,
+    actor: Actor,
+    started_at: Any,
+    dry_run: bool,
+) -> None:
+    size = path.stat().st_size
+    if size <= max_bytes:
+        return
+    error = RowError(
+        0,
+        "file",
+        _("the file is %(size)s, more than the %(limit)s accepted for an import")
+        % {"size": human_size(size), "limit": human_size(max_bytes)},
+    )
+    if not dry_run:
+        refused = ImportResult(kind=kind, file=name, errors=[error])
+        _record_run(organization, kind, name, None, None, actor, started_at, ImportStatus.REFUSED, 0, refused)
+    raise ImportRefused([error])
+
+
+_DISK_FULL = ("disk is full", "disk full", "no space left", "could not extend file", "quota exceeded")
+_LOCKED = ("is locked", "lock timeout", "deadlock", "could not obtain lock", "database is busy")
+_DISK_FULL_STATES = {"53100"}  # PostgreSQL's disk_full
+_LOCKED_STATES = {"55P03", "40P01"}  # lock_not_available, deadlock_detected
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What went wrong, for a person: the disk full, the database locked, or else the system's own words."""
+    detail = " ".join(str(exc).split())[:300] or type(exc).__name__
+    low = detail.lower()
+    cause = exc.__cause__ or exc
+    state = getattr(cause, "sqlstate", None) or getattr(exc, "sqlstate", None)
+    if (
+        (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT))
+        or state in _DISK_FULL_STATES
+        or any(words in low for words in _DISK_FULL)
+    ):
+        return _("the disk is full (%(detail)s)") % {"detail": detail}
+    if state in _LOCKED_STATES or any(words in low for words in _LOCKED):
+        return _("the database is locked by another operation (%(detail)s); try again in a moment") % {"detail": detail}
+    if isinstance(exc, OSError):
+        return _("the file could not be read or written (%(detail)s)") % {"detail": detail}
+    return _("the database failed (%(detail)s)") % {"detail": detail}
+
+
+def _record_failure(
+    organization: Organization,
+    kind: str,
+    name: str,
+    mapping: ColumnMapping | None,
+    actor: Actor,
+    started_at: Any,
+    reason: str,
+) -> None:
+    """Record the failed attempt, after the rollback; when the database cannot take even that, say so in the
+    log only: the person is told why the import failed either way."""
+    failed = ImportResult(kind=kind, file=name, errors=[RowError(0, "import", reason)])
+    try:
+        with transaction.atomic():
+            _record_run(organization, kind, name, None, mapping, actor, started_at, ImportStatus.FAILED, 0, failed)
+    except DatabaseError:
+        logger.warning("the failed import of %s could not be recorded", name, exc_info=True)
+
+
+def _run_table(
+    organization: Organization,
+    kind: str,
+    path: Path,
+    name: str,
+    column_mapping: ColumnMapping | None,
+    started_at: Any,
+    *,
+    actor: Actor,
+    create_customers: bool,
+    dry_run: bool,
+    progress: ProgressFn | None,
+) -> ImportResult:
     result = ImportResult(kind=kind, file=name, dry_run=dry_run)
     facts: FileFacts | None = None
     rows = 0
@@ -134,7 +254,7 @@ def run_import(
                 # (unknown customers, settled invoices...) in the same list.
                 plan = importer.plan(validated.records)  # type: ignore[arg-type]
                 if validated.errors or plan.errors:
-                    raise ImportRefused(sorted(validated.errors + plan.errors, key=lambda e: e.line))
+                    raise ImportRefused(validated.errors, plan.errors)
                 if kind == "invoices":  # terms beyond the legal caps: a warning, never a refusal
                     result.notes.extend(payment_terms_notes(organization, validated.records))  # type: ignore[arg-type]
                 if not dry_run:
@@ -157,7 +277,9 @@ def run_import(
                     )
         except ImportRefused as exc:
             if not dry_run:
-                refused = ImportResult(kind=kind, file=name, errors=exc.errors, notes=result.notes)
+                refused = ImportResult(
+                    kind=kind, file=name, errors=exc.errors, notes=result.notes, error_count=exc.total
+                )
                 _record_run(
                     organization,
                     kind,
@@ -195,7 +317,7 @@ def _run_fec(
             result = import_fec(organization, path, actor=actor, dry_run=dry_run, progress=progress, original_name=name)
     except ImportRefused as exc:
         if not dry_run:
-            refused = ImportResult(kind="fec", file=name, errors=exc.errors)
+            refused = ImportResult(kind="fec", file=name, errors=exc.errors, error_count=exc.total)
             _record_run(organization, "fec", name, facts, None, actor, started_at, ImportStatus.REFUSED, 0, refused)
         raise
     if not dry_run:
@@ -246,7 +368,7 @@ def _record_run(
         created=result.created,
         updated=result.updated,
         unchanged=result.unchanged,
-        error_count=len(result.errors),
+        error_count=max(result.error_count, len(result.errors)),
         errors=[e.as_dict() for e in result.errors[:STORED_ERRORS]],
         notes=list(result.notes),
         details=result.details,

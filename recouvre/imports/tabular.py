@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recouvre.core.dates import PaymentTerms
-from recouvre.core.importing import ImportResult, RowError
+from recouvre.core.importing import ErrorList, ImportResult, RowError
 from recouvre.core.instalments import Part, schedule
 from recouvre.core.mappings import ResolvedColumns
 from recouvre.core.records import CustomerRecord, InvoiceRecord, PaymentRecord
@@ -188,7 +188,7 @@ class Context:
 
 @dataclass
 class Plan:
-    errors: list[RowError] = field(default_factory=list)
+    errors: ErrorList = field(default_factory=ErrorList)  # the first ones; ``errors.total`` counts them all
     events: list[tuple[int | None, str, dict[str, Any]]] = field(default_factory=list)
     per_customer: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     data: dict[str, Any] = field(default_factory=dict)
@@ -305,6 +305,18 @@ class CustomerResolver:
                     {"ref": ref, "name": customer.name, "file": file_name, "line": lines[ref]},
                 )
             )
+
+
+def _moves_to_new_customer(plan: Plan, wanted: dict[str, Any], customer: KnownCustomer) -> None:
+    """A stored invoice or payment the file gives to a customer it creates: that customer's id, in ``wanted``, is
+    known once the customer is written (``_fill_new_owners``)."""
+    if customer.id is None:
+        plan.data.setdefault("new_owners", []).append((wanted, customer))
+
+
+def _fill_new_owners(plan: Plan) -> None:
+    for wanted, customer in plan.data.get("new_owners", ()):
+        wanted["customer_id"] = customer.id
 
 
 def summary_events(ctx: Context, plan: Plan, kind: str, ids: dict[str, int | None]) -> None:
@@ -757,6 +769,7 @@ class InvoiceImporter:
         if "customer_id" in changes:
             changes["customer"] = [self._ref_of(resolver, stored.customer_id), rec.customer_ref]
             del changes["customer_id"]
+        _moves_to_new_customer(plan, wanted, customer)
         updates.append((stored, wanted))
         per_customer[rec.customer_ref]["updated"] += 1
         plan.events.append(
@@ -778,6 +791,7 @@ class InvoiceImporter:
         if resolver.new:
             ctx.report(0, len(resolver.new), _("Creating customers"))
         resolver.write()
+        _fill_new_owners(plan)
         creates: list[tuple[InvoiceRecord, KnownCustomer, date, str]] = plan.data["creates"]
         now = _now_for_db()
         org_id, source, prefix = org.pk, ctx.source, f"{ctx.file_name}:"
@@ -1038,6 +1052,7 @@ class PaymentImporter:
                     if "customer_id" in changes:
                         del changes["customer_id"]
                         changes["customer"] = ["", rec.customer_ref]
+                    _moves_to_new_customer(plan, wanted, customer)
                     updates.append((stored, wanted))
                     plan.per_customer[rec.customer_ref]["updated"] += 1
                     plan.events.append(
@@ -1093,6 +1108,7 @@ class PaymentImporter:
         if resolver.new:
             ctx.report(0, len(resolver.new), _("Creating customers"))
         resolver.write()
+        _fill_new_owners(plan)
         creates: list[tuple[PaymentRecord, KnownCustomer, str]] = plan.data["creates"]
         org_id, source = org.pk, ctx.source
         insert_with_defaults(

@@ -151,8 +151,11 @@ class ImportForm(forms.Form):
         help_text=_("Otherwise a line naming an unknown customer is refused."),
     )
 
-    def __init__(self, *args: Any, mappings: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, mappings: list[dict[str, Any]] | None = None, max_bytes: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
         choices: list[tuple[str, str]] = [("", _("Automatic (recognise the columns)"))]
         kinds = dict(IMPORT_KINDS)
         for m in mappings or []:
@@ -161,6 +164,18 @@ class ImportForm(forms.Form):
                 kind = m.get("kind")
                 choices.append((name, f"{name} ({kinds.get(kind, kind)})" if kind else name))
         self.fields["mapping"].choices = choices
+
+    def clean_file(self) -> Any:
+        from recouvre.core.sizes import human_size
+
+        uploaded = self.cleaned_data["file"]
+        files = uploaded if isinstance(uploaded, list) else ([uploaded] if uploaded is not None else [])
+        if self.max_bytes is not None and any(f.size > self.max_bytes for f in files):
+            raise forms.ValidationError(
+                _("The file is larger than the %(limit)s accepted for an import.")
+                % {"limit": human_size(self.max_bytes)}
+            )
+        return uploaded
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -2,7 +2,11 @@
 
 The uploaded file is kept under ``DATA_DIR / "uploads"`` with a random name between the preview and the
 confirmation; the session remembers it under a random token together with the options and the organization,
-so the confirmation runs exactly what was previewed, in the organization it was previewed for.
+so the confirmation runs exactly what was previewed, in the organization it was previewed for. It is removed once
+imported, when the preview refuses it, when anything fails, and when a preview is cancelled or expires.
+
+An upload larger than ``IMPORTS_MAX_UPLOAD_BYTES`` (``RECOUVRE_MAX_IMPORT_MB``) is not stored: its bytes are read
+and dropped as they arrive (``ImportSizeLimit``) and the form says the file is too large.
 """
 
 from __future__ import annotations
@@ -16,16 +20,21 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from recouvre.bank import services as bank_services
 from recouvre.bank.services import StatementImportResult
-from recouvre.core.importing import ImportRefused, RowError
+from recouvre.core.importing import ImportFailed, ImportRefused, RowError
+from recouvre.core.sizes import human_size
 from recouvre.imports import services as import_services
 from recouvre.imports.selectors import recent_runs
+from recouvre.imports.services import failure_reason
 from recouvre.ledger.actors import Actor
 
 from ..decorators import member_required
@@ -62,6 +71,32 @@ def _save_upload(uploaded: Any) -> Path:
         for chunk in uploaded.chunks():
             out.write(chunk)
     return path
+
+
+TOO_LARGE = "recouvre_import_too_large"  # set on the request when an upload went over the limit
+
+
+class ImportSizeLimit(FileUploadHandler):
+    """First of the upload handlers of the import page: passes the bytes of an uploaded file on to the others until
+    it goes over ``limit``, then drops the file (the temporary copy is removed, the rest of it read and not kept)
+    and marks the request so the form can say why."""
+
+    def __init__(self, request: HttpRequest, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        if start + len(raw_data) > self.limit:
+            setattr(self.request, TOO_LARGE, True)
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None  # the next handler stores the file
+
+
+def _limit() -> int:
+    return int(settings.IMPORTS_MAX_UPLOAD_BYTES)
 
 
 def _mappings(organization: Any) -> list[dict[str, Any]]:
@@ -105,13 +140,19 @@ def _run_einvoices(request: HttpRequest, job: dict[str, Any], *, dry_run: bool) 
         return None, list(exc.errors)
 
 
-def _run(request: HttpRequest, job: dict[str, Any], *, dry_run: bool) -> tuple[Any, list[Any]]:
-    if job["kind"] == "statement":
-        return _run_statement(request, job, dry_run=dry_run)
-    if job["kind"] in ("einvoice", "einvoice_status"):
-        return _run_einvoices(request, job, dry_run=dry_run)
+def _run(request: HttpRequest, job: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
+    """Run the import; what the preview and result pages show: ``result``, or ``errors`` (the first ones),
+    ``error_total`` and ``error_more`` (those not listed), or ``failure`` (the database or the disk failed)."""
+    outcome: dict[str, Any] = {"result": None, "errors": [], "error_total": 0, "failure": ""}
+    if job["kind"] in ("statement", "einvoice", "einvoice_status"):
+        run = _run_statement if job["kind"] == "statement" else _run_einvoices
+        result, errors = run(request, job, dry_run=dry_run)
+        outcome.update(result=result, errors=errors, error_total=len(errors))
+        outcome["error_more"] = 0
+        outcome["error_total_text"] = number_format(len(errors), force_grouping=True)
+        return outcome
     try:
-        result = import_services.run_import(
+        outcome["result"] = import_services.run_import(
             request.organization,  # type: ignore[attr-defined]
             job["kind"],
             Path(job["path"]),
@@ -120,12 +161,17 @@ def _run(request: HttpRequest, job: dict[str, Any], *, dry_run: bool) -> tuple[A
             create_customers=job["create_customers"],
             dry_run=dry_run,
             original_name=job["original_name"],
+            max_bytes=_limit(),
         )
     except ImportRefused as exc:
-        return None, list(exc.errors)
+        outcome.update(errors=list(exc.errors), error_total=exc.total)
+    except ImportFailed as exc:
+        outcome.update(failure=str(exc))
     except LookupError as exc:  # a mapping that does not exist or is for another kind of file
-        return None, [RowError(0, "mapping", _message(exc))]
-    return result, []
+        outcome.update(errors=[RowError(0, "mapping", _message(exc))], error_total=1)
+    outcome["error_more"] = outcome["error_total"] - len(outcome["errors"])
+    outcome["error_total_text"] = number_format(outcome["error_total"], force_grouping=True)
+    return outcome
 
 
 def _run_statement(
@@ -153,19 +199,40 @@ def _message(exc: Exception) -> str:
     return str(exc.args[0]) if exc.args else str(exc)
 
 
-@member_required("import")
+@csrf_exempt
 def import_start(request: HttpRequest) -> HttpResponse:
+    """The upload's size is limited as it arrives, so its handler goes first, before anything reads the form (the
+    CSRF check does): the page is exempted from the middleware's check and makes the same check itself."""
+    if request.method == "POST":
+        request.upload_handlers.insert(0, ImportSizeLimit(request, _limit()))
+    return _import_start(request)
+
+
+@csrf_protect
+@member_required("import")
+def _import_start(request: HttpRequest) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     mappings = _mappings(org)
     if request.method != "POST":
         form = ImportForm(mappings=mappings)
         return render(request, "web/import_form.html", {"form": form, "recent": _recent_imports(org)})
 
-    form = ImportForm(request.POST, request.FILES, mappings=mappings)
+    form = ImportForm(request.POST, request.FILES, mappings=mappings, max_bytes=_limit())
+    if getattr(request, TOO_LARGE, False):  # the file was dropped as it arrived: say why, not that it is missing
+        form.is_valid()
+        form.errors["file"] = form.error_class([_too_large()])
     if not form.is_valid():
         return render(request, "web/import_form.html", {"form": form, "recent": _recent_imports(org)}, status=400)
     uploads = form.cleaned_data["file"]
-    saved = [[str(_save_upload(uploaded)), Path(uploaded.name or "").name] for uploaded in uploads]
+    saved: list[list[str]] = []
+    try:
+        for uploaded in uploads:
+            saved.append([str(_save_upload(uploaded)), Path(uploaded.name or "").name])
+    except OSError as exc:  # the disk is full, the data directory cannot be written
+        for path, _name in saved:
+            _forget(path)
+        form.add_error(None, _("The file could not be stored: %(reason)s") % {"reason": failure_reason(exc)})
+        return render(request, "web/import_form.html", {"form": form, "recent": _recent_imports(org)}, status=503)
     job = {
         "organization": org.pk,
         "path": saved[0][0],
@@ -176,9 +243,13 @@ def import_start(request: HttpRequest) -> HttpResponse:
         "account": form.cleaned_data["account"] or "",
         "original_name": ", ".join(name for _path, name in saved),
     }
-    result, errors = _run(request, job, dry_run=True)
-    context: dict[str, Any] = {"job": job, "kind_label": _kind_label(job["kind"]), "result": result, "errors": errors}
-    if errors:
+    try:
+        outcome = _run(request, job, dry_run=True)
+    except BaseException:
+        _forget_job(job)
+        raise
+    context: dict[str, Any] = {"job": job, "kind_label": _kind_label(job["kind"]), **outcome}
+    if outcome["errors"] or outcome["failure"]:
         _forget_job(job)
         return render(request, "web/import_preview.html", context)
 
@@ -190,6 +261,10 @@ def import_start(request: HttpRequest) -> HttpResponse:
     request.session[SESSION_KEY] = pending
     context["token"] = token
     return render(request, "web/import_preview.html", context)
+
+
+def _too_large() -> str:
+    return _("The file is larger than the %(limit)s accepted for an import.") % {"limit": human_size(_limit())}
 
 
 def _take_job(request: HttpRequest) -> dict[str, Any] | None:
@@ -216,13 +291,11 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     if job is None:
         messages.error(request, _("This import was already run, cancelled or has expired. Upload the file again."))
         return redirect("import")
-    result, errors = _run(request, job, dry_run=False)
-    _forget_job(job)
-    return render(
-        request,
-        "web/import_result.html",
-        {"job": job, "kind_label": _kind_label(job["kind"]), "result": result, "errors": errors},
-    )
+    try:
+        outcome = _run(request, job, dry_run=False)
+    finally:
+        _forget_job(job)
+    return render(request, "web/import_result.html", {"job": job, "kind_label": _kind_label(job["kind"]), **outcome})
 
 
 @require_POST
