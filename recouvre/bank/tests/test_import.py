@@ -293,7 +293,7 @@ def test_a_file_that_is_no_bank_statement_is_refused(org) -> None:  # type: igno
 
 
 def test_a_file_over_the_limit_is_refused_before_being_read(org, settings) -> None:  # type: ignore[no-untyped-def]
-    settings.IMPORT_MAX_BYTES = 1000
+    settings.IMPORTS_MAX_UPLOAD_BYTES = 1000
     content = camt053(JANUARY_1_15)
     with pytest.raises(StatementRefused) as refused:
         import_statement(org, content, "big.xml", actor=ACTOR)
