@@ -78,6 +78,7 @@ def test_preview_approve_and_send_a_reminder(transactional_db, live_server, brow
     # Approve, send now: queued for the background worker, which sends it.
     page.click("#decide-one button[value=approve]")
     page.wait_for_selector(".message.success")
+    page.wait_for_load_state("load")  # the page and its frame loaded before the worker writes (SQLite: one writer)
     action.refresh_from_db()
     assert action.state == "planned" and server.messages == []
     assert run_ready_tasks() == 1
