@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import Component, Heartbeat
-from .resilience import describe, seconds
+from .text import describe, seconds
 
 log = logging.getLogger("recouvre.operations")
 

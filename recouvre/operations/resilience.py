@@ -19,8 +19,12 @@ from django.db import InterfaceError, OperationalError, connections
 from django.db import close_old_connections as django_close_old_connections
 from django.utils.translation import gettext as _
 
+from .text import describe, seconds
+
 if TYPE_CHECKING:
     from .heartbeat import HeartbeatRecorder
+
+__all__ = ["TRANSIENT", "Recovery", "describe", "drop_connections", "is_transient", "seconds"]
 
 log = logging.getLogger("recouvre.operations")
 
@@ -31,18 +35,6 @@ MAX_DELAY = 60.0
 
 def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, TRANSIENT)
-
-
-def describe(exc: BaseException, limit: int = 300) -> str:
-    """``OperationalError: database is locked``: the class and the message on one line, at most ``limit``
-    characters."""
-    text = " ".join(str(exc).split())
-    out = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return out if len(out) <= limit else out[: limit - 1] + "…"
-
-
-def seconds(delay: float) -> str:
-    return f"{delay:g}"
 
 
 def drop_connections() -> None:
