@@ -15,24 +15,14 @@ from ..i18n import _
 from .common import ZERO, Draft, LineCheck, finish, line_warnings
 from .identity import Identifier, identify
 from .model import Address, DuePart, EInvoice, EInvoiceError, Party
-from .xmlsafe import Element, line_of, parse_amount, parse_date_102, squeeze, text_of
+from .xmlsafe import Element, Lookup, line_of, parse_amount, parse_date_102, squeeze, text_of
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
 UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
 NS = {"rsm": RSM, "ram": RAM, "udt": UDT}
-
-
-def _find(parent: Element | None, path: str) -> Element | None:
-    return None if parent is None else parent.find(path, NS)
-
-
-def _findall(parent: Element | None, path: str) -> list[Element]:
-    return [] if parent is None else list(parent.findall(path, NS))
-
-
-def _text(parent: Element | None, path: str) -> str:
-    return text_of(_find(parent, path))
+_LOOKUP = Lookup(NS)
+_find, _findall, _text, _amount_or = _LOOKUP.find, _LOOKUP.findall, _LOOKUP.text, _LOOKUP.amount_or
 
 
 def _required(parent: Element | None, path: str, field: str, what: str, line: int) -> Element:
@@ -91,13 +81,6 @@ def _party(node: Element | None, who: str, warnings: list[str]) -> Party:
         claimed_sirens=identity.claimed_sirens,
         claimed_vats=identity.claimed_vats,
     )
-
-
-def _amount_or(node: Element | None, path: str, field: str, default: Decimal | None) -> Decimal | None:
-    found = _find(node, path)
-    if found is None or not text_of(found):
-        return default
-    return parse_amount(found, field)
 
 
 def _lines(transaction: Element) -> list[LineCheck]:

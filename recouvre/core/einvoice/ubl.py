@@ -17,25 +17,15 @@ from ..i18n import _
 from .common import ZERO, Draft, LineCheck, finish, line_warnings
 from .identity import Identifier, identify
 from .model import Address, DocumentKind, DuePart, EInvoice, EInvoiceError, Party
-from .xmlsafe import Element, line_of, local, namespace, parse_amount, parse_iso_date, squeeze, text_of
+from .xmlsafe import Element, Lookup, line_of, local, namespace, parse_amount, parse_iso_date, squeeze, text_of
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 NS = {"cac": CAC, "cbc": CBC}
-
-
-def _find(parent: Element | None, path: str) -> Element | None:
-    return None if parent is None else parent.find(path, NS)
-
-
-def _findall(parent: Element | None, path: str) -> list[Element]:
-    return [] if parent is None else list(parent.findall(path, NS))
-
-
-def _text(parent: Element | None, path: str) -> str:
-    return text_of(_find(parent, path))
+_LOOKUP = Lookup(NS)
+_find, _findall, _text, _amount_or = _LOOKUP.find, _LOOKUP.findall, _LOOKUP.text, _LOOKUP.amount_or
 
 
 def _required(parent: Element, path: str, field: str, what: str) -> Element:
@@ -93,13 +83,6 @@ def _party(holder: Element | None, who: str, warnings: list[str]) -> tuple[Party
         claimed_vats=identity.claimed_vats,
     )
     return party, node
-
-
-def _amount_or(node: Element | None, path: str, field: str, default: Decimal | None) -> Decimal | None:
-    found = _find(node, path)
-    if found is None or not text_of(found):
-        return default
-    return parse_amount(found, field)
 
 
 def _lines(root: Element, line_tag: str, quantity_tag: str) -> tuple[list[LineCheck], int]:

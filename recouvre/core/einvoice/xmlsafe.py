@@ -161,3 +161,27 @@ def parse_iso_date(element: Element, field: str) -> date:
         except ValueError:
             pass
     raise EInvoiceError(line_of(element), field, _("%(text)r is not a date (YYYY-MM-DD)") % {"text": text[:40]})
+
+
+class Lookup:
+    """Finding elements and their values by prefixed paths (``ram:...``, ``cbc:...``) under one syntax's
+    namespaces; a missing parent finds nothing."""
+
+    def __init__(self, namespaces: dict[str, str]) -> None:
+        self.namespaces = namespaces
+
+    def find(self, parent: Element | None, path: str) -> Element | None:
+        return None if parent is None else parent.find(path, self.namespaces)
+
+    def findall(self, parent: Element | None, path: str) -> list[Element]:
+        return [] if parent is None else list(parent.findall(path, self.namespaces))
+
+    def text(self, parent: Element | None, path: str) -> str:
+        return text_of(self.find(parent, path))
+
+    def amount_or(self, node: Element | None, path: str, field: str, default: Decimal | None) -> Decimal | None:
+        """The amount at ``path`` (``field`` names it in a refusal), ``default`` when it is absent or empty."""
+        found = self.find(node, path)
+        if found is None or not text_of(found):
+            return default
+        return parse_amount(found, field)
