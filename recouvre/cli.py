@@ -1008,6 +1008,9 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.ledger.chain_cli import add_commands as add_chain_commands
 
     add_chain_commands(sub, add, json_flag)
+    from recouvre.risk.cli import add_commands as add_risk_commands
+
+    add_risk_commands(sub, add, json_flag)
     return p
 
 

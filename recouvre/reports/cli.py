@@ -49,6 +49,28 @@ def cmd_report_aging(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report_forecast(args: argparse.Namespace) -> int:
+    from recouvre.risk.prediction import forecast_report, outlook
+
+    org = resolve_org(args.org)
+    currency = _currency(args.currency) or org.currency
+    report = forecast_report(outlook(org, args.as_of or date.today()), currency)
+    if args.json:
+        emit_json(report)
+        return EXIT_OK
+    if report["note"]:
+        print(report["note"])
+    print(
+        _("Expected cash-in (%(currency)s), 90%% interval:") % {"currency": currency}
+        if report["interval"] != "none"
+        else _("Expected cash-in (%(currency)s), no interval (no validation):") % {"currency": currency}
+    )
+    for week in report["weeks"]:
+        print(f"{week['starts_on']} - {week['ends_on']}  {week['expected']:>14}  [{week['low']} - {week['high']}]")
+    print(_("Later: %(amount)s") % {"amount": report["later"]})
+    return EXIT_OK
+
+
 def add_commands(report: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     """The ``recouvre report`` subcommands."""
     sp = add(
@@ -66,3 +88,13 @@ def add_commands(report: Any, add: Callable[..., argparse.ArgumentParser]) -> No
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
     fmt.add_argument("--xlsx", metavar="FILE", help="write an XLSX workbook to FILE")
+    sp = add(
+        "forecast",
+        cmd_report_forecast,
+        "13-week cash-in forecast from the open invoices' expected payment dates, with a 90%% interval",
+        report,
+    )
+    sp.add_argument("--as-of", type=parse_cli_date)
+    sp.add_argument("--org")
+    sp.add_argument("--currency", metavar="CUR", help="the invoices in this currency (default: the organization's)")
+    sp.add_argument("--json", action="store_true")
