@@ -41,6 +41,8 @@ MIN_SETTLED = 200  # settled invoices needed before a model is trained (below: t
 MIN_ROWS_PER_CLASS = 20  # late and on-time training rows, each
 RECENT = 3  # the customer's last invoices whose delay makes the "recent" figure
 SEED = 2026
+TRAINING_DAYS = 730  # snapshots of the last two years only: older behaviour says less, and costs time
+MAX_TRAINING_ROWS = 200_000  # the latest snapshots, when an organization has more
 
 FEATURES = (
     "settled_count",
@@ -257,30 +259,31 @@ class Row:
 def snapshot_rows(records: Sequence[InvoiceRecord], known_on: date, *, start: date | None = None) -> list[Row]:
     """Training rows: every ``SNAPSHOT_DAYS`` days up to ``known_on``, each invoice open that day, with its
     features that day and its outcome as known on ``known_on`` (rows whose outcome is unknown are kept, with
-    ``late`` None: the regression may still use them when the payment date is known)."""
+    ``late`` None: the regression may still use them when the payment date is known). In time order (then by
+    customer and invoice, whatever the order of ``records``), the latest ``MAX_TRAINING_ROWS`` at most."""
     if not records:
         return []
     histories = _histories(records)
     first = start or min(r.issued_on for r in records)
     rows: list[Row] = []
-    day = known_on
-    days: list[date] = []
-    while day >= first:
-        days.append(day)
-        day -= timedelta(days=SNAPSHOT_DAYS)
-    for day in reversed(days):
-        for history in histories.values():
-            for r in history.records:
-                if r.issued_on > day:
-                    break
-                if not r.is_open_on(day):
-                    continue
+    for customer in sorted(histories):
+        history = histories[customer]
+        for r in history.records:
+            # the snapshot days (known_on, known_on - 7, ...) on which the invoice was open, oldest first
+            last = known_on if r.settled_on is None else min(known_on, r.settled_on - timedelta(days=1))
+            day = last - timedelta(days=(last - known_on).days % SNAPSHOT_DAYS)
+            days: list[date] = []
+            while day >= max(first, r.issued_on):
+                days.append(day)
+                day -= timedelta(days=SNAPSHOT_DAYS)
+            for day in reversed(days):
                 late = late_outcome(r, known_on) if r.due_on >= day else None
                 paid_in = (r.settled_on - day).days if r.settled_on is not None and r.settled_on <= known_on else None
                 if late is None and paid_in is None:
                     continue
                 rows.append(Row(r, day, _features(r, history, day), late, paid_in))
-    return rows
+    rows.sort(key=lambda row: (row.day, row.record.customer, row.record.issued_on, row.record.key))
+    return rows[-MAX_TRAINING_ROWS:]
 
 
 def open_rows(records: Sequence[InvoiceRecord], as_of: date) -> list[Row]:
@@ -434,7 +437,7 @@ def train(records: Sequence[InvoiceRecord], as_of: date) -> Model:
     is scored on the later snapshots with the outcomes known on ``as_of``, beside the baseline on the same rows.
     """
     known = [r for r in records if r.issued_on <= as_of]
-    rows = snapshot_rows(known, as_of)
+    rows = snapshot_rows(known, as_of, start=as_of - timedelta(days=TRAINING_DAYS))
     all_settled = [r for r in known if r.settled_on is not None and r.settled_on <= as_of]
     prior_rows = [r.late for r in rows if r.late is not None]
     prior = sum(prior_rows) / len(prior_rows) if prior_rows else 0.5
@@ -449,7 +452,9 @@ def train(records: Sequence[InvoiceRecord], as_of: date) -> Model:
         return model
 
     split = as_of - timedelta(days=VALIDATION_DAYS)
-    early = snapshot_rows([r for r in known if r.issued_on <= split], split)
+    early = snapshot_rows(
+        [r for r in known if r.issued_on <= split], split, start=split - timedelta(days=TRAINING_DAYS)
+    )
     late_rows = [r for r in rows if r.day > split]
     valid_cls = [r for r in late_rows if r.late is not None]
     valid_reg = [r for r in late_rows if r.days_to_payment is not None]
@@ -580,9 +585,18 @@ def _word(group: str, row: Row) -> str:
         recent = _value(row, "recent_days_late")
         if math.isnan(recent):
             return ""
-        return _("the customer's last invoices were paid %(days)d days after their due date on average") % {
-            "days": round(recent)
-        }
+        days = round(recent)
+        if days < 0:
+            return ngettext(
+                "the customer's last invoices were paid %(days)d day before their due date on average",
+                "the customer's last invoices were paid %(days)d days before their due date on average",
+                -days,
+            ) % {"days": -days}
+        return ngettext(
+            "the customer's last invoices were paid %(days)d day after their due date on average",
+            "the customer's last invoices were paid %(days)d days after their due date on average",
+            days,
+        ) % {"days": days}
     if group == "overdue":
         count = int(_value(row, "overdue_open_count"))
         if count == 0:
@@ -625,14 +639,14 @@ def _word(group: str, row: Row) -> str:
             "rate": round(share * 100)
         }
     if group == "activity":
-        days = _value(row, "days_since_payment")
-        if math.isnan(days):
+        since = _value(row, "days_since_payment")
+        if math.isnan(since):
             return _("no payment received from the customer yet")
         return ngettext(
             "the customer's last payment was %(days)d day ago",
             "the customer's last payment was %(days)d days ago",
-            int(days),
-        ) % {"days": int(days)}
+            int(since),
+        ) % {"days": int(since)}
     if group == "reminders":
         count = int(_value(row, "reminders"))
         return ngettext("%(count)d reminder already sent", "%(count)d reminders already sent", count) % {"count": count}
