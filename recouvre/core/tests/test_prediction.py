@@ -168,3 +168,10 @@ def test_forecast_spreads_amounts_by_the_residuals_and_keeps_the_total() -> None
     ]
     assert sum(w.expected for w in weeks) + later == Decimal("400.00")
     assert weeks[0].low < weeks[0].expected < weeks[0].high
+
+
+def test_an_empty_ledger_predicts_nothing_and_says_why() -> None:
+    model = P.train([], D(2026, 1, 1))
+    assert not model.fitted and "0 invoices settled" in model.note
+    assert P.predict(model, [], D(2026, 1, 1)) == []
+    assert P.cash_forecast([], D(2026, 1, 1), ())[1] == Decimal("0.00")

@@ -115,3 +115,15 @@ def test_a_bad_date_is_a_usage_error(history) -> None:  # type: ignore[no-untype
     with pytest.raises(SystemExit) as exit_info:
         main(["risk", "predict", "--as-of", "2026-13-01"])
     assert exit_info.value.code == 2
+
+
+def test_the_commands_print_for_people(history, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["risk", "train", "--as-of", "2026-04-10"]) == 0
+    out = capsys.readouterr().out
+    assert "too little history" in out and "AUC - (baseline -)" in out
+    assert main(["risk", "predict", "--as-of", "2026-04-10"]) == 0
+    out = capsys.readouterr().out
+    assert "M-3" in out and "411MARTIN" in out and "2026-05-20" in out
+    assert main(["report", "forecast", "--as-of", "2026-04-10"]) == 0
+    out = capsys.readouterr().out
+    assert "2026-04-18 - 2026-04-24" in out and "1000.00" in out and "Later: 0.00" in out
