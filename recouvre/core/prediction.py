@@ -721,3 +721,27 @@ def cash_forecast(
 def baseline_predictions(model: Model, records: Sequence[InvoiceRecord], as_of: date) -> list[Prediction]:
     """What the customer-mean baseline alone predicts, with the priors of ``model``: the benchmark's comparison."""
     return predict(Model(trained_on=model.trained_on, prior=model.prior, mean_delay=model.mean_delay), records, as_of)
+
+
+# ------------------------------------------------------------------------------------------------ priority
+
+AGE_MONTH = 30  # each 30 days past the due date adds the open amount's weight once more
+
+
+def priority(open_amount: Decimal, p_late: float, days_overdue: int) -> Decimal:
+    """How much an invoice deserves attention: its open amount, times its probability of being paid late (1 once
+    overdue), times its age (1, plus one for each ``AGE_MONTH`` days past its due date); rounded half up to the
+    cent."""
+    age = 1 + max(0, days_overdue) / AGE_MONTH
+    value = Decimal(repr(float(open_amount) * p_late * age))
+    return value.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+
+
+def priority_reason(open_amount: Decimal, p_late: float, days_overdue: int) -> str:
+    """The priority's computation in words, with the invoice's figures."""
+    return _("%(amount)s open × %(rate)d%% probability of late payment × age %(age).2f (%(days)d days overdue)") % {
+        "amount": f"{open_amount:.2f}",
+        "rate": round(p_late * 100),
+        "age": 1 + max(0, days_overdue) / AGE_MONTH,
+        "days": max(0, days_overdue),
+    }

@@ -52,7 +52,13 @@ def outlook(organization: Organization, as_of: date) -> Outlook:
 
 
 def predictions_report(result: Outlook) -> dict[str, Any]:
-    """The figures of ``recouvre risk predict --json``."""
+    """The figures of ``recouvre risk predict --json``; ``priority``: open amount × probability × age."""
+    open_amounts = {r.key: r.open_amount or Decimal("0.00") for r in result.records}
+    due = {r.key: r.due_on for r in result.records}
+
+    def overdue_days(key: str) -> int:
+        return max(0, (result.as_of - due[key]).days)
+
     return {
         "as_of": result.as_of.isoformat(),
         "model": "logistic_regression" if result.model.fitted else "baseline",
@@ -65,6 +71,9 @@ def predictions_report(result: Outlook) -> dict[str, Any]:
                 "overdue": p.overdue,
                 "expected_payment_date": p.expected_on.isoformat(),
                 "reasons": list(p.reasons),
+                "open_amount": str(open_amounts[p.key]),
+                "priority": str(core.priority(open_amounts[p.key], p.p_late, overdue_days(p.key))),
+                "priority_reason": core.priority_reason(open_amounts[p.key], p.p_late, overdue_days(p.key)),
             }
             for p in result.predictions
         ],

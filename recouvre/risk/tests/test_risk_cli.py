@@ -91,6 +91,11 @@ def test_predict_says_too_little_history_and_gives_the_baseline(history, capsys)
     assert lines["M-3"]["expected_payment_date"] == "2026-05-20"
     assert lines["D-3"]["expected_payment_date"] == "2026-04-30"
     assert lines["M-3"]["reasons"] and lines["M-3"]["reasons"][0]
+    # priority: open amount × probability × (1 + days overdue / 30)
+    assert [lines[n]["priority"] for n in ("M-2", "M-3", "D-3")] == ["1166.67", "1000.00", "0.00"]
+    assert lines["M-2"]["priority_reason"] == (
+        "1000.00 open × 100% probability of late payment × age 1.17 (5 days overdue)"
+    )
 
 
 def test_train_reports_the_figures_and_the_note(history, capsys) -> None:  # type: ignore[no-untyped-def]
