@@ -17,6 +17,7 @@ from .views import (
     privacy,
 )
 from .views import dossier as dossier_views
+from .views import forecast as forecast_views
 from .views import holds as hold_views
 from .views import letters as letter_views
 from .views import notices as notice_views
@@ -40,6 +41,7 @@ urlpatterns = [
     path("documents/<int:pk>/", documents.document_download, name="document_download"),
     path("documents/<int:pk>/withdraw/", documents.document_withdraw, name="document_withdraw"),
     path("aging/", aging.aging, name="aging"),
+    path("forecast/", forecast_views.forecast, name="forecast"),
     path("aging/export.csv", aging.aging_csv, name="aging_csv"),
     path("aging/export.xlsx", aging.aging_xlsx_view, name="aging_xlsx"),
     path("bank/", bank.bank, name="bank"),
