@@ -75,10 +75,15 @@ def test_outcomes_are_known_only_once_paid_or_past_due() -> None:
     assert P.late_outcome(early, D(2025, 1, 25)) is False
 
 
-def test_trained_model_is_validated_on_later_data_beside_the_baseline_and_is_repeatable() -> None:
+@pytest.fixture(scope="module")
+def trained() -> tuple[list[P.InvoiceRecord], P.Model]:
     records = ledger()
+    return records, P.train(records, D(2025, 6, 1))
+
+
+def test_trained_model_is_validated_on_later_data_beside_the_baseline_and_is_repeatable(trained) -> None:  # type: ignore[no-untyped-def]
+    records, model = trained
     as_of = D(2025, 6, 1)
-    model = P.train(records, as_of)
     assert model.fitted and model.note == ""
     m = model.metrics
     assert m["trained_on"] > 500 and m["validated_on"] > 100
@@ -91,10 +96,9 @@ def test_trained_model_is_validated_on_later_data_beside_the_baseline_and_is_rep
     assert [p.p_late for p in first] == [p.p_late for p in P.predict(again, records, as_of)]
 
 
-def test_predictions_cover_every_open_invoice_with_a_date_and_reasons() -> None:
-    records = ledger()
+def test_predictions_cover_every_open_invoice_with_a_date_and_reasons(trained) -> None:  # type: ignore[no-untyped-def]
+    records, model = trained
     as_of = D(2025, 6, 1)
-    model = P.train(records, as_of)
     predictions = P.predict(model, records, as_of)
     open_keys = {r.key for r in records if r.is_open_on(as_of)}
     assert {p.key for p in predictions} == open_keys
