@@ -213,3 +213,22 @@ def test_contacts_and_ibans_on_the_command_line(org, capsys):  # type: ignore[no
         "customer.created", "contact.added", "contact.updated", "contact.removed", "bank.iban_linked",
         "bank.iban_unlinked",
     ]  # fmt: skip
+
+
+def test_an_account_linked_by_hand_points_its_next_transfer_to_the_customer(org):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from recouvre.bank.models import BankEntry, BankSuggestion
+    from recouvre.bank.services import import_statement
+    from recouvre.bank.tests.test_matching import Credit, camt
+    from recouvre.testing.factories import InvoiceFactory
+
+    customer = add_customer(org, CLI, ref="411LECOMTE", name="Cabinet Lecomte")
+    InvoiceFactory(customer=customer, number="F-2026-0071", due_on=date(2026, 4, 1), total=Decimal("350.00"))
+    link_iban(customer, CLI, "FR76 3000 6000 0112 3456 7890 189")
+    # a transfer from the account, under a name that says nothing
+    import_statement(org, camt(Credit("350.00", "2026-04-03", "M L", IBAN, "")), "b.xml", actor=CLI)
+    entry = BankEntry.objects.get(organization=org)
+    best = BankSuggestion.objects.filter(entry=entry, rank=0).first() or entry.applications.get()
+    assert best.customer_id == customer.pk
+    assert "iban" in [r["code"] for r in best.reasons]

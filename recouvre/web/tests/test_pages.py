@@ -129,7 +129,7 @@ def test_customer_page(logged_client, ledger):
     page = text(logged_client.get(reverse("customer_detail", args=[ledger.dupont.pk])))
     # Identity
     assert "Boulangerie Dupont" in page
-    assert "SIREN 732829320" in page
+    assert "SIREN 732 829 320" in page  # shown in groups of three
     assert "Numéro de TVA FR44732829320" in page
     assert "12 rue des Lilas 34000 Montpellier" in page
     assert "Type Entreprise Siège social non renseigné : l’adresse de facturation est utilisée" in page
