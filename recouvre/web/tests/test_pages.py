@@ -94,7 +94,7 @@ def test_customer_list_shows_balances_sorted_by_amount_overdue(logged_client, le
     assert "3 clients" in page
     assert (
         "411LEF Transports Lefèvre Standard 1 650,00 € 1 650,00 € — "
-        "411DUP Boulangerie Dupont 732829320 Stratégique 2 000,00 € 800,00 € 100,00 € "
+        "411DUP Boulangerie Dupont 732 829 320 Stratégique 2 000,00 € 800,00 € 100,00 € "
         "411MOR Garage Moreau Petit compte 0,00 € 0,00 € —"
     ) in page
 
