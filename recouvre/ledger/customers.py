@@ -130,7 +130,7 @@ def _lock(customer: Customer) -> Customer:
     return Customer.objects.select_for_update().get(pk=customer.pk)
 
 
-def _check_contact(contact: Contact, cleaned: dict[str, Any]) -> None:
+def _check_contact(contact: Contact) -> None:
     errors: dict[str, list[str]] = {}
     try:
         contact.full_clean(exclude=["organization", "customer"], validate_unique=False, validate_constraints=False)
@@ -159,7 +159,7 @@ def add_customer_contact(customer: Customer, actor: Actor, **fields: Any) -> Con
         raise ValidationError(errors)
     locked = _lock(customer)
     contact = Contact(organization_id=locked.organization_id, customer=locked, **cleaned)
-    _check_contact(contact, cleaned)
+    _check_contact(contact)
     contact.save()
     replaced = _unset_other_primaries(locked, contact) if contact.is_primary else []
     record_event(
@@ -196,7 +196,7 @@ def edit_contact(contact: Contact, actor: Actor, **changes: Any) -> Contact:
             setattr(current, field, value)
     if not changed:
         return current
-    _check_contact(current, cleaned)
+    _check_contact(current)
     current.save()
     replaced = _unset_other_primaries(customer, current) if current.is_primary else []
     record_event(
