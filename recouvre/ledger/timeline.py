@@ -13,7 +13,17 @@ from .models import Event
 _MESSAGES: dict[str, Any] = {
     "customer.created": lambda d: _("Customer %(name)s created (account %(ref)s)."),
     "customer.updated": lambda d: _("Customer details changed: %(fields)s."),
-    "contact.added": lambda d: _("Contact added: %(name)s %(email)s %(phone)s."),
+    "contact.added": lambda d: (
+        _("Contact added: %(name)s %(email)s %(phone)s, the primary contact instead of %(replaces)s.")
+        if d.get("replaces")
+        else _("Contact added: %(name)s %(email)s %(phone)s.")
+    ),
+    "contact.updated": lambda d: (
+        _("Contact %(name)s changed: %(fields)s; the primary contact instead of %(replaces)s.")
+        if d.get("replaces")
+        else _("Contact %(name)s changed: %(fields)s.")
+    ),
+    "contact.removed": lambda d: _("Contact removed: %(name)s %(email)s %(phone)s."),
     "invoice.created": lambda d: _("Invoice %(number)s for %(total)s %(currency)s, due %(due_on)s."),
     "invoice.updated": lambda d: _("Invoice %(number)s changed: %(fields)s."),
     "invoice.instalments": lambda d: (
@@ -291,6 +301,9 @@ _MESSAGES: dict[str, Any] = {
         else _("Bank transfer of %(amount)s %(currency)s no longer applied to the customer. %(note)s")
     ),
     "bank.iban_linked": lambda d: _("Account %(iban)s linked to the customer: its next transfers point here."),
+    "bank.iban_unlinked": lambda d: _(
+        "Account %(iban)s unlinked from the customer: its transfers no longer point here."
+    ),
     "bank.entry_ignored": lambda d: _(
         "Bank entry of %(amount)s %(currency)s of %(booked_on)s set aside (not a customer's payment): %(reason)s."
     ),
