@@ -49,12 +49,14 @@ MAX_REFERENCE = 140
 
 class CashRefused(Exception):
     """The change is refused (``message`` says why, in the user's language); nothing was written. ``field`` names
-    the input at fault when there is one (``amount``, ``number``, ``invoice``...), for a form."""
+    the input at fault when there is one (``amount``, ``number``, ``invoice``...), for a form, and ``invoice_id``
+    the invoice whose amount is refused."""
 
-    def __init__(self, message: str, field: str = "") -> None:
+    def __init__(self, message: str, field: str = "", invoice_id: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.invoice_id = invoice_id
 
 
 @dataclass(slots=True)
@@ -135,7 +137,11 @@ def _apply(
     else:
         totals: dict[int, Decimal] = {}
         for invoice_id, amount in pairs:
-            totals[int(invoice_id)] = totals.get(int(invoice_id), ZERO) + check_amount(amount, currency)
+            try:
+                part = check_amount(amount, currency)
+            except CashRefused as exc:
+                raise CashRefused(exc.message, "invoice", int(invoice_id)) from exc
+            totals[int(invoice_id)] = totals.get(int(invoice_id), ZERO) + part
         found = {
             inv.pk: inv
             for inv in Invoice.objects.select_for_update(of=("self",)).filter(
@@ -151,18 +157,21 @@ def _apply(
                     _("Invoice %(number)s is not an invoice of %(customer)s.")
                     % {"number": invoice.number, "customer": customer.name},
                     "invoice",
+                    invoice.pk,
                 )
             if invoice.currency != currency:
                 raise CashRefused(
                     _("Invoice %(number)s is in %(invoice_currency)s, not in %(currency)s.")
                     % {"number": invoice.number, "invoice_currency": invoice.currency, "currency": currency},
                     "invoice",
+                    invoice.pk,
                 )
             if amount > invoice.open_amount:
                 raise CashRefused(
                     _("%(amount)s is more than the %(open)s %(currency)s open on invoice %(number)s.")
                     % {"amount": amount, "open": invoice.open_amount, "currency": currency, "number": invoice.number},
                     "invoice",
+                    invoice.pk,
                 )
             wanted.append((invoice, amount))
         asked = sum((a for _i, a in wanted), ZERO)
