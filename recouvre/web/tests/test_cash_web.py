@@ -105,7 +105,7 @@ def test_the_unapplied_payment_is_applied_from_its_row(english, ledger):  # type
 
     page = english.get(url)
     assert page.context["form"][f"invoice_{f003.pk}"].value() == D("100.00")
-    assert "Not yet applied: €100.00" in text(page)
+    assert "Left to apply: €100.00" in text(page)
 
     response = english.post(
         url, {f"invoice_{f003.pk}": "60", f"invoice_{ledger.invoices['F-002'].pk}": "40"}, follow=True
@@ -179,3 +179,24 @@ def test_a_viewer_sees_no_cash_action_and_cannot_post(member_of, ledger):  # typ
 def test_another_organizations_customer_is_not_found(english, ledger):  # type: ignore[no-untyped-def]
     assert english.get(reverse("cash_payment", args=[ledger.secret.pk])).status_code == 404
     assert english.get(reverse("cash_credit_note", args=[ledger.secret.pk])).status_code == 404
+
+
+def test_a_write_off_is_not_undone_from_the_settlements(english, ledger):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from recouvre.ledger.actors import Actor
+    from recouvre.legal.writeoffs import write_off
+
+    f003 = ledger.invoices["F-003"]
+    write_off(f003, actor=Actor.system("test"), reason="other", note="disparu", written_off_on=date(2026, 3, 30))
+    allocation = Allocation.objects.get(invoice=f003)
+    page = english.get(reverse("invoice_detail", args=[f003.pk]))
+    why = (
+        f"This allocation is the write-off of invoice F-003 (ledger credit {allocation.credit_note.number}): reverse "
+        "the write-off instead (invoice page, or recouvre writeoff reverse F-003)."
+    )
+    assert why in text(page)
+    assert reverse("allocation_undo", args=[allocation.pk]) not in page.content.decode()
+    response = english.post(reverse("allocation_undo", args=[allocation.pk]), follow=True)
+    assert flash(response) == [why]
+    assert opens("F-003") == [D("0.00")]
