@@ -37,7 +37,11 @@ class _GridForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.invoices = list(invoices)
         for invoice in self.invoices:
-            self.fields[f"{PREFIX}{invoice.pk}"] = AmountField(label=invoice.number, required=False)
+            field = AmountField(label=invoice.number, required=False)
+            field.widget = forms.TextInput(
+                attrs={"inputmode": "decimal", "size": 12, "data-open": str(invoice.open_amount)}
+            )
+            self.fields[f"{PREFIX}{invoice.pk}"] = field
 
     def grid(self) -> list[tuple[Invoice, Any]]:
         """The invoices with their bound field, for the template."""
