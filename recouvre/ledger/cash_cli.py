@@ -163,9 +163,9 @@ def cmd_cash_credit_note(args: argparse.Namespace) -> int:
 
 
 def cmd_cash_apply(args: argparse.Namespace) -> int:
+    from . import selectors
     from .actors import CLI
     from .cash import applied_dict, apply_unapplied, credit_note_dict, payment_dict
-    from .models import CreditNote, Payment
 
     if not args.oldest_first and not args.invoice:
         raise UsageError(_("say where it goes: --oldest-first, or --invoice NUMBER=AMOUNT"))
@@ -176,13 +176,13 @@ def cmd_cash_apply(args: argparse.Namespace) -> int:
         customer = _customer(org, args.ref)
         payment = note = None
         if args.payment is not None:
-            payment = Payment.objects.filter(organization=org, customer=customer, pk=args.payment).first()
+            payment = selectors.customer_payment(org, customer, args.payment)
             if payment is None:
                 raise Refused(
                     _("no payment %(id)s of the customer %(ref)s") % {"id": args.payment, "ref": customer.ref}
                 )
         else:
-            note = CreditNote.objects.filter(organization=org, customer=customer, number=args.credit_note).first()
+            note = selectors.customer_credit_note(org, customer, number=args.credit_note)
             if note is None:
                 raise Refused(
                     _("no credit note %(number)r of the customer %(ref)s")
@@ -230,17 +230,12 @@ def cmd_cash_undo(args: argparse.Namespace) -> int:
 def cmd_cash_list(args: argparse.Namespace) -> int:
     from . import selectors
     from .cash import allocation_dict, credit_note_dict, payment_dict, undo_refusals
-    from .models import Allocation
 
     def write(org: Any) -> tuple[dict[str, Any], list[str]]:
         customer = _customer(org, args.ref)
         payments = list(selectors.customer_unapplied_payments(org, customer))
         notes = list(selectors.customer_unapplied_credit_notes(org, customer).select_related("invoice"))
-        allocations = list(
-            Allocation.objects.filter(organization=org, invoice__customer=customer)
-            .select_related("invoice", "payment", "credit_note")
-            .order_by("allocated_on", "pk")
-        )
+        allocations = list(selectors.customer_allocations(org, customer))
         why_not = undo_refusals(allocations)
         rows = [
             {**allocation_dict(a), "can_undo": a.pk not in why_not, "why_not": why_not.get(a.pk)} for a in allocations

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recouvre.core.cash import oldest_first
+from recouvre.ledger import selectors
 from recouvre.ledger.models import Customer, Invoice, PaymentMethod
 
 from .forms import DATE_INPUT_FORMATS, DateInput, DayField
@@ -24,10 +25,10 @@ PREFIX = "invoice_"
 
 def open_invoices(organization: Any, customer: Customer, currency: str | None = None) -> list[Invoice]:
     """The customer's open invoices (of ``currency`` when given), oldest due first, as many as a grid shows."""
-    qs = Invoice.objects.filter(organization=organization, customer=customer, open_amount__gt=0)
+    qs = selectors.customer_open_invoices(organization, customer)
     if currency:
         qs = qs.filter(currency=currency)
-    return list(qs.order_by("due_on", "number", "pk")[:GRID_LIMIT])
+    return list(qs[:GRID_LIMIT])
 
 
 class _GridForm(forms.Form):

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from recouvre.ledger import cash
+from recouvre.ledger import cash, selectors
 from recouvre.ledger.actors import Actor
-from recouvre.ledger.models import Allocation, CreditNote, Payment
+from recouvre.ledger.models import CreditNote, Payment
 
 from .. import cash_forms
 from ..decorators import member_required
@@ -117,10 +117,10 @@ def apply(request: HttpRequest, pk: int, kind: str, doc: int) -> HttpResponse:
     customer = customer_or_404(request, pk)
     payment = note = None
     if kind == "payment":
-        payment = Payment.objects.filter(organization=org, customer=customer, pk=doc).first()
+        payment = selectors.customer_payment(org, customer, doc)
         document: Payment | CreditNote | None = payment
     elif kind == "credit-note":
-        note = CreditNote.objects.filter(organization=org, customer=customer, pk=doc).first()
+        note = selectors.customer_credit_note(org, customer, pk=doc)
         document = note
     else:
         document = None
@@ -151,7 +151,7 @@ def apply(request: HttpRequest, pk: int, kind: str, doc: int) -> HttpResponse:
 @member_required("edit")
 def undo_allocation(request: HttpRequest, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    allocation = Allocation.objects.filter(organization=org, pk=pk).select_related("invoice").first()
+    allocation = selectors.allocation(org, pk)
     if allocation is None:
         raise Http404
     invoice = allocation.invoice
