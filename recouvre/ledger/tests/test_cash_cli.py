@@ -177,3 +177,10 @@ def test_usage_errors_exit_2(capsys, org, martin) -> None:  # type: ignore[no-un
     assert code == 2
     assert cli(capsys, "cash", "list", "411MARTIN", "--org", "nowhere")[0] == 2
     assert Payment.objects.count() == 0
+
+
+def test_the_methods_offered_are_the_ledgers() -> None:
+    from recouvre.ledger.cash_cli import METHODS
+    from recouvre.ledger.models import PaymentMethod
+
+    assert METHODS == list(PaymentMethod.values)
