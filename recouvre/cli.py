@@ -1016,6 +1016,10 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.ledger.chain_cli import add_commands as add_chain_commands
 
     add_chain_commands(sub, add, json_flag)
+
+    from recouvre.ledger.cash_cli import add_commands as add_cash_commands
+
+    add_cash_commands(sub, add, json_flag)
     return p
 
 

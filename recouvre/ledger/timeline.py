@@ -40,6 +40,17 @@ _MESSAGES: dict[str, Any] = {
     "payment.received": lambda d: _("Payment of %(amount)s %(currency)s received on %(received_on)s."),
     "payment.updated": lambda d: _("Payment %(reference)s changed: %(fields)s."),
     "allocation.created": lambda d: _("%(amount)s %(currency)s applied to invoice %(invoice)s."),
+    "allocation.removed": lambda d: (
+        _(
+            "Allocation undone: the %(amount)s %(currency)s of credit note %(credit_note)s applied to invoice "
+            "%(invoice)s; the invoice is open again by as much."
+        )
+        if d.get("credit_note")
+        else _(
+            "Allocation undone: the %(amount)s %(currency)s of the payment received on %(received_on)s applied to "
+            "invoice %(invoice)s; the invoice is open again by as much."
+        )
+    ),
     "invoice.terms_beyond_cap": lambda d: _(
         "Invoice %(number)s dated %(issued_on)s is due on %(due_on)s (%(days)s days): beyond the legal cap of "
         "%(cap)s for payment terms (C. com. L441-10)."

@@ -17,6 +17,7 @@ from .views import (
     organizations,
     privacy,
 )
+from .views import cash as cash_views
 from .views import dossier as dossier_views
 from .views import holds as hold_views
 from .views import letters as letter_views
@@ -28,6 +29,10 @@ from .views import worklist as worklist_views
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("customers/<int:pk>/cash/payment/", cash_views.record_payment, name="cash_payment"),
+    path("customers/<int:pk>/cash/credit-note/", cash_views.record_credit_note, name="cash_credit_note"),
+    path("customers/<int:pk>/cash/apply/<str:kind>/<int:doc>/", cash_views.apply, name="cash_apply"),
+    path("allocations/<int:pk>/undo/", cash_views.undo_allocation, name="allocation_undo"),
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/legal/", customers.customer_legal_identity, name="customer_legal_identity"),
