@@ -113,11 +113,18 @@ def _candidates(organization: Organization, entries: Sequence[BankEntry]) -> dic
 
 
 def place_holds(
-    organization: Organization, entry_ids: Iterable[int], *, actor: Actor, today: date | None = None
+    organization: Organization,
+    entry_ids: Iterable[int],
+    *,
+    actor: Actor,
+    today: date | None = None,
+    again: bool = False,
 ) -> int:
     """Hold the reminders of the customers the credits ``entry_ids`` (those still unmatched or suggested) point
     to, from ``today`` (default today) to at most the organization's limit after the first hold of the same entry
-    and customer; no second hold while one holds. Returns how many holds were placed."""
+    and customer. An entry and customer held once are not held again (a person may have lifted the hold), unless
+    ``again`` (the application of the entry was undone), and never twice at a time. Returns how many holds were
+    placed."""
     days = hold_days(organization)
     ids = sorted({int(i) for i in entry_ids})
     if days <= 0 or not ids:
@@ -125,11 +132,14 @@ def place_holds(
     today = today or timezone.localdate()
     placed = 0
     for start in range(0, len(ids), CHUNK):
-        placed += _place_chunk(organization, ids[start : start + CHUNK], days=days, actor=actor, today=today)
+        chunk = ids[start : start + CHUNK]
+        placed += _place_chunk(organization, chunk, days=days, actor=actor, today=today, again=again)
     return placed
 
 
-def _place_chunk(organization: Organization, ids: list[int], *, days: int, actor: Actor, today: date) -> int:
+def _place_chunk(
+    organization: Organization, ids: list[int], *, days: int, actor: Actor, today: date, again: bool
+) -> int:
     entries = list(
         BankEntry.objects.filter(
             organization=organization,
@@ -149,8 +159,10 @@ def _place_chunk(organization: Organization, ids: list[int], *, days: int, actor
     plans: list[tuple[BankEntry, int, EntryHold | None, date, Hold, str]] = []
     for (entry_id, customer_id), part in sorted(candidates.items(), key=lambda kv: kv[0]):
         link = links.get((entry_id, customer_id))
-        if link is not None and link.hold.released_at is None and (link.hold.ends_on or today) >= today:
-            continue  # it holds already
+        if link is not None and (
+            not again or (link.hold.released_at is None and (link.hold.ends_on or today) >= today)
+        ):
+            continue  # held once already, or it holds still
         first_on = link.first_on if link is not None else today
         ends_on = first_on + timedelta(days=days - 1)
         if ends_on < today:

@@ -582,7 +582,7 @@ def unapply_entry(organization: Organization, entry: BankEntry | int, *, actor: 
         entry.state = EntryState.UNMATCHED
         entry.save(update_fields=["state"])
         record_event(organization, None, "bank.entry_restored", actor, entry=entry.pk, note=note)
-        identify.place_holds(organization, [entry.pk], actor=actor)
+        identify.place_holds(organization, [entry.pk], actor=actor, again=True)
         return entry
     if not applications:
         raise MatchRefused(_("this entry is not applied to any invoice: nothing to undo"))
@@ -622,7 +622,7 @@ def unapply_entry(organization: Organization, entry: BankEntry | int, *, actor: 
     BankSuggestion.objects.bulk_create(pending)
     entry.state = state
     entry.save(update_fields=["state"])
-    identify.place_holds(organization, [entry.pk], actor=actor)
+    identify.place_holds(organization, [entry.pk], actor=actor, again=True)
     return entry
 
 

@@ -189,3 +189,16 @@ def test_the_hold_shows_on_the_customer_and_the_entry_pages(org, martin, logged_
         page = logged_client.get(reverse("bank_entry", args=[entry.pk])).content.decode()
     assert "Reminders held while this payment is identified" in page
     assert "Boulangerie Martin SARL" in page
+
+
+def test_a_hold_lifted_by_a_person_is_not_placed_again(org, martin) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.collections.holds import release_hold
+
+    customer, first, second = martin
+    entry = imported(org, date(2026, 3, 16))
+    with on(date(2026, 3, 17)):
+        release_hold(Hold.objects.get(customer=customer), actor=ACTOR, note="we know this payer")
+        assert identify.place_holds(org, [entry.pk], actor=ACTOR) == 0
+        match_entries(org, actor=ACTOR)
+    assert Hold.objects.filter(customer=customer, released_at__isnull=True).count() == 0
+    assert reminded(org, date(2026, 3, 17)) == 1
