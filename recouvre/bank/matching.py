@@ -250,7 +250,8 @@ def match_entries(
         if applied_any:
             _close_settled_tasks(organization, actor)
         # The credits left for a person that point to a customer hold its reminders while they are identified.
-        waiting = [r.pk for r in rows if r.pk not in set(states.get(EntryState.APPLIED, ()))]
+        applied = set(states.get(EntryState.APPLIED, ()))
+        waiting = [r.pk for r in rows if r.pk not in applied]
         identify.place_holds(organization, waiting, actor=actor, today=today)
         return result
 
