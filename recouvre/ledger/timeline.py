@@ -318,8 +318,43 @@ _MESSAGES: dict[str, Any] = {
     "bank.entry_ignored": lambda d: _(
         "Bank entry of %(amount)s %(currency)s of %(booked_on)s set aside (not a customer's payment): %(reason)s."
     ),
-    "bank.settings_changed": lambda d: _(
-        "Bank matching settings changed: threshold of automatic application %(threshold)s, tolerance %(tolerance)s."
+    "bank.settings_changed": lambda d: (
+        _(
+            "Bank matching settings changed: threshold of automatic application %(threshold)s, tolerance "
+            "%(tolerance)s, reminders held at most %(identify_hold_days)s days while a payment is identified."
+        )
+        if "identify_hold_days" in d
+        else _(
+            "Bank matching settings changed: threshold of automatic application %(threshold)s, tolerance %(tolerance)s."
+        )
+    ),
+    "bank.identify_hold_placed": lambda d: (
+        _(
+            "Reminders on hold until %(ends_on)s: a bank transfer of %(amount)s %(currency)s of %(booked_on)s from "
+            "%(payer)s may be this customer's payment and is being identified."
+        )
+        if d.get("payer")
+        else _(
+            "Reminders on hold until %(ends_on)s: a bank transfer of %(amount)s %(currency)s of %(booked_on)s may be "
+            "this customer's payment and is being identified."
+        )
+    ),
+    "bank.identify_hold_released": lambda d: {
+        "applied": _(
+            "Reminders resumed: the bank transfer of %(amount)s %(currency)s of %(booked_on)s was applied to this "
+            "customer."
+        ),
+        "applied_elsewhere": _(
+            "Reminders resumed: the bank transfer of %(amount)s %(currency)s of %(booked_on)s was applied to another "
+            "customer."
+        ),
+        "set_aside": _(
+            "Reminders resumed: the bank transfer of %(amount)s %(currency)s of %(booked_on)s was set aside, not a "
+            "customer's payment."
+        ),
+    }.get(
+        str(d.get("why")),
+        _("Reminders resumed: the bank transfer of %(amount)s %(currency)s of %(booked_on)s is no longer held."),
     ),
     "bank.entry_restored": lambda d: _("Bank entry set aside brought back among those to match. %(note)s"),
     "proceedings.opened": lambda d: _(
@@ -467,7 +502,7 @@ def _settled_invoice(number: str, status: str) -> str:
         "payment_plan": _("%(number)s in a payment plan"),
         "promise": _("%(number)s under a promise to pay"),
         "already_paid": _("%(number)s declared already paid"),
-        "unmatched_payment": _("%(number)s with a payment being matched"),
+        "unmatched_payment": _("%(number)s with a payment being identified"),
         "manual": _("%(number)s paused"),
     }
     return sentences.get(status, "%(number)s " + status) % {"number": number}
