@@ -277,7 +277,8 @@ def compute(
     """Every KPI of one period; ``months`` is the period's length in months (for the CEI's monthly form)."""
     closing = inputs.closing
     days = period_days(inputs.start, inputs.end, basis, months)
-    total, current = closing.total, closing.current
+    total, current, over_90 = closing.total, closing.current, closing.overdue_over()
+    overdue = total - current
     simple = dso_simple(total, inputs.sales, days)
     best = bpdso(current, inputs.sales, days)
     return Kpis(
@@ -286,8 +287,8 @@ def compute(
         days=days,
         receivables=total,
         current=current,
-        overdue=closing.overdue,
-        overdue_90=closing.overdue_over(),
+        overdue=overdue,
+        overdue_90=over_90,
         sales=inputs.sales,
         opening=inputs.opening,
         collected=inputs.collected,
@@ -298,8 +299,8 @@ def compute(
         add=add_difference(simple, best),
         add_invoice=add_invoice_level(closing.overdue_days()),
         cei=cei(inputs.opening, inputs.sales, total, current, sales_divisor=months if cei_monthly_sales else 1),
-        overdue_pct=percent(closing.overdue, total),
-        overdue_90_pct=percent(closing.overdue_over(), total),
+        overdue_pct=percent(overdue, total),
+        overdue_90_pct=percent(over_90, total),
         dispute_rate=percent(inputs.disputed, total),
         payment_delay=weighted_delay(inputs.payments),
     )

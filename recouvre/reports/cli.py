@@ -50,6 +50,29 @@ def cmd_report_aging(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _kpi_scope(org: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """``--segment``, ``--collector USERNAME`` and ``--customer REF`` as ``kpi_reports`` arguments; an unknown
+    collector or customer is a usage error."""
+    from django.contrib.auth import get_user_model
+
+    from recouvre.ledger.models import Customer
+
+    scope: dict[str, Any] = {}
+    if args.segment:
+        scope["segment"] = args.segment
+    if args.collector:
+        user = get_user_model().objects.filter(username=args.collector).first()
+        if user is None:
+            raise UsageError(_("--collector: no user named %(name)r") % {"name": args.collector})
+        scope["collector_id"] = user.pk
+    if args.customer:
+        customer = Customer.objects.filter(organization=org, ref=args.customer).first()
+        if customer is None:
+            raise UsageError(_("--customer: no customer with the account %(ref)r") % {"ref": args.customer})
+        scope["customer_id"] = customer.pk
+    return scope
+
+
 def cmd_report_kpis(args: argparse.Namespace) -> int:
     from recouvre.core.kpis import DayBasis, Period
     from recouvre.reports import kpi_exports
@@ -60,6 +83,7 @@ def cmd_report_kpis(args: argparse.Namespace) -> int:
     currency = _currency(args.currency)
     org = resolve_org(args.org)
     as_of = args.as_of or date.today()
+    scope = _kpi_scope(org, args)
     reports = kpi_reports(
         org,
         as_of,
@@ -69,6 +93,7 @@ def cmd_report_kpis(args: argparse.Namespace) -> int:
         by=args.by,
         basis=DayBasis(args.days),
         cei_monthly_sales=args.cei_monthly_sales,
+        **scope,
     )
     if args.json:
         emit_json(kpi_exports.as_json(reports))
@@ -118,6 +143,9 @@ def add_commands(report: Any, add: Callable[..., argparse.ArgumentParser]) -> No
         "--months", type=int, default=12, help="points of the monthly series, the last one --as-of (default: 12)"
     )
     sp.add_argument("--by", choices=["segment", "collector", "customer"], help="also break the KPIs down by this")
+    sp.add_argument("--segment", choices=["strategic", "standard", "small"], help="only the customers of a segment")
+    sp.add_argument("--collector", metavar="USERNAME", help="only the customers of this collector")
+    sp.add_argument("--customer", metavar="REF", help="only this customer (account reference)")
     sp.add_argument("--currency", metavar="CUR", help="only this currency (ISO code); default: every currency")
     sp.add_argument(
         "--days",

@@ -3,10 +3,11 @@ a past date is what the books said then.
 
 Receivables on a date are the invoices issued on or before it less the allocations (payments, credit notes,
 write-offs' ledger credits) dated on or before it; sales of a period are the invoices issued in it. A whole monthly
-series is read in five grouped queries, whatever its length: each query has one conditional sum per date needed
-(each month's end and each period's opening), grouped by due date, issue date or payment date; the arithmetic is
-then done on those few rows. One set of figures per currency (the organization's first): amounts in different
-currencies are never added together.
+series is read in a handful of grouped queries, whatever its length: the invoices and the allocations grouped by
+due date and by the first of the dates needed (each month's end, each period's opening) from which they count,
+the sales by issue date, the payments by date; the running sums up to each date are then made in Python over
+those few rows. One set of figures per currency (the organization's first): amounts in different currencies are
+never added together.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
-from django.db.models import BigIntegerField, F, Q, Sum
-from django.db.models.functions import Cast, Coalesce, Round
+from django.db.models import BigIntegerField, Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Cast, Greatest, Round
 from django.utils import timezone
 
 from recouvre.core import kpis as core
@@ -68,16 +70,23 @@ class _Ledger:
     """The grouped rows of one organization, by (currency, key)."""
 
     dates: list[date]
-    invoiced: dict[Group, dict[date, dict[date, Decimal]]]  # group -> as-of date -> due date -> issued
-    allocated: dict[Group, dict[date, dict[date, Decimal]]]  # group -> as-of date -> due date -> allocated
+    # group -> (index of the first of ``dates`` it counts on, due date, amount: invoiced +, allocated -)
+    moves: dict[Group, list[tuple[int, date, Decimal]]]
     sales: dict[Group, dict[date, Decimal]]  # group -> issue date -> total
     paid: dict[Group, list[tuple[date, date, Decimal]]]  # group -> (allocation date, due date, amount)
     instalments: dict[Group, list[tuple[date, date, Decimal, list[tuple[date, Decimal, Decimal]], list[Any]]]]
     disputes: dict[Group, list[tuple[date, date, Decimal, list[tuple[date, Decimal]], list[tuple[date, date]]]]]
+    cumulated: dict[Group, list[dict[date, Decimal]]] = field(default_factory=dict)  # open by due date, per date
 
 
 def _read(
-    organization: Organization, dates: list[date], first_start: date, *, currency: str | None, by: str | None
+    organization: Organization,
+    dates: list[date],
+    first_start: date,
+    *,
+    currency: str | None,
+    by: str | None,
+    scope: dict[str, Any],
 ) -> _Ledger:
     last = max(dates)
     key = _KEY[by] if by else None
@@ -90,43 +99,45 @@ def _read(
     invoices = Invoice.objects.filter(organization=organization, issued_on__lte=last)
     allocations = Allocation.objects.filter(
         organization=organization, allocated_on__lte=last, invoice__issued_on__lte=last
-    )
+    ).alias(effective=Greatest("allocated_on", "invoice__issued_on"))
     if currency:
         invoices = invoices.filter(currency=currency)
         allocations = allocations.filter(invoice__currency=currency)
+    invoices = invoices.filter(**scope)
+    allocations = allocations.filter(**_under("invoice", scope))
     inv_keys = ["currency", *([key] if key else [])]
     alloc_keys = ["invoice__currency", *([f"invoice__{key}"] if key else [])]
-    names = [f"d{i}" for i in range(len(dates))]
 
-    # 1. Invoiced up to each date, by due date.
-    sums = {
-        n: Coalesce(Sum(_cents(F("total")), filter=Q(issued_on__lte=d)), 0) for n, d in zip(names, dates, strict=True)
-    }
-    invoiced: dict[Group, dict[date, dict[date, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    qs = invoices.order_by().values(*inv_keys, "due_on").annotate(**sums).values_list(*inv_keys, "due_on", *names)
-    for row in _rows(qs):
-        group, (due, *values) = group_of(row)
-        for d, v in zip(dates, values, strict=True):
-            if v:
-                invoiced[group][d][_date(due)] = _dec(v)
+    def first_date_on_or_after(field: str) -> Case:
+        """The index of the first of ``dates`` on or after ``field``: from that date on, the row counts."""
+        return Case(
+            *(When(**{f"{field}__lte": d}, then=Value(k)) for k, d in enumerate(dates)), output_field=IntegerField()
+        )
 
-    # 2. Allocated up to each date (on invoices issued by then), by the invoice's due date.
-    sums = {
-        n: Coalesce(Sum(_cents(F("amount")), filter=Q(allocated_on__lte=d, invoice__issued_on__lte=d)), 0)
-        for n, d in zip(names, dates, strict=True)
-    }
-    allocated: dict[Group, dict[date, dict[date, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    # 1. Invoiced, by due date and by the first date of ``dates`` when the invoice was issued; 2. allocated (on
+    # invoices issued by then), by the invoice's due date and the first date when both had happened. Summed up to
+    # each date in Python: one sum per row in SQL rather than one per date.
+    moves: dict[Group, list[tuple[int, date, Decimal]]] = defaultdict(list)
     qs = (
-        allocations.order_by()
-        .values(*alloc_keys, "invoice__due_on")
-        .annotate(**sums)
-        .values_list(*alloc_keys, "invoice__due_on", *names)
+        invoices.order_by()
+        .annotate(k=first_date_on_or_after("issued_on"))
+        .values(*inv_keys, "due_on", "k")
+        .annotate(s=Sum(_cents(F("total"))))
+        .values_list(*inv_keys, "due_on", "k", "s")
     )
     for row in _rows(qs):
-        group, (due, *values) = group_of(row)
-        for d, v in zip(dates, values, strict=True):
-            if v:
-                allocated[group][d][_date(due)] = _dec(v)
+        group, (due, k, cents) = group_of(row)
+        moves[group].append((k, _date(due), _dec(cents)))
+    qs = (
+        allocations.order_by()
+        .annotate(k=first_date_on_or_after("effective"))
+        .values(*alloc_keys, "invoice__due_on", "k")
+        .annotate(s=Sum(_cents(F("amount"))))
+        .values_list(*alloc_keys, "invoice__due_on", "k", "s")
+    )
+    for row in _rows(qs):
+        group, (due, k, cents) = group_of(row)
+        moves[group].append((k, _date(due), -_dec(cents)))
 
     # 3. Sales by issue date.
     sales: dict[Group, dict[date, Decimal]] = defaultdict(dict)
@@ -156,13 +167,17 @@ def _read(
 
     return _Ledger(
         dates=dates,
-        invoiced=invoiced,
-        allocated=allocated,
+        moves=moves,
         sales=sales,
         paid=paid,
-        instalments=_instalments(organization, last, currency=currency, key=key),
-        disputes=_disputes(organization, last, currency=currency, key=key),
+        instalments=_instalments(organization, last, currency=currency, key=key, scope=scope),
+        disputes=_disputes(organization, last, currency=currency, key=key, scope=scope),
     )
+
+
+def _under(relation: str, scope: dict[str, Any]) -> dict[str, Any]:
+    """The scope's lookups (relative to ``Invoice``) from a model pointing to the invoice through ``relation``."""
+    return {f"{relation}__{k}": v for k, v in scope.items()}
 
 
 def _date(value: Any) -> date:
@@ -181,13 +196,14 @@ def _allocations_of(invoice_ids: list[int], last: date) -> dict[int, list[tuple[
 
 
 def _instalments(
-    organization: Organization, last: date, *, currency: str | None, key: str | None
+    organization: Organization, last: date, *, currency: str | None, key: str | None, scope: dict[str, Any]
 ) -> dict[Group, list[tuple[date, date, Decimal, list[tuple[date, Decimal, Decimal]], list[Any]]]]:
     """The invoices payable in several instalments (few): (issue date, invoice due date, total, [(instalment due
     date, amount, cumulative)], allocations), by group."""
     rows = InvoiceInstalment.objects.filter(invoice__organization=organization, invoice__issued_on__lte=last)
     if currency:
         rows = rows.filter(invoice__currency=currency)
+    rows = rows.filter(**_under("invoice", scope))
     fields = ["invoice_id", "invoice__currency", *([f"invoice__{key}"] if key else [])]
     found: dict[int, tuple[Group, list[tuple[date, Decimal, Decimal]]]] = {}
     for invoice_id, code, *rest in rows.order_by("invoice_id", "position").values_list(
@@ -212,7 +228,7 @@ def _instalments(
 
 
 def _disputes(
-    organization: Organization, last: date, *, currency: str | None, key: str | None
+    organization: Organization, last: date, *, currency: str | None, key: str | None, scope: dict[str, Any]
 ) -> dict[Group, list[tuple[date, date, Decimal, list[tuple[date, Decimal]], list[tuple[date, date]]]]]:
     """The invoices under a dispute hold at some time up to ``last`` (a hold on one invoice, on several, or on the
     whole customer): (issue date, due date, total, allocations, [(from, until)] active spans), by group."""
@@ -244,7 +260,7 @@ def _disputes(
     invoices = Invoice.objects.filter(organization=organization, issued_on__lte=last)
     if currency:
         invoices = invoices.filter(currency=currency)
-    invoices = invoices.filter(Q(id__in=list(spans)) | Q(customer_id__in=list(whole_customers)))
+    invoices = invoices.filter(**scope).filter(Q(id__in=list(spans)) | Q(customer_id__in=list(whole_customers)))
     fields = ["id", "customer_id", "currency", "issued_on", "due_on", "total", *([key] if key else [])]
     rows = list(invoices.order_by().values_list(*fields))
     allocs = _allocations_of([r[0] for r in rows], last)
@@ -257,9 +273,20 @@ def _disputes(
 
 def _open_items(ledger: _Ledger, group: Group, on: date) -> OpenItems:
     """What was open on ``on`` in ``group``, by due date, instalments by their own due dates."""
-    by_due: dict[date, Decimal] = dict(ledger.invoiced.get(group, {}).get(on, {}))
-    for due, amount in ledger.allocated.get(group, {}).get(on, {}).items():
-        by_due[due] = by_due.get(due, core.ZERO) - amount
+    index = ledger.dates.index(on)
+    if group not in ledger.cumulated:
+        # Invoiced less allocated by due date, up to each of ``dates`` in turn: one pass over the rows.
+        moves = sorted(ledger.moves.get(group, ()), key=itemgetter(0))
+        running: dict[date, Decimal] = defaultdict(Decimal)
+        snapshots = []
+        i = 0
+        for k in range(len(ledger.dates)):
+            while i < len(moves) and moves[i][0] <= k:
+                running[moves[i][1]] += moves[i][2]
+                i += 1
+            snapshots.append(dict(running))
+        ledger.cumulated[group] = snapshots
+    by_due = dict(ledger.cumulated[group][index])
     for issued, due, total, schedule, allocs in ledger.instalments.get(group, []):
         if issued > on:
             continue
@@ -319,17 +346,29 @@ def kpi_reports(
     by: str | None = None,
     basis: DayBasis = DayBasis.ACTUAL,
     cei_monthly_sales: bool = False,
+    segment: str | None = None,
+    collector_id: int | None = None,
+    customer_id: int | None = None,
 ) -> list[KpiReport]:
     """The KPIs as of ``as_of`` over the trailing ``period``, with a series of ``months`` month-end points (the last
     one ``as_of``), per currency: the organization's first (even with nothing in it), then every other currency
     invoiced by then, by ISO code; only ``currency`` when given. With ``by`` (segment, collector or customer), each
-    report also has the KPIs as of ``as_of`` of each segment, collector or customer, in the same queries."""
+    report also has the KPIs as of ``as_of`` of each segment, collector or customer (one more read). ``segment``,
+    ``collector_id`` and ``customer_id`` narrow every figure to the customers of that segment, of that collector,
+    or to that customer."""
+    scope: dict[str, Any] = {}
+    if segment is not None:
+        scope["customer__segment"] = segment
+    if collector_id is not None:
+        scope["customer__collection__collector_id"] = collector_id
+    if customer_id is not None:
+        scope["customer_id"] = customer_id
     ends = series_ends(as_of, max(months, 1))
     openings = [core.period_start(e, period.months) - timedelta(days=1) for e in ends]
     dates = sorted(set(ends) | set(openings))
     first_start = min(openings) + timedelta(days=1)
-    ledger = _read(organization, dates, first_start, currency=currency, by=None)
-    codes = {g[0] for g in (*ledger.invoiced, *ledger.sales)}
+    ledger = _read(organization, dates, first_start, currency=currency, by=None, scope=scope)
+    codes = {g[0] for g in (*ledger.moves, *ledger.sales)}
     main = currency or organization.currency
     order = [main, *sorted(codes - {main})] if not currency else [currency]
     options: dict[str, Any] = {"basis": basis, "cei_monthly_sales": cei_monthly_sales}
@@ -345,7 +384,7 @@ def kpi_reports(
         )
         reports.append(report)
     if by:
-        _breakdown(organization, reports, as_of, period, by, currency, options)
+        _breakdown(organization, reports, as_of, period, by, currency, scope, options)
     return reports
 
 
@@ -356,12 +395,13 @@ def _breakdown(
     period: Period,
     by: str,
     currency: str | None,
+    scope: dict[str, Any],
     options: dict[str, Any],
 ) -> None:
     """Each report's KPIs as of ``as_of`` by segment, collector or customer: one more read, grouped by that key."""
     start = core.period_start(as_of, period.months)
-    ledger = _read(organization, [start - timedelta(days=1), as_of], start, currency=currency, by=by)
-    groups = {g for g in (*ledger.invoiced, *ledger.sales)}
+    ledger = _read(organization, [start - timedelta(days=1), as_of], start, currency=currency, by=by, scope=scope)
+    groups = {g for g in (*ledger.moves, *ledger.sales)}
     labels = _labels(by, {g[1] for g in groups})
     for report in reports:
         keys = sorted((g[1] for g in groups if g[0] == report.currency), key=lambda k: (labels.get(k, ""), str(k)))

@@ -232,3 +232,18 @@ def test_cli_kpis_usage_errors(org, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["report", "kpis", "--org", "acme", "--by", "planet"])
     assert exit_.value.code == 2
+
+
+def test_one_segment_collector_or_customer(org, quarter, capsys):
+    small = kpi_reports(org, date(2025, 3, 31), period=Period.QUARTER, months=2, segment="small")[0]
+    assert small.kpis.receivables == D(150000)
+    assert small.kpis.sales == D(180000)
+    assert [k.receivables for _month, k in small.series] == [D(80000), D(150000)]
+    assert small.kpis.as_dict()["dispute_rate"] == "33.3"
+    base = ["report", "kpis", "--org", "acme", "--as-of", "2025-03-31", "--json"]
+    assert main([*base, "--customer", "411A"]) == 0
+    assert json.loads(capsys.readouterr().out)["kpis"]["receivables"] == "62000.00"
+    assert main([*base, "--collector", "lea"]) == 0
+    assert json.loads(capsys.readouterr().out)["kpis"]["receivables"] == "150000.00"
+    assert main([*base, "--customer", "411Z"]) == 2
+    assert main([*base, "--collector", "nobody"]) == 2
