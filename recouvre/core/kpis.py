@@ -24,7 +24,7 @@ from __future__ import annotations
 import calendar
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -236,7 +236,6 @@ class Kpis:
     overdue_90_pct: Decimal | None
     dispute_rate: Decimal | None
     payment_delay: Decimal | None
-    extra: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, str | int | None]:
         """Decimal strings: days and percentages with one decimal, amounts with two; ``None`` when undefined."""

@@ -23,6 +23,7 @@ from typing import Any
 from django.db.models import BigIntegerField, Case, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Cast, Greatest, Round
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from recouvre.core import kpis as core
 from recouvre.core.kpis import DayBasis, Kpis, OpenItems, Period
@@ -411,8 +412,8 @@ def _breakdown(
 
 
 def _labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
-    """What a breakdown key is called: the segment's label, the collector's name, the customer's account and
-    name; no collector: empty."""
+    """What a breakdown key is called: the segment's label, the collector's name ("No collector" for the
+    customers without one), the customer's account and name."""
     from django.contrib.auth import get_user_model
 
     from recouvre.ledger.models import Customer, Segment
@@ -422,7 +423,7 @@ def _labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
         return {k: str(Segment(k).label) if k in Segment.values else str(k) for k in ids}
     if by == "collector":
         users = get_user_model().objects.filter(pk__in=ids)
-        return {u.pk: (u.get_full_name() or u.get_username()) for u in users}
+        return {None: _("No collector"), **{u.pk: (u.get_full_name() or u.get_username()) for u in users}}
     out: dict[Any, str] = {}
     for i in range(0, len(ids), 20000):
         for cid, ref, name in Customer.objects.filter(id__in=ids[i : i + 20000]).values_list("id", "ref", "name"):

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.utils.translation import gettext
 
 from recouvre.cli import main
 from recouvre.collections.models import CustomerCollection, Hold, HoldKind
@@ -190,7 +191,7 @@ def test_breakdowns_and_currencies(org, quarter):
     collectors = {
         label: k.receivables for _key, label, k in kpi_reports(org, date(2025, 3, 31), by="collector")[0].breakdown
     }
-    assert collectors == {"": D(62000), "Léa Martin": D(150000)}
+    assert collectors == {gettext("No collector"): D(62000), "Léa Martin": D(150000)}
     customers = {
         label: k.receivables for _key, label, k in kpi_reports(org, date(2025, 3, 31), by="customer")[0].breakdown
     }
@@ -210,6 +211,10 @@ def test_cli_kpis_json(org, quarter, capsys):
     assert payload["series"][-1] == {"month": "2025-03", **k}
     assert payload["series"][0]["month"] == "2024-04"
     assert payload["series"][0]["dso_simple"] is None  # nothing invoiced yet
+    # February on the 360-day basis: 30 days, 150 000 / 80 000 x 30 = 56.25.
+    assert main(["report", "kpis", "--org", "acme", "--as-of", "2025-02-28", "--days", "360", "--json"]) == 0
+    k = json.loads(capsys.readouterr().out)["kpis"]
+    assert (k["days"], k["dso_simple"], k["dso_countback"]) == (30, "56.3", "60.0")  # count-back: 30 + 30
 
 
 def test_cli_kpis_breakdown_csv_and_table(org, quarter, capsys):
