@@ -252,3 +252,15 @@ def test_one_segment_collector_or_customer(org, quarter, capsys):
     assert json.loads(capsys.readouterr().out)["kpis"]["receivables"] == "150000.00"
     assert main([*base, "--customer", "411Z"]) == 2
     assert main([*base, "--collector", "nobody"]) == 2
+
+
+def test_a_written_off_invoice_leaves_the_receivables_on_the_write_off_date(org, quarter):
+    from recouvre.legal.writeoffs import write_off
+
+    write_off(quarter["mar"], actor=CLI, reason="debtor_gone", written_off_on=date(2025, 4, 20))
+    (report,) = kpi_reports(org, date(2025, 4, 30), months=2)
+    mar, apr = (k for _month, k in report.series)
+    assert mar.receivables == D(212000)  # the books of 31 March: still open
+    assert apr.receivables == D(50000)  # F-JAN paid, F-MAR written off, F-FEB 50 000 left
+    assert apr.collected == D(62000)  # the write-off is not cash
+    assert apr.as_dict()["cei"] == "76.4"  # (212 000 + 0 - 50 000) / (212 000 + 0 - 0): nothing left not due
