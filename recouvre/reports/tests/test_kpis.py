@@ -264,3 +264,20 @@ def test_a_written_off_invoice_leaves_the_receivables_on_the_write_off_date(org,
     assert apr.receivables == D(50000)  # F-JAN paid, F-MAR written off, F-FEB 50 000 left
     assert apr.collected == D(62000)  # the write-off is not cash
     assert apr.as_dict()["cei"] == "76.4"  # (212 000 + 0 - 50 000) / (212 000 + 0 - 0): nothing left not due
+
+
+def test_a_dispute_on_the_whole_customer_covers_its_invoices_while_active(org, quarter):
+    a = quarter["jan"].customer
+    Hold.objects.create(
+        organization=org,
+        customer=a,
+        kind=HoldKind.DISPUTE,
+        reason_code="quality",
+        starts_on=date(2025, 2, 20),
+        ends_on=date(2025, 3, 15),
+    )
+    (report,) = kpi_reports(org, date(2025, 3, 31), months=3)
+    jan, feb, mar = (k for _month, k in report.series)
+    assert jan.disputed == D(0)  # not started
+    assert feb.disputed == D(70000)  # F-JAN, the customer's only invoice
+    assert mar.disputed == D(50000)  # ended on the 15th: only F-FEB's own dispute
