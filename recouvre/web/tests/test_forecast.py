@@ -30,3 +30,8 @@ def test_forecast_page(logged_client, ledger):
     assert rows[3][0] == "F-001"  # not yet due: 1 200,00 × the organization's late rate
     assert "F-004 411LEF 1 200,00 € 100 % 01/04/2026 6 000,00 €" in page
     assert SECRET not in page and "R-001" not in page
+
+
+def test_the_dashboard_links_to_the_forecast(logged_client, ledger):
+    html = logged_client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("forecast")}"' in html
