@@ -10,9 +10,7 @@ from decimal import Decimal
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from recouvre.core import prediction as core
 from recouvre.reports.selectors import currencies_in_use
-from recouvre.risk.prediction import outlook
 
 from ..decorators import member_required
 from ..forms import AgingForm
@@ -23,6 +21,10 @@ TOP = 50  # invoices listed by priority
 
 @member_required()
 def forecast(request: HttpRequest) -> HttpResponse:
+    # numpy and scikit-learn are loaded by this page only, never when the web app starts
+    from recouvre.core import prediction as core
+    from recouvre.risk.prediction import outlook
+
     org = request.organization  # type: ignore[attr-defined]
     currencies = currencies_in_use(org) or [org.currency]
     form = AgingForm(request.GET or None, currencies=currencies)
