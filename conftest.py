@@ -25,6 +25,8 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 ROOT = Path(__file__).resolve().parent
 # Nothing in tests reaches the internet: the ECB Data Portal is a closed local port unless a test serves its own.
 os.environ["RECOUVRE_ECB_URL"] = "http://127.0.0.1:9/service/data"
+os.environ["RECOUVRE_COMPANY_DIRECTORY_URL"] = "http://127.0.0.1:9"
+os.environ["RECOUVRE_BODACC_URL"] = "http://127.0.0.1:9/records"
 SAMPLES = Path(os.environ.get("RECOUVRE_SAMPLES_DIR", ROOT.parent / "shared" / "samples"))
 
 
@@ -47,7 +49,10 @@ def no_ecb_on_the_internet(settings):  # type: ignore[no-untyped-def]
     from recouvre.collections import scheduler
 
     settings.RECOUVRE_ECB_URL = "http://127.0.0.1:9/service/data"
+    settings.RECOUVRE_COMPANY_DIRECTORY_URL = "http://127.0.0.1:9"
+    settings.RECOUVRE_BODACC_URL = "http://127.0.0.1:9/records"
     scheduler._rates_tried_on = None
+    scheduler._watch_tried_on = {}
     yield
 
 

@@ -1,7 +1,8 @@
 """The ``recouvre`` command. Thin: parses arguments, calls services and selectors, formats the result.
 
 Exit codes: 0 success, 1 input refused (nothing written), 2 usage error (bad arguments, unknown organization);
-``run`` and ``dispatch``: 3 when the mail server could not be reached (the e-mails due stay queued).
+``run`` and ``dispatch``: 3 when the mail server could not be reached (the e-mails due stay queued); ``watch
+refresh`` and ``watch bodacc``: 3 when the company directory or the BODACC could not be reached (nothing written).
 Every command that reports something has ``--json`` for machines.
 """
 
@@ -1024,6 +1025,10 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.risk.cli import add_commands as add_risk_commands
 
     add_risk_commands(sub, add, json_flag)
+
+    from recouvre.watch.cli import add_commands as add_watch_commands
+
+    add_watch_commands(sub, add, json_flag)
     return p
 
 

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 # The mail server could not be reached (or stopped answering): the e-mails due stay queued for the next dispatch.
 EXIT_MAIL_UNREACHABLE = 3
+# A public source (the company directory, the BODACC) could not be reached or its answer did not read: nothing written.
+EXIT_SOURCE_UNREACHABLE = 3
 
 # The words an on/off option takes (``--scheduler on``, ``--alsace-moselle off``): ``choices=sorted(SWITCH)``.
 SWITCH = {"on": True, "yes": True, "oui": True, "off": False, "no": False, "non": False}

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "recouvre.dossier",
     "recouvre.privacy",
     "recouvre.operations",
+    "recouvre.watch",
     "recouvre.web",
 ]
 
@@ -283,6 +284,18 @@ RECOUVRE_SEND_WINDOW = os.environ.get("RECOUVRE_SEND_WINDOW", "08:00-19:00")
 RECOUVRE_DECREE_2026_96_FROM = os.environ.get("RECOUVRE_DECREE_2026_96_FROM", "2026-09-01")
 # the ECB Data Portal (``recouvre rates update``, the scheduler's daily rates job)
 RECOUVRE_ECB_URL = os.environ.get("RECOUVRE_ECB_URL", "https://data-api.ecb.europa.eu/service/data")
+# The company watch (``recouvre watch``, the scheduler's daily BODACC check): the public company directory, the
+# BODACC records API, and the seconds each has to answer.
+RECOUVRE_COMPANY_DIRECTORY_URL = os.environ.get(
+    "RECOUVRE_COMPANY_DIRECTORY_URL", "https://recherche-entreprises.api.gouv.fr"
+)
+RECOUVRE_BODACC_URL = os.environ.get(
+    "RECOUVRE_BODACC_URL",
+    "https://bodacc-datadila.opendatasoft.com/api/explore/v2.1/catalog/datasets/annonces-commerciales/records",
+)
+RECOUVRE_WATCH_TIMEOUT = env_seconds(
+    os.environ.get("RECOUVRE_WATCH_TIMEOUT"), name="RECOUVRE_WATCH_TIMEOUT", default=10
+)
 DEFAULT_FROM_EMAIL = os.environ.get("RECOUVRE_FROM_EMAIL", "recouvre@localhost")
 # How often the worker and the scheduler record that they are alive (recouvre/operations/heartbeat.py).
 RECOUVRE_HEARTBEAT_SECONDS = env_seconds(

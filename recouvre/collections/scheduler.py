@@ -19,6 +19,9 @@ send window on business days.
    half-years it settles are added (``recouvre.legal.ratesupdate.update_rates``, as ``recouvre rates update``);
    a failure is one log line, and it is tried again the next day. Never on the first pass of a scheduler that has
    just started (``tick(..., rates=False)``), so starting the application never reaches the network.
+4. **The company watch.** Right after, once a day per organization, the BODACC is checked for insolvency judgments
+   and closures of its customers (``recouvre.watch.services.check_bodacc``, as ``recouvre watch bodacc``); a
+   failure is one log line, recorded in the organization's watch state, and tried again the next day.
 
 ``recouvre run`` stays the manual way: it plans and sends at once, whatever the time.
 
@@ -87,6 +90,7 @@ class TickResult:
     waiting: list[str] = field(default_factory=list)
     failed_for: list[str] = field(default_factory=list)  # organizations whose sending failed (logged)
     rates: dict[str, Any] | None = None  # the day's rates update, when this pass did it
+    watch: dict[str, Any] = field(default_factory=dict)  # the day's BODACC check, by organization, when done
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"runs": self.runs, "sent_for": self.sent_for, "outside_window": self.waiting}
@@ -94,6 +98,8 @@ class TickResult:
             out["failed_for"] = self.failed_for
         if self.rates is not None:
             out["rates"] = self.rates
+        if self.watch:
+            out["watch"] = self.watch
         return out
 
 
@@ -152,7 +158,39 @@ def tick(
             result.waiting.append(organization.slug)
     if rates and local.time() >= run_at:
         result.rates = _rates_once(today)
+        for organization in Organization.objects.order_by("slug"):
+            checked = _watch_once(organization, today)
+            if checked is not None:
+                result.watch[organization.slug] = checked
     return result
+
+
+_watch_tried_on: dict[int, date] = {}
+
+
+def _watch_once(organization: Organization, today: date) -> dict[str, Any] | None:
+    """Today's BODACC check of ``organization`` (``recouvre.watch.services.check_bodacc``) unless it succeeded today
+    or this process already tried it today; None when not done. A failure is one log line (and the organization's
+    watch state), never the end of the pass."""
+    from recouvre.watch.services import WatchError, check_bodacc, state_of
+
+    state = state_of(organization)
+    succeeded = state is not None and state.last_success_at is not None
+    if _watch_tried_on.get(organization.pk) == today or (
+        succeeded and timezone.localtime(state.last_success_at).date() == today  # type: ignore[union-attr]
+    ):
+        return None
+    _watch_tried_on[organization.pk] = today
+    try:
+        checked = check_bodacc(organization, today=today, actor=SCHEDULER)
+    except WatchError as exc:  # logged once by check_bodacc
+        return {"checked": False, "error": str(exc)}
+    except TRANSIENT:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the scheduler goes on
+        log.warning("BODACC check for %s failed: %s", organization.slug, exc)
+        return {"checked": False, "error": str(exc)}
+    return {"checked": True, "announcements": len(checked.announcements)}
 
 
 _rates_tried_on: date | None = None

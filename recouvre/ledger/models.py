@@ -59,6 +59,11 @@ class Segment(models.TextChoices):
     SMALL = "small", _("Small")
 
 
+class CompanyStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+
+
 class Customer(models.Model):
     # Indexed by the unique (organization, ref) constraint; no separate index to maintain on bulk inserts.
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="customers", db_index=False)
@@ -118,6 +123,13 @@ class Customer(models.Model):
         default="",
         help_text=_("Name and capacity, e.g. Mme Claire Martin, présidente"),
     )
+    # From the public company directory (``recouvre watch refresh``): NAF code, and whether the company is active.
+    naf_code = models.CharField(_("NAF code"), max_length=10, blank=True, default="")
+    company_status = models.CharField(
+        _("company status"), max_length=10, choices=CompanyStatus.choices, blank=True, default=""
+    )
+    company_closed_on = models.DateField(_("company closed on"), null=True, blank=True)
+    company_checked_at = models.DateTimeField(_("company directory checked at"), null=True, blank=True)
     contract_rate = models.CharField(
         _("contractual penalty rate"),
         max_length=40,

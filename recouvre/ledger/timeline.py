@@ -147,6 +147,18 @@ _MESSAGES: dict[str, Any] = {
         else _("Insolvency proceedings opened on %(opened_on)s: collection stopped until released.")
     ),
     "legal.insolvency_recorded": lambda d: _insolvency_sentence(d),
+    "watch.customer_refreshed": lambda d: (
+        _("Company details refreshed from the public directory: %(fields)s (replacing what was there: %(replaced)s).")
+        if d.get("replaced")
+        else _("Company details refreshed from the public directory: %(fields)s.")
+    ),
+    "watch.announcement_proposed": lambda d: _(
+        "BODACC announcement of %(published_on)s: %(nature)s. Collection stopped until someone confirms or "
+        "dismisses it."
+    ),
+    "watch.announcement_noted": lambda d: _("BODACC announcement of %(published_on)s noted: %(nature)s."),
+    "watch.announcement_confirmed": lambda d: _("BODACC announcement confirmed: %(nature)s."),
+    "watch.announcement_dismissed": lambda d: _("BODACC announcement dismissed: %(nature)s. Collection resumes."),
     "legal.insolvency_updated": lambda d: (
         _("Insolvency proceedings updated: declare the claim by %(declare_by)s.")
         if d.get("declare_by")

@@ -79,8 +79,10 @@ SHOWN_AFTER_DAYS = 30
 
 def insolvency_deadlines(organization: Organization, today: date) -> list[Deadline]:
     out = []
-    live = InsolvencyProcedure.objects.filter(organization=organization, closed_on__isnull=True).order_by(
-        "judgment_on", "id"
+    live = (
+        InsolvencyProcedure.objects.filter(organization=organization, closed_on__isnull=True)
+        .exclude(state="dismissed")
+        .order_by("judgment_on", "id")
     )
     for p in live:
         url = reverse("customer_detail", args=[p.customer_id]) + "#legal"

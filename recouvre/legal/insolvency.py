@@ -30,7 +30,7 @@ from recouvre.ledger.models import Customer, Invoice
 from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 
-from .models import InsolvencyProcedure, OfficerRole, ProcedureKind
+from .models import InsolvencyProcedure, OfficerRole, ProcedureKind, ProcedureState
 from .selectors import invoices_interest
 
 ZERO = Decimal("0.00")
@@ -209,6 +209,7 @@ def record_procedure(
     personal_recovery_published_on: date | None = None,
     note: str = "",
     today: date | None = None,
+    state: str = ProcedureState.CONFIRMED,
 ) -> InsolvencyProcedure:
     """Record insolvency proceedings opened against ``customer`` (or its over-indebtedness, from the commission's
     admissibility decision ``judgment_on``): collection stops (the customer's insolvency hold, placed from that
@@ -260,6 +261,7 @@ def record_procedure(
         personal_recovery_published_on=personal_recovery_published_on,
         declaration_due_on=due_on,
         hold=hold,
+        state=state,
         currency=organization.currency,
         note=note,
         author=actor.user,
@@ -406,7 +408,12 @@ def close_procedure(procedure: InsolvencyProcedure, *, actor: Actor, closed_on: 
 
 
 def customer_procedures(organization: Organization, customer: Customer) -> list[InsolvencyProcedure]:
-    return list(InsolvencyProcedure.objects.filter(organization=organization, customer=customer))
+    """The customer's procedures, but those found at the BODACC and dismissed."""
+    return list(
+        InsolvencyProcedure.objects.filter(organization=organization, customer=customer).exclude(
+            state=ProcedureState.DISMISSED
+        )
+    )
 
 
 def procedure(organization: Organization, pk: int) -> InsolvencyProcedure:

@@ -45,6 +45,7 @@ def procedure_dict(p: Any) -> dict[str, Any]:
         "customer": p.customer.ref,
         "customer_name": p.customer.name,
         "kind": p.kind,
+        "state": p.state,
         "judgment_on": p.judgment_on,
         "published_on": p.published_on,
         "court": p.court,

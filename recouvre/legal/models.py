@@ -188,6 +188,12 @@ class OfficerRole(models.TextChoices):
     LIQUIDATEUR = "liquidateur", _("Liquidator (liquidateur)")
 
 
+class ProcedureState(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    PROPOSED = "proposed", _("Proposed: found at the BODACC, to confirm")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
 class InsolvencyProcedure(models.Model):
     """Insolvency proceedings opened against a customer (*procédure collective*): the claims arising before the
     judgment are covered; collection stops (``hold``); the claim must be declared to the court officer within 2
@@ -204,6 +210,11 @@ class InsolvencyProcedure(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="insolvency_procedures")
     kind = models.CharField(_("procedure"), max_length=20, choices=ProcedureKind.choices)
+    # Recorded by a person: confirmed. Found at the BODACC by the company watch: proposed (collection stopped at once)
+    # until a person confirms it or dismisses it (the hold released).
+    state = models.CharField(
+        _("state"), max_length=10, choices=ProcedureState.choices, default=ProcedureState.CONFIRMED
+    )
     judgment_on = models.DateField(_("opening judgment"))
     published_on = models.DateField(_("BODACC publication"), null=True, blank=True)
     court = models.CharField(_("court"), max_length=200, blank=True, default="")

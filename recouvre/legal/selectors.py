@@ -181,7 +181,9 @@ def invoices_interest(
     due date first, from their own date; the principal and the indemnity stay as they are. A constant number of
     queries, whatever the number of invoices."""
     # Each invoice with the opening judgment of insolvency proceedings recorded against its customer (the earliest).
-    judgment = models.InsolvencyProcedure.objects.filter(organization=organization, customer_id=OuterRef("customer_id"))
+    judgment = models.InsolvencyProcedure.objects.filter(
+        organization=organization, customer_id=OuterRef("customer_id")
+    ).exclude(state=models.ProcedureState.DISMISSED)
     invoices = list(
         Invoice.objects.filter(organization=organization, id__in=list(invoice_ids))
         .select_related("customer")

@@ -86,6 +86,7 @@ def write_off(
         raise ValidationError(_("An invoice cannot be written off before its date."))
     procedure = (
         InsolvencyProcedure.objects.filter(organization=invoice.organization, customer=invoice.customer)
+        .exclude(state="dismissed")
         .order_by("-judgment_on")
         .first()
     )

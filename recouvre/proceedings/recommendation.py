@@ -120,9 +120,9 @@ def insolvency_open(organization: Organization, customer: Customer, as_of: date)
     from recouvre.legal.models import InsolvencyProcedure
 
     return (
-        InsolvencyProcedure.objects.filter(
-            organization=organization, customer=customer, closed_on__isnull=True
-        ).exists()
+        InsolvencyProcedure.objects.filter(organization=organization, customer=customer, closed_on__isnull=True)
+        .exclude(state="dismissed")
+        .exists()
         or _active(HoldKind.INSOLVENCY, organization, customer, as_of).exists()
     )
 
