@@ -26,6 +26,7 @@ from .views import notices as notice_views
 from .views import penalties as penalty_views
 from .views import proceedings as proceeding_views
 from .views import rates as rate_views
+from .views import watch as watch_views
 from .views import worklist as worklist_views
 
 urlpatterns = [
@@ -113,6 +114,9 @@ urlpatterns = [
     path("insolvency/<int:pk>/declare/", legal_limits.declare_claim, name="insolvency_declare"),
     path("insolvency/<int:pk>/update/", legal_limits.update_procedure, name="insolvency_update"),
     path("insolvency/<int:pk>/close/", legal_limits.close_procedure, name="insolvency_close"),
+    path("customers/<int:pk>/company/refresh/", watch_views.refresh_customer, name="watch_refresh"),
+    path("bodacc/<int:pk>/confirm/", watch_views.confirm_announcement, name="watch_confirm"),
+    path("bodacc/<int:pk>/dismiss/", watch_views.dismiss_announcement, name="watch_dismiss"),
     path("insolvency/<int:pk>/declaration.pdf", legal_limits.declaration_pdf, name="insolvency_declaration_pdf"),
     path("invoices/<int:pk>/write-off/", legal_limits.write_off, name="invoice_write_off"),
     path("write-offs/<int:pk>/reverse/", legal_limits.reverse_write_off, name="write_off_reverse"),

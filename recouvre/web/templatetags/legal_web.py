@@ -112,8 +112,14 @@ def legal_customer_panel(context: Any, customer: Any) -> dict[str, Any]:
             legal_forms.ProcedureUpdateForm(procedure=p, auto_id=f"upd{p.pk}_%s") if _can(context, "edit") else None
         )
     can_edit = _can(context, "edit")
+    from recouvre.watch.models import Announcement
+    from recouvre.watch.services import siren_of, state_of
+
     return {
         "customer": customer,
+        "announcements": Announcement.objects.filter(organization=org, customer=customer).select_related("hold"),
+        "watch_state": state_of(org),
+        "watch_siren": siren_of(customer),
         "as_of": as_of,
         "rows": _rows(items[:SHOWN], as_of),
         "truncated": len(items) > SHOWN,
