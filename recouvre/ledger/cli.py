@@ -47,10 +47,16 @@ def legal_identity(customer: Any) -> dict[str, Any]:
         "legal_address": customer.legal_address,
         "legal_address_recorded": customer.legal_address_recorded,
         "contract_rate": customer.contract_rate,  # "" follows the organization's; "none": the statutory rate
+        # from the public company directory (``recouvre watch refresh``)
+        "naf_code": customer.naf_code,
+        "company_status": customer.company_status,  # "", "active" or "closed"
+        "company_closed_on": customer.company_closed_on,
     }
 
 
 def _print_identity(identity: dict[str, Any]) -> None:
+    from recouvre.ledger.models import CompanyStatus
+
     yes_no = {True: _("yes"), False: _("no")}
     print(f"{identity['name']} ({identity['ref']})")
     rows = [
@@ -63,6 +69,18 @@ def _print_identity(identity: dict[str, Any]) -> None:
         (_("registered office"), identity["registered_office"].replace("\n", ", ")),
         (_("domicile"), identity["domicile"].replace("\n", ", ")),
         (_("contractual penalty rate"), identity["contract_rate"] or _("the organization's")),
+        (_("NAF code"), identity["naf_code"]),
+        (
+            _("company status"),
+            " ".join(
+                str(v)
+                for v in (
+                    dict(CompanyStatus.choices).get(identity["company_status"], ""),
+                    identity["company_closed_on"] or "",
+                )
+                if v
+            ),
+        ),
     ]
     for label, value in rows:
         print(f"  {label}: {value or '-'}")
