@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -319,6 +319,8 @@ def check_bodacc(
                             customer.ref,
                             " ".join(exc.messages),
                         )
+                        continue
+                    except IntegrityError:  # recorded meanwhile by another check (the scheduler, a command)
                         continue
                     if recorded is not None:
                         result.announcements.append(recorded)

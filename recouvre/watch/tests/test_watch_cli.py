@@ -189,3 +189,30 @@ def test_refresh_refused_without_a_siren_or_when_the_directory_does_not_know_it(
     assert code == 1 and "does not know the SIREN 552100554" in out
     assert cli(capsys, "watch", "refresh", "411NOBODY")[0] == 2
     assert cli(capsys, "watch", "dismiss", "999")[0] == 2
+
+
+def test_an_insolvency_already_recorded_is_only_noted(capsys, org, books, sources):  # type: ignore[no-untyped-def]
+    martin, _durand, _other = books
+    code, _out, _err = cli(capsys, "insolvency", "open", "411MARTIN", "--kind", "redressement", "--on", "2026-03-20")
+    assert code == 0
+    code, out, _err = cli(capsys, "watch", "bodacc", "--since", "2026-03-01", "--json")
+    assert code == 0
+    states = {a["customer"]: a["state"] for a in json.loads(out)["announcements"]}
+    assert states == {"411MARTIN": "noted", "411DURAND": "proposed"}
+    assert InsolvencyProcedure.objects.filter(customer=martin).count() == 1
+    assert Hold.objects.filter(customer=martin, kind=HoldKind.INSOLVENCY).count() == 1
+    assert "watch.announcement_noted" in set(Event.objects.filter(customer=martin).values_list("kind", flat=True))
+
+
+def test_the_sirens_are_asked_fifty_at_a_time(org, sources):  # type: ignore[no-untyped-def]
+    from stdnum import luhn
+
+    from recouvre.watch.services import check_bodacc
+
+    for n in range(60):
+        base = f"{10000000 + n:08d}"
+        CustomerFactory(organization=org, ref=f"411N{n:02d}", siren=base + luhn.calc_check_digit(base))
+    sources.bodacc = b'{"total_count": 0, "results": []}'
+    result = check_bodacc(org, since=date(2026, 3, 1))
+    assert (result.customers, result.requests, result.announcements) == (60, 2, [])
+    assert [path.count("registre") for path in sources.paths] == [50, 10]
