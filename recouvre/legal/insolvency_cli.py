@@ -115,7 +115,7 @@ def cmd_insolvency_open(args: argparse.Namespace) -> int:
 
 
 def cmd_insolvency_list(args: argparse.Namespace) -> int:
-    from .models import InsolvencyProcedure
+    from .models import InsolvencyProcedure, ProcedureState
 
     org = resolve_org(args.org)
     procedures = list(
@@ -140,6 +140,8 @@ def cmd_insolvency_list(args: argparse.Namespace) -> int:
             if p.declaration_due_on
             else ""
         )
+        if p.state != ProcedureState.CONFIRMED:
+            state = f"{p.get_state_display()}  {state}"
         print(
             f"{row['customer']:<14} {p.customer.name[:30]:<30} {p.get_kind_display()[:40]:<40} "
             f"{p.judgment_on.isoformat()}  {state}".rstrip()
