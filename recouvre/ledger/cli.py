@@ -48,6 +48,7 @@ def legal_identity(customer: Any) -> dict[str, Any]:
         "legal_address_recorded": customer.legal_address_recorded,
         "contract_rate": customer.contract_rate,  # "" follows the organization's; "none": the statutory rate
         # from the public company directory (``recouvre watch refresh``)
+        "registered_name": customer.registered_name,
         "naf_code": customer.naf_code,
         "company_status": customer.company_status,  # "", "active" or "closed"
         "company_closed_on": customer.company_closed_on,

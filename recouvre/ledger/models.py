@@ -123,7 +123,9 @@ class Customer(models.Model):
         default="",
         help_text=_("Name and capacity, e.g. Mme Claire Martin, présidente"),
     )
-    # From the public company directory (``recouvre watch refresh``): NAF code, and whether the company is active.
+    # From the public company directory (``recouvre watch refresh``): the registered legal name (the customer's
+    # ``name``, as the organization writes it, is never replaced), NAF code, and whether the company is active.
+    registered_name = models.CharField(_("registered name"), max_length=200, blank=True, default="")
     naf_code = models.CharField(_("NAF code"), max_length=10, blank=True, default="")
     company_status = models.CharField(
         _("company status"), max_length=10, choices=CompanyStatus.choices, blank=True, default=""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -589,10 +590,54 @@ def _withdrawn_sentence(d: Any) -> str:
     return " ".join(parts)
 
 
+_CODE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?")
+
+# The model whose fields an event's ``changes`` name, when the event's prefix is not the app of that model.
+_FIELDS_OF = {
+    "customer": ("ledger", "customer"),
+    "watch": ("ledger", "customer"),
+    "contact": ("ledger", "contact"),
+    "invoice": ("ledger", "invoice"),
+    "payment": ("ledger", "payment"),
+}
+
+
+def field_label(kind: str, name: str) -> str:
+    """The words for a field an event changed (its ``verbose_name`` in the reader's language), never the code a
+    reader of the timeline, a debtor or a judge, has no use for: looked up on the model of the event's kind, else
+    among the models of the app its prefix names; a name no model has is written in words (``_`` as spaces)."""
+    from django.apps import apps
+
+    if name.startswith("contact.") and kind != "contact.updated":
+        return _("%(field)s of the contact") % {"field": field_label("contact.updated", name.split(".", 1)[1])}
+    prefix = kind.split(".", 1)[0]
+    candidates = []
+    if prefix in _FIELDS_OF:
+        candidates.append(apps.get_model(*_FIELDS_OF[prefix]))
+    try:
+        candidates += list(apps.get_app_config(prefix).get_models())
+    except LookupError:
+        pass
+    for model in candidates:
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except Exception:  # noqa: BLE001 - FieldDoesNotExist, or a relation without a verbose name
+            continue
+    return name.replace("_", " ")
+
+
 def describe(event: Event) -> str:
     data = _Defaulting(event.data)
     if "changes" in data and "fields" not in data:
-        data["fields"] = ", ".join(sorted(data["changes"]))
+        data["fields"] = ", ".join(field_label(event.kind, name) for name in sorted(data["changes"]))
+    elif isinstance(data.get("fields"), str):
+        # settings events list the fields changed by their codes: each code in words, what else is there as it is
+        data["fields"] = ", ".join(
+            field_label(event.kind, part.strip()) if _CODE.fullmatch(part.strip()) else part.strip()
+            for part in data["fields"].split(",")
+        )
+    if event.kind == "watch.customer_refreshed" and data.get("replaced"):
+        data["replaced"] = ", ".join(field_label(event.kind, n.strip()) for n in str(data["replaced"]).split(","))
     factory = _MESSAGES.get(event.kind)
     if factory is None:
         return event.kind

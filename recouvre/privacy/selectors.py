@@ -113,6 +113,7 @@ def subject_access(organization: Organization, customer: Customer, contact_email
             (
                 "ref",
                 "name",
+                "registered_name",
                 "kind",
                 "siren",
                 "siret",

@@ -275,7 +275,14 @@ def _personal_strings(customer: Customer, contacts: list[Contact], payments: lis
 
 
 # The customer's fields naming a person: for a consumer, its name and address; for any customer, its representative.
-_PERSONAL_CUSTOMER_FIELDS = ("name", "address_line1", "address_line2", "domicile", "registered_office")
+_PERSONAL_CUSTOMER_FIELDS = (
+    "name",
+    "registered_name",
+    "address_line1",
+    "address_line2",
+    "domicile",
+    "registered_office",
+)
 
 
 def _personal_strings_of_events(customer: Customer, events: list[Event]) -> list[str]:
@@ -292,7 +299,7 @@ def _personal_strings_of_events(customer: Customer, events: list[Event]) -> list
                     values += [str(v) for v in change if isinstance(v, str)]
         elif event.kind in ("bank.iban_linked", "bank.iban_unlinked"):
             values.append(str(data.get("iban") or ""))
-        elif event.kind == "customer.updated":
+        elif event.kind in ("customer.updated", "watch.customer_refreshed"):
             for field, change in (data.get("changes") or {}).items():
                 if field in fields:
                     values += [line for v in change if isinstance(v, str) for line in v.splitlines()]
@@ -400,7 +407,7 @@ def _purge_customer(organization: Organization, item: CustomerPurge, as_of: date
             if customer.kind == CustomerKind.CONSUMER:
                 customer.name = ANONYMISED
                 customer.address_line1 = customer.address_line2 = customer.postal_code = customer.city = ""
-                customer.domicile = customer.registered_office = ""
+                customer.domicile = customer.registered_office = customer.registered_name = ""
             customer.representative = ""
             customer.save()
         paths: list[str] = []

@@ -55,6 +55,8 @@ def cmd_watch_refresh(args: argparse.Namespace) -> int:
         f" ({c.company_closed_on.isoformat()})" if c.company_closed_on is not None else ""
     )
     print(f"{c.ref}  {c.name}  {c.legal_form}  NAF {c.naf_code or '—'}  {status}")
+    if c.registered_name and c.registered_name != c.name:
+        print(_("Registered name: %(name)s") % {"name": c.registered_name})
     if c.registered_office:
         print(c.registered_office)
     if result.changes:

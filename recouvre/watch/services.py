@@ -1,7 +1,8 @@
 """The company watch (``recouvre watch``, the scheduler's daily BODACC check):
 
 - ``refresh_customer``: the customer's identity from the public company directory (``RECOUVRE_COMPANY_DIRECTORY_URL``,
-  ``/search?q=SIREN``): legal name, legal form, registered office, NAF code, active or closed and since when. The
+  ``/search?q=SIREN``): registered name (kept beside the customer's name, never over it), legal form, registered
+  office, NAF code, active or closed and since when. The
   changes are one ``watch.customer_refreshed`` event, which names the fields whose earlier value (typed by a person,
   or an earlier refresh) was replaced.
 - ``check_bodacc``: the insolvency judgments and closures (radiations) published at the BODACC
@@ -121,6 +122,7 @@ class Refreshed:
             "customer": c.ref,
             "siren": siren_of(c),
             "name": c.name,
+            "registered_name": c.registered_name,
             "legal_form": c.legal_form,
             "registered_office": c.registered_office,
             "naf_code": c.naf_code,
@@ -157,7 +159,7 @@ def refresh_customer(customer: Customer, *, actor: Actor = WATCH) -> Refreshed:
     if identity is None:
         raise ValidationError(_("The company directory does not know the SIREN %(siren)s.") % {"siren": siren})
     wanted: dict[str, Any] = {
-        "name": identity.legal_name,
+        "registered_name": identity.legal_name,  # beside the name the organization uses, never over it
         "legal_form": identity.legal_form,
         "registered_office": identity.registered_office,
         "naf_code": identity.naf_code,

@@ -84,7 +84,7 @@ def test_the_setting_from_the_command_line_and_a_run_of_good_friday(org, other_o
     )
     assert CollectionSettings.objects.get(organization=org).alsace_moselle is True
     assert [describe(e) for e in Event.objects.filter(organization=org, kind="collections.settings_changed")] == [
-        "Collections settings changed: alsace_moselle."
+        "Collections settings changed: Alsace-Moselle calendar."
     ]
     code, out, _err = cli(capsys, "org", "set", "--org", "acme", "--json")
     assert (code, json.loads(out)) == (

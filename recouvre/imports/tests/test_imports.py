@@ -187,7 +187,7 @@ def test_changed_customer_is_updated_with_an_event_listing_the_changes(org, tmp_
         "city": ["Paris", "Marseille"],
         "contact.email": ["compta@alpha.example", "relances@alpha.example"],
     }
-    assert describe(new_events[0]) == "Customer details changed: city, contact.email."
+    assert describe(new_events[0]) == "Customer details changed: city, e-mail of the contact."
 
 
 # --------------------------------------------------------------------------------------------- invoices
@@ -342,7 +342,7 @@ def test_overlapping_file_creates_updates_and_leaves_the_rest(org) -> None:  # t
         "file": "invoices_overlap.csv",
         "line": 3,
     }
-    assert describe(new[0]) == "Invoice F2025-003 changed: due_on."
+    assert describe(new[0]) == "Invoice F2025-003 changed: due date."
     assert (new[1].data["created"], new[1].data["updated"], new[1].data["unchanged"]) == (1, 1, 0)
 
 
@@ -534,7 +534,7 @@ def test_payment_ids_allow_updates_recorded_on_the_timeline(org, tmp_path) -> No
     )
     event = Event.objects.get(organization=org, kind="payment.updated")
     assert event.data["changes"] == {"received_on": ["2025-05-01", "2025-05-02"], "amount": ["50.00", "55.00"]}
-    assert describe(event) == "Payment REF1 changed: amount, received_on."
+    assert describe(event) == "Payment REF1 changed: amount, date."
 
 
 def test_payment_naming_an_unknown_or_foreign_invoice_is_refused(org, tmp_path) -> None:  # type: ignore[no-untyped-def]

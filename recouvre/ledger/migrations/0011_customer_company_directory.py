@@ -27,6 +27,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='customer',
+            name='registered_name',
+            field=models.CharField(blank=True, default='', max_length=200, verbose_name='registered name'),
+        ),
+        migrations.AddField(
+            model_name='customer',
             name='naf_code',
             field=models.CharField(blank=True, default='', max_length=10, verbose_name='NAF code'),
         ),

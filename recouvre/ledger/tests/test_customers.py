@@ -88,7 +88,7 @@ def test_an_edit_changes_the_fields_given_with_one_event(org):  # type: ignore[n
     edit_customer(customer, CLI, city="Montpellier", postal_code="34000", siret="73282932000074", language="en")
     customer.refresh_from_db()
     assert (customer.city, customer.siret, customer.language) == ("Montpellier", "73282932000074", "en")
-    assert texts(customer)[-1] == "Customer details changed: city, language, postal_code, siret."
+    assert texts(customer)[-1] == "Customer details changed: city, language, postal code, SIRET."
     # the SIRET of another company: refused, nothing written
     with pytest.raises(ValidationError) as refused:
         edit_customer(customer, CLI, siret="55210055400013", city="Lyon")
@@ -113,9 +113,7 @@ def test_at_most_one_primary_contact(org):  # type: ignore[no-untyped-def]
     assert list(Contact.objects.filter(customer=customer, is_primary=True).values_list("name", flat=True)) == [
         "Paul Dupont"
     ]
-    assert (
-        texts(customer)[-1] == "Contact Paul Dupont changed: is_primary; the primary contact instead of Marie Dupont."
-    )
+    assert texts(customer)[-1] == "Contact Paul Dupont changed: primary; the primary contact instead of Marie Dupont."
     with pytest.raises(ValidationError) as refused:
         add_customer_contact(customer, CLI, name="", email="", phone="")
     assert list(refused.value.message_dict) == ["name"]

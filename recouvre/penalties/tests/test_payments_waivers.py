@@ -65,7 +65,7 @@ def test_penalties_first(org, customer, two_invoices):
     assert PenaltyClaim.objects.get(pk=claim.pk).open_amount == Decimal("0.00")
     assert payment_available(pay) == Decimal("0.00")
     assert [describe(e) for e in Event.objects.filter(kind__startswith="penalties.").order_by("id")][1:] == [
-        "Penalty settings changed: allocation_order.",
+        "Penalty settings changed: payment allocation order.",
         "502.59 EUR of the payment received on 2025-10-15 applied to the penalties of invoice F-2025-031.",
         "The penalties claimed on invoice F-2025-031 are settled.",
     ]

@@ -163,18 +163,22 @@ def test_refresh_updates_the_identity_with_one_event(capsys, org, books, sources
 
     assert (code, err) == (0, "")
     data = json.loads(out)
-    assert {k: data[k] for k in ("name", "legal_form", "registered_office", "naf_code", "company_status")} == {
-        "name": "BOULANGERIE MARTIN",
+    keys = ("name", "registered_name", "legal_form", "registered_office", "naf_code", "company_status")
+    assert {k: data[k] for k in keys} == {
+        "name": martin.name,  # the name the organization writes stays as it is
+        "registered_name": "BOULANGERIE MARTIN",
         "legal_form": "SAS",
         "registered_office": "12 RUE DES LILAS 69003 LYON",
         "naf_code": "10.71C",
         "company_status": "active",
     }
     assert data["changes"]["legal_form"] == ["SARL", "SAS"]
-    assert set(data["replaced"]) == {"name", "legal_form"}
+    assert set(data["replaced"]) == {"legal_form"}
     assert sources.paths == ["/search?q=552100554&page=1&per_page=5"]
     event = Event.objects.get(customer=martin, kind="watch.customer_refreshed")
-    assert event.data["replaced"] == "name, legal_form"
+    assert event.data["replaced"] == "legal_form"
+    martin.refresh_from_db()
+    assert (martin.name, martin.registered_name) == (data["name"], "BOULANGERIE MARTIN")
     # Refreshed again: nothing changed, no event.
     code, out, _err = cli(capsys, "watch", "refresh", "411MARTIN")
     assert code == 0 and "Nothing changed." in out

@@ -65,8 +65,8 @@ def test_confirm_and_refresh_from_the_page(english, org, martin, sources):  # ty
 
     response = english.post(reverse("watch_refresh", args=[martin.pk]), follow=True)
     assert [str(m) for m in response.context["messages"]] == [
-        "Company details refreshed from the public directory: company_status, legal_form, naf_code, name, "
-        "registered_office."
+        "Company details refreshed from the public directory: company status, legal form, NAF code, registered name, "
+        "registered office."
     ]
     shown = text(english.get(reverse("customer_detail", args=[martin.pk])))
     assert "SIREN 552100554 · Active · NAF 10.71C" in shown

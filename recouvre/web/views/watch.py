@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recouvre.ledger.actors import Actor
+from recouvre.ledger.timeline import field_label
 from recouvre.watch import services
 from recouvre.watch.models import Announcement
 
@@ -46,7 +47,7 @@ def refresh_customer(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("Company details refreshed from the public directory: %(fields)s.")
-                % {"fields": ", ".join(sorted(result.changes))},
+                % {"fields": ", ".join(field_label("watch", name) for name in sorted(result.changes))},
             )
         else:
             messages.success(request, _("The public directory says nothing new."))
