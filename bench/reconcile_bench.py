@@ -186,9 +186,20 @@ def _noise(rnd: random.Random) -> str:
     return " ".join(bits)
 
 
-def generate(transactions: int, open_items: int, seed: int = 2026, tolerance: Decimal = Decimal("1.00")) -> Dataset:
+def generate(
+    transactions: int,
+    open_items: int,
+    seed: int = 2026,
+    tolerance: Decimal = Decimal("1.00"),
+    customers_count: int | None = None,
+) -> Dataset:
+    """The labelled set. By default about four open items per customer, and each customer pays once.
+    ``customers_count``: that many customers (a few with thousands of invoices each), each paying again and
+    again: a credit pays one or a few invoices not paid by an earlier credit of the set (no balances, no partial
+    payments against the balance, which would depend on the order the credits are applied in)."""
     rnd = random.Random(seed)
-    n_customers = max(2, open_items // 4)
+    reuse = customers_count is not None
+    n_customers = max(2, customers_count) if customers_count is not None else max(2, open_items // 4)
     customers: list[CustomerInfo] = []
     names: list[str] = []
     own_ibans: list[str] = []
@@ -233,6 +244,8 @@ def generate(transactions: int, open_items: int, seed: int = 2026, tolerance: De
     tol_cents = int(tolerance * 100)
     for tid in range(1, transactions + 1):
         kind = rnd.choices(population, cum)[0]
+        if reuse:
+            kind = {"rf_balance": "rf_invoice", "rf_over": "rf_invoice", "rf_partial": "number_partial"}.get(kind, kind)
         booking = AS_OF + timedelta(days=rnd.randrange(0, 30))
         if kind == "not_a_customer":
             text = rnd.choice(NON_CUSTOMER_TEXTS)
@@ -243,12 +256,24 @@ def generate(transactions: int, open_items: int, seed: int = 2026, tolerance: De
             kinds[kind] += 1
             continue
         # a customer not met yet in this set (a credit sees the customer's open items as they are before the run)
-        while next_customer < len(order) and (kind == "numbers_grouped" and len(by_customer[order[next_customer]]) < 2):
+        if reuse:  # round the customers, each with what earlier credits left open
+            need = 2 if kind == "numbers_grouped" else 1
+            for _turn in range(len(order)):
+                cid = order[next_customer % len(order)]
+                next_customer += 1
+                if len(by_customer[cid]) >= need:
+                    break
+            else:
+                break
+        else:
+            while next_customer < len(order) and (
+                kind == "numbers_grouped" and len(by_customer[order[next_customer]]) < 2
+            ):
+                next_customer += 1
+            if next_customer >= len(order):
+                break
+            cid = order[next_customer]
             next_customer += 1
-        if next_customer >= len(order):
-            break
-        cid = order[next_customer]
-        next_customer += 1
         open_ = by_customer[cid]
         payer, _how = _payer_name(rnd, names[cid - 1])
         iban = own_ibans[cid - 1] if own_ibans[cid - 1] and rnd.random() < 0.8 else _iban(rnd)
@@ -316,7 +341,7 @@ def generate(transactions: int, open_items: int, seed: int = 2026, tolerance: De
             certain = True
         else:  # nothing
             total = sum(_c(it) for it in open_)
-            if rnd.random() < 0.6:
+            if reuse or rnd.random() < 0.6:
                 cents = _c(rnd.choice(open_))  # the oldest of that amount: nothing tells them apart
                 paid = open_ if cents == total else [next(it for it in open_ if _c(it) == cents)]
             else:
@@ -325,6 +350,9 @@ def generate(transactions: int, open_items: int, seed: int = 2026, tolerance: De
         credits.append(Credit(tid, Decimal(cents).scaleb(-2), "EUR", booking, text, payer, iban, rf_field))
         truths.append(Truth(kind, cid, frozenset(it.invoice_id for it in paid), certain))
         kinds[kind] += 1
+        if reuse:
+            gone = {it.invoice_id for it in paid}
+            by_customer[cid] = [it for it in open_ if it.invoice_id not in gone]
     return Dataset(items, customers, credits, truths, kinds)
 
 

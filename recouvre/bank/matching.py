@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,7 +50,7 @@ from recouvre.core.matching import (
 )
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Allocation, CreditNote, Customer, Invoice, Payment, PaymentMethod, Source
-from recouvre.ledger.services import record_event
+from recouvre.ledger.services import bulk_record_events, record_event
 from recouvre.organizations.models import Organization
 
 from .models import BankApplication, BankEntry, BankMatchSettings, BankSuggestion, CustomerIban, EntryState
@@ -204,9 +204,12 @@ def match_entries(
     *,
     actor: Actor,
     today: date | None = None,
+    one_by_one: bool = False,
 ) -> MatchResult:
     """Match the organization's unmatched credits (``entry_ids``: only these) against its open invoices: apply the
-    proposals at or above the threshold, keep the others for review. One transaction."""
+    proposals at or above the threshold, keep the others for review. One transaction. The automatic matches are
+    written all at once; ``one_by_one`` writes them each in turn instead (the reference the set-based writing is
+    checked against: the same rows and events)."""
     with transaction.atomic():
         Organization.objects.select_for_update().filter(pk=organization.pk).first()
         qs = BankEntry.objects.filter(organization=organization, state=EntryState.UNMATCHED, amount__gt=0)
@@ -222,14 +225,44 @@ def match_entries(
         index = build_index(organization, today=today)
         proposals = match([_credit(r) for r in rows], index, settings)
         numbers = _numbers(organization, proposals)
-        applied_any = False
         pending: list[BankSuggestion] = []
         states: dict[str, list[int]] = {}
+        # The best proposal of each part at or above the threshold is applied, all at once (``_apply_all``): a
+        # plan that no longer fits what is open (an invoice paid meanwhile, or by an earlier transfer of the same
+        # run) is not applied but waits for review with the other proposals of its part.
+        parts: list[list[list[Proposal]]] = []
+        auto: list[tuple[BankEntry, _Plan]] = []
         for entry, found in zip(rows, proposals, strict=True):
-            state, report = _settle(organization, entry, found, numbers, pending, actor=actor, apply_auto=True)
+            by_part: dict[int | None, list[Proposal]] = {}
+            for p in found:
+                by_part.setdefault(p.part, []).append(p)
+            parts.append(list(by_part.values()))
+            auto.extend((entry, _plan(ranked[0])) for ranked in by_part.values() if ranked[0].auto)
+        if one_by_one:
+            refused = _apply_one_by_one(organization, auto, actor=actor)
+        else:
+            refused = _apply_all(organization, auto, actor=actor)
+        for entry, ranked_parts in zip(rows, parts, strict=True):
+            report: dict[str, Any] = {"entry": entry.pk, "applied": [], "suggested": []}
+            suggested = False
+            for ranked in ranked_parts:
+                best = ranked[0]
+                if best.auto and (entry.pk, best.part) not in refused:
+                    report["applied"].append(_report(best))
+                    continue
+                for rank, p in enumerate(ranked):
+                    pending.append(_suggestion(organization, entry, p, rank, numbers))
+                    report["suggested"].append(_report(p))
+                    suggested = True
+            if suggested:
+                state = EntryState.SUGGESTED
+            elif report["applied"]:
+                state = EntryState.APPLIED
+            else:
+                state = EntryState.UNMATCHED
+            report["state"] = str(state)
             if state != EntryState.UNMATCHED:
                 states.setdefault(state, []).append(entry.pk)
-            applied_any |= bool(report["applied"])
             result.entries.append(report)
             if state == EntryState.APPLIED:
                 result.applied += 1
@@ -241,7 +274,7 @@ def match_entries(
         for state, ids in states.items():
             for start in range(0, len(ids), 5000):
                 BankEntry.objects.filter(pk__in=ids[start : start + 5000]).update(state=state)
-        if applied_any:
+        if len(auto) > len(refused):
             _close_settled_tasks(organization, actor)
         return result
 
@@ -459,6 +492,185 @@ def _apply(organization: Organization, entry: BankEntry, plan: _Plan, *, actor: 
         auto=auto,
     )
     return application
+
+
+def _apply_one_by_one(
+    organization: Organization, auto: Sequence[tuple[BankEntry, _Plan]], *, actor: Actor
+) -> set[tuple[int, int | None]]:
+    """Apply each plan in turn (``_apply``); the ``(entry, part)`` of those refused."""
+    refused: set[tuple[int, int | None]] = set()
+    for entry, plan in auto:
+        try:
+            _apply(organization, entry, plan, actor=actor, auto=True)
+        except MatchRefused:
+            refused.add((entry.pk, plan.part))
+    return refused
+
+
+def _id_chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    size = min(5000, max(100, (connection.features.max_query_params or 5000) - 10))
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _apply_all(
+    organization: Organization, auto: Sequence[tuple[BankEntry, _Plan]], *, actor: Actor
+) -> set[tuple[int, int | None]]:
+    """Apply the automatic plans all at once, writing what ``_apply`` writes for each (payments, allocations,
+    credits of the differences written off, applications, ``bank.payment_applied`` events), a few queries per
+    thousands of plans. The invoices are read (and locked) once; each plan, in order, takes what it allocates from
+    what is open, so a plan asking more than is left (an invoice paid meanwhile, or by an earlier plan of the same
+    run) is refused: the ``(entry, part)`` of those refused, nothing written for them."""
+    refused: set[tuple[int, int | None]] = set()
+    if not auto:
+        return refused
+    wanted = sorted(
+        {i for _e, plan in auto for i, _a in plan.allocations}
+        | {plan.write_off_invoice_id for _e, plan in auto if plan.write_off_invoice_id}
+    )
+    invoices: dict[int, tuple[int, str, str]] = {}
+    open_now: dict[int, Decimal] = {}
+    for chunk in _id_chunks(wanted):
+        qs = Invoice.objects.filter(organization=organization, pk__in=chunk).order_by()
+        if connection.features.has_select_for_update_of:
+            qs = qs.select_for_update(of=("self",))
+        for pk, customer_id, number, currency, open_amount in qs.values_list(
+            "pk", "customer_id", "number", "currency", "open_amount"
+        ):
+            invoices[pk] = (customer_id, number, currency)
+            open_now[pk] = open_amount
+    accepted: list[tuple[BankEntry, _Plan]] = []
+    for entry, plan in auto:
+        needed: dict[int, Decimal] = {}
+        for invoice_id, amount in plan.allocations:
+            needed[invoice_id] = needed.get(invoice_id, Decimal("0")) + amount
+        if plan.write_off_invoice_id:
+            wid = plan.write_off_invoice_id
+            needed[wid] = needed.get(wid, Decimal("0")) + plan.write_off_amount
+        if any(
+            i not in invoices or invoices[i][0] != plan.customer_id or amount > open_now[i]
+            for i, amount in needed.items()
+        ):
+            refused.add((entry.pk, plan.part))
+            continue
+        for i, amount in needed.items():
+            open_now[i] -= amount
+        accepted.append((entry, plan))
+    if not accepted:
+        return refused
+
+    payments = []
+    for entry, plan in accepted:
+        who = _part_detail(entry, plan.part)
+        payments.append(
+            Payment(
+                organization=organization,
+                customer_id=plan.customer_id,
+                received_on=entry.booked_on,
+                amount=plan.amount,
+                currency=plan.currency,
+                method=PaymentMethod.TRANSFER,
+                reference=str(who["reference"])[:140],
+                payer_name=str(who["name"])[:200],
+                payer_iban=compact_iban(str(who["iban"]))[:34],
+                source_key=f"bank:{entry.pk}" + ("" if plan.part is None else f":{plan.part}"),
+                source=Source.BANK,
+            )
+        )
+    Payment.objects.bulk_create(payments, batch_size=1000)
+    Allocation.objects.bulk_create(
+        [
+            Allocation(
+                organization=organization,
+                invoice_id=invoice_id,
+                payment=payment,
+                amount=amount,
+                allocated_on=entry.booked_on,
+                source=Source.BANK,
+            )
+            for (entry, plan), payment in zip(accepted, payments, strict=True)
+            for invoice_id, amount in plan.allocations
+            if amount > 0
+        ],
+        batch_size=1000,
+    )
+    credits: list[CreditNote | None] = []
+    for entry, plan in accepted:
+        if plan.write_off_invoice_id and plan.write_off_amount > 0:
+            credits.append(
+                CreditNote(
+                    organization=organization,
+                    customer_id=plan.customer_id,
+                    number=f"EC-B{entry.pk}" + ("" if plan.part is None else f"-{plan.part + 1}"),
+                    issued_on=entry.booked_on,
+                    total=plan.write_off_amount,
+                    currency=invoices[plan.write_off_invoice_id][2],
+                    invoice_id=plan.write_off_invoice_id,
+                    source=Source.BANK,
+                    source_ref="bank-difference",
+                )
+            )
+        else:
+            credits.append(None)
+    written = [c for c in credits if c is not None]
+    CreditNote.objects.bulk_create(written, batch_size=1000)
+    Allocation.objects.bulk_create(
+        [
+            Allocation(
+                organization=organization,
+                invoice_id=credit.invoice_id,
+                credit_note=credit,
+                amount=credit.total,
+                allocated_on=credit.issued_on,
+                source=Source.BANK,
+            )
+            for credit in written
+        ],
+        batch_size=1000,
+    )
+    BankApplication.objects.bulk_create(
+        [
+            BankApplication(
+                organization=organization,
+                entry=entry,
+                customer_id=plan.customer_id,
+                part=plan.part,
+                payment=payment,
+                credit_note=credit,
+                confidence=plan.confidence,
+                reasons=plan.reasons,
+                auto=True,
+                actor_label=actor.label[:150],
+            )
+            for (entry, plan), payment, credit in zip(accepted, payments, credits, strict=True)
+        ],
+        batch_size=1000,
+    )
+    bulk_record_events(
+        organization,
+        actor,
+        (
+            (
+                plan.customer_id,
+                "bank.payment_applied",
+                {
+                    "entry": entry.pk,
+                    "booked_on": entry.booked_on,
+                    "amount": plan.amount,
+                    "currency": plan.currency,
+                    "invoices": ", ".join(invoices[i][1] for i, _a in plan.allocations),
+                    "allocations": [{"invoice": invoices[i][1], "amount": str(a)} for i, a in plan.allocations],
+                    "unapplied": str(plan.amount - sum((a for _i, a in plan.allocations), Decimal("0"))),
+                    "write_off": str(plan.write_off_amount) if credit else "0.00",
+                    "confidence": round(plan.confidence, 4),
+                    "reasons": plan.reasons,
+                    "auto": True,
+                },
+            )
+            for (entry, plan), credit in zip(accepted, credits, strict=True)
+        ),
+    )
+    return refused
 
 
 def _close_settled_tasks(organization: Organization, actor: Actor) -> None:
