@@ -76,8 +76,16 @@ def camt(data: rb.Dataset, debits: int) -> bytes:
     for c in data.credits:
         n += 1
         out.append(
-            entry(n, c.amount, c.booking_date, f"T{c.id}", c.counterparty_name, c.counterparty_iban, c.text,
-                  c.creditor_reference)  # fmt: skip
+            entry(
+                n,
+                c.amount,
+                c.booking_date,
+                f"T{c.id}",
+                c.counterparty_name,
+                c.counterparty_iban,
+                c.text,
+                c.creditor_reference,
+            )  # fmt: skip
         )
         if every and c.id % every == 0:
             n += 1

@@ -21,7 +21,8 @@ again with what the matching now proposes (never applied again by itself). Each 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json as jsonlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -48,6 +49,7 @@ from recouvre.core.matching import (
     describe,
     match,
 )
+from recouvre.imports.bulk import insert_with_defaults
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Allocation, CreditNote, Customer, Invoice, Payment, PaymentMethod, Source
 from recouvre.ledger.services import bulk_record_events, record_event
@@ -225,7 +227,7 @@ def match_entries(
         index = build_index(organization, today=today)
         proposals = match([_credit(r) for r in rows], index, settings)
         numbers = _numbers(organization, proposals)
-        pending: list[BankSuggestion] = []
+        pending: list[tuple[BankEntry, Proposal, int]] = []
         states: dict[str, list[int]] = {}
         # The best proposal of each part at or above the threshold is applied, all at once (``_apply_all``): a
         # plan that no longer fits what is open (an invoice paid meanwhile, or by an earlier transfer of the same
@@ -251,7 +253,7 @@ def match_entries(
                     report["applied"].append(_report(best))
                     continue
                 for rank, p in enumerate(ranked):
-                    pending.append(_suggestion(organization, entry, p, rank, numbers))
+                    pending.append((entry, p, rank))
                     report["suggested"].append(_report(p))
                     suggested = True
             if suggested:
@@ -270,7 +272,7 @@ def match_entries(
                 result.suggested += 1
             else:
                 result.unmatched += 1
-        BankSuggestion.objects.bulk_create(pending, batch_size=2000)
+        _insert_suggestions(organization, pending, numbers)
         for state, ids in states.items():
             for start in range(0, len(ids), 5000):
                 BankEntry.objects.filter(pk__in=ids[start : start + 5000]).update(state=state)
@@ -513,6 +515,55 @@ def _id_chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[start : start + size]
 
 
+PAYMENT_FIELDS = ("organization", "customer", "received_on", "amount", "currency", "method", "reference",
+                  "payer_name", "payer_iban", "source_key", "source")  # fmt: skip
+CREDIT_FIELDS = ("organization", "customer", "number", "issued_on", "total", "currency", "invoice", "source",
+                 "source_ref")  # fmt: skip
+ALLOCATION_FIELDS = ("organization", "invoice", "payment", "credit_note", "amount", "allocated_on", "source")
+APPLICATION_FIELDS = ("organization", "entry", "customer", "part", "payment", "credit_note", "confidence", "reasons",
+                      "auto", "actor_label")  # fmt: skip
+SUGGESTION_FIELDS = ("organization", "entry", "customer", "part", "amount", "currency", "allocations", "unapplied",
+                     "write_off_invoice_id", "write_off_amount", "confidence", "reasons", "rank")  # fmt: skip
+_json_text = jsonlib.JSONEncoder().encode
+
+
+def _json_prep(model: Any, name: str) -> Callable[[Any], Any]:
+    """A JSON value as the database takes it in ``insert_rows``."""
+    if connection.vendor == "sqlite":
+        return _json_text  # the text Django would write, without its per-value wrappers
+    model_field = model._meta.get_field(name)
+    return lambda value: model_field.get_db_prep_save(value, connection)
+
+
+def _read_back(qs: QuerySet[Any], field_name: str, values: Sequence[str]) -> dict[str, int]:
+    """The ids of rows just inserted, by a field unique in the organization."""
+    found: dict[str, int] = {}
+    for chunk in _id_chunks(values):
+        found.update(qs.filter(**{f"{field_name}__in": chunk}).order_by().values_list(field_name, "pk"))
+    return found
+
+
+def _insert_suggestions(organization: Organization, suggestions: Sequence[tuple[BankEntry, Proposal, int]],
+                        numbers: dict[int, str]) -> None:  # fmt: skip
+    """The suggestions ``(entry, proposal, rank)`` written as ``_suggestion`` would make them, many rows at once."""
+    allocations = _json_prep(BankSuggestion, "allocations")
+    reasons = _json_prep(BankSuggestion, "reasons")
+    org_id = organization.pk
+    zero = Decimal("0.00")
+    insert_with_defaults(
+        BankSuggestion,
+        SUGGESTION_FIELDS,
+        (
+            (org_id, entry.pk, p.customer_id, p.part, p.amount.quantize(CENT), p.currency,
+             allocations([{"invoice_id": a.invoice_id, "number": numbers.get(a.invoice_id, ""),
+                           "amount": str(a.amount)} for a in p.allocations]),
+             p.unapplied.quantize(CENT), p.write_off_invoice_id,
+             p.write_off_amount if p.write_off_invoice_id else zero, p.confidence, reasons(_reasons(p.reasons)), rank)
+            for entry, p, rank in suggestions
+        ),
+    )  # fmt: skip
+
+
 def _apply_all(
     organization: Organization, auto: Sequence[tuple[BankEntry, _Plan]], *, actor: Actor
 ) -> set[tuple[int, int | None]]:
@@ -559,93 +610,60 @@ def _apply_all(
     if not accepted:
         return refused
 
-    payments = []
-    for entry, plan in accepted:
+    org_id = organization.pk
+    keys = [f"bank:{entry.pk}" + ("" if plan.part is None else f":{plan.part}") for entry, plan in accepted]
+    payment_rows = []
+    for (entry, plan), key in zip(accepted, keys, strict=True):
         who = _part_detail(entry, plan.part)
-        payments.append(
-            Payment(
-                organization=organization,
-                customer_id=plan.customer_id,
-                received_on=entry.booked_on,
-                amount=plan.amount,
-                currency=plan.currency,
-                method=PaymentMethod.TRANSFER,
-                reference=str(who["reference"])[:140],
-                payer_name=str(who["name"])[:200],
-                payer_iban=compact_iban(str(who["iban"]))[:34],
-                source_key=f"bank:{entry.pk}" + ("" if plan.part is None else f":{plan.part}"),
-                source=Source.BANK,
-            )
-        )
-    Payment.objects.bulk_create(payments, batch_size=1000)
-    Allocation.objects.bulk_create(
-        [
-            Allocation(
-                organization=organization,
-                invoice_id=invoice_id,
-                payment=payment,
-                amount=amount,
-                allocated_on=entry.booked_on,
-                source=Source.BANK,
-            )
-            for (entry, plan), payment in zip(accepted, payments, strict=True)
-            for invoice_id, amount in plan.allocations
-            if amount > 0
-        ],
-        batch_size=1000,
-    )
-    credits: list[CreditNote | None] = []
+        payment_rows.append(
+            (org_id, plan.customer_id, entry.booked_on, plan.amount, plan.currency, PaymentMethod.TRANSFER.value,
+             str(who["reference"])[:140], str(who["name"])[:200], compact_iban(str(who["iban"]))[:34], key,
+             Source.BANK.value)
+        )  # fmt: skip
+    insert_with_defaults(Payment, PAYMENT_FIELDS, payment_rows)
+    payment_of = _read_back(Payment.objects.filter(organization=organization), "source_key", keys)
+    payments = [payment_of[key] for key in keys]
+    allocation_rows: list[tuple[Any, ...]] = [
+        (org_id, invoice_id, payment, None, amount, entry.booked_on, Source.BANK.value)
+        for (entry, plan), payment in zip(accepted, payments, strict=True)
+        for invoice_id, amount in plan.allocations
+        if amount > 0
+    ]
+    credit_rows = []
+    credit_numbers: list[str | None] = []
     for entry, plan in accepted:
         if plan.write_off_invoice_id and plan.write_off_amount > 0:
-            credits.append(
-                CreditNote(
-                    organization=organization,
-                    customer_id=plan.customer_id,
-                    number=f"EC-B{entry.pk}" + ("" if plan.part is None else f"-{plan.part + 1}"),
-                    issued_on=entry.booked_on,
-                    total=plan.write_off_amount,
-                    currency=invoices[plan.write_off_invoice_id][2],
-                    invoice_id=plan.write_off_invoice_id,
-                    source=Source.BANK,
-                    source_ref="bank-difference",
-                )
-            )
+            number = f"EC-B{entry.pk}" + ("" if plan.part is None else f"-{plan.part + 1}")
+            credit_rows.append(
+                (org_id, plan.customer_id, number, entry.booked_on, plan.write_off_amount,
+                 invoices[plan.write_off_invoice_id][2], plan.write_off_invoice_id, Source.BANK.value,
+                 "bank-difference")
+            )  # fmt: skip
+            credit_numbers.append(number)
         else:
-            credits.append(None)
-    written = [c for c in credits if c is not None]
-    CreditNote.objects.bulk_create(written, batch_size=1000)
-    Allocation.objects.bulk_create(
-        [
-            Allocation(
-                organization=organization,
-                invoice_id=credit.invoice_id,
-                credit_note=credit,
-                amount=credit.total,
-                allocated_on=credit.issued_on,
-                source=Source.BANK,
-            )
-            for credit in written
-        ],
-        batch_size=1000,
-    )
-    BankApplication.objects.bulk_create(
-        [
-            BankApplication(
-                organization=organization,
-                entry=entry,
-                customer_id=plan.customer_id,
-                part=plan.part,
-                payment=payment,
-                credit_note=credit,
-                confidence=plan.confidence,
-                reasons=plan.reasons,
-                auto=True,
-                actor_label=actor.label[:150],
-            )
+            credit_numbers.append(None)
+    credit_of: dict[str, int] = {}
+    if credit_rows:
+        insert_with_defaults(CreditNote, CREDIT_FIELDS, credit_rows)
+        credit_of = _read_back(
+            CreditNote.objects.filter(organization=organization), "number", [r[2] for r in credit_rows]
+        )
+        allocation_rows.extend(
+            (org_id, r[6], None, credit_of[r[2]], r[4], r[3], Source.BANK.value) for r in credit_rows
+        )
+    insert_with_defaults(Allocation, ALLOCATION_FIELDS, allocation_rows)
+    credits = [None if n is None else credit_of[n] for n in credit_numbers]
+    reasons = _json_prep(BankApplication, "reasons")
+    label = actor.label[:150]
+    insert_with_defaults(
+        BankApplication,
+        APPLICATION_FIELDS,
+        (
+            (org_id, entry.pk, plan.customer_id, plan.part, payment, credit, plan.confidence, reasons(plan.reasons),
+             True, label)
             for (entry, plan), payment, credit in zip(accepted, payments, credits, strict=True)
-        ],
-        batch_size=1000,
-    )
+        ),
+    )  # fmt: skip
     bulk_record_events(
         organization,
         actor,
