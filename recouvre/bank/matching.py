@@ -207,11 +207,13 @@ def match_entries(
     actor: Actor,
     today: date | None = None,
     one_by_one: bool = False,
+    details: bool = True,
 ) -> MatchResult:
     """Match the organization's unmatched credits (``entry_ids``: only these) against its open invoices: apply the
-    proposals at or above the threshold, keep the others for review. One transaction. The automatic matches are
-    written all at once; ``one_by_one`` writes them each in turn instead (the reference the set-based writing is
-    checked against: the same rows and events)."""
+        proposals at or above the threshold, keep the others for review. One transaction. The automatic matches are
+        written all at once; ``one_by_one`` writes them each in turn instead (the reference the set-based writing is
+        checked against: the same rows and events). Without ``details``, ``entries`` of the result is left empty (an
+    import reports only the counts)."""
     with transaction.atomic():
         Organization.objects.select_for_update().filter(pk=organization.pk).first()
         qs = BankEntry.objects.filter(organization=organization, state=EntryState.UNMATCHED, amount__gt=0)
@@ -250,11 +252,12 @@ def match_entries(
             for ranked in ranked_parts:
                 best = ranked[0]
                 if best.auto and (entry.pk, best.part) not in refused:
-                    report["applied"].append(_report(best))
+                    report["applied"].append(_report(best) if details else None)
                     continue
                 for rank, p in enumerate(ranked):
                     pending.append((entry, p, rank))
-                    report["suggested"].append(_report(p))
+                    if details:
+                        report["suggested"].append(_report(p))
                     suggested = True
             if suggested:
                 state = EntryState.SUGGESTED
@@ -265,7 +268,8 @@ def match_entries(
             report["state"] = str(state)
             if state != EntryState.UNMATCHED:
                 states.setdefault(state, []).append(entry.pk)
-            result.entries.append(report)
+            if details:
+                result.entries.append(report)
             if state == EntryState.APPLIED:
                 result.applied += 1
             elif state == EntryState.SUGGESTED:

@@ -372,6 +372,7 @@ def _import_content(
             organization,
             BankEntry.objects.filter(statement__import_run=run, amount__gt=0).values_list("pk", flat=True),
             actor=actor,
+            details=False,
         )
         counts = entry_state_counts(organization, BankEntry.objects.filter(statement__import_run=run))
         result.matched = counts["applied"]
