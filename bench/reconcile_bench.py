@@ -228,6 +228,13 @@ def generate(
         by_customer.setdefault(cid, []).append(item)
     for lst in by_customer.values():
         lst.sort(key=lambda it: (it.due_on, it.issued_on, it.number, it.invoice_id))
+    # a customer paying again and again: an amount alone names an invoice only when no other of the customer's
+    # invoices, paid earlier in the set or not, has it (every invoice is open before the run)
+    shared: set[tuple[int, int]] = set()
+    if reuse:
+        seen: set[tuple[int, int]] = set()
+        for it in items:
+            (shared if (it.customer_id, _c(it)) in seen else seen).add((it.customer_id, _c(it)))
     order = list(by_customer)
     rnd.shuffle(order)
     next_customer = 0
@@ -293,7 +300,7 @@ def generate(
             elif kind == "rf_over":
                 cents, paid = total + rnd.randrange(500, 20000), open_
             elif kind == "rf_invoice":
-                cents = _c(rnd.choice(open_))
+                cents = _c(rnd.choice(_unique(open_, shared) if reuse else open_))
                 paid = open_ if cents == total else [next(it for it in open_ if _c(it) == cents)]
             else:  # rf_partial: less than the balance, close to no invoice nor run of the oldest ones
                 for _try in range(20):
@@ -342,7 +349,7 @@ def generate(
         else:  # nothing
             total = sum(_c(it) for it in open_)
             if reuse or rnd.random() < 0.6:
-                cents = _c(rnd.choice(open_))  # the oldest of that amount: nothing tells them apart
+                cents = _c(rnd.choice(_unique(open_, shared) if reuse else open_))  # the oldest of that amount
                 paid = open_ if cents == total else [next(it for it in open_ if _c(it) == cents)]
             else:
                 cents, paid = total, open_
@@ -354,6 +361,11 @@ def generate(
             gone = {it.invoice_id for it in paid}
             by_customer[cid] = [it for it in open_ if it.invoice_id not in gone]
     return Dataset(items, customers, credits, truths, kinds)
+
+
+def _unique(items: list[OpenItem], shared: set[tuple[int, int]]) -> list[OpenItem]:
+    """The items whose amount no other item of their customer has (all of them when none)."""
+    return [it for it in items if (it.customer_id, _c(it)) not in shared] or items
 
 
 def _c(item: OpenItem) -> int:
