@@ -368,12 +368,14 @@ def _import_content(
         )
         bulk_record_events(organization, actor, events)
         # The new credits are matched against the open invoices; the figures are the entries' states after it.
-        match_entries(
-            organization,
-            BankEntry.objects.filter(statement__import_run=run, amount__gt=0).values_list("pk", flat=True),
-            actor=actor,
-            details=False,
-        )
+        # A large page cache while many matches are written: each allocation updates its invoice's row and indexes.
+        with large_write_cache(result.created):
+            match_entries(
+                organization,
+                BankEntry.objects.filter(statement__import_run=run, amount__gt=0).values_list("pk", flat=True),
+                actor=actor,
+                details=False,
+            )
         counts = entry_state_counts(organization, BankEntry.objects.filter(statement__import_run=run))
         result.matched = counts["applied"]
         result.suggested = counts["suggested"]
