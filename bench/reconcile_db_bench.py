@@ -208,6 +208,9 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--json", type=Path, help="also write every run's figures to this file")
+    p.add_argument(
+        "--one-by-one", action="store_true", help="write the automatic matches one at a time (the reference path)"
+    )
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="recouvre-reconcile-") as folder:
         os.environ["RECOUVRE_DATA_DIR"] = folder
@@ -263,6 +266,8 @@ def _run(args: argparse.Namespace) -> int:
     phases.wrap(services, "_write_entries", "store_entries")
     phases.wrap(matching, "build_index", "index")
     phases.wrap(matching, "match", "match")
+    if args.one_by_one:
+        matching._apply_all = matching._apply_one_by_one
     phases.wrap(matching, "_apply_all", "apply")
     phases.wrap(matching, "_insert_suggestions", "suggestions")
     phases.wrap(chain, "seal", "seal")
