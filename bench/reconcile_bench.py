@@ -228,13 +228,16 @@ def generate(
         by_customer.setdefault(cid, []).append(item)
     for lst in by_customer.values():
         lst.sort(key=lambda it: (it.due_on, it.issued_on, it.number, it.invoice_id))
-    # a customer paying again and again: an amount alone names an invoice only when no other of the customer's
-    # invoices, paid earlier in the set or not, has it (every invoice is open before the run)
-    shared: set[tuple[int, int]] = set()
+    # A customer paying again and again: what earlier credits left open, taken out as they are paid (in no order);
+    # an amount alone names an invoice only when no other of the customer's invoices, paid earlier in the set or
+    # not, has it (every invoice is open before the run).
+    pools: dict[int, _Pool] = {}
+    unique: dict[int, _Pool] = {}
     if reuse:
-        seen: set[tuple[int, int]] = set()
-        for it in items:
-            (shared if (it.customer_id, _c(it)) in seen else seen).add((it.customer_id, _c(it)))
+        amounts = Counter((it.customer_id, _c(it)) for it in items)
+        for cid, lst in by_customer.items():
+            pools[cid] = _Pool(lst)
+            unique[cid] = _Pool([it for it in lst if amounts[(cid, _c(it))] == 1])
     order = list(by_customer)
     rnd.shuffle(order)
     next_customer = 0
@@ -268,7 +271,7 @@ def generate(
             for _turn in range(len(order)):
                 cid = order[next_customer % len(order)]
                 next_customer += 1
-                if len(by_customer[cid]) >= need:
+                if len(pools[cid].items) >= need:
                     break
             else:
                 break
@@ -281,7 +284,7 @@ def generate(
                 break
             cid = order[next_customer]
             next_customer += 1
-        open_ = by_customer[cid]
+        open_ = pools[cid].items if reuse else by_customer[cid]
         payer, _how = _payer_name(rnd, names[cid - 1])
         iban = own_ibans[cid - 1] if own_ibans[cid - 1] and rnd.random() < 0.8 else _iban(rnd)
         noise = _noise(rnd)
@@ -294,13 +297,16 @@ def generate(
             rf_field = rf if in_field else ""
             text = " ".join(b for b in (prefix, "" if in_field else format_rf(rf), noise) if b)
             certain = True
-            total = sum(_c(it) for it in open_)
+            total = -1 if reuse else sum(_c(it) for it in open_)
             if kind == "rf_balance":
                 cents, paid = total, open_
             elif kind == "rf_over":
                 cents, paid = total + rnd.randrange(500, 20000), open_
+            elif kind == "rf_invoice" and reuse:
+                target = rnd.choice(unique[cid].items or open_)
+                cents, paid = _c(target), [target]
             elif kind == "rf_invoice":
-                cents = _c(rnd.choice(_unique(open_, shared) if reuse else open_))
+                cents = _c(rnd.choice(open_))
                 paid = open_ if cents == total else [next(it for it in open_ if _c(it) == cents)]
             else:  # rf_partial: less than the balance, close to no invoice nor run of the oldest ones
                 for _try in range(20):
@@ -347,9 +353,12 @@ def generate(
             text = " ".join(b for b in (prefix, words, noise) if b)
             certain = True
         else:  # nothing
-            total = sum(_c(it) for it in open_)
-            if reuse or rnd.random() < 0.6:
-                cents = _c(rnd.choice(_unique(open_, shared) if reuse else open_))  # the oldest of that amount
+            total = -1 if reuse else sum(_c(it) for it in open_)
+            if reuse:
+                target = rnd.choice(unique[cid].items or open_)
+                cents, paid = _c(target), [target]
+            elif rnd.random() < 0.6:
+                cents = _c(rnd.choice(open_))  # the oldest of that amount: nothing tells them apart
                 paid = open_ if cents == total else [next(it for it in open_ if _c(it) == cents)]
             else:
                 cents, paid = total, open_
@@ -358,14 +367,27 @@ def generate(
         truths.append(Truth(kind, cid, frozenset(it.invoice_id for it in paid), certain))
         kinds[kind] += 1
         if reuse:
-            gone = {it.invoice_id for it in paid}
-            by_customer[cid] = [it for it in open_ if it.invoice_id not in gone]
+            for it in paid:
+                pools[cid].remove(it)
+                unique[cid].remove(it)
     return Dataset(items, customers, credits, truths, kinds)
 
 
-def _unique(items: list[OpenItem], shared: set[tuple[int, int]]) -> list[OpenItem]:
-    """The items whose amount no other item of their customer has (all of them when none)."""
-    return [it for it in items if (it.customer_id, _c(it)) not in shared] or items
+class _Pool:
+    """Items in no order, any of them taken out at once."""
+
+    def __init__(self, items: list[OpenItem]):
+        self.items = list(items)
+        self.at = {it.invoice_id: i for i, it in enumerate(self.items)}
+
+    def remove(self, item: OpenItem) -> None:
+        i = self.at.pop(item.invoice_id, None)
+        if i is None:
+            return
+        last = self.items.pop()
+        if i < len(self.items):
+            self.items[i] = last
+            self.at[last.invoice_id] = i
 
 
 def _c(item: OpenItem) -> int:
