@@ -988,6 +988,14 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.ledger.cli import add_commands as add_customer_commands
 
     add_customer_commands(sub, add, json_flag)
+    from recouvre.cliutil import command_group
+    from recouvre.ledger.customers_cli import add_contact_commands
+
+    add_contact_commands(
+        command_group(sub, "contact", "a customer's contacts and their personal data", "contact_command"),
+        add,
+        json_flag,
+    )
     from recouvre.legal.cli import add_commands as add_legal_commands
 
     add_legal_commands(sub, add, json_flag)
@@ -1022,6 +1030,14 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.ledger.chain_cli import add_commands as add_chain_commands
 
     add_chain_commands(sub, add, json_flag)
+
+    from recouvre.ledger.cash_cli import add_commands as add_cash_commands
+
+    add_cash_commands(sub, add, json_flag)
+
+    from recouvre.risk.cli import add_commands as add_risk_commands
+
+    add_risk_commands(sub, add, json_flag)
     return p
 
 

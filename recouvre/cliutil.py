@@ -112,3 +112,13 @@ def refused(json_output: bool, errors: list[str]) -> int:
 def field_errors(exc: Any) -> list[str]:
     """A Django ``ValidationError`` as ``field: message`` lines."""
     return [f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()]
+
+
+def command_group(sub: Any, name: str, help: str, dest: str) -> Any:
+    """The subcommands of ``recouvre NAME``: created by the first module registering one, found by the others (the
+    ``contact`` commands come from two apps)."""
+    parser = sub.choices.get(name)
+    if parser is None:
+        parser = sub.add_parser(name, help=help)
+        parser.recouvre_group = parser.add_subparsers(dest=dest, required=True)
+    return parser.recouvre_group

@@ -1,6 +1,6 @@
 """``recouvre import statement FILE``: a bank file imported from the command line (``recouvre.cli`` sends the
-``statement`` kind of ``recouvre import`` here); ``recouvre bank match|accept|ignore|undo``: the matching of the
-credits and the review of its suggestions."""
+``statement`` kind of ``recouvre import`` here); ``recouvre bank match|accept|apply|ignore|undo|settings``: the
+matching of the credits, the review of its suggestions, an entry split by hand, the settings."""
 
 from __future__ import annotations
 
@@ -112,6 +112,33 @@ def add_commands(bank: Any, add: Callable[..., argparse.ArgumentParser]) -> None
     )
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
     sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp = add(
+        "apply",
+        cmd_bank_apply,
+        "apply a bank entry by hand to a customer's invoices; the rest stays on the customer's account",
+        bank,
+    )
+    sp.add_argument("entry", type=int, metavar="ENTRY_ID")
+    sp.add_argument("--customer", required=True, metavar="REF", help="the customer's account reference")
+    how = sp.add_mutually_exclusive_group(required=True)
+    how.add_argument(
+        "--invoice",
+        action="append",
+        default=[],
+        metavar="NUMBER=AMOUNT",
+        help="an invoice and the amount it gets (repeat for each invoice; the last one takes the write-off)",
+    )
+    how.add_argument(
+        "--oldest-first", action="store_true", help="the customer's open invoices, oldest due first, up to the amount"
+    )
+    sp.add_argument("--part", type=int, metavar="N", help="only transaction N of a batched entry (1 for the first)")
+    sp.add_argument(
+        "--write-off",
+        action="store_true",
+        help="write off what stays open on the last invoice, within the tolerance of the bank matching",
+    )
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
     sp = add("ignore", cmd_bank_ignore, "set aside a bank entry that is not a customer's payment", bank)
     sp.add_argument("entry", type=int, metavar="ENTRY_ID")
     sp.add_argument("--reason", required=True, help="why it is not a customer's payment")
@@ -131,49 +158,48 @@ def add_commands(bank: Any, add: Callable[..., argparse.ArgumentParser]) -> None
     )
     sp.add_argument("--threshold", type=parse_cli_amount, help="a match at least this sure is applied (0.01 to 1.00)")
     sp.add_argument("--tolerance", type=parse_cli_amount, help="a difference up to this amount is written off")
+    sp.add_argument(
+        "--identify-hold-days",
+        type=int,
+        metavar="N",
+        help="hold the reminders of a customer whose payment is being identified at most N days (0: never)",
+    )
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
     sp.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def cmd_bank_settings(args: argparse.Namespace) -> int:
-    from decimal import Decimal
+    from django.core.exceptions import ValidationError
 
     from recouvre.ledger.actors import CLI
-    from recouvre.ledger.services import record_event
 
-    from .models import BankMatchSettings
+    from .configuration import settings_of, update_settings
 
     org = resolve_org(args.org)
-    if args.threshold is not None and not Decimal("0") < args.threshold <= Decimal("1"):
-        return _refused(
-            args, _("the threshold is a number above 0 and at most 1, not %(value)s") % {"value": args.threshold}
+    try:
+        row, _changed = update_settings(
+            org,
+            actor=CLI,
+            auto_threshold=args.threshold,
+            tolerance=args.tolerance,
+            identify_hold_days=args.identify_hold_days,
         )
-    if args.threshold is not None and args.threshold != args.threshold.quantize(Decimal("0.01")):
-        return _refused(args, _("the threshold has at most 2 decimals, not %(value)s") % {"value": args.threshold})
-    if args.tolerance is not None and (
-        args.tolerance < 0 or args.tolerance != args.tolerance.quantize(Decimal("0.01"))
-    ):
-        return _refused(
-            args,
-            _("the tolerance is an amount of 0 or more, in cents at most, not %(value)s") % {"value": args.tolerance},
-        )
-    row, _created = BankMatchSettings.objects.get_or_create(organization=org)
-    changes = {}
-    if args.threshold is not None and args.threshold != row.auto_threshold:
-        changes["auto_threshold"] = args.threshold
-    if args.tolerance is not None and args.tolerance != row.tolerance:
-        changes["tolerance"] = args.tolerance
-    if changes:
-        for name, value in changes.items():
-            setattr(row, name, value)
-        row.save()
-        record_event(org, None, "bank.settings_changed", CLI, threshold=row.auto_threshold, tolerance=row.tolerance)
-    payload = {"threshold": str(row.auto_threshold), "tolerance": str(row.tolerance)}
+    except ValidationError as exc:
+        return _refused(args, "; ".join(message for messages in exc.message_dict.values() for message in messages))
+    row = settings_of(org)
+    payload = {
+        "threshold": str(row.auto_threshold),
+        "tolerance": str(row.tolerance),
+        "identify_hold_days": row.identify_hold_days,
+    }
     if args.json:
         emit_json({"ok": True, **payload})
     else:
         print(
-            _("threshold of automatic application %(threshold)s, tolerance %(tolerance)s %(currency)s")
+            _(
+                "threshold of automatic application %(threshold)s, tolerance %(tolerance)s %(currency)s, reminders "
+                "held at most %(identify_hold_days)s days while a payment is identified"
+            )
             % {**payload, "currency": org.currency}
         )
     return EXIT_OK
@@ -292,6 +318,49 @@ def cmd_bank_accept(args: argparse.Namespace) -> int:
         return _refused(args, _("entry %(entry)s has no suggestion %(n)s") % {"entry": entry.pk, "n": args.suggestion})
     try:
         accept_suggestion(org, suggestions[0], actor=CLI)
+    except MatchRefused as exc:
+        return _refused(args, str(exc))
+    return _done(args, _entry(org, entry.pk))
+
+
+def cmd_bank_apply(args: argparse.Namespace) -> int:
+    from recouvre.ledger import selectors as ledger_selectors
+    from recouvre.ledger.actors import CLI
+
+    from .manual import apply_by_hand, entry_amount, oldest_first
+    from .matching import MatchRefused
+    from .selectors import open_invoices
+
+    org = resolve_org(args.org)
+    entry = _entry(org, args.entry)
+    if args.part is not None and args.part < 1:
+        raise UsageError(_("--part counts from 1 (the first transaction of the batch)"))
+    part = args.part - 1 if args.part is not None else None
+    customer = ledger_selectors.customers(org).filter(ref=args.customer).first()
+    if customer is None:
+        return _refused(args, _("no customer with the account %(ref)r") % {"ref": args.customer})
+    allocations: list[tuple[int, Any]] = []
+    try:
+        amount, currency = entry_amount(entry, part)
+        if args.oldest_first:
+            chosen = oldest_first(open_invoices(org, customer, currency), amount)
+            allocations = [(invoice.pk, share) for invoice, share in chosen]
+        else:
+            for given in args.invoice:
+                number, sep, text = given.partition("=")
+                if not sep or not number.strip():
+                    raise UsageError(_("--invoice takes NUMBER=AMOUNT, not %(value)r") % {"value": given})
+                try:
+                    share = parse_cli_amount(text)
+                except argparse.ArgumentTypeError as exc:
+                    raise UsageError(str(exc)) from exc
+                invoice = ledger_selectors.invoices(org).filter(number=number.strip()).first()
+                if invoice is None:
+                    return _refused(args, _("no invoice %(number)s in this organization") % {"number": number})
+                allocations.append((invoice.pk, share))
+        apply_by_hand(
+            org, entry, customer=customer, allocations=allocations, actor=CLI, part=part, write_off=args.write_off
+        )
     except MatchRefused as exc:
         return _refused(args, str(exc))
     return _done(args, _entry(org, entry.pk))

@@ -17,6 +17,11 @@ the entry is ``suggested``. A batched entry is matched transaction by transactio
 that is not a customer's payment. ``unapply_entry`` undoes: the payments and their allocations, the credits of
 the differences written off are removed (the invoices are open again by as much), and the entry waits for review
 again with what the matching now proposes (never applied again by itself). Each change leaves an event.
+
+A credit left for a person that points to a customer holds that customer's reminders while it is identified
+(``recouvre.bank.identify``); the hold ends when the entry is applied or set aside. Splitting an entry by hand over
+the invoices a person chooses is ``recouvre.bank.manual``; both reuse the pieces here (``Plan``, ``apply_plan``,
+``locked_entry``, ``payer_detail``, ``link_payer_iban``).
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from recouvre.ledger.models import Allocation, CreditNote, Customer, Invoice, Pa
 from recouvre.ledger.services import bulk_record_events, record_event
 from recouvre.organizations.models import Organization
 
+from . import identify
 from .models import BankApplication, BankEntry, BankMatchSettings, BankSuggestion, CustomerIban, EntryState
 
 CENT = Decimal("0.01")
@@ -87,8 +93,8 @@ class MatchResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
-    """What applying a proposal or a suggestion writes."""
+class Plan:
+    """What applying a proposal, a suggestion or a split by hand writes."""
 
     customer_id: int
     part: int | None
@@ -183,8 +189,8 @@ def reason_text(reason: dict[str, Any]) -> str:
     return describe(Reason(code, dict(reason.get("params") or {})))
 
 
-def _plan(p: Proposal) -> _Plan:
-    return _Plan(
+def _plan(p: Proposal) -> Plan:
+    return Plan(
         customer_id=p.customer_id,
         part=p.part,
         amount=p.amount.quantize(CENT),
@@ -235,7 +241,7 @@ def match_entries(
         # plan that no longer fits what is open (an invoice paid meanwhile, or by an earlier transfer of the same
         # run) is not applied but waits for review with the other proposals of its part.
         parts: list[list[list[Proposal]]] = []
-        auto: list[tuple[BankEntry, _Plan]] = []
+        auto: list[tuple[BankEntry, Plan]] = []
         for entry, found in zip(rows, proposals, strict=True):
             by_part: dict[int | None, list[Proposal]] = {}
             for p in found:
@@ -282,6 +288,10 @@ def match_entries(
                 BankEntry.objects.filter(pk__in=ids[start : start + 5000]).update(state=state)
         if len(auto) > len(refused):
             _close_settled_tasks(organization, actor)
+        # The credits left for a person that point to a customer hold its reminders while they are identified.
+        applied = set(states.get(EntryState.APPLIED, ()))
+        waiting = [r.pk for r in rows if r.pk not in applied]
+        identify.place_holds(organization, waiting, actor=actor, today=today)
         return result
 
 
@@ -315,7 +325,7 @@ def _settle(
     for ranked in by_part.values():
         best = ranked[0]
         if apply_auto and best.auto:
-            _apply(organization, entry, _plan(best), actor=actor, auto=True)
+            apply_plan(organization, entry, _plan(best), actor=actor, auto=True)
             report["applied"].append(_report(best))
             continue
         for rank, p in enumerate(ranked):
@@ -368,7 +378,7 @@ def _suggestion(
     )
 
 
-def _part_detail(entry: BankEntry, part: int | None) -> dict[str, Any]:
+def payer_detail(entry: BankEntry, part: int | None) -> dict[str, Any]:
     if part is not None and entry.details and 0 <= part < len(entry.details):
         detail = entry.details[part]
         return {
@@ -383,7 +393,9 @@ def _part_detail(entry: BankEntry, part: int | None) -> dict[str, Any]:
     }
 
 
-def _apply(organization: Organization, entry: BankEntry, plan: _Plan, *, actor: Actor, auto: bool) -> BankApplication:
+def apply_plan(
+    organization: Organization, entry: BankEntry, plan: Plan, *, actor: Actor, auto: bool
+) -> BankApplication:
     """The payment, its allocations, the credit of a shortfall written off, the event; refused (``MatchRefused``)
     when an invoice has less open than the plan gives it (paid meanwhile)."""
     customer = Customer.objects.get(organization=organization, pk=plan.customer_id)
@@ -416,7 +428,7 @@ def _apply(organization: Organization, entry: BankEntry, plan: _Plan, *, actor: 
                     "amount": amount,
                 }
             )
-    who = _part_detail(entry, plan.part)
+    who = payer_detail(entry, plan.part)
     key = f"bank:{entry.pk}" + ("" if plan.part is None else f":{plan.part}")
     payment = Payment.objects.create(
         organization=organization,
@@ -501,13 +513,13 @@ def _apply(organization: Organization, entry: BankEntry, plan: _Plan, *, actor: 
 
 
 def _apply_one_by_one(
-    organization: Organization, auto: Sequence[tuple[BankEntry, _Plan]], *, actor: Actor
+    organization: Organization, auto: Sequence[tuple[BankEntry, Plan]], *, actor: Actor
 ) -> set[tuple[int, int | None]]:
-    """Apply each plan in turn (``_apply``); the ``(entry, part)`` of those refused."""
+    """Apply each plan in turn (``apply_plan``); the ``(entry, part)`` of those refused."""
     refused: set[tuple[int, int | None]] = set()
     for entry, plan in auto:
         try:
-            _apply(organization, entry, plan, actor=actor, auto=True)
+            apply_plan(organization, entry, plan, actor=actor, auto=True)
         except MatchRefused:
             refused.add((entry.pk, plan.part))
     return refused
@@ -569,9 +581,9 @@ def _insert_suggestions(organization: Organization, suggestions: Sequence[tuple[
 
 
 def _apply_all(
-    organization: Organization, auto: Sequence[tuple[BankEntry, _Plan]], *, actor: Actor
+    organization: Organization, auto: Sequence[tuple[BankEntry, Plan]], *, actor: Actor
 ) -> set[tuple[int, int | None]]:
-    """Apply the automatic plans all at once, writing what ``_apply`` writes for each (payments, allocations,
+    """Apply the automatic plans all at once, writing what ``apply_plan`` writes for each (payments, allocations,
     credits of the differences written off, applications, ``bank.payment_applied`` events), a few queries per
     thousands of plans. The invoices are read (and locked) once; each plan, in order, takes what it allocates from
     what is open, so a plan asking more than is left (an invoice paid meanwhile, or by an earlier plan of the same
@@ -594,7 +606,7 @@ def _apply_all(
         ):
             invoices[pk] = (customer_id, number, currency)
             open_now[pk] = open_amount
-    accepted: list[tuple[BankEntry, _Plan]] = []
+    accepted: list[tuple[BankEntry, Plan]] = []
     for entry, plan in auto:
         needed: dict[int, Decimal] = {}
         for invoice_id, amount in plan.allocations:
@@ -618,7 +630,7 @@ def _apply_all(
     keys = [f"bank:{entry.pk}" + ("" if plan.part is None else f":{plan.part}") for entry, plan in accepted]
     payment_rows = []
     for (entry, plan), key in zip(accepted, keys, strict=True):
-        who = _part_detail(entry, plan.part)
+        who = payer_detail(entry, plan.part)
         payment_rows.append(
             (org_id, plan.customer_id, entry.booked_on, plan.amount, plan.currency, PaymentMethod.TRANSFER.value,
              str(who["reference"])[:140], str(who["name"])[:200], compact_iban(str(who["iban"]))[:34], key,
@@ -704,7 +716,7 @@ def _close_settled_tasks(organization: Organization, actor: Actor) -> None:
 # --------------------------------------------------------------------------------------------- review
 
 
-def _locked_entry(organization: Organization, entry: BankEntry | int) -> BankEntry:
+def locked_entry(organization: Organization, entry: BankEntry | int) -> BankEntry:
     pk = entry.pk if isinstance(entry, BankEntry) else int(entry)
     found = BankEntry.objects.select_for_update().filter(organization=organization, pk=pk).first()
     if found is None:
@@ -720,11 +732,11 @@ def accept_suggestion(organization: Organization, suggestion: BankSuggestion | i
     found = BankSuggestion.objects.filter(organization=organization, pk=pk).first()
     if found is None:
         raise BankSuggestion.DoesNotExist
-    entry = _locked_entry(organization, found.entry_id)
+    entry = locked_entry(organization, found.entry_id)
     found = BankSuggestion.objects.filter(pk=pk).first()  # read again once the entry is locked
     if found is None or entry.state != EntryState.SUGGESTED:
         raise MatchRefused(_("this suggestion is no longer pending"))
-    plan = _Plan(
+    plan = Plan(
         customer_id=found.customer_id,
         part=found.part,
         amount=found.amount,
@@ -735,21 +747,30 @@ def accept_suggestion(organization: Organization, suggestion: BankSuggestion | i
         confidence=found.confidence,
         reasons=list(found.reasons),
     )
-    application = _apply(organization, entry, plan, actor=actor, auto=False)
-    iban = compact_iban(str(_part_detail(entry, found.part)["iban"]))[:34]
-    if iban:
-        _link, created = CustomerIban.objects.get_or_create(
-            organization=organization, customer_id=found.customer_id, iban=iban, defaults={"linked_by": actor.label}
-        )
-        if created:
-            record_event(organization, application.customer, "bank.iban_linked", actor, iban=iban, entry=entry.pk)
+    application = apply_plan(organization, entry, plan, actor=actor, auto=False)
+    link_payer_iban(organization, entry, application, actor=actor)
     same_part = {"part": found.part} if found.part is not None else {"part__isnull": True}
     BankSuggestion.objects.filter(entry=entry, **same_part).delete()
     if not BankSuggestion.objects.filter(entry=entry).exists():
         entry.state = EntryState.APPLIED
         entry.save(update_fields=["state"])
+    identify.release_holds(organization, entry, actor=actor)
     _close_settled_tasks(organization, actor)
     return application
+
+
+def link_payer_iban(
+    organization: Organization, entry: BankEntry, application: BankApplication, *, actor: Actor
+) -> None:
+    """Link the account the payer of ``application`` paid from to its customer (an event when it is new)."""
+    iban = compact_iban(str(payer_detail(entry, application.part)["iban"]))[:34]
+    if not iban:
+        return
+    _link, created = CustomerIban.objects.get_or_create(
+        organization=organization, customer_id=application.customer_id, iban=iban, defaults={"linked_by": actor.label}
+    )
+    if created:
+        record_event(organization, application.customer, "bank.iban_linked", actor, iban=iban, entry=entry.pk)
 
 
 @transaction.atomic
@@ -759,7 +780,7 @@ def ignore_entry(organization: Organization, entry: BankEntry | int, *, actor: A
     reason = reason.strip()
     if not reason:
         raise MatchRefused(_("say why this entry is not a customer's payment"))
-    entry = _locked_entry(organization, entry)
+    entry = locked_entry(organization, entry)
     if entry.state == EntryState.APPLIED or entry.applications.exists():
         raise MatchRefused(_("this entry is applied to invoices: undo it first"))
     if entry.state == EntryState.IGNORED:
@@ -767,6 +788,7 @@ def ignore_entry(organization: Organization, entry: BankEntry | int, *, actor: A
     entry.suggestions.all().delete()
     entry.state = EntryState.IGNORED
     entry.save(update_fields=["state"])
+    identify.release_holds(organization, entry, actor=actor)
     record_event(
         organization,
         None,
@@ -787,7 +809,7 @@ def unapply_entry(organization: Organization, entry: BankEntry | int, *, actor: 
     differences written off are removed, so the invoices are open again by as much; the entry then waits for
     review with what the matching proposes now (suggested; unmatched when nothing). Set aside: back to
     unmatched. One event per customer (``bank.payment_unapplied``) or on the organization."""
-    entry = _locked_entry(organization, entry)
+    entry = locked_entry(organization, entry)
     applications = list(
         BankApplication.objects.filter(entry=entry).select_related("customer", "payment", "credit_note")
     )
@@ -795,6 +817,7 @@ def unapply_entry(organization: Organization, entry: BankEntry | int, *, actor: 
         entry.state = EntryState.UNMATCHED
         entry.save(update_fields=["state"])
         record_event(organization, None, "bank.entry_restored", actor, entry=entry.pk, note=note)
+        identify.place_holds(organization, [entry.pk], actor=actor, again=True)
         return entry
     if not applications:
         raise MatchRefused(_("this entry is not applied to any invoice: nothing to undo"))
@@ -834,6 +857,7 @@ def unapply_entry(organization: Organization, entry: BankEntry | int, *, actor: 
     BankSuggestion.objects.bulk_create(pending)
     entry.state = state
     entry.save(update_fields=["state"])
+    identify.place_holds(organization, [entry.pk], actor=actor, again=True)
     return entry
 
 
@@ -857,12 +881,17 @@ def applications_of(organization: Organization, entry: BankEntry) -> list[BankAp
 __all__ = [
     "MatchRefused",
     "MatchResult",
+    "Plan",
     "accept_suggestion",
     "applications_of",
     "build_index",
+    "apply_plan",
     "ignore_entry",
+    "link_payer_iban",
+    "locked_entry",
     "match_entries",
     "match_settings",
+    "payer_detail",
     "pending_suggestions",
     "reason_text",
     "unapply_entry",

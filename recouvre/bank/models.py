@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,8 @@ from recouvre.organizations.models import Organization
 
 # camt amounts have up to 5 decimals and 18 digits in all.
 BANK_AMOUNT = {"max_digits": 18, "decimal_places": 5}
+# The longest a credit being identified may hold a customer's reminders.
+IDENTIFY_HOLD_MAX_DAYS = 90
 
 
 class BankFormat(models.TextChoices):
@@ -162,7 +165,9 @@ class BankEntry(models.Model):
 class BankMatchSettings(models.Model):
     """An organization's settings of the matching of its bank entries against its invoices: a match whose
     confidence reaches ``auto_threshold`` is applied without review; a difference up to ``tolerance`` (a bank fee,
-    a rounding) is written off with the match. Without a row, ``MatchSettings``' defaults (0.95, 1.00)."""
+    a rounding) is written off with the match. Without a row, ``MatchSettings``' defaults (0.95, 1.00).
+    ``identify_hold_days``: how long, at most, a credit that looks like a customer's payment but waits for a person
+    holds that customer's reminders (0: never; ``recouvre.bank.identify``)."""
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="bank_match_settings")
     auto_threshold = models.DecimalField(
@@ -179,6 +184,15 @@ class BankMatchSettings(models.Model):
         default=Decimal("1.00"),
         help_text=_("A difference up to this amount between a transfer and the invoices it pays is written off."),
     )
+    identify_hold_days = models.PositiveSmallIntegerField(
+        _("days of reminders held while a payment is identified"),
+        default=7,
+        validators=[MaxValueValidator(IDENTIFY_HOLD_MAX_DAYS)],
+        help_text=_(
+            "A transfer that looks like a customer's payment but waits for review holds that customer's reminders "
+            "for at most this many days (0: never)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("bank matching settings")
@@ -189,6 +203,10 @@ class BankMatchSettings(models.Model):
                 name="bank_match_threshold_range",
             ),
             models.CheckConstraint(condition=models.Q(tolerance__gte=0), name="bank_match_tolerance_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(identify_hold_days__lte=IDENTIFY_HOLD_MAX_DAYS),
+                name="bank_match_identify_hold_days_range",
+            ),
         ]
 
 
@@ -264,3 +282,23 @@ class BankApplication(models.Model):
         ordering = ["entry", "part", "id"]
         verbose_name = _("bank entry applied")
         verbose_name_plural = _("bank entries applied")
+
+
+class EntryHold(models.Model):
+    """The hold a credit being identified put on a customer's reminders (``recouvre.bank.identify``): one per entry
+    and customer. ``first_on`` is the day it was first placed: a hold placed again (the application undone) never
+    goes past ``first_on`` plus the organization's limit."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(BankEntry, on_delete=models.CASCADE, related_name="holds")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="+")
+    hold = models.OneToOneField("collections.Hold", on_delete=models.CASCADE, related_name="bank_entry_link")
+    first_on = models.DateField(_("held since"))
+
+    class Meta:
+        ordering = ["entry", "customer"]
+        verbose_name = _("hold of a payment being identified")
+        verbose_name_plural = _("holds of payments being identified")
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "customer"], name="bank_entry_hold_unique"),
+        ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Count, F, Q, QuerySet
 
+from recouvre.ledger.models import Customer, Invoice
 from recouvre.organizations.models import Organization
 
 from .models import BankAccount, BankEntry, BankStatement, EntryState
@@ -80,3 +81,25 @@ def entries_to_match(organization: Organization) -> QuerySet[BankEntry]:
         .select_related("account")
         .order_by("booked_on", "id")
     )
+
+
+def open_invoices(organization: Organization, customer: Customer, currency: str) -> list[Invoice]:
+    """The customer's invoices with something open in ``currency``, oldest due first (what a split by hand
+    spreads a credit over)."""
+    return list(
+        Invoice.objects.filter(
+            organization=organization, customer=customer, currency=currency, open_amount__gt=0
+        ).order_by("due_on", "issued_on", "number", "pk")
+    )
+
+
+def find_customers(organization: Organization, text: str, *, limit: int = 10) -> list[Customer]:
+    """The customers whose account reference is ``text`` (any case) or whose name contains it, the reference
+    first."""
+    text = text.strip()
+    if not text:
+        return []
+    qs = Customer.objects.filter(organization=organization)
+    exact = list(qs.filter(ref__iexact=text)[:limit])
+    others = qs.filter(Q(name__icontains=text) | Q(ref__icontains=text)).exclude(pk__in=[c.pk for c in exact])
+    return exact + list(others.order_by("name", "pk")[: max(0, limit - len(exact))])

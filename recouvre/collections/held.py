@@ -34,7 +34,7 @@ HELD_LABELS = {
         "payment_plan": "échéancier en cours",
         "promise": "promesse de paiement en cours",
         "already_paid": "paiement déclaré, en cours de vérification",
-        "unmatched_payment": "paiement en cours d'affectation",
+        "unmatched_payment": "paiement en cours d'identification",
         "manual": "suspendue",
     },
     "en": {
@@ -45,7 +45,7 @@ HELD_LABELS = {
         "payment_plan": "payment plan in progress",
         "promise": "promise to pay in progress",
         "already_paid": "payment declared, being checked",
-        "unmatched_payment": "payment being matched",
+        "unmatched_payment": "payment being identified",
         "manual": "on hold",
     },
 }

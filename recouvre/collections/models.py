@@ -67,7 +67,7 @@ class HoldKind(models.TextChoices):
     PAYMENT_PLAN = dunning.HoldKind.PAYMENT_PLAN.value, _("Payment plan")
     PROMISE = dunning.HoldKind.PROMISE.value, _("Promise to pay")
     ALREADY_PAID = dunning.HoldKind.ALREADY_PAID.value, _("Declared already paid")
-    UNMATCHED_PAYMENT = dunning.HoldKind.UNMATCHED_PAYMENT.value, _("Unmatched payment")
+    UNMATCHED_PAYMENT = dunning.HoldKind.UNMATCHED_PAYMENT.value, _("Payment being identified")
     MANUAL = dunning.HoldKind.MANUAL.value, _("Paused")
 
 

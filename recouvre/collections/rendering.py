@@ -228,7 +228,7 @@ def render_email(
         "unapplied": [format_amount(amount, cur, lang) for cur, amount in sorted(unapplied.items()) if amount > 0],
         "deadline_on": format_date(deadline_on, lang) if deadline_on else "",
         "reference": customer.ref,
-        "payment": payment_block(organization, customer, totals, lang, qr=False),
+        "payment": payment_block(organization, customer, totals, lang, qr=False, credits=unapplied),
         "reply_to_name": reply_to_name,
         "penalties": penalties_text(lines, lang, law=law),
         "held": held_rows(held, lang),
@@ -515,6 +515,7 @@ _PAYMENT_WORDS = {
         "bic": "BIC",
         "reference": "Référence à indiquer",
         "amount": "Montant dû",
+        "amount_net": "Montant à régler, déduction faite de vos avoirs et règlements non imputés",
         "qr": "Scannez ce code avec l’application de votre banque : le virement est prérempli.",
         "colon": " : ",
     },
@@ -526,25 +527,48 @@ _PAYMENT_WORDS = {
         "bic": "BIC",
         "reference": "Reference to quote",
         "amount": "Amount due",
+        "amount_net": "Amount to pay, after your credits and payments not yet applied",
         "qr": "Scan this code with your banking app: the transfer is filled in for you.",
         "colon": ": ",
     },
 }
 
 
+def net_of_credits(amounts: dict[str, Decimal], credits: dict[str, Decimal] | None) -> dict[str, Decimal]:
+    """What is left to pay of ``amounts`` once the customer's unapplied payments and credit notes (``credits``,
+    per currency) are deducted, never below zero: the amount a transfer should carry so that the customer never
+    pays twice what it has already paid or been credited."""
+    credits = credits or {}
+    return {
+        cur: max(Decimal("0.00"), amount - max(Decimal("0.00"), credits.get(cur, Decimal("0.00"))))
+        for cur, amount in amounts.items()
+    }
+
+
 def payment_block(
-    organization: Any, customer: Any, amounts: dict[str, Decimal], language: str, *, qr: bool = True
+    organization: Any,
+    customer: Any,
+    amounts: dict[str, Decimal],
+    language: str,
+    *,
+    qr: bool = True,
+    credits: dict[str, Decimal] | None = None,
 ) -> dict[str, Any] | None:
     """The payment details a document prints (``recouvre.core.payment_details``): the account holder (the
     organization's legal name unless it set one), the IBAN in groups of four, the BIC, the customer's RF reference
     and the amounts due, in the document's language; ``None`` when the organization has no IBAN (nothing is
     printed). ``qr``: with the EPC QR code as an inline SVG element when the amount is in euros (letters and
     statements; e-mails carry the text only). Keys: ``title``, ``intro``, ``rows`` (label, value), ``text`` (the
-    block as plain text), ``qr_payload``, ``qr_svg``, ``qr_caption``."""
+    block as plain text), ``qr_payload``, ``qr_svg``, ``qr_caption``. ``credits``: the customer's unapplied
+    payments and credit notes per currency, deducted from the amount to pay (``net_of_credits``; the row then
+    says so); nothing left to pay in a currency: no amount and no QR code for it."""
     from recouvre.core.creditor_ref import epc_qr_svg
     from recouvre.core.payment_details import payment_details
 
     lang = language_of(language)
+    net = net_of_credits(amounts, credits)
+    deducted = net != amounts
+    amounts = net
     details = payment_details(
         holder=getattr(organization, "account_holder", "") or getattr(organization, "name", ""),
         iban=getattr(organization, "iban", "") or "",
@@ -562,7 +586,12 @@ def payment_block(
         rows.append((words["reference"], details.reference_printed))
     if details.amounts:
         separator = " ; " if lang == "fr" else "; "
-        rows.append((words["amount"], separator.join(format_amount(a, c, lang) for c, a in details.amounts)))
+        rows.append(
+            (
+                words["amount_net" if deducted else "amount"],
+                separator.join(format_amount(a, c, lang) for c, a in details.amounts),
+            )
+        )
     text = words["intro"] + "\n" + "".join(f"{label}{words['colon']}{value}\n" for label, value in rows)
     svg = epc_qr_svg(details.qr_payload, scale=3, border=2) if qr and details.qr_payload else ""
     return {
@@ -678,7 +707,7 @@ def _render_custom(
     separator = " ; " if lang == "fr" else "; "
     total = separator.join(format_amount(a, c, lang) for c, a in sorted(totals.items()))
     ref = getattr(customer, "ref", "")
-    block = payment_block(organization, customer, totals, lang, qr=False)
+    block = payment_block(organization, customer, totals, lang, qr=False, credits=unapplied)
     if block is not None:
         payment = block["text"]
     else:

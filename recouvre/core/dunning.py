@@ -311,7 +311,7 @@ _HOLD_LABELS = {
     HoldKind.PAYMENT_PLAN: gettext_noop("Payment plan"),
     HoldKind.PROMISE: gettext_noop("Promise to pay"),
     HoldKind.ALREADY_PAID: gettext_noop("Declared already paid"),
-    HoldKind.UNMATCHED_PAYMENT: gettext_noop("Unmatched payment"),
+    HoldKind.UNMATCHED_PAYMENT: gettext_noop("Payment being identified"),
     HoldKind.MANUAL: gettext_noop("Paused"),
 }
 _HOLD_RANK = {kind: rank for rank, kind in enumerate(HoldKind)}

@@ -230,6 +230,7 @@ class Why(StrEnum):
     DUE_DATE_CLOSE = "due_date_close"
     CONFLICT = "conflict"
     PART = "part"
+    MANUAL = "manual"  # never proposed by the engine: a person split the credit by hand
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,6 +427,8 @@ def describe(reason: Reason) -> str:
             return _("another customer is indicated as strongly (%(customer)s): to be checked") % p
         case Why.PART:
             return _("transfer %(part)s of %(count)s in a batch") % p
+        case Why.MANUAL:
+            return _("applied by hand")
     raise ValueError(reason.code)  # pragma: no cover - every code is described above
 
 

@@ -961,6 +961,10 @@ class PaymentImporter:
                     "payment_id", "invoice_id"
                 )
             )
+        # an allocation undone by hand on the customer's or the invoice's page is not made again by a re-import
+        from recouvre.ledger.cash import undone_pairs
+
+        allocated_pairs |= undone_pairs(org, [p.id for p in existing.values()])
         h_inv = ctx.header("invoice_number")
         creates: list[tuple[PaymentRecord, KnownCustomer, str]] = []
         updates: list[tuple[StoredPayment, dict[str, Any]]] = []
@@ -1071,7 +1075,7 @@ class PaymentImporter:
                     plan.per_customer[rec.customer_ref]["unchanged"] += 1
                 available = rec.amount - stored.allocated
                 if invoice is not None and (stored.id, invoice.id) in allocated_pairs:
-                    invoice = None  # already applied by an earlier import: never twice
+                    invoice = None  # applied by an earlier import (never twice), or undone by hand since
             if invoice is not None:
                 amount = min(available, invoice.open)
                 if amount > 0:

@@ -125,7 +125,7 @@ def cmd_customer_set(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
-    group = sub.add_parser("customer", help="a customer's kind and legal identity").add_subparsers(
+    group = sub.add_parser("customer", help="customers: create, edit, legal identity, bank accounts").add_subparsers(
         dest="customer_command", required=True
     )
     sp = add("show", cmd_customer_show, "a customer's kind and legal identity", parent=group)
@@ -165,3 +165,7 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
         "rate) or default (the organization's)",
     )
     json_flag(sp)
+
+    from .customers_cli import add_customer_commands
+
+    add_customer_commands(group, add, json_flag)

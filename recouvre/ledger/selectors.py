@@ -288,6 +288,32 @@ def customer_unapplied_credit_notes(organization: Organization, customer: Custom
     return credit_notes(organization).filter(customer=customer, unallocated_amount__gt=0).order_by("issued_on", "pk")
 
 
+def customer_payment(organization: Organization, customer: Customer, pk: int) -> Payment | None:
+    return payments(organization).filter(customer=customer, pk=pk).select_related("customer").first()
+
+
+def customer_credit_note(
+    organization: Organization, customer: Customer, *, pk: int | None = None, number: str | None = None
+) -> CreditNote | None:
+    qs = credit_notes(organization).filter(customer=customer).select_related("customer")
+    if pk is not None:
+        return qs.filter(pk=pk).first()
+    return qs.filter(number=number).first()
+
+
+def customer_allocations(organization: Organization, customer: Customer) -> QuerySet[Allocation]:
+    """Every allocation to the customer's invoices, oldest first, with what it came from."""
+    return (
+        Allocation.objects.filter(organization=organization, invoice__customer=customer)
+        .select_related("invoice", "payment", "credit_note")
+        .order_by("allocated_on", "pk")
+    )
+
+
+def allocation(organization: Organization, pk: int) -> Allocation | None:
+    return Allocation.objects.filter(organization=organization, pk=pk).select_related("invoice").first()
+
+
 def invoice_allocations(organization: Organization, invoice: Invoice) -> QuerySet[Allocation]:
     return (
         Allocation.objects.filter(organization=organization, invoice=invoice)

@@ -13,7 +13,17 @@ from .models import Event
 _MESSAGES: dict[str, Any] = {
     "customer.created": lambda d: _("Customer %(name)s created (account %(ref)s)."),
     "customer.updated": lambda d: _("Customer details changed: %(fields)s."),
-    "contact.added": lambda d: _("Contact added: %(name)s %(email)s %(phone)s."),
+    "contact.added": lambda d: (
+        _("Contact added: %(name)s %(email)s %(phone)s, the primary contact instead of %(replaces)s.")
+        if d.get("replaces")
+        else _("Contact added: %(name)s %(email)s %(phone)s.")
+    ),
+    "contact.updated": lambda d: (
+        _("Contact %(name)s changed: %(fields)s; the primary contact instead of %(replaces)s.")
+        if d.get("replaces")
+        else _("Contact %(name)s changed: %(fields)s.")
+    ),
+    "contact.removed": lambda d: _("Contact removed: %(name)s %(email)s %(phone)s."),
     "invoice.created": lambda d: _("Invoice %(number)s for %(total)s %(currency)s, due %(due_on)s."),
     "invoice.updated": lambda d: _("Invoice %(number)s changed: %(fields)s."),
     "invoice.instalments": lambda d: (
@@ -30,6 +40,17 @@ _MESSAGES: dict[str, Any] = {
     "payment.received": lambda d: _("Payment of %(amount)s %(currency)s received on %(received_on)s."),
     "payment.updated": lambda d: _("Payment %(reference)s changed: %(fields)s."),
     "allocation.created": lambda d: _("%(amount)s %(currency)s applied to invoice %(invoice)s."),
+    "allocation.removed": lambda d: (
+        _(
+            "Allocation undone: the %(amount)s %(currency)s of credit note %(credit_note)s applied to invoice "
+            "%(invoice)s; the invoice is open again by as much."
+        )
+        if d.get("credit_note")
+        else _(
+            "Allocation undone: the %(amount)s %(currency)s of the payment received on %(received_on)s applied to "
+            "invoice %(invoice)s; the invoice is open again by as much."
+        )
+    ),
     "invoice.terms_beyond_cap": lambda d: _(
         "Invoice %(number)s dated %(issued_on)s is due on %(due_on)s (%(days)s days): beyond the legal cap of "
         "%(cap)s for payment terms (C. com. L441-10)."
@@ -291,11 +312,49 @@ _MESSAGES: dict[str, Any] = {
         else _("Bank transfer of %(amount)s %(currency)s no longer applied to the customer. %(note)s")
     ),
     "bank.iban_linked": lambda d: _("Account %(iban)s linked to the customer: its next transfers point here."),
+    "bank.iban_unlinked": lambda d: _(
+        "Account %(iban)s unlinked from the customer: its transfers no longer point here."
+    ),
     "bank.entry_ignored": lambda d: _(
         "Bank entry of %(amount)s %(currency)s of %(booked_on)s set aside (not a customer's payment): %(reason)s."
     ),
-    "bank.settings_changed": lambda d: _(
-        "Bank matching settings changed: threshold of automatic application %(threshold)s, tolerance %(tolerance)s."
+    "bank.settings_changed": lambda d: (
+        _(
+            "Bank matching settings changed: threshold of automatic application %(threshold)s, tolerance "
+            "%(tolerance)s, reminders held at most %(identify_hold_days)s days while a payment is identified."
+        )
+        if "identify_hold_days" in d
+        else _(
+            "Bank matching settings changed: threshold of automatic application %(threshold)s, tolerance %(tolerance)s."
+        )
+    ),
+    "bank.identify_hold_placed": lambda d: (
+        _(
+            "Reminders on hold until %(ends_on)s: a bank transfer of %(amount)s %(currency)s of %(booked_on)s from "
+            "%(payer)s may be this customer's payment and is being identified."
+        )
+        if d.get("payer")
+        else _(
+            "Reminders on hold until %(ends_on)s: a bank transfer of %(amount)s %(currency)s of %(booked_on)s may be "
+            "this customer's payment and is being identified."
+        )
+    ),
+    "bank.identify_hold_released": lambda d: {
+        "applied": _(
+            "Reminders resumed: the bank transfer of %(amount)s %(currency)s of %(booked_on)s was applied to this "
+            "customer."
+        ),
+        "applied_elsewhere": _(
+            "Reminders resumed: the bank transfer of %(amount)s %(currency)s of %(booked_on)s was applied to another "
+            "customer."
+        ),
+        "set_aside": _(
+            "Reminders resumed: the bank transfer of %(amount)s %(currency)s of %(booked_on)s was set aside, not a "
+            "customer's payment."
+        ),
+    }.get(
+        str(d.get("why")),
+        _("Reminders resumed: the bank transfer of %(amount)s %(currency)s of %(booked_on)s is no longer held."),
     ),
     "bank.entry_restored": lambda d: _("Bank entry set aside brought back among those to match. %(note)s"),
     "proceedings.opened": lambda d: _(
@@ -443,7 +502,7 @@ def _settled_invoice(number: str, status: str) -> str:
         "payment_plan": _("%(number)s in a payment plan"),
         "promise": _("%(number)s under a promise to pay"),
         "already_paid": _("%(number)s declared already paid"),
-        "unmatched_payment": _("%(number)s with a payment being matched"),
+        "unmatched_payment": _("%(number)s with a payment being identified"),
         "manual": _("%(number)s paused"),
     }
     return sentences.get(status, "%(number)s " + status) % {"number": number}

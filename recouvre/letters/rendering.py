@@ -301,7 +301,7 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     if key == "formal_notice" and single_eur and penalised and not pending:
         demanded = {"EUR": principal + interest + indemnity}
     return {
-        "payment": payment_block(organization, customer, demanded, lang),
+        "payment": payment_block(organization, customer, demanded, lang, credits=unapplied),
         "key": key,
         "previous": steps.previous_contacts(action),
         "law": law,

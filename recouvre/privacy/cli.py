@@ -28,6 +28,7 @@ from recouvre.cliutil import (
     EXIT_REFUSED,
     SWITCH,
     UsageError,
+    command_group,
     emit_json,
     field_errors,
     parse_cli_date,
@@ -264,9 +265,7 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
     sp.add_argument("--dry-run", action="store_true", help="list what would be done, write nothing")
     json_flag(sp)
 
-    group = sub.add_parser("contact", help="personal data of a customer's contacts").add_subparsers(
-        dest="contact_command", required=True
-    )
+    group = command_group(sub, "contact", "a customer's contacts and their personal data", "contact_command")
     sp = add(
         "export", cmd_contact_export, "everything held about a customer or one contact (GDPR art. 15)", parent=group
     )

@@ -74,6 +74,7 @@ def _message(action: Any) -> dict[str, Any]:
 
 
 def subject_access(organization: Organization, customer: Customer, contact_email: str = "") -> dict[str, Any]:
+    from recouvre.bank.models import CustomerIban
     from recouvre.collections.models import Action, ActionState, Channel, Hold
     from recouvre.documents.models import Document
     from recouvre.letters.models import Letter
@@ -132,6 +133,9 @@ def subject_access(organization: Organization, customer: Customer, contact_email
         ),
         "contact": contact_email or None,
         "contacts": [_row(c, ("name", "role", "email", "phone", "is_primary")) for c in contacts],
+        "bank_accounts": [
+            _row(i, ("iban", "linked_by", "created_at")) for i in CustomerIban.objects.filter(**scoped).order_by("iban")
+        ],
         "invoices": [
             _row(i, ("number", "issued_on", "due_on", "currency", "total", "allocated_amount", "open_amount"))
             for i in Invoice.objects.filter(**scoped).order_by("issued_on", "number")

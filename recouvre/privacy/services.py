@@ -274,6 +274,31 @@ def _personal_strings(customer: Customer, contacts: list[Contact], payments: lis
     return sorted(found, key=len, reverse=True)
 
 
+# The customer's fields naming a person: for a consumer, its name and address; for any customer, its representative.
+_PERSONAL_CUSTOMER_FIELDS = ("name", "address_line1", "address_line2", "domicile", "registered_office")
+
+
+def _personal_strings_of_events(customer: Customer, events: list[Event]) -> list[str]:
+    """What the timeline remembers of people no longer on the customer: contacts removed or changed, accounts
+    unlinked, a consumer's former name and address, a former representative."""
+    values: list[str] = []
+    fields = ("representative",) + (_PERSONAL_CUSTOMER_FIELDS if customer.kind == CustomerKind.CONSUMER else ())
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        if event.kind in ("contact.added", "contact.removed", "contact.updated"):
+            values += [str(data.get(k) or "") for k in ("name", "email", "phone", "replaces")]
+            for field, change in (data.get("changes") or {}).items():
+                if field in ("name", "email", "phone"):
+                    values += [str(v) for v in change if isinstance(v, str)]
+        elif event.kind in ("bank.iban_linked", "bank.iban_unlinked"):
+            values.append(str(data.get("iban") or ""))
+        elif event.kind == "customer.updated":
+            for field, change in (data.get("changes") or {}).items():
+                if field in fields:
+                    values += [line for v in change if isinstance(v, str) for line in v.splitlines()]
+    return [v.strip() for v in values if v and len(v.strip()) >= 4]
+
+
 def _scrubber(strings: list[str]) -> Any:
     if not strings:
         return lambda value: value
@@ -325,12 +350,13 @@ def _purge_customer(organization: Organization, item: CustomerPurge, as_of: date
             contacts = list(Contact.objects.filter(customer=customer))
             payments = list(Payment.objects.filter(organization=organization, customer=customer))
             ibans = list(CustomerIban.objects.filter(organization=organization, customer=customer))
+            events = list(Event.objects.filter(organization=organization, customer=customer))
             personal = _personal_strings(customer, contacts, payments) + [i.iban for i in ibans]
+            personal += _personal_strings_of_events(customer, events)
             scrub = _scrubber(sorted(set(personal), key=len, reverse=True))
             # Events: digest of the original content first (kept when already there: the chain links it), then
             # the data anonymised, and the events whose data changed marked so (their content no longer matches
             # their digest, by design: ``recouvre verify`` does not take it for a tampering).
-            events = list(Event.objects.filter(organization=organization, customer=customer))
             erased_at = timezone.now()
             for event in events:
                 if not event.digest:

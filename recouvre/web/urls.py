@@ -6,6 +6,7 @@ from .views import (
     bank,
     collections_config,
     collections_run,
+    customer_edit,
     customers,
     documents,
     home,
@@ -16,7 +17,9 @@ from .views import (
     organizations,
     privacy,
 )
+from .views import cash as cash_views
 from .views import dossier as dossier_views
+from .views import forecast as forecast_views
 from .views import holds as hold_views
 from .views import letters as letter_views
 from .views import notices as notice_views
@@ -27,9 +30,20 @@ from .views import worklist as worklist_views
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("customers/<int:pk>/cash/payment/", cash_views.record_payment, name="cash_payment"),
+    path("customers/<int:pk>/cash/credit-note/", cash_views.record_credit_note, name="cash_credit_note"),
+    path("customers/<int:pk>/cash/apply/<str:kind>/<int:doc>/", cash_views.apply, name="cash_apply"),
+    path("allocations/<int:pk>/undo/", cash_views.undo_allocation, name="allocation_undo"),
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/legal/", customers.customer_legal_identity, name="customer_legal_identity"),
+    path("customers/new/", customer_edit.customer_create, name="customer_create"),
+    path("customers/<int:pk>/edit/", customer_edit.customer_edit, name="customer_edit"),
+    path("customers/<int:pk>/contacts/new/", customer_edit.contact_add, name="contact_add"),
+    path("customers/<int:pk>/contacts/<int:contact_pk>/", customer_edit.contact_edit, name="contact_edit"),
+    path("customers/<int:pk>/contacts/<int:contact_pk>/remove/", customer_edit.contact_remove, name="contact_remove"),
+    path("customers/<int:pk>/ibans/new/", customer_edit.iban_add, name="customer_iban_add"),
+    path("customers/<int:pk>/ibans/<int:link_pk>/remove/", customer_edit.iban_remove, name="customer_iban_remove"),
     path("invoices/", invoices.invoice_list, name="invoice_list"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("customers/<int:pk>/documents/", documents.customer_document_upload, name="customer_document_upload"),
@@ -40,6 +54,7 @@ urlpatterns = [
     path("documents/<int:pk>/", documents.document_download, name="document_download"),
     path("documents/<int:pk>/withdraw/", documents.document_withdraw, name="document_withdraw"),
     path("aging/", aging.aging, name="aging"),
+    path("forecast/", forecast_views.forecast, name="forecast"),
     path("aging/export.csv", aging.aging_csv, name="aging_csv"),
     path("aging/export.xlsx", aging.aging_xlsx_view, name="aging_xlsx"),
     path("bank/", bank.bank, name="bank"),
@@ -48,6 +63,8 @@ urlpatterns = [
     path("bank/entries/<int:pk>/accept/", bank.bank_entry_accept, name="bank_entry_accept"),
     path("bank/entries/<int:pk>/ignore/", bank.bank_entry_ignore, name="bank_entry_ignore"),
     path("bank/entries/<int:pk>/undo/", bank.bank_entry_undo, name="bank_entry_undo"),
+    path("bank/entries/<int:pk>/split/", bank.bank_entry_split, name="bank_entry_split"),
+    path("bank/settings/", bank.bank_settings, name="bank_settings"),
     path("imports/", imports.import_start, name="import"),
     path("imports/confirm/", imports.import_confirm, name="import_confirm"),
     path("imports/cancel/", imports.import_cancel, name="import_cancel"),

@@ -80,10 +80,17 @@ def test_an_unknown_entry_or_a_missing_reason_is_a_usage_error(org, capsys, othe
 
 def test_settings_show_and_change_the_threshold_and_the_tolerance(org, capsys) -> None:  # type: ignore[no-untyped-def]
     code, out, _err = cli(capsys, "bank", "settings", "--json")
-    assert (code, json.loads(out)) == (0, {"ok": True, "threshold": "0.95", "tolerance": "1.00"})
+    assert (code, json.loads(out)) == (
+        0,
+        {"ok": True, "threshold": "0.95", "tolerance": "1.00", "identify_hold_days": 7},
+    )
 
     code, out, _err = cli(capsys, "bank", "settings", "--threshold", "0,90", "--tolerance", "5")
-    assert (code, out) == (0, "threshold of automatic application 0.90, tolerance 5.00 EUR\n")
+    assert (code, out) == (
+        0,
+        "threshold of automatic application 0.90, tolerance 5.00 EUR, reminders held at most 7 days while a payment "
+        "is identified\n",
+    )
 
     code, _out, err = cli(capsys, "bank", "settings", "--threshold", "1.5")
     assert (code, err) == (1, "recouvre: refused: the threshold is a number above 0 and at most 1, not 1.50\n")

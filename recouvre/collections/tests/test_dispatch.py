@@ -210,6 +210,23 @@ def test_one_message_lists_the_five_invoices_and_nothing_more_the_same_day(org, 
     assert len(server.messages) == 1
 
 
+def test_the_message_asks_for_what_is_left_once_an_unapplied_payment_is_deducted(org, three_emails, smtp):  # type: ignore[no-untyped-def]
+    from recouvre.ledger.services import record_payment
+
+    server = smtp(Keep())
+    customer = _customer(org)
+    _five(customer)
+    record_payment(org, ACTOR, customer=customer, received_on=AS_OF, amount=Decimal("636.16"), source_key="m:1")
+    run_collections(org, AS_OF, actor=ACTOR)
+    dispatch_due(org, now=NOW, actor=ACTOR)
+    assert len(server.messages) == 1
+    text = _text(_parse(server.messages[0][1])).replace("\r\n", "\n")
+    assert "Total dû : 4\u202f636,16\u00a0€" in text
+    assert "Avoirs et règlements non encore imputés en votre faveur : 636,16\u00a0€" in text
+    assert "Montant à régler, déduction faite de vos avoirs et règlements non imputés : 4\u202f000,00\u00a0€\n" in text
+    assert "Montant dû :" not in text
+
+
 def test_english_customer_gets_the_english_firm_message(org, three_emails, smtp):  # type: ignore[no-untyped-def]
     server = smtp(Keep())
     customer = _customer(org, language="en")

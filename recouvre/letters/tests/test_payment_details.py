@@ -59,6 +59,32 @@ def test_a_reminder_letter_prints_the_bank_details_the_reference_and_the_qr_code
     assert payment["qr_svg"] == epc_qr_svg(expected, scale=3, border=2)
 
 
+def test_a_reminder_deducts_the_customers_unapplied_payment_from_the_amount_to_transfer(  # type: ignore[no-untyped-def]
+    org, reminder_policy
+):
+    from recouvre.ledger.services import record_payment
+
+    customer = make_customer(org)
+    five_invoices(customer)
+    record_payment(org, ACTOR, customer=customer, received_on=AS_OF, amount=Decimal("636.16"), source_key="manual:t1")
+    run_collections(org, AS_OF, actor=ACTOR)
+    action = Action.objects.get()
+    rf = customer_rf(org.pk, customer.pk)
+
+    text = _text(render_letter_pdf(action, today=AS_OF))
+    assert "Montant à régler, déduction faite de vos avoirs et règlements non imputés 4\u202f000,00\u00a0€" in text
+    assert "Montant dû 4\u202f636,16" not in text
+    payment = letter_context(action, today=AS_OF)["payment"]
+    assert payment["qr_payload"] == "\n".join(
+        ["BCD", "002", "1", "SCT", "AGRIFRPPXXX", "ACME Distribution SAS", IBAN, "EUR4000.00", "", rf]
+    )
+
+    from recouvre.collections.rendering import net_of_credits
+
+    assert net_of_credits({"EUR": Decimal("10.00")}, {"EUR": Decimal("12.00")}) == {"EUR": Decimal("0.00")}
+    assert net_of_credits({"EUR": Decimal("10.00")}, {"USD": Decimal("5.00")}) == {"EUR": Decimal("10.00")}
+
+
 def test_the_payment_block_stays_within_the_page(org, reminder_policy):  # type: ignore[no-untyped-def]
     customer = make_customer(org, name="Établissements Dupont et Fils, Matériaux de Construction du Languedoc")
     five_invoices(customer)

@@ -152,3 +152,13 @@ def test_the_customer_page_button_for_administrators(org, other_org, dupont, log
     Membership.objects.filter(user=user, organization=org).update(role="collector")
     assert b'id="personal-data-form"' not in logged_client.get(f"/customers/{dupont.pk}/").content
     assert logged_client.post(f"/customers/{dupont.pk}/personal-data.json").status_code == 403
+
+
+def test_the_export_lists_the_accounts_the_customer_pays_from(org, dupont):  # type: ignore[no-untyped-def]
+    from recouvre.bank.ibans import link_iban
+    from recouvre.ledger.actors import Actor
+    from recouvre.privacy.selectors import subject_access
+
+    link_iban(dupont, Actor.system("test"), "FR7630006000011234567890189")
+    data = subject_access(org, dupont)
+    assert [a["iban"] for a in data["bank_accounts"]] == ["FR7630006000011234567890189"]

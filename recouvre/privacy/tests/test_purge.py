@@ -394,3 +394,20 @@ def test_the_consumer_s_linked_accounts_and_the_payer_s_name_in_bank_matches_go(
     assert not CustomerIban.objects.filter(customer=consumer).exists()
     application.refresh_from_db()
     assert "Paul Martin" not in json.dumps(application.reasons)
+
+
+def test_contacts_removed_or_renamed_and_accounts_unlinked_leave_no_trace_after_the_purge(org, story):  # type: ignore[no-untyped-def]
+    from recouvre.bank.ibans import link_iban, unlink_iban
+    from recouvre.ledger.customers import add_customer_contact, edit_contact, remove_contact
+
+    consumer = story["consumer"]
+    former = add_customer_contact(consumer, ACTOR, name="Julie Martin", email="julie.martin@example.org")
+    edit_contact(former, ACTOR, name="Julie Martin-Durand", phone="+33 6 98 76 54 32")
+    remove_contact(former, ACTOR)
+    link_iban(consumer, ACTOR, "FR76 3000 6000 0112 3456 7890 189")
+    unlink_iban(consumer, ACTOR, "FR7630006000011234567890189")
+    purge(org, AS_OF, ACTOR)
+    for event in Event.objects.filter(customer=consumer):
+        text = json.dumps(event.data, ensure_ascii=False)
+        for trace in ("Julie Martin", "Martin-Durand", "julie.martin@example.org", "98 76 54 32", "FR7630006000"):
+            assert trace not in text, (event.kind, text)

@@ -61,3 +61,20 @@ def percent_of(value: Any, maximum: Any) -> str:
 def entity_label(key: str) -> str:
     """The translated name of what an import counts (``invoices`` -> "Factures")."""
     return labels.entity_label(key)
+
+
+@register.filter
+def iban(value: Any) -> str:
+    """An IBAN in groups of four, as printed."""
+    from recouvre.core.identifiers import format_iban
+
+    return format_iban(str(value or ""))
+
+
+@register.filter
+def siren(value: Any) -> str:
+    """A SIREN (9 digits) or a SIRET (14) as printed: ``732 829 320``, ``732 829 320 00074``."""
+    from recouvre.core.identifiers import format_siren, format_siret
+
+    text = str(value or "")
+    return format_siret(text) if len(text) == 14 else format_siren(text)

@@ -94,7 +94,7 @@ def test_customer_list_shows_balances_sorted_by_amount_overdue(logged_client, le
     assert "3 clients" in page
     assert (
         "411LEF Transports Lefèvre Standard 1 650,00 € 1 650,00 € — "
-        "411DUP Boulangerie Dupont 732829320 Stratégique 2 000,00 € 800,00 € 100,00 € "
+        "411DUP Boulangerie Dupont 732 829 320 Stratégique 2 000,00 € 800,00 € 100,00 € "
         "411MOR Garage Moreau Petit compte 0,00 € 0,00 € —"
     ) in page
 
@@ -129,7 +129,7 @@ def test_customer_page(logged_client, ledger):
     page = text(logged_client.get(reverse("customer_detail", args=[ledger.dupont.pk])))
     # Identity
     assert "Boulangerie Dupont" in page
-    assert "SIREN 732829320" in page
+    assert "SIREN 732 829 320" in page  # shown in groups of three
     assert "Numéro de TVA FR44732829320" in page
     assert "12 rue des Lilas 34000 Montpellier" in page
     assert "Type Entreprise Siège social non renseigné : l’adresse de facturation est utilisée" in page

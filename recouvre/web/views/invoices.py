@@ -44,12 +44,22 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from exc
     as_of = today()
     days_overdue = max(0, (as_of - invoice.due_on).days) if invoice.open_amount > 0 else 0
+    allocations = list(selectors.invoice_allocations(org, invoice))
+    membership = getattr(request, "membership", None)
+    can_undo = membership is not None and membership.can("edit")
+    if can_undo:
+        from recouvre.ledger.cash import undo_refusals
+
+        why_not = undo_refusals(allocations)
+        for a in allocations:
+            a.why_not = why_not.get(a.pk, "")  # type: ignore[attr-defined]
     return render(
         request,
         "web/invoice_detail.html",
         {
             "invoice": invoice,
-            "allocations": list(selectors.invoice_allocations(org, invoice)),
+            "allocations": allocations,
+            "can_undo": can_undo,
             "days_overdue": days_overdue,
             "as_of": as_of,
         },

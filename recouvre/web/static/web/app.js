@@ -23,3 +23,37 @@ document.addEventListener("DOMContentLoaded", function () {
     show();
   });
 });
+
+// Cash by hand: the table of open invoices filled oldest due first as the payment's amount is typed, until an
+// amount of the table is changed by hand, which chooses "as entered in the table". Without JavaScript the server
+// applies oldest first by itself.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form[data-cash-grid]").forEach(function (form) {
+    var amount = form.querySelector("input[name=amount]");
+    var inputs = Array.prototype.slice.call(form.querySelectorAll("input[data-open]"));
+    var touched = false;
+    function cents(text) {
+      var s = (text || "").replace(/[\s\u00a0\u202f€]/g, "");
+      if (s.indexOf(",") >= 0 && s.indexOf(".") >= 0) s = s.replace(/\./g, "");
+      var n = parseFloat(s.replace(",", "."));
+      return isNaN(n) ? 0 : Math.round(n * 100);
+    }
+    function fill() {
+      if (touched) return;
+      var left = cents(amount.value);
+      inputs.forEach(function (input) {
+        var part = Math.max(0, Math.min(left, cents(input.getAttribute("data-open"))));
+        input.value = part > 0 ? (part / 100).toFixed(2) : "";
+        left -= part;
+      });
+    }
+    if (amount) amount.addEventListener("input", fill);
+    inputs.forEach(function (input) {
+      input.addEventListener("input", function () {
+        touched = true;
+        var choice = form.querySelector("input[name=apply][value=invoices]");
+        if (choice) choice.checked = true;
+      });
+    });
+  });
+});

@@ -1,0 +1,299 @@
+"""A payment being identified holds the customer's reminders: a credit left for a person (unmatched or suggested)
+whose payer looks like a customer puts that customer's collection on hold (``HoldKind.UNMATCHED_PAYMENT``, on the
+whole customer), so that nobody is reminded of invoices it has perhaps just paid.
+
+- **Looks like a customer**: a suggestion for the customer says why with more than the amount (its payment
+  reference, an invoice number, the payer's IBAN linked to it, a name close to its name), or the payer's IBAN is
+  linked to it (``CustomerIban``). An amount alone, or a word in common, identifies nobody.
+- **How long**: from the day of the matching, at most the organization's ``identify_hold_days`` (7 by default, the
+  first day included; 0: never). The hold simply ends on its last day.
+- **One per entry and customer** (``EntryHold``): matching again never adds a second one. An application undone
+  holds again, but never past the first day plus the limit.
+- **Released** when the entry is applied (automatically, after review or by hand) or set aside, with an event on
+  the customer's timeline that says why (``bank.identify_hold_released``).
+
+This module reads and writes the bank's rows and the collections' holds; the collections app knows nothing of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from recouvre.collections.models import ActionState, Hold, HoldKind, HoldOutcome
+from recouvre.core.matching import compact_iban
+from recouvre.ledger.actors import Actor
+from recouvre.ledger.models import Customer
+from recouvre.ledger.services import bulk_record_events, record_event
+from recouvre.organizations.models import Organization
+
+from .models import BankApplication, BankEntry, BankMatchSettings, BankSuggestion, CustomerIban, EntryHold, EntryState
+
+DEFAULT_DAYS = 7
+IDENTIFYING = frozenset({"reference", "invoice_named", "invoice_settled", "iban", "iban_shared", "name"})
+"""The reasons of a suggestion that point to the customer by more than the amount."""
+CHUNK = 5000
+
+APPLIED = "applied"
+APPLIED_ELSEWHERE = "applied_elsewhere"
+SET_ASIDE = "set_aside"
+
+
+def hold_days(organization: Organization) -> int:
+    """The organization's limit (``BankMatchSettings.identify_hold_days``), 7 without settings."""
+    days = (
+        BankMatchSettings.objects.filter(organization=organization).values_list("identify_hold_days", flat=True).first()
+    )
+    return DEFAULT_DAYS if days is None else int(days)
+
+
+def _amount_text(amount: Decimal) -> str:
+    cents = amount.quantize(Decimal("0.01"))
+    return str(cents if cents == amount else amount.normalize())
+
+
+def _payer(entry: BankEntry, part: int | None) -> str:
+    if part is not None and entry.details and 0 <= part < len(entry.details):
+        return str(entry.details[part].get("counterparty_name") or entry.counterparty_name or "")
+    return entry.counterparty_name
+
+
+def _reason(entry: BankEntry, payer: str) -> str:
+    values = {
+        "amount": _amount_text(entry.amount),
+        "currency": entry.currency,
+        "booked_on": entry.booked_on.isoformat(),
+        "payer": payer,
+    }
+    if payer:
+        return _("Bank transfer of %(amount)s %(currency)s of %(booked_on)s from %(payer)s, being identified") % values
+    return _("Bank transfer of %(amount)s %(currency)s of %(booked_on)s, being identified") % values
+
+
+def _ibans(entry: BankEntry) -> list[tuple[str, int | None]]:
+    """The payer's IBANs of ``entry`` (of each transaction of a batch), with the transaction."""
+    found = []
+    if entry.counterparty_iban:
+        found.append((compact_iban(entry.counterparty_iban), None))
+    for part, detail in enumerate(entry.details or []):
+        if detail.get("counterparty_iban"):
+            found.append((compact_iban(str(detail["counterparty_iban"])), part))
+    return [(iban, part) for iban, part in found if iban]
+
+
+def _candidates(organization: Organization, entries: Sequence[BankEntry]) -> dict[tuple[int, int], int | None]:
+    """``(entry id, customer id)`` of the customers each entry points to, with the transaction that does."""
+    out: dict[tuple[int, int], int | None] = {}
+    ids = [e.pk for e in entries]
+    for entry_id, customer_id, part, reasons in (
+        BankSuggestion.objects.filter(organization=organization, entry_id__in=ids)
+        .order_by("entry_id", "part", "rank", "pk")
+        .values_list("entry_id", "customer_id", "part", "reasons")
+    ):
+        if any(isinstance(r, dict) and r.get("code") in IDENTIFYING for r in reasons or []):
+            out.setdefault((entry_id, customer_id), part)
+    ibans = {e.pk: _ibans(e) for e in entries}
+    wanted = {iban for found in ibans.values() for iban, _part in found}
+    if wanted:
+        owners: dict[str, list[int]] = {}
+        for iban, customer_id in CustomerIban.objects.filter(organization=organization, iban__in=wanted).values_list(
+            "iban", "customer_id"
+        ):
+            owners.setdefault(iban, []).append(customer_id)
+        for entry_id, found in ibans.items():
+            for iban, part in found:
+                for customer_id in owners.get(iban, ()):
+                    out.setdefault((entry_id, customer_id), part)
+    return out
+
+
+def place_holds(
+    organization: Organization,
+    entry_ids: Iterable[int],
+    *,
+    actor: Actor,
+    today: date | None = None,
+    again: bool = False,
+) -> int:
+    """Hold the reminders of the customers the credits ``entry_ids`` (those still unmatched or suggested) point
+    to, from ``today`` (default today) to at most the organization's limit after the first hold of the same entry
+    and customer. An entry and customer held once are not held again (a person may have lifted the hold), unless
+    ``again`` (the application of the entry was undone), and never twice at a time. Returns how many holds were
+    placed."""
+    days = hold_days(organization)
+    ids = sorted({int(i) for i in entry_ids})
+    if days <= 0 or not ids:
+        return 0
+    today = today or timezone.localdate()
+    placed = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        placed += _place_chunk(organization, chunk, days=days, actor=actor, today=today, again=again)
+    return placed
+
+
+def _place_chunk(
+    organization: Organization, ids: list[int], *, days: int, actor: Actor, today: date, again: bool
+) -> int:
+    entries = list(
+        BankEntry.objects.filter(
+            organization=organization,
+            pk__in=ids,
+            state__in=[EntryState.UNMATCHED, EntryState.SUGGESTED],
+            amount__gt=0,
+        ).only("pk", "booked_on", "amount", "currency", "counterparty_name", "counterparty_iban", "details")
+    )
+    candidates = _candidates(organization, entries)
+    if not candidates:
+        return 0
+    links = {
+        (link.entry_id, link.customer_id): link
+        for link in EntryHold.objects.filter(entry_id__in=[e.pk for e in entries]).select_related("hold")
+    }
+    by_id = {e.pk: e for e in entries}
+    plans: list[tuple[BankEntry, int, EntryHold | None, date, Hold, str]] = []
+    for (entry_id, customer_id), part in sorted(candidates.items(), key=lambda kv: kv[0]):
+        link = links.get((entry_id, customer_id))
+        if link is not None and (
+            not again or (link.hold.released_at is None and (link.hold.ends_on or today) >= today)
+        ):
+            continue  # held once already, or it holds still
+        first_on = link.first_on if link is not None else today
+        ends_on = first_on + timedelta(days=days - 1)
+        if ends_on < today:
+            continue  # the limit has passed: the entry has held this customer long enough
+        entry = by_id[entry_id]
+        payer = _payer(entry, part)
+        hold = Hold(
+            organization=organization,
+            customer_id=customer_id,
+            kind=HoldKind.UNMATCHED_PAYMENT,
+            reason=_reason(entry, payer),
+            starts_on=min(today, ends_on),
+            ends_on=ends_on,
+            author=actor.user,
+            author_label=actor.label[:150],
+        )
+        plans.append((entry, customer_id, link, first_on, hold, payer))
+    if not plans:
+        return 0
+    Hold.objects.bulk_create([p[4] for p in plans])
+    new_links = []
+    for entry, customer_id, link, first_on, hold, _payer_name in plans:
+        if link is None:
+            new_links.append(
+                EntryHold(organization=organization, entry=entry, customer_id=customer_id, hold=hold, first_on=first_on)
+            )
+        else:
+            link.hold = hold
+            link.save(update_fields=["hold"])
+    EntryHold.objects.bulk_create(new_links)
+    bulk_record_events(
+        organization,
+        actor,
+        [
+            (
+                customer_id,
+                "bank.identify_hold_placed",
+                {
+                    "hold": hold.pk,
+                    "entry": entry.pk,
+                    "booked_on": entry.booked_on,
+                    "amount": _amount_text(entry.amount),
+                    "currency": entry.currency,
+                    "payer": payer,
+                    "starts_on": hold.starts_on,
+                    "ends_on": hold.ends_on,
+                },
+            )
+            for entry, customer_id, _link, _first, hold, payer in plans
+        ],
+    )
+    _withdraw_queued(organization, {p[1] for p in plans}, actor=actor, today=today)
+    return len(plans)
+
+
+def _withdraw_queued(organization: Organization, customer_ids: set[int], *, actor: Actor, today: date) -> None:
+    """What is queued for the customers now held is withdrawn; their calls and escalation steps closed."""
+    from recouvre.collections.models import Action
+    from recouvre.collections.withdrawals import withdraw_held
+    from recouvre.tasks.settled import close_settled_tasks
+
+    queued = set(
+        Action.objects.filter(organization=organization, customer_id__in=customer_ids)
+        .filter(Q(state__in=[ActionState.PLANNED, ActionState.AWAITING_APPROVAL, ActionState.READY]))
+        .values_list("customer_id", flat=True)
+    )
+    customers = list(Customer.objects.filter(organization=organization, pk__in=customer_ids))
+    for customer in customers:
+        if customer.pk in queued:
+            withdraw_held(organization, customer, actor=actor, on=today, hold_kind=HoldKind.UNMATCHED_PAYMENT)
+    close_settled_tasks(organization, actor=actor, today=today, customers=customers)
+
+
+def release_holds(organization: Organization, entry: BankEntry, *, actor: Actor, today: date | None = None) -> int:
+    """End the holds of ``entry`` that its fate resolves: the customer it was applied to (``applied``), every
+    customer once the entry is applied to another (``applied_elsewhere``) or set aside (``set_aside``). A hold past
+    its last day is left as it ended. Returns how many were released."""
+    links = list(
+        EntryHold.objects.filter(entry=entry, hold__released_at__isnull=True).select_related("hold", "customer")
+    )
+    if not links:
+        return 0
+    today = today or timezone.localdate()
+    applied_to = set(BankApplication.objects.filter(entry=entry).values_list("customer_id", flat=True))
+    released = 0
+    for link in links:
+        if link.customer_id in applied_to:
+            why = APPLIED
+        elif entry.state == EntryState.IGNORED:
+            why = SET_ASIDE
+        elif entry.state == EntryState.APPLIED:
+            why = APPLIED_ELSEWHERE
+        else:
+            continue
+        hold = link.hold
+        if hold.ends_on is not None and hold.ends_on < today:
+            continue
+        hold.released_at = timezone.now()
+        hold.released_by = actor.user
+        hold.outcome = HoldOutcome.RESOLVED if why == APPLIED else HoldOutcome.RELEASED
+        hold.outcome_on = today
+        hold.resolution = _why_text(why)
+        hold.save(update_fields=["released_at", "released_by", "outcome", "outcome_on", "resolution"])
+        record_event(
+            organization,
+            link.customer,
+            "bank.identify_hold_released",
+            actor,
+            hold=hold.pk,
+            entry=entry.pk,
+            booked_on=entry.booked_on,
+            amount=_amount_text(entry.amount),
+            currency=entry.currency,
+            why=why,
+        )
+        released += 1
+    return released
+
+
+def _why_text(why: str) -> str:
+    return {
+        APPLIED: _("the payment was applied to this customer"),
+        APPLIED_ELSEWHERE: _("the payment was applied to another customer"),
+        SET_ASIDE: _("the entry was set aside: not a customer's payment"),
+    }.get(why, why)
+
+
+def holds_of(organization: Organization, entry: BankEntry) -> list[EntryHold]:
+    """The holds ``entry`` placed, with their customer, the latest first."""
+    return list(
+        EntryHold.objects.filter(organization=organization, entry=entry)
+        .select_related("hold", "customer")
+        .order_by("customer__name", "pk")
+    )
