@@ -186,9 +186,20 @@ def _noise(rnd: random.Random) -> str:
     return " ".join(bits)
 
 
-def generate(transactions: int, open_items: int, seed: int = 2026, tolerance: Decimal = Decimal("1.00")) -> Dataset:
+def generate(
+    transactions: int,
+    open_items: int,
+    seed: int = 2026,
+    tolerance: Decimal = Decimal("1.00"),
+    customers_count: int | None = None,
+) -> Dataset:
+    """The labelled set. By default about four open items per customer, and each customer pays once.
+    ``customers_count``: that many customers (a few with thousands of invoices each), each paying again and
+    again: a credit pays one or a few invoices not paid by an earlier credit of the set (no balances, no partial
+    payments against the balance, which would depend on the order the credits are applied in)."""
     rnd = random.Random(seed)
-    n_customers = max(2, open_items // 4)
+    reuse = customers_count is not None
+    n_customers = max(2, customers_count) if customers_count is not None else max(2, open_items // 4)
     customers: list[CustomerInfo] = []
     names: list[str] = []
     own_ibans: list[str] = []
@@ -217,6 +228,16 @@ def generate(transactions: int, open_items: int, seed: int = 2026, tolerance: De
         by_customer.setdefault(cid, []).append(item)
     for lst in by_customer.values():
         lst.sort(key=lambda it: (it.due_on, it.issued_on, it.number, it.invoice_id))
+    # A customer paying again and again: what earlier credits left open, taken out as they are paid (in no order);
+    # an amount alone names an invoice only when no other of the customer's invoices, paid earlier in the set or
+    # not, has it (every invoice is open before the run).
+    pools: dict[int, _Pool] = {}
+    unique: dict[int, _Pool] = {}
+    if reuse:
+        amounts = Counter((it.customer_id, _c(it)) for it in items)
+        for cid, lst in by_customer.items():
+            pools[cid] = _Pool(lst)
+            unique[cid] = _Pool([it for it in lst if amounts[(cid, _c(it))] == 1])
     order = list(by_customer)
     rnd.shuffle(order)
     next_customer = 0
@@ -233,6 +254,8 @@ def generate(transactions: int, open_items: int, seed: int = 2026, tolerance: De
     tol_cents = int(tolerance * 100)
     for tid in range(1, transactions + 1):
         kind = rnd.choices(population, cum)[0]
+        if reuse:
+            kind = {"rf_balance": "rf_invoice", "rf_over": "rf_invoice", "rf_partial": "number_partial"}.get(kind, kind)
         booking = AS_OF + timedelta(days=rnd.randrange(0, 30))
         if kind == "not_a_customer":
             text = rnd.choice(NON_CUSTOMER_TEXTS)
@@ -243,13 +266,25 @@ def generate(transactions: int, open_items: int, seed: int = 2026, tolerance: De
             kinds[kind] += 1
             continue
         # a customer not met yet in this set (a credit sees the customer's open items as they are before the run)
-        while next_customer < len(order) and (kind == "numbers_grouped" and len(by_customer[order[next_customer]]) < 2):
+        if reuse:  # round the customers, each with what earlier credits left open
+            need = 2 if kind == "numbers_grouped" else 1
+            for _turn in range(len(order)):
+                cid = order[next_customer % len(order)]
+                next_customer += 1
+                if len(pools[cid].items) >= need:
+                    break
+            else:
+                break
+        else:
+            while next_customer < len(order) and (
+                kind == "numbers_grouped" and len(by_customer[order[next_customer]]) < 2
+            ):
+                next_customer += 1
+            if next_customer >= len(order):
+                break
+            cid = order[next_customer]
             next_customer += 1
-        if next_customer >= len(order):
-            break
-        cid = order[next_customer]
-        next_customer += 1
-        open_ = by_customer[cid]
+        open_ = pools[cid].items if reuse else by_customer[cid]
         payer, _how = _payer_name(rnd, names[cid - 1])
         iban = own_ibans[cid - 1] if own_ibans[cid - 1] and rnd.random() < 0.8 else _iban(rnd)
         noise = _noise(rnd)
@@ -262,11 +297,14 @@ def generate(transactions: int, open_items: int, seed: int = 2026, tolerance: De
             rf_field = rf if in_field else ""
             text = " ".join(b for b in (prefix, "" if in_field else format_rf(rf), noise) if b)
             certain = True
-            total = sum(_c(it) for it in open_)
+            total = -1 if reuse else sum(_c(it) for it in open_)
             if kind == "rf_balance":
                 cents, paid = total, open_
             elif kind == "rf_over":
                 cents, paid = total + rnd.randrange(500, 20000), open_
+            elif kind == "rf_invoice" and reuse:
+                target = rnd.choice(unique[cid].items or open_)
+                cents, paid = _c(target), [target]
             elif kind == "rf_invoice":
                 cents = _c(rnd.choice(open_))
                 paid = open_ if cents == total else [next(it for it in open_ if _c(it) == cents)]
@@ -315,8 +353,11 @@ def generate(transactions: int, open_items: int, seed: int = 2026, tolerance: De
             text = " ".join(b for b in (prefix, words, noise) if b)
             certain = True
         else:  # nothing
-            total = sum(_c(it) for it in open_)
-            if rnd.random() < 0.6:
+            total = -1 if reuse else sum(_c(it) for it in open_)
+            if reuse:
+                target = rnd.choice(unique[cid].items or open_)
+                cents, paid = _c(target), [target]
+            elif rnd.random() < 0.6:
                 cents = _c(rnd.choice(open_))  # the oldest of that amount: nothing tells them apart
                 paid = open_ if cents == total else [next(it for it in open_ if _c(it) == cents)]
             else:
@@ -325,7 +366,28 @@ def generate(transactions: int, open_items: int, seed: int = 2026, tolerance: De
         credits.append(Credit(tid, Decimal(cents).scaleb(-2), "EUR", booking, text, payer, iban, rf_field))
         truths.append(Truth(kind, cid, frozenset(it.invoice_id for it in paid), certain))
         kinds[kind] += 1
+        if reuse:
+            for it in paid:
+                pools[cid].remove(it)
+                unique[cid].remove(it)
     return Dataset(items, customers, credits, truths, kinds)
+
+
+class _Pool:
+    """Items in no order, any of them taken out at once."""
+
+    def __init__(self, items: list[OpenItem]):
+        self.items = list(items)
+        self.at = {it.invoice_id: i for i, it in enumerate(self.items)}
+
+    def remove(self, item: OpenItem) -> None:
+        i = self.at.pop(item.invoice_id, None)
+        if i is None:
+            return
+        last = self.items.pop()
+        if i < len(self.items):
+            self.items[i] = last
+            self.at[last.invoice_id] = i
 
 
 def _c(item: OpenItem) -> int:

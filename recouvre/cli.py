@@ -593,6 +593,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 days=args.history_days,
                 progress=progress,
             )
+    if not info.get("existed"):
+        from recouvre.demo.bank import import_demo_statement
+        from recouvre.organizations.models import Organization
+
+        info["bank"] = import_demo_statement(
+            Organization.objects.get(slug=info["org"]), as_of=args.as_of or date.today()
+        )
     if args.json:
         emit_json(info)
     else:
@@ -602,6 +609,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(
                 _("Demo organization %(org)s: %(customers)d customers, %(invoices)d invoices, %(payments)d payments.")
                 % info
+            )
+            print(
+                _(
+                    "Bank statement imported: %(entries)d entries, %(applied)d applied to invoices, %(suggested)d "
+                    "to review, %(unmatched)d credits to match."
+                )
+                % info["bank"]
             )
         print(
             _("Log in at http://%(host)s:%(port)s/ as %(username)s / %(password)s")

@@ -30,7 +30,13 @@ def cmd_import_statement(args: argparse.Namespace) -> int:
     org = resolve_org(args.org)
     try:
         result = import_statement_file(
-            org, path, actor=CLI, dry_run=args.dry_run, account=args.account, mapping=args.mapping
+            org,
+            path,
+            actor=CLI,
+            dry_run=args.dry_run,
+            account=args.account,
+            mapping=args.mapping,
+            max_bytes=getattr(args, "max_size", None),
         )
     except UnknownMapping as exc:
         raise UsageError(str(exc)) from exc

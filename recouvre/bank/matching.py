@@ -26,13 +26,14 @@ the invoices a person chooses is ``recouvre.bank.manual``; both reuse the pieces
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json as jsonlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,9 +54,10 @@ from recouvre.core.matching import (
     describe,
     match,
 )
+from recouvre.imports.bulk import insert_with_defaults
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Allocation, CreditNote, Customer, Invoice, Payment, PaymentMethod, Source
-from recouvre.ledger.services import record_event
+from recouvre.ledger.services import bulk_record_events, record_event
 from recouvre.organizations.models import Organization
 
 from . import identify
@@ -210,9 +212,14 @@ def match_entries(
     *,
     actor: Actor,
     today: date | None = None,
+    one_by_one: bool = False,
+    details: bool = True,
 ) -> MatchResult:
     """Match the organization's unmatched credits (``entry_ids``: only these) against its open invoices: apply the
-    proposals at or above the threshold, keep the others for review. One transaction."""
+        proposals at or above the threshold, keep the others for review. One transaction. The automatic matches are
+        written all at once; ``one_by_one`` writes them each in turn instead (the reference the set-based writing is
+        checked against: the same rows and events). Without ``details``, ``entries`` of the result is left empty (an
+    import reports only the counts)."""
     with transaction.atomic():
         Organization.objects.select_for_update().filter(pk=organization.pk).first()
         qs = BankEntry.objects.filter(organization=organization, state=EntryState.UNMATCHED, amount__gt=0)
@@ -228,26 +235,58 @@ def match_entries(
         index = build_index(organization, today=today)
         proposals = match([_credit(r) for r in rows], index, settings)
         numbers = _numbers(organization, proposals)
-        applied_any = False
-        pending: list[BankSuggestion] = []
+        pending: list[tuple[BankEntry, Proposal, int]] = []
         states: dict[str, list[int]] = {}
+        # The best proposal of each part at or above the threshold is applied, all at once (``_apply_all``): a
+        # plan that no longer fits what is open (an invoice paid meanwhile, or by an earlier transfer of the same
+        # run) is not applied but waits for review with the other proposals of its part.
+        parts: list[list[list[Proposal]]] = []
+        auto: list[tuple[BankEntry, Plan]] = []
         for entry, found in zip(rows, proposals, strict=True):
-            state, report = _settle(organization, entry, found, numbers, pending, actor=actor, apply_auto=True)
+            by_part: dict[int | None, list[Proposal]] = {}
+            for p in found:
+                by_part.setdefault(p.part, []).append(p)
+            parts.append(list(by_part.values()))
+            auto.extend((entry, _plan(ranked[0])) for ranked in by_part.values() if ranked[0].auto)
+        if one_by_one:
+            refused = _apply_one_by_one(organization, auto, actor=actor)
+        else:
+            refused = _apply_all(organization, auto, actor=actor)
+        for entry, ranked_parts in zip(rows, parts, strict=True):
+            report: dict[str, Any] = {"entry": entry.pk, "applied": [], "suggested": []}
+            suggested = False
+            for ranked in ranked_parts:
+                best = ranked[0]
+                if best.auto and (entry.pk, best.part) not in refused:
+                    report["applied"].append(_report(best) if details else None)
+                    continue
+                for rank, p in enumerate(ranked):
+                    pending.append((entry, p, rank))
+                    if details:
+                        report["suggested"].append(_report(p))
+                    suggested = True
+            if suggested:
+                state = EntryState.SUGGESTED
+            elif report["applied"]:
+                state = EntryState.APPLIED
+            else:
+                state = EntryState.UNMATCHED
+            report["state"] = str(state)
             if state != EntryState.UNMATCHED:
                 states.setdefault(state, []).append(entry.pk)
-            applied_any |= bool(report["applied"])
-            result.entries.append(report)
+            if details:
+                result.entries.append(report)
             if state == EntryState.APPLIED:
                 result.applied += 1
             elif state == EntryState.SUGGESTED:
                 result.suggested += 1
             else:
                 result.unmatched += 1
-        BankSuggestion.objects.bulk_create(pending, batch_size=2000)
+        _insert_suggestions(organization, pending, numbers)
         for state, ids in states.items():
             for start in range(0, len(ids), 5000):
                 BankEntry.objects.filter(pk__in=ids[start : start + 5000]).update(state=state)
-        if applied_any:
+        if len(auto) > len(refused):
             _close_settled_tasks(organization, actor)
         # The credits left for a person that point to a customer hold its reminders while they are identified.
         applied = set(states.get(EntryState.APPLIED, ()))
@@ -471,6 +510,201 @@ def apply_plan(
         auto=auto,
     )
     return application
+
+
+def _apply_one_by_one(
+    organization: Organization, auto: Sequence[tuple[BankEntry, Plan]], *, actor: Actor
+) -> set[tuple[int, int | None]]:
+    """Apply each plan in turn (``apply_plan``); the ``(entry, part)`` of those refused."""
+    refused: set[tuple[int, int | None]] = set()
+    for entry, plan in auto:
+        try:
+            apply_plan(organization, entry, plan, actor=actor, auto=True)
+        except MatchRefused:
+            refused.add((entry.pk, plan.part))
+    return refused
+
+
+def _id_chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    size = min(5000, max(100, (connection.features.max_query_params or 5000) - 10))
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+PAYMENT_FIELDS = ("organization", "customer", "received_on", "amount", "currency", "method", "reference",
+                  "payer_name", "payer_iban", "source_key", "source")  # fmt: skip
+CREDIT_FIELDS = ("organization", "customer", "number", "issued_on", "total", "currency", "invoice", "source",
+                 "source_ref")  # fmt: skip
+ALLOCATION_FIELDS = ("organization", "invoice", "payment", "credit_note", "amount", "allocated_on", "source")
+APPLICATION_FIELDS = ("organization", "entry", "customer", "part", "payment", "credit_note", "confidence", "reasons",
+                      "auto", "actor_label")  # fmt: skip
+SUGGESTION_FIELDS = ("organization", "entry", "customer", "part", "amount", "currency", "allocations", "unapplied",
+                     "write_off_invoice_id", "write_off_amount", "confidence", "reasons", "rank")  # fmt: skip
+_json_text = jsonlib.JSONEncoder().encode
+
+
+def _json_prep(model: Any, name: str) -> Callable[[Any], Any]:
+    """A JSON value as the database takes it in ``insert_rows``."""
+    if connection.vendor == "sqlite":
+        return _json_text  # the text Django would write, without its per-value wrappers
+    model_field = model._meta.get_field(name)
+    return lambda value: model_field.get_db_prep_save(value, connection)
+
+
+def _read_back(qs: QuerySet[Any], field_name: str, values: Sequence[str]) -> dict[str, int]:
+    """The ids of rows just inserted, by a field unique in the organization."""
+    found: dict[str, int] = {}
+    for chunk in _id_chunks(values):
+        found.update(qs.filter(**{f"{field_name}__in": chunk}).order_by().values_list(field_name, "pk"))
+    return found
+
+
+def _insert_suggestions(organization: Organization, suggestions: Sequence[tuple[BankEntry, Proposal, int]],
+                        numbers: dict[int, str]) -> None:  # fmt: skip
+    """The suggestions ``(entry, proposal, rank)`` written as ``_suggestion`` would make them, many rows at once."""
+    allocations = _json_prep(BankSuggestion, "allocations")
+    reasons = _json_prep(BankSuggestion, "reasons")
+    org_id = organization.pk
+    zero = Decimal("0.00")
+    insert_with_defaults(
+        BankSuggestion,
+        SUGGESTION_FIELDS,
+        (
+            (org_id, entry.pk, p.customer_id, p.part, p.amount.quantize(CENT), p.currency,
+             allocations([{"invoice_id": a.invoice_id, "number": numbers.get(a.invoice_id, ""),
+                           "amount": str(a.amount)} for a in p.allocations]),
+             p.unapplied.quantize(CENT), p.write_off_invoice_id,
+             p.write_off_amount if p.write_off_invoice_id else zero, p.confidence, reasons(_reasons(p.reasons)), rank)
+            for entry, p, rank in suggestions
+        ),
+    )  # fmt: skip
+
+
+def _apply_all(
+    organization: Organization, auto: Sequence[tuple[BankEntry, Plan]], *, actor: Actor
+) -> set[tuple[int, int | None]]:
+    """Apply the automatic plans all at once, writing what ``apply_plan`` writes for each (payments, allocations,
+    credits of the differences written off, applications, ``bank.payment_applied`` events), a few queries per
+    thousands of plans. The invoices are read (and locked) once; each plan, in order, takes what it allocates from
+    what is open, so a plan asking more than is left (an invoice paid meanwhile, or by an earlier plan of the same
+    run) is refused: the ``(entry, part)`` of those refused, nothing written for them."""
+    refused: set[tuple[int, int | None]] = set()
+    if not auto:
+        return refused
+    wanted = sorted(
+        {i for _e, plan in auto for i, _a in plan.allocations}
+        | {plan.write_off_invoice_id for _e, plan in auto if plan.write_off_invoice_id}
+    )
+    invoices: dict[int, tuple[int, str, str]] = {}
+    open_now: dict[int, Decimal] = {}
+    for chunk in _id_chunks(wanted):
+        qs = Invoice.objects.filter(organization=organization, pk__in=chunk).order_by()
+        if connection.features.has_select_for_update_of:
+            qs = qs.select_for_update(of=("self",))
+        for pk, customer_id, number, currency, open_amount in qs.values_list(
+            "pk", "customer_id", "number", "currency", "open_amount"
+        ):
+            invoices[pk] = (customer_id, number, currency)
+            open_now[pk] = open_amount
+    accepted: list[tuple[BankEntry, Plan]] = []
+    for entry, plan in auto:
+        needed: dict[int, Decimal] = {}
+        for invoice_id, amount in plan.allocations:
+            needed[invoice_id] = needed.get(invoice_id, Decimal("0")) + amount
+        if plan.write_off_invoice_id:
+            wid = plan.write_off_invoice_id
+            needed[wid] = needed.get(wid, Decimal("0")) + plan.write_off_amount
+        if any(
+            i not in invoices or invoices[i][0] != plan.customer_id or amount > open_now[i]
+            for i, amount in needed.items()
+        ):
+            refused.add((entry.pk, plan.part))
+            continue
+        for i, amount in needed.items():
+            open_now[i] -= amount
+        accepted.append((entry, plan))
+    if not accepted:
+        return refused
+
+    org_id = organization.pk
+    keys = [f"bank:{entry.pk}" + ("" if plan.part is None else f":{plan.part}") for entry, plan in accepted]
+    payment_rows = []
+    for (entry, plan), key in zip(accepted, keys, strict=True):
+        who = payer_detail(entry, plan.part)
+        payment_rows.append(
+            (org_id, plan.customer_id, entry.booked_on, plan.amount, plan.currency, PaymentMethod.TRANSFER.value,
+             str(who["reference"])[:140], str(who["name"])[:200], compact_iban(str(who["iban"]))[:34], key,
+             Source.BANK.value)
+        )  # fmt: skip
+    insert_with_defaults(Payment, PAYMENT_FIELDS, payment_rows)
+    payment_of = _read_back(Payment.objects.filter(organization=organization), "source_key", keys)
+    payments = [payment_of[key] for key in keys]
+    allocation_rows: list[tuple[Any, ...]] = [
+        (org_id, invoice_id, payment, None, amount, entry.booked_on, Source.BANK.value)
+        for (entry, plan), payment in zip(accepted, payments, strict=True)
+        for invoice_id, amount in plan.allocations
+        if amount > 0
+    ]
+    credit_rows = []
+    credit_numbers: list[str | None] = []
+    for entry, plan in accepted:
+        if plan.write_off_invoice_id and plan.write_off_amount > 0:
+            number = f"EC-B{entry.pk}" + ("" if plan.part is None else f"-{plan.part + 1}")
+            credit_rows.append(
+                (org_id, plan.customer_id, number, entry.booked_on, plan.write_off_amount,
+                 invoices[plan.write_off_invoice_id][2], plan.write_off_invoice_id, Source.BANK.value,
+                 "bank-difference")
+            )  # fmt: skip
+            credit_numbers.append(number)
+        else:
+            credit_numbers.append(None)
+    credit_of: dict[str, int] = {}
+    if credit_rows:
+        insert_with_defaults(CreditNote, CREDIT_FIELDS, credit_rows)
+        credit_of = _read_back(
+            CreditNote.objects.filter(organization=organization), "number", [r[2] for r in credit_rows]
+        )
+        allocation_rows.extend(
+            (org_id, r[6], None, credit_of[r[2]], r[4], r[3], Source.BANK.value) for r in credit_rows
+        )
+    insert_with_defaults(Allocation, ALLOCATION_FIELDS, allocation_rows)
+    credits = [None if n is None else credit_of[n] for n in credit_numbers]
+    reasons = _json_prep(BankApplication, "reasons")
+    label = actor.label[:150]
+    insert_with_defaults(
+        BankApplication,
+        APPLICATION_FIELDS,
+        (
+            (org_id, entry.pk, plan.customer_id, plan.part, payment, credit, plan.confidence, reasons(plan.reasons),
+             True, label)
+            for (entry, plan), payment, credit in zip(accepted, payments, credits, strict=True)
+        ),
+    )  # fmt: skip
+    bulk_record_events(
+        organization,
+        actor,
+        (
+            (
+                plan.customer_id,
+                "bank.payment_applied",
+                {
+                    "entry": entry.pk,
+                    "booked_on": entry.booked_on,
+                    "amount": plan.amount,
+                    "currency": plan.currency,
+                    "invoices": ", ".join(invoices[i][1] for i, _a in plan.allocations),
+                    "allocations": [{"invoice": invoices[i][1], "amount": str(a)} for i, a in plan.allocations],
+                    "unapplied": str(plan.amount - sum((a for _i, a in plan.allocations), Decimal("0"))),
+                    "write_off": str(plan.write_off_amount) if credit else "0.00",
+                    "confidence": round(plan.confidence, 4),
+                    "reasons": plan.reasons,
+                    "auto": True,
+                },
+            )
+            for (entry, plan), credit in zip(accepted, credits, strict=True)
+        ),
+    )
+    return refused
 
 
 def _close_settled_tasks(organization: Organization, actor: Actor) -> None:

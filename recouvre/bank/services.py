@@ -183,9 +183,11 @@ def import_statement_file(
     account: str | None = None,
     mapping: str | None = None,
     original_name: str | None = None,
+    max_bytes: int | None = None,
 ) -> StatementImportResult:
-    """``import_statement`` of the file at ``path``; a file over the limit is refused without being read.
-    ``original_name`` is the name the person knows the file by (an upload kept under another name)."""
+    """``import_statement`` of the file at ``path``; a file over the limit (``max_bytes``, else
+    ``max_file_bytes()``) is refused without being read. ``original_name`` is the name the person knows the file by
+    (an upload kept under another name)."""
     return _import(
         organization,
         path.read_bytes,
@@ -195,6 +197,7 @@ def import_statement_file(
         dry_run=dry_run,
         account=account,
         mapping=mapping,
+        max_bytes=max_bytes,
     )
 
 
@@ -208,13 +211,14 @@ def _import(
     dry_run: bool,
     account: str | None,
     mapping: str | None,
+    max_bytes: int | None = None,
 ) -> StatementImportResult:
     csv_mapping = find_statement_mapping(organization, mapping) if mapping else None
     started_at = timezone.now()
     result = StatementImportResult(file=name, dry_run=dry_run)
     sha256 = ""
     try:
-        limit = max_file_bytes()
+        limit = max_file_bytes() if max_bytes is None else max_bytes
         if size > limit:
             raise BankFileError(
                 0,
@@ -364,11 +368,14 @@ def _import_content(
         )
         bulk_record_events(organization, actor, events)
         # The new credits are matched against the open invoices; the figures are the entries' states after it.
-        match_entries(
-            organization,
-            BankEntry.objects.filter(statement__import_run=run, amount__gt=0).values_list("pk", flat=True),
-            actor=actor,
-        )
+        # A large page cache while many matches are written: each allocation updates its invoice's row and indexes.
+        with large_write_cache(result.created):
+            match_entries(
+                organization,
+                BankEntry.objects.filter(statement__import_run=run, amount__gt=0).values_list("pk", flat=True),
+                actor=actor,
+                details=False,
+            )
         counts = entry_state_counts(organization, BankEntry.objects.filter(statement__import_run=run))
         result.matched = counts["applied"]
         result.suggested = counts["suggested"]

@@ -12,14 +12,33 @@ from django.utils.translation import ngettext, pgettext
 from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, resolve_org
 
 
-def _read(paths: list[str]) -> list[tuple[str, bytes]]:
-    files = []
+def _read(paths: list[str], max_bytes: int | None = None) -> list[tuple[str, bytes]]:
+    """The files' names and bytes; a file larger than ``max_bytes`` refuses them all before any is read."""
+    from recouvre.core.sizes import human_size
+
+    from .services import EInvoicesRefused, FileError
+
+    checked = []
     for name in paths:
         path = Path(name)
         if not path.is_file():
             raise UsageError(_("%(path)s: no such file") % {"path": path})
-        files.append((path.name, path.read_bytes()))
-    return files
+        checked.append(path)
+    if max_bytes is not None:
+        too_large = [
+            FileError(
+                path.name,
+                0,
+                "file",
+                _("the file is %(size)s, more than the %(limit)s accepted for an import")
+                % {"size": human_size(size), "limit": human_size(max_bytes)},
+            )
+            for path in checked
+            if (size := path.stat().st_size) > max_bytes
+        ]
+        if too_large:
+            raise EInvoicesRefused(too_large)
+    return [(path.name, path.read_bytes()) for path in checked]
 
 
 def _refused(count: int) -> str:
@@ -35,9 +54,9 @@ def import_einvoices_command(args: argparse.Namespace) -> int:
 
     from .services import EInvoicesRefused, import_einvoices
 
-    files = _read(args.file)
     org = resolve_org(args.org)
     try:
+        files = _read(args.file, getattr(args, "max_size", None))
         result = import_einvoices(org, files, actor=CLI, dry_run=args.dry_run)
     except EInvoicesRefused as exc:
         if args.json:

@@ -182,3 +182,21 @@ def test_a_csv_export_with_its_saved_mapping(org, capsys, tmp_path) -> None:  # 
         capsys, "mapping", "save", "y", "--kind", "invoices", "--column", "number=N", "--decimal-separator", "."
     )
     assert code == 2 and "are for bank statements" in err
+
+
+def test_a_statement_over_max_size_is_refused_and_nothing_is_written(org, capsys, january) -> None:  # type: ignore[no-untyped-def]
+    size = january.stat().st_size
+
+    code, out, _err = cli(capsys, "import", "statement", january, "--max-size", size - 1, "--json")
+
+    assert code == 1
+    assert json.loads(out)["errors"] == [
+        {"line": 0, "message": f"the file is {size} bytes, more than the {size - 1} bytes a bank file may have"}
+    ]
+    assert not BankEntry.objects.exists() and not BankStatement.objects.exists()
+    code, out, err = cli(capsys, "import", "statement", january, "--max-size", "1K")
+    assert (code, out) == (1, "")
+    assert "refused, nothing was written" in err and "more than the 1024 bytes a bank file may have" in err
+    assert not BankEntry.objects.exists()
+    assert cli(capsys, "import", "statement", january, "--max-size", size, "--json")[0] == 0
+    assert BankEntry.objects.count() == 3

@@ -220,3 +220,59 @@ def test_reset_never_deletes_a_real_organization(db, capsys) -> None:  # type: i
     assert Organization.objects.get(slug="dupont").name == "Dupont SA"
     assert list(Customer.objects.filter(organization=real).values_list("ref", flat=True)) == ["411REAL"]
     assert not Membership.objects.filter(organization=real, user__username="demo").exists()
+
+
+def test_the_demo_bank_statement_is_applied_suggested_and_left_to_match(db):  # type: ignore[no-untyped-def]
+    """The demo's statement goes through the bank import: transfers quoting a payment reference, invoice numbers
+    (one grouped, one less a bank fee) applied; a payer's name alone suggested; a tax refund and the debits left
+    alone. Every entry is booked before the demo's today and nothing is over-allocated."""
+    from datetime import datetime, time, timedelta
+
+    from django.db.models import F
+    from django.utils import timezone
+
+    from recouvre.bank.models import BankApplication, BankEntry, BankSuggestion
+    from recouvre.demo.bank import import_demo_statement
+
+    create_demo(slug="demo", reset=False, **SMALL)
+    org = Organization.objects.get(slug="demo")
+    before = Invoice.objects.filter(organization=org, open_amount__gt=0).count()
+
+    figures = import_demo_statement(org, AS_OF)
+
+    assert figures == {"entries": 10, "applied": 6, "suggested": 1, "unmatched": 1}
+    entries = BankEntry.objects.filter(organization=org)
+    assert entries.count() == 10 and all(e.booked_on < AS_OF for e in entries)
+    states = {(e.text.split()[0], e.state) for e in entries if e.amount < 0}
+    assert states == {("FRAIS", "unmatched"), ("PRLV", "unmatched")}
+    refund = entries.get(counterparty_name="DGFIP")
+    assert (refund.amount, refund.state) == (Decimal("1286.00"), "unmatched")
+    assert not BankSuggestion.objects.filter(entry=refund).exists()
+    suggested = entries.get(state="suggested")
+    assert suggested.text == "VIREMENT"
+    suggestion = BankSuggestion.objects.get(entry=suggested)
+    assert [a["amount"] for a in suggestion.allocations] == [str(suggested.amount.quantize(Decimal("0.01")))]
+    applied = BankApplication.objects.filter(organization=org).select_related("payment", "credit_note")
+    assert applied.count() == 6 and all(a.auto for a in applied)
+    assert {a.payment.received_on for a in applied} <= {AS_OF - timedelta(days=d) for d in range(1, 7)}
+    assert all(a.payment.source == "bank" and a.payment.allocated_amount <= a.payment.amount for a in applied)
+    fee = [a for a in applied if a.credit_note is not None]
+    assert [(a.credit_note.total, a.credit_note.source_ref) for a in fee] == [(Decimal("0.40"), "bank-difference")]
+    rf = [e for e in entries if e.creditor_reference or "RF" in e.text]
+    assert len(rf) == 2 and all(e.state == "applied" for e in rf)
+    for application in applied.filter(payment__isnull=False):
+        customer = application.customer
+        if application.entry in rf:
+            assert not Invoice.objects.filter(customer=customer, open_amount__gt=0).exists()  # the balance paid
+    assert not Invoice.objects.filter(organization=org, allocated_amount__gt=F("total")).exists()
+    assert Invoice.objects.filter(organization=org, open_amount__gt=0).count() < before
+    events = Event.objects.filter(organization=org, kind__startswith="bank.")
+    assert events.filter(kind="bank.payment_applied").count() == 6
+    morning = timezone.make_aware(datetime.combine(AS_OF, time(10, 0)))
+    assert {e.occurred_at for e in events} == {morning}
+
+
+def test_cli_demo_imports_the_bank_statement(capsys):
+    assert main(["demo", "--customers", "30", "--invoices", "300", "--history-days", "0", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["bank"] == {"entries": 10, "applied": 6, "suggested": 1, "unmatched": 1}

@@ -171,3 +171,23 @@ def test_a_refused_e_invoice_on_the_import_page(logged_client, org) -> None:  # 
     (error,) = preview.context["errors"]
     assert (error.file, error.field) == ("x.xml", "XML")
     assert "x.xml: XML" in preview.content.decode()
+
+
+def test_a_file_over_max_size_refuses_them_all_before_reading(org, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    small = write(tmp_path, "small.xml", cii())
+    large = write(tmp_path, "large.pdf", pdf(cii("FA-1002")))
+    limit = large.stat().st_size - 1
+    assert small.stat().st_size <= limit
+    code, out, _err = cli(capsys, "import", "einvoice", small, large, "--max-size", limit, "--json")
+    assert code == 1
+    payload = json.loads(out)
+    assert (payload["created"], payload["documents"]) == (0, [])
+    assert [(e["file"], e["line"], e["field"]) for e in payload["errors"]] == [("large.pdf", 0, "file")]
+    assert payload["errors"][0]["message"].startswith("the file is ")
+    assert payload["errors"][0]["message"].endswith(" accepted for an import")
+    assert not Invoice.objects.exists()
+    code, out, err = cli(capsys, "import", "einvoice", large, "--max-size", "1K")
+    assert (code, out) == (1, "")
+    assert "refused, nothing was written (1 error):" in err and "more than the 1 KB accepted for an import" in err
+    assert cli(capsys, "import", "einvoice", small, large, "--max-size", "10M", "--json")[0] == 0
+    assert Invoice.objects.count() == 2
