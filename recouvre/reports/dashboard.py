@@ -14,10 +14,10 @@ from django.db.models import BigIntegerField, Count, F, Sum
 from django.db.models.functions import Cast, Round
 
 from recouvre.core.aging import BUCKET_KEYS, ZERO
-from recouvre.ledger.models import Allocation, Customer, Segment
+from recouvre.ledger.models import Allocation, Segment
 from recouvre.organizations.models import Organization
 
-from .selectors import _rows, aged_balance
+from .selectors import _rows
 
 WEEKS = 13
 
@@ -69,16 +69,45 @@ class SegmentAging:
 
 
 def aged_by_segment(organization: Organization, as_of: date, currency: str) -> list[SegmentAging]:
-    """The aged balance on ``as_of`` summed by customer segment (instalments in their own buckets, as in the aged
-    balance), in the order of the segments; segments with nothing open are left out."""
-    report = aged_balance(organization, as_of, currency=currency)
-    segment_of = dict(Customer.objects.filter(organization=organization).values_list("id", "segment"))
+    """The aged balance on ``as_of`` summed by customer segment, in the order of the segments; segments with
+    nothing open are left out. As the aged balance: an invoice payable in several instalments is aged by
+    instalment. Two grouped queries (open amounts by segment and due date; open instalments likewise)."""
+    from django.db.models import Exists, OuterRef
+
+    from recouvre.core.aging import bucket_for
+    from recouvre.ledger.models import Invoice, InvoiceInstalment
+    from recouvre.ledger.selectors import INSTALMENT_OPEN
+
     sums: dict[str, dict[str, Decimal]] = {}
-    for line in report.lines:
-        seg = segment_of.get(line.customer_id, "")
-        row = sums.setdefault(seg, dict.fromkeys(BUCKET_KEYS, ZERO))
-        for key in BUCKET_KEYS:
-            row[key] += line.buckets[key]
+
+    def add(segment: str, due: Any, cents: Any) -> None:
+        day = due if isinstance(due, date) else date.fromisoformat(str(due))
+        row = sums.setdefault(segment, dict.fromkeys(BUCKET_KEYS, ZERO))
+        row[bucket_for(day, as_of)] += Decimal(cents or 0).scaleb(-2)
+
+    single = (
+        Invoice.objects.filter(organization=organization, currency=currency, open_amount__gt=0)
+        .filter(~Exists(InvoiceInstalment.objects.filter(invoice=OuterRef("pk"))))
+        .order_by()
+        .values("customer__segment", "due_on")
+        .annotate(s=Sum(_cents(F("open_amount"))))
+        .values_list("customer__segment", "due_on", "s")
+    )
+    for segment, due, cents in _rows(single):
+        add(segment, due, cents)
+    instalments = (
+        InvoiceInstalment.objects.filter(
+            invoice__organization=organization, invoice__currency=currency, invoice__open_amount__gt=0
+        )
+        .annotate(open=INSTALMENT_OPEN)
+        .filter(open__gt=0)
+        .order_by()
+        .values("invoice__customer__segment", "due_on")
+        .annotate(s=Sum(_cents(F("open"))))
+        .values_list("invoice__customer__segment", "due_on", "s")
+    )
+    for segment, due, cents in _rows(instalments):
+        add(segment, due, cents)
     out = []
     for seg, label in Segment.choices:
         if seg in sums and any(sums[seg].values()):
