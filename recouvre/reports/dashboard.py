@@ -197,24 +197,33 @@ def collectors_results(organization: Organization, start: date, end: date, curre
     return sorted(results.values(), key=lambda r: (r.collector_id is None, -r.collected, r.name))
 
 
-FORECAST_KEY = "recouvre:forecast:{org}:{currency}:{day}"
+FORECAST_KEY = "forecast:{org}:{currency}:{day}"
+
+
+def _forecast_cache() -> Any:
+    """A cache in files under the data folder, shared by every process of the web app (the default cache is each
+    process's own memory): the forecast page computed by one process shows on the dashboard served by another."""
+    from django.conf import settings
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    return FileBasedCache(str(settings.DATA_DIR / "cache" / "forecast"), {"TIMEOUT": 2 * 24 * 3600})
 
 
 def remember_forecast(
     organization: Organization, as_of: date, currency: str, weeks: Sequence[tuple[date, date, Decimal]]
 ) -> None:
-    """Keep the cash-in forecast computed on ``as_of`` (week start, week end, expected) for the dashboard, in the
-    server's cache until the end of the next day: training the model takes seconds, the dashboard must not."""
-    from django.core.cache import cache
-
+    """Keep the cash-in forecast computed on ``as_of`` (week start, week end, expected) for the dashboard of that
+    day: training the model takes seconds, the dashboard must not."""
     key = FORECAST_KEY.format(org=organization.pk, currency=currency, day=as_of.isoformat())
-    cache.set(key, [(a.isoformat(), b.isoformat(), str(v)) for a, b, v in weeks], timeout=2 * 24 * 3600)
+    _forecast_cache().set(key, [(a.isoformat(), b.isoformat(), str(v)) for a, b, v in weeks])
+
+
+def forget_forecast(organization: Organization, as_of: date, currency: str) -> None:
+    _forecast_cache().delete(FORECAST_KEY.format(org=organization.pk, currency=currency, day=as_of.isoformat()))
 
 
 def remembered_forecast(organization: Organization, as_of: date, currency: str) -> list[tuple[date, date, Decimal]]:
     """The forecast computed on ``as_of`` by the forecast page, if it was (empty otherwise)."""
-    from django.core.cache import cache
-
     key = FORECAST_KEY.format(org=organization.pk, currency=currency, day=as_of.isoformat())
-    found = cache.get(key) or []
+    found = _forecast_cache().get(key) or []
     return [(date.fromisoformat(a), date.fromisoformat(b), Decimal(v)) for a, b, v in found]

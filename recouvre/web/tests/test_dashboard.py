@@ -121,6 +121,14 @@ def numbers(client, url: str) -> list[str]:  # type: ignore[no-untyped-def]
     return sorted(set(re.findall(r"F-[AB]\d", html)))
 
 
+@pytest.fixture(autouse=True)
+def no_forecast(org):  # type: ignore[no-untyped-def]
+    """No forecast kept from another test of the same organization and day (the cache is in the data folder)."""
+    from recouvre.reports.dashboard import forget_forecast
+
+    forget_forecast(org, date(2026, 3, 31), "EUR")
+
+
 def test_the_kpis_of_the_month_with_their_change(logged_client, books):
     html = logged_client.get(reverse("home")).content.decode()
     assert kpi(html, "dso_countback") == "58,1 jours"
@@ -197,8 +205,9 @@ def test_every_figure_opens_the_invoices_behind_it(logged_client, books):
 
 
 def test_the_forecast_shows_only_once_computed_today(logged_client, org, books):
-    from recouvre.reports.dashboard import remember_forecast
+    from recouvre.reports.dashboard import forget_forecast, remember_forecast
 
+    forget_forecast(org, date(2026, 3, 31), "EUR")
     html = logged_client.get(reverse("home")).content.decode()
     assert "chart-forecast" not in html
     remember_forecast(org, date(2026, 3, 31), "EUR", [(date(2026, 4, 1), date(2026, 4, 7), D("5000.00"))])
@@ -222,3 +231,9 @@ def test_the_kpi_series_export(logged_client, books):
 
 def test_the_dashboard_needs_a_member(client, books):
     assert client.get(reverse("kpis_csv")).status_code == 302
+
+
+def test_the_forecast_page_leaves_its_forecast_to_the_dashboard(logged_client, books):
+    assert logged_client.get(reverse("forecast")).status_code == 200
+    html = logged_client.get(reverse("home")).content.decode()
+    assert html.count('class="chart-bar chart-forecast"') == 13  # the next 13 weeks, after the 13 past ones
