@@ -237,3 +237,21 @@ def test_the_forecast_page_leaves_its_forecast_to_the_dashboard(logged_client, b
     assert logged_client.get(reverse("forecast")).status_code == 200
     html = logged_client.get(reverse("home")).content.decode()
     assert html.count('class="chart-bar chart-forecast"') == 13  # the next 13 weeks, after the 13 past ones
+
+
+def test_in_english_the_figures_are_written_the_english_way(logged_client, books):
+    logged_client.cookies["django_language"] = "en"
+    html = logged_client.get(reverse("home")).content.decode()
+    assert kpi(html, "dso_simple") == "46.0 days"
+    assert kpi(html, "cei") == "26.8%"
+    assert change(html, "dso_simple") == "+9.0 days vs last month"
+    assert "<title>Mar 2026: 46.0 days</title>" in html
+    assert "<title>Week of 16 Mar 2026: €11,000.00 collected</title>" in html
+
+
+def test_an_organization_with_nothing_yet(logged_client, org, frozen_today):
+    html = logged_client.get(reverse("home")).content.decode()
+    assert kpi(html, "dso_simple") == "-" and kpi(html, "dispute_rate") == "-"
+    assert html.count('class="chart chart-line"') == 8 and "<polyline" not in html
+    assert html.count('class="chart-bar"') == 13  # 13 weeks of nothing: bars of no height
+    assert 'id="aging-by-segment"' not in html and 'id="collectors"' not in html
