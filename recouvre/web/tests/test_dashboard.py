@@ -141,7 +141,7 @@ def test_the_kpis_of_the_month_with_their_change(logged_client, books):
     assert kpi(html, "dispute_rate") == "21,7 %"
     # against 28 February: simple DSO 41 000 / 31 000 × 28 = 37.03 days, overdue 10 000 / 41 000 = 24.39 %
     assert change(html, "dso_simple").startswith("+9,0 jours")
-    assert change(html, "overdue_pct").startswith("+8,2 %")
+    assert change(html, "overdue_pct").startswith("+8,2 pts")  # percentage points
     assert 'class="kpi-change worse" data-kpi-change="dso_simple"' in html
     # each with its 12-month line, its points titled in French, and the table of the series
     assert html.count('class="chart chart-line"') == 8

@@ -109,6 +109,8 @@ def _kpis(org: Any, as_of: date, currency: str) -> tuple[Any, list[dict[str, Any
                 "key": key,
                 "label": label,
                 "unit": unit_text,
+                # a percentage changes by percentage points
+                "change_unit": unit_text if unit != "%" else " " + _("pts"),
                 "value": value,
                 "change": change,
                 "trend": trend,
