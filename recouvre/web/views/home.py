@@ -85,6 +85,7 @@ def _unit(unit: str) -> str:
 def _kpis(org: Any, as_of: date, currency: str) -> tuple[Any, list[dict[str, Any]]]:
     report = kpi_reports(org, as_of, period=Period.MONTH, months=MONTHS, currency=currency)[0]
     months = [(date(int(m[:4]), int(m[5:]), 1), k) for m, k in report.series]
+    names = [formatting.month(m) for m, _k in months]
     cards = []
     for key, label, unit, higher_better, filters in kpi_cards(as_of):
         values = [getattr(k, key) for _m, k in months]
@@ -95,8 +96,8 @@ def _kpis(org: Any, as_of: date, currency: str) -> tuple[Any, list[dict[str, Any
         if change:
             trend = "better" if (change > 0) == higher_better else "worse"
         points = [
-            charts.Point(formatting.month(m), v.quantize(Decimal("0.1")) if v is not None else None)
-            for m, v in zip((m for m, _k in months), values, strict=True)
+            charts.Point(name, v.quantize(Decimal("0.1")) if v is not None else None)
+            for name, v in zip(names, values, strict=True)
         ]
         unit_text = _unit(unit)
         chart = charts.line_chart(
