@@ -428,3 +428,32 @@ def last_scheduled_runs() -> dict[int, dict[str, object]]:
     return {
         r["organization_id"]: {"as_of": r["last_as_of"], "finished_at": r["last_finished_at"]} for r in rows.order_by()
     }
+
+
+def under_dispute(organization: Organization, as_of: date) -> Q:
+    """A condition on ``Invoice``: under a dispute active on ``as_of`` (begun, not ended nor released), on the
+    invoice itself, on several invoices among them this one, or on its whole customer. Two small queries (the
+    disputes are few), as the KPIs' dispute rate counts them."""
+    active = Hold.objects.filter(
+        organization=organization,
+        kind=HoldKind.DISPUTE,
+        starts_on__lte=as_of,
+        released_at__isnull=True,
+        outcome="",
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=as_of))
+    rows = list(active.values_list("id", "customer_id", "invoice_id"))
+    several: dict[int, list[int]] = {}
+    for hold_id, invoice_id in Hold.invoices.through.objects.filter(hold_id__in=[r[0] for r in rows]).values_list(
+        "hold_id", "invoice_id"
+    ):
+        several.setdefault(hold_id, []).append(invoice_id)
+    invoice_ids: set[int] = set()
+    customer_ids: set[int] = set()
+    for hold_id, customer_id, invoice_id in rows:
+        if invoice_id is not None:
+            invoice_ids.add(invoice_id)
+        elif hold_id in several:
+            invoice_ids.update(several[hold_id])
+        else:
+            customer_ids.add(customer_id)
+    return Q(id__in=sorted(invoice_ids)) | Q(customer_id__in=sorted(customer_ids))

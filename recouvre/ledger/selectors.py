@@ -229,18 +229,28 @@ def customer_list(
     segment: str = "",
     overdue_only: bool = False,
     order: str = "overdue",
+    collector_id: int | None = None,
 ) -> QuerySet[Customer]:
     """Customers with their balances (``customers_with_balances``), searched by name, account or SIREN,
-    filtered by segment and by "has an invoice overdue on ``as_of``", sorted by amount overdue (largest
-    first) or by name. One query per page whatever the number of customers."""
+    filtered by segment, by collector (0: those without one) and by "has an invoice overdue on ``as_of``",
+    sorted by amount overdue (largest first) or by name. One query per page whatever the number of customers."""
     qs = search_customers(customers_with_balances(organization, as_of), search)
     if segment:
         qs = qs.filter(segment=segment)
+    if collector_id is not None:
+        qs = qs.filter(_collector(collector_id, ""))
     if overdue_only:
         qs = qs.filter(customer_has_overdue(organization, as_of))
     if order == "name":
         return qs.order_by("name", "pk")
     return qs.order_by("-overdue_total", "name", "pk")
+
+
+def _collector(collector_id: int, customer: str) -> Q:
+    """The customers of one collector (by user id), or, for 0, those without a collector."""
+    if collector_id == 0:
+        return Q(**{f"{customer}collection__collector__isnull": True})
+    return Q(**{f"{customer}collection__collector_id": collector_id})
 
 
 def invoice_list(
@@ -251,10 +261,30 @@ def invoice_list(
     due_from: date | None = None,
     due_to: date | None = None,
     search: str = "",
+    segment: str = "",
+    collector_id: int | None = None,
+    paid_from: date | None = None,
+    paid_to: date | None = None,
+    condition: Q | None = None,
 ) -> QuerySet[Invoice]:
     """Invoices by status on ``as_of`` (open, overdue, paid or all), due-date range (both ends included) and
-    customer (name, account or SIREN) or invoice number. Sorted by due date."""
+    customer (name, account or SIREN) or invoice number; by the customer's segment, by collector (0: customers
+    without one), having a payment applied from ``paid_from`` to ``paid_to``, and meeting ``condition``. Sorted by
+    due date."""
     qs = invoices(organization)
+    if segment:
+        qs = qs.filter(customer__segment=segment)
+    if collector_id is not None:
+        qs = qs.filter(_collector(collector_id, "customer__"))
+    if paid_from is not None or paid_to is not None:
+        paid = Allocation.objects.filter(invoice=OuterRef("pk"), payment__isnull=False)
+        if paid_from is not None:
+            paid = paid.filter(allocated_on__gte=paid_from)
+        if paid_to is not None:
+            paid = paid.filter(allocated_on__lte=paid_to)
+        qs = qs.filter(Exists(paid))
+    if condition is not None:
+        qs = qs.filter(condition)
     if status == "open":
         qs = qs.filter(open_amount__gt=0)
     elif status == "overdue":

@@ -1,6 +1,7 @@
 """``recouvre report aging [--currency CUR] [--json | --csv | --xlsx FILE]``: the aged balance of every currency
 (the organization's first), or of one currency. ``recouvre report kpis``: DSO, CEI and the other credit KPIs
-(LEGAL-FR §9) as of a date, with a monthly series. Thin: the figures are ``selectors.aged_balances`` and
+(LEGAL-FR §9) as of a date, with a monthly series. ``recouvre report dashboard``: the dashboard's other figures.
+Thin: the figures are ``selectors.aged_balances`` and
 ``kpis.kpi_reports``, the formats ``exports`` and ``kpi_exports``."""
 
 from __future__ import annotations
@@ -126,6 +127,68 @@ def cmd_report_kpis(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report_dashboard(args: argparse.Namespace) -> int:
+    """The dashboard's figures besides the KPIs (``report kpis``): cash collected per week over 13 weeks, the aged
+    balance by segment, and the collectors' results of the month ending ``--as-of``."""
+    from recouvre.core.kpis import period_start
+    from recouvre.reports import dashboard
+
+    org = resolve_org(args.org)
+    currency = _currency(args.currency) or org.currency
+    as_of = args.as_of or date.today()
+    start = period_start(as_of, 1)
+    weeks = dashboard.weekly_collected(org, as_of, currency)
+    segments = dashboard.aged_by_segment(org, as_of, currency)
+    collectors = dashboard.collectors_results(org, start, as_of, currency)
+    data = {
+        "as_of": as_of.isoformat(),
+        "currency": currency,
+        "weeks": [{"starts_on": d.isoformat(), "collected": str(a)} for d, a in weeks],
+        "segments": [
+            {"segment": s.segment, **{k: str(v) for k, v in s.buckets.items()}, "total": str(s.total)} for s in segments
+        ],
+        "collectors": {
+            "period_start": start.isoformat(),
+            "period_end": as_of.isoformat(),
+            "results": [
+                {
+                    "collector_id": r.collector_id,
+                    "name": r.name,
+                    "collected": str(r.collected),
+                    "promises_kept": r.promises_kept,
+                    "promises_broken": r.promises_broken,
+                    "tasks_done": r.tasks_done,
+                }
+                for r in collectors
+            ],
+        },
+    }
+    if args.json:
+        emit_json(data)
+        return EXIT_OK
+    print(_("Cash collected per week (%(currency)s):") % {"currency": currency})
+    for w in data["weeks"]:
+        print(f"  {w['starts_on']}  {w['collected']:>14}")
+    print(_("Aged balance by segment (%(currency)s):") % {"currency": currency})
+    for seg in segments:
+        cells = "  ".join(f"{v:>12}" for v in seg.buckets.values())
+        print(f"  {seg.label:<14} {cells}  {seg.total:>14}")
+    print(_("Collectors' results, %(start)s to %(end)s:") % {"start": start.isoformat(), "end": as_of.isoformat()})
+    for r in collectors:
+        print(
+            "  "
+            + _("%(name)s: %(collected)s collected, %(kept)s promises kept, %(broken)s broken, %(tasks)s tasks done")
+            % {
+                "name": r.name,
+                "collected": r.collected,
+                "kept": r.promises_kept,
+                "broken": r.promises_broken,
+                "tasks": r.tasks_done,
+            }
+        )
+    return EXIT_OK
+
+
 def add_commands(report: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     """The ``recouvre report`` subcommands."""
     sp = add(
@@ -193,3 +256,15 @@ def add_commands(report: Any, add: Callable[..., argparse.ArgumentParser]) -> No
     fmt = sp.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
+
+    sp = add(
+        "dashboard",
+        cmd_report_dashboard,
+        "the dashboard's figures besides the KPIs: cash collected per week (13 weeks), aged balance by segment, "
+        "collectors' results of the month",
+        report,
+    )
+    sp.add_argument("--as-of", type=parse_cli_date, help="default: today")
+    sp.add_argument("--org")
+    sp.add_argument("--currency", metavar="CUR", help="this currency (ISO code; default: the organization's)")
+    sp.add_argument("--json", action="store_true")

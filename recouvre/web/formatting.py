@@ -68,3 +68,23 @@ def moment(value: datetime | None, language: str | None = None) -> str:
         value = timezone.localtime(value)
     lang = _language(language)
     return format_datetime(value, _DATETIME_PATTERNS[lang], locale=_LOCALES[lang])
+
+
+def figure(value: Decimal | int | float | None, language: str | None = None, places: int = 1) -> str:
+    """A figure with ``places`` decimals (``73,2`` / ``73.2``); a round figure (``1 200``) with ``places=0``."""
+    if value is None or value == "":
+        return ""
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(Decimal(str(value)), format=pattern, locale=_LOCALES[_language(language)])
+
+
+def month(value: date, language: str | None = None) -> str:
+    """A month, short: ``nov. 2026`` / ``Nov 2026``."""
+    lang = _language(language)
+    return format_date(value, "MMM yyyy", locale=_LOCALES[lang])
+
+
+def short_day(value: date, language: str | None = None) -> str:
+    """A day without its year: ``23/11`` / ``23 Nov``."""
+    lang = _language(language)
+    return format_date(value, "dd/MM" if lang == "fr" else "d MMM", locale=_LOCALES[lang])

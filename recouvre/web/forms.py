@@ -49,6 +49,7 @@ class CustomerFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     segment = forms.ChoiceField(label=_("Segment"), required=False, choices=[("", _("All segments")), *Segment.choices])
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    collector = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)  # 0: without a collector
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -74,6 +75,16 @@ class InvoiceFilterForm(forms.Form):
     due_from = DayField(label=_("Due from"), required=False, widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
     due_to = DayField(label=_("Due to"), required=False, widget=DateInput(), input_formats=DATE_INPUT_FORMATS)
     q = forms.CharField(label=_("Customer or number"), required=False, max_length=100)
+    segment = forms.ChoiceField(label=_("Segment"), required=False, choices=[("", _("All segments")), *Segment.choices])
+    disputed = forms.BooleanField(label=_("Under dispute"), required=False)
+    # The dashboard's links: the invoices paid in a week, those of one collector's customers.
+    paid_from = DayField(
+        label=_("Payment applied from"), required=False, widget=DateInput(), input_formats=DATE_INPUT_FORMATS
+    )
+    paid_to = DayField(
+        label=_("Payment applied to"), required=False, widget=DateInput(), input_formats=DATE_INPUT_FORMATS
+    )
+    collector = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,6 +95,9 @@ class InvoiceFilterForm(forms.Form):
         start, end = data.get("due_from"), data.get("due_to")
         if start and end and start > end:
             raise forms.ValidationError(_("The start of the due-date range is after its end."))
+        start, end = data.get("paid_from"), data.get("paid_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start of the payment date range is after its end."))
         return data
 
 

@@ -31,6 +31,7 @@ from .views import worklist as worklist_views
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("kpis.csv", home.kpis_csv, name="kpis_csv"),
     path("customers/<int:pk>/cash/payment/", cash_views.record_payment, name="cash_payment"),
     path("customers/<int:pk>/cash/credit-note/", cash_views.record_credit_note, name="cash_credit_note"),
     path("customers/<int:pk>/cash/apply/<str:kind>/<int:doc>/", cash_views.apply, name="cash_apply"),

@@ -30,6 +30,26 @@ def number(amount: Any) -> str:
 
 
 @register.filter
+def figure(value: Any, places: int = 1) -> str:
+    """``73,2`` / ``73.2``: a KPI's days or percentage; ``-`` when undefined."""
+    return formatting.figure(value, places=int(places)) if value is not None else "-"
+
+
+@register.filter
+def signed(value: Any) -> str:
+    """A change with its sign: ``+1,5`` / ``-0,3`` (``−`` for the minus)."""
+    if value is None:
+        return ""
+    text = formatting.figure(abs(value))
+    return ("+" if value > 0 else "\u2212" if value < 0 else "") + text
+
+
+@register.filter
+def month(value: Any) -> str:
+    return formatting.month(value) if value else ""
+
+
+@register.filter
 def day(value: Any) -> str:
     return formatting.day(value)
 

@@ -34,6 +34,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         segment=filters.get("segment", ""),
         overdue_only=filters.get("overdue", False),
         order=filters.get("sort") or "overdue",
+        collector_id=filters.get("collector"),
     )
     return render(
         request,

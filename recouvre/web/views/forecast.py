@@ -55,6 +55,10 @@ def forecast(request: HttpRequest) -> HttpResponse:
     weeks, later = core.cash_forecast(
         [(i["record"].open_amount, i["prediction"].expected_on) for i in items], as_of, result.model.residuals
     )
+    if as_of == today():
+        from recouvre.reports.dashboard import remember_forecast
+
+        remember_forecast(org, as_of, currency, [(w.starts_on, w.ends_on, w.expected) for w in weeks])
     items.sort(key=lambda i: (-i["priority"], i["record"].due_on, i["record"].key))
     return render(
         request,

@@ -21,6 +21,11 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     as_of = today()
     form = InvoiceFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
+    condition = None
+    if filters.get("disputed"):
+        from recouvre.collections.selectors import under_dispute
+
+        condition = under_dispute(org, as_of)
     qs = selectors.invoice_list(
         org,
         as_of,
@@ -28,6 +33,11 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         due_from=filters.get("due_from"),
         due_to=filters.get("due_to"),
         search=filters.get("q", ""),
+        segment=filters.get("segment", ""),
+        collector_id=filters.get("collector"),
+        paid_from=filters.get("paid_from"),
+        paid_to=filters.get("paid_to"),
+        condition=condition,
     )
     page = paginate(request, qs, INVOICES_PER_PAGE)
     for inv in page.object_list:
