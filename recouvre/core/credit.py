@@ -40,6 +40,7 @@ TREND_ZERO_AT_DAYS = Decimal(30)  # 30 days longer or more: no point
 POINTS_PER_DISPUTE = Decimal(5)
 
 Money = Callable[[Decimal], str]
+Number = Callable[[Decimal], str]
 
 
 def plain_money(amount: Decimal) -> str:
@@ -247,7 +248,7 @@ def percent_of(exposure: Decimal, limit: Decimal | None) -> int | None:
     return int((exposure * 100 / limit).quantize(ONE, rounding=ROUND_HALF_UP))
 
 
-def _delay(facts: Facts) -> Component:
+def _delay(facts: Facts, number: Number) -> Component:
     avg = facts.delay
     if avg is None:
         return Component(
@@ -262,12 +263,12 @@ def _delay(facts: Facts) -> Component:
         points,
         DELAY_POINTS,
         _("Invoices settled in the last 12 months were paid on average %(days)s days after their due date.")
-        % {"days": avg},
+        % {"days": number(avg)},
         str(avg),
     )
 
 
-def _trend(facts: Facts) -> Component:
+def _trend(facts: Facts, number: Number) -> Component:
     now, before = facts.delay_recent, facts.delay_earlier
     if now is None or before is None:
         return Component(
@@ -284,7 +285,9 @@ def _trend(facts: Facts) -> Component:
         text = _("The delay shrank: %(now)s days over the last 3 months against %(before)s days before.")
     else:
         text = _("The delay is steady: %(now)s days over the last 3 months as before.")
-    return Component("delay_trend", points, TREND_POINTS, text % {"now": now, "before": before}, str(change))
+    return Component(
+        "delay_trend", points, TREND_POINTS, text % {"now": number(now), "before": number(before)}, str(change)
+    )
 
 
 def _late_share(facts: Facts) -> Component:
@@ -364,12 +367,12 @@ def _status(facts: Facts) -> Component:
     return Component("company_status", STATUS_POINTS, STATUS_POINTS, _("The company's status is not known."), status)
 
 
-def score(facts: Facts, money: Money = plain_money) -> Score:
+def score(facts: Facts, money: Money = plain_money, number: Number = str) -> Score:
     """The payment-behaviour score of one customer: 0 (worst) to 100 (best), with its components; ``money``
-    writes the amounts in the sentences."""
+    writes the amounts in the sentences, ``number`` the days (``14.7``; ``14,7`` in French)."""
     parts = (
-        _delay(facts),
-        _trend(facts),
+        _delay(facts, number),
+        _trend(facts, number),
         _late_share(facts),
         _promises(facts),
         _disputes(facts),

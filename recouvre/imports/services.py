@@ -264,7 +264,9 @@ def _run_table(
                     if kind in ("invoices", "payments"):
                         # Calls and escalation steps about invoices now settled are closed (recouvre.tasks.settled).
                         close_settled_tasks(organization, actor=actor)
-                        # A customer the file took over its credit limit (or back under) shows on the worklist.
+                    if kind in ("customers", "invoices", "payments"):
+                        # A customer the file took over its credit limit (or back under, or whose limit it
+                        # changed) shows on the worklist.
                         refresh_exposure_alerts(organization, actor=actor)
                     _record_run(
                         organization,

@@ -115,6 +115,39 @@ def cmd_risk_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_risk_settings(args: argparse.Namespace) -> int:
+    from recouvre.ledger.actors import CLI
+    from recouvre.risk.credit import ThresholdsRefused, save_thresholds
+
+    org = resolve_org(args.org)
+    try:
+        after = save_thresholds(
+            org,
+            actor=CLI,
+            review_below=args.review_below,
+            refuse_below=args.refuse_below,
+            warning_percent=args.warning_percent,
+        )
+    except ThresholdsRefused as exc:
+        return refused(args.json, [str(exc)])
+    values = {
+        "review_below": after.review_below,
+        "refuse_below": after.refuse_below,
+        "warning_percent": after.warning_percent,
+    }
+    if args.json:
+        emit_json({"organization": org.slug, **values})
+        return EXIT_OK
+    print(
+        _(
+            "Orders reviewed below a score of %(review_below)d, refused below %(refuse_below)d; warning at "
+            "%(warning_percent)d%% of the credit limit."
+        )
+        % values
+    )
+    return EXIT_OK
+
+
 def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
     """The ``recouvre risk`` subcommands."""
     risk = sub.add_parser("risk", help="late-payment prediction, credit scores, order check").add_subparsers(
@@ -158,4 +191,17 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
     sp.add_argument("--amount", type=parse_cli_amount, required=True, help="the order's amount, incl. tax")
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
     sp.add_argument("--as-of", type=parse_cli_date, help="the day of the check (default: today)")
+    json_flag(sp)
+    sp = add(
+        "settings",
+        cmd_risk_settings,
+        "show or change the credit thresholds: review and refuse an order below a score, warn at a share of the limit",
+        risk,
+    )
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--review-below", type=int, metavar="SCORE", help="review an order below this score (default 50)")
+    sp.add_argument("--refuse-below", type=int, metavar="SCORE", help="refuse an order below this score (default 25)")
+    sp.add_argument(
+        "--warning-percent", type=int, metavar="PERCENT", help="warn at this share of the credit limit (default 80)"
+    )
     json_flag(sp)

@@ -9,6 +9,7 @@
   run and after every import of invoices or payments.
 - ``check_order``: accept / review / refuse an order of an amount, with reasons (reads only).
 - ``customer_credit``: the score with its sentences, the exposure and the alert level, for the customer page.
+- ``save_thresholds``: the organization's thresholds (review and refuse below a score, warning share of the limit).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from django.utils.translation import gettext as _
 from recouvre.core import credit as core
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice
-from recouvre.ledger.services import bulk_record_events
+from recouvre.ledger.services import bulk_record_events, record_event
 from recouvre.organizations.models import Organization
 from recouvre.tasks.models import CREDIT_ALERTS, ClosedReason, Task, TaskKind, TaskState
 
@@ -44,6 +45,12 @@ def money_in(currency: str) -> core.Money:
 
     language = "fr" if (get_language() or "").startswith("fr") else "en"
     return lambda amount: format_amount(amount, currency, language)
+
+
+def number_in() -> core.Number:
+    """Days with one decimal in the active language (``14.7``, ``14,7``)."""
+    comma = (get_language() or "").startswith("fr")
+    return lambda value: str(value).replace(".", ",") if comma else str(value)
 
 
 # ------------------------------------------------------------------------------------------------- the score
@@ -96,7 +103,7 @@ def score_report(organization: Organization, customer_ids: Iterable[int] | None 
     money = money_in(organization.currency)
     out = []
     for row in qs.order_by("score", "customer__ref"):
-        result = core.score(core.Facts.from_dict(row.facts), money)
+        result = core.score(core.Facts.from_dict(row.facts), money, number_in())
         out.append(
             {
                 "customer_ref": row.customer.ref,
@@ -121,7 +128,11 @@ class AlertResult:
 
 
 def _texts(
-    level: core.Level, exposure: selectors.Exposure, money: core.Money, latest: tuple[str, Decimal, date] | None
+    level: core.Level,
+    exposure: selectors.Exposure,
+    money: core.Money,
+    latest: tuple[str, Decimal, date] | None,
+    currency: str,
 ) -> tuple[str, str, dict[str, Any]]:
     """The title and details of an alert task, and its event's data."""
     limit = exposure.limit or Decimal("0.00")
@@ -146,6 +157,7 @@ def _texts(
         "limit": str(limit),
         "excess": str(exposure.exposure - limit),
         "percent": values["percent"],
+        "currency": currency,
     }
     if latest is not None:
         number, amount, issued_on = latest
@@ -245,7 +257,7 @@ def refresh_exposure_alerts(
             e = exposures[customer_id]
             for kind, task in tasks_of.get(customer_id, {}).items():
                 if kind == wanted:
-                    title, details, _data = _texts(level, e, money, None)
+                    title, details, _data = _texts(level, e, money, None, organization.currency)
                     # the line naming the invoice that took it over, when there is one, stays
                     details = "\n".join([details, *task.details.split("\n")[3:]])
                     if (task.title, task.details) != (title[:300], details):
@@ -270,11 +282,12 @@ def refresh_exposure_alerts(
                             "reason": reason.value,
                             "exposure": str(e.exposure),
                             "limit": "" if e.limit is None else str(e.limit),
+                            "currency": organization.currency,
                         },
                     )
                 )
             if customer_id in changed and wanted is not None and wanted not in tasks_of.get(customer_id, {}):
-                title, details, data = _texts(level, e, money, crossing.get(customer_id))
+                title, details, data = _texts(level, e, money, crossing.get(customer_id), organization.currency)
                 creating.append(
                     Task(
                         organization=organization,
@@ -376,7 +389,7 @@ def customer_credit(organization: Organization, customer: Customer, today: date)
     stored = selectors.stored_score(organization, customer.pk)
     score = None
     if stored is not None:
-        score = core.score(core.Facts.from_dict(stored.facts), money_in(organization.currency))
+        score = core.score(core.Facts.from_dict(stored.facts), money_in(organization.currency), number_in())
     warning = selectors.thresholds(organization).warning_percent
     return CustomerCredit(
         score,
@@ -385,3 +398,53 @@ def customer_credit(organization: Organization, customer: Customer, today: date)
         core.exposure_level(exposure.exposure, exposure.limit, warning),
         core.percent_of(exposure.exposure, exposure.limit),
     )
+
+
+# ------------------------------------------------------------------------------------------------ thresholds
+
+
+class ThresholdsRefused(ValueError):
+    """Thresholds out of order or out of range: nothing is saved."""
+
+
+@transaction.atomic
+def save_thresholds(
+    organization: Organization,
+    *,
+    actor: Actor,
+    review_below: int | None = None,
+    refuse_below: int | None = None,
+    warning_percent: int | None = None,
+) -> core.Thresholds:
+    """Change the organization's credit thresholds (those given; the others stay). ``ThresholdsRefused`` when they
+    would be out of order (0 <= refuse <= review <= 100) or the warning share not from 1 to 100. One event on the
+    organization's timeline (``risk.settings_changed``) when something changed."""
+    from .models import CreditSettings
+
+    before = selectors.thresholds(organization)
+    wanted = {
+        "review_below": before.review_below if review_below is None else review_below,
+        "refuse_below": before.refuse_below if refuse_below is None else refuse_below,
+        "warning_percent": before.warning_percent if warning_percent is None else warning_percent,
+    }
+    try:
+        after = core.Thresholds(**wanted)
+    except ValueError as exc:
+        raise ThresholdsRefused(
+            _(
+                "The thresholds must be in order (0 ≤ refuse below ≤ review below ≤ 100) and the warning share from 1 "
+                "to 100."
+            )
+        ) from exc
+    changed = sorted(k for k, v in wanted.items() if getattr(before, k) != v)
+    if changed:
+        CreditSettings.objects.update_or_create(organization=organization, defaults=wanted)
+        record_event(
+            organization,
+            None,
+            "risk.settings_changed",
+            actor,
+            fields=", ".join(changed),
+            **{k: wanted[k] for k in changed},
+        )
+    return after

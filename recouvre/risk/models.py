@@ -51,7 +51,7 @@ class CreditSettings(models.Model):
         _("refuse an order below the score"), default=25, help_text=_("From 0 to the review score.")
     )
     warning_percent = models.PositiveSmallIntegerField(
-        _("warn at this share of the credit limit (%)"), default=80, help_text=_("From 1 to 100.")
+        _("warn at this share of the credit limit, in percent"), default=80, help_text=_("From 1 to 100.")
     )
 
     class Meta:

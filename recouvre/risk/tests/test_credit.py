@@ -17,6 +17,7 @@ from recouvre.collections.models import Hold, HoldKind, HoldOutcome
 from recouvre.ledger import services as ledger
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Event
+from recouvre.ledger.timeline import describe
 from recouvre.risk.credit import recompute_scores, refresh_exposure_alerts
 from recouvre.risk.models import CustomerScore
 from recouvre.tasks.models import Task, TaskState
@@ -159,6 +160,7 @@ def test_an_alert_opens_once_follows_the_amounts_and_closes_when_paid(org) -> No
         "percent": 100,
         "invoice": "F-2",
         "invoice_amount": "70591.00",
+        "currency": "EUR",
     }
 
     # Again, and again after another invoice: still one task, its amounts up to date.
@@ -185,6 +187,12 @@ def test_an_alert_opens_once_follows_the_amounts_and_closes_when_paid(org) -> No
     assert (near.state, near.closed_reason) == (TaskState.NOT_NEEDED, "under_threshold")
     assert not Task.objects.filter(customer=customer, state=TaskState.OPEN).exists()
     assert Event.objects.filter(customer=customer, kind="credit.alert_closed").count() == 2
+    with translation.override("en"):
+        described = describe(event)
+    assert described == (
+        "Over the credit limit: 170591.00 EUR owed for a limit of 170000.00 EUR, 591.00 EUR over (invoice F-2 of "
+        "70591.00 EUR took it over)."
+    )
 
 
 def test_an_alert_closed_by_a_person_is_not_opened_again_while_nothing_changes(org) -> None:  # type: ignore[no-untyped-def]
@@ -264,3 +272,28 @@ def test_each_collections_run_scores_every_customer_and_opens_the_alerts(org) ->
     CustomerScore.objects.all().delete()
     run_collections(org, TODAY, actor=ME, today=TODAY, dry_run=True)
     assert not CustomerScore.objects.exists()
+
+
+def test_thresholds_are_the_organizations(org, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("RECOUVRE_LANGUAGE", "en")
+    code, out = cli(capsys, "risk", "settings", "--org", "acme", "--json")
+    assert (code, out) == (0, {"organization": "acme", "review_below": 50, "refuse_below": 25, "warning_percent": 80})
+    code, out = cli(
+        capsys, "risk", "settings", "--org", "acme", "--review-below", "75", "--warning-percent", "90", "--json"
+    )
+    assert (code, out["review_below"], out["refuse_below"], out["warning_percent"]) == (0, 75, 25, 90)
+    assert Event.objects.get(organization=org, kind="risk.settings_changed").data["fields"] == (
+        "review_below, warning_percent"
+    )
+    code, out = cli(capsys, "risk", "settings", "--org", "acme", "--refuse-below", "80", "--json")
+    assert (code, out["ok"]) == (1, False)
+
+    # 85 % of the limit: no alert any more at a 90 % warning share; a score of 70 is reviewed below 75.
+    customer = CustomerFactory(organization=org, ref="411PRES", credit_limit=Decimal("1000.00"))
+    InvoiceFactory(customer=customer, issued_on=date(2026, 3, 1), due_on=date(2026, 4, 30), total=Decimal("850.00"))
+    assert refresh_exposure_alerts(org, actor=ME, today=TODAY).opened == 0
+    recompute_scores(org, TODAY)
+    code, out = cli(
+        capsys, "risk", "check", "411PRES", "--amount", "10", "--org", "acme", "--as-of", "2026-03-31", "--json"
+    )
+    assert (out["score"], out["decision"]) == (70, "review")

@@ -91,3 +91,18 @@ def test_the_customer_page_shows_the_score_and_checks_an_order(org, dupont, memb
     response = client.get(url, {"order_amount": "zéro"})
     assert 'id="order-check"' not in response.content.decode()
     assert 'class="errorlist"' in response.content.decode()
+
+
+def test_a_lower_limit_saved_on_the_customer_page_opens_the_alert(org, dupont, member_of) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.web.customer_forms import CustomerForm
+
+    client = member_of("admin")
+    data = {k: ("" if v is None else v) for k, v in CustomerForm.initial_of(dupont).items()}
+    data["credit_limit"] = "150 000"
+    response = client.post(
+        reverse("customer_edit", args=[dupont.pk]), {k: v for k, v in data.items() if v is not False}
+    )
+    assert response.status_code == 302
+    task = Task.objects.get(customer=dupont, state=TaskState.OPEN)
+    assert task.kind == "credit_over"
+    assert "19 000,00" in task.title.replace("\u202f", " ")
