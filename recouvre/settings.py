@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "recouvre.collections",
     "recouvre.documents",
     "recouvre.tasks",
+    "recouvre.risk",
     "recouvre.letters",
     "recouvre.legal",
     "recouvre.penalties",

@@ -7,6 +7,8 @@
   action once. Sending is not done here (``recouvre.collections.dispatch``): actions stay ``planned`` or
   ``awaiting_approval``. After the policies' plan, the step asking for claimed penalties still owed once the
   principal is paid is planned the same way (``recouvre.core.dunning.plan_penalties``).
+- Each run (not a dry run, not a backfill) first reviews the commitments, closes the tasks no longer needed,
+  recomputes every customer's credit score and brings the credit limit alerts up to date (``recouvre.risk.credit``).
 - ``place_hold`` / ``release_hold``: pause and resume collection of an invoice or a customer (they live in
   ``recouvre.collections.holds`` with the disputes, promises and payment plans, and are re-exported here).
 """
@@ -248,6 +250,11 @@ def run_collections(
         review_commitments(organization, as_of, actor=actor)
         # Calls and escalation steps whose invoices were paid, credited or put on hold are closed.
         close_settled_tasks(organization, actor=actor, today=as_of)
+        # Every customer's payment-behaviour score, and the credit limit alerts on the worklist.
+        from recouvre.risk.credit import recompute_scores, refresh_exposure_alerts
+
+        recompute_scores(organization, as_of)
+        refresh_exposure_alerts(organization, actor=actor, today=as_of)
     with transaction.atomic():
         if not dry_run:
             # Steps of actions cancelled, rejected or failed since the last run never happened: dropped, so their

@@ -61,6 +61,7 @@ from recouvre.ledger.models import (
 )
 from recouvre.ledger.services import bulk_record_events, replace_schedules
 from recouvre.organizations.models import Organization
+from recouvre.risk.credit import refresh_exposure_alerts
 from recouvre.tasks.settled import close_settled_tasks
 
 from .bulk import gc_paused, indexes_rebuilt, insert_with_defaults
@@ -160,6 +161,8 @@ def _import(
             _write(organization, actor, name, work, report)
             # Calls and escalation steps about invoices now settled are closed (recouvre.tasks.settled).
             close_settled_tasks(organization, actor=actor)
+            # A customer the file took over its credit limit (or back under) shows on the worklist.
+            refresh_exposure_alerts(organization, actor=actor)
     return result
 
 

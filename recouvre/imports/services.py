@@ -39,6 +39,7 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Source
 from recouvre.organizations.models import Organization
 from recouvre.penalties.selectors import payment_terms_notes
+from recouvre.risk.credit import refresh_exposure_alerts
 from recouvre.tasks.settled import close_settled_tasks
 
 from .bulk import gc_paused, large_write_cache
@@ -263,6 +264,10 @@ def _run_table(
                     if kind in ("invoices", "payments"):
                         # Calls and escalation steps about invoices now settled are closed (recouvre.tasks.settled).
                         close_settled_tasks(organization, actor=actor)
+                    if kind in ("customers", "invoices", "payments"):
+                        # A customer the file took over its credit limit (or back under, or whose limit it
+                        # changed) shows on the worklist.
+                        refresh_exposure_alerts(organization, actor=actor)
                     _record_run(
                         organization,
                         kind,

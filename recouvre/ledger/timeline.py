@@ -249,6 +249,26 @@ _MESSAGES: dict[str, Any] = {
     ),
     "task.not_needed": lambda d: _("No task opened for step %(step)s: every invoice it listed has been paid."),
     "task.no_longer_needed": lambda d: _no_longer_needed_sentence(d),
+    "credit.over_limit": lambda d: (
+        _(
+            "Over the credit limit: %(exposure)s %(currency)s owed for a limit of %(limit)s %(currency)s, %(excess)s "
+            "%(currency)s over (invoice %(invoice)s of %(invoice_amount)s %(currency)s took it over)."
+        )
+        if d.get("invoice")
+        else _(
+            "Over the credit limit: %(exposure)s %(currency)s owed for a limit of %(limit)s %(currency)s, %(excess)s "
+            "%(currency)s over."
+        )
+    ),
+    "credit.near_limit": lambda d: _(
+        "%(percent)s%% of the credit limit: %(exposure)s %(currency)s owed for a limit of %(limit)s %(currency)s."
+    ),
+    "risk.settings_changed": lambda d: _("Credit thresholds changed: %(fields)s."),
+    "credit.alert_closed": lambda d: (
+        _("Credit limit alert closed, now over the limit: %(title)s.")
+        if d.get("reason") == "over_limit"
+        else _("Credit limit alert closed, back under the threshold (%(exposure)s %(currency)s owed): %(title)s.")
+    ),
     "task.wrong_number": lambda d: (
         _("Wrong phone number on file: %(note)s") if d.get("note") else _("Wrong phone number on file.")
     ),

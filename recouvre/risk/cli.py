@@ -1,9 +1,10 @@
-"""``recouvre risk train|predict``: the late-payment model of an organization, from the command line.
+"""``recouvre risk train|predict``: the late-payment model of an organization, from the command line;
+``recouvre risk score|check``: the customers' payment-behaviour scores and the order check (``recouvre.risk.credit``).
 
 Thin: the history is read by ``recouvre.risk.selectors``, the model is ``recouvre.core.prediction``. ``--as-of``
 is the day of the prediction (default today): nothing dated after it is read. With too little history the
 commands say so (``note``) and give the customer-mean baseline. Exit 0 done, 2 usage (a bad date, an unknown
-organization)."""
+organization). ``risk check`` exits 1 for an unknown customer (a refusal of the order is an answer, exit 0)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from recouvre.cliutil import EXIT_OK, emit_json, parse_cli_date, resolve_org
+from recouvre.cliutil import EXIT_OK, emit_json, parse_cli_amount, parse_cli_date, refused, resolve_org
 
 
 def _percent(x: float | None) -> str:
@@ -64,9 +65,94 @@ def cmd_risk_predict(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_risk_score(args: argparse.Namespace) -> int:
+    from recouvre.ledger.models import Customer
+    from recouvre.risk.credit import recompute_scores, score_report
+
+    org = resolve_org(args.org)
+    ids = None
+    if args.customer:
+        customer = Customer.objects.filter(organization=org, ref=args.customer).first()
+        if customer is None:
+            return refused(
+                args.json,
+                [_("no customer with the account %(ref)r in %(org)s") % {"ref": args.customer, "org": org.slug}],
+            )
+        ids = [customer.pk]
+    recompute_scores(org, args.as_of or date.today(), customer_ids=ids)
+    report = score_report(org, ids)
+    if args.json:
+        emit_json({"organization": org.slug, "customers": report})
+        return EXIT_OK
+    for row in report:
+        print(f"{row['score']:>3}  {row['customer_ref']:<16} {row['customer_name']}")
+        if args.customer:
+            for c in row["components"]:
+                print(f"     {c['points']:>5} / {c['max_points']:<3} {c['text']}")
+    return EXIT_OK
+
+
+def cmd_risk_check(args: argparse.Namespace) -> int:
+    from recouvre.ledger.models import Customer
+    from recouvre.risk.credit import check_order
+
+    org = resolve_org(args.org)
+    customer = Customer.objects.filter(organization=org, ref=args.customer).first()
+    if customer is None:
+        return refused(
+            args.json, [_("no customer with the account %(ref)r in %(org)s") % {"ref": args.customer, "org": org.slug}]
+        )
+    if args.amount <= 0:
+        return refused(args.json, [_("the order amount must be more than zero")])
+    result = check_order(org, customer, args.amount, today=args.as_of or date.today())
+    if args.json:
+        emit_json({"customer": customer.ref, "currency": org.currency, **result.as_dict()})
+        return EXIT_OK
+    labels = {"accept": _("Accept"), "review": _("Review"), "refuse": _("Refuse")}
+    print(f"{labels[result.decision.value]} — {customer.name} ({customer.ref})")
+    for reason in result.reasons:
+        print(f"  - {reason.text}")
+    return EXIT_OK
+
+
+def cmd_risk_settings(args: argparse.Namespace) -> int:
+    from recouvre.ledger.actors import CLI
+    from recouvre.risk.credit import ThresholdsRefused, save_thresholds
+
+    org = resolve_org(args.org)
+    try:
+        after = save_thresholds(
+            org,
+            actor=CLI,
+            review_below=args.review_below,
+            refuse_below=args.refuse_below,
+            warning_percent=args.warning_percent,
+        )
+    except ThresholdsRefused as exc:
+        return refused(args.json, [str(exc)])
+    values = {
+        "review_below": after.review_below,
+        "refuse_below": after.refuse_below,
+        "warning_percent": after.warning_percent,
+    }
+    if args.json:
+        emit_json({"organization": org.slug, **values})
+        return EXIT_OK
+    print(
+        _(
+            "Orders reviewed below a score of %(review_below)d, refused below %(refuse_below)d; warning at "
+            "%(warning_percent)d%% of the credit limit."
+        )
+        % values
+    )
+    return EXIT_OK
+
+
 def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
     """The ``recouvre risk`` subcommands."""
-    risk = sub.add_parser("risk", help="late-payment prediction").add_subparsers(dest="risk_command", required=True)
+    risk = sub.add_parser("risk", help="late-payment prediction, credit scores, order check").add_subparsers(
+        dest="risk_command", required=True
+    )
     sp = add(
         "train",
         cmd_risk_train,
@@ -84,4 +170,38 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
     )
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
     sp.add_argument("--as-of", type=parse_cli_date, help="the day of the prediction (default: today)")
+    json_flag(sp)
+    sp = add(
+        "score",
+        cmd_risk_score,
+        "compute and store every customer's payment-behaviour score (0-100), lowest first, and why",
+        risk,
+    )
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--customer", metavar="REF", help="only this customer (its components are printed)")
+    sp.add_argument("--as-of", type=parse_cli_date, help="the day of the score (default: today)")
+    json_flag(sp)
+    sp = add(
+        "check",
+        cmd_risk_check,
+        "order check: accept, review or refuse an order of --amount from a customer, with the reasons",
+        risk,
+    )
+    sp.add_argument("customer", metavar="CUSTOMER_REF", help="the customer's account")
+    sp.add_argument("--amount", type=parse_cli_amount, required=True, help="the order's amount, incl. tax")
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--as-of", type=parse_cli_date, help="the day of the check (default: today)")
+    json_flag(sp)
+    sp = add(
+        "settings",
+        cmd_risk_settings,
+        "show or change the credit thresholds: review and refuse an order below a score, warn at a share of the limit",
+        risk,
+    )
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--review-below", type=int, metavar="SCORE", help="review an order below this score (default 50)")
+    sp.add_argument("--refuse-below", type=int, metavar="SCORE", help="refuse an order below this score (default 25)")
+    sp.add_argument(
+        "--warning-percent", type=int, metavar="PERCENT", help="warn at this share of the credit limit (default 80)"
+    )
     json_flag(sp)

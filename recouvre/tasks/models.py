@@ -26,6 +26,8 @@ class TaskKind(models.TextChoices):
     EMAIL_FAILED = "email_failed", _("E-mail not delivered")
     PROMISE_BROKEN = "promise_broken", _("Promise broken")
     INSTALMENT_MISSED = "instalment_missed", _("Instalment missed")
+    CREDIT_OVER = "credit_over", _("Over the credit limit")
+    CREDIT_NEAR = "credit_near", _("Near the credit limit")
     OTHER = "other", _("Other")
 
 
@@ -43,6 +45,13 @@ class ClosedReason(models.TextChoices):
     CREDITED = "credited", pgettext_lazy("task closed because", "Credited")
     WRITTEN_OFF = "written_off", pgettext_lazy("task closed because", "Written off")
     ON_HOLD = "on_hold", pgettext_lazy("task closed because", "On hold")
+    # the credit limit alerts (``recouvre.risk.credit``)
+    UNDER_THRESHOLD = "under_threshold", pgettext_lazy("task closed because", "Back under the threshold")
+    OVER_LIMIT = "over_limit", pgettext_lazy("task closed because", "Now over the limit")
+
+
+# One open alert per customer and level (``recouvre.risk.credit.refresh_exposure_alerts``).
+CREDIT_ALERTS = ("credit_over", "credit_near")
 
 
 class Outcome(models.TextChoices):
@@ -102,6 +111,11 @@ class Task(models.Model):
         verbose_name_plural = _("tasks")
         constraints = [
             models.UniqueConstraint(fields=["action"], condition=Q(action__isnull=False), name="task_once_per_action"),
+            models.UniqueConstraint(
+                fields=["customer", "kind"],
+                condition=Q(state="open", kind__in=CREDIT_ALERTS),
+                name="task_one_open_credit_alert",
+            ),
             models.CheckConstraint(condition=Q(kind__in=TaskKind.values), name="task_kind_known"),
             models.CheckConstraint(condition=Q(state__in=TaskState.values), name="task_state_known"),
             models.CheckConstraint(condition=Q(outcome="") | Q(outcome__in=Outcome.values), name="task_outcome_known"),

@@ -16,6 +16,7 @@ from recouvre.core.identifiers import format_iban
 from recouvre.ledger import customers
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Contact, Customer
+from recouvre.risk.credit import refresh_exposure_alerts
 
 from ..customer_forms import ContactForm, CustomerForm, IbanForm, add_service_errors
 from ..decorators import member_required
@@ -47,6 +48,8 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            # A credit limit changed: the worklist's credit limit alert follows at once.
+            refresh_exposure_alerts(customer.organization, actor=Actor.of(request.user), customer_ids=[customer.pk])
             messages.success(request, _("Customer details saved."))
             return redirect("customer_detail", pk=customer.pk)
     return render(request, "web/customer_form.html", {"form": form, "customer": customer})

@@ -9,6 +9,8 @@ from recouvre.core.aging import ZERO
 from recouvre.ledger import selectors
 from recouvre.ledger.timeline import describe
 from recouvre.reports.selectors import aged_balance
+from recouvre.risk.credit import check_order, customer_credit
+from recouvre.risk.forms import OrderCheckForm
 
 from ..decorators import member_required
 from ..forms import CustomerFilterForm, CustomerLegalIdentityForm
@@ -68,6 +70,12 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     events = [
         {"event": e, "text": describe(e), "who": _who(e)} for e in selectors.timeline(org, customer)[:TIMELINE_LENGTH]
     ]
+    # Credit: the stored score and why, the exposure against the limit, and the order check (asked by GET).
+    credit = customer_credit(org, customer, as_of)
+    order_form = OrderCheckForm(request.GET if "order_amount" in request.GET else None)
+    order = None
+    if order_form.is_bound and order_form.is_valid():
+        order = check_order(org, customer, order_form.cleaned_data["order_amount"], today=as_of)
     return render(
         request,
         "web/customer_detail.html",
@@ -86,6 +94,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "bar_max": bar_max,
             "events": events,
             "timeline_truncated": len(events) == TIMELINE_LENGTH,
+            "credit": credit,
+            "order_form": order_form,
+            "order": order,
         },
     )
 

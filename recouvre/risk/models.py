@@ -1,0 +1,88 @@
+"""Credit risk: the payment-behaviour score of each customer, recomputed by each collections run
+(``recouvre.risk.credit.recompute_scores``), and an organization's credit thresholds.
+
+The score row keeps the facts it was computed from (``facts``): the sentences that explain it are written again
+from them in the reader's language (``recouvre.core.credit.score``), so one stored row reads in French and in
+English."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from recouvre.ledger.models import Customer
+from recouvre.organizations.models import Organization
+
+
+class CustomerScore(models.Model):
+    """The latest payment-behaviour score of a customer (one row per customer, replaced by each run)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="credit_score")
+    score = models.PositiveSmallIntegerField(_("score"))
+    # each component's key, points and maximum (``recouvre.core.credit.Component``), for machines
+    components = models.JSONField(default=list)
+    # what the score was computed from (``recouvre.core.credit.Facts.as_dict``)
+    facts = models.JSONField(default=dict)
+    as_of = models.DateField(_("as of"))
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        verbose_name = _("credit score")
+        verbose_name_plural = _("credit scores")
+        constraints = [models.CheckConstraint(condition=Q(score__lte=100), name="credit_score_at_most_100")]
+        indexes = [models.Index(fields=["organization", "score"], name="credit_score_org_score")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.score}"
+
+
+class CreditSettings(models.Model):
+    """An organization's credit thresholds (``recouvre.core.credit.Thresholds``); the defaults without a row."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, primary_key=True, related_name="credit_settings"
+    )
+    review_below = models.PositiveSmallIntegerField(
+        _("review an order below the score"), default=50, help_text=_("From 0 to 100.")
+    )
+    refuse_below = models.PositiveSmallIntegerField(
+        _("refuse an order below the score"), default=25, help_text=_("From 0 to the review score.")
+    )
+    warning_percent = models.PositiveSmallIntegerField(
+        _("warn at this share of the credit limit, in percent"), default=80, help_text=_("From 1 to 100.")
+    )
+
+    class Meta:
+        verbose_name = _("credit settings")
+        verbose_name_plural = _("credit settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refuse_below__lte=models.F("review_below")) & Q(review_below__lte=100),
+                name="credit_settings_thresholds_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(warning_percent__gte=1) & Q(warning_percent__lte=100),
+                name="credit_settings_warning_percent",
+            ),
+        ]
+
+
+class ExposureLevel(models.TextChoices):
+    NONE = "none", _("Within the limit")
+    NEAR = "near", _("Near the credit limit")
+    OVER = "over", _("Over the credit limit")
+
+
+class ExposureState(models.Model):
+    """The exposure level a customer was last seen at (``recouvre.core.credit.Level``): an alert opens when the
+    level changes, so a person who closed one is not given it again every day while nothing changes."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="exposure_state")
+    level = models.CharField(_("level"), max_length=8, choices=ExposureLevel.choices, default=ExposureLevel.NONE)
+    changed_on = models.DateField(_("since"))
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(level__in=ExposureLevel.values), name="exposure_level_known")]
