@@ -181,8 +181,21 @@ def company_statuses(
     organization: Organization, as_of: date, customer_ids: Iterable[int] | None = None
 ) -> dict[int, CompanyStatus]:
     """What is known of each company on ``as_of``: in insolvency proceedings when an insolvency hold is in force on
-    the customer. The customers not named are ``unknown`` (a company watch, when there is one, says more). One
-    query."""
+    the customer; else what the company directory said at its last refresh (``recouvre watch refresh``): active,
+    or ceased trading when it was closed on or before ``as_of``. The customers not named are ``unknown``. Two
+    queries."""
+    from recouvre.ledger.models import CompanyStatus as DirectoryStatus
+    from recouvre.ledger.models import Customer
+
+    known = Customer.objects.filter(organization=organization).exclude(company_status="")
+    if customer_ids is not None:
+        known = known.filter(pk__in=list(customer_ids))
+    statuses: dict[int, CompanyStatus] = {}
+    for pk, status, closed_on in known.values_list("pk", "company_status", "company_closed_on"):
+        if status == DirectoryStatus.CLOSED and (closed_on is None or closed_on <= as_of):
+            statuses[pk] = CompanyStatus.CEASED
+        elif status in (DirectoryStatus.ACTIVE, DirectoryStatus.CLOSED):
+            statuses[pk] = CompanyStatus.ACTIVE
     live = Hold.objects.filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=as_of),
         organization=organization,
@@ -192,7 +205,8 @@ def company_statuses(
     )
     if customer_ids is not None:
         live = live.filter(customer_id__in=list(customer_ids))
-    return dict.fromkeys(live.values_list("customer_id", flat=True).distinct(), CompanyStatus.INSOLVENCY)
+    statuses.update(dict.fromkeys(live.values_list("customer_id", flat=True).distinct(), CompanyStatus.INSOLVENCY))
+    return statuses
 
 
 def credit_facts(

@@ -127,6 +127,16 @@ def test_an_insolvency_hold_is_the_company_status(org) -> None:  # type: ignore[
     assert stored.score == 65  # a new customer's 70, less the status's 5
 
 
+def test_the_company_directory_says_whether_the_company_trades(org) -> None:  # type: ignore[no-untyped-def]
+    active = CustomerFactory(organization=org, ref="411A", company_status="active")
+    closed = CustomerFactory(organization=org, ref="411C", company_status="closed", company_closed_on=date(2026, 2, 1))
+    later = CustomerFactory(organization=org, ref="411L", company_status="closed", company_closed_on=date(2027, 1, 1))
+    never = CustomerFactory(organization=org, ref="411N")
+    recompute_scores(org, TODAY)
+    facts = {s.customer_id: s.facts["company_status"] for s in CustomerScore.objects.all()}
+    assert facts == {active.pk: "active", closed.pk: "ceased", later.pk: "active", never.pk: "unknown"}
+
+
 def _over(org):  # type: ignore[no-untyped-def]
     customer = CustomerFactory(organization=org, ref="411DUPONT", name="Dupont SA", credit_limit=Decimal("170000.00"))
     first = InvoiceFactory(
