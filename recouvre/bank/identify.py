@@ -64,15 +64,20 @@ def _payer(entry: BankEntry, part: int | None) -> str:
 
 
 def _reason(entry: BankEntry, payer: str) -> str:
+    """The hold's reason, written in the language in force (the amount and the date as that language writes them)."""
+    from django.utils import translation
+
+    from recouvre.collections.rendering import format_amount, format_date, language_of
+
+    lang = language_of(translation.get_language() or "fr")
     values = {
-        "amount": _amount_text(entry.amount),
-        "currency": entry.currency,
-        "booked_on": entry.booked_on.isoformat(),
+        "amount": format_amount(abs(entry.amount), entry.currency, lang),
+        "booked_on": format_date(entry.booked_on, lang),
         "payer": payer,
     }
     if payer:
-        return _("Bank transfer of %(amount)s %(currency)s of %(booked_on)s from %(payer)s, being identified") % values
-    return _("Bank transfer of %(amount)s %(currency)s of %(booked_on)s, being identified") % values
+        return _("Bank transfer of %(amount)s of %(booked_on)s from %(payer)s, being identified") % values
+    return _("Bank transfer of %(amount)s of %(booked_on)s, being identified") % values
 
 
 def _ibans(entry: BankEntry) -> list[tuple[str, int | None]]:

@@ -75,7 +75,7 @@ def test_a_payment_being_identified_holds_the_reminders_until_it_is_set_aside(or
         date(2026, 3, 16),
         date(2026, 3, 22),
     )
-    assert hold.reason == "Bank transfer of 1000.00 EUR of 2026-03-16 from BOULANGERIE MARTIN, being identified"
+    assert hold.reason == "Bank transfer of €1,000.00 of 16 Mar 2026 from BOULANGERIE MARTIN, being identified"
     assert EntryHold.objects.get(entry=entry).hold == hold
     placed = Event.objects.get(customer=customer, kind="bank.identify_hold_placed")
     with translation.override("en"):
@@ -185,7 +185,7 @@ def test_the_hold_shows_on_the_customer_and_the_entry_pages(org, martin, logged_
     with on(date(2026, 3, 17)):
         page = logged_client.get(reverse("customer_detail", args=[customer.pk])).content.decode()
         assert "Payment being identified" in page
-        assert "Bank transfer of 1000.00 EUR of 2026-03-16 from BOULANGERIE MARTIN, being identified" in page
+        assert "Bank transfer of €1,000.00 of 16 Mar 2026 from BOULANGERIE MARTIN, being identified" in page
         page = logged_client.get(reverse("bank_entry", args=[entry.pk])).content.decode()
     assert "Reminders held while this payment is identified" in page
     assert "Boulangerie Martin SARL" in page
