@@ -264,6 +264,23 @@ _MESSAGES: dict[str, Any] = {
         "%(percent)s%% of the credit limit: %(exposure)s %(currency)s owed for a limit of %(limit)s %(currency)s."
     ),
     "risk.settings_changed": lambda d: _("Credit thresholds changed: %(fields)s."),
+    "insurance.policy_added": lambda d: _(
+        "Credit insurance policy %(number)s with %(insurer)s added: declare an unpaid invoice %(max_extension_days)s "
+        "days after its due date, then within %(declaration_days)s days."
+    ),
+    "insurance.policy_changed": lambda d: _("Credit insurance policy %(number)s changed: %(fields)s."),
+    "insurance.cover_set": lambda d: _(
+        "Credit insurance cover set: %(insurer)s, policy %(policy)s, insured limit %(limit)s %(currency)s."
+    ),
+    "insurance.cover_removed": lambda d: _("Credit insurance cover removed (%(insurer)s, policy %(policy)s)."),
+    "insurance.declared": lambda d: (
+        _(
+            "Invoice %(invoice)s declared to %(insurer)s on %(declared_on)s for %(amount)s %(currency)s (reference "
+            "%(reference)s)."
+        )
+        if d.get("reference")
+        else _("Invoice %(invoice)s declared to %(insurer)s on %(declared_on)s for %(amount)s %(currency)s.")
+    ),
     "credit.alert_closed": lambda d: (
         _("Credit limit alert closed, now over the limit: %(title)s.")
         if d.get("reason") == "over_limit"

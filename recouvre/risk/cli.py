@@ -150,9 +150,12 @@ def cmd_risk_settings(args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
     """The ``recouvre risk`` subcommands."""
-    risk = sub.add_parser("risk", help="late-payment prediction, credit scores, order check").add_subparsers(
-        dest="risk_command", required=True
-    )
+    from recouvre.risk.insurance_cli import add_commands as add_insurance_commands
+
+    risk = sub.add_parser(
+        "risk", help="late-payment prediction, credit scores, order check, credit insurance"
+    ).add_subparsers(dest="risk_command", required=True)
+    add_insurance_commands(risk, add, json_flag)
     sp = add(
         "train",
         cmd_risk_train,

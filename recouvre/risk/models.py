@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from recouvre.ledger.models import Customer
+from recouvre.ledger.models import Customer, Invoice
 from recouvre.organizations.models import Organization
 
 
@@ -86,3 +86,81 @@ class ExposureState(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(level__in=ExposureLevel.values), name="exposure_level_known")]
+
+
+class InsurancePolicy(models.Model):
+    """An organization's credit insurance policy: the insurer, the policy number and the periods the policy fixes
+    (``recouvre.core.insurance``). Contractual values, as the policy says."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    insurer = models.CharField(_("insurer"), max_length=120, help_text=_("e.g. Allianz Trade, Coface, Atradius"))
+    number = models.CharField(_("policy number"), max_length=60)
+    max_extension_days = models.PositiveSmallIntegerField(
+        _("maximum extension period (days)"),
+        help_text=_(
+            "Days after the original due date after which an unpaid invoice must be declared to the insurer, as "
+            "the policy says."
+        ),
+    )
+    declaration_days = models.PositiveSmallIntegerField(
+        _("days to declare after that"),
+        default=0,
+        help_text=_("Further days the policy gives to declare; 0 when it is due at the end of the extension."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit insurance policy")
+        verbose_name_plural = _("credit insurance policies")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="insurance_policy_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.insurer} {self.number}"
+
+
+class InsuranceCover(models.Model):
+    """A customer's cover under a policy: the insured limit (*agrément*) and the dates it runs (invoices issued
+    from ``starts_on`` until ``ends_on``), with the customer's own extension period when the insurer set one."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="insurance_cover")
+    policy = models.ForeignKey(InsurancePolicy, on_delete=models.PROTECT, related_name="covers")
+    limit = models.DecimalField(_("insured limit"), max_digits=15, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    starts_on = models.DateField(_("covered from"), null=True, blank=True)
+    ends_on = models.DateField(_("covered until"), null=True, blank=True)
+    max_extension_days = models.PositiveSmallIntegerField(
+        _("extension period for this customer (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Only when the insurer set another period for this customer; the policy's otherwise."),
+    )
+
+    class Meta:
+        verbose_name = _("credit insurance cover")
+        verbose_name_plural = _("credit insurance covers")
+        constraints = [
+            models.CheckConstraint(condition=Q(limit__gte=0), name="insurance_cover_limit_not_negative"),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="insurance_cover_dates_ordered",
+            ),
+        ]
+
+
+class InsuranceDeclaration(models.Model):
+    """An overdue invoice declared to the insurer (*déclaration de menace de sinistre*): it leaves the deadlines."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="insurance_declaration")
+    declared_on = models.DateField(_("declared on"))
+    reference = models.CharField(_("declaration reference"), max_length=80, blank=True, default="")
+    amount = models.DecimalField(_("amount declared"), max_digits=15, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit insurance declaration")
+        verbose_name_plural = _("credit insurance declarations")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="insurance_declaration_amount_positive")]

@@ -20,6 +20,7 @@ PRODUCERS = (
     "recouvre.legal.deadlines",  # prescription, insolvency claim declaration
     "recouvre.proceedings.deadlines",  # court proceedings: service, opposition, enforcement
     "recouvre.letters.deadlines",  # end of a formal notice
+    "recouvre.risk.deadlines",  # credit insurance declaration
 )
 
 Producer = Callable[[Organization, date], list[Deadline]]

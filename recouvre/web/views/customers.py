@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from recouvre.core.aging import ZERO
 from recouvre.ledger import selectors
+from recouvre.ledger.models import Customer
 from recouvre.ledger.timeline import describe
+from recouvre.organizations.models import Organization
 from recouvre.reports.selectors import aged_balance
 from recouvre.risk.credit import check_order, customer_credit
 from recouvre.risk.forms import OrderCheckForm
@@ -76,6 +80,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = None
     if order_form.is_bound and order_form.is_valid():
         order = check_order(org, customer, order_form.cleaned_data["order_amount"], today=as_of)
+    insurance = _insurance(org, customer, as_of)
     return render(
         request,
         "web/customer_detail.html",
@@ -97,8 +102,26 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "credit": credit,
             "order_form": order_form,
             "order": order,
+            "insurance": insurance,
         },
     )
+
+
+def _insurance(org: Organization, customer: Customer, as_of: date) -> dict[str, object]:
+    """The customer's credit insurance cover, its covered open invoices and those left to declare."""
+    from recouvre.core import insurance as core_insurance
+    from recouvre.risk.insurance_selectors import cover_of, covered_invoices, terms_of
+
+    cover = cover_of(org, customer.pk)
+    if cover is None:
+        return {"cover": None}
+    items = covered_invoices(org, as_of, customer_id=customer.pk)
+    return {
+        "cover": cover,
+        "extension_days": terms_of(cover).max_extension_days,
+        "items": items,
+        "to_declare": [i for i in items if i.status != core_insurance.DECLARED],
+    }
 
 
 def _who(event: object) -> str:
