@@ -5,7 +5,7 @@ after it until declared (alert ``overdue``). A declared invoice, or one paid, le
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -22,7 +22,8 @@ INSURANCE_DECLARATION = "insurance_declaration"
 
 def deadlines(organization: Organization, today: date) -> list[Deadline]:
     out = []
-    for item in covered_invoices(organization, today):
+    # A deadline is never before the due date: an invoice due more than SOON_DAYS days ahead cannot be listed yet.
+    for item in covered_invoices(organization, today, due_until=today + timedelta(days=core.SOON_DAYS)):
         if item.status not in (core.SOON, core.OVERDUE):
             continue
         values = {

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from recouvre.cliutil import EXIT_OK, emit_json, parse_cli_amount, parse_cli_date, refused, resolve_org
 
@@ -184,7 +185,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.json and args.out != "-":
         emit_json({"ok": True, "rows": len(items), "out": args.out})
     elif args.out != "-":
-        print(_("%(count)d invoices written to %(path)s.") % {"count": len(items), "path": args.out})
+        print(
+            ngettext("%(count)d invoice written to %(path)s.", "%(count)d invoices written to %(path)s.", len(items))
+            % {"count": len(items), "path": args.out}
+        )
     return EXIT_OK
 
 

@@ -53,20 +53,24 @@ def terms_of(cover: InsuranceCover) -> core.Terms:
 
 
 def covered_invoices(
-    organization: Organization, today: date, *, customer_id: int | None = None
+    organization: Organization, today: date, *, customer_id: int | None = None, due_until: date | None = None
 ) -> list[CoveredInvoice]:
-    """Every covered open invoice of the organization (of one customer when given), by deadline."""
+    """Every covered open invoice of the organization (of one customer when given; due by ``due_until`` when
+    given: the shares stay those of all, the oldest due taking the limit first), by deadline."""
     covers_qs = InsuranceCover.objects.select_related("policy").filter(organization=organization)
     if customer_id is not None:
         covers_qs = covers_qs.filter(customer_id=customer_id)
     covers = {c.customer_id: c for c in covers_qs}
     if not covers:
         return []
+    rows = Invoice.objects.select_related("customer").filter(
+        organization=organization, customer_id__in=list(covers), open_amount__gt=0
+    )
+    if due_until is not None:
+        rows = rows.filter(due_on__lte=due_until)
     invoices = [
         inv
-        for inv in Invoice.objects.select_related("customer")
-        .filter(organization=organization, customer_id__in=list(covers), open_amount__gt=0)
-        .order_by("due_on", "number")
+        for inv in rows.order_by("due_on", "number")
         if inv.currency == covers[inv.customer_id].currency
         and core.covers_on(inv.issued_on, covers[inv.customer_id].starts_on, covers[inv.customer_id].ends_on)
     ]
