@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from recouvre.core.insurance import covers_on
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice
 from recouvre.ledger.services import record_event
@@ -150,6 +151,11 @@ def declare(
     if cover is None:
         raise InsuranceRefused(
             _("Invoice %(number)s is not of a customer covered by credit insurance.") % {"number": invoice.number}
+        )
+    if invoice.currency != cover.currency or not covers_on(invoice.issued_on, cover.starts_on, cover.ends_on):
+        raise InsuranceRefused(
+            _("Invoice %(number)s is not covered: it is in another currency or issued outside the cover's dates.")
+            % {"number": invoice.number}
         )
     if InsuranceDeclaration.objects.filter(invoice=invoice).exists():
         raise InsuranceRefused(_("Invoice %(number)s is already declared.") % {"number": invoice.number})

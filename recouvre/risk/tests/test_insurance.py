@@ -174,9 +174,15 @@ def test_refusals(capsys, insured) -> None:  # type: ignore[no-untyped-def]
         "60",
     )
     assert (code, out) == (1, "recouvre: refused: A policy numbered PO-778 already exists.\n")
-    assert cli(capsys, *base, "declare", "F-0", "--org", "acme", "--on", "2026-05-10")[0] == 0
-    code, out, _ = cli(capsys, *base, "declare", "F-0", "--org", "acme", "--on", "2026-05-10", "--json")
-    assert code == 1 and json.loads(out) == {"ok": False, "errors": ["Invoice F-0 is already declared."]}
+    code, out, _ = cli(capsys, *base, "declare", "F-0", "--org", "acme", "--on", "2026-05-10")
+    assert (code, out) == (
+        1,
+        "recouvre: refused: Invoice F-0 is not covered: it is in another currency or issued outside the cover's "
+        "dates.\n",
+    )
+    assert cli(capsys, *base, "declare", "F-2", "--org", "acme", "--on", "2026-05-10")[0] == 0
+    code, out, _ = cli(capsys, *base, "declare", "F-2", "--org", "acme", "--on", "2026-05-10", "--json")
+    assert code == 1 and json.loads(out) == {"ok": False, "errors": ["Invoice F-2 is already declared."]}
     other = InvoiceFactory(customer=CustomerFactory(organization=insured[0].organization), number="N-1")
     code, out, _ = cli(capsys, *base, "declare", other.number, "--org", "acme", "--on", "2026-05-10")
     assert (code, out) == (1, "recouvre: refused: Invoice N-1 is not of a customer covered by credit insurance.\n")
@@ -311,3 +317,39 @@ def test_the_cover_form_and_the_settings_page(client, org, insured) -> None:  # 
     )
     assert response.status_code == 200 and 'class="form-errors"' in response.content.decode()
     assert InsurancePolicy.objects.filter(organization=org).count() == 2
+
+
+def test_a_policy_changed_and_a_cover_removed_on_the_web(client, org, insured) -> None:  # type: ignore[no-untyped-def]
+    martin, _durand = insured
+    policy = InsurancePolicy.objects.get(organization=org, number="PO-778")
+    client.force_login(MembershipFactory(organization=org, user__username="max", role=Role.CREDIT_MANAGER).user)
+    page = client.get(reverse("insurance_policy_edit", args=[policy.pk])).content.decode()
+    assert 'value="Allianz Trade"' in page and 'id="insurance-policy-form"' in page
+    response = client.post(
+        reverse("insurance_policy_edit", args=[policy.pk]),
+        {"insurer": "Allianz Trade", "number": "PO-778", "max_extension_days": "120", "declaration_days": "15"},
+    )
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert policy.max_extension_days == 120
+    event = Event.objects.get(customer=None, kind="insurance.policy_changed")
+    assert event.data["fields"] == "max_extension_days"
+    page = client.get(reverse("customer_insurance", args=[martin.pk])).content.decode()
+    assert 'id="insurance-cover-form"' in page and 'id="insurance-cover-remove"' in page
+    assert client.post(reverse("customer_insurance", args=[martin.pk]), {"remove": "1"}).status_code == 302
+    assert not InsuranceCover.objects.filter(customer=martin).exists()
+    assert Event.objects.filter(customer=martin, kind="insurance.cover_removed").count() == 1
+    page = client.get(reverse("customer_detail", args=[martin.pk])).content.decode()
+    assert 'id="insurance-none"' in page
+
+
+def test_the_timeline_describes_the_events(insured) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import translation
+
+    from recouvre.ledger.timeline import describe
+
+    martin, _durand = insured
+    with translation.override("en"):
+        assert describe(Event.objects.get(customer=martin, kind="insurance.cover_set")) == (
+            "Credit insurance cover set: Allianz Trade, policy PO-778, insured limit 5000.00 EUR."
+        )
