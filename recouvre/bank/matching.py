@@ -62,6 +62,9 @@ from recouvre.organizations.models import Organization
 
 from . import identify
 from .models import BankApplication, BankEntry, BankMatchSettings, BankSuggestion, CustomerIban, EntryState
+from .rows import ENTRY_ROW_FIELDS, EntryRow
+
+AnyEntry = BankEntry | EntryRow
 
 CENT = Decimal("0.01")
 SETTLED_LOOKBACK_DAYS = 365
@@ -146,7 +149,7 @@ def build_index(organization: Organization, *, today: date | None = None) -> Mat
     return MatchIndex.build(open_items, customers, settled)
 
 
-def _credit(entry: BankEntry) -> Credit:
+def _credit(entry: AnyEntry) -> Credit:
     details = []
     for d in entry.details or []:
         try:
@@ -227,7 +230,8 @@ def match_entries(
             qs = qs.filter(pk__in=entry_ids)  # a subquery, however many
         elif entry_ids is not None:
             qs = qs.filter(pk__in=sorted({int(i) for i in entry_ids}))
-        rows = list(qs.order_by("booked_on", "pk").defer("raw"))
+        # Plain rows, not model instances: an import matches tens of thousands of credits at once.
+        rows = [EntryRow(*r) for r in qs.order_by("booked_on", "pk").values_list(*ENTRY_ROW_FIELDS)]
         result = MatchResult()
         if not rows:
             return result
@@ -235,13 +239,13 @@ def match_entries(
         index = build_index(organization, today=today)
         proposals = match([_credit(r) for r in rows], index, settings)
         numbers = _numbers(organization, proposals)
-        pending: list[tuple[BankEntry, Proposal, int]] = []
+        pending: list[tuple[AnyEntry, Proposal, int]] = []
         states: dict[str, list[int]] = {}
         # The best proposal of each part at or above the threshold is applied, all at once (``_apply_all``): a
         # plan that no longer fits what is open (an invoice paid meanwhile, or by an earlier transfer of the same
         # run) is not applied but waits for review with the other proposals of its part.
         parts: list[list[list[Proposal]]] = []
-        auto: list[tuple[BankEntry, Plan]] = []
+        auto: list[tuple[AnyEntry, Plan]] = []
         for entry, found in zip(rows, proposals, strict=True):
             by_part: dict[int | None, list[Proposal]] = {}
             for p in found:
@@ -290,8 +294,8 @@ def match_entries(
             _close_settled_tasks(organization, actor)
         # The credits left for a person that point to a customer hold its reminders while they are identified.
         applied = set(states.get(EntryState.APPLIED, ()))
-        waiting = [r.pk for r in rows if r.pk not in applied]
-        identify.place_holds(organization, waiting, actor=actor, today=today)
+        waiting = [r for r in rows if r.pk not in applied]
+        identify.place_holds(organization, [r.pk for r in waiting], actor=actor, today=today, entries=waiting)
         return result
 
 
@@ -378,7 +382,7 @@ def _suggestion(
     )
 
 
-def payer_detail(entry: BankEntry, part: int | None) -> dict[str, Any]:
+def payer_detail(entry: AnyEntry, part: int | None) -> dict[str, Any]:
     if part is not None and entry.details and 0 <= part < len(entry.details):
         detail = entry.details[part]
         return {
@@ -393,9 +397,7 @@ def payer_detail(entry: BankEntry, part: int | None) -> dict[str, Any]:
     }
 
 
-def apply_plan(
-    organization: Organization, entry: BankEntry, plan: Plan, *, actor: Actor, auto: bool
-) -> BankApplication:
+def apply_plan(organization: Organization, entry: AnyEntry, plan: Plan, *, actor: Actor, auto: bool) -> BankApplication:
     """The payment, its allocations, the credit of a shortfall written off, the event; refused (``MatchRefused``)
     when an invoice has less open than the plan gives it (paid meanwhile)."""
     customer = Customer.objects.get(organization=organization, pk=plan.customer_id)
@@ -481,7 +483,7 @@ def apply_plan(
         )
     application = BankApplication.objects.create(
         organization=organization,
-        entry=entry,
+        entry_id=entry.pk,
         customer=customer,
         part=plan.part,
         payment=payment,
@@ -513,7 +515,7 @@ def apply_plan(
 
 
 def _apply_one_by_one(
-    organization: Organization, auto: Sequence[tuple[BankEntry, Plan]], *, actor: Actor
+    organization: Organization, auto: Sequence[tuple[AnyEntry, Plan]], *, actor: Actor
 ) -> set[tuple[int, int | None]]:
     """Apply each plan in turn (``apply_plan``); the ``(entry, part)`` of those refused."""
     refused: set[tuple[int, int | None]] = set()
@@ -559,7 +561,7 @@ def _read_back(qs: QuerySet[Any], field_name: str, values: Sequence[str]) -> dic
     return found
 
 
-def _insert_suggestions(organization: Organization, suggestions: Sequence[tuple[BankEntry, Proposal, int]],
+def _insert_suggestions(organization: Organization, suggestions: Sequence[tuple[AnyEntry, Proposal, int]],
                         numbers: dict[int, str]) -> None:  # fmt: skip
     """The suggestions ``(entry, proposal, rank)`` written as ``_suggestion`` would make them, many rows at once."""
     allocations = _json_prep(BankSuggestion, "allocations")
@@ -581,7 +583,7 @@ def _insert_suggestions(organization: Organization, suggestions: Sequence[tuple[
 
 
 def _apply_all(
-    organization: Organization, auto: Sequence[tuple[BankEntry, Plan]], *, actor: Actor
+    organization: Organization, auto: Sequence[tuple[AnyEntry, Plan]], *, actor: Actor
 ) -> set[tuple[int, int | None]]:
     """Apply the automatic plans all at once, writing what ``apply_plan`` writes for each (payments, allocations,
     credits of the differences written off, applications, ``bank.payment_applied`` events), a few queries per
@@ -606,7 +608,7 @@ def _apply_all(
         ):
             invoices[pk] = (customer_id, number, currency)
             open_now[pk] = open_amount
-    accepted: list[tuple[BankEntry, Plan]] = []
+    accepted: list[tuple[AnyEntry, Plan]] = []
     for entry, plan in auto:
         needed: dict[int, Decimal] = {}
         for invoice_id, amount in plan.allocations:
