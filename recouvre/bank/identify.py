@@ -17,7 +17,7 @@ This module reads and writes the bank's rows and the collections' holds; the col
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -67,21 +67,26 @@ def _payer(entry: AnyEntry, part: int | None) -> str:
     return entry.counterparty_name
 
 
-def _reason(entry: AnyEntry, payer: str) -> str:
-    """The hold's reason, written in the language in force (the amount and the date as that language writes them)."""
+def _reason_writer() -> Callable[[AnyEntry, str], str]:
+    """What writes a hold's reason in the language in force (the amount and the date as that language writes them),
+    the language and the sentences looked up once for many holds."""
     from django.utils import translation
 
     from recouvre.collections.rendering import format_amount, format_date, language_of
 
     lang = language_of(translation.get_language() or "fr")
-    values = {
-        "amount": format_amount(abs(entry.amount), entry.currency, lang),
-        "booked_on": format_date(entry.booked_on, lang),
-        "payer": payer,
-    }
-    if payer:
-        return _("Bank transfer of %(amount)s of %(booked_on)s from %(payer)s, being identified") % values
-    return _("Bank transfer of %(amount)s of %(booked_on)s, being identified") % values
+    with_payer = _("Bank transfer of %(amount)s of %(booked_on)s from %(payer)s, being identified")
+    without_payer = _("Bank transfer of %(amount)s of %(booked_on)s, being identified")
+
+    def write(entry: AnyEntry, payer: str) -> str:
+        values = {
+            "amount": format_amount(abs(entry.amount), entry.currency, lang),
+            "booked_on": format_date(entry.booked_on, lang),
+            "payer": payer,
+        }
+        return (with_payer if payer else without_payer) % values
+
+    return write
 
 
 def _ibans(entry: AnyEntry) -> list[tuple[str, int | None]]:
@@ -182,6 +187,7 @@ def _place_chunk(
     by_id = {e.pk: e for e in entries}
     # Plain rows written at once (no model instances): an import may hold thousands of customers.
     plans: list[tuple[AnyEntry, int, EntryHold | None, date, date, date, str, str]] = []
+    reason_of = _reason_writer()
     for (entry_id, customer_id), part in sorted(candidates.items(), key=lambda kv: kv[0]):
         link = links.get((entry_id, customer_id))
         if link is not None and (
@@ -194,7 +200,7 @@ def _place_chunk(
             continue  # the limit has passed: the entry has held this customer long enough
         entry = by_id[entry_id]
         payer = _payer(entry, part)
-        plans.append((entry, customer_id, link, first_on, min(today, ends_on), ends_on, payer, _reason(entry, payer)))
+        plans.append((entry, customer_id, link, first_on, min(today, ends_on), ends_on, payer, reason_of(entry, payer)))
     if not plans:
         return 0
     author_id = actor.user.pk if actor.user is not None else None
