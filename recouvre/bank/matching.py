@@ -121,9 +121,11 @@ def match_settings(organization: Organization) -> MatchSettings:
     return MatchSettings(auto_threshold=float(row.auto_threshold), tolerance=row.tolerance)
 
 
-def build_index(organization: Organization, *, today: date | None = None) -> MatchIndex:
+def build_index(
+    organization: Organization, *, today: date | None = None, numbers: dict[int, str] | None = None
+) -> MatchIndex:
     """The engine's index of the organization: its open invoices, its customers and the invoices settled lately,
-    each read in one query."""
+    each read in one query. ``numbers``, when given, receives the number of every invoice read (by id)."""
     today = today or timezone.localdate()
     invoices = Invoice.objects.filter(organization=organization).order_by()
     open_items = [
@@ -138,6 +140,9 @@ def build_index(organization: Organization, *, today: date | None = None) -> Mat
             open_amount__lte=0, due_on__gte=today - timedelta(days=SETTLED_LOOKBACK_DAYS)
         ).values_list("pk", "customer_id", "number")
     ]
+    if numbers is not None:
+        numbers.update((item.invoice_id, item.number) for item in open_items)
+        numbers.update((item.invoice_id, item.number) for item in settled)
     ibans: dict[int, list[str]] = {}
     for customer_id, iban in CustomerIban.objects.filter(organization=organization).values_list("customer_id", "iban"):
         ibans.setdefault(customer_id, []).append(iban)
@@ -236,9 +241,10 @@ def match_entries(
         if not rows:
             return result
         settings = match_settings(organization)
-        index = build_index(organization, today=today)
+        known: dict[int, str] = {}
+        index = build_index(organization, today=today, numbers=known)
         proposals = match([_credit(r) for r in rows], index, settings)
-        numbers = _numbers(organization, proposals)
+        numbers = _numbers(organization, proposals, known)
         pending: list[tuple[AnyEntry, Proposal, int]] = []
         states: dict[str, list[int]] = {}
         # The best proposal of each part at or above the threshold is applied, all at once (``_apply_all``): a
@@ -299,10 +305,15 @@ def match_entries(
         return result
 
 
-def _numbers(organization: Organization, proposals: Iterable[Sequence[Proposal]]) -> dict[int, str]:
-    """The numbers of the invoices the proposals allocate to, in one query per 5 000."""
-    ids = sorted({a.invoice_id for found in proposals for p in found for a in p.allocations})
-    numbers: dict[int, str] = {}
+def _numbers(
+    organization: Organization, proposals: Iterable[Sequence[Proposal]], known: dict[int, str] | None = None
+) -> dict[int, str]:
+    """The numbers of the invoices the proposals allocate to: those ``known`` (read with the index), the others in
+    one query per 5 000."""
+    known = known or {}
+    wanted = {a.invoice_id for found in proposals for p in found for a in p.allocations}
+    numbers: dict[int, str] = {i: known[i] for i in wanted if i in known}
+    ids = sorted(wanted - numbers.keys())
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
         numbers.update(Invoice.objects.filter(organization=organization, pk__in=chunk).values_list("pk", "number"))
