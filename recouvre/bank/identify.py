@@ -17,7 +17,7 @@ This module reads and writes the bank's rows and the collections' holds; the col
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -27,12 +27,16 @@ from django.utils.translation import gettext as _
 
 from recouvre.collections.models import ActionState, Hold, HoldKind, HoldOutcome
 from recouvre.core.matching import compact_iban
+from recouvre.imports.bulk import insert_returning_ids, insert_with_defaults
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer
 from recouvre.ledger.services import bulk_record_events, record_event
 from recouvre.organizations.models import Organization
 
 from .models import BankApplication, BankEntry, BankMatchSettings, BankSuggestion, CustomerIban, EntryHold, EntryState
+from .rows import EntryRow
+
+AnyEntry = BankEntry | EntryRow
 
 DEFAULT_DAYS = 7
 IDENTIFYING = frozenset({"reference", "invoice_named", "invoice_settled", "iban", "iban_shared", "name"})
@@ -57,30 +61,35 @@ def _amount_text(amount: Decimal) -> str:
     return str(cents if cents == amount else amount.normalize())
 
 
-def _payer(entry: BankEntry, part: int | None) -> str:
+def _payer(entry: AnyEntry, part: int | None) -> str:
     if part is not None and entry.details and 0 <= part < len(entry.details):
         return str(entry.details[part].get("counterparty_name") or entry.counterparty_name or "")
     return entry.counterparty_name
 
 
-def _reason(entry: BankEntry, payer: str) -> str:
-    """The hold's reason, written in the language in force (the amount and the date as that language writes them)."""
+def _reason_writer() -> Callable[[AnyEntry, str], str]:
+    """What writes a hold's reason in the language in force (the amount and the date as that language writes them),
+    the language and the sentences looked up once for many holds."""
     from django.utils import translation
 
     from recouvre.collections.rendering import format_amount, format_date, language_of
 
     lang = language_of(translation.get_language() or "fr")
-    values = {
-        "amount": format_amount(abs(entry.amount), entry.currency, lang),
-        "booked_on": format_date(entry.booked_on, lang),
-        "payer": payer,
-    }
-    if payer:
-        return _("Bank transfer of %(amount)s of %(booked_on)s from %(payer)s, being identified") % values
-    return _("Bank transfer of %(amount)s of %(booked_on)s, being identified") % values
+    with_payer = _("Bank transfer of %(amount)s of %(booked_on)s from %(payer)s, being identified")
+    without_payer = _("Bank transfer of %(amount)s of %(booked_on)s, being identified")
+
+    def write(entry: AnyEntry, payer: str) -> str:
+        values = {
+            "amount": format_amount(abs(entry.amount), entry.currency, lang),
+            "booked_on": format_date(entry.booked_on, lang),
+            "payer": payer,
+        }
+        return (with_payer if payer else without_payer) % values
+
+    return write
 
 
-def _ibans(entry: BankEntry) -> list[tuple[str, int | None]]:
+def _ibans(entry: AnyEntry) -> list[tuple[str, int | None]]:
     """The payer's IBANs of ``entry`` (of each transaction of a batch), with the transaction."""
     found = []
     if entry.counterparty_iban:
@@ -91,7 +100,7 @@ def _ibans(entry: BankEntry) -> list[tuple[str, int | None]]:
     return [(iban, part) for iban, part in found if iban]
 
 
-def _candidates(organization: Organization, entries: Sequence[BankEntry]) -> dict[tuple[int, int], int | None]:
+def _candidates(organization: Organization, entries: Sequence[AnyEntry]) -> dict[tuple[int, int], int | None]:
     """``(entry id, customer id)`` of the customers each entry points to, with the transaction that does."""
     out: dict[tuple[int, int], int | None] = {}
     ids = [e.pk for e in entries]
@@ -124,35 +133,50 @@ def place_holds(
     actor: Actor,
     today: date | None = None,
     again: bool = False,
+    entries: Sequence[EntryRow] | None = None,
 ) -> int:
     """Hold the reminders of the customers the credits ``entry_ids`` (those still unmatched or suggested) point
     to, from ``today`` (default today) to at most the organization's limit after the first hold of the same entry
     and customer. An entry and customer held once are not held again (a person may have lifted the hold), unless
     ``again`` (the application of the entry was undone), and never twice at a time. Returns how many holds were
-    placed."""
+    placed. ``entries``: the rows of those credits, known by the caller to be unmatched or suggested credits (the
+    matching just wrote their states), so they are not read again."""
     days = hold_days(organization)
     ids = sorted({int(i) for i in entry_ids})
     if days <= 0 or not ids:
         return 0
     today = today or timezone.localdate()
+    known = {e.pk: e for e in entries} if entries is not None else None
     placed = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        placed += _place_chunk(organization, chunk, days=days, actor=actor, today=today, again=again)
+        rows = [known[i] for i in chunk if i in known] if known is not None else None
+        placed += _place_chunk(organization, chunk, days=days, actor=actor, today=today, again=again, rows=rows)
     return placed
 
 
 def _place_chunk(
-    organization: Organization, ids: list[int], *, days: int, actor: Actor, today: date, again: bool
+    organization: Organization,
+    ids: list[int],
+    *,
+    days: int,
+    actor: Actor,
+    today: date,
+    again: bool,
+    rows: Sequence[EntryRow] | None,
 ) -> int:
-    entries = list(
-        BankEntry.objects.filter(
-            organization=organization,
-            pk__in=ids,
-            state__in=[EntryState.UNMATCHED, EntryState.SUGGESTED],
-            amount__gt=0,
-        ).only("pk", "booked_on", "amount", "currency", "counterparty_name", "counterparty_iban", "details")
-    )
+    entries: Sequence[AnyEntry]
+    if rows is not None:
+        entries = rows
+    else:
+        entries = list(
+            BankEntry.objects.filter(
+                organization=organization,
+                pk__in=ids,
+                state__in=[EntryState.UNMATCHED, EntryState.SUGGESTED],
+                amount__gt=0,
+            ).only("pk", "booked_on", "amount", "currency", "counterparty_name", "counterparty_iban", "details")
+        )
     candidates = _candidates(organization, entries)
     if not candidates:
         return 0
@@ -161,7 +185,9 @@ def _place_chunk(
         for link in EntryHold.objects.filter(entry_id__in=[e.pk for e in entries]).select_related("hold")
     }
     by_id = {e.pk: e for e in entries}
-    plans: list[tuple[BankEntry, int, EntryHold | None, date, Hold, str]] = []
+    # Plain rows written at once (no model instances): an import may hold thousands of customers.
+    plans: list[tuple[AnyEntry, int, EntryHold | None, date, date, date, str, str]] = []
+    reason_of = _reason_writer()
     for (entry_id, customer_id), part in sorted(candidates.items(), key=lambda kv: kv[0]):
         link = links.get((entry_id, customer_id))
         if link is not None and (
@@ -174,30 +200,28 @@ def _place_chunk(
             continue  # the limit has passed: the entry has held this customer long enough
         entry = by_id[entry_id]
         payer = _payer(entry, part)
-        hold = Hold(
-            organization=organization,
-            customer_id=customer_id,
-            kind=HoldKind.UNMATCHED_PAYMENT,
-            reason=_reason(entry, payer),
-            starts_on=min(today, ends_on),
-            ends_on=ends_on,
-            author=actor.user,
-            author_label=actor.label[:150],
-        )
-        plans.append((entry, customer_id, link, first_on, hold, payer))
+        plans.append((entry, customer_id, link, first_on, min(today, ends_on), ends_on, payer, reason_of(entry, payer)))
     if not plans:
         return 0
-    Hold.objects.bulk_create([p[4] for p in plans])
+    author_id = actor.user.pk if actor.user is not None else None
+    label = actor.label[:150]
+    hold_ids = insert_returning_ids(
+        Hold,
+        ("organization", "customer", "kind", "reason", "starts_on", "ends_on", "author", "author_label"),
+        [
+            (organization.pk, customer_id, HoldKind.UNMATCHED_PAYMENT.value, reason, starts_on, ends_on, author_id,
+             label)
+            for _entry, customer_id, _link, _first, starts_on, ends_on, _payer_name, reason in plans
+        ],
+    )  # fmt: skip
     new_links = []
-    for entry, customer_id, link, first_on, hold, _payer_name in plans:
+    for (entry, customer_id, link, first_on, *_rest), hold_id in zip(plans, hold_ids, strict=True):
         if link is None:
-            new_links.append(
-                EntryHold(organization=organization, entry=entry, customer_id=customer_id, hold=hold, first_on=first_on)
-            )
+            new_links.append((organization.pk, entry.pk, customer_id, hold_id, first_on))
         else:
-            link.hold = hold
+            link.hold_id = hold_id
             link.save(update_fields=["hold"])
-    EntryHold.objects.bulk_create(new_links)
+    insert_with_defaults(EntryHold, ("organization", "entry", "customer", "hold", "first_on"), new_links)
     bulk_record_events(
         organization,
         actor,
@@ -206,17 +230,19 @@ def _place_chunk(
                 customer_id,
                 "bank.identify_hold_placed",
                 {
-                    "hold": hold.pk,
+                    "hold": hold_id,
                     "entry": entry.pk,
                     "booked_on": entry.booked_on,
                     "amount": _amount_text(entry.amount),
                     "currency": entry.currency,
                     "payer": payer,
-                    "starts_on": hold.starts_on,
-                    "ends_on": hold.ends_on,
+                    "starts_on": starts_on,
+                    "ends_on": ends_on,
                 },
             )
-            for entry, customer_id, _link, _first, hold, payer in plans
+            for (entry, customer_id, _link, _first, starts_on, ends_on, payer, _reason_text), hold_id in zip(
+                plans, hold_ids, strict=True
+            )
         ],
     )
     _withdraw_queued(organization, {p[1] for p in plans}, actor=actor, today=today)
@@ -234,11 +260,10 @@ def _withdraw_queued(organization: Organization, customer_ids: set[int], *, acto
         .filter(Q(state__in=[ActionState.PLANNED, ActionState.AWAITING_APPROVAL, ActionState.READY]))
         .values_list("customer_id", flat=True)
     )
-    customers = list(Customer.objects.filter(organization=organization, pk__in=customer_ids))
-    for customer in customers:
-        if customer.pk in queued:
+    if queued:
+        for customer in Customer.objects.filter(organization=organization, pk__in=queued):
             withdraw_held(organization, customer, actor=actor, on=today, hold_kind=HoldKind.UNMATCHED_PAYMENT)
-    close_settled_tasks(organization, actor=actor, today=today, customers=customers)
+    close_settled_tasks(organization, actor=actor, today=today, customer_ids=customer_ids)
 
 
 def release_holds(organization: Organization, entry: BankEntry, *, actor: Actor, today: date | None = None) -> int:

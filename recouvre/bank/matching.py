@@ -62,6 +62,9 @@ from recouvre.organizations.models import Organization
 
 from . import identify
 from .models import BankApplication, BankEntry, BankMatchSettings, BankSuggestion, CustomerIban, EntryState
+from .rows import ENTRY_ROW_FIELDS, EntryRow
+
+AnyEntry = BankEntry | EntryRow
 
 CENT = Decimal("0.01")
 SETTLED_LOOKBACK_DAYS = 365
@@ -118,9 +121,11 @@ def match_settings(organization: Organization) -> MatchSettings:
     return MatchSettings(auto_threshold=float(row.auto_threshold), tolerance=row.tolerance)
 
 
-def build_index(organization: Organization, *, today: date | None = None) -> MatchIndex:
+def build_index(
+    organization: Organization, *, today: date | None = None, numbers: dict[int, str] | None = None
+) -> MatchIndex:
     """The engine's index of the organization: its open invoices, its customers and the invoices settled lately,
-    each read in one query."""
+    each read in one query. ``numbers``, when given, receives the number of every invoice read (by id)."""
     today = today or timezone.localdate()
     invoices = Invoice.objects.filter(organization=organization).order_by()
     open_items = [
@@ -135,6 +140,9 @@ def build_index(organization: Organization, *, today: date | None = None) -> Mat
             open_amount__lte=0, due_on__gte=today - timedelta(days=SETTLED_LOOKBACK_DAYS)
         ).values_list("pk", "customer_id", "number")
     ]
+    if numbers is not None:
+        numbers.update((item.invoice_id, item.number) for item in open_items)
+        numbers.update((item.invoice_id, item.number) for item in settled)
     ibans: dict[int, list[str]] = {}
     for customer_id, iban in CustomerIban.objects.filter(organization=organization).values_list("customer_id", "iban"):
         ibans.setdefault(customer_id, []).append(iban)
@@ -146,7 +154,7 @@ def build_index(organization: Organization, *, today: date | None = None) -> Mat
     return MatchIndex.build(open_items, customers, settled)
 
 
-def _credit(entry: BankEntry) -> Credit:
+def _credit(entry: AnyEntry) -> Credit:
     details = []
     for d in entry.details or []:
         try:
@@ -227,21 +235,23 @@ def match_entries(
             qs = qs.filter(pk__in=entry_ids)  # a subquery, however many
         elif entry_ids is not None:
             qs = qs.filter(pk__in=sorted({int(i) for i in entry_ids}))
-        rows = list(qs.order_by("booked_on", "pk").defer("raw"))
+        # Plain rows, not model instances: an import matches tens of thousands of credits at once.
+        rows = [EntryRow(*r) for r in qs.order_by("booked_on", "pk").values_list(*ENTRY_ROW_FIELDS)]
         result = MatchResult()
         if not rows:
             return result
         settings = match_settings(organization)
-        index = build_index(organization, today=today)
+        known: dict[int, str] = {}
+        index = build_index(organization, today=today, numbers=known)
         proposals = match([_credit(r) for r in rows], index, settings)
-        numbers = _numbers(organization, proposals)
-        pending: list[tuple[BankEntry, Proposal, int]] = []
+        numbers = _numbers(organization, proposals, known)
+        pending: list[tuple[AnyEntry, Proposal, int]] = []
         states: dict[str, list[int]] = {}
         # The best proposal of each part at or above the threshold is applied, all at once (``_apply_all``): a
         # plan that no longer fits what is open (an invoice paid meanwhile, or by an earlier transfer of the same
         # run) is not applied but waits for review with the other proposals of its part.
         parts: list[list[list[Proposal]]] = []
-        auto: list[tuple[BankEntry, Plan]] = []
+        auto: list[tuple[AnyEntry, Plan]] = []
         for entry, found in zip(rows, proposals, strict=True):
             by_part: dict[int | None, list[Proposal]] = {}
             for p in found:
@@ -290,15 +300,20 @@ def match_entries(
             _close_settled_tasks(organization, actor)
         # The credits left for a person that point to a customer hold its reminders while they are identified.
         applied = set(states.get(EntryState.APPLIED, ()))
-        waiting = [r.pk for r in rows if r.pk not in applied]
-        identify.place_holds(organization, waiting, actor=actor, today=today)
+        waiting = [r for r in rows if r.pk not in applied]
+        identify.place_holds(organization, [r.pk for r in waiting], actor=actor, today=today, entries=waiting)
         return result
 
 
-def _numbers(organization: Organization, proposals: Iterable[Sequence[Proposal]]) -> dict[int, str]:
-    """The numbers of the invoices the proposals allocate to, in one query per 5 000."""
-    ids = sorted({a.invoice_id for found in proposals for p in found for a in p.allocations})
-    numbers: dict[int, str] = {}
+def _numbers(
+    organization: Organization, proposals: Iterable[Sequence[Proposal]], known: dict[int, str] | None = None
+) -> dict[int, str]:
+    """The numbers of the invoices the proposals allocate to: those ``known`` (read with the index), the others in
+    one query per 5 000."""
+    known = known or {}
+    wanted = {a.invoice_id for found in proposals for p in found for a in p.allocations}
+    numbers: dict[int, str] = {i: known[i] for i in wanted if i in known}
+    ids = sorted(wanted - numbers.keys())
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
         numbers.update(Invoice.objects.filter(organization=organization, pk__in=chunk).values_list("pk", "number"))
@@ -378,7 +393,7 @@ def _suggestion(
     )
 
 
-def payer_detail(entry: BankEntry, part: int | None) -> dict[str, Any]:
+def payer_detail(entry: AnyEntry, part: int | None) -> dict[str, Any]:
     if part is not None and entry.details and 0 <= part < len(entry.details):
         detail = entry.details[part]
         return {
@@ -393,9 +408,7 @@ def payer_detail(entry: BankEntry, part: int | None) -> dict[str, Any]:
     }
 
 
-def apply_plan(
-    organization: Organization, entry: BankEntry, plan: Plan, *, actor: Actor, auto: bool
-) -> BankApplication:
+def apply_plan(organization: Organization, entry: AnyEntry, plan: Plan, *, actor: Actor, auto: bool) -> BankApplication:
     """The payment, its allocations, the credit of a shortfall written off, the event; refused (``MatchRefused``)
     when an invoice has less open than the plan gives it (paid meanwhile)."""
     customer = Customer.objects.get(organization=organization, pk=plan.customer_id)
@@ -481,7 +494,7 @@ def apply_plan(
         )
     application = BankApplication.objects.create(
         organization=organization,
-        entry=entry,
+        entry_id=entry.pk,
         customer=customer,
         part=plan.part,
         payment=payment,
@@ -513,7 +526,7 @@ def apply_plan(
 
 
 def _apply_one_by_one(
-    organization: Organization, auto: Sequence[tuple[BankEntry, Plan]], *, actor: Actor
+    organization: Organization, auto: Sequence[tuple[AnyEntry, Plan]], *, actor: Actor
 ) -> set[tuple[int, int | None]]:
     """Apply each plan in turn (``apply_plan``); the ``(entry, part)`` of those refused."""
     refused: set[tuple[int, int | None]] = set()
@@ -559,7 +572,7 @@ def _read_back(qs: QuerySet[Any], field_name: str, values: Sequence[str]) -> dic
     return found
 
 
-def _insert_suggestions(organization: Organization, suggestions: Sequence[tuple[BankEntry, Proposal, int]],
+def _insert_suggestions(organization: Organization, suggestions: Sequence[tuple[AnyEntry, Proposal, int]],
                         numbers: dict[int, str]) -> None:  # fmt: skip
     """The suggestions ``(entry, proposal, rank)`` written as ``_suggestion`` would make them, many rows at once."""
     allocations = _json_prep(BankSuggestion, "allocations")
@@ -581,7 +594,7 @@ def _insert_suggestions(organization: Organization, suggestions: Sequence[tuple[
 
 
 def _apply_all(
-    organization: Organization, auto: Sequence[tuple[BankEntry, Plan]], *, actor: Actor
+    organization: Organization, auto: Sequence[tuple[AnyEntry, Plan]], *, actor: Actor
 ) -> set[tuple[int, int | None]]:
     """Apply the automatic plans all at once, writing what ``apply_plan`` writes for each (payments, allocations,
     credits of the differences written off, applications, ``bank.payment_applied`` events), a few queries per
@@ -606,7 +619,7 @@ def _apply_all(
         ):
             invoices[pk] = (customer_id, number, currency)
             open_now[pk] = open_amount
-    accepted: list[tuple[BankEntry, Plan]] = []
+    accepted: list[tuple[AnyEntry, Plan]] = []
     for entry, plan in auto:
         needed: dict[int, Decimal] = {}
         for invoice_id, amount in plan.allocations:

@@ -202,3 +202,24 @@ def indexes_rebuilt(model: type[Model], rows: int) -> Iterator[None]:
         with connection.cursor() as cursor:
             for _name, sql in indexes:
                 cursor.execute(sql)
+
+
+def insert_returning_ids(model: type[Model], given: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[int]:
+    """``insert_with_defaults`` that also returns the new rows' ids, in the order of ``rows`` (``INSERT ...
+    RETURNING``, as Django's ``bulk_create`` does on SQLite and PostgreSQL), without building model instances."""
+    defaults = column_defaults(model, given)
+    fields = [*given, *defaults]
+    extra = tuple(defaults.values())
+    meta = model._meta
+    columns = ", ".join(_qn(meta.get_field(f).column) for f in fields)
+    head = f"INSERT INTO {_qn(meta.db_table)} ({columns}) VALUES "
+    returning = f" RETURNING {_qn(meta.pk.column)}"
+    width = len(fields)
+    per_statement = max(1, min(ROWS_PER_INSERT, (connection.features.max_query_params or 999) // width))
+    one = "(" + ", ".join(["%s"] * width) + ")"
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for batch in batched(rows, per_statement):
+            cursor.execute(head + ", ".join([one] * len(batch)) + returning, [v for r in batch for v in (*r, *extra)])
+            ids.extend(row[0] for row in cursor.fetchall())
+    return ids

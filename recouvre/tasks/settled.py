@@ -55,17 +55,20 @@ def close_settled_tasks(
     actor: Actor,
     today: date | None = None,
     customers: Iterable[Customer] | None = None,
+    customer_ids: Iterable[int] | None = None,
 ) -> int:
     """Close, as no longer needed, the open calls and escalation steps of ``organization`` (of ``customers`` only
-    when given) whose invoices are all settled or held on ``today`` (default: today in the project's time zone).
+    when given, or of the customers ``customer_ids``) whose invoices are all settled or held on ``today`` (default:
+    today in the project's time zone).
     Each gets its reason (``closed_reason``, and each invoice's fate in ``outcome_data``) and one event on its
     customer's timeline (``task.no_longer_needed``). One transaction; a few queries whatever the number of tasks.
     Returns how many tasks were closed."""
     today = today or timezone.localdate()
     with transaction.atomic():
         candidates = Task.objects.filter(organization=organization, state=TaskState.OPEN).filter(FOLLOW_THE_LEDGER)
-        if customers is not None:
-            candidates = candidates.filter(customer_id__in=[c.pk for c in customers])
+        if customers is not None or customer_ids is not None:
+            wanted = [c.pk for c in customers or ()] + list(customer_ids or ())
+            candidates = candidates.filter(customer_id__in=wanted)
         tasks = list(
             candidates.values_list(
                 "id",
