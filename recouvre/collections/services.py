@@ -251,10 +251,9 @@ def run_collections(
         # Calls and escalation steps whose invoices were paid, credited or put on hold are closed.
         close_settled_tasks(organization, actor=actor, today=as_of)
         # Every customer's payment-behaviour score, and the credit limit alerts on the worklist.
-        from recouvre.risk.credit import recompute_scores, refresh_exposure_alerts
+        from recouvre.risk.credit import refresh_credit
 
-        recompute_scores(organization, as_of)
-        refresh_exposure_alerts(organization, actor=actor, today=as_of)
+        refresh_credit(organization, as_of, actor=actor)
     with transaction.atomic():
         if not dry_run:
             # Steps of actions cancelled, rejected or failed since the last run never happened: dropped, so their

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .i18n import _, ngettext
+from .i18n import GettextFn, NgettextFn, gettext
+from .i18n import ngettext as _ngettext_active
+
+_ = gettext
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -248,12 +251,12 @@ def percent_of(exposure: Decimal, limit: Decimal | None) -> int | None:
     return int((exposure * 100 / limit).quantize(ONE, rounding=ROUND_HALF_UP))
 
 
-def _delay(facts: Facts, number: Number) -> Component:
+def _delay(facts: Facts, number: Number, _: GettextFn, ngettext: NgettextFn) -> Component:
     avg = facts.delay
     if avg is None:
         return Component(
             "average_delay",
-            DELAY_POINTS / 2,
+            _round(DELAY_POINTS / 2),
             DELAY_POINTS,
             _("No invoice settled in the last 12 months: half the points."),
         )
@@ -268,12 +271,12 @@ def _delay(facts: Facts, number: Number) -> Component:
     )
 
 
-def _trend(facts: Facts, number: Number) -> Component:
+def _trend(facts: Facts, number: Number, _: GettextFn, ngettext: NgettextFn) -> Component:
     now, before = facts.delay_recent, facts.delay_earlier
     if now is None or before is None:
         return Component(
             "delay_trend",
-            TREND_POINTS / 2,
+            _round(TREND_POINTS / 2),
             TREND_POINTS,
             _("Not enough invoices settled in both periods to see a trend: half the points."),
         )
@@ -290,12 +293,12 @@ def _trend(facts: Facts, number: Number) -> Component:
     )
 
 
-def _late_share(facts: Facts) -> Component:
+def _late_share(facts: Facts, _: GettextFn, ngettext: NgettextFn) -> Component:
     n = facts.settled_count
     if not n:
         return Component(
             "late_share",
-            LATE_SHARE_POINTS / 2,
+            _round(LATE_SHARE_POINTS / 2),
             LATE_SHARE_POINTS,
             _("No invoice settled in the last 12 months: half the points."),
         )
@@ -311,11 +314,11 @@ def _late_share(facts: Facts) -> Component:
     )
 
 
-def _promises(facts: Facts) -> Component:
+def _promises(facts: Facts, _: GettextFn, ngettext: NgettextFn) -> Component:
     kept, broken = facts.promises_kept, facts.promises_broken
     if kept + broken == 0:
         return Component(
-            "promises", PROMISE_POINTS, PROMISE_POINTS, _("No promise to pay fell due in the last 12 months.")
+            "promises", _round(PROMISE_POINTS), PROMISE_POINTS, _("No promise to pay fell due in the last 12 months.")
         )
     points = _round(PROMISE_POINTS * kept / (kept + broken))
     text = ngettext(
@@ -326,7 +329,7 @@ def _promises(facts: Facts) -> Component:
     return Component("promises", points, PROMISE_POINTS, text, f"{broken}/{kept + broken}")
 
 
-def _disputes(facts: Facts) -> Component:
+def _disputes(facts: Facts, _: GettextFn, ngettext: NgettextFn) -> Component:
     n = facts.disputes
     points = max(ZERO, DISPUTE_POINTS - POINTS_PER_DISPUTE * n)
     if n == 0:
@@ -338,10 +341,10 @@ def _disputes(facts: Facts) -> Component:
     return Component("disputes", _round(points), DISPUTE_POINTS, text, str(n))
 
 
-def _exposure(facts: Facts, money: Money) -> Component:
+def _exposure(facts: Facts, money: Money, _: GettextFn, ngettext: NgettextFn) -> Component:
     level = exposure_level(facts.exposure, facts.limit, facts.warning_percent)
     if facts.limit is None:
-        return Component("exposure", EXPOSURE_POINTS, EXPOSURE_POINTS, _("No credit limit is set."))
+        return Component("exposure", _round(EXPOSURE_POINTS), EXPOSURE_POINTS, _("No credit limit is set."))
     share = percent_of(facts.exposure, facts.limit)
     values = {"exposure": money(facts.exposure), "limit": money(facts.limit), "percent": share}
     if level is Level.OVER:
@@ -356,32 +359,45 @@ def _exposure(facts: Facts, money: Money) -> Component:
     return Component("exposure", _round(points), EXPOSURE_POINTS, text, "" if share is None else str(share))
 
 
-def _status(facts: Facts) -> Component:
+def _status(facts: Facts, _: GettextFn, ngettext: NgettextFn) -> Component:
     status = facts.company_status
     if status is CompanyStatus.INSOLVENCY:
-        return Component("company_status", ZERO, STATUS_POINTS, _("The company is in insolvency proceedings."), status)
+        return Component(
+            "company_status", _round(ZERO), STATUS_POINTS, _("The company is in insolvency proceedings."), status
+        )
     if status is CompanyStatus.CEASED:
-        return Component("company_status", ZERO, STATUS_POINTS, _("The company has ceased trading."), status)
+        return Component("company_status", _round(ZERO), STATUS_POINTS, _("The company has ceased trading."), status)
     if status is CompanyStatus.ACTIVE:
-        return Component("company_status", STATUS_POINTS, STATUS_POINTS, _("The company is active."), status)
-    return Component("company_status", STATUS_POINTS, STATUS_POINTS, _("The company's status is not known."), status)
-
-
-def score(facts: Facts, money: Money = plain_money, number: Number = str) -> Score:
-    """The payment-behaviour score of one customer: 0 (worst) to 100 (best), with its components; ``money``
-    writes the amounts in the sentences, ``number`` the days (``14.7``; ``14,7`` in French)."""
-    parts = (
-        _delay(facts, number),
-        _trend(facts, number),
-        _late_share(facts),
-        _promises(facts),
-        _disputes(facts),
-        _exposure(facts, money),
-        _status(facts),
+        return Component("company_status", _round(STATUS_POINTS), STATUS_POINTS, _("The company is active."), status)
+    return Component(
+        "company_status", _round(STATUS_POINTS), STATUS_POINTS, _("The company's status is not known."), status
     )
-    components = tuple(replace(c, points=_round(c.points)) for c in parts)
-    total = sum((c.points for c in components), ZERO).quantize(ONE, rounding=ROUND_HALF_UP)
-    return Score(int(max(ZERO, min(Decimal(100), total))), components)
+
+
+def _as_written(message: str) -> str:
+    return message
+
+
+def _english_plural(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
+def score(facts: Facts, money: Money = plain_money, number: Number = str, *, texts: bool = True) -> Score:
+    """The payment-behaviour score of one customer: 0 (worst) to 100 (best), with its components; ``money``
+    writes the amounts in the sentences, ``number`` the days (``14.7``; ``14,7`` in French). Without ``texts``
+    the sentences are left untranslated (English as written): for storing the points, where nobody reads them."""
+    g, ng = (gettext, _ngettext_active) if texts else (_as_written, _english_plural)
+    parts = (
+        _delay(facts, number, g, ng),
+        _trend(facts, number, g, ng),
+        _late_share(facts, g, ng),
+        _promises(facts, g, ng),
+        _disputes(facts, g, ng),
+        _exposure(facts, money, g, ng),
+        _status(facts, g, ng),
+    )
+    total = sum((c.points for c in parts), ZERO).quantize(ONE, rounding=ROUND_HALF_UP)
+    return Score(int(max(ZERO, min(Decimal(100), total))), parts)
 
 
 # ------------------------------------------------------------------------------------------ the order check

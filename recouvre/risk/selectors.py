@@ -215,6 +215,7 @@ def credit_facts(
     customer_ids: Iterable[int] | None = None,
     *,
     warning_percent: int = 80,
+    known_exposures: dict[int, Exposure] | None = None,
 ) -> dict[int, Facts]:
     """The facts of the score (``recouvre.core.credit.Facts``) of every customer of ``organization`` (of
     ``customer_ids`` only when given) on ``as_of``, in a few grouped queries whatever the number of customers:
@@ -222,7 +223,8 @@ def credit_facts(
     - the invoices in the organization's currency settled, with at least one payment, on a day of the twelve
       months up to ``as_of`` (the day of the last allocation that settled them): their amount and days late;
     - the promises to pay that ended kept or broken, and the disputes opened, in those twelve months;
-    - the exposure against the credit limit (``exposures``) and the company's status (``company_statuses``)."""
+    - the exposure against the credit limit (``exposures``, or ``known_exposures`` when the caller has them for
+      the same day and customers) and the company's status (``company_statuses``)."""
     ids = None if customer_ids is None else list(customer_ids)
     since = as_of - timedelta(days=WINDOW_DAYS)
     dec = DecimalField(max_digits=15, decimal_places=2)
@@ -269,7 +271,9 @@ def credit_facts(
     )
     statuses = company_statuses(organization, as_of, ids)
     out = {}
-    for customer_id, exposure in exposures(organization, as_of, ids).items():
+    if known_exposures is None:
+        known_exposures = exposures(organization, as_of, ids)
+    for customer_id, exposure in known_exposures.items():
         kept, broken = promises.get(customer_id, (0, 0))
         out[customer_id] = summarise(
             settled.get(customer_id, ()),
