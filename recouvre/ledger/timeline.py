@@ -281,6 +281,9 @@ _MESSAGES: dict[str, Any] = {
         if d.get("reference")
         else _("Invoice %(invoice)s declared to %(insurer)s on %(declared_on)s for %(amount)s %(currency)s.")
     ),
+    "insurance.declaration_withdrawn": lambda d: _(
+        "Declaration of invoice %(invoice)s to the insurer on %(declared_on)s withdrawn (%(amount)s %(currency)s)."
+    ),
     "credit.alert_closed": lambda d: (
         _("Credit limit alert closed, now over the limit: %(title)s.")
         if d.get("reason") == "over_limit"

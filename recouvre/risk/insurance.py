@@ -186,3 +186,30 @@ def declare(
             insurer=cover.policy.insurer,
         )
     return declaration
+
+
+def withdraw_declaration(organization: Organization, invoice: Invoice, *, actor: Actor) -> InsuranceDeclaration:
+    """Withdraw the declaration recorded for ``invoice`` (recorded by mistake, or withdrawn with the insurer): the
+    invoice is back on the deadlines; the timeline keeps both events (``insurance.declaration_withdrawn``).
+    Refused when the invoice has no declaration."""
+    if invoice.organization_id != organization.pk:
+        raise InsuranceRefused(_("This invoice is not the organization's."))
+    with transaction.atomic():
+        declaration = (
+            InsuranceDeclaration.objects.select_for_update().filter(organization=organization, invoice=invoice).first()
+        )
+        if declaration is None:
+            raise InsuranceRefused(_("Invoice %(number)s is not declared.") % {"number": invoice.number})
+        declaration.delete()
+        record_event(
+            organization,
+            invoice.customer,
+            "insurance.declaration_withdrawn",
+            actor,
+            invoice=invoice.number,
+            declared_on=declaration.declared_on.isoformat(),
+            reference=declaration.reference,
+            amount=declaration.amount,
+            currency=invoice.currency,
+        )
+    return declaration

@@ -2,7 +2,9 @@
 
 - ``policy add --insurer NAME --number N --extension-days D [--declaration-days D]`` / ``policy list``;
 - ``cover CUSTOMER_REF --policy N --limit AMOUNT [--currency C] [--from DATE] [--until DATE] [--extension-days D]``;
+- ``uncover CUSTOMER_REF``: the customer's cover removed;
 - ``declare INVOICE_NUMBER --on DATE [--reference R] [--amount A]``: the invoice leaves the deadlines;
+- ``withdraw INVOICE_NUMBER``: its declaration withdrawn (recorded by mistake): back on the deadlines;
 - ``export [--customer REF] [--as-of DATE] --out FILE``: the declaration data as CSV (``-`` for the standard
   output).
 
@@ -71,16 +73,13 @@ def cmd_policy_list(args: argparse.Namespace) -> int:
 
 def cmd_cover(args: argparse.Namespace) -> int:
     from recouvre.ledger.actors import CLI
-    from recouvre.ledger.models import Customer
     from recouvre.risk.insurance import InsuranceRefused, set_cover
     from recouvre.risk.models import InsurancePolicy
 
     org = resolve_org(args.org)
-    customer = Customer.objects.filter(organization=org, ref=args.customer).first()
+    customer, error = _customer(org, args.customer)
     if customer is None:
-        return refused(
-            args.json, [_("no customer with the account %(ref)r in %(org)s") % {"ref": args.customer, "org": org.slug}]
-        )
+        return refused(args.json, [error])
     policy = InsurancePolicy.objects.filter(organization=org, number=args.policy).first()
     if policy is None:
         return refused(args.json, [_("no credit insurance policy numbered %(number)r") % {"number": args.policy}])
@@ -118,17 +117,67 @@ def cmd_cover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_uncover(args: argparse.Namespace) -> int:
+    from recouvre.ledger.actors import CLI
+    from recouvre.risk.insurance import remove_cover
+
+    org = resolve_org(args.org)
+    customer, error = _customer(org, args.customer)
+    if customer is None:
+        return refused(args.json, [error])
+    if not remove_cover(org, customer, actor=CLI):
+        return refused(args.json, [_("%(ref)s has no credit insurance cover.") % {"ref": customer.ref}])
+    if args.json:
+        emit_json({"ok": True, "customer": customer.ref})
+    else:
+        print(_("Credit insurance cover of %(ref)s removed.") % {"ref": customer.ref})
+    return EXIT_OK
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    from recouvre.ledger.actors import CLI
+    from recouvre.risk.insurance import InsuranceRefused, withdraw_declaration
+
+    org = resolve_org(args.org)
+    invoice, error = _invoice(org, args.invoice)
+    if invoice is None:
+        return refused(args.json, [error])
+    try:
+        d = withdraw_declaration(org, invoice, actor=CLI)
+    except InsuranceRefused as exc:
+        return refused(args.json, [str(exc)])
+    if args.json:
+        emit_json({"ok": True, "invoice": invoice.number, "declared_on": d.declared_on.isoformat()})
+    else:
+        print(
+            _("Declaration of invoice %(number)s of %(date)s withdrawn.")
+            % {"number": invoice.number, "date": d.declared_on.isoformat()}
+        )
+    return EXIT_OK
+
+
+def _customer(org: Any, ref: str) -> tuple[Any, str]:
+    from recouvre.ledger.models import Customer
+
+    customer = Customer.objects.filter(organization=org, ref=ref).first()
+    return customer, _("no customer with the account %(ref)r in %(org)s") % {"ref": ref, "org": org.slug}
+
+
+def _invoice(org: Any, number: str) -> tuple[Any, str]:
+    from recouvre.ledger.models import Invoice
+
+    invoice = Invoice.objects.select_related("customer").filter(organization=org, number=number).first()
+    return invoice, _("no invoice numbered %(number)r in %(org)s") % {"number": number, "org": org.slug}
+
+
 def cmd_declare(args: argparse.Namespace) -> int:
     from recouvre.ledger.actors import CLI
-    from recouvre.ledger.models import Invoice
     from recouvre.risk.insurance import InsuranceRefused, declare
 
     org = resolve_org(args.org)
-    invoice = Invoice.objects.select_related("customer").filter(organization=org, number=args.invoice).first()
+    invoice, error = _invoice(org, args.invoice)
     if invoice is None:
-        return refused(
-            args.json, [_("no invoice numbered %(number)r in %(org)s") % {"number": args.invoice, "org": org.slug}]
-        )
+        return refused(args.json, [error])
     try:
         d = declare(org, invoice, actor=CLI, declared_on=args.on, reference=args.reference, amount=args.amount)
     except InsuranceRefused as exc:
@@ -158,18 +207,14 @@ def cmd_declare(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from recouvre.ledger.models import Customer
     from recouvre.risk.insurance_export import declaration_items, write_csv
 
     org = resolve_org(args.org)
     customer_id = None
     if args.customer:
-        customer = Customer.objects.filter(organization=org, ref=args.customer).first()
+        customer, error = _customer(org, args.customer)
         if customer is None:
-            return refused(
-                args.json,
-                [_("no customer with the account %(ref)r in %(org)s") % {"ref": args.customer, "org": org.slug}],
-            )
+            return refused(args.json, [error])
         customer_id = customer.pk
     items = declaration_items(org, args.as_of or date.today(), customer_id=customer_id)
     if args.out == "-":
@@ -230,6 +275,14 @@ def add_commands(risk: Any, add: Callable[..., argparse.ArgumentParser], json_fl
     sp.add_argument("--from", dest="starts_on", type=parse_cli_date, help="covers invoices issued from this day")
     sp.add_argument("--until", dest="ends_on", type=parse_cli_date, help="covers invoices issued until this day")
     sp.add_argument("--extension-days", type=_days, help="this customer's own extension period, in days")
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    json_flag(sp)
+    sp = add("uncover", cmd_uncover, "remove a customer's credit insurance cover", ins)
+    sp.add_argument("customer", metavar="CUSTOMER_REF", help="the customer's account")
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    json_flag(sp)
+    sp = add("withdraw", cmd_withdraw, "withdraw an invoice's declaration to the insurer (back on the deadlines)", ins)
+    sp.add_argument("invoice", metavar="INVOICE_NUMBER", help="the invoice's number")
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
     json_flag(sp)
     sp = add("declare", cmd_declare, "record an invoice declared to the insurer (it leaves the deadlines)", ins)

@@ -127,6 +127,7 @@ urlpatterns = [
     path("settings/insurance/<int:pk>/", insurance.insurance_settings, name="insurance_policy_edit"),
     path("customers/<int:pk>/insurance/", insurance.customer_insurance, name="customer_insurance"),
     path("customers/<int:pk>/insurance/declare/", insurance.customer_insurance_declare, name="insurance_declare"),
+    path("customers/<int:pk>/insurance/withdraw/", insurance.customer_insurance_withdraw, name="insurance_withdraw"),
     path("customers/<int:pk>/insurance.csv", insurance.insurance_declarations_csv, name="customer_insurance_csv"),
     path("insurance/declarations.csv", insurance.insurance_declarations_csv, name="insurance_csv"),
     path("settings/privacy/", privacy.privacy_settings, name="privacy_settings"),

@@ -353,3 +353,83 @@ def test_the_timeline_describes_the_events(insured) -> None:  # type: ignore[no-
         assert describe(Event.objects.get(customer=martin, kind="insurance.cover_set")) == (
             "Credit insurance cover set: Allianz Trade, policy PO-778, insured limit 5000.00 EUR."
         )
+
+
+def test_a_declaration_withdrawn_and_a_cover_removed_from_the_command_line(capsys, insured) -> None:  # type: ignore[no-untyped-def]
+    martin, durand = insured
+    assert cli(capsys, "risk", "insurance", "declare", "F-1", "--org", "acme", "--on", "2026-05-10")[0] == 0
+    assert [r[:2] for r in insurance_deadlines(capsys, "2026-05-26")] == [
+        ("2026-05-16", "411DURAND"),
+        ("2026-06-25", "411MARTIN"),
+    ]
+    code, out, err = cli(capsys, "risk", "insurance", "withdraw", "F-1", "--org", "acme", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {"ok": True, "invoice": "F-1", "declared_on": "2026-05-10"}
+    assert not InsuranceDeclaration.objects.filter(invoice__number="F-1").exists()
+    # F-1 (due 2026-02-04, 90 + 15 days) is back on the deadlines
+    assert [r[:2] for r in insurance_deadlines(capsys, "2026-05-26")] == [
+        ("2026-05-16", "411DURAND"),
+        ("2026-05-20", "411MARTIN"),
+        ("2026-06-25", "411MARTIN"),
+    ]
+    event = Event.objects.get(customer=martin, kind="insurance.declaration_withdrawn")
+    assert (event.data["invoice"], event.data["declared_on"], event.data["amount"]) == ("F-1", "2026-05-10", "3000.00")
+    assert Event.objects.filter(customer=martin, kind="insurance.declared").count() == 1  # history kept
+    code, out, _err = cli(capsys, "risk", "insurance", "withdraw", "F-1", "--org", "acme", "--json")
+    assert (code, json.loads(out)["errors"]) == (1, ["Invoice F-1 is not declared."])
+    code, out, _err = cli(capsys, "risk", "insurance", "withdraw", "NOPE", "--org", "acme", "--json")
+    assert code == 1 and json.loads(out)["errors"] == ["no invoice numbered 'NOPE' in acme"]
+
+    code, out, _err = cli(capsys, "risk", "insurance", "uncover", "411DURAND", "--org", "acme")
+    assert (code, out) == (0, "Credit insurance cover of 411DURAND removed.\n")
+    assert not InsuranceCover.objects.filter(customer=durand).exists()
+    assert Event.objects.filter(customer=durand, kind="insurance.cover_removed").count() == 1
+    code, out, _err = cli(capsys, "risk", "insurance", "uncover", "411DURAND", "--org", "acme", "--json")
+    assert (code, json.loads(out)["errors"]) == (1, ["411DURAND has no credit insurance cover."])
+    assert [r[1] for r in insurance_deadlines(capsys, "2026-05-26")] == ["411MARTIN", "411MARTIN"]
+
+
+def test_a_declaration_withdrawn_on_the_web(client, org, insured) -> None:  # type: ignore[no-untyped-def]
+    martin, _durand = insured
+    f1 = martin.invoices.get(number="F-1")
+    client.force_login(MembershipFactory(organization=org, user__username="eve", role=Role.COLLECTOR).user)
+    with time_machine.travel(datetime(2026, 5, 1, 12, 0, tzinfo=PARIS), tick=False):
+        client.post(
+            reverse("insurance_declare", args=[martin.pk]), {"invoice": str(f1.pk), "declared_on": "2026-05-02"}
+        )
+        page = client.get(reverse("customer_detail", args=[martin.pk])).content.decode()
+        assert f'id="insurance-withdraw-{f1.pk}"' in page
+        response = client.post(reverse("insurance_withdraw", args=[martin.pk]), {"invoice": str(f1.pk)})
+        assert response.status_code == 302
+        page = client.get(reverse("customer_detail", args=[martin.pk])).content.decode()
+        assert 'data-invoice="F-1" data-status="soon"' in page
+        assert f'id="insurance-withdraw-{f1.pk}"' not in page
+    assert Event.objects.filter(customer=martin, kind="insurance.declaration_withdrawn").count() == 1
+
+
+def test_another_organization_sees_and_touches_nothing(client, org, other_org, insured) -> None:  # type: ignore[no-untyped-def]
+    martin, _durand = insured
+    f1 = martin.invoices.get(number="F-1")
+    InsuranceDeclaration.objects.create(
+        organization=org, invoice=f1, declared_on=date(2026, 5, 2), reference="AT-7", amount=Decimal("3000.00")
+    )
+    rival = MembershipFactory(organization=other_org, user__username="rival", role=Role.CREDIT_MANAGER).user
+    client.force_login(rival)
+    assert client.get(reverse("customer_insurance", args=[martin.pk])).status_code == 404
+    assert client.post(reverse("customer_insurance", args=[martin.pk]), {"remove": "1"}).status_code == 404
+    assert client.post(reverse("insurance_withdraw", args=[martin.pk]), {"invoice": str(f1.pk)}).status_code == 404
+    assert (
+        client.post(
+            reverse("insurance_declare", args=[martin.pk]), {"invoice": str(f1.pk), "declared_on": "2026-05-02"}
+        ).status_code
+        == 404
+    )
+    assert client.get(reverse("customer_insurance_csv", args=[martin.pk])).status_code == 404
+    policy = InsurancePolicy.objects.get(organization=org)
+    assert client.get(reverse("insurance_policy_edit", args=[policy.pk])).status_code == 404
+    page = client.get(reverse("insurance_settings")).content.decode()
+    assert "PO-778" not in page
+    rows = list(csv.reader(io.StringIO(client.get(reverse("insurance_csv")).content.decode())))
+    assert len(rows) == 1  # the header only
+    assert InsuranceCover.objects.filter(customer=martin).exists()
+    assert InsuranceDeclaration.objects.filter(invoice=f1).exists()

@@ -255,3 +255,22 @@ def test_an_organization_with_nothing_yet(logged_client, org, frozen_today):
     assert html.count('class="chart chart-line"') == 8 and "<polyline" not in html
     assert html.count('class="chart-bar"') == 13  # 13 weeks of nothing: bars of no height
     assert 'id="aging-by-segment"' not in html and 'id="collectors"' not in html
+
+
+def test_another_organizations_books_stay_out(logged_client, org, other_org, books):
+    rival = CustomerFactory(organization=other_org, ref="411ARN", name="Rival Secret SA", segment="strategic")
+    r1 = InvoiceFactory(
+        customer=rival, number="R-1", issued_on=date(2025, 11, 15), due_on=date(2025, 12, 15), total=D(500000)
+    )
+    payment = PaymentFactory(customer=rival, amount=D(7000), received_on=date(2026, 3, 18))
+    allocate(CLI, invoice=r1, payment=payment, amount=D(7000), allocated_on=date(2026, 3, 18))
+    html = logged_client.get(reverse("home")).content.decode()
+    page = text(logged_client.get(reverse("home")))
+    # the figures of the organization's own books, as without the rival
+    assert kpi(html, "dso_simple") == "46,0 jours" and kpi(html, "overdue_90_pct") == "10,9 %"
+    assert "Encours total 92 000,00 €" in page
+    assert "16/03/2026 11 000,00 €" in page
+    assert "Rival Secret SA" not in page and "R-1" not in html
+    rows = list(csv.reader(io.StringIO(logged_client.get(reverse("kpis_csv")).content.decode())))
+    assert "500000.00" not in rows[-1] and "92000.00" in rows[-1]
+    assert "R-1" not in logged_client.get("/invoices/?status=overdue&due_to=2025-12-30").content.decode()

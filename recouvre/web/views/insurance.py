@@ -122,6 +122,26 @@ def customer_insurance_declare(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{customer_url(customer.pk)}#insurance")
 
 
+@member_required("edit")
+@require_POST
+def customer_insurance_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw the declaration of one of the customer's invoices (POST ``invoice``: its id)."""
+    org = request.organization  # type: ignore[attr-defined]
+    customer = customer_or_404(request, pk)
+    try:
+        invoice_id = int(request.POST.get("invoice", ""))
+    except ValueError:
+        invoice_id = 0
+    invoice = get_object_or_404(Invoice, organization=org, customer=customer, pk=invoice_id)
+    try:
+        insurance.withdraw_declaration(org, invoice, actor=Actor.of(request.user))
+    except insurance.InsuranceRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Declaration of invoice %(number)s withdrawn.") % {"number": invoice.number})
+    return redirect(f"{customer_url(customer.pk)}#insurance")
+
+
 def customer_url(pk: int) -> str:
     from django.urls import reverse
 
