@@ -46,6 +46,15 @@ def resolve_org(slug: str | None) -> Any:
     raise UsageError(_("several organizations: say which one with --org SLUG"))
 
 
+def customer_by_ref(org: Any, ref: str) -> tuple[Any, str]:
+    """The customer of ``org`` with the account ``ref`` (None when there is none) and the message saying there is
+    none, for the command to refuse with (exit 1) or to take as a usage error (exit 2)."""
+    from recouvre.ledger.selectors import customers
+
+    found = customers(org).filter(ref=ref).first()
+    return found, _("no customer with the account %(ref)r in %(org)s") % {"ref": ref, "org": org.slug}
+
+
 def parse_cli_date(text: str) -> date:
     from recouvre.core.dates import DateError, parse_date
 

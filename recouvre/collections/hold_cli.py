@@ -18,7 +18,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from recouvre.cliutil import EXIT_OK, UsageError, emit_json, parse_cli_amount, parse_cli_date, refused, resolve_org
+from recouvre.cliutil import (
+    EXIT_OK,
+    UsageError,
+    customer_by_ref,
+    emit_json,
+    parse_cli_amount,
+    parse_cli_date,
+    refused,
+    resolve_org,
+)
 from recouvre.core.dunning import DisputeReason
 
 if TYPE_CHECKING:
@@ -57,11 +66,10 @@ def _since(args: argparse.Namespace, today: date) -> date | None:
 
 
 def _customer(org: Any, ref: str) -> Any:
-    from recouvre.ledger import selectors
 
-    customer = selectors.customers(org).filter(ref=ref).first()
+    customer, missing = customer_by_ref(org, ref)
     if customer is None:
-        raise Refused([_("no customer with the account %(ref)r in %(org)s") % {"ref": ref, "org": org.slug}])
+        raise Refused([missing])
     return customer
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, emit_json, parse_cli_date, resolve_org
+from recouvre.cliutil import EXIT_OK, EXIT_REFUSED, UsageError, customer_by_ref, emit_json, parse_cli_date, resolve_org
 
 VERIFY = "verify"
 
@@ -28,12 +28,11 @@ def cmd_dossier(args: argparse.Namespace) -> int:
     from recouvre.dossier.exhibits import DossierRefused
     from recouvre.dossier.services import export_dossier
     from recouvre.ledger.actors import CLI
-    from recouvre.ledger.models import Customer
 
     org = resolve_org(args.org)
-    customer = Customer.objects.filter(organization=org, ref=args.ref).first()
+    customer, missing = customer_by_ref(org, args.ref)
     if customer is None:
-        raise UsageError(_("no customer with the account %(ref)r in %(org)s") % {"ref": args.ref, "org": org.slug})
+        raise UsageError(missing)
     as_of = args.as_of or timezone.localdate()
     try:
         bundle = export_dossier(org, customer, as_of=as_of, actor=CLI)

@@ -17,7 +17,16 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from recouvre.cliutil import EXIT_OK, UsageError, emit_json, parse_cli_amount, parse_cli_date, refused, resolve_org
+from recouvre.cliutil import (
+    EXIT_OK,
+    UsageError,
+    customer_by_ref,
+    emit_json,
+    parse_cli_amount,
+    parse_cli_date,
+    refused,
+    resolve_org,
+)
 
 
 class Refused(Exception):
@@ -35,11 +44,10 @@ def parse_invoice_amount(text: str) -> tuple[str, Decimal]:
 
 
 def _customer(org: Any, ref: str) -> Any:
-    from . import selectors
 
-    customer = selectors.customers(org).filter(ref=ref).first()
+    customer, missing = customer_by_ref(org, ref)
     if customer is None:
-        raise Refused(_("no customer with the account %(ref)r in %(org)s") % {"ref": ref, "org": org.slug})
+        raise Refused(missing)
     return customer
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from recouvre.cliutil import EXIT_OK, UsageError, emit_json, field_errors, refused, resolve_org
+from recouvre.cliutil import EXIT_OK, UsageError, customer_by_ref, emit_json, field_errors, refused, resolve_org
 from recouvre.core.creditor_ref import format_rf
 
 TRISTATE = {"yes": True, "oui": True, "no": False, "non": False, "auto": None}
@@ -20,12 +20,11 @@ TEXT_FIELDS = ("registered_office", "domicile", "legal_form", "representative")
 
 
 def _customer(args: argparse.Namespace) -> tuple[Any, Any]:
-    from recouvre.ledger.models import Customer
 
     org = resolve_org(args.org)
-    customer = Customer.objects.filter(organization=org, ref=args.ref).first()
+    customer, missing = customer_by_ref(org, args.ref)
     if customer is None:
-        raise UsageError(_("no customer with the account %(ref)r in %(org)s") % {"ref": args.ref, "org": org.slug})
+        raise UsageError(missing)
     return org, customer
 
 

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from recouvre.cliutil import EXIT_OK, SWITCH, UsageError, emit_json, field_errors, refused, resolve_org
+from recouvre.cliutil import EXIT_OK, SWITCH, UsageError, customer_by_ref, emit_json, field_errors, refused, resolve_org
 from recouvre.core.identifiers import format_iban
 
 # The models' choices (the parser is built before Django is set up; a test keeps them the same).
@@ -50,11 +50,10 @@ CLEARED = ("", "none", "aucun", "aucune")
 
 
 def _customer(org: Any, ref: str) -> Any:
-    from .models import Customer
 
-    customer = Customer.objects.filter(organization=org, ref=ref).first()
+    customer, missing = customer_by_ref(org, ref)
     if customer is None:
-        raise UsageError(_("no customer with the account %(ref)r in %(org)s") % {"ref": ref, "org": org.slug})
+        raise UsageError(missing)
     return customer
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from recouvre.cliutil import EXIT_OK, UsageError, emit_json, parse_cli_date, refused, resolve_org
+from recouvre.cliutil import EXIT_OK, UsageError, customer_by_ref, emit_json, parse_cli_date, refused, resolve_org
 
 KINDS = (
     "safeguard|receivership|liquidation|over-indebtedness (or sauvegarde, redressement, liquidation, surendettement)"
@@ -62,15 +62,14 @@ def procedure_dict(p: Any) -> dict[str, Any]:
 
 def cmd_insolvency_open(args: argparse.Namespace) -> int:
     from recouvre.ledger.actors import CLI
-    from recouvre.ledger.models import Customer
 
     from .insolvency import record_procedure
     from .models import ProcedureKind
 
     org = resolve_org(args.org)
-    customer = Customer.objects.filter(organization=org, ref=args.ref).first()
+    customer, missing = customer_by_ref(org, args.ref)
     if customer is None:
-        raise UsageError(_("no customer with the account %(ref)r in %(org)s") % {"ref": args.ref, "org": org.slug})
+        raise UsageError(missing)
     over = args.kind == ProcedureKind.OVER_INDEBTEDNESS
     if args.continued_activity and args.kind != ProcedureKind.LIQUIDATION:
         raise UsageError(_("--continued-activity goes with a liquidation only"))

@@ -29,6 +29,7 @@ from recouvre.cliutil import (
     SWITCH,
     UsageError,
     command_group,
+    customer_by_ref,
     emit_json,
     field_errors,
     parse_cli_date,
@@ -184,7 +185,6 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 def cmd_contact_export(args: argparse.Namespace) -> int:
     from recouvre.ledger.actors import CLI
-    from recouvre.ledger.models import Customer
     from recouvre.ledger.services import record_event
 
     from .selectors import ContactNotFound, subject_access, subject_access_json, subject_access_zip
@@ -194,9 +194,9 @@ def cmd_contact_export(args: argparse.Namespace) -> int:
     suffix = out.suffix.lower()
     if suffix not in (".zip", ".json"):
         raise UsageError(_("--out must name a .zip or a .json file"))
-    customer = Customer.objects.filter(organization=org, ref=args.ref).first()
+    customer, missing = customer_by_ref(org, args.ref)
     if customer is None:
-        raise UsageError(_("no customer with the account %(ref)r in %(org)s") % {"ref": args.ref, "org": org.slug})
+        raise UsageError(missing)
     try:
         data = subject_access(org, customer, (args.contact or "").strip())
     except ContactNotFound:

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from recouvre.cliutil import EXIT_OK, emit_json, parse_cli_amount, parse_cli_date, refused, resolve_org
+from recouvre.cliutil import EXIT_OK, customer_by_ref, emit_json, parse_cli_amount, parse_cli_date, refused, resolve_org
 
 
 def _percent(x: float | None) -> str:
@@ -66,18 +66,14 @@ def cmd_risk_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_risk_score(args: argparse.Namespace) -> int:
-    from recouvre.ledger.models import Customer
     from recouvre.risk.credit import recompute_scores, score_report
 
     org = resolve_org(args.org)
     ids = None
     if args.customer:
-        customer = Customer.objects.filter(organization=org, ref=args.customer).first()
+        customer, missing = customer_by_ref(org, args.customer)
         if customer is None:
-            return refused(
-                args.json,
-                [_("no customer with the account %(ref)r in %(org)s") % {"ref": args.customer, "org": org.slug}],
-            )
+            return refused(args.json, [missing])
         ids = [customer.pk]
     recompute_scores(org, args.as_of or date.today(), customer_ids=ids)
     report = score_report(org, ids)
@@ -93,15 +89,12 @@ def cmd_risk_score(args: argparse.Namespace) -> int:
 
 
 def cmd_risk_check(args: argparse.Namespace) -> int:
-    from recouvre.ledger.models import Customer
     from recouvre.risk.credit import check_order
 
     org = resolve_org(args.org)
-    customer = Customer.objects.filter(organization=org, ref=args.customer).first()
+    customer, missing = customer_by_ref(org, args.customer)
     if customer is None:
-        return refused(
-            args.json, [_("no customer with the account %(ref)r in %(org)s") % {"ref": args.customer, "org": org.slug}]
-        )
+        return refused(args.json, [missing])
     if args.amount <= 0:
         return refused(args.json, [_("the order amount must be more than zero")])
     result = check_order(org, customer, args.amount, today=args.as_of or date.today())

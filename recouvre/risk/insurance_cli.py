@@ -21,7 +21,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from recouvre.cliutil import EXIT_OK, emit_json, parse_cli_amount, parse_cli_date, refused, resolve_org
+from recouvre.cliutil import EXIT_OK, customer_by_ref, emit_json, parse_cli_amount, parse_cli_date, refused, resolve_org
 
 
 def _policy_dict(p: Any) -> dict[str, Any]:
@@ -77,7 +77,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
     from recouvre.risk.models import InsurancePolicy
 
     org = resolve_org(args.org)
-    customer, error = _customer(org, args.customer)
+    customer, error = customer_by_ref(org, args.customer)
     if customer is None:
         return refused(args.json, [error])
     policy = InsurancePolicy.objects.filter(organization=org, number=args.policy).first()
@@ -122,7 +122,7 @@ def cmd_uncover(args: argparse.Namespace) -> int:
     from recouvre.risk.insurance import remove_cover
 
     org = resolve_org(args.org)
-    customer, error = _customer(org, args.customer)
+    customer, error = customer_by_ref(org, args.customer)
     if customer is None:
         return refused(args.json, [error])
     if not remove_cover(org, customer, actor=CLI):
@@ -154,13 +154,6 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
             % {"number": invoice.number, "date": d.declared_on.isoformat()}
         )
     return EXIT_OK
-
-
-def _customer(org: Any, ref: str) -> tuple[Any, str]:
-    from recouvre.ledger.models import Customer
-
-    customer = Customer.objects.filter(organization=org, ref=ref).first()
-    return customer, _("no customer with the account %(ref)r in %(org)s") % {"ref": ref, "org": org.slug}
 
 
 def _invoice(org: Any, number: str) -> tuple[Any, str]:
@@ -212,7 +205,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     org = resolve_org(args.org)
     customer_id = None
     if args.customer:
-        customer, error = _customer(org, args.customer)
+        customer, error = customer_by_ref(org, args.customer)
         if customer is None:
             return refused(args.json, [error])
         customer_id = customer.pk

@@ -16,6 +16,7 @@ from recouvre.cliutil import (
     EXIT_OK,
     EXIT_SOURCE_UNREACHABLE,
     UsageError,
+    customer_by_ref,
     emit_json,
     parse_cli_date,
     refused,
@@ -33,14 +34,13 @@ def _unreachable(json_output: bool, exc: Exception) -> int:
 
 def cmd_watch_refresh(args: argparse.Namespace) -> int:
     from recouvre.ledger.actors import CLI
-    from recouvre.ledger.models import Customer
 
     from .services import WatchError, refresh_customer
 
     org = resolve_org(args.org)
-    customer = Customer.objects.filter(organization=org, ref=args.ref).first()
+    customer, missing = customer_by_ref(org, args.ref)
     if customer is None:
-        raise UsageError(_("no customer with the account %(ref)r in %(org)s") % {"ref": args.ref, "org": org.slug})
+        raise UsageError(missing)
     try:
         result = refresh_customer(customer, actor=CLI)
     except ValidationError as exc:
