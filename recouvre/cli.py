@@ -1043,6 +1043,10 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.watch.cli import add_commands as add_watch_commands
 
     add_watch_commands(sub, add, json_flag)
+
+    from recouvre.mailbox.cli import add_commands as add_mail_commands
+
+    add_mail_commands(sub, add, json_flag)
     return p
 
 

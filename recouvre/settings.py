@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "recouvre.privacy",
     "recouvre.operations",
     "recouvre.watch",
+    "recouvre.mailbox",
     "recouvre.web",
 ]
 
@@ -297,6 +298,12 @@ RECOUVRE_BODACC_URL = os.environ.get(
 RECOUVRE_WATCH_TIMEOUT = env_seconds(
     os.environ.get("RECOUVRE_WATCH_TIMEOUT"), name="RECOUVRE_WATCH_TIMEOUT", default=10
 )
+# The mailbox where replies to reminders and delivery failures arrive (``recouvre mail fetch``, and the scheduler
+# every RECOUVRE_IMAP_EVERY seconds): imaps://user:password@host[:port]/FOLDER (imap:// without TLS only for a
+# server on this machine). Empty: not read.
+RECOUVRE_IMAP_URL = os.environ.get("RECOUVRE_IMAP_URL", "")
+RECOUVRE_IMAP_TIMEOUT = env_seconds(os.environ.get("RECOUVRE_IMAP_TIMEOUT"), name="RECOUVRE_IMAP_TIMEOUT", default=20)
+RECOUVRE_IMAP_EVERY = env_seconds(os.environ.get("RECOUVRE_IMAP_EVERY"), name="RECOUVRE_IMAP_EVERY", default=300)
 DEFAULT_FROM_EMAIL = os.environ.get("RECOUVRE_FROM_EMAIL", "recouvre@localhost")
 # How often the worker and the scheduler record that they are alive (recouvre/operations/heartbeat.py).
 RECOUVRE_HEARTBEAT_SECONDS = env_seconds(

@@ -437,8 +437,13 @@ def _settle_stale(organization: Organization | None, actor: Actor, result: Dispa
 
 def recipient(customer: Customer) -> str:
     """The customer's contact address: the primary contact's, else the first billing contact's, else the first
-    contact's with an address; empty when none has one."""
-    contacts = [c for c in Contact.objects.filter(customer=customer).exclude(email="").order_by("id")]
+    contact's with an address; empty when none has one. An address that bounced is left out until changed."""
+    contacts = [
+        c
+        for c in Contact.objects.filter(customer=customer, email_bounced_at__isnull=True)
+        .exclude(email="")
+        .order_by("id")
+    ]
     for wanted in (
         lambda c: c.is_primary,
         lambda c: c.role == ContactRole.BILLING,

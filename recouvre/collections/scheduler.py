@@ -22,6 +22,9 @@ send window on business days.
 4. **The company watch.** Right after, once a day per organization, the BODACC is checked for insolvency judgments
    and closures of its customers (``recouvre.watch.services.check_bodacc``, as ``recouvre watch bodacc``); a
    failure is one log line, recorded in the organization's watch state, and tried again the next day.
+5. **The mailbox of replies.** When ``RECOUVRE_IMAP_URL`` is set, every ``RECOUVRE_IMAP_EVERY`` seconds (default
+   300), the mailbox where replies and delivery failures arrive is read (``recouvre.mailbox.fetch``, as ``recouvre
+   mail fetch``); never on the first pass of a scheduler that has just started, and a failure is one log line.
 
 ``recouvre run`` stays the manual way: it plans and sends at once, whatever the time.
 
@@ -91,6 +94,7 @@ class TickResult:
     failed_for: list[str] = field(default_factory=list)  # organizations whose sending failed (logged)
     rates: dict[str, Any] | None = None  # the day's rates update, when this pass did it
     watch: dict[str, Any] = field(default_factory=dict)  # the day's BODACC check, by organization, when done
+    mail: dict[str, Any] | None = None  # the mailbox of replies, when read in this pass
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"runs": self.runs, "sent_for": self.sent_for, "outside_window": self.waiting}
@@ -100,6 +104,8 @@ class TickResult:
             out["rates"] = self.rates
         if self.watch:
             out["watch"] = self.watch
+        if self.mail is not None:
+            out["mail"] = self.mail
         return out
 
 
@@ -162,7 +168,34 @@ def tick(
             checked = _watch_once(organization, today)
             if checked is not None:
                 result.watch[organization.slug] = checked
+    if rates:
+        result.mail = _mail_due(now)
     return result
+
+
+_mail_read_at: datetime | None = None
+
+
+def _mail_due(now: datetime) -> dict[str, Any] | None:
+    """The mailbox of replies read when ``RECOUVRE_IMAP_URL`` is set and ``RECOUVRE_IMAP_EVERY`` seconds have passed
+    since this process last tried; None when not done. A failure is one log line (``recouvre.mailbox.fetch``)."""
+    global _mail_read_at
+    if not settings.RECOUVRE_IMAP_URL:
+        return None
+    if _mail_read_at is not None and (now - _mail_read_at).total_seconds() < settings.RECOUVRE_IMAP_EVERY:
+        return None
+    _mail_read_at = now
+    from recouvre.mailbox.fetch import MailboxError, MailboxSettingError, fetch
+
+    try:
+        got = fetch(actor=SCHEDULER)
+    except (MailboxError, MailboxSettingError) as exc:
+        if isinstance(exc, MailboxSettingError):
+            log.warning("mailbox not read: %s", exc)
+        return {"read": False, "error": str(exc)}
+    data = got.as_dict()
+    data.pop("messages")
+    return {"read": True, **data}
 
 
 _watch_tried_on: dict[int, date] = {}

@@ -268,9 +268,9 @@ def planner_inputs(organization: Organization, as_of: date, *, sent_on: date | N
         .order_by()
     )
     holds, expedite = planner_holds(organization, as_of, through=sent_on)
-    # A customer can be e-mailed when one of its contacts has an address (something@somewhere).
+    # A customer can be e-mailed when one of its contacts has an address (something@somewhere) that did not bounce.
     reachable = set(
-        Contact.objects.filter(organization=organization, email__contains="@")
+        Contact.objects.filter(organization=organization, email__contains="@", email_bounced_at__isnull=True)
         .exclude(email__contains=" ")
         .values_list("customer_id", flat=True)
         .distinct()

@@ -197,6 +197,9 @@ def edit_contact(contact: Contact, actor: Actor, **changes: Any) -> Contact:
     if not changed:
         return current
     _check_contact(current)
+    if "email" in changed and current.email_bounced_at is not None:
+        # a new address: the bounce was the old one's
+        current.email_bounced_at, current.email_bounce_reason = None, ""
     current.save()
     replaced = _unset_other_primaries(customer, current) if current.is_primary else []
     record_event(

@@ -75,6 +75,7 @@ def contact_json(contact: Any) -> dict[str, Any]:
         "email": contact.email,
         "phone": contact.phone,
         "primary": contact.is_primary,
+        "email_bounced_at": contact.email_bounced_at.isoformat() if contact.email_bounced_at else None,
     }
 
 

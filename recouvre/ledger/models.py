@@ -225,6 +225,10 @@ class Contact(models.Model):
     email = models.EmailField(_("e-mail"), blank=True, default="")
     phone = models.CharField(_("phone"), max_length=40, blank=True, default="")
     is_primary = models.BooleanField(_("primary"), default=False)
+    # A delivery failure for good (a bounce read from the mailbox of replies, ``recouvre.mailbox``): the address is
+    # not written to again until it is changed; cleared when the e-mail address changes.
+    email_bounced_at = models.DateTimeField(_("address bounced"), null=True, blank=True)
+    email_bounce_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-is_primary", "name", "id"]

@@ -190,6 +190,18 @@ _MESSAGES: dict[str, Any] = {
     "collections.email_failed": lambda d: (
         _("E-mail to %(to)s not sent: %(error)s") if d.get("to") else _("E-mail not sent: %(error)s")
     ),
+    "collections.email_bounced": lambda d: (
+        _(
+            "E-mail to %(to)s returned by the recipient's mail server (%(status)s): not delivered; the address is not "
+            "written to again until it is changed."
+        )
+        if d.get("status")
+        else _(
+            "E-mail to %(to)s returned by the recipient's mail server: not delivered; the address is not written to "
+            "again until it is changed."
+        )
+    ),
+    "collections.reply_received": lambda d: _("Reply from %(sender)s: %(subject)s — %(excerpt)s"),
     "collections.email_cancelled": lambda d: (
         _("E-mail not sent: the penalties it asked for have since been paid, waived or put on hold.")
         if d.get("reason") == "penalties"

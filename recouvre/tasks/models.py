@@ -24,6 +24,7 @@ class TaskKind(models.TextChoices):
     CALL = "call", _("Phone call")
     INTERNAL = "internal", _("Internal task")
     EMAIL_FAILED = "email_failed", _("E-mail not delivered")
+    REPLY = "reply", _("Reply to read")
     PROMISE_BROKEN = "promise_broken", _("Promise broken")
     INSTALMENT_MISSED = "instalment_missed", _("Instalment missed")
     CREDIT_OVER = "credit_over", _("Over the credit limit")
