@@ -22,6 +22,9 @@ send window on business days.
 4. **The company watch.** Right after, once a day per organization, the BODACC is checked for insolvency judgments
    and closures of its customers (``recouvre.watch.services.check_bodacc``, as ``recouvre watch bodacc``); a
    failure is one log line, recorded in the organization's watch state, and tried again the next day.
+5. **The late-payment predictions.** Then, once a day per organization, the late-payment model is trained on the
+   ledger and every open invoice's prediction is stored (``recouvre.risk.services.remember_predictions``, as
+   ``recouvre risk predict``) for the worklist's priority; a failure is one log line, tried again the next day.
 
 ``recouvre run`` stays the manual way: it plans and sends at once, whatever the time.
 
@@ -91,6 +94,7 @@ class TickResult:
     failed_for: list[str] = field(default_factory=list)  # organizations whose sending failed (logged)
     rates: dict[str, Any] | None = None  # the day's rates update, when this pass did it
     watch: dict[str, Any] = field(default_factory=dict)  # the day's BODACC check, by organization, when done
+    predicted: dict[str, Any] = field(default_factory=dict)  # the day's predictions, by organization, when done
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"runs": self.runs, "sent_for": self.sent_for, "outside_window": self.waiting}
@@ -100,6 +104,8 @@ class TickResult:
             out["rates"] = self.rates
         if self.watch:
             out["watch"] = self.watch
+        if self.predicted:
+            out["predictions"] = self.predicted
         return out
 
 
@@ -162,7 +168,38 @@ def tick(
             checked = _watch_once(organization, today)
             if checked is not None:
                 result.watch[organization.slug] = checked
+        for organization in Organization.objects.order_by("slug"):
+            predicted = _predict_once(organization, today)
+            if predicted is not None:
+                result.predicted[organization.slug] = predicted
     return result
+
+
+_predicted_on: dict[int, date] = {}
+
+
+def _predict_once(organization: Organization, today: date) -> dict[str, Any] | None:
+    """Today's late-payment predictions of ``organization``, stored for the worklist, unless they are stored for
+    today already or this process tried today; None when not done. A failure is one log line."""
+    from recouvre.risk.models import PredictionRun
+
+    if _predicted_on.get(organization.pk) == today:
+        return None
+    if PredictionRun.objects.filter(organization=organization, as_of=today).exists():
+        return None
+    _predicted_on[organization.pk] = today
+    try:
+        from recouvre.risk.prediction import outlook
+        from recouvre.risk.services import remember_predictions
+
+        result = outlook(organization, today)
+        stored = remember_predictions(organization, result)
+    except TRANSIENT:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the scheduler goes on
+        log.warning("late-payment predictions for %s failed: %s", organization.slug, exc)
+        return {"stored": False, "error": str(exc)}
+    return {"stored": True, "invoices": stored, "model": "logistic_regression" if result.model.fitted else "baseline"}
 
 
 _watch_tried_on: dict[int, date] = {}
