@@ -39,11 +39,11 @@ def worklist(
     unassigned: bool = False,
     due: str = "",
 ) -> QuerySet[Task]:
-    """The open tasks in priority order: the customer's amount overdue (largest first), the days overdue of its
-    oldest overdue invoice (most first), the step its open invoices reached (furthest first), then the task's due
-    date. Each task is annotated with ``overdue_cents`` (the customer's open amount overdue on ``today``, in cents,
-    all currencies added), ``oldest_due_on``, ``step_level`` and ``step_reached`` (the key of that step), all from
-    grouped sub-queries: one query per page whatever the number of tasks.
+    """The open tasks in the order ``rank`` keeps for equal priorities: the customer's amount overdue (largest
+    first), the days overdue of its oldest overdue invoice (most first), the step its open invoices reached (furthest
+    first), then the task's due date. Each task is annotated with ``overdue_cents`` (the customer's open amount
+    overdue on ``today``, in cents, all currencies added), ``oldest_due_on``, ``step_level`` and ``step_reached``
+    (the key of that step), all from grouped sub-queries: one query per page whatever the number of tasks.
 
     Filters: ``kind``; ``assignee`` (a user) or ``unassigned``; ``due`` = ``today`` (due today), ``overdue`` (due
     before today) or ``due`` (today or before)."""
