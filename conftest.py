@@ -53,6 +53,7 @@ def no_ecb_on_the_internet(settings):  # type: ignore[no-untyped-def]
     settings.RECOUVRE_BODACC_URL = "http://127.0.0.1:9/records"
     scheduler._rates_tried_on = None
     scheduler._watch_tried_on = {}
+    scheduler._predicted_on = {}
     yield
 
 

@@ -22,7 +22,10 @@ send window on business days.
 4. **The company watch.** Right after, once a day per organization, the BODACC is checked for insolvency judgments
    and closures of its customers (``recouvre.watch.services.check_bodacc``, as ``recouvre watch bodacc``); a
    failure is one log line, recorded in the organization's watch state, and tried again the next day.
-5. **The mailbox of replies.** When ``RECOUVRE_IMAP_URL`` is set, every ``RECOUVRE_IMAP_EVERY`` seconds (default
+5. **The late-payment predictions.** Then, once a day per organization, the late-payment model is trained on the
+   ledger and every open invoice's prediction is stored (``recouvre.risk.services.remember_predictions``, as
+   ``recouvre risk predict``) for the worklist's priority; a failure is one log line, tried again the next day.
+6. **The mailbox of replies.** When ``RECOUVRE_IMAP_URL`` is set, every ``RECOUVRE_IMAP_EVERY`` seconds (default
    300), the mailbox where replies and delivery failures arrive is read (``recouvre.mailbox.fetch``, as ``recouvre
    mail fetch``); never on the first pass of a scheduler that has just started, and a failure is one log line.
 
@@ -95,6 +98,7 @@ class TickResult:
     rates: dict[str, Any] | None = None  # the day's rates update, when this pass did it
     watch: dict[str, Any] = field(default_factory=dict)  # the day's BODACC check, by organization, when done
     mail: dict[str, Any] | None = None  # the mailbox of replies, when read in this pass
+    predicted: dict[str, Any] = field(default_factory=dict)  # the day's predictions, by organization, when done
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"runs": self.runs, "sent_for": self.sent_for, "outside_window": self.waiting}
@@ -106,6 +110,8 @@ class TickResult:
             out["watch"] = self.watch
         if self.mail is not None:
             out["mail"] = self.mail
+        if self.predicted:
+            out["predictions"] = self.predicted
         return out
 
 
@@ -168,9 +174,40 @@ def tick(
             checked = _watch_once(organization, today)
             if checked is not None:
                 result.watch[organization.slug] = checked
+        for organization in Organization.objects.order_by("slug"):
+            predicted = _predict_once(organization, today)
+            if predicted is not None:
+                result.predicted[organization.slug] = predicted
     if rates:
         result.mail = _mail_due(now)
     return result
+
+
+_predicted_on: dict[int, date] = {}
+
+
+def _predict_once(organization: Organization, today: date) -> dict[str, Any] | None:
+    """Today's late-payment predictions of ``organization``, stored for the worklist, unless they are stored for
+    today already or this process tried today; None when not done. A failure is one log line."""
+    from recouvre.risk.models import PredictionRun
+
+    if _predicted_on.get(organization.pk) == today:
+        return None
+    if PredictionRun.objects.filter(organization=organization, as_of=today).exists():
+        return None
+    _predicted_on[organization.pk] = today
+    try:
+        from recouvre.risk.prediction import outlook
+        from recouvre.risk.services import remember_predictions
+
+        result = outlook(organization, today)
+        stored = remember_predictions(organization, result)
+    except TRANSIENT:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the scheduler goes on
+        log.warning("late-payment predictions for %s failed: %s", organization.slug, exc)
+        return {"stored": False, "error": str(exc)}
+    return {"stored": True, "invoices": stored, "model": "logistic_regression" if result.model.fitted else "baseline"}
 
 
 _mail_read_at: datetime | None = None

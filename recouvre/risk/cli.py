@@ -48,10 +48,19 @@ def cmd_risk_train(args: argparse.Namespace) -> int:
 
 
 def cmd_risk_predict(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+
     from recouvre.risk.prediction import outlook, predictions_report
+    from recouvre.risk.services import remember_predictions
 
     org = resolve_org(args.org)
-    report = predictions_report(outlook(org, args.as_of or date.today()))
+    today = timezone.localdate()
+    result = outlook(org, args.as_of or today)
+    report = predictions_report(result)
+    # Today's predictions are kept for the worklist's priority; a past day's are not (they would replace today's).
+    report["stored"] = result.as_of == today
+    if report["stored"]:
+        remember_predictions(org, result)
     if args.json:
         emit_json(report)
         return EXIT_OK

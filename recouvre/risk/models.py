@@ -164,3 +164,53 @@ class InsuranceDeclaration(models.Model):
         verbose_name = _("credit insurance declaration")
         verbose_name_plural = _("credit insurance declarations")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="insurance_declaration_amount_positive")]
+
+
+class PredictionBasis(models.TextChoices):
+    MODEL = "model", _("model")
+    BASELINE = "baseline", _("baseline")
+
+
+class PredictionRun(models.Model):
+    """The latest late-payment predictions of an organization (one row per organization, replaced by each run of
+    ``recouvre.risk.services.remember_predictions``): the day they were made for, whether a model was trained or
+    the baseline was used (too little history), and the organization's late rate of that day (the probability of
+    an invoice issued since)."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField(_("as of"))
+    basis = models.CharField(_("basis"), max_length=10, choices=PredictionBasis.choices)
+    prior = models.DecimalField(_("late rate"), max_digits=5, decimal_places=4)
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        verbose_name = _("late-payment predictions")
+        verbose_name_plural = _("late-payment predictions")
+        constraints = [
+            models.CheckConstraint(condition=Q(prior__gte=0) & Q(prior__lte=1), name="prediction_run_prior_0_1"),
+            models.CheckConstraint(condition=Q(basis__in=PredictionBasis.values), name="prediction_run_basis_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.as_of}"
+
+
+class InvoicePrediction(models.Model):
+    """The probability that an invoice open on the run's day is paid late (1 once overdue), and its expected
+    payment date, as the latest run left them."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="prediction")
+    p_late = models.DecimalField(_("probability of late payment"), max_digits=5, decimal_places=4)
+    expected_on = models.DateField(_("expected payment date"))
+
+    class Meta:
+        verbose_name = _("invoice late-payment prediction")
+        verbose_name_plural = _("invoice late-payment predictions")
+        constraints = [
+            models.CheckConstraint(condition=Q(p_late__gte=0) & Q(p_late__lte=1), name="invoice_prediction_p_0_1"),
+        ]
+        indexes = [models.Index(fields=["organization", "invoice"], name="invoice_prediction_org")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.p_late}"

@@ -102,6 +102,32 @@ def invoice_history(organization: Organization, as_of: date) -> list[InvoiceReco
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class StoredPredictions:
+    """The organization's latest stored late-payment predictions (``recouvre.risk.services``): the day they were
+    made for (None: never), ``basis`` ("model", "baseline" or "" when none), the late rate of that day, and the
+    probability of each invoice then open (by invoice id)."""
+
+    as_of: date | None
+    basis: str
+    prior: Decimal | None
+    p_late: dict[int, Decimal]
+
+
+def stored_predictions(organization: Organization) -> StoredPredictions:
+    from .models import InvoicePrediction, PredictionRun
+
+    run = PredictionRun.objects.filter(organization=organization).first()
+    if run is None:
+        return StoredPredictions(None, "", None, {})
+    return StoredPredictions(
+        run.as_of,
+        run.basis,
+        run.prior,
+        dict(InvoicePrediction.objects.filter(organization=organization).values_list("invoice_id", "p_late")),
+    )
+
+
 # ------------------------------------------------------------------------------------------------ credit risk
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from recouvre.cliutil import EXIT_OK, UsageError, emit_json, parse_cli_date, resolve_org
+from recouvre.core.priority import explain
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
@@ -32,10 +33,15 @@ def cmd_tasks(args: argparse.Namespace) -> int:
         assignee = membership.user
     today = timezone.localdate()
     qs = selectors.worklist(org, today, assignee=assignee)
+    ranking = selectors.rank(org, today, qs)
     rows = []
-    for t in qs.iterator(chunk_size=500):
+    for t in selectors.in_order(qs, ranking.ids):
+        ranked = ranking.priorities[t.pk]
         rows.append(
             {
+                **ranked.priority.as_dict(),
+                "priority_reason": explain(ranked.priority, f"{ranked.priority.open_amount} {org.currency}"),
+                "probability_basis": list(ranked.bases),
                 "id": t.pk,
                 "kind": t.kind,
                 "title": t.title,
@@ -55,9 +61,10 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     if not rows:
         print(_("No open task."))
         return EXIT_OK
-    header = (_("due"), _("customer"), _("overdue"), _("days"), _("step"), _("assigned to"), _("task"))
+    header = (_("priority"), _("due"), _("customer"), _("overdue"), _("days"), _("step"), _("assigned to"), _("task"))
     table = [
         (
+            r["priority"],
             r["due_on"] or "-",
             f"{r['customer_ref']} {r['customer']}",
             f"{r['amount_overdue']} {org.currency}",
@@ -69,12 +76,19 @@ def cmd_tasks(args: argparse.Namespace) -> int:
         for r in rows
     ]
     widths = [max(len(str(row[i])) for row in (header, *table)) for i in range(len(header) - 1)]
-    for row in (header, *table):
+    reasons = ["", *(r["priority_reason"] for r in rows)]
+    for row, reason in zip((header, *table), reasons, strict=True):
         cells = [
-            str(c).rjust(w) if i in (2, 3) else str(c).ljust(w)
+            str(c).rjust(w) if i in (0, 3, 4) else str(c).ljust(w)
             for i, (c, w) in enumerate(zip(row, widths, strict=False))
         ]
         print("  ".join([*cells, str(row[-1])]))
+        if reason:
+            print("    " + reason)
+    if ranking.predictions.as_of is None:
+        print(_("No late-payment prediction stored yet: the invoices not yet due count as certain to be late."))
+    elif ranking.predictions.basis == "baseline":
+        print(_("Too little history for a model: the customers' share of invoices paid late is used."))
     return EXIT_OK
 
 

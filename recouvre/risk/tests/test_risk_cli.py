@@ -132,3 +132,30 @@ def test_the_commands_print_for_people(history, capsys) -> None:  # type: ignore
     assert main(["report", "forecast", "--as-of", "2026-04-10"]) == 0
     out = capsys.readouterr().out
     assert "2026-04-18 - 2026-04-24" in out and "1000.00" in out and "Later: 0.00" in out
+
+
+def test_todays_predictions_are_stored_for_the_worklist_a_past_days_are_not(history, other_org, capsys):  # type: ignore[no-untyped-def]
+    import time_machine
+
+    from recouvre.risk.models import InvoicePrediction, PredictionRun
+
+    code, out = cli(capsys, "risk", "predict", "--org", "acme", "--as-of", "2026-04-10", "--json")
+    assert (code, out["stored"]) == (0, False)
+    assert not PredictionRun.objects.exists()
+    with time_machine.travel(D(2026, 4, 10), tick=False):
+        code, out = cli(capsys, "risk", "predict", "--org", "acme", "--json")
+    assert (code, out["stored"]) == (0, True)
+    run = PredictionRun.objects.get(organization=history)
+    # the late rate of the training snapshots: Martin's invoices, paid late, stay open longer than Durand's
+    assert (run.as_of, run.basis, run.prior) == (D(2026, 4, 10), "baseline", Decimal("0.5600"))
+    stored = {
+        p.invoice.number: (p.p_late, p.expected_on)
+        for p in InvoicePrediction.objects.filter(organization=history).select_related("invoice")
+    }
+    # the three open invoices: M-2 (5 days overdue), M-3 (Martin: 2 of 2 paid late), D-3 (Durand: never late)
+    assert stored == {
+        "M-2": (Decimal("1.0000"), D(2026, 4, 20)),
+        "M-3": (Decimal("1.0000"), D(2026, 5, 20)),
+        "D-3": (Decimal("0.0000"), D(2026, 4, 30)),
+    }
+    assert not PredictionRun.objects.filter(organization=other_org).exists()

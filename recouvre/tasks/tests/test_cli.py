@@ -69,7 +69,10 @@ def test_mine_lists_only_that_collectors_tasks(org, worklist, capsys):  # type: 
 
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert len(lines) == 2  # the header and one task
+    assert len(lines) == 4  # the header, one task, its priority in words, the note on the predictions
+    assert lines[1].split()[0] == "733.33"  # 250.00 × 1 × (1 + 58 / 30)
+    assert lines[2] == "    250.00 EUR × 1.00 × 2.93 (58 days late)"
+    assert lines[3] == ("No late-payment prediction stored yet: the invoices not yet due count as certain to be late.")
     assert "411SMALL Petit SARL" in lines[1]
     assert "250.00 EUR" in lines[1]
     assert lines[1].endswith("Call Petit SARL")

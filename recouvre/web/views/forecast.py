@@ -57,8 +57,10 @@ def forecast(request: HttpRequest) -> HttpResponse:
     )
     if as_of == today():
         from recouvre.reports.dashboard import remember_forecast
+        from recouvre.risk.services import remember_predictions
 
         remember_forecast(org, as_of, currency, [(w.starts_on, w.ends_on, w.expected) for w in weeks])
+        remember_predictions(org, result)  # the worklist's priority reads them
     items.sort(key=lambda i: (-i["priority"], i["record"].due_on, i["record"].key))
     return render(
         request,

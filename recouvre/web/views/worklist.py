@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from recouvre.core.priority import explain
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Invoice
 from recouvre.organizations.models import Role, User
@@ -21,6 +22,7 @@ from recouvre.tasks.deadlines import gather as gather_deadlines
 from recouvre.tasks.forms import CancelForm, CompleteTaskForm, ReassignForm, WorklistFilterForm
 from recouvre.tasks.models import Outcome, Task
 
+from .. import formatting
 from ..decorators import member_required
 from .common import paginate, today
 
@@ -58,15 +60,25 @@ def worklist(request: HttpRequest) -> HttpResponse:
         unassigned=who == "none",
         due=filters.get("due", ""),
     )
-    page = paginate(request, qs, TASKS_PER_PAGE)
+    # The order: each task's priority from the stored late-payment predictions (never a model trained here).
+    ranking = selectors.rank(org, as_of, qs)
+    page = paginate(request, ranking.ids, TASKS_PER_PAGE)
     # Every dated legal deadline (prescription, insolvency declaration, court proceedings, formal notices), by date.
     deadlines = gather_deadlines(org, as_of)
     can_edit = membership.can("edit")
     rows = []
-    for t in page.object_list:
+    for t in selectors.in_order(qs, list(page.object_list)):
+        ranked = ranking.priorities[t.pk]
         rows.append(
             {
                 "task": t,
+                "priority": ranked.priority,
+                "priority_reason": explain(
+                    ranked.priority,
+                    formatting.money(ranked.priority.open_amount, org.currency),
+                    lambda x, places: formatting.figure(x, places=places),
+                ),
+                "bases": ranked.bases,
                 "amount": selectors.amount_overdue(t),
                 "days": selectors.days_overdue(t, as_of),
                 "late": t.due_on is not None and t.due_on < as_of,
@@ -93,6 +105,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
             "back": request.get_full_path(),
             "deadlines": deadlines[:DEADLINES_SHOWN],
             "deadlines_count": len(deadlines),
+            "predictions": ranking.predictions,
         },
     )
 
