@@ -177,6 +177,26 @@ _MESSAGES: dict[str, Any] = {
         if d.get("invoice")
         else _("The customer acknowledged its debt on %(acknowledged_on)s %(evidence)s.")
     ),
+    "legal.security_added": lambda d: (
+        _("Security recorded: %(kind_label)s, %(guarantor)s, up to %(limit)s %(currency)s.")
+        if d.get("guarantor") and d.get("limit")
+        else _("Security recorded: %(kind_label)s, %(guarantor)s.")
+        if d.get("guarantor")
+        else _("Security recorded: %(kind_label)s, %(limit)s %(currency)s.")
+        if d.get("limit")
+        else _("Security recorded: %(kind_label)s.")
+    ),
+    "legal.security_changed": lambda d: _("Security changed (%(kind_label)s %(guarantor)s): %(fields)s."),
+    "legal.security_removed": lambda d: _("Security removed: %(kind_label)s %(guarantor)s."),
+    "legal.guarantor_informed": lambda d: _(
+        "Guarantor %(guarantor)s informed on %(informed_on)s of the unpaid invoice %(invoice)s (C. civ. 2303)."
+    ),
+    "legal.amicable_started": lambda d: _(
+        "%(kind_label)s started on %(started_on)s %(mediator)s: prescription suspended while it runs (C. civ. 2238)."
+    ),
+    "legal.amicable_ended": lambda d: _(
+        "%(kind_label)s ended on %(ended_on)s (%(outcome_label)s): prescription runs again, for at least six months."
+    ),
     "legal.written_off": lambda d: _write_off_sentence(
         d, _("Invoice %(invoice)s written off for %(amount)s %(currency)s (%(reason_label)s): %(note)s")
     ),
@@ -637,6 +657,8 @@ _FIELDS_OF = {
     "invoice": ("ledger", "invoice"),
     "payment": ("ledger", "payment"),
 }
+# Events whose fields are those of one model of their app, looked up before the app's other models.
+_FIELDS_OF_KIND = {"legal.security_changed": ("legal", "security")}
 
 
 def field_label(kind: str, name: str) -> str:
@@ -649,6 +671,8 @@ def field_label(kind: str, name: str) -> str:
         return _("%(field)s of the contact") % {"field": field_label("contact.updated", name.split(".", 1)[1])}
     prefix = kind.split(".", 1)[0]
     candidates = []
+    if kind in _FIELDS_OF_KIND:
+        candidates.append(apps.get_model(*_FIELDS_OF_KIND[kind]))
     if prefix in _FIELDS_OF:
         candidates.append(apps.get_model(*_FIELDS_OF[prefix]))
     try:
