@@ -137,7 +137,7 @@ def _validate(values: dict[str, Any]) -> None:
 def _event_data(row: Security) -> dict[str, Any]:
     return {
         "security": row.pk,
-        "kind": row.kind,
+        "security_kind": row.kind,
         "kind_label": str(row.get_kind_display()),
         "guarantor": row.guarantor_name,
         "limit": row.limit if row.limit is not None else "",
@@ -303,7 +303,7 @@ def start_amicable_step(
         "legal.amicable_started",
         actor,
         step=step.pk,
-        kind=kind,
+        step_kind=kind,
         kind_label=str(step.get_kind_display()),
         started_on=started_on,
         mediator=mediator,
@@ -332,7 +332,7 @@ def end_amicable_step(
         "legal.amicable_ended",
         actor,
         step=step.pk,
-        kind=step.kind,
+        step_kind=step.kind,
         kind_label=str(step.get_kind_display()),
         started_on=step.started_on,
         ended_on=ended_on,
