@@ -138,7 +138,6 @@ def _event_data(row: Security) -> dict[str, Any]:
     return {
         "security": row.pk,
         "security_kind": row.kind,
-        "kind_label": str(row.get_kind_display()),
         "guarantor": row.guarantor_name,
         "limit": row.limit if row.limit is not None else "",
         "currency": row.currency,
@@ -304,7 +303,6 @@ def start_amicable_step(
         actor,
         step=step.pk,
         step_kind=kind,
-        kind_label=str(step.get_kind_display()),
         started_on=started_on,
         mediator=mediator,
     )
@@ -333,11 +331,9 @@ def end_amicable_step(
         actor,
         step=step.pk,
         step_kind=step.kind,
-        kind_label=str(step.get_kind_display()),
         started_on=step.started_on,
         ended_on=ended_on,
         outcome=outcome,
-        outcome_label=str(step.get_outcome_display()),
     )
     return step
 

@@ -191,3 +191,37 @@ def test_insolvency_proposes_the_retention_of_title_claim() -> None:
 
 def _asdict(facts: routes.ClaimFacts) -> dict[str, object]:
     return {name: getattr(facts, name) for name in routes.ClaimFacts.__slots__}  # type: ignore[attr-defined]
+
+
+def test_the_order_check_proposes_a_deposit_above_a_risk_level() -> None:
+    from recouvre.core.credit import CompanyStatus, Decision, Thresholds, order_check
+
+    setting = Thresholds(deposit_from="review", deposit_percent=30)
+    found = order_check(
+        amount=M("4999.99"), exposure=M("0.00"), limit=None, score=40, overdue=M("0.00"), thresholds=setting
+    )
+    assert (found.decision, found.deposit, found.deposit_percent) == (Decision.REVIEW, M("1500.00"), 30)
+    assert found.reasons[0].text == (
+        "It can be accepted against a deposit of 30% of the order, 1500.00, paid before delivery (your setting for "
+        "orders that would be reviewed or refused)."
+    )
+    assert found.as_dict()["deposit"] == "1500.00"
+    only_refused = Thresholds(deposit_from="refuse", deposit_percent=50)
+    kept = order_check(
+        amount=M("1000.00"), exposure=M("0.00"), limit=None, score=40, overdue=M("0.00"), thresholds=only_refused
+    )
+    assert kept.deposit is None and kept.as_dict()["deposit"] is None
+    refused = order_check(
+        amount=M("1000.00"), exposure=M("0.00"), limit=None, score=10, overdue=M("0.00"), thresholds=only_refused
+    )
+    assert refused.deposit == M("500.00")
+    insolvent = order_check(
+        amount=M("1000.00"),
+        exposure=M("0.00"),
+        limit=None,
+        score=10,
+        overdue=M("0.00"),
+        company_status=CompanyStatus.INSOLVENCY,
+        thresholds=only_refused,
+    )
+    assert insolvent.deposit is None

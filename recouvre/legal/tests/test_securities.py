@@ -214,7 +214,7 @@ def test_a_mediation_suspends_prescription_and_the_route_waits(capsys, org) -> N
     assert row.result.limit_on == D(2027, 11, 30)
     texts = [describe(e) for e in Event.objects.filter(customer=old).order_by("id")]
     assert texts[-2:] == [
-        "Médiateur des entreprises started on 2027-02-15 Médiateur des entreprises, Pays de la Loire: prescription "
+        "Médiateur des entreprises started on 2027-02-15 (Médiateur des entreprises, Pays de la Loire): prescription "
         "suspended while it runs (C. civ. 2238).",
         "Médiateur des entreprises ended on 2027-05-31 (no agreement): prescription runs again, for at least six "
         "months.",
@@ -303,3 +303,20 @@ def test_start_refused_while_one_runs(org, customer) -> None:  # type: ignore[no
     with pytest.raises(ValidationError) as exc:
         start_amicable_step(org, customer, actor=ME, kind="mediation", started_on=D(2027, 2, 10))
     assert exc.value.messages == ["A mediation or conciliation is already running: record its end first."]
+
+
+def test_the_order_check_asks_a_deposit_and_shows_those_recorded(capsys, org, customer) -> None:  # type: ignore[no-untyped-def]
+    code, out, _err = cli(capsys, "risk", "settings", "--deposit-from", "review", "--deposit-percent", "30", "--json")
+    assert code == 0 and json.loads(out)["deposit_from"] == "review" and json.loads(out)["deposit_percent"] == 30
+    add_security(org, customer, actor=ME, kind="deposit", limit=M("900.00"), starts_on=D(2027, 2, 1))
+    code, out, _err = cli(capsys, "risk", "check", "411BATI", "--amount", "2000", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert (result["decision"], result["deposit"], result["deposit_percent"]) == ("review", "600.00", 30)
+    assert result["reasons"][0].startswith("It can be accepted against a deposit of 30% of the order, €600.00")
+    assert result["reasons"][-1] == (
+        "Deposits recorded for this customer: €900.00; shown, not taken off the exposure (a deposit is an advance on "
+        "an order, not a payment of the open invoices)."
+    )
+    code, out, _err = cli(capsys, "risk", "settings", "--deposit-from", "review", "--deposit-percent", "0", "--json")
+    assert code == 1
