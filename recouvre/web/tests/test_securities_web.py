@@ -141,3 +141,16 @@ def test_a_mediation_started_and_ended_moves_the_limitation_date(english, org, f
     # 20 days suspended: 10 May 2026 -> 30 May 2026; the end + 6 months, 30 September 2026, is later.
     page = text(response)
     assert "F-OLD 30 Sept 2026 10 May 2021 — suspended by a mediation or conciliation (C. civ. 2238)" in page
+
+
+def test_the_guarantor_notice_delay_is_a_setting(english, org, frozen_today) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.legal.models import LegalSettings
+
+    base = {"prescription_start": "performance", "performance_margin_days": "0", "public_rule": "quadrennial"}
+    response = english.post(reverse("legal_settings"), {**base, "guarantor_notice_months": "2"}, follow=True)
+    assert response.status_code == 200
+    assert LegalSettings.objects.get(organization=org).guarantor_notice_months == 2
+    english.post(reverse("legal_settings"), {**base, "guarantor_notice_months": "13"})
+    assert LegalSettings.objects.get(organization=org).guarantor_notice_months == 2
+    english.post(reverse("legal_settings"), base)
+    assert LegalSettings.objects.get(organization=org).guarantor_notice_months == 1
