@@ -1006,6 +1006,9 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.legal.writeoff_cli import add_commands as add_writeoff_commands
 
     add_writeoff_commands(sub, add, json_flag)
+    from recouvre.legal.securities_cli import add_commands as add_security_commands
+
+    add_security_commands(sub, add, json_flag)
     from recouvre.collections.hold_cli import add_commands as add_hold_commands
 
     add_hold_commands(sub, add, json_flag)

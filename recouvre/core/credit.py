@@ -86,12 +86,21 @@ class Thresholds:
     review_below: int = 50
     refuse_below: int = 25
     warning_percent: int = 80
+    # Propose to accept against a deposit (*acompte*) of ``deposit_percent`` % of the order when the decision would
+    # be ``deposit_from`` ("review": review or refuse; "refuse": refuse only; "": never). A business choice of the
+    # organization: no law sets these figures.
+    deposit_from: str = ""
+    deposit_percent: int = 0
 
     def __post_init__(self) -> None:
         if not 0 <= self.refuse_below <= self.review_below <= 100:
             raise ValueError("thresholds: 0 <= refuse_below <= review_below <= 100")
         if not 1 <= self.warning_percent <= 100:
             raise ValueError("thresholds: warning_percent from 1 to 100")
+        if self.deposit_from not in ("", "review", "refuse"):
+            raise ValueError("thresholds: deposit_from is '', 'review' or 'refuse'")
+        if self.deposit_from and not 1 <= self.deposit_percent <= 100:
+            raise ValueError("thresholds: deposit_percent from 1 to 100")
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -419,10 +428,15 @@ class OrderCheck:
     score: int | None
     overdue: Decimal
     available: Decimal | None = field(default=None)
+    # The deposit to ask for to accept the order (``Thresholds.deposit_from``), None when none is proposed.
+    deposit: Decimal | None = None
+    deposit_percent: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
             "decision": self.decision.value,
+            "deposit": None if self.deposit is None else str(self.deposit),
+            "deposit_percent": self.deposit_percent,
             "reasons": [r.text for r in self.reasons],
             "exposure": str(self.exposure),
             "exposure_after": str(self.after),
@@ -529,4 +543,48 @@ def order_check(
     ordered = tuple(
         sorted(reasons, key=lambda r: -_DECISION_RANK[r.decision]) if decision is not Decision.ACCEPT else reasons
     )
-    return OrderCheck(decision, ordered, exposure, after, limit, score, overdue, available)
+    deposit = deposit_for(amount, decision, company_status, thresholds)
+    if deposit is not None:
+        ordered = (
+            Reason(
+                Decision.ACCEPT,
+                (
+                    _(
+                        "It can be accepted against a deposit of %(percent)s%% of the order, %(deposit)s, paid before "
+                        "delivery (your setting for orders that would be reviewed or refused)."
+                    )
+                    if thresholds.deposit_from == "review"
+                    else _(
+                        "It can be accepted against a deposit of %(percent)s%% of the order, %(deposit)s, paid before "
+                        "delivery (your setting for orders that would be refused)."
+                    )
+                )
+                % {"percent": thresholds.deposit_percent, "deposit": money(deposit)},
+            ),
+            *ordered,
+        )
+    return OrderCheck(
+        decision,
+        ordered,
+        exposure,
+        after,
+        limit,
+        score,
+        overdue,
+        available,
+        deposit,
+        thresholds.deposit_percent if deposit is not None else None,
+    )
+
+
+def deposit_for(
+    amount: Decimal, decision: Decision, company_status: CompanyStatus, thresholds: Thresholds
+) -> Decimal | None:
+    """The deposit to ask for an order of ``amount`` whose decision is ``decision``: ``deposit_percent`` % of it,
+    rounded half-up to the cent, when the decision is at or above ``deposit_from``; never for a company in
+    insolvency proceedings or that ceased trading (a deposit does not make such an order safe)."""
+    if not thresholds.deposit_from or company_status in (CompanyStatus.INSOLVENCY, CompanyStatus.CEASED):
+        return None
+    if _DECISION_RANK[decision] < _DECISION_RANK[Decision(thresholds.deposit_from)]:
+        return None
+    return (amount * thresholds.deposit_percent / Decimal(100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

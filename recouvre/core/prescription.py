@@ -17,11 +17,13 @@ delivery), or the performance date when one is known. Counting from the due date
 the period is not moved to the next business day (CPC 642 is for procedural deadlines, not for prescription).
 
 **Interruptions** (C. civ. 2231: a new period of the same length starts): acknowledgment of the debt by the debtor
-(2240) — a signed acknowledgment, a signed payment plan, a partial payment —; a court claim (2241, lasting until
-the proceedings end, 2242); a claim declared in insolvency proceedings (C. com. L622-25-1, lasting until the
-procedure is closed). Only an event before the limitation date interrupts. Reminders and formal notices
-(*mise en demeure*) never interrupt. Whatever the interruptions, nothing runs past 20 years from the start
-(C. civ. 2232).
+(2240) — a signed acknowledgment, a signed payment plan, a partial payment —; a court claim (2241, lasting until the
+proceedings end, 2242); a claim declared in insolvency proceedings (C. com. L622-25-1, lasting until the procedure is
+closed). Only an event before the limitation date interrupts. **Suspension** (C. civ. 2238): an agreed mediation or
+conciliation stops the clock from its start to its end, and the claim runs again for at least six months after it ends
+(``recouvre.core.securities.suspended_limit``); while it runs, the limit is unknown (``None``). Reminders and formal
+notices (*mise en demeure*) never interrupt. Whatever the interruptions, nothing runs past 20 years from the start (C.
+civ. 2232).
 
 **Insolvency claim declaration.** 2 months from the publication of the opening judgment in the BODACC, 4 months for
 a creditor outside metropolitan France (R622-24); request for relief from foreclosure within 6 months (L622-26).
@@ -36,6 +38,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from .businessdays import FRANCE, BusinessCalendar
+from .securities import Suspension, suspended_limit
 
 
 class DebtorKind(StrEnum):
@@ -55,6 +58,8 @@ class EventKind(StrEnum):
     PARTIAL_PAYMENT = "partial_payment"
     LEGAL_ACTION = "legal_action"
     INSOLVENCY_DECLARATION = "insolvency_declaration"
+    # Suspends (C. civ. 2238): an agreed mediation or conciliation, from its start to its end (``ends_on``).
+    AMICABLE = "amicable"
     # Recorded in Recouvre but never interruptive (LEGAL-FR §4 "Not interruptive").
     REMINDER = "reminder"
     FORMAL_NOTICE = "formal_notice"
@@ -115,7 +120,8 @@ class Prescription:
     limit_on: date | None  # the last day to act; None while a court claim or a declaration keeps it interrupted
     interrupted_by: Event | None  # the last interruption taken into account
     running_from: date  # the start of the period running now (the last interruption, or the start)
-    suspended: bool = False  # True when ``limit_on`` is None: proceedings in progress
+    suspended: bool = False  # True when ``limit_on`` is None: proceedings, or a mediation, in progress
+    suspended_by: Event | None = None  # the last mediation or conciliation that pushed the limit (C. civ. 2238)
 
     def alert(self, today: date) -> str:
         return alert_level(self.limit_on, today)
@@ -155,18 +161,41 @@ def start_of(facts: ClaimFacts, options: Options = DEFAULT_OPTIONS) -> date:
 
 
 def compute(facts: ClaimFacts, options: Options = DEFAULT_OPTIONS) -> Prescription:
-    """The limitation date of one claim with its interruptions (see the module's docstring)."""
+    """The limitation date of one claim with its interruptions and suspensions (see the module's docstring)."""
     start = start_of(facts, options)
     years = years_for(facts.debtor, options)
     long_stop = add_years(start, LONG_STOP_YEARS)
     limit: date | None = _period_end(start, facts.debtor, options)
     running_from = start
     last: Event | None = None
+    suspensions: list[Event] = []
+    suspended_by: Event | None = None
+
+    def suspend(limit_on: date, event: Event) -> date | None:
+        nonlocal suspended_by
+        pushed = suspended_limit(limit_on, running_from, Suspension(event.on, event.ends_on))
+        if pushed != limit_on:
+            suspended_by = event
+        return pushed
+
     for event in sorted(facts.events, key=lambda e: (e.on, e.kind)):
+        if event.kind is EventKind.AMICABLE:
+            if limit is None or event.on > limit:
+                if limit is not None:
+                    break  # prescribed before the mediation started
+                continue
+            if event.on < start:
+                continue
+            suspensions.append(event)
+            limit = suspend(limit, event)
+            continue
         if not event.interrupts or event.on < start:
             continue
-        if limit is None or event.on > limit:
-            break  # already interrupted for good, or prescribed before the event
+        if limit is None and _open_lasting(last):
+            break  # interrupted while the proceedings run
+        if limit is not None and event.on > limit:
+            break  # prescribed before the event
+        # (limit None otherwise: a mediation still runs; an interruption starts a new period, suspended too)
         last = event
         if event.kind in LASTING:
             if event.ends_on is None:
@@ -177,9 +206,18 @@ def compute(facts: ClaimFacts, options: Options = DEFAULT_OPTIONS) -> Prescripti
         else:
             running_from = event.on
         limit = _period_end(running_from, facts.debtor, options)
-    if limit is not None and limit > long_stop and last is not None:
+        for s in suspensions:  # a mediation that goes on, or ended, after the new period started
+            if limit is None:
+                break
+            if s.ends_on is None or s.ends_on >= running_from:
+                limit = suspend(limit, s)
+    if limit is not None and limit > long_stop and (last is not None or suspended_by is not None):
         limit = long_stop
-    return Prescription(start, years, limit, last, running_from, suspended=limit is None)
+    return Prescription(start, years, limit, last, running_from, suspended=limit is None, suspended_by=suspended_by)
+
+
+def _open_lasting(event: Event | None) -> bool:
+    return event is not None and event.kind in LASTING and event.ends_on is None
 
 
 def alert_level(limit_on: date | None, today: date) -> str:

@@ -5,9 +5,11 @@ and answers, in order:
 
 1. nothing is owed -> nothing to do;
 2. insolvency or over-indebtedness proceedings are open -> no collection and no court: the claim is declared in
-   the proceedings (C. com. L622-21, L622-24; C. conso L722-2);
+   the proceedings (C. com. L622-21, L622-24; C. conso L722-2), and goods sold under a recorded retention-of-title
+   clause are claimed within 3 months of the publication of the opening judgment (C. com. L624-9);
 3. every invoice is time-barred (each judged on its own limitation date) -> no judicial route; the time-barred
    invoices of a claim that still has others are left out of it and listed;
+3b. a mediation or conciliation is running -> wait for its end: prescription is suspended (C. civ. 2238);
 4. the invoices are not yet long overdue and no formal notice was sent -> amicable reminders;
 5. no formal notice (*mise en demeure*) sent yet -> send one;
 6. the notice's deadline has not passed -> wait for it;
@@ -21,6 +23,12 @@ and answers, in order:
    small-claims procedure through a *commissaire de justice* (CPCE L125-1) as an alternative up to 5 000 EUR
    principal and interest (LEGAL-FR §5.3: an option, not a default — the debtor must agree and the creditor bears
    every cost).
+
+On the way to court (a judicial route), the reasons end with the guarantees to call first — a caution solidaire,
+an autonomous guarantee (C. civ. 2321), an aval, each for the claim it secures up to its limit — and a caution
+simple with its *bénéfice de discussion* (C. civ. 2305) (``recouvre.core.securities.call_proposals``); and, unless
+a mediation or conciliation has already been tried, the free amicable alternatives: the Médiateur des entreprises
+for a professional debtor, the conciliateur de justice for any.
 
 ``injonction_refusals(facts)`` says why an injonction de payer request cannot be made at all (an empty tuple when
 it can): insolvency or over-indebtedness, a public buyer under an administrative contract, a debtor without a
@@ -47,6 +55,7 @@ from enum import StrEnum
 
 from django.utils.translation import gettext as _
 
+from . import securities as sec
 from .businessdays import FRANCE, BusinessCalendar
 from .interest import add_months
 
@@ -90,6 +99,7 @@ class Route(StrEnum):
     INSOLVENCY = "insolvency"
     TIME_BARRED = "time_barred"
     AMICABLE = "amicable"
+    MEDIATION = "mediation"  # a mediation or conciliation is running (C. civ. 2238)
     FORMAL_NOTICE = "formal_notice"
     AWAIT_NOTICE = "await_notice"
     SMALL_CLAIMS = "small_claims"
@@ -116,6 +126,7 @@ def route_label(route: Route | str) -> str:
         Route.INSOLVENCY: _("Insolvency proceedings: declare the claim, no collection"),
         Route.TIME_BARRED: _("Time-barred: no judicial route"),
         Route.AMICABLE: _("Amicable reminders"),
+        Route.MEDIATION: _("Mediation or conciliation in progress"),
         Route.FORMAL_NOTICE: _("Formal notice (mise en demeure)"),
         Route.AWAIT_NOTICE: _("Wait for the formal notice's deadline"),
         Route.SMALL_CLAIMS: _("Small-claims procedure through a commissaire de justice"),
@@ -162,6 +173,15 @@ class ClaimFacts:
     # ("" when none), from ``insolvency_on``.
     insolvency: str = ""
     insolvency_on: date | None = None
+    # Securities held for the debt, and the claimable invoices by number with their principal (what a guarantee
+    # is called for, up to its limit).
+    securities: tuple[sec.SecurityFacts, ...] = ()
+    claims: tuple[tuple[str, Decimal], ...] = ()
+    # A mediation or conciliation running (its kind, ``recouvre.core.securities.AmicableKind``, from
+    # ``amicable_on``); ``amicable_tried``: one has ended without settling the claim.
+    amicable: str = ""
+    amicable_on: date | None = None
+    amicable_tried: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +312,47 @@ def injonction_refusals(facts: ClaimFacts) -> tuple[str, ...]:
 
 
 def recommend(facts: ClaimFacts) -> Recommendation:
-    """The route to take now for the claim described by ``facts``, with the reasons a person reads."""
+    """The route to take now for the claim described by ``facts``, with the reasons a person reads; securities
+    and amicable steps added to it (``_with_securities``)."""
+    return _with_securities(facts, _recommend(facts))
+
+
+def _with_securities(facts: ClaimFacts, found: Recommendation) -> Recommendation:
+    """On the way to court: the guarantees to call first (a caution solidaire, an autonomous guarantee, an aval;
+    a caution simple with its bénéfice de discussion) and, when no mediation or conciliation was tried, the
+    amicable alternatives. In insolvency: the retention-of-title claim when such a clause is recorded."""
+    extra: list[str] = []
+    if found.route is Route.INSOLVENCY and facts.insolvency == "insolvency":
+        if sec.has_retention_of_title(facts.securities, facts.today):
+            extra.append(
+                _(
+                    "A retention-of-title clause is recorded: claim the goods from the court officer within 3 months "
+                    "of the publication of the opening judgment (C. com. L624-9)."
+                )
+            )
+    elif found.judicial:
+        extra += [p.text for p in sec.call_proposals(facts.securities, facts.claims, facts.today)]
+        if not facts.amicable_tried:
+            extra += sec.amicable_alternatives(professional_debtor=facts.debtor is not DebtorKind.CONSUMER)
+    if not extra:
+        return found
+    return Recommendation(found.route, found.court, (*found.reasons, *extra), found.alternatives)
+
+
+def _amicable_running(facts: ClaimFacts) -> Recommendation:
+    when = facts.amicable_on.isoformat() if facts.amicable_on else ""
+    return Recommendation(
+        Route.MEDIATION,
+        CourtKind.NONE,
+        (
+            _("%(step)s since %(date)s: prescription is suspended while it runs (C. civ. 2238).")
+            % {"step": sec.amicable_label(facts.amicable), "date": when},
+            _("Record its end, with or without an agreement: prescription then runs again, for at least six months."),
+        ),
+    )
+
+
+def _recommend(facts: ClaimFacts) -> Recommendation:
     total = facts.principal + facts.interest
     left_out = _left_out(facts)
     if facts.principal <= 0 and not facts.time_barred and not facts.disputed:
@@ -320,6 +380,8 @@ def recommend(facts: ClaimFacts) -> Recommendation:
                 _("Only a voluntary payment or an acknowledgment of the debt by the customer can still settle it."),
             ),
         )
+    if facts.amicable:
+        return _amicable_running(facts)
     court = competent_court(facts.debtor, creditor_trader=facts.creditor_trader, town=facts.debtor_town, on=facts.today)
     reasons: list[str] = []
     if facts.prescription_on is not None:

@@ -177,6 +177,39 @@ _MESSAGES: dict[str, Any] = {
         if d.get("invoice")
         else _("The customer acknowledged its debt on %(acknowledged_on)s %(evidence)s.")
     ),
+    "legal.security_added": lambda d: _security_sentence(
+        d,
+        _("Security recorded: %(kind_label)s, %(guarantor)s, up to %(limit)s %(currency)s.")
+        if d.get("guarantor") and d.get("limit")
+        else _("Security recorded: %(kind_label)s, %(guarantor)s.")
+        if d.get("guarantor")
+        else _("Security recorded: %(kind_label)s, %(limit)s %(currency)s.")
+        if d.get("limit")
+        else _("Security recorded: %(kind_label)s."),
+    ),
+    "legal.security_changed": lambda d: _security_sentence(
+        d, _("Security changed (%(kind_label)s %(guarantor)s): %(fields)s.")
+    ),
+    "legal.security_removed": lambda d: _security_sentence(d, _("Security removed: %(kind_label)s %(guarantor)s.")),
+    "legal.guarantor_informed": lambda d: _(
+        "Guarantor %(guarantor)s informed on %(informed_on)s of the unpaid invoice %(invoice)s (C. civ. 2303)."
+    ),
+    "legal.amicable_started": lambda d: _security_sentence(
+        d,
+        _(
+            "%(kind_label)s started on %(started_on)s (%(mediator)s): prescription suspended while it runs "
+            "(C. civ. 2238)."
+        )
+        if d.get("mediator")
+        else _("%(kind_label)s started on %(started_on)s: prescription suspended while it runs (C. civ. 2238)."),
+    ),
+    "legal.amicable_ended": lambda d: _security_sentence(
+        d,
+        _(
+            "%(kind_label)s ended on %(ended_on)s (%(outcome_label)s): prescription runs again, for at least six "
+            "months."
+        ),
+    ),
     "legal.written_off": lambda d: _write_off_sentence(
         d, _("Invoice %(invoice)s written off for %(amount)s %(currency)s (%(reason_label)s): %(note)s")
     ),
@@ -540,6 +573,24 @@ def _write_off_sentence(d: Any, sentence: str) -> str:
     return sentence
 
 
+def _security_sentence(d: Any, sentence: str) -> str:
+    """A security's or an amicable step's sentence, its kind (and outcome) in the reader's language."""
+    from recouvre.legal.models import AmicableKind, AmicableOutcome, SecurityKind
+
+    for key, choices in (("security_kind", SecurityKind), ("step_kind", AmicableKind)):
+        if key in d:
+            try:
+                d["kind_label"] = choices(d[key]).label
+            except ValueError:
+                d["kind_label"] = d[key]
+    if "outcome" in d:
+        try:
+            d["outcome_label"] = AmicableOutcome(d["outcome"]).label
+        except ValueError:
+            d["outcome_label"] = d["outcome"]
+    return sentence
+
+
 def _task_outcome(d: Any, sentence: str) -> str:
     """A task's outcome written in the reader's language (``outcome_label``)."""
     labels = {
@@ -652,6 +703,8 @@ _FIELDS_OF = {
     "invoice": ("ledger", "invoice"),
     "payment": ("ledger", "payment"),
 }
+# Events whose fields are those of one model of their app, looked up before the app's other models.
+_FIELDS_OF_KIND = {"legal.security_changed": ("legal", "security")}
 
 
 def field_label(kind: str, name: str) -> str:
@@ -664,6 +717,8 @@ def field_label(kind: str, name: str) -> str:
         return _("%(field)s of the contact") % {"field": field_label("contact.updated", name.split(".", 1)[1])}
     prefix = kind.split(".", 1)[0]
     candidates = []
+    if kind in _FIELDS_OF_KIND:
+        candidates.append(apps.get_model(*_FIELDS_OF_KIND[kind]))
     if prefix in _FIELDS_OF:
         candidates.append(apps.get_model(*_FIELDS_OF[prefix]))
     try:

@@ -10,7 +10,11 @@
 - over-indebtedness (no judgment, nothing published: no claim declaration, no retention of title):
   ``over_indebtedness_statement``, 30 days to contest the statement of debts sent by the commission (C. conso
   R723-3), and ``personal_recovery_declaration``, 2 months to declare the claim after a *rétablissement personnel
-  avec liquidation judiciaire* published at the BODACC.
+  avec liquidation judiciaire* published at the BODACC;
+- ``guarantor_notice``: a guarantor who is a natural person is informed of the debtor's first payment incident not
+  remedied, within a month of its due date as C. civ. 2303 reads (``LegalSettings.guarantor_notice_months``, to be
+  checked with counsel), until a user records it was done. A retention-of-title clause recorded as a security says
+  so on the retention-of-title deadline.
 
 A passed deadline stays ``SHOWN_AFTER_DAYS`` days on the panel, marked overdue (the declaration, until declared).
 
@@ -84,6 +88,13 @@ def insolvency_deadlines(organization: Organization, today: date) -> list[Deadli
         .exclude(state="dismissed")
         .order_by("judgment_on", "id")
     )
+    from .securities import securities_of
+
+    titled = dict(
+        securities_of(organization)
+        .filter(kind="retention_of_title", customer_id__in=[p.customer_id for p in live])
+        .values_list("customer_id", "notes")
+    )
     for p in live:
         url = reverse("customer_detail", args=[p.customer_id]) + "#legal"
         if p.over_indebtedness:
@@ -97,9 +108,16 @@ def insolvency_deadlines(organization: Organization, today: date) -> list[Deadli
                         kind="retention_of_title",
                         due_on=title,
                         customer_id=p.customer_id,
-                        label=_(
-                            "Goods sold under a retention-of-title clause: claim them from the court officer within "
-                            "3 months of the BODACC of %(published)s (C. com. L624-9)."
+                        label=(
+                            _(
+                                "A retention-of-title clause is recorded for this customer: claim the goods from the "
+                                "court officer within 3 months of the BODACC of %(published)s (C. com. L624-9)."
+                            )
+                            if p.customer_id in titled
+                            else _(
+                                "Goods sold under a retention-of-title clause: claim them from the court officer "
+                                "within 3 months of the BODACC of %(published)s (C. com. L624-9)."
+                            )
                         )
                         % {"published": date_format(p.published_on, "DATE_FORMAT")},
                         url=url,
@@ -181,7 +199,40 @@ def _over_indebtedness_deadlines(p: InsolvencyProcedure, today: date, url: str) 
     return out
 
 
+def guarantor_deadlines(organization: Organization, today: date) -> list[Deadline]:
+    """A natural-person guarantor to inform of the first payment incident not remedied (C. civ. 2303), until a user
+    records it was done."""
+    from .securities import guarantor_reminders
+
+    out = []
+    for r in guarantor_reminders(organization, today):
+        out.append(
+            Deadline(
+                kind="guarantor_notice",
+                due_on=r.inform_by,
+                customer_id=r.security.customer_id,
+                label=_(
+                    "Inform the guarantor %(guarantor)s that invoice %(number)s, due on %(due)s, is unpaid (C. civ. "
+                    "2303: otherwise the interest and penalties for the period may be lost)."
+                )
+                % {
+                    "guarantor": r.security.guarantor_name,
+                    "number": r.invoice_number,
+                    "due": date_format(r.incident_due_on, "DATE_FORMAT"),
+                },
+                url=reverse("customer_detail", args=[r.security.customer_id]) + "#securities",
+                invoice_id=r.invoice_id,
+                alert=core_insolvency.deadline_alert(r.inform_by, today),
+            )
+        )
+    return out
+
+
 def deadlines(organization: Organization, today: date) -> list[Deadline]:
-    """Every prescription and insolvency deadline of ``organization`` to show on ``today``, by date."""
-    found = prescription_deadlines(organization, today) + insolvency_deadlines(organization, today)
+    """Every prescription, insolvency and guarantor deadline of ``organization`` to show on ``today``, by date."""
+    found = (
+        prescription_deadlines(organization, today)
+        + insolvency_deadlines(organization, today)
+        + guarantor_deadlines(organization, today)
+    )
     return sorted(found, key=lambda d: (d.due_on, d.customer_id, d.kind))

@@ -2,8 +2,8 @@
 Recouvre (``recouvre/core/data``): same ECB date, same half-year. They are legal facts, the same for every
 organization, so they belong to none.
 
-Prescription settings, acknowledgments of debt, insolvency procedures and write-offs (at the end) are facts of one
-organization each, never deleted.
+Prescription settings, acknowledgments of debt, insolvency procedures, write-offs, securities, guarantor notices and
+amicable steps (at the end) are facts of one organization each, never deleted.
 
 Database facts: one ECB row per date, one legal-rate row per half-year (1 or 2); rates from 0 to 100 percent.
 """
@@ -133,6 +133,14 @@ class LegalSettings(models.Model):
         help_text=_(
             "The late-payment rate of your terms of sale: a rate in percent (12.5), 3xlegal (3 × the legal "
             "interest rate) or ecb+7 (ECB rate + 7 points). Empty: the statutory rate (ECB + 10 points)."
+        ),
+    )
+    guarantor_notice_months = models.PositiveSmallIntegerField(
+        _("months to inform a guarantor"),
+        default=1,
+        help_text=_(
+            "Within how many months of the due date of the first payment incident not remedied a guarantor who is a "
+            "natural person is informed of it (C. civ. 2303 reads one month; to be checked with your counsel)."
         ),
     )
     below_floor = models.CharField(
@@ -352,3 +360,118 @@ class WriteOff(models.Model):
     @property
     def reversed(self) -> bool:
         return self.reversed_at is not None
+
+
+class SecurityKind(models.TextChoices):
+    CAUTION_SIMPLE = "caution_simple", _("Personal guarantee (caution simple)")
+    CAUTION_SOLIDAIRE = "caution_solidaire", _("Personal guarantee (caution solidaire)")
+    AUTONOMOUS = "autonomous_guarantee", _("Autonomous guarantee (garantie autonome, first demand)")
+    AVAL = "aval", _("Aval on a bill of exchange or promissory note")
+    RETENTION_OF_TITLE = "retention_of_title", _("Retention-of-title clause")
+    DEPOSIT = "deposit", _("Deposit paid (acompte)")
+
+
+class GuarantorKind(models.TextChoices):
+    NATURAL_PERSON = "natural_person", _("natural person")
+    COMPANY = "company", _("company")
+
+
+class Security(models.Model):
+    """A security held for a customer's debt (``recouvre.core.securities``): for the whole account, or for some of
+    its invoices. Removing one keeps the row (``removed_at``) for the timeline's sake."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="securities")
+    kind = models.CharField(_("kind"), max_length=24, choices=SecurityKind.choices)
+    guarantor_name = models.CharField(_("guarantor"), max_length=200, blank=True, default="")
+    guarantor_kind = models.CharField(
+        _("guarantor is a"), max_length=16, choices=GuarantorKind.choices, blank=True, default=""
+    )
+    guarantor_address = models.TextField(_("guarantor's address"), blank=True, default="")
+    guarantor_email = models.EmailField(_("guarantor's e-mail"), blank=True, default="")
+    limit = models.DecimalField(_("limit or amount"), null=True, blank=True, **AMOUNT)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    starts_on = models.DateField(_("from"), null=True, blank=True)
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    invoices = models.ManyToManyField(Invoice, blank=True, related_name="securities", verbose_name=_("invoices"))
+    notes = models.TextField(_("notes"), blank=True, default="")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["customer_id", "id"]
+        verbose_name = _("security")
+        verbose_name_plural = _("securities")
+        indexes = [models.Index(fields=["organization", "customer"], name="legal_security_org_customer")]
+        constraints = [
+            models.CheckConstraint(condition=Q(limit__isnull=True) | Q(limit__gt=0), name="security_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="security_ends_after_start",
+            ),
+        ]
+
+
+class GuarantorNotice(models.Model):
+    """The natural-person guarantor of ``security`` was informed of the debtor's first unremedied payment incident,
+    ``invoice`` (C. civ. 2303): one record per security and incident, made by a user."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="notices")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="+")
+    informed_on = models.DateField(_("informed on"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("guarantor informed")
+        constraints = [models.UniqueConstraint(fields=["security", "invoice"], name="guarantor_notice_once")]
+
+
+class AmicableKind(models.TextChoices):
+    MEDIATEUR_ENTREPRISES = "mediateur_entreprises", _("Médiateur des entreprises")
+    CONCILIATEUR = "conciliateur", _("Conciliateur de justice")
+    MEDIATION = "mediation", _("Agreed mediation")
+
+
+class AmicableOutcome(models.TextChoices):
+    NONE = "", _("not ended")
+    AGREEMENT = "agreement", _("agreement reached")
+    FAILURE = "failure", _("no agreement")
+
+
+class AmicableStep(models.Model):
+    """A mediation or a conciliation with the customer, from the day the parties agreed to it (or its first
+    meeting) to its end: prescription of the customer's invoices issued by then is suspended meanwhile and runs
+    again for at least six months after it ends (C. civ. 2238)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="amicable_steps")
+    kind = models.CharField(_("amicable step"), max_length=24, choices=AmicableKind.choices)
+    started_on = models.DateField(_("agreed or first meeting on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=AmicableOutcome.choices, blank=True, default="")
+    mediator = models.CharField(_("mediator or conciliator"), max_length=200, blank=True, default="")
+    note = models.TextField(_("note"), blank=True, default="")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        verbose_name = _("amicable step")
+        indexes = [models.Index(fields=["organization", "customer"], name="legal_amicable_org_customer")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")), name="amicable_ends_after_start"
+            )
+        ]

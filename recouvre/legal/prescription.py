@@ -3,13 +3,14 @@ facts recorded in Recouvre, in one query per kind of fact whatever the number of
 acknowledgment of debt by the debtor.
 
 Facts that interrupt: acknowledgments (``Acknowledgment``), signed payment plans (``collections.PaymentPlan``
-``signed_on``, over its invoices), payments allocated to the invoice (the day they were received), claims declared
-in insolvency proceedings (``InsolvencyProcedure.declared_on``, for the invoices issued before the opening
-judgment, until the procedure is closed) and court claims (``legal_action_events``: the ``recouvre.proceedings``
-app's ``Proceeding.filed_on`` when that app is installed), except an order for payment that was not served within
-its deadline (CPC 1411: 6 months, 3 under décret 2026-96): it is void (*non avenue*) and its request no longer
-interrupts (C. civ. 2243). Reminders and formal notices are never fed to the
-computation: they do not interrupt."""
+``signed_on``, over its invoices), payments allocated to the invoice (the day they were received), claims declared in
+insolvency proceedings (``InsolvencyProcedure.declared_on``, for the invoices issued before the opening judgment, until
+the procedure is closed), mediations and conciliations (``AmicableStep``: they suspend, C. civ. 2238, the prescription
+of the customer's invoices issued by the day they started) and court claims (``legal_action_events``: the
+``recouvre.proceedings`` app's ``Proceeding.filed_on`` when that app is installed), except an order for payment that was
+not served within its deadline (CPC 1411: 6 months, 3 under décret 2026-96): it is void (*non avenue*) and its request
+no longer interrupts (C. civ. 2243). Reminders and formal notices are never fed to the computation: they do not
+interrupt."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from recouvre.ledger.models import Allocation, Customer, Invoice
 from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 
-from .models import Acknowledgment, InsolvencyProcedure, LegalSettings
+from .models import Acknowledgment, AmicableStep, InsolvencyProcedure, LegalSettings
 
 DEBTOR_OF_CUSTOMER = {
     "business": core.DebtorKind.BUSINESS,
@@ -105,8 +106,8 @@ def invoices_prescription(
     as_of: date | None = None,
 ) -> list[InvoicePrescription]:
     """The limitation date of the organization's open invoices (all, those issued on or before ``issued_until``,
-    one customer's, or some by id), with every interruption recorded as it stands on ``as_of`` (default today:
-    an order for payment left unserved past its deadline no longer interrupts). Six queries, whatever the
+    one customer's, or some by id), with every interruption and suspension recorded as it stands on ``as_of`` (default
+    today: an order for payment left unserved past its deadline no longer interrupts). Seven queries, whatever the
     number."""
     qs = Invoice.objects.filter(organization=organization, open_amount__gt=0)
     if issued_until is not None:
@@ -153,6 +154,12 @@ def invoices_prescription(
     for customer_id, judgment_on, declared_on, closed_on in declared:
         event = core.Event(declared_on, core.EventKind.INSOLVENCY_DECLARATION, ends_on=closed_on)
         by_customer[customer_id].append((judgment_on, event))
+
+    steps = AmicableStep.objects.filter(organization=organization, customer_id__in=customer_ids).values_list(
+        "customer_id", "started_on", "ended_on"
+    )
+    for customer_id, started_on, ended_on in steps:
+        by_customer[customer_id].append((started_on, core.Event(started_on, core.EventKind.AMICABLE, ends_on=ended_on)))
 
     for customer_id, events in legal_action_events(organization, customer_ids, as_of=as_of).items():
         by_customer[customer_id].extend((e.on, e) for e in events)

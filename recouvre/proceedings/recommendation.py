@@ -12,6 +12,8 @@ and the scope of a claim (``claim_scope``) that the route and the injonction de 
 - formal notice: the last formal notice sent (an e-mail's sending day, a letter's posting day) and the day it gave
   to pay;
 - prescription: the earliest last day to act of the invoices not yet time-barred;
+- securities (``recouvre.legal.securities``): the guarantees to call before suing, a retention-of-title clause in
+  insolvency; the mediation or conciliation running, or one already tried;
 - debtor kind: a business is a trader unless tagged ``non-trader`` (an association, an SCI, a liberal profession),
   a public body is not a trader, a consumer is a consumer. The organization is taken to be a trader.
 """
@@ -217,8 +219,27 @@ def legal_route(organization: Organization, customer: Customer, as_of: date) -> 
         debtor_in_france=(customer.country or "FR").upper() == "FR",
         debtor_town=debtor_seat(customer)[1],
         **insolvency_facts(organization, customer, as_of),
+        **security_facts(organization, customer, invoices, as_of),
     )
     return LegalRoute(routes.recommend(facts), facts, invoices, notice, scope)
+
+
+def security_facts(
+    organization: Organization, customer: Customer, invoices: list[Invoice], as_of: date
+) -> dict[str, Any]:
+    """The securities recorded for the customer, the claimable invoices by number with their open principal, and
+    the mediation or conciliation running on ``as_of`` (or one ended by then: ``amicable_tried``)."""
+    from recouvre.legal.securities import amicable_steps, customer_facts
+
+    steps = list(amicable_steps(organization, customer).filter(started_on__lte=as_of))
+    running = next((s for s in steps if s.ended_on is None or s.ended_on >= as_of), None)
+    return {
+        "securities": tuple(customer_facts(organization, customer)),
+        "claims": tuple((i.number, i.total - i.allocated_amount) for i in invoices),
+        "amicable": running.kind if running is not None else "",
+        "amicable_on": running.started_on if running is not None else None,
+        "amicable_tried": any(s.ended_on is not None and s.ended_on < as_of for s in steps),
+    }
 
 
 def insolvency_facts(organization: Organization, customer: Customer, as_of: date) -> dict[str, Any]:

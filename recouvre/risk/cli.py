@@ -112,6 +112,11 @@ def cmd_risk_check(args: argparse.Namespace) -> int:
         return EXIT_OK
     labels = {"accept": _("Accept"), "review": _("Review"), "refuse": _("Refuse")}
     print(f"{labels[result.decision.value]} — {customer.name} ({customer.ref})")
+    if result.deposit is not None:
+        print(
+            _("Accept with a deposit of %(deposit)s %(currency)s (%(percent)d%% of the order).")
+            % {"deposit": result.deposit, "currency": org.currency, "percent": result.deposit_percent}
+        )
     for reason in result.reasons:
         print(f"  - {reason.text}")
     return EXIT_OK
@@ -129,6 +134,10 @@ def cmd_risk_settings(args: argparse.Namespace) -> int:
             review_below=args.review_below,
             refuse_below=args.refuse_below,
             warning_percent=args.warning_percent,
+            deposit_from=None
+            if args.deposit_from is None
+            else ("" if args.deposit_from == "never" else args.deposit_from),
+            deposit_percent=args.deposit_percent,
         )
     except ThresholdsRefused as exc:
         return refused(args.json, [str(exc)])
@@ -136,6 +145,8 @@ def cmd_risk_settings(args: argparse.Namespace) -> int:
         "review_below": after.review_below,
         "refuse_below": after.refuse_below,
         "warning_percent": after.warning_percent,
+        "deposit_from": after.deposit_from or None,
+        "deposit_percent": after.deposit_percent if after.deposit_from else None,
     }
     if args.json:
         emit_json({"organization": org.slug, **values})
@@ -147,6 +158,15 @@ def cmd_risk_settings(args: argparse.Namespace) -> int:
         )
         % values
     )
+    if after.deposit_from:
+        print(
+            (
+                _("A deposit of %(percent)d%% of the order is proposed for orders that would be reviewed or refused.")
+                if after.deposit_from == "review"
+                else _("A deposit of %(percent)d%% of the order is proposed for orders that would be refused.")
+            )
+            % {"percent": after.deposit_percent}
+        )
     return EXIT_OK
 
 
@@ -208,5 +228,13 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
     sp.add_argument("--refuse-below", type=int, metavar="SCORE", help="refuse an order below this score (default 25)")
     sp.add_argument(
         "--warning-percent", type=int, metavar="PERCENT", help="warn at this share of the credit limit (default 80)"
+    )
+    sp.add_argument(
+        "--deposit-from",
+        choices=("never", "review", "refuse"),
+        help="propose accepting against a deposit the orders that would be reviewed (or refused), or never",
+    )
+    sp.add_argument(
+        "--deposit-percent", type=int, metavar="PERCENT", help="the deposit, in percent of the order (your choice)"
     )
     json_flag(sp)

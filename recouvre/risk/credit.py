@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -396,7 +397,8 @@ def check_order(organization: Organization, customer: Customer, amount: Decimal,
     exposure = selectors.exposures(organization, today, [customer.pk])[customer.pk]
     stored = selectors.stored_score(organization, customer.pk)
     status = selectors.company_statuses(organization, today, [customer.pk]).get(customer.pk, core.CompanyStatus.UNKNOWN)
-    return core.order_check(
+    money = money_in(organization.currency)
+    result = core.order_check(
         amount=amount,
         exposure=exposure.exposure,
         limit=exposure.limit,
@@ -404,8 +406,28 @@ def check_order(organization: Organization, customer: Customer, amount: Decimal,
         overdue=exposure.overdue,
         company_status=status,
         thresholds=selectors.thresholds(organization),
-        money=money_in(organization.currency),
+        money=money,
     )
+    deposits = recorded_deposits(organization, customer, today)
+    if deposits <= 0:
+        return result
+    shown = core.Reason(
+        core.Decision.ACCEPT,
+        _(
+            "Deposits recorded for this customer: %(amount)s; shown, not taken off the exposure (a deposit is an "
+            "advance on an order, not a payment of the open invoices)."
+        )
+        % {"amount": money(deposits)},
+    )
+    return dataclasses.replace(result, reasons=(*result.reasons, shown))
+
+
+def recorded_deposits(organization: Organization, customer: Customer, today: date) -> Decimal:
+    """The deposits recorded as securities of ``customer`` (``recouvre.legal``), in force on ``today``."""
+    from recouvre.core.securities import deposits_total
+    from recouvre.legal.securities import customer_facts
+
+    return deposits_total(s for s in customer_facts(organization, customer) if s.in_force(today))
 
 
 @dataclass(frozen=True)
@@ -455,9 +477,12 @@ def save_thresholds(
     review_below: int | None = None,
     refuse_below: int | None = None,
     warning_percent: int | None = None,
+    deposit_from: str | None = None,
+    deposit_percent: int | None = None,
 ) -> core.Thresholds:
     """Change the organization's credit thresholds (those given; the others stay). ``ThresholdsRefused`` when they
-    would be out of order (0 <= refuse <= review <= 100) or the warning share not from 1 to 100. One event on the
+    would be out of order (0 <= refuse <= review <= 100), the warning share not from 1 to 100, or a deposit
+    proposed (``deposit_from`` "review" or "refuse") without a share from 1 to 100. One event on the
     organization's timeline (``risk.settings_changed``) when something changed."""
     from .models import CreditSettings
 
@@ -466,14 +491,16 @@ def save_thresholds(
         "review_below": before.review_below if review_below is None else review_below,
         "refuse_below": before.refuse_below if refuse_below is None else refuse_below,
         "warning_percent": before.warning_percent if warning_percent is None else warning_percent,
+        "deposit_from": before.deposit_from if deposit_from is None else deposit_from,
+        "deposit_percent": before.deposit_percent if deposit_percent is None else deposit_percent,
     }
     try:
         after = core.Thresholds(**wanted)
     except ValueError as exc:
         raise ThresholdsRefused(
             _(
-                "The thresholds must be in order (0 ≤ refuse below ≤ review below ≤ 100) and the warning share from 1 "
-                "to 100."
+                "The thresholds must be in order (0 ≤ refuse below ≤ review below ≤ 100), the warning share from 1 "
+                "to 100, and a deposit, when proposed, from 1 to 100 percent."
             )
         ) from exc
     changed = sorted(k for k, v in wanted.items() if getattr(before, k) != v)

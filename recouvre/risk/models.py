@@ -53,6 +53,18 @@ class CreditSettings(models.Model):
     warning_percent = models.PositiveSmallIntegerField(
         _("warn at this share of the credit limit, in percent"), default=80, help_text=_("From 1 to 100.")
     )
+    deposit_from = models.CharField(
+        _("propose a deposit for orders that would be"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=[("", _("never")), ("review", _("reviewed or refused")), ("refuse", _("refused"))],
+    )
+    deposit_percent = models.PositiveSmallIntegerField(
+        _("deposit, in percent of the order"),
+        default=0,
+        help_text=_("Your choice, from 1 to 100: no law sets it."),
+    )
 
     class Meta:
         verbose_name = _("credit settings")

@@ -321,7 +321,7 @@ def thresholds(organization: Organization) -> Thresholds:
     row = CreditSettings.objects.filter(organization=organization).first()
     if row is None:
         return DEFAULT_THRESHOLDS
-    return Thresholds(row.review_below, row.refuse_below, row.warning_percent)
+    return Thresholds(row.review_below, row.refuse_below, row.warning_percent, row.deposit_from, row.deposit_percent)
 
 
 def stored_score(organization: Organization, customer_id: int) -> Any:

@@ -120,7 +120,14 @@ class ReverseWriteOffForm(forms.Form):
 class LegalSettingsForm(forms.ModelForm):
     class Meta:
         model = LegalSettings
-        fields = ["prescription_start", "performance_margin_days", "public_rule", "contract_rate", "below_floor"]
+        fields = [
+            "prescription_start",
+            "performance_margin_days",
+            "public_rule",
+            "contract_rate",
+            "below_floor",
+            "guarantor_notice_months",
+        ]
         widgets = {
             "prescription_start": forms.RadioSelect(choices=PrescriptionStart.choices),
             "public_rule": forms.RadioSelect(choices=PublicRule.choices),
@@ -130,12 +137,23 @@ class LegalSettingsForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["below_floor"].required = False  # left out: the default reading (the statutory rate)
+        self.fields["guarantor_notice_months"].required = False  # left out: one month, as C. civ. 2303 reads
+        self.fields["guarantor_notice_months"].min_value = 1
+        self.fields["guarantor_notice_months"].widget.attrs.update({"min": 1, "max": 12})
 
     def clean_contract_rate(self) -> str:
         return clean_contract_rate_spec(self.cleaned_data.get("contract_rate") or "")
 
     def clean_below_floor(self) -> str:
         return self.cleaned_data.get("below_floor") or BelowFloorReading.STATUTORY
+
+    def clean_guarantor_notice_months(self) -> int:
+        months = self.cleaned_data.get("guarantor_notice_months")
+        if months is None:
+            return 1
+        if not 1 <= months <= 12:
+            raise forms.ValidationError(_("From 1 to 12 months."))
+        return int(months)
 
 
 HALF_CHOICES = [(1, _("January to June")), (2, _("July to December"))]

@@ -27,6 +27,7 @@ from .views import notices as notice_views
 from .views import penalties as penalty_views
 from .views import proceedings as proceeding_views
 from .views import rates as rate_views
+from .views import securities as security_views
 from .views import watch as watch_views
 from .views import worklist as worklist_views
 
@@ -45,6 +46,20 @@ urlpatterns = [
     path("customers/<int:pk>/contacts/new/", customer_edit.contact_add, name="contact_add"),
     path("customers/<int:pk>/contacts/<int:contact_pk>/", customer_edit.contact_edit, name="contact_edit"),
     path("customers/<int:pk>/contacts/<int:contact_pk>/remove/", customer_edit.contact_remove, name="contact_remove"),
+    path("customers/<int:pk>/securities/new/", security_views.security_add, name="security_add"),
+    path("customers/<int:pk>/securities/<int:security_pk>/", security_views.security_edit, name="security_edit"),
+    path(
+        "customers/<int:pk>/securities/<int:security_pk>/remove/",
+        security_views.security_remove,
+        name="security_remove",
+    ),
+    path(
+        "customers/<int:pk>/securities/<int:security_pk>/informed/",
+        security_views.guarantor_informed,
+        name="guarantor_informed",
+    ),
+    path("customers/<int:pk>/amicable/", security_views.amicable_start, name="amicable_start"),
+    path("customers/<int:pk>/amicable/<int:step_pk>/end/", security_views.amicable_end, name="amicable_end"),
     path("customers/<int:pk>/ibans/new/", customer_edit.iban_add, name="customer_iban_add"),
     path("customers/<int:pk>/ibans/<int:link_pk>/remove/", customer_edit.iban_remove, name="customer_iban_remove"),
     path("invoices/", invoices.invoice_list, name="invoice_list"),

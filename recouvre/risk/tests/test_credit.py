@@ -287,7 +287,17 @@ def test_each_collections_run_scores_every_customer_and_opens_the_alerts(org) ->
 def test_thresholds_are_the_organizations(org, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("RECOUVRE_LANGUAGE", "en")
     code, out = cli(capsys, "risk", "settings", "--org", "acme", "--json")
-    assert (code, out) == (0, {"organization": "acme", "review_below": 50, "refuse_below": 25, "warning_percent": 80})
+    assert (code, out) == (
+        0,
+        {
+            "organization": "acme",
+            "review_below": 50,
+            "refuse_below": 25,
+            "warning_percent": 80,
+            "deposit_from": None,
+            "deposit_percent": None,
+        },
+    )
     code, out = cli(
         capsys, "risk", "settings", "--org", "acme", "--review-below", "75", "--warning-percent", "90", "--json"
     )

@@ -75,6 +75,10 @@ def _rows(items: list[Any], as_of: Any) -> list[dict[str, Any]]:
             "limit_on": p.result.limit_on,
             "running_from": p.result.running_from,
             "interrupted_by": _event_label(p.result.interrupted_by),
+            "suspended_by": p.result.suspended_by is not None,
+            "mediation_running": p.result.limit_on is None
+            and p.result.suspended_by is not None
+            and (p.result.interrupted_by is None or p.result.interrupted_by.kind not in core.LASTING),
             "alert": p.result.alert(as_of),
             "alert_label": _alert_label(p.result.alert(as_of)),
         }
