@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('risk', '0002_credit_insurance'),
+        ('risk', '0003_late_payment_predictions'),
     ]
 
     operations = [
