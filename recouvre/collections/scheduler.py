@@ -22,6 +22,9 @@ send window on business days.
 4. **The company watch.** Right after, once a day per organization, the BODACC is checked for insolvency judgments
    and closures of its customers (``recouvre.watch.services.check_bodacc``, as ``recouvre watch bodacc``); a
    failure is one log line, recorded in the organization's watch state, and tried again the next day.
+5. **Webhooks.** At every pass, when an organization has events not yet collected for an enabled webhook endpoint
+   or deliveries due, a webhooks pass is queued for the worker unless one is already waiting
+   (``recouvre.webhooks.tasks.queue_pass``; see ``docs/webhooks.md``).
 
 ``recouvre run`` stays the manual way: it plans and sends at once, whatever the time.
 
@@ -91,6 +94,7 @@ class TickResult:
     failed_for: list[str] = field(default_factory=list)  # organizations whose sending failed (logged)
     rates: dict[str, Any] | None = None  # the day's rates update, when this pass did it
     watch: dict[str, Any] = field(default_factory=dict)  # the day's BODACC check, by organization, when done
+    webhooks: bool = False  # whether a webhooks pass was queued for the worker
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"runs": self.runs, "sent_for": self.sent_for, "outside_window": self.waiting}
@@ -100,6 +104,8 @@ class TickResult:
             out["rates"] = self.rates
         if self.watch:
             out["watch"] = self.watch
+        if self.webhooks:
+            out["webhooks_queued"] = True
         return out
 
 
@@ -156,6 +162,7 @@ def tick(
             result.sent_for.append(organization.slug)
         else:
             result.waiting.append(organization.slug)
+    result.webhooks = _queue_webhooks()
     if rates and local.time() >= run_at:
         result.rates = _rates_once(today)
         for organization in Organization.objects.order_by("slug"):
@@ -163,6 +170,20 @@ def tick(
             if checked is not None:
                 result.watch[organization.slug] = checked
     return result
+
+
+def _queue_webhooks() -> bool:
+    """Queue the worker's webhooks pass when there are events to collect or deliveries due and none is queued
+    (``recouvre.webhooks.tasks``); a failure is one log line."""
+    from recouvre.webhooks.tasks import queue_pass
+
+    try:
+        return queue_pass()
+    except TRANSIENT:
+        raise
+    except Exception:
+        log.exception("queueing the webhooks pass failed")
+        return False
 
 
 _watch_tried_on: dict[int, date] = {}
