@@ -267,3 +267,24 @@ def test_refused_addresses_and_types(org, settings):  # type: ignore[no-untyped-
         services.add_endpoint(org, ACTOR, url="https://hooks.example.com/", event_types=["invoice.lost"])
     assert refused.value.message_dict == {"event_types": ["Unknown event types: invoice.lost."]}
     assert WebhookEndpoint.objects.count() == 0
+
+
+def test_the_scheduler_queues_one_pass_for_the_worker_when_there_is_work(org, receiver, time_machine):  # type: ignore[no-untyped-def]
+    from datetime import time
+
+    from django_tasks_db.models import DBTaskResult
+
+    from recouvre.collections import scheduler
+    from recouvre.operations.worker import run_ready_tasks
+
+    time_machine.move_to(T0, tick=False)
+    window = (time(8, 0), time(19, 0))
+    services.add_endpoint(org, ACTOR, url=receiver.url, event_types=["promise.made"])
+    assert not scheduler.tick(run_at=time(23, 0), window=window, rates=False).webhooks  # nothing to collect
+    _promise(org, CustomerFactory(organization=org))
+    assert scheduler.tick(run_at=time(23, 0), window=window, rates=False).webhooks
+    assert not scheduler.tick(run_at=time(23, 0), window=window, rates=False).webhooks  # one is already waiting
+    assert DBTaskResult.objects.count() == 1
+    assert run_ready_tasks() == 1
+    assert [json.loads(r.body)["type"] for r in receiver.requests] == ["promise.made"]
+    assert not scheduler.tick(run_at=time(23, 0), window=window, rates=False).webhooks
