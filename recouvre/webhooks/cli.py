@@ -1,6 +1,7 @@
 """``recouvre webhook add|list|remove|deliveries|replay|send``: the organization's webhook endpoints from the command
 line. Thin: the writes are ``recouvre.webhooks.services``. Exit 0 done, 1 refused (nothing written), 2 usage, 3 the
-endpoint did not accept the delivery (``replay``, ``send``: the delivery stays in the log and is tried again)."""
+endpoint did not accept the delivery (``replay``, ``send``: the delivery stays in the log and is tried again).
+``send`` without an endpoint does the worker's pass now: the new events collected, the deliveries due sent."""
 
 from __future__ import annotations
 
@@ -141,11 +142,28 @@ def cmd_webhook_send(args: argparse.Namespace) -> int:
     from .services import deliver, queue_test
 
     org = resolve_org(args.org)
+    if args.id is None:
+        return _send_due(args, org)
     found = _endpoint(org, args.id)
     if not found.enabled:
         return refused(args.json, [_("the endpoint is disabled: enable it first")])
     test = queue_test(found, CLI)
     return _sent(args, test, deliver(test))
+
+
+def _send_due(args: argparse.Namespace, org: Any) -> int:
+    from .services import run_pass
+
+    result = run_pass(org)
+    failed = result["failed"] + result["given_up"]
+    if args.json:
+        emit_json({"ok": not failed, **result})
+    else:
+        print(
+            _("%(collected)d new deliveries, %(delivered)d delivered, %(failed)d failed (tried again later).")
+            % {"collected": result["collected"], "delivered": result["delivered"], "failed": failed}
+        )
+    return EXIT_SOURCE_UNREACHABLE if failed else EXIT_OK
 
 
 def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
@@ -180,7 +198,13 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
     sp.add_argument("--org", help=org_help)
     json_flag(sp)
 
-    sp = add("send", cmd_webhook_send, "send a test event to an endpoint now (exit 3 if not accepted)", parent=group)
-    sp.add_argument("id", type=int, metavar="ID")
+    sp = add(
+        "send",
+        cmd_webhook_send,
+        "send a test event to endpoint ID now; without ID, collect the new events and send every delivery due now "
+        "(exit 3 if one is not accepted)",
+        parent=group,
+    )
+    sp.add_argument("id", type=int, metavar="ID", nargs="?")
     sp.add_argument("--org", help=org_help)
     json_flag(sp)

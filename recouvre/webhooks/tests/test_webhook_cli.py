@@ -77,3 +77,34 @@ def test_refused_and_unknown(org, other_org, receiver, capsys):  # type: ignore[
     code, _out, err = cli(capsys, "webhook", "send", theirs.pk, "--org", other_org.slug)
     assert code == 2 and f"no webhook endpoint #{theirs.pk} in {other_org.slug}" in err
     assert receiver.requests == []
+
+
+def test_send_without_an_endpoint_does_the_pass_now(org, receiver, capsys):  # type: ignore[no-untyped-def]
+    from datetime import date
+    from decimal import Decimal
+
+    from recouvre.collections.holds import record_promise
+    from recouvre.ledger.actors import Actor
+    from recouvre.testing.factories import CustomerFactory
+
+    cli(capsys, "webhook", "add", receiver.url, "--events", "promise.made")
+    record_promise(
+        org,
+        CustomerFactory(organization=org),
+        amount=Decimal("80.00"),
+        promised_on=date(2026, 5, 4),
+        actor=Actor.system("test"),
+        today=date(2026, 4, 1),
+    )
+    receiver.statuses = [500]
+    code, out, _err = cli(capsys, "webhook", "send")
+    assert (code, out) == (3, "1 new deliveries, 0 delivered, 1 failed (tried again later).\n")
+    code, out, _err = cli(capsys, "webhook", "send", "--json")
+    assert code == 0 and json.loads(out) == {
+        "ok": True,
+        "collected": 0,
+        "delivered": 0,
+        "failed": 0,
+        "given_up": 0,
+        "disabled": [],
+    }
