@@ -2,7 +2,8 @@
 
 Exit codes: 0 success, 1 input refused (nothing written), 2 usage error (bad arguments, unknown organization);
 ``run`` and ``dispatch``: 3 when the mail server could not be reached (the e-mails due stay queued); ``watch
-refresh`` and ``watch bodacc``: 3 when the company directory or the BODACC could not be reached (nothing written).
+refresh`` and ``watch bodacc``: 3 when the company directory or the BODACC could not be reached (nothing written);
+``webhook replay`` and ``webhook send``: 3 when the endpoint did not accept the delivery (it is tried again later).
 Every command that reports something has ``--json`` for machines.
 """
 
@@ -1050,6 +1051,10 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.mailbox.cli import add_commands as add_mail_commands
 
     add_mail_commands(sub, add, json_flag)
+
+    from recouvre.webhooks.cli import add_commands as add_webhook_commands
+
+    add_webhook_commands(sub, add, json_flag)
     return p
 
 

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "recouvre.operations",
     "recouvre.watch",
     "recouvre.mailbox",
+    "recouvre.webhooks",
     "recouvre.web",
 ]
 
@@ -305,6 +306,16 @@ RECOUVRE_IMAP_URL = os.environ.get("RECOUVRE_IMAP_URL", "")
 RECOUVRE_IMAP_TIMEOUT = env_seconds(os.environ.get("RECOUVRE_IMAP_TIMEOUT"), name="RECOUVRE_IMAP_TIMEOUT", default=20)
 RECOUVRE_IMAP_EVERY = env_seconds(os.environ.get("RECOUVRE_IMAP_EVERY"), name="RECOUVRE_IMAP_EVERY", default=300)
 DEFAULT_FROM_EMAIL = os.environ.get("RECOUVRE_FROM_EMAIL", "recouvre@localhost")
+# Webhooks (docs/webhooks.md): the seconds an endpoint has to answer, the days of failures after which it is
+# disabled, and whether it may be on a private network or (for development and tests) on this machine over http.
+RECOUVRE_WEBHOOK_TIMEOUT = env_seconds(
+    os.environ.get("RECOUVRE_WEBHOOK_TIMEOUT"), name="RECOUVRE_WEBHOOK_TIMEOUT", default=10
+)
+RECOUVRE_WEBHOOK_DISABLE_AFTER_DAYS = env_int(
+    "RECOUVRE_WEBHOOK_DISABLE_AFTER_DAYS", os.environ.get("RECOUVRE_WEBHOOK_DISABLE_AFTER_DAYS"), default=3
+)
+RECOUVRE_WEBHOOK_ALLOW_PRIVATE = env_bool(os.environ.get("RECOUVRE_WEBHOOK_ALLOW_PRIVATE"), default=False)
+RECOUVRE_WEBHOOK_ALLOW_LOOPBACK = env_bool(os.environ.get("RECOUVRE_WEBHOOK_ALLOW_LOOPBACK"), default=False)
 # How often the worker and the scheduler record that they are alive (recouvre/operations/heartbeat.py).
 RECOUVRE_HEARTBEAT_SECONDS = env_seconds(
     os.environ.get("RECOUVRE_HEARTBEAT_SECONDS"), name="RECOUVRE_HEARTBEAT_SECONDS", default=30

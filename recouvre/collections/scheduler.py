@@ -28,6 +28,9 @@ send window on business days.
 6. **The mailbox of replies.** When ``RECOUVRE_IMAP_URL`` is set, every ``RECOUVRE_IMAP_EVERY`` seconds (default
    300), the mailbox where replies and delivery failures arrive is read (``recouvre.mailbox.fetch``, as ``recouvre
    mail fetch``); never on the first pass of a scheduler that has just started, and a failure is one log line.
+7. **Webhooks.** At every pass, when an organization has events not yet collected for an enabled webhook endpoint
+   or deliveries due, a webhooks pass is queued for the worker unless one is already waiting
+   (``recouvre.webhooks.tasks.queue_pass``; see ``docs/webhooks.md``).
 
 ``recouvre run`` stays the manual way: it plans and sends at once, whatever the time.
 
@@ -99,6 +102,7 @@ class TickResult:
     watch: dict[str, Any] = field(default_factory=dict)  # the day's BODACC check, by organization, when done
     mail: dict[str, Any] | None = None  # the mailbox of replies, when read in this pass
     predicted: dict[str, Any] = field(default_factory=dict)  # the day's predictions, by organization, when done
+    webhooks: bool = False  # whether a webhooks pass was queued for the worker
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"runs": self.runs, "sent_for": self.sent_for, "outside_window": self.waiting}
@@ -112,6 +116,8 @@ class TickResult:
             out["mail"] = self.mail
         if self.predicted:
             out["predictions"] = self.predicted
+        if self.webhooks:
+            out["webhooks_queued"] = True
         return out
 
 
@@ -168,6 +174,7 @@ def tick(
             result.sent_for.append(organization.slug)
         else:
             result.waiting.append(organization.slug)
+    result.webhooks = _queue_webhooks()
     if rates and local.time() >= run_at:
         result.rates = _rates_once(today)
         for organization in Organization.objects.order_by("slug"):
@@ -233,6 +240,20 @@ def _mail_due(now: datetime) -> dict[str, Any] | None:
     data = got.as_dict()
     data.pop("messages")
     return {"read": True, **data}
+
+
+def _queue_webhooks() -> bool:
+    """Queue the worker's webhooks pass when there are events to collect or deliveries due and none is queued
+    (``recouvre.webhooks.tasks``); a failure is one log line."""
+    from recouvre.webhooks.tasks import queue_pass
+
+    try:
+        return queue_pass()
+    except TRANSIENT:
+        raise
+    except Exception:
+        log.exception("queueing the webhooks pass failed")
+        return False
 
 
 _watch_tried_on: dict[int, date] = {}

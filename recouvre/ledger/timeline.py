@@ -148,6 +148,14 @@ _MESSAGES: dict[str, Any] = {
         else _("Insolvency proceedings opened on %(opened_on)s: collection stopped until released.")
     ),
     "legal.insolvency_recorded": lambda d: _insolvency_sentence(d),
+    "webhooks.endpoint_added": lambda d: _("Webhook endpoint %(url)s added for %(types)s."),
+    "webhooks.endpoint_changed": lambda d: _("Webhook endpoint %(url)s changed: %(fields)s."),
+    "webhooks.endpoint_removed": lambda d: _("Webhook endpoint %(url)s removed."),
+    "webhooks.secret_rotated": lambda d: _("Secret of webhook endpoint %(url)s replaced."),
+    "webhooks.endpoint_disabled": lambda d: _(
+        "Webhook endpoint %(url)s disabled: every delivery has failed since %(since)s."
+    ),
+    "webhooks.delivery_replayed": lambda d: _("Webhook delivery %(delivery)s (%(type)s) to %(url)s sent again."),
     "watch.customer_refreshed": lambda d: (
         _("Company details refreshed from the public directory: %(fields)s (replacing what was there: %(replaced)s).")
         if d.get("replaced")

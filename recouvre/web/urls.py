@@ -29,6 +29,7 @@ from .views import proceedings as proceeding_views
 from .views import rates as rate_views
 from .views import securities as security_views
 from .views import watch as watch_views
+from .views import webhooks as webhook_views
 from .views import worklist as worklist_views
 
 urlpatterns = [
@@ -146,6 +147,13 @@ urlpatterns = [
     path("customers/<int:pk>/insurance.csv", insurance.insurance_declarations_csv, name="customer_insurance_csv"),
     path("insurance/declarations.csv", insurance.insurance_declarations_csv, name="insurance_csv"),
     path("settings/privacy/", privacy.privacy_settings, name="privacy_settings"),
+    path("settings/webhooks/", webhook_views.webhook_settings, name="webhook_settings"),
+    path("settings/webhooks/<int:pk>/", webhook_views.webhook_endpoint, name="webhook_endpoint"),
+    path("settings/webhooks/<int:pk>/toggle/", webhook_views.webhook_toggle, name="webhook_toggle"),
+    path("settings/webhooks/<int:pk>/secret/", webhook_views.webhook_rotate, name="webhook_rotate"),
+    path("settings/webhooks/<int:pk>/remove/", webhook_views.webhook_remove, name="webhook_remove"),
+    path("settings/webhooks/<int:pk>/test/", webhook_views.webhook_test, name="webhook_test"),
+    path("settings/webhooks/deliveries/<int:pk>/replay/", webhook_views.webhook_replay, name="webhook_replay"),
     path("customers/<int:pk>/personal-data.json", privacy.customer_personal_data, name="customer_personal_data"),
     path("settings/rates/", rate_views.legal_rates, name="legal_rates"),
     path("letters/", letter_views.letter_list, name="letter_list"),
