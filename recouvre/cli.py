@@ -1043,6 +1043,10 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.watch.cli import add_commands as add_watch_commands
 
     add_watch_commands(sub, add, json_flag)
+
+    from recouvre.api.cli import add_commands as add_api_commands
+
+    add_api_commands(sub, add, json_flag)
     return p
 
 

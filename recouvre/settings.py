@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "recouvre.privacy",
     "recouvre.operations",
     "recouvre.watch",
+    "recouvre.api",
     "recouvre.web",
 ]
 

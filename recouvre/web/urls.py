@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     aging,
+    api_keys,
     approvals,
     bank,
     collections_config,
@@ -131,6 +132,8 @@ urlpatterns = [
     path("customers/<int:pk>/insurance.csv", insurance.insurance_declarations_csv, name="customer_insurance_csv"),
     path("insurance/declarations.csv", insurance.insurance_declarations_csv, name="insurance_csv"),
     path("settings/privacy/", privacy.privacy_settings, name="privacy_settings"),
+    path("settings/api-keys/", api_keys.api_key_list, name="api_keys"),
+    path("settings/api-keys/<int:pk>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
     path("customers/<int:pk>/personal-data.json", privacy.customer_personal_data, name="customer_personal_data"),
     path("settings/rates/", rate_views.legal_rates, name="legal_rates"),
     path("letters/", letter_views.letter_list, name="letter_list"),
