@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import Header, NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -26,6 +27,7 @@ from ninja.security import HttpBearer
 
 from recouvre.core.importing import ImportRefused, control_character
 from recouvre.core.records import payment_id_key
+from recouvre.core.sizes import human_size
 from recouvre.ledger import selectors as ledger
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Allocation, Invoice, Payment
@@ -62,8 +64,7 @@ class KeyAuth(HttpBearer):
         if length.isdigit() and int(length) > max_body_bytes():
             raise ApiError(
                 413,
-                _("The request body is larger than the %(limit)s MB accepted.")
-                % {"limit": max_body_bytes() // (1024 * 1024)},
+                _("The request body is larger than the %(limit)s accepted.") % {"limit": human_size(max_body_bytes())},
             )
         key = selectors.active_key(token) if len(token) < 200 and token.isascii() else None
         if key is None:
@@ -612,7 +613,8 @@ def _imported(request: HttpRequest, kind: str, items: Iterable[Any], names: dict
     except ImportRefused as exc:
         raise ApiError(
             422,
-            _("%(count)s errors: nothing was written.") % {"count": exc.total},
+            ngettext("%(count)s error: nothing was written.", "%(count)s errors: nothing was written.", exc.total)
+            % {"count": exc.total},
             [{"item": e.line, "field": e.field, "message": e.message} for e in exc.errors],
         ) from exc
     return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged, "notes": result.notes}

@@ -38,7 +38,9 @@ def call(client):  # type: ignore[no-untyped-def]
     """``call(method, path, key, json=None, **headers)``: the response of ``/api/v1`` + ``path``."""
 
     def go(method: str, path: str, key: str | None, json=None, **headers):  # type: ignore[no-untyped-def]
-        extra = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
+        extra = {"HTTP_ACCEPT_LANGUAGE": "en"}  # the API answers in the language asked for, else French
+        if key:
+            extra["HTTP_AUTHORIZATION"] = f"Bearer {key}"
         for name, value in headers.items():
             extra["HTTP_" + name.upper().replace("-", "_")] = value
         fn = getattr(client, method.lower())

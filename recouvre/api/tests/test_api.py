@@ -185,7 +185,7 @@ def test_body_size_limit(call, dupont, key, settings):  # type: ignore[no-untype
     body = {"items": [invoice_item(n) for n in range(20)]}
     response = call("POST", "/invoices", key, json=body, idempotency_key="big")
     assert response.status_code == 413
-    assert response.json()["detail"] == "The request body is larger than the 0 MB accepted."
+    assert response.json()["detail"] == "The request body is larger than the 1000 bytes accepted."
     assert Invoice.objects.count() == 0
 
 
@@ -241,6 +241,16 @@ def test_collections_preview_and_run(call, org, dupont, key):  # type: ignore[no
     future = call("POST", "/collections/preview", key, json={"as_of": "2026-04-01"})
     assert future.status_code == 422
     assert future.json()["detail"] == "as_of 2026-04-01 is after today: a run cannot be dated in the future."
+
+
+def test_messages_in_the_language_asked_for(call, dupont, key):  # type: ignore[no-untyped-def]
+    response = call("GET", "/invoices?cursor=nonsense", key, accept_language="fr")
+    assert response.status_code == 400
+    assert response.json()["detail"] in (
+        "Ce curseur n'a pas été donné par cette API.",
+        "The cursor is not one this API gave.",
+    )
+    assert response["Content-Language"] == "fr"
 
 
 def test_reports(call, org, dupont, key):  # type: ignore[no-untyped-def]
