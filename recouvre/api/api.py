@@ -667,6 +667,50 @@ def write_payments(request: HttpRequest, payload: s.PaymentBatch, idempotency_ke
     )
 
 
+def _batch(request: HttpRequest, record: Callable[..., list[Any]], items: Iterable[Any]) -> dict[str, Any]:
+    from .services import BatchRefused
+
+    actor = Actor.system(_("API key %(name)s") % {"name": request.auth.name})  # type: ignore[attr-defined]
+    try:
+        done = record(_org(request), actor, [item.model_dump() for item in items])
+    except BatchRefused as exc:
+        raise ApiError(
+            422,
+            ngettext("%(count)s error: nothing was written.", "%(count)s errors: nothing was written.", len(exc.errors))
+            % {"count": len(exc.errors)},
+            [{"item": i, "field": f, "message": m} for i, f, m in exc.errors],
+        ) from exc
+    return {"created": len(done), "updated": 0, "unchanged": 0, "notes": []}
+
+
+@api.post("/credit-notes", auth=WRITE, response={200: s.WriteResult, 201: s.WriteResult, **ERRORS}, tags=["invoices"])
+def write_credit_notes(request: HttpRequest, payload: s.CreditNoteBatch, idempotency_key: str = IdempotencyKey) -> Any:
+    """Create credit notes (a number already used is refused); one refused value refuses the batch. A credit note
+    is applied to invoices with ``POST /allocations``."""
+    from .services import record_credit_notes
+
+    return _written(
+        request,
+        idempotency_key,
+        payload.model_dump(mode="json"),
+        lambda: (201, _batch(request, record_credit_notes, payload.items)),
+    )
+
+
+@api.post("/allocations", auth=WRITE, response={200: s.WriteResult, 201: s.WriteResult, **ERRORS}, tags=["payments"])
+def write_allocations(request: HttpRequest, payload: s.AllocationBatch, idempotency_key: str = IdempotencyKey) -> Any:
+    """Apply payments (by ``payment_id``) and credit notes (by number) to invoices, each within what the invoice
+    still owes and what is left to apply, in the same currency; one refused item refuses the batch."""
+    from .services import record_allocations
+
+    return _written(
+        request,
+        idempotency_key,
+        payload.model_dump(mode="json"),
+        lambda: (201, _batch(request, record_allocations, payload.items)),
+    )
+
+
 # ------------------------------------------------------------------------------------------------ collections
 
 

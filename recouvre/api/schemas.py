@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -210,6 +211,31 @@ class PaymentIn(Schema):
     payer_name: str | None = None
     payer_iban: str | None = None
     invoice_number: str | None = Field(None, description="the invoice the payment settles")
+
+
+class CreditNoteIn(Schema):
+    number: str
+    customer_ref: str
+    issue_date: date
+    total: Decimal = Field(description="amount including tax")
+    currency: str | None = None
+    invoice_number: str | None = Field(None, description="the invoice it corrects (not applied to it: see allocations)")
+
+
+class AllocationIn(Schema):
+    invoice_number: str
+    payment_id: str | None = Field(None, description="the payment's id, as given to POST /payments or an import")
+    credit_note_number: str | None = None
+    amount: Decimal
+    date: dt.date | None = Field(None, description="default: the payment's or the credit note's date")
+
+
+class CreditNoteBatch(Schema):
+    items: list[CreditNoteIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class AllocationBatch(Schema):
+    items: list[AllocationIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class CustomerBatch(Schema):

@@ -263,3 +263,60 @@ def test_reports(call, org, dupont, key):  # type: ignore[no-untyped-def]
     timeline = call("GET", "/timeline", key).json()["items"]
     assert [e["kind"] for e in timeline] == ["apikey.created"]
     assert timeline[0]["text"].startswith("API key ERP (rcv_")
+
+
+def test_credit_notes_and_allocations_written(call, org, dupont, key):  # type: ignore[no-untyped-def]
+    InvoiceFactory(customer=dupont, number="F1", total=Decimal("100.00"))
+    PaymentFactory(customer=dupont, amount=Decimal("60.00"), source_key="file-id:VIR-9")
+    response = call(
+        "POST",
+        "/credit-notes",
+        key,
+        json={"items": [{"number": "AV-1", "customer_ref": "411DUPONT", "issue_date": "2026-03-20", "total": "30"}]},
+        idempotency_key="cn-1",
+    )
+    assert response.status_code == 201 and response.json()["created"] == 1
+    refused = call(
+        "POST",
+        "/allocations",
+        key,
+        json={
+            "items": [
+                {"invoice_number": "F1", "payment_id": "VIR-9", "amount": "60"},
+                {"invoice_number": "F1", "credit_note_number": "AV-1", "amount": "50"},
+                {"invoice_number": "F9", "payment_id": "VIR-9", "amount": "1"},
+            ]
+        },
+        idempotency_key="al-1",
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {"item": 1, "field": "amount", "message": "more than the 40.00 the invoice still owes"},
+        {"item": 2, "field": "invoice_number", "message": "unknown invoice F9"},
+    ]
+    assert Invoice.objects.get(number="F1").open_amount == Decimal("100.00")
+    done = call(
+        "POST",
+        "/allocations",
+        key,
+        json={
+            "items": [
+                {"invoice_number": "F1", "payment_id": "VIR-9", "amount": "60"},
+                {"invoice_number": "F1", "credit_note_number": "AV-1", "amount": "30", "date": "2026-03-25"},
+            ]
+        },
+        idempotency_key="al-1",
+    )
+    assert done.status_code == 201 and done.json()["created"] == 2
+    assert Invoice.objects.get(number="F1").open_amount == Decimal("10.00")
+    notes = call("GET", "/credit-notes", key).json()["items"]
+    assert [(n["number"], n["unallocated_amount"]) for n in notes] == [("AV-1", "0.00")]
+    again = call(
+        "POST",
+        "/credit-notes",
+        key,
+        json={"items": [{"number": "AV-1", "customer_ref": "411DUPONT", "issue_date": "2026-03-20", "total": "30"}]},
+        idempotency_key="cn-2",
+    )
+    assert again.status_code == 422
+    assert again.json()["errors"] == [{"item": 0, "field": "number", "message": "the credit note AV-1 already exists"}]
