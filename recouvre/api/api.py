@@ -590,6 +590,10 @@ IdempotencyKey = Header(
 )
 
 
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.system(_("API key %(name)s") % {"name": request.auth.name})  # type: ignore[attr-defined]
+
+
 def _written(request: HttpRequest, key: str, payload: Any, write: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
     if not key.strip() or control_character(key) is not None:
         raise ApiError(400, _("The Idempotency-Key header must be given, as printable text."))
@@ -709,6 +713,96 @@ def write_allocations(request: HttpRequest, payload: s.AllocationBatch, idempote
         payload.model_dump(mode="json"),
         lambda: (201, _batch(request, record_allocations, payload.items)),
     )
+
+
+@api.post("/holds", auth=WRITE, response={200: s.HoldCreated, 201: s.HoldCreated, **ERRORS}, tags=["holds"])
+def write_hold(request: HttpRequest, payload: s.HoldIn, idempotency_key: str = IdempotencyKey) -> Any:
+    """Pause the collection of a customer (or of one invoice) until a day, or record a promise to pay an amount
+    by a day (about some invoices, or all of the customer's), as the web app does; on the customer's timeline."""
+    from django.core.exceptions import ValidationError
+
+    from recouvre.collections.holds import pause_customer, record_promise
+
+    org = _org(request)
+    actor = _actor(request)
+
+    def place() -> tuple[int, Any]:
+        errors = []
+        customer = ledger.customers(org).filter(ref=_text(payload.customer_ref, "customer_ref")).first()
+        if customer is None:
+            errors.append(
+                {"field": "customer_ref", "message": _("unknown customer %(ref)s") % {"ref": payload.customer_ref}}
+            )
+        numbers = [_text(n, "invoice_numbers") for n in payload.invoice_numbers]
+        invoices = list(ledger.invoices(org).filter(number__in=numbers, customer=customer)) if customer else []
+        missing = sorted(set(numbers) - {i.number for i in invoices})
+        if customer is not None and missing:
+            errors.append(
+                {
+                    "field": "invoice_numbers",
+                    "message": _("no invoice %(number)s of this customer") % {"number": ", ".join(missing)},
+                }
+            )
+        for name in ("until", "promised_on"):
+            value = getattr(payload, name)
+            if value is not None and not EARLIEST <= value <= LATEST:
+                errors.append({"field": name, "message": _("a date between 1900-01-01 and 2199-12-31 is expected")})
+        needed = ("until",) if payload.kind == "pause" else ("amount", "promised_on")
+        errors += [{"field": n, "message": _("a value is expected")} for n in needed if getattr(payload, n) is None]
+        if payload.kind == "pause" and len(invoices) > 1:
+            errors.append(
+                {"field": "invoice_numbers", "message": _("a pause holds one invoice, or the whole customer")}
+            )
+        if errors:
+            raise ApiError(422, _("The request is not valid: nothing was written."), errors)
+        try:
+            if payload.kind == "pause":
+                hold = pause_customer(
+                    org,
+                    customer,
+                    until=payload.until,
+                    actor=actor,
+                    reason=payload.note,
+                    invoice=next(iter(invoices), None),
+                )
+            else:
+                hold = record_promise(
+                    org,
+                    customer,
+                    amount=payload.amount,
+                    promised_on=payload.promised_on,
+                    actor=actor,
+                    invoices=invoices,
+                    note=payload.note,
+                )
+        except ValidationError as exc:
+            raise ApiError(422, " ".join(exc.messages)) from exc
+        return 201, {"id": hold.pk}
+
+    return _written(request, idempotency_key, payload.model_dump(mode="json"), place)
+
+
+@api.post("/holds/{hold_id}/release", auth=WRITE, response={200: s.HoldCreated, **ERRORS}, tags=["holds"])
+def release(request: HttpRequest, hold_id: int, idempotency_key: str = IdempotencyKey) -> Any:
+    """End a hold today: the collection of what it held goes on."""
+    from django.core.exceptions import ValidationError
+
+    from recouvre.collections.holds import release_hold
+    from recouvre.collections.models import Hold
+
+    org = _org(request)
+
+    def end() -> tuple[int, Any]:
+        hold = selectors.holds(org).filter(pk=hold_id).first() if 0 < hold_id < 2**63 else None
+        if hold is None:
+            raise Http404
+        try:
+            release_hold(hold, actor=_actor(request))
+        except (ValidationError, Hold.DoesNotExist) as exc:
+            raise ApiError(422, " ".join(getattr(exc, "messages", [str(exc)]))) from exc
+        return 200, {"id": hold.pk}
+
+    return _written(request, idempotency_key, {"hold": hold_id}, end)
 
 
 # ------------------------------------------------------------------------------------------------ collections

@@ -258,6 +258,22 @@ class WriteResult(Schema):
     notes: list[str]
 
 
+class HoldIn(Schema):
+    kind: str = Field(pattern="^(pause|promise)$", description="pause: no reminder until a day; promise: to pay")
+    customer_ref: str
+    invoice_numbers: list[str] = Field(
+        default_factory=list, max_length=1000, description="the invoices held (a pause: one at most); none: all"
+    )
+    until: date | None = Field(None, description="pause: the last day of the pause")
+    amount: Decimal | None = Field(None, description="promise: the amount promised")
+    promised_on: date | None = Field(None, description="promise: the day the customer promised to pay by")
+    note: str = Field("", max_length=2000)
+
+
+class HoldCreated(Schema):
+    id: int
+
+
 class RunIn(Schema):
     as_of: date | None = Field(None, description="the day to plan for (default today; not after today)")
 

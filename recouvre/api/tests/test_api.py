@@ -320,3 +320,53 @@ def test_credit_notes_and_allocations_written(call, org, dupont, key):  # type: 
     )
     assert again.status_code == 422
     assert again.json()["errors"] == [{"item": 0, "field": "number", "message": "the credit note AV-1 already exists"}]
+
+
+def test_holds_placed_listed_and_released(call, org, dupont, key):  # type: ignore[no-untyped-def]
+    InvoiceFactory(customer=dupont, number="F1", total=Decimal("500.00"))
+    InvoiceFactory(customer=dupont, number="F2", total=Decimal("300.00"))
+    pause = call(
+        "POST",
+        "/holds",
+        key,
+        json={"kind": "pause", "customer_ref": "411DUPONT", "invoice_numbers": ["F1"], "until": "2026-04-15"},
+        idempotency_key="h1",
+    )
+    assert pause.status_code == 201, pause.json()
+    promise = call(
+        "POST",
+        "/holds",
+        key,
+        json={
+            "kind": "promise",
+            "customer_ref": "411DUPONT",
+            "invoice_numbers": ["F2"],
+            "amount": "300",
+            "promised_on": "2026-04-10",
+        },
+        idempotency_key="h2",
+    )
+    assert promise.status_code == 201, promise.json()
+    refused = call(
+        "POST",
+        "/holds",
+        key,
+        json={"kind": "promise", "customer_ref": "411DUPONT", "invoice_numbers": ["F9"]},
+        idempotency_key="h3",
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {"field": "invoice_numbers", "message": "no invoice F9 of this customer"},
+        {"field": "amount", "message": "a value is expected"},
+        {"field": "promised_on", "message": "a value is expected"},
+    ]
+    holds = call("GET", "/holds", key).json()["items"]
+    assert [(h["kind"], h["invoice_numbers"], h["ends_on"], h["active"]) for h in holds] == [
+        ("manual", ["F1"], "2026-04-15", True),
+        ("promise", ["F2"], "2026-04-10", True),
+    ]
+    released = call("POST", f"/holds/{pause.json()['id']}/release", key, idempotency_key="r1")
+    assert released.status_code == 200
+    holds = call("GET", "/holds", key).json()["items"]
+    assert [h["active"] for h in holds] == [False, True]
+    assert call("POST", "/holds/999999/release", key, idempotency_key="r2").status_code == 404

@@ -41,7 +41,7 @@ def test_schemathesis_finds_no_server_error(live_server):  # type: ignore[no-unt
     failures: list[str] = []
     statuses: Counter[tuple[str, int]] = Counter()
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 20
+    assert len(operations) == 22
     for operation in operations:
 
         @settings(
