@@ -1055,6 +1055,10 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.webhooks.cli import add_commands as add_webhook_commands
 
     add_webhook_commands(sub, add, json_flag)
+
+    from recouvre.api.cli import add_commands as add_api_commands
+
+    add_api_commands(sub, add, json_flag)
     return p
 
 

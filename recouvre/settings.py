@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "recouvre.watch",
     "recouvre.mailbox",
     "recouvre.webhooks",
+    "recouvre.api",
     "recouvre.web",
 ]
 
@@ -224,6 +225,8 @@ DOCUMENTS_MAX_ATTACHMENTS_BYTES = megabytes_setting("RECOUVRE_MAX_ATTACHMENTS_MB
 
 # Imports: the largest file the import page accepts (a year of FEC, a CSV of a few hundred thousand lines).
 IMPORTS_MAX_UPLOAD_BYTES = megabytes_setting("RECOUVRE_MAX_IMPORT_MB", default=200)
+# The REST API: the largest request body accepted (a batch of a few thousand invoices is well under 5 MB).
+API_MAX_BODY_BYTES = megabytes_setting("RECOUVRE_API_MAX_BODY_MB", default=20)
 # Uploaded import files can be large (a year of FEC); keep them on disk, not in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024

@@ -28,7 +28,9 @@ from recouvre.core.mappings import (
     KINDS,
     PRESETS,
     ColumnMapping,
+    ResolvedColumns,
     check_columns,
+    field_specs,
     parse_options,
     resolve_columns,
 )
@@ -493,3 +495,53 @@ def find_statement_mapping(organization: Organization, name: str) -> CsvMapping:
             _("No mapping named %(name)s for bank statements (known: %(known)s).") % {"name": name, "known": known}
         )
     return CsvMapping.from_dict({"columns": dict(saved.columns), **dict(saved.options)})
+
+
+# --------------------------------------------------------------------------------------------- records (API)
+
+
+def import_records(
+    organization: Organization,
+    kind: str,
+    items: list[dict[str, str]],
+    *,
+    actor: Actor,
+    names: dict[str, str],
+    source: str = Source.API,
+    create_customers: bool = False,
+) -> ImportResult:
+    """Import ``items`` (one dict per record, field -> text as a file cell would hold it) as ``kind`` (customers,
+    invoices, payments): the same validation, comparison and writing as a file's, all or nothing. ``names`` maps
+    each import field to the name the caller knows it by (``issued_on`` -> ``issue_date``): errors name the field
+    so, and their ``line`` is the item's index (0 for the first). ``ImportRefused`` writes nothing."""
+    fields = [f for f in names if any(item.get(names[f]) not in (None, "") for item in items)]
+    for spec in field_specs(kind):
+        if spec.required and spec.name not in fields:
+            fields.append(spec.name)
+    columns = ResolvedColumns(
+        kind=kind, indexes={f: i for i, f in enumerate(fields)}, headers={f: names.get(f, f) for f in fields}
+    )
+    rows = [(index, [str(item.get(names.get(f, f)) or "") for f in fields]) for index, item in enumerate(items)]
+    result = ImportResult(kind=kind, file="API")
+    validated = validate_rows(kind, rows, columns, header_width=len(fields))
+    ctx = Context(
+        organization=organization,
+        actor=actor,
+        file_name="API",
+        source=source,
+        columns=columns,
+        result=result,
+        create_customers=create_customers,
+    )
+    importer = IMPORTERS[kind](ctx)
+    with transaction.atomic():
+        plan = importer.plan(validated.records)  # type: ignore[arg-type]
+        if validated.errors or plan.errors:
+            raise ImportRefused(validated.errors, plan.errors)
+        if kind == "invoices":
+            result.notes.extend(payment_terms_notes(organization, validated.records))  # type: ignore[arg-type]
+        importer.apply(plan)
+        if kind in ("invoices", "payments"):
+            close_settled_tasks(organization, actor=actor)
+        refresh_exposure_alerts(organization, actor=actor)
+    return result

@@ -489,6 +489,8 @@ _MESSAGES: dict[str, Any] = {
         else _("Personal data of the customer exported (right of access).")
     ),
     "privacy.settings": lambda d: _("Privacy settings changed: %(fields)s."),
+    "apikey.created": lambda d: _("API key %(name)s (%(prefix)s) created, scopes: %(scopes)s."),
+    "apikey.revoked": lambda d: _("API key %(name)s (%(prefix)s) revoked."),
     "proceedings.handoff_exported": lambda d: _(
         "Hand-off package exported (format %(version)s, %(files)s files, SHA-256 %(sha256)s)."
     ),
