@@ -100,17 +100,35 @@ def _ibans(entry: AnyEntry) -> list[tuple[str, int | None]]:
     return [(iban, part) for iban, part in found if iban]
 
 
-def _candidates(organization: Organization, entries: Sequence[AnyEntry]) -> dict[tuple[int, int], int | None]:
-    """``(entry id, customer id)`` of the customers each entry points to, with the transaction that does."""
+Suggested = dict[int, list[tuple[int, int | None, bool]]]
+"""By entry, its suggestions as ``(customer id, part, identifying)`` in the order of their part and rank."""
+
+
+def identifying(codes: Iterable[str]) -> bool:
+    """Whether a suggestion with these reasons' codes points to its customer by more than the amount."""
+    return any(code in IDENTIFYING for code in codes)
+
+
+def _candidates(
+    organization: Organization, entries: Sequence[AnyEntry], suggested: Suggested | None = None
+) -> dict[tuple[int, int], int | None]:
+    """``(entry id, customer id)`` of the customers each entry points to, with the transaction that does.
+    ``suggested``: the entries' suggestions as the caller just wrote them (else they are read)."""
     out: dict[tuple[int, int], int | None] = {}
     ids = [e.pk for e in entries]
-    for entry_id, customer_id, part, reasons in (
-        BankSuggestion.objects.filter(organization=organization, entry_id__in=ids)
-        .order_by("entry_id", "part", "rank", "pk")
-        .values_list("entry_id", "customer_id", "part", "reasons")
-    ):
-        if any(isinstance(r, dict) and r.get("code") in IDENTIFYING for r in reasons or []):
-            out.setdefault((entry_id, customer_id), part)
+    if suggested is not None:
+        for entry_id in sorted(ids):
+            for customer_id, part, points in suggested.get(entry_id, ()):
+                if points:
+                    out.setdefault((entry_id, customer_id), part)
+    else:
+        for entry_id, customer_id, part, reasons in (
+            BankSuggestion.objects.filter(organization=organization, entry_id__in=ids)
+            .order_by("entry_id", "part", "rank", "pk")
+            .values_list("entry_id", "customer_id", "part", "reasons")
+        ):
+            if identifying(r.get("code") for r in reasons or [] if isinstance(r, dict)):
+                out.setdefault((entry_id, customer_id), part)
     ibans = {e.pk: _ibans(e) for e in entries}
     wanted = {iban for found in ibans.values() for iban, _part in found}
     if wanted:
@@ -134,13 +152,16 @@ def place_holds(
     today: date | None = None,
     again: bool = False,
     entries: Sequence[EntryRow] | None = None,
+    suggested: Suggested | None = None,
 ) -> int:
     """Hold the reminders of the customers the credits ``entry_ids`` (those still unmatched or suggested) point
     to, from ``today`` (default today) to at most the organization's limit after the first hold of the same entry
     and customer. An entry and customer held once are not held again (a person may have lifted the hold), unless
     ``again`` (the application of the entry was undone), and never twice at a time. Returns how many holds were
     placed. ``entries``: the rows of those credits, known by the caller to be unmatched or suggested credits (the
-    matching just wrote their states), so they are not read again."""
+    matching just wrote their states), so they are not read again; ``suggested``: with ``entries``, their
+    suggestions as the matching just wrote them (an unmatched credit has none before), so they are not read
+    again either."""
     days = hold_days(organization)
     ids = sorted({int(i) for i in entry_ids})
     if days <= 0 or not ids:
@@ -151,7 +172,16 @@ def place_holds(
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         rows = [known[i] for i in chunk if i in known] if known is not None else None
-        placed += _place_chunk(organization, chunk, days=days, actor=actor, today=today, again=again, rows=rows)
+        placed += _place_chunk(
+            organization,
+            chunk,
+            days=days,
+            actor=actor,
+            today=today,
+            again=again,
+            rows=rows,
+            suggested=suggested if rows is not None else None,
+        )
     return placed
 
 
@@ -164,6 +194,7 @@ def _place_chunk(
     today: date,
     again: bool,
     rows: Sequence[EntryRow] | None,
+    suggested: Suggested | None = None,
 ) -> int:
     entries: Sequence[AnyEntry]
     if rows is not None:
@@ -177,7 +208,7 @@ def _place_chunk(
                 amount__gt=0,
             ).only("pk", "booked_on", "amount", "currency", "counterparty_name", "counterparty_iban", "details")
         )
-    candidates = _candidates(organization, entries)
+    candidates = _candidates(organization, entries, suggested)
     if not candidates:
         return 0
     links = {

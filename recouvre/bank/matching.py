@@ -30,6 +30,7 @@ import json as jsonlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Context as DecimalContext
 from decimal import Decimal
 from typing import Any
 
@@ -128,11 +129,24 @@ def build_index(
     each read in one query. ``numbers``, when given, receives the number of every invoice read (by id)."""
     today = today or timezone.localdate()
     invoices = Invoice.objects.filter(organization=organization).order_by()
+    # Hundreds of thousands of invoices: the rows are read as the database gives them (the queryset's own SQL),
+    # without Django's per-value converters, the amounts made decimals here (SQLite gives numbers).
+    decimal = _decimal_reader(Invoice, "open_amount")
     open_items = [
-        OpenItem(pk, customer_id, number, open_amount, currency, due_on, issued_on)
-        for pk, customer_id, number, open_amount, currency, due_on, issued_on in invoices.filter(
-            open_amount__gt=0
-        ).values_list("pk", "customer_id", "number", "open_amount", "currency", "due_on", "issued_on")
+        OpenItem(
+            pk,
+            customer_id,
+            number,
+            decimal(open_amount),
+            currency,
+            due_on if type(due_on) is date else date.fromisoformat(due_on),
+            issued_on if type(issued_on) is date else date.fromisoformat(issued_on),
+        )
+        for pk, customer_id, number, open_amount, currency, due_on, issued_on in _plain_rows(
+            invoices.filter(open_amount__gt=0).values_list(
+                "pk", "customer_id", "number", "open_amount", "currency", "due_on", "issued_on"
+            )
+        )
     ]
     settled = [
         SettledInvoice(pk, customer_id, number)
@@ -149,9 +163,37 @@ def build_index(
     org_id = organization.pk
     customers = [
         CustomerInfo(pk, name, customer_rf(org_id, pk), tuple(ibans.get(pk, ())))
-        for pk, name in Customer.objects.filter(organization=organization).order_by().values_list("pk", "name")
+        for pk, name in _plain_rows(
+            Customer.objects.filter(organization=organization).order_by().values_list("pk", "name")
+        )
     ]
     return MatchIndex.build(open_items, customers, settled)
+
+
+def _decimal_reader(model: Any, name: str) -> Callable[[Any], Decimal]:
+    """What makes a decimal of a value of ``model.name`` as the database driver gives it, as Django's own
+    converter would: PostgreSQL gives decimals; SQLite gives numbers (15 significant digits), quantized to the
+    field's decimal places."""
+    model_field = model._meta.get_field(name)
+    model_field = getattr(model_field, "output_field", None) or model_field  # a generated column's type
+    places = Decimal(1).scaleb(-model_field.decimal_places)
+    context = model_field.context
+    from_number = DecimalContext(prec=15).create_decimal_from_float
+
+    def read(value: Any) -> Decimal:
+        return value if type(value) is Decimal else from_number(value).quantize(places, context=context)
+
+    return read
+
+
+def _plain_rows(qs: QuerySet[Any]) -> Iterable[tuple[Any, ...]]:
+    """The rows of a ``values_list`` queryset through the DB-API cursor: the same SQL (so the same rows in the
+    same order), the values as the database driver gives them."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(5000):
+            yield from rows
 
 
 def _credit(entry: AnyEntry) -> Credit:
@@ -236,7 +278,7 @@ def match_entries(
         elif entry_ids is not None:
             qs = qs.filter(pk__in=sorted({int(i) for i in entry_ids}))
         # Plain rows, not model instances: an import matches tens of thousands of credits at once.
-        rows = [EntryRow(*r) for r in qs.order_by("booked_on", "pk").values_list(*ENTRY_ROW_FIELDS)]
+        rows = _entry_rows(qs.order_by("booked_on", "pk"))
         result = MatchResult()
         if not rows:
             return result
@@ -293,16 +335,57 @@ def match_entries(
             else:
                 result.unmatched += 1
         _insert_suggestions(organization, pending, numbers)
-        for state, ids in states.items():
-            for start in range(0, len(ids), 5000):
-                BankEntry.objects.filter(pk__in=ids[start : start + 5000]).update(state=state)
+        _write_states(states)
         if len(auto) > len(refused):
             _close_settled_tasks(organization, actor)
         # The credits left for a person that point to a customer hold its reminders while they are identified.
         applied = set(states.get(EntryState.APPLIED, ()))
         waiting = [r for r in rows if r.pk not in applied]
-        identify.place_holds(organization, [r.pk for r in waiting], actor=actor, today=today, entries=waiting)
+        suggested: identify.Suggested = {}
+        for entry, p, _rank in pending:
+            suggested.setdefault(entry.pk, []).append(
+                (p.customer_id, p.part, identify.identifying(r.code for r in p.reasons))
+            )
+        identify.place_holds(
+            organization, [r.pk for r in waiting], actor=actor, today=today, entries=waiting, suggested=suggested
+        )
         return result
+
+
+def _entry_rows(qs: QuerySet[BankEntry]) -> list[EntryRow]:
+    """The entries of ``qs`` as plain rows, read without Django's per-value converters (tens of thousands at once):
+    the amounts made decimals as Django would, the transactions decoded from their JSON text."""
+    amount = _decimal_reader(BankEntry, "amount")
+    loads = jsonlib.loads
+    fromiso = date.fromisoformat
+    return [
+        EntryRow(
+            pk,
+            amount(value),
+            currency,
+            booked_on if type(booked_on) is date else fromiso(booked_on),
+            text,
+            name,
+            iban,
+            reference,
+            end_to_end_id,
+            loads(details) if type(details) is str else details,
+        )
+        for pk, value, currency, booked_on, text, name, iban, reference, end_to_end_id, details in _plain_rows(
+            qs.values_list(*ENTRY_ROW_FIELDS)
+        )
+    ]
+
+
+def _write_states(states: dict[str, list[int]]) -> None:
+    """The entries' new states, one ``UPDATE`` per state and thousands of entries (plain statements: the ORM would
+    prepare each id of each list)."""
+    table = connection.ops.quote_name(BankEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        for state, ids in states.items():
+            for chunk in _id_chunks(ids):
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"UPDATE {table} SET state = %s WHERE id IN ({marks})", [str(state), *chunk])
 
 
 def _numbers(
@@ -610,15 +693,16 @@ def _apply_all(
     )
     invoices: dict[int, tuple[int, str, str]] = {}
     open_now: dict[int, Decimal] = {}
+    decimal = _decimal_reader(Invoice, "open_amount")
     for chunk in _id_chunks(wanted):
         qs = Invoice.objects.filter(organization=organization, pk__in=chunk).order_by()
         if connection.features.has_select_for_update_of:
             qs = qs.select_for_update(of=("self",))
-        for pk, customer_id, number, currency, open_amount in qs.values_list(
-            "pk", "customer_id", "number", "currency", "open_amount"
+        for pk, customer_id, number, currency, open_amount in _plain_rows(
+            qs.values_list("pk", "customer_id", "number", "currency", "open_amount")
         ):
             invoices[pk] = (customer_id, number, currency)
-            open_now[pk] = open_amount
+            open_now[pk] = decimal(open_amount)
     accepted: list[tuple[AnyEntry, Plan]] = []
     for entry, plan in auto:
         needed: dict[int, Decimal] = {}

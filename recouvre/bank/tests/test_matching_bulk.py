@@ -180,3 +180,53 @@ def test_the_matches_written_at_once_are_those_written_one_by_one(org, other_org
         "F-2026-0090": Decimal("5000.00"),
     }
     assert len(facts["events"]) == 4
+
+
+def test_the_holds_placed_from_the_suggestions_in_memory_are_those_the_written_ones_give(org) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.bank import identify
+    from recouvre.bank.models import EntryHold
+
+    ids = _ledger(org)
+    import_statement(org, _statement(org, ids), "releve.xml", actor=ACTOR)
+    waiting = list(BankEntry.objects.filter(organization=org, amount__gt=0, state__in=["unmatched", "suggested"]))
+    read_back = identify._candidates(org, waiting)  # from the suggestions as written
+    held = set(EntryHold.objects.filter(organization=org).values_list("entry_id", "customer_id"))
+    assert held == set(read_back)
+    ref = dict(Customer.objects.filter(organization=org).values_list("pk", "ref"))
+    bank_ref = dict(BankEntry.objects.filter(organization=org).values_list("pk", "bank_reference"))
+    assert sorted((bank_ref[e], ref[c]) for e, c in held) == [
+        ("B-3", "411LECOMTE"),  # the payer's name
+        ("B-5", "411GARNIER"),  # an invoice number (paid already)
+        ("B-7", "411ROUX"),  # an invoice number (a partial payment)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("model", "name", "value", "expected"),
+    [
+        (Invoice, "open_amount", 12, "12.00"),
+        (Invoice, "open_amount", 0.1 + 0.2, "0.30"),
+        (Invoice, "open_amount", 1234567.891, "1234567.89"),
+        (Invoice, "open_amount", 123456789012.34567, "123456789012.35"),
+        (BankEntry, "amount", 12.34, "12.34000"),
+        (BankEntry, "amount", 123456789012.34567, "123456789012.34600"),
+        (BankEntry, "amount", -0.004999, "-0.00500"),
+    ],
+)
+def test_amounts_read_as_plain_rows_are_the_decimals_django_reads(model, name, value, expected) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+
+    from recouvre.bank.matching import _decimal_reader
+
+    read = _decimal_reader(model, name)
+    assert str(read(value)) == expected  # as SQLite gives them: numbers of 15 significant digits
+    assert read(Decimal(expected)) == Decimal(expected)  # as PostgreSQL gives them: unchanged
+    qs = model.objects.values_list(name)
+    compiler = qs.query.get_compiler(connection.alias)
+    compiler.setup_query()
+    if connection.vendor == "sqlite":  # the converters Django itself applies to such a value
+        ((converters, column),) = compiler.get_converters([c[0] for c in compiler.select]).values()
+        django_value: Any = value
+        for convert in converters:
+            django_value = convert(django_value, column, connection)
+        assert str(django_value) == expected
