@@ -104,10 +104,9 @@ SELECT i.id, i.customer_id, i.number, COALESCE(t.due_on, i.due_on),
 FROM ledger_invoice i
 LEFT JOIN ledger_invoiceinstalment t ON t.invoice_id = i.id
 LEFT JOIN (
-    SELECT invoice_id, instalment, step_key, offset_days, done_on, action_id, round,
-        ROW_NUMBER() OVER (PARTITION BY invoice_id, instalment ORDER BY done_on DESC, id DESC) AS rn
-    FROM collections_itemstep WHERE organization_id = {mark} AND done_on IS NOT NULL AND step_key <> 'penalties'
-) d ON d.invoice_id = i.id AND d.instalment = COALESCE(t.position, 0) AND d.rn = 1
+    SELECT invoice_id, instalment, step_key, offset_days, done_on, action_id, round{last}
+    FROM collections_itemstep WHERE organization_id = {mark} AND done_on IS NOT NULL AND step_key <> 'penalties'{group}
+) d ON d.invoice_id = i.id AND d.instalment = COALESCE(t.position, 0){first}
 LEFT JOIN collections_action da ON da.id = d.action_id AND da.deadline_on IS NOT NULL
 LEFT JOIN (
     SELECT s.invoice_id, s.instalment, MAX(s.step_key) AS step_key, MAX(a.state) AS state
@@ -119,8 +118,25 @@ LEFT JOIN (
 WHERE i.organization_id = {mark} AND i.open_amount > 0 AND (t.id IS NULL OR t.cumulative > i.allocated_amount)
 ORDER BY i.customer_id, i.id, t.position
 """
-_OPEN_ITEMS_SQLITE = _OPEN_ITEMS.format(mark="?", least="MIN")
-_OPEN_ITEMS_POSTGRES = _OPEN_ITEMS.format(mark="%s", least="LEAST")
+# The last step carried out of each item. PostgreSQL numbers each item's steps, newest first, and keeps the first.
+# SQLite (3.40) would scan that numbered subquery once per invoice (it builds no index on a subquery with a window
+# function): a million invoices with their steps carried out would never be read. It groups instead, and takes the
+# other columns from the row of the greatest (day carried out, id), which a ``max()`` alone in a grouped query
+# gives on SQLite ("bare columns"); the day is ``YYYY-MM-DD`` text and the id padded, so the text orders as the pair.
+_OPEN_ITEMS_SQLITE = _OPEN_ITEMS.format(
+    mark="?",
+    least="MIN",
+    last=", MAX(done_on || printf('%020d', id))",
+    group="\n    GROUP BY invoice_id, instalment",
+    first="",
+)
+_OPEN_ITEMS_POSTGRES = _OPEN_ITEMS.format(
+    mark="%s",
+    least="LEAST",
+    last=",\n        ROW_NUMBER() OVER (PARTITION BY invoice_id, instalment ORDER BY done_on DESC, id DESC) AS rn",
+    group="",
+    first=" AND d.rn = 1",
+)
 _AWAITING = "awaiting_approval"
 
 
@@ -259,12 +275,13 @@ def planner_inputs(organization: Organization, as_of: date, *, sent_on: date | N
     unapplied = unapplied_totals(organization)
     # The last contact: the day of the last step carried out on a channel that reaches the customer, or the send
     # date of one on its way (approved, queued, a letter to post, a call to make); not those awaiting a decision.
+    # Read from the actions (grouped by customer in the order of their unique key), each with its steps.
     last_contact = dict(
-        ItemStep.objects.filter(organization=organization)
-        .exclude(action__channel=Channel.INTERNAL_TASK)
-        .exclude(action__state__in=["cancelled", "failed", "awaiting_approval"])
-        .values_list("action__customer_id")
-        .annotate(last=Max(Coalesce("done_on", "action__send_on")))
+        Action.objects.filter(organization=organization, item_steps__isnull=False)
+        .exclude(channel=Channel.INTERNAL_TASK)
+        .exclude(state__in=["cancelled", "failed", "awaiting_approval"])
+        .values_list("customer_id")
+        .annotate(last=Max(Coalesce("item_steps__done_on", "send_on")))
         .order_by()
     )
     holds, expedite = planner_holds(organization, as_of, through=sent_on)
