@@ -54,7 +54,10 @@ def test_a_collector_records_a_promise_from_the_worklist(transactional_db, live_
     rows = page.locator("#worklist tr.task-row")
     assert rows.count() == 1
     assert "Call Dupont SARL" in rows.first.inner_text()
-    assert plain(rows.first.locator("td.num").first.inner_text()) == "1 545,67 €"
+    assert plain(rows.first.locator("td.num:not([data-priority])").first.inner_text()) == "1 545,67 €"
+    # its priority: 1 545,67 € overdue (p = 1) × (1 + 30 days late / 30)
+    priority = plain(rows.first.locator("td[data-priority]").inner_text())
+    assert priority == "3 091,34 1 545,67 € × 1,00 × 2,00 (30 jours de retard)"
 
     # Only the promise's fields show once "promise" is chosen.
     page.click(f'tr[data-task="{mine.pk}"] + tr summary')
