@@ -18,6 +18,7 @@ from recouvre.cliutil import (
     EXIT_OK,
     EXIT_REFUSED,
     UsageError,
+    customer_by_ref,
     emit_json,
     parse_cli_amount,
     parse_cli_date,
@@ -71,11 +72,9 @@ def step_dict(s: Any) -> dict[str, Any]:
 
 
 def _customer(org: Any, ref: str) -> Any:
-    from recouvre.ledger.models import Customer
-
-    customer = Customer.objects.filter(organization=org, ref=ref).first()
+    customer, missing = customer_by_ref(org, ref)
     if customer is None:
-        raise UsageError(_("no customer with the account %(ref)r in %(org)s") % {"ref": ref, "org": org.slug})
+        raise UsageError(missing)
     return customer
 
 
