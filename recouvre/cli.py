@@ -1059,6 +1059,10 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.api.cli import add_commands as add_api_commands
 
     add_api_commands(sub, add, json_flag)
+
+    from recouvre.portal.cli import add_commands as add_portal_commands
+
+    add_portal_commands(sub, add, json_flag)
     return p
 
 

@@ -6,6 +6,7 @@ Every knob is a ``RECOUVRE_*`` environment variable documented in the README; no
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
     "recouvre.mailbox",
     "recouvre.webhooks",
     "recouvre.api",
+    "recouvre.portal",
     "recouvre.web",
 ]
 
@@ -308,6 +310,13 @@ RECOUVRE_WATCH_TIMEOUT = env_seconds(
 RECOUVRE_IMAP_URL = os.environ.get("RECOUVRE_IMAP_URL", "")
 RECOUVRE_IMAP_TIMEOUT = env_seconds(os.environ.get("RECOUVRE_IMAP_TIMEOUT"), name="RECOUVRE_IMAP_TIMEOUT", default=20)
 RECOUVRE_IMAP_EVERY = env_seconds(os.environ.get("RECOUVRE_IMAP_EVERY"), name="RECOUVRE_IMAP_EVERY", default=300)
+# The address the server is reached at from outside (https://recouvre.example.com), for the links to the customer
+# portal that reminders, statements and letters carry; empty: documents carry no link.
+RECOUVRE_PUBLIC_URL = os.environ.get("RECOUVRE_PUBLIC_URL", "").strip().rstrip("/")
+if RECOUVRE_PUBLIC_URL and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", RECOUVRE_PUBLIC_URL):
+    raise ImproperlyConfigured(
+        f"RECOUVRE_PUBLIC_URL ({RECOUVRE_PUBLIC_URL!r}) is not an http:// or https:// address without query"
+    )
 DEFAULT_FROM_EMAIL = os.environ.get("RECOUVRE_FROM_EMAIL", "recouvre@localhost")
 # Webhooks (docs/webhooks.md): the seconds an endpoint has to answer, the days of failures after which it is
 # disabled, and whether it may be on a private network or (for development and tests) on this machine over http.

@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/password/", auth.PasswordChangeView.as_view(), name="password_change"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("p/", include("recouvre.portal.urls")),
     path("", include("recouvre.web.urls")),
 ]

@@ -11,6 +11,21 @@ from django.utils.translation import ngettext
 from .models import Event
 
 # kind -> a function of the event's data giving the message, whose %(name)s placeholders the data fills.
+
+
+def _portal_revoked(d: Any) -> str:
+    because = {
+        "user": _("by a user"),
+        "handoff": _("the claim was handed off"),
+        "injonction": _("an injonction de payer was requested"),
+        "closed": _("the customer was closed"),
+    }.get(str(d.get("because")), "")
+    text = ngettext(
+        "%(count)s link to the customer portal revoked", "%(count)s links to the customer portal revoked", d["count"]
+    ) % {"count": d["count"]}
+    return f"{text} ({because})." if because else f"{text}."
+
+
 _MESSAGES: dict[str, Any] = {
     "customer.created": lambda d: _("Customer %(name)s created (account %(ref)s)."),
     "customer.updated": lambda d: _("Customer details changed: %(fields)s."),
@@ -156,6 +171,9 @@ _MESSAGES: dict[str, Any] = {
         "Webhook endpoint %(url)s disabled: every delivery has failed since %(since)s."
     ),
     "webhooks.delivery_replayed": lambda d: _("Webhook delivery %(delivery)s (%(type)s) to %(url)s sent again."),
+    "portal.link_issued": lambda d: _("Link to the customer portal created, valid until %(expires_on)s."),
+    "portal.link_opened": lambda d: _("The customer opened a link to the customer portal for the first time."),
+    "portal.links_revoked": lambda d: _portal_revoked(d),
     "watch.customer_refreshed": lambda d: (
         _("Company details refreshed from the public directory: %(fields)s (replacing what was there: %(replaced)s).")
         if d.get("replaced")

@@ -17,6 +17,7 @@ from .views import (
     legal_limits,
     messages,
     organizations,
+    portal_links,
     privacy,
 )
 from .views import cash as cash_views
@@ -43,6 +44,8 @@ urlpatterns = [
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/legal/", customers.customer_legal_identity, name="customer_legal_identity"),
+    path("customers/<int:pk>/portal/link/", portal_links.portal_link_show, name="portal_link_show"),
+    path("customers/<int:pk>/portal/revoke/", portal_links.portal_links_revoke, name="portal_links_revoke"),
     path("customers/new/", customer_edit.customer_create, name="customer_create"),
     path("customers/<int:pk>/edit/", customer_edit.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/contacts/new/", customer_edit.contact_add, name="contact_add"),

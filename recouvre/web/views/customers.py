@@ -20,6 +20,7 @@ from ..decorators import member_required
 from ..forms import CustomerFilterForm, CustomerLegalIdentityForm
 from .common import customer_or_404, paginate, today
 from .home import bucket_rows
+from .portal_links import portal_card
 
 CUSTOMERS_PER_PAGE = 50
 TIMELINE_LENGTH = 100
@@ -103,6 +104,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "order_form": order_form,
             "order": order,
             "insurance": insurance,
+            "portal": portal_card(customer),
         },
     )
 

@@ -1,0 +1,62 @@
+"""The customer page's card about the customer portal: give a collector the customer's link to pass on, revoke
+every live link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from recouvre.ledger.actors import Actor
+from recouvre.ledger.models import Customer
+from recouvre.portal import links
+from recouvre.portal.models import PortalLink
+
+from ..decorators import member_required
+from .common import customer_or_404
+
+
+def portal_card(customer: Customer) -> dict[str, Any]:
+    """What the customer page shows of the customer's links: the live ones, the newest first."""
+    now = timezone.now()
+    live = list(
+        PortalLink.objects.filter(
+            organization_id=customer.organization_id, customer=customer, revoked_at__isnull=True, expires_at__gt=now
+        ).order_by("-expires_at", "-id")
+    )
+    return {"live": live, "newest": live[0] if live else None}
+
+
+@require_POST
+@member_required("edit")
+def portal_link_show(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = customer_or_404(request, pk)
+    link = links.link_for_document(customer, actor=Actor.of(request.user))
+    url = links.public_url(link) or request.build_absolute_uri(links.path_of(link))
+    messages.success(
+        request,
+        _("Link to the customer portal of %(name)s (pass it on to the customer only): %(url)s")
+        % {"name": customer.name, "url": url},
+    )
+    return redirect(reverse("customer_detail", args=[customer.pk]) + "#portal")
+
+
+@require_POST
+@member_required("edit")
+def portal_links_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = customer_or_404(request, pk)
+    count = links.revoke_links(customer, actor=Actor.of(request.user))
+    messages.success(
+        request,
+        ngettext("%(count)s link revoked.", "%(count)s links revoked.", count) % {"count": count}
+        if count
+        else _("The customer had no live link."),
+    )
+    return redirect(reverse("customer_detail", args=[customer.pk]) + "#portal")
