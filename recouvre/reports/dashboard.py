@@ -202,11 +202,16 @@ FORECAST_KEY = "forecast:{org}:{currency}:{day}"
 
 def _forecast_cache() -> Any:
     """A cache in files under the data folder, shared by every process of the web app (the default cache is each
-    process's own memory): the forecast page computed by one process shows on the dashboard served by another."""
+    process's own memory): the forecast page computed by one process shows on the dashboard served by another. One
+    folder per database: two databases beside one data folder (tests run in parallel) never see each other's."""
+    import hashlib
+
     from django.conf import settings
     from django.core.cache.backends.filebased import FileBasedCache
+    from django.db import connection
 
-    return FileBasedCache(str(settings.DATA_DIR / "cache" / "forecast"), {"TIMEOUT": 2 * 24 * 3600})
+    database = hashlib.sha256(str(connection.settings_dict.get("NAME", "")).encode()).hexdigest()[:12]
+    return FileBasedCache(str(settings.DATA_DIR / "cache" / "forecast" / database), {"TIMEOUT": 2 * 24 * 3600})
 
 
 def remember_forecast(

@@ -12,8 +12,9 @@ import csv
 import io
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,38 @@ class Writable(Protocol):
     """Where CSV goes: a text file, ``sys.stdout``, a Django ``HttpResponse``."""
 
     def write(self, text: str, /) -> object: ...
+
+
+@dataclass(frozen=True)
+class CsvStyle:
+    """How a CSV file is written: ``PLAIN`` (commas, ``1234.56``, no BOM) for programs and the command line;
+    ``spreadsheet_style`` for a person who opens the file in a spreadsheet."""
+
+    delimiter: str = ","
+    decimal_comma: bool = False
+    bom: bool = False
+
+
+PLAIN = CsvStyle()
+
+
+def spreadsheet_style(language: str | None) -> CsvStyle:
+    """A file downloaded from the web app: a byte-order mark (so that Excel reads UTF-8: ``Non échu``, not
+    ``Non Ã©chu``), and for a French reader ``;`` between fields and a decimal comma (what French Excel expects)."""
+    french = (language or "").lower().startswith("fr")
+    return CsvStyle(delimiter=";" if french else ",", decimal_comma=french, bom=True)
+
+
+def csv_writer(out: Writable, style: CsvStyle) -> Any:
+    """A CSV writer of ``style`` on ``out`` (the byte-order mark written first when the style has one)."""
+    if style.bom:
+        out.write("\ufeff")
+    return csv.writer(out, delimiter=style.delimiter)
+
+
+def number_cell(value: str, style: CsvStyle) -> str:
+    """An amount, a percentage or a number of days (``1234.56``) as the style writes it (``1234,56`` in French)."""
+    return value.replace(".", ",") if style.decimal_comma else value
 
 
 def bucket_labels() -> dict[str, str]:
@@ -91,11 +124,13 @@ def csv_safe(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def write_aging_csv(out: Writable, reports: Sequence[AgedBalance]) -> None:
-    """The rows as CSV; the text columns are made safe to open in a spreadsheet (amounts are left as they are)."""
-    writer = csv.writer(out)
-    for row in aging_rows(reports):
-        writer.writerow([csv_safe(v) if i in TEXT_COLUMNS else v for i, v in enumerate(row)])
+def write_aging_csv(out: Writable, reports: Sequence[AgedBalance], style: CsvStyle = PLAIN) -> None:
+    """The rows as CSV; the text columns are made safe to open in a spreadsheet, the amounts written in ``style``."""
+    writer = csv_writer(out, style)
+    for n, row in enumerate(aging_rows(reports)):
+        writer.writerow(
+            [csv_safe(v) if i in TEXT_COLUMNS else (number_cell(v, style) if n else v) for i, v in enumerate(row)]
+        )
 
 
 def aging_xlsx(reports: Sequence[AgedBalance]) -> bytes:

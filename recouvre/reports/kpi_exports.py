@@ -4,7 +4,6 @@ Each currency is its own report: no figure adds two currencies."""
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from recouvre.core.kpis import AMOUNTS, RATIOS, Kpis
 
-from .exports import Writable, csv_safe
+from .exports import PLAIN, CsvStyle, Writable, csv_safe, csv_writer, number_cell
 from .kpis import KpiReport
 
 COLUMNS = (*RATIOS, *AMOUNTS)
@@ -77,11 +76,14 @@ def _values(k: Kpis) -> list[str]:
     return [str(d["period_start"]), str(d["period_end"]), *(str(d[c]) if d[c] is not None else "" for c in COLUMNS)]
 
 
-def write_csv(out: Writable, reports: Sequence[KpiReport]) -> None:
-    """CSV; the breakdown label (a customer's name) is made safe to open in a spreadsheet."""
-    writer = csv.writer(out)
+def write_csv(out: Writable, reports: Sequence[KpiReport], style: CsvStyle = PLAIN) -> None:
+    """CSV; the breakdown label (a customer's name) is made safe to open in a spreadsheet, the figures written in
+    ``style``."""
+    writer = csv_writer(out, style)
     for n, row in enumerate(csv_rows(reports)):
-        writer.writerow(row if n == 0 else [*row[:2], csv_safe(row[2]), *row[3:]])
+        if n:
+            row = [*row[:2], csv_safe(row[2]), *row[3:5], *(number_cell(v, style) for v in row[5:])]
+        writer.writerow(row)
 
 
 def print_kpis(reports: Sequence[KpiReport]) -> None:

@@ -5,7 +5,6 @@ spreadsheet could read as a formula gets a leading ``'`` (``recouvre.reports.exp
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import date
 
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from recouvre.core import insurance as core
 from recouvre.organizations.models import Organization
-from recouvre.reports.exports import Writable, csv_safe
+from recouvre.reports.exports import PLAIN, CsvStyle, Writable, csv_safe, csv_writer, number_cell
 
 from .insurance_selectors import CoveredInvoice, covered_invoices
 
@@ -104,7 +103,12 @@ def rows(items: list[CoveredInvoice]) -> Iterator[list[str]]:
         ]
 
 
-def write_csv(out: Writable, items: list[CoveredInvoice]) -> None:
-    writer = csv.writer(out)
+AMOUNT_COLUMNS = (9, 10, 13, 14, 19)
+
+
+def write_csv(out: Writable, items: list[CoveredInvoice], style: CsvStyle = PLAIN) -> None:
+    """The header and a row per invoice; the amounts written in ``style``."""
+    writer = csv_writer(out, style)
     writer.writerow(header())
-    writer.writerows(rows(items))
+    for row in rows(items):
+        writer.writerow([number_cell(v, style) if i in AMOUNT_COLUMNS else v for i, v in enumerate(row)])

@@ -267,10 +267,10 @@ def test_the_panel_the_customer_page_and_the_web_export(client, org, insured) ->
         assert martin_row not in page and durand_row in page
         response = client.get(reverse("customer_insurance_csv", args=[martin.pk]))
         assert response["Content-Type"] == "text/csv; charset=utf-8"
-        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
         assert [(r[6], r[14], r[17], r[18], r[19]) for r in rows[1:]] == [
-            ("F-1", "3000.00", "2026-05-02", "AT-7", "3000.00"),
-            ("F-2", "2000.00", "", "", ""),
+            ("F-1", "3000,00", "2026-05-02", "AT-7", "3000,00"),
+            ("F-2", "2000,00", "", "", ""),
         ]
     declaration = InsuranceDeclaration.objects.get(invoice__number="F-1")
     assert (declaration.declared_on, declaration.reference) == (date(2026, 5, 2), "AT-7")

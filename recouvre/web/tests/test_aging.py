@@ -88,12 +88,14 @@ def test_aging_csv_exact(logged_client, ledger):
     response = logged_client.get(reverse("aging_csv"), {"as_of": "2026-03-31"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="balance-agee-acme-eur-2026-03-31.csv"'
-    assert response.content.decode("utf-8").splitlines() == [
-        "Compte,Client,Non échu,1 à 30 jours,31 à 60 jours,61 à 90 jours,Plus de 90 jours,Total,Non lettré,Solde,"
+    # For French Excel: a byte-order mark (UTF-8 read as such), ";" between fields, decimal commas.
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    assert response.content.decode("utf-8-sig").splitlines() == [
+        "Compte;Client;Non échu;1 à 30 jours;31 à 60 jours;61 à 90 jours;Plus de 90 jours;Total;Non lettré;Solde;"
         "Devise",
-        "411DUP,Boulangerie Dupont,1200.00,500.00,0.00,300.00,0.00,2000.00,100.00,1900.00,EUR",
-        "411LEF,Transports Lefèvre,0.00,0.00,450.00,0.00,1200.00,1650.00,0.00,1650.00,EUR",
-        ",Total,1200.00,500.00,450.00,300.00,1200.00,3650.00,100.00,3550.00,EUR",
+        "411DUP;Boulangerie Dupont;1200,00;500,00;0,00;300,00;0,00;2000,00;100,00;1900,00;EUR",
+        "411LEF;Transports Lefèvre;0,00;0,00;450,00;0,00;1200,00;1650,00;0,00;1650,00;EUR",
+        ";Total;1200,00;500,00;450,00;300,00;1200,00;3650,00;100,00;3550,00;EUR",
     ]
 
 
@@ -101,9 +103,12 @@ def test_aging_csv_in_english(logged_client, ledger):
     logged_client.cookies["django_language"] = "en"
     response = logged_client.get(reverse("aging_csv"))
     assert response["Content-Disposition"] == 'attachment; filename="aged-balance-acme-eur-2026-03-31.csv"'
-    assert response.content.decode().splitlines()[0] == (
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    assert lines[0] == (
         "Account,Customer,Not due,1-30 days,31-60 days,61-90 days,Over 90 days,Total,Unapplied,Balance,Currency"
     )
+    assert lines[1] == "411DUP,Boulangerie Dupont,1200.00,500.00,0.00,300.00,0.00,2000.00,100.00,1900.00,EUR"
 
 
 def test_aging_xlsx_numbers(logged_client, ledger):
@@ -159,9 +164,9 @@ def test_aging_export_in_the_chosen_currency(logged_client, ledger, org, user):
     query = {"as_of": "2026-03-31", "currency": "USD"}
     response = logged_client.get(reverse("aging_csv"), query)
     assert response["Content-Disposition"] == 'attachment; filename="balance-agee-acme-usd-2026-03-31.csv"'
-    assert response.content.decode("utf-8").splitlines()[1:] == [
-        "411MOR,Garage Moreau,0.00,75.50,0.00,0.00,0.00,75.50,0.00,75.50,USD",
-        ",Total,0.00,75.50,0.00,0.00,0.00,75.50,0.00,75.50,USD",
+    assert response.content.decode("utf-8-sig").splitlines()[1:] == [
+        "411MOR;Garage Moreau;0,00;75,50;0,00;0,00;0,00;75,50;0,00;75,50;USD",
+        ";Total;0,00;75,50;0,00;0,00;0,00;75,50;0,00;75,50;USD",
     ]
     ws = load_workbook(io.BytesIO(logged_client.get(reverse("aging_xlsx"), query).content)).active
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=4)] == [

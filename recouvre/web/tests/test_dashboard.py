@@ -220,13 +220,15 @@ def test_the_kpi_series_export(logged_client, books):
     response = logged_client.get(reverse("kpis_csv"))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert 'filename="kpis-acme-2026-03-31.csv"' in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == 1 + 12
     header, *months = rows
     assert [r[1] for r in months][0] == "2025-04" and months[-1][1] == "2026-03"
     last = dict(zip(header, months[-1], strict=True))
+    assert last["DSO (méthode comptable, jours)"] == "46,0" and last["Encours clients"] == "92000,00"
+    assert last["Début de période"] == "2026-03-01"
     values = list(last.values())
-    assert "46.0" in values and "58.1" in values and "92000.00" in values
+    assert "58,1" in values
 
 
 def test_the_dashboard_needs_a_member(client, books):
@@ -271,6 +273,8 @@ def test_another_organizations_books_stay_out(logged_client, org, other_org, boo
     assert "Encours total 92 000,00 €" in page
     assert "16/03/2026 11 000,00 €" in page
     assert "Rival Secret SA" not in page and "R-1" not in html
-    rows = list(csv.reader(io.StringIO(logged_client.get(reverse("kpis_csv")).content.decode())))
-    assert "500000.00" not in rows[-1] and "92000.00" in rows[-1]
+    rows = list(
+        csv.reader(io.StringIO(logged_client.get(reverse("kpis_csv")).content.decode("utf-8-sig")), delimiter=";")
+    )
+    assert "500000,00" not in rows[-1] and "92000,00" in rows[-1]
     assert "R-1" not in logged_client.get("/invoices/?status=overdue&due_to=2025-12-30").content.decode()

@@ -7,10 +7,11 @@ from datetime import date
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from recouvre.core.aging import AgedBalance
-from recouvre.reports.exports import aging_xlsx, write_aging_csv
+from recouvre.reports.exports import aging_xlsx, spreadsheet_style, write_aging_csv
 from recouvre.reports.selectors import aged_balances, currencies_in_use
 
 from ..decorators import member_required
@@ -69,7 +70,7 @@ def aging_csv(request: HttpRequest) -> HttpResponse:
     _form, report, _currencies = _report(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(request, report, "csv")}"'
-    write_aging_csv(response, [report])
+    write_aging_csv(response, [report], spreadsheet_style(get_language()))
     return response
 
 

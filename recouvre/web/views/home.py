@@ -21,7 +21,7 @@ from recouvre.core.aging import BUCKET_KEYS, BUCKETS
 from recouvre.core.kpis import Period
 from recouvre.ledger import selectors
 from recouvre.reports import dashboard
-from recouvre.reports.exports import bucket_labels
+from recouvre.reports.exports import bucket_labels, spreadsheet_style
 from recouvre.reports.kpis import kpi_reports
 from recouvre.tasks.selectors import open_counts
 
@@ -245,5 +245,5 @@ def kpis_csv(request: HttpRequest) -> HttpResponse:
     reports = kpi_reports(org, as_of, period=Period.MONTH, months=MONTHS)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kpis-{org.slug}-{as_of.isoformat()}.csv"'
-    write_csv(response, reports)
+    write_csv(response, reports, spreadsheet_style(get_language()))
     return response

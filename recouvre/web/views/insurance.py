@@ -6,11 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Invoice
+from recouvre.reports.exports import spreadsheet_style
 from recouvre.risk import insurance
 from recouvre.risk.insurance_export import declaration_items, write_csv
 from recouvre.risk.insurance_selectors import policies
@@ -159,5 +161,5 @@ def insurance_declarations_csv(request: HttpRequest, pk: int | None = None) -> H
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"credit-insurance-{as_of.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    write_csv(response, declaration_items(org, as_of, customer_id=customer_id))
+    write_csv(response, declaration_items(org, as_of, customer_id=customer_id), spreadsheet_style(get_language()))
     return response
