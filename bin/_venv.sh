@@ -21,15 +21,16 @@ find_python() {
 
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
     rm -rf .venv
+    echo "Setting up Python for Recouvre in .venv (a few minutes the first time)..."
     "$(find_python)" -m venv .venv
-    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet --quiet --upgrade pip
 fi
 stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${EXTRAS:-base}"
 if [ ! -f "$stamp" ]; then
     if [ -n "${EXTRAS:-}" ]; then
-        .venv/bin/python -m pip install --quiet -e ".[${EXTRAS}]"
+        .venv/bin/python -m pip install --quiet --quiet -e ".[${EXTRAS}]"
     else
-        .venv/bin/python -m pip install --quiet -e .
+        .venv/bin/python -m pip install --quiet --quiet -e .
     fi
     touch "$stamp"
 fi

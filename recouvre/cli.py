@@ -613,8 +613,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             )
             print(
                 _(
-                    "Bank statement imported: %(entries)d entries, %(applied)d applied to invoices, %(suggested)d "
-                    "to review, %(unmatched)d credits to match."
+                    "Bank statement imported: entries %(entries)d; applied to invoices %(applied)d; to review "
+                    "%(suggested)d; credits left to match %(unmatched)d."
                 )
                 % info["bank"]
             )
@@ -645,6 +645,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         worker=not args.no_worker,
         scheduler=not args.no_scheduler,
         web_workers=args.web_workers,
+        access_log=args.access_log,
     )
 
 
@@ -669,7 +670,11 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
             return
         for run in result.runs:
             print(
-                _("%(org)s: daily run of %(as_of)s done, %(actions)s actions.")
+                ngettext(
+                    "%(org)s: daily run of %(as_of)s done, %(actions)s action.",
+                    "%(org)s: daily run of %(as_of)s done, %(actions)s actions.",
+                    run.get("actions", 0),
+                )
                 % {"org": run["organization"], "as_of": run["as_of"], "actions": run.get("actions", 0)},
                 flush=True,
             )
@@ -819,6 +824,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--web-workers", type=int, default=2, help="web processes (default 2)")
     sp.add_argument("--no-worker", action="store_true", help="do not start the background worker")
     sp.add_argument("--no-scheduler", action="store_true", help="do not start the daily collections scheduler")
+    sp.add_argument("--access-log", action="store_true", help="print a line per request served")
 
     sp = add(
         "scheduler",

@@ -84,6 +84,7 @@ def serve(
     worker: bool = True,
     scheduler: bool = True,
     web_workers: int = 2,
+    access_log: bool = False,
     policy: RestartPolicy | None = None,
     commands: dict[str, list[str]] | None = None,
 ) -> int:
@@ -113,10 +114,14 @@ def serve(
         str(web_workers),
         "--threads",
         "4",
-        "--access-logfile",
-        "-",
         "--graceful-timeout",
         "10",
+        # A few lines on the console: the server's warnings and errors only, no control socket in the home folder;
+        # one line per request only when asked (``recouvre serve --access-log``).
+        "--log-level",
+        "warning",
+        "--no-control-socket",
+        *(["--access-logfile", "-"] if access_log else []),
     ]
     web = Child("web", commands.get("web", web_command), env, restartable=False)
     children.append(web)

@@ -339,5 +339,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RECOUVRE_LOG_LEVEL", "INFO")},
     # WeasyPrint tells each stage of every PDF it draws ("Step 1 - Fetching..."): not worth a log line.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    # The task queue's library tells each worker start and each task run: only its warnings and errors are shown.
+    "loggers": {
+        "weasyprint.progress": {"level": "WARNING"},
+        "django_tasks_db": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+    },
 }
