@@ -30,7 +30,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .dunning import Channel, Policy, Step
-from .i18n import gettext_noop
+from .i18n import gettext, gettext_noop
 
 NO_MINIMUM = Decimal("0.00")
 FORMAL_NOTICE_DEADLINE_DAYS = 15
@@ -85,6 +85,22 @@ SEGMENT_POLICIES: dict[str, Policy] = {
     "strategic": STRATEGIC_ACCOUNTS,
     "small": SMALL_ACCOUNTS,
 }
+
+
+# The seeded steps' keys in words; a step an organization added keeps the key it was given (its own word).
+STEP_LABELS: dict[str, str] = {
+    "courtesy": gettext_noop("courtesy reminder"),
+    "reminder": gettext_noop("reminder"),
+    "call": gettext_noop("phone call"),
+    "firm": gettext_noop("second reminder"),
+    "formal_notice": gettext_noop("formal notice"),
+    "legal": gettext_noop("legal action"),
+}
+
+
+def step_label(key: str) -> str:
+    """A step's key as the reader reads it: ``formal_notice`` is "formal notice" ("mise en demeure")."""
+    return gettext(STEP_LABELS[key]) if key in STEP_LABELS else key
 
 
 def policy_for_segment(segment: str) -> Policy:

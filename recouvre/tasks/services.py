@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from recouvre.collections import steps
@@ -143,11 +143,9 @@ def _about(task: Task, invoice_ids: Iterable[int]) -> None:
 
 
 def _step_label(step_key: str) -> str:
-    labels = {
-        "call": _("phone call"),
-        "legal": _("escalate to legal action"),
-    }
-    return labels.get(step_key, step_key)
+    from recouvre.core.policies import step_label
+
+    return _("escalate to legal action") if step_key == "legal" else step_label(step_key)
 
 
 def _money(amount: Decimal, currency: str) -> str:
@@ -172,7 +170,11 @@ def _lines_text(lines: list[dict[str, Any]]) -> str:
                 "count": ln.get("instalments") or "?",
             }
         out.append(
-            _("%(number)s due %(due_on)s: %(amount)s, %(days)s days overdue, stage %(stage)s")
+            ngettext(
+                "%(number)s due %(due_on)s: %(amount)s, %(days)s day overdue, stage %(stage)s",
+                "%(number)s due %(due_on)s: %(amount)s, %(days)s days overdue, stage %(stage)s",
+                days,
+            )
             % {
                 "number": number,
                 "due_on": ln.get("due_on", ""),

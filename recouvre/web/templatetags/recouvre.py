@@ -98,3 +98,11 @@ def siren(value: Any) -> str:
 
     text = str(value or "")
     return format_siret(text) if len(text) == 14 else format_siren(text)
+
+
+@register.filter
+def step_label(key: str) -> str:
+    """A step's key in words (``formal_notice``: "mise en demeure"); an organization's own key as it is."""
+    from recouvre.core.policies import step_label as label
+
+    return label(key or "")

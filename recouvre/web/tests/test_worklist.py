@@ -98,6 +98,9 @@ def test_the_customer_who_owes_most_comes_first_then_the_oldest_then_the_furthes
     page = text(response)
     assert "4 open tasks" in page or "4 tâches ouvertes" in page
     assert page.index("Call Zola") < page.index("Call Charpentier") < page.index("Call Bertrand")
+    # The step reached in words, never its key.
+    assert "seconde relance" in page or "second reminder" in page
+    assert "firm" not in page.replace("firm reminder", "")
 
 
 def test_a_collector_sees_their_own_tasks_first_and_can_see_everyones(org, frozen_today, member_of):  # type: ignore[no-untyped-def]
