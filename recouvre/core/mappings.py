@@ -465,6 +465,33 @@ def _index() -> dict[str, dict[str, str]]:
 
 SYNONYMS: dict[str, dict[str, str]] = _index()  # kind -> normalised header -> field name
 
+# Headers read for a field only when no column of the file has one of its usual headers: an accounting package's
+# "Débit" is the invoice's amount in an invoices file, its "Crédit" the amount received in a payments file.
+FALLBACKS: dict[str, dict[str, str]] = {
+    "invoices": {normalize_header("débit"): "total", normalize_header("debit"): "total"},
+    "payments": {normalize_header("crédit"): "amount", normalize_header("credit"): "amount"},
+}
+
+# Headers that may mean either of two fields (French accounting exports write "Client" for the customer's code as
+# well as for its name): decided by the other columns, else by the column's content (``looks_like_codes``).
+AMBIGUOUS: dict[str, dict[str, tuple[str, str]]] = {
+    kind: {normalize_header(h): ("customer_ref", "customer_name") for h in ("client", "customer")}
+    for kind in ("invoices", "payments")
+}
+
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+
+
+def looks_like_codes(values: Sequence[str]) -> bool | None:
+    """Whether a column's values are account codes (``411DUPONT``, ``C-0042``: one word, digits in most) rather
+    than names (``Dupont Bâtiment SARL``); None when the column has no value to tell."""
+    filled = [v.strip() for v in values if v and v.strip()]
+    if not filled:
+        return None
+    one_word = sum(1 for v in filled if _CODE.fullmatch(v))
+    with_digit = sum(1 for v in filled if any(c.isdigit() for c in v))
+    return one_word >= 0.9 * len(filled) and with_digit >= 0.5 * len(filled)
+
 
 # ------------------------------------------------------------------------------------------- mappings
 
@@ -708,23 +735,32 @@ PRESETS: dict[str, ColumnMapping] = {
 @dataclass(frozen=True, slots=True)
 class ResolvedColumns:
     """Where each field is in the file: ``indexes[field]`` is the 0-based column, ``headers[field]`` its header
-    as written. ``ignored`` lists headers no field uses."""
+    as written. ``ignored`` lists headers no field uses; ``decided`` says, for each column whose header could mean
+    two fields, which one it was read as and why (shown with the import's result and preview)."""
 
     kind: str
     indexes: Mapping[str, int]
     headers: Mapping[str, str]
     ignored: tuple[str, ...] = ()
+    decided: tuple[str, ...] = ()
 
     def has(self, field_name: str) -> bool:
         return field_name in self.indexes
 
 
 def resolve_columns(
-    kind: str, header: Sequence[str], mapping: ColumnMapping | None = None, *, header_line: int = 1
+    kind: str,
+    header: Sequence[str],
+    mapping: ColumnMapping | None = None,
+    *,
+    header_line: int = 1,
+    sample: Sequence[Sequence[str]] = (),
 ) -> tuple[ResolvedColumns | None, list[RowError]]:
     """Match ``header`` against ``mapping`` (if any), then recognise the remaining fields from their usual
-    headers. Returns the columns, or ``None`` and errors naming each missing required column, each column
-    recognised twice, and the headers found."""
+    headers, then from the headers that are read only when nothing else gives the field (``FALLBACKS``), then the
+    columns whose header could mean two fields (``AMBIGUOUS``) from the other columns or from their values in
+    ``sample`` (the first data rows). Returns the columns, or ``None`` and errors naming each missing required
+    column, each column recognised twice, and the headers found."""
     bad = [
         RowError(header_line, _("column %(number)s") % {"number": i + 1}, control_message(h.strip(), char))
         for i, h in enumerate(header)
@@ -805,6 +841,43 @@ def resolve_columns(
             continue
         indexes[fname] = cols[0]
 
+    decided: list[str] = []
+    taken = set(indexes.values()) | used
+    for i, key in enumerate(normalized):
+        if i in taken or not key:
+            continue
+        fallback = FALLBACKS.get(kind, {}).get(key)
+        if fallback is not None and fallback not in indexes and fallback not in reported:
+            indexes[fallback] = i
+            taken.add(i)
+            continue
+        pair = AMBIGUOUS.get(kind, {}).get(key)
+        if pair is None:
+            continue
+        code_field, name_field = pair
+        column = header[i].strip()
+        if code_field in indexes and name_field in indexes:
+            continue
+        if code_field in indexes or name_field in indexes:
+            chosen = name_field if code_field in indexes else code_field
+            why = _("the other column holds the %(label)s") % {
+                "label": _(field_spec(kind, code_field if chosen == name_field else name_field).label)
+            }
+        else:
+            codes = looks_like_codes([row[i] if i < len(row) else "" for row in sample])
+            chosen = name_field if codes is False else code_field
+            why = (
+                _("its values look like names")
+                if codes is False
+                else (_("its values look like codes") if codes else _("it has no value to tell"))
+            )
+        indexes[chosen] = i
+        taken.add(i)
+        decided.append(
+            _("the column %(column)r was read as the %(label)s (%(why)s)")
+            % {"column": column, "label": _(field_spec(kind, chosen).label), "why": why}
+        )
+
     for spec in specs:
         if spec.name in indexes or spec.name in reported:
             continue
@@ -823,4 +896,5 @@ def resolve_columns(
     if errors:
         return None, errors
     ignored = tuple(header[i].strip() for i in range(len(header)) if i not in indexes.values() and header[i].strip())
-    return ResolvedColumns(kind, indexes, {f: header[i].strip() for f, i in indexes.items()}, ignored), []
+    headers = {f: header[i].strip() for f, i in indexes.items()}
+    return ResolvedColumns(kind, indexes, headers, ignored, tuple(decided)), []

@@ -13,6 +13,7 @@ import contextlib
 import errno
 import logging
 from collections.abc import Callable
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,9 @@ from recouvre.tasks.settled import close_settled_tasks
 from .bulk import gc_paused, large_write_cache
 from .models import ImportKind, ImportMapping, ImportRun, ImportStatus
 from .tabular import IMPORTERS, Context
+
+# Data rows read before the columns are resolved, to decide a header that could mean two fields.
+SAMPLE_ROWS = 200
 
 ProgressFn = Callable[..., None]
 STORED_ERRORS = MAX_REPORTED_ERRORS
@@ -213,11 +217,22 @@ def _run_table(
             except TabularError as exc:
                 raise ImportRefused([RowError(exc.line, "file", str(exc))]) from exc
             with table_cm as table:
+                # The first rows are read ahead: a header that could mean two fields is decided from its values.
+                try:
+                    data = table.rows()
+                    head = list(islice(data, SAMPLE_ROWS))
+                except TabularError as exc:
+                    raise ImportRefused([RowError(exc.line, "file", str(exc))]) from exc
                 columns, errors = resolve_columns(
-                    kind, table.header.cells, column_mapping, header_line=table.header.line
+                    kind,
+                    table.header.cells,
+                    column_mapping,
+                    header_line=table.header.line,
+                    sample=[cells for _line, cells in head],
                 )
                 if columns is None:
                     raise ImportRefused(errors)
+                result.notes.extend(columns.decided)
                 if columns.ignored:
                     result.notes.append(
                         _("columns not imported: %(columns)s") % {"columns": ", ".join(columns.ignored)}
@@ -229,7 +244,7 @@ def _run_table(
                 try:
                     validated = validate_rows(
                         kind,
-                        table.rows(),
+                        chain(head, data),
                         columns,
                         header_width=len(table.header.cells),
                         mapping=column_mapping,

@@ -182,3 +182,40 @@ def test_parse_options() -> None:
         parse_options({"day_first": False})
     with pytest.raises(ValueError, match="must be true or false"):
         parse_options({"dayfirst": "no"})
+
+
+def test_client_is_decided_by_its_values_when_no_other_column_tells() -> None:
+    header = ["Client", "Pièce", "Date pièce", "Montant"]
+    codes, _ = resolve_columns("invoices", header, sample=[["411DUPONT", "F1", "01/01/2025", "1"], ["C-0042"] * 4])
+    names, _ = resolve_columns("invoices", header, sample=[["Dupont Bâtiment SARL", "F1", "01/01/2025", "1"]])
+    unknown, errors = resolve_columns("invoices", header, sample=[])
+    assert codes is not None and codes.indexes["customer_ref"] == 0 and "customer_name" not in codes.indexes
+    # A column of names leaves the customer account missing: the file is refused, saying so.
+    assert names is None or "customer_ref" not in names.indexes
+    assert unknown is not None and unknown.indexes["customer_ref"] == 0
+    assert unknown.decided == ("the column 'Client' was read as the customer account (it has no value to tell)",)
+
+
+def test_debit_is_the_amount_only_when_no_usual_amount_column() -> None:
+    alone, _ = resolve_columns("invoices", ["Tiers", "Pièce", "Date pièce", "Débit", "Crédit", "Solde"])
+    beside, _ = resolve_columns("invoices", ["Tiers", "Pièce", "Date pièce", "Montant TTC", "Débit"])
+    received, _ = resolve_columns("payments", ["Tiers", "Date règlement", "Crédit"])
+    assert alone is not None and alone.headers["total"] == "Débit"
+    assert set(alone.ignored) == {"Crédit", "Solde"}
+    assert beside is not None and beside.headers["total"] == "Montant TTC" and "Débit" in beside.ignored
+    assert received is not None and received.headers["amount"] == "Crédit"
+
+
+@pytest.mark.parametrize(
+    ("values", "codes"),
+    [
+        (["411DUPONT", "411MARTIN", "C0003"], True),
+        (["Dupont SARL", "Martin & Fils", "Boulangerie du Rhône"], False),
+        (["DUPONT", "MARTIN"], False),  # one word each, no digit: names as often as codes
+        (["", "  "], None),
+    ],
+)
+def test_looks_like_codes(values, codes) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.core.mappings import looks_like_codes
+
+    assert looks_like_codes(values) is codes

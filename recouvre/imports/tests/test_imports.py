@@ -691,3 +691,36 @@ def test_the_file_fills_the_billing_contact_not_another_one(org, tmp_path) -> No
         ("management", "pdg@a.example", False),
     ]
     assert counts(run(org, "customers", path)) == (0, 0, 1)
+
+
+def test_an_accounting_export_with_client_piece_debit_headers(org, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """What a French accounting package exports: "Client" holds codes here, "Débit" the invoice's amount."""
+    CustomerFactory(organization=org, ref="411DUPONT", name="Dupont SARL")
+    CustomerFactory(organization=org, ref="411MARTIN", name="Martin SAS")
+    path = tmp_path / "grand-livre.csv"
+    path.write_text(
+        "Client;N° pièce;Date pièce;Échéance;Débit;Crédit;Solde\n"
+        "411DUPONT;FA-1;12/03/2025;30/04/2025;1 234,56;0,00;1 234,56\n"
+        "411MARTIN;FA-2;15/03/2025;30/04/2025;600,00;100,00;500,00\n",
+        encoding="utf-8",
+    )
+    result = run(org, "invoices", path)
+    assert counts(result) == (2, 0, 0)
+    assert [(n, ref, total) for n, ref, _i, _d, _h, _t, total, _c in invoice_rows(org)] == [
+        ("FA-1", "411DUPONT", Decimal("1234.56")),
+        ("FA-2", "411MARTIN", Decimal("600.00")),
+    ]
+    assert "the column 'Client' was read as the customer account (its values look like codes)" in result.notes
+
+
+def test_a_client_column_of_names_beside_a_code_column_is_the_name(org, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    CustomerFactory(organization=org, ref="C001", name="Dupont SARL")
+    path = tmp_path / "factures.csv"
+    path.write_text(
+        "Code client;Client;Pièce;Date pièce;Montant\nC001;Dupont SARL;FA-9;01/02/2025;100,00\n", encoding="utf-8"
+    )
+    result = run(org, "invoices", path)
+    assert counts(result) == (1, 0, 0)
+    assert "the column 'Client' was read as the customer name (the other column holds the customer account)" in (
+        result.notes
+    )
