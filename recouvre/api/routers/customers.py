@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
@@ -59,7 +58,7 @@ def _customer(c: Any) -> dict[str, Any]:
 @router.get("/customers", response={200: s.CustomerPage, **ERRORS}, tags=["customers"])
 def list_customers(
     request: HttpRequest,
-    updated_since: datetime | None = Since,
+    updated_since: s.IsoDateTime | None = Since,
     cursor: str | None = Cursor,
     limit: int = Limit,
 ) -> dict[str, Any]:

@@ -3,7 +3,6 @@ and ``GET /tasks``."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
@@ -38,7 +37,9 @@ router = Router()
 @router.get("/holds", response={200: s.HoldPage, **ERRORS}, tags=["holds"])
 def list_holds(
     request: HttpRequest,
-    updated_since: datetime | None = Query(None, description="only holds placed or released at or after this time"),
+    updated_since: s.IsoDateTime | None = Query(
+        None, description="only holds placed or released at or after this time"
+    ),
     cursor: str | None = Cursor,
     limit: int = Limit,
 ) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def list_holds(
 @router.get("/tasks", response={200: s.TaskPage, **ERRORS}, tags=["tasks"])
 def list_tasks(
     request: HttpRequest,
-    updated_since: datetime | None = Query(None, description="only tasks opened or done at or after this time"),
+    updated_since: s.IsoDateTime | None = Query(None, description="only tasks opened or done at or after this time"),
     state: str | None = Query(None, max_length=12),
     cursor: str | None = Cursor,
     limit: int = Limit,

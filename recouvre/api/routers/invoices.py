@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.http import Http404, HttpRequest
@@ -68,7 +68,7 @@ def _invoice(today: date) -> Callable[[Any], dict[str, Any]]:
 @router.get("/invoices", response={200: s.InvoicePage, **ERRORS}, tags=["invoices"])
 def list_invoices(
     request: HttpRequest,
-    updated_since: datetime | None = Query(
+    updated_since: s.IsoDateTime | None = Query(
         None, description="only invoices created, changed, or settled in part at or after this time (ISO 8601)"
     ),
     customer_ref: str | None = Query(None, max_length=40),
@@ -106,7 +106,7 @@ def get_invoice(request: HttpRequest, number: str) -> dict[str, Any]:
 @router.get("/credit-notes", response={200: s.CreditNotePage, **ERRORS}, tags=["invoices"])
 def list_credit_notes(
     request: HttpRequest,
-    updated_since: datetime | None = Since,
+    updated_since: s.IsoDateTime | None = Since,
     cursor: str | None = Cursor,
     limit: int = Limit,
 ) -> dict[str, Any]:

@@ -3,7 +3,6 @@ checks of a payment import) and ``POST /allocations``."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -59,7 +58,7 @@ def _payment(p: Payment) -> dict[str, Any]:
 @router.get("/payments", response={200: s.PaymentPage, **ERRORS}, tags=["payments"])
 def list_payments(
     request: HttpRequest,
-    updated_since: datetime | None = Since,
+    updated_since: s.IsoDateTime | None = Since,
     cursor: str | None = Cursor,
     limit: int = Limit,
 ) -> dict[str, Any]:
@@ -71,7 +70,7 @@ def list_payments(
 @router.get("/allocations", response={200: s.AllocationPage, **ERRORS}, tags=["payments"])
 def list_allocations(
     request: HttpRequest,
-    updated_since: datetime | None = Since,
+    updated_since: s.IsoDateTime | None = Since,
     cursor: str | None = Cursor,
     limit: int = Limit,
 ) -> dict[str, Any]:

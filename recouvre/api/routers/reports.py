@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from .. import schemas as s
 from ..common import (
     ERRORS,
     org_of,
@@ -21,7 +21,7 @@ router = Router()
 @router.get("/kpis", response={200: dict[str, Any], **ERRORS}, tags=["reports"])
 def kpis(
     request: HttpRequest,
-    as_of: date | None = Query(None, description="default today"),
+    as_of: s.IsoDate | None = Query(None, description="default today"),
     months: int = Query(12, ge=1, le=120),
 ) -> Any:
     """DSO, CEI, overdue ratio and the other KPIs per currency, as ``recouvre report kpis --json``."""
@@ -34,7 +34,7 @@ def kpis(
 @router.get("/aged-balance", response={200: dict[str, Any], **ERRORS}, tags=["reports"])
 def aged_balance(
     request: HttpRequest,
-    as_of: date | None = Query(None, description="default today"),
+    as_of: s.IsoDate | None = Query(None, description="default today"),
     currency: str | None = Query(None, pattern="^[A-Z]{3}$"),
 ) -> Any:
     """The aged balance by customer, as ``recouvre report aging --json``."""

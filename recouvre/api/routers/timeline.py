@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -28,7 +27,7 @@ router = Router()
 @router.get("/timeline", response={200: s.EventPage, **ERRORS}, tags=["timeline"])
 def list_events(
     request: HttpRequest,
-    updated_since: datetime | None = Query(None, description="only events at or after this time (ISO 8601)"),
+    updated_since: s.IsoDateTime | None = Query(None, description="only events at or after this time (ISO 8601)"),
     customer_ref: str | None = Query(None, max_length=40),
     cursor: str | None = Cursor,
     limit: int = Limit,
