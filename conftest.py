@@ -54,6 +54,7 @@ def no_ecb_on_the_internet(settings):  # type: ignore[no-untyped-def]
     scheduler._rates_tried_on = None
     scheduler._watch_tried_on = {}
     scheduler._predicted_on = {}
+    scheduler._idempotency_purged_on = None
     yield
 
 

@@ -229,6 +229,10 @@ DOCUMENTS_MAX_ATTACHMENTS_BYTES = megabytes_setting("RECOUVRE_MAX_ATTACHMENTS_MB
 IMPORTS_MAX_UPLOAD_BYTES = megabytes_setting("RECOUVRE_MAX_IMPORT_MB", default=200)
 # The REST API: the largest request body accepted (a batch of a few thousand invoices is well under 5 MB).
 API_MAX_BODY_BYTES = megabytes_setting("RECOUVRE_API_MAX_BODY_MB", default=20)
+# The REST API: the days the answer to a write is kept for its Idempotency-Key (then purged by the scheduler).
+RECOUVRE_API_IDEMPOTENCY_DAYS = env_int(
+    "RECOUVRE_API_IDEMPOTENCY_DAYS", os.environ.get("RECOUVRE_API_IDEMPOTENCY_DAYS"), default=7
+)
 # Uploaded import files can be large (a year of FEC); keep them on disk, not in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024

@@ -1,7 +1,10 @@
 """``recouvre apikey create --org SLUG --name NAME --scopes read,write [--json]``: a new API key, printed once.
 
 ``recouvre apikey revoke --org SLUG KEY`` (the key's id or the prefix ``rcv_...`` shown by ``list``) and
-``recouvre apikey list --org SLUG``. Exit codes: 0 done, 1 refused (nothing written), 2 usage error."""
+``recouvre apikey list --org SLUG``. ``recouvre apikey purge-idempotency [--days N] [--json]`` deletes the
+answers kept for the API's ``Idempotency-Key`` that are older than ``RECOUVRE_API_IDEMPOTENCY_DAYS`` (or ``N``)
+days, of every organization, as the scheduler does once a day. Exit codes: 0 done, 1 refused (nothing written),
+2 usage error."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from recouvre.cliutil import EXIT_OK, command_group, emit_json, refused, resolve_org
 
@@ -84,6 +88,40 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _days(text: str) -> int:
+    try:
+        days = int(text.strip())
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 36500:
+        raise argparse.ArgumentTypeError(_("%(text)r is not a number of days from 1 to 36500") % {"text": text})
+    return days
+
+
+def cmd_purge_idempotency(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+
+    from .idempotency import purge_expired
+
+    done = purge_expired(days=args.days)
+    if args.json:
+        emit_json(done.as_dict())
+        return EXIT_OK
+    print(
+        ngettext(
+            "%(count)s answer kept for an Idempotency-Key deleted (kept before %(before)s, over %(days)s days).",
+            "%(count)s answers kept for an Idempotency-Key deleted (kept before %(before)s, over %(days)s days).",
+            done.deleted,
+        )
+        % {
+            "count": done.deleted,
+            "before": timezone.localtime(done.before).strftime("%Y-%m-%d %H:%M"),
+            "days": done.days,
+        }
+    )
+    return EXIT_OK
+
+
 def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
     group = command_group(sub, "apikey", "API keys of an organization", "apikey_command")
     sp = add("create", cmd_create, "create an API key (printed once)", group)
@@ -97,4 +135,14 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
     json_flag(sp)
     sp = add("list", cmd_list, "list the API keys (never the keys themselves)", group)
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    json_flag(sp)
+    sp = add(
+        "purge-idempotency",
+        cmd_purge_idempotency,
+        "delete the answers kept for an Idempotency-Key past their retention (every organization's)",
+        group,
+    )
+    sp.add_argument(
+        "--days", type=_days, metavar="N", help="keep the last N days (default RECOUVRE_API_IDEMPOTENCY_DAYS, 7)"
+    )
     json_flag(sp)

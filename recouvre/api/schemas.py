@@ -3,14 +3,30 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
+from pydantic import BeforeValidator, model_validator
 
 MAX_BATCH = 5000
+
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def _not_a_number(value: Any) -> Any:
+    """Dates and times are ISO 8601 text, as the schema says: a number, or a text of digits, which pydantic would
+    read as a Unix time (``0``: 1 January 1970), is refused."""
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value.strip())):
+        raise ValueError(_("an ISO 8601 date is expected (2026-03-31, or 2026-03-31T09:30:00+02:00 with the time)"))
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_not_a_number)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_not_a_number)]
 
 
 class Error(Schema):
@@ -192,8 +208,8 @@ class InvoiceIn(Schema):
     number: str
     customer_ref: str
     customer_name: str | None = Field(None, description="used when create_customers creates the customer")
-    issue_date: date
-    due_date: date | None = Field(None, description="empty: from the customer's payment terms")
+    issue_date: IsoDate
+    due_date: IsoDate | None = Field(None, description="empty: from the customer's payment terms")
     total: Decimal = Field(description="amount including tax")
     amount_excl_tax: Amount = None
     tax_amount: Amount = None
@@ -203,7 +219,7 @@ class InvoiceIn(Schema):
 class PaymentIn(Schema):
     payment_id: str | None = Field(None, description="your id of the payment: a payment sent again is not doubled")
     customer_ref: str
-    received_date: date
+    received_date: IsoDate
     amount: Decimal
     currency: str | None = None
     reference: str | None = None
@@ -216,7 +232,7 @@ class PaymentIn(Schema):
 class CreditNoteIn(Schema):
     number: str
     customer_ref: str
-    issue_date: date
+    issue_date: IsoDate
     total: Decimal = Field(description="amount including tax")
     currency: str | None = None
     invoice_number: str | None = Field(None, description="the invoice it corrects (not applied to it: see allocations)")
@@ -227,7 +243,7 @@ class AllocationIn(Schema):
     payment_id: str | None = Field(None, description="the payment's id, as given to POST /payments or an import")
     credit_note_number: str | None = None
     amount: Decimal
-    date: dt.date | None = Field(None, description="default: the payment's or the credit note's date")
+    date: IsoDate | None = Field(None, description="default: the payment's or the credit note's date")
 
 
 class CreditNoteBatch(Schema):
@@ -264,9 +280,9 @@ class HoldIn(Schema):
     invoice_numbers: list[str] = Field(
         default_factory=list, max_length=1000, description="the invoices held (a pause: one at most); none: all"
     )
-    until: date | None = Field(None, description="pause: the last day of the pause")
+    until: IsoDate | None = Field(None, description="pause: the last day of the pause")
     amount: Decimal | None = Field(None, description="promise: the amount promised")
-    promised_on: date | None = Field(None, description="promise: the day the customer promised to pay by")
+    promised_on: IsoDate | None = Field(None, description="promise: the day the customer promised to pay by")
     note: str = Field("", max_length=2000)
 
 
@@ -275,7 +291,16 @@ class HoldCreated(Schema):
 
 
 class RunIn(Schema):
-    as_of: date | None = Field(None, description="the day to plan for (default today; not after today)")
+    as_of: IsoDate | None = Field(None, description="the day to plan for (default today; not after today)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: Any) -> Any:
+        """The body is a JSON object (``{}`` for today): ``[]`` or ``null`` is refused, not read as ``{}``. (The
+        value comes wrapped by django-ninja, which reads attributes from any object.)"""
+        if not isinstance(getattr(value, "_obj", value), dict):
+            raise ValueError(_("a JSON object is expected"))
+        return value
 
 
 # field of the import -> name in the API

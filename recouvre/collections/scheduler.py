@@ -31,6 +31,11 @@ send window on business days.
 7. **Webhooks.** At every pass, when an organization has events not yet collected for an enabled webhook endpoint
    or deliveries due, a webhooks pass is queued for the worker unless one is already waiting
    (``recouvre.webhooks.tasks.queue_pass``; see ``docs/webhooks.md``).
+8. **The API's kept answers.** Once a day, from ``RECOUVRE_RUN_AT`` on (and not on the first pass of a scheduler
+   that has just started), the answers kept for the REST API's ``Idempotency-Key`` that are older than
+   ``RECOUVRE_API_IDEMPOTENCY_DAYS`` days (default 7) are deleted, every organization's by their age
+   (``recouvre.api.idempotency.purge_expired``, as ``recouvre apikey purge-idempotency``); a failure is one log
+   line, tried again the next day.
 
 ``recouvre run`` stays the manual way: it plans and sends at once, whatever the time.
 
@@ -103,6 +108,7 @@ class TickResult:
     mail: dict[str, Any] | None = None  # the mailbox of replies, when read in this pass
     predicted: dict[str, Any] = field(default_factory=dict)  # the day's predictions, by organization, when done
     webhooks: bool = False  # whether a webhooks pass was queued for the worker
+    idempotency: dict[str, Any] | None = None  # the day's purge of the API's kept answers, when this pass did it
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"runs": self.runs, "sent_for": self.sent_for, "outside_window": self.waiting}
@@ -118,6 +124,8 @@ class TickResult:
             out["predictions"] = self.predicted
         if self.webhooks:
             out["webhooks_queued"] = True
+        if self.idempotency is not None:
+            out["idempotency_purge"] = self.idempotency
         return out
 
 
@@ -185,6 +193,7 @@ def tick(
             predicted = _predict_once(organization, today)
             if predicted is not None:
                 result.predicted[organization.slug] = predicted
+        result.idempotency = _purge_idempotency_once(now)
     if rates:
         result.mail = _mail_due(now)
     return result
@@ -215,6 +224,30 @@ def _predict_once(organization: Organization, today: date) -> dict[str, Any] | N
         log.warning("late-payment predictions for %s failed: %s", organization.slug, exc)
         return {"stored": False, "error": str(exc)}
     return {"stored": True, "invoices": stored, "model": "logistic_regression" if result.model.fitted else "baseline"}
+
+
+_idempotency_purged_on: date | None = None
+
+
+def _purge_idempotency_once(now: datetime) -> dict[str, Any] | None:
+    """Today's purge of the answers kept for the API's ``Idempotency-Key`` past their retention
+    (``recouvre.api.idempotency.purge_expired``) unless this process did it today; None when not done. A failure
+    is one log line, and it is tried again the next day."""
+    global _idempotency_purged_on
+    today = timezone.localtime(now).date()
+    if _idempotency_purged_on == today:
+        return None
+    from recouvre.api.idempotency import purge_expired
+
+    try:
+        done = purge_expired(now).as_dict()
+    except TRANSIENT:
+        raise  # the pass is tried again, and the purge with it
+    except Exception as exc:  # noqa: BLE001 - the scheduler goes on
+        log.warning("purging the API's kept answers failed: %s", exc)
+        done = {"error": str(exc)}
+    _idempotency_purged_on = today
+    return done
 
 
 _mail_read_at: datetime | None = None

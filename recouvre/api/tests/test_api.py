@@ -370,3 +370,25 @@ def test_holds_placed_listed_and_released(call, org, dupont, key):  # type: igno
     holds = call("GET", "/holds", key).json()["items"]
     assert [h["active"] for h in holds] == [False, True]
     assert call("POST", "/holds/999999/release", key, idempotency_key="r2").status_code == 404
+
+
+def test_dates_are_iso_text_and_a_body_is_an_object(call, org, dupont, key):  # type: ignore[no-untyped-def]
+    """A number where the schema says a date (which would be read as a Unix time: 0 is 1 January 1970) is refused,
+    and so is a run's body that is not a JSON object."""
+    expected = "Value error, an ISO 8601 date is expected (2026-03-31, or 2026-03-31T09:30:00+02:00 with the time)"
+    for path in ("/invoices?updated_since=1774944000", "/timeline?updated_since=0", "/kpis?as_of=20260331"):
+        response = call("GET", path, key)
+        assert response.status_code == 422, path
+        assert [(e["field"], e["message"]) for e in response.json()["errors"]] == [
+            (path.split("?")[1].split("=")[0], expected)
+        ], path
+    response = call("POST", "/invoices", key, json={"items": [invoice_item(1, issue_date=0)]}, idempotency_key="d")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"item": 0, "field": "issue_date", "message": expected}]
+    assert Invoice.objects.count() == 0
+    assert call("GET", "/invoices?updated_since=2026-03-31", key).status_code == 200
+    for body in ([], [{"as_of": "2026-03-31"}]):
+        response = call("POST", "/collections/preview", key, json=body)
+        assert response.status_code == 422, body
+        assert response.json()["errors"] == [{"field": "", "message": "Value error, a JSON object is expected"}]
+    assert call("POST", "/collections/preview", key, json={}).status_code == 200

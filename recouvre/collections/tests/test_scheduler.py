@@ -118,3 +118,36 @@ def test_a_wrong_run_time_is_a_usage_error(settings, capsys):  # type: ignore[no
     settings.RECOUVRE_RUN_AT = "7h"
     assert main(["scheduler", "--once"]) == 2
     assert "RECOUVRE_RUN_AT: '7h' is not a time of day (HH:MM)" in capsys.readouterr().err
+
+
+def test_the_api_answers_kept_past_their_retention_are_purged_once_a_day(org, other_org):  # type: ignore[no-untyped-def]
+    from recouvre.api.models import IdempotentRequest
+
+    def keep(organization, key: str, created_at: datetime) -> None:  # type: ignore[no-untyped-def]
+        row = IdempotentRequest.objects.create(
+            organization=organization,
+            key=key,
+            method="POST",
+            path="/api/v1/payments",
+            request_hash="0" * 64,
+            status_code=201,
+            response={},
+        )
+        IdempotentRequest.objects.filter(pk=row.pk).update(created_at=created_at)
+
+    # Monday 23 November 2026 (winter time all along): the retention of 7 days reaches back to 16 November, 07:00.
+    keep(org, "old", at(16, 6, 59, month=11))
+    keep(other_org, "rival-old", at(10, 12, month=11))
+    keep(org, "on-the-limit", at(16, 7, 0, month=11))
+    keep(other_org, "rival-recent", at(20, 9, month=11))
+    assert tick(at(23, 6, 59, month=11), run_at=RUN_AT, window=WINDOW).idempotency is None  # before the run time
+    assert IdempotentRequest.objects.count() == 4
+    result = tick(at(23, 7, 0, month=11), run_at=RUN_AT, window=WINDOW)
+    assert result.idempotency == {"deleted": 2, "days": 7, "before": "2026-11-16T06:00:00+00:00"}
+    assert result.as_dict()["idempotency_purge"]["deleted"] == 2
+    assert sorted(IdempotentRequest.objects.values_list("key", flat=True)) == ["on-the-limit", "rival-recent"]
+    # once a day: the answer on the limit, a minute too old at 07:01, waits for the next day
+    assert tick(at(23, 7, 1, month=11), run_at=RUN_AT, window=WINDOW).idempotency is None
+    assert IdempotentRequest.objects.count() == 2
+    assert tick(at(24, 7, 0, month=11), run_at=RUN_AT, window=WINDOW).idempotency["deleted"] == 1
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["rival-recent"]
