@@ -102,6 +102,6 @@ def test_schemathesis_finds_the_answers_as_the_schema_says(live_server):  # type
             explore(operation, mode, mode_checks)
     assert failures == [], "\n\n".join(failures[:10])
     # the key was accepted: valid reads answered, and writes both made and refused; invalid requests refused
-    assert statuses[("positive", "GET", 200)] >= 100, statuses
+    assert statuses[("positive", "GET", 200)] >= 50, statuses
     assert statuses[("positive", "POST", 201)] >= 1 and statuses[("positive", "POST", 422)] >= 1, statuses
     assert statuses[("negative", "GET", 422)] >= 50 and statuses[("negative", "POST", 422)] >= 50, statuses
