@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,13 @@ from recouvre.core.importing import MAX_REPORTED_ERRORS, ImportFailed, ImportRef
 from recouvre.core.mappings import (
     KINDS,
     PRESETS,
+    SYNONYMS,
     ColumnMapping,
+    MappingOptions,
     ResolvedColumns,
     check_columns,
     field_specs,
+    normalize_header,
     parse_options,
     resolve_columns,
 )
@@ -52,6 +56,63 @@ from .tabular import IMPORTERS, Context
 # Data rows read before the columns are resolved, to decide a header that could mean two fields.
 SAMPLE_ROWS = 200
 
+
+@dataclass(frozen=True)
+class ColumnsChosen:
+    """What an import's preview shows of its columns: the file's headers, the header each field is read from
+    (``chosen``: field -> header; a field missing is not read), and the headers decided from their values."""
+
+    headers: tuple[str, ...]
+    chosen: dict[str, str]
+    decided: tuple[str, ...] = ()
+    header_line: int = 1
+
+
+def columns_chosen(
+    organization: Organization,
+    kind: str,
+    path: Path,
+    *,
+    mapping: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> ColumnsChosen | None:
+    """The columns an import of ``path`` as ``kind`` would read (with ``mapping`` and ``columns`` as
+    ``run_import`` takes them), for the preview to show and let the person change; None when the file's header
+    cannot be read (the import's own errors say why) or for a FEC, whose columns are fixed."""
+    if kind not in KINDS:
+        return None
+    try:
+        base = find_mapping(organization, kind, mapping) if mapping else None
+    except UnknownMapping:
+        base = None
+    column_mapping = base
+    if columns:
+        column_mapping = ColumnMapping(
+            base.name if base else "", kind, dict(columns), base.options if base else MappingOptions()
+        )
+    try:
+        with Table(path, sniff_file(path)) as table:
+            header = tuple(c.strip() for c in table.header.cells)
+            line = table.header.line
+            sample = [cells for _line, cells in islice(table.rows(), SAMPLE_ROWS)]
+            resolved, _errors = resolve_columns(
+                kind, table.header.cells, column_mapping, header_line=table.header.line, sample=sample
+            )
+    except (TabularError, OSError, ValueError):
+        return None
+    if resolved is not None:
+        return ColumnsChosen(header, dict(resolved.headers), resolved.decided, line)
+    # Refused (a required column missing, two columns for one field): what each header alone is recognised as.
+    chosen: dict[str, str] = {}
+    for text in header:
+        field_name = SYNONYMS[kind].get(normalize_header(text))
+        if field_name is not None and field_name not in chosen:
+            chosen[field_name] = text
+    if column_mapping is not None:
+        chosen.update({f: h for f, h in column_mapping.columns.items() if h in header})
+    return ColumnsChosen(header, chosen, (), line)
+
+
 ProgressFn = Callable[..., None]
 STORED_ERRORS = MAX_REPORTED_ERRORS
 logger = logging.getLogger(__name__)
@@ -68,6 +129,7 @@ def run_import(
     *,
     actor: Actor,
     mapping: str | None = None,
+    columns: Mapping[str, str] | None = None,
     create_customers: bool = False,
     dry_run: bool = False,
     progress: ProgressFn | None = None,
@@ -82,8 +144,9 @@ def run_import(
     file by (an upload stored under a temporary name); messages and events use it. Raises ``ImportFailed`` when
     the database or the file system fails (the database locked, the disk full): the transaction is rolled back,
     nothing from the file is written, and the failed attempt is recorded. Raises ``UnknownMapping`` when
-    ``mapping`` names no mapping of this kind, ``ValueError`` for an unknown kind.
-    """
+    ``mapping`` names no mapping of this kind, ``ValueError`` for an unknown kind. ``columns`` (field -> header)
+    are the columns a person chose for this import on its preview: they replace the mapping's columns (its options
+    stay)."""
     name = original_name or path.name
     if kind != "fec" and kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
@@ -93,6 +156,13 @@ def run_import(
     started_at = timezone.now()
     try:
         column_mapping = find_mapping(organization, kind, mapping) if mapping else None
+        if columns and kind != "fec":
+            column_mapping = ColumnMapping(
+                column_mapping.name if column_mapping else _("columns chosen"),
+                kind,
+                dict(columns),
+                column_mapping.options if column_mapping else MappingOptions(),
+            )
         if max_bytes is not None:
             _check_size(path, max_bytes, organization, kind, name, actor, started_at, dry_run)
         if kind == "fec":

@@ -89,6 +89,7 @@ urlpatterns = [
     path("bank/entries/<int:pk>/split/", bank.bank_entry_split, name="bank_entry_split"),
     path("bank/settings/", bank.bank_settings, name="bank_settings"),
     path("imports/", imports.import_start, name="import"),
+    path("imports/columns/", imports.import_columns, name="import_columns"),
     path("imports/confirm/", imports.import_confirm, name="import_confirm"),
     path("imports/cancel/", imports.import_cancel, name="import_cancel"),
     path("organization/", organizations.switch_organization, name="switch_organization"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,56 @@ def test_the_uploaded_file_waiting_for_confirmation_is_readable_by_recouvres_use
     assert len(saved) == 1
     assert stat.S_IMODE(saved[0].stat().st_mode) == 0o600
     assert stat.S_IMODE((data_dir / "uploads").stat().st_mode) == 0o700
+
+
+def test_columns_not_recognised_are_chosen_on_the_preview_and_saved_as_a_mapping(logged_client, org, data_dir):
+    from recouvre.imports.models import ImportMapping
+    from recouvre.ledger.models import Invoice
+    from recouvre.testing.factories import CustomerFactory
+
+    CustomerFactory(organization=org, ref="411DUPONT")
+    content = b"Cpte;Ref doc;Emise;Valeur\n411DUPONT;FA-77;12/03/2025;1 234,56\n"
+    payload = SimpleUploadedFile("export.csv", content, content_type="text/csv")
+    preview = logged_client.post(reverse("import"), {"kind": "invoices", "file": payload})
+    assert preview.status_code == 200
+    body = preview.content.decode()
+    assert 'id="import-columns"' in body and "Confirm" not in text(preview).replace("Confirmer", "Confirm")[:0]
+    token = preview.context["token"]
+    assert len(uploads(data_dir)) == 1  # kept: only its columns are in question
+    # Two fields given the same column are refused, nothing saved.
+    twice = logged_client.post(
+        reverse("import_columns"),
+        {"token": token, "column_number": "Ref doc", "column_customer_ref": "Ref doc"},
+    )
+    assert "pour deux champs" in text(twice) or "for two fields" in text(twice)
+    token = twice.context["token"]
+    chosen = {
+        "token": token,
+        "column_number": "Ref doc",
+        "column_customer_ref": "Cpte",
+        "column_issued_on": "Emise",
+        "column_total": "Valeur",
+        "save_as": "mon-logiciel",
+    }
+    again = logged_client.post(reverse("import_columns"), chosen)
+    assert again.status_code == 200 and not again.context["errors"]
+    assert ImportMapping.objects.get(organization=org, name="mon-logiciel").columns == {
+        "number": "Ref doc",
+        "customer_ref": "Cpte",
+        "issued_on": "Emise",
+        "total": "Valeur",
+    }
+    assert Invoice.objects.filter(organization=org).count() == 0  # still a preview
+    done = logged_client.post(reverse("import_confirm"), {"token": again.context["token"]})
+    assert done.status_code == 200
+    assert list(Invoice.objects.filter(organization=org).values_list("number", "total")) == [
+        ("FA-77", Decimal("1234.56"))
+    ]
+    assert uploads(data_dir) == []
+
+
+def test_a_header_not_of_the_file_is_not_accepted_as_a_column(logged_client, org, data_dir):
+    payload = SimpleUploadedFile("export.csv", b"Cpte;Ref doc\nA;B\n", content_type="text/csv")
+    token = logged_client.post(reverse("import"), {"kind": "invoices", "file": payload}).context["token"]
+    response = logged_client.post(reverse("import_columns"), {"token": token, "column_number": "<script>"})
+    assert response.status_code == 302 and uploads(data_dir) == []

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -158,6 +159,7 @@ def _run(request: HttpRequest, job: dict[str, Any], *, dry_run: bool) -> dict[st
             Path(job["path"]),
             actor=Actor.of(request.user),
             mapping=job["mapping"] or None,
+            columns=job.get("columns") or None,
             create_customers=job["create_customers"],
             dry_run=dry_run,
             original_name=job["original_name"],
@@ -243,14 +245,29 @@ def _import_start(request: HttpRequest) -> HttpResponse:
         "account": form.cleaned_data["account"] or "",
         "original_name": ", ".join(name for _path, name in saved),
     }
+    return _preview(request, job)
+
+
+def _preview(request: HttpRequest, job: dict[str, Any]) -> HttpResponse:
+    """Run ``job`` without writing and show what it would do, with the columns it reads and a form to choose
+    them. The upload is kept (under a token in the session) while it can still be imported or its columns
+    chosen again; a file refused for its lines, or a failure, is forgotten at once."""
+    org = request.organization  # type: ignore[attr-defined]
     try:
         outcome = _run(request, job, dry_run=True)
+        chosen = import_services.columns_chosen(
+            org, job["kind"], Path(job["path"]), mapping=job["mapping"] or None, columns=job.get("columns") or None
+        )
     except BaseException:
         _forget_job(job)
         raise
     context: dict[str, Any] = {"job": job, "kind_label": _kind_label(job["kind"]), **outcome}
-    if outcome["errors"] or outcome["failure"]:
+    if chosen is not None:
+        context["columns"] = _columns_form(job["kind"], chosen)
+    header_only = chosen is not None and all(e.line == chosen.header_line for e in outcome["errors"])
+    if outcome["failure"] or (outcome["errors"] and not header_only):
         _forget_job(job)
+        context.pop("columns", None)
         return render(request, "web/import_preview.html", context)
 
     pending = _pending(request)
@@ -261,6 +278,80 @@ def _import_start(request: HttpRequest) -> HttpResponse:
     request.session[SESSION_KEY] = pending
     context["token"] = token
     return render(request, "web/import_preview.html", context)
+
+
+def _columns_form(kind: str, chosen: import_services.ColumnsChosen) -> dict[str, Any]:
+    """The preview's form of columns: each field the kind reads, with the header chosen for it."""
+    from recouvre.core.mappings import field_specs
+
+    return {
+        "headers": chosen.headers,
+        "decided": chosen.decided,
+        "fields": [
+            {
+                "name": spec.name,
+                "label": _(spec.label),
+                "required": spec.required,
+                "header": chosen.chosen.get(spec.name, ""),
+            }
+            for spec in field_specs(kind)
+        ],
+    }
+
+
+@require_POST
+@member_required("import")
+def import_columns(request: HttpRequest) -> HttpResponse:
+    """The columns chosen on the preview: the file is previewed again with them, and they are saved as a mapping
+    when a name is given."""
+    job = _take_job(request)
+    if job is None:
+        messages.error(request, _("This import was already run, cancelled or has expired. Upload the file again."))
+        return redirect("import")
+    chosen = import_services.columns_chosen(
+        request.organization,
+        job["kind"],
+        Path(job["path"]),  # type: ignore[attr-defined]
+    )
+    if chosen is None:
+        _forget_job(job)
+        return redirect("import")
+    headers = set(chosen.headers)
+    columns: dict[str, str] = {}
+    for spec_field in _columns_form(job["kind"], chosen)["fields"]:
+        header = request.POST.get(f"column_{spec_field['name']}", "")
+        if header:
+            if header not in headers:  # not a header of this file: the form was not this page's
+                _forget_job(job)
+                return redirect("import")
+            columns[spec_field["name"]] = header
+    repeated = sorted({h for h in columns.values() if list(columns.values()).count(h) > 1})
+    if repeated:
+        messages.error(
+            request,
+            _("The column %(column)s was chosen for two fields: each column can be read for one field only.")
+            % {"column": ", ".join(repeated)},
+        )
+    else:
+        job["columns"] = columns
+        name = request.POST.get("save_as", "").strip()
+        if name:
+            try:
+                import_services.save_mapping(
+                    request.organization,  # type: ignore[attr-defined]
+                    name,
+                    job["kind"],
+                    columns,
+                    {},
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                job["mapping"] = name
+                messages.success(
+                    request, _("Columns saved as the mapping %(name)s: choose it for the next files.") % {"name": name}
+                )
+    return _preview(request, job)
 
 
 def _too_large() -> str:
