@@ -69,7 +69,7 @@ class Checkout(models.Model):
     currency = models.CharField(max_length=3)
     invoice_ids = models.JSONField(default=list)
     state = models.CharField(max_length=12, choices=CheckoutState.choices, default=CheckoutState.NEW)
-    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
 
