@@ -10,9 +10,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from recouvre.ledger.actors import CLI
 from recouvre.ledger.models import Allocation, Event, Payment
 from recouvre.payments.models import Checkout, CheckoutState, ProviderEvent
 from recouvre.payments.selectors import webhook_path
+from recouvre.portal import links
 from recouvre.tasks.models import Task
 from recouvre.testing.factories import CustomerFactory, InvoiceFactory
 
@@ -98,6 +100,11 @@ def test_a_paid_checkout_delivered_three_times_records_one_payment_allocated_to_
     paid = Event.objects.get(customer=customer, kind="payments.checkout_paid")
     assert paid.data["amount"] == "1734.56" and paid.data["invoices"] == ["FA-2026-0102", "FA-2026-0101"]
     assert Event.objects.filter(customer=customer, kind="payment.received").count() == 1
+
+    # The customer's return page now says the payment is received.
+    token = links.token_of(links.issue_link(customer, actor=CLI))
+    done = client.get(f"/p/{token}/pay/done/?session={SESSION}&lang=en").content.decode()
+    assert "Your payment of €1,734.56 is received and recorded on your account." in done
 
     # Another event of the same session (a new id, correctly signed) records nothing more either.
     again = session_event(
