@@ -65,7 +65,6 @@ def test_pay_on_a_phone_by_transfer_or_on_to_stripe(transactional_db, live_serve
     page.uncheck(f"input[name=i][value='{first.pk}']")
     page.click("form.choose button")
     assert "734,56 €" in plain(page.inner_text(".total")) and "1 734,56" not in plain(page.inner_text(".total"))
-    page.screenshot(path=os.environ.get("RECOUVRE_SCREENSHOT", "/dev/null"), full_page=True)
 
     page.route(
         "https://checkout.stripe.com/**",
