@@ -1069,6 +1069,10 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.portal.cli import add_commands as add_portal_commands
 
     add_portal_commands(sub, add, json_flag)
+
+    from recouvre.payments.cli import add_commands as add_payments_commands
+
+    add_payments_commands(sub, add, json_flag)
     return p
 
 

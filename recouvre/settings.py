@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "recouvre.webhooks",
     "recouvre.api",
     "recouvre.portal",
+    "recouvre.payments",
     "recouvre.web",
 ]
 
@@ -321,6 +322,21 @@ if RECOUVRE_PUBLIC_URL and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", R
     raise ImproperlyConfigured(
         f"RECOUVRE_PUBLIC_URL ({RECOUVRE_PUBLIC_URL!r}) is not an http:// or https:// address without query"
     )
+# Online payment on the customer portal (docs/payments.md): the provider offered (empty: off; "stripe"), the
+# address of its API, and the seconds it has to answer. Each organization's own credentials are set with
+# `recouvre payments configure`.
+RECOUVRE_PAYMENT_PROVIDER = os.environ.get("RECOUVRE_PAYMENT_PROVIDER", "").strip().lower()
+if RECOUVRE_PAYMENT_PROVIDER not in ("", "stripe"):
+    raise ImproperlyConfigured(
+        f"RECOUVRE_PAYMENT_PROVIDER ({RECOUVRE_PAYMENT_PROVIDER!r}) is not a payment provider Recouvre knows "
+        "(leave it empty, or write stripe)"
+    )
+RECOUVRE_STRIPE_API_URL = os.environ.get("RECOUVRE_STRIPE_API_URL", "https://api.stripe.com").strip().rstrip("/")
+if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", RECOUVRE_STRIPE_API_URL):
+    raise ImproperlyConfigured(f"RECOUVRE_STRIPE_API_URL ({RECOUVRE_STRIPE_API_URL!r}) is not an http(s) address")
+RECOUVRE_PAYMENT_TIMEOUT = env_seconds(
+    os.environ.get("RECOUVRE_PAYMENT_TIMEOUT"), name="RECOUVRE_PAYMENT_TIMEOUT", default=10
+)
 DEFAULT_FROM_EMAIL = os.environ.get("RECOUVRE_FROM_EMAIL", "recouvre@localhost")
 # Webhooks (docs/webhooks.md): the seconds an endpoint has to answer, the days of failures after which it is
 # disabled, and whether it may be on a private network or (for development and tests) on this machine over http.

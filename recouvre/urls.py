@@ -21,5 +21,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("p/", include("recouvre.portal.urls")),
+    path("payments/", include("recouvre.payments.urls")),
     path("", include("recouvre.web.urls")),
 ]

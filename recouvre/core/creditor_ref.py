@@ -275,11 +275,22 @@ def epc_qr_payload(
 def epc_qr_svg(payload: str, *, scale: int = 4, border: int = 4) -> str:
     """The QR code of ``payload`` as an SVG element to put in a page or a letter (no XML declaration): error
     correction level M, version 13 at most, UTF-8, as EPC069-12 requires."""
+    svg: str = _epc_qr(payload).svg_inline(scale=scale, border=border)
+    return svg
+
+
+def epc_qr_data_uri(payload: str, *, border: int = 4) -> str:
+    """The QR code of ``payload`` as a ``data:`` URI of an SVG image that scales to the width it is given (for an
+    ``<img>`` in a web page whose policy allows ``data:`` images), with the same symbol as ``epc_qr_svg``."""
+    uri: str = _epc_qr(payload).svg_data_uri(border=border, omitsize=True)
+    return uri
+
+
+def _epc_qr(payload: str) -> segno.QRCode:
     qr = segno.make_qr(payload.encode("utf-8"), error="m", boost_error=False)
     if qr.version > EPC_MAX_VERSION:  # type: ignore[operator]
         raise EpcQrError(
             _("the EPC QR code would need version %(version)s; %(max)s at most are allowed")
             % {"version": qr.version, "max": EPC_MAX_VERSION}
         )
-    svg: str = qr.svg_inline(scale=scale, border=border)
-    return svg
+    return qr

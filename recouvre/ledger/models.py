@@ -45,6 +45,7 @@ class Source(models.TextChoices):
     EINVOICE = "einvoice", _("E-invoice import")
     DEMO = "demo", _("Demo data")
     BANK = "bank", _("Bank statement")
+    ONLINE = "online", _("Online payment")
 
 
 class CustomerKind(models.TextChoices):

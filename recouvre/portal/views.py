@@ -4,7 +4,7 @@ language, built for a phone first.
 Every page goes through ``portal_page``: the request is counted against the client address's and the link's rate
 limits (``recouvre.portal.throttle``), the link resolved (an unknown, expired or revoked link gets one page that
 says the same for all three), and the answer is never cached, never indexed and never sends the link's address on
-as a referrer. Views read only the link's own organization and customer."""
+as a referrer to another site. Views read only the link's own organization and customer."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ PortalView = Callable[..., HttpResponse]
 
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store, private"
-    response["Referrer-Policy"] = "no-referrer"
+    # The link's address goes to no other site; same-origin, not no-referrer, so that a form posted from a portal
+    # page carries its Origin (with no-referrer browsers send "Origin: null", which the CSRF check refuses).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from recouvre.payments.web import payment_settings
+
 from .views import (
     aging,
     api_keys,
@@ -159,6 +161,7 @@ urlpatterns = [
     path("settings/webhooks/<int:pk>/remove/", webhook_views.webhook_remove, name="webhook_remove"),
     path("settings/webhooks/<int:pk>/test/", webhook_views.webhook_test, name="webhook_test"),
     path("settings/webhooks/deliveries/<int:pk>/replay/", webhook_views.webhook_replay, name="webhook_replay"),
+    path("settings/payments/", payment_settings, name="payment_settings"),
     path("settings/api-keys/", api_keys.api_key_list, name="api_keys"),
     path("settings/api-keys/<int:pk>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
     path("customers/<int:pk>/personal-data.json", privacy.customer_personal_data, name="customer_personal_data"),

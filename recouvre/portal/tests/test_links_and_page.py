@@ -84,7 +84,7 @@ def test_the_page_shows_the_customers_statement_in_its_language(client, customer
     assert "Compte de Dupont Bâtiment SARL" in page
     assert "FA-OTHER-1" not in page and "FA-RIVAL-1" not in page
     assert response["Cache-Control"] == "no-store, private"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     english = client.get(links.path_of(link) + "?lang=en").content.decode()
     assert "Account of Dupont Bâtiment SARL" in english and "€1,234.56" in english
     link.refresh_from_db()
