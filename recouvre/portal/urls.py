@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import actions, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("<str:token>/", views.home, name="home"),
     path("<str:token>/invoices/<int:invoice>.pdf", views.invoice_pdf, name="invoice_pdf"),
+    path("<str:token>/promise/", actions.promise, name="promise"),
+    path("<str:token>/dispute/", actions.dispute, name="dispute"),
+    path("<str:token>/already-paid/", actions.already_paid, name="already_paid"),
+    path("<str:token>/plan/", actions.plan, name="plan"),
+    path("<str:token>/contact/", actions.contact, name="contact"),
 ]
