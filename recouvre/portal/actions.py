@@ -25,6 +25,9 @@ from . import forms, services
 from .models import PortalLink, link_settings
 from .views import base_context, portal_page
 
+# The forms' pages send their address to their own site only: a form posted from a page without any referrer
+# carries "Origin: null", which the CSRF check refuses.
+SAME_ORIGIN = "same-origin"
 # A request body larger than this is refused before it is read (the file limit and room for the form's fields).
 BODY_MARGIN = 1_000_000
 
@@ -84,8 +87,10 @@ def _page(
     *,
     status: int = 200,
 ) -> HttpResponse:
-    context = {**base_context(request, link, lang), "form": form, **(extra or {})}
-    return render(request, template, context, status=status)
+    context = {**base_context(request, link, lang), "form": form, "referrer_policy": SAME_ORIGIN, **(extra or {})}
+    response = render(request, template, context, status=status)
+    response["Referrer-Policy"] = SAME_ORIGIN
+    return response
 
 
 def _today() -> Any:

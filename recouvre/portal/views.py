@@ -34,7 +34,10 @@ PortalView = Callable[..., HttpResponse]
 
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store, private"
-    response["Referrer-Policy"] = "no-referrer"
+    if not response.has_header("Referrer-Policy"):
+        # A page with a form says "same-origin" itself: a browser sends "Origin: null" with a form posted from a
+        # "no-referrer" page, which the CSRF check refuses; the link still never reaches another site.
+        response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

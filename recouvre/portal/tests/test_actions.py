@@ -112,6 +112,7 @@ def test_a_promise_holds_the_invoices_tells_the_collector_and_confirms_by_e_mail
     page = client.get(portal_url_for(customer, "promise/"))
     assert page.status_code == 200
     html = page.content.decode()
+    assert page["Referrer-Policy"] == "same-origin"  # a form posted from a "no-referrer" page says "Origin: null"
     assert "csrfmiddlewaretoken" in html and "FA-0142 · 1\u202f234,56\u00a0€" in html
     by = today + timedelta(days=12)
     response = client.post(
