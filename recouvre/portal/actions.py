@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -73,7 +74,9 @@ def _handle(
                 form.add_error(None, text)
         else:
             messages.success(request, done)
-            return redirect("portal:home", token=request.resolver_match.kwargs["token"])  # type: ignore[union-attr]
+            home = reverse("portal:home", args=[request.resolver_match.kwargs["token"]])  # type: ignore[union-attr]
+            chosen = request.GET.get("lang", "")
+            return redirect(home + (f"?lang={chosen}" if chosen in ("fr", "en") else ""))
     return _page(request, link, lang, template, form, extra, status=400 if form.is_bound else 200)
 
 

@@ -477,3 +477,17 @@ def test_cli_settings_show_and_change_the_rules(customer, capsys) -> None:  # ty
     assert main(["portal", "settings", "--org", "acme", "--promise-max-days", "0", "--json"]) == 1
     capsys.readouterr()
     assert PortalSettings.objects.get().promise_max_days == 30
+
+
+def test_the_language_chosen_is_kept_from_the_account_to_the_form_and_back(client, customer, invoices, today) -> None:  # type: ignore[no-untyped-def]
+    home = client.get(portal_url_for(customer, "?lang=en")).content.decode()
+    assert f'href="{portal_url_for(customer, "promise/?lang=en")}"' in home
+    assert 'id="action-dispute"' in home and 'id="action-contact"' in home
+    response = client.post(
+        portal_url_for(customer, "promise/?lang=en"),
+        {"invoices": [invoices[0].pk], "amount": "100", "promised_on": today.isoformat()},
+    )
+    assert response["Location"] == portal_url_for(customer, "?lang=en")
+    assert "Your promise to pay €100.00 by" in client.get(response["Location"]).content.decode()
+    plain = client.get(portal_url_for(customer)).content.decode()
+    assert f'href="{portal_url_for(customer, "promise/")}"' in plain
