@@ -176,7 +176,11 @@ _MESSAGES: dict[str, Any] = {
     "portal.links_revoked": lambda d: _portal_revoked(d),
     "portal.settings_changed": lambda d: _("Customer portal rules changed: %(fields)s."),
     "portal.confirmation_sent": lambda d: _("Confirmation e-mailed to %(to)s: %(subject)s"),
-    "portal.confirmation_failed": lambda d: _("Confirmation to %(to)s not sent: %(error)s"),
+    "portal.confirmation_failed": lambda d: (
+        _("Confirmation to %(to)s not sent: %(error)s. It will be tried again.")
+        if d.get("again")
+        else _("Confirmation to %(to)s not sent: %(error)s")
+    ),
     "watch.customer_refreshed": lambda d: (
         _("Company details refreshed from the public directory: %(fields)s (replacing what was there: %(replaced)s).")
         if d.get("replaced")

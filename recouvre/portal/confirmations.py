@@ -5,12 +5,14 @@
 of the action itself: an action refused writes nothing and sends nothing, and a slow mail server never holds up
 the customer's page. The worker sends it through the project's mailer (``RECOUVRE_SMTP_URL``), From the
 organization as its reminders are, Reply-To the customer's collector, to the customer's billing contact (else the
-address its reminders go to); the timeline says it was sent, or why not."""
+address its reminders go to); the timeline says it was sent, or why not. A temporary failure is tried again later,
+four times at most."""
 
 from __future__ import annotations
 
 import email.utils
 import logging
+import smtplib
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -22,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from recouvre.collections.dispatch import recipient
+from recouvre.collections.dispatch import BACKOFF, recipient
 from recouvre.collections.models import CollectionSettings, CustomerCollection, DisputeReason
 from recouvre.collections.rendering import format_amount, format_date
 from recouvre.core.headers import one_line
@@ -155,10 +157,25 @@ def queue(link: PortalLink, kind: str, **facts: Any) -> None:
     send_confirmation.enqueue(link.organization_id, link.customer_id, kind, to, subject, body, _lang())
 
 
+def _permanent(exc: BaseException) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _text in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+
+
 @task()
 def send_confirmation(
-    organization_id: int, customer_id: int, kind: str, to: str, subject: str, body: str, language: str
+    organization_id: int,
+    customer_id: int,
+    kind: str,
+    to: str,
+    subject: str,
+    body: str,
+    language: str,
+    attempt: int = 0,
 ) -> dict[str, Any]:
+    """Send one confirmation. A temporary failure (the mail server unreachable or answering 4xx) is tried again
+    later, as the reminders are (``dispatch.BACKOFF``); a permanent one (5xx) is not. Either is on the timeline."""
     organization = Organization.objects.get(pk=organization_id)
     customer = Customer.objects.get(pk=customer_id, organization=organization)
     identity = CollectionSettings.objects.filter(organization=organization).first()
@@ -189,9 +206,21 @@ def send_confirmation(
     try:
         mailers["default"].send_messages([message])
     except Exception as exc:
+        again = attempt < len(BACKOFF) and not _permanent(exc)
         record_event(
-            organization, customer, "portal.confirmation_failed", WORKER, to=to, subject=subject, error=str(exc)[:300]
+            organization,
+            customer,
+            "portal.confirmation_failed",
+            WORKER,
+            to=to,
+            subject=subject,
+            error=str(exc)[:300],
+            again=again,
         )
-        raise
+        if again:
+            send_confirmation.using(run_after=timezone.now() + BACKOFF[attempt]).enqueue(
+                organization_id, customer_id, kind, to, subject, body, language, attempt=attempt + 1
+            )
+        return {"to": to, "kind": kind, "failed": str(exc)[:300], "again": again}
     record_event(organization, customer, "portal.confirmation_sent", WORKER, to=to, subject=subject, about=kind)
     return {"to": to, "kind": kind}

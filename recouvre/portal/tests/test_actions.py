@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from recouvre.collections.models import CustomerCollection, Hold, Instalment, PaymentPlan
-from recouvre.collections.tests.test_dispatch import Keep, smtp  # noqa: F401  (the real SMTP server fixture)
+from recouvre.collections.tests.test_dispatch import Answer, Keep, smtp  # noqa: F401  (the real SMTP server fixture)
 from recouvre.documents.models import Document
 from recouvre.ledger.actors import CLI
 from recouvre.ledger.models import Contact, Event
@@ -491,3 +491,30 @@ def test_the_language_chosen_is_kept_from_the_account_to_the_form_and_back(clien
     assert "Your promise to pay €100.00 by" in client.get(response["Location"]).content.decode()
     plain = client.get(portal_url_for(customer)).content.decode()
     assert f'href="{portal_url_for(customer, "promise/")}"' in plain
+
+
+@pytest.mark.parametrize(("reply", "again"), [("550 5.1.1 no such mailbox", False), ("451 4.3.0 try later", True)])
+def test_a_confirmation_refused_by_the_mail_server_is_on_the_timeline(
+    client,
+    customer,
+    invoices,
+    today,
+    smtp,  # noqa: F811
+    reply,
+    again,
+) -> None:  # type: ignore[no-untyped-def]
+    smtp(Answer(reply))
+    client.post(
+        portal_url_for(customer, "promise/"),
+        {"invoices": [invoices[0].pk], "amount": "100", "promised_on": today.isoformat()},
+    )
+    assert Hold.objects.filter(customer=customer).count() == 1  # the promise stands
+    assert run_ready_tasks() == 1
+    event = Event.objects.get(customer=customer, kind="portal.confirmation_failed")
+    assert event.data["to"] == "compta@dupont.example" and reply.split()[0] in event.data["error"]
+    assert event.data["again"] is again
+    later = DBTaskResult.objects.filter(status="READY")
+    assert later.count() == (1 if again else 0)
+    if again:
+        assert later.get().run_after > timezone.now() + timedelta(minutes=4)
+        assert later.get().args_kwargs["kwargs"] == {"attempt": 1}
