@@ -100,6 +100,12 @@ def test_a_promise_made_on_a_phone_holds_the_reminders_until_it_is_broken(
     page.goto(live_server.url + portal_url_for(dupont))
     assert "FA-0142" in page.locator("ul.invoices").inner_text()
     assert _fits_the_screen(page)
+    # Every form of the portal fits a phone's screen.
+    for button in ("#action-plan", "#action-already-paid", "#action-dispute", "#action-contact"):
+        page.click(button)
+        page.wait_for_selector("form#portal-action")
+        assert _fits_the_screen(page), button
+        page.go_back()
     page.click("#action-promise")
     page.wait_for_selector("form#portal-action")
     assert _fits_the_screen(page)
