@@ -27,3 +27,14 @@ class Actor:
 
 
 CLI = Actor.system("cli")
+# The customer itself, acting on the customer portal (a promise, a dispute, a request for a payment plan...).
+PORTAL_CUSTOMER = Actor.system("portal:customer")
+
+
+def readable(label: str) -> str:
+    """A process's label as people read it on the timeline, in the active language (other labels as they are)."""
+    from django.utils.translation import gettext
+
+    if label == PORTAL_CUSTOMER.label:
+        return gettext("The customer, on the portal")
+    return label

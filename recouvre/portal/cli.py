@@ -2,7 +2,13 @@
 newest live one while it has more than half of its validity ahead, else a new one; ``--new`` always a new one).
 
 ``recouvre portal revoke --org SLUG --customer REF`` revokes every live link of the customer; ``recouvre portal
-list --org SLUG --customer REF`` lists its links. Exit codes: 0 done, 1 refused (nothing written), 2 usage error."""
+list --org SLUG --customer REF`` lists its links.
+
+``recouvre portal settings --org SLUG [--promise-max-days N] [--plan-max-instalments N] [--plan-max-days N]
+[--plan-min-instalment AMOUNT]`` shows the organization's rules for what a customer may do on the portal without a
+collector, and changes those given (an event on the organization's timeline).
+
+Exit codes: 0 done, 1 refused (nothing written), 2 usage error."""
 
 from __future__ import annotations
 
@@ -94,6 +100,59 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+SETTINGS = ("promise_max_days", "plan_max_instalments", "plan_max_days", "plan_min_instalment")
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from recouvre.core.money import AmountError, parse_amount
+    from recouvre.ledger.actors import CLI
+    from recouvre.ledger.services import record_event
+
+    from .models import link_settings
+
+    org = resolve_org(args.org)
+    found = link_settings(org)
+    changed = []
+    for name in SETTINGS:
+        given = getattr(args, name)
+        if given is None:
+            continue
+        if name == "plan_min_instalment":
+            try:
+                given = parse_amount(given)
+            except AmountError:
+                return refused(args.json, [_("Not an amount: %(text)s") % {"text": given}])
+        if getattr(found, name) != given:
+            setattr(found, name, given)
+            changed.append(name)
+    if changed:
+        try:
+            found.full_clean()
+        except ValidationError as exc:
+            return refused(args.json, [f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()])
+        with transaction.atomic():
+            found.save()
+            record_event(org, None, "portal.settings_changed", CLI, fields=", ".join(changed))
+    values = {name: getattr(found, name) for name in SETTINGS}
+    if args.json:
+        emit_json(
+            {
+                "organization": org.slug,
+                "changed": changed,
+                **{k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()},
+            }
+        )
+        return EXIT_OK
+    for name, value in values.items():
+        print(f"{found._meta.get_field(name).verbose_name}: {value}")
+    return EXIT_OK
+
+
 def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
     group = command_group(sub, "portal", "links to the customer portal", "portal_command")
     for name, fn, text in (
@@ -107,3 +166,16 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
         if name == "link":
             sp.add_argument("--new", action="store_true", help="always issue a new link")
         json_flag(sp)
+    sp = add("settings", cmd_settings, "show or change what customers may do on the portal on their own", group)
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--promise-max-days", type=int, help="a promise to pay: at most this many days ahead")
+    sp.add_argument(
+        "--plan-max-instalments",
+        type=int,
+        help="a payment plan granted at once: at most this many instalments (0: never)",
+    )
+    sp.add_argument(
+        "--plan-max-days", type=int, help="a payment plan granted at once: last instalment at most this many days ahead"
+    )
+    sp.add_argument("--plan-min-instalment", help="a payment plan granted at once: smallest instalment (e.g. 100,00)")
+    json_flag(sp)

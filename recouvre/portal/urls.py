@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pay, views
+from . import actions, pay, views
 
 app_name = "portal"
 
@@ -10,4 +10,9 @@ urlpatterns = [
     path("<str:token>/pay/", pay.pay, name="pay"),
     path("<str:token>/pay/card/", pay.pay_checkout, name="pay_checkout"),
     path("<str:token>/pay/done/", pay.pay_done, name="pay_done"),
+    path("<str:token>/promise/", actions.promise, name="promise"),
+    path("<str:token>/dispute/", actions.dispute, name="dispute"),
+    path("<str:token>/already-paid/", actions.already_paid, name="already_paid"),
+    path("<str:token>/plan/", actions.plan, name="plan"),
+    path("<str:token>/contact/", actions.contact, name="contact"),
 ]

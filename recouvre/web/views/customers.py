@@ -130,7 +130,9 @@ def _who(event: object) -> str:
     actor = getattr(event, "actor", None)
     if actor is not None:
         return actor.get_full_name() or actor.get_username()
-    return getattr(event, "actor_label", "") or ""
+    from recouvre.ledger.actors import readable
+
+    return readable(getattr(event, "actor_label", "") or "")
 
 
 @member_required("edit")
