@@ -124,3 +124,30 @@ def link_settings(organization: Organization) -> PortalSettings:
     """The organization's portal settings, or the defaults (unsaved) when it has none."""
     found = PortalSettings.objects.filter(organization=organization).first()
     return found if found is not None else PortalSettings(organization=organization)
+
+
+class ContactProposal(models.Model):
+    """New contact details a customer gave on the portal: never applied by themselves; a collector applies them
+    with one click (or sets them aside) from the customer page. ``changes``: field -> [old, new]."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_proposals")
+    task = models.OneToOneField("tasks.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changes = models.JSONField(default=dict)
+    message = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    applied = models.BooleanField(null=True, blank=True)
+    decided_by_label = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("contact details proposed by the customer")
+        verbose_name_plural = _("contact details proposed by customers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decided_at__isnull=True, applied__isnull=True)
+                | Q(decided_at__isnull=False, applied__isnull=False),
+                name="contact_proposal_decided_with_answer",
+            )
+        ]

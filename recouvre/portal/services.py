@@ -36,13 +36,13 @@ from recouvre.core import portal_plans
 from recouvre.documents.models import DocumentKind
 from recouvre.documents.services import attach_document
 from recouvre.documents.storage import DocumentRefused
-from recouvre.ledger.actors import PORTAL_CUSTOMER
+from recouvre.ledger.actors import PORTAL_CUSTOMER, Actor
 from recouvre.ledger.models import Contact, Customer, Invoice
 from recouvre.tasks.models import Task, TaskKind
 from recouvre.tasks.services import create_task
 
 from . import confirmations
-from .models import PortalLink, link_settings
+from .models import ContactProposal, PortalLink, link_settings
 
 ACTOR = PORTAL_CUSTOMER
 MESSAGE_MAX_CHARS = 2000
@@ -466,6 +466,13 @@ def propose_contact(link: PortalLink, *, proposed: dict[str, str], message: str,
         raise ValidationError(_("Nothing was changed."))
     with _for_collector(link):
         task = _contact_task(link, changes, message, today)
+    ContactProposal.objects.create(
+        organization_id=link.organization_id,
+        customer=link.customer,
+        task=task,
+        changes={name: [old, new] for name, (old, new) in changes.items()},
+        message=message,
+    )
     labels = contact_labels()
     confirmations.queue(
         link, confirmations.CONTACT, changes={labels[n]: [o, v] for n, (o, v) in changes.items()}, message=message
@@ -489,3 +496,52 @@ def _contact_task(link: PortalLink, changes: dict[str, tuple[str, str]], message
         details="\n\n".join(details),
         today=today,
     )
+
+
+def pending_proposals(customer: Customer) -> list[ContactProposal]:
+    """The contact details the customer proposed that nobody has applied or set aside yet, newest first."""
+    return list(
+        ContactProposal.objects.filter(
+            organization_id=customer.organization_id, customer=customer, decided_at__isnull=True
+        ).order_by("-created_at", "-id")
+    )
+
+
+@transaction.atomic
+def decide_proposal(proposal: ContactProposal, *, apply: bool, actor: Actor) -> ContactProposal:
+    """Apply the proposed details (the billing contact's name, e-mail and phone, a new billing contact when there
+    is none; the customer's postal address), each change an event as when a collector edits them, or set them
+    aside; the collector's task is done either way. Refused (``ValidationError``, nothing written) when already
+    decided or when a value is not valid (an e-mail address...)."""
+    from django.utils import timezone
+
+    from recouvre.ledger.customers import add_customer_contact, edit_contact, edit_customer
+    from recouvre.tasks.services import complete_task
+
+    locked = ContactProposal.objects.select_for_update().get(pk=proposal.pk)
+    if locked.decided_at is not None:
+        raise ValidationError(_("These contact details were already applied or set aside."))
+    customer = locked.customer
+    if apply:
+        new = {name: values[1] for name, values in locked.changes.items() if name in CONTACT_FIELDS}
+        person = {k: v for k, v in new.items() if k in ("name", "email", "phone")}
+        address = {k: v for k, v in new.items() if k not in person}
+        if person:
+            contact = _billing_contact(customer)
+            if contact is None:
+                add_customer_contact(customer, actor, role="billing", is_primary=True, **person)
+            else:
+                edit_contact(contact, actor, **person)
+        if address:
+            edit_customer(customer, actor, **address)
+    locked.decided_at, locked.applied, locked.decided_by_label = timezone.now(), apply, actor.name[:150]
+    locked.save(update_fields=["decided_at", "applied", "decided_by_label"])
+    task = Task.objects.filter(pk=locked.task_id).first()
+    if task is not None and task.state == "open":
+        complete_task(
+            task,
+            outcome="done",
+            actor=actor,
+            note=_("Contact details applied.") if apply else _("Contact details set aside."),
+        )
+    return locked

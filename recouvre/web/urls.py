@@ -48,6 +48,11 @@ urlpatterns = [
     path("customers/<int:pk>/legal/", customers.customer_legal_identity, name="customer_legal_identity"),
     path("customers/<int:pk>/portal/link/", portal_links.portal_link_show, name="portal_link_show"),
     path("customers/<int:pk>/portal/revoke/", portal_links.portal_links_revoke, name="portal_links_revoke"),
+    path(
+        "customers/<int:pk>/portal/contact/<int:proposal_pk>/",
+        portal_links.contact_proposal_decide,
+        name="contact_proposal_decide",
+    ),
     path("customers/new/", customer_edit.customer_create, name="customer_create"),
     path("customers/<int:pk>/edit/", customer_edit.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/contacts/new/", customer_edit.contact_add, name="contact_add"),

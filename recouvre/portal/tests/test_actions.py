@@ -429,6 +429,30 @@ def test_contact_details_are_never_changed_only_passed_on(client, customer, coll
     )
     assert nothing.status_code == 400 and Task.objects.filter(customer=customer).count() == 1
 
+    # The collector applies them with one click from the customer page: the same events as an edit by hand.
+    from django.test import Client
+
+    desk = Client()
+    desk.force_login(collector)
+    page = desk.get(f"/customers/{customer.pk}/").content.decode()
+    [proposal] = customer.contact_proposals.all()
+    assert f'data-contact-proposal="{proposal.pk}"' in page and "factures@dupont.example" in page
+    desk.post(f"/customers/{customer.pk}/portal/contact/{proposal.pk}/", {"decision": "apply"})
+    billing.refresh_from_db()
+    customer.refresh_from_db()
+    assert (billing.email, billing.phone, customer.address_line1) == (
+        "factures@dupont.example",
+        "04 72 00 00 00",
+        "12 avenue Foch",
+    )
+    assert Event.objects.filter(customer=customer, kind="contact.updated").count() == 1
+    assert Event.objects.filter(customer=customer, kind="customer.updated").count() == 1
+    task.refresh_from_db()
+    assert task.state == "done" and task.outcome_note == "Contact details applied."
+    again = desk.post(f"/customers/{customer.pk}/portal/contact/{proposal.pk}/", {"decision": "apply"}, follow=True)
+    assert "already applied or set aside" in again.content.decode()
+    assert 'data-contact-proposal="' not in again.content.decode()
+
 
 def test_forms_need_the_csrf_token(customer, invoices, today) -> None:  # type: ignore[no-untyped-def]
     from django.test import Client

@@ -31,7 +31,17 @@ def portal_card(customer: Customer) -> dict[str, Any]:
             organization_id=customer.organization_id, customer=customer, revoked_at__isnull=True, expires_at__gt=now
         ).order_by("-expires_at", "-id")
     )
-    return {"live": live, "newest": live[0] if live else None}
+    from recouvre.portal.services import contact_labels, pending_proposals
+
+    labels = contact_labels()
+    proposals = [
+        {
+            "proposal": p,
+            "rows": [(labels.get(name, name), old, new) for name, (old, new) in p.changes.items()],
+        }
+        for p in pending_proposals(customer)
+    ]
+    return {"live": live, "newest": live[0] if live else None, "proposals": proposals}
 
 
 @require_POST
@@ -60,3 +70,34 @@ def portal_links_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         else _("The customer had no live link."),
     )
     return redirect(reverse("customer_detail", args=[customer.pk]) + "#portal")
+
+
+@require_POST
+@member_required("edit")
+def contact_proposal_decide(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
+    """Apply the contact details the customer proposed on the portal (``apply``), or set them aside."""
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    from recouvre.portal.models import ContactProposal
+    from recouvre.portal.services import decide_proposal
+
+    customer = customer_or_404(request, pk)
+    proposal = ContactProposal.objects.filter(
+        organization_id=customer.organization_id, customer=customer, pk=proposal_pk
+    ).first()
+    if proposal is None:
+        raise Http404
+    apply = request.POST.get("decision") == "apply"
+    try:
+        decide_proposal(proposal, apply=apply, actor=Actor.of(request.user))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("The contact details proposed by the customer were applied.")
+            if apply
+            else _("The contact details proposed by the customer were set aside."),
+        )
+    return redirect(reverse("customer_detail", args=[customer.pk]) + "#contacts")
