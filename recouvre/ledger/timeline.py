@@ -174,6 +174,7 @@ _MESSAGES: dict[str, Any] = {
     "portal.link_issued": lambda d: _("Link to the customer portal created, valid until %(expires_on)s."),
     "portal.link_opened": lambda d: _("The customer opened a link to the customer portal for the first time."),
     "portal.links_revoked": lambda d: _portal_revoked(d),
+    "portal.settings": lambda d: _("Customer portal settings changed: %(fields)s."),
     "watch.customer_refreshed": lambda d: (
         _("Company details refreshed from the public directory: %(fields)s (replacing what was there: %(replaced)s).")
         if d.get("replaced")
