@@ -129,7 +129,8 @@ def test_a_custom_wording_places_the_link_where_it_says_or_else_ends_with_it(org
         key="reminder",
         language="fr",
         subject="Factures {{ customer.ref }}",
-        body="Bonjour,\n\n{{ invoice_table }}\n\n{% if portal_link %}Votre espace : {{ portal_link }}{% endif %}\n\nMerci.",
+        body="Bonjour,\n\n{{ invoice_table }}\n\n"
+        "{% if portal_link %}Votre espace : {{ portal_link }}{% endif %}\n\nMerci.",
     )
     run_collections(org, AS_OF, actor=ACTOR)
     assert dispatch_due(org, now=NOW, actor=ACTOR).sent == 1
@@ -138,7 +139,6 @@ def test_a_custom_wording_places_the_link_where_it_says_or_else_ends_with_it(org
     assert LINK.findall(text) == [url]
     assert f"Votre espace : {url}\n\nMerci." in text
     assert f'Votre espace : <a href="{url}">{url}</a>' in html and html.count("<a ") == 1
-
 
 
 @override_settings(RECOUVRE_PUBLIC_URL=BASE)
