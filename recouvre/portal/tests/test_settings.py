@@ -117,3 +117,37 @@ def test_the_customer_card_offers_the_statement_to_send_only_when_documents_carr
     PortalSettings.objects.create(organization=org, enabled=False)
     page = logged_client.get(f"/customers/{customer.pk}/").content.decode()
     assert 'id="statement-to-send"' not in page and 'id="portal-no-links"' in page
+
+
+@override_settings(RECOUVRE_PUBLIC_URL="https://pay.acme.example")
+def test_the_statement_to_send_from_the_customer_page_carries_the_link(org, logged_client):  # type: ignore[no-untyped-def]
+    import io
+
+    import pypdf
+
+    from recouvre.ledger.actors import CLI
+    from recouvre.portal import links
+
+    customer = CustomerFactory(
+        organization=org,
+        ref="411DUPONT",
+        name="Dupont SARL",
+        language="fr",
+        address_line1="12 rue des Lilas",
+        postal_code="34000",
+        city="Montpellier",
+    )
+
+    def flat(response) -> str:  # type: ignore[no-untyped-def]
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        pages = pypdf.PdfReader(io.BytesIO(response.content)).pages
+        return "".join("".join(page.extract_text() for page in pages).split())
+
+    kept = flat(logged_client.get(f"/customers/{customer.pk}/statement.pdf"))
+    assert "/p/" not in kept and "espaceclient" not in kept
+    assert not customer.portal_links.exists()  # downloading the copy to keep creates no link
+    assert logged_client.get(f"/customers/{customer.pk}/statement-to-send.pdf").status_code == 405
+    sent = flat(logged_client.post(f"/customers/{customer.pk}/statement-to-send.pdf"))
+    url = links.document_link(customer, actor=CLI)
+    assert customer.portal_links.count() == 1
+    assert sent.count(url) == 1 and "espaceclient" in sent
