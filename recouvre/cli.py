@@ -584,16 +584,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
             demo_org, as_of=args.as_of or date.today(), count=args.invoice_pdfs
         )
     if not info.get("existed") and args.history_days > 0:
+        from django.conf import settings
+
         from recouvre.demo.history import simulate_collections
         from recouvre.organizations.models import Organization
 
-        with Progress(not args.json, _("Simulating a month of collections")) as progress:
-            info["collections"] = simulate_collections(
-                Organization.objects.get(slug=info["org"]),
-                as_of=args.as_of or date.today(),
-                days=args.history_days,
-                progress=progress,
-            )
+        # The month of reminders carries links to the customer portal: at the server's public address, else at
+        # the local address `recouvre serve` listens on, where the demo is opened.
+        public_url = settings.RECOUVRE_PUBLIC_URL
+        if not public_url:
+            host = os.environ.get("RECOUVRE_HOST", "127.0.0.1")
+            host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - read, not bound
+            settings.RECOUVRE_PUBLIC_URL = f"http://{host}:{os.environ.get('RECOUVRE_PORT', '8000')}"
+        try:
+            with Progress(not args.json, _("Simulating a month of collections")) as progress:
+                info["collections"] = simulate_collections(
+                    Organization.objects.get(slug=info["org"]),
+                    as_of=args.as_of or date.today(),
+                    days=args.history_days,
+                    progress=progress,
+                )
+        finally:
+            settings.RECOUVRE_PUBLIC_URL = public_url
     if not info.get("existed"):
         from recouvre.demo.bank import import_demo_statement
         from recouvre.organizations.models import Organization

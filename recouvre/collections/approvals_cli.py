@@ -200,7 +200,7 @@ def cmd_approvals_show(args: argparse.Namespace) -> int:
             }
     elif args.out:
         try:
-            pdf = render_letter_pdf(action, today=timezone.localdate())
+            pdf = render_letter_pdf(action, today=timezone.localdate(), preview=True)
         except LetterRefused as exc:
             raise Refused([str(exc)]) from None
         Path(args.out).write_bytes(pdf)

@@ -93,7 +93,7 @@ from . import steps
 from .held import held_invoices
 from .models import Action, ActionState, Channel, CollectionSettings, CustomerCollection
 from .penalties import invoice_penalties, shows_penalties
-from .rendering import Line, RenderedEmail, render_email, render_penalties_email
+from .rendering import PORTAL_PREVIEW, Line, RenderedEmail, render_email, render_penalties_email
 
 log = logging.getLogger(__name__)
 # The mail server could not be used: said in the log for the scheduler and the worker; `recouvre run` and
@@ -517,9 +517,16 @@ def _anything_owed(action: Action, as_of: date) -> bool:
     return bool(_lines(action, as_of))
 
 
-def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, RenderedEmail | None, str]:
+def build_email(
+    action: Action, *, now: datetime, sending: Actor | None = None
+) -> tuple[_FrozenEmail | None, RenderedEmail | None, str]:
     """The message of ``action`` (``None`` when every invoice was paid since planning, or for the penalties step
-    every penalty it asked for is settled) and its recipient."""
+    every penalty it asked for is settled) and its recipient. ``sending``: the message is built to be sent, by
+    this actor: it carries the customer's link to the portal (reused or issued now,
+    ``recouvre.portal.links.document_link``); without it, a preview: the place of the link is shown, none is
+    created."""
+    from recouvre.portal.links import carries_links, document_link
+
     organization, customer = action.organization, action.customer
     to = recipient(customer)
     as_of = timezone.localdate(now)
@@ -543,6 +550,10 @@ def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, 
     if not reply_to and identity is not None and identity.reply_to:
         reply_to = [identity.reply_to]
     reply_name = (user.get_full_name() or "") if user is not None else ""
+    if sending is not None and customer is not None:
+        portal_url = document_link(customer, actor=sending, now=now)
+    else:
+        portal_url = PORTAL_PREVIEW if carries_links(organization) else ""
     if action.template == PENALTIES:
         rendered = render_penalties_email(
             language=customer.language,
@@ -550,6 +561,7 @@ def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, 
             customer=customer,
             rows=owed,
             reply_to_name=reply_name,
+            portal_url=portal_url,
         )
         pdfs = None  # the invoices are paid: their PDFs are not sent again
     else:
@@ -564,6 +576,7 @@ def build_email(action: Action, *, now: datetime) -> tuple[_FrozenEmail | None, 
             reply_to_name=reply_name,
             held=held,
             previous=steps.previous_contacts(action),
+            portal_url=portal_url,
         )
         # The PDFs on file of the invoices listed, within the size cap; the others are said to be available on
         # request.
@@ -619,7 +632,7 @@ def _send_one(action_id: int, now: datetime, actor: Actor, result: DispatchResul
             if not _mine(action.pk, me).exists():
                 raise _Lost
         else:
-            built, rendered, to = build_email(action, now=now)
+            built, rendered, to = build_email(action, now=now, sending=actor)
             if built is None or rendered is None:
                 _finish_cancelled(action, actor, result, me)
                 return

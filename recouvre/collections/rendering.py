@@ -20,6 +20,12 @@ The step asking for claimed penalties once the principal is paid (template ``pen
 paid late, the penalties claimed on each and still owed, the total, and why they are owed by the debtor's law. It is
 always the built-in wording.
 
+Every message and letter to the customer carries the customer's link to the customer portal (``portal_link``,
+``portal_block``) when it is produced for sending: the caller passes the address in (``recouvre.portal.links
+.document_link``), the rendering never creates one. A preview is given ``PORTAL_PREVIEW`` instead and shows a
+neutral placeholder where the link will be; an empty address (the portal off for the organization, or no public
+address for the server) leaves the paragraph out altogether.
+
 The law a message cites follows the customer's kind (``recouvre.core.lawtexts``): the legal paragraph of the firm
 reminder and the formal notice (``legal_notice``), the penalties block (never for a consumer) and the organization's
 legal mentions in the footer (without the professionals' payment mentions for a consumer or a public body). A
@@ -130,6 +136,54 @@ def held_rows(held: list[Line] | tuple[Line, ...], lang: str) -> list[dict[str, 
     ]
 
 
+PORTAL_PREVIEW = "portal-link-preview"
+"""Pass as ``portal_url`` to a preview: the document shows where the customer's link will be, none is created."""
+
+_PORTAL_WORDS = {
+    "fr": {
+        "placeholder": "[lien personnel vers votre espace client, créé à l’envoi]",
+        "email": "Votre relevé de compte et vos factures sont consultables dans votre espace client (lien personnel) :",
+        "letter": "Votre relevé de compte et vos factures sont consultables dans votre espace client : scannez ce "
+        "code ou saisissez l’adresse ci-dessous (lien personnel).",
+    },
+    "en": {
+        "placeholder": "[personal link to your customer area, created when sent]",
+        "email": "Your statement of account and your invoices are in your customer area (personal link):",
+        "letter": "Your statement of account and your invoices are in your customer area: scan this code or type the "
+        "address below (personal link).",
+    },
+}
+
+
+def portal_link(portal_url: str, language: str) -> str:
+    """What a document prints as the customer's portal link: the address, the placeholder of a preview, or
+    ``""`` (no link: nothing about it is printed)."""
+    if portal_url == PORTAL_PREVIEW:
+        return _PORTAL_WORDS[language_of(language)]["placeholder"]
+    return portal_url
+
+
+def portal_block(portal_url: str, language: str, *, qr: bool = True) -> dict[str, Any] | None:
+    """The customer-portal paragraph of a letter or a statement: its sentence, the address and (``qr``) the QR
+    code of the address as an inline SVG element; ``None`` without an address. A preview shows the placeholder
+    and no QR code."""
+    import segno
+
+    if not portal_url:
+        return None
+    lang = language_of(language)
+    live = portal_url != PORTAL_PREVIEW
+    svg = ""
+    if qr and live:
+        svg = segno.make_qr(portal_url, error="m", boost_error=False).svg_inline(scale=3, border=2)
+    return {
+        "intro": _PORTAL_WORDS[lang]["letter"],
+        "url": portal_link(portal_url, lang),
+        "live": live,
+        "qr_svg": mark_safe(svg),  # noqa: S308 - drawn by segno from an address this server made
+    }
+
+
 @dataclass(frozen=True)
 class RenderedEmail:
     language: str
@@ -164,6 +218,7 @@ def render_email(
     wording: Wording | None = None,
     held: list[Line] | tuple[Line, ...] = (),
     previous: int = 0,
+    portal_url: str = "",
 ) -> RenderedEmail:
     """Render the e-mail of one action. ``template`` is the step's template key (unknown keys are written as a
     reminder); ``unapplied`` the customer's unapplied credits per currency. ``wording``: the organization's own
@@ -171,7 +226,8 @@ def render_email(
     the given subject and body (a preview of a wording being edited: errors are raised then, not hidden). ``held``:
     the invoices on hold, listed apart and left out of the amount demanded and of the penalties. ``previous``: how
     many earlier reminders about these invoices were carried out (``steps.previous_contacts``): the wording speaks
-    of a previous reminder only when there was one."""
+    of a previous reminder only when there was one. ``portal_url``: the customer's link to the portal the message
+    carries (``PORTAL_PREVIEW`` in a preview, ``""`` for none)."""
     lang = language_of(language)
     key = template if template in TEMPLATE_KEYS else "reminder"
     explicit = wording is not None and wording is not BUILT_IN
@@ -180,7 +236,18 @@ def render_email(
     if wording is not None and wording is not BUILT_IN:
         try:
             custom = _render_custom(
-                wording, lang, key, organization, customer, lines, unapplied, deadline_on, reply_to_name, held, previous
+                wording,
+                lang,
+                key,
+                organization,
+                customer,
+                lines,
+                unapplied,
+                deadline_on,
+                reply_to_name,
+                held,
+                previous,
+                portal_url,
             )
             forbidden = lawtexts.forbidden_found(custom.text, lawtexts.Debtor.of(customer))
             if not forbidden or explicit:
@@ -232,6 +299,8 @@ def render_email(
         "reply_to_name": reply_to_name,
         "penalties": penalties_text(lines, lang, law=law),
         "held": held_rows(held, lang),
+        "portal_link": portal_link(portal_url, lang),
+        "portal_live": bool(portal_url) and portal_url != PORTAL_PREVIEW,
     }
     base = f"collections/email/{lang}"
     subject = " ".join(render_to_string(f"{base}.subject", context).split())
@@ -289,7 +358,7 @@ def penalties_due_rows(rows: Any, language: str) -> dict[str, Any]:
 
 
 def render_penalties_email(
-    *, language: str, organization: Any, customer: Any, rows: Any, reply_to_name: str = ""
+    *, language: str, organization: Any, customer: Any, rows: Any, reply_to_name: str = "", portal_url: str = ""
 ) -> RenderedEmail:
     """The e-mail asking ``customer`` for the penalties it still owes once the principal is paid (``rows``:
     ``recouvre.penalties.selectors.PenaltiesDue``), with the law of its kind; built-in wording only. A consumer is
@@ -312,6 +381,8 @@ def render_penalties_email(
         "reference": customer.ref,
         "reply_to_name": reply_to_name,
         "legal_mentions": lawtexts.mentions_for(getattr(organization, "legal_mentions", "") or "", law.debtor),
+        "portal_link": portal_link(portal_url, lang),
+        "portal_live": bool(portal_url) and portal_url != PORTAL_PREVIEW,
     }
     base = f"collections/email/penalties_{lang}"
     subject = " ".join(render_to_string(f"{base}.subject", context).split())
@@ -458,6 +529,13 @@ MERGE_FIELDS: tuple[tuple[str, Any], ...] = (
         gettext_lazy(
             "the law on late payment that applies to the customer (business, consumer or public buyer), in the firm "
             "reminder and the formal notice; empty before them and in a consumer's firm reminder"
+        ),
+    ),
+    (
+        "{% if portal_link %}{{ portal_link }}{% endif %}",
+        gettext_lazy(
+            "the customer's personal link to the customer portal, created when the message is sent (a link in the "
+            "HTML part); empty when the portal is off: write the sentence that introduces it inside the if"
         ),
     ),
     ("{{ collector }}", gettext_lazy("the name of the collector in charge of the customer")),
@@ -688,6 +766,7 @@ def _render_custom(
     reply_to_name: str,
     held: list[Line] | tuple[Line, ...] = (),
     previous: int = 0,
+    portal_url: str = "",
 ) -> RenderedEmail:
     org = _plain(organization, _ORG_FIELDS)
     labels = _TABLE_LABELS[lang]
@@ -753,6 +832,7 @@ def _render_custom(
         "legal_notice": legal_notice(law, key),
         "held": held_rows(held, lang),
     }
+    link = portal_link(portal_url, lang)
     held_title = _HELD_TITLE[lang]
     text_table = " | ".join(labels[:4]) + "\n"
     text_table += "".join(f"{r['number']} | {r['due_on']} | {r['days_overdue']} | {r['open_amount']}\n" for r in rows)
@@ -767,6 +847,7 @@ def _render_custom(
         "payment_instructions": payment,
         "signature": "\n".join(signature_lines),
         "legal_footer": "\n".join(footer_lines),
+        "portal_link": link,
     }
     cell = 'style="padding: 4px 8px; border-bottom: 1px solid #ddd;"'
     html_table = (
@@ -802,6 +883,9 @@ def _render_custom(
         "payment_instructions": payment,
         "signature": mark_safe("<br>".join(escape(x) for x in signature_lines)),  # noqa: S308
         "legal_footer": mark_safe("<br>".join(escape(x) for x in footer_lines)),  # noqa: S308
+        "portal_link": mark_safe(  # noqa: S308 - built here from escaped values
+            f'<a href="{escape(link)}">{escape(link)}</a>' if link and portal_url != PORTAL_PREVIEW else escape(link)
+        ),
     }
     subject_t = _compile("subject", wording.subject)
     body_t = _compile("body", wording.body)
@@ -817,6 +901,11 @@ def _render_custom(
     except sandbox.RenderLimit as exc:
         debug = getattr(exc, "template_debug", None) or {}
         raise WordingError(part, debug.get("line"), _limit_message(exc)) from exc
+    if link and "portal_link" not in wording.body:
+        # A wording written without the link still gives it to the customer, as its last paragraph.
+        sentence = _PORTAL_WORDS[lang]["email"]
+        text = text.rstrip("\n") + f"\n\n{sentence}\n{link}\n"
+        html_body = html_body.rstrip("\n") + f"\n\n{escape(sentence)} {html_context['portal_link']}\n"
     return RenderedEmail(lang, subject, text, _html_document(lang, org["name"], html_body), custom=True)
 
 

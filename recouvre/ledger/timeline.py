@@ -174,7 +174,7 @@ _MESSAGES: dict[str, Any] = {
     "portal.link_issued": lambda d: _("Link to the customer portal created, valid until %(expires_on)s."),
     "portal.link_opened": lambda d: _("The customer opened a link to the customer portal for the first time."),
     "portal.links_revoked": lambda d: _portal_revoked(d),
-    "portal.settings_changed": lambda d: _("Customer portal rules changed: %(fields)s."),
+    "portal.settings": lambda d: _("Customer portal settings changed: %(fields)s."),
     "portal.confirmation_sent": lambda d: _("Confirmation e-mailed to %(to)s: %(subject)s"),
     "portal.confirmation_failed": lambda d: (
         _("Confirmation to %(to)s not sent: %(error)s. It will be tried again.")

@@ -182,7 +182,13 @@ def cmd_statement(args: argparse.Namespace) -> int:
         )
         return EXIT_REFUSED
     as_of = args.as_of or timezone.localdate()
-    statement = render_statement(org, customer, as_of)
+    portal_url = ""
+    if not args.no_link:  # the statement is for the customer: it carries the customer's link to the portal
+        from recouvre.ledger.actors import CLI
+        from recouvre.portal.links import document_link
+
+        portal_url = document_link(customer, actor=CLI)
+    statement = render_statement(org, customer, as_of, portal_url=portal_url)
     Path(args.out).write_bytes(statement.pdf)
     if args.json:
         emit_json(
@@ -197,6 +203,7 @@ def cmd_statement(args: argparse.Namespace) -> int:
                 "penalties_due": str(statement.penalties),
                 "unapplied": str(statement.unapplied),
                 "balance": str(statement.balance),
+                "portal_link": portal_url or None,
             }
         )
     else:
@@ -216,6 +223,9 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     sp.add_argument("--org", help="organization short name")
     sp.add_argument("--as-of", type=parse_cli_date, metavar="DATE", help="the date of the statement (default: today)")
     sp.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF file to write")
+    sp.add_argument(
+        "--no-link", action="store_true", help="without the customer's link to the customer portal (a copy to keep)"
+    )
     sp.add_argument("--json", action="store_true", help="machine-readable output")
     lp = add("letters", cmd_letters, "list the letters ready to post (print, posted, acknowledged: see below)")
     lp.add_argument("--org", help="organization short name (default: every organization)")

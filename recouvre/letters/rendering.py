@@ -9,7 +9,10 @@ amount as it is when the letter is produced: an invoice paid since planning is l
 the invoices on hold (a dispute, insolvency proceedings...), listed apart with the reason and left out of the amount
 demanded and of the penalties; the customer's unapplied payments and credits; the deadline
 (``Action.deadline_on``); the payment details (``collections.rendering.payment_block``: account holder, IBAN,
-BIC, the customer's RF reference, the amount demanded and, in euros, the EPC QR code); the signature; and at
+BIC, the customer's RF reference, the amount demanded and, in euros, the EPC QR code); the customer's link to the
+customer portal, printed and as a QR code, when the letter is produced to be posted (``portal_url``, passed in by
+``recouvre.letters.services``: a preview shows where it will be, a letter without it has no such paragraph); the
+signature; and at
 the foot of every page the organization's address, identifiers and legal mentions. A letter of more than one page
 has its pages numbered ("Page 1 / 2").
 
@@ -54,6 +57,7 @@ from recouvre.collections.rendering import (
     payment_block,
     penalties_due_rows,
     penalties_text,
+    portal_block,
 )
 from recouvre.collections.selectors import calendar_for
 from recouvre.core import lawtexts
@@ -262,9 +266,10 @@ def _signatory(customer: Customer) -> str:
 TO_COMPLETE = {"fr": " (à parfaire)", "en": " (to be completed)"}
 
 
-def letter_context(action: Action, *, today: date) -> dict[str, Any]:
+def letter_context(action: Action, *, today: date, portal_url: str = "") -> dict[str, Any]:
     """What the letter template is given; raises ``NothingToClaim`` when every listed invoice has been paid and
-    ``NoPostalAddress`` when the customer has no address to post to."""
+    ``NoPostalAddress`` when the customer has no address to post to. ``portal_url``: the customer's link to the
+    portal the letter prints (``PORTAL_PREVIEW`` in a preview, ``""`` for none)."""
     organization, customer = action.organization, action.customer
     lang = language_of(customer.language)
     law = lawtexts.for_customer(customer, lang)
@@ -302,6 +307,7 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
         demanded = {"EUR": principal + interest + indemnity}
     return {
         "payment": payment_block(organization, customer, demanded, lang, credits=unapplied),
+        "portal": portal_block(portal_url, lang),
         "key": key,
         "previous": steps.previous_contacts(action),
         "law": law,
@@ -401,7 +407,7 @@ def letter_context(action: Action, *, today: date) -> dict[str, Any]:
     }
 
 
-def penalties_letter_context(action: Action, *, today: date) -> dict[str, Any]:
+def penalties_letter_context(action: Action, *, today: date, portal_url: str = "") -> dict[str, Any]:
     """What the letter asking for claimed penalties once the principal is paid (template ``penalties``) is given:
     the penalties it lists still owed on ``today`` (``recouvre.penalties.selectors.penalties_due``) and why, by the
     debtor's law. Raises ``PenaltiesSettled`` when none is owed any more (or the debtor is a consumer, who owes
@@ -427,6 +433,7 @@ def penalties_letter_context(action: Action, *, today: date) -> dict[str, Any]:
     return {
         **penalties_due_rows(owed, lang),
         "payment": payment_block(organization, customer, still_owed, lang),
+        "portal": portal_block(portal_url, lang),
         "key": PENALTIES,
         "law": law,
         "title": law.penalties_due_title,
@@ -469,16 +476,17 @@ SUBJECTS = {
 }
 
 
-def render_letter(action: Action, *, today: date) -> RenderedLetter:
-    """Draw the letter of ``action`` as it would be produced on ``today``. Pure rendering: nothing is written."""
+def render_letter(action: Action, *, today: date, portal_url: str = "") -> RenderedLetter:
+    """Draw the letter of ``action`` as it would be produced on ``today``, with ``portal_url`` as the customer's
+    link to the portal (see ``letter_context``). Pure rendering: nothing is written."""
     from recouvre.documents.pdf import render
 
     if action.template == PENALTIES:
-        context = penalties_letter_context(action, today=today)
+        context = penalties_letter_context(action, today=today, portal_url=portal_url)
         context["subject"] = context["title"]
         template = f"letters/penalties_{context['language']}.html"
     else:
-        context = letter_context(action, today=today)
+        context = letter_context(action, today=today, portal_url=portal_url)
         context["subject"] = SUBJECTS[context["language"]][context["key"]]
         if context["key"] == "formal_notice":
             template = f"letters/formal_notice_{context['language']}.html"
@@ -500,10 +508,17 @@ def render_letter(action: Action, *, today: date) -> RenderedLetter:
     )
 
 
-def render_letter_pdf(action: Action, *, today: date) -> bytes:
-    """The PDF of ``action``'s letter on ``today`` (also used for previews). Raises ``LetterRefused``
-    (``NothingToClaim``, ``NoPostalAddress``) with a message for a person when there is no letter to write."""
-    return render_letter(action, today=today).pdf
+def render_letter_pdf(action: Action, *, today: date, preview: bool = False) -> bytes:
+    """The PDF of ``action``'s letter on ``today``; ``preview``: with the place of the customer's portal link shown
+    when its letters carry one (none is created). Raises ``LetterRefused`` (``NothingToClaim``,
+    ``NoPostalAddress``) with a message for a person when there is no letter to write."""
+    portal_url = ""
+    if preview:
+        from recouvre.collections.rendering import PORTAL_PREVIEW
+        from recouvre.portal.links import carries_links
+
+        portal_url = PORTAL_PREVIEW if carries_links(action.organization) else ""
+    return render_letter(action, today=today, portal_url=portal_url).pdf
 
 
 def merge_pdfs(documents: list[bytes]) -> bytes:

@@ -63,7 +63,7 @@ def produce_due_letters(
                 if not Action.objects.filter(_due(organization, now), pk=action_id).update(state=ActionState.READY):
                     continue  # another worker has it, or it is no longer due
                 action = Action.objects.select_related("organization", "customer").get(pk=action_id)
-                rendered = render_letter(action, today=today)
+                rendered = render_letter(action, today=today, portal_url=_portal_url(action, actor, now))
                 registered = action.channel == Channel.REGISTERED_LETTER
                 letter = Letter.objects.create(
                     organization=action.organization,
@@ -108,6 +108,16 @@ def produce_due_letters(
             reason = str(exc) or type(exc).__name__
             _finish(action_id, ActionState.FAILED, "letters.failed", actor, reason)
     return produced
+
+
+def _portal_url(action: Action, actor: Actor, now: datetime | None = None) -> str:
+    """The customer's link to the portal a letter produced to be posted prints (reused while reusable, else
+    issued: ``recouvre.portal.links.document_link``), or ``""``."""
+    from recouvre.portal.links import document_link
+
+    if action.customer is None:
+        return ""
+    return document_link(action.customer, actor=actor, now=now)
 
 
 def _finish(action_id: int, state: str, kind: str, actor: Actor, reason: str, *, why: str = "") -> None:
@@ -165,7 +175,7 @@ def record_posting(
         redated = posted_on != produced_on
         produced_sha256 = letter.pdf_sha256
         if redated:
-            _redate(letter, posted_on)
+            _redate(letter, posted_on, actor)
         letter.posted_on, letter.tracking_number, letter.posted_recorded_at = posted_on, tracking, now
         letter.posted_by, letter.posted_by_label = actor.user, actor.label
         letter.save(
@@ -204,14 +214,14 @@ def record_posting(
     return letter
 
 
-def _redate(letter: Letter, posted_on: date) -> None:
+def _redate(letter: Letter, posted_on: date, actor: Actor) -> None:
     """Draw ``letter`` again dated ``posted_on`` (amounts, interest and deadline as of that day): the letter the
     debtor receives is dated the day it is posted, and the stored PDF is that one. A formal notice claims the
     penalties accrued up to that day. Raises ``ValidationError`` when nothing is left to claim."""
     action = letter.action
     action.organization, action.customer = letter.organization, letter.customer
     try:
-        rendered = render_letter(action, today=posted_on)
+        rendered = render_letter(action, today=posted_on, portal_url=_portal_url(action, actor))
     except NothingToClaim as exc:
         raise ValidationError(
             _("every invoice this letter lists has been paid since it was produced: do not post it")
@@ -376,7 +386,9 @@ def redraw_unposted(action: Action, *, actor: Actor) -> None:
     if letter is None:
         return
     action = Action.objects.select_related("organization", "customer").get(pk=action.pk)
-    rendered = render_letter(action, today=timezone.localdate(letter.produced_at))
+    rendered = render_letter(
+        action, today=timezone.localdate(letter.produced_at), portal_url=_portal_url(action, actor)
+    )
     letter.pdf, letter.pdf_sha256, letter.pages, letter.subject = (
         rendered.pdf,
         rendered.sha256,

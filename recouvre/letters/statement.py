@@ -13,7 +13,8 @@ invoices paid, unapplied, balance), the rate basis (each half-year used and its 
 Interest and indemnities come from ``recouvre.legal.selectors.invoices_interest`` (interest rounded once per
 invoice, half-up to the cent); the days of a half-year whose rate is not published yet are stated by their legal
 rule in the basis of calculation, the invoice's interest marked ``*`` and the totals *à parfaire*; an invoice
-the engine refuses is listed without penalty.
+the engine refuses is listed without penalty. A statement made to be sent to the customer prints the customer's
+link to the customer portal and its QR code (``portal_url``, passed in by the caller).
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from recouvre.collections.held import held_invoices, held_label
-from recouvre.collections.rendering import format_amount, format_date, item_label, language_of, payment_block
+from recouvre.collections.rendering import (
+    format_amount,
+    format_date,
+    item_label,
+    language_of,
+    payment_block,
+    portal_block,
+)
 from recouvre.core import lawtexts
 from recouvre.core.interest import rate_text
 from recouvre.core.raterules import describe_rule
@@ -177,7 +185,9 @@ class Statement:
     settled: Decimal = ZERO
 
 
-def statement_context(organization: Organization, customer: Customer, as_of: date) -> dict[str, Any]:
+def statement_context(
+    organization: Organization, customer: Customer, as_of: date, *, portal_url: str = ""
+) -> dict[str, Any]:
     from recouvre.legal.selectors import invoices_interest
 
     lang = language_of(customer.language)
@@ -366,6 +376,7 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
         "legal_mentions": lawtexts.mentions_for(organization.legal_mentions, law.debtor),
         "payment": words["payment"].format(iban=iban, ref=customer.ref),
         "payment_block": payment_block(organization, customer, balances, lang),
+        "portal": portal_block(portal_url, lang),
         "reference": customer.ref,
         "window": dict(zip(("left", "top", "width", "height"), WINDOW_MM, strict=True)),
         "window_in_page_area": {
@@ -378,11 +389,12 @@ def statement_context(organization: Organization, customer: Customer, as_of: dat
     }
 
 
-def render_statement(organization: Organization, customer: Customer, as_of: date) -> Statement:
-    """The statement of account of ``customer`` at ``as_of`` (nothing is written)."""
+def render_statement(organization: Organization, customer: Customer, as_of: date, *, portal_url: str = "") -> Statement:
+    """The statement of account of ``customer`` at ``as_of`` (nothing is written), printing ``portal_url`` (the
+    customer's link to the portal, with its QR code) when given: a statement made to be sent to the customer."""
     from recouvre.documents.pdf import html_to_pdf
 
-    context = statement_context(organization, customer, as_of)
+    context = statement_context(organization, customer, as_of, portal_url=portal_url)
     pdf = html_to_pdf(render_to_string("letters/statement.html", context))
     eur = next((s["raw"] for s in context["summary"] if s["currency"] == "EUR"), (ZERO,) * 7)
     principal, interest, indemnity, unapplied, balance, penalties, settled = eur

@@ -4,9 +4,9 @@ newest live one while it has more than half of its validity ahead, else a new on
 ``recouvre portal revoke --org SLUG --customer REF`` revokes every live link of the customer; ``recouvre portal
 list --org SLUG --customer REF`` lists its links.
 
-``recouvre portal settings --org SLUG [--promise-max-days N] [--plan-max-instalments N] [--plan-max-days N]
-[--plan-min-instalment AMOUNT]`` shows the organization's rules for what a customer may do on the portal without a
-collector, and changes those given (an event on the organization's timeline).
+``recouvre portal settings --org SLUG [--enabled on|off] [--link-days N] [--promise-max-days N]
+[--plan-max-instalments N] [--plan-max-days N] [--plan-min-instalment AMOUNT] [--json]`` shows the organization's
+portal settings, and changes those given (each change an event on the timeline).
 
 Exit codes: 0 done, 1 refused (nothing written), 2 usage error."""
 
@@ -19,7 +19,26 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from recouvre.cliutil import EXIT_OK, command_group, customer_by_ref, emit_json, refused, resolve_org
+from recouvre.cliutil import (
+    EXIT_OK,
+    command_group,
+    customer_by_ref,
+    emit_json,
+    field_errors,
+    parse_cli_amount,
+    refused,
+    resolve_org,
+)
+
+_SWITCH = {"on": True, "off": False}
+_SETTINGS_OPTIONS = (
+    ("enabled", "--enabled"),
+    ("link_days", "--link-days"),
+    ("promise_max_days", "--promise-max-days"),
+    ("plan_max_instalments", "--plan-max-instalments"),
+    ("plan_max_days", "--plan-max-days"),
+    ("plan_min_instalment", "--plan-min-instalment"),
+)
 
 
 def _as_dict(link: Any, *, url: str = "") -> dict[str, Any]:
@@ -100,57 +119,71 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-SETTINGS = ("promise_max_days", "plan_max_instalments", "plan_max_days", "plan_min_instalment")
+def _settings_dict(org: Any, current: Any, changed: list[str]) -> dict[str, Any]:
+    from django.conf import settings
+
+    return {
+        "organization": org.slug,
+        "enabled": current.enabled,
+        "link_days": current.link_days,
+        "promise_max_days": current.promise_max_days,
+        "plan_max_instalments": current.plan_max_instalments,
+        "plan_max_days": current.plan_max_days,
+        "plan_min_instalment": str(current.plan_min_instalment),
+        "public_url": settings.RECOUVRE_PUBLIC_URL or None,
+        "changed": changed,
+    }
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from decimal import Decimal
-
+    from django.conf import settings
     from django.core.exceptions import ValidationError
-    from django.db import transaction
 
-    from recouvre.core.money import AmountError, parse_amount
     from recouvre.ledger.actors import CLI
-    from recouvre.ledger.services import record_event
 
-    from .models import link_settings
+    from .configuration import save_settings
+    from .models import PortalSettings, link_settings
 
     org = resolve_org(args.org)
-    found = link_settings(org)
-    changed = []
-    for name in SETTINGS:
-        given = getattr(args, name)
-        if given is None:
-            continue
-        if name == "plan_min_instalment":
-            try:
-                given = parse_amount(given)
-            except AmountError:
-                return refused(args.json, [_("Not an amount: %(text)s") % {"text": given}])
-        if getattr(found, name) != given:
-            setattr(found, name, given)
-            changed.append(name)
-    if changed:
+    changes = {name: getattr(args, name) for name, _option in _SETTINGS_OPTIONS if getattr(args, name) is not None}
+    if "enabled" in changes:
+        changes["enabled"] = _SWITCH[changes["enabled"]]
+    changed: list[str] = []
+    if changes:
         try:
-            found.full_clean()
+            current, changed = save_settings(org, CLI, **changes)
         except ValidationError as exc:
-            return refused(args.json, [f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()])
-        with transaction.atomic():
-            found.save()
-            record_event(org, None, "portal.settings_changed", CLI, fields=", ".join(changed))
-    values = {name: getattr(found, name) for name in SETTINGS}
+            return refused(args.json, field_errors(exc))
+    else:
+        current = link_settings(org)
+    data = _settings_dict(org, current, changed)
     if args.json:
-        emit_json(
-            {
-                "organization": org.slug,
-                "changed": changed,
-                **{k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()},
-            }
-        )
+        emit_json(data)
         return EXIT_OK
-    for name, value in values.items():
-        print(f"{found._meta.get_field(name).verbose_name}: {value}")
+    labels = {f.name: str(f.verbose_name) for f in PortalSettings._meta.get_fields() if hasattr(f, "verbose_name")}
+    for name, _option in _SETTINGS_OPTIONS:
+        value = data[name]
+        shown = (_("on") if value else _("off")) if isinstance(value, bool) else str(value)
+        print(f"{labels[name]}: {shown}")
+    if not settings.RECOUVRE_PUBLIC_URL:
+        print(_("RECOUVRE_PUBLIC_URL is not set: documents carry no link to the portal."))
+    if changes:
+        print(
+            _("Changed: %(fields)s.") % {"fields": ", ".join(labels[n] for n in changed)}
+            if changed
+            else _("Nothing changed.")
+        )
     return EXIT_OK
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("%(text)r is not a whole number") % {"text": text}) from None
+    if value < 0 or value > 10000:
+        raise argparse.ArgumentTypeError(_("%(text)r is not a number between 0 and 10000") % {"text": text})
+    return value
 
 
 def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_flag: Callable[..., None]) -> None:
@@ -166,16 +199,36 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
         if name == "link":
             sp.add_argument("--new", action="store_true", help="always issue a new link")
         json_flag(sp)
-    sp = add("settings", cmd_settings, "show or change what customers may do on the portal on their own", group)
+    sp = add("settings", cmd_settings, "show or change the organization's customer portal settings", group)
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
-    sp.add_argument("--promise-max-days", type=int, help="a promise to pay: at most this many days ahead")
+    sp.add_argument("--enabled", choices=sorted(_SWITCH), help="links to the portal in documents (on|off)")
+    sp.add_argument("--link-days", dest="link_days", type=_non_negative, metavar="N", help="links valid for N days")
+    sp.add_argument(
+        "--promise-max-days",
+        dest="promise_max_days",
+        type=_non_negative,
+        metavar="N",
+        help="a promise to pay at most N days ahead",
+    )
     sp.add_argument(
         "--plan-max-instalments",
-        type=int,
-        help="a payment plan granted at once: at most this many instalments (0: never)",
+        dest="plan_max_instalments",
+        type=_non_negative,
+        metavar="N",
+        help="payment plans of at most N instalments accepted automatically (0: every plan goes to a collector)",
     )
     sp.add_argument(
-        "--plan-max-days", type=int, help="a payment plan granted at once: last instalment at most this many days ahead"
+        "--plan-max-days",
+        dest="plan_max_days",
+        type=_non_negative,
+        metavar="N",
+        help="payment plans accepted automatically: last instalment at most N days ahead",
     )
-    sp.add_argument("--plan-min-instalment", help="a payment plan granted at once: smallest instalment (e.g. 100,00)")
+    sp.add_argument(
+        "--plan-min-instalment",
+        dest="plan_min_instalment",
+        type=parse_cli_amount,
+        metavar="AMOUNT",
+        help="payment plans accepted automatically: smallest instalment",
+    )
     json_flag(sp)

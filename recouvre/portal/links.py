@@ -23,6 +23,7 @@ from recouvre.core import portal as core
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer
 from recouvre.ledger.services import record_event
+from recouvre.organizations.models import Organization
 
 from .models import PortalLink, RevokedBecause, link_settings
 
@@ -97,10 +98,16 @@ def path_of(link: PortalLink) -> str:
     return reverse("portal:home", args=[token_of(link)])
 
 
+def carries_links(organization: Organization) -> bool:
+    """Whether the documents of ``organization`` carry a link to the portal: its portal is on and the server has
+    a public address (what a preview needs to know to show where the link will be)."""
+    return bool(getattr(settings, "RECOUVRE_PUBLIC_URL", "")) and link_settings(organization).enabled
+
+
 def document_link(customer: Customer, *, actor: Actor, now: datetime | None = None) -> str:
     """The absolute address a reminder, statement or letter to ``customer`` prints, or ``""`` when the portal is
     off for its organization or the server has no public address."""
-    if not getattr(settings, "RECOUVRE_PUBLIC_URL", "") or not link_settings(customer.organization).enabled:
+    if not carries_links(customer.organization):
         return ""
     return public_url(link_for_document(customer, actor=actor, now=now))
 

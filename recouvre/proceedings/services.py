@@ -3,7 +3,11 @@ on the customer's timeline.
 
 While a proceeding is open the customer's collections stop: opening it places a hold of kind ``manual`` on the
 whole customer through ``recouvre.collections.holds.place_hold`` (the reason names the proceeding), closing it
-releases that hold."""
+releases that hold.
+
+The customer's links to the customer portal are revoked (``recouvre.portal.links.revoke_links``) when the claim
+leaves the amicable stage: opening an injonction de payer, drawing its request, exporting the hand-off package; in
+the same transaction as the event that records it."""
 
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer
 from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
+from recouvre.portal.links import revoke_links
+from recouvre.portal.models import RevokedBecause
 
 from .models import Proceeding, ProceedingRoute, ProceedingStatus, ServiceRegime
 
@@ -108,6 +114,8 @@ def open_proceeding(
         opened_on=on,
         hold=hold,
     )
+    if route == ProceedingRoute.INJONCTION:
+        revoke_links(customer, actor=actor, because=RevokedBecause.INJONCTION)
     record_event(
         organization,
         customer,
@@ -217,11 +225,12 @@ def close_proceeding(proceeding: Proceeding, *, actor: Actor, outcome: str, toda
     return proceeding
 
 
+@transaction.atomic
 def export_injonction_request(
     organization: Organization, customer: Customer, *, as_of: date, actor: Actor
 ) -> InjonctionRequest:
     """Draw ``customer``'s injonction de payer request on ``as_of`` (the open proceedings' court and reference when
-    there are some) and say so on the timeline."""
+    there are some) and say so on the timeline; the customer's portal links are revoked."""
     from .requete import injonction_request
     from .selectors import open_proceeding as current
 
@@ -235,11 +244,14 @@ def export_injonction_request(
         total=f"{request.total:.2f}",
         sha256=request.sha256,
     )
+    revoke_links(customer, actor=actor, because=RevokedBecause.INJONCTION)
     return request
 
 
+@transaction.atomic
 def export_handoff(organization: Organization, customer: Customer, *, as_of: date, actor: Actor) -> Handoff:
-    """Build ``customer``'s hand-off package on ``as_of`` and say so on the timeline (its data leaves Recouvre)."""
+    """Build ``customer``'s hand-off package on ``as_of`` and say so on the timeline (its data leaves Recouvre);
+    the customer's portal links are revoked."""
     from .handoff import HANDOFF_VERSION, build_handoff
 
     handoff = build_handoff(organization, customer, as_of=as_of)
@@ -253,4 +265,5 @@ def export_handoff(organization: Organization, customer: Customer, *, as_of: dat
         files=handoff.files,
         sha256=handoff.sha256,
     )
+    revoke_links(customer, actor=actor, because=RevokedBecause.HANDOFF)
     return handoff

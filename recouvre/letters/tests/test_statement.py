@@ -148,6 +148,7 @@ def test_recouvre_statement_writes_the_pdf(org, letterhead, tmp_path, capsys):  
         "penalties_due": "0.00",
         "unapplied": "50.00",
         "balance": "4459.70",
+        "portal_link": None,  # the server has no public address: no link to the customer portal
     }
     assert "RELEVÉ DE COMPTE au 27/03/2026" in pdf_text(out.read_bytes())
     assert main(["statement", "411NOBODY", "--org", "acme", "--out", str(tmp_path / "x.pdf")]) == 1

@@ -475,34 +475,6 @@ def test_the_timeline_says_it_was_the_customer_on_the_portal(client, logged_clie
     assert "The customer, on the portal" in page
 
 
-def test_cli_settings_show_and_change_the_rules(customer, capsys) -> None:  # type: ignore[no-untyped-def]
-    import json
-
-    from recouvre.cli import main
-
-    assert main(["portal", "settings", "--org", "acme", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {
-        "organization": "acme",
-        "changed": [],
-        "promise_max_days": 30,
-        "plan_max_instalments": 3,
-        "plan_max_days": 90,
-        "plan_min_instalment": "100.00",
-    }
-    assert not PortalSettings.objects.exists()
-    assert main(["portal", "settings", "--org", "acme", "--plan-max-instalments", "6", "--plan-min-instalment",
-                 "250,00", "--json"]) == 0  # fmt: skip
-    out = json.loads(capsys.readouterr().out)
-    assert out["changed"] == ["plan_max_instalments", "plan_min_instalment"] and out["plan_min_instalment"] == "250.00"
-    row = PortalSettings.objects.get(organization=customer.organization)
-    assert (row.plan_max_instalments, row.plan_min_instalment) == (6, Decimal("250.00"))
-    event = Event.objects.get(kind="portal.settings_changed")
-    assert event.data["fields"] == "plan_max_instalments, plan_min_instalment" and event.customer is None
-    assert main(["portal", "settings", "--org", "acme", "--promise-max-days", "0", "--json"]) == 1
-    capsys.readouterr()
-    assert PortalSettings.objects.get().promise_max_days == 30
-
-
 def test_the_language_chosen_is_kept_from_the_account_to_the_form_and_back(client, customer, invoices, today) -> None:  # type: ignore[no-untyped-def]
     home = client.get(portal_url_for(customer, "?lang=en")).content.decode()
     assert f'href="{portal_url_for(customer, "promise/?lang=en")}"' in home

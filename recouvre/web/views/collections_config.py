@@ -36,6 +36,7 @@ from recouvre.collections.rendering import (
     BUILT_IN,
     LANGUAGES,
     MERGE_FIELDS,
+    PORTAL_PREVIEW,
     TEMPLATE_KEYS,
     Line,
     Wording,
@@ -53,6 +54,7 @@ from recouvre.ledger import selectors as ledger_selectors
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice, Segment
 from recouvre.organizations.models import Membership
+from recouvre.portal.links import carries_links
 
 from ..csp import email_document
 from ..decorators import member_required
@@ -503,6 +505,7 @@ def _render_for(organization: Any, key: str, language: str, customer: Customer, 
         deadline_on=date.fromordinal(as_of.toordinal() + 15) if key in ("firm", "formal_notice") else None,
         reply_to_name=(collector.get_full_name() or collector.get_username()) if collector is not None else "",
         wording=wording,
+        portal_url=PORTAL_PREVIEW if carries_links(organization) else "",  # a preview: no link is created
     )
 
 

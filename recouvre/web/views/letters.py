@@ -112,7 +112,7 @@ def preview_letter_pdf(request: HttpRequest, action_id: int) -> HttpResponse:
     if stored is not None:
         return _pdf(bytes(stored.pdf), _filename(stored))
     try:
-        pdf = render_letter_pdf(action, today=today())
+        pdf = render_letter_pdf(action, today=today(), preview=True)
     except LetterRefused as exc:
         return render(request, "web/letter_preview_refused.html", {"action": action, "reason": str(exc)}, status=409)
     return _pdf(pdf, f"apercu-{action.pk}.pdf")

@@ -72,13 +72,29 @@ def _as_of(request: HttpRequest) -> date:
 
 @member_required()
 def customer_statement(request: HttpRequest, pk: int) -> HttpResponse:
-    """The customer's statement of account at ``?as_of=`` (today by default), as a PDF download."""
+    """The customer's statement of account at ``?as_of=`` (today by default), as a PDF download: a copy to keep,
+    without the customer's link to the portal (``customer_statement_to_send`` gives the one to send)."""
+    return _statement(request, pk, portal_url="")
+
+
+@require_POST
+@member_required("edit")
+def customer_statement_to_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """The statement of account to send to the customer: with the customer's link to the portal (reused while
+    reusable, else created now) and its QR code."""
+    from recouvre.portal.links import document_link
+
+    customer = customer_or_404(request, pk)
+    return _statement(request, pk, portal_url=document_link(customer, actor=Actor.of(request.user)))
+
+
+def _statement(request: HttpRequest, pk: int, *, portal_url: str) -> HttpResponse:
     from recouvre.letters.statement import render_statement
 
     org = request.organization  # type: ignore[attr-defined]
     customer = customer_or_404(request, pk)
     as_of = _as_of(request)
-    statement = render_statement(org, customer, as_of)
+    statement = render_statement(org, customer, as_of, portal_url=portal_url)
     response = HttpResponse(statement.pdf, content_type="application/pdf")
     name = f"releve-{customer.ref}-{as_of.isoformat()}.pdf".replace('"', "")
     response["Content-Disposition"] = f'attachment; filename="{name}"'

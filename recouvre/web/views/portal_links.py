@@ -1,13 +1,17 @@
 """The customer page's card about the customer portal: give a collector the customer's link to pass on, revoke
-every live link."""
+every live link. And the Customer portal settings page (administrators): links in documents on or off, how long a
+link is valid, what a customer may do on the portal without a collector."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +21,8 @@ from django.views.decorators.http import require_POST
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer
 from recouvre.portal import links
-from recouvre.portal.models import PortalLink
+from recouvre.portal.configuration import SETTINGS_FIELDS, save_settings
+from recouvre.portal.models import PortalLink, PortalSettings, link_settings
 
 from ..decorators import member_required
 from .common import customer_or_404
@@ -41,7 +46,12 @@ def portal_card(customer: Customer) -> dict[str, Any]:
         }
         for p in pending_proposals(customer)
     ]
-    return {"live": live, "newest": live[0] if live else None, "proposals": proposals}
+    return {
+        "live": live,
+        "newest": live[0] if live else None,
+        "carries": links.carries_links(customer.organization),
+        "proposals": proposals,
+    }
 
 
 @require_POST
@@ -101,3 +111,37 @@ def contact_proposal_decide(request: HttpRequest, pk: int, proposal_pk: int) -> 
             else _("The contact details proposed by the customer were set aside."),
         )
     return redirect(reverse("customer_detail", args=[customer.pk]) + "#contacts")
+
+
+class PortalSettingsForm(forms.ModelForm):
+    class Meta:
+        model = PortalSettings
+        fields = list(SETTINGS_FIELDS)
+        widgets = {
+            "link_days": forms.NumberInput(attrs={"min": 1, "max": 366}),
+            "promise_max_days": forms.NumberInput(attrs={"min": 1, "max": 366}),
+            "plan_max_instalments": forms.NumberInput(attrs={"min": 0, "max": 24}),
+            "plan_max_days": forms.NumberInput(attrs={"min": 1, "max": 731}),
+            "plan_min_instalment": forms.NumberInput(attrs={"min": "0.01", "step": "0.01"}),
+        }
+
+
+@member_required("manage_org")
+def portal_settings(request: HttpRequest) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    form = PortalSettingsForm(request.POST or None, instance=link_settings(org))
+    if request.method == "POST" and form.is_valid():
+        try:
+            _saved, changed = save_settings(
+                org, Actor.of(request.user), **{f: form.cleaned_data[f] for f in SETTINGS_FIELDS}
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Customer portal settings saved.") if changed else _("Nothing changed."))
+            return redirect("portal_settings")
+    return render(
+        request,
+        "web/portal_settings.html",
+        {"form": form, "public_url": settings.RECOUVRE_PUBLIC_URL},
+    )
