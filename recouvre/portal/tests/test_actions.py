@@ -448,9 +448,9 @@ def test_contact_details_are_never_changed_only_passed_on(client, customer, coll
     assert Event.objects.filter(customer=customer, kind="contact.updated").count() == 1
     assert Event.objects.filter(customer=customer, kind="customer.updated").count() == 1
     task.refresh_from_db()
-    assert task.state == "done" and task.outcome_note == "Contact details applied."
+    assert task.state == "done" and task.outcome_note == "Coordonnées appliquées."  # the collector reads French
     again = desk.post(f"/customers/{customer.pk}/portal/contact/{proposal.pk}/", {"decision": "apply"}, follow=True)
-    assert "already applied or set aside" in again.content.decode()
+    assert "déjà été appliquées ou écartées" in again.content.decode()
     assert 'data-contact-proposal="' not in again.content.decode()
 
 

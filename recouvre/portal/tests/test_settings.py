@@ -101,7 +101,10 @@ def test_the_settings_page_saves_and_says_so_on_the_timeline(org, logged_client,
     assert link_settings(org).link_days == 45
 
     with override_settings(RECOUVRE_PUBLIC_URL="https://pay.acme.example"):
-        assert "Links start with https://pay.acme.example." in logged_client.get("/settings/portal/").content.decode()
+        assert (
+            "Les liens commencent par https://pay.acme.example."
+            in logged_client.get("/settings/portal/").content.decode()
+        )
 
     Membership.objects.filter(user=user, organization=org).update(role="collector")
     assert logged_client.get("/settings/portal/").status_code == 403
