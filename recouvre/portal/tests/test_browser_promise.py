@@ -1,14 +1,15 @@
-"""On a phone, the customer opens the link to its portal and promises to pay by a date: the runs before that date
-plan nothing for it; once the date has passed without the payment, the review of commitments finds the promise
-broken and the run plans the next step again. A real browser (Chromium, a phone's screen); skipped when Chromium
-is not installed, unless ``RECOUVRE_REQUIRE_BROWSER=1`` makes that a failure."""
+"""On a phone, the customer opens the link of the reminder it received and promises to pay by a date: the runs
+before that date plan nothing more for it; once the date has passed without the payment, the review of
+commitments finds the promise broken and the run plans the next step again. A real browser (Chromium, a phone's
+screen); skipped when Chromium is not installed, unless ``RECOUVRE_REQUIRE_BROWSER=1`` makes that a failure."""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import os
-from datetime import timedelta
+import re
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -50,14 +51,6 @@ def phone_page():  # type: ignore[no-untyped-def]
         assert violations == [], "the page broke its Content-Security-Policy"
 
 
-def portal_url_for(customer) -> str:  # type: ignore[no-untyped-def]
-    """The address of the customer's portal, as its reminders carry it."""
-    from recouvre.ledger.actors import CLI
-    from recouvre.portal import links
-
-    return links.path_of(links.link_for_document(customer, actor=CLI))
-
-
 def _fits_the_screen(page) -> bool:  # type: ignore[no-untyped-def]
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
@@ -68,8 +61,10 @@ def test_a_promise_made_on_a_phone_holds_the_reminders_until_it_is_broken(
     phone_page,
     smtp,  # noqa: F811
 ) -> None:  # type: ignore[no-untyped-def]
+    from django.test import override_settings
     from django.utils import timezone
 
+    from recouvre.collections.dispatch import dispatch_due
     from recouvre.collections.models import Action, CustomerCollection, Hold, Policy, Step
     from recouvre.collections.services import run_collections
     from recouvre.ledger.actors import Actor
@@ -96,8 +91,21 @@ def test_a_promise_made_on_a_phone_holds_the_reminders_until_it_is_broken(
     promised_on = today + timedelta(days=10)
     page = phone_page
 
+    # Today's run sends the first reminder, which carries the link to the customer's portal.
+    actor = Actor.system("test")
+    with override_settings(RECOUVRE_PUBLIC_URL=live_server.url):
+        run_collections(org, today, actor=actor, today=today)
+        reminder = Action.objects.get(customer=dupont)
+        send_at = timezone.make_aware(datetime.combine(reminder.send_on, time(10, 0)))
+        assert dispatch_due(org, now=send_at, actor=actor).sent == 2  # Dupont's and Martin's
+    [raw] = [raw for to, raw in server.messages if to == ["compta@dupont.example"]]
+    text = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",)).get_content()
+    links = re.findall(re.escape(live_server.url) + r"/p/[^\s/]+/", text)
+    assert len(set(links)) == 1, text
+    sent = len(server.messages)
+
     # The customer opens the link of its reminder, on its phone.
-    page.goto(live_server.url + portal_url_for(dupont))
+    page.goto(links[0])
     assert "FA-0142" in page.locator("ul.invoices").inner_text()
     assert _fits_the_screen(page)
     # Every form of the portal fits a phone's screen.
@@ -127,17 +135,15 @@ def test_a_promise_made_on_a_phone_holds_the_reminders_until_it_is_broken(
     )
     assert Task.objects.get(customer=dupont).assignee == marc
     assert run_ready_tasks() == 1
-    assert [to for to, _raw in server.messages] == [["compta@dupont.example"]]
-    body = email.message_from_bytes(server.messages[0][1], policy=email.policy.default).get_body().get_content()
+    assert [to for to, _raw in server.messages[sent:]] == [["compta@dupont.example"]]
+    body = email.message_from_bytes(server.messages[sent][1], policy=email.policy.default).get_body().get_content()
     assert "1\u202f234,56\u00a0€" in body and promised_on.strftime("%d/%m/%Y") in body and "FA-0142" in body
 
-    # A later day, before the promised date: the run plans Martin's reminder, nothing for Dupont.
-    actor = Actor.system("test")
+    # Later days, before and on the promised date: the runs plan Martin's next step, nothing more for Dupont.
     run_collections(org, today + timedelta(days=3), actor=actor, today=today + timedelta(days=3))
-    assert Action.objects.filter(customer=martin, step_key="reminder").exists()
-    assert not Action.objects.filter(customer=dupont).exists()
     run_collections(org, promised_on, actor=actor, today=promised_on)  # the promised day is still the customer's
-    assert not Action.objects.filter(customer=dupont).exists()
+    assert Action.objects.filter(customer=martin, step_key="firm").exists()
+    assert list(Action.objects.filter(customer=dupont)) == [reminder]
 
     # The day after, nothing received: the review of commitments finds the promise broken, the run plans the step.
     after = promised_on + timedelta(days=1)
@@ -145,5 +151,5 @@ def test_a_promise_made_on_a_phone_holds_the_reminders_until_it_is_broken(
     hold.refresh_from_db()
     assert (hold.outcome, hold.outcome_on) == ("broken", after)
     assert Event.objects.filter(customer=dupont, kind="collections.promise_broken").count() == 1
-    action = Action.objects.get(customer=dupont)
-    assert action.step_key == "reminder" and [ln["number"] for ln in action.lines] == ["FA-0142"]
+    action = Action.objects.exclude(pk=reminder.pk).get(customer=dupont)
+    assert action.step_key == "firm" and [ln["number"] for ln in action.lines] == ["FA-0142"]
