@@ -21,13 +21,14 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recouvre.collections.models import ActionState, Hold, HoldKind, HoldOutcome
 from recouvre.core.matching import compact_iban
-from recouvre.imports.bulk import insert_returning_ids, insert_with_defaults
+from recouvre.imports.bulk import insert_returning_ids, insert_with_defaults, select_in
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer
 from recouvre.ledger.services import bulk_record_events, record_event
@@ -211,9 +212,22 @@ def _place_chunk(
     candidates = _candidates(organization, entries, suggested)
     if not candidates:
         return 0
+    # The entries held before (none, for credits just imported), found with a plain query: the ORM would prepare
+    # each of thousands of ids; then read as models.
+    meta = EntryHold._meta
+    qn = connection.ops.quote_name
+    held = [
+        pk
+        for (pk,) in select_in(
+            f"SELECT {qn(meta.pk.column)} FROM {qn(meta.db_table)} WHERE {qn(meta.get_field('entry').column)} "
+            "IN ({marks})",
+            [],
+            [e.pk for e in entries],
+        )
+    ]
     links = {
         (link.entry_id, link.customer_id): link
-        for link in EntryHold.objects.filter(entry_id__in=[e.pk for e in entries]).select_related("hold")
+        for link in (EntryHold.objects.filter(pk__in=held).select_related("hold") if held else ())
     }
     by_id = {e.pk: e for e in entries}
     # Plain rows written at once (no model instances): an import may hold thousands of customers.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -18,8 +17,6 @@ from recouvre.organizations.models import Organization
 from .actors import Actor
 from .chain import seal_on_commit
 from .models import Allocation, Contact, CreditNote, Customer, Event, Invoice, InvoiceInstalment, Payment, Source
-
-_json_text = json.JSONEncoder().encode
 
 
 def _jsonable(value: Any) -> Any:
@@ -50,10 +47,10 @@ def bulk_record_events(
     SQLite, ``COPY`` on PostgreSQL: no model instance each), all at the same time."""
     from django.db import connection
 
-    from recouvre.imports.bulk import insert_with_defaults
+    from recouvre.imports.bulk import insert_with_defaults, json_text
 
     if connection.vendor == "sqlite":
-        encode = _json_text  # the text Django would write
+        encode = json_text  # the text Django would write
     else:
         data_field = Event._meta.get_field("data")
 
