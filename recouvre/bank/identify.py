@@ -22,7 +22,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -134,8 +133,15 @@ def _candidates(
     wanted = {iban for found in ibans.values() for iban, _part in found}
     if wanted:
         owners: dict[str, list[int]] = {}
-        for iban, customer_id in CustomerIban.objects.filter(organization=organization, iban__in=wanted).values_list(
-            "iban", "customer_id"
+        meta = CustomerIban._meta
+        qn = connection.ops.quote_name
+        iban_column = qn(meta.get_field("iban").column)
+        for iban, customer_id in select_in(
+            f"SELECT {iban_column}, {qn(meta.get_field('customer').column)} FROM {qn(meta.db_table)} "
+            f"WHERE {qn(meta.get_field('organization').column)} = %s AND {iban_column} IN ({{marks}}) "
+            f"ORDER BY {iban_column}",
+            [organization.pk],
+            sorted(wanted),
         ):
             owners.setdefault(iban, []).append(customer_id)
         for entry_id, found in ibans.items():
@@ -300,11 +306,19 @@ def _withdraw_queued(organization: Organization, customer_ids: set[int], *, acto
     from recouvre.collections.withdrawals import withdraw_held
     from recouvre.tasks.settled import close_settled_tasks
 
-    queued = set(
-        Action.objects.filter(organization=organization, customer_id__in=customer_ids)
-        .filter(Q(state__in=[ActionState.PLANNED, ActionState.AWAITING_APPROVAL, ActionState.READY]))
-        .values_list("customer_id", flat=True)
-    )
+    meta = Action._meta
+    qn = connection.ops.quote_name
+    states = [str(ActionState.PLANNED), str(ActionState.AWAITING_APPROVAL), str(ActionState.READY)]
+    column = {name: qn(meta.get_field(name).column) for name in ("organization", "state", "customer")}
+    queued = {
+        customer_id
+        for (customer_id,) in select_in(
+            f"SELECT {column['customer']} FROM {qn(meta.db_table)} WHERE {column['organization']} = %s "
+            f"AND {column['state']} IN (%s, %s, %s) AND {column['customer']} IN ({{marks}})",
+            [organization.pk, *states],
+            sorted(customer_ids),
+        )
+    }
     if queued:
         for customer in Customer.objects.filter(organization=organization, pk__in=queued):
             withdraw_held(organization, customer, actor=actor, on=today, hold_kind=HoldKind.UNMATCHED_PAYMENT)

@@ -51,7 +51,7 @@ def _json_encoder() -> Callable[[Any], str]:
     def encode(value: Any) -> str:
         return join(chunks(value, 0))
 
-    sample = {"a": [1, -2.5, None, True, False, "\u00e9\n\"\u2028"], "b": {"c": {}, "d": []}, "e": 1e100, "f": ""}
+    sample = {"a": [1, -2.5, None, True, False, '\u00e9\n"\u2028'], "b": {"c": {}, "d": []}, "e": 1e100, "f": ""}
     if encode(sample) != standard.encode(sample) or encode("x\u00e9") != standard.encode("x\u00e9"):
         return standard.encode
     return encode

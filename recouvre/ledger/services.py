@@ -18,9 +18,11 @@ from .actors import Actor
 from .chain import seal_on_commit
 from .models import Allocation, Contact, CreditNote, Customer, Event, Invoice, InvoiceInstalment, Payment, Source
 
+_AS_TEXT = (Decimal, date)  # what an event's data holds as text (``_jsonable``)
+
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal | date):
+    if isinstance(value, _AS_TEXT):
         return str(value)
     return value
 
@@ -65,7 +67,15 @@ def bulk_record_events(
         Event,
         ("organization", "customer", "kind", "data", "actor", "actor_label", "occurred_at"),
         (
-            (org_id, customer_id, kind, encode({k: _jsonable(v) for k, v in data.items()}), user_id, label, now)
+            (
+                org_id,
+                customer_id,
+                kind,
+                encode({k: str(v) if isinstance(v, _AS_TEXT) else v for k, v in data.items()}),
+                user_id,
+                label,
+                now,
+            )
             for customer_id, kind, data in events
         ),
     )
