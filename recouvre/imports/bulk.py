@@ -17,7 +17,6 @@ None of them commits: the caller's transaction makes the import all-or-nothing.
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import batched, chain
@@ -27,6 +26,8 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from recouvre.core import jsontext
+
 PROGRESS_EVERY = 5000  # rows between two progress reports
 COPY_BATCH = 5000  # rows per COPY on PostgreSQL
 ROWS_PER_INSERT = 500  # rows per INSERT statement, fewer when the columns would pass the parameter limit
@@ -34,31 +35,7 @@ SQLITE_IMPORT_CACHE_KIB = 256 * 1024
 REBUILD_MIN_ROWS = 50_000  # below this many rows, updating the indexes row by row costs little
 
 
-def _json_encoder() -> Callable[[Any], str]:
-    """``json.JSONEncoder().encode`` (``json.dumps`` with its defaults), without the encoder it sets up anew for
-    each value: the C encoder made once (no check for circular references: rows hold plain values), checked at
-    start to write the same text, else the standard one."""
-    standard = json.JSONEncoder()
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return standard.encode
-    try:
-        chunks = make(None, standard.default, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False,
-                      True)  # fmt: skip
-    except TypeError:
-        return standard.encode
-    join = "".join
-
-    def encode(value: Any) -> str:
-        return join(chunks(value, 0))
-
-    sample = {"a": [1, -2.5, None, True, False, '\u00e9\n"\u2028'], "b": {"c": {}, "d": []}, "e": 1e100, "f": ""}
-    if encode(sample) != standard.encode(sample) or encode("x\u00e9") != standard.encode("x\u00e9"):
-        return standard.encode
-    return encode
-
-
-json_text = _json_encoder()
+json_text = jsontext.encoder()
 """``json.dumps(value)``: the text Django writes in a JSON column on SQLite."""
 
 
