@@ -46,7 +46,6 @@ from recouvre.imports.bulk import (
     gc_paused,
     indexes_rebuilt,
     insert_with_defaults,
-    journals_in_memory,
     json_text,
     large_write_cache,
     select_in,
@@ -311,10 +310,7 @@ def _import_content(
     result.entries = parsed.entry_count
     result.totals = parsed.totals()
 
-    with (
-        journals_in_memory(result.entries if not result.dry_run else 0),
-        transaction.atomic() if not result.dry_run else contextlib.nullcontext(),
-    ):
+    with transaction.atomic() if not result.dry_run else contextlib.nullcontext():
         if not result.dry_run:
             # Imports into one organization wait for each other (PostgreSQL; SQLite writes one at a time anyway):
             # the keys read below are still the only ones when the new entries are written.

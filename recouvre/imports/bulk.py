@@ -6,7 +6,6 @@
 - ``indexes_rebuilt``: on SQLite, a table that receives at least as many rows as it holds gets its secondary
   indexes built once after the inserts instead of updated row by row.
 - ``large_write_cache``: a larger SQLite page cache while a large import writes.
-- ``journals_in_memory``: SQLite's statement journals kept in memory during a large import's transaction.
 - ``gc_paused``: the cyclic garbage collector paused while millions of small objects are built.
 - ``json_text``: ``json.dumps``' text of a value, for the JSON columns of plain rows.
 - ``select_in``: the rows of a plain query for thousands of values (the keys or ids of what was just written).
@@ -183,27 +182,6 @@ def large_write_cache(rows: int) -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
-
-
-@contextmanager
-def journals_in_memory(rows: int) -> Iterator[None]:
-    """On SQLite, around a large import's transaction (entered before it begins), keep the temporary files in
-    memory (``temp_store``): within a transaction, each statement that may fail (a constraint, a trigger) keeps the
-    pages it changes in a statement journal, otherwise a temporary file written and thrown away, as much as the
-    import writes and as much system time. Restored after; nothing when already inside a transaction (SQLite
-    chooses where the statement journals go when the transaction begins)."""
-    if connection.vendor != "sqlite" or rows < 20_000 or connection.in_atomic_block:
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA temp_store")
-        previous = cursor.fetchone()[0]
-        cursor.execute("PRAGMA temp_store = MEMORY")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA temp_store = {int(previous)}")
 
 
 @contextmanager
