@@ -200,25 +200,3 @@ def test_select_in_reads_the_rows_of_every_value_over_several_statements(org, ot
     )
 
     assert sorted(rows) == sorted((c.pk, c.ref) for c in mine)
-
-
-def temp_store() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA temp_store")
-        return int(cursor.fetchone()[0])
-
-
-@sqlite_only
-@pytest.mark.django_db(transaction=True)
-def test_a_large_import_keeps_its_statement_journals_in_memory_then_puts_the_setting_back() -> None:
-    before = temp_store()
-    assert before != 2
-
-    with bulk.journals_in_memory(20_000), transaction.atomic():
-        assert temp_store() == 2  # MEMORY, set before the transaction began
-    assert temp_store() == before
-
-    with bulk.journals_in_memory(19_999):  # a small import: as it was
-        assert temp_store() == before
-    with transaction.atomic(), bulk.journals_in_memory(20_000):  # already in a transaction: too late, nothing
-        assert temp_store() == before
