@@ -283,13 +283,16 @@ def match_entries(
     today: date | None = None,
     one_by_one: bool = False,
     details: bool = True,
+    savepoint: bool = True,
 ) -> MatchResult:
     """Match the organization's unmatched credits (``entry_ids``: only these) against its open invoices: apply the
         proposals at or above the threshold, keep the others for review. One transaction. The automatic matches are
         written all at once; ``one_by_one`` writes them each in turn instead (the reference the set-based writing is
         checked against: the same rows and events). Without ``details``, ``entries`` of the result is left empty (an
-    import reports only the counts)."""
-    with transaction.atomic():
+    import reports only the counts). Without ``savepoint``, called within a transaction that fails whole when the
+    matching fails (an import), no savepoint is made: on SQLite, every page the matching changes would otherwise be
+    copied first to a journal of the savepoint (as much as the matching writes)."""
+    with transaction.atomic(savepoint=savepoint):
         Organization.objects.select_for_update().filter(pk=organization.pk).first()
         qs = BankEntry.objects.filter(organization=organization, state=EntryState.UNMATCHED, amount__gt=0)
         if isinstance(entry_ids, QuerySet):

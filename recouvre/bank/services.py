@@ -381,6 +381,7 @@ def _import_content(
                 BankEntry.objects.filter(statement__import_run=run, amount__gt=0).values_list("pk", flat=True),
                 actor=actor,
                 details=False,
+                savepoint=False,  # the import is all or nothing: an error in the matching undoes it whole
             )
         counts = entry_state_counts(organization, BankEntry.objects.filter(statement__import_run=run))
         result.matched = counts["applied"]
