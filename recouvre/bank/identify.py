@@ -21,13 +21,13 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recouvre.collections.models import ActionState, Hold, HoldKind, HoldOutcome
 from recouvre.core.matching import compact_iban
-from recouvre.imports.bulk import insert_returning_ids, insert_with_defaults
+from recouvre.imports.bulk import insert_returning_ids, insert_with_defaults, select_in
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer
 from recouvre.ledger.services import bulk_record_events, record_event
@@ -133,8 +133,15 @@ def _candidates(
     wanted = {iban for found in ibans.values() for iban, _part in found}
     if wanted:
         owners: dict[str, list[int]] = {}
-        for iban, customer_id in CustomerIban.objects.filter(organization=organization, iban__in=wanted).values_list(
-            "iban", "customer_id"
+        meta = CustomerIban._meta
+        qn = connection.ops.quote_name
+        iban_column = qn(meta.get_field("iban").column)
+        for iban, customer_id in select_in(
+            f"SELECT {iban_column}, {qn(meta.get_field('customer').column)} FROM {qn(meta.db_table)} "
+            f"WHERE {qn(meta.get_field('organization').column)} = %s AND {iban_column} IN ({{marks}}) "
+            f"ORDER BY {iban_column}",
+            [organization.pk],
+            sorted(wanted),
         ):
             owners.setdefault(iban, []).append(customer_id)
         for entry_id, found in ibans.items():
@@ -211,9 +218,22 @@ def _place_chunk(
     candidates = _candidates(organization, entries, suggested)
     if not candidates:
         return 0
+    # The entries held before (none, for credits just imported), found with a plain query: the ORM would prepare
+    # each of thousands of ids; then read as models.
+    meta = EntryHold._meta
+    qn = connection.ops.quote_name
+    held = [
+        pk
+        for (pk,) in select_in(
+            f"SELECT {qn(meta.pk.column)} FROM {qn(meta.db_table)} WHERE {qn(meta.get_field('entry').column)} "
+            "IN ({marks})",
+            [],
+            [e.pk for e in entries],
+        )
+    ]
     links = {
         (link.entry_id, link.customer_id): link
-        for link in EntryHold.objects.filter(entry_id__in=[e.pk for e in entries]).select_related("hold")
+        for link in (EntryHold.objects.filter(pk__in=held).select_related("hold") if held else ())
     }
     by_id = {e.pk: e for e in entries}
     # Plain rows written at once (no model instances): an import may hold thousands of customers.
@@ -286,11 +306,19 @@ def _withdraw_queued(organization: Organization, customer_ids: set[int], *, acto
     from recouvre.collections.withdrawals import withdraw_held
     from recouvre.tasks.settled import close_settled_tasks
 
-    queued = set(
-        Action.objects.filter(organization=organization, customer_id__in=customer_ids)
-        .filter(Q(state__in=[ActionState.PLANNED, ActionState.AWAITING_APPROVAL, ActionState.READY]))
-        .values_list("customer_id", flat=True)
-    )
+    meta = Action._meta
+    qn = connection.ops.quote_name
+    states = [str(ActionState.PLANNED), str(ActionState.AWAITING_APPROVAL), str(ActionState.READY)]
+    column = {name: qn(meta.get_field(name).column) for name in ("organization", "state", "customer")}
+    queued = {
+        customer_id
+        for (customer_id,) in select_in(
+            f"SELECT {column['customer']} FROM {qn(meta.db_table)} WHERE {column['organization']} = %s "
+            f"AND {column['state']} IN (%s, %s, %s) AND {column['customer']} IN ({{marks}})",
+            [organization.pk, *states],
+            sorted(customer_ids),
+        )
+    }
     if queued:
         for customer in Customer.objects.filter(organization=organization, pk__in=queued):
             withdraw_held(organization, customer, actor=actor, on=today, hold_kind=HoldKind.UNMATCHED_PAYMENT)

@@ -35,7 +35,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,7 +56,7 @@ from recouvre.core.matching import (
     describe,
     match,
 )
-from recouvre.imports.bulk import insert_with_defaults
+from recouvre.imports.bulk import insert_with_defaults, json_text, select_in
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Allocation, CreditNote, Customer, Invoice, Payment, PaymentMethod, Source
 from recouvre.ledger.services import bulk_record_events, record_event
@@ -132,19 +133,12 @@ def build_index(
     # Hundreds of thousands of invoices: the rows are read as the database gives them (the queryset's own SQL),
     # without Django's per-value converters, the amounts made decimals here (SQLite gives numbers).
     decimal = _decimal_reader(Invoice, "open_amount")
+    day = _date_reader()
     open_items = [
-        OpenItem(
-            pk,
-            customer_id,
-            number,
-            decimal(open_amount),
-            currency,
-            due_on if type(due_on) is date else date.fromisoformat(due_on),
-            issued_on if type(issued_on) is date else date.fromisoformat(issued_on),
-        )
+        OpenItem(pk, customer_id, number, decimal(open_amount), currency, day(due_on), day(issued_on))
         for pk, customer_id, number, open_amount, currency, due_on, issued_on in _plain_rows(
             invoices.filter(open_amount__gt=0).values_list(
-                "pk", "customer_id", "number", "open_amount", "currency", "due_on", "issued_on"
+                "pk", "customer_id", "number", "open_amount", "currency", *_date_columns("due_on", "issued_on")
             )
         )
     ]
@@ -182,6 +176,31 @@ def _decimal_reader(model: Any, name: str) -> Callable[[Any], Decimal]:
 
     def read(value: Any) -> Decimal:
         return value if type(value) is Decimal else from_number(value).quantize(places, context=context)
+
+    return read
+
+
+def _date_columns(*names: str) -> tuple[Any, ...]:
+    """Date columns of a plain read (``_plain_rows``): on SQLite, their text (the driver would parse each value
+    with Django's converter; ``_date_reader`` parses each distinct day once), elsewhere the columns themselves."""
+    if connection.vendor != "sqlite":
+        return names
+    return tuple(Cast(name, output_field=CharField()) for name in names)
+
+
+def _date_reader() -> Callable[[Any], date]:
+    """What makes a date of a value of a date column read by ``_plain_rows`` (``_date_columns``): a date as it is,
+    a text (``YYYY-MM-DD``) parsed as Django would, once per distinct day."""
+    days: dict[Any, date] = {}
+    fromiso = date.fromisoformat
+
+    def read(value: Any) -> date:
+        if type(value) is date:
+            return value
+        found = days.get(value)
+        if found is None:
+            found = days[value] = fromiso(value)
+        return found
 
     return read
 
@@ -264,13 +283,16 @@ def match_entries(
     today: date | None = None,
     one_by_one: bool = False,
     details: bool = True,
+    savepoint: bool = True,
 ) -> MatchResult:
     """Match the organization's unmatched credits (``entry_ids``: only these) against its open invoices: apply the
         proposals at or above the threshold, keep the others for review. One transaction. The automatic matches are
         written all at once; ``one_by_one`` writes them each in turn instead (the reference the set-based writing is
         checked against: the same rows and events). Without ``details``, ``entries`` of the result is left empty (an
-    import reports only the counts)."""
-    with transaction.atomic():
+    import reports only the counts). Without ``savepoint``, called within a transaction that fails whole when the
+    matching fails (an import), no savepoint is made: on SQLite, every page the matching changes would otherwise be
+    copied first to a journal of the savepoint (as much as the matching writes)."""
+    with transaction.atomic(savepoint=savepoint):
         Organization.objects.select_for_update().filter(pk=organization.pk).first()
         qs = BankEntry.objects.filter(organization=organization, state=EntryState.UNMATCHED, amount__gt=0)
         if isinstance(entry_ids, QuerySet):
@@ -357,13 +379,15 @@ def _entry_rows(qs: QuerySet[BankEntry]) -> list[EntryRow]:
     the amounts made decimals as Django would, the transactions decoded from their JSON text."""
     amount = _decimal_reader(BankEntry, "amount")
     loads = jsonlib.loads
-    fromiso = date.fromisoformat
+    day = _date_reader()
+    # the booking date last: a column read as text (``_date_columns``) comes after the plain ones
+    fields = [f for f in ENTRY_ROW_FIELDS if f != "booked_on"]
     return [
         EntryRow(
             pk,
             amount(value),
             currency,
-            booked_on if type(booked_on) is date else fromiso(booked_on),
+            day(booked_on),
             text,
             name,
             iban,
@@ -371,8 +395,8 @@ def _entry_rows(qs: QuerySet[BankEntry]) -> list[EntryRow]:
             end_to_end_id,
             loads(details) if type(details) is str else details,
         )
-        for pk, value, currency, booked_on, text, name, iban, reference, end_to_end_id, details in _plain_rows(
-            qs.values_list(*ENTRY_ROW_FIELDS)
+        for pk, value, currency, text, name, iban, reference, end_to_end_id, details, booked_on in _plain_rows(
+            qs.values_list(*fields, *_date_columns("booked_on"))
         )
     ]
 
@@ -636,23 +660,26 @@ APPLICATION_FIELDS = ("organization", "entry", "customer", "part", "payment", "c
                       "auto", "actor_label")  # fmt: skip
 SUGGESTION_FIELDS = ("organization", "entry", "customer", "part", "amount", "currency", "allocations", "unapplied",
                      "write_off_invoice_id", "write_off_amount", "confidence", "reasons", "rank")  # fmt: skip
-_json_text = jsonlib.JSONEncoder().encode
 
 
 def _json_prep(model: Any, name: str) -> Callable[[Any], Any]:
     """A JSON value as the database takes it in ``insert_rows``."""
     if connection.vendor == "sqlite":
-        return _json_text  # the text Django would write, without its per-value wrappers
+        return json_text  # the text Django would write, without its per-value wrappers
     model_field = model._meta.get_field(name)
     return lambda value: model_field.get_db_prep_save(value, connection)
 
 
-def _read_back(qs: QuerySet[Any], field_name: str, values: Sequence[str]) -> dict[str, int]:
-    """The ids of rows just inserted, by a field unique in the organization."""
-    found: dict[str, int] = {}
-    for chunk in _id_chunks(values):
-        found.update(qs.filter(**{f"{field_name}__in": chunk}).order_by().values_list(field_name, "pk"))
-    return found
+def _read_back(model: Any, organization: Organization, field_name: str, values: Sequence[str]) -> dict[str, int]:
+    """The ids of the organization's rows of ``model`` just inserted, by a field unique in the organization."""
+    meta = model._meta
+    qn = connection.ops.quote_name
+    column = qn(meta.get_field(field_name).column)
+    sql = (
+        f"SELECT {column}, {qn(meta.pk.column)} FROM {qn(meta.db_table)} "
+        f"WHERE {qn(meta.get_field('organization').column)} = %s AND {column} IN ({{marks}})"
+    )
+    return dict(select_in(sql, [organization.pk], values))
 
 
 def _insert_suggestions(organization: Organization, suggestions: Sequence[tuple[AnyEntry, Proposal, int]],
@@ -694,15 +721,17 @@ def _apply_all(
     invoices: dict[int, tuple[int, str, str]] = {}
     open_now: dict[int, Decimal] = {}
     decimal = _decimal_reader(Invoice, "open_amount")
-    for chunk in _id_chunks(wanted):
-        qs = Invoice.objects.filter(organization=organization, pk__in=chunk).order_by()
-        if connection.features.has_select_for_update_of:
-            qs = qs.select_for_update(of=("self",))
-        for pk, customer_id, number, currency, open_amount in _plain_rows(
-            qs.values_list("pk", "customer_id", "number", "currency", "open_amount")
-        ):
-            invoices[pk] = (customer_id, number, currency)
-            open_now[pk] = decimal(open_amount)
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(Invoice._meta.get_field(f).column) for f in ("id", "customer", "number", "currency",
+                                                                         "open_amount"))  # fmt: skip
+    lock = " FOR UPDATE" if connection.features.has_select_for_update_of else ""
+    sql = (
+        f"SELECT {columns} FROM {qn(Invoice._meta.db_table)} WHERE {qn('organization_id')} = %s "
+        f"AND {qn('id')} IN ({{marks}}){lock}"
+    )
+    for pk, customer_id, number, currency, open_amount in select_in(sql, [organization.pk], wanted):
+        invoices[pk] = (customer_id, number, currency)
+        open_now[pk] = decimal(open_amount)
     accepted: list[tuple[AnyEntry, Plan]] = []
     for entry, plan in auto:
         needed: dict[int, Decimal] = {}
@@ -734,7 +763,7 @@ def _apply_all(
              Source.BANK.value)
         )  # fmt: skip
     insert_with_defaults(Payment, PAYMENT_FIELDS, payment_rows)
-    payment_of = _read_back(Payment.objects.filter(organization=organization), "source_key", keys)
+    payment_of = _read_back(Payment, organization, "source_key", keys)
     payments = [payment_of[key] for key in keys]
     allocation_rows: list[tuple[Any, ...]] = [
         (org_id, invoice_id, payment, None, amount, entry.booked_on, Source.BANK.value)
@@ -758,9 +787,7 @@ def _apply_all(
     credit_of: dict[str, int] = {}
     if credit_rows:
         insert_with_defaults(CreditNote, CREDIT_FIELDS, credit_rows)
-        credit_of = _read_back(
-            CreditNote.objects.filter(organization=organization), "number", [r[2] for r in credit_rows]
-        )
+        credit_of = _read_back(CreditNote, organization, "number", [r[2] for r in credit_rows])
         allocation_rows.extend(
             (org_id, r[6], None, credit_of[r[2]], r[4], r[3], Source.BANK.value) for r in credit_rows
         )

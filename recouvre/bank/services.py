@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import json as jsonlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -43,7 +42,14 @@ from recouvre.core.bank import (
     parse,
 )
 from recouvre.core.bank.common import valid_iban
-from recouvre.imports.bulk import gc_paused, indexes_rebuilt, insert_with_defaults, large_write_cache
+from recouvre.imports.bulk import (
+    gc_paused,
+    indexes_rebuilt,
+    insert_with_defaults,
+    json_text,
+    large_write_cache,
+    select_in,
+)
 from recouvre.imports.models import ImportKind, ImportRun, ImportStatus
 from recouvre.imports.services import find_statement_mapping
 from recouvre.ledger.actors import Actor
@@ -375,6 +381,7 @@ def _import_content(
                 BankEntry.objects.filter(statement__import_run=run, amount__gt=0).values_list("pk", flat=True),
                 actor=actor,
                 details=False,
+                savepoint=False,  # the import is all or nothing: an error in the matching undoes it whole
             )
         counts = entry_state_counts(organization, BankEntry.objects.filter(statement__import_run=run))
         result.matched = counts["applied"]
@@ -466,18 +473,15 @@ def statement_key(statement: ParsedStatement, account_id: str, keys: Sequence[st
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    size = min(5000, max(100, (connection.features.max_query_params or 5000) - 10))
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _existing(model: Any, organization: Organization, keys: Sequence[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for chunk in _chunks(keys):
-        rows = model.objects.filter(organization=organization, key__in=chunk).order_by().values_list("key", "pk")
-        found.update(rows)
-    return found
+    """The ids of the organization's rows of ``model`` (entries or statements) by their ``key``, of ``keys``."""
+    meta = model._meta
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT {qn(meta.get_field('key').column)}, {qn(meta.pk.column)} FROM {qn(meta.db_table)} "
+        f"WHERE {qn(meta.get_field('organization').column)} = %s AND {qn(meta.get_field('key').column)} IN ({{marks}})"
+    )
+    return dict(select_in(sql, [organization.pk], keys))
 
 
 def _plan(organization: Organization, parsed: ParsedFile) -> list[_StatementPlan]:
@@ -565,8 +569,6 @@ def _write_statements(
             ids[index] = plan.existing_id
     return ids
 
-
-json_text = jsonlib.JSONEncoder().encode
 
 ENTRY_FIELDS = (
     "organization",

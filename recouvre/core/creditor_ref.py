@@ -66,6 +66,7 @@ _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _RF_START = re.compile(r"(?<![A-Z0-9])RF\d\d")
 _LETTER_VALUES = {chr(ord("A") + i): str(10 + i) for i in range(26)}
 _TO_DIGITS = str.maketrans(_LETTER_VALUES)
+_RF00_DIGITS = "RF00".translate(_TO_DIGITS)
 
 
 class CreditorReferenceError(ValueError):
@@ -180,7 +181,8 @@ def customer_rf(org_id: int, customer_id: int) -> str:
             _("organization %(org)s, customer %(customer)s: the ids are too long for an RF reference")
             % {"org": org_id, "customer": customer_id}
         )
-    return make_rf(body)
+    # digits only, at most 21: what ``make_rf`` makes of it, its check digits computed directly
+    return f"RF{98 - int(body + _RF00_DIGITS) % 97:02d}{body}"
 
 
 def parse_customer_rf(reference: str) -> tuple[int, int] | None:

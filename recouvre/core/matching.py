@@ -63,6 +63,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import lru_cache
+from itertools import product
 from operator import attrgetter
 
 from rapidfuzz import fuzz, process
@@ -437,7 +438,6 @@ def describe(reason: Reason) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_TOKEN = re.compile(r"[A-Z0-9]+")
 _HAS_DIGIT = re.compile(r"\d")
 _DIGIT_GROUPS = re.compile(r"\d+")
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
@@ -450,6 +450,9 @@ _MASKED = re.compile(
     r"|\b\d+[.,]\d{2}\b"  # 1234,56  1234.56
 )
 _JOINABLE = frozenset(" -/._")
+_JOINABLE_GAPS = frozenset("".join(chars) for size in range(4) for chars in product(sorted(_JOINABLE), repeat=size))
+"""What may stand between two tokens read as one number: at most three of ``_JOINABLE``."""
+_TOKEN_SPLIT = re.compile(r"([A-Z0-9]+)")
 _SUBFIELD = re.compile(r"\?\d\d")
 _CONNECTORS = frozenset({"ET", "AND", "UND"})
 _KEYWORDS = frozenset(
@@ -485,8 +488,16 @@ def normalize_name(name: str) -> str:
     return " ".join(kept or words)
 
 
+def _bars(m: re.Match[str]) -> str:
+    """A masked run: as many bars."""
+    return "|" * len(m.group())
+
+
 def compact_iban(iban: str) -> str:
-    return _NOT_ALNUM.sub("", iban.upper())
+    upper = iban.upper()
+    if upper.isascii() and upper.isalnum():  # already compact (most): nothing to take out
+        return upper
+    return _NOT_ALNUM.sub("", upper)
 
 
 def _valid_iban(compact: str) -> bool:
@@ -949,14 +960,14 @@ class MatchIndex:
             upper = _IBAN_SHAPE.sub(_mask_iban, upper)
         if "?" in upper:  # MT940 :86: subfield codes (?20, ?21...) glue two digits to the next word
             upper = _SUBFIELD.sub("|||", upper)
-        masked = _MASKED.sub(lambda m: "|" * len(m.group()), upper)
-        matches = list(_TOKEN.finditer(masked))
-        n = len(matches)
-        toks = [m.group() for m in matches]
-        joinable = [False] * n
-        for i in range(n - 1):
-            gap = masked[matches[i].end() : matches[i + 1].start()]
-            joinable[i] = len(gap) <= 3 and all(ch in _JOINABLE for ch in gap)
+        masked = _MASKED.sub(_bars, upper)
+        # the text cut at its tokens: [before, token, gap, token, gap, ..., token, after]
+        parts = _TOKEN_SPLIT.split(masked)
+        toks = parts[1::2]
+        n = len(toks)
+        gaps = parts[2:-1:2]  # gaps[i]: between toks[i] and toks[i + 1]
+        joinable = [gap in _JOINABLE_GAPS for gap in gaps]
+        joinable.append(False)
         found: list[tuple[_Ref, str, bool]] = []
         seen: set[tuple[type, int]] = set()
         references: list[str] = []
@@ -976,11 +987,7 @@ class MatchIndex:
             prev = toks[i - 1] if i > 0 else ""
             anchored = prev in _KEYWORDS or (
                 last_hit_end >= i - 2
-                and (
-                    prev in _CONNECTORS
-                    or any(ch in ",&+;" for ch in masked[matches[i - 1].end() : matches[i].start()])
-                    or last_hit_end == i - 1
-                )
+                and (prev in _CONNECTORS or any(ch in ",&+;" for ch in gaps[i - 1]) or last_hit_end == i - 1)
             )
             hit = None
             size = 1
@@ -992,7 +999,7 @@ class MatchIndex:
                     break
                 size -= 1
             if hit:
-                written = masked[matches[i].start() : matches[i + size - 1].end()]
+                written = "".join(parts[2 * i + 1 : 2 * (i + size)])
                 refs, exact = hit
                 for ref in refs:
                     key = (type(ref), ref.item.invoice_id if isinstance(ref, _Item) else ref.invoice_id)

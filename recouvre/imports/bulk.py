@@ -7,6 +7,8 @@
   indexes built once after the inserts instead of updated row by row.
 - ``large_write_cache``: a larger SQLite page cache while a large import writes.
 - ``gc_paused``: the cyclic garbage collector paused while millions of small objects are built.
+- ``json_text``: ``json.dumps``' text of a value, for the JSON columns of plain rows.
+- ``select_in``: the rows of a plain query for thousands of values (the keys or ids of what was just written).
 
 None of them commits: the caller's transaction makes the import all-or-nothing.
 """
@@ -23,11 +25,17 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from recouvre.core import jsontext
+
 PROGRESS_EVERY = 5000  # rows between two progress reports
 COPY_BATCH = 5000  # rows per COPY on PostgreSQL
 ROWS_PER_INSERT = 500  # rows per INSERT statement, fewer when the columns would pass the parameter limit
 SQLITE_IMPORT_CACHE_KIB = 256 * 1024
 REBUILD_MIN_ROWS = 50_000  # below this many rows, updating the indexes row by row costs little
+
+
+json_text = jsontext.encoder()
+"""``json.dumps(value)``: the text Django writes in a JSON column on SQLite."""
 
 
 @contextmanager
@@ -109,6 +117,18 @@ def _copy(table: str, columns: str, rows: Iterable[Sequence[Any]], progress: Cal
             if progress is not None:
                 progress(done)
     return done
+
+
+def select_in(sql: str, params: Sequence[Any], values: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows of the query ``sql`` for each of ``values``, a few thousand at a time: ``sql`` has ``{marks}``
+    where the placeholders of the values go (``... WHERE id IN ({marks})``), ``params`` are the parameters before
+    them. A plain statement: the ORM would prepare each of the thousands of values of an ``__in`` lookup."""
+    size = min(5000, max(100, (connection.features.max_query_params or 5000) - len(params) - 10))
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), size):
+            chunk = values[start : start + size]
+            cursor.execute(sql.format(marks=", ".join(["%s"] * len(chunk))), [*params, *chunk])
+            yield from cursor.fetchall()
 
 
 def column_defaults(model: type[Model], given: Sequence[str]) -> dict[str, Any]:
@@ -216,10 +236,19 @@ def insert_returning_ids(model: type[Model], given: Sequence[str], rows: Iterabl
     returning = f" RETURNING {_qn(meta.pk.column)}"
     width = len(fields)
     per_statement = max(1, min(ROWS_PER_INSERT, (connection.features.max_query_params or 999) // width))
-    one = "(" + ", ".join(["%s"] * width) + ")"
+    if connection.vendor == "sqlite":  # "?" on the DB-API cursor, as ``insert_rows`` does
+        mark = "?"
+        connection.ensure_connection()
+        cursor: Any = connection.connection.cursor()
+    else:
+        mark = "%s"
+        cursor = connection.cursor()
+    one = "(" + ", ".join([mark] * width) + ")"
     ids: list[int] = []
-    with connection.cursor() as cursor:
+    try:
         for batch in batched(rows, per_statement):
             cursor.execute(head + ", ".join([one] * len(batch)) + returning, [v for r in batch for v in (*r, *extra)])
             ids.extend(row[0] for row in cursor.fetchall())
+    finally:
+        cursor.close()
     return ids

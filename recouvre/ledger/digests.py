@@ -15,8 +15,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from recouvre.core import jsontext
+
 # json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str), set up once
-_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
+_encode = jsontext.encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 _utc_texts: dict[datetime, str] = {}  # the events of an import share their time: written once

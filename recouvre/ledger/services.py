@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -19,11 +18,11 @@ from .actors import Actor
 from .chain import seal_on_commit
 from .models import Allocation, Contact, CreditNote, Customer, Event, Invoice, InvoiceInstalment, Payment, Source
 
-_json_text = json.JSONEncoder().encode
+_AS_TEXT = (Decimal, date)  # what an event's data holds as text (``_jsonable``)
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal | date):
+    if isinstance(value, _AS_TEXT):
         return str(value)
     return value
 
@@ -50,10 +49,10 @@ def bulk_record_events(
     SQLite, ``COPY`` on PostgreSQL: no model instance each), all at the same time."""
     from django.db import connection
 
-    from recouvre.imports.bulk import insert_with_defaults
+    from recouvre.imports.bulk import insert_with_defaults, json_text
 
     if connection.vendor == "sqlite":
-        encode = _json_text  # the text Django would write
+        encode = json_text  # the text Django would write
     else:
         data_field = Event._meta.get_field("data")
 
@@ -68,7 +67,15 @@ def bulk_record_events(
         Event,
         ("organization", "customer", "kind", "data", "actor", "actor_label", "occurred_at"),
         (
-            (org_id, customer_id, kind, encode({k: _jsonable(v) for k, v in data.items()}), user_id, label, now)
+            (
+                org_id,
+                customer_id,
+                kind,
+                encode({k: str(v) if isinstance(v, _AS_TEXT) else v for k, v in data.items()}),
+                user_id,
+                label,
+                now,
+            )
             for customer_id, kind, data in events
         ),
     )

@@ -230,3 +230,30 @@ def test_amounts_read_as_plain_rows_are_the_decimals_django_reads(model, name, v
         for convert in converters:
             django_value = convert(django_value, column, connection)
         assert str(django_value) == expected
+
+
+def test_an_import_whose_matching_fails_after_writing_leaves_nothing(org, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.bank import identify
+
+    ids = _ledger(org)
+
+    def broken(*args: Any, **kwargs: Any) -> int:  # after the payments, allocations, states and events are written
+        assert Payment.objects.filter(organization=org).count() == 4
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(identify, "place_holds", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_statement(org, _statement(org, ids), "releve.xml", actor=ACTOR)
+
+    # the matching has no savepoint of its own: the import's transaction undoes it all, the entries included
+    assert BankEntry.objects.filter(organization=org).count() == 0
+    assert Payment.objects.filter(organization=org).count() == 0
+    assert Allocation.objects.filter(organization=org).count() == 0
+    assert CreditNote.objects.filter(organization=org).count() == 0
+    assert BankApplication.objects.filter(organization=org).count() == 0
+    assert BankSuggestion.objects.filter(organization=org).count() == 0
+    assert not Event.objects.filter(organization=org, kind__startswith="bank.").exists()
+    assert set(Invoice.objects.filter(organization=org).values_list("open_amount", flat=True)) == {
+        Decimal("800.00"), Decimal("400.00"), Decimal("300.00"), Decimal("200.00"), Decimal("700.00"),
+        Decimal("1250.00"), Decimal("96.40"), Decimal("5000.00"),
+    }  # fmt: skip

@@ -197,3 +197,10 @@ def test_svg_is_the_qr_code_of_the_payload_at_level_m():
     assert qr.error == "M"
     assert svg == qr.svg_inline(scale=2, border=4)
     assert epc_qr_svg(payload, scale=2, border=4) == svg
+
+
+@given(st.integers(1, 999_999_999), st.integers(0, 10**11 - 1))
+def test_customer_reference_is_the_rf_reference_of_its_body(org_id: int, customer_id: int) -> None:
+    body = f"{len(str(org_id))}{org_id}{customer_id:06d}"
+    assert customer_rf(org_id, customer_id) == make_rf(body)
+    assert is_valid_rf(customer_rf(org_id, customer_id))

@@ -23,6 +23,7 @@ from recouvre.core.matching import (
     Proposal,
     SettledInvoice,
     Why,
+    compact_iban,
     first_per_part,
     match,
     normalize_name,
@@ -585,3 +586,11 @@ def test_labelled_set_precision_of_automatic_application():
     assert figures["recall"] >= 0.90, figures
     assert figures["top1_suggestion"] >= 0.97, figures
     assert figures["auto_applied"] >= 1500
+
+
+def test_an_iban_is_compared_compact_and_in_capitals() -> None:
+    assert compact_iban("FR7630006000011234567890189") == "FR7630006000011234567890189"
+    assert compact_iban("fr76 3000 6000 0112 3456 7890 189") == "FR7630006000011234567890189"
+    assert compact_iban("DE89-3704.0044/0532 0130 00") == "DE89370400440532013000"
+    assert compact_iban("\u00c9FR76\u00a03000") == "FR763000"  # letters beyond ASCII and other spaces left out
+    assert compact_iban("") == ""

@@ -3,6 +3,7 @@ that receives more rows than it holds built again after the inserts."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -170,3 +171,32 @@ def test_a_fec_imported_with_the_indexes_built_after_gives_the_same_ledger(org, 
     assert (invoices, payments, allocations) == ledger(org)
     if connection.vendor == "sqlite":
         assert index_sql("ledger_allocation") == before
+
+
+def test_json_text_is_the_text_json_dumps_writes() -> None:
+    values = [
+        {"entry": 12, "amount": "1234.50", "payer": "Société Générale d'Études", "note": 'a "quoted"\nline\u2028'},
+        {"allocations": [{"invoice": "F-2026-0042", "amount": "10.00"}], "confidence": 0.9731, "auto": True},
+        {"nested": {"empty": {}, "list": [], "none": None, "false": False}, "big": 1e100, "negative": -2.5},
+        [],
+        {},
+        "plain text, é",
+        42,
+    ]
+
+    for value in values:
+        assert bulk.json_text(value) == json.dumps(value)
+
+
+def test_select_in_reads_the_rows_of_every_value_over_several_statements(org, other_org) -> None:  # type: ignore[no-untyped-def]
+    mine = [CustomerFactory(organization=org, ref=f"C{n}") for n in range(3)]
+    theirs = CustomerFactory(organization=other_org, ref="C9")
+    absent = list(range(10**9, 10**9 + 6000))  # more values than one statement takes: ours come in the last one
+
+    rows = bulk.select_in(
+        "SELECT id, ref FROM ledger_customer WHERE organization_id = %s AND id IN ({marks})",
+        [org.pk],
+        [*absent, *(c.pk for c in mine), theirs.pk],
+    )
+
+    assert sorted(rows) == sorted((c.pk, c.ref) for c in mine)
