@@ -3,8 +3,9 @@ resolve the text of a link from a request, revoke a customer's links.
 
 A link's text is ``<id>.<nonce>.<signature>`` (about 45 characters): the signature (a 128-bit HMAC-SHA256 under the
 server's secret key, with a salt of its own) proves Recouvre made it, the 96-bit random nonce that it is this row's
-and not an older one's; the row says until when it is valid and whether it was revoked. The absolute address is ``RECOUVRE_PUBLIC_URL`` followed by the
-portal's path; without ``RECOUVRE_PUBLIC_URL`` documents carry no link (``document_link`` gives ``""``)."""
+and not an older one's; the row says until when it is valid and whether it was revoked. The absolute address is
+``RECOUVRE_PUBLIC_URL`` followed by the portal's path; without ``RECOUVRE_PUBLIC_URL`` documents carry no link
+(``document_link`` gives ``""``)."""
 
 from __future__ import annotations
 
