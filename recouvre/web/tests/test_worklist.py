@@ -301,3 +301,31 @@ def test_the_customer_page_lists_its_open_tasks(logged_client, org, frozen_today
     for t in complete_all:
         logged_client.post(reverse("task_cancel", args=[t.pk]))
     assert card(other) is None  # no open task: no card
+
+
+def test_a_call_task_says_whom_to_call_with_a_tel_link(logged_client, org, frozen_today):
+    from recouvre.ledger.models import Contact
+
+    zola = _customer(org, "Zola", "5000.00", date(2026, 3, 21))
+    Contact.objects.filter(customer=zola).update(is_primary=False)
+    Contact.objects.create(
+        organization=org, customer=zola, name="Jeanne Zola", phone="+33 4 72 00 00 00", role="billing", is_primary=True
+    )
+    Contact.objects.create(organization=org, customer=zola, name="Standard", phone="04 00 00 00 00", role="other")
+    silent = _customer(org, "Muet", "800.00", date(2026, 3, 1))
+    Contact.objects.filter(customer=silent).update(phone="")
+    _call(org, zola)
+    _call(org, silent)
+    page = logged_client.get(reverse("worklist")).content.decode()
+    assert '<strong>Jeanne Zola</strong> · <a href="tel:+33472000000" class="mono">+33 4 72 00 00 00</a>' in page
+    assert f'href="/customers/{silent.pk}/#contacts"' in page
+
+
+@pytest.mark.parametrize(
+    ("phone", "href"),
+    [("04 72 00 00 00", "tel:0472000000"), ("+33 (0)4 72", "tel:+33472"), ("javascript:alert(1)", "tel:1"), ("", "")],
+)
+def test_tel_links_carry_digits_only(phone, href):
+    from recouvre.web.views.worklist import tel_href
+
+    assert tel_href(phone) == href

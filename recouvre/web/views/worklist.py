@@ -20,7 +20,7 @@ from recouvre.organizations.models import Role, User
 from recouvre.tasks import selectors, services
 from recouvre.tasks.deadlines import gather as gather_deadlines
 from recouvre.tasks.forms import CancelForm, CompleteTaskForm, ReassignForm, WorklistFilterForm
-from recouvre.tasks.models import Outcome, Task
+from recouvre.tasks.models import Outcome, Task, TaskKind
 
 from .. import formatting
 from ..decorators import member_required
@@ -32,6 +32,35 @@ DEADLINES_SHOWN = 50  # the earliest; ``recouvre deadlines`` lists them all
 
 def _members(organization: Any) -> list[Any]:
     return list(User.objects.filter(memberships__organization=organization).order_by("first_name", "username"))
+
+
+def tel_href(phone: str) -> str:
+    """A phone number as a ``tel:`` address: its digits, with the leading ``+`` if it has one (nothing else of what
+    was typed gets into the link); the French "(0)" of ``+33 (0)4...``, which is not dialled, is left out."""
+    digits = "".join(c for c in phone.replace("(0)", "") if c.isdigit())
+    return f"tel:{'+' if phone.strip().startswith('+') else ''}{digits}" if digits else ""
+
+
+def _people_to_call(customer_ids: list[int]) -> dict[int, dict[str, str]]:
+    """For each customer, the contact to call: the primary one with a phone number, else a billing contact with
+    one, else any with one (one query for the page)."""
+    from recouvre.ledger.models import Contact
+
+    found: dict[int, dict[str, str]] = {}
+    contacts = (
+        Contact.objects.filter(customer_id__in=set(customer_ids))
+        .exclude(phone="")
+        .order_by("customer_id", "-is_primary", "id")
+        .values_list("customer_id", "name", "phone", "role", "is_primary")
+    )
+    ranked: dict[int, list[tuple[int, str, str]]] = {}
+    for cid, name, phone, role, primary in contacts:
+        rank = 0 if primary else (1 if role == "billing" else 2)
+        ranked.setdefault(cid, []).append((rank, name, phone))
+    for cid, options in ranked.items():
+        _rank, name, phone = min(options, key=lambda o: o[0])
+        found[cid] = {"name": name, "phone": phone, "tel": tel_href(phone)}
+    return found
 
 
 @member_required()
@@ -67,7 +96,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
     deadlines = gather_deadlines(org, as_of)
     can_edit = membership.can("edit")
     rows = []
-    for t in selectors.in_order(qs, list(page.object_list)):
+    tasks = selectors.in_order(qs, list(page.object_list))
+    callees = _people_to_call([t.customer_id for t in tasks if t.kind == TaskKind.CALL])
+    for t in tasks:
         ranked = ranking.priorities[t.pk]
         rows.append(
             {
@@ -82,6 +113,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
                 "amount": selectors.amount_overdue(t),
                 "days": selectors.days_overdue(t, as_of),
                 "late": t.due_on is not None and t.due_on < as_of,
+                "call": callees.get(t.customer_id, {}) if t.kind == TaskKind.CALL else None,
                 "complete": CompleteTaskForm(auto_id=f"t{t.pk}_%s", initial={"outcome": _default_outcome(t)})
                 if can_edit
                 else None,
