@@ -225,8 +225,17 @@ def test_bulk_approval_skips_a_reminder_someone_else_decided_meanwhile(org, user
     # A colleague rejects Martin's reminder while the queue is open on our screen.
     approvals.reject(org, [second.pk], actor=Actor.of(colleague), now=timezone.now(), note="Strategic customer")
 
+    # Several at once: the count and the amount are asked to be confirmed first; nothing is decided yet.
+    ask = english.post(reverse("approval_decide"), {"ids": [first.pk, second.pk], "decision": "approve"})
+    assert ask.status_code == 200
+    assert "Approve 2 reminders?" in text(ask)
+    (amount,) = approvals.totals(first).values()  # the other one is no longer waiting: not counted
+    assert f"Amount claimed in all: €{amount:,.2f}" in text(ask)
+    assert not Event.objects.filter(kind="collections.action_approved").exists()
     response = english.post(
-        reverse("approval_decide"), {"ids": [first.pk, second.pk], "decision": "approve"}, follow=True
+        reverse("approval_decide"),
+        {"ids": [first.pk, second.pk], "decision": "approve", "confirmed": "1"},
+        follow=True,
     )
     assert "1 reminder approved." in _messages(response)
     assert "1 reminder was skipped: someone else decided it in the meantime." in _messages(response)

@@ -4,6 +4,7 @@ bulk (``recouvre.collections.approvals``)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -68,6 +69,29 @@ def _rows(actions: list[Action]) -> list[dict[str, Any]]:
         }
         for a in actions
     ]
+
+
+def _confirm_bulk_approval(request: HttpRequest, org: Any, data: dict[str, Any], back: str) -> HttpResponse:
+    """Several reminders to approve at once: say how many and for how much, and ask again before anything goes."""
+    chosen = [a for a in approvals.awaiting(org) if a.pk in set(data["ids"])]
+    totals: dict[str, Decimal] = {}
+    for action in chosen:
+        for currency, amount in approvals.totals(action).items():
+            totals[currency] = totals.get(currency, Decimal("0")) + amount
+    letters = sum(1 for a in chosen if a.channel != Channel.EMAIL)
+    return render(
+        request,
+        "web/approval_confirm.html",
+        {
+            "ids": data["ids"],
+            "count": len(data["ids"]),
+            "letters": letters,
+            "totals": sorted(totals.items()),
+            "note": data["note"] or "",
+            "send_now": data["send_now"],
+            "back": back,
+        },
+    )
 
 
 @member_required()
@@ -196,6 +220,8 @@ def approval_decide(request: HttpRequest) -> HttpResponse:
     actor = Actor.of(request.user)
     now = timezone.now()
     data = form.cleaned_data
+    if data["decision"] == "approve" and len(data["ids"]) > 1 and request.POST.get("confirmed") != "1":
+        return _confirm_bulk_approval(request, org, data, back)
     try:
         if data["decision"] == "approve":
             decision = approvals.approve(org, data["ids"], actor=actor, now=now, note=data["note"] or "")
