@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 
 from holidays.countries.france import France
@@ -106,3 +106,18 @@ class BusinessCalendar:
 
 FRANCE = BusinessCalendar()
 ALSACE_MOSELLE = BusinessCalendar(alsace_moselle=True)
+
+
+def next_sending(send_on: date, now: datetime, window: tuple[time, time], calendar: BusinessCalendar) -> datetime:
+    """When something due on ``send_on`` goes out: the sending runs on business days within ``window`` (its start
+    and end, local times). ``now`` (local, naive or aware) itself when the window is open today and it is due;
+    else the window's start on the first business day it can be. Wednesday 9 December 2026 at 20:00, due that day,
+    window 08:00-19:00: Thursday 10 December at 08:00."""
+    start, end = window
+    day = max(send_on, now.date())
+    if day == now.date() and now.time() >= end:
+        day += _ONE_DAY
+    day = calendar.next_business_day(day)
+    if day == now.date() and start <= now.time() < end:
+        return now
+    return datetime.combine(day, start, tzinfo=now.tzinfo)

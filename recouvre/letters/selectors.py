@@ -67,3 +67,17 @@ def letter_action(organization: Organization, action_id: int) -> Action:
     return Action.objects.select_related("organization", "customer").get(
         organization=organization, pk=action_id, channel__in=(Channel.LETTER, Channel.REGISTERED_LETTER)
     )
+
+
+def letters_to_produce(organization: Organization, limit: int = 200) -> list[Action]:
+    """Letter actions planned (approved, or needing no approval) whose letter is not produced yet: they are produced
+    in the next sending window on or after their send date. The earliest first."""
+    return list(
+        Action.objects.filter(
+            organization=organization,
+            channel__in=(Channel.LETTER, Channel.REGISTERED_LETTER),
+            state=ActionState.PLANNED,
+        )
+        .select_related("customer")
+        .order_by("send_on", "customer__name", "id")[:limit]
+    )

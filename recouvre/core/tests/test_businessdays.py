@@ -116,3 +116,22 @@ def test_adding_business_days_counts_exactly_that_many_open_days(d, n):
     else:
         # the open days after ``end`` up to ``d``: the |n| - 1 in between, and ``d`` itself when it is open
         assert business_days_between(end, d) == -n - 1 + is_business_day(d)
+
+
+def test_next_sending_is_within_the_window_on_a_business_day() -> None:
+    from datetime import datetime, time
+
+    from recouvre.core.businessdays import FRANCE, next_sending
+
+    window = (time(8, 0), time(19, 0))
+    wed_evening = datetime(2026, 12, 9, 20, 0)
+    assert next_sending(date(2026, 12, 9), wed_evening, window, FRANCE) == datetime(2026, 12, 10, 8, 0)
+    wed_noon = datetime(2026, 12, 9, 12, 0)
+    assert next_sending(date(2026, 12, 9), wed_noon, window, FRANCE) == wed_noon  # the next dispatch
+    assert next_sending(date(2026, 12, 11), wed_noon, window, FRANCE) == datetime(2026, 12, 11, 8, 0)
+    friday_night = datetime(2026, 12, 11, 22, 0)
+    assert next_sending(date(2026, 12, 11), friday_night, window, FRANCE) == datetime(2026, 12, 14, 8, 0)
+    # Christmas Day is closed: due on the 24th after the window, out on the 28th (a Monday).
+    assert next_sending(date(2026, 12, 24), datetime(2026, 12, 24, 19, 0), window, FRANCE) == datetime(
+        2026, 12, 28, 8, 0
+    )

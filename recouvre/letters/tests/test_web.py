@@ -249,3 +249,24 @@ def test_posting_with_a_letter_of_another_organization_records_none(org, other_o
     )
     assert response.status_code == 404
     assert Letter.objects.filter(posted_on__isnull=False).count() == 0
+
+
+def test_letters_planned_but_not_produced_are_listed_with_when_they_will_be(logged_client, org, notice_policy):  # type: ignore[no-untyped-def]
+    dupont = make_customer(org)
+    five_invoices(dupont)
+    run_collections(org, AS_OF, actor=ACTOR)
+    [action] = Action.objects.filter(customer=dupont, channel="registered_letter")
+    assert action.state == "planned" and action.send_on == AS_OF
+    # Friday 27 March 2026 at 20:00, after the send window (08:00-19:00): produced on Monday 30 at 08:00.
+    with time_machine.travel(datetime(2026, 3, 27, 20, 0, tzinfo=PARIS), tick=False):
+        text = _text(logged_client.get(reverse("letter_list"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "1 letter approved, to be produced" in text
+    assert "Dupont SARL" in text and "30 Mar 2026 from 08:00" in text
+    # Within the window of a business day: at the next sending.
+    with time_machine.travel(datetime(2026, 3, 27, 15, 0, tzinfo=PARIS), tick=False):
+        text = _text(logged_client.get(reverse("letter_list"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "at the next sending, in a few minutes" in text
+    # Once produced, it is a letter ready to post, no longer "to be produced".
+    assert produce_due_letters(org, now=NOW, actor=ACTOR) == 1
+    text = _text(logged_client.get(reverse("letter_list"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "to be produced" not in text and "1 letter ready to post." in text

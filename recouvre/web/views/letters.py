@@ -4,11 +4,14 @@ registered letter, and the preview of a letter action not produced yet (linked f
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -69,11 +72,32 @@ def letter_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "page": paginate(request, qs, LETTERS_PER_PAGE),
             "ready_count": selectors.letters(org, status="ready").count(),
+            "to_produce": _to_produce(org) if status == "ready" else [],
             "today": today(),
             "posting_form": PostingForm(initial={"posted_on": today()}),
             "ack_form": AcknowledgmentForm(initial={"acknowledged_on": today()}),
         },
     )
+
+
+def _to_produce(org: Any) -> list[dict[str, Any]]:
+    """The letters approved (or needing no approval) not produced yet, each with when it will be: in the next
+    sending window on a business day, on or after its send date."""
+    from recouvre.collections.scheduler import configured, window_of
+    from recouvre.collections.selectors import calendar_for
+    from recouvre.core.businessdays import next_sending
+
+    try:
+        window = window_of(org, configured()[1])
+    except ValueError:  # the send window setting is wrong: the scheduler says so; no time is promised here
+        return [{"action": a, "at": None} for a in selectors.letters_to_produce(org)]
+    calendar = calendar_for(org)
+    now = timezone.localtime()
+    rows = []
+    for action in selectors.letters_to_produce(org):
+        at = next_sending(action.send_on, now, window, calendar)
+        rows.append({"action": action, "at": at, "soon": at == now})
+    return rows
 
 
 @member_required()
