@@ -159,3 +159,28 @@ def test_the_main_pages_keep_to_their_content_security_policy(transactional_db, 
     page.click("#password-change-link")
     page.wait_for_url(f"{live_server.url}{reverse('password_change')}")
     assert page.locator("#id_new_password1").is_visible()
+
+
+def test_on_a_short_screen_every_menu_entry_can_be_reached(transactional_db, live_server, browser_page):
+    """At 1366×620 the menu is taller than the screen: it scrolls on its own, so Import and the language selector
+    at its foot can be reached and used."""
+    from recouvre.testing.factories import MembershipFactory, OrganizationFactory
+
+    org = OrganizationFactory(slug="acme", name="ACME Distribution SAS")
+    user = MembershipFactory(organization=org, user__username="claire", role="admin").user
+    user.set_password("correct horse battery")
+    user.save()
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 620})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "claire")
+    page.fill("#id_password", "correct horse battery")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    sidebar = page.locator(".sidebar")
+    assert sidebar.evaluate("s => s.scrollHeight > s.clientHeight")  # more menu than screen: it must scroll
+    page.locator(".nav a[href='/imports/']").click()
+    page.wait_for_url(f"{live_server.url}/imports/")
+    page.select_option("#language-select", "en")
+    page.wait_for_load_state()
+    assert page.locator(".topbar-title").inner_text() == "Import"
