@@ -84,6 +84,11 @@ def test_schemathesis_finds_the_answers_as_the_schema_says(live_server):  # type
         )
         @given(case=operation.as_strategy(generation_mode=mode))
         def call(case):  # type: ignore[no-untyped-def]
+            query = (case.query or {}).values()
+            if mode == GenerationMode.NEGATIVE and any(isinstance(v, (dict, list)) for v in query):
+                # an object or a list as a query value cannot be written in a URL: it would be sent flattened into
+                # a plain (valid) string, and "accepted" would then be right; such a case proves nothing
+                return
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {key}"}
             response = case.call(base_url=live_server.url)
             statuses[(mode.value, case.method, response.status_code)] += 1
@@ -104,4 +109,4 @@ def test_schemathesis_finds_the_answers_as_the_schema_says(live_server):  # type
     # the key was accepted: valid reads answered, and writes both made and refused; invalid requests refused
     assert statuses[("positive", "GET", 200)] >= 50, statuses
     assert statuses[("positive", "POST", 201)] >= 1 and statuses[("positive", "POST", 422)] >= 1, statuses
-    assert statuses[("negative", "GET", 422)] >= 50 and statuses[("negative", "POST", 422)] >= 50, statuses
+    assert statuses[("negative", "GET", 422)] >= 20 and statuses[("negative", "POST", 422)] >= 50, statuses
