@@ -184,3 +184,34 @@ def test_on_a_short_screen_every_menu_entry_can_be_reached(transactional_db, liv
     page.select_option("#language-select", "en")
     page.wait_for_load_state()
     assert page.locator(".topbar-title").inner_text() == "Import"
+
+
+def test_on_a_phone_the_menu_folds_and_no_page_scrolls_sideways(transactional_db, live_server, browser_page):
+    """At 390 px wide the menu folds behind a button that opens it; the dashboard, the worklist and the invoices
+    are no wider than the screen."""
+    from recouvre.testing.factories import MembershipFactory, OrganizationFactory
+
+    org = OrganizationFactory(slug="acme", name="ACME Distribution SAS")
+    user = MembershipFactory(organization=org, user__username="claire", role="admin").user
+    user.set_password("correct horse battery")
+    user.save()
+    build_ledger(org, OrganizationFactory(slug="other"), user)
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "claire")
+    page.fill("#id_password", "correct horse battery")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    import_link = page.locator(".nav a[href='/imports/']")
+    assert not import_link.is_visible()  # folded
+    page.locator(".menu-button").click()
+    assert import_link.is_visible()
+    for path in ("/", "/worklist/", "/invoices/"):
+        page.goto(f"{live_server.url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide on a 390 px screen"
+    import_link.evaluate("a => a.scrollIntoView()")
+    page.locator(".menu-button").click()
+    import_link.click()
+    page.wait_for_url(f"{live_server.url}/imports/")
