@@ -79,11 +79,12 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recouvre.core.contacts import choose_contact
 from recouvre.core.dunning import PENALTIES
 from recouvre.core.headers import one_line
 from recouvre.documents.attachments import invoice_attachments
 from recouvre.ledger.actors import Actor
-from recouvre.ledger.models import Contact, ContactRole, Customer
+from recouvre.ledger.models import Contact, Customer
 from recouvre.ledger.selectors import current_items, listed_refs
 from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
@@ -438,21 +439,9 @@ def _settle_stale(organization: Organization | None, actor: Actor, result: Dispa
 def recipient(customer: Customer) -> str:
     """The customer's contact address: the primary contact's, else the first billing contact's, else the first
     contact's with an address; empty when none has one. An address that bounced is left out until changed."""
-    contacts = [
-        c
-        for c in Contact.objects.filter(customer=customer, email_bounced_at__isnull=True)
-        .exclude(email="")
-        .order_by("id")
-    ]
-    for wanted in (
-        lambda c: c.is_primary,
-        lambda c: c.role == ContactRole.BILLING,
-        lambda c: True,
-    ):
-        for contact in contacts:
-            if wanted(contact):
-                return str(contact.email)
-    return ""
+    contacts = Contact.objects.filter(customer=customer, email_bounced_at__isnull=True).exclude(email="")
+    chosen = choose_contact(contacts.only("id", "is_primary", "role", "email"))
+    return str(chosen.email) if chosen else ""
 
 
 def _lines(action: Action, as_of: date, *, penalties: bool = False) -> list[Line]:

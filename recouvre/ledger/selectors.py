@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from recouvre.core.instalments import Due
 from recouvre.organizations.models import Organization
 
-from .models import AMOUNT, Allocation, CreditNote, Customer, Event, Invoice, InvoiceInstalment, Payment
+from .models import AMOUNT, Allocation, Contact, CreditNote, Customer, Event, Invoice, InvoiceInstalment, Payment
 
 _ZERO = Value(Decimal("0.00"))
 
@@ -120,6 +120,20 @@ def invoice_schedule(organization: Organization, invoice: Invoice) -> list[dict[
         }
         for d in dues
     ]
+
+
+def contacts_with_phone(organization: Organization, customer_ids: Iterable[int]) -> dict[int, list[Contact]]:
+    """The customers' contacts that have a phone number, per customer (one query)."""
+    out: dict[int, list[Contact]] = {}
+    contacts = (
+        Contact.objects.filter(customer__organization=organization, customer_id__in=set(customer_ids))
+        .exclude(phone="")
+        .only("id", "customer_id", "name", "phone", "role", "is_primary")
+        .order_by("customer_id", "id")
+    )
+    for contact in contacts:
+        out.setdefault(contact.customer_id, []).append(contact)
+    return out
 
 
 def customers(organization: Organization) -> QuerySet[Customer]:

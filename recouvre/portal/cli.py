@@ -8,6 +8,10 @@ list --org SLUG --customer REF`` lists its links.
 [--plan-max-instalments N] [--plan-max-days N] [--plan-min-instalment AMOUNT] [--json]`` shows the organization's
 portal settings, and changes those given (each change an event on the timeline).
 
+``recouvre portal proposals --org SLUG --customer REF [--all] [--json]`` lists the contact details the customer
+proposed on the portal that nobody has decided yet (``--all``: the decided ones too); ``recouvre portal proposal
+--org SLUG ID --apply|--set-aside`` applies them (as the Apply button of the customer page) or sets them aside.
+
 Exit codes: 0 done, 1 refused (nothing written), 2 usage error."""
 
 from __future__ import annotations
@@ -119,6 +123,76 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _proposal_dict(proposal: Any) -> dict[str, Any]:
+    return {
+        "id": proposal.pk,
+        "customer": proposal.customer.ref,
+        "created_at": proposal.created_at.isoformat(),
+        "changes": {name: {"old": old, "new": new} for name, (old, new) in proposal.changes.items()},
+        "message": proposal.message,
+        "decided_at": proposal.decided_at.isoformat() if proposal.decided_at else None,
+        "applied": proposal.applied,
+        "decided_by": proposal.decided_by_label or None,
+    }
+
+
+def cmd_proposals(args: argparse.Namespace) -> int:
+    from .models import ContactProposal
+    from .services import contact_labels, pending_proposals
+
+    customer, message = _customer(args)
+    if customer is None:
+        return refused(args.json, [message])
+    found = (
+        list(ContactProposal.objects.filter(organization_id=customer.organization_id, customer=customer))
+        if args.all
+        else pending_proposals(customer)
+    )
+    rows = [_proposal_dict(p) for p in found]
+    if args.json:
+        emit_json(rows)
+        return EXIT_OK
+    if not rows:
+        print(_("No contact details proposed."))
+    labels = contact_labels()
+    for r in rows:
+        if not r["decided_at"]:
+            state = _("waiting for a decision")
+        else:
+            state = _("details applied") if r["applied"] else _("details set aside")
+        print(f"{r['id']}  {r['created_at'][:10]}  {state}")
+        for name, change in r["changes"].items():
+            print(f"    {labels.get(name, name)}: {change['old'] or '-'} -> {change['new'] or '-'}")
+    return EXIT_OK
+
+
+def cmd_proposal(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from recouvre.ledger.actors import CLI
+
+    from .models import ContactProposal
+    from .services import decide_proposal
+
+    org = resolve_org(args.org)
+    proposal = ContactProposal.objects.filter(organization_id=org.pk, pk=args.id).select_related("customer").first()
+    if proposal is None:
+        return refused(args.json, [_("No contact details proposed with number %(id)s.") % {"id": args.id}])
+    try:
+        decided = decide_proposal(proposal, apply=args.apply, actor=CLI)
+    except ValidationError as exc:
+        return refused(args.json, list(exc.messages))
+    if args.json:
+        emit_json(_proposal_dict(decided))
+        return EXIT_OK
+    print(
+        _("The contact details proposed by the customer were applied.")
+        if args.apply
+        else _("The contact details proposed by the customer were set aside.")
+    )
+    return EXIT_OK
+
+
 def _settings_dict(org: Any, current: Any, changed: list[str]) -> dict[str, Any]:
     from django.conf import settings
 
@@ -199,6 +273,18 @@ def add_commands(sub: Any, add: Callable[..., argparse.ArgumentParser], json_fla
         if name == "link":
             sp.add_argument("--new", action="store_true", help="always issue a new link")
         json_flag(sp)
+    sp = add("proposals", cmd_proposals, "list the contact details the customer proposed on the portal", group)
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("--customer", required=True, help="the customer's account (ref)")
+    sp.add_argument("--all", action="store_true", help="also those already applied or set aside")
+    json_flag(sp)
+    sp = add("proposal", cmd_proposal, "apply or set aside contact details the customer proposed", group)
+    sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
+    sp.add_argument("id", type=int, help="the proposal's number (recouvre portal proposals)")
+    decision = sp.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--apply", action="store_true", help="apply the proposed details")
+    decision.add_argument("--set-aside", dest="set_aside", action="store_true", help="set them aside")
+    json_flag(sp)
     sp = add("settings", cmd_settings, "show or change the organization's customer portal settings", group)
     sp.add_argument("--org", help="organization short name (may be left out when there is only one)")
     sp.add_argument("--enabled", choices=sorted(_SWITCH), help="links to the portal in documents (on|off)")

@@ -24,12 +24,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from recouvre.collections.dispatch import BACKOFF, recipient
+from recouvre.collections.dispatch import BACKOFF
 from recouvre.collections.models import CollectionSettings, CustomerCollection, DisputeReason
 from recouvre.collections.rendering import format_amount, format_date
+from recouvre.core.contacts import choose_contact
 from recouvre.core.headers import one_line
 from recouvre.ledger.actors import Actor
-from recouvre.ledger.models import Contact, ContactRole, Customer, Invoice
+from recouvre.ledger.models import Contact, Customer, Invoice
 from recouvre.ledger.services import record_event
 from recouvre.organizations.models import Organization
 
@@ -50,14 +51,9 @@ WORKER = Actor.system("worker")
 
 def address_of(customer: Customer) -> str:
     """The customer's billing contact's address (not bounced), else the address its reminders go to."""
-    billing = (
-        Contact.objects.filter(customer=customer, role=ContactRole.BILLING, email_bounced_at__isnull=True)
-        .exclude(email="")
-        .order_by("-is_primary", "id")
-        .values_list("email", flat=True)
-        .first()
-    )
-    return str(billing) if billing else recipient(customer)
+    contacts = Contact.objects.filter(customer=customer, email_bounced_at__isnull=True).exclude(email="")
+    chosen = choose_contact(contacts.only("id", "is_primary", "role", "email"), billing_first=True)
+    return str(chosen.email) if chosen else ""
 
 
 def _lang() -> str:

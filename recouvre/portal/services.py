@@ -33,6 +33,7 @@ from recouvre.collections import holds
 from recouvre.collections.models import CustomerCollection, DisputeReason, Hold, PaymentPlan
 from recouvre.collections.rendering import format_amount, format_date, language_of
 from recouvre.core import portal_plans
+from recouvre.core.contacts import choose_contact
 from recouvre.documents.models import DocumentKind
 from recouvre.documents.services import attach_document
 from recouvre.documents.storage import DocumentRefused
@@ -430,11 +431,8 @@ def current_contact(customer: Customer) -> dict[str, str]:
 
 
 def _billing_contact(customer: Customer) -> Contact | None:
-    contacts = list(Contact.objects.filter(customer=customer).order_by("-is_primary", "id"))
-    for contact in contacts:
-        if contact.role == "billing":
-            return contact
-    return contacts[0] if contacts else None
+    """The contact the customer's details are about: a billing contact first, else the primary one, else any."""
+    return choose_contact(Contact.objects.filter(customer=customer), billing_first=True)
 
 
 def contact_labels() -> dict[str, str]:

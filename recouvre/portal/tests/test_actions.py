@@ -514,3 +514,53 @@ def test_a_confirmation_refused_by_the_mail_server_is_on_the_timeline(
     if again:
         assert later.get().run_after > timezone.now() + timedelta(minutes=4)
         assert later.get().args_kwargs["kwargs"] == {"attempt": 1}
+
+
+def test_proposed_contact_details_are_listed_and_decided_from_the_command_line(
+    client,
+    customer,
+    collector,
+    other_org,
+    capsys,
+    smtp,  # noqa: F811
+) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from recouvre.cli import main
+
+    smtp(Keep())
+    client.post(
+        portal_url_for(customer, "contact/"),
+        {
+            "name": "Comptabilité",
+            "email": "factures@dupont.example",
+            "address_line1": "3 rue des Lilas",
+            "postal_code": "69003",
+            "city": "Lyon",
+        },
+    )
+    capsys.readouterr()
+    assert main(["portal", "proposals", "--org", "acme", "--customer", "411DUPONT", "--json"]) == 0
+    [shown] = json.loads(capsys.readouterr().out)
+    assert shown["changes"] == {"email": {"old": "compta@dupont.example", "new": "factures@dupont.example"}}
+    assert shown["decided_at"] is None and shown["applied"] is None
+    # Another organization cannot reach it, even knowing its number; nothing is written.
+    assert main(["portal", "proposal", "--org", other_org.slug, str(shown["id"]), "--apply", "--json"]) == 1
+    assert Contact.objects.get(customer=customer, role="billing").email == "compta@dupont.example"
+    capsys.readouterr()
+    assert main(["portal", "proposal", "--org", "acme", str(shown["id"]), "--apply", "--json"]) == 0
+    decided = json.loads(capsys.readouterr().out)
+    assert decided["applied"] is True and decided["decided_by"]
+    assert Contact.objects.get(customer=customer, role="billing").email == "factures@dupont.example"
+    assert Event.objects.filter(customer=customer, kind="contact.updated").count() == 1
+    assert Task.objects.get(customer=customer).state == "done"
+    # Decided once only; the pending list is empty, --all shows it.
+    assert main(["portal", "proposal", "--org", "acme", str(shown["id"]), "--set-aside"]) == 1
+    capsys.readouterr()
+    assert main(["portal", "proposals", "--org", "acme", "--customer", "411DUPONT"]) == 0
+    assert capsys.readouterr().out.strip() == "No contact details proposed."
+    assert main(["portal", "proposals", "--org", "acme", "--customer", "411DUPONT", "--all", "--json"]) == 0
+    assert [p["applied"] for p in json.loads(capsys.readouterr().out)] == [True]
+    with pytest.raises(SystemExit) as usage:
+        main(["portal", "proposal", "--org", "acme", str(shown["id"])])
+    assert usage.value.code == 2

@@ -13,7 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from recouvre.core.contacts import choose_contact
 from recouvre.core.priority import explain
+from recouvre.ledger import selectors as ledger_selectors
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Invoice
 from recouvre.organizations.models import Role, User
@@ -41,25 +43,14 @@ def tel_href(phone: str) -> str:
     return f"tel:{'+' if phone.strip().startswith('+') else ''}{digits}" if digits else ""
 
 
-def _people_to_call(customer_ids: list[int]) -> dict[int, dict[str, str]]:
+def _people_to_call(org: Any, customer_ids: list[int]) -> dict[int, dict[str, str]]:
     """For each customer, the contact to call: the primary one with a phone number, else a billing contact with
     one, else any with one (one query for the page)."""
-    from recouvre.ledger.models import Contact
-
     found: dict[int, dict[str, str]] = {}
-    contacts = (
-        Contact.objects.filter(customer_id__in=set(customer_ids))
-        .exclude(phone="")
-        .order_by("customer_id", "-is_primary", "id")
-        .values_list("customer_id", "name", "phone", "role", "is_primary")
-    )
-    ranked: dict[int, list[tuple[int, str, str]]] = {}
-    for cid, name, phone, role, primary in contacts:
-        rank = 0 if primary else (1 if role == "billing" else 2)
-        ranked.setdefault(cid, []).append((rank, name, phone))
-    for cid, options in ranked.items():
-        _rank, name, phone = min(options, key=lambda o: o[0])
-        found[cid] = {"name": name, "phone": phone, "tel": tel_href(phone)}
+    for cid, contacts in ledger_selectors.contacts_with_phone(org, customer_ids).items():
+        chosen = choose_contact(contacts)
+        if chosen is not None:
+            found[cid] = {"name": chosen.name, "phone": chosen.phone, "tel": tel_href(chosen.phone)}
     return found
 
 
@@ -97,7 +88,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     can_edit = membership.can("edit")
     rows = []
     tasks = selectors.in_order(qs, list(page.object_list))
-    callees = _people_to_call([t.customer_id for t in tasks if t.kind == TaskKind.CALL])
+    callees = _people_to_call(org, [t.customer_id for t in tasks if t.kind == TaskKind.CALL])
     for t in tasks:
         ranked = ranking.priorities[t.pk]
         rows.append(
