@@ -829,10 +829,10 @@ _AMOUNT_KEYS = frozenset(
 _NO_CURRENCY = "\x00"
 
 
-def describe_for_reader(event: Event, *, money: Any, day: Any) -> str:
+def describe_for_reader(event: Event, *, money: Any, day: Any, words: dict[str, str] | None = None) -> str:
     """``describe``, its amounts and dates written the reader's way: ``money(amount, currency)`` gives
     ``1 234,56 €`` (the currency code the sentence carries after an amount then left out), ``day(date)``
-    ``07/12/2026``."""
+    ``07/12/2026``; ``words`` replaces codes of the data by the reader's words (``{"import_kind": "factures"}``)."""
     data = dict(event.data or {})
     currency = data.get("currency") or ""
     formatted_amount = False
@@ -852,6 +852,7 @@ def describe_for_reader(event: Event, *, money: Any, day: Any) -> str:
                 pass
     if formatted_amount:
         data["currency"] = _NO_CURRENCY
+    data.update(words or {})
     shown = Event(kind=event.kind, data=data)
     text = describe(shown)
     return re.sub(r"\s*\x00", "", text)

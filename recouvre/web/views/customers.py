@@ -255,6 +255,16 @@ def _timeline(request: HttpRequest, org: Organization, customer: Customer) -> di
     }
 
 
+def _words(event: Any) -> dict[str, str]:
+    """Codes an event's sentence carries, in the reader's words."""
+    from recouvre.imports.models import ImportKind
+
+    code = (event.data or {}).get("import_kind")
+    if event.kind == "import.summary" and code in ImportKind.values:
+        return {"import_kind": str(ImportKind(code).label)}
+    return {}
+
+
 def _entry(entry: Any) -> dict[str, Any]:
     """One line of the timeline in the reader's words: when, what, by whom, its family."""
     from recouvre.ledger.timeline import CATEGORIES, describe_for_reader
@@ -268,7 +278,7 @@ def _entry(entry: Any) -> dict[str, Any]:
         event = entry.event
         item.update(
             event=event,
-            text=describe_for_reader(event, money=formatting.money, day=formatting.day),
+            text=describe_for_reader(event, money=formatting.money, day=formatting.day, words=_words(event)),
             who=_who(event),
             recorded=formatting.moment(event.occurred_at) if entry.on_day else "",
         )
