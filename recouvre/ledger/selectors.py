@@ -471,7 +471,7 @@ def customer_balances(organization: Organization, customer: Customer, as_of: dat
 
 # Events that record a document of the ledger: on the timeline each stands at the document's own date (the day the
 # invoice was issued, the payment received), not the day it was entered or imported.
-_DOCUMENT_EVENTS = ("invoice.created", "credit_note.created", "payment.received")
+_DOCUMENT_EVENTS = ("invoice.created", "credit_note.created", "payment.received", "allocation.created")
 
 
 class TimelineEntry(NamedTuple):
@@ -530,6 +530,14 @@ def customer_timeline(
     payments = list(
         Payment.objects.filter(organization=organization, customer=customer).values("id", "received_on", "amount")
     )
+    # an allocation stands at its own date (``allocated_on``), found by its invoice and amount
+    allocated: dict[tuple[str, str], list[date]] = {}
+    for number, amount, on in (
+        Allocation.objects.filter(organization=organization, invoice__customer=customer)
+        .order_by("allocated_on", "id")
+        .values_list("invoice__number", "amount", "allocated_on")
+    ):
+        allocated.setdefault((number, str(amount)), []).append(on)
     rows: list[tuple[datetime, bool, str, int, str]] = []  # when, on_day, category, id, what ("event"/kind)
     with_event: dict[str, set[str]] = {"invoice": set(), "credit_note": set()}
     payments_with_event: dict[tuple[str, str], int] = {}
@@ -550,6 +558,10 @@ def customer_timeline(
                     when, on_day = _start_of(date.fromisoformat(str(data["received_on"]))), True
                 except ValueError:
                     pass
+            elif kind == "allocation.created":
+                days = allocated.get((str(data.get("invoice")), str(Decimal(str(data.get("amount") or 0)))))
+                if days:
+                    when, on_day = _start_of(days.pop(0)), True
         rows.append((when, on_day, category_of(kind), pk, "event"))
     for number, row in invoices.items():
         if number not in with_event["invoice"]:
