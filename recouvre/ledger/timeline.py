@@ -800,7 +800,7 @@ CATEGORIES: tuple[tuple[str, Any], ...] = (
     ("legal", gettext_lazy("Legal steps")),
     ("other", gettext_lazy("Customer record and other")),
 )
-_HOLD_WORDS = ("hold", "dispute", "promise", "plan", "instalment_honoured", "already_paid")
+_HOLD_WORDS = ("hold_", "dispute_", "promise_", "plan_", "instalment_", "already_paid")
 
 
 def category(kind: str) -> str:
@@ -810,7 +810,7 @@ def category(kind: str) -> str:
         return "invoices"
     if prefix in ("payment", "allocation", "bank"):
         return "payments"
-    if kind == "invoice.disputed" or (prefix == "collections" and any(w in rest for w in _HOLD_WORDS)):
+    if kind == "invoice.disputed" or (prefix == "collections" and rest.startswith(_HOLD_WORDS)):
         return "holds"
     if prefix in ("collections", "letters", "portal"):
         return "legal" if rest == "insolvency_recorded" else "reminders"
