@@ -17,6 +17,7 @@ from recouvre.core import next_step as next_steps
 from recouvre.core.aging import ZERO
 from recouvre.core.next_step import Facts as NextStepFacts
 from recouvre.core.next_step import NextStep, recommend
+from recouvre.core.routes import Route
 from recouvre.ledger import selectors
 from recouvre.ledger.models import Customer
 from recouvre.organizations.models import Organization
@@ -129,6 +130,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "legal_open": next_step.action in (next_steps.FORMAL_NOTICE, next_steps.LEGAL)
             or proceedings_open
             or route.recommendation.judicial
+            or route.recommendation.route in (Route.FORMAL_NOTICE, Route.AWAIT_NOTICE, Route.INSOLVENCY)
             or route.facts.formal_notice_on is not None
             or bool(route.facts.formal_notice_pending),
             "timeline": _timeline(request, org, customer),
