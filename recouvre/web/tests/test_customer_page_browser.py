@@ -39,7 +39,7 @@ def test_the_customer_page_on_a_laptop_and_on_a_phone(transactional_db, live_ser
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": height})
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(30_000)
         violations: list[str] = []
         page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
         try:
