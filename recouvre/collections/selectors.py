@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F, Max, Q, Sum
+from django.db.models import F, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce
 
 from recouvre.core import dunning
@@ -34,6 +34,7 @@ from .models import (
     ActionState,
     Channel,
     CollectionSettings,
+    CustomerCollection,
     Hold,
     HoldKind,
     HoldOutcome,
@@ -474,3 +475,68 @@ def under_dispute(organization: Organization, as_of: date) -> Q:
         else:
             customer_ids.add(customer_id)
     return Q(id__in=sorted(invoice_ids)) | Q(customer_id__in=sorted(customer_ids))
+
+
+# ------------------------------------------------------------------------------------------- customer standing
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a customer stands in its collection, for the head of its page: the oldest overdue due date, the
+    policy and the last step carried out, the last reminder sent, the next one planned, the holds running and the
+    collector. A fixed number of queries, whatever the number of invoices."""
+
+    oldest_due_on: date | None
+    oldest_days: int
+    policy_name: str
+    last_step_key: str
+    last_step_on: date | None
+    last_sent: Action | None
+    next_planned: Action | None
+    holds: list[Hold]
+    collector: object | None
+
+
+def customer_standing(organization: Organization, customer: Customer, as_of: date) -> Standing:
+    from .notices import customer_policy
+
+    oldest = (
+        Invoice.objects.filter(organization=organization, customer=customer, open_amount__gt=0, due_on__lt=as_of)
+        .order_by()
+        .aggregate(oldest=Min("due_on"))["oldest"]
+    )
+    last_step = (
+        ItemStep.objects.filter(organization=organization, invoice__customer=customer, done_on__isnull=False)
+        .exclude(step_key=dunning.PENALTIES)
+        .order_by("-done_on", "-level", "-id")
+        .values("step_key", "done_on")
+        .first()
+    )
+    actions_of = Action.objects.filter(organization=organization, customer=customer)
+    last_sent = actions_of.filter(state=ActionState.SENT).order_by("-send_on", "-id").first()
+    next_planned = (
+        actions_of.filter(
+            state__in=(ActionState.PLANNED, ActionState.AWAITING_APPROVAL, ActionState.READY, ActionState.SENDING)
+        )
+        .order_by("send_on", "id")
+        .first()
+    )
+    running = [
+        h
+        for h in Hold.objects.filter(organization=organization, customer=customer, released_at__isnull=True, outcome="")
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=as_of))
+        .order_by("starts_on", "id")
+        if h.status(as_of) in ("active", "scheduled")
+    ]
+    collection = CustomerCollection.objects.filter(customer=customer).select_related("collector").first()
+    return Standing(
+        oldest_due_on=oldest,
+        oldest_days=(as_of - oldest).days if oldest is not None else 0,
+        policy_name=customer_policy(organization, customer).name,
+        last_step_key=last_step["step_key"] if last_step else "",
+        last_step_on=last_step["done_on"] if last_step else None,
+        last_sent=last_sent,
+        next_planned=next_planned,
+        holds=running,
+        collector=collection.collector if collection is not None else None,
+    )

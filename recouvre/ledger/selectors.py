@@ -4,12 +4,13 @@ another organization's rows."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils import timezone
 
 from recouvre.core.instalments import Due
 from recouvre.organizations.models import Organization
@@ -478,3 +479,145 @@ def customer_balances(organization: Organization, customer: Customer, as_of: dat
         for r in qs.order_by().values("currency").annotate(s=Sum("unallocated_amount", output_field=dec)):
             row(r["currency"])["unapplied"] += _cents(r["s"])
     return out
+
+
+# --------------------------------------------------------------------------------------- the customer's timeline
+
+# Events that record a document of the ledger: on the timeline each stands at the document's own date (the day the
+# invoice was issued, the payment received), not the day it was entered or imported.
+_DOCUMENT_EVENTS = ("invoice.created", "credit_note.created", "payment.received", "allocation.created")
+
+
+class TimelineEntry(NamedTuple):
+    """One line of a customer's timeline: an event, or a document of the ledger recorded without one (imported)."""
+
+    when: datetime  # when it happened: the sort key
+    on_day: bool  # ``when`` is a day (a document's date), not an instant
+    category: str
+    event: Event | None = None
+    document: Any = None  # an Invoice, CreditNote or Payment recorded without an event
+    document_kind: str = ""  # "invoice", "credit_note", "payment"
+
+
+class TimelinePage(NamedTuple):
+    entries: list[TimelineEntry]
+    total: int
+    counts: dict[str, int]  # entries per category, before the filter
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def customer_timeline(
+    organization: Organization,
+    customer: Customer,
+    *,
+    category: str = "",
+    offset: int = 0,
+    limit: int = 50,
+) -> TimelinePage:
+    """The customer's timeline, newest first by the date things happened, ``limit`` entries from ``offset``,
+    narrowed to one ``category`` (``recouvre.ledger.timeline.CATEGORIES``) when given.
+
+    An invoice, credit note or payment stands at its own date (issue, receipt), whether it was entered by hand (its
+    creation event, moved to that date) or imported (no event of its own: the document itself is the entry). Other
+    events stand at the moment they were recorded. A fixed number of queries whatever the customer's size: the keys
+    of every entry are read and sorted, then only the page's events are read whole."""
+    from .timeline import category as category_of
+
+    events = Event.objects.filter(organization=organization, customer=customer)
+    keys = list(events.values_list("id", "kind", "occurred_at"))
+    documents_data = dict(events.filter(kind__in=_DOCUMENT_EVENTS).values_list("id", "data"))
+    invoices = {
+        row["number"]: row
+        for row in Invoice.objects.filter(organization=organization, customer=customer).values(
+            "id", "number", "issued_on"
+        )
+    }
+    notes = {
+        row["number"]: row
+        for row in CreditNote.objects.filter(organization=organization, customer=customer).values(
+            "id", "number", "issued_on"
+        )
+    }
+    payments = list(
+        Payment.objects.filter(organization=organization, customer=customer).values("id", "received_on", "amount")
+    )
+    # an allocation stands at its own date (``allocated_on``), found by its invoice and amount
+    allocated: dict[tuple[str, str], list[date]] = {}
+    for number, amount, on in (
+        Allocation.objects.filter(organization=organization, invoice__customer=customer)
+        .order_by("allocated_on", "id")
+        .values_list("invoice__number", "amount", "allocated_on")
+    ):
+        allocated.setdefault((number, str(amount)), []).append(on)
+    rows: list[tuple[datetime, bool, str, int, str]] = []  # when, on_day, category, id, what ("event"/kind)
+    with_event: dict[str, set[str]] = {"invoice": set(), "credit_note": set()}
+    payments_with_event: dict[tuple[str, str], int] = {}
+    for pk, kind, occurred_at in keys:
+        when, on_day = occurred_at, False
+        data = documents_data.get(pk)
+        if data is not None:
+            if kind == "invoice.created" and data.get("number") in invoices:
+                with_event["invoice"].add(data["number"])
+                when, on_day = _start_of(invoices[data["number"]]["issued_on"]), True
+            elif kind == "credit_note.created" and data.get("number") in notes:
+                with_event["credit_note"].add(data["number"])
+                when, on_day = _start_of(notes[data["number"]]["issued_on"]), True
+            elif kind == "payment.received" and data.get("received_on"):
+                key = (str(data["received_on"]), str(Decimal(str(data.get("amount") or 0))))
+                payments_with_event[key] = payments_with_event.get(key, 0) + 1
+                try:
+                    when, on_day = _start_of(date.fromisoformat(str(data["received_on"]))), True
+                except ValueError:
+                    pass
+            elif kind == "allocation.created":
+                days = allocated.get((str(data.get("invoice")), str(Decimal(str(data.get("amount") or 0)))))
+                if days:
+                    when, on_day = _start_of(days.pop(0)), True
+        rows.append((when, on_day, category_of(kind), pk, "event"))
+    for number, row in invoices.items():
+        if number not in with_event["invoice"]:
+            rows.append((_start_of(row["issued_on"]), True, "invoices", row["id"], "invoice"))
+    for number, row in notes.items():
+        if number not in with_event["credit_note"]:
+            rows.append((_start_of(row["issued_on"]), True, "invoices", row["id"], "credit_note"))
+    for row in payments:
+        key = (row["received_on"].isoformat(), str(row["amount"]))
+        if payments_with_event.get(key):
+            payments_with_event[key] -= 1
+        else:
+            rows.append((_start_of(row["received_on"]), True, "payments", row["id"], "payment"))
+
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row[2]] = counts.get(row[2], 0) + 1
+    if category:
+        rows = [row for row in rows if row[2] == category]
+    # newest first; on one day, what was recorded at an instant above the documents of that day
+    rows.sort(key=lambda r: (r[0], not r[1], r[3]), reverse=True)
+    page = rows[offset : offset + limit]
+
+    wanted: dict[str, list[int]] = {"event": [], "invoice": [], "credit_note": [], "payment": []}
+    for row in page:
+        wanted[row[4]].append(row[3])
+    # always the same four reads, whatever the page holds (an empty list would skip its read: [0] matches nothing)
+    wanted = {what: ids or [0] for what, ids in wanted.items()}
+    loaded: dict[str, Any] = {
+        "event": Event.objects.filter(organization=organization, pk__in=wanted["event"]).select_related("actor"),
+        "invoice": Invoice.objects.filter(organization=organization, pk__in=wanted["invoice"]),
+        "credit_note": CreditNote.objects.filter(organization=organization, pk__in=wanted["credit_note"]),
+        "payment": Payment.objects.filter(organization=organization, pk__in=wanted["payment"]),
+    }
+    by_id = {what: {obj.pk: obj for obj in objs} for what, objs in loaded.items()}
+    entries = []
+    for when, on_day, cat, pk, what in page:
+        obj = by_id[what].get(pk)
+        if obj is None:  # removed in between
+            continue
+        if what == "event":
+            entries.append(TimelineEntry(when, on_day, cat, event=obj))
+        else:
+            entries.append(TimelineEntry(when, on_day, cat, document=obj, document_kind=what))
+    return TimelinePage(entries, len(rows), counts)

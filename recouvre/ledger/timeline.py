@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from .models import Event
 
@@ -784,3 +786,73 @@ def describe(event: Event) -> str:
     if factory is None:
         return event.kind
     return str(factory(data) % data).replace("  ", " ").strip()
+
+
+# ------------------------------------------------------------------------------------------- kinds, for a reader
+
+# The families a reader filters the customer's timeline by, in the order they are offered.
+CATEGORIES: tuple[tuple[str, Any], ...] = (
+    ("invoices", gettext_lazy("Invoices and credit notes")),
+    ("payments", gettext_lazy("Payments")),
+    ("reminders", gettext_lazy("Reminders and letters")),
+    ("holds", gettext_lazy("Promises, disputes and holds")),
+    ("tasks", gettext_lazy("Tasks and calls")),
+    ("legal", gettext_lazy("Legal steps")),
+    ("other", gettext_lazy("Customer record and other")),
+)
+_HOLD_WORDS = ("hold_", "dispute_", "promise_", "plan_", "instalment_", "already_paid")
+
+
+def category(kind: str) -> str:
+    """The family of an event's ``kind`` (one of ``CATEGORIES``), from its code."""
+    prefix, _sep, rest = kind.partition(".")
+    if prefix in ("invoice", "credit_note", "einvoice", "penalties") and kind != "invoice.disputed":
+        return "invoices"
+    if prefix in ("payment", "allocation", "bank"):
+        return "payments"
+    if kind == "invoice.disputed" or (prefix == "collections" and rest.startswith(_HOLD_WORDS)):
+        return "holds"
+    if prefix in ("collections", "letters", "portal"):
+        return "legal" if rest == "insolvency_recorded" else "reminders"
+    if prefix == "task":
+        return "tasks"
+    if prefix in ("legal", "proceedings", "dossier") or kind == "customer.insolvency":
+        return "legal"
+    return "other"
+
+
+_DATE_KEY = re.compile(r"(_on|_at|_by|^as_of|^until|^day)$")
+_DATE_VALUE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_AMOUNT_KEYS = frozenset(
+    {"amount", "total", "interest", "indemnity", "principal", "open_amount", "exposure", "limit", "excess"}
+)
+_NO_CURRENCY = "\x00"
+
+
+def describe_for_reader(event: Event, *, money: Any, day: Any, words: dict[str, str] | None = None) -> str:
+    """``describe``, its amounts and dates written the reader's way: ``money(amount, currency)`` gives
+    ``1 234,56 €`` (the currency code the sentence carries after an amount then left out), ``day(date)``
+    ``07/12/2026``; ``words`` replaces codes of the data by the reader's words (``{"import_kind": "factures"}``)."""
+    data = dict(event.data or {})
+    currency = data.get("currency") or ""
+    formatted_amount = False
+    for key, value in list(data.items()):
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            continue
+        if key in _AMOUNT_KEYS and currency:
+            try:
+                data[key] = money(Decimal(str(value)), currency)
+                formatted_amount = True
+            except (InvalidOperation, ValueError):
+                pass
+        elif _DATE_KEY.search(key) and isinstance(value, str) and _DATE_VALUE.fullmatch(value):
+            try:
+                data[key] = day(date.fromisoformat(value))
+            except ValueError:
+                pass
+    if formatted_amount:
+        data["currency"] = _NO_CURRENCY
+    data.update(words or {})
+    shown = Event(kind=event.kind, data=data)
+    text = describe(shown)
+    return re.sub(r"\s*\x00", "", text)

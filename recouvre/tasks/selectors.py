@@ -197,3 +197,17 @@ def open_counts(organization: Organization, today: date, user: Any = None) -> di
         mine=Count("id", filter=mine),
         mine_due=Count("id", filter=mine & due),
     )
+
+
+def customer_next_and_last(organization: Organization, customer: Any) -> tuple[Task | None, Task | None]:
+    """The customer's next open task (the soonest due; one without a date last) and the last task done (a call
+    made, a reply read): two queries."""
+    of_customer = Task.objects.filter(organization=organization, customer=customer)
+    upcoming = (
+        of_customer.filter(state=TaskState.OPEN)
+        .select_related("assignee")
+        .order_by(F("due_on").asc(nulls_last=True), "id")
+        .first()
+    )
+    done = of_customer.filter(state=TaskState.DONE, done_at__isnull=False).order_by("-done_at", "-id").first()
+    return upcoming, done

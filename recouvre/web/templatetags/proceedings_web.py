@@ -24,7 +24,8 @@ def legal_route_panel(context: Any, customer: Any) -> dict[str, Any]:
     request = context["request"]
     org = request.organization
     as_of = today()
-    route = legal_route(org, customer, as_of)
+    # the customer page computes the route once for its recommended next step and hands it over
+    route = context.get("legal_route_today") or legal_route(org, customer, as_of)
     membership = getattr(request, "membership", None)
     can_edit = membership is not None and membership.can("edit")
     proceedings = selectors.customer_proceedings(org, customer)

@@ -150,7 +150,8 @@ def test_customer_page(logged_client, ledger):
     assert "20/03/2026 Règlement · Virement — 100,00 € 100,00 €" in page
     # Timeline in French, with who and when
     assert "Client Boulangerie Dupont créé (compte 411DUP)." in page
-    assert "Facture F-003 de 300.00 EUR, échéance le 2026-01-15." in page
+    # amounts and dates of the timeline written the French way
+    assert "Facture F-003 de 300,00 €, échéance le 15/01/2026." in page
     assert "31/03/2026 10:00" in page
     assert "par claire" in page
 
@@ -219,7 +220,7 @@ def test_switcher_lists_only_my_organizations(logged_client, org, other_org):
 
 def test_a_customer_with_nothing_open(logged_client, ledger):
     page = text(logged_client.get(reverse("customer_detail", args=[ledger.moreau.pk])))
-    assert "Encours 0,00 € En retard 0,00 € Règlements et avoirs non lettrés 0,00 € Solde 0,00 €" in page
+    assert "Solde 0,00 € En retard 0,00 € Encours 0,00 € Règlements et avoirs non lettrés 0,00 €" in page
     assert "Aucun encours à cette date." in page
     assert "Aucune facture non soldée." in page
 

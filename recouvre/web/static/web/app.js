@@ -57,3 +57,36 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// Customer page: a button of the action bar opens the folded section and the form it points to, and a link to a
+// part of the page (#formal-notice) opens the sections around it. Without JavaScript the link still leads there and
+// the section is opened by hand.
+document.addEventListener("DOMContentLoaded", function () {
+  function reveal(target) {
+    for (var node = target; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") node.open = true;
+    }
+  }
+  function go(id, focus) {
+    var target = document.getElementById(id);
+    if (!target) return false;
+    reveal(target);
+    target.scrollIntoView({ block: "start" });
+    if (focus) {
+      var field = target.querySelector("input:not([type=hidden]), select, textarea");
+      if (field) field.focus({ preventScroll: true });
+    }
+    return true;
+  }
+  document.querySelectorAll("a[data-opens]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (go(link.getAttribute("data-opens"), true)) {
+        event.preventDefault();
+        history.replaceState(null, "", "#" + link.getAttribute("data-opens"));
+      }
+    });
+  });
+  if (location.hash.length > 1 && document.querySelector(".cust-section")) {
+    go(decodeURIComponent(location.hash.slice(1)), false);
+  }
+});
