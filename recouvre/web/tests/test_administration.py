@@ -540,7 +540,7 @@ def test_mappings_are_listed_renamed_edited_and_deleted(org, other_org, admin_cl
     assert (saved.name, saved.columns, saved.options) == (
         "sage-100",
         {"total": "Montant", "number": "N° pièce"},
-        {"dayfirst": True},
+        {"dayfirst": True, "reference_is_unique": False},  # the options stay
     )
     assert admin_client.post(reverse("mapping_delete", args=[saved.pk])).status_code == 302
     assert not ImportMapping.objects.filter(organization=org).exists()
