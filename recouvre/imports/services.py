@@ -611,9 +611,9 @@ def delete_mapping(mapping: ImportMapping, *, actor: Actor) -> None:
     """Delete a saved mapping (imports already run keep what they read)."""
     from recouvre.ledger.services import record_event
 
-    organization, name, kind = mapping.organization, mapping.name, mapping.kind
+    organization, name, file_kind = mapping.organization, mapping.name, mapping.kind
     mapping.delete()
-    record_event(organization, None, "imports.mapping_deleted", actor, name=name, kind=kind)
+    record_event(organization, None, "imports.mapping_deleted", actor, name=name, file_kind=file_kind)
 
 
 def find_statement_mapping(organization: Organization, name: str) -> CsvMapping:

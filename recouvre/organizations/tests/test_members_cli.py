@@ -3,6 +3,8 @@ as the administration pages, with a real SMTP server on the loopback for the inv
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import json
 import re
@@ -33,7 +35,9 @@ def test_member_invite_list_and_the_link(org, user, capsys, smtp):  # type: igno
     out = json.loads(capsys.readouterr().out)
     assert (out["ok"], out["email"], out["role"], out["sent"]) == (True, "lea@example.com", "credit_manager", True)
     assert len(server.messages) == 1 and server.messages[0][0] == ["lea@example.com"]
-    token = re.search(rb"https://recouvre\.example/invitation/([^/\s]+)/", server.messages[0][1]).group(1).decode()  # type: ignore[union-attr]
+    message = email.message_from_bytes(server.messages[0][1], policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    token = re.search(r"https://recouvre\.example/invitation/([^/\s]+)/", body).group(1)  # type: ignore[union-attr]
     assert main(["member", "invite", "lea@example.com", "--role", "viewer", "--org", "acme"]) == 1
     assert "lea@example.com is already invited" in capsys.readouterr().out
 
