@@ -61,8 +61,8 @@ class IdentityForm(forms.Form):
     legal_mentions = forms.CharField(
         label=_("Legal mentions"),
         required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Printed at the foot of every letter: share capital, RCS, registered office..."),
     )
 

@@ -362,7 +362,7 @@ def _specs(kind: str) -> list[tuple[str, str, bool]]:
         from recouvre.core.mappings import field_specs
 
         specs = field_specs(kind)
-    return [(s.name, _(s.label).capitalize(), s.required) for s in specs]
+    return [(s.name, _(s.label)[:1].upper() + _(s.label)[1:], s.required) for s in specs]
 
 
 def _mapping(request: HttpRequest, pk: int) -> ImportMapping:
