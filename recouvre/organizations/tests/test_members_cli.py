@@ -106,6 +106,7 @@ def test_mapping_rename_and_delete(org, capsys):  # type: ignore[no-untyped-def]
     assert ImportMapping.objects.get().name == "sage-100"
     assert main(["mapping", "rename", "sage-100", "Not A Slug", "--org", "acme"]) == 1
     assert main(["mapping", "delete", "sage", "--org", "acme"]) == 2
+    assert capsys.readouterr().out.startswith("Mapping sage renamed sage-100")
     assert main(["mapping", "delete", "sage-100", "--org", "acme", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["deleted"] is True
     assert not ImportMapping.objects.exists()
