@@ -410,6 +410,11 @@ def identity_errors(values: dict[str, str]) -> tuple[dict[str, str], dict[str, l
     for field in ("name", "legal_form", "address_line1", "address_line2", "postal_code", "city"):
         if field in cleaned and not is_single_line(cleaned[field]):
             errors[field] = [_("One line: no line break, tab or other control character.")]
+    for field, value in cleaned.items():
+        limit = Organization._meta.get_field(field).max_length
+        checked = field in ("siren", "siret", "vat_number", "country")  # checked below, then stored compact
+        if limit is not None and len(value) > limit and not checked and field not in errors:
+            errors[field] = [_("At most %(max)s characters.") % {"max": limit}]
     if "name" in cleaned and not cleaned["name"]:
         errors["name"] = [_("The legal name must be given.")]
     for field, check in (

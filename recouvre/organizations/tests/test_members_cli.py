@@ -82,6 +82,8 @@ def test_org_identity_and_logo(org, capsys, tmp_path):  # type: ignore[no-untype
 
     assert main(["org", "identity", "--org", "acme", "--siren", "552100555"]) == 1
     assert capsys.readouterr().out.startswith("recouvre: refused: siren: ")
+    assert main(["org", "identity", "--org", "acme", "--city", "L" * 101]) == 1
+    assert capsys.readouterr().out == "recouvre: refused: city: At most 100 characters.\n"
     assert main(["org", "identity", "--org", "acme", "--siren", "552 100 554", "--city", "Lyon", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["siren"], out["city"], out["logo"]) == ("552100554", "Lyon", False)
