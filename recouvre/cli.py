@@ -793,6 +793,46 @@ def cmd_mapping_save(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _saved_mapping(org: Any, name: str) -> Any:
+    from recouvre.imports.models import ImportMapping
+
+    found = ImportMapping.objects.filter(organization=org, name=name).first()
+    if found is None:
+        raise UsageError(_("no saved mapping %(name)s in %(org)s") % {"name": name, "org": org.slug})
+    return found
+
+
+def cmd_mapping_rename(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from recouvre.imports.services import edit_mapping
+    from recouvre.ledger.actors import CLI
+
+    org = resolve_org(args.org)
+    try:
+        saved = edit_mapping(_saved_mapping(org, args.name), actor=CLI, name=args.new_name)
+    except ValidationError as exc:
+        return refused(args.json, list(exc.messages))
+    if args.json:
+        emit_json({"ok": True, "name": saved.name, "former_name": args.name})
+    else:
+        print(_("Mapping %(old)s renamed %(new)s") % {"old": args.name, "new": saved.name})
+    return EXIT_OK
+
+
+def cmd_mapping_delete(args: argparse.Namespace) -> int:
+    from recouvre.imports.services import delete_mapping
+    from recouvre.ledger.actors import CLI
+
+    org = resolve_org(args.org)
+    delete_mapping(_saved_mapping(org, args.name), actor=CLI)
+    if args.json:
+        emit_json({"ok": True, "name": args.name, "deleted": True})
+    else:
+        print(_("Mapping %(name)s deleted") % {"name": args.name})
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------------------------- parser
 
 
@@ -963,6 +1003,9 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.legal.cli import add_org_commands
 
     add_org_commands(org, add, json_flag)
+    from recouvre.organizations.cli import add_org_commands as add_identity_commands
+
+    add_identity_commands(org, add, json_flag)
 
     sp = add("createuser", cmd_createuser, "create a user, optionally member of an organization")
     sp.add_argument("username")
@@ -996,6 +1039,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--account", metavar="IBAN", help="bank statements: the account the exports are for")
     sp.add_argument("--org")
+    sp = add("rename", cmd_mapping_rename, "rename a saved mapping", mp)
+    sp.add_argument("name")
+    sp.add_argument("new_name")
+    sp.add_argument("--org")
+    json_flag(sp)
+    sp = add("delete", cmd_mapping_delete, "delete a saved mapping", mp)
+    sp.add_argument("name")
+    sp.add_argument("--org")
+    json_flag(sp)
+
+    from recouvre.organizations.cli import add_commands as add_member_commands
+
+    add_member_commands(sub, add, json_flag)
 
     from recouvre.documents.cli import add_commands as add_document_commands
 

@@ -561,6 +561,61 @@ def save_mapping(
     return mapping
 
 
+def saved_mapping(organization: Organization, pk: int) -> ImportMapping:
+    """One of the organization's saved mappings (``ImportMapping.DoesNotExist`` for another's)."""
+    return ImportMapping.objects.get(organization=organization, pk=pk)
+
+
+def edit_mapping(
+    mapping: ImportMapping, *, actor: Actor, name: str | None = None, columns: dict[str, str] | None = None
+) -> ImportMapping:
+    """Rename a saved mapping and/or give it other columns (field -> header; its options stay), checked as
+    ``save_mapping`` checks them (``ValidationError``, nothing written); an event says what changed."""
+    from recouvre.ledger.services import record_event
+
+    new_name = mapping.name if name is None else name.strip()
+    new_columns = dict(mapping.columns) if columns is None else {k: v for k, v in columns.items() if v.strip()}
+    with transaction.atomic():
+        if new_name != mapping.name:
+            if ImportMapping.objects.filter(organization=mapping.organization, name=new_name).exists():
+                raise ValidationError({"name": _("A mapping named %(name)s already exists.") % {"name": new_name}})
+        old_name, old_columns = mapping.name, dict(mapping.columns)
+        options = dict(mapping.options)
+        organization = mapping.organization
+        try:
+            saved = save_mapping(organization, new_name, mapping.kind, new_columns, options=options)
+        except ValidationError:
+            raise
+        if saved.pk != mapping.pk:
+            mapping.delete()
+        changed = []
+        if new_name != old_name:
+            changed.append("name")
+        if dict(saved.columns) != old_columns:
+            changed.append("columns")
+        if changed:
+            record_event(
+                organization,
+                None,
+                "imports.mapping_changed",
+                actor,
+                name=saved.name,
+                former_name=old_name if new_name != old_name else "",
+                fields=", ".join(changed),
+            )
+    return saved
+
+
+@transaction.atomic
+def delete_mapping(mapping: ImportMapping, *, actor: Actor) -> None:
+    """Delete a saved mapping (imports already run keep what they read)."""
+    from recouvre.ledger.services import record_event
+
+    organization, name, file_kind = mapping.organization, mapping.name, mapping.kind
+    mapping.delete()
+    record_event(organization, None, "imports.mapping_deleted", actor, name=name, file_kind=file_kind)
+
+
 def find_statement_mapping(organization: Organization, name: str) -> CsvMapping:
     """The organization's saved mapping ``name`` for bank statements exported as CSV; ``UnknownMapping`` when it
     has none of that name for bank statements."""

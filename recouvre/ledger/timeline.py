@@ -302,6 +302,33 @@ _MESSAGES: dict[str, Any] = {
     ),
     "collections.settings_changed": lambda d: _("Collections settings changed: %(fields)s."),
     "collections.bank_details_changed": lambda d: _("Bank details changed: %(fields)s."),
+    "organization.member_invited": lambda d: _roles(
+        d,
+        _("%(email)s invited to join as %(role_label)s.")
+        if d.get("sent")
+        else _("%(email)s invited to join as %(role_label)s; the e-mail could not be sent: %(error)s"),
+    ),
+    "organization.invitation_resent": lambda d: _roles(
+        d,
+        _("Invitation of %(email)s sent again.")
+        if d.get("sent")
+        else _("Invitation of %(email)s: the e-mail could not be sent again: %(error)s"),
+    ),
+    "organization.invitation_revoked": lambda d: _("Invitation of %(email)s revoked."),
+    "organization.member_joined": lambda d: _roles(d, _("%(username)s (%(email)s) joined as %(role_label)s.")),
+    "organization.member_role_changed": lambda d: _roles(
+        d, _("Role of %(username)s changed from %(role_before_label)s to %(role_label)s.")
+    ),
+    "organization.member_removed": lambda d: _roles(d, _("%(username)s (%(role_label)s) removed from the members.")),
+    "organization.settings_changed": lambda d: _("Organization settings changed: %(fields)s."),
+    "organization.logo_changed": lambda d: _("Logo changed."),
+    "organization.logo_removed": lambda d: _("Logo removed."),
+    "imports.mapping_changed": lambda d: (
+        _("Import mapping %(former_name)s renamed %(name)s; changed: %(fields)s.")
+        if d.get("former_name")
+        else _("Import mapping %(name)s changed: %(fields)s.")
+    ),
+    "imports.mapping_deleted": lambda d: _("Import mapping %(name)s deleted."),
     "collections.action_superseded": lambda d: _(
         "Reminder of %(send_on)s (step %(step)s) awaiting approval withdrawn: the one planned for %(by)s replaces it."
     ),
@@ -628,6 +655,16 @@ def _security_sentence(d: Any, sentence: str) -> str:
     return sentence
 
 
+def _roles(d: Any, sentence: str) -> str:
+    """A member's role (``role``, ``role_before``) in the reader's language (``role_label``, ``role_before_label``)."""
+    from recouvre.organizations.models import Role
+
+    for key in ("role", "role_before"):
+        code = d.get(key, "")
+        d[f"{key}_label"] = str(Role(code).label).lower() if code in Role.values else code
+    return sentence
+
+
 def _task_outcome(d: Any, sentence: str) -> str:
     """A task's outcome written in the reader's language (``outcome_label``)."""
     labels = {
@@ -739,6 +776,7 @@ _FIELDS_OF = {
     "contact": ("ledger", "contact"),
     "invoice": ("ledger", "invoice"),
     "payment": ("ledger", "payment"),
+    "organization": ("organizations", "organization"),
 }
 # Events whose fields are those of one model of their app, looked up before the app's other models.
 _FIELDS_OF_KIND = {"legal.security_changed": ("legal", "security")}

@@ -47,6 +47,14 @@ class Organization(models.Model):
         default="",
         help_text=_("Printed at the foot of every letter: share capital, RCS, registered office..."),
     )
+    logo = models.BinaryField(
+        _("logo"),
+        blank=True,
+        default=b"",
+        db_default=b"",
+        editable=False,
+        help_text=_("Printed at the top of letters and statements: a PNG image, re-encoded when uploaded."),
+    )
     is_demo = models.BooleanField(_("demo data"), default=False, db_default=False, editable=False)
     """Made by ``recouvre demo``: only such an organization may be deleted and rebuilt by ``--reset``."""
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -61,6 +69,14 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def logo_data_uri(self) -> str:
+        """The logo as a ``data:`` URL for the documents' HTML (their fetcher reads nothing else), or ``""``."""
+        import base64
+
+        data = bytes(self.logo or b"")
+        return f"data:image/png;base64,{base64.b64encode(data).decode('ascii')}" if data else ""
 
 
 class Role(models.TextChoices):
@@ -114,3 +130,35 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}: {self.failures}"
+
+
+class Invitation(models.Model):
+    """An invitation to join an organization with a role, sent by e-mail as a one-time link.
+
+    Only the SHA-256 of the link's token is stored: the link itself is in the e-mail and nowhere else. It works once,
+    until ``expires_at``; resending it gives a new token (the old link stops working), revoking it ends it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("invited"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [models.Index(fields=["organization", "email"], name="invitation_org_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.organization_id})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None

@@ -3,6 +3,7 @@ from django.urls import path
 from recouvre.payments.web import payment_settings
 
 from .views import (
+    administration,
     aging,
     api_keys,
     approvals,
@@ -177,6 +178,17 @@ urlpatterns = [
     path("settings/api-keys/<int:pk>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
     path("customers/<int:pk>/personal-data.json", privacy.customer_personal_data, name="customer_personal_data"),
     path("settings/rates/", rate_views.legal_rates, name="legal_rates"),
+    path("settings/members/", administration.members, name="members"),
+    path("settings/members/<int:pk>/role/", administration.member_role, name="member_role"),
+    path("settings/members/<int:pk>/remove/", administration.member_remove, name="member_remove"),
+    path("settings/invitations/<int:pk>/resend/", administration.invitation_resend, name="invitation_resend"),
+    path("settings/invitations/<int:pk>/revoke/", administration.invitation_revoke, name="invitation_revoke"),
+    path("invitation/<str:token>/", administration.invitation_accept, name="invitation_accept"),
+    path("settings/organization/", administration.organization_settings, name="organization_settings"),
+    path("settings/organization/logo.png", administration.organization_logo, name="organization_logo"),
+    path("settings/mappings/", administration.mappings, name="mappings"),
+    path("settings/mappings/<int:pk>/", administration.mapping_edit, name="mapping_edit"),
+    path("settings/mappings/<int:pk>/delete/", administration.mapping_delete, name="mapping_delete"),
     path("letters/", letter_views.letter_list, name="letter_list"),
     path("letters/print.pdf", letter_views.letter_print, name="letter_print"),
     path("letters/posted/", letter_views.letter_post, name="letter_post"),
