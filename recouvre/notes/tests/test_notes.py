@@ -42,7 +42,10 @@ def test_a_note_tells_the_members_it_mentions_and_only_them(org, people) -> None
     claire, paul, rival = people
     customer = CustomerFactory(organization=org, ref="411DUP", name="Dupont SARL")
     note = services.add_note(
-        org, customer, 'Call back Friday, @"paul durand" and @rita; @ghost cannot be told. cc @claire', actor=Actor.of(claire)
+        org,
+        customer,
+        'Call back Friday, @"paul durand" and @rita; @ghost cannot be told. cc @claire',
+        actor=Actor.of(claire),
     )
     told = Notification.objects.filter(kind="mention")
     assert [(n.user.username, n.organization_id) for n in told] == [("paul", org.pk)]
@@ -126,8 +129,25 @@ def test_another_organizations_customer_or_note_is_out_of_reach(client, org, oth
 def test_the_command_adds_and_lists_notes(capsys, org, people) -> None:  # type: ignore[no-untyped-def]
     customer = CustomerFactory(organization=org, ref="411DUP")
     InvoiceFactory(customer=customer, number="F-1")
-    assert main(["note", "add", "--org", "acme", "--customer", "411DUP", "--invoice", "F-1", "--as", "claire",
-                 "Promised by phone, @paul follow up", "--json"]) == 0
+    assert (
+        main(
+            [
+                "note",
+                "add",
+                "--org",
+                "acme",
+                "--customer",
+                "411DUP",
+                "--invoice",
+                "F-1",
+                "--as",
+                "claire",
+                "Promised by phone, @paul follow up",
+                "--json",
+            ]
+        )
+        == 0
+    )
     added = json.loads(capsys.readouterr().out)
     assert added["invoice"] == "F-1" and added["author"] == "claire" and added["mentioned"] == ["paul"]
     assert main(["note", "list", "--org", "acme", "--customer", "411DUP", "--json"]) == 0
