@@ -40,16 +40,20 @@ def cmd_digest_send(args: argparse.Namespace) -> int:
     for entry in result.sent:
         line = (
             _(
-                "%(user)s <%(to)s>: %(tasks)s tasks due, %(promises)s promises due, %(replies)s replies, "
-                "%(disputes)s new disputes"
+                "%(user)s <%(to)s>: tasks due %(tasks)s, promises due %(promises)s, replies %(replies)s, "
+                "new disputes %(disputes)s"
             )
             % entry
         )
         print(("(" + _("dry run") + ") " if args.dry_run else "") + f"{entry['organization']}: {line}")
-    verb = _("would be sent") if args.dry_run else _("sent")
+    count = len(result.sent)
+    sent = (
+        ngettext("%(count)d digest would be sent", "%(count)d digests would be sent", count)
+        if args.dry_run
+        else ngettext("%(count)d digest sent", "%(count)d digests sent", count)
+    ) % {"count": count}
     print(
-        ngettext("%(count)d digest %(verb)s", "%(count)d digests %(verb)s", len(result.sent))
-        % {"count": len(result.sent), "verb": verb}
+        sent
         + "; "
         + ngettext("%(count)d already sent that day", "%(count)d already sent that day", len(result.already))
         % {"count": len(result.already)}

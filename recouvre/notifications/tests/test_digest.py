@@ -34,6 +34,7 @@ def _member(org, username, role, email_address="x"):  # type: ignore[no-untyped-
         user__username=username,
         user__first_name=username.title(),
         user__email=f"{username}@acme.example" if email_address else "",
+        user__language="en",
     ).user
 
 
