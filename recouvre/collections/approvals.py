@@ -85,9 +85,9 @@ def ordered(organization: Organization, sort: str = "date") -> list[Action]:
 
 
 def waiting_days(action: Action, today: date, calendar: BusinessCalendar) -> tuple[int, int]:
-    """How long ``action`` has waited for approval on ``today``: calendar days and business days since it was
-    planned (``created_at``)."""
-    since = timezone.localtime(action.created_at).date()
+    """How long ``action`` has waited for approval on ``today``: calendar days and business days since the day it
+    was planned on (``created_at``) or the day it was to go out (``send_on``), whichever came first."""
+    since = min(timezone.localtime(action.created_at).date(), action.send_on)
     days = max((today - since).days, 0)
     business = 0
     d = since

@@ -96,7 +96,7 @@ def test_a_reminder_waiting_more_than_three_business_days_is_flagged(english, qu
     cells = dict(re.findall(r'<tr data-action="(\d+)">.*?<td class="waiting[^"]*">([^<]*)</td>', page, re.S))
     assert cells[str(queue["Alpha SA"].pk)] == "waiting since 7 days · stale"
     assert cells[str(queue["Bravo SAS"].pk)] == "waiting since 5 days"  # 3 business days: not yet stale
-    assert cells[str(queue["Charlie SARL"].pk)] == "waiting since 0 days"
+    assert cells[str(queue["Charlie SARL"].pk)] == "waiting since 1 day"  # planned today, to go out yesterday
     assert "1 has waited more than 3 business days." in page
     detail = english.get(reverse("approval_detail", args=[queue["Alpha SA"].pk])).content.decode()
     assert re.search(r'<dd id="waiting" class="stale">waiting since 7 days · stale</dd>', detail)
