@@ -183,3 +183,28 @@ def test_a_day_with_nothing_sends_nothing(capsys, org, day_of_work, smtp) -> Non
     result = json.loads(capsys.readouterr().out)
     assert result["sent"] == [] and sorted(result["nothing_to_report"]) == ["claire", "mona", "nina", "paul", "rita"]
     assert keep.messages == []
+
+
+def test_the_scheduler_sends_the_days_digests_once_and_tells_what_is_due(org, day_of_work, smtp) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from datetime import time
+
+    from recouvre.collections.scheduler import tick
+    from recouvre.notifications.models import Notification
+
+    keep = smtp(Keep())
+    morning = datetime(2026, 3, 10, 9, 0, tzinfo=PARIS)
+    first = tick(morning, run_at=time(7, 0), window=(time(8, 0), time(19, 0)), rates=False)
+    assert first.digests == {
+        "acme": {"sent": ["claire", "mona", "paul"], "failed": []},
+        "rival": {"sent": ["rita"], "failed": []},  # the other organization's collector, her own
+    }
+    again = tick(morning.replace(hour=10), run_at=time(7, 0), window=(time(8, 0), time(19, 0)), rates=False)
+    assert again.digests == {}
+    assert len(keep.messages) == 4
+    told = sorted(Notification.objects.values_list("user__username", "organization__slug", "kind"))
+    assert told == [
+        ("claire", "acme", "promise_due"),
+        ("claire", "acme", "task_due"),
+        ("paul", "acme", "task_due"),
+        ("rita", "rival", "task_due"),
+    ]
