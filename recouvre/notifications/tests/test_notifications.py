@@ -110,7 +110,8 @@ def test_the_bell_counts_and_the_page_marks_read(client, org, other_org, team) -
     client.force_login(paul)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get("/").content.decode()
-    assert re.search(r'id="notifications-link"[^>]*>.*?<span class="bell-count">3 unread</span>', page, re.S)
+    assert re.search(r'id="notifications-link" href="/notifications/" title="Notifications: 3 unread">', page)
+    assert '<span class="bell-count">3</span>' in page
     listing = client.get("/notifications/").content.decode()
     assert "3 unread notifications" in listing
     first = Notification.objects.filter(user=paul).order_by("id").first()
@@ -122,6 +123,6 @@ def test_the_bell_counts_and_the_page_marks_read(client, org, other_org, team) -
     assert Notification.objects.get(pk=theirs.pk).read_at is None
     done = client.post("/notifications/read-all/", follow=True).content.decode()
     assert "2 notifications marked read." in done and "0 unread notifications" in done
-    assert '<span class="bell-count">0 unread</span>' in done
+    assert '<span class="bell-count">0</span>' in done
     client.post("/notifications/digest/", {})
     assert "You will no longer receive the daily digest e-mail." in client.get("/notifications/").content.decode()
