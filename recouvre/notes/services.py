@@ -126,7 +126,11 @@ def _own(note: Note, actor: Actor) -> None:
 @transaction.atomic
 def edit_note(note: Note, text: str, *, actor: Actor) -> Note:
     """The author changes the note's text; the members it newly mentions are told (once per note each)."""
-    note = Note.objects.select_for_update().select_related("organization", "customer", "invoice").get(pk=note.pk)
+    note = (
+        Note.objects.select_for_update(of=("self",))
+        .select_related("organization", "customer", "invoice")
+        .get(pk=note.pk)
+    )
     _own(note, actor)
     text = _clean(text)
     if text == note.text:
@@ -150,7 +154,11 @@ def edit_note(note: Note, text: str, *, actor: Actor) -> Note:
 
 @transaction.atomic
 def delete_note(note: Note, *, actor: Actor) -> None:
-    note = Note.objects.select_for_update().select_related("organization", "customer", "invoice").get(pk=note.pk)
+    note = (
+        Note.objects.select_for_update(of=("self",))
+        .select_related("organization", "customer", "invoice")
+        .get(pk=note.pk)
+    )
     _own(note, actor)
     record_event(
         note.organization,
