@@ -1141,6 +1141,14 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.payments.cli import add_commands as add_payments_commands
 
     add_payments_commands(sub, add, json_flag)
+
+    from recouvre.notes.cli import add_commands as add_note_commands
+
+    add_note_commands(sub, add, json_flag)
+
+    from recouvre.notifications.cli import add_commands as add_digest_commands
+
+    add_digest_commands(sub, add, json_flag)
     return p
 
 

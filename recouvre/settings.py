@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "recouvre.api",
     "recouvre.portal",
     "recouvre.payments",
+    "recouvre.notifications",
+    "recouvre.notes",
     "recouvre.web",
 ]
 

@@ -28,6 +28,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recouvre.core.businessdays import BusinessCalendar
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Invoice
 from recouvre.ledger.services import record_event
@@ -54,6 +55,47 @@ def awaiting(organization: Organization) -> QuerySet[Action]:
         .select_related("customer")
         .order_by("send_on", "customer__name", "channel", "id")
     )
+
+
+# A reminder waiting for approval longer than this many business days is flagged as stale on the queue.
+STALE_AFTER_BUSINESS_DAYS = 3
+
+SORTS = ("date", "-date", "amount", "-amount")  # by send date or by total, ascending or descending
+
+
+def sort_key(action: Action, sort: str, currency: str) -> tuple[object, ...]:
+    """The order of the queue: ``date`` (send date, then customer) or ``amount`` (the total in ``currency``, then
+    in the others), with a ``-`` for descending; ties keep the send date and the id order."""
+    if sort.lstrip("-") == "amount":
+        amounts = totals(action)
+        own = amounts.get(currency, Decimal("0"))
+        other = sum((v for k, v in amounts.items() if k != currency), Decimal("0"))
+        return (own, other, action.send_on, action.pk)
+    return (action.send_on, action.customer.name, action.channel, action.pk)
+
+
+def ordered(organization: Organization, sort: str = "date") -> list[Action]:
+    """The queue in the order ``sort`` (one of ``SORTS``; anything else is ``date``)."""
+    if sort not in SORTS:
+        sort = "date"
+    queue = list(awaiting(organization))
+    currency = organization.currency
+    queue.sort(key=lambda a: sort_key(a, sort, currency), reverse=sort.startswith("-"))
+    return queue
+
+
+def waiting_days(action: Action, today: date, calendar: BusinessCalendar) -> tuple[int, int]:
+    """How long ``action`` has waited for approval on ``today``: calendar days and business days since the day it
+    was planned on (``created_at``) or the day it was to go out (``send_on``), whichever came first."""
+    since = min(timezone.localtime(action.created_at).date(), action.send_on)
+    days = max((today - since).days, 0)
+    business = 0
+    d = since
+    while d < today:
+        d = date.fromordinal(d.toordinal() + 1)
+        if calendar.is_business_day(d):
+            business += 1
+    return days, business
 
 
 def action(organization: Organization, pk: int) -> Action:

@@ -37,6 +37,7 @@ from recouvre.ledger import services as ledger
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import CreditNote, Customer, Invoice, Payment
 from recouvre.ledger.services import record_event
+from recouvre.notifications import services as notifications
 from recouvre.organizations.models import Membership, Organization
 
 from .models import (
@@ -361,7 +362,13 @@ def open_dispute(
     )
     withdraw_held(organization, invoice.customer, actor=actor, on=hold.starts_on, hold_kind=HoldKind.DISPUTE)
     _close_tasks(organization, invoice.customer, actor=actor, starts_on=hold.starts_on, today=today)
+    notifications.dispute_opened(organization, hold, invoice, _collector(invoice.customer), actor.user)
     return hold
+
+
+def _collector(customer: Customer) -> Any:
+    collection = CustomerCollection.objects.filter(customer=customer).select_related("collector").first()
+    return collection.collector if collection is not None else None
 
 
 def _credit_note_number(organization: Organization, invoice: Invoice) -> str:

@@ -37,6 +37,11 @@ send window on business days.
    (``recouvre.api.idempotency.purge_expired``, as ``recouvre apikey purge-idempotency``); a failure is one log
    line, tried again the next day.
 
+9. **Collectors' day.** On business days, at the first pass within the organization's send window (once the day's
+   tasks are opened), each open task due that day and each promise to pay due that day is told to its member in
+   the app, and each member receives the daily digest e-mail (``recouvre.notifications.digest``, as ``recouvre
+   digest send``): both once per day (database facts), a failure is one log line.
+
 ``recouvre run`` stays the manual way: it plans and sends at once, whatever the time.
 
 **Nothing stops it for good** (``run_forever``, what ``recouvre scheduler`` runs). A pass that fails (the database
@@ -109,6 +114,7 @@ class TickResult:
     predicted: dict[str, Any] = field(default_factory=dict)  # the day's predictions, by organization, when done
     webhooks: bool = False  # whether a webhooks pass was queued for the worker
     idempotency: dict[str, Any] | None = None  # the day's purge of the API's kept answers, when this pass did it
+    digests: dict[str, Any] = field(default_factory=dict)  # the day's digests sent, by organization, when any
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"runs": self.runs, "sent_for": self.sent_for, "outside_window": self.waiting}
@@ -126,6 +132,8 @@ class TickResult:
             out["webhooks_queued"] = True
         if self.idempotency is not None:
             out["idempotency_purge"] = self.idempotency
+        if self.digests:
+            out["digests"] = self.digests
         return out
 
 
@@ -180,6 +188,9 @@ def tick(
                 result.failed_for.append(organization.slug)
                 continue
             result.sent_for.append(organization.slug)
+            digests = _collectors_day(organization, today)
+            if digests:
+                result.digests[organization.slug] = digests
         else:
             result.waiting.append(organization.slug)
     result.webhooks = _queue_webhooks()
@@ -197,6 +208,24 @@ def tick(
     if rates:
         result.mail = _mail_due(now)
     return result
+
+
+def _collectors_day(organization: Organization, today: date) -> dict[str, Any] | None:
+    """The day's notifications of tasks and promises due, and the daily digests (each once a day: database facts);
+    a summary when a digest was sent or failed, else None. A failure is one log line."""
+    from recouvre.notifications.digest import notify_due, send_digests
+
+    try:
+        notify_due(organization, today)
+        done = send_digests(organization, today)
+    except TRANSIENT:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the scheduler goes on
+        log.warning("the collectors' digests for %s failed: %s", organization.slug, exc)
+        return {"error": str(exc)}
+    if not done.sent and not done.failed:
+        return None
+    return {"sent": [e["user"] for e in done.sent], "failed": done.failed}
 
 
 _predicted_on: dict[int, date] = {}

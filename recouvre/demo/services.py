@@ -89,6 +89,7 @@ def create_demo(
         password = _login(org)
         step(_("Recording the insolvency proceedings and the disputes"))
         _record_legal_matters(org, data)
+        _write_notes(org, as_of)
     step(_("Done"))
     return _summary(org, existed=False, password=password)
 
@@ -183,6 +184,39 @@ def _login(org: Organization) -> str:
         password = _("(unchanged: the user already existed)")
     add_member(org, user, Role.ADMIN)
     return password
+
+
+COLLEAGUE = "camille"  # a collector of the demo organization who writes notes (no password: cannot log in)
+
+
+def _write_notes(org: Organization, as_of: date) -> None:
+    """A colleague's notes on the two customers owing the most overdue, one mentioning ``demo`` (who is then
+    notified), through the services a user's clicks call."""
+    from django.db.models import Sum
+
+    from recouvre.ledger.actors import Actor
+    from recouvre.notes.services import add_note
+
+    colleague = User.objects.filter(username=COLLEAGUE).first()
+    if colleague is None:
+        colleague = User.objects.create_user(username=COLLEAGUE, first_name="Camille", last_name="Petit")
+    add_member(org, colleague, Role.COLLECTOR)
+    top = (
+        Invoice.objects.filter(organization=org, open_amount__gt=0, due_on__lt=as_of)
+        .values("customer_id")
+        .annotate(owed=Sum("open_amount"))
+        .order_by("-owed", "customer_id")[:2]
+    )
+    customers = [Customer.objects.get(pk=row["customer_id"]) for row in top]
+    texts = [
+        _(
+            "Called the accounts department: the payment run is on the 15th. @demo, can you check the formal notice "
+            "waits until then?"
+        ),
+        _("The customer asks for a copy of the delivery notes before paying; sent by e-mail today."),
+    ]
+    for customer, text in zip(customers, texts, strict=False):
+        add_note(org, customer, text, actor=Actor.of(colleague))
 
 
 def _delete_organization(org: Organization) -> None:

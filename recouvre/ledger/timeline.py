@@ -332,6 +332,15 @@ _MESSAGES: dict[str, Any] = {
     "collections.action_superseded": lambda d: _(
         "Reminder of %(send_on)s (step %(step)s) awaiting approval withdrawn: the one planned for %(by)s replaces it."
     ),
+    "note.added": lambda d: (
+        _("Note on invoice %(invoice)s: %(excerpt)s") if d.get("invoice") else _("Note: %(excerpt)s")
+    ),
+    "note.edited": lambda d: (
+        _("Note on invoice %(invoice)s changed: %(excerpt)s") if d.get("invoice") else _("Note changed: %(excerpt)s")
+    ),
+    "note.deleted": lambda d: (
+        _("Note on invoice %(invoice)s deleted: %(excerpt)s") if d.get("invoice") else _("Note deleted: %(excerpt)s")
+    ),
     "task.joined": lambda d: _("Step %(step)s joined the open task: %(title)s"),
     "task.opened": lambda d: (
         (

@@ -27,6 +27,7 @@ from recouvre.core import inbound as core
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Contact, Customer, Event
 from recouvre.ledger.services import record_event
+from recouvre.notifications import services as notifications
 from recouvre.tasks.models import TaskKind
 from recouvre.tasks.services import create_task, open_email_failed_task
 
@@ -220,7 +221,7 @@ def _reply(message: core.Inbound, key: str, actor: Actor) -> Taken:
             message.text[:4000],
         ]
     )
-    create_task(
+    task = create_task(
         org,
         customer,
         kind=TaskKind.REPLY,
@@ -229,6 +230,7 @@ def _reply(message: core.Inbound, key: str, actor: Actor) -> Taken:
         due_on=timezone.localdate(),
         actor=actor,
     )
+    notifications.reply_received(org, customer, task.assignee, subject=message.subject, message_id=kept.pk)
     return Taken(
         "reply", "reply_recorded", customer.ref, org.slug, {"matched_by": matched_by, "subject": message.subject}
     )

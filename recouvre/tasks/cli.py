@@ -21,6 +21,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     from recouvre.organizations.models import Membership
 
     from . import selectors
+    from .texts import current as current_texts
 
     org = resolve_org(args.org)
     assignee = None
@@ -35,7 +36,9 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     qs = selectors.worklist(org, today, assignee=assignee)
     ranking = selectors.rank(org, today, qs)
     rows = []
-    for t in selectors.in_order(qs, ranking.ids):
+    ordered = selectors.in_order(qs, ranking.ids)
+    texts = current_texts(ordered, today)  # calls and escalation steps: from today's data
+    for t in ordered:
         ranked = ranking.priorities[t.pk]
         rows.append(
             {
@@ -44,7 +47,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
                 "probability_basis": list(ranked.bases),
                 "id": t.pk,
                 "kind": t.kind,
-                "title": t.title,
+                "title": texts[t.pk].title if t.pk in texts else t.title,
                 "customer": t.customer.name,
                 "customer_ref": t.customer.ref,
                 "invoice": t.invoice.number if t.invoice is not None else None,

@@ -33,6 +33,7 @@ from recouvre.collections.selectors import calendar_for
 from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Customer, Invoice
 from recouvre.ledger.services import record_event
+from recouvre.notifications import services as notifications
 from recouvre.organizations.models import Organization
 
 from .models import Outcome, Task, TaskKind, TaskState
@@ -124,6 +125,8 @@ def create_task(
             raise
         # Another process opened the task of this action between our look and our insert.
         return Task.objects.get(action=action)
+    if kind != TaskKind.REPLY:  # a reply is told as such (``recouvre.mailbox.services``)
+        notifications.task_given(task, actor.user)
     return task
 
 
@@ -524,6 +527,7 @@ def reassign_task(task: Task, *, assignee: Any, actor: Actor) -> Task:
             before=before,
             assignee=_name(assignee),
         )
+        notifications.task_given(task, actor.user)
     return task
 
 

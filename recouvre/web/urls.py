@@ -28,7 +28,9 @@ from .views import dossier as dossier_views
 from .views import forecast as forecast_views
 from .views import holds as hold_views
 from .views import letters as letter_views
+from .views import notes as note_views
 from .views import notices as notice_views
+from .views import notifications as notification_views
 from .views import penalties as penalty_views
 from .views import proceedings as proceeding_views
 from .views import rates as rate_views
@@ -111,6 +113,14 @@ urlpatterns = [
     path("messages/<int:pk>/message.html", messages.message_html, name="message_html"),
     path("messages/<int:pk>/attachments/<int:index>/", messages.message_attachment, name="message_attachment"),
     path("worklist/", worklist_views.worklist, name="worklist"),
+    path("customers/<int:pk>/notes/add/", note_views.note_add, name="note_add"),
+    path("notes/<int:pk>/edit/", note_views.note_edit, name="note_edit"),
+    path("notes/<int:pk>/delete/", note_views.note_delete, name="note_delete"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/read-all/", notification_views.notification_read_all, name="notification_read_all"),
+    path("notifications/digest/", notification_views.notification_digest, name="notification_digest"),
+    path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification_open"),
+    path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification_read"),
     path("worklist/<int:pk>/complete/", worklist_views.complete, name="task_complete"),
     path("worklist/<int:pk>/reassign/", worklist_views.reassign, name="task_reassign"),
     path("worklist/<int:pk>/cancel/", worklist_views.cancel, name="task_cancel"),

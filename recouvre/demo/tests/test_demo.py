@@ -13,6 +13,7 @@ from recouvre.demo.generator import DISPUTE_TAG, INSOLVENCY_TAG, generate
 from recouvre.demo.services import create_demo
 from recouvre.ledger.models import Allocation, Contact, CreditNote, Customer, Event, Invoice, Payment
 from recouvre.ledger.timeline import describe
+from recouvre.notifications.models import Notification
 from recouvre.organizations.models import Membership, Organization, Role, User
 from recouvre.organizations.services import create_user
 from recouvre.reports.selectors import aged_balance
@@ -93,7 +94,12 @@ def test_tags_and_timeline_events():
     # Disputes and insolvency proceedings are recorded by the services a user's clicks call.
     assert kinds["collections.dispute_opened"] == len(data.disputes)
     assert kinds["legal.insolvency_recorded"] == kinds["collections.insolvency_recorded"] == 1
-    assert set(events.values_list("actor_label", flat=True)) == {"demo"}
+    # ... and the two notes by the colleague, camille, one mentioning demo (who is notified once)
+    assert set(events.values_list("actor_label", flat=True)) == {"demo", "camille"}
+    assert kinds["note.added"] == 2 and set(events.filter(actor_label="camille").values_list("kind", flat=True)) == {
+        "note.added"
+    }
+    assert Notification.objects.filter(organization=org, user__username="demo", kind="mention").count() == 1
     dispute = events.filter(kind="collections.dispute_opened").first()
     assert dispute.customer.tags == [DISPUTE_TAG] and len(dispute.data["note"]) > 20
     assert dispute.data["note"] in describe(dispute) and dispute.data["owner"] == "demo"

@@ -22,6 +22,7 @@ from recouvre.collections import approvals
 from recouvre.collections.dispatch import build_email, held_lines
 from recouvre.collections.models import Action, ActionState, Channel
 from recouvre.collections.rendering import item_label
+from recouvre.collections.selectors import calendar_for
 from recouvre.collections.tasks import queue_sending
 from recouvre.ledger.actors import Actor
 
@@ -59,16 +60,28 @@ def _label(line: dict[str, Any]) -> str:
     )
 
 
-def _rows(actions: list[Action]) -> list[dict[str, Any]]:
-    return [
-        {
+def _rows(actions: list[Action], org: Any = None) -> list[dict[str, Any]]:
+    on = timezone.localdate()
+    calendar = calendar_for(org) if org is not None else None
+    rows = []
+    for a in actions:
+        row: dict[str, Any] = {
             "action": a,
             "invoices": [_label(ln) for ln in a.lines or []],
             "lines": [{**ln, "number": _label(ln), "due_on": date.fromisoformat(ln["due_on"])} for ln in a.lines or []],
             "totals": sorted(approvals.totals(a).items()),
         }
-        for a in actions
-    ]
+        if calendar is not None:
+            days, business = approvals.waiting_days(a, on, calendar)
+            row["waiting_days"] = days
+            row["stale"] = business > approvals.STALE_AFTER_BUSINESS_DAYS
+        rows.append(row)
+    return rows
+
+
+def _sort(request: HttpRequest) -> str:
+    sort = request.GET.get("sort") or request.POST.get("sort") or "date"
+    return sort if sort in approvals.SORTS else "date"
 
 
 def _confirm_bulk_approval(request: HttpRequest, org: Any, data: dict[str, Any], back: str) -> HttpResponse:
@@ -97,11 +110,19 @@ def _confirm_bulk_approval(request: HttpRequest, org: Any, data: dict[str, Any],
 @member_required()
 def approval_list(request: HttpRequest) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    queue = list(approvals.awaiting(org))
+    sort = _sort(request)
+    queue = approvals.ordered(org, sort)
+    rows = _rows(queue, org)
     return render(
         request,
         "web/approvals.html",
-        {"rows": _rows(queue), "can_decide": request.membership.can("approve")},  # type: ignore[attr-defined]
+        {
+            "rows": rows,
+            "sort": sort,
+            "stale_count": sum(1 for r in rows if r["stale"]),
+            "stale_after": approvals.STALE_AFTER_BUSINESS_DAYS,
+            "can_decide": request.membership.can("approve"),  # type: ignore[attr-defined]
+        },
     )
 
 
@@ -141,15 +162,17 @@ def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     text=rendered.text,
                     html=rendered.html,
                 )
+    awaiting = action.state == ActionState.AWAITING_APPROVAL
     return render(
         request,
         "web/approval_detail.html",
         {
             "action": action,
-            "row": _rows([action])[0],
+            "sort": _sort(request),
+            "row": _rows([action], org if awaiting else None)[0],
             "preview": preview,
             "letter_url": _letter_preview_url(action) if action.channel != Channel.EMAIL else "",
-            "awaiting": action.state == ActionState.AWAITING_APPROVAL,
+            "awaiting": awaiting,
             "can_decide": request.membership.can("approve"),  # type: ignore[attr-defined]
         },
     )
@@ -208,7 +231,10 @@ def approval_decide(request: HttpRequest) -> HttpResponse:
     own = set(Action.objects.filter(organization=org, pk__in=posted).values_list("id", flat=True).order_by())
     if posted != own:  # another organization's reminder, or none at all
         raise Http404
-    form = DecisionForm(request.POST, ids=sorted(own))
+    posted_data = request.POST.copy()
+    if posted_data.get("then") == "next":  # "approve and open next"
+        posted_data["decision"] = "approve"
+    form = DecisionForm(posted_data, ids=sorted(own))
     back = request.POST.get("next") or reverse("approvals")
     if not back.startswith("/") or back.startswith("//"):
         back = reverse("approvals")
@@ -222,6 +248,11 @@ def approval_decide(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     if data["decision"] == "approve" and len(data["ids"]) > 1 and request.POST.get("confirmed") != "1":
         return _confirm_bulk_approval(request, org, data, back)
+    open_next = data["decision"] == "approve" and request.POST.get("then") == "next" and len(data["ids"]) == 1
+    if open_next:
+        sort = _sort(request)
+        order = [a.pk for a in approvals.ordered(org, sort)]
+        after = order[order.index(data["ids"][0]) + 1 :] if data["ids"][0] in order else []
     try:
         if data["decision"] == "approve":
             decision = approvals.approve(org, data["ids"], actor=actor, now=now, note=data["note"] or "")
@@ -269,4 +300,18 @@ def approval_decide(request: HttpRequest) -> HttpResponse:
             % {"count": len(emails)},
         )
         warn_if_no_worker(request)
+    if open_next:
+        return _open_next(request, org, after, sort)
     return redirect(back)
+
+
+def _open_next(request: HttpRequest, org: Any, after: list[int], sort: str) -> HttpResponse:
+    """The reminder that came after the one just approved in the queue's order ``sort`` and still awaits approval;
+    back to the queue, saying so, when there is none."""
+    still = set(approvals.awaiting(org).filter(pk__in=after).values_list("id", flat=True))
+    query = "" if sort == "date" else f"?sort={sort}"
+    for pk in after:
+        if pk in still:
+            return redirect(reverse("approval_detail", args=[pk]) + query)
+    messages.info(request, _("No reminder after this one awaits approval in this order."))
+    return redirect(reverse("approvals") + query)

@@ -20,6 +20,7 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Invoice
 from recouvre.organizations.models import Role, User
 from recouvre.tasks import selectors, services
+from recouvre.tasks import texts as task_texts
 from recouvre.tasks.deadlines import gather as gather_deadlines
 from recouvre.tasks.forms import CancelForm, CompleteTaskForm, ReassignForm, WorklistFilterForm
 from recouvre.tasks.models import Outcome, Task, TaskKind
@@ -89,6 +90,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
     rows = []
     tasks = selectors.in_order(qs, list(page.object_list))
     callees = _people_to_call(org, [t.customer_id for t in tasks if t.kind == TaskKind.CALL])
+    # The text of the calls and steps from the outbox, from today's data (amounts, days, the customer's name).
+    texts = task_texts.current(tasks, as_of, formatting.day)
     for t in tasks:
         ranked = ranking.priorities[t.pk]
         rows.append(
@@ -105,6 +108,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
                 "days": selectors.days_overdue(t, as_of),
                 "late": t.due_on is not None and t.due_on < as_of,
                 "call": callees.get(t.customer_id, {}) if t.kind == TaskKind.CALL else None,
+                "title": texts[t.pk].title if t.pk in texts else t.title,
+                "details": texts[t.pk].details if t.pk in texts else t.details,
                 "complete": CompleteTaskForm(auto_id=f"t{t.pk}_%s", initial={"outcome": _default_outcome(t)})
                 if can_edit
                 else None,
