@@ -21,6 +21,7 @@ from .views import (
     organizations,
     portal_links,
     privacy,
+    search,
 )
 from .views import cash as cash_views
 from .views import dossier as dossier_views
@@ -43,6 +44,7 @@ urlpatterns = [
     path("customers/<int:pk>/cash/credit-note/", cash_views.record_credit_note, name="cash_credit_note"),
     path("customers/<int:pk>/cash/apply/<str:kind>/<int:doc>/", cash_views.apply, name="cash_apply"),
     path("allocations/<int:pk>/undo/", cash_views.undo_allocation, name="allocation_undo"),
+    path("search/", search.search, name="search"),
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/legal/", customers.customer_legal_identity, name="customer_legal_identity"),

@@ -57,3 +57,16 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// The search box of the top bar: "/" puts the cursor in it, unless one is typing in a field.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+  var target = event.target;
+  var tag = target && target.tagName ? target.tagName.toLowerCase() : "";
+  if (tag === "input" || tag === "textarea" || tag === "select" || (target && target.isContentEditable)) return;
+  var box = document.getElementById("global-search");
+  if (!box) return;
+  event.preventDefault();
+  box.focus();
+  box.select();
+});
