@@ -12,7 +12,7 @@ from recouvre.collections.list_selectors import CUSTOMER_SORTS, STATUS_KINDS
 from recouvre.collections.models import HoldKind
 from recouvre.ledger.models import Segment
 
-from .forms import DATE_INPUT_FORMATS, CustomerFilterForm, DateInput, DayField
+from .forms import DATE_INPUT_FORMATS, CustomerFilterForm, DateInput, DayField, InvoiceFilterForm
 
 SORT_LABELS = {
     "ref": _("Account"),
@@ -133,3 +133,19 @@ class AgingFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["collector"].choices = collector_choices(organization)
         self.fields["sort"].choices = [(s, s) for s in sorts]
+
+
+class InvoiceListForm(InvoiceFilterForm):
+    """The invoice list's filters, with the aged balance's drill-down: one customer's (or every customer's)
+    invoices with an amount in one bucket on a date, in one currency."""
+
+    customer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    bucket = forms.ChoiceField(label=_("Aged balance column"), required=False)
+    as_of = DayField(label=_("On"), required=False, widget=forms.HiddenInput, input_formats=DATE_INPUT_FORMATS)
+    currency = forms.CharField(required=False, max_length=3, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from recouvre.reports.exports import bucket_labels
+
+        self.fields["bucket"].choices = [("", _("All")), *bucket_labels().items()]

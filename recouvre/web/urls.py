@@ -24,6 +24,7 @@ from .views import (
     portal_links,
     privacy,
     search,
+    worklist_export,
 )
 from .views import cash as cash_views
 from .views import dossier as dossier_views
@@ -85,6 +86,7 @@ urlpatterns = [
     path("customers/<int:pk>/ibans/new/", customer_edit.iban_add, name="customer_iban_add"),
     path("customers/<int:pk>/ibans/<int:link_pk>/remove/", customer_edit.iban_remove, name="customer_iban_remove"),
     path("invoices/", invoices.invoice_list, name="invoice_list"),
+    path("invoices/export.<str:fmt>", invoices.invoice_export, name="invoice_export"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("customers/<int:pk>/documents/", documents.customer_document_upload, name="customer_document_upload"),
     path("customers/<int:pk>/dossier.zip", dossier_views.customer_dossier, name="customer_dossier"),
@@ -120,6 +122,7 @@ urlpatterns = [
     path("messages/<int:pk>/message.html", messages.message_html, name="message_html"),
     path("messages/<int:pk>/attachments/<int:index>/", messages.message_attachment, name="message_attachment"),
     path("worklist/", worklist_views.worklist, name="worklist"),
+    path("worklist/export.<str:fmt>", worklist_export.worklist_export, name="worklist_export"),
     path("worklist/<int:pk>/complete/", worklist_views.complete, name="task_complete"),
     path("worklist/<int:pk>/reassign/", worklist_views.reassign, name="task_reassign"),
     path("worklist/<int:pk>/cancel/", worklist_views.cancel, name="task_cancel"),
