@@ -70,3 +70,16 @@ document.addEventListener("keydown", function (event) {
   box.focus();
   box.select();
 });
+
+// Customer list: the box in the header ticks or unticks every customer of the page.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("input[data-pick-all]").forEach(function (all) {
+    var form = all.form || all.closest("form");
+    if (!form) return;
+    all.addEventListener("change", function () {
+      form.querySelectorAll("input[name=ids]").forEach(function (box) {
+        box.checked = all.checked;
+      });
+    });
+  });
+});
