@@ -349,6 +349,8 @@ def searched_amount(text: str) -> Decimal | None:
 def _prefix(field: str, text: str) -> Q:
     """``field`` starts with ``text``, written as a range as well so that the database walks its index on
     (organization, ``field``) from ``text`` on, rather than reading every row of the organization."""
+    if ord(text[-1]) >= 0x10FFFF:
+        return Q(**{f"{field}__startswith": text})
     upper = text[:-1] + chr(ord(text[-1]) + 1)
     return Q(**{f"{field}__gte": text, f"{field}__lt": upper, f"{field}__startswith": text})
 
