@@ -67,6 +67,10 @@ class SavedFilterForm(forms.Form):
     name = forms.CharField(label=_("Name of the filter"), max_length=80)
     query = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs.update(placeholder=_("Name of the filter"))
+
 
 BULK_ACTIONS = [
     ("assign", _("Assign a collector")),
