@@ -175,7 +175,9 @@ def describe(rows: Iterable[Customer], organization: Organization, as_of: date) 
     ``tags_running`` (the status tags' labels) and the channels of the last and next actions in words
     (``last_action_label``, ``next_action_label``) set; one query for the whole page."""
     rows = list(rows)
-    tags = status_tags(organization, as_of, (c.pk for c in rows))
+    # no query when no customer of the page has a hold running
+    held = [c.pk for c in rows if getattr(c, "holds_running", 1)]
+    tags = status_tags(organization, as_of, held)
     labels = dict(HoldKind.choices)
     channels = dict(Channel.choices)
     for c in rows:

@@ -41,12 +41,23 @@ def collector_choices(organization: Any) -> list[tuple[str, str]]:
     ]
 
 
+class CollectorField(forms.TypedChoiceField):
+    """A collector chosen from the members (by user id), or any user id in a link (the dashboard's per-collector
+    links name collectors who may since have left the organization: they simply match no customer)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(coerce=int, empty_value=None, **kwargs)
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit() and len(str(value)) <= 12
+
+
 class CustomerListForm(CustomerFilterForm):
     status = forms.ChoiceField(label=_("Status"), required=False)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=50)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORT_LABELS.items()))
     dir = forms.ChoiceField(label=_("Order"), required=False, choices=DIRECTIONS)
-    collector = forms.TypedChoiceField(label=_("Collector"), required=False, coerce=int, empty_value=None)
+    collector = CollectorField(label=_("Collector"), required=False)
 
     def __init__(self, *args: Any, organization: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -128,7 +139,7 @@ class AgingFilterForm(forms.Form):
     """The aged balance's filters and sort, beside its date and currency (``forms.AgingForm``)."""
 
     segment = forms.ChoiceField(label=_("Segment"), required=False, choices=[("", _("All segments")), *Segment.choices])
-    collector = forms.TypedChoiceField(label=_("Collector"), required=False, coerce=int, empty_value=None)
+    collector = CollectorField(label=_("Collector"), required=False)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=50)
     sort = forms.ChoiceField(required=False)
     dir = forms.ChoiceField(required=False, choices=DIRECTIONS)
