@@ -1064,6 +1064,9 @@ def build_parser() -> argparse.ArgumentParser:
     from recouvre.ledger.cli import add_commands as add_customer_commands
 
     add_customer_commands(sub, add, json_flag)
+    from recouvre.ledger.search_cli import add_commands as add_search_commands
+
+    add_search_commands(sub, add, json_flag)
     from recouvre.cliutil import command_group
     from recouvre.ledger.customers_cli import add_contact_commands
 

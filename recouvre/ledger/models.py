@@ -240,7 +240,8 @@ class Contact(models.Model):
 
 class Invoice(models.Model):
     # Indexes are kept to what reads need (each one slows bulk imports): the unique (organization, number),
-    # (customer, due_on) for a customer's items, and the partial index of open items by due date.
+    # (customer, due_on) for a customer's items, the partial index of open items by due date, and (organization,
+    # total) for the search by amount.
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="invoices", db_index=False)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices", db_index=False)
     number = models.CharField(_("number"), max_length=60)
@@ -286,6 +287,8 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["customer", "due_on"], name="invoice_customer_due"),
             models.Index(fields=["organization", "due_on"], name="invoice_open_by_due", condition=Q(open_amount__gt=0)),
+            # the global search by amount ("1 234,56")
+            models.Index(fields=["organization", "total"], name="invoice_org_total"),
         ]
 
     def __str__(self) -> str:
@@ -412,6 +415,11 @@ class Payment(models.Model):
                 condition=Q(allocated_amount__gte=0) & Q(allocated_amount__lte=F("amount")),
                 name="payment_allocations_within_amount",
             ),
+        ]
+        # the global search by amount and by reference
+        indexes = [
+            models.Index(fields=["organization", "amount"], name="payment_org_amount"),
+            models.Index(fields=["organization", "reference"], name="payment_org_reference"),
         ]
 
     def __str__(self) -> str:

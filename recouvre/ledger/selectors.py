@@ -3,6 +3,7 @@ another organization's rows."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -319,6 +320,98 @@ def invoice_list(
             | Q(customer__siren__startswith=text)
         )
     return qs.order_by("due_on", "number", "pk")
+
+
+# --------------------------------------------------------------------------------------------- global search
+
+SEARCH_MAX_LENGTH = 100
+SEARCH_LIMIT = 20
+_NOT_DIGITS = re.compile(r"[\s\u00a0\u202f.]")
+
+
+class SearchResults(NamedTuple):
+    """What ``global_search`` found, by kind; each list holds at most ``limit`` rows."""
+
+    text: str
+    amount: Decimal | None
+    customers: list[Customer]
+    invoices: list[Invoice]
+    payments: list[Payment]
+
+    @property
+    def count(self) -> int:
+        return len(self.customers) + len(self.invoices) + len(self.payments)
+
+
+def search_text(text: str) -> str:
+    """``text`` as searched: spaces collapsed, cut to ``SEARCH_MAX_LENGTH`` characters."""
+    return " ".join((text or "").split())[:SEARCH_MAX_LENGTH]
+
+
+def searched_amount(text: str) -> Decimal | None:
+    """The amount ``text`` is, written the French or the English way (``1 234,56``, ``1234.56``), or ``None``."""
+    from recouvre.core.money import AmountError, parse_amount
+
+    if not any(c.isdigit() for c in text) or len(text) > 30:
+        return None
+    try:
+        amount = parse_amount(text)
+    except AmountError:
+        return None
+    return amount if amount > 0 else None
+
+
+def _prefix(field: str, text: str) -> Q:
+    """``field`` starts with ``text``, written as a range as well so that the database walks its index on
+    (organization, ``field``) from ``text`` on, rather than reading every row of the organization."""
+    if ord(text[-1]) >= 0x10FFFF:
+        return Q(**{f"{field}__startswith": text})
+    upper = text[:-1] + chr(ord(text[-1]) + 1)
+    return Q(**{f"{field}__gte": text, f"{field}__lt": upper, f"{field}__startswith": text})
+
+
+def global_search(organization: Organization, text: str, *, limit: int = SEARCH_LIMIT) -> SearchResults:
+    """Customers, invoices and payments of ``organization`` matching ``text``, at most ``limit`` of each kind.
+
+    Customers: name containing the text, account starting with it, SIREN or SIRET starting with its digits (spaces
+    left out). Invoices: number starting with the text (as typed or in capitals). Payments: reference starting
+    with it. Invoices and payments also by amount when the text is one (the invoice's total, the payment's amount).
+    Every lookup but the name's walks an index; the name's reads only this organization's customers."""
+    text = search_text(text)
+    amount = searched_amount(text)
+    if not text:
+        return SearchResults(text, amount, [], [], [])
+    variants = list(dict.fromkeys([text, text.upper()]))
+
+    found = Q(name__icontains=text) | Q(ref__istartswith=text)
+    digits = _NOT_DIGITS.sub("", text)
+    if digits.isdigit() and len(digits) >= 3:
+        found |= Q(siren__startswith=digits[:9]) | Q(siret__startswith=digits[:14])
+    found_customers = list(customers(organization).filter(found).order_by("name", "pk")[:limit])
+
+    by_number = Q()
+    for v in variants:
+        by_number |= _prefix("number", v)
+    found_invoices = list(invoices(organization).filter(by_number).order_by("number", "pk")[:limit])
+    if amount is not None and len(found_invoices) < limit:
+        seen = {i.pk for i in found_invoices}
+        found_invoices += [
+            i
+            for i in invoices(organization).filter(total=amount).order_by("-issued_on", "-pk")[:limit]
+            if i.pk not in seen
+        ][: limit - len(found_invoices)]
+
+    pays = payments(organization).select_related("customer")
+    by_reference = Q()
+    for v in variants:
+        by_reference |= _prefix("reference", v)
+    found_payments = list(pays.filter(by_reference).order_by("-received_on", "-pk")[:limit])
+    if amount is not None and len(found_payments) < limit:
+        seen = {p.pk for p in found_payments}
+        found_payments += [
+            p for p in pays.filter(amount=amount).order_by("-received_on", "-pk")[:limit] if p.pk not in seen
+        ][: limit - len(found_payments)]
+    return SearchResults(text, amount, found_customers, found_invoices, found_payments)
 
 
 def customer_open_invoices(organization: Organization, customer: Customer) -> QuerySet[Invoice]:

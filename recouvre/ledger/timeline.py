@@ -174,6 +174,9 @@ _MESSAGES: dict[str, Any] = {
     ),
     "webhooks.delivery_replayed": lambda d: _("Webhook delivery %(delivery)s (%(type)s) to %(url)s sent again."),
     "portal.link_issued": lambda d: _("Link to the customer portal created, valid until %(expires_on)s."),
+    "statement.produced": lambda d: _(
+        "Statement of account at %(as_of)s produced to be sent (balance %(balance)s %(currency)s)."
+    ),
     "portal.link_opened": lambda d: _("The customer opened a link to the customer portal for the first time."),
     "portal.links_revoked": lambda d: _portal_revoked(d),
     "portal.settings": lambda d: _("Customer portal settings changed: %(fields)s."),

@@ -10,7 +10,9 @@ from .views import (
     bank,
     collections_config,
     collections_run,
+    customer_bulk,
     customer_edit,
+    customer_list,
     customers,
     documents,
     home,
@@ -22,6 +24,8 @@ from .views import (
     organizations,
     portal_links,
     privacy,
+    search,
+    worklist_export,
 )
 from .views import cash as cash_views
 from .views import dossier as dossier_views
@@ -46,7 +50,14 @@ urlpatterns = [
     path("customers/<int:pk>/cash/credit-note/", cash_views.record_credit_note, name="cash_credit_note"),
     path("customers/<int:pk>/cash/apply/<str:kind>/<int:doc>/", cash_views.apply, name="cash_apply"),
     path("allocations/<int:pk>/undo/", cash_views.undo_allocation, name="allocation_undo"),
-    path("customers/", customers.customer_list, name="customer_list"),
+    path("search/", search.search, name="search"),
+    path("customers/", customer_list.customer_list, name="customer_list"),
+    path("customers/export.<str:fmt>", customer_list.customer_export, name="customer_export"),
+    path("customers/bulk/", customer_bulk.customer_bulk, name="customer_bulk"),
+    path("lists/<str:list_name>/filters/", customer_list.saved_filter_save, name="saved_filter_save"),
+    path(
+        "lists/<str:list_name>/filters/<int:pk>/delete/", customer_list.saved_filter_delete, name="saved_filter_delete"
+    ),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/legal/", customers.customer_legal_identity, name="customer_legal_identity"),
     path("customers/<int:pk>/portal/link/", portal_links.portal_link_show, name="portal_link_show"),
@@ -78,6 +89,7 @@ urlpatterns = [
     path("customers/<int:pk>/ibans/new/", customer_edit.iban_add, name="customer_iban_add"),
     path("customers/<int:pk>/ibans/<int:link_pk>/remove/", customer_edit.iban_remove, name="customer_iban_remove"),
     path("invoices/", invoices.invoice_list, name="invoice_list"),
+    path("invoices/export.<str:fmt>", invoices.invoice_export, name="invoice_export"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("customers/<int:pk>/documents/", documents.customer_document_upload, name="customer_document_upload"),
     path("customers/<int:pk>/dossier.zip", dossier_views.customer_dossier, name="customer_dossier"),
@@ -121,6 +133,7 @@ urlpatterns = [
     path("notifications/digest/", notification_views.notification_digest, name="notification_digest"),
     path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification_open"),
     path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification_read"),
+    path("worklist/export.<str:fmt>", worklist_export.worklist_export, name="worklist_export"),
     path("worklist/<int:pk>/complete/", worklist_views.complete, name="task_complete"),
     path("worklist/<int:pk>/reassign/", worklist_views.reassign, name="task_reassign"),
     path("worklist/<int:pk>/cancel/", worklist_views.cancel, name="task_cancel"),

@@ -29,38 +29,15 @@ from recouvre.risk.forms import OrderCheckForm
 from recouvre.tasks import selectors as task_selectors
 
 from ..decorators import member_required
-from ..forms import CustomerFilterForm, CustomerLegalIdentityForm
-from .common import customer_or_404, paginate, today
+from ..forms import CustomerLegalIdentityForm
+from .common import customer_or_404, today
 from .home import bucket_rows
 from .portal_links import portal_card
 
-CUSTOMERS_PER_PAGE = 50
 TIMELINE_PAGE = 50
 MAX_TIMELINE_PAGES = 200
 OPEN_ITEMS_SHOWN = 200
 FIGURES = ("open", "overdue", "unapplied")
-
-
-@member_required()
-def customer_list(request: HttpRequest) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
-    as_of = today()
-    form = CustomerFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.customer_list(
-        org,
-        as_of,
-        search=filters.get("q", ""),
-        segment=filters.get("segment", ""),
-        overdue_only=filters.get("overdue", False),
-        order=filters.get("sort") or "overdue",
-        collector_id=filters.get("collector"),
-    )
-    return render(
-        request,
-        "web/customer_list.html",
-        {"form": form, "page": paginate(request, qs, CUSTOMERS_PER_PAGE), "as_of": as_of, "currency": org.currency},
-    )
 
 
 @member_required()

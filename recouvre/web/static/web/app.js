@@ -90,3 +90,29 @@ document.addEventListener("DOMContentLoaded", function () {
     go(decodeURIComponent(location.hash.slice(1)), false);
   }
 });
+
+// The search box of the top bar: "/" puts the cursor in it, unless one is typing in a field.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+  var target = event.target;
+  var tag = target && target.tagName ? target.tagName.toLowerCase() : "";
+  if (tag === "input" || tag === "textarea" || tag === "select" || (target && target.isContentEditable)) return;
+  var box = document.getElementById("global-search");
+  if (!box) return;
+  event.preventDefault();
+  box.focus();
+  box.select();
+});
+
+// Customer list: the box in the header ticks or unticks every customer of the page.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("input[data-pick-all]").forEach(function (all) {
+    var form = all.form || all.closest("form");
+    if (!form) return;
+    all.addEventListener("change", function () {
+      form.querySelectorAll("input[name=ids]").forEach(function (box) {
+        box.checked = all.checked;
+      });
+    });
+  });
+});
