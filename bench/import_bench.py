@@ -546,6 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         "firm's database, where other organizations' data sit beside)",
     )
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    p.add_argument("--keep", type=Path, help="leave the SQLite data folder in KEEP/sqlite (for more measures)")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--beside", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--files", help=argparse.SUPPRESS)
@@ -583,8 +584,8 @@ def main(argv: list[str] | None = None) -> int:
         base_env = {k: v for k, v in os.environ.items() if k not in ("RECOUVRE_DATABASE_URL", "RECOUVRE_DATA_DIR")}
         base_env.setdefault("RECOUVRE_SECRET_KEY", "benchmark-only-not-secret")
         if not args.no_sqlite:
-            data_dir = temp / "sqlite"
-            data_dir.mkdir()
+            data_dir = (args.keep.resolve() if args.keep else temp) / "sqlite"
+            data_dir.mkdir(mode=0o700, exist_ok=bool(args.keep))  # with --keep, may hold a migrated database
             print("\n== SQLite", flush=True)
             r = _run_worker(
                 "sqlite", {**base_env, "RECOUVRE_DATA_DIR": str(data_dir)}, files, temp, args.profile, not args.alone
