@@ -1,0 +1,31 @@
+"""``recouvre report aging`` starts without loading the heavy libraries other commands use: a whole call over a
+million invoices is to finish in under 3 seconds, start-up included (docs/performance.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+HEAVY = ("sklearn", "scipy", "numpy", "pandas", "weasyprint", "fontTools", "openpyxl", "pypdf", "lxml", "holidays")
+
+SCRIPT = """
+import json, os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recouvre.settings")
+import django
+django.setup()
+from recouvre.cli import build_parser
+build_parser()  # every command's parser, as each call builds it
+import recouvre.core.aging, recouvre.reports.cli, recouvre.reports.exports, recouvre.reports.selectors
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+def test_the_aged_balance_command_loads_no_heavy_library(tmp_path):  # type: ignore[no-untyped-def]
+    env = {**os.environ, "RECOUVRE_DATA_DIR": str(tmp_path)}
+    env.pop("RECOUVRE_DATABASE_URL", None)
+    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True)
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert "django" in loaded and "recouvre" in loaded
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
