@@ -134,10 +134,12 @@ def cli_aging(data_dir: Path, aging: dict[str, Any] | None) -> dict[str, Any]:
         times.append((seconds, cpu, len(proc.stdout)))
     seconds, cpu, size = min(times)
     report = json.loads(proc.stdout)
-    first = report[0] if isinstance(report, list) else report
-    lines = len(first.get("lines", [])) if isinstance(first, dict) else None
-    if aging and lines is not None and lines != aging["customers"]:
-        raise SystemExit(f"the CLI's aged balance lists {lines} customers, the selector {aging['customers']}")
+    lines = len(report["customers"])
+    if aging and (lines != aging["customers"] or report["total"] != aging["total"]):
+        raise SystemExit(
+            f"the CLI's aged balance lists {lines} customers for {report['total']}, the selector {aging['customers']} "
+            f"for {aging['total']}"
+        )
     print(f"  recouvre report aging --json: best {seconds:.2f} s (CPU {cpu:.2f} s), {size:,} bytes, {lines} customers")
     return {
         "seconds": round(seconds, 2),
