@@ -192,8 +192,8 @@ def compare(figures: dict[str, Any], reference: dict[str, Any] | None) -> tuple[
     """The comparison table, and how many figures dropped by more than ``DROP``."""
     ref = (reference or {}).get("figures", {})
     lines = [
-        f"{'what':<52} {'now':>12} {'reference':>12} {'change':>8}  {'clock now':>12} {'clock ref':>12}",
-        "-" * 118,
+        f"{'what':<66} {'now':>10} {'reference':>10} {'change':>7}  {'clock now':>9} {'clock ref':>9}",
+        "-" * 124,
     ]
     drops = 0
     for key, label, unit, higher in FIGURES:
@@ -212,14 +212,14 @@ def compare(figures: dict[str, Any], reference: dict[str, Any] | None) -> tuple[
                 flag = "  DROP"
                 drops += 1
 
-        def fmt(v: float | None, u: str) -> str:
+        def fmt(v: float | None) -> str:
             if v is None:
                 return "-"
-            return f"{v:,.0f} {u.split('/')[0]}" if v >= 100 else f"{v:.2f} {u}"
+            return f"{v:,.0f}" if v >= 100 else f"{v:.2f}"
 
         lines.append(
-            f"{label:<52} {fmt(now, unit):>12} {fmt(was, unit):>12} {change:>8}  "
-            f"{fmt(clock_now, clock_unit):>12} {fmt(clock_was, clock_unit):>12}{flag}"
+            f"{label + ', ' + unit:<66} {fmt(now):>10} {fmt(was):>10} {change:>7}  {fmt(clock_now):>9} "
+            f"{fmt(clock_was):>9} {clock_unit}{flag}"
         )
     if reference:
         m = reference.get("machine", {})
