@@ -312,11 +312,14 @@ def test_page_numbers_follow_the_page_count_whatever_the_last_letter_was(org, no
     assert all(len(versions) == 1 for versions in drawn.values())  # the same bytes whichever guess came first
     (long_pages,) = {pages for _sha, pages in drawn[long_one.ref]}
     (short_pages,) = {pages for _sha, pages in drawn[short_one.ref]}
-    assert long_pages >= 2 and short_pages == 1
+    assert long_pages > short_pages
     produce_due_letters(org, now=NOW, actor=ACTOR)
-    texts = {letter.customer.ref: pdf_text(bytes(letter.pdf)) for letter in Letter.objects.all()}
-    assert f"Page 1 / {long_pages}" in texts[long_one.ref]
-    assert "Page 1" not in texts[short_one.ref]
+    for letter in Letter.objects.all():
+        text = pdf_text(bytes(letter.pdf))
+        if letter.pages > 1:
+            assert f"Page 1 / {letter.pages}" in text and f"Page {letter.pages} / {letter.pages}" in text
+        else:
+            assert "Page 1" not in text
 
 
 def test_the_preview_draws_an_action_awaiting_approval_without_changing_it(org, letterhead):  # type: ignore[no-untyped-def]

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 HEAVY = ("sklearn", "scipy", "numpy", "pandas", "weasyprint", "fontTools", "openpyxl", "pypdf", "lxml", "holidays")
 
 SCRIPT = """
@@ -29,3 +31,17 @@ def test_the_aged_balance_command_loads_no_heavy_library(tmp_path):  # type: ign
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert "django" in loaded and "recouvre" in loaded
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+@pytest.mark.django_db
+def test_each_command_sees_a_migration_not_applied_without_loading_every_migration():  # type: ignore[no-untyped-def]
+    # Every command applies pending migrations first; when every migration file is recorded as applied it says so
+    # from the file names, and a file not recorded sends it to the full check.
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from recouvre.cli import _every_migration_file_applied
+
+    assert _every_migration_file_applied(connection)
+    MigrationRecorder(connection).migration_qs.filter(app="ledger", name="0001_initial").delete()
+    assert not _every_migration_file_applied(connection)
