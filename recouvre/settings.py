@@ -364,6 +364,8 @@ LOGGING = {
     # The task queue's library tells each worker start and each task run: only its warnings and errors are shown.
     "loggers": {
         "weasyprint.progress": {"level": "WARNING"},
+        # fontTools tells every step of subsetting each font of each PDF (hundreds of lines for the demo's letters).
+        "fontTools": {"level": "WARNING"},
         "django_tasks_db": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
     },

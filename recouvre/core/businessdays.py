@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 
-from holidays.countries.france import France
-
 _ALSACE_MOSELLE_SUBDIVISION = "57"  # the package's code for Moselle; Bas-Rhin and Haut-Rhin observe the same days
 _ONE_DAY = timedelta(days=1)
 
@@ -27,6 +25,10 @@ _ONE_DAY = timedelta(days=1)
 @functools.cache
 def public_holidays(year: int, alsace_moselle: bool = False) -> Mapping[date, str]:
     """The public holidays of ``year`` with their French names, in date order (computed once per year)."""
+    # Imported on first use: the package takes about half a second to import, which every command line call (the
+    # parser names the dispute reasons of this module's neighbour) would pay otherwise.
+    from holidays.countries.france import France
+
     subdivision = _ALSACE_MOSELLE_SUBDIVISION if alsace_moselle else None
     days = France(years=year, subdiv=subdivision)  # type: ignore[no-untyped-call]
     return MappingProxyType(dict(sorted(days.items())))

@@ -476,6 +476,11 @@ SUBJECTS = {
 }
 
 
+# Whether the last letter drawn from each template had more than one page: a guess for the next one (see
+# ``render_letter``); it only decides which drawing comes first, never what the letter holds.
+_MULTI_PAGE_HINT: dict[str, bool] = {}
+
+
 def render_letter(action: Action, *, today: date, portal_url: str = "") -> RenderedLetter:
     """Draw the letter of ``action`` as it would be produced on ``today``, with ``portal_url`` as the customer's
     link to the portal (see ``letter_context``). Pure rendering: nothing is written."""
@@ -492,9 +497,15 @@ def render_letter(action: Action, *, today: date, portal_url: str = "") -> Rende
             template = f"letters/formal_notice_{context['language']}.html"
         else:
             template = f"letters/{context['language']}.html"
-    document = render(render_to_string(template, {**context, "numbered": False}))
-    if len(document.pages) > 1:  # numbered pages only when the letter spans more than one
-        document = render(render_to_string(template, {**context, "numbered": True}))
+    # Numbered pages only when the letter spans more than one. The numbers are drawn in the page's margin, so they
+    # never change the page count: the letter is drawn first the way the last one of its template turned out, and
+    # drawn again only when that guess was wrong (each drawing costs about as much as the whole rest).
+    numbered = _MULTI_PAGE_HINT.get(template, False)
+    document = render(render_to_string(template, {**context, "numbered": numbered}))
+    if (len(document.pages) > 1) != numbered:
+        numbered = not numbered
+        document = render(render_to_string(template, {**context, "numbered": numbered}))
+    _MULTI_PAGE_HINT[template] = numbered
     buffer = io.BytesIO()
     document.write_pdf(buffer)
     pdf = buffer.getvalue()

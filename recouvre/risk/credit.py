@@ -261,7 +261,10 @@ def refresh_exposure_alerts(
     money = money_in(organization.currency)
     result = AlertResult()
     with transaction.atomic():
-        exposures = known_exposures if known_exposures is not None else selectors.exposures(organization, today, ids)
+        if known_exposures is not None:
+            exposures = known_exposures
+        else:
+            exposures = selectors.exposures(organization, today, _alert_scope(organization, ids))
         states = ExposureState.objects.filter(organization=organization)
         open_tasks = Task.objects.filter(organization=organization, state=TaskState.OPEN, kind__in=CREDIT_ALERTS)
         if ids is not None:
@@ -363,6 +366,32 @@ def refresh_exposure_alerts(
         )
         bulk_record_events(organization, actor, events)
     return result
+
+
+# Up to this many customers concerned, their exposures are read by id; beyond, every customer's (one pass).
+_SCOPED_AT_MOST = 20_000
+
+
+def _alert_scope(organization: Organization, ids: list[int] | None) -> list[int] | None:
+    """The customers (of ``ids``, else of the organization) whose alerts may change: those with a credit limit, an
+    alert level other than none, or an open alert task. For every other customer the level is none and stays none,
+    with no task to close or update, so its exposure need not be read (after an import into an organization without
+    credit limits, none is). ``None``: every customer (too many to name)."""
+    limited = Customer.objects.filter(organization=organization, credit_limit__isnull=False).values_list(
+        "pk", flat=True
+    )
+    alerted = (
+        ExposureState.objects.filter(organization=organization)
+        .exclude(level=ExposureLevel.NONE)
+        .values_list("customer_id", flat=True)
+    )
+    tasked = Task.objects.filter(organization=organization, state=TaskState.OPEN, kind__in=CREDIT_ALERTS).values_list(
+        "customer_id", flat=True
+    )
+    concerned = {*limited, *alerted, *tasked}
+    if ids is not None:
+        return [c for c in ids if c in concerned]
+    return sorted(concerned) if len(concerned) <= _SCOPED_AT_MOST else None
 
 
 def _create(tasks: list[Task]) -> int:

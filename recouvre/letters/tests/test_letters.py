@@ -289,6 +289,39 @@ def test_a_long_letter_has_numbered_pages(org, notice_policy):  # type: ignore[n
     assert "Total dû en principal 54\u202f000,00\u00a0€" in text
 
 
+@pytest.mark.parametrize("first_guess", [False, True])
+def test_page_numbers_follow_the_page_count_whatever_the_last_letter_was(org, notice_policy, first_guess):  # type: ignore[no-untyped-def]
+    # Letters are drawn first the way the previous one of their template turned out (one page or more): a short
+    # letter after a long one, and a long one after a short one, come out exactly as when drawn the other way.
+    from recouvre.letters import rendering
+
+    long_one = make_customer(org)
+    for i in range(45):
+        InvoiceFactory(customer=long_one, number=f"L-{i:03d}", issued_on=date(2026, 1, 1), due_on=date(2026, 2, 2))
+    short_one = make_customer(org, ref="411MARTIN", name="Martin et Fils")
+    InvoiceFactory(customer=short_one, number="S-1", issued_on=date(2026, 1, 1), due_on=date(2026, 2, 2))
+    run_collections(org, AS_OF, actor=ACTOR)
+    drawn = {}
+    for guess in (first_guess, not first_guess):
+        for action in Action.objects.filter(channel="registered_letter").order_by("customer__ref"):
+            rendering._MULTI_PAGE_HINT.clear()
+            for template in ("fr", "en", "formal_notice_fr", "formal_notice_en"):
+                rendering._MULTI_PAGE_HINT[f"letters/{template}.html"] = guess
+            letter = rendering.render_letter(action, today=AS_OF)
+            drawn.setdefault(action.customer.ref, set()).add((letter.sha256, letter.pages))
+    assert all(len(versions) == 1 for versions in drawn.values())  # the same bytes whichever guess came first
+    (long_pages,) = {pages for _sha, pages in drawn[long_one.ref]}
+    (short_pages,) = {pages for _sha, pages in drawn[short_one.ref]}
+    assert long_pages > short_pages
+    produce_due_letters(org, now=NOW, actor=ACTOR)
+    for letter in Letter.objects.all():
+        text = pdf_text(bytes(letter.pdf))
+        if letter.pages > 1:
+            assert f"Page 1 / {letter.pages}" in text and f"Page {letter.pages} / {letter.pages}" in text
+        else:
+            assert "Page 1" not in text
+
+
 def test_the_preview_draws_an_action_awaiting_approval_without_changing_it(org, letterhead):  # type: ignore[no-untyped-def]
     # A formal notice waiting in the approval queue (as the default policy plans it).
     customer = make_customer(org)

@@ -19,7 +19,7 @@ from recouvre.ledger.actors import Actor
 from recouvre.ledger.models import Event
 from recouvre.ledger.timeline import describe
 from recouvre.risk.credit import recompute_scores, refresh_exposure_alerts
-from recouvre.risk.models import CustomerScore
+from recouvre.risk.models import CustomerScore, ExposureState
 from recouvre.tasks.models import Task, TaskState
 from recouvre.tasks.services import cancel_task
 from recouvre.testing.factories import CustomerFactory, InvoiceFactory, PaymentFactory
@@ -217,6 +217,27 @@ def test_no_alert_without_a_limit_or_within_it(org) -> None:  # type: ignore[no-
     InvoiceFactory(customer=CustomerFactory(organization=org), total=Decimal("999999.00"))
     InvoiceFactory(customer=CustomerFactory(organization=org, credit_limit=Decimal("2000")), total=Decimal("1599.99"))
     assert refresh_exposure_alerts(org, actor=ME, today=TODAY).opened == 0
+
+
+def test_a_limit_removed_closes_its_alert_and_customers_without_limit_are_left_alone(org) -> None:  # type: ignore[no-untyped-def]
+    # Only customers with a limit, an alert level or an open alert are looked at: one whose limit was removed is
+    # still one of them (its alert is closed), and a customer without a limit never gets an alert.
+    customer, _first = _over(org)
+    no_limit = CustomerFactory(organization=org, ref="411SANS")
+    InvoiceFactory(customer=no_limit, total=Decimal("999999.00"))
+    assert refresh_exposure_alerts(org, actor=ME, today=TODAY).opened == 1
+    customer.credit_limit = None
+    customer.save()
+    result = refresh_exposure_alerts(org, actor=ME, today=TODAY)
+    assert (result.opened, result.closed) == (0, 1)
+    task = Task.objects.get(customer=customer)
+    assert (task.state, task.closed_reason) == (TaskState.NOT_NEEDED, "under_threshold")
+    assert ExposureState.objects.get(customer=customer).level == "none"
+    assert not Task.objects.filter(customer=no_limit).exists()
+    assert not ExposureState.objects.filter(customer=no_limit).exists()
+    # Asked about these two customers only: nothing more to do.
+    again = refresh_exposure_alerts(org, actor=ME, today=TODAY, customer_ids=[customer.pk, no_limit.pk])
+    assert (again.opened, again.closed, again.updated) == (0, 0, 0)
 
 
 def cli(capsys, *argv: str) -> tuple[int, dict]:  # type: ignore[no-untyped-def, type-arg]
