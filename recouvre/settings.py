@@ -138,6 +138,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_seconds(os.environ.get("RECOUVRE_SQLITE_TIMEOUT"), name="RECOUVRE_SQLITE_TIMEOUT", default=30),
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("RECOUVRE_TEST_SQLITE_NAME", "")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No just-in-time compilation: PostgreSQL turns it on for any query it costs above 100 000, which a grouped
+    # query over a million invoices always is, and then spends 100 to 300 ms compiling it, longer than many of
+    # those queries take to run (docs/performance.md, "Speed at scale"). A URL's own ?options= still applies.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = ("-c jit=off " + _options.get("options", "")).strip()
 
 # The debug page (RECOUVRE_DEBUG=1) hides passwords wherever they are, URLs' included (``recouvre.web.debug``).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "recouvre.web.debug.ExceptionReporterFilter"
