@@ -185,11 +185,13 @@ def load(args: argparse.Namespace, today: date) -> dict[str, Any]:
     with connection.cursor() as cursor:
         for table in tables.values():
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
-            ids.next[table] = cursor.fetchone()[0]
+            ids.next[table] = cursor.fetchone()[0] + args.id_offset
     counts = dict.fromkeys(("customers", "invoices", "open", "payments", "allocations"), 0)
     rnd = random.Random(args.seed)
     for index, (org, size) in enumerate(zip(orgs, sizes, strict=True)):
         t0 = time.perf_counter()
+        if not args.org_from <= index + 1 <= (args.org_to or len(orgs)):
+            continue
         if Invoice.objects.filter(organization=org).exists():
             say(f"  {org.slug}: already loaded, kept")
             continue
@@ -386,6 +388,24 @@ def check_settled(org: Any) -> None:
 # ------------------------------------------------------------------------------------------------- daily run
 
 
+def history(org: Any, today: date) -> list[dict[str, Any]]:
+    """Six weeks of history: the steps due 42, 28 and 14 days ago recorded as carried out (backfill), so that
+    today's run reaches formal notices (awaiting approval) and escalation tasks, not only first reminders."""
+    from recouvre.collections.services import run_collections
+    from recouvre.ledger.actors import Actor
+
+    out = []
+    for days in (42, 28, 14):
+        t0 = time.perf_counter()
+        day = today - timedelta(days=days)
+        past = run_collections(org, day, actor=Actor.system("bench"), backfill=True, today=today)
+        seconds = time.perf_counter() - t0
+        out.append({"as_of": day.isoformat(), "item_steps": past.item_steps, "seconds": round(seconds, 1)})
+        say(f"history of {org.slug}: steps of {day} recorded as carried out ({past.item_steps:,} item steps) in "
+            f"{seconds:.1f} s (load {load_average()})")  # fmt: skip
+    return out
+
+
 def daily_run(org: Any, today: date) -> dict[str, Any]:
     from recouvre.collections.selectors import calendar_for
     from recouvre.collections.services import run_collections
@@ -393,15 +413,6 @@ def daily_run(org: Any, today: date) -> dict[str, Any]:
     from recouvre.ledger.models import Invoice
 
     items = Invoice.objects.filter(organization=org, open_amount__gt=0).count()
-    # Six weeks of history first: the steps due 42, 28 and 14 days ago recorded as carried out (backfill), so that
-    # today's run reaches formal notices (awaiting approval) and escalation tasks, not only first reminders.
-    for days in (42, 28, 14):
-        t0 = time.perf_counter()
-        past = run_collections(
-            org, today - timedelta(days=days), actor=Actor.system("bench"), backfill=True, today=today
-        )
-        say(f"  history: steps of {today - timedelta(days=days)} recorded ({past.item_steps:,} item steps) in "
-            f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
     load_before = load_average()
     started, cpu = time.perf_counter(), time.process_time()
     result = run_collections(org, today, actor=Actor.system("bench"), calendar=calendar_for(org), today=today)
@@ -763,8 +774,12 @@ def main() -> int:
     p.add_argument("--largest", type=int, help="invoices of the largest organization (default: a tenth of all)")
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--no-load", action="store_true", help="use the data already in the database")
+    p.add_argument("--org-from", type=int, default=1, help="load: only the organizations from this rank on")
+    p.add_argument("--org-to", type=int, help="load: only the organizations up to this rank")
+    p.add_argument("--id-offset", type=int, default=0, help="load: ids from this far above the largest (2 loaders)")
+    p.add_argument("--no-migrate", action="store_true", help="do not apply the migrations first")
     p.add_argument("--resume", action="store_true", help="load only the organizations not loaded yet (no drop)")
-    p.add_argument("--only", help="comma-separated parts: load, run, pages, locust, dispatch (default: all)")
+    p.add_argument("--only", help="comma-separated parts: load, history, run, pages, locust, dispatch (default: all)")
     p.add_argument("--page", action="append", help="measure only the pages whose label contains this (repeatable)")
     p.add_argument("--requests", type=int, default=20, help="requests per page after a warm-up (default 20)")
     p.add_argument("--users", type=int, default=20, help="load test: concurrent users (default 20)")
@@ -777,7 +792,7 @@ def main() -> int:
     p.add_argument("--json", type=Path, help="also write every figure to this file")
     args = p.parse_args()
     args.largest = args.largest or args.invoices // 10
-    parts = set((args.only or "load,run,pages,locust,dispatch").split(","))
+    parts = set((args.only or "load,history,run,pages,locust,dispatch").split(","))
     if args.no_load:
         parts.discard("load")
 
@@ -820,7 +835,8 @@ def main() -> int:
         pg_version = cursor.fetchone()[0]
     figures: dict[str, Any] = {"hardware": {**hardware(), "postgresql": pg_version}, "started_load": load_average()}
     say(f"scale_bench: {figures['hardware']} (load {load_average()})")
-    call_command("migrate", interactive=False, verbosity=0)
+    if not args.no_migrate:
+        call_command("migrate", interactive=False, verbosity=0)
     today = timezone.localdate()
     if "load" in parts:
         with contextlib.redirect_stderr(io.StringIO()):
@@ -832,6 +848,8 @@ def main() -> int:
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username=USERNAME)
+    if "history" in parts:
+        figures["history"] = history(org, today)
     if "run" in parts:
         figures["run"] = daily_run(org, today)
     if "pages" in parts:
