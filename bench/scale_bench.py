@@ -16,9 +16,10 @@ stops. The parts, in order (``--only`` keeps some of them):
    largest organization have 2 000 invoices each; every customer has a billing contact with an e-mail address.
    Rows are written with the imports' bulk writer (``recouvre.imports.bulk``: ``COPY``), one organization per
    transaction. Then ``VACUUM ANALYZE``.
-2. **run**: six weeks of history for the largest organization (the steps due 42, 28 and 14 days ago recorded as
-   carried out, ``--backfill``), then its daily collections run (``run_collections``, what the scheduler's daily
-   job and ``recouvre run`` do before sending), timed; goal under 90 s. It fills the outbox, the approvals and the
+2. **run**: the daily collections run of the largest organization (``run_collections``, what the scheduler's daily
+   job and ``recouvre run`` do before sending), timed; goal under 90 s. One customer in ten is a strategic account
+   (every written step needs approval): the run fills the outbox, the approvals and the worklist. ``--only history``
+   first records the steps due 42, 28 and 14 days ago as carried out (``backfill``: six weeks of history; slow). It fills the outbox, the approvals and the
    worklist measured next.
 3. **pages**: each page of ``PAGES`` on the largest organization, through Django's test client logged in as a
    credit manager: one warm-up, then ``--requests`` times (a slow page: at least 5 times, then until 40 s have
@@ -60,7 +61,15 @@ RUN_GOAL_S = 90
 LOAD_TEST_GOAL_MS = 500
 PAGE_BUDGET_S = 40  # a slow page is asked for fewer times: at least MIN_REQUESTS, then until this many seconds
 MIN_REQUESTS = 5
-HEAVY_INVOICES = 2000  # invoices of the largest organization's heaviest customers
+HEAVY_INVOICES = 2000
+# One customer in ten is a strategic account (every written step needs approval, a call at +14 days), one in ten a
+# small account, the others standard: a first run already fills the approvals and the worklist.
+SEGMENTS = (
+    "standard",
+    "strategic",
+    "small",
+    *["standard"] * 7,
+)  # invoices of the largest organization's heaviest customers
 USERNAME = "scale-manager"
 
 # The pages measured: (label, URL name, URL arguments, query string). "{heavy}" is the id of a customer with
@@ -252,7 +261,8 @@ def load_org(
     customer_rows = []
     for i in range(n_customers):
         name = f"{WORDS[i % len(WORDS)]} {PLACES[(i // len(WORDS)) % len(PLACES)]} {i:06d}"
-        customer_rows.append((first_customer + i, org.pk, f"411C{i:06d}", name, "standard", "fr"))
+        segment = SEGMENTS[i % 10]
+        customer_rows.append((first_customer + i, org.pk, f"411C{i:06d}", name, segment, "fr"))
     bulk.insert_with_defaults(Customer, ["id", "organization", "ref", "name", "segment", "language"], customer_rows)
     contact_rows = (
         (org.pk, first_customer + i, "Comptabilité", "billing", f"compta{i}@client{org.pk}.example.test", True)
@@ -792,7 +802,7 @@ def main() -> int:
     p.add_argument("--json", type=Path, help="also write every figure to this file")
     args = p.parse_args()
     args.largest = args.largest or args.invoices // 10
-    parts = set((args.only or "load,history,run,pages,locust,dispatch").split(","))
+    parts = set((args.only or "load,run,pages,locust,dispatch").split(","))
     if args.no_load:
         parts.discard("load")
 
