@@ -19,8 +19,7 @@ stops. The parts, in order (``--only`` keeps some of them):
 2. **run**: the daily collections run of the largest organization (``run_collections``, what the scheduler's daily
    job and ``recouvre run`` do before sending), timed; goal under 90 s. One customer in ten is a strategic account
    (every written step needs approval): the run fills the outbox, the approvals and the worklist. ``--only history``
-   first records the steps due 42, 28 and 14 days ago as carried out (``backfill``: six weeks of history; slow). It fills the outbox, the approvals and the
-   worklist measured next.
+   first records the steps due 42, 28 and 14 days ago as carried out (``backfill``: six weeks of history; slow).
 3. **pages**: each page of ``PAGES`` on the largest organization, through Django's test client logged in as a
    credit manager: one warm-up, then ``--requests`` times (a slow page: at least 5 times, then until 40 s have
    passed); p50, p95 and the number of SQL queries. Goal: p95 under
@@ -596,6 +595,19 @@ def load_test(args: argparse.Namespace, org: Any, env: dict[str, str]) -> dict[s
     out = Path(tempfile.mkdtemp(prefix="scale-locust-"))
     customers = list(Customer.objects.filter(organization=org).order_by("?").values_list("pk", flat=True)[:500])
     (out / "customers.json").write_text(json.dumps(customers))
+    # Each simulated user gets a session of its own, made here as the test client's force_login does: twenty
+    # password logins at once would measure the password hashing (deliberately slow), not the pages.
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user = get_user_model().objects.get(username=USERNAME)
+    sessions = []
+    for _ in range(args.users):
+        client = Client()
+        client.force_login(user)
+        sessions.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    (out / "sessions.json").write_text(json.dumps({"cookie": settings.SESSION_COOKIE_NAME, "values": sessions}))
     port = free_port()
     server_env = dict(env, SCALE_PASSWORD=args.password)
     server = subprocess.Popen(
@@ -612,6 +624,7 @@ def load_test(args: argparse.Namespace, org: Any, env: dict[str, str]) -> dict[s
             SCALE_USERNAME=USERNAME,
             SCALE_PASSWORD=args.password,
             SCALE_CUSTOMERS=str(out / "customers.json"),
+            SCALE_SESSIONS=str(out / "sessions.json"),
         )
         cmd = [
             str(locust), "-f", str(ROOT / "bench" / "scale_locustfile.py"), "--headless", "--host",

@@ -2,7 +2,8 @@
 
 Run by the bench (``locust -f bench/scale_locustfile.py --headless ...``) against ``recouvre serve`` on loopback.
 Environment: ``SCALE_USERNAME`` and ``SCALE_PASSWORD`` (a member allowed to approve), ``SCALE_CUSTOMERS`` (a JSON
-file of customer ids to open). Each user logs in once, then with 1 to 3 s of thought between pages opens the
+file of customer ids to open), ``SCALE_SESSIONS`` (sessions made by the bench, one per user: then no password
+login). Each user logs in once (or takes its session), then with 1 to 3 s of thought between pages opens the
 dashboard, the lists (customers in each sort, invoices, aged balance, worklist, approvals), customers, and now and
 then approves the first reminders awaiting approval, one at a time (``approval_decide``), as a person does from a
 reminder's page. A reminder decided meanwhile by another user is a message on the page, not an error.
@@ -20,6 +21,11 @@ from locust import HttpUser, between, task
 CUSTOMERS: list[int] = (
     json.loads(open(os.environ["SCALE_CUSTOMERS"]).read()) if os.environ.get("SCALE_CUSTOMERS") else []
 )
+SESSIONS: dict = (
+    json.loads(open(os.environ["SCALE_SESSIONS"]).read())
+    if os.environ.get("SCALE_SESSIONS")
+    else {"cookie": "", "values": []}
+)
 APPROVAL_LINK = re.compile(r'href="/collections/approvals/(\d+)/"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -28,6 +34,10 @@ class CreditManager(HttpUser):
     wait_time = between(1, 3)
 
     def on_start(self) -> None:
+        if SESSIONS["values"]:
+            # A session made by the bench (as Django's test client logs in), one per user.
+            self.client.cookies.set(SESSIONS["cookie"], SESSIONS["values"].pop())
+            return
         page = self.client.get("/accounts/login/", name="login page")
         token = CSRF.search(page.text)
         self.client.post(
