@@ -140,6 +140,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_seconds(os.environ.get("RECOUVRE_SQLITE_TIMEOUT"), name="RECOUVRE_SQLITE_TIMEOUT", default=30),
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("RECOUVRE_TEST_SQLITE_NAME", "")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No just-in-time compilation: PostgreSQL turns it on for any query it costs above 100 000, which a grouped
+    # query over a million invoices always is, and then spends 100 to 300 ms compiling it, longer than many of
+    # those queries take to run. Server-side cursors (``iterator()``, the planner's open items) are planned to be
+    # read to the end, as they always are here: planned for their first tenth (the default), the collections run's
+    # read of 200 000 open items chose nested loops and ran for minutes instead of 1.5 s (docs/performance.md,
+    # "Speed at scale"). A URL's own ?options= still applies.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = ("-c jit=off -c cursor_tuple_fraction=1 " + _options.get("options", "")).strip()
 
 # The debug page (RECOUVRE_DEBUG=1) hides passwords wherever they are, URLs' included (``recouvre.web.debug``).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "recouvre.web.debug.ExceptionReporterFilter"

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import batched
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -38,6 +39,7 @@ from recouvre.tasks.models import CREDIT_ALERTS, ClosedReason, Task, TaskKind, T
 from . import selectors
 from .models import CustomerScore, ExposureLevel, ExposureState
 
+UPSERT_BATCH = 1000  # score rows per statement on PostgreSQL
 _KIND_OF = {core.Level.OVER: TaskKind.CREDIT_OVER.value, core.Level.NEAR: TaskKind.CREDIT_NEAR.value}
 
 
@@ -124,14 +126,21 @@ def _upsert_scores(rows: list[tuple[Any, ...]], as_of: date, now: datetime) -> N
     json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     day = connection.ops.adapt_datefield_value(as_of)
     at = connection.ops.adapt_datetimefield_value(now)
-    sql = (
-        f"INSERT INTO {table} (organization_id, customer_id, score, components, facts, as_of, computed_at) "
-        f"VALUES (%s, %s, %s, {json_value}, {json_value}, %s, %s) "
-        "ON CONFLICT (customer_id) DO UPDATE SET score = excluded.score, components = excluded.components, "
+    head = f"INSERT INTO {table} (organization_id, customer_id, score, components, facts, as_of, computed_at) VALUES "
+    one = f"(%s, %s, %s, {json_value}, {json_value}, %s, %s)"
+    tail = (
+        " ON CONFLICT (customer_id) DO UPDATE SET score = excluded.score, components = excluded.components, "
         "facts = excluded.facts, as_of = excluded.as_of, computed_at = excluded.computed_at"
     )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [(*row, day, at) for row in rows])
+        if connection.vendor != "postgresql":
+            cursor.executemany(head + one + tail, [(*row, day, at) for row in rows])
+            return
+        # On PostgreSQL each statement is a round trip to the server: a thousand rows per statement (100 000
+        # customers: 100 statements instead of 100 000).
+        for batch in batched(rows, UPSERT_BATCH):
+            values = ", ".join([one] * len(batch))
+            cursor.execute(head + values + tail, [v for row in batch for v in (*row, day, at)])
 
 
 def score_report(organization: Organization, customer_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
