@@ -63,6 +63,19 @@ def _morning(org):  # type: ignore[no-untyped-def]
     return dupont, martin
 
 
+def _produced_at(org, action):  # type: ignore[no-untyped-def]
+    """When the letter will be produced: the next sending window on a business day, from now (as Letters says)."""
+    from django.utils import timezone
+
+    from recouvre.collections.scheduler import configured, window_of
+    from recouvre.collections.selectors import calendar_for
+    from recouvre.core.businessdays import next_sending
+
+    now = timezone.localtime()
+    at = next_sending(action.send_on, now, window_of(org, configured()[1]), calendar_for(org))
+    return None if at == now else at
+
+
 @pytest.mark.parametrize("width,height", [(1366, 620), (390, 844)])
 def test_a_collectors_morning(transactional_db, live_server, width, height):  # type: ignore[no-untyped-def]
     if not CHROMIUM.exists():
@@ -118,7 +131,7 @@ def test_a_collectors_morning(transactional_db, live_server, width, height):  # 
             assert page.evaluate("document.documentElement.scrollWidth") <= width
 
             # The promise, from the action bar: in the header at once.
-            page.click("#action-bar [data-action=promise]")
+            page.click("#action-bar a[data-action=promise]")
             form = page.locator("#hold-promise form")
             expect(form).to_be_visible()
             form.locator("input[name$=amount]").fill("1200,00")
@@ -145,7 +158,10 @@ def test_a_collectors_morning(transactional_db, live_server, width, height):  # 
             waiting = page.locator(f'#to-produce tr[data-to-produce="{notice.pk}"]')
             expect(waiting).to_be_visible()
             text = plain(waiting.inner_text())
-            assert "Martin & Fils" in text and "Mise en demeure" in text, text
+            assert text.startswith("Martin & Fils 411MAR Lettre recommandée mise en demeure"), text
+            at = _produced_at(org, notice)
+            if at is not None:  # produced at the next sending window, on a business day
+                assert text.endswith(f"le {at:%d/%m/%Y} à partir de {at:%H:%M}") or "quelques minutes" in text, text
             assert page.evaluate("document.documentElement.scrollWidth") <= width
         finally:
             context.close()
