@@ -98,6 +98,25 @@ def waiting_days(action: Action, today: date, calendar: BusinessCalendar) -> tup
     return days, business
 
 
+def waiting_since(action: Action) -> date:
+    """The day ``action`` began to wait: the day it was planned on or the day it was to go out, the earlier."""
+    return min(timezone.localtime(action.created_at).date(), action.send_on)
+
+
+def stale_before(today: date, calendar: BusinessCalendar) -> date:
+    """The latest day such that an action waiting since then (or earlier) has waited more than
+    ``STALE_AFTER_BUSINESS_DAYS`` business days on ``today``, as ``waiting_days`` counts them: worked out once for
+    a whole queue."""
+    since, business = today, 0
+    for _step in range(3660):  # a calendar with no business day at all would never get there
+        if business > STALE_AFTER_BUSINESS_DAYS:
+            break
+        if calendar.is_business_day(since):
+            business += 1
+        since = date.fromordinal(since.toordinal() - 1)
+    return since
+
+
 def action(organization: Organization, pk: int) -> Action:
     """One action of ``organization`` (``Action.DoesNotExist`` otherwise, whatever its state)."""
     return Action.objects.select_related("customer", "organization", "decided_by").get(organization=organization, pk=pk)

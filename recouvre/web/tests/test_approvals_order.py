@@ -138,3 +138,40 @@ def test_bulk_approval_still_asks_first(english, queue) -> None:  # type: ignore
     assert ask.status_code == 200
     assert "web/approval_confirm.html" in [t.name for t in ask.templates]
     assert Action.objects.filter(state="awaiting_approval").count() == 3
+
+
+def test_the_stale_count_over_the_queue_agrees_with_each_reminders_flag() -> None:
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from recouvre.collections import approvals
+    from recouvre.core.businessdays import BusinessCalendar
+
+    calendar = BusinessCalendar()
+    for today in (TODAY, date(2026, 5, 4), date(2026, 12, 28)):  # a Wednesday, the Monday after 1 May, Christmas
+        cutoff = approvals.stale_before(today, calendar)
+        for back in range(0, 15):
+            since = today - timedelta(days=back)
+            action = SimpleNamespace(
+                created_at=datetime(since.year, since.month, since.day, 9, tzinfo=PARIS), send_on=since
+            )
+            _days, business = approvals.waiting_days(action, today, calendar)  # type: ignore[arg-type]
+            assert (business > approvals.STALE_AFTER_BUSINESS_DAYS) == (since <= cutoff), (today, since)
+
+
+def test_a_long_queue_is_shown_a_hundred_at_a_time_in_the_order_chosen(english, queue, org) -> None:  # type: ignore[no-untyped-def]
+    from recouvre.web.views import approvals as view
+
+    url = reverse("approvals")
+    view.APPROVALS_PER_PAGE, kept = 2, view.APPROVALS_PER_PAGE
+    try:
+        first = english.get(url + "?sort=-amount").content.decode()
+        second = english.get(url + "?sort=-amount&page=2").content.decode()
+    finally:
+        view.APPROVALS_PER_PAGE = kept
+    assert _order(first, queue) == ["Bravo SAS", "Charlie SARL"]
+    assert _order(second, queue) == ["Alpha SA"]
+    for page in (first, second):
+        assert "3 reminders awaiting approval" in page  # the whole queue, whatever the page
+        assert "1 has waited more than 3 business days." in page
+    assert "Page 2 of 2" in second and "sort=-amount&amp;page=1" in second

@@ -28,7 +28,9 @@ from recouvre.ledger.actors import Actor
 
 from ..csp import email_document
 from ..decorators import member_required
-from .common import warn_if_no_worker
+from .common import paginate, warn_if_no_worker
+
+APPROVALS_PER_PAGE = 100
 
 
 class DecisionForm(forms.Form):
@@ -112,14 +114,18 @@ def approval_list(request: HttpRequest) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     sort = _sort(request)
     queue = approvals.ordered(org, sort)
-    rows = _rows(queue, org)
+    page = paginate(request, queue, APPROVALS_PER_PAGE)
+    rows = _rows(list(page.object_list), org)
+    stale_from = approvals.stale_before(timezone.localdate(), calendar_for(org))
     return render(
         request,
         "web/approvals.html",
         {
             "rows": rows,
+            "page": page,
+            "total": len(queue),
             "sort": sort,
-            "stale_count": sum(1 for r in rows if r["stale"]),
+            "stale_count": sum(1 for a in queue if approvals.waiting_since(a) <= stale_from),
             "stale_after": approvals.STALE_AFTER_BUSINESS_DAYS,
             "can_decide": request.membership.can("approve"),  # type: ignore[attr-defined]
         },
