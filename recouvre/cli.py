@@ -682,7 +682,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from recouvre.operations.worker import run_worker
 
-    run_worker(reload=args.reload)
+    run_worker(reload=args.reload, quiet=args.quiet)
     return EXIT_OK
 
 
@@ -914,7 +914,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--web-workers", type=int, default=2, help="web processes (default 2)")
     sp.add_argument("--no-worker", action="store_true", help="do not start the background worker")
     sp.add_argument("--no-scheduler", action="store_true", help="do not start the daily collections scheduler")
-    sp.add_argument("--access-log", action="store_true", help="print a line per request served")
+    sp.add_argument("--access-log", action="store_true", help="print a line per request served and per background task run")
 
     sp = add(
         "scheduler",
@@ -931,6 +931,7 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(sp)
     sp = add("worker", cmd_worker, "run only the background worker (sends what the web app queues)")
     sp.add_argument("--reload", action="store_true", help="restart when the code changes (development)")
+    sp.add_argument("--quiet", action="store_true", help="print warnings and errors only, not each task run")
 
     imp = sub.add_parser(
         "import",

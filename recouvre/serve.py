@@ -97,7 +97,12 @@ def serve(
     children: list[Child] = []
     if worker:
         children.append(
-            Child("worker", commands.get("worker", [python, "-m", "recouvre.cli", "worker"]), env, restartable=True)
+            Child(
+                "worker",
+                commands.get("worker", [python, "-m", "recouvre.cli", "worker", *([] if access_log else ["--quiet"])]),
+                env,
+                restartable=True,
+            )
         )
     if scheduler:
         children.append(

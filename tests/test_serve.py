@@ -72,6 +72,10 @@ def test_serve_runs_web_and_worker_then_stops(tmp_path: Path) -> None:
             proc.kill()
             pytest.fail("recouvre serve did not stop within 30 s of SIGTERM")
     assert _children(proc.pid) == []
+    # A few readable lines: no line per task from the worker, no library's start-up chatter.
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    assert "Starting worker" not in out and len(out.splitlines()) <= 10, out
 
 
 def _opener() -> tuple[urllib.request.OpenerDirector, http.cookiejar.CookieJar]:

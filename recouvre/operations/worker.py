@@ -126,10 +126,11 @@ def make_worker(
     )
 
 
-def run_worker(*, reload: bool = False) -> None:
-    """Run the worker until SIGINT or SIGTERM (the task running is finished first; a second signal ends it)."""
+def run_worker(*, reload: bool = False, quiet: bool = False) -> None:
+    """Run the worker until SIGINT or SIGTERM (the task running is finished first; a second signal ends it). It
+    logs each task run, unless ``quiet`` (``recouvre serve``: warnings and errors only)."""
     for name in (TASKS_LOGGER, "django_tasks_db"):
-        logging.getLogger(name).setLevel(logging.INFO)
+        logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.INFO)
     worker = make_worker()
     if reload:
         if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":

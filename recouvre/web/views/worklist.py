@@ -33,8 +33,33 @@ TASKS_PER_PAGE = 50
 DEADLINES_SHOWN = 50  # the earliest; ``recouvre deadlines`` lists them all
 
 
-def _members(organization: Any) -> list[Any]:
+def organization_members(organization: Any) -> list[Any]:
     return list(User.objects.filter(memberships__organization=organization).order_by("first_name", "username"))
+
+
+def worklist_query(request: HttpRequest, org: Any, membership: Any, members: list[Any], as_of: Any) -> tuple[Any, Any]:
+    """The filter form read from the query string and the tasks it shows (the page and its exports read the same)."""
+    params = request.GET.copy()
+    if not params.get("who"):
+        # A collector sees their own tasks first; the others see everyone's.
+        params["who"] = "mine" if membership.role == Role.COLLECTOR else "all"
+    form = WorklistFilterForm(params, members=members)
+    filters = form.cleaned_data if form.is_valid() else {"who": params["who"] if params["who"] == "mine" else "all"}
+    who = filters.get("who") or "all"
+    assignee: Any = None
+    if who == "mine":
+        assignee = request.user
+    elif who not in ("all", "none"):
+        assignee = next((u for u in members if str(u.pk) == who), None)
+    qs = selectors.worklist(
+        org,
+        as_of,
+        kind=filters.get("kind", ""),
+        assignee=assignee,
+        unassigned=who == "none",
+        due=filters.get("due", ""),
+    )
+    return form, qs
 
 
 def tel_href(phone: str) -> str:
@@ -60,27 +85,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     membership = request.membership  # type: ignore[attr-defined]
     as_of = today()
-    members = _members(org)
-    params = request.GET.copy()
-    if not params.get("who"):
-        # A collector sees their own tasks first; the others see everyone's.
-        params["who"] = "mine" if membership.role == Role.COLLECTOR else "all"
-    form = WorklistFilterForm(params, members=members)
-    filters = form.cleaned_data if form.is_valid() else {"who": params["who"] if params["who"] == "mine" else "all"}
-    who = filters.get("who") or "all"
-    assignee: Any = None
-    if who == "mine":
-        assignee = request.user
-    elif who not in ("all", "none"):
-        assignee = next((u for u in members if str(u.pk) == who), None)
-    qs = selectors.worklist(
-        org,
-        as_of,
-        kind=filters.get("kind", ""),
-        assignee=assignee,
-        unassigned=who == "none",
-        due=filters.get("due", ""),
-    )
+    members = organization_members(org)
+    form, qs = worklist_query(request, org, membership, members, as_of)
     # The order: each task's priority from the stored late-payment predictions (never a model trained here).
     ranking = selectors.rank(org, as_of, qs)
     page = paginate(request, ranking.ids, TASKS_PER_PAGE)
@@ -207,7 +213,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     t = _task(request, pk)
-    members = _members(request.organization)  # type: ignore[attr-defined]
+    members = organization_members(request.organization)  # type: ignore[attr-defined]
     form = ReassignForm(request.POST, members=members)
     if not form.is_valid():
         _errors(request, form)

@@ -7,14 +7,13 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from recouvre.organizations.models import Role, User
 from recouvre.reports.list_exports import AMOUNT, DAY, NUMBER, Column
 from recouvre.tasks import selectors
-from recouvre.tasks.forms import WorklistFilterForm
 
 from ..decorators import member_required
 from .common import today
 from .customer_list import export_response
+from .worklist import organization_members, worklist_query
 
 CHUNK = 500
 
@@ -59,25 +58,6 @@ def worklist_export(request: HttpRequest, fmt: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     membership = request.membership  # type: ignore[attr-defined]
     as_of = today()
-    members = list(User.objects.filter(memberships__organization=org).order_by("first_name", "username"))
-    params = request.GET.copy()
-    if not params.get("who"):
-        params["who"] = "mine" if membership.role == Role.COLLECTOR else "all"
-    form = WorklistFilterForm(params, members=members)
-    filters = form.cleaned_data if form.is_valid() else {"who": params["who"] if params["who"] == "mine" else "all"}
-    who = filters.get("who") or "all"
-    assignee: Any = None
-    if who == "mine":
-        assignee = request.user
-    elif who not in ("all", "none"):
-        assignee = next((u for u in members if str(u.pk) == who), None)
-    qs = selectors.worklist(
-        org,
-        as_of,
-        kind=filters.get("kind", ""),
-        assignee=assignee,
-        unassigned=who == "none",
-        due=filters.get("due", ""),
-    )
+    _form, qs = worklist_query(request, org, membership, organization_members(org), as_of)
     ranking = selectors.rank(org, as_of, qs)
     return export_response(request, _("Worklist"), _columns(), _rows(qs, list(ranking.ids), as_of), fmt)
