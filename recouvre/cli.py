@@ -914,7 +914,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--web-workers", type=int, default=2, help="web processes (default 2)")
     sp.add_argument("--no-worker", action="store_true", help="do not start the background worker")
     sp.add_argument("--no-scheduler", action="store_true", help="do not start the daily collections scheduler")
-    sp.add_argument("--access-log", action="store_true", help="print a line per request served and per background task run")
+    sp.add_argument(
+        "--access-log", action="store_true", help="print a line per request served and per background task run"
+    )
 
     sp = add(
         "scheduler",
