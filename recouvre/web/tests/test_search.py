@@ -116,3 +116,19 @@ def test_cli_search_json(org, ledger, capsys):
     assert [(p["customer"], p["amount"]) for p in payload["payments"]] == [("411MOR", "99.99")]
     assert main(["search", "R-001", "--org", "acme"]) == 1
     assert "R-001" in capsys.readouterr().out
+
+
+def test_a_kind_shown_only_in_part_says_there_are_more(english, ledger, org):
+    from datetime import date
+
+    from recouvre.ledger.selectors import SEARCH_LIMIT
+    from recouvre.testing.factories import InvoiceFactory
+
+    customer = ledger.invoices["F-003"].customer
+    for n in range(SEARCH_LIMIT):
+        InvoiceFactory(customer=customer, number=f"G-{n:03d}", issued_on=date(2026, 1, 5), due_on=date(2026, 2, 5))
+    page = text(english.get(reverse("search"), {"q": "G-"}))
+    assert f"More than {SEARCH_LIMIT} results for “G-”." in page
+    assert f"The first {SEARCH_LIMIT}: refine the search to see others." in page
+    fewer = text(english.get(reverse("search"), {"q": "G-00"}))
+    assert "10 results for “G-00”." in fewer and "More than" not in fewer

@@ -27,6 +27,11 @@ def search(request: HttpRequest) -> HttpResponse:
         {
             "results": results,
             "limit": selectors.SEARCH_LIMIT,
+            # a kind shown only in part: the count is of what is shown, "at least" what exists
+            "capped": any(
+                len(group) >= selectors.SEARCH_LIMIT
+                for group in (results.customers, results.invoices, results.payments)
+            ),
             "max_length": selectors.SEARCH_MAX_LENGTH,
             "currency": org.currency,
         },
