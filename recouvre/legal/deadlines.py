@@ -37,17 +37,21 @@ from recouvre.core.deadlines import Deadline
 from recouvre.organizations.models import Organization
 
 from .models import InsolvencyProcedure
-from .prescription import invoices_prescription, options
+from .prescription import DEBTOR_OF_CUSTOMER, invoices_prescription, options
 
 
 def prescription_deadlines(organization: Organization, today: date) -> list[Deadline]:
     opts = options(organization)
-    shortest = min(opts.consumer_years, opts.business_years, 4)
-    # A limit within 6 months needs a period that started at most (shortest period - 6 months) ago; interruptions
-    # only push limits later, so older invoices are the only candidates.
-    issued_until = core.add_years(core.add_months(today, 6), -shortest) + timedelta(days=opts.performance_margin_days)
+    # A limit within 6 months needs a period that started at most (the debtor's period - 6 months) ago; interruptions
+    # only push limits later, so older invoices are the only candidates (a public body's four years at least).
+    soon = core.add_months(today, 6)
+    margin = timedelta(days=opts.performance_margin_days)
+    issued_until = {
+        kind: core.add_years(soon, -min(core.years_for(debtor, opts), 4 if kind == "public" else 99)) + margin
+        for kind, debtor in DEBTOR_OF_CUSTOMER.items()
+    }
     out = []
-    for item in invoices_prescription(organization, issued_until=issued_until):
+    for item in invoices_prescription(organization, issued_until_by_kind=issued_until):
         limit = item.result.limit_on
         alert = item.result.alert(today)
         if limit is None or not alert:

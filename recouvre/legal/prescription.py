@@ -22,6 +22,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from recouvre.collections.models import PaymentPlan, PlanStatus
@@ -101,17 +102,26 @@ def invoices_prescription(
     organization: Organization,
     *,
     issued_until: date | None = None,
+    issued_until_by_kind: dict[str, date] | None = None,
     customer: Customer | None = None,
     invoice_ids: Iterable[int] | None = None,
     as_of: date | None = None,
 ) -> list[InvoicePrescription]:
-    """The limitation date of the organization's open invoices (all, those issued on or before ``issued_until``,
-    one customer's, or some by id), with every interruption and suspension recorded as it stands on ``as_of`` (default
-    today: an order for payment left unserved past its deadline no longer interrupts). Seven queries, whatever the
-    number."""
+    """The limitation date of the organization's open invoices (all, those issued on or before ``issued_until``
+    or, per kind of customer, ``issued_until_by_kind``, one customer's, or some by id), with every interruption and
+    suspension recorded as it stands on ``as_of`` (default today: an order for payment left unserved past its
+    deadline no longer interrupts). Seven queries, whatever the number."""
     qs = Invoice.objects.filter(organization=organization, open_amount__gt=0)
     if issued_until is not None:
         qs = qs.filter(issued_on__lte=issued_until)
+    if issued_until_by_kind is not None:
+        # a kind not listed: the earliest of the dates given
+        by_kind = Q(issued_on__lte=min(issued_until_by_kind.values())) & ~Q(
+            customer__kind__in=list(issued_until_by_kind)
+        )
+        for kind, until in issued_until_by_kind.items():
+            by_kind |= Q(customer__kind=kind, issued_on__lte=until)
+        qs = qs.filter(by_kind)
     if customer is not None:
         qs = qs.filter(customer=customer)
     if invoice_ids is not None:

@@ -122,15 +122,23 @@ def test_prescription_alerts_are_deadlines(org, other_org) -> None:  # type: ign
     InvoiceFactory(customer=trader, number="F-PASSED", issued_on=D(2020, 11, 2))  # on 2 November 2025
     InvoiceFactory(customer=trader, number="F-LATER", issued_on=D(2022, 6, 1))  # 2027: no alert yet
     InvoiceFactory(customer=CustomerFactory(organization=other_org), number="X-SOON", issued_on=D(2021, 6, 1))
+    # each kind of debtor with its own period: a consumer's two years, a public body's four (quadrennial)
+    person = CustomerFactory(organization=org, name="Jean Petit", kind="consumer")
+    InvoiceFactory(customer=person, number="F-CONSO", issued_on=D(2024, 5, 20))  # 2 years: 20 May 2026
+    InvoiceFactory(customer=person, number="F-CONSO-LATER", issued_on=D(2025, 1, 6))  # January 2027: no alert
+    town = CustomerFactory(organization=org, name="Commune de Tarare", kind="public")
+    InvoiceFactory(customer=town, number="F-MAIRIE", issued_on=D(2021, 4, 1))  # 1 Jan 2022 + 4 years: passed
 
     found = deadlines(org, D(2026, 3, 10))
 
-    assert [(d.kind, d.due_on, d.alert) for d in found] == [
-        ("prescription", D(2025, 11, 2), "overdue"),
-        ("prescription", D(2026, 6, 1), "3m"),
+    assert [(d.kind, d.due_on, d.alert, d.customer_id) for d in found] == [
+        ("prescription", D(2025, 11, 2), "overdue", trader.pk),
+        ("prescription", D(2025, 12, 31), "overdue", town.pk),
+        ("prescription", D(2026, 5, 20), "3m", person.pk),
+        ("prescription", D(2026, 6, 1), "3m", trader.pk),
     ]
-    assert "F-SOON" in found[1].label and found[1].url.endswith("#legal")
-    assert {d.customer_id for d in found} == {trader.pk}
+    assert "F-SOON" in found[3].label and found[3].url.endswith("#legal")
+    assert "F-CONSO" in found[2].label and "F-MAIRIE" in found[1].label
 
 
 # ------------------------------------------------------------------------------------------- insolvency
