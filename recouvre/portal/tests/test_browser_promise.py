@@ -19,6 +19,16 @@ from recouvre.web.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, plain
 
 pytestmark = pytest.mark.browser
 
+
+@pytest.fixture(autouse=True)
+def working_morning():  # type: ignore[no-untyped-def]
+    """11:00 in Paris on a working day, whatever the hour the tests run at (``recouvre.testing.clock``)."""
+    from recouvre.testing.clock import working_morning
+
+    with working_morning() as moment:
+        yield moment
+
+
 PHONE = {"width": 390, "height": 844}
 
 

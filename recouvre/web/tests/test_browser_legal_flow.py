@@ -14,6 +14,17 @@ from pypdf import PdfReader
 from .test_browser import browser_page, plain  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def working_morning():  # type: ignore[no-untyped-def]
+    """11:00 in Paris on a working day, whatever the hour the tests run at (``recouvre.testing.clock``)."""
+    from recouvre.testing.clock import working_morning
+
+    with working_morning() as moment:
+        yield moment
+
+
 TRACKING = "1A00123456789"
 
 
@@ -36,11 +47,15 @@ def test_from_an_overdue_customer_to_a_posted_formal_notice_a_dossier_and_an_inj
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
 
-    # The customer list, most overdue first: open the first one.
+    # The customer list, most overdue first: open the first company (a public body's claim goes to the
+    # administrative court, not to an injonction de payer).
+    from recouvre.ledger.models import Customer
+
     page.goto(f"{live_server.url}/customers/?sort=overdue")
-    first = page.locator("table tbody tr td a").first
-    name = first.inner_text().strip()
-    first.click()
+    links = page.locator("table tbody tr td a[href^='/customers/']")
+    names = [links.nth(i).inner_text().strip() for i in range(min(links.count(), 10))]
+    name = next(n for n in names if Customer.objects.get(name=n).kind == "business")
+    page.get_by_role("link", name=name, exact=True).first.click()
     page.wait_for_selector("#formal-notice")
 
     # A formal notice now, approved by the administrator who asks for it: produced at once.

@@ -18,6 +18,15 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(autouse=True)
+def working_morning():  # type: ignore[no-untyped-def]
+    """11:00 in Paris on a working day, whatever the hour the tests run at (``recouvre.testing.clock``)."""
+    from recouvre.testing.clock import working_morning
+
+    with working_morning() as moment:
+        yield moment
+
+
 def _morning(org):  # type: ignore[no-untyped-def]
     """Dupont SARL owes 1 200.00 (15 days late, nothing due yet); Martin & Fils owe 480.50 + 900.00 (40 days late):
     their formal notice by registered letter waits for approval."""
