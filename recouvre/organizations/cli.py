@@ -287,19 +287,9 @@ def add_org_commands(org: Any, add: Callable[..., argparse.ArgumentParser], json
         org,
     )
     sp.add_argument("--org")
-    for field in (
-        "name",
-        "legal_form",
-        "siren",
-        "siret",
-        "vat_number",
-        "address_line1",
-        "address_line2",
-        "postal_code",
-        "city",
-        "country",
-        "legal_mentions",
-    ):
+    from recouvre.core.identity import IDENTITY_FIELDS
+
+    for field in IDENTITY_FIELDS:
         sp.add_argument("--" + field.replace("_", "-"), dest=field)
     json_flag(sp)
     sp = add("logo", cmd_org_logo, "put a PNG or JPEG logo on letters and statements, or --remove it", org)

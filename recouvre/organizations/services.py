@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from recouvre.core.headers import is_single_line
 from recouvre.core.identifiers import IdentifierError, validate_siren
+from recouvre.core.identity import IDENTITY_FIELDS
 from recouvre.ledger.actors import Actor
 
 from .models import Invitation, Membership, Organization, Role, User
@@ -383,21 +384,6 @@ def accept_invitation(
 
 
 # ------------------------------------------------------------------------------------------------ settings
-
-IDENTITY_FIELDS = (
-    "name",
-    "legal_form",
-    "siren",
-    "siret",
-    "vat_number",
-    "address_line1",
-    "address_line2",
-    "postal_code",
-    "city",
-    "country",
-    "legal_mentions",
-)
-"""The organization's identity as letters, statements and e-mails print it."""
 
 
 def identity_errors(values: dict[str, str]) -> tuple[dict[str, str], dict[str, list[str]]]:
